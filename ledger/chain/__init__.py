@@ -1,0 +1,1 @@
+"""Chain backends behind one interface (``ledger.chain.base``)."""

@@ -1,0 +1,196 @@
+"""Hashing, private keys and encrypted keystores.
+
+* ``keccak256`` uses the C extension from ``safe-pysha3`` (about 6x pycryptodome here).
+* :class:`PrivateKey` signs digests with coincurve (libsecp256k1) for ECDSA chains, or with SM2
+  (``ledger.smcrypto``) for FISCO BCOS's guomi (SM) chains, where addresses come from SM3.
+* Keystores are Ethereum keystore v3 JSON (scrypt), written with mode 0600. Key material is never
+  put in ``repr`` or messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import sha3  # safe-pysha3
+from coincurve import PrivateKey as _CurveKey
+from coincurve import PublicKey as _CurvePub
+
+from .errors import KeystoreError
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def keccak256(data: bytes) -> bytes:
+    """Ethereum's keccak256 (not NIST SHA3-256)."""
+    return sha3.keccak_256(data).digest()
+
+
+def sm3(data: bytes) -> bytes:
+    """SM3, the hash an SM (guomi) FISCO BCOS chain uses where Ethereum uses keccak256."""
+    from .smcrypto import sm3_hash
+
+    return sm3_hash(data)
+
+
+def hash_function(crypto: str) -> Callable[[bytes], bytes]:
+    """The chain's 32-byte hash: keccak256 on ECDSA chains, SM3 on SM chains."""
+    if crypto == "ecdsa":
+        return keccak256
+    if crypto == "sm":
+        return sm3
+    raise ValueError(f"unknown crypto mode {crypto!r} (expected 'ecdsa' or 'sm')")
+
+
+def to_checksum_address(address_bytes: bytes) -> str:
+    """EIP-55 checksummed hex of a 20-byte address."""
+    hex_addr = address_bytes.hex()
+    digest = keccak256(hex_addr.encode()).hex()
+    return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_addr))
+
+
+@dataclass(frozen=True)
+class Signature:
+    """An ECDSA signature with recovery id (``v`` is 0 or 1), s in the lower half."""
+
+    r: int
+    s: int
+    v: int
+
+    def to_bytes(self) -> bytes:
+        """65 bytes: r || s || v (v as 0/1)."""
+        return self.r.to_bytes(32, "big") + self.s.to_bytes(32, "big") + bytes([self.v])
+
+
+class PrivateKey:
+    """A secp256k1 or SM2 private key that can sign 32-byte digests.
+
+    The raw secret is reachable only through :meth:`secret_bytes`; ``repr`` shows the address.
+    """
+
+    __slots__ = ("_secret", "_curve", "crypto", "public_key", "address")
+
+    def __init__(self, secret: bytes, crypto: str = "ecdsa") -> None:
+        if len(secret) != 32 or not 0 < int.from_bytes(secret, "big") < SECP256K1_N:
+            raise KeystoreError("a private key is 32 bytes, non-zero and below the curve order")
+        self._secret = secret
+        self.crypto = crypto
+        if crypto == "ecdsa":
+            self._curve: Any = _CurveKey(secret)
+            #: 64-byte uncompressed public key without the 0x04 prefix.
+            self.public_key: bytes = self._curve.public_key.format(compressed=False)[1:]
+            self.address: str = to_checksum_address(keccak256(self.public_key)[12:])
+        elif crypto == "sm":
+            from .smcrypto import sm2_public_key
+
+            self._curve = None
+            self.public_key = sm2_public_key(secret)
+            self.address = to_checksum_address(sm3(self.public_key)[12:])
+        else:
+            raise ValueError(f"unknown crypto mode {crypto!r} (expected 'ecdsa' or 'sm')")
+
+    @classmethod
+    def generate(cls, crypto: str = "ecdsa") -> PrivateKey:
+        """A new random key from the operating system's CSPRNG."""
+        while True:
+            secret = secrets.token_bytes(32)
+            if 0 < int.from_bytes(secret, "big") < SECP256K1_N:
+                return cls(secret, crypto)
+
+    @classmethod
+    def from_hex(cls, text: str, crypto: str = "ecdsa") -> PrivateKey:
+        text = text.strip()
+        try:
+            raw = bytes.fromhex(text[2:] if text.startswith(("0x", "0X")) else text)
+        except ValueError as exc:
+            raise KeystoreError("a private key must be 64 hex digits") from exc
+        return cls(raw, crypto)
+
+    def secret_bytes(self) -> bytes:
+        """The raw 32-byte secret. Handle with care: never print or log it."""
+        return self._secret
+
+    def sign_digest(self, digest: bytes) -> Signature:
+        """Deterministic (RFC 6979) recoverable ECDSA signature of a 32-byte digest, low s."""
+        if self.crypto != "ecdsa":
+            raise KeystoreError("sign_digest is ECDSA; use ledger.smcrypto for SM2 keys")
+        sig = self._curve.sign_recoverable(digest, hasher=None)
+        return Signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64])
+
+    def __repr__(self) -> str:
+        return f"PrivateKey(address={self.address}, crypto={self.crypto!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PrivateKey) and other._secret == self._secret and other.crypto == self.crypto
+
+    def __hash__(self) -> int:
+        return hash(self.address)
+
+
+def recover_address(digest: bytes, signature: Signature) -> str:
+    """Address of the ECDSA key that made ``signature`` over ``digest``."""
+    pub = _CurvePub.from_signature_and_message(signature.to_bytes(), digest, hasher=None)
+    return to_checksum_address(keccak256(pub.format(compressed=False)[1:])[12:])
+
+
+# -- keystores ------------------------------------------------------------------------------
+
+
+def encrypt_keystore(key: PrivateKey, password: str, *, light: bool = False) -> dict[str, Any]:
+    """Ethereum keystore v3 JSON for ``key``. ``light`` uses cheaper scrypt (tests only)."""
+    from eth_keyfile import create_keyfile_json
+
+    kdf_params = {"iterations": 2**10} if light else {}
+    data = create_keyfile_json(key.secret_bytes(), password.encode(), kdf="scrypt", **kdf_params)
+    data["address"] = key.address[2:].lower()
+    data["x-ledger-crypto"] = key.crypto
+    return data
+
+
+def decrypt_keystore(data: dict[str, Any], password: str) -> PrivateKey:
+    """Decrypt a keystore v3 JSON; a wrong password raises :class:`KeystoreError`."""
+    from eth_keyfile import decode_keyfile_json
+
+    try:
+        secret = decode_keyfile_json(data, password.encode())
+    except ValueError as exc:
+        raise KeystoreError(
+            "cannot decrypt the key: wrong password", hint="check LEDGER_PASSWORD or --password-file"
+        ) from exc
+    return PrivateKey(bytes(secret), data.get("x-ledger-crypto", "ecdsa"))
+
+
+def write_private_file(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` atomically with mode 0600 (temp file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.chmod(path, 0o600)
+
+
+def save_keystore(path: Path, key: PrivateKey, password: str, *, light: bool = False) -> None:
+    """Encrypt ``key`` and write it to ``path`` with mode 0600."""
+    write_private_file(path, json.dumps(encrypt_keystore(key, password, light=light), indent=2).encode())
+
+
+def load_keystore(path: Path, password: str) -> PrivateKey:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise KeystoreError(f"no keystore at {path}", hint="create one with `ledger key new`") from exc
+    except json.JSONDecodeError as exc:
+        raise KeystoreError(f"keystore {path} is not valid JSON") from exc
+    return decrypt_keystore(data, password)
