@@ -1,0 +1,243 @@
+"""Workspace layout and settings.
+
+Precedence, highest first: command-line flag > environment variable > ``config.toml`` > defaults.
+This module and the CLI are the only places that read the environment or the config file; everything
+below receives its settings by constructor.
+
+Workspace layout (default ``./.ledger``)::
+
+    config.toml         network, backend, contract addresses, default key
+    chain.sqlite        the embedded chain (embedded backend only)
+    index.sqlite        SQLite index of chain events
+    keys/<name>.json    encrypted keystores (Ethereum keystore v3, mode 0600)
+    vault.json          pseudonymous subject id -> person (mode 0600; never on chain)
+    metadata/           off-chain documents whose hashes are on chain (issuers, types)
+    journal/            batch issuance journals (resume after a crash)
+    credentials/        issued credential files, one folder per batch
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+import tomli_w
+
+from .errors import ConfigError
+
+BACKENDS = ("embedded", "rpc", "fisco3", "fisco2")
+DEFAULT_WORKSPACE = Path(".ledger")
+CONFIG_FILE = "config.toml"
+
+#: Environment variables the CLI reads (documented in ``ledger --help``).
+ENV_WORKSPACE = "LEDGER_WORKSPACE"
+ENV_RPC_URL = "LEDGER_RPC_URL"
+ENV_NETWORK = "LEDGER_NETWORK"
+ENV_PASSWORD = "LEDGER_PASSWORD"
+ENV_PASSWORD_FILE = "LEDGER_PASSWORD_FILE"
+ENV_KEY = "LEDGER_KEY"
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """How to reach the chain."""
+
+    backend: str = "embedded"
+    urls: tuple[str, ...] = ()
+    chain_id: int | None = None
+    crypto: str | None = None  # None: ask the node (fisco3), else "ecdsa" / "sm"
+    group: str = "group0"  # fisco3 group id
+    group_id: int = 1  # fisco2 group id
+    fisco_chain_id: str | int | None = None  # fisco3 "chain0" / fisco2 1
+    sdk_certs: str | None = None  # fisco3 HTTPS: directory with ca.crt, sdk.crt, sdk.key
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+        if self.backend != "embedded" and not self.urls:
+            raise ConfigError(
+                f"the {self.backend} backend needs a node URL",
+                hint="pass --rpc-url URL or set LEDGER_RPC_URL",
+            )
+        for url in self.urls:
+            if not url.startswith(("http://", "https://")):
+                raise ConfigError(f"node URL {url!r} must start with http:// or https://")
+        if self.crypto not in (None, "ecdsa", "sm"):
+            raise ConfigError(f"crypto must be 'ecdsa' or 'sm', not {self.crypto!r}")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the ledger's contracts live on the configured chain."""
+
+    issuer_registry: str
+    contribution_ledger: str
+    credential_registry: str
+    deploy_block: int
+    chain_id: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a :class:`ledger.ledger.Ledger` needs, resolved from all sources."""
+
+    workspace: Path
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    deployment: Deployment | None = None
+    default_key: str = "admin"
+    lock_timeout: float = 30.0
+
+    @property
+    def config_path(self) -> Path:
+        return self.workspace / CONFIG_FILE
+
+    @property
+    def chain_path(self) -> Path:
+        return self.workspace / "chain.sqlite"
+
+    @property
+    def index_path(self) -> Path:
+        return self.workspace / "index.sqlite"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.workspace / "keys"
+
+    @property
+    def vault_path(self) -> Path:
+        return self.workspace / "vault.json"
+
+    @property
+    def metadata_dir(self) -> Path:
+        return self.workspace / "metadata"
+
+    @property
+    def journal_dir(self) -> Path:
+        return self.workspace / "journal"
+
+    @property
+    def credentials_dir(self) -> Path:
+        return self.workspace / "credentials"
+
+    def with_deployment(self, deployment: Deployment) -> Settings:
+        return replace(self, deployment=deployment)
+
+
+def resolve_workspace(flag: str | Path | None, env: Mapping[str, str]) -> Path:
+    """The workspace directory: ``--workspace`` > ``LEDGER_WORKSPACE`` > ``./.ledger``."""
+    value = flag or env.get(ENV_WORKSPACE) or DEFAULT_WORKSPACE
+    return Path(value).expanduser()
+
+
+def load_settings(
+    workspace: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    rpc_urls: tuple[str, ...] = (),
+    backend: str | None = None,
+    require_init: bool = True,
+) -> Settings:
+    """Resolve settings for ``workspace``: flags (arguments) > environment > config file > defaults."""
+    env = os.environ if env is None else env
+    path = workspace / CONFIG_FILE
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    elif require_init:
+        raise ConfigError(
+            f"no ledger workspace at {workspace}",
+            hint="run `ledger init` first, or point --workspace / LEDGER_WORKSPACE at one",
+        )
+    net = dict(data.get("network", {}))
+    env_urls = tuple(u for u in env.get(ENV_RPC_URL, "").split(",") if u.strip())
+    urls = rpc_urls or env_urls or tuple(net.get("urls", ()))
+    chosen_backend = backend or env.get(ENV_NETWORK) or net.get("backend")
+    if chosen_backend is None:
+        chosen_backend = "rpc" if urls else "embedded"
+    try:
+        network = NetworkSettings(
+            backend=chosen_backend,
+            urls=tuple(u.strip() for u in urls),
+            chain_id=net.get("chain_id"),
+            crypto=net.get("crypto"),
+            group=net.get("group", "group0"),
+            group_id=int(net.get("group_id", 1)),
+            fisco_chain_id=net.get("fisco_chain_id"),
+            sdk_certs=net.get("sdk_certs"),
+            timeout=float(net.get("timeout", 30.0)),
+        )
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"bad [network] section in {path}: {exc}") from exc
+    deployment = None
+    if "contracts" in data:
+        c = data["contracts"]
+        try:
+            deployment = Deployment(
+                issuer_registry=c["issuer_registry"],
+                contribution_ledger=c["contribution_ledger"],
+                credential_registry=c["credential_registry"],
+                deploy_block=int(c.get("deploy_block", 0)),
+                chain_id=int(c["chain_id"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"bad [contracts] section in {path}: {exc}") from exc
+    keys = data.get("keys", {})
+    return Settings(
+        workspace=workspace,
+        network=network,
+        deployment=deployment,
+        default_key=env.get(ENV_KEY) or keys.get("default", "admin"),
+        lock_timeout=float(data.get("workspace", {}).get("lock_timeout", 30.0)),
+    )
+
+
+def save_settings(settings: Settings) -> None:
+    """Write ``config.toml`` atomically. Secrets never go in it."""
+    net = settings.network
+    network: dict[str, Any] = {"backend": net.backend, "urls": list(net.urls), "timeout": net.timeout}
+    for key in ("chain_id", "crypto", "fisco_chain_id", "sdk_certs"):
+        value = getattr(net, key)
+        if value is not None:
+            network[key] = value
+    if net.backend == "fisco3":
+        network["group"] = net.group
+    if net.backend == "fisco2":
+        network["group_id"] = net.group_id
+    doc: dict[str, Any] = {
+        "network": network,
+        "keys": {"default": settings.default_key},
+        "workspace": {"lock_timeout": settings.lock_timeout},
+    }
+    if settings.deployment is not None:
+        d = settings.deployment
+        doc["contracts"] = {
+            "issuer_registry": d.issuer_registry,
+            "contribution_ledger": d.contribution_ledger,
+            "credential_registry": d.credential_registry,
+            "deploy_block": d.deploy_block,
+            "chain_id": d.chain_id,
+        }
+    settings.workspace.mkdir(parents=True, exist_ok=True)
+    tmp = settings.config_path.with_suffix(".tmp")
+    tmp.write_text("# ledger workspace configuration (no secrets here)\n" + tomli_w.dumps(doc))
+    os.replace(tmp, settings.config_path)
+
+
+def read_password(env: Mapping[str, str], password_file: str | None = None) -> str | None:
+    """Password from ``--password-file`` > ``LEDGER_PASSWORD_FILE`` > ``LEDGER_PASSWORD``; None to prompt."""
+    file_name = password_file or env.get(ENV_PASSWORD_FILE)
+    if file_name:
+        try:
+            return Path(file_name).read_text().rstrip("\r\n")
+        except OSError as exc:
+            raise ConfigError(f"cannot read password file {file_name}: {exc.strerror}") from exc
+    return env.get(ENV_PASSWORD)

@@ -1,0 +1,83 @@
+"""The guard that keeps personal data off the chain.
+
+Everything bound for the chain (contribution fields, metadata documents whose hash is anchored, type
+definitions, issuer records) passes through :func:`check_fields` first. A hash of an email address is
+still personal data (anyone can hash a guessed address and compare), so values that are only hashed
+before they go on chain are checked too.
+
+What counts as personal data here: an email address, a phone number (mainland China mobile, or an
+international ``+`` number), a Chinese resident identity card number (18 digits with a valid ISO 7064
+MOD 11-2 check digit, or the old 15-digit form), and a person's name: any name held in the workspace's
+subject vault, or a string that is exactly a common Chinese surname followed by one or two Han characters.
+The checks are deliberately conservative: a refusal names the field so the user can fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping
+
+from .errors import PersonalDataError
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_CN_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+_INTL_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}[- ]?\(?\d{1,4}\)?(?:[- ]?\d{2,4}){2,4}(?!\d)")
+_ID18 = re.compile(r"(?<!\d)(\d{17}[\dXx])(?!\d)")
+_ID15 = re.compile(r"(?<!\d)[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d)")
+_HEX = re.compile(r"^(0x)?[0-9a-fA-F]+$")
+
+# The most common Chinese surnames (they cover most of the population).
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,3}$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def _valid_resident_id(number: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    month, day = int(number[10:12]), int(number[12:14])
+    return 1 <= month <= 12 and 1 <= day <= 31 and _ID_CHECK[total % 11] == number[17].upper()
+
+
+def find_personal_data(value: str, known_names: Iterable[str] = ()) -> str | None:
+    """The kind of personal data ``value`` appears to hold, or ``None``."""
+    if not value or _HEX.match(value):
+        return None
+    if _EMAIL.search(value):
+        return "an email address"
+    for match in _ID18.finditer(value):
+        if _valid_resident_id(match.group(1)):
+            return "a resident identity card number"
+    if _ID15.search(value):
+        return "a resident identity card number"
+    if _CN_MOBILE.search(value) or _INTL_PHONE.search(value):
+        return "a phone number"
+    folded = value.casefold()
+    for name in known_names:
+        name = name.strip()
+        if len(name) >= 2 and name.casefold() in folded:
+            return "the name of a person in the vault"
+    stripped = value.strip()
+    if _HAN_NAME.match(stripped) and stripped[0] in _SURNAMES:
+        return "a person's name"
+    return None
+
+
+def check_fields(fields: Mapping[str, object], known_names: Iterable[str] = (), prefix: str = "") -> None:
+    """Raise :class:`PersonalDataError` naming the first field that holds personal data.
+
+    Nested mappings and lists are walked; the field name in the error is a dotted path.
+    """
+    names = tuple(known_names)
+    for key, value in fields.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            check_fields(value, names, prefix=path + ".")
+        elif isinstance(value, (list, tuple)):
+            check_fields({f"{key}[{i}]": v for i, v in enumerate(value)}, names, prefix=prefix)
+        elif isinstance(value, str):
+            kind = find_personal_data(value, names)
+            if kind:
+                raise PersonalDataError(path, kind)

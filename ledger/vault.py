@@ -1,0 +1,93 @@
+"""The subject vault: pseudonymous subject ids and the people behind them, kept off chain.
+
+A subject id is 32 random bytes from the operating system's CSPRNG: it carries nothing about the
+person, so it can go on chain. The mapping to the person (name, email, student number ...) stays in
+``vault.json`` in the workspace, mode 0600, and never leaves it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from .crypto import write_private_file
+from .errors import ValidationError, WorkspaceError
+
+_SUBJECT_ID = re.compile(r"^0x[0-9a-f]{64}$")
+
+
+def parse_subject_id(text: str) -> bytes:
+    """A subject id as 32 bytes; accepts ``0x`` + 64 hex digits (any case)."""
+    value = text.strip().lower()
+    if not _SUBJECT_ID.match(value):
+        raise ValidationError(
+            f"{text!r} is not a subject id (0x followed by 64 hex digits)",
+            hint="make one with `ledger subject new`",
+        )
+    return bytes.fromhex(value[2:])
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One vault entry: the pseudonymous id and what the issuer knows of the person."""
+
+    id: str
+    person: dict[str, str]
+    created: int
+
+
+class Vault:
+    """The workspace's vault file. Load, change, save; writes are atomic with mode 0600."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._entries: dict[str, Subject] = {}
+        if path.exists():
+            try:
+                raw: dict[str, Any] = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise WorkspaceError(f"the subject vault {path} is unreadable: {exc}") from exc
+            for sid, entry in raw.get("subjects", {}).items():
+                self._entries[sid] = Subject(sid, dict(entry.get("person", {})), int(entry.get("created", 0)))
+
+    def new_subject(self, person: dict[str, str] | None = None) -> Subject:
+        """Create a subject id for ``person`` (may be empty) and save the vault."""
+        person = {k: v for k, v in (person or {}).items() if v}
+        subject = Subject("0x" + secrets.token_hex(32), person, int(time.time()))
+        self._entries[subject.id] = subject
+        self.save()
+        return subject
+
+    def get(self, subject_id: str) -> Subject | None:
+        return self._entries.get(subject_id.lower())
+
+    def find(self, text: str) -> list[Subject]:
+        """Subjects whose id or any person field contains ``text`` (case-insensitive)."""
+        needle = text.casefold()
+        return [
+            s
+            for s in self._entries.values()
+            if needle in s.id or any(needle in v.casefold() for v in s.person.values())
+        ]
+
+    def known_names(self) -> list[str]:
+        """Every personal value in the vault, for the personal-data guard."""
+        return [v for s in self._entries.values() for v in s.person.values() if len(v) >= 2]
+
+    def __iter__(self) -> Iterator[Subject]:
+        return iter(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def save(self) -> None:
+        doc = {
+            "about": "pseudonymous subject ids and the people behind them; never share, never on chain",
+            "subjects": {s.id: {"person": s.person, "created": s.created} for s in self._entries.values()},
+        }
+        write_private_file(self.path, json.dumps(doc, indent=1, ensure_ascii=False).encode())
