@@ -1,0 +1,51 @@
+# Two entry points for a fresh machine (see README.md):
+#   make demo   set up a virtualenv and run the end-to-end demo on the embedded chain
+#   make test   set up everything the tests need (pip, npm, Debian's chromium) and run the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: demo test setup setup-test node-tools system-tools artifacts bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.installed-test node-tools system-tools
+
+node-tools: node_modules/.installed
+
+# Debian's chromium renders the HTML audit report in one test; installed only when missing.
+system-tools:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium' (needed by the HTML report test)"; exit 1; fi; }
+
+demo: setup
+	$(VENV)/bin/ledger demo
+
+test: setup-test
+	bash .ci/pytest.sh $(PYTEST_ARGS)
+
+# Regenerate the committed contract artifacts with the pinned solc-js.
+artifacts: setup node-tools
+	$(PY) -m ledger.compiler
+
+bench: setup-test
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis
