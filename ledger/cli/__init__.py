@@ -1,0 +1,84 @@
+"""The ``ledger`` command line: parse, make one library call, render.
+
+Exit codes: 0 success; 1 a domain failure (verification failed, not authorised, chain refused);
+2 a usage error (bad flags, bad input file, missing workspace).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..errors import ConfigError, LedgerError, ValidationError
+from .app import App
+
+EPILOG = """\b
+Examples:
+  ledger demo                                  the whole story on a throwaway chain
+  ledger init                                  a workspace with an embedded chain in ./.ledger
+  ledger init --rpc-url http://127.0.0.1:8545  deploy to a node (anvil, FISCO BCOS web3 RPC)
+  ledger verify alice.json                     check a credential file
+
+\b
+Environment: LEDGER_WORKSPACE, LEDGER_RPC_URL, LEDGER_NETWORK, LEDGER_KEY,
+             LEDGER_PASSWORD, LEDGER_PASSWORD_FILE
+"""
+
+
+class LedgerGroup(click.Group):
+    """Turns expected failures into a clear message and an exit code instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ValidationError, ConfigError) as exc:
+            _fail(exc, 2)
+        except LedgerError as exc:
+            _fail(exc, 1)
+        finally:
+            app = ctx.find_object(App)
+            if app is not None:
+                app.close()
+
+
+def _fail(exc: LedgerError, code: int) -> None:
+    from .render import console
+
+    err = console(stderr=True)
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(str(exc))}")
+    if exc.hint:
+        err.print(f"[dim]hint: {escape(exc.hint)}[/]")
+    sys.exit(code)
+
+
+@click.group(cls=LedgerGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fisco-talent-ledger", prog_name="ledger")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """A ledger of open-source contributions and talent credentials on FISCO BCOS.
+
+    Record contributions, co-sign them, issue certificates singly (checked by the contract) or in
+    Merkle batches of thousands, and verify or audit them, online or offline.
+    """
+    ctx.ensure_object(App)
+
+
+def _register() -> None:
+    from . import commands_cred, commands_setup, commands_gov, commands_contrib, commands_demo
+
+    for module in (commands_setup, commands_gov, commands_contrib, commands_cred, commands_demo):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    try:
+        from . import commands_audit
+    except ImportError:  # the index/audit commands land separately
+        return
+    for command in commands_audit.COMMANDS:
+        main.add_command(command)
+
+
+_register()

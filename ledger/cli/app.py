@@ -1,0 +1,162 @@
+"""What every command shares: the context object, the reusable options, and password handling.
+
+Options are defined once here and stacked on commands as decorators (``@workspace_option`` ...).
+The context opens the :class:`ledger.ledger.Ledger` lazily, so ``--help`` never imports web3 or py-evm.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+import click
+
+from .. import config
+
+if TYPE_CHECKING:
+    from ..ledger import Ledger
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class App:
+    """Per-invocation state, stored in click's context object."""
+
+    workspace_flag: str | None = None
+    json_output: bool = False
+    key_name: str | None = None
+    password_file: str | None = None
+    rpc_urls: tuple[str, ...] = ()
+    network: str | None = None
+    yes: bool = False
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    _ledger: Ledger | None = None
+
+    @property
+    def workspace(self) -> Path:
+        return config.resolve_workspace(self.workspace_flag, self.env)
+
+    def settings(self, *, require_init: bool = True) -> config.Settings:
+        return config.load_settings(
+            self.workspace,
+            env=self.env,
+            rpc_urls=self.rpc_urls,
+            backend=self.network,
+            require_init=require_init,
+        )
+
+    def password(self, *, confirm: bool = False, prompt: str = "Key password") -> str:
+        """The keystore password: --password-file > LEDGER_PASSWORD_FILE > LEDGER_PASSWORD > prompt."""
+        value = config.read_password(self.env, self.password_file)
+        if value is None:
+            if not os.isatty(0):
+                raise click.UsageError(
+                    "no password given: set LEDGER_PASSWORD, LEDGER_PASSWORD_FILE or --password-file "
+                    "(there is no terminal to prompt on)"
+                )
+            value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+        return value
+
+    def ledger(self, *, need_key: bool = True) -> Ledger:
+        """The opened ledger for this workspace (opened once per command)."""
+        if self._ledger is None:
+            from ..ledger import Ledger
+
+            settings = self.settings()
+            self._ledger = Ledger.open(
+                settings,
+                key_name=self.key_name or settings.default_key,
+                password=self.password if need_key else None,
+            )
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        app = ctx.ensure_object(App)
+        if value not in (None, (), False):
+            setattr(app, attr, value)
+        return value
+
+    return callback
+
+
+def workspace_option(f: F) -> F:
+    return click.option(
+        "--workspace",
+        "-w",
+        metavar="DIR",
+        expose_value=False,
+        callback=_store("workspace_flag"),
+        help="Workspace directory (default ./.ledger, or LEDGER_WORKSPACE).",
+    )(f)
+
+
+def json_option(f: F) -> F:
+    return click.option(
+        "--json",
+        "json_output",
+        is_flag=True,
+        expose_value=False,
+        callback=_store("json_output"),
+        help="Print machine-readable JSON instead of tables.",
+    )(f)
+
+
+def key_option(f: F) -> F:
+    f = click.option(
+        "--key",
+        "key_name",
+        metavar="NAME",
+        expose_value=False,
+        callback=_store("key_name"),
+        help="Name of the workspace key that signs (default from config, or LEDGER_KEY).",
+    )(f)
+    return click.option(
+        "--password-file",
+        metavar="FILE",
+        expose_value=False,
+        callback=_store("password_file"),
+        help="Read the key password from FILE (or set LEDGER_PASSWORD / LEDGER_PASSWORD_FILE).",
+    )(f)
+
+
+def network_options(f: F) -> F:
+    f = click.option(
+        "--rpc-url",
+        "rpc_urls",
+        metavar="URL",
+        multiple=True,
+        expose_value=False,
+        callback=_store("rpc_urls"),
+        help="Node URL; repeat for fail-over (or LEDGER_RPC_URL, comma-separated).",
+    )(f)
+    return click.option(
+        "--network",
+        type=click.Choice(config.BACKENDS),
+        expose_value=False,
+        callback=_store("network"),
+        help="Backend: embedded (default), rpc (Ethereum JSON-RPC), fisco3 or fisco2 (FISCO native).",
+    )(f)
+
+
+def yes_option(f: F) -> F:
+    return click.option(
+        "--yes", "-y", is_flag=True, expose_value=False, callback=_store("yes"), help="Do not ask for confirmation."
+    )(f)
+
+
+def common_options(f: F) -> F:
+    """--workspace, --json, --key, --password-file on one command."""
+    return workspace_option(json_option(key_option(f)))

@@ -1,0 +1,88 @@
+"""Output: JSON for machines, rich tables for people. rich is imported only when a table is drawn."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterable, Sequence
+
+
+def to_jsonable(value: Any) -> Any:
+    """Bytes as 0x hex, dataclasses and enums as plain values, recursively."""
+    import dataclasses
+    import enum
+    from pathlib import Path
+
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, enum.Enum):
+        return value.name
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "to_dict"):
+        return to_jsonable(value.to_dict())
+    return value
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", header_style="bold")
+    for col in columns:
+        t.add_column(col, overflow="fold")
+    for row in rows:
+        t.add_row(*[_cell(v) for v in row])
+    console().print(t)
+
+
+def fields(title: str | None, pairs: Iterable[tuple[str, Any]]) -> None:
+    """A two-column key/value table."""
+    table(title, ("field", "value"), [(k, v) for k, v in pairs])
+
+
+def message(text: str) -> None:
+    console().print(text)
+
+
+def note(text: str) -> None:
+    """Progress chatter for people: to stderr, so --json output stays clean on stdout."""
+    console(stderr=True).print(text)
+
+
+def _cell(value: Any) -> str:
+    from rich.markup import escape
+
+    v = to_jsonable(value)
+    if isinstance(v, (dict, list)):
+        return escape(json.dumps(v, ensure_ascii=False))
+    return escape("" if v is None else str(v))
+
+
+def progress(stderr: bool = True) -> Any:
+    """A rich progress bar for long work (hashing, writing, anchoring)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console(stderr=stderr),
+        transient=False,
+    )

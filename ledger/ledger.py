@@ -1,0 +1,224 @@
+"""The facade: configuration + backend + contracts + vault, the API the CLI calls.
+
+A :class:`Ledger` is opened on a workspace (``Ledger.open``) or creates one (``Ledger.init``). Its
+methods are the verbs of the product: govern, record, issue, verify. Each validates its input
+(personal data included) before anything is sent, so bad input never half-writes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .config import Deployment, Settings, save_settings
+from .errors import ConfigError, KeystoreError, WorkspaceError
+from .keyring import KeyInfo, Keyring
+from .vault import Vault
+
+if TYPE_CHECKING:
+    from .chain.base import ChainBackend
+    from .contracts import Contracts
+    from .crypto import PrivateKey
+
+PasswordSource = Callable[[], str]
+
+#: Gas money given to keys on development chains that charge for gas (anvil); FISCO and the
+#: embedded chain charge nothing.
+DEV_FUNDING_WEI = 10**24
+
+
+class Ledger:
+    """One workspace, connected to its chain."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        chain: ChainBackend,
+        *,
+        key_name: str,
+        password: PasswordSource | None,
+        light_kdf: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.chain = chain
+        self.key_name = key_name
+        self._password = password
+        self._key: PrivateKey | None = None
+        self._contracts: Contracts | None = None
+        self.keyring = Keyring(settings.keys_dir, light_kdf=light_kdf)
+        self._vault: Vault | None = None
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        key_name: str | None = None,
+        password: PasswordSource | str | None = None,
+        light_kdf: bool = False,
+    ) -> Ledger:
+        """Open the workspace ``settings`` describes and connect to its chain."""
+        from .chain import open_chain
+
+        if settings.deployment is None:
+            raise ConfigError(
+                f"workspace {settings.workspace} has no deployed contracts",
+                hint="run `ledger init` to deploy them",
+            )
+        chain = open_chain(
+            settings.network,
+            chain_path=settings.chain_path,
+            lock_timeout=settings.lock_timeout,
+        )
+        try:
+            identity = chain.identity()
+            if identity.chain_id != settings.deployment.chain_id:
+                from .errors import ChainIdMismatch
+
+                raise ChainIdMismatch(settings.deployment.chain_id, identity.chain_id, ",".join(settings.network.urls))
+        except BaseException:
+            chain.close()
+            raise
+        source = (lambda: password) if isinstance(password, str) else password
+        return cls(settings, chain, key_name=key_name or settings.default_key, password=source, light_kdf=light_kdf)
+
+    @classmethod
+    def init(
+        cls,
+        settings: Settings,
+        *,
+        key_name: str = "admin",
+        password: str,
+        secret_hex: str | None = None,
+        sdk_certs: str | None = None,
+        crypto: str | None = None,
+        chain_id: int | None = None,
+        light_kdf: bool = False,
+    ) -> dict[str, Any]:
+        """Create the workspace, its admin key, and deploy the contracts; return a summary."""
+        from .chain import open_chain
+        from .contracts import deploy
+        from .crypto import PrivateKey
+
+        ws = settings.workspace
+        if settings.config_path.exists() and settings.deployment is not None:
+            raise WorkspaceError(
+                f"{ws} is already a ledger workspace", hint="use another --workspace, or delete it first"
+            )
+        network = replace(
+            settings.network,
+            sdk_certs=sdk_certs or settings.network.sdk_certs,
+            crypto=crypto or settings.network.crypto,
+            chain_id=chain_id if chain_id is not None else settings.network.chain_id,
+        )
+        ws.mkdir(parents=True, exist_ok=True)
+        ws.chmod(0o700)
+        for sub in ("keys", "metadata", "journal", "credentials"):
+            (ws / sub).mkdir(exist_ok=True)
+        chain = open_chain(network, chain_path=settings.chain_path, lock_timeout=settings.lock_timeout)
+        try:
+            identity = chain.identity()
+            mode = crypto or identity.crypto
+            keyring = Keyring(settings.keys_dir, light_kdf=light_kdf)
+            key = PrivateKey.from_hex(secret_hex, mode) if secret_hex else PrivateKey.generate(mode)
+            keyring.add(key_name, key, password)
+            _fund_if_needed(chain, key.address)
+            started = time.perf_counter()
+            deployment = deploy(chain, key)
+            elapsed = time.perf_counter() - started
+        finally:
+            chain.close()
+        network = replace(network, chain_id=identity.chain_id, crypto=mode)
+        final = replace(settings, network=network, deployment=_as_config_deployment(deployment), default_key=key_name)
+        save_settings(final)
+        return {
+            "workspace": str(ws),
+            "backend": network.backend,
+            "chain_id": identity.chain_id,
+            "crypto": mode,
+            "committee_member": key.address,
+            "key": key_name,
+            "issuer_registry": final.deployment.issuer_registry,  # type: ignore[union-attr]
+            "contribution_ledger": final.deployment.contribution_ledger,  # type: ignore[union-attr]
+            "credential_registry": final.deployment.credential_registry,  # type: ignore[union-attr]
+            "deploy_block": final.deployment.deploy_block,  # type: ignore[union-attr]
+            "deploy_seconds": round(elapsed, 3),
+        }
+
+    # -- keys and the vault ------------------------------------------------------------------
+
+    @staticmethod
+    def create_key(settings: Settings, name: str, password: str, crypto: str | None = None) -> KeyInfo:
+        return Keyring(settings.keys_dir).create(name, password, crypto=crypto or settings.network.crypto or "ecdsa")
+
+    @staticmethod
+    def import_key(settings: Settings, name: str, secret_hex: str, password: str, crypto: str | None = None) -> KeyInfo:
+        from .crypto import PrivateKey
+
+        key = PrivateKey.from_hex(secret_hex, crypto or settings.network.crypto or "ecdsa")
+        return Keyring(settings.keys_dir).add(name, key, password)
+
+    @property
+    def key(self) -> PrivateKey:
+        """The signing key, decrypted on first use."""
+        if self._key is None:
+            if self._password is None:
+                raise KeystoreError("this command was opened without a key")
+            self._key = self.keyring.load(self.key_name, self._password())
+            _fund_if_needed(self.chain, self._key.address)
+        return self._key
+
+    def use_key(self, key: PrivateKey) -> None:
+        """Sign with ``key`` from now on (the demo and tests switch between actors)."""
+        self._key = key
+        _fund_if_needed(self.chain, key.address)
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            self._vault = Vault(self.settings.vault_path)
+        return self._vault
+
+    @property
+    def contracts(self) -> Contracts:
+        if self._contracts is None:
+            from .contracts import Contracts
+
+            self._contracts = Contracts(self.chain, self.settings.deployment)  # type: ignore[arg-type]
+        return self._contracts
+
+    def close(self) -> None:
+        self.chain.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _fund_if_needed(chain: ChainBackend, address: str) -> None:
+    from .chain.base import FUNDING
+
+    if FUNDING in chain.features:
+        chain.fund(address, DEV_FUNDING_WEI)
+
+
+def _as_config_deployment(deployment: Any) -> Deployment:
+    if isinstance(deployment, Deployment):
+        return deployment
+    return Deployment(
+        issuer_registry=deployment.issuer_registry,
+        contribution_ledger=deployment.contribution_ledger,
+        credential_registry=deployment.credential_registry,
+        deploy_block=deployment.deploy_block,
+        chain_id=deployment.chain_id,
+    )
+
+
+def workspace_exists(path: Path) -> bool:
+    return (path / "config.toml").exists()
