@@ -24,7 +24,7 @@ _CN_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\
 _INTL_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}[- ]?\(?\d{1,4}\)?(?:[- ]?\d{2,4}){2,4}(?!\d)")
 _ID18 = re.compile(r"(?<!\d)(\d{17}[\dXx])(?!\d)")
 _ID15 = re.compile(r"(?<!\d)[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d)")
-_HEX = re.compile(r"^(0x)?[0-9a-fA-F]+$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]*$")
 
 # The most common Chinese surnames (they cover most of the population).
 _SURNAMES = set(

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ledger.config import (
+    Deployment,
+    NetworkSettings,
+    Settings,
+    load_settings,
+    read_password,
+    resolve_workspace,
+    save_settings,
+)
+from ledger.errors import ConfigError
+
+
+def test_precedence_flag_env_file_default(tmp_path: Path) -> None:
+    assert resolve_workspace(None, {}) == Path(".ledger")
+    assert resolve_workspace(None, {"LEDGER_WORKSPACE": "/a"}) == Path("/a")
+    assert resolve_workspace("/b", {"LEDGER_WORKSPACE": "/a"}) == Path("/b")
+
+    ws = tmp_path / "ws"
+    dep = Deployment("0x" + "1" * 40, "0x" + "2" * 40, "0x" + "3" * 40, 7, 31337)
+    save_settings(Settings(ws, NetworkSettings("rpc", ("http://file:1",)), dep, "uni"))
+    s = load_settings(ws, env={})
+    assert s.network.urls == ("http://file:1",) and s.deployment == dep and s.default_key == "uni"
+    s = load_settings(ws, env={"LEDGER_RPC_URL": "http://env:1,http://env:2", "LEDGER_KEY": "x"})
+    assert s.network.urls == ("http://env:1", "http://env:2") and s.default_key == "x"
+    s = load_settings(ws, env={"LEDGER_RPC_URL": "http://env:1"}, rpc_urls=("http://flag:1",))
+    assert s.network.urls == ("http://flag:1",)
+
+
+def test_missing_workspace_and_bad_settings_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no ledger workspace"):
+        load_settings(tmp_path / "none", env={})
+    with pytest.raises(ConfigError, match="needs a node URL"):
+        NetworkSettings("rpc")
+    with pytest.raises(ConfigError, match="http"):
+        NetworkSettings("rpc", ("ftp://x",))
+    (tmp_path / "config.toml").write_text("[network\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(tmp_path, env={})
+
+
+def test_password_sources(tmp_path: Path) -> None:
+    f = tmp_path / "pw"
+    f.write_text("from-file\n")
+    assert read_password({"LEDGER_PASSWORD": "env"}, str(f)) == "from-file"
+    assert read_password({"LEDGER_PASSWORD": "env"}) == "env"
+    assert read_password({}) is None
+    with pytest.raises(ConfigError):
+        read_password({}, str(tmp_path / "missing"))

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from ledger.crypto import PrivateKey
+from ledger.errors import KeystoreError, ValidationError
+from ledger.keyring import Keyring
+from ledger.vault import Vault, parse_subject_id
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_vault_keeps_people_off_the_id_and_survives_reload(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "vault.json")
+    s = vault.new_subject({"name": "Li Hua", "email": "lihua@example.edu", "student_number": "2023001"})
+    assert len(parse_subject_id(s.id)) == 32
+    assert "lihua" not in s.id
+    assert _mode(tmp_path / "vault.json") == 0o600
+    again = Vault(tmp_path / "vault.json")
+    assert again.get(s.id) is not None and again.get(s.id).person["student_number"] == "2023001"
+    assert [x.id for x in again.find("2023001")] == [s.id]
+    assert "Li Hua" in again.known_names()
+    other = again.new_subject({"name": "Li Hua"})
+    assert other.id != s.id
+
+
+@pytest.mark.parametrize("text", ["0x1234", "lihua@example.edu", "0x" + "g" * 64, "ab" * 32])
+def test_bad_subject_ids_are_refused(text: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_subject_id(text)
+
+
+def test_keyring_encrypts_and_never_stores_the_secret(tmp_path: Path) -> None:
+    ring = Keyring(tmp_path / "keys", light_kdf=True)
+    key = PrivateKey.generate()
+    info = ring.add("uni", key, "correct horse")
+    raw = info.path.read_text()
+    assert key.secret_bytes().hex() not in raw
+    assert _mode(info.path) == 0o600
+    assert json.loads(raw)["crypto"]["kdf"] == "scrypt"
+    assert ring.load("uni", "correct horse") == key
+    assert [(i.name, i.address) for i in ring.list()] == [("uni", key.address)]
+    with pytest.raises(KeystoreError):
+        ring.load("uni", "wrong")
+    with pytest.raises(KeystoreError):
+        ring.load("nobody", "x")
+    with pytest.raises(ValidationError):
+        ring.add("uni", PrivateKey.generate(), "pw")
+    with pytest.raises(ValidationError):
+        ring.add("../escape", PrivateKey.generate(), "pw")
+    assert key.secret_bytes().hex() not in repr(key)
