@@ -1,0 +1,176 @@
+"""RFC 8785 (JSON Canonicalization Scheme, JCS) encoding and strict I-JSON parsing.
+
+A credential's hash is taken over its canonical JSON, so two parties that hold the same document
+must produce the same bytes. :func:`canonicalize` gives the RFC 8785 form:
+
+* **Fast path.** ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` runs in C
+  and produces exactly the JCS bytes when the value has no floats (JCS formats numbers as
+  ECMAScript does, Python's ``repr`` differs, e.g. ``1e+21`` vs ``1e21``) and no object key outside
+  the Basic Multilingual Plane (JCS sorts keys by UTF-16 code units, Python by code points; the two
+  orders agree on the BMP). String escaping is identical in both (``\\" \\\\ \\b \\f \\n \\r \\t`` and
+  lower-case ``\\u00xx`` for other control characters, everything else as UTF-8).
+* **Fallback.** Anything else goes through the pure-Python ``rfc8785`` package (slow, exact).
+
+Both paths reject what JCS cannot represent, with the JSON path of the offending value: NaN and
+infinities, integers outside the IEEE 754 safe range (+/-(2**53 - 1)), non-string keys, lone
+surrogates and non-JSON types.
+
+:func:`loads` is the matching parser: it refuses duplicate keys (RFC 8785 requires I-JSON, and two
+parsers that keep different duplicates would see different documents) and the non-standard
+``NaN``/``Infinity`` literals.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import rfc8785
+
+from .errors import ValidationError
+
+__all__ = ["CanonicalizationError", "MAX_SAFE_INTEGER", "canonicalize", "loads"]
+
+#: Largest integer an IEEE 754 double holds exactly; JCS numbers are doubles.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_fast_dumps = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
+).encode
+
+
+class CanonicalizationError(ValidationError):
+    """A value cannot be put in RFC 8785 canonical form, or a text is not strict I-JSON.
+
+    Attributes:
+        path: where the bad value is, e.g. ``credentialSubject.achievement.typeId`` or ``evidence[2]``
+            (empty for the top level or when the position is unknown).
+        reason: what is wrong with it.
+    """
+
+    def __init__(self, reason: str, path: str = "") -> None:
+        super().__init__(f"{path}: {reason}" if path else reason)
+        self.path = path
+        self.reason = reason
+
+
+class _Refused(Exception):
+    """Internal: carries a refusal up the recursion, collecting the path on the way."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.parts: list[str | int] = []
+
+
+def _format_path(parts: list[str | int]) -> str:
+    out = ""
+    for part in reversed(parts):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _scan(value: Any) -> bool:
+    """Check that ``value`` is canonicalizable; True when the fast path gives the JCS bytes.
+
+    Subclasses (str-valued enums, OrderedDict ...) are legal JSON values but ``json.dumps`` may
+    render them differently, so they send the value to the exact fallback.
+    """
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if isinstance(value, dict):
+        fast = kind is dict
+        for key, item in value.items():
+            if type(key) is not str:
+                if not isinstance(key, str):
+                    raise _Refused(f"object key {key!r} is not a string")
+                fast = False
+            try:
+                if not _scan(item):
+                    fast = False
+            except _Refused as refused:
+                refused.parts.append(key)
+                raise
+            if fast and not key.isascii() and max(key) > "\uffff":
+                fast = False
+        return fast
+    if isinstance(value, (list, tuple)):
+        fast = kind is list or kind is tuple
+        for index, item in enumerate(value):
+            try:
+                if not _scan(item):
+                    fast = False
+            except _Refused as refused:
+                refused.parts.append(index)
+                raise
+        return fast
+    if isinstance(value, (str, bool)):
+        return False
+    if isinstance(value, int):
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return kind is int
+        raise _Refused(f"integer {value} is outside the JSON safe range +/-(2**53 - 1)")
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return False
+        raise _Refused(f"{value} (NaN or an infinity) has no JSON representation")
+    raise _Refused(f"a {type(value).__name__} is not a JSON value")
+
+
+def canonicalize(value: Any) -> bytes:
+    """The RFC 8785 canonical JSON encoding of ``value``, as UTF-8 bytes.
+
+    Args:
+        value: a JSON value made of dicts with string keys, lists/tuples, str, int, float, bool, None.
+
+    Raises:
+        CanonicalizationError: the value (at ``error.path``) has no canonical form: NaN or an
+            infinity, an integer beyond +/-(2**53 - 1), a non-string key, a lone surrogate, a non-JSON type.
+    """
+    try:
+        fast = _scan(value)
+    except _Refused as refused:
+        raise CanonicalizationError(refused.reason, _format_path(refused.parts)) from None
+    if fast:
+        try:
+            return _fast_dumps(value).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise CanonicalizationError("a string contains a lone surrogate (not valid Unicode)") from exc
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        raise CanonicalizationError(str(exc)) from exc
+
+
+def _pairs_to_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise CanonicalizationError(f"duplicate object key {key!r}")
+            seen.add(key)
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise CanonicalizationError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse strict JSON (I-JSON): no duplicate keys, no ``NaN``/``Infinity``.
+
+    Raises:
+        CanonicalizationError: the text is not JSON, or not strict I-JSON.
+    """
+    try:
+        return json.loads(text, object_pairs_hook=_pairs_to_dict, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise CanonicalizationError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except UnicodeDecodeError as exc:
+        raise CanonicalizationError("not JSON: the bytes are not UTF-8") from exc
