@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -10,7 +18,7 @@ import pytest
 from ledger.chain.base import FUNDING, HISTORICAL_STATE, PERSISTENT, PIPELINING, Reverted, Transaction
 from ledger.chain.embedded import EmbeddedChain
 from ledger.crypto import PrivateKey
-from ledger.errors import TransactionRejected, ValidationError
+from ledger.errors import ChainError, TransactionRejected, ValidationError, WorkspaceError, WorkspaceLocked
 
 if TYPE_CHECKING:
     from .conftest import ProbeArtifact
@@ -153,3 +161,228 @@ def test_fund(embedded: EmbeddedChain, other_key: PrivateKey) -> None:
     value_tx = Transaction(to="0x" + "22" * 20, data=b"", gas=21_000, value=10**17)
     assert embedded.send(other_key, value_tx).succeeded
     assert embedded.balance("0x" + "22" * 20) == 10**17
+
+
+# -- persistence, locking, crash safety (real subprocesses) ------------------------------------
+
+_READER = r"""
+import json, sys
+from pathlib import Path
+from ledger.chain.embedded import EmbeddedChain
+
+path, probe, value_call = Path(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3])
+blocks = json.loads(sys.argv[4])
+with EmbeddedChain(path, lock_timeout=5) as chain:
+    head = chain.block_number()
+    out = {
+        "head": head,
+        "chain_id": chain.identity().chain_id,
+        "values": {str(b): chain.call(probe, value_call, block=b).hex() for b in blocks},
+        "latest": chain.call(probe, value_call).hex(),
+        "logs": [[l.block_number, l.log_index, l.topics[2].hex(), l.tx_hash.hex()] for l in chain.get_logs(0, head, [probe])],
+        "timestamps": [chain.block_timestamp(n) for n in range(head + 1)],
+    }
+print(json.dumps(out))
+"""
+
+
+def _run_python(code: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_state_logs_and_old_blocks_survive_a_restart(
+    tmp_path: Path, key: PrivateKey, probe_artifact: ProbeArtifact
+) -> None:
+    path = tmp_path / "ws" / "chain.sqlite"
+    blocks: dict[int, int] = {}
+    with EmbeddedChain(path, chain_id=4242) as chain:
+        probe = probe_artifact.deploy(chain, key)
+        for value in (11, 22, 33):
+            blocks[value] = chain.send(key, probe_artifact.set_tx(probe, value, "v")).block_number
+        batch = chain.send_many(key, [probe_artifact.set_tx(probe, v) for v in (44, 55)])
+        logs = chain.get_logs(0, chain.block_number(), [probe])
+        stamps = [chain.block_timestamp(n) for n in range(chain.block_number() + 1)]
+        head = chain.block_number()
+
+    result = _run_python(
+        _READER, str(path), probe, probe_artifact.calldata("value").hex(), json.dumps(list(blocks.values()))
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["head"] == head == batch[0].block_number
+    assert seen["chain_id"] == 4242
+    for value, block in blocks.items():
+        assert probe_artifact.decode_uint(bytes.fromhex(seen["values"][str(block)])) == value
+    assert probe_artifact.decode_uint(bytes.fromhex(seen["latest"])) == 55
+    assert seen["logs"] == [[l.block_number, l.log_index, l.topics[2].hex(), l.tx_hash.hex()] for l in logs]
+    assert seen["timestamps"] == stamps
+
+    # The writer side works again after the reader released the lock; nonces continue.
+    with EmbeddedChain(path) as chain:
+        receipt = chain.send(key, probe_artifact.set_tx(probe, 66))
+        assert receipt.succeeded and receipt.block_number == head + 1
+        assert chain.receipt(batch[1].tx_hash) == batch[1]
+
+
+_HOLDER = r"""
+import sys
+from pathlib import Path
+from ledger.chain.embedded import EmbeddedChain
+
+chain = EmbeddedChain(Path(sys.argv[1]))
+print("locked", flush=True)
+sys.stdin.readline()
+chain.close()
+print("released", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_second_process_waits_then_fails_or_gets_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "chain.sqlite"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "locked"
+
+        start = time.monotonic()
+        with pytest.raises(WorkspaceLocked) as info:
+            EmbeddedChain(path, lock_timeout=0.5)
+        assert time.monotonic() - start >= 0.5
+        assert info.value.path == str(path) and info.value.timeout == 0.5
+
+        opened: list[EmbeddedChain] = []
+        waiter = threading.Thread(target=lambda: opened.append(EmbeddedChain(path, lock_timeout=30)))
+        waiter.start()
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        waiter.join(timeout=30)
+        assert not waiter.is_alive() and len(opened) == 1
+        with opened[0] as chain:
+            assert chain.block_number() == 0
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+
+
+_WRITER = r"""
+import sys
+from pathlib import Path
+from ledger.chain.base import Transaction
+from ledger.chain.embedded import EmbeddedChain
+from ledger.crypto import PrivateKey
+
+path, key_hex, code, selector = Path(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
+key = PrivateKey.from_hex(key_hex)
+with EmbeddedChain(path) as chain:
+    probe = chain.deploy(key, code, gas=1_000_000).contract_address
+    print(probe, flush=True)
+    value = 0
+    while True:
+        txs = []
+        for _ in range(20):
+            value += 1
+            data = selector + value.to_bytes(32, "big") + (64).to_bytes(32, "big") + bytes(32)
+            txs.append(Transaction(to=probe, data=data, gas=200_000))
+        receipts = chain.send_many(key, txs)
+        print(receipts[0].block_number, value, flush=True)
+"""
+
+
+def test_killed_writer_leaves_a_consistent_chain(
+    tmp_path: Path, key: PrivateKey, probe_artifact: ProbeArtifact
+) -> None:
+    path = tmp_path / "chain.sqlite"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(path), key.secret_bytes().hex(), probe_artifact.bytecode.hex(),
+         probe_artifact.selector("set").hex()],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert writer.stdout is not None
+        probe = writer.stdout.readline().strip()
+        deadline = time.monotonic() + 60
+        last_block = 0
+        while last_block < 6:  # let it commit a few blocks, then kill it wherever it is
+            assert time.monotonic() < deadline, "the writer did not mine in time"
+            line = writer.stdout.readline()
+            assert line, "the writer died"
+            last_block = int(line.split()[0])
+        writer.send_signal(signal.SIGKILL)
+    finally:
+        writer.kill()
+        writer.wait(timeout=10)
+
+    with EmbeddedChain(path) as chain:
+        head = chain.block_number()
+        assert head >= last_block
+        value_call = probe_artifact.calldata("value")
+        for block in range(2, head + 1):  # block 1 is the deployment; each later block holds 20 sets
+            logs = chain.get_logs(block, block, [probe])
+            assert len(logs) == 20
+            values = [int.from_bytes(log.topics[2], "big") for log in logs]
+            assert values == list(range(values[0], values[0] + 20)) and values[-1] == (block - 1) * 20
+            assert probe_artifact.decode_uint(chain.call(probe, value_call, block=block)) == values[-1]
+            for tx_hash in {log.tx_hash for log in logs}:
+                stored = chain.receipt(tx_hash)
+                assert stored is not None and stored.block_number == block and stored.succeeded
+        assert chain.send(key, probe_artifact.set_tx(probe, 7)).block_number == head + 1
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "chain.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(WorkspaceError):
+        EmbeddedChain(path)
+    # The failed open released its lock.
+    path.unlink()
+    with EmbeddedChain(path, lock_timeout=0.1) as chain:
+        assert chain.block_number() == 0
+
+
+def test_closed_chain_refuses_work(key: PrivateKey, probe_artifact: ProbeArtifact) -> None:
+    chain = EmbeddedChain()
+    chain.close()
+    chain.close()
+    with pytest.raises(ChainError):
+        chain.block_number()
+    with pytest.raises(ChainError):
+        chain.send(key, probe_artifact.set_tx("0x" + "00" * 20, 1))
+
+
+def test_failed_commit_writes_nothing(
+    tmp_path: Path, key: PrivateKey, probe_artifact: ProbeArtifact, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "chain.sqlite"
+    with EmbeddedChain(path) as chain:
+        probe = probe_artifact.deploy(chain, key)
+        chain.send(key, probe_artifact.set_tx(probe, 1))
+        head = chain.block_number()
+        store = chain._store
+        assert store is not None
+        real_flush = store.kv._flush
+
+        def flush_then_fail() -> None:
+            real_flush()  # py-evm's data is already in the open SQLite transaction ...
+            raise sqlite3.OperationalError("disk I/O error")  # ... when the disk fails
+
+        monkeypatch.setattr(store.kv, "_flush", flush_then_fail)
+        with pytest.raises(WorkspaceError):
+            chain.send_many(key, [probe_artifact.set_tx(probe, 2), probe_artifact.set_tx(probe, 3)])
+        monkeypatch.undo()
+        assert chain.block_number() == head
+        assert probe_artifact.decode_uint(chain.call(probe, probe_artifact.calldata("value"))) == 1
+        assert chain.get_logs(head + 1, head + 5, [probe]) == []
+        assert chain.send(key, probe_artifact.set_tx(probe, 4)).block_number == head + 1
+
+    with EmbeddedChain(path) as chain:
+        assert chain.block_number() == head + 1
+        assert [int.from_bytes(log.topics[2], "big") for log in chain.get_logs(0, head + 1, [probe])] == [
+            1,
+            4,
+        ]
