@@ -1,0 +1,311 @@
+"""Contributions before they go on chain: parsing, validation, content-derived keys.
+
+A contribution is identified by its *source*: the platform, repository and pull request, merge
+request, commit or issue it stands for, e.g. ``github.com/FISCO-BCOS/console/pull/812``. Its key is a
+domain-separated hash of the normalised source, so the same PR claimed twice gives the same key and
+the contract refuses the second claim. The project is the repository (``github.com/fisco-bcos/console``)
+hashed the same way. Evidence (URLs, commit ids, a note) stays off chain; only its hash is recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .canonical import canonicalize
+from .crypto import keccak256
+from .errors import RowError, ValidationError
+from .privacy import check_fields
+from .vault import parse_subject_id
+
+KEY_DOMAIN = b"ledger:contribution:v1\x00"
+PROJECT_DOMAIN = b"ledger:project:v1\x00"
+EVIDENCE_DOMAIN = b"ledger:evidence:v1\x00"
+
+#: Contribution kinds, in the order of ``ContributionKind`` in contracts/Common.sol.
+KINDS = (
+    "code",
+    "test",
+    "docs",
+    "review",
+    "project-management",
+    "community",
+    "mentoring",
+    "translation",
+    "design",
+    "infrastructure",
+    "security",
+    "other",
+)
+
+#: Fields of study and work (``field`` on chain is a uint8). 0 is "general".
+FIELDS = {
+    "general": 0,
+    "ai": 1,
+    "blockchain": 2,
+    "databases": 3,
+    "operating-systems": 4,
+    "cloud-native": 5,
+    "security": 6,
+    "web": 7,
+    "embedded": 8,
+    "data-science": 9,
+    "programming-languages": 10,
+    "networking": 11,
+    "devops": 12,
+    "hpc": 13,
+    "open-source-governance": 14,
+}
+FIELD_NAMES = {v: k for k, v in FIELDS.items()}
+
+_SOURCE = re.compile(
+    r"^(?P<project>[a-z0-9.-]+\.[a-z]{2,}/[\w.-]+/[\w.-]+?)(?:\.git)?"
+    r"/(?:-/)?(?P<what>pull|pulls|merge_requests|commit|commits|issues)/(?P<ref>[\w.-]+)$"
+)
+
+
+def normalise_source(source: str) -> str:
+    """Lower-case host/owner/repo, drop the scheme, ``www.`` and trailing slashes."""
+    s = source.strip()
+    s = re.sub(r"^[a-z]+://", "", s, flags=re.I)
+    s = re.sub(r"^www\.", "", s, flags=re.I).rstrip("/")
+    return s.lower()
+
+
+def project_of(source: str) -> str | None:
+    """The repository a normalised source belongs to, or ``None`` if the form is unknown."""
+    m = _SOURCE.match(normalise_source(source))
+    return m.group("project") if m else None
+
+
+def contribution_key(source: str) -> bytes:
+    return keccak256(KEY_DOMAIN + normalise_source(source).encode())
+
+
+def project_id(project: str) -> bytes:
+    return keccak256(PROJECT_DOMAIN + normalise_source(project).encode())
+
+
+def parse_kind(value: str | int) -> int:
+    if isinstance(value, int) or str(value).isdigit():
+        n = int(value)
+        if 0 <= n < len(KINDS):
+            return n
+    else:
+        name = str(value).strip().lower().replace("_", "-").replace(" ", "-")
+        if name in KINDS:
+            return KINDS.index(name)
+    raise ValidationError(f"unknown contribution kind {value!r}; use one of: {', '.join(KINDS)}")
+
+
+def parse_field(value: str | int) -> int:
+    if isinstance(value, int) or str(value).isdigit():
+        n = int(value)
+        if 0 <= n <= 255:
+            return n
+    else:
+        name = str(value).strip().lower().replace("_", "-").replace(" ", "-")
+        if name in FIELDS:
+            return FIELDS[name]
+    raise ValidationError(f"unknown field {value!r}; use a number 0-255 or one of: {', '.join(FIELDS)}")
+
+
+def parse_time(value: str | int | None, *, now: int | None = None) -> int:
+    """Unix seconds from an ISO date/time or a number; ``None`` means now."""
+    if value is None or value == "":
+        return now if now is not None else int(datetime.now(timezone.utc).timestamp())
+    if isinstance(value, int) or str(value).isdigit():
+        n = int(value)
+    else:
+        try:
+            dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValidationError(f"{value!r} is not a date (use YYYY-MM-DD or ISO 8601)") from exc
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        n = int(dt.timestamp())
+    if not 0 < n < 2**32:
+        raise ValidationError(f"time {value!r} is out of range")
+    return n
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A validated contribution, ready to record. ``evidence`` stays off chain."""
+
+    key: bytes
+    subject: bytes
+    project: bytes
+    kind: int
+    field: int
+    weight: int
+    occurred_at: int
+    evidence_hash: bytes
+    source: str
+    project_name: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_item(self) -> tuple[bytes, bytes, bytes, int, int, int, int, bytes]:
+        """The tuple the contract's ``record(Item[])`` takes."""
+        return (
+            self.key,
+            self.subject,
+            self.project,
+            self.kind,
+            self.field,
+            self.weight,
+            self.occurred_at,
+            self.evidence_hash,
+        )
+
+
+def evidence_hash(evidence: Mapping[str, Any]) -> bytes:
+    return keccak256(EVIDENCE_DOMAIN + canonicalize(dict(evidence)))
+
+
+def build(
+    *,
+    source: str,
+    subject: str,
+    kind: str | int,
+    field: str | int = "general",
+    weight: int | str = 1,
+    occurred_at: str | int | None = None,
+    project: str | None = None,
+    evidence: Mapping[str, Any] | None = None,
+    known_names: Sequence[str] = (),
+) -> Contribution:
+    """Validate one contribution and derive its key, project id and evidence hash.
+
+    Raises :class:`ValidationError` (or :class:`PersonalDataError`) naming the bad field.
+    """
+    if not source or not source.strip():
+        raise ValidationError("a contribution needs a source (platform/owner/repo/pull/N or commit/SHA)")
+    norm = normalise_source(source)
+    proj = normalise_source(project) if project else project_of(norm)
+    if not proj:
+        raise ValidationError(
+            f"cannot tell the project of source {source!r}",
+            hint="give --project (e.g. github.com/owner/repo), or a source like host/owner/repo/pull/N",
+        )
+    ev = dict(evidence or {})
+    ev.setdefault("source", norm)
+    check_fields({"source": norm, "project": proj, "evidence": ev}, known_names)
+    try:
+        w = int(weight)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"weight {weight!r} is not a whole number") from exc
+    if not 1 <= w <= 65535:
+        raise ValidationError(f"weight {w} must be between 1 and 65535")
+    return Contribution(
+        key=contribution_key(norm),
+        subject=parse_subject_id(subject),
+        project=project_id(proj),
+        kind=parse_kind(kind),
+        field=parse_field(field),
+        weight=w,
+        occurred_at=parse_time(occurred_at),
+        evidence_hash=evidence_hash(ev),
+        source=norm,
+        project_name=proj,
+        evidence=ev,
+    )
+
+
+_COLUMNS = ("source", "subject", "kind", "field", "weight", "occurred_at", "project", "evidence_url", "note")
+
+
+def read_file(path: Path, known_names: Sequence[str] = ()) -> list[Contribution]:
+    """Contributions from a CSV or JSON (list of objects) or JSON Lines file.
+
+    Every row is validated; the first bad one raises :class:`RowError` with its row number and column.
+    Two rows with the same source are refused (the chain would refuse the whole batch).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+    rows = _rows(path, text)
+    out: list[Contribution] = []
+    seen: dict[bytes, int] = {}
+    for number, row in rows:
+        unknown = set(row) - set(_COLUMNS) - {"evidence"}
+        if unknown:
+            raise RowError(number, sorted(unknown)[0], f"unknown column; expected {', '.join(_COLUMNS)}")
+        try:
+            evidence = dict(row.get("evidence") or {})
+            if row.get("evidence_url"):
+                evidence["url"] = row["evidence_url"]
+            if row.get("note"):
+                evidence["note"] = row["note"]
+            c = build(
+                source=str(row.get("source") or ""),
+                subject=str(row.get("subject") or ""),
+                kind=row.get("kind") or "",
+                field=row.get("field") or "general",
+                weight=row.get("weight") or 1,
+                occurred_at=row.get("occurred_at") or None,
+                project=row.get("project") or None,
+                evidence=evidence,
+                known_names=known_names,
+            )
+        except ValidationError as exc:
+            raise RowError(number, _guess_column(exc), str(exc)) from exc
+        if c.key in seen:
+            raise RowError(number, "source", f"same source as row {seen[c.key]}")
+        seen[c.key] = number
+        out.append(c)
+    if not out:
+        raise ValidationError(f"{path} holds no contributions")
+    return out
+
+
+def _rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        return [(i, {k.strip(): (v or "").strip() for k, v in r.items() if k}) for i, r in enumerate(reader, 2)]
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        out = []
+        for i, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                out.append((i, _json_object(line, i)))
+        return out
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, list):
+        raise ValidationError(f"{path} must hold a JSON list of contributions")
+    return [(i, _require_object(r, i)) for i, r in enumerate(data, 1)]
+
+
+def _json_object(line: str, number: int) -> dict[str, Any]:
+    try:
+        return _require_object(json.loads(line), number)
+    except json.JSONDecodeError as exc:
+        raise RowError(number, None, f"not valid JSON: {exc.msg}") from exc
+
+
+def _require_object(value: Any, number: int) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise RowError(number, None, "each entry must be a JSON object")
+    return value
+
+
+def _guess_column(exc: ValidationError) -> str | None:
+    field_name = getattr(exc, "field", None)
+    if field_name:
+        return str(field_name).split(".")[0].split("[")[0]
+    text = str(exc)
+    for col in ("subject", "kind", "field", "weight", "source", "project"):
+        if col in text:
+            return col
+    if "date" in text or "time" in text:
+        return "occurred_at"
+    return None

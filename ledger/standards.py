@@ -1,0 +1,256 @@
+"""Talent standards: certificate types with machine-checkable criteria.
+
+A type is written by people as TOML or JSON (or CLI flags) and becomes two things: the arguments of
+``CredentialRegistry.defineType`` (ids, bitmasks, thresholds) and an off-chain metadata document (name,
+description, a criteria narrative) whose hash goes on chain. Example file::
+
+    id = 101
+    name = "Blockchain Developer, Level 1"
+    description = "Contributed code and reviews to blockchain projects"
+    field = "blockchain"
+    level = 1
+    allowed_issuers = ["university", "community"]
+    prerequisites = []
+
+    [criteria]
+    min_total = 3
+    min_distinct_projects = 2
+    min_cosigns = 1
+    window_from = "2025-01-01"      # optional; contributions' dates must fall in the window
+    [criteria.min_per_kind]
+    code = 2
+    review = 1
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .canonical import canonicalize
+from .contribution import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time
+from .crypto import keccak256
+from .errors import ValidationError
+from .privacy import check_fields
+
+METADATA_DOMAIN = b"ledger:metadata:v1\x00"
+ISSUER_KINDS = ("none", "university", "community", "enterprise", "authority")
+
+
+def metadata_hash(document: Mapping[str, Any]) -> bytes:
+    """Hash of an off-chain metadata document (issuer or type), as anchored on chain."""
+    return keccak256(METADATA_DOMAIN + canonicalize(dict(document)))
+
+
+def parse_issuer_kind(value: str | int) -> int:
+    if isinstance(value, int) or str(value).isdigit():
+        n = int(value)
+        if 1 <= n < len(ISSUER_KINDS):
+            return n
+    elif str(value).strip().lower() in ISSUER_KINDS[1:]:
+        return ISSUER_KINDS.index(str(value).strip().lower())
+    raise ValidationError(f"unknown issuer kind {value!r}; use one of: {', '.join(ISSUER_KINDS[1:])}")
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What a subject's contributions must show. Zero means no requirement."""
+
+    min_total: int = 0
+    min_distinct_projects: int = 0
+    min_cosigns: int = 0
+    window_from: int = 0
+    window_to: int = 0
+    min_per_kind: tuple[int, ...] = (0,) * len(KINDS)
+
+    def as_tuple(self) -> tuple[int, int, int, int, int, list[int]]:
+        """The ``Criteria`` struct as the contract's ABI takes it."""
+        return (
+            self.min_total,
+            self.min_distinct_projects,
+            self.min_cosigns,
+            self.window_from,
+            self.window_to,
+            list(self.min_per_kind),
+        )
+
+    def narrative(self) -> str:
+        """The criteria in words, for the Open Badges ``criteria.narrative``."""
+        parts = []
+        if self.min_total:
+            parts.append(f"at least {self.min_total} recorded contributions")
+        for kind, n in zip(KINDS, self.min_per_kind):
+            if n:
+                parts.append(f"at least {n} of kind {kind}")
+        if self.min_distinct_projects:
+            parts.append(f"in at least {self.min_distinct_projects} distinct projects")
+        if self.min_cosigns:
+            parts.append(f"each co-signed by at least {self.min_cosigns} maintainer(s) or mentor(s)")
+        if self.window_from or self.window_to:
+            parts.append("made within the type's time window")
+        return ("Requires " + "; ".join(parts) + ".") if parts else "No machine-checked criteria."
+
+
+@dataclass(frozen=True)
+class TypeDefinition:
+    """A certificate type as the committee defines it."""
+
+    type_id: int
+    name: str
+    description: str
+    field: int
+    level: int
+    allowed_kinds: tuple[int, ...]
+    criteria: Criteria
+    prerequisites: tuple[int, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def allowed_kinds_mask(self) -> int:
+        mask = 0
+        for kind in self.allowed_kinds:
+            mask |= 1 << kind
+        return mask
+
+    def metadata(self) -> dict[str, Any]:
+        """The off-chain document whose hash goes on chain (Open Badges achievement data)."""
+        return {
+            "type": "ledger:CertificateType",
+            "typeId": self.type_id,
+            "name": self.name,
+            "description": self.description,
+            "fieldOfStudy": FIELD_NAMES.get(self.field, str(self.field)),
+            "level": self.level,
+            "criteria": {"narrative": self.criteria.narrative()},
+            "allowedIssuers": [ISSUER_KINDS[k] for k in self.allowed_kinds],
+            "prerequisites": list(self.prerequisites),
+            **dict(self.extra),
+        }
+
+    def metadata_hash(self) -> bytes:
+        return metadata_hash(self.metadata())
+
+
+def parse_type(data: Mapping[str, Any], known_names: tuple[str, ...] = ()) -> TypeDefinition:
+    """Validate a type definition (from TOML, JSON or flags); errors name the field."""
+    try:
+        type_id = int(data["id"])
+    except KeyError as exc:
+        raise ValidationError("a type definition needs an 'id' (a positive whole number)") from exc
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"type id {data.get('id')!r} is not a whole number") from exc
+    if not 1 <= type_id < 2**32:
+        raise ValidationError(f"type id {type_id} must be between 1 and 4294967295")
+    name = str(data.get("name") or "").strip()
+    if not name:
+        raise ValidationError("a type definition needs a 'name'")
+    level = _small_int(data.get("level", 1), "level", 0, 255)
+    kinds = data.get("allowed_issuers") or ["university", "community", "enterprise", "authority"]
+    if isinstance(kinds, str):
+        kinds = [k for k in kinds.split(",") if k.strip()]
+    allowed = tuple(sorted({_issuer_kind(k) for k in kinds}))
+    raw = dict(data.get("criteria") or {})
+    per_kind = [0] * len(KINDS)
+    for kind_name, n in dict(raw.pop("min_per_kind", {}) or {}).items():
+        per_kind[parse_kind(kind_name)] = _small_int(n, f"criteria.min_per_kind.{kind_name}", 0, 255)
+    criteria = Criteria(
+        min_total=_small_int(raw.pop("min_total", 0), "criteria.min_total", 0, 65535),
+        min_distinct_projects=_small_int(
+            raw.pop("min_distinct_projects", 0), "criteria.min_distinct_projects", 0, 65535
+        ),
+        min_cosigns=_small_int(raw.pop("min_cosigns", 0), "criteria.min_cosigns", 0, 255),
+        window_from=parse_time(raw.pop("window_from")) if raw.get("window_from") else 0,
+        window_to=parse_time(raw.pop("window_to")) if raw.get("window_to") else 0,
+        min_per_kind=tuple(per_kind),
+    )
+    raw.pop("window_from", None)
+    raw.pop("window_to", None)
+    if raw:
+        raise ValidationError(f"unknown criteria {', '.join(sorted(raw))}")
+    if criteria.window_from and criteria.window_to and criteria.window_from > criteria.window_to:
+        raise ValidationError("criteria.window_from is after criteria.window_to")
+    prereqs = tuple(int(p) for p in (data.get("prerequisites") or ()))
+    known = {"id", "name", "description", "field", "level", "allowed_issuers", "criteria", "prerequisites"}
+    extra = {k: v for k, v in data.items() if k not in known}
+    definition = TypeDefinition(
+        type_id=type_id,
+        name=name,
+        description=str(data.get("description") or ""),
+        field=parse_field(data.get("field", "general")),
+        level=level,
+        allowed_kinds=allowed,
+        criteria=criteria,
+        prerequisites=prereqs,
+        extra=extra,
+    )
+    check_fields(definition.metadata(), known_names)
+    return definition
+
+
+def load_type_file(path: Path, known_names: tuple[str, ...] = ()) -> TypeDefinition:
+    """A type definition from a ``.toml`` or ``.json`` file."""
+    try:
+        text = path.read_text()
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"{path} is not valid {path.suffix.lstrip('.').upper()}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path} must hold one type definition (an object)")
+    return parse_type(data, known_names)
+
+
+def _issuer_kind(value: Any) -> int:
+    kind = parse_issuer_kind(str(value).strip())
+    return kind
+
+
+def _small_int(value: Any, name: str, low: int, high: int) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{name} must be a whole number, not {value!r}") from exc
+    if not low <= n <= high:
+        raise ValidationError(f"{name} must be between {low} and {high}, not {n}")
+    return n
+
+
+#: Words for the contract's refusals of a checked issuance: error name -> criterion.
+CRITERIA_WORDS = {
+    "NotEnoughContributions": "minimum number of contributions",
+    "NotEnoughOfKind": "minimum contributions of one kind",
+    "NotEnoughDistinctProjects": "minimum distinct projects",
+    "NotEnoughCoSigns": "minimum co-signs per contribution",
+    "ContributionOutsideWindow": "time window",
+    "ContributionSubjectMismatch": "evidence belongs to the subject",
+    "ContributionNotFound": "evidence exists",
+    "ContributionNotValid": "evidence not revoked",
+    "DuplicateContribution": "each contribution counted once",
+    "MissingPrerequisite": "prerequisite certificate",
+    "PrerequisiteNotFound": "prerequisite certificate exists",
+    "PrerequisiteNotValid": "prerequisite certificate valid",
+    "PrerequisiteSubjectMismatch": "prerequisite belongs to the subject",
+}
+
+
+def explain_refusal(error: Any) -> str:
+    """One sentence saying which criterion failed and by how much, from a decoded contract error."""
+    name = getattr(error, "error_name", type(error).__name__)
+    args = getattr(error, "args_dict", {})
+    words = CRITERIA_WORDS.get(name)
+    if words is None:
+        return str(error)
+    needed, found = args.get("needed"), args.get("found")
+    detail = ""
+    if needed is not None and found is not None:
+        detail = f": needed {needed}, found {found} (short by {int(needed) - int(found)})"
+    if name == "NotEnoughOfKind":
+        detail = f" ({KINDS[int(args['kind'])]})" + detail
+    if "key" in args and args.get("key") is not None:
+        key = args["key"]
+        detail += f"; contribution 0x{key.hex() if isinstance(key, bytes) else key}"
+    return f"criterion not met - {words}{detail}"
