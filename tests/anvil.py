@@ -23,8 +23,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ANVIL_BINARY = REPO_ROOT / "node_modules" / ".bin" / "anvil"
@@ -99,10 +99,13 @@ class Anvil:
         assert self._dir is not None
         cmd = [
             str(binary()),
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
             "--prune-history",
-            "--cache-path", str(self._dir / "cache"),
+            "--cache-path",
+            str(self._dir / "cache"),
             "--silent",
         ]
         if self.mining == "mixed":
@@ -124,7 +127,10 @@ class Anvil:
             log = open(self._dir / "anvil.log", "wb")
             try:
                 self.process = subprocess.Popen(
-                    self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    self.command(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
             finally:

@@ -1,0 +1,532 @@
+"""The ``rpc`` backend: any Ethereum JSON-RPC node (anvil, FISCO BCOS 3.x's web3 RPC) over HTTP.
+
+Design choices, each measured or forced by a node's behaviour:
+
+* **Plain JSON-RPC over urllib3** with pooled keep-alive connections. One ``eth_blockNumber`` round trip
+  against anvil costs about 0.25 ms this way, 0.6 ms through ``requests`` and 0.9 ms through web3.py,
+  and the sequential path makes three round trips per transaction.
+* **Local signing, always** (:mod:`ledger.chain.ethtx`, legacy EIP-155 transactions): FISCO BCOS's
+  ``eth_sendTransaction`` and ``eth_sign`` are stubs that return dummy values. The gas price is the
+  node's ``eth_gasPrice`` (0 on FISCO BCOS); gas is explicit (:class:`~ledger.chain.base.Transaction`).
+* **Contract addresses come from the receipt** (``contractAddress``): FISCO BCOS without
+  ``feature_evm_address`` derives them differently from Ethereum.
+* **Chain identity** is discovered with ``eth_chainId`` on every endpoint before its first use and
+  checked against ``expected_chain_id`` (:class:`~ledger.errors.ChainIdMismatch`).
+* **Failover**: endpoints are tried in order; an endpoint that does not answer (connection refused,
+  timeout, HTTP error, not JSON) passes the request to the next. Re-sending a raw transaction to
+  another endpoint is safe: the node answers "already known" for a transaction it has, which counts
+  as accepted.
+* **Pipelining** (:meth:`RpcChain.send_many`): nonces from :class:`~ledger.chain.nonces.NonceManager`,
+  every transaction signed first, sent as JSON-RPC batches, then receipts collected with batched
+  ``eth_getTransactionReceipt`` polling against one deadline.
+* **Reverts**: a receipt with status 0 carries no revert data, so the transaction is replayed as an
+  ``eth_call`` against the state before its block (then its block, then the latest, for nodes that keep
+  no history, such as anvil with ``--prune-history``) to recover the data. ``call`` raises
+  :class:`~ledger.chain.base.Reverted` with the data.
+
+Features: ``pipelining`` and ``funding`` (``anvil_setBalance``; on a node without it ``fund`` raises
+:class:`~ledger.errors.CapabilityError`). Not declared, because they depend on the node rather than on
+this backend: ``persistent`` (anvil keeps everything in memory) and ``historical_state`` (anvil with
+``--prune-history`` answers calls at old blocks with "BlockOutOfRangeError"; such an answer raises
+``CapabilityError``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import urllib3
+from urllib3.exceptions import HTTPError as _Urllib3Error
+from urllib3.exceptions import ProtocolError
+
+from ..crypto import to_checksum_address
+from ..errors import (
+    CapabilityError,
+    ChainError,
+    ChainIdMismatch,
+    InsufficientFunds,
+    NodeUnreachable,
+    TransactionRejected,
+    TransactionTimeout,
+)
+from . import ethtx
+from .base import FUNDING, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Reverted, Transaction
+from .nonces import NonceManager
+
+if TYPE_CHECKING:
+    from ..crypto import PrivateKey
+
+#: Requests per JSON-RPC batch (nodes cap batch sizes; anvil takes far more, FISCO's web3 RPC less).
+BATCH_SIZE = 200
+
+_NO_HISTORY = ("blockoutofrange", "missing trie node", "state not available", "pruned", "historical state")
+_RETRYABLE = ("nonce too low", "already used", "underpriced", "less than block base fee", "fee too low")
+_KNOWN = ("already known", "known transaction", "already imported", "already in pool")
+
+
+class RpcError(ChainError):
+    """A JSON-RPC error answer that no more specific ledger error explains."""
+
+    def __init__(self, method: str, code: int, message: str, data: Any = None) -> None:
+        super().__init__(f"{method}: node error {code}: {message}")
+        self.method = method
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One JSON-RPC response: ``error`` is ``None`` on success."""
+
+    result: Any
+    error: RpcError | None
+
+    def unwrap(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class RpcChain(ChainBackend):
+    """A chain reached through one or more Ethereum JSON-RPC endpoints, tried in order.
+
+    Args:
+        urls: ``http://`` or ``https://`` endpoints of the same chain, in order of preference.
+        expected_chain_id: the chain id the configuration names; ``None`` accepts the first
+            endpoint's and requires the others to agree.
+        timeout: seconds to wait for one HTTP answer.
+        poll_interval: seconds between receipt polls.
+
+    Raises:
+        ConfigError: no URL, or a URL that is not HTTP(S).
+        NodeUnreachable: no endpoint answered.
+        ChainIdMismatch: an endpoint serves another chain.
+    """
+
+    name: ClassVar[str] = "rpc"
+    features: ClassVar[frozenset[str]] = frozenset({PIPELINING, FUNDING})
+
+    def __init__(
+        self,
+        urls: Sequence[str],
+        *,
+        expected_chain_id: int | None = None,
+        timeout: float = 10.0,
+        poll_interval: float = 0.05,
+    ) -> None:
+        from ..errors import ConfigError
+
+        self.urls: tuple[str, ...] = (urls,) if isinstance(urls, str) else tuple(urls)
+        if not self.urls:
+            raise ConfigError("the rpc backend needs at least one node URL", hint="pass --rpc-url URL")
+        for url in self.urls:
+            if not url.startswith(("http://", "https://")):
+                raise ConfigError(f"node URL {url!r} must start with http:// or https://")
+        self.expected_chain_id = expected_chain_id
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self._http = urllib3.PoolManager(
+            num_pools=len(self.urls), maxsize=8, retries=False,
+            timeout=urllib3.Timeout(connect=min(timeout, 5.0), read=timeout),
+        )  # fmt: skip
+        self._next_id = 1
+        self._lock = threading.Lock()
+        self._current = 0  # index of the endpoint that answered last
+        self._checked: set[int] = set()  # endpoints whose chain id was verified
+        self._chain_id: int | None = expected_chain_id
+        self._client: str = ""
+        self._gas_price: tuple[int, float] | None = None  # (price, monotonic time fetched)
+        self.nonces = NonceManager(self._pending_nonce)
+        self._ensure_connected()
+
+    # -- transport ---------------------------------------------------------------------------
+
+    def _post(self, index: int, payload: Any) -> Any:
+        """POST ``payload`` to endpoint ``index``; raise ``_EndpointDown`` when it does not answer."""
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json"}
+        last: Exception | None = None
+        for _attempt in range(2):  # a pooled connection the node closed fails once; retry it fresh
+            try:
+                response = self._http.request("POST", self.urls[index], body=body, headers=headers)
+            except ProtocolError as exc:
+                last = exc
+                continue
+            except _Urllib3Error as exc:
+                raise _EndpointDown(_describe(exc)) from exc
+            if response.status != 200:
+                raise _EndpointDown(f"HTTP {response.status}")
+            try:
+                return json.loads(response.data)
+            except ValueError as exc:
+                raise _EndpointDown("the answer is not JSON") from exc
+        raise _EndpointDown(_describe(last)) from last
+
+    def _exchange(self, payload: Any) -> Any:
+        """Send ``payload`` to the first endpoint that answers, starting with the last good one."""
+        with self._lock:
+            start = self._current
+        reasons: list[str] = []
+        for step in range(len(self.urls)):
+            index = (start + step) % len(self.urls)
+            try:
+                if index not in self._checked:
+                    self._check_endpoint(index)
+                answer = self._post(index, payload)
+            except _EndpointDown as exc:
+                reasons.append(f"{self.urls[index]}: {exc}")
+                continue
+            if step:
+                with self._lock:
+                    self._current = index
+            return answer
+        tried = [self.urls[(start + s) % len(self.urls)] for s in range(len(self.urls))]
+        raise NodeUnreachable(tried, "; ".join(reasons))
+
+    def _check_endpoint(self, index: int) -> None:
+        answer = self._post(index, {"jsonrpc": "2.0", "id": 0, "method": "eth_chainId", "params": []})
+        try:
+            actual = int(answer["result"], 16)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _EndpointDown(f"eth_chainId answered {str(answer)[:200]}") from exc
+        with self._lock:
+            if self._chain_id is None:
+                self._chain_id = actual
+            if actual != self._chain_id:
+                raise ChainIdMismatch(self._chain_id, actual, self.urls[index])
+            self._checked.add(index)
+
+    def request(self, method: str, params: list[Any] | None = None) -> Any:
+        """One JSON-RPC call; returns its result or raises :class:`RpcError` / a transport error."""
+        (request_id,) = self._take_ids(1)
+        answer = self._exchange(
+            {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or []}
+        )
+        return _answer(method, answer).unwrap()
+
+    def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[_Answer]:
+        """Several JSON-RPC calls in batches of :data:`BATCH_SIZE`; answers in the order of ``calls``."""
+        answers: list[_Answer] = []
+        for start in range(0, len(calls), BATCH_SIZE):
+            chunk = calls[start : start + BATCH_SIZE]
+            ids = self._take_ids(len(chunk))
+            payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in zip(ids, chunk)]
+            raw = self._exchange(payload)
+            if not isinstance(raw, list):  # a node that refuses batches answers with one error object
+                answers.extend(_answer(method, raw) for method, _params in chunk)
+                continue
+            by_id = {item.get("id"): item for item in raw if isinstance(item, dict)}
+            answers.extend(_answer(method, by_id.get(i)) for i, (method, _params) in zip(ids, chunk))
+        return answers
+
+    def _take_ids(self, count: int) -> range:
+        with self._lock:
+            first = self._next_id
+            self._next_id += count
+        return range(first, first + count)
+
+    def _ensure_connected(self) -> None:
+        self.request("eth_chainId")
+        try:
+            self._client = str(self.request("web3_clientVersion"))
+        except RpcError:
+            self._client = "unknown client"
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def identity(self) -> ChainIdentity:
+        assert self._chain_id is not None
+        with self._lock:
+            url = self.urls[self._current]
+        return ChainIdentity(
+            backend=self.name, chain_id=self._chain_id, crypto="ecdsa",
+            description=f"{self._client} at {url}", extra={"url": url, "client": self._client},
+        )  # fmt: skip
+
+    def block_number(self) -> int:
+        return int(self.request("eth_blockNumber"), 16)
+
+    def block_timestamp(self, number: int) -> int:
+        block = self.request("eth_getBlockByNumber", [hex(number), False])
+        if not block:
+            raise ChainError(f"block {number} does not exist (latest is {self.block_number()})")
+        return int(block["timestamp"], 16)
+
+    def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
+        request: dict[str, str] = {"to": to, "data": "0x" + data.hex()}
+        if sender is not None:
+            request["from"] = sender
+        tag = "latest" if block is None else hex(block)
+        try:
+            return _bytes(self.request("eth_call", [request, tag]))
+        except RpcError as exc:
+            revert = _revert_data(exc)
+            if revert is not None:
+                raise Reverted(revert) from exc
+            if block is not None and any(m in exc.message.lower() for m in _NO_HISTORY):
+                raise CapabilityError(self.name, f"calls at block {block} ({exc.message})") from exc
+            raise
+
+    def get_logs(
+        self,
+        from_block: int,
+        to_block: int,
+        addresses: Sequence[str],
+        topics: Sequence[bytes | None] | None = None,
+    ) -> list[Log]:
+        """Logs in the inclusive range; an empty ``addresses`` means every contract."""
+        query: dict[str, Any] = {"fromBlock": hex(from_block), "toBlock": hex(to_block)}
+        if addresses:
+            query["address"] = list(addresses)
+        if topics:
+            query["topics"] = [None if t is None else "0x" + t.hex() for t in topics]
+        logs = [_log(item) for item in self.request("eth_getLogs", [query])]
+        logs.sort(key=lambda log: (log.block_number, log.log_index))
+        return logs
+
+    def fund(self, address: str, amount_wei: int) -> None:
+        """Add ``amount_wei`` to ``address``'s balance with ``anvil_setBalance`` (dev nodes only)."""
+        balance = int(self.request("eth_getBalance", [address, "latest"]), 16)
+        try:
+            self.request("anvil_setBalance", [address, hex(balance + amount_wei)])
+        except RpcError as exc:
+            raise CapabilityError(self.name, f"funding accounts on this node ({exc.message})") from exc
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def send(self, key: PrivateKey, tx: Transaction, *, timeout: float = 60.0) -> Receipt:
+        return self.send_many(key, [tx], timeout=timeout)[0]
+
+    def send_many(
+        self, key: PrivateKey, txs: Sequence[Transaction], *, timeout: float = 120.0
+    ) -> list[Receipt]:
+        """Sign every transaction, send them all (batched), then collect the receipts in order.
+
+        Raises:
+            InsufficientFunds, TransactionRejected: the node refused a transaction. Those it accepted
+                are still mined: a nonce gap left by a refused one is filled with a no-op transfer.
+            TransactionTimeout: a receipt did not arrive within ``timeout`` seconds.
+            NodeUnreachable: no endpoint answered.
+        """
+        if not txs:
+            return []
+        deadline = time.monotonic() + timeout
+        signed = self._submit(key, list(txs))
+        receipts = self._collect([s.hash for s in signed], deadline, timeout)
+        return [
+            self._with_revert_data(receipt, tx) if receipt.status == "reverted" else receipt
+            for receipt, tx in zip(receipts, txs)
+        ]
+
+    def _submit(self, key: PrivateKey, txs: list[Transaction]) -> list[ethtx.SignedTransaction]:
+        signed: list[ethtx.SignedTransaction | None] = [None] * len(txs)
+        todo = list(range(len(txs)))
+        for round_ in range(2):  # one retry for stale nonces and fees
+            price = self._current_gas_price(refresh=round_ > 0)
+            nonces = self.nonces.reserve(key.address, len(todo))
+            attempt = {
+                i: ethtx.sign_legacy(
+                    key,
+                    nonce=n,
+                    gas_price=price,
+                    gas=txs[i].gas,
+                    to=txs[i].to,
+                    data=txs[i].data,
+                    value=txs[i].value,
+                    chain_id=self._chain_id or 1,
+                )  # fmt: skip
+                for i, n in zip(todo, nonces)
+            }
+            try:
+                answers = self._send_raw([attempt[i] for i in todo])
+            except NodeUnreachable:
+                self.nonces.forget(key.address)  # unknown which reached the pool: ask the node next time
+                raise
+            refused: dict[int, RpcError] = {}
+            for i, answer in zip(todo, answers):
+                if answer.error is None or any(m in answer.error.message.lower() for m in _KNOWN):
+                    signed[i] = attempt[i]
+                else:
+                    refused[i] = answer.error
+            if not refused:
+                return [s for s in signed if s is not None]
+            self.nonces.release(key.address, [attempt[i].nonce for i in refused])
+            retry = [i for i, e in refused.items() if any(m in e.message.lower() for m in _RETRYABLE)]
+            if round_ == 0 and len(retry) == len(refused):
+                if any("nonce" in refused[i].message.lower() for i in retry):
+                    self.nonces.forget(key.address)
+                todo = retry
+                continue
+            break
+        self._fill_gaps(key)
+        first = min(refused)
+        error = refused[first]
+        if "insufficient funds" in error.message.lower() or "insufficient balance" in error.message.lower():
+            raise InsufficientFunds(key.address, error.message) from error
+        raise TransactionRejected(error.message, error.code) from error
+
+    def _send_raw(self, signed: list[ethtx.SignedTransaction]) -> list[_Answer]:
+        calls = [("eth_sendRawTransaction", ["0x" + s.raw.hex()]) for s in signed]
+        if len(calls) == 1:
+            try:
+                return [_Answer(self.request(*calls[0]), None)]
+            except RpcError as exc:
+                return [_Answer(None, exc)]
+        return self.batch(calls)
+
+    def _fill_gaps(self, key: PrivateKey) -> None:
+        """Send a no-op self-transfer at every nonce gap so that the transactions behind it are mined."""
+        gaps = self.nonces.gaps(key.address)
+        if not gaps:
+            return
+        price = self._current_gas_price()
+        reserved = self.nonces.reserve(key.address, len(gaps))
+        fillers = [
+            ethtx.sign_legacy(
+                key, nonce=n, gas_price=price, gas=21_000, to=key.address, chain_id=self._chain_id or 1
+            )
+            for n in reserved
+        ]
+        if any(a.error is not None for a in self._send_raw(fillers)):
+            self.nonces.forget(key.address)  # the node's own count is the truth from here on
+
+    def _collect(self, hashes: list[bytes], deadline: float, timeout: float) -> list[Receipt]:
+        """Poll for every receipt (batched) until all are mined or the deadline passes."""
+        found: dict[int, Receipt] = {}
+        delay = min(0.0005, self.poll_interval)  # a dev node mines within a millisecond: look again soon
+        while True:
+            pending = [i for i in range(len(hashes)) if i not in found]
+            calls = [("eth_getTransactionReceipt", ["0x" + hashes[i].hex()]) for i in pending]
+            answers = [_Answer(self.request(*calls[0]), None)] if len(calls) == 1 else self.batch(calls)
+            for i, answer in zip(pending, answers):
+                if answer.result:
+                    found[i] = _receipt(answer.result)
+            if len(found) == len(hashes):
+                return [found[i] for i in range(len(hashes))]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                first = min(i for i in range(len(hashes)) if i not in found)
+                raise TransactionTimeout("0x" + hashes[first].hex(), timeout)
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, self.poll_interval)
+
+    def _with_revert_data(self, receipt: Receipt, tx: Transaction) -> Receipt:
+        """Replay a reverted transaction as ``eth_call`` to recover its revert data."""
+        request: dict[str, str] = {"data": "0x" + tx.data.hex(), "gas": hex(tx.gas), "value": hex(tx.value)}
+        if receipt.sender:
+            request["from"] = receipt.sender
+        if tx.to is not None:
+            request["to"] = tx.to
+        for tag in (hex(max(receipt.block_number - 1, 0)), hex(receipt.block_number), "latest"):
+            try:
+                self.request("eth_call", [request, tag])
+            except RpcError as exc:
+                data = _revert_data(exc)
+                if data is not None:
+                    return _replace_revert(receipt, data)
+        return _replace_revert(receipt, b"")
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _pending_nonce(self, address: str) -> int:
+        return int(self.request("eth_getTransactionCount", [address, "pending"]), 16)
+
+    def _current_gas_price(self, *, refresh: bool = False) -> int:
+        """The node's gas price, cached for a second (0 stays 0: FISCO BCOS has no gas market)."""
+        cached = self._gas_price
+        now = time.monotonic()
+        if cached is not None and not refresh and (cached[0] == 0 or now - cached[1] < 1.0):
+            return cached[0]
+        price = int(self.request("eth_gasPrice"), 16)
+        self._gas_price = (price, now)
+        return price
+
+    def close(self) -> None:
+        self._http.clear()
+
+
+class _EndpointDown(Exception):
+    """An endpoint did not answer usefully; the next one is tried (internal)."""
+
+
+def _describe(exc: Exception | None) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    return f"{type(reason).__name__}: {reason}" if reason is not None else "no answer"
+
+
+def _answer(method: str, item: Any) -> _Answer:
+    if not isinstance(item, dict):
+        return _Answer(None, RpcError(method, -32603, f"malformed answer {str(item)[:200]}"))
+    error = item.get("error")
+    if error is not None:
+        if not isinstance(error, dict):
+            return _Answer(None, RpcError(method, -32603, str(error)))
+        return _Answer(
+            None,
+            RpcError(method, int(error.get("code", 0)), str(error.get("message", "")), error.get("data")),
+        )
+    return _Answer(item.get("result"), None)
+
+
+def _bytes(value: Any) -> bytes:
+    text = value or "0x"
+    return bytes.fromhex(text.removeprefix("0x"))
+
+
+def _revert_data(exc: RpcError) -> bytes | None:
+    """The revert data of an ``eth_call`` error answer, or ``None`` when it is no revert."""
+    data = exc.data
+    if isinstance(data, dict):  # some nodes nest it: {"data": {"data": "0x..."}} or {"result": ...}
+        data = data.get("data") or data.get("result")
+    if isinstance(data, str) and data.startswith("0x"):
+        try:
+            return bytes.fromhex(data[2:])
+        except ValueError:
+            return None
+    if exc.code == 3 or "revert" in exc.message.lower():
+        return b""
+    return None
+
+
+def _address(value: Any) -> str | None:
+    if not value or int(value, 16) == 0:
+        return None
+    return to_checksum_address(bytes.fromhex(value[2:]))
+
+
+def _log(item: dict[str, Any]) -> Log:
+    return Log(
+        address=to_checksum_address(bytes.fromhex(item["address"][2:])),
+        topics=tuple(bytes.fromhex(t[2:]) for t in item.get("topics", ())),
+        data=_bytes(item.get("data")),
+        block_number=int(item["blockNumber"], 16),
+        tx_hash=bytes.fromhex(item["transactionHash"][2:]),
+        log_index=int(item["logIndex"], 16),
+    )
+
+
+def _receipt(item: dict[str, Any]) -> Receipt:
+    status_value = item.get("status")
+    status_code = int(status_value, 16) if isinstance(status_value, str) else int(status_value or 0)
+    status = {1: "ok", 0: "reverted"}.get(status_code, f"status {status_code}")
+    return Receipt(
+        tx_hash=bytes.fromhex(item["transactionHash"][2:]),
+        block_number=int(item["blockNumber"], 16),
+        status=status,
+        gas_used=int(item.get("gasUsed") or "0x0", 16),
+        contract_address=_address(item.get("contractAddress")),
+        logs=tuple(_log(log) for log in item.get("logs", ())),
+        sender=_address(item.get("from")),
+    )
+
+
+def _replace_revert(receipt: Receipt, data: bytes) -> Receipt:
+    from dataclasses import replace
+
+    return replace(receipt, revert_data=data)
