@@ -1,0 +1,590 @@
+"""Reading the index: entities, histories, and the state "as of" any block.
+
+Every question takes an optional ``at`` block. Histories follow the contracts' own rule: a change
+recorded in block N is in force at N (``IssuerRegistry.statusAt`` and ``isAuthorized`` read them the
+same way), so the index and the chain give the same answer for the same block.
+
+``resolve_at`` turns the user's ``--at DATE|BLOCK`` into a block number: a plain integer is a block; a
+date or date-time (ISO 8601, UTC unless an offset is given; a bare date means its first second) is the
+last indexed block mined at or before that moment. Between two indexed blocks nothing the index
+tracks can change, so that block answers for the moment exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Iterable
+
+from ..errors import ValidationError
+from .projection import ZERO32, address
+from .sync import get_cursor
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """One entry of a status history (issuer or credential)."""
+
+    status: str
+    block_number: int
+    tx_hash: str
+    by: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A recorded contribution with its co-signers and revocation, as of a block."""
+
+    key: str
+    subject: str
+    recorder: str
+    project: str
+    kind: str
+    field: int
+    weight: int
+    occurred_at: int
+    evidence_hash: str
+    block_number: int
+    tx_hash: str
+    cosigners: tuple[str, ...] = ()
+    revoked: StatusEntry | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked is None
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential the index knows: issued by ``issue`` (subject on chain) or a batch leaf that had a
+    status change (only its hash and root are on chain)."""
+
+    hash: str
+    root: str  # ZERO32 for criteria-checked issuance
+    issuer: str
+    type_id: int
+    block_number: int  # issuance or anchoring block
+    tx_hash: str
+    subject: str | None = None
+    type_version: int | None = None
+    evidence: tuple[str, ...] = ()
+    prerequisites: tuple[str, ...] = ()
+    status: str = "None"  # as of the block asked for
+    status_reason: str | None = None
+    status_block: int | None = None
+    history: tuple[StatusEntry, ...] = ()
+
+    @property
+    def valid_status(self) -> bool:
+        """True unless suspended or revoked (a status of None or Valid is in force)."""
+        return self.status in ("None", "Valid")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """An anchored Merkle root."""
+
+    root: str
+    issuer: str
+    type_id: int
+    count: int
+    meta_hash: str | None
+    block_number: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """An issuer with its histories, as of a block."""
+
+    address: str
+    issuer_id: int
+    kind: str
+    parent: str | None
+    depth: int
+    meta_hash: str
+    added_block: int
+    status: str
+    status_history: tuple[StatusEntry, ...]
+    scope: tuple[int, ...]  # type ids in its own scope at the block (0 = any type)
+    children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    """Everything the index knows about one pseudonymous subject."""
+
+    subject: str
+    at_block: int | None
+    contributions: tuple[Contribution, ...]
+    credentials: tuple[Credential, ...]
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_project: dict[str, int] = field(default_factory=dict)
+    cosigners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IssuerView:
+    """An issuer: status history, scope, what it recorded, anchored, issued and revoked."""
+
+    issuer: Issuer
+    at_block: int | None
+    batches: tuple[Batch, ...]
+    credentials: tuple[Credential, ...]
+    contributions_recorded: int
+    revocations: tuple[dict[str, Any], ...]
+
+
+def _bytes32(value: str | bytes, what: str) -> str:
+    if isinstance(value, bytes):
+        if len(value) != 32:
+            raise ValidationError(f"{what} must be 32 bytes, got {len(value)}")
+        return "0x" + value.hex()
+    text = value.strip().lower()
+    if not text.startswith("0x"):
+        text = "0x" + text
+    if len(text) != 66 or any(c not in "0123456789abcdef" for c in text[2:]):
+        raise ValidationError(f"{what} must be 32 bytes of hex (0x + 64 hex digits), got {value!r}")
+    return text
+
+
+def _address(value: str) -> str:
+    text = value.strip()
+    body = text[2:] if text.lower().startswith("0x") else text
+    if len(body) != 40 or any(c not in "0123456789abcdefABCDEF" for c in body):
+        raise ValidationError(f"{value!r} is not an address (0x + 40 hex digits)")
+    return address(body)
+
+
+def _upto(at: int | None) -> int:
+    return (1 << 62) if at is None else at
+
+
+class IndexReader:
+    """Queries over one index connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # -- when ------------------------------------------------------------------------------------
+
+    def cursor(self) -> int | None:
+        return get_cursor(self.conn)
+
+    def block_time(self, number: int) -> int | None:
+        row = self.conn.execute("SELECT timestamp FROM blocks WHERE number = ?", (number,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def resolve_at(self, spec: str | int | None) -> int | None:
+        """``--at`` as a block number (see the module docstring); ``None`` means "now"."""
+        if spec is None or spec == "":
+            return None
+        if isinstance(spec, int):
+            if spec < 0:
+                raise ValidationError(f"--at block must not be negative, got {spec}")
+            return spec
+        text = spec.strip()
+        if text.lstrip("#").isdigit():
+            return int(text.lstrip("#"))
+        moment = parse_moment(text)
+        row = self.conn.execute(
+            "SELECT MAX(number) FROM blocks WHERE timestamp <= ?", (int(moment.timestamp()),)
+        ).fetchone()
+        # Before the first indexed event nothing existed yet: block 0 answers "not issued".
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # -- issuers -----------------------------------------------------------------------------------
+
+    def issuer_status_at(self, who: str, at: int | None = None) -> str:
+        row = self.conn.execute(
+            "SELECT status FROM issuer_status WHERE address = ? AND block_number <= ? "
+            "ORDER BY block_number DESC, log_index DESC LIMIT 1",
+            (who, _upto(at)),
+        ).fetchone()
+        return "None" if row is None else str(row[0])
+
+    def scope_at(self, who: str, type_id: int, at: int | None = None) -> bool:
+        """Whether ``type_id`` (or "any", type 0) was in the issuer's own scope at ``at``."""
+        for t in {0, type_id}:
+            row = self.conn.execute(
+                "SELECT allowed FROM issuer_scope WHERE address = ? AND type_id = ? AND block_number <= ? "
+                "ORDER BY block_number DESC, log_index DESC LIMIT 1",
+                (who, t, _upto(at)),
+            ).fetchone()
+            if row is not None and row[0]:
+                return True
+        return False
+
+    def parent_of(self, who: str) -> str | None:
+        row = self.conn.execute("SELECT parent FROM issuers WHERE address = ?", (who,)).fetchone()
+        return None if row is None else row[0]
+
+    def is_authorized(self, who: str, type_id: int, at: int | None = None) -> bool:
+        """The index's answer to ``IssuerRegistry.isAuthorized``: the issuer and every ancestor active
+        and in scope at ``at``."""
+        return self.authorization(who, type_id, at)[0]
+
+    def authorization(self, who: str, type_id: int, at: int | None = None) -> tuple[bool, str]:
+        """(authorised, reason): the reason names the first issuer in the chain that failed and why."""
+        current: str | None = who
+        while current is not None:
+            status = self.issuer_status_at(current, at)
+            role = "issuer" if current == who else f"ancestor {current}"
+            if status != "Active":
+                return False, f"{role} was {status if status != 'None' else 'not yet registered'}"
+            if not self.scope_at(current, type_id, at):
+                return False, f"type {type_id} was outside the scope of the {role}"
+            current = self.parent_of(current)
+        return True, "active and in scope"
+
+    def issuer(self, who: str, at: int | None = None) -> Issuer | None:
+        who = _address(who)
+        row = self.conn.execute("SELECT * FROM issuers WHERE address = ?", (who,)).fetchone()
+        if row is None or (at is not None and row["added_block"] > at):
+            return None
+        history = tuple(
+            StatusEntry(r["status"], r["block_number"], r["tx_hash"], by=r["changed_by"])
+            for r in self.conn.execute(
+                "SELECT * FROM issuer_status WHERE address = ? AND block_number <= ? "
+                "ORDER BY block_number, log_index",
+                (who, _upto(at)),
+            )
+        )
+        scope_ids = [r[0] for r in self.conn.execute("SELECT DISTINCT type_id FROM issuer_scope WHERE address = ?", (who,))]
+        scope = tuple(sorted(t for t in scope_ids if self._own(who, t, at)))
+        children = tuple(
+            r[0]
+            for r in self.conn.execute(
+                "SELECT address FROM issuers WHERE parent = ? AND added_block <= ? ORDER BY issuer_id", (who, _upto(at))
+            )
+        )
+        return Issuer(
+            address=who,
+            issuer_id=row["issuer_id"],
+            kind=row["kind"],
+            parent=row["parent"],
+            depth=row["depth"],
+            meta_hash=row["meta_hash"],
+            added_block=row["added_block"],
+            status=history[-1].status if history else "None",
+            status_history=history,
+            scope=scope,
+            children=children,
+        )
+
+    def _own(self, who: str, type_id: int, at: int | None) -> bool:
+        row = self.conn.execute(
+            "SELECT allowed FROM issuer_scope WHERE address = ? AND type_id = ? AND block_number <= ? "
+            "ORDER BY block_number DESC, log_index DESC LIMIT 1",
+            (who, type_id, _upto(at)),
+        ).fetchone()
+        return bool(row and row[0])
+
+    # -- contributions -----------------------------------------------------------------------------
+
+    def _contributions(self, where: str, params: Iterable[Any], at: int | None) -> list[Contribution]:
+        rows = self.conn.execute(
+            f"SELECT * FROM contributions WHERE {where} AND block_number <= ? ORDER BY block_number, log_index",
+            (*params, _upto(at)),
+        ).fetchall()
+        return [self._contribution(r, at) for r in rows]
+
+    def _contribution(self, r: sqlite3.Row, at: int | None) -> Contribution:
+        cosigners = tuple(
+            s[0]
+            for s in self.conn.execute(
+                "SELECT signer FROM cosigns WHERE key = ? AND block_number <= ? ORDER BY block_number, log_index",
+                (r["key"], _upto(at)),
+            )
+        )
+        rev = self.conn.execute(
+            "SELECT * FROM contribution_revocations WHERE key = ? AND block_number <= ? "
+            "ORDER BY block_number, log_index LIMIT 1",
+            (r["key"], _upto(at)),
+        ).fetchone()
+        revoked = (
+            None
+            if rev is None
+            else StatusEntry("Revoked", rev["block_number"], rev["tx_hash"], by=rev["revoked_by"], reason=rev["reason"])
+        )
+        return Contribution(
+            key=r["key"],
+            subject=r["subject"],
+            recorder=r["recorder"],
+            project=r["project"],
+            kind=r["kind"],
+            field=r["field"],
+            weight=r["weight"],
+            occurred_at=r["occurred_at"],
+            evidence_hash=r["evidence_hash"],
+            block_number=r["block_number"],
+            tx_hash=r["tx_hash"],
+            cosigners=cosigners,
+            revoked=revoked,
+        )
+
+    def contribution(self, key: str | bytes, at: int | None = None) -> Contribution | None:
+        found = self._contributions("key = ?", (_bytes32(key, "contribution key"),), at)
+        return found[0] if found else None
+
+    def revocation_of(self, key: str) -> StatusEntry | None:
+        """A contribution's revocation whenever it happened (the audit compares it with issuance)."""
+        c = self.contribution(key)
+        return None if c is None else c.revoked
+
+    def contributions(
+        self,
+        *,
+        project: str | bytes | None = None,
+        kind: str | None = None,
+        field_id: int | None = None,
+        since: int | None = None,
+        subject: str | bytes | None = None,
+        recorder: str | None = None,
+        at: int | None = None,
+        limit: int | None = None,
+    ) -> list[Contribution]:
+        """Contributions filtered by project id, kind name, field, ``occurredAt >= since`` (unix s)."""
+        where, params = ["1=1"], []  # type: ignore[var-annotated]
+        if project is not None:
+            where.append("project = ?")
+            params.append(_bytes32(project, "project id"))
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        if field_id is not None:
+            where.append("field = ?")
+            params.append(field_id)
+        if since is not None:
+            where.append("occurred_at >= ?")
+            params.append(since)
+        if subject is not None:
+            where.append("subject = ?")
+            params.append(_bytes32(subject, "subject id"))
+        if recorder is not None:
+            where.append("recorder = ?")
+            params.append(_address(recorder))
+        found = self._contributions(" AND ".join(where), params, at)
+        return found[:limit] if limit is not None else found
+
+    def same_evidence(self, evidence_hash: str) -> list[Contribution]:
+        """Every contribution carrying this evidence hash (two subjects claiming one piece of work)."""
+        return self._contributions("evidence_hash = ?", (evidence_hash,), None)
+
+    # -- credentials -----------------------------------------------------------------------------
+
+    def status_history(self, root: str, digest: str, at: int | None = None) -> tuple[StatusEntry, ...]:
+        return tuple(
+            StatusEntry(r["status"], r["block_number"], r["tx_hash"], by=r["changed_by"], reason=r["reason"])
+            for r in self.conn.execute(
+                "SELECT * FROM credential_status WHERE credential_hash = ? AND root = ? AND block_number <= ? "
+                "ORDER BY block_number, log_index",
+                (digest, root, _upto(at)),
+            )
+        )
+
+    def credential_status_at(self, root: str | bytes, digest: str | bytes, at: int | None = None) -> StatusEntry | None:
+        """The last status change of a credential in force at ``at`` (``None``: never changed)."""
+        history = self.status_history(_bytes32(root, "root"), _bytes32(digest, "credential hash"), at)
+        return history[-1] if history else None
+
+    def batch(self, root: str | bytes, at: int | None = None) -> Batch | None:
+        r = self.conn.execute(
+            "SELECT * FROM batches WHERE root = ? AND block_number <= ?", (_bytes32(root, "root"), _upto(at))
+        ).fetchone()
+        return None if r is None else Batch(r["root"], r["issuer"], r["type_id"], r["count"], r["meta_hash"], r["block_number"], r["tx_hash"])
+
+    def _credential(self, r: sqlite3.Row, at: int | None) -> Credential:
+        digest = r["hash"]
+        evidence = tuple(
+            e[0] for e in self.conn.execute("SELECT contribution_key FROM credential_evidence WHERE credential_hash = ?", (digest,))
+        )
+        prereq = tuple(
+            e[0] for e in self.conn.execute("SELECT prerequisite_hash FROM credential_prerequisites WHERE credential_hash = ?", (digest,))
+        )
+        history = self.status_history(ZERO32, digest, at)
+        last = history[-1] if history else None
+        return Credential(
+            hash=digest,
+            root=ZERO32,
+            issuer=r["issuer"],
+            type_id=r["type_id"],
+            block_number=r["block_number"],
+            tx_hash=r["tx_hash"],
+            subject=r["subject"],
+            type_version=r["type_version"],
+            evidence=evidence,
+            prerequisites=prereq,
+            status=last.status if last else "None",
+            status_reason=last.reason if last else None,
+            status_block=last.block_number if last else None,
+            history=history,
+        )
+
+    def issued(self, digest: str | bytes, at: int | None = None) -> Credential | None:
+        """A credential issued by ``issue`` (criteria-checked), as of ``at``."""
+        r = self.conn.execute(
+            "SELECT * FROM credentials WHERE hash = ? AND block_number <= ?", (_bytes32(digest, "credential hash"), _upto(at))
+        ).fetchone()
+        return None if r is None else self._credential(r, at)
+
+    def credentials(
+        self,
+        *,
+        type_id: int | None = None,
+        status: str | None = None,
+        issuer: str | None = None,
+        subject: str | bytes | None = None,
+        at: int | None = None,
+    ) -> list[Credential]:
+        """Credentials issued by ``issue`` plus batch leaves with a status change, filtered; ``status``
+        is the status in force at ``at`` ("valid" matches None and Valid)."""
+        where, params = ["block_number <= ?"], [_upto(at)]  # type: ignore[list-item]
+        if type_id is not None:
+            where.append("type_id = ?")
+            params.append(type_id)
+        if issuer is not None:
+            where.append("issuer = ?")
+            params.append(_address(issuer))
+        if subject is not None:
+            where.append("subject = ?")
+            params.append(_bytes32(subject, "subject id"))
+        rows = self.conn.execute(
+            f"SELECT * FROM credentials WHERE {' AND '.join(where)} ORDER BY block_number, log_index", params
+        ).fetchall()
+        found = [self._credential(r, at) for r in rows]
+        if subject is None:
+            found.extend(self._leaves(type_id, issuer, at))
+        if status is not None:
+            wanted = status.strip().capitalize()
+            found = [c for c in found if (c.valid_status if wanted == "Valid" else c.status == wanted)]
+        return found
+
+    def _leaves(self, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT s.credential_hash AS hash, s.root AS root, b.issuer AS issuer, b.type_id AS type_id, "
+            "b.block_number AS block_number, b.tx_hash AS tx_hash FROM credential_status s "
+            "JOIN batches b ON b.root = s.root WHERE s.block_number <= ? ORDER BY b.block_number, s.credential_hash",
+            (_upto(at),),
+        ).fetchall()
+        out = []
+        for r in rows:
+            if type_id is not None and r["type_id"] != type_id:
+                continue
+            if issuer is not None and r["issuer"] != _address(issuer):
+                continue
+            history = self.status_history(r["root"], r["hash"], at)
+            last = history[-1]
+            out.append(
+                Credential(
+                    hash=r["hash"],
+                    root=r["root"],
+                    issuer=r["issuer"],
+                    type_id=r["type_id"],
+                    block_number=r["block_number"],
+                    tx_hash=r["tx_hash"],
+                    status=last.status,
+                    status_reason=last.reason,
+                    status_block=last.block_number,
+                    history=history,
+                )
+            )
+        return out
+
+    def cert_type(self, type_id: int, at: int | None = None) -> dict[str, Any] | None:
+        r = self.conn.execute(
+            "SELECT * FROM cert_types WHERE type_id = ? AND block_number <= ? ORDER BY version DESC LIMIT 1",
+            (type_id, _upto(at)),
+        ).fetchone()
+        if r is None:
+            return None
+        return {"type_id": r["type_id"], "version": r["version"], "block_number": r["block_number"], **json.loads(r["details"])}
+
+    # -- composite views ---------------------------------------------------------------------------
+
+    def subject(self, subject: str | bytes, at: int | None = None) -> SubjectView:
+        sid = _bytes32(subject, "subject id")
+        contributions = self._contributions("subject = ?", (sid,), at)
+        by_kind: dict[str, int] = {}
+        by_project: dict[str, int] = {}
+        cosigners: set[str] = set()
+        for c in contributions:
+            if c.active:
+                by_kind[c.kind] = by_kind.get(c.kind, 0) + 1
+                by_project[c.project] = by_project.get(c.project, 0) + 1
+            cosigners.update(c.cosigners)
+        return SubjectView(
+            subject=sid,
+            at_block=at,
+            contributions=tuple(contributions),
+            credentials=tuple(self.credentials(subject=sid, at=at)),
+            by_kind=by_kind,
+            by_project=by_project,
+            cosigners=tuple(sorted(cosigners)),
+        )
+
+    def issuer_view(self, who: str, at: int | None = None) -> IssuerView | None:
+        it = self.issuer(who, at)
+        if it is None:
+            return None
+        batches = tuple(
+            Batch(r["root"], r["issuer"], r["type_id"], r["count"], r["meta_hash"], r["block_number"], r["tx_hash"])
+            for r in self.conn.execute(
+                "SELECT * FROM batches WHERE issuer = ? AND block_number <= ? ORDER BY block_number, log_index",
+                (it.address, _upto(at)),
+            )
+        )
+        recorded = self.conn.execute(
+            "SELECT COUNT(*) FROM contributions WHERE recorder = ? AND block_number <= ?", (it.address, _upto(at))
+        ).fetchone()[0]
+        revocations: list[dict[str, Any]] = [
+            {"what": "contribution", "id": r["key"], "reason": r["reason"], "block_number": r["block_number"], "tx_hash": r["tx_hash"]}
+            for r in self.conn.execute(
+                "SELECT * FROM contribution_revocations WHERE revoked_by = ? AND block_number <= ? ORDER BY block_number",
+                (it.address, _upto(at)),
+            )
+        ]
+        revocations += [
+            {
+                "what": "credential",
+                "id": r["credential_hash"],
+                "root": r["root"],
+                "status": r["status"],
+                "reason": r["reason"],
+                "block_number": r["block_number"],
+                "tx_hash": r["tx_hash"],
+            }
+            for r in self.conn.execute(
+                "SELECT * FROM credential_status WHERE changed_by = ? AND block_number <= ? ORDER BY block_number",
+                (it.address, _upto(at)),
+            )
+        ]
+        return IssuerView(
+            issuer=it,
+            at_block=at,
+            batches=batches,
+            credentials=tuple(self.credentials(issuer=it.address, at=at)),
+            contributions_recorded=int(recorded),
+            revocations=tuple(revocations),
+        )
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 date or date-time as an aware UTC datetime.
+
+    Raises:
+        ValidationError: the text is neither a block number nor a date.
+    """
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationError(
+            f"--at {text!r} is neither a block number nor an ISO date (2026-03-01 or 2026-03-01T12:00:00Z)"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,242 @@
+"""The index's SQLite schema, built by named migrations.
+
+Each migration has a stable name and runs once, inside one transaction together with the row that
+records it in ``schema_migrations``; opening an index applies the ones it has not seen, in order.
+A new column or table is a new migration appended to :data:`MIGRATIONS`, never an edit of an old one,
+so an index written by an older version upgrades in place.
+
+Tables, one per kind of fact the contracts emit:
+
+* ``events``: every decoded event, raw (name, contract, JSON arguments), keyed by (block, log index).
+  This is the ground truth; every other table is a projection of it.
+* ``blocks``: the timestamp of each block that carried an event (time travel by date).
+* ``sync_state``: the cursor (last fully indexed block), the chain id and contract addresses.
+* ``committee_actions``: members, thresholds, proposals, approvals, executions, module binding.
+* ``issuers``, ``issuer_status``, ``issuer_scope``: issuers and their append-only histories.
+* ``contributions``, ``cosigns``, ``contribution_revocations``.
+* ``cert_types`` (one row per version), ``batches`` (anchored roots), ``credentials`` (criteria-checked
+  issuance, with ``credential_evidence`` and ``credential_prerequisites``), ``credential_status``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One named, append-only schema step."""
+
+    name: str
+    sql: str
+
+
+_INITIAL = """
+CREATE TABLE sync_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE blocks (
+    number    INTEGER PRIMARY KEY,
+    timestamp INTEGER NOT NULL
+);
+CREATE INDEX blocks_by_time ON blocks(timestamp);
+CREATE TABLE events (
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    contract     TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    args         TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX events_by_name ON events(name);
+
+CREATE TABLE committee_actions (
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    proposal_id  INTEGER,
+    member       TEXT,
+    target       TEXT,
+    data         TEXT,
+    approvals    INTEGER,
+    threshold    INTEGER,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+
+CREATE TABLE issuers (
+    address      TEXT PRIMARY KEY,
+    issuer_id    INTEGER NOT NULL,
+    parent       TEXT,
+    kind         TEXT NOT NULL,
+    depth        INTEGER NOT NULL,
+    meta_hash    TEXT NOT NULL,
+    added_block  INTEGER NOT NULL,
+    added_tx     TEXT NOT NULL
+);
+CREATE TABLE issuer_status (
+    address      TEXT NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    changed_by   TEXT,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (address, block_number, log_index)
+) WITHOUT ROWID;
+CREATE TABLE issuer_scope (
+    address      TEXT NOT NULL,
+    type_id      INTEGER NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    allowed      INTEGER NOT NULL,
+    PRIMARY KEY (address, type_id, block_number, log_index)
+) WITHOUT ROWID;
+
+CREATE TABLE contributions (
+    key           TEXT PRIMARY KEY,
+    subject       TEXT NOT NULL,
+    recorder      TEXT NOT NULL,
+    project       TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    field         INTEGER NOT NULL,
+    weight        INTEGER NOT NULL,
+    occurred_at   INTEGER NOT NULL,
+    evidence_hash TEXT NOT NULL,
+    block_number  INTEGER NOT NULL,
+    log_index     INTEGER NOT NULL,
+    tx_hash       TEXT NOT NULL
+);
+CREATE INDEX contributions_by_subject ON contributions(subject);
+CREATE INDEX contributions_by_project ON contributions(project);
+CREATE TABLE cosigns (
+    key          TEXT NOT NULL,
+    signer       TEXT NOT NULL,
+    cosign_count INTEGER NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX cosigns_by_key ON cosigns(key);
+CREATE TABLE contribution_revocations (
+    key          TEXT NOT NULL,
+    revoked_by   TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX contribution_revocations_by_key ON contribution_revocations(key);
+
+CREATE TABLE cert_types (
+    type_id      INTEGER NOT NULL,
+    version      INTEGER NOT NULL,
+    details      TEXT NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (type_id, version)
+) WITHOUT ROWID;
+CREATE TABLE batches (
+    root         TEXT PRIMARY KEY,
+    issuer       TEXT NOT NULL,
+    type_id      INTEGER NOT NULL,
+    count        INTEGER NOT NULL,
+    meta_hash    TEXT,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL
+);
+CREATE INDEX batches_by_issuer ON batches(issuer);
+CREATE TABLE credentials (
+    hash         TEXT PRIMARY KEY,
+    subject      TEXT NOT NULL,
+    issuer       TEXT NOT NULL,
+    type_id      INTEGER NOT NULL,
+    type_version INTEGER,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL
+);
+CREATE INDEX credentials_by_subject ON credentials(subject);
+CREATE INDEX credentials_by_issuer ON credentials(issuer);
+CREATE TABLE credential_evidence (
+    credential_hash  TEXT NOT NULL,
+    contribution_key TEXT NOT NULL,
+    PRIMARY KEY (credential_hash, contribution_key)
+) WITHOUT ROWID;
+CREATE INDEX credential_evidence_by_key ON credential_evidence(contribution_key);
+CREATE TABLE credential_prerequisites (
+    credential_hash   TEXT NOT NULL,
+    prerequisite_hash TEXT NOT NULL,
+    PRIMARY KEY (credential_hash, prerequisite_hash)
+) WITHOUT ROWID;
+CREATE TABLE credential_status (
+    credential_hash TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    changed_by      TEXT,
+    root            TEXT,
+    block_number    INTEGER NOT NULL,
+    log_index       INTEGER NOT NULL,
+    tx_hash         TEXT NOT NULL,
+    PRIMARY KEY (credential_hash, block_number, log_index)
+) WITHOUT ROWID;
+"""
+
+#: Every migration ever shipped, in order. Append only.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_initial", _INITIAL),
+    Migration(
+        "0002_status_lookups",
+        """
+        CREATE INDEX issuer_status_by_block ON issuer_status(block_number);
+        CREATE INDEX credential_status_by_block ON credential_status(block_number);
+        CREATE INDEX credentials_by_type ON credentials(type_id);
+        """,
+    ),
+)
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations already applied to this database, in order."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    return [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[str]:
+    """Apply the migrations this database lacks; return the names applied now.
+
+    Each migration and its bookkeeping row commit together, so a crash between two migrations leaves a
+    database that the next open finishes upgrading.
+    """
+    done = set(applied(conn))
+    ran: list[str] = []
+    for migration in migrations:
+        if migration.name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations(name, applied_at) VALUES (?, ?)", (migration.name, time.time())
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        ran.append(migration.name)
+    return ran
+
+
+def _statements(sql: str) -> list[str]:
+    # executescript() would commit implicitly; splitting keeps each migration in our transaction.
+    return [part.strip() for part in sql.split(";") if part.strip()]
