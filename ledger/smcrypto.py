@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import KeystoreError, ValidationError
 
@@ -179,9 +179,7 @@ def sm2_sign(
     return _sign_e(d, e, _random_nonce)  # pragma: no cover - exercised via _sign_e in tests
 
 
-def sm2_verify(
-    public_key: bytes, message: bytes, signature: bytes, *, user_id: bytes = DEFAULT_ID
-) -> bool:
+def sm2_verify(public_key: bytes, message: bytes, signature: bytes, *, user_id: bytes = DEFAULT_ID) -> bool:
     """Whether ``signature`` (``r || s``) is ``public_key``'s SM2 signature of ``message``.
 
     A malformed public key raises :class:`~ledger.errors.ValidationError`; a signature that is

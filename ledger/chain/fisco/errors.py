@@ -1,13 +1,14 @@
 """Errors of the FISCO BCOS wire codecs.
 
-They extend the package tree in ``ledger.errors`` (``MalformedTransaction`` is a
-``ValidationError``, hence also a ``ValueError``); node and status errors reuse the
-``ChainError`` family there (``TransactionRejected``, ``NodeUnreachable`` ...).
+They extend the package tree in ``ledger.errors``: ``MalformedTransaction`` is a
+``ValidationError``, hence also a ``ValueError``. Node answers and status codes map onto the
+``ChainError`` family there (``TransactionRejected``, ``NodeUnreachable`` ...), see
+``status.py`` and ``jsonrpc.py``.
 """
 
 from __future__ import annotations
 
-from ...errors import ChainError, ValidationError
+from ...errors import ValidationError
 
 
 class MalformedTransaction(ValidationError):
@@ -19,16 +20,3 @@ class MalformedTransaction(ValidationError):
         self.codec = codec
         self.reason = reason
         self.offset = offset
-
-
-class RpcError(ChainError):
-    """A JSON-RPC error object returned by a FISCO node that maps to no more specific error."""
-
-    def __init__(self, method: str, code: int | None, message: str, url: str = "") -> None:
-        super().__init__(
-            f"{method} failed on {url or 'the node'}: {message}" + (f" (code {code})" if code is not None else "")
-        )
-        self.method = method
-        self.code = code
-        self.rpc_message = message
-        self.url = url

@@ -8,11 +8,9 @@ or hostile input raises :class:`MalformedTransaction` quickly.
 
 from __future__ import annotations
 
-from typing import Union
-
 from .errors import MalformedTransaction
 
-Item = Union[bytes, list["Item"]]
+Item = bytes | list["Item"]
 
 MAX_DEPTH = 32
 

@@ -65,7 +65,9 @@ def sign_digest(key: PrivateKey, digest: bytes) -> DigestSignature:
         sig = key.sign_digest(digest)
         return DigestSignature(sig.r, sig.s, sig.v)
     rs = smcrypto.sm2_sign(key.secret_bytes(), digest, public_key=key.public_key)
-    return DigestSignature(int.from_bytes(rs[:32], "big"), int.from_bytes(rs[32:], "big"), None, key.public_key)
+    return DigestSignature(
+        int.from_bytes(rs[:32], "big"), int.from_bytes(rs[32:], "big"), None, key.public_key
+    )
 
 
 def signer_address(digest: bytes, signature: DigestSignature) -> str:

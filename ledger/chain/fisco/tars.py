@@ -26,7 +26,6 @@ limited, so truncated or hostile input raises :class:`MalformedTransaction` quic
 from __future__ import annotations
 
 import struct
-from typing import Union
 
 from .errors import MalformedTransaction
 
@@ -41,7 +40,7 @@ class TarsMap(tuple):  # type: ignore[type-arg]
     """A Tars MAP: an ordered tuple of ``(key, value)`` pairs (keys may be unhashable)."""
 
 
-Value = Union[int, float, str, bytes, list, TarsMap, dict]  # type: ignore[type-arg]
+Value = int | float | str | bytes | list | TarsMap | dict  # type: ignore[type-arg]
 
 
 def _fail(reason: str, offset: int | None = None) -> MalformedTransaction:
@@ -169,12 +168,14 @@ class Reader:
         return tag, type_
 
     def _length(self, what: str) -> int:
-        tag, type_ = self.head()
+        _, type_ = self.head()
         value = self._int_body(type_)
         if value < 0:
             raise _fail(f"negative {what} length {value}", self.pos)
         if value > len(self._data) - self.pos:
-            raise _fail(f"{what} length {value} exceeds the {len(self._data) - self.pos} bytes left", self.pos)
+            raise _fail(
+                f"{what} length {value} exceeds the {len(self._data) - self.pos} bytes left", self.pos
+            )
         return value
 
     def _int_body(self, type_: int) -> int:

@@ -17,8 +17,9 @@ extraData, v, r, s]``:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ...crypto import SECP256K1_N, PrivateKey, hash_function
 from ...errors import ValidationError
@@ -208,7 +209,17 @@ def decode_transaction(raw: bytes | str) -> DecodedTransaction:
     if not all(isinstance(item, bytes) for item in items):
         raise _bad("every transaction field is a byte string, found a nested list")
     b: list[bytes] = [item for item in items if isinstance(item, bytes)]
-    names = ("randomid", "gasPrice", "gasLimit", "blockLimit", "to", "value", "data", "fiscoChainId", "groupId")
+    names = (
+        "randomid",
+        "gasPrice",
+        "gasLimit",
+        "blockLimit",
+        "to",
+        "value",
+        "data",
+        "fiscoChainId",
+        "groupId",
+    )
     ints = {n: rlp.bytes_to_int(b[i], n) for i, n in enumerate(names) if n not in ("to", "data")}
     tx_fields = TransactionFields(
         randomid=ints["randomid"],
@@ -228,8 +239,9 @@ def decode_transaction(raw: bytes | str) -> DecodedTransaction:
         # the python-sdk writes the key as an integer, so a leading zero byte may be missing
         if len(b[10]) > 64:
             raise _bad(f"the SM public key in v is {len(b[10])} bytes, expected 64")
-        v: int | bytes = b[10].rjust(64, b"\x00")
-        signature = DigestSignature(r, s, None, v)
+        public_key = b[10].rjust(64, b"\x00")
+        v: int | bytes = public_key
+        signature = DigestSignature(r, s, None, public_key)
     else:
         crypto = "ecdsa"
         v = rlp.bytes_to_int(b[10], "v")

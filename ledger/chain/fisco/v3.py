@@ -18,8 +18,9 @@ versions 1 and 2 ``value``, ``gasPrice``, ``gasLimit``, ``maxFeePerGas``,
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 from ...crypto import PrivateKey, hash_function
 from ...errors import ValidationError

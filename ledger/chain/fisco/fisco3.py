@@ -1,0 +1,283 @@
+"""The ``fisco3`` backend: FISCO BCOS 3.x native JSON-RPC with Tars transactions.
+
+* Endpoint: the node's RPC port (20200), plain HTTP when ``[rpc] enable_ssl=false``, or HTTPS
+  with the node's ``sdk/`` certificates (``ca.crt``, ``sdk.crt``, ``sdk.key``; mutual TLS).
+  SM chains default to SM TLS (``sm_ssl=true``), which Python's ``ssl`` cannot speak: use plain
+  HTTP on those.
+* Params are positional ``[group, node, ...]``; ``node`` is ``""`` (any node of the group).
+* ``sendTransaction`` blocks until the transaction is committed and answers with the receipt.
+* Every transaction gets ``blockLimit = current block + 500`` and a fresh random nonce; a
+  ``BlockLimitCheckFail`` makes the backend read the block number again and retry once.
+* The crypto mode (ECDSA or SM) is read from ``getGroupInfo`` (``smCryptoType``) unless given.
+
+SM chains and our contracts: the contracts are compiled with standard solc, so function
+selectors and event topics are keccak256 values fixed at compile time inside the bytecode and
+do not change on an SM chain. What changes at run time is the KECCAK256 opcode, which computes
+SM3 there (so in-contract hashing such as Merkle proofs must be built with SM3, see
+``ledger.crypto.hash_function``), and account and contract addresses, which derive from SM3.
+
+Logs are collected by walking blocks and their receipts, which every 3.x version supports.
+Calls run on the latest state (``call`` has no block parameter in the native RPC).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ...crypto import PrivateKey
+from ...errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
+from ..base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Reverted, Transaction
+from . import status as status_codes
+from .jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
+from .receipts import parse_hex, parse_int, parse_logs, status_of, to_receipt
+from .revert import revert_reason
+from .sending import match_topics, with_block_limit_retry
+from .signer import check_crypto
+from .v3 import TransactionData, new_nonce, sign_transaction
+
+BLOCK_LIMIT_MARGIN = 500
+_LINE = 3
+
+
+class Fisco3Chain(ChainBackend):
+    """FISCO BCOS 3.x over its native JSON-RPC.
+
+    Args:
+        urls: RPC URL(s) of nodes of one chain, e.g. ``http://127.0.0.1:20200``.
+        group: the group id (``group0`` by default).
+        chain_id: the chain id (``chain0``); read from the node when ``None``; when given it
+            must match the node's.
+        sdk_certs: the node's ``sdk/`` directory, for ``https://`` URLs.
+        crypto: ``"ecdsa"`` or ``"sm"``; read from ``getGroupInfo`` when ``None``.
+        timeout: seconds to wait for an ordinary RPC answer.
+        node: the node name passed in ``[group, node, ...]`` (``""``: any).
+    """
+
+    name: ClassVar[str] = "fisco3"
+    features: ClassVar[frozenset[str]] = frozenset({PERSISTENT})
+
+    def __init__(
+        self,
+        urls: str | Sequence[str],
+        *,
+        group: str = "group0",
+        chain_id: str | None = None,
+        sdk_certs: Path | None = None,
+        crypto: str | None = None,
+        timeout: float = 10.0,
+        node: str = "",
+    ) -> None:
+        if crypto is not None:
+            check_crypto(crypto)
+        context = sdk_ssl_context(Path(sdk_certs)) if sdk_certs is not None else None
+        self._rpc = JsonRpcClient(urls, timeout=timeout, ssl_context=context)
+        self.group = group
+        self.node = node
+        self._chain_id = chain_id
+        self._crypto = crypto
+        self._group_info: dict[str, Any] | None = None
+        self._identity: ChainIdentity | None = None
+
+    # -- identity ------------------------------------------------------------------------------
+
+    def _rpc_call(self, method: str, *params: Any, timeout: float | None = None) -> Any:
+        return self._rpc.request(method, [self.group, self.node, *params], timeout=timeout)
+
+    def group_info(self) -> dict[str, Any]:
+        """``getGroupInfo`` (cached): chain id, genesis config and the nodes' ``iniConfig``."""
+        if self._group_info is None:
+            info = self._rpc.request("getGroupInfo", [self.group])
+            if not isinstance(info, dict):
+                raise ConfigError(f"getGroupInfo for {self.group} returned {info!r:.80}")
+            self._group_info = info
+        return self._group_info
+
+    def _node_config(self) -> dict[str, Any]:
+        for node in self.group_info().get("nodeList") or []:
+            text = node.get("iniConfig") if isinstance(node, dict) else None
+            if text:
+                try:
+                    parsed = json.loads(text)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(parsed, dict):
+                    return parsed
+        return {}
+
+    def identity(self) -> ChainIdentity:
+        if self._identity is None:
+            info = self.group_info()
+            node_config = self._node_config()
+            actual = str(info.get("chainID") or node_config.get("chainID") or "")
+            if self._chain_id is not None and actual and actual != self._chain_id:
+                raise ChainIdMismatch(self._chain_id, actual, ", ".join(self._rpc.urls))  # type: ignore[arg-type]
+            chain_id = self._chain_id or actual or "chain0"
+            node_crypto = "sm" if node_config.get("smCryptoType") else "ecdsa"
+            if self._crypto is None:
+                self._crypto = node_crypto if node_config else "ecdsa"
+            elif node_config and node_crypto != self._crypto:
+                raise ConfigError(
+                    f"the workspace says crypto {self._crypto!r} but the node runs an "
+                    f"{'SM' if node_crypto == 'sm' else 'ECDSA'} chain",
+                    hint="leave --crypto unset so the backend reads it from the node",
+                )
+            version = str((node_config.get("binaryInfo") or {}).get("version", ""))
+            self._chain_id = chain_id
+            self._identity = ChainIdentity(
+                backend=self.name,
+                chain_id=self._web3_chain_id(),
+                crypto=self._crypto,
+                description=f"FISCO BCOS {version or '3.x'} {chain_id}/{self.group} at {self._rpc.urls[0]}",
+                extra={"chainID": chain_id, "groupID": self.group, "version": version},
+            )
+        return self._identity
+
+    def _web3_chain_id(self) -> int:
+        """The numeric id (system config ``web3_chain_id``); 0 where the node has none."""
+        try:
+            value = self._rpc_call("getSystemConfigByKey", "web3_chain_id")
+            return parse_int(value.get("value"), "web3_chain_id") if isinstance(value, dict) else 0
+        except ChainError:  # older nodes do not know the key
+            return 0
+
+    @property
+    def crypto(self) -> str:
+        return self.identity().crypto
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def block_number(self) -> int:
+        return parse_int(self._rpc_call("getBlockNumber"), "getBlockNumber")
+
+    def _block(self, number: int) -> dict[str, Any]:
+        block = self._rpc_call("getBlockByNumber", number, False, True)
+        if not isinstance(block, dict):
+            raise ConfigError(f"getBlockByNumber {number} returned {block!r:.80}")
+        return block
+
+    def block_timestamp(self, number: int) -> int:
+        # FISCO block timestamps are milliseconds
+        return parse_int(self._block(number).get("timestamp"), "timestamp") // 1000
+
+    def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
+        if block is not None and block != self.block_number():
+            raise CapabilityError(self.name, "calls at a past block")
+        result = self._rpc_call("call", to.lower(), "0x" + data.hex())
+        if not isinstance(result, dict):
+            raise ConfigError(f"call returned {result!r:.80}")
+        status = status_of(result, _LINE)
+        output = parse_hex(result.get("output"), "output")
+        if status.kind == status_codes.OK:
+            return output
+        if status.raises:
+            raise status_codes.to_error(status, detail=revert_reason(output) or "")
+        raise Reverted(output)
+
+    def get_code(self, address: str) -> bytes:
+        return parse_hex(self._rpc_call("getCode", address.lower()), "code")
+
+    def get_receipt(self, tx_hash: bytes) -> Receipt | None:
+        """The receipt of a committed transaction, ``None`` while it is unknown."""
+        try:
+            raw = self._rpc_call("getTransactionReceipt", "0x" + tx_hash.hex(), False)
+        except JsonRpcError:
+            return None
+        return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
+
+    def get_logs(
+        self,
+        from_block: int,
+        to_block: int,
+        addresses: Sequence[str],
+        topics: Sequence[bytes | None] | None = None,
+    ) -> list[Log]:
+        wanted = {a.lower() for a in addresses}
+        out: list[Log] = []
+        for number in range(from_block, to_block + 1):
+            index = 0
+            for tx_hash in self._block(number).get("transactions") or []:
+                text = tx_hash if isinstance(tx_hash, str) else tx_hash.get("hash", "")
+                raw = self._rpc_call("getTransactionReceipt", text, False)
+                entries = raw.get("logEntries") if isinstance(raw, dict) else None
+                logs = parse_logs(
+                    entries, block_number=number, tx_hash=parse_hex(text, "hash"), first_index=index
+                )
+                index += len(logs)
+                out.extend(
+                    log
+                    for log in logs
+                    if (not wanted or log.address.lower() in wanted) and match_topics(log, topics)
+                )
+        return out
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def send(self, key: PrivateKey, tx: Transaction, *, timeout: float = 60.0) -> Receipt:
+        crypto = self.crypto
+        if key.crypto != crypto:
+            raise ConfigError(
+                f"the key {key.address} is an {key.crypto} key but the chain is {crypto}",
+                hint="create or import a key for this chain's crypto mode",
+            )
+        return with_block_limit_retry(
+            lambda block: self._send_once(key, tx, block, timeout),
+            self.block_number,
+            status_codes.BLOCK_LIMIT_CODES[_LINE],
+        )
+
+    def _send_once(self, key: PrivateKey, tx: Transaction, block: int, timeout: float) -> Receipt:
+        data = TransactionData(
+            version=1 if tx.value else 0,
+            chain_id=self._chain_id or "chain0",
+            group_id=self.group,
+            block_limit=block + BLOCK_LIMIT_MARGIN,
+            nonce=new_nonce(),
+            to=tx.to.lower() if tx.to else "",
+            input=tx.data,
+            value=hex(tx.value) if tx.value else "",
+            gas_limit=tx.gas if tx.value else 0,
+        )
+        signed = sign_transaction(data, key, self.crypto)
+        deadline = time.monotonic() + timeout
+        try:
+            raw = self._rpc_call("sendTransaction", "0x" + signed.raw.hex(), False, timeout=max(timeout, 1.0))
+        except JsonRpcError as exc:
+            raise _rejection(exc, "0x" + signed.hash.hex()) from exc
+        except RequestTimeout:
+            raw = self._wait_for_receipt(signed.hash, deadline)
+        if not isinstance(raw, dict):
+            raise ConfigError(f"sendTransaction returned {raw!r:.80}")
+        status = status_of(raw, _LINE)
+        if status.raises:
+            detail = str(raw.get("message") or "") or revert_reason(parse_hex(raw.get("output"), "output"))
+            raise status_codes.to_error(
+                status, tx_hash="0x" + signed.hash.hex(), sender=key.address, detail=detail or ""
+            )
+        return to_receipt(raw, _LINE)
+
+    def _wait_for_receipt(self, tx_hash: bytes, deadline: float) -> dict[str, Any]:
+        while time.monotonic() < deadline:
+            try:
+                raw = self._rpc_call("getTransactionReceipt", "0x" + tx_hash.hex(), False)
+            except JsonRpcError:
+                raw = None
+            if isinstance(raw, dict):
+                return raw
+            time.sleep(0.2)
+        raise TransactionTimeout("0x" + tx_hash.hex(), max(0.0, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        self._group_info = None
+
+
+def _rejection(exc: JsonRpcError, tx_hash: str) -> Exception:
+    """A sendTransaction error object: TransactionStatus codes map to named errors."""
+    if exc.code is not None and exc.code in status_codes.TABLES[_LINE]:
+        status = status_codes.lookup(_LINE, exc.code)
+        if status.kind != status_codes.OK:
+            return status_codes.to_error(status, tx_hash=tx_hash, detail=exc.rpc_message)
+    return exc

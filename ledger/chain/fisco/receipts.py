@@ -1,0 +1,118 @@
+"""Turning FISCO 2.x and 3.x receipt JSON into :class:`ledger.chain.base.Receipt`.
+
+The two lines format receipts differently (FISCO's own notes, ``PROTOCOL.md`` §8.2):
+
+======================  ==========================  ===============================
+field                   2.x                         3.x
+======================  ==========================  ===============================
+status                  hex text ``"0x16"``         JSON int ``16``
+gasUsed                 hex text                    decimal text ``"24363"``
+blockNumber             hex text                    JSON int
+logs                    ``logs``                    ``logEntries`` (address w/o 0x)
+no contract created     ``0x000…0``                 ``""``
+======================  ==========================  ===============================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...crypto import to_checksum_address
+from ...errors import ChainError
+from ..base import Log, Receipt
+from . import status as status_codes
+
+_ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def parse_int(value: Any, what: str) -> int:
+    """An integer FISCO wrote as a JSON int, ``"0x…"`` hex text or decimal text."""
+    try:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+    except ValueError:
+        pass
+    raise ChainError(f"the node sent {what} as {value!r}, which is not an integer")
+
+
+def parse_hex(value: Any, what: str) -> bytes:
+    """Bytes from hex text with or without ``0x`` (``None`` and ``""`` are empty)."""
+    if value is None or value == "":
+        return b""
+    if not isinstance(value, str):
+        raise ChainError(f"the node sent {what} as {value!r}, which is not hex text")
+    text = value[2:] if value.lower().startswith("0x") else value
+    try:
+        return bytes.fromhex(text)
+    except ValueError as exc:
+        raise ChainError(f"the node sent {what} as {value[:80]!r}, which is not hex") from exc
+
+
+def parse_address(value: Any, what: str = "an address") -> str | None:
+    """EIP-55 address from FISCO's text, ``None`` for empty or all-zero (no address)."""
+    raw = parse_hex(value, what)
+    if not raw or raw == bytes(20):
+        return None
+    if len(raw) != 20:
+        raise ChainError(f"the node sent {what} of {len(raw)} bytes, expected 20")
+    return to_checksum_address(raw)
+
+
+def parse_logs(entries: Any, *, block_number: int, tx_hash: bytes, first_index: int = 0) -> tuple[Log, ...]:
+    """Normalise a receipt's ``logs`` / ``logEntries`` list."""
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise ChainError("the node sent receipt logs that are not a list")
+    logs = []
+    for offset, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise ChainError("the node sent a receipt log that is not an object")
+        address = parse_address(entry.get("address"), "a log address")
+        logs.append(
+            Log(
+                address=address or _ZERO_ADDRESS,
+                topics=tuple(parse_hex(t, "a log topic") for t in entry.get("topics") or ()),
+                data=parse_hex(entry.get("data"), "log data"),
+                block_number=block_number,
+                tx_hash=tx_hash,
+                log_index=first_index + offset,
+            )
+        )
+    return tuple(logs)
+
+
+def status_of(receipt: Mapping[str, Any], line: int) -> status_codes.Status:
+    """The receipt's status code looked up in the table of FISCO line ``line``."""
+    try:
+        code = status_codes.parse_code(receipt.get("status"))
+    except ValueError as exc:
+        raise ChainError(f"the node sent a receipt status {receipt.get('status')!r}") from exc
+    return status_codes.lookup(line, code)
+
+
+def to_receipt(receipt: Mapping[str, Any], line: int) -> Receipt:
+    """A :class:`Receipt` from a 2.x (``line=2``) or 3.x (``line=3``) receipt object."""
+    if not isinstance(receipt, Mapping):
+        raise ChainError(f"the node sent a receipt that is not an object: {receipt!r:.80}")
+    status = status_of(receipt, line)
+    tx_hash = parse_hex(receipt.get("transactionHash"), "transactionHash")
+    block_number = parse_int(receipt.get("blockNumber", 0), "blockNumber")
+    entries = receipt.get("logEntries") if line == 3 else receipt.get("logs")
+    if entries is None:
+        entries = receipt.get("logs") if line == 3 else receipt.get("logEntries")
+    output = parse_hex(receipt.get("output"), "output")
+    return Receipt(
+        tx_hash=tx_hash,
+        block_number=block_number,
+        status=status.receipt_status,
+        gas_used=parse_int(receipt.get("gasUsed", 0), "gasUsed"),
+        contract_address=parse_address(receipt.get("contractAddress"), "contractAddress"),
+        logs=parse_logs(entries, block_number=block_number, tx_hash=tx_hash),
+        revert_data=None if status.kind == status_codes.OK else output,
+        sender=parse_address(receipt.get("from"), "from"),
+    )
