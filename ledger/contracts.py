@@ -1,0 +1,813 @@
+"""Typed facades over the deployed contracts: encoding, sending, reading, revert and event decoding.
+
+``deploy(chain, key)`` deploys IssuerRegistry, ContributionLedger and CredentialRegistry (in that
+order) and binds the last two to the committee. ``Contracts(chain, deployment)`` offers
+``.issuers``, ``.contributions`` and ``.credentials``, with one method per contract function:
+
+* writes take the signing ``key`` first, send with an explicit gas limit (the embedded chain does
+  not estimate) and raise the decoded :class:`~ledger.errors.ContractError` subclass (with the
+  transaction hash) when the transaction reverts; ``build_<fn>(...)`` returns the unsigned
+  :class:`~ledger.chain.base.Transaction` instead, for ``chain.send_many``;
+* functions only the committee may call (``addIssuer``, ``defineType`` ...) are *proposed* through
+  the IssuerRegistry by the method of the same name; with threshold 1 the proposal executes in the
+  same transaction. When the executed call fails, the inner error is raised (its ``proposal_id``
+  set), not the wrapping ``ProposalExecutionFailed``;
+* reads return the value objects of ``ledger.types`` and take ``block=`` for a past block.
+
+ABIs come from the committed artifacts (``ledger/artifacts``), parsed once. This module does not
+import web3.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+
+from . import contract_errors, types
+from .chain.base import ChainBackend, Log, Receipt, Reverted, Transaction
+from .crypto import PrivateKey, keccak256, to_checksum_address
+from .errors import ChainError, ContractError, UnknownRevert
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+CONTRACT_NAMES = ("IssuerRegistry", "ContributionLedger", "CredentialRegistry")
+ZERO32 = b"\0" * 32
+ZERO_ADDRESS = "0x" + "00" * 20
+
+_ERROR_STRING = keccak256(b"Error(string)")[:4]
+_PANIC = keccak256(b"Panic(uint256)")[:4]
+_PANIC_CODES = {
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division by zero",
+    0x21: "invalid enum value",
+    0x22: "bad storage byte array",
+    0x31: "pop on empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+    0x51: "call to a zero-initialised function",
+}
+_ENUMS: dict[str, type[Any]] = {
+    "IssuerKind": types.IssuerKind,
+    "IssuerStatus": types.IssuerStatus,
+    "ContributionKind": types.ContributionKind,
+    "ContributionStatus": types.ContributionStatus,
+    "RevocationReason": types.RevocationReason,
+    "CredentialStatus": types.CredentialStatus,
+}
+
+
+# ---------------------------------------------------------------------------------------------- ABI
+
+
+def abi_type(entry: dict[str, Any]) -> str:
+    """Canonical ABI type of a parameter, tuples spelled out: ``(uint16,uint8[12])[]``."""
+    kind: str = entry["type"]
+    if kind.startswith("tuple"):
+        return "(" + ",".join(abi_type(c) for c in entry["components"]) + ")" + kind[len("tuple") :]
+    return kind
+
+
+def _python_value(entry: dict[str, Any], value: Any) -> Any:
+    """An ABI-decoded value made friendly: checksummed addresses, enums, structs as dicts."""
+    kind: str = entry["type"]
+    if kind.endswith("]"):
+        inner = dict(entry, type=kind[: kind.rindex("[")])
+        inner["internalType"] = entry.get("internalType", "").rsplit("[", 1)[0]
+        return tuple(_python_value(inner, v) for v in value)
+    if kind == "tuple":
+        return {c["name"]: _python_value(c, v) for c, v in zip(entry["components"], value)}
+    if kind == "address":
+        return to_checksum_address(bytes.fromhex(value[2:]))
+    internal = entry.get("internalType", "")
+    if internal.startswith("enum "):
+        enum = _ENUMS.get(internal[5:].rsplit(".", 1)[-1])
+        if enum is not None:
+            return enum(value)
+    return value
+
+
+@dataclass(frozen=True)
+class AbiFunction:
+    """One contract function: its selector and how to encode its call and decode its result."""
+
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[dict[str, Any], ...]
+    selector: bytes
+
+    def encode(self, *args: Any) -> bytes:
+        return self.selector + abi_encode(list(self.inputs), list(args))
+
+    def decode(self, data: bytes) -> tuple[Any, ...]:
+        raw = abi_decode([abi_type(o) for o in self.outputs], data)
+        return tuple(_python_value(o, v) for o, v in zip(self.outputs, raw))
+
+
+@dataclass(frozen=True)
+class AbiEvent:
+    """One event: its topic and parameters."""
+
+    name: str
+    topic: bytes
+    inputs: tuple[dict[str, Any], ...]
+
+    def decode(self, log: Log) -> dict[str, Any]:
+        indexed = [i for i in self.inputs if i["indexed"]]
+        plain = [i for i in self.inputs if not i["indexed"]]
+        values: dict[str, Any] = {}
+        for entry, topic in zip(indexed, log.topics[1:]):
+            kind = abi_type(entry)
+            dynamic = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
+            values[entry["name"]] = topic if dynamic else _python_value(entry, abi_decode([kind], topic)[0])
+        decoded = abi_decode([abi_type(i) for i in plain], log.data)
+        for entry, value in zip(plain, decoded):
+            values[entry["name"]] = _python_value(entry, value)
+        return {i["name"]: values[i["name"]] for i in self.inputs}
+
+
+@dataclass(frozen=True)
+class ContractAbi:
+    """A parsed ABI: functions by name, events by topic, errors by selector."""
+
+    name: str
+    functions: dict[str, AbiFunction]
+    events: dict[bytes, AbiEvent]
+    errors: dict[bytes, tuple[str, tuple[dict[str, Any], ...]]]
+
+    @classmethod
+    def parse(cls, name: str, abi: Sequence[dict[str, Any]]) -> ContractAbi:
+        functions: dict[str, AbiFunction] = {}
+        events: dict[bytes, AbiEvent] = {}
+        errors: dict[bytes, tuple[str, tuple[dict[str, Any], ...]]] = {}
+        for entry in abi:
+            kind = entry["type"]
+            if kind not in ("function", "event", "error"):
+                continue
+            types_ = [abi_type(i) for i in entry["inputs"]]
+            signature = f"{entry['name']}({','.join(types_)})"
+            digest = keccak256(signature.encode())
+            if kind == "function":
+                functions[entry["name"]] = AbiFunction(
+                    entry["name"], tuple(types_), tuple(entry["outputs"]), digest[:4]
+                )
+            elif kind == "event":
+                events[digest] = AbiEvent(entry["name"], digest, tuple(entry["inputs"]))
+            else:
+                errors[digest[:4]] = (entry["name"], tuple(entry["inputs"]))
+        return cls(name, functions, events, errors)
+
+    def fn(self, name: str) -> AbiFunction:
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise KeyError(f"{self.name} has no function {name!r}") from None
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A committed build output."""
+
+    name: str
+    abi: tuple[dict[str, Any], ...]
+    bytecode: bytes
+    deployed_bytecode: bytes
+    source_hash: str
+
+
+@functools.cache
+def artifact(name: str) -> Artifact:
+    """The committed artifact of contract ``name`` (cached)."""
+    data = json.loads((ARTIFACTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    return Artifact(
+        name=name,
+        abi=tuple(data["abi"]),
+        bytecode=bytes.fromhex(data["bytecode"][2:]),
+        deployed_bytecode=bytes.fromhex(data["deployedBytecode"][2:]),
+        source_hash=data["sourceHash"],
+    )
+
+
+@functools.cache
+def contract_abi(name: str) -> ContractAbi:
+    """The parsed ABI of contract ``name`` (cached)."""
+    return ContractAbi.parse(name, artifact(name).abi)
+
+
+@functools.cache
+def _our_errors() -> dict[bytes, tuple[str, tuple[dict[str, Any], ...]]]:
+    merged: dict[bytes, tuple[str, tuple[dict[str, Any], ...]]] = {}
+    for name in CONTRACT_NAMES:
+        merged.update(contract_abi(name).errors)
+    return merged
+
+
+@functools.cache
+def _our_events() -> dict[bytes, AbiEvent]:
+    merged: dict[bytes, AbiEvent] = {}
+    for name in CONTRACT_NAMES:
+        merged.update(contract_abi(name).events)
+    return merged
+
+
+# ---------------------------------------------------------------------------------- revert decoding
+
+
+@functools.cache
+def _dynamic_error_class(name: str, fields: tuple[str, ...]) -> type[ContractError]:
+    """A ContractError subclass for an error found only in an extra ABI."""
+    return type(name, (ContractError,), {"error_name": name, "fields": fields, "__module__": __name__})
+
+
+def decode_revert(
+    data: bytes, *, extra_abi: Sequence[dict[str, Any]] | None = None, tx_hash: str | None = None
+) -> ContractError:
+    """Decode revert data into the ContractError subclass it names.
+
+    Custom errors of our three contracts map to the classes of ``ledger.contract_errors``; errors
+    of ``extra_abi`` (any other contract's ABI) to classes made on the fly; ``Error(string)`` and
+    ``Panic(uint256)`` to :class:`UnknownRevert` with a readable reason; anything else to
+    :class:`UnknownRevert` with the raw data.
+    """
+    data = bytes(data)
+    selector, body = data[:4], data[4:]
+    try:
+        if selector == _ERROR_STRING:
+            return UnknownRevert(data, reason=abi_decode(["string"], body)[0], tx_hash=tx_hash)
+        if selector == _PANIC:
+            code = abi_decode(["uint256"], body)[0]
+            return UnknownRevert(data, reason=f"panic 0x{code:02x} ({_PANIC_CODES.get(code, 'unknown')})",
+                                 tx_hash=tx_hash)
+        known = _our_errors().get(selector)
+        if known is None and extra_abi is not None:
+            known = ContractAbi.parse("extra", extra_abi).errors.get(selector)
+        if known is None:
+            return UnknownRevert(data, tx_hash=tx_hash)
+        name, inputs = known
+        values = abi_decode([abi_type(i) for i in inputs], body)
+    except Exception:  # noqa: BLE001 - malformed data is an unknown revert, never a crash
+        return UnknownRevert(data, tx_hash=tx_hash)
+    args = [_python_value(i, v) for i, v in zip(inputs, values)]
+    cls = contract_errors.BY_NAME.get(name) or _dynamic_error_class(name, tuple(i["name"] for i in inputs))
+    error = cls(*args, tx_hash=tx_hash)
+    if name == "ProposalExecutionFailed":
+        error.inner = decode_revert(args[1], extra_abi=extra_abi, tx_hash=tx_hash) if args[1] else None
+    return error
+
+
+# ------------------------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Event:
+    """A decoded event log of one of our contracts."""
+
+    name: str
+    args: dict[str, Any]
+    address: str
+    block_number: int
+    tx_hash: bytes
+    log_index: int
+
+
+def decode_events(logs: Iterable[Log], *, extra_abi: Sequence[dict[str, Any]] | None = None) -> list[Event]:
+    """Decode the logs our contracts (or ``extra_abi``) emitted; other logs are skipped."""
+    known = dict(_our_events())
+    if extra_abi is not None:
+        known.update(ContractAbi.parse("extra", extra_abi).events)
+    events = []
+    for log in logs:
+        event = known.get(log.topics[0]) if log.topics else None
+        if event is None:
+            continue
+        events.append(Event(event.name, event.decode(log), log.address, log.block_number, log.tx_hash,
+                            log.log_index))
+    return events
+
+
+# ------------------------------------------------------------------------------------------- deploy
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the three contracts live on one chain."""
+
+    issuer_registry: str
+    contribution_ledger: str
+    credential_registry: str
+    block_number: int
+    chain_id: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "issuer_registry": self.issuer_registry,
+            "contribution_ledger": self.contribution_ledger,
+            "credential_registry": self.credential_registry,
+            "block_number": self.block_number,
+            "chain_id": self.chain_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Deployment:
+        return cls(
+            issuer_registry=to_checksum_address(bytes.fromhex(str(data["issuer_registry"])[2:])),
+            contribution_ledger=to_checksum_address(bytes.fromhex(str(data["contribution_ledger"])[2:])),
+            credential_registry=to_checksum_address(bytes.fromhex(str(data["credential_registry"])[2:])),
+            block_number=int(data["block_number"]),
+            chain_id=int(data["chain_id"]),
+        )
+
+
+DEPLOY_GAS = 6_000_000
+
+
+def _deploy_one(chain: ChainBackend, key: PrivateKey, name: str, ctor_types: list[str], args: list[Any]) -> Receipt:
+    code = artifact(name).bytecode + abi_encode(ctor_types, args)
+    receipt = chain.deploy(key, code, gas=DEPLOY_GAS)
+    if not receipt.succeeded or receipt.contract_address is None:
+        raise ChainError(f"deploying {name} failed ({receipt.status}, gas used {receipt.gas_used})")
+    return receipt
+
+
+def deploy(chain: ChainBackend, key: PrivateKey) -> Deployment:
+    """Deploy the three contracts; ``key`` becomes the only committee member (threshold 1).
+
+    Also binds the ledger and credential registry to the committee (a threshold-1 proposal).
+    """
+    registry = _deploy_one(chain, key, "IssuerRegistry", [], [])
+    assert registry.contract_address is not None
+    ledger = _deploy_one(chain, key, "ContributionLedger", ["address"], [registry.contract_address])
+    assert ledger.contract_address is not None
+    credentials = _deploy_one(
+        chain, key, "CredentialRegistry", ["address", "address"], [registry.contract_address, ledger.contract_address]
+    )
+    assert credentials.contract_address is not None
+    deployment = Deployment(
+        issuer_registry=registry.contract_address,
+        contribution_ledger=ledger.contract_address,
+        credential_registry=credentials.contract_address,
+        block_number=registry.block_number,
+        chain_id=chain.identity().chain_id,
+    )
+    Contracts(chain, deployment).issuers.bind_modules(key, ledger.contract_address, credentials.contract_address)
+    return deployment
+
+
+# ------------------------------------------------------------------------------------------ facades
+
+
+class _Facade:
+    """Shared plumbing: encode, call, build, send and decode for one deployed contract."""
+
+    contract_name: str = ""
+
+    def __init__(self, chain: ChainBackend, address: str, committee: IssuerRegistry | None = None) -> None:
+        self.chain = chain
+        self.address = address
+        self.abi = contract_abi(self.contract_name)
+        self._committee = committee
+
+    def encode(self, fn: str, *args: Any) -> bytes:
+        """Calldata of ``fn(*args)`` (for proposals or raw sends)."""
+        return self.abi.fn(fn).encode(*args)
+
+    def _call(self, fn: str, *args: Any, block: int | None = None) -> tuple[Any, ...]:
+        f = self.abi.fn(fn)
+        try:
+            out = self.chain.call(self.address, f.encode(*args), block=block)
+        except Reverted as exc:
+            raise decode_revert(exc.data) from exc
+        return f.decode(out)
+
+    def _build(self, fn: str, gas: int, *args: Any) -> Transaction:
+        return Transaction(to=self.address, data=self.abi.fn(fn).encode(*args), gas=gas)
+
+    def _send(self, key: PrivateKey, tx: Transaction) -> Receipt:
+        return send_checked(self.chain, key, tx)
+
+    def _propose(self, key: PrivateKey, fn: str, gas: int, *args: Any) -> Receipt:
+        registry = self._committee if self._committee is not None else self
+        assert isinstance(registry, IssuerRegistry)
+        return registry.propose(key, self.address, self.encode(fn, *args), gas=gas)
+
+    def version(self, *, block: int | None = None) -> str:
+        """The contract's ``version()``."""
+        return str(self._call("version", block=block)[0])
+
+
+def send_checked(chain: ChainBackend, key: PrivateKey, tx: Transaction) -> Receipt:
+    """Send ``tx``; on revert raise the decoded ContractError (the inner one for a failed proposal)."""
+    receipt = chain.send(key, tx)
+    raise_for_receipt(receipt)
+    return receipt
+
+
+def raise_for_receipt(receipt: Receipt) -> None:
+    """Raise the decoded error of a failed receipt (for receipts from ``chain.send_many``)."""
+    if receipt.succeeded:
+        return
+    tx_hash = "0x" + receipt.tx_hash.hex()
+    if receipt.status != "reverted":
+        raise ChainError(f"transaction {tx_hash} failed: {receipt.status} (gas used {receipt.gas_used})")
+    error = decode_revert(receipt.revert_data or b"", tx_hash=tx_hash)
+    inner = getattr(error, "inner", None)
+    if isinstance(error, contract_errors.ProposalExecutionFailed) and isinstance(inner, ContractError):
+        inner.proposal_id = error.id  # type: ignore[attr-defined]
+        raise inner from error
+    raise error
+
+
+def _b32(value: bytes) -> bytes:
+    if len(value) != 32:
+        raise ValueError(f"expected 32 bytes, got {len(value)}")
+    return bytes(value)
+
+
+def _addr(value: str) -> str | None:
+    return None if int(value, 16) == 0 else value
+
+
+class IssuerRegistry(_Facade):
+    """Committee governance and issuers."""
+
+    contract_name = "IssuerRegistry"
+
+    # governance
+    def build_propose(self, target: str, data: bytes, *, gas: int = 2_000_000) -> Transaction:
+        return self._build("propose", gas, target, data)
+
+    def propose(self, key: PrivateKey, target: str, data: bytes, *, gas: int = 2_000_000) -> Receipt:
+        """Propose ``data`` on ``target``; executes now if the threshold is reached."""
+        return self._send(key, self.build_propose(target, data, gas=gas))
+
+    def build_approve(self, proposal_id: int, *, gas: int = 2_000_000) -> Transaction:
+        return self._build("approve", gas, proposal_id)
+
+    def approve(self, key: PrivateKey, proposal_id: int, *, gas: int = 2_000_000) -> Receipt:
+        """Approve a proposal; executes it when approvals reach the threshold."""
+        return self._send(key, self.build_approve(proposal_id, gas=gas))
+
+    def build_execute(self, proposal_id: int, *, gas: int = 2_000_000) -> Transaction:
+        return self._build("execute", gas, proposal_id)
+
+    def execute(self, key: PrivateKey, proposal_id: int, *, gas: int = 2_000_000) -> Receipt:
+        """Execute a proposal whose approvals reach the threshold."""
+        return self._send(key, self.build_execute(proposal_id, gas=gas))
+
+    # committee actions (proposed)
+    def bind_modules(self, key: PrivateKey, ledger: str, credentials: str) -> Receipt:
+        """Propose ``bindModules(ledger, credentials)``."""
+        return self._propose(key, "bindModules", 400_000, ledger, credentials)
+
+    def add_member(self, key: PrivateKey, member: str) -> Receipt:
+        """Propose ``addMember(member)``."""
+        return self._propose(key, "addMember", 400_000, member)
+
+    def remove_member(self, key: PrivateKey, member: str) -> Receipt:
+        """Propose ``removeMember(member)``."""
+        return self._propose(key, "removeMember", 400_000, member)
+
+    def set_threshold(self, key: PrivateKey, threshold: int) -> Receipt:
+        """Propose ``setThreshold(threshold)``."""
+        return self._propose(key, "setThreshold", 400_000, threshold)
+
+    def add_issuer(
+        self, key: PrivateKey, issuer: str, kind: types.IssuerKind, scope: Sequence[int], meta_hash: bytes = ZERO32
+    ) -> Receipt:
+        """Propose ``addIssuer``: a top-level issuer (scope ``[ANY_TYPE]`` only for an Authority)."""
+        return self._propose(key, "addIssuer", 600_000 + 70_000 * len(scope), issuer, int(kind), list(scope),
+                             _b32(meta_hash))
+
+    def set_issuer_scope(self, key: PrivateKey, issuer: str, type_ids: Sequence[int], allowed: bool) -> Receipt:
+        """Propose ``setIssuerScope``."""
+        return self._propose(key, "setIssuerScope", 400_000 + 70_000 * len(type_ids), issuer, list(type_ids),
+                             allowed)
+
+    def propose_issuer_status(self, key: PrivateKey, issuer: str, status: types.IssuerStatus) -> Receipt:
+        """Propose ``setIssuerStatus`` as the committee."""
+        return self._propose(key, "setIssuerStatus", 400_000, issuer, int(status))
+
+    # direct writes
+    def build_add_child_issuer(
+        self, child: str, kind: types.IssuerKind, scope: Sequence[int], meta_hash: bytes = ZERO32
+    ) -> Transaction:
+        return self._build("addChildIssuer", 300_000 + 70_000 * len(scope), child, int(kind), list(scope),
+                           _b32(meta_hash))
+
+    def add_child_issuer(
+        self, key: PrivateKey, child: str, kind: types.IssuerKind, scope: Sequence[int], meta_hash: bytes = ZERO32
+    ) -> Receipt:
+        """As an active University/Community issuer, add a child issuer within the caller's scope."""
+        return self._send(key, self.build_add_child_issuer(child, kind, scope, meta_hash))
+
+    def build_set_issuer_status(self, issuer: str, status: types.IssuerStatus) -> Transaction:
+        return self._build("setIssuerStatus", 200_000, issuer, int(status))
+
+    def set_issuer_status(self, key: PrivateKey, issuer: str, status: types.IssuerStatus) -> Receipt:
+        """As the issuer's active parent, change a child's status (the committee: ``propose_issuer_status``)."""
+        return self._send(key, self.build_set_issuer_status(issuer, status))
+
+    # reads
+    def issuer(self, address: str, *, block: int | None = None) -> types.Issuer:
+        """Current state of an issuer (``exists`` false if unknown)."""
+        (raw,) = self._call("issuer", address, block=block)
+        (meta,) = self._call("issuerMetaHash", address, block=block)
+        return types.Issuer(
+            address=address,
+            id=raw["id"],
+            kind=raw["kind"],
+            status=raw["status"],
+            parent=_addr(raw["parent"]),
+            depth=raw["depth"],
+            any_scope=raw["anyScope"],
+            meta_hash=meta,
+        )
+
+    def writer(self, address: str, *, block: int | None = None) -> tuple[int, types.IssuerKind]:
+        """(id, kind) if ``address`` may write now; raises the registry's error otherwise."""
+        id_, kind = self._call("writer", address, block=block)
+        return int(id_), kind
+
+    def writer_for(self, address: str, type_id: int, *, block: int | None = None) -> tuple[int, types.IssuerKind]:
+        """As ``writer``, with the type in scope."""
+        id_, kind = self._call("writerFor", address, type_id, block=block)
+        return int(id_), kind
+
+    def is_authorized(self, issuer: str, type_id: int, block_number: int, *, block: int | None = None) -> bool:
+        """Whether ``issuer`` was authorised for ``type_id`` at ``block_number``."""
+        return bool(self._call("isAuthorized", issuer, type_id, block_number, block=block)[0])
+
+    def status_at(self, issuer: str, block_number: int, *, block: int | None = None) -> types.IssuerStatus:
+        return types.IssuerStatus(self._call("statusAt", issuer, block_number, block=block)[0])
+
+    def scope_at(self, issuer: str, type_id: int, block_number: int, *, block: int | None = None) -> bool:
+        return bool(self._call("scopeAt", issuer, type_id, block_number, block=block)[0])
+
+    def in_scope(self, issuer: str, type_id: int, *, block: int | None = None) -> bool:
+        return bool(self._call("inScope", issuer, type_id, block=block)[0])
+
+    def status_history(self, issuer: str, *, block: int | None = None) -> list[types.StatusChange]:
+        (rows,) = self._call("statusHistory", issuer, block=block)
+        return [types.StatusChange(r["blockNumber"], r["status"]) for r in rows]
+
+    def scope_history(self, issuer: str, type_id: int, *, block: int | None = None) -> list[types.ScopeChange]:
+        (rows,) = self._call("scopeHistory", issuer, type_id, block=block)
+        return [types.ScopeChange(r["blockNumber"], r["allowed"]) for r in rows]
+
+    def issuer_at(self, issuer_id: int, *, block: int | None = None) -> str | None:
+        return _addr(self._call("issuerAt", issuer_id, block=block)[0])
+
+    def issuer_count(self, *, block: int | None = None) -> int:
+        return int(self._call("issuerCount", block=block)[0])
+
+    def members(self, *, block: int | None = None) -> list[str]:
+        return list(self._call("members", block=block)[0])
+
+    def is_member(self, account: str, *, block: int | None = None) -> bool:
+        return bool(self._call("isMember", account, block=block)[0])
+
+    def threshold(self, *, block: int | None = None) -> int:
+        return int(self._call("threshold", block=block)[0])
+
+    def proposal(self, proposal_id: int, *, block: int | None = None) -> types.Proposal:
+        raw, approvals = self._call("proposal", proposal_id, block=block)
+        return types.Proposal(proposal_id, raw["proposer"], raw["target"], raw["executed"], raw["createdBlock"],
+                              raw["data"], int(approvals))
+
+    def proposal_count(self, *, block: int | None = None) -> int:
+        return int(self._call("proposalCount", block=block)[0])
+
+    def has_approved(self, proposal_id: int, member: str, *, block: int | None = None) -> bool:
+        return bool(self._call("hasApproved", proposal_id, member, block=block)[0])
+
+    def modules(self, *, block: int | None = None) -> tuple[str | None, str | None]:
+        ledger, credentials = self._call("modules", block=block)
+        return _addr(ledger), _addr(credentials)
+
+
+class ContributionLedger(_Facade):
+    """Contributions: record, co-sign, revoke."""
+
+    contract_name = "ContributionLedger"
+
+    def build_record(self, items: Sequence[types.ContributionItem]) -> Transaction:
+        return self._build("record", 80_000 + 90_000 * len(items), [i.as_tuple() for i in items])
+
+    def record(self, key: PrivateKey, items: Sequence[types.ContributionItem]) -> Receipt:
+        """Record a batch (all or nothing)."""
+        return self._send(key, self.build_record(items))
+
+    def build_co_sign(self, contribution_key: bytes) -> Transaction:
+        return self._build("coSign", 200_000, _b32(contribution_key))
+
+    def co_sign(self, key: PrivateKey, contribution_key: bytes) -> Receipt:
+        """Co-sign a contribution recorded by another issuer."""
+        return self._send(key, self.build_co_sign(contribution_key))
+
+    def build_revoke(self, contribution_key: bytes, reason: types.RevocationReason) -> Transaction:
+        return self._build("revoke", 150_000, _b32(contribution_key), int(reason))
+
+    def revoke(self, key: PrivateKey, contribution_key: bytes, reason: types.RevocationReason) -> Receipt:
+        """Revoke a contribution as its recorder."""
+        return self._send(key, self.build_revoke(contribution_key, reason))
+
+    def propose_revoke(self, key: PrivateKey, contribution_key: bytes, reason: types.RevocationReason) -> Receipt:
+        """Propose the committee's revocation of a contribution."""
+        return self._propose(key, "revoke", 400_000, _b32(contribution_key), int(reason))
+
+    def _contribution(self, key: bytes, raw: dict[str, Any]) -> types.Contribution:
+        return types.Contribution(
+            key=key,
+            subject=raw["subject"],
+            recorder_id=raw["recorderId"],
+            kind=raw["kind"],
+            field=raw["field"],
+            weight=raw["weight"],
+            occurred_at=raw["occurredAt"],
+            co_sign_count=raw["coSignCount"],
+            status=raw["status"],
+            reason=raw["reason"],
+            project_tag=raw["projectTag"],
+        )
+
+    def contribution(self, contribution_key: bytes, *, block: int | None = None) -> types.Contribution:
+        """One record (``exists`` false if unknown)."""
+        (raw,) = self._call("contribution", _b32(contribution_key), block=block)
+        return self._contribution(contribution_key, raw)
+
+    def contributions(self, keys: Sequence[bytes], *, block: int | None = None) -> list[types.Contribution]:
+        (rows,) = self._call("contributions", [_b32(k) for k in keys], block=block)
+        return [self._contribution(k, r) for k, r in zip(keys, rows)]
+
+    def recorder_of(self, contribution_key: bytes, *, block: int | None = None) -> str | None:
+        return _addr(self._call("recorderOf", _b32(contribution_key), block=block)[0])
+
+    def co_signers(self, contribution_key: bytes, *, block: int | None = None) -> list[str]:
+        return list(self._call("coSigners", _b32(contribution_key), block=block)[0])
+
+    def has_co_signed(self, contribution_key: bytes, signer: str, *, block: int | None = None) -> bool:
+        return bool(self._call("hasCoSigned", _b32(contribution_key), signer, block=block)[0])
+
+    def project_tag(self, project: bytes) -> bytes:
+        """The 16-byte tag stored for ``project`` (computed locally, as the contract does)."""
+        return keccak256(_b32(project))[:16]
+
+
+class CredentialRegistry(_Facade):
+    """Certificate types, anchoring, checked issuance and credential status."""
+
+    contract_name = "CredentialRegistry"
+
+    def define_type(
+        self,
+        key: PrivateKey,
+        type_id: int,
+        *,
+        field: int,
+        level: int,
+        allowed_kinds: int,
+        criteria: types.Criteria,
+        prerequisites: Sequence[int] = (),
+        meta_hash: bytes = ZERO32,
+    ) -> Receipt:
+        """Propose ``defineType`` (a redefinition bumps the version)."""
+        return self._propose(key, "defineType", 700_000 + 50_000 * len(prerequisites), type_id, field, level,
+                             int(allowed_kinds), criteria.as_tuple(), list(prerequisites), _b32(meta_hash))
+
+    def build_anchor(self, root: bytes, count: int, type_id: int, meta_hash: bytes = ZERO32) -> Transaction:
+        return self._build("anchor", 150_000, _b32(root), count, type_id, _b32(meta_hash))
+
+    def anchor(self, key: PrivateKey, root: bytes, count: int, type_id: int, meta_hash: bytes = ZERO32) -> Receipt:
+        """Anchor a batch root."""
+        return self._send(key, self.build_anchor(root, count, type_id, meta_hash))
+
+    def build_issue(
+        self,
+        type_id: int,
+        subject: bytes,
+        credential_hash: bytes,
+        contribution_keys: Sequence[bytes],
+        prerequisite_hashes: Sequence[bytes] = (),
+    ) -> Transaction:
+        gas = 250_000 + 25_000 * len(contribution_keys) + 15_000 * len(prerequisite_hashes)
+        return self._build("issue", gas, type_id, _b32(subject), _b32(credential_hash),
+                           [_b32(k) for k in contribution_keys], [_b32(h) for h in prerequisite_hashes])
+
+    def issue(
+        self,
+        key: PrivateKey,
+        type_id: int,
+        subject: bytes,
+        credential_hash: bytes,
+        contribution_keys: Sequence[bytes],
+        prerequisite_hashes: Sequence[bytes] = (),
+    ) -> Receipt:
+        """Issue one credential; the contract checks the type's criteria."""
+        return self._send(key, self.build_issue(type_id, subject, credential_hash, contribution_keys,
+                                                prerequisite_hashes))
+
+    def build_set_status(
+        self, credential_hash: bytes, status: types.CredentialStatus, reason: types.RevocationReason
+    ) -> Transaction:
+        return self._build("setStatus", 150_000, _b32(credential_hash), int(status), int(reason))
+
+    def set_status(
+        self, key: PrivateKey, credential_hash: bytes, status: types.CredentialStatus,
+        reason: types.RevocationReason = types.RevocationReason.NONE,
+    ) -> Receipt:
+        """Suspend, reinstate (VALID) or revoke an issued credential, as its issuer."""
+        return self._send(key, self.build_set_status(credential_hash, status, reason))
+
+    def build_set_leaf_status(
+        self, root: bytes, credential_hash: bytes, proof: Sequence[bytes], status: types.CredentialStatus,
+        reason: types.RevocationReason,
+    ) -> Transaction:
+        return self._build("setLeafStatus", 150_000 + 3_000 * len(proof), _b32(root), _b32(credential_hash),
+                           [_b32(p) for p in proof], int(status), int(reason))
+
+    def set_leaf_status(
+        self, key: PrivateKey, root: bytes, credential_hash: bytes, proof: Sequence[bytes],
+        status: types.CredentialStatus, reason: types.RevocationReason = types.RevocationReason.NONE,
+    ) -> Receipt:
+        """Change the status of a batch leaf, as the root's issuer."""
+        return self._send(key, self.build_set_leaf_status(root, credential_hash, proof, status, reason))
+
+    def propose_set_status(
+        self, key: PrivateKey, credential_hash: bytes, status: types.CredentialStatus,
+        reason: types.RevocationReason = types.RevocationReason.NONE,
+    ) -> Receipt:
+        """Propose the committee's status change of an issued credential."""
+        return self._propose(key, "setStatus", 400_000, _b32(credential_hash), int(status), int(reason))
+
+    def propose_set_leaf_status(
+        self, key: PrivateKey, root: bytes, credential_hash: bytes, proof: Sequence[bytes],
+        status: types.CredentialStatus, reason: types.RevocationReason = types.RevocationReason.NONE,
+    ) -> Receipt:
+        """Propose the committee's status change of a batch leaf."""
+        return self._propose(key, "setLeafStatus", 400_000 + 3_000 * len(proof), _b32(root),
+                             _b32(credential_hash), [_b32(p) for p in proof], int(status), int(reason))
+
+    # reads
+    def credential_type(self, type_id: int, *, block: int | None = None) -> types.CredentialType:
+        (raw,) = self._call("credentialType", type_id, block=block)
+        c = raw["criteria"]
+        criteria = types.Criteria(c["minTotal"], c["minDistinctProjects"], c["minCoSigns"], c["windowFrom"],
+                                  c["windowTo"], tuple(c["minPerKind"]))
+        return types.CredentialType(type_id, raw["version"], raw["field"], raw["level"],
+                                    types.IssuerKinds(raw["allowedKinds"]), criteria,
+                                    tuple(raw["prerequisites"]), raw["metaHash"])
+
+    def type_ids(self, *, block: int | None = None) -> list[int]:
+        return list(self._call("typeIds", block=block)[0])
+
+    def anchor_of(self, root: bytes, *, block: int | None = None) -> types.Anchor:
+        (raw,) = self._call("anchorOf", _b32(root), block=block)
+        return types.Anchor(root, _addr(raw["issuer"]), raw["typeId"], raw["count"], raw["blockNumber"])
+
+    def issued(self, credential_hash: bytes, *, block: int | None = None) -> types.IssuedCredential:
+        (raw,) = self._call("issued", _b32(credential_hash), block=block)
+        return types.IssuedCredential(credential_hash, raw["subject"], _addr(raw["issuer"]), raw["typeId"],
+                                      raw["typeVersion"], raw["blockNumber"])
+
+    def status_of(self, credential_hash: bytes, root: bytes = ZERO32, *, block: int | None = None
+                  ) -> types.CredentialStatusRecord:
+        """Last status change of a credential: ``root`` zero for an issued one, else its batch root."""
+        (raw,) = self._call("statusOf", _b32(root), _b32(credential_hash), block=block)
+        return types.CredentialStatusRecord(root, credential_hash, raw["status"], raw["reason"], raw["blockNumber"])
+
+    def leaf_hash(self, credential_hash: bytes, *, block: int | None = None) -> bytes:
+        return bytes(self._call("leafHash", _b32(credential_hash), block=block)[0])
+
+    def verify_leaf(self, root: bytes, credential_hash: bytes, proof: Sequence[bytes], *,
+                    block: int | None = None) -> bool:
+        return bool(self._call("verifyLeaf", _b32(root), _b32(credential_hash), [_b32(p) for p in proof],
+                               block=block)[0])
+
+
+class Contracts:
+    """The three deployed contracts on one chain."""
+
+    def __init__(self, chain: ChainBackend, deployment: Deployment) -> None:
+        self.chain = chain
+        self.deployment = deployment
+        self.issuers = IssuerRegistry(chain, deployment.issuer_registry)
+        self.contributions = ContributionLedger(chain, deployment.contribution_ledger, self.issuers)
+        self.credentials = CredentialRegistry(chain, deployment.credential_registry, self.issuers)
+
+    def propose(self, key: PrivateKey, facade: _Facade, fn: str, *args: Any, gas: int = 2_000_000) -> Receipt:
+        """Propose any committee call ``facade.fn(*args)``."""
+        return self.issuers.propose(key, facade.address, facade.encode(fn, *args), gas=gas)
+
+    def events(self, from_block: int | None = None, to_block: int | None = None) -> list[Event]:
+        """Decoded events of the three contracts in a block range (default: since deployment)."""
+        start = self.deployment.block_number if from_block is None else from_block
+        end = self.chain.block_number() if to_block is None else to_block
+        addresses = [self.deployment.issuer_registry, self.deployment.contribution_ledger,
+                     self.deployment.credential_registry]
+        return decode_events(self.chain.get_logs(start, end, addresses))
