@@ -2,6 +2,7 @@
 
 This machine has no Docker engine, so nothing here starts a container. Instead:
 
+* the compose file is validated against the Compose Specification (the ``compose-spec`` package);
 * the compose file, the Dockerfile and fisco-chain.sh are checked against each other (release tag,
   ports, addresses, mounted paths, COPY sources) by checker functions that return the problems
   they find; each checker is also run on a deliberately broken copy, to show that it catches it;
@@ -388,6 +389,41 @@ def test_compose_agrees_with_the_script_and_the_repository(
     compose: dict[str, Any], expected: Expected
 ) -> None:
     assert compose_problems(compose, expected, DOCKER) == []
+
+
+def spec_problems(text: str) -> list[str]:
+    """The Compose Specification's verdict (the compose_spec crate, through ``compose-spec``).
+
+    The file is interpolated with its defaults first and its YAML merge keys resolved, as Compose
+    does before validating.
+    """
+    compose_spec = pytest.importorskip("compose_spec", reason="compose-spec (test extra) is not installed")
+    document = yaml.safe_load(interpolate(text, {}))
+    document = {key: value for key, value in document.items() if not key.startswith("x-")}
+    try:
+        compose_spec.PyCompose.from_json(json.dumps(document))
+    except ValueError as exc:
+        return [str(exc)]
+    return []
+
+
+def test_compose_file_follows_the_compose_specification() -> None:
+    assert spec_problems(COMPOSE_FILE.read_text()) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("restart: unless-stopped", "restart_policy: unless-stopped"),
+        ("working_dir: /data", "working_dir: data"),
+        ("ipv4_address: 172.30.30.11", "ipv4_address: 172.30.30.311"),
+        ('profiles: ["cli"]', 'profile: ["cli"]'),
+    ],
+)
+def test_specification_check_catches(old: str, new: str) -> None:
+    text = COMPOSE_FILE.read_text()
+    assert old in text
+    assert spec_problems(text.replace(old, new)) != []
 
 
 def test_the_pinned_release_is_a_3x_tag(script_text: str, expected: Expected) -> None:
