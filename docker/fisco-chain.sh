@@ -197,18 +197,29 @@ web3_enabled() {
     [[ "$(ini_get "$(node_dir 0)/config.ini" web3_rpc enable)" == true ]]
 }
 
-require_chain() {
+# missing_node: print the first node directory without a config.ini; fail when all are there.
+missing_node() {
     local i
     for ((i = 0; i < NODE_COUNT; i++)); do
-        [[ -f "$(node_dir "${i}")/config.ini" ]] ||
-            die "no generated node at $(node_dir "${i}"); run '$(basename "$0") build' first"
+        if [[ ! -f "$(node_dir "${i}")/config.ini" ]]; then
+            node_dir "${i}"
+            return 0
+        fi
     done
+    return 1
+}
+
+require_chain() {
+    local missing
+    if missing="$(missing_node)"; then
+        die "no generated node at ${missing}; run '$(basename "$0") build' first"
+    fi
 }
 
 # --- build -------------------------------------------------------------------------------------
 
 fetch_build_chain() {
-    local target="${CHAIN_DIR}/build_chain.sh" part actual
+    local target="${CHAIN_DIR}/build_chain.sh" part actual first_line=""
     if [[ ! -s "${target}" ]]; then
         need curl
         part="${target}.part"
@@ -216,7 +227,8 @@ fetch_build_chain() {
         curl -fsSL --retry 3 --connect-timeout 20 -o "${part}" "${BUILD_CHAIN_URL}" ||
             { rm -f "${part}"; die "could not download ${BUILD_CHAIN_URL} (set FISCO_BUILD_CHAIN_URL to a mirror)"; }
         # A proxy's HTML error page must not be run as a script.
-        head -n 1 "${part}" | grep -q '^#!.*bash' ||
+        IFS= read -r first_line <"${part}" || true
+        [[ "${first_line}" == '#!'*bash* ]] ||
             { rm -f "${part}"; die "${BUILD_CHAIN_URL} is not a bash script"; }
         mv "${part}" "${target}"
     fi
@@ -229,10 +241,13 @@ fetch_build_chain() {
 }
 
 generate_nodes() {
-    local args
+    local missing
+    local -a args
     if [[ -d "${CHAIN_DIR}/nodes" ]]; then
         # A half-generated tree cannot be completed by build_chain.sh, which refuses an existing -o.
-        require_chain
+        if missing="$(missing_node)"; then
+            die "incomplete chain in ${CHAIN_DIR}/nodes (no ${missing}/config.ini; an interrupted build?): delete ${CHAIN_DIR}/nodes and build again"
+        fi
         if chain_is_sm && [[ "${OPT_SM}" == false ]]; then
             die "the chain in ${CHAIN_DIR} is an SM chain; add --sm, or delete it with 'down --purge'"
         fi

@@ -788,6 +788,14 @@ def test_build_reports_a_failing_build_chain_and_leaves_no_half_chain(run: Scrip
     assert run("build").returncode == 0
 
 
+def test_build_refuses_to_finish_an_interrupted_build(run: ScriptRun) -> None:
+    (run.node(0)).mkdir(parents=True)
+    result = run("build")
+    assert result.returncode == 1
+    assert f"incomplete chain in {run.chain / 'nodes'}" in result.stderr
+    assert run.calls() == []
+
+
 def test_configure_refuses_nodes_built_with_other_ports(run: ScriptRun) -> None:
     assert run("build").returncode == 0
     config = run.node(2) / "config.ini"
