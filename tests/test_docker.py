@@ -812,6 +812,75 @@ def test_commands_that_need_a_chain_say_how_to_make_one(run: ScriptRun) -> None:
         assert "run 'fisco-chain.sh build' first" in result.stderr, command
 
 
+# Stands in for the docker CLI: logs each call with the variables compose interpolates, and
+# fails `docker info` when FAKE_DOCKER_DOWN is set (no engine).
+FAKE_DOCKER = r"""#!/bin/bash
+echo "$* | chain=${FISCO_CHAIN_DIR} workspace=${LEDGER_WORKSPACE_DIR} uid=${HOST_UID}:${HOST_GID}" >> "${FAKE_DOCKER_LOG}"
+[ "$1" = info ] && [ -n "${FAKE_DOCKER_DOWN:-}" ] && exit 1
+exit 0
+"""
+
+
+@pytest.fixture
+def docker_run(run: ScriptRun) -> ScriptRun:
+    """``run`` with a built chain and the stand-in docker CLI first on PATH."""
+    assert run("build").returncode == 0
+    bin_dir = run.tmp / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(FAKE_DOCKER)
+    (bin_dir / "docker").chmod(0o755)
+    return run
+
+
+def _docker(run: ScriptRun, *args: str, **env: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    log = run.tmp / "docker.log"
+    result = run(*args, PATH=f"{run.tmp / 'bin'}:{os.environ['PATH']}", FAKE_DOCKER_LOG=str(log), **env)
+    calls = [
+        line for line in (log.read_text().splitlines() if log.exists() else []) if " compose " in f" {line}"
+    ]
+    return result, calls
+
+
+def test_up_starts_the_four_nodes_and_waits_for_them(docker_run: ScriptRun) -> None:
+    result, calls = _docker(docker_run, "up", FISCO_UP_TIMEOUT="0")
+    ids = f"{os.getuid()}:{os.getgid()}"
+    env = f"chain={docker_run.chain} workspace={DOCKER / 'workspace'} uid={ids}"
+    assert f"compose -f {COMPOSE_FILE} up -d node0 node1 node2 node3 | {env}" in calls
+    # Nothing answers JSON-RPC here, so the deadline passes and every node is named.
+    assert result.returncode == 1
+    assert "not answering after 0s: node0 node1 node2 node3" in result.stderr
+
+
+def test_down_purge_removes_the_containers_then_the_chain(docker_run: ScriptRun) -> None:
+    result, calls = _docker(docker_run, "down", "--purge")
+    assert result.returncode == 0, result.stderr
+    assert any(
+        c.startswith(f"compose -f {COMPOSE_FILE} --profile cli down --remove-orphans |") for c in calls
+    )
+    assert not docker_run.chain.exists()
+
+
+def test_ledger_runs_the_cli_container_with_the_arguments(docker_run: ScriptRun) -> None:
+    workspace = docker_run.tmp / "ws"
+    result, calls = _docker(
+        docker_run, "ledger", "init", "--network", "fisco3", LEDGER_WORKSPACE_DIR=str(workspace)
+    )
+    assert result.returncode == 0, result.stderr
+    assert any(
+        c.startswith(f"compose -f {COMPOSE_FILE} --profile cli run --rm ledger init --network fisco3 |")
+        and f"workspace={workspace}" in c
+        for c in calls
+    )
+    assert workspace.is_dir()
+
+
+def test_docker_commands_need_a_running_engine(docker_run: ScriptRun) -> None:
+    result, calls = _docker(docker_run, "status", FAKE_DOCKER_DOWN="1")
+    assert result.returncode == 1
+    assert "cannot reach the Docker engine" in result.stderr
+    assert not any(" ps " in f" {c} " for c in calls)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
