@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import random
 import importlib
 import importlib.util
 import json
@@ -257,35 +259,106 @@ def _placeholder_document(i: int) -> dict[str, Any]:
 # Chain throughput per backend, index sync, start-up
 
 
-def chain_rows(backend: str, chain: Any, key: Any, plan: Plan) -> list[Row]:
-    """Contributions recorded/s and credentials anchored/s end to end, sequential vs pipelined."""
-    try:
-        rpc = _optional("benchmarks.rpc")
-        measure = getattr(rpc, "measure_throughput", None)
-        if measure is None:
-            raise NotAvailable("benchmarks.rpc has no measure_throughput(chain, key, items) yet")
-        result = measure(chain, key, plan.chain_items)
-    except NotAvailable as exc:
-        result, note = {}, f"not measured: {exc}"
+@dataclass(frozen=True)
+class World:
+    """Our contracts deployed on one chain, with ``key`` a committee member and an active issuer."""
+
+    chain: Any
+    key: Any
+    contracts: Any
+    type_id: int
+
+
+def make_world(chain: Any, key: Any) -> World:
+    """Deploy our contracts; make ``key`` a Community issuer of one certificate type."""
+    from ledger import contracts as ours
+    from ledger import types
+
+    deployment = ours.deploy(chain, key)
+    facade = ours.Contracts(chain, deployment)
+    type_id = 1
+    facade.credentials.define_type(
+        key, type_id, field=1, level=1,
+        allowed_kinds=int(types.IssuerKinds.COMMUNITY | types.IssuerKinds.UNIVERSITY), criteria=types.Criteria(),
+    )
+    facade.issuers.add_issuer(key, key.address, types.IssuerKind.COMMUNITY, [type_id])
+    return World(chain=chain, key=key, contracts=facade, type_id=type_id)
+
+
+def contribution_items(count: int, seed: int) -> list[Any]:
+    """``count`` random contribution items, the same fields as the EAS schema's."""
+    from ledger import types
+
+    rng = random.Random(seed)
+    items = []
+    for _ in range(count):
+        peer = peer_contracts.ContributionItem.random(rng)
+        items.append(types.ContributionItem(
+            key=peer.key, subject=peer.subject, project=peer.project, kind=types.ContributionKind(peer.kind),
+            field=peer.field, weight=peer.weight, occurred_at=peer.occurred_at, evidence_hash=peer.evidence_hash,
+        ))
+    return items
+
+
+def _timed_sends(world: World, txs: Sequence[Any], pipelined: bool) -> float:
+    """Transactions per second to send ``txs`` and have every receipt, one by one or with send_many."""
+    start = time.perf_counter()
+    if pipelined:
+        receipts = world.chain.send_many(world.key, list(txs))
     else:
-        note = f"{plan.chain_items} transactions per way"
-    goal = GOAL_PIPELINE if backend == "anvil" else None
+        receipts = [world.chain.send(world.key, tx) for tx in txs]
+    seconds = time.perf_counter() - start
+    failed = [r for r in receipts if not r.succeeded]
+    if failed:
+        raise BenchmarkError(f"{len(failed)} of {len(txs)} benchmark transactions failed ({failed[0].status})")
+    return len(txs) / seconds
+
+
+def chain_rows(backend: str, world: World, plan: Plan) -> list[Row]:
+    """Contributions recorded/s and credentials anchored/s end to end, sequential vs pipelined.
+
+    Each transaction records one contribution or anchors one root, signed locally, sent, mined and
+    its receipt read: "sequential" waits for each receipt, "pipelined" is the backend's ``send_many``.
+    """
+    n = plan.chain_items
+    seed = iter(range(10_000, 1_000_000))
     rows = []
-    for job, what in (("record", "contributions recorded"), ("anchor", "credentials anchored")):
-        rows.append(Row("chain", f"{what} per second, pipelined vs sequential", backend, "tx/s",
-                        result.get(f"{job}_pipelined"), result.get(f"{job}_sequential"), "ours, sequential",
-                        goal, runs=plan.runs, note=note))
+    jobs = (
+        ("contributions recorded", lambda: [world.contracts.contributions.build_record([item])
+                                            for item in contribution_items(n, next(seed))]),
+        ("credentials anchored", lambda: [world.contracts.credentials.build_anchor(os.urandom(32), 1_000,
+                                                                                   world.type_id)
+                                          for _ in range(n)]),
+    )
+    for what, build in jobs:
+        _log(f"{backend}: {what}, {n} transactions sequential and pipelined x{plan.runs}")
+        sequential = [_timed_sends(world, build(), pipelined=False) for _ in range(plan.runs)]
+        pipelined = [_timed_sends(world, build(), pipelined=True) for _ in range(plan.runs)]
+        rows.append(Row(
+            "chain", f"{what} per second, pipelined vs sequential", backend, "tx/s", median(pipelined),
+            median(sequential), "ours, sequential", GOAL_PIPELINE if backend == "anvil" else None,
+            runs=plan.runs, samples=tuple(pipelined),
+            note=f"{n} transactions per way, one item each, signed locally, receipts awaited",
+        ))
     return rows
 
 
-def index_rows(plan: Plan) -> list[Row]:
-    """Index sync speed (events/s): a chain history made with our contracts, synced from scratch."""
-    try:
-        _optional("ledger.index")
-        raise NotAvailable("ledger.index has landed but the benchmark is not wired to it yet")
-    except NotAvailable as exc:
-        return [Row("index", "index sync", "embedded", "events/s", None, goal=GOAL_INDEX, runs=plan.runs,
-                    note=f"not measured: {exc}")]
+def index_rows(backend: str, world: World, plan: Plan) -> list[Row]:
+    """Index sync from scratch: events per second over the history this run wrote to ``world``."""
+    from ledger.index import Index
+
+    samples = []
+    events = 0
+    for _ in range(plan.runs):
+        with Index.open(None) as index:
+            result = index.sync(world.chain, world.contracts.deployment)
+        if result.events == 0:
+            raise BenchmarkError("the index synced no events")
+        events = result.events
+        samples.append(result.events_per_second)
+    return [Row("index", "index sync from scratch", backend, "events/s", median(samples),
+                goal=GOAL_INDEX, runs=plan.runs, samples=tuple(samples),
+                note=f"{events:,} events, in-memory index")]
 
 
 def startup_rows(plan: Plan) -> list[Row]:
@@ -338,8 +411,28 @@ def _gas_fallback(backend: str, plan: Plan) -> list[Row]:
 
 def _chain_fallback(backend: str) -> list[Row]:
     goal = GOAL_PIPELINE if backend == "anvil" else None
-    return [Row("chain", f"{what} per second, pipelined vs sequential", backend, "tx/s", None, None,
+    rows = [Row("chain", f"{what} per second, pipelined vs sequential", backend, "tx/s", None, None,
                 "ours, sequential", goal) for what in ("contributions recorded", "credentials anchored")]
+    return rows + [Row("index", "index sync from scratch", backend, "events/s", None, goal=GOAL_INDEX)]
+
+
+def backend_rows(backend: str, plan: Plan) -> tuple[list[Row], list[Row]]:
+    """Gas rows, and chain-speed plus index rows, measured on one fresh backend."""
+    gas_fallback, speed_fallback = _gas_fallback(backend, plan), _chain_fallback(backend)
+    try:
+        with open_backend(backend) as (chain, key):
+            gas = _guard(f"gas on {backend}", lambda: gas_rows(backend, chain, key, plan), gas_fallback)
+            try:
+                world = make_world(chain, key)
+            except Exception as exc:  # noqa: BLE001 - reported in the rows
+                return gas, _not_measured(speed_fallback, f"not measured: deploying our contracts failed: {exc}")
+            speed = _guard(f"throughput on {backend}", lambda: chain_rows(backend, world, plan), speed_fallback[:2])
+            speed += _guard(f"index on {backend}", lambda: index_rows(backend, world, plan), speed_fallback[2:])
+            return gas, speed
+    except Exception as exc:  # noqa: BLE001 - a backend that cannot start is reported, not fatal
+        _log(f"backend {backend} unavailable: {exc!r}")
+        reason = f"not measured: backend {backend} unavailable: {exc}"
+        return _not_measured(gas_fallback, reason), _not_measured(speed_fallback, reason)
 
 
 def run(plan: Plan) -> Report:
@@ -353,22 +446,12 @@ def run(plan: Plan) -> Report:
     gas: list[Row] = []
     chain_speed: list[Row] = []
     for backend in plan.backends:
-        gas_fallback, speed_fallback = _gas_fallback(backend, plan), _chain_fallback(backend)
-        try:
-            with open_backend(backend) as (chain, key):
-                gas += _guard(f"gas on {backend}", lambda: gas_rows(backend, chain, key, plan), gas_fallback)
-                chain_speed += _guard(f"throughput on {backend}", lambda: chain_rows(backend, chain, key, plan),
-                                      speed_fallback)
-        except Exception as exc:  # noqa: BLE001 - a backend that cannot start is reported, not fatal
-            _log(f"backend {backend} unavailable: {exc!r}")
-            reason = f"not measured: backend {backend} unavailable: {exc}"
-            gas += _not_measured(gas_fallback, reason)
-            chain_speed += _not_measured(speed_fallback, reason)
+        backend_gas, backend_speed = backend_rows(backend, plan)
+        gas += backend_gas
+        chain_speed += backend_speed
     rows = gas
     rows += _guard("documents", lambda: document_rows(plan), _document_fallback(plan))
     rows += chain_speed
-    rows += _guard("index", lambda: index_rows(plan),
-                   [Row("index", "index sync", "embedded", "events/s", None, goal=GOAL_INDEX)])
     rows += _guard("startup", lambda: startup_rows(plan),
                    [Row("startup", "`ledger --help`", "offline", "s", None, goal=GOAL_STARTUP)])
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=time.perf_counter() - started)

@@ -34,12 +34,12 @@ CALL_GAS = 1_000_000
 #: 100 EAS attestations cost about 21-26 million gas; the backend's block must hold that.
 MULTI_ATTEST_GAS = 60_000_000
 
-#: An EAS schema with the same fields as our contribution item.
+#: An EAS schema with the same fields and types as our ``IContributionLedger.Item``.
 CONTRIBUTION_SCHEMA = (
-    "bytes32 key,bytes32 subject,bytes32 project,uint8 kind,uint16 field,uint32 weight,"
-    "uint64 occurredAt,bytes32 evidenceHash"
+    "bytes32 key,bytes32 subject,bytes32 project,uint8 kind,uint8 field,uint16 weight,"
+    "uint32 occurredAt,bytes32 evidenceHash"
 )
-_SCHEMA_TYPES = ("bytes32", "bytes32", "bytes32", "uint8", "uint16", "uint32", "uint64", "bytes32")
+_SCHEMA_TYPES = ("bytes32", "bytes32", "bytes32", "uint8", "uint8", "uint16", "uint32", "bytes32")
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
