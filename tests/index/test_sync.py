@@ -1,0 +1,203 @@
+"""Sync: every event in its table; scratch == small ranges; replay changes nothing; crashes resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ledger import contracts
+from ledger.chain.embedded import EmbeddedChain
+from ledger.index import Index, IndexMismatch
+from ledger.index.projection import HANDLERS, ZERO32
+from ledger.index.schema import MIGRATIONS, applied, migrate
+
+from .conftest import dump
+from .history import History, full_history, key
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + b.hex()
+
+
+def test_every_contract_event_has_a_projection() -> None:
+    names = {e.name for e in contracts._our_events().values()}
+    assert names - set(HANDLERS) == set()
+
+
+def test_every_event_lands_in_its_table(history: History, index: Index) -> None:
+    result = index.sync(history.chain, history.deployment)
+    f, keys, q = history.facts, history.facts["keys"], index.conn.execute
+    raw = q("SELECT COUNT(*) FROM events").fetchone()[0]
+    assert result.events == result.new_events == raw == len(history.c.events())
+
+    actions = [r[0] for r in q("SELECT action FROM committee_actions ORDER BY block_number, log_index")]
+    assert {"MemberAdded", "ThresholdChanged", "ModulesBound", "ProposalCreated", "ProposalApproved",
+            "ProposalExecuted"} <= set(actions)
+    assert q("SELECT member FROM committee_actions WHERE action='MemberAdded' ORDER BY block_number").fetchall()[-1][0] \
+        == keys["member2"].address
+    assert [r[0] for r in q("SELECT threshold FROM committee_actions WHERE action='ThresholdChanged' "
+                             "ORDER BY block_number")] == [1, 2, 1]
+
+    issuers = {r["address"]: r for r in q("SELECT * FROM issuers")}
+    assert issuers[keys["uni"].address]["kind"] == "University"
+    assert issuers[keys["college"].address]["parent"] == keys["uni"].address
+    assert issuers[keys["college"].address]["depth"] == 1
+    assert issuers[keys["enterprise"].address]["kind"] == "Enterprise"
+    ent = [r[0] for r in q("SELECT status FROM issuer_status WHERE address=? ORDER BY block_number",
+                           (keys["enterprise"].address,))]
+    assert ent == ["Active", "Suspended", "Active"]
+    college = q("SELECT status, changed_by FROM issuer_status WHERE address=? ORDER BY block_number",
+                (keys["college"].address,)).fetchall()
+    assert [tuple(r) for r in college] == [("Active", None), ("Suspended", keys["uni"].address),
+                                         ("Active", keys["uni"].address)]
+    assert sorted(r[0] for r in q("SELECT type_id FROM issuer_scope WHERE address=?", (keys["enterprise"].address,))) \
+        == [1, 2]
+
+    assert [tuple(r) for r in q("SELECT type_id, version FROM cert_types ORDER BY type_id, version")] == \
+        [(1, 1), (1, 2), (2, 1)]
+    assert json.loads(q("SELECT details FROM cert_types WHERE type_id=1 AND version=2").fetchone()[0])["criteria"][
+        "minTotal"] == 1
+
+    contribs = {r["key"]: r for r in q("SELECT * FROM contributions")}
+    assert set(contribs) == {_hex(k) for k in f["a_keys"] + f["b_keys"]}
+    assert contribs[_hex(f["b_keys"][0])]["kind"] == "Docs"
+    assert contribs[_hex(f["a_keys"][0])]["subject"] == _hex(f["alice"])
+    signers = [r[0] for r in q("SELECT signer FROM cosigns WHERE key=? ORDER BY block_number", (_hex(f["a_keys"][0]),))]
+    assert signers == [keys["maintainer"].address, keys["uni"].address]
+    rev = q("SELECT key, reason, revoked_by FROM contribution_revocations").fetchall()
+    assert [tuple(r) for r in rev] == [(_hex(f["a_keys"][2]), "IssuedInError", keys["community"].address)]
+
+    batch = q("SELECT * FROM batches").fetchone()
+    assert (batch["root"], batch["issuer"], batch["type_id"], batch["count"], batch["block_number"]) == \
+        (_hex(f["root"]), keys["uni"].address, 1, 3, f["anchor_block"])
+    cred = q("SELECT * FROM credentials").fetchone()
+    assert (cred["hash"], cred["subject"], cred["type_version"]) == (_hex(f["issued"]), _hex(f["alice"]), 2)
+    assert sorted(r[0] for r in q("SELECT contribution_key FROM credential_evidence")) == \
+        sorted(_hex(k) for k in f["a_keys"][:2])
+    statuses = [tuple(r) for r in q("SELECT credential_hash, root, status, reason FROM credential_status "
+                                    "ORDER BY block_number")]
+    assert statuses == [
+        (_hex(f["issued"]), ZERO32, "Suspended", "Other"),
+        (_hex(f["issued"]), ZERO32, "Valid", "None"),
+        (_hex(f["leaf_hashes"][1]), _hex(f["root"]), "Revoked", "Misconduct"),
+    ]
+    # Blocks carrying events have their timestamps, as the chain reports them.
+    for number, stamp in q("SELECT number, timestamp FROM blocks"):
+        assert history.chain.block_timestamp(number) == stamp
+
+
+def test_scratch_equals_many_small_ranges(history: History) -> None:
+    with Index.open(None) as whole, Index.open(None) as pieces, Index.open(None) as stepped:
+        whole.sync(history.chain, history.deployment)
+        head = history.head
+        # Uneven ranges, with empty ones among them.
+        for to_block in (0, 1, 2, 5, 5, 9, 17, 18, 30, head):
+            pieces.sync(history.chain, history.deployment, to_block=to_block)
+        stepped.sync(history.chain, history.deployment, step=1)
+        assert dump(pieces) == dump(whole) == dump(stepped)
+        assert whole.reader.cursor() == head
+
+
+def test_resync_changes_nothing(history: History, index: Index) -> None:
+    index.sync(history.chain, history.deployment)
+    before = dump(index)
+    again = index.syncer(history.chain, history.deployment).sync(from_block=0, step=4)
+    assert again.events == before["events"].__len__() and again.new_events == 0
+    assert index.sync(history.chain, history.deployment).events == 0  # nothing after the cursor
+    assert dump(index) == before
+
+
+def test_interrupted_sync_rolls_back_the_chunk_and_resumes(history: History, index: Index) -> None:
+    class Crash(Exception):
+        pass
+
+    def crash_in(block: int):
+        def hook(a: int, b: int) -> None:
+            if a <= block <= b:
+                raise Crash
+
+        return hook
+
+    syncer = index.syncer(history.chain, history.deployment)
+    with pytest.raises(Crash):
+        syncer.sync(step=4, on_chunk=crash_in(history.facts["anchor_block"]))
+    cursor = syncer.cursor()
+    assert cursor is not None and cursor < history.facts["anchor_block"]
+    # Exactly the committed chunks: no row beyond the cursor survived the rollback.
+    assert index.conn.execute("SELECT MAX(block_number) FROM events").fetchone()[0] <= cursor
+    assert index.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 0
+    syncer.sync(step=4)
+    with Index.open(None) as reference:
+        reference.sync(history.chain, history.deployment)
+        assert dump(index) == dump(reference)
+
+
+def test_sync_killed_mid_transaction_resumes(tmp_path: Path) -> None:
+    chain_file, index_file = tmp_path / "chain.sqlite", tmp_path / "index.sqlite"
+    with EmbeddedChain(chain_file) as chain:
+        hist = full_history(chain)
+        deployment, head, crash_block = hist.deployment, hist.head, hist.facts["anchor_block"]
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from ledger.chain.embedded import EmbeddedChain
+        from ledger.contracts import Deployment
+        from ledger.index import Index
+        deployment = Deployment.from_dict({deployment.to_dict()!r})
+        def hook(a, b):
+            if a <= {crash_block} <= b:
+                os.kill(os.getpid(), signal.SIGKILL)  # rows written, cursor not yet committed
+        with EmbeddedChain({str(chain_file)!r}) as chain:
+            Index.open({str(index_file)!r}).syncer(chain, deployment).sync(step=3, on_chunk=hook)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+    with Index.open(index_file) as crashed:
+        cursor = crashed.reader.cursor()
+        assert cursor is not None and cursor < crash_block
+        assert crashed.conn.execute("SELECT MAX(block_number) FROM events").fetchone()[0] <= cursor
+        with EmbeddedChain(chain_file) as chain:
+            crashed.syncer(chain, deployment).sync(step=3)
+            with Index.open(None) as reference:
+                reference.sync(chain, deployment)
+                assert dump(crashed) == dump(reference)
+        assert crashed.reader.cursor() == head
+
+
+def test_index_refuses_another_deployment(history: History, index: Index) -> None:
+    index.sync(history.chain, history.deployment)
+    with EmbeddedChain(None) as other_chain:
+        other = History(other_chain, admin=key("another-admin"))
+        with pytest.raises(IndexMismatch):
+            index.sync(other_chain, other.deployment)
+
+
+def test_migrations_are_named_and_run_once(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, MIGRATIONS[:1]) == ["0001_initial"]  # an index written by an older version
+    conn.close()
+    with Index.open(path) as ix:
+        assert applied(ix.conn) == [m.name for m in MIGRATIONS]
+        assert migrate(ix.conn) == []
+    assert len({m.name for m in MIGRATIONS}) == len(MIGRATIONS)
+
+
+def test_a_file_that_is_not_an_index_is_refused(tmp_path: Path) -> None:
+    from ledger.index import IndexStoreError
+
+    bad = tmp_path / "index.sqlite"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IndexStoreError) as info:
+        Index.open(bad)
+    assert info.value.hint and "delete" in info.value.hint
+    assert os.path.exists(bad)
