@@ -132,9 +132,11 @@ class RpcChain(ChainBackend):
         self.timeout = timeout
         self.poll_interval = poll_interval
         self._http = urllib3.PoolManager(
-            num_pools=len(self.urls), maxsize=8, retries=False,
+            num_pools=len(self.urls),
+            maxsize=8,
+            retries=False,
             timeout=urllib3.Timeout(connect=min(timeout, 5.0), read=timeout),
-        )  # fmt: skip
+        )
         self._next_id = 1
         self._lock = threading.Lock()
         self._current = 0  # index of the endpoint that answered last
@@ -245,9 +247,12 @@ class RpcChain(ChainBackend):
         with self._lock:
             url = self.urls[self._current]
         return ChainIdentity(
-            backend=self.name, chain_id=self._chain_id, crypto="ecdsa",
-            description=f"{self._client} at {url}", extra={"url": url, "client": self._client},
-        )  # fmt: skip
+            backend=self.name,
+            chain_id=self._chain_id,
+            crypto="ecdsa",
+            description=f"{self._client} at {url}",
+            extra={"url": url, "client": self._client},
+        )
 
     def block_number(self) -> int:
         return int(self.request("eth_blockNumber"), 16)
@@ -263,15 +268,22 @@ class RpcChain(ChainBackend):
         if sender is not None:
             request["from"] = sender
         tag = "latest" if block is None else hex(block)
-        try:
-            return _bytes(self.request("eth_call", [request, tag]))
-        except RpcError as exc:
-            revert = _revert_data(exc)
-            if revert is not None:
-                raise Reverted(revert) from exc
-            if block is not None and any(m in exc.message.lower() for m in _NO_HISTORY):
-                raise CapabilityError(self.name, f"calls at block {block} ({exc.message})") from exc
-            raise
+        for attempt in range(3):
+            try:
+                return _bytes(self.request("eth_call", [request, tag]))
+            except RpcError as exc:
+                revert = _revert_data(exc)
+                if revert is not None:
+                    raise Reverted(revert) from exc
+                if not any(m in exc.message.lower() for m in _NO_HISTORY):
+                    raise
+                if block is not None:
+                    raise CapabilityError(self.name, f"calls at block {block} ({exc.message})") from exc
+                # anvil --prune-history can resolve "latest" to a block whose state a block mined
+                # meanwhile has just replaced: ask again.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def get_logs(
         self,
@@ -340,7 +352,7 @@ class RpcChain(ChainBackend):
                     data=txs[i].data,
                     value=txs[i].value,
                     chain_id=self._chain_id or 1,
-                )  # fmt: skip
+                )
                 for i, n in zip(todo, nonces)
             }
             try:

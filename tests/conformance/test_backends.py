@@ -92,7 +92,7 @@ def test_logs_by_block_range_and_topics(
     ]
     assert blocks == sorted(blocks) and len(set(blocks)) == 3
 
-    values = lambda logs: [int.from_bytes(log.topics[2], "big") for log in logs]  # noqa: E731
+    values = lambda logs: [int.from_bytes(log.topics[2], "big") for log in logs]
     assert values(chain.get_logs(blocks[0], blocks[2], [deployed])) == [1, 2, 3]
     assert values(chain.get_logs(blocks[1], blocks[1], [deployed])) == [2]
     assert values(chain.get_logs(blocks[0], blocks[2], [deployed], [None, None, topic_uint(3)])) == [3]

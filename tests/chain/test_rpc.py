@@ -1,0 +1,365 @@
+"""The rpc backend against real anvil processes: failures, failover, pipelining, nonces, fees.
+
+The behaviours every backend shares are in ``tests/conformance``; this file covers what is particular
+to a node reached over the network. Each failure named in issue 4 has its own test.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ledger.chain.base import PIPELINING, Transaction
+from ledger.chain.nonces import NonceManager
+from ledger.chain.rpc import RpcChain
+from ledger.crypto import PrivateKey
+from ledger.errors import (
+    CapabilityError,
+    ChainIdMismatch,
+    ConfigError,
+    InsufficientFunds,
+    NodeUnreachable,
+    TransactionRejected,
+    TransactionTimeout,
+)
+from tests.anvil import ANVIL_CHAIN_ID, DEV_KEY_HEX, Anvil, free_port
+from tests.conformance.probe import Probe, TooLarge, uint
+
+pytestmark = pytest.mark.anvil
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[Anvil]:
+    with Anvil() as anvil:
+        yield anvil
+
+
+@pytest.fixture
+def rpc(node: Anvil) -> Iterator[RpcChain]:
+    with RpcChain([node.url], poll_interval=0.01) as chain:
+        yield chain
+
+
+@pytest.fixture(scope="module")
+def probe() -> Probe:
+    return Probe.load()
+
+
+@pytest.fixture
+def funded(rpc: RpcChain) -> PrivateKey:
+    fresh = PrivateKey.generate()
+    rpc.fund(fresh.address, 10**21)
+    return fresh
+
+
+def dead_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def wait_until(condition: object, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.01)
+
+
+# -- connection, identity, failover -----------------------------------------------------------
+
+
+def test_identity_discovers_the_chain_id_and_client(rpc: RpcChain, node: Anvil) -> None:
+    identity = rpc.identity()
+    assert identity.chain_id == ANVIL_CHAIN_ID
+    assert identity.backend == "rpc"
+    assert identity.extra["url"] == node.url
+    assert identity.extra["client"].startswith("anvil/")
+    assert PIPELINING in rpc.features
+
+
+def test_wrong_chain_id_is_refused(node: Anvil) -> None:
+    with pytest.raises(ChainIdMismatch) as caught:
+        RpcChain([node.url], expected_chain_id=20200)
+    assert (caught.value.expected, caught.value.actual, caught.value.url) == (20200, ANVIL_CHAIN_ID, node.url)
+    assert RpcChain([node.url], expected_chain_id=ANVIL_CHAIN_ID).identity().chain_id == ANVIL_CHAIN_ID
+
+
+def test_urls_are_validated() -> None:
+    with pytest.raises(ConfigError):
+        RpcChain([])
+    with pytest.raises(ConfigError):
+        RpcChain(["ftp://127.0.0.1:1"])
+
+
+def test_nothing_listening_names_every_url_tried() -> None:
+    urls = [dead_url(), dead_url()]
+    with pytest.raises(NodeUnreachable) as caught:
+        RpcChain(urls, timeout=2.0)
+    assert caught.value.urls == urls
+    assert all(url in str(caught.value) for url in urls)
+    assert caught.value.hint
+
+
+def test_fails_over_to_the_second_url_when_the_first_is_dead(node: Anvil, probe: Probe) -> None:
+    first = dead_url()
+    chain = RpcChain([first, node.url], poll_interval=0.01)
+    assert chain.identity().extra["url"] == node.url
+    key = PrivateKey.generate()
+    chain.fund(key.address, 10**20)
+    assert probe.deploy(chain, key)
+
+
+def test_fails_over_when_the_first_node_stops_mid_run(probe: Probe) -> None:
+    with Anvil() as primary, Anvil() as secondary:
+        chain = RpcChain([primary.url, secondary.url], poll_interval=0.01)
+        assert chain.identity().extra["url"] == primary.url
+        key = PrivateKey.generate()
+        chain.fund(key.address, 10**20)
+        primary.kill()
+        # The secondary is another chain with the same id (anvil's default): the key needs money there.
+        chain.fund(key.address, 10**20)
+        assert chain.identity().extra["url"] == secondary.url
+        assert probe.deploy(chain, key)
+
+
+def test_failover_to_a_node_of_another_chain_is_refused() -> None:
+    with Anvil() as primary, Anvil(chain_id=4242) as other:
+        chain = RpcChain([primary.url, other.url])
+        primary.kill()
+        with pytest.raises(ChainIdMismatch) as caught:
+            chain.block_number()
+        assert (caught.value.expected, caught.value.actual) == (ANVIL_CHAIN_ID, 4242)
+
+
+def test_a_node_stopped_mid_run_raises_node_unreachable(probe: Probe) -> None:
+    with Anvil() as anvil:
+        chain = RpcChain([anvil.url], timeout=2.0, poll_interval=0.01)
+        key = PrivateKey.generate()
+        chain.fund(key.address, 10**20)
+        address = probe.deploy(chain, key)
+        anvil.kill()
+        with pytest.raises(NodeUnreachable) as caught:
+            chain.send(key, probe.tx(address, "set", 1, ""))
+        assert caught.value.urls == [anvil.url]
+        with pytest.raises(NodeUnreachable):
+            chain.call(address, probe.calldata("value"))
+
+
+def test_an_endpoint_that_is_not_a_json_rpc_node_counts_as_down(node: Anvil) -> None:
+    class NotJson(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = b"<html>gateway</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotJson)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(NodeUnreachable, match="not JSON"):
+            RpcChain([url])
+        assert RpcChain([url, node.url]).identity().extra["url"] == node.url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- transactions ------------------------------------------------------------------------------
+
+
+def test_not_mined_by_the_deadline_raises_transaction_timeout(probe: Probe) -> None:
+    with Anvil(mining="none") as anvil:
+        chain = RpcChain([anvil.url], poll_interval=0.01)
+        key = PrivateKey.from_hex(DEV_KEY_HEX)
+        started = time.monotonic()
+        with pytest.raises(TransactionTimeout) as caught:
+            chain.deploy(key, probe.bytecode, gas=1_000_000, timeout=0.3)
+        assert 0.3 <= time.monotonic() - started < 5
+        pending = caught.value.tx_hash
+        assert anvil.rpc("eth_getTransactionByHash", [pending]) is not None  # sent, just not mined
+        anvil.mine()
+        receipt = anvil.rpc("eth_getTransactionReceipt", [pending])
+        assert isinstance(receipt, dict) and receipt["status"] == "0x1"
+
+
+def test_insufficient_funds_names_the_sender_and_the_fix(rpc: RpcChain, probe: Probe) -> None:
+    broke = PrivateKey.generate()
+    with pytest.raises(InsufficientFunds) as caught:
+        rpc.deploy(broke, probe.bytecode, gas=1_000_000)
+    assert caught.value.sender == broke.address
+    assert "balance" in (caught.value.hint or "")
+    # The refused transaction left no nonce gap: once funded, the same key's next send is mined.
+    rpc.fund(broke.address, 10**20)
+    receipt = rpc.deploy(broke, probe.bytecode, gas=1_000_000)
+    assert receipt.succeeded
+
+
+def test_a_revert_carries_its_data(rpc: RpcChain, funded: PrivateKey, probe: Probe) -> None:
+    address = probe.deploy(rpc, funded)
+    receipt = rpc.send(funded, probe.tx(address, "setChecked", 10, 1))
+    assert receipt.status == "reverted"
+    assert receipt.revert_data is not None
+    error = probe.decode_error(receipt.revert_data)
+    assert isinstance(error, TooLarge) and (error.value, error.limit) == (10, 1)
+
+
+def test_a_refused_transaction_in_a_batch_leaves_no_stuck_gap(
+    rpc: RpcChain, funded: PrivateKey, probe: Probe
+) -> None:
+    address = probe.deploy(rpc, funded)
+    txs = [
+        probe.tx(address, "set", 1, ""),
+        Transaction(to=address, data=b"", gas=1_000),
+        probe.tx(address, "set", 3, ""),
+    ]
+    with pytest.raises(TransactionRejected, match="intrinsic gas"):
+        rpc.send_many(funded, txs)
+    # The third transaction was accepted behind the refused second: a filler closes the gap, so it is mined.
+    wait_until(lambda: uint(rpc.call(address, probe.calldata("value"))) == 3)
+    assert rpc.send(funded, probe.tx(address, "set", 4, "")).succeeded
+    assert uint(rpc.call(address, probe.calldata("value"))) == 4
+
+
+def test_a_key_used_elsewhere_is_resynchronised(node: Anvil, funded: PrivateKey, probe: Probe) -> None:
+    first = RpcChain([node.url], poll_interval=0.01)
+    second = RpcChain([node.url], poll_interval=0.01)
+    address = probe.deploy(first, funded)
+    assert second.send(funded, probe.tx(address, "set", 1, "")).succeeded  # second learns the nonce
+    assert first.send(funded, probe.tx(address, "set", 2, "")).succeeded  # first's cache is stale: retried
+    assert second.send(funded, probe.tx(address, "set", 3, "")).succeeded
+    assert uint(first.call(address, probe.calldata("value"))) == 3
+
+
+def test_threads_share_one_key_safely(rpc: RpcChain, funded: PrivateKey, probe: Probe) -> None:
+    address = probe.deploy(rpc, funded)
+    errors: list[BaseException] = []
+    hashes: list[bytes] = []
+    lock = threading.Lock()
+
+    def worker(offset: int) -> None:
+        try:
+            for i in range(10):
+                batch = rpc.send_many(funded, [probe.tx(address, "set", offset + i, "")] * 2)
+                with lock:
+                    hashes.extend(r.tx_hash for r in batch if r.succeeded)
+        except BaseException as exc:  # collected and re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(100 * t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert len(set(hashes)) == 80
+
+
+def test_call_at_a_pruned_block_is_a_capability_error(
+    rpc: RpcChain, funded: PrivateKey, probe: Probe
+) -> None:
+    address = probe.deploy(rpc, funded)
+    old = rpc.send(funded, probe.tx(address, "set", 5, "")).block_number
+    rpc.send(funded, probe.tx(address, "set", 6, ""))
+    with pytest.raises(CapabilityError):
+        rpc.call(address, probe.calldata("value"), block=old)
+
+
+def test_a_zero_gas_price_node_gets_zero_priced_transactions(probe: Probe) -> None:
+    # FISCO BCOS's web3 RPC reports gas price 0 and charges nothing: an unfunded key can deploy.
+    with Anvil(extra_args=["--gas-price", "0", "--base-fee", "0", "--disable-min-priority-fee"]) as anvil:
+        chain = RpcChain([anvil.url], poll_interval=0.01)
+        receipt = chain.deploy(PrivateKey.generate(), probe.bytecode, gas=1_000_000)
+        assert receipt.succeeded
+        sent = anvil.rpc("eth_getTransactionByHash", ["0x" + receipt.tx_hash.hex()])
+        assert isinstance(sent, dict) and int(sent["gasPrice"], 16) == 0
+
+
+def test_fund_on_a_node_without_anvil_methods_is_a_capability_error(rpc: RpcChain) -> None:
+    rpc.request("eth_chainId")  # connected
+    real = rpc.request
+
+    def no_anvil(method: str, params: list[object] | None = None) -> object:
+        if method == "anvil_setBalance":
+            from ledger.chain.rpc import RpcError
+
+            raise RpcError(method, -32601, "Method not found")
+        return real(method, params)
+
+    rpc.request = no_anvil  # type: ignore[method-assign]
+    with pytest.raises(CapabilityError):
+        rpc.fund(PrivateKey.generate().address, 1)
+
+
+def test_the_receipt_gives_the_contract_address(
+    rpc: RpcChain, funded: PrivateKey, probe: Probe, node: Anvil
+) -> None:
+    receipt = rpc.deploy(funded, probe.bytecode, gas=1_000_000)
+    raw = node.rpc("eth_getTransactionReceipt", ["0x" + receipt.tx_hash.hex()])
+    assert isinstance(raw, dict)
+    assert receipt.contract_address is not None
+    assert receipt.contract_address.lower() == raw["contractAddress"]
+    assert json.loads(json.dumps(raw["status"])) == "0x1"
+
+
+# -- nonce manager (no node) ------------------------------------------------------------------
+
+
+def test_nonces_start_from_the_node_and_never_repeat() -> None:
+    asked: list[str] = []
+    manager = NonceManager(lambda address: asked.append(address) or 7)
+    assert manager.reserve("0xA", 3) == [7, 8, 9]
+    assert manager.reserve("0xa") == [10]  # addresses are case-insensitive; the node was asked once
+    assert asked == ["0xA"]
+    with pytest.raises(ValueError):
+        manager.reserve("0xA", 0)
+
+
+def test_released_nonces_roll_back_at_the_top_and_are_reused_below() -> None:
+    manager = NonceManager(lambda _address: 0)
+    assert manager.reserve("0xA", 5) == [0, 1, 2, 3, 4]
+    manager.release("0xA", [4])
+    assert manager.gaps("0xA") == []
+    assert manager.reserve("0xA") == [4]
+    manager.release("0xA", [1, 2])
+    assert manager.gaps("0xA") == [1, 2]
+    assert manager.reserve("0xA", 3) == [1, 2, 5]
+    manager.release("0xA", [5, 4])
+    assert manager.reserve("0xA") == [4]
+
+
+def test_forget_asks_the_node_again() -> None:
+    counts = iter([3, 10])
+    manager = NonceManager(lambda _address: next(counts))
+    assert manager.reserve("0xA") == [3]
+    manager.forget("0xA")
+    assert manager.reserve("0xA") == [10]
+
+
+def test_nonces_are_unique_across_threads() -> None:
+    manager = NonceManager(lambda _address: 0)
+    taken: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(200):
+            nonces = manager.reserve("0xA", 2)
+            with lock:
+                taken.extend(nonces)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == list(range(8 * 200 * 2))
