@@ -28,11 +28,14 @@ setup-test: $(VENV)/.installed-test node-tools system-tools
 
 node-tools: node_modules/.installed
 
-# Debian's chromium renders the HTML audit report in one test; installed only when missing.
+# Debian packages some tests use: chromium renders the HTML audit report, shellcheck checks the
+# docker/ scripts. Installed only when missing.
+SYSTEM_PACKAGES := chromium shellcheck
 system-tools:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
-	  else echo "chromium is missing: run 'sudo apt-get install chromium' (needed by the HTML report test)"; exit 1; fi; }
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; fi
 
 demo: setup
 	$(VENV)/bin/ledger demo

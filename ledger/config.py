@@ -19,12 +19,13 @@ Workspace layout (default ``./.ledger``)::
 from __future__ import annotations
 
 import os
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import tomli_w
+import tomllib
 
 from .errors import ConfigError
 
@@ -77,7 +78,7 @@ class Deployment:
     issuer_registry: str
     contribution_ledger: str
     credential_registry: str
-    deploy_block: int
+    block_number: int
     chain_id: int
 
 
@@ -185,7 +186,7 @@ def load_settings(
                 issuer_registry=c["issuer_registry"],
                 contribution_ledger=c["contribution_ledger"],
                 credential_registry=c["credential_registry"],
-                deploy_block=int(c.get("deploy_block", 0)),
+                block_number=int(c.get("block_number", 0)),
                 chain_id=int(c["chain_id"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -223,7 +224,7 @@ def save_settings(settings: Settings) -> None:
             "issuer_registry": d.issuer_registry,
             "contribution_ledger": d.contribution_ledger,
             "credential_registry": d.credential_registry,
-            "deploy_block": d.deploy_block,
+            "block_number": d.block_number,
             "chain_id": d.chain_id,
         }
     settings.workspace.mkdir(parents=True, exist_ok=True)

@@ -13,10 +13,11 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .canonical import canonicalize
 from .crypto import keccak256
@@ -73,8 +74,8 @@ _SOURCE = re.compile(
 def normalise_source(source: str) -> str:
     """Lower-case host/owner/repo, drop the scheme, ``www.`` and trailing slashes."""
     s = source.strip()
-    s = re.sub(r"^[a-z]+://", "", s, flags=re.I)
-    s = re.sub(r"^www\.", "", s, flags=re.I).rstrip("/")
+    s = re.sub(r"^[a-z]+://", "", s, flags=re.IGNORECASE)
+    s = re.sub(r"^www\.", "", s, flags=re.IGNORECASE).rstrip("/")
     return s.lower()
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import sha3  # safe-pysha3
 from coincurve import PrivateKey as _CurveKey
@@ -72,7 +73,7 @@ class PrivateKey:
     The raw secret is reachable only through :meth:`secret_bytes`; ``repr`` shows the address.
     """
 
-    __slots__ = ("_secret", "_curve", "crypto", "public_key", "address")
+    __slots__ = ("_curve", "_secret", "address", "crypto", "public_key")
 
     def __init__(self, secret: bytes, crypto: str = "ecdsa") -> None:
         if len(secret) != 32 or not 0 < int.from_bytes(secret, "big") < SECP256K1_N:

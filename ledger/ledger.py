@@ -8,13 +8,17 @@ methods are the verbs of the product: govern, record, issue, verify. Each valida
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
+from .certifying import CertifyingOps
 from .config import Deployment, Settings, save_settings
 from .errors import ConfigError, KeystoreError, WorkspaceError
+from .governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from .keyring import KeyInfo, Keyring
+from .recording import RecordingOps
 from .vault import Vault
 
 if TYPE_CHECKING:
@@ -29,7 +33,7 @@ PasswordSource = Callable[[], str]
 DEV_FUNDING_WEI = 10**24
 
 
-class Ledger:
+class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
     """One workspace, connected to its chain."""
 
     def __init__(
@@ -145,7 +149,7 @@ class Ledger:
             "issuer_registry": final.deployment.issuer_registry,  # type: ignore[union-attr]
             "contribution_ledger": final.deployment.contribution_ledger,  # type: ignore[union-attr]
             "credential_registry": final.deployment.credential_registry,  # type: ignore[union-attr]
-            "deploy_block": final.deployment.deploy_block,  # type: ignore[union-attr]
+            "block_number": final.deployment.block_number,  # type: ignore[union-attr]
             "deploy_seconds": round(elapsed, 3),
         }
 
@@ -191,6 +195,7 @@ class Ledger:
             self._contracts = Contracts(self.chain, self.settings.deployment)  # type: ignore[arg-type]
         return self._contracts
 
+
     def close(self) -> None:
         self.chain.close()
 
@@ -215,7 +220,7 @@ def _as_config_deployment(deployment: Any) -> Deployment:
         issuer_registry=deployment.issuer_registry,
         contribution_ledger=deployment.contribution_ledger,
         credential_registry=deployment.credential_registry,
-        deploy_block=deployment.deploy_block,
+        block_number=deployment.block_number,
         chain_id=deployment.chain_id,
     )
 

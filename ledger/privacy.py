@@ -15,7 +15,7 @@ The checks are deliberately conservative: a refusal names the field so the user 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from .errors import PersonalDataError
 

@@ -25,16 +25,19 @@ description, a criteria narrative) whose hash goes on chain. Example file::
 from __future__ import annotations
 
 import json
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+
+import tomllib
 
 from .canonical import canonicalize
 from .contribution import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time
 from .crypto import keccak256
 from .errors import ValidationError
 from .privacy import check_fields
+from .types import Criteria
 
 METADATA_DOMAIN = b"ledger:metadata:v1\x00"
 ISSUER_KINDS = ("none", "university", "community", "enterprise", "authority")
@@ -55,43 +58,21 @@ def parse_issuer_kind(value: str | int) -> int:
     raise ValidationError(f"unknown issuer kind {value!r}; use one of: {', '.join(ISSUER_KINDS[1:])}")
 
 
-@dataclass(frozen=True)
-class Criteria:
-    """What a subject's contributions must show. Zero means no requirement."""
-
-    min_total: int = 0
-    min_distinct_projects: int = 0
-    min_cosigns: int = 0
-    window_from: int = 0
-    window_to: int = 0
-    min_per_kind: tuple[int, ...] = (0,) * len(KINDS)
-
-    def as_tuple(self) -> tuple[int, int, int, int, int, list[int]]:
-        """The ``Criteria`` struct as the contract's ABI takes it."""
-        return (
-            self.min_total,
-            self.min_distinct_projects,
-            self.min_cosigns,
-            self.window_from,
-            self.window_to,
-            list(self.min_per_kind),
-        )
-
-    def narrative(self) -> str:
-        """The criteria in words, for the Open Badges ``criteria.narrative``."""
-        parts = []
-        if self.min_total:
-            parts.append(f"at least {self.min_total} recorded contributions")
-        for kind, n in zip(KINDS, self.min_per_kind):
-            if n:
-                parts.append(f"at least {n} of kind {kind}")
-        if self.min_distinct_projects:
-            parts.append(f"in at least {self.min_distinct_projects} distinct projects")
-        if self.min_cosigns:
-            parts.append(f"each co-signed by at least {self.min_cosigns} maintainer(s) or mentor(s)")
-        if self.window_from or self.window_to:
-            parts.append("made within the type's time window")
-        return ("Requires " + "; ".join(parts) + ".") if parts else "No machine-checked criteria."
+def criteria_narrative(criteria: Criteria) -> str:
+    """The criteria in words, for the Open Badges ``criteria.narrative``."""
+    parts = []
+    if criteria.min_total:
+        parts.append(f"at least {criteria.min_total} recorded contributions")
+    for kind, n in zip(KINDS, criteria.min_per_kind):
+        if n:
+            parts.append(f"at least {n} of kind {kind}")
+    if criteria.min_distinct_projects:
+        parts.append(f"in at least {criteria.min_distinct_projects} distinct projects")
+    if criteria.min_co_signs:
+        parts.append(f"each co-signed by at least {criteria.min_co_signs} maintainer(s) or mentor(s)")
+    if criteria.window_from or criteria.window_to:
+        parts.append("made within the type's time window")
+    return ("Requires " + "; ".join(parts) + ".") if parts else "No machine-checked criteria."
 
 
 @dataclass(frozen=True)
@@ -124,7 +105,7 @@ class TypeDefinition:
             "description": self.description,
             "fieldOfStudy": FIELD_NAMES.get(self.field, str(self.field)),
             "level": self.level,
-            "criteria": {"narrative": self.criteria.narrative()},
+            "criteria": {"narrative": criteria_narrative(self.criteria)},
             "allowedIssuers": [ISSUER_KINDS[k] for k in self.allowed_kinds],
             "prerequisites": list(self.prerequisites),
             **dict(self.extra),
@@ -161,7 +142,7 @@ def parse_type(data: Mapping[str, Any], known_names: tuple[str, ...] = ()) -> Ty
         min_distinct_projects=_small_int(
             raw.pop("min_distinct_projects", 0), "criteria.min_distinct_projects", 0, 65535
         ),
-        min_cosigns=_small_int(raw.pop("min_cosigns", 0), "criteria.min_cosigns", 0, 255),
+        min_co_signs=_small_int(raw.pop("min_cosigns", 0), "criteria.min_cosigns", 0, 255),
         window_from=parse_time(raw.pop("window_from")) if raw.get("window_from") else 0,
         window_to=parse_time(raw.pop("window_to")) if raw.get("window_to") else 0,
         min_per_kind=tuple(per_kind),

@@ -11,9 +11,10 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .crypto import write_private_file
 from .errors import ValidationError, WorkspaceError

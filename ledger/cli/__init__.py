@@ -68,7 +68,7 @@ def main(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from . import commands_cred, commands_setup, commands_gov, commands_contrib, commands_demo
+    from . import commands_contrib, commands_cred, commands_demo, commands_gov, commands_setup
 
     for module in (commands_setup, commands_gov, commands_contrib, commands_cred, commands_demo):
         for command in module.COMMANDS:

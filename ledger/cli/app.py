@@ -7,9 +7,10 @@ The context opens the :class:`ledger.ledger.Ledger` lazily, so ``--help`` never 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 

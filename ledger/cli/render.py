@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 def to_jsonable(value: Any) -> Any:
@@ -58,6 +59,13 @@ def fields(title: str | None, pairs: Iterable[tuple[str, Any]]) -> None:
 
 def message(text: str) -> None:
     console().print(text)
+
+
+def escape(text: str) -> str:
+    """Escape rich markup in text that comes from data."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def note(text: str) -> None:

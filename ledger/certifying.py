@@ -1,0 +1,246 @@
+"""Credential operations of the facade: batch and checked issuance, status changes, verification."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .governance import _bytes32, _Context
+
+if TYPE_CHECKING:
+    from .credential import Achievement, Credential, IssuerProfile
+    from .issuance import BatchResult, Progress
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CertifyingOps(_Context):
+    """Issue certificates (batches anchored by Merkle root, or single ones checked on chain)."""
+
+    # -- shared pieces ---------------------------------------------------------------------------
+
+    def _hash_algorithm(self) -> str:
+        return "sm3" if (self.settings.network.crypto or "ecdsa") == "sm" else "keccak256"
+
+    def _chain_ref(self) -> Any:
+        from .credential import ChainRef
+
+        return ChainRef(self.settings.network.backend, self.chain.identity().chain_id)
+
+    def _achievement(self, type_id: int) -> Achievement:
+        from .contribution import FIELD_NAMES
+        from .credential import Achievement
+        from .errors import ValidationError
+        from .standards import criteria_narrative
+
+        t = self.contracts.credentials.credential_type(type_id)
+        if t.version == 0:
+            raise ValidationError(f"certificate type {type_id} is not defined", hint="see `ledger type list`")
+        meta = self._load_metadata(t.meta_hash)  # type: ignore[attr-defined]
+        return Achievement(
+            type_id=type_id,
+            type_version=t.version,
+            name=meta.get("name") or f"Certificate type {type_id}",
+            description=meta.get("description") or "",
+            criteria=criteria_narrative(t.criteria),
+            field_of_study=FIELD_NAMES.get(t.field, str(t.field)),
+            achievement_type="Certificate",
+        )
+
+    def _issuer_profile(self) -> IssuerProfile:
+        from .credential import IssuerProfile
+
+        info = self.contracts.issuers.issuer(self.key.address)
+        name = self._load_metadata(info.meta_hash).get("name") or self.key.address  # type: ignore[attr-defined]
+        return IssuerProfile.for_account(self.chain.identity().chain_id, self.key.address, name)
+
+    def _check_writer(self, type_id: int) -> None:
+        """Fail early, before any file is written, if the signing key may not issue ``type_id``."""
+        self.contracts.issuers.writer_for(self.key.address, type_id)
+
+    # -- batches (Anchorer protocol) ----------------------------------------------------------
+
+    def anchor_batch(self, root: bytes, count: int, type_id: int, meta_hash: bytes) -> tuple[bytes, int, int]:
+        receipt = self.contracts.credentials.anchor(self.key, root, count, type_id, meta_hash)
+        return receipt.tx_hash, receipt.block_number, receipt.gas_used
+
+    def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
+        anchor = self.contracts.credentials.anchor_of(root)
+        if anchor.issuer is None:
+            return None
+        for event in self.contracts.events(anchor.block_number, anchor.block_number):
+            if event.name == "BatchAnchored" and event.args["root"] == root:
+                return event.tx_hash, event.block_number
+        return b"\0" * 32, anchor.block_number
+
+    def issue_batch(
+        self,
+        type_id: int,
+        source: Path,
+        *,
+        skip_invalid: bool = False,
+        new_subjects: bool = False,
+        out_dir: Path | None = None,
+        valid_until: str | None = None,
+        progress: Progress | None = None,
+        crash_at: str | None = None,
+    ) -> BatchResult:
+        """Validate every row, then write, anchor and prove a batch (see ``ledger.issuance``)."""
+        from . import issuance
+        from .contribution import parse_time
+        from .standards import metadata_hash
+
+        self._check_writer(type_id)
+        achievement = self._achievement(type_id)
+        issuer = self._issuer_profile()
+        rows = issuance.read_rows(source, self.vault, skip_invalid=skip_invalid, create_subjects=new_subjects)
+        now = int(time.time())
+        until = _iso(parse_time(valid_until)) if valid_until else None
+        journal = issuance.plan_batch(
+            self.settings.journal_dir,
+            rows=rows.rows,
+            type_id=type_id,
+            meta_hash=metadata_hash({"type": "ledger:Batch", "typeId": type_id, "count": len(rows.rows),
+                                     "issuer": issuer.id, "created": now}),
+            issuer=issuer,
+            achievement=achievement,
+            valid_from=_iso(now),
+            valid_until=until,
+            chain=self._chain_ref(),
+            contract=self.contracts.credentials.address,
+            output=out_dir or self.settings.credentials_dir,
+            hash_algorithm=self._hash_algorithm(),
+        )
+        result = issuance.run(
+            journal, self, progress=progress or issuance._noop_progress,
+            on_stage=issuance.crash_hook(crash_at), since_block=self.chain.block_number(),
+        )
+        result.skipped = list(rows.skipped)
+        return result
+
+    def resume_batches(
+        self, batch_id: str | None = None, *, progress: Progress | None = None, crash_at: str | None = None
+    ) -> list[BatchResult]:
+        """Finish one named batch, or every unfinished batch of the workspace."""
+        from . import issuance
+        from .errors import IssuanceError
+
+        root = self.settings.journal_dir
+        ids = [batch_id] if batch_id else issuance.unfinished_batches(root)
+        results = []
+        for bid in ids:
+            journal = issuance.Journal(root, bid)
+            if not journal.exists():
+                raise IssuanceError(f"no journaled batch {bid!r} in {root}")
+            results.append(
+                issuance.run(journal, self, progress=progress or issuance._noop_progress,
+                             on_stage=issuance.crash_hook(crash_at))
+            )
+        return results
+
+    # -- checked issuance ----------------------------------------------------------------------
+
+    def issue_checked(
+        self,
+        type_id: int,
+        subject: str,
+        evidence: Sequence[str],
+        *,
+        prerequisites: Sequence[Path] = (),
+        holder_name: str | None = None,
+        out_dir: Path | None = None,
+        valid_until: str | None = None,
+    ) -> dict[str, Any]:
+        """Issue one certificate whose criteria the contract checks; a refusal says which and by how much."""
+        from .contribution import parse_time
+        from .credential import (
+            CHECKED_PROOF,
+            CredentialProof,
+            CredentialTemplate,
+            Evidence,
+            parse_credential,
+            write_credentials,
+        )
+        from .errors import ContractError
+        from .standards import CRITERIA_WORDS, explain_refusal
+        from .vault import parse_subject_id
+
+        subject_bytes = parse_subject_id(subject)
+        keys = [_bytes32(k, "contribution key") for k in evidence]
+        prereq_hashes = [parse_credential(p.read_bytes()).hash for p in prerequisites]
+        self._check_writer(type_id)
+        now = int(time.time())
+        template = CredentialTemplate(
+            self._issuer_profile(), self._achievement(type_id), _iso(now),
+            _iso(parse_time(valid_until)) if valid_until else None, hash_algorithm=self._hash_algorithm(),
+        )
+        credential = template.stamp(subject, holder_name=holder_name, evidence=[Evidence(k) for k in keys])
+        try:
+            receipt = self.contracts.credentials.issue(
+                self.key, type_id, subject_bytes, credential.hash, keys, prereq_hashes
+            )
+        except ContractError as exc:
+            if exc.error_name in CRITERIA_WORDS:
+                exc.hint = explain_refusal(exc)
+            raise
+        ref = self._chain_ref()
+        proof = CredentialProof(
+            CHECKED_PROOF, credential.hash, ref, self.contracts.credentials.address, credential.hash_algorithm,
+            issue_transaction=receipt.tx_hash, issue_block=receipt.block_number,
+        )
+        proved = credential.with_proof(proof)
+        directory = out_dir or (self.settings.credentials_dir / "checked")
+        report = write_credentials(directory, [proved], overwrite=False)
+        return {
+            "file": str(report.paths[0]),
+            "credential_hash": "0x" + credential.hash.hex(),
+            "type": type_id,
+            "subject": subject,
+            "contributions": len(keys),
+            "tx_hash": "0x" + receipt.tx_hash.hex(),
+            "block": receipt.block_number,
+            "gas_used": receipt.gas_used,
+        }
+
+    # -- status ------------------------------------------------------------------------------
+
+    def set_credential_status(self, path: Path, status: str, reason: str | None) -> dict[str, Any]:
+        """Revoke, suspend or reinstate a credential named by its file."""
+        from . import types
+        from .credential import BATCH_PROOF, parse_credential
+        from .errors import ValidationError
+
+        credential: Credential = parse_credential(path.read_bytes())
+        if credential.proof is None:
+            raise ValidationError(f"{path} has no proof: it was never issued on chain")
+        value = {"revoked": types.CredentialStatus.REVOKED, "suspended": types.CredentialStatus.SUSPENDED,
+                 "valid": types.CredentialStatus.VALID}[status]
+        why = types.RevocationReason.NONE
+        if value != types.CredentialStatus.VALID:
+            why = types.RevocationReason[(reason or "other").upper().replace("-", "_")]
+        reg = self.contracts.credentials
+        proof = credential.proof
+        committee = self.contracts.issuers.is_member(self.key.address)
+        if proof.kind == BATCH_PROOF:
+            assert proof.batch_root is not None
+            own = reg.anchor_of(proof.batch_root).issuer == self.key.address
+            send = reg.set_leaf_status if own or not committee else reg.propose_set_leaf_status
+            receipt = send(self.key, proof.batch_root, credential.hash, list(proof.merkle_path), value, why)
+        else:
+            own = reg.issued(credential.hash).issuer == self.key.address
+            send2 = reg.set_status if own or not committee else reg.propose_set_status
+            receipt = send2(self.key, credential.hash, value, why)
+        return {
+            "file": str(path),
+            "credential_hash": "0x" + credential.hash.hex(),
+            "status": status,
+            "reason": why.name.lower(),
+            "tx_hash": "0x" + receipt.tx_hash.hex(),
+            "block": receipt.block_number,
+            "gas_used": receipt.gas_used,
+        }

@@ -1,0 +1,241 @@
+"""Credentials: ``ledger cred issue|revoke|suspend|reinstate|show`` and ``ledger verify``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import render
+from .app import App, common_options, pass_app
+
+REASONS = ["issued-in-error", "misconduct", "superseded", "expired", "other"]
+#: Test hook: kill the process (like SIGKILL) when a batch reaches this stage. Used by crash tests.
+CRASH_ENV = "LEDGER_TEST_CRASH_AT"
+
+
+@click.group()
+def cred() -> None:
+    """Certificates: issue them in Merkle batches or singly with criteria checked on chain.
+
+    \b
+    Examples:
+      ledger cred issue --type 201 --csv graduates.csv                 a batch from a CSV
+      ledger cred issue --type 201 --jsonl graduates.jsonl --skip-invalid
+      ledger cred issue --resume                                       finish an interrupted batch
+      ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
+      ledger cred revoke cert.json --reason misconduct
+    """
+
+
+@cred.command("issue")
+@common_options
+@click.option("--type", "type_id", type=int, help="Certificate type id.")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with columns subject (or student_number) and optional name.")
+@click.option("--jsonl", "jsonl_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON Lines with the same keys.")
+@click.option("--skip-invalid", is_flag=True, help="Leave bad rows out (they are listed) instead of stopping.")
+@click.option("--new-subjects", is_flag=True, help="Make subject ids for student numbers not in the vault.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where credential files go (default: the workspace's credentials/).")
+@click.option("--valid-until", default=None, help="Expiry date (YYYY-MM-DD) written into the credentials.")
+@click.option("--resume", "resume", is_flag=True, help="Finish interrupted batches (or the one named by --batch).")
+@click.option("--batch", "batch_id", default=None, help="With --resume: the batch id to finish.")
+@click.option("--subject", default=None, help="Checked issuance: the subject id.")
+@click.option("--evidence", multiple=True, help="Checked issuance: a contribution key; repeat.")
+@click.option("--prerequisite", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Checked issuance: a prerequisite credential file; repeat.")
+@click.option("--holder", default=None, help="Checked issuance: holder display name, in the document only.")
+@pass_app
+def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path: Path | None, **opts: Any) -> None:
+    """Issue credentials: a batch from a file, one checked by the contract, or resume a batch."""
+    lg = app.ledger()
+    hook_stage = app.env.get(CRASH_ENV)
+    if opts["resume"]:
+        with _Bars(app) as bars:
+            results = lg.resume_batches(opts["batch_id"], progress=bars.update, crash_at=hook_stage)
+        if app.json_output:
+            render.print_json([r.to_dict() for r in results])
+            return
+        if not results:
+            render.message("no unfinished batch")
+        for r in results:
+            _show_batch(r.to_dict())
+        return
+    if type_id is None:
+        raise click.UsageError("give --type (or --resume)")
+    source = csv_path or jsonl_path
+    if opts["subject"] or opts["evidence"]:
+        if source is not None:
+            raise click.UsageError("give either a file (--csv/--jsonl) or --subject/--evidence, not both")
+        if not opts["subject"]:
+            raise click.UsageError("checked issuance needs --subject")
+        result = lg.issue_checked(
+            type_id,
+            opts["subject"],
+            list(opts["evidence"]),
+            prerequisites=list(opts["prerequisite"]),
+            holder_name=opts["holder"],
+            out_dir=opts["out_dir"],
+            valid_until=opts["valid_until"],
+        )
+        if app.json_output:
+            render.print_json(result)
+        else:
+            render.fields("Certificate issued (criteria checked on chain)", result.items())
+        return
+    if source is None:
+        raise click.UsageError("give --csv FILE or --jsonl FILE (a batch), or --subject and --evidence")
+    with _Bars(app) as bars:
+        result = lg.issue_batch(
+            type_id,
+            source,
+            skip_invalid=opts["skip_invalid"],
+            new_subjects=opts["new_subjects"],
+            out_dir=opts["out_dir"],
+            valid_until=opts["valid_until"],
+            progress=bars.update,
+            crash_at=hook_stage,
+        )
+    data = result.to_dict()
+    if app.json_output:
+        render.print_json(data)
+        return
+    _show_batch(data)
+
+
+def _show_batch(data: dict[str, Any]) -> None:
+    skipped = data.pop("skipped_rows", [])
+    render.fields(f"Batch {data['batch_id']}", [(k, v) for k, v in data.items() if k != "batch_id"])
+    if skipped:
+        render.table(
+            f"{len(skipped)} row(s) skipped", ("row", "column", "reason"),
+            [(s["row"], s["column"] or "", s["reason"]) for s in skipped],
+        )
+
+
+class _Bars:
+    """Rich progress bars for hashing, writing and anchoring (silent with --json)."""
+
+    def __init__(self, app: App) -> None:
+        self.enabled = not app.json_output
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _Bars:
+        if self.enabled:
+            self.progress = render.progress()
+            self.progress.start()
+        return self
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        task = self.tasks.get(stage)
+        if task is None:
+            task = self.tasks[stage] = self.progress.add_task(stage, total=max(total, 1))
+        self.progress.update(task, completed=done, total=max(total, 1))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _status_command(name: str, status: str, needs_reason: bool) -> click.Command:
+    @click.command(name)
+    @common_options
+    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--reason", type=click.Choice(REASONS), required=needs_reason, default=None if needs_reason else "other")
+    @pass_app
+    def command(app: App, files: tuple[Path, ...], reason: str) -> None:
+        rows = [app.ledger().set_credential_status(f, status, reason) for f in files]
+        if app.json_output:
+            render.print_json(rows)
+            return
+        for row in rows:
+            render.message(f"{name}: {row['credential_hash']} ({row['reason']}) in block {row['block']}")
+
+    command.help = (
+        f"{name.capitalize()} credentials by their files (the issuer of the credential, or the committee)."
+        f"\n\nExample: ledger cred {name} cert.json" + (" --reason misconduct" if needs_reason else "")
+    )
+    return command
+
+
+cred.add_command(_status_command("revoke", "revoked", True))
+cred.add_command(_status_command("suspend", "suspended", True))
+cred.add_command(_status_command("reinstate", "valid", False))
+
+
+@cred.command("show")
+@common_options
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def cred_show(app: App, file: Path) -> None:
+    """Show what a credential file says (no chain access).  Example: ledger cred show cert.json"""
+    from ..credential import parse_credential
+
+    c = parse_credential(file.read_bytes())
+    info = {
+        "id": c.id,
+        "hash": "0x" + c.hash.hex(),
+        "issuer": c.issuer.id,
+        "issuer_name": c.issuer.name,
+        "subject": c.subject_id,
+        "holder": c.holder_name,
+        "type": f"{c.achievement.type_id} v{c.achievement.type_version}: {c.achievement.name}",
+        "valid_from": c.template.valid_from,
+        "valid_until": c.template.valid_until,
+        "proof": c.proof.kind if c.proof else None,
+    }
+    if app.json_output:
+        render.print_json(info)
+    else:
+        render.fields(f"Credential {file}", info.items())
+
+
+@click.command()
+@common_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--at", "at", default=None, help="Also judge validity at a past DATE (YYYY-MM-DD) or BLOCK number.")
+@pass_app
+def verify(app: App, files: tuple[Path, ...], at: str | None) -> None:
+    """Verify credential files (or folders of them) against the chain.
+
+    Runs named steps: format, integrity, inclusion, anchoring, issuer authorised at the anchoring
+    block, status, criteria (checked certificates) and expiry. Exit code 0 only if all are valid.
+
+    \b
+    Examples:
+      ledger verify alice.json
+      ledger verify credentials/20261125T101500-ab12cd --json
+    """
+    paths: list[Path] = []
+    for f in files:
+        paths.extend(sorted(p for p in f.rglob("*.json")) if f.is_dir() else [f])
+    if not paths:
+        raise click.UsageError("no credential files found")
+    reports = app.ledger(need_key=False).verify(paths, at=at)
+    valid = sum(1 for r in reports if r["valid"])
+    if app.json_output:
+        render.print_json({"valid": valid, "invalid": len(reports) - valid, "credentials": reports})
+    else:
+        show_steps = len(reports) <= 20
+        for r in reports:
+            mark = "[green]VALID[/]" if r["valid"] else "[red]INVALID[/]"
+            if show_steps:
+                render.table(
+                    f"{r['file']}  {mark}", ("step", "result", "code", "detail"),
+                    [(s["step"], s["outcome"], s["code"], s["message"]) for s in r["steps"]],
+                )
+            elif not r["valid"]:
+                render.message(f"{mark} {r['file']}: {r['reason']}")
+        render.message(f"[bold]{valid} of {len(reports)} valid[/]")
+    if valid != len(reports):
+        raise SystemExit(1)
+
+
+
+COMMANDS = [cred, verify]

@@ -1,0 +1,302 @@
+"""Governance operations of the facade: the committee, issuers and certificate types.
+
+Mixed into :class:`ledger.ledger.Ledger`; each method validates its input (personal data included)
+before anything is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .chain.base import ChainBackend, Receipt
+    from .config import Settings
+    from .contracts import Contracts
+    from .crypto import PrivateKey
+    from .standards import TypeDefinition
+    from .vault import Vault
+
+@dataclass(frozen=True)
+class ProposalOutcome:
+    """What a governance call did: executed now, or waiting for more approvals."""
+
+    proposal_id: int
+    executed: bool
+    approvals: int
+    threshold: int
+    tx_hash: str
+    block: int
+    gas_used: int
+
+
+def _address(text: str) -> str:
+    from .crypto import to_checksum_address
+    from .errors import ValidationError
+
+    value = text.strip()
+    if len(value) != 42 or not value.startswith("0x"):
+        raise ValidationError(f"{text!r} is not an address (0x followed by 40 hex digits)")
+    try:
+        return to_checksum_address(bytes.fromhex(value[2:]))
+    except ValueError as exc:
+        raise ValidationError(f"{text!r} is not an address (0x followed by 40 hex digits)") from exc
+
+
+def _bytes32(text: str, what: str) -> bytes:
+    from .errors import ValidationError
+
+    value = text.strip().lower()
+    try:
+        raw = bytes.fromhex(value.removeprefix("0x"))
+    except ValueError as exc:
+        raise ValidationError(f"{what} {text!r} is not 64 hex digits") from exc
+    if len(raw) != 32:
+        raise ValidationError(f"{what} {text!r} is not 64 hex digits")
+    return raw
+
+
+def _type_ids(text: str) -> list[int]:
+    from .errors import ValidationError
+
+    try:
+        ids = [int(t) for t in text.replace(" ", "").split(",") if t]
+    except ValueError as exc:
+        raise ValidationError(f"scope {text!r}: use comma-separated type ids, e.g. 101,102") from exc
+    if any(not 0 < i < 2**32 for i in ids):
+        raise ValidationError(f"scope {text!r}: type ids are between 1 and 4294967295")
+    return ids
+
+
+def _scope(scope: str | list[int], kind: Any) -> list[int]:
+    from .errors import ValidationError
+    from .types import ANY_TYPE, IssuerKind
+
+    if isinstance(scope, list):
+        return scope
+    if scope.strip().lower() == "any":
+        if kind != IssuerKind.AUTHORITY:
+            raise ValidationError("scope 'any' is allowed only for an authority")
+        return [ANY_TYPE]
+    return _type_ids(scope)
+
+
+class _Context:
+    """What the operation mixins need from :class:`ledger.ledger.Ledger`."""
+
+    settings: Settings
+    chain: ChainBackend
+    contracts: Contracts
+    key: PrivateKey
+    vault: Vault
+
+class GovernanceOps(_Context):
+    """Committee proposals and approvals; issuers; certificate types; off-chain metadata."""
+    # -- governance ----------------------------------------------------------------------------
+
+    def _outcome(self, receipt: Receipt) -> ProposalOutcome:
+        from .contracts import decode_events
+
+        pid, approvals, executed = 0, 0, False
+        for ev in decode_events(receipt.logs):
+            if ev.name in ("ProposalCreated", "ProposalApproved", "ProposalExecuted"):
+                pid = int(ev.args["id"])
+            if ev.name == "ProposalApproved":
+                approvals = int(ev.args["approvals"])
+            if ev.name == "ProposalExecuted":
+                executed = True
+        return ProposalOutcome(
+            proposal_id=pid,
+            executed=executed,
+            approvals=approvals,
+            threshold=self.contracts.issuers.threshold(),
+            tx_hash="0x" + receipt.tx_hash.hex(),
+            block=receipt.block_number,
+            gas_used=receipt.gas_used,
+        )
+
+    def add_member(self, address: str) -> ProposalOutcome:
+        return self._outcome(self.contracts.issuers.add_member(self.key, _address(address)))
+
+    def remove_member(self, address: str) -> ProposalOutcome:
+        return self._outcome(self.contracts.issuers.remove_member(self.key, _address(address)))
+
+    def set_threshold(self, count: int) -> ProposalOutcome:
+        return self._outcome(self.contracts.issuers.set_threshold(self.key, count))
+
+    def approve(self, proposal_id: int) -> ProposalOutcome:
+        return self._outcome(self.contracts.issuers.approve(self.key, proposal_id))
+
+    def committee(self, *, pending_only: bool = False) -> dict[str, Any]:
+        """Members, threshold and proposals (with a readable action)."""
+        reg = self.contracts.issuers
+        proposals = []
+        for pid in range(reg.proposal_count()):
+            p = reg.proposal(pid)
+            if pending_only and p.executed:
+                continue
+            proposals.append(
+                {"id": pid, "action": self._describe_call(p.target, p.data), "proposer": p.proposer,
+                 "approvals": p.approvals, "executed": p.executed, "block": p.created_block}
+            )
+        return {"members": reg.members(), "threshold": reg.threshold(), "proposals": proposals}
+
+    def _describe_call(self, target: str, data: bytes) -> str:
+        from .contracts import contract_abi
+
+        names = {
+            self.contracts.issuers.address.lower(): "IssuerRegistry",
+            self.contracts.contributions.address.lower(): "ContributionLedger",
+            self.contracts.credentials.address.lower(): "CredentialRegistry",
+        }
+        name = names.get(target.lower())
+        if name is None:
+            return f"call {target}"
+        abi = contract_abi(name)
+        for fn_name, fn in abi.functions.items():
+            if fn.selector == data[:4]:
+                return f"{name}.{fn_name}"
+        return f"{name}.<unknown 0x{data[:4].hex()}>"
+
+    def add_issuer(
+        self, address: str, *, kind: str, scope: str | list[int], metadata: dict[str, str], child: bool = False
+    ) -> ProposalOutcome | dict[str, Any]:
+        """Add an issuer through the committee, or as a child of the signing issuer."""
+        from . import types
+        from .privacy import check_fields
+        from .standards import parse_issuer_kind
+
+        issuer = _address(address)
+        kind_value = types.IssuerKind(parse_issuer_kind(kind))
+        type_ids = _scope(scope, kind_value)
+        doc = {"type": "ledger:Issuer", **{k: v for k, v in metadata.items() if v}}
+        check_fields(doc, self.vault.known_names())
+        meta = self._store_metadata(doc)
+        if child:
+            receipt = self.contracts.issuers.add_child_issuer(self.key, issuer, kind_value, type_ids, meta)
+            return {"executed": True, "proposal_id": 0, "approvals": 0, "threshold": 0,
+                    "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number}
+        return self._outcome(self.contracts.issuers.add_issuer(self.key, issuer, kind_value, type_ids, meta))
+
+    def set_issuer_status(self, address: str, status: str) -> ProposalOutcome | dict[str, Any]:
+        """Committee members propose; an issuer's parent changes its child's status directly."""
+        from . import types
+
+        issuer = _address(address)
+        value = types.IssuerStatus[status.upper()]
+        reg = self.contracts.issuers
+        if reg.is_member(self.key.address):
+            return self._outcome(reg.propose_issuer_status(self.key, issuer, value))
+        receipt = reg.set_issuer_status(self.key, issuer, value)
+        return {"executed": True, "proposal_id": 0, "approvals": 0, "threshold": 0,
+                "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number}
+
+    def set_issuer_scope(self, address: str, *, allow: str = "", disallow: str = "") -> list[ProposalOutcome]:
+        issuer = _address(address)
+        out = []
+        for text, allowed in ((allow, True), (disallow, False)):
+            if text:
+                ids = _type_ids(text)
+                out.append(self._outcome(self.contracts.issuers.set_issuer_scope(self.key, issuer, ids, allowed)))
+        return out
+
+    def issuers(self) -> list[dict[str, Any]]:
+        reg = self.contracts.issuers
+        out = []
+        for issuer_id in range(1, reg.issuer_count() + 1):
+            address = reg.issuer_at(issuer_id)
+            if address:
+                out.append(self._issuer_row(address))
+        return out
+
+    def issuer(self, address: str) -> dict[str, Any]:
+        from .errors import ValidationError
+
+        row = self._issuer_row(_address(address))
+        if row["kind"] == "NONE":
+            raise ValidationError(f"{address} is not an issuer", hint="see `ledger issuer list`")
+        row["history"] = [
+            {"block": h.block_number, "status": h.status.name.lower()}
+            for h in self.contracts.issuers.status_history(row["address"])
+        ]
+        return row
+
+    def _issuer_row(self, address: str) -> dict[str, Any]:
+        reg = self.contracts.issuers
+        info = reg.issuer(address)
+        meta = self._load_metadata(info.meta_hash)
+        scope = "any" if info.any_scope else ",".join(
+            str(t) for t in self.contracts.credentials.type_ids() if reg.in_scope(address, t)
+        )
+        return {
+            "address": address,
+            "name": meta.get("name", ""),
+            "kind": info.kind.name if hasattr(info.kind, "name") else str(info.kind),
+            "status": info.status.name.lower() if hasattr(info.status, "name") else str(info.status),
+            "scope": scope,
+            "parent": info.parent,
+            "id": info.id,
+            "meta_hash": "0x" + info.meta_hash.hex(),
+        }
+
+    def define_type(self, definition: TypeDefinition) -> ProposalOutcome:
+        meta = self._store_metadata(definition.metadata())
+        receipt = self.contracts.credentials.define_type(
+            self.key,
+            definition.type_id,
+            field=definition.field,
+            level=definition.level,
+            allowed_kinds=definition.allowed_kinds_mask,
+            criteria=definition.criteria,
+            prerequisites=definition.prerequisites,
+            meta_hash=meta,
+        )
+        return self._outcome(receipt)
+
+    def types(self) -> list[dict[str, Any]]:
+        return [self.type(t) for t in self.contracts.credentials.type_ids()]
+
+    def type(self, type_id: int) -> dict[str, Any]:
+        from .contribution import FIELD_NAMES
+        from .errors import ValidationError
+        from .standards import criteria_narrative
+
+        t = self.contracts.credentials.credential_type(type_id)
+        if t.version == 0:
+            raise ValidationError(f"type {type_id} is not defined", hint="see `ledger type list`")
+        meta = self._load_metadata(t.meta_hash)
+        return {
+            "type_id": t.type_id,
+            "version": t.version,
+            "name": meta.get("name", ""),
+            "description": meta.get("description", ""),
+            "field": FIELD_NAMES.get(t.field, str(t.field)),
+            "level": t.level,
+            "allowed_issuers": [k.name.lower() for k in type(t.allowed_kinds) if k in t.allowed_kinds],
+            "criteria": t.criteria,
+            "narrative": criteria_narrative(t.criteria),
+            "prerequisites": list(t.prerequisites),
+            "meta_hash": "0x" + t.meta_hash.hex(),
+        }
+
+    def _store_metadata(self, document: dict[str, Any]) -> bytes:
+        """Keep an off-chain metadata document in the workspace; return its on-chain hash."""
+        from .canonical import canonicalize
+        from .standards import metadata_hash
+
+        digest = metadata_hash(document)
+        path = self.settings.metadata_dir / f"0x{digest.hex()}.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(canonicalize(document))
+        return digest
+
+    def _load_metadata(self, digest: bytes) -> dict[str, Any]:
+        import json
+
+        path = self.settings.metadata_dir / f"0x{digest.hex()}.json"
+        try:
+            return dict(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            return {}
+

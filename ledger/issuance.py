@@ -1,0 +1,474 @@
+"""Batch issuance: rows in, credential files out, one Merkle root anchored, nothing lost on a crash.
+
+The pipeline, each stage recorded in a journal (``journal/<batch id>/``) before the next starts::
+
+    validate every row ─► plan (rows, ids, template, root) ─► write credential files (no proof)
+        ─► "anchoring" (about to send) ─► anchored (tx, block) ─► write proofs ─► done
+
+Credential ids are drawn once and kept in the journal, so a resumed batch rebuilds exactly the same
+documents, hashes and root. A batch interrupted anywhere is finished by :func:`resume`: files are
+rewritten from the journal, and before sending the anchor again the chain is asked whether the root is
+anchored already, so the root is anchored once, whatever happened.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from .credential import (
+    Achievement,
+    ChainRef,
+    Credential,
+    CredentialTemplate,
+    IssuerProfile,
+    SubjectEntry,
+    attach_batch_proofs,
+    build_batch,
+    write_credentials,
+)
+from .crypto import write_private_file
+from .errors import IssuanceError, RowError, ValidationError
+from .merkle import MerkleTree
+from .privacy import find_personal_data
+from .vault import Vault, parse_subject_id
+
+STAGES = ("planned", "written", "anchoring", "anchored", "done")
+_COLUMNS = {"subject", "student_number", "name"}
+
+
+class Anchorer(Protocol):
+    """What issuance needs from the chain (the facade implements it over the contracts)."""
+
+    def anchor_batch(self, root: bytes, count: int, type_id: int, meta_hash: bytes) -> tuple[bytes, int, int]:
+        """Send ``anchor``; return (transaction hash, block, gas used)."""
+
+    def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
+        """(transaction hash, block) of the root's anchoring, or None if it is not anchored."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One validated batch row."""
+
+    subject: str
+    holder_name: str | None
+
+
+@dataclass(frozen=True)
+class RowsResult:
+    rows: tuple[Row, ...]
+    skipped: tuple[RowError, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """Everything needed to rebuild a batch exactly, stored as ``plan.json``."""
+
+    batch_id: str
+    type_id: int
+    meta_hash: str
+    template: dict[str, Any]
+    chain: dict[str, Any]
+    contract: str
+    output: str
+    root: str
+    count: int
+    created: int
+
+
+@dataclass
+class BatchResult:
+    """Outcome of a batch (new or resumed)."""
+
+    batch_id: str
+    root: bytes
+    count: int
+    output: Path
+    tx_hash: bytes
+    block: int
+    resumed_from: str | None = None
+    anchored_now: bool = True
+    anchor_gas: int = 0
+    skipped: list[RowError] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "root": "0x" + self.root.hex(),
+            "count": self.count,
+            "output": str(self.output),
+            "anchor_transaction": "0x" + self.tx_hash.hex(),
+            "anchor_block": self.block,
+            "resumed_from": self.resumed_from,
+            "anchored_now": self.anchored_now,
+            "anchor_gas": self.anchor_gas,
+            "skipped_rows": [{"row": e.row, "column": e.column, "reason": e.reason} for e in self.skipped],
+            "seconds": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+# -- rows -------------------------------------------------------------------------------------
+
+
+def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_subjects: bool = False) -> RowsResult:
+    """Read and validate every row of a CSV or JSON Lines file before anything is written.
+
+    A row names its subject by ``subject`` (a subject id) or ``student_number`` (looked up in the
+    vault; with ``create_subjects`` a new pseudonymous subject is made for an unknown number). ``name``
+    is the holder's display name, written into the document only (never on chain).
+
+    Raises:
+        RowError: the first bad row, unless ``skip_invalid`` (then bad rows are returned as skipped).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+    raw_rows = list(_raw_rows(path, text))
+    by_number = {s.person.get("student_number"): s.id for s in vault if s.person.get("student_number")}
+    rows: list[Row] = []
+    skipped: list[RowError] = []
+    seen: dict[str, int] = {}
+    new_people: list[dict[str, str]] = []
+    for number, raw in raw_rows:
+        try:
+            row = _validate_row(number, raw, by_number, create_subjects, new_people)
+            if row.subject in seen:
+                raise RowError(number, "subject", f"same subject as row {seen[row.subject]}")
+            seen[row.subject] = number
+            rows.append(row)
+        except RowError as exc:
+            if not skip_invalid:
+                raise
+            skipped.append(exc)
+    if not rows:
+        raise ValidationError(f"{path} holds no valid rows" + (f" ({len(skipped)} skipped)" if skipped else ""))
+    if new_people:
+        _create_subjects(vault, rows, new_people)
+        rows = [r for r in rows]
+    return RowsResult(tuple(rows), tuple(skipped))
+
+
+def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RowError(number, None, f"not valid JSON: {exc.msg}") from exc
+            if not isinstance(value, dict):
+                raise RowError(number, None, "each line must be a JSON object")
+            yield number, {str(k): "" if v is None else str(v) for k, v in value.items()}
+        return
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None:
+        raise ValidationError(f"{path} is empty")
+    for number, raw in enumerate(reader, 2):
+        if None in raw:
+            raise RowError(number, None, "more values than columns")
+        yield number, {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+
+
+def _validate_row(
+    number: int,
+    raw: dict[str, str],
+    by_number: dict[str | None, str],
+    create: bool,
+    new_people: list[dict[str, str]],
+) -> Row:
+    unknown = set(raw) - _COLUMNS
+    if unknown:
+        raise RowError(number, sorted(unknown)[0], f"unknown column; expected some of {', '.join(sorted(_COLUMNS))}")
+    name = raw.get("name") or None
+    if name is not None:
+        if len(name) > 200 or any(ord(c) < 32 for c in name):
+            raise RowError(number, "name", "a display name is one line of at most 200 characters")
+        kind = find_personal_data(name)
+        if kind in ("an email address", "a phone number", "a resident identity card number"):
+            raise RowError(number, "name", f"looks like {kind}; the holder name is a display name only")
+    if raw.get("subject"):
+        try:
+            parse_subject_id(raw["subject"])
+        except ValidationError as exc:
+            raise RowError(number, "subject", str(exc)) from exc
+        return Row(raw["subject"].lower(), name)
+    student = raw.get("student_number", "")
+    if not student:
+        raise RowError(number, "subject", "give a subject id or a student_number")
+    if student in by_number:
+        return Row(by_number[student], name)  # type: ignore[arg-type]
+    if not create:
+        raise RowError(number, "student_number", f"{student!r} is not in the vault (use --new-subjects to add)")
+    new_people.append({"student_number": student, "name": name or ""})
+    return Row(f"new:{len(new_people) - 1}", name)
+
+
+def _create_subjects(vault: Vault, rows: list[Row], people: list[dict[str, str]]) -> None:
+    ids = [vault.new_subject(p).id for p in people]
+    for i, row in enumerate(rows):
+        if row.subject.startswith("new:"):
+            rows[i] = Row(ids[int(row.subject[4:])], row.holder_name)
+
+
+# -- the journal ------------------------------------------------------------------------------
+
+
+class Journal:
+    """One batch's journal directory: plan.json, rows.jsonl, state.json (all fsynced)."""
+
+    def __init__(self, root: Path, batch_id: str) -> None:
+        self.dir = root / batch_id
+        self.batch_id = batch_id
+
+    def exists(self) -> bool:
+        return (self.dir / "plan.json").exists()
+
+    def write_plan(self, plan: BatchPlan, rows: Sequence[tuple[str, str | None, str]]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        lines = "".join(json.dumps({"s": s, "h": h, "id": i}, ensure_ascii=False) + "\n" for s, h, i in rows)
+        write_private_file(self.dir / "rows.jsonl", lines.encode())
+        write_private_file(self.dir / "plan.json", json.dumps(plan.__dict__, indent=1).encode())
+        self.set_stage("planned")
+
+    def plan(self) -> BatchPlan:
+        try:
+            return BatchPlan(**json.loads((self.dir / "plan.json").read_text()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise IssuanceError(f"journal {self.dir} is damaged: {exc}") from exc
+
+    def rows(self) -> list[tuple[str, str | None, str]]:
+        out = []
+        with open(self.dir / "rows.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                r = json.loads(line)
+                out.append((r["s"], r["h"], r["id"]))
+        return out
+
+    def state(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.dir / "state.json").read_text())  # type: ignore[no-any-return]
+        except FileNotFoundError:
+            return {"stage": "planned"}
+
+    def set_stage(self, stage: str, **extra: Any) -> None:
+        state = {**self.state(), **extra, "stage": stage, "at": int(time.time())} if self.exists() else {
+            "stage": stage, **extra}
+        write_private_file(self.dir / "state.json", json.dumps(state).encode())
+
+
+def unfinished_batches(journal_root: Path) -> list[str]:
+    """Ids of journaled batches not yet done, oldest first."""
+    if not journal_root.exists():
+        return []
+    out = []
+    for d in sorted(journal_root.iterdir(), key=lambda p: p.stat().st_mtime):
+        j = Journal(journal_root, d.name)
+        if j.exists() and j.state().get("stage") != "done":
+            out.append(d.name)
+    return out
+
+
+# -- the pipeline -----------------------------------------------------------------------------
+
+StageHook = Callable[[str], None]
+Progress = Callable[[str, int, int], None]
+
+
+def _noop_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def plan_batch(
+    journal_root: Path,
+    *,
+    rows: Sequence[Row],
+    type_id: int,
+    meta_hash: bytes,
+    issuer: IssuerProfile,
+    achievement: Achievement,
+    valid_from: str,
+    valid_until: str | None,
+    chain: ChainRef,
+    contract: str,
+    output: Path,
+    hash_algorithm: str = "keccak256",
+) -> Journal:
+    """Draw the credential ids, build the batch, and journal the plan (nothing written elsewhere yet)."""
+    batch_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    template = CredentialTemplate(issuer, achievement, valid_from, valid_until, hash_algorithm=hash_algorithm)
+    credentials = build_batch(template, [SubjectEntry(r.subject, r.holder_name) for r in rows])
+    tree = MerkleTree.build([c.hash for c in credentials], _hasher(hash_algorithm))
+    plan = BatchPlan(
+        batch_id=batch_id,
+        type_id=type_id,
+        meta_hash="0x" + meta_hash.hex(),
+        template={
+            "issuer_id": issuer.id,
+            "issuer_name": issuer.name,
+            "achievement": achievement.to_dict(),
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "hash_algorithm": hash_algorithm,
+        },
+        chain={"backend": chain.backend, "chain_id": chain.chain_id},
+        contract=contract,
+        output=str(output / batch_id),
+        root="0x" + tree.root.hex(),
+        count=len(credentials),
+        created=int(time.time()),
+    )
+    journal = Journal(journal_root, batch_id)
+    journal.write_plan(plan, [(c.subject_id.rsplit(":", 1)[1], c.holder_name, c.id) for c in credentials])
+    return journal
+
+
+def run(
+    journal: Journal,
+    anchorer: Anchorer,
+    *,
+    progress: Progress = _noop_progress,
+    on_stage: StageHook | None = None,
+    durability: str = "syncfs",
+    since_block: int = 0,
+) -> BatchResult:
+    """Carry a journaled batch from whatever stage it reached to done."""
+    timings: dict[str, float] = {}
+    plan = journal.plan()
+    state = journal.state()
+    start_stage = state.get("stage", "planned")
+    if start_stage == "done":
+        return _result(journal, plan, state, anchored_now=False, resumed_from="done", timings=timings)
+
+    t0 = time.perf_counter()
+    credentials, tree = _rebuild(journal, plan, progress)
+    timings["build"] = time.perf_counter() - t0
+    root = tree.root
+    if "0x" + root.hex() != plan.root:
+        raise IssuanceError(f"batch {plan.batch_id}: rebuilt root differs from the journal; the journal is damaged")
+    out = Path(plan.output)
+    chain_ref = ChainRef(plan.chain["backend"], int(plan.chain["chain_id"]))
+
+    if STAGES.index(start_stage) < STAGES.index("written"):
+        t0 = time.perf_counter()
+        progress("writing", 0, len(credentials))
+        write_credentials(out, credentials, durability=durability, overwrite=True)
+        progress("writing", len(credentials), len(credentials))
+        timings["write"] = time.perf_counter() - t0
+        journal.set_stage("written")
+        _hook(on_stage, "written")
+
+    anchored_now = False
+    state = journal.state()
+    if state["stage"] in ("written", "anchoring"):
+        t0 = time.perf_counter()
+        progress("anchoring", 0, 1)
+        found = anchorer.find_anchor(root, since_block) if state["stage"] == "anchoring" else None
+        if found is None:
+            journal.set_stage("anchoring")
+            _hook(on_stage, "anchoring")
+            tx_hash, block, gas = anchorer.anchor_batch(
+                root, plan.count, plan.type_id, bytes.fromhex(plan.meta_hash[2:])
+            )
+            anchored_now = True
+        else:
+            (tx_hash, block), gas = found, 0
+        journal.set_stage("anchored", tx="0x" + tx_hash.hex(), block=block, gas=gas)
+        progress("anchoring", 1, 1)
+        timings["anchor"] = time.perf_counter() - t0
+        _hook(on_stage, "anchored")
+
+    state = journal.state()
+    tx_hash, block = bytes.fromhex(state["tx"][2:]), int(state["block"])
+    t0 = time.perf_counter()
+    proved = attach_batch_proofs(
+        credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash, anchor_block=block
+    )
+    progress("proofs", 0, len(proved))
+    write_credentials(out, proved, durability=durability, overwrite=True)
+    progress("proofs", len(proved), len(proved))
+    timings["proofs"] = time.perf_counter() - t0
+    journal.set_stage("done")
+    _hook(on_stage, "done")
+    return _result(
+        journal, plan, journal.state(), anchored_now=anchored_now,
+        resumed_from=None if start_stage == "planned" else start_stage, timings=timings,
+    )
+
+
+def _rebuild(journal: Journal, plan: BatchPlan, progress: Progress) -> tuple[list[Credential], MerkleTree]:
+    t = plan.template
+    a = t["achievement"]
+    achievement = Achievement(
+        type_id=a["typeId"], type_version=a["typeVersion"], name=a["name"], description=a["description"],
+        criteria=a["criteria"]["narrative"], field_of_study=a["fieldOfStudy"],
+        achievement_type=a["achievementType"], id=a["id"],
+    )
+    template = CredentialTemplate(
+        IssuerProfile(t["issuer_id"], t["issuer_name"]), achievement, t["valid_from"], t["valid_until"],
+        hash_algorithm=t["hash_algorithm"],
+    )
+    rows = journal.rows()
+    progress("hashing", 0, len(rows))
+    credentials = build_batch(template, [SubjectEntry(s, h, (), i) for s, h, i in rows])
+    tree = MerkleTree.build([c.hash for c in credentials], _hasher(t["hash_algorithm"]))
+    progress("hashing", len(rows), len(rows))
+    return credentials, tree
+
+
+def _hasher(algorithm: str) -> Callable[[bytes], bytes]:
+    from .crypto import hash_function
+
+    return hash_function("sm" if algorithm == "sm3" else "ecdsa")
+
+
+def _hook(on_stage: StageHook | None, stage: str) -> None:
+    if on_stage is not None:
+        on_stage(stage)
+
+
+def _result(
+    journal: Journal, plan: BatchPlan, state: dict[str, Any], *, anchored_now: bool,
+    resumed_from: str | None, timings: dict[str, float],
+) -> BatchResult:
+    return BatchResult(
+        batch_id=plan.batch_id,
+        root=bytes.fromhex(plan.root[2:]),
+        count=plan.count,
+        output=Path(plan.output),
+        tx_hash=bytes.fromhex(state["tx"][2:]),
+        block=int(state["block"]),
+        resumed_from=resumed_from,
+        anchored_now=anchored_now,
+        anchor_gas=int(state.get("gas", 0)),
+        timings=timings,
+    )
+
+
+def remove_output(plan: BatchPlan) -> None:
+    """Delete a batch's credential files (used when a plan is abandoned before anchoring)."""
+    shutil.rmtree(plan.output, ignore_errors=True)
+
+
+def crash_hook(stage_name: str | None) -> StageHook | None:
+    """A hook that kills the process (as SIGKILL would) when ``stage_name`` is reached: crash tests."""
+    if not stage_name:
+        return None
+
+    def hook(stage: str) -> None:
+        if stage == stage_name:
+            os._exit(137)
+
+    return hook
