@@ -17,8 +17,9 @@ Every backend translates its own native errors into ``ledger.errors`` classes, k
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 from ..errors import ChainError
 
