@@ -24,13 +24,22 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
 
 from .errors import ValidationError
 
-__all__ = ["CanonicalizationError", "MAX_SAFE_INTEGER", "canonicalize", "loads"]
+__all__ = [
+    "MAX_SAFE_INTEGER",
+    "CanonicalizationError",
+    "NotJSONError",
+    "ParsedJSON",
+    "canonicalize",
+    "loads",
+    "parse",
+]
 
 #: Largest integer an IEEE 754 double holds exactly; JCS numbers are doubles.
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -53,6 +62,10 @@ class CanonicalizationError(ValidationError):
         super().__init__(f"{path}: {reason}" if path else reason)
         self.path = path
         self.reason = reason
+
+
+class NotJSONError(CanonicalizationError):
+    """The text is not JSON at all (as opposed to JSON that is not strict I-JSON)."""
 
 
 class _Refused(Exception):
@@ -166,11 +179,82 @@ def loads(text: str | bytes) -> Any:
     """Parse strict JSON (I-JSON): no duplicate keys, no ``NaN``/``Infinity``.
 
     Raises:
-        CanonicalizationError: the text is not JSON, or not strict I-JSON.
+        NotJSONError: the text is not JSON (or not UTF-8).
+        CanonicalizationError: the text is JSON but not strict I-JSON.
     """
     try:
         return json.loads(text, object_pairs_hook=_pairs_to_dict, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise CanonicalizationError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except UnicodeDecodeError as exc:
-        raise CanonicalizationError("not JSON: the bytes are not UTF-8") from exc
+        raise NotJSONError("not JSON: the bytes are not UTF-8") from exc
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise CanonicalizationError(f"integer {text} is outside the JSON safe range +/-(2**53 - 1)")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedJSON:
+    """A strictly parsed JSON value that remembers whether the C fast path is exact for it.
+
+    ``fast`` is true when the text had no number with a fraction or exponent and no character
+    outside the BMP (so no key can sort differently in UTF-16): then every member of ``value``
+    canonicalizes with ``json.dumps`` alone, with no walk over the value.
+    """
+
+    value: Any
+    fast: bool
+
+    def canonicalize(self, value: Any) -> bytes:
+        """The canonical bytes of ``value``, which must be ``self.value`` or a part of it
+        (members may be dropped, none added)."""
+        if not self.fast:
+            return canonicalize(value)
+        try:
+            return _fast_dumps(value).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise CanonicalizationError("a string contains a lone surrogate (not valid Unicode)") from exc
+
+
+def parse(text: str | bytes) -> ParsedJSON:
+    """Like :func:`loads`, and also refuses integers beyond +/-(2**53 - 1); see :class:`ParsedJSON`.
+
+    Raises:
+        NotJSONError: the text is not JSON (or not UTF-8).
+        CanonicalizationError: the text is JSON but not strict I-JSON.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise NotJSONError("not JSON: the bytes are not UTF-8") from exc
+    floats: list[str] = []
+
+    def note_float(number: str) -> float:
+        floats.append(number)
+        return float(number)
+
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_pairs_to_dict,
+            parse_constant=_refuse_constant,
+            parse_float=note_float,
+            parse_int=_safe_int,
+        )
+    except json.JSONDecodeError as exc:
+        raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    fast = not floats and (text.isascii() or max(text) <= "\uffff") and not _has_surrogate_escape(text)
+    return ParsedJSON(value, fast)
+
+
+def _has_surrogate_escape(text: str) -> bool:
+    """True when the text writes a UTF-16 surrogate as an escape (how JSON spells a non-BMP character)."""
+    if "\\u" not in text:
+        return False
+    lowered = text.lower()
+    return any(f"\\u{lead}" in lowered for lead in ("d8", "d9", "da", "db", "dc", "dd", "de", "df"))
