@@ -450,12 +450,22 @@ class RpcChain(ChainBackend):
         return int(self.request("eth_getTransactionCount", [address, "pending"]), 16)
 
     def _current_gas_price(self, *, refresh: bool = False) -> int:
-        """The node's gas price, cached for a second (0 stays 0: FISCO BCOS has no gas market)."""
+        """The gas price to sign with, cached for a second (0 stays 0: FISCO BCOS has no gas market).
+
+        On a chain with an EIP-1559 base fee (anvil) a legacy transaction must pay at least the base
+        fee of the block it lands in, and a burst of full blocks raises it by 12.5 % a block; like
+        wallets' ``maxFeePerGas = 2 * baseFee + tip``, the price gets one more base fee of headroom so
+        that a pipelined burst is not left pending. Without a base fee (FISCO BCOS) it is the node's.
+        """
         cached = self._gas_price
         now = time.monotonic()
         if cached is not None and not refresh and (cached[0] == 0 or now - cached[1] < 1.0):
             return cached[0]
-        price = int(self.request("eth_gasPrice"), 16)
+        answers = self.batch([("eth_gasPrice", []), ("eth_getBlockByNumber", ["latest", False])])
+        price = int(answers[0].unwrap(), 16)
+        block = answers[1].result
+        if price and isinstance(block, dict) and block.get("baseFeePerGas"):
+            price += int(block["baseFeePerGas"], 16)
         self._gas_price = (price, now)
         return price
 
