@@ -54,7 +54,13 @@ def contrib_add(
     project: str | None,
     evidence_url: str | None,
 ) -> None:
-    """Record one contribution (flags) or many (--file), in as few transactions as possible."""
+    """Record one contribution (flags) or many (--file), in as few transactions as possible.
+
+    \b
+    Examples:
+      ledger contrib add --source github.com/FISCO-BCOS/console/pull/812 --subject 0x5e... --kind code
+      ledger contrib add --file contributions.csv --key community
+    """
     from .. import contribution
 
     lg = app.ledger()

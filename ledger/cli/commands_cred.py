@@ -50,7 +50,14 @@ def cred() -> None:
 @click.option("--holder", default=None, help="Checked issuance: holder display name, in the document only.")
 @pass_app
 def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path: Path | None, **opts: Any) -> None:
-    """Issue credentials: a batch from a file, one checked by the contract, or resume a batch."""
+    """Issue credentials: a batch from a file, one checked by the contract, or resume a batch.
+
+    \b
+    Examples:
+      ledger cred issue --type 201 --csv graduates.csv --new-subjects
+      ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
+      ledger cred issue --resume
+    """
     lg = app.ledger()
     hook_stage = app.env.get(CRASH_ENV)
     if opts["resume"]:

@@ -127,7 +127,13 @@ def issuer() -> None:
 @click.option("--child", is_flag=True, help="Add as a child of the signing issuer (no committee vote).")
 @pass_app
 def issuer_add(app: App, address: str, kind: str, scope: str, display_name: str, domain: str, child: bool) -> None:
-    """Add an issuer (through the committee, or as a child of the signing issuer with --child)."""
+    """Add an issuer (through the committee, or as a child of the signing issuer with --child).
+
+    \b
+    Examples:
+      ledger issuer add 0xUni... --kind university --scope 101,102 --name "Example University"
+      ledger issuer add 0xCollege... --kind university --scope 101 --name "School of CS" --child --key uni
+    """
     outcome = app.ledger().add_issuer(
         address, kind=kind, scope=scope, metadata={"name": display_name, "domain": domain}, child=child
     )
@@ -228,7 +234,13 @@ def type_() -> None:
 @click.option("--prerequisite", multiple=True, type=int, help="Type id the subject must hold; repeat.")
 @pass_app
 def type_define(app: App, path: Path | None, type_id: int | None, type_name: str | None, **flags: Any) -> None:
-    """Define (or redefine, as a new version) a certificate type, from a file or flags."""
+    """Define (or redefine, as a new version) a certificate type, from a file or flags.
+
+    \b
+    Examples:
+      ledger type define --file blockchain-dev-1.toml
+      ledger type define --id 101 --name "Blockchain Developer L1" --field blockchain --min-kind code=2
+    """
     from ..standards import parse_type
 
     lg = app.ledger()

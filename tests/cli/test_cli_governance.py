@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import json
+
+from cliws import Workspace
+
+
+def test_issuers_types_and_committee(issuers: Workspace) -> None:
+    k = issuers.keys
+    rows = json.loads(issuers.run("issuer", "list", "--json").output)
+    assert {(r["name"], r["kind"], r["status"]) for r in rows} == {
+        ("Example Univ", "UNIVERSITY", "active"), ("OpenChain", "COMMUNITY", "active"),
+        ("Console maintainers", "COMMUNITY", "active"),
+    }
+    r = issuers.run("issuer", "suspend", k["uni"].address, "--json")
+    assert r.exit_code == 0 and json.loads(r.output)["executed"] is True
+    shown = json.loads(issuers.run("issuer", "show", k["uni"].address, "--json").output)
+    assert shown["status"] == "suspended" and [h["status"] for h in shown["history"]] == ["active", "suspended"]
+    assert issuers.run("issuer", "reinstate", k["uni"].address).exit_code == 0
+
+    types = json.loads(issuers.run("type", "list", "--json").output)
+    assert [(t["type_id"], t["version"]) for t in types] == [(101, 1), (201, 1)]
+    t = json.loads(issuers.run("type", "show", "101", "--json").output)
+    assert t["criteria"]["min_distinct_projects"] == 2 and "distinct projects" in t["narrative"]
+    assert issuers.run("type", "show", "999").exit_code == 2
+
+
+def test_k_of_n_proposals_wait_for_approvals(issuers: Workspace) -> None:
+    k = issuers.keys
+    # the university's key becomes a second member, then the threshold goes to 2
+    assert issuers.run("committee", "add-member", k["uni"].address).exit_code == 0
+    assert issuers.run("committee", "threshold", "2").exit_code == 0
+    r = issuers.run("issuer", "suspend", k["community"].address, "--json")
+    pending = json.loads(r.output)
+    assert pending["executed"] is False and pending["approvals"] == 1 and pending["threshold"] == 2
+    listed = json.loads(issuers.run("committee", "list", "--pending", "--json").output)
+    assert [p["id"] for p in listed["proposals"]] == [pending["proposal_id"]]
+    assert listed["proposals"][0]["action"] == "IssuerRegistry.setIssuerStatus"
+    done = json.loads(issuers.run("committee", "approve", str(pending["proposal_id"]), "--json", key="uni").output)
+    assert done["executed"] is True
+    assert json.loads(issuers.run("issuer", "show", k["community"].address, "--json").output)["status"] == "suspended"
+    twice = issuers.run("committee", "approve", str(pending["proposal_id"]), key="uni")
+    assert twice.exit_code == 1 and "ProposalAlreadyExecuted" in twice.output
+
+
+def test_bad_governance_input(issuers: Workspace) -> None:
+    outsider = issuers.keys["outsider"]
+    r = issuers.run("committee", "add-member", outsider.address, key="outsider")
+    assert r.exit_code == 1 and "NotCommitteeMember" in r.output
+    r = issuers.run("issuer", "add", "0x1234", "--kind", "university", "--name", "X")
+    assert r.exit_code == 2 and "not an address" in r.output
+    r = issuers.run("issuer", "add", outsider.address, "--kind", "university", "--scope", "any", "--name", "X")
+    assert r.exit_code == 2 and "only for an authority" in r.output
+    r = issuers.run("issuer", "add", outsider.address, "--kind", "community", "--name", "lihua@example.edu")
+    assert r.exit_code == 2 and "personal data" in r.output
+    r = issuers.run("type", "define", "--id", "300")
+    assert r.exit_code == 2 and "--name" in r.output
+    r = issuers.run("committee", "threshold", "5")
+    assert r.exit_code == 1 and "ThresholdOutOfRange" in r.output

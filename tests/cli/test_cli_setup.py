@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ledger.cli import main
+
+from cliws import PASSWORD, Workspace
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    runner = CliRunner()
+
+    def walk(cmd, path):  # type: ignore[no-untyped-def]
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Example" in result.output or "example" in result.output, f"no example in help of {path}"
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(main, [])
+
+
+def test_init_creates_an_encrypted_workspace(tmp_path: Path) -> None:
+    ws = tmp_path / "fresh"
+    pw = tmp_path / "pw"
+    pw.write_text("s3cret-pass\n")
+    result = CliRunner().invoke(main, ["init", "-w", str(ws), "--password-file", str(pw), "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["backend"] == "embedded" and info["committee_member"].startswith("0x")
+    keyfile = ws / "keys" / "admin.json"
+    assert stat.S_IMODE(keyfile.stat().st_mode) == 0o600
+    assert "s3cret" not in result.output and "s3cret" not in keyfile.read_text()
+    again = CliRunner().invoke(main, ["init", "-w", str(ws), "--password-file", str(pw)])
+    assert again.exit_code == 1 and "already a ledger workspace" in again.output
+
+
+def test_commands_without_a_workspace_say_what_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["issuer", "list", "-w", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "no ledger workspace" in result.output and "ledger init" in result.output
+
+
+def test_keys_new_import_list(workspace: Workspace, tmp_path: Path) -> None:
+    secret = tmp_path / "k.hex"
+    secret.write_text("0x" + "11" * 32)
+    r = workspace.run("key", "import", "--name", "imported", "--from-file", str(secret), "--json")
+    assert r.exit_code == 0, r.output
+    assert "11" * 32 not in r.output
+    listed = json.loads(workspace.run("key", "list", "--json").output)
+    assert {k["name"] for k in listed} >= {"admin", "uni", "imported"}
+    dup = workspace.run("key", "import", "--name", "imported", "--from-file", str(secret))
+    assert dup.exit_code == 2 and "exists already" in dup.output
+    bad = tmp_path / "bad.hex"
+    bad.write_text("not-hex")
+    assert workspace.run("key", "import", "--name", "x", "--from-file", str(bad)).exit_code == 1
+
+
+def test_wrong_password_is_a_clear_error(workspace: Workspace) -> None:
+    env = dict(workspace.env, LEDGER_PASSWORD="wrong")
+    r = CliRunner().invoke(main, ["committee", "threshold", "1"], env=env)
+    assert r.exit_code == 1 and "wrong password" in r.output
+    assert PASSWORD not in r.output
+
+
+def test_subjects_stay_in_the_vault(workspace: Workspace) -> None:
+    r = workspace.run("subject", "new", "--name", "Li Hua", "--student-number", "2023001", "--json")
+    assert r.exit_code == 0
+    sid = json.loads(r.output)["id"]
+    found = json.loads(workspace.run("subject", "find", "2023001", "--json").output)
+    assert found == [{"id": sid, "person": {"name": "Li Hua", "student_number": "2023001"}}]
+    assert workspace.run("subject", "find", "nobody-here").exit_code == 1
+    assert stat.S_IMODE((workspace.path / "vault.json").stat().st_mode) == 0o600
