@@ -105,7 +105,39 @@ CHECKED_PROOF = "LedgerCheckedIssuance2026"
 
 #: Open Badges 3.0 AchievementType vocabulary (extensions are written ``ext:Name``).
 ACHIEVEMENT_TYPES = frozenset(
-    ["Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree", "Award", "Badge", "BachelorDegree", "Certificate", "CertificateOfCompletion", "Certification", "CommunityService", "Competency", "Course", "CoCurricular", "Degree", "Diploma", "DoctoralDegree", "Fieldwork", "GeneralEducationDevelopment", "JourneymanCertificate", "LearningProgram", "License", "Membership", "ProfessionalDoctorate", "QualityAssuranceCredential", "MasterCertificate", "MasterDegree", "MicroCredential", "ResearchDoctorate", "SecondarySchoolDiploma"]
+    [
+        "Achievement",
+        "ApprenticeshipCertificate",
+        "Assessment",
+        "Assignment",
+        "AssociateDegree",
+        "Award",
+        "Badge",
+        "BachelorDegree",
+        "Certificate",
+        "CertificateOfCompletion",
+        "Certification",
+        "CommunityService",
+        "Competency",
+        "Course",
+        "CoCurricular",
+        "Degree",
+        "Diploma",
+        "DoctoralDegree",
+        "Fieldwork",
+        "GeneralEducationDevelopment",
+        "JourneymanCertificate",
+        "LearningProgram",
+        "License",
+        "Membership",
+        "ProfessionalDoctorate",
+        "QualityAssuranceCredential",
+        "MasterCertificate",
+        "MasterDegree",
+        "MicroCredential",
+        "ResearchDoctorate",
+        "SecondarySchoolDiploma",
+    ]
 )
 
 _HASHERS: dict[str, Hasher] = {"keccak256": keccak256}
@@ -167,7 +199,8 @@ def subject_uri(subject: bytes | str) -> str:
     if _BYTES32.match(text):
         return "urn:ledger:subject:" + text
     raise CredentialFormatError(
-        "credentialSubject.id", f"{subject!r} is not a subject id (0x + 64 hex digits, from `ledger subject new`)"
+        "credentialSubject.id",
+        f"{subject!r} is not a subject id (0x + 64 hex digits, from `ledger subject new`)",
     )
 
 
@@ -342,11 +375,11 @@ class CredentialProof:
         head = _proof_head(self)
         if self.kind == BATCH_PROOF:
             joined = b"".join(self.merkle_path).hex()
-            path = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
+            siblings = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
+            path = f'"0x{siblings}"' if siblings else ""
             return (
                 f'{head}{self.credential_hash.hex()}","hashAlgorithm":"{self.hash_algorithm}",'
-                f'"leafIndex":{int(self.leaf_index or 0)},"merklePath":[{f"{chr(34)}0x{path}{chr(34)}" if path else ""}],'
-                f'"type":"{BATCH_PROOF}"}}'
+                f'"leafIndex":{int(self.leaf_index or 0)},"merklePath":[{path}],"type":"{BATCH_PROOF}"}}'
             )
         tail = ""
         if self.issue_block is not None:
@@ -379,8 +412,10 @@ class CredentialProof:
         chain = data.get("chain")
         if not isinstance(chain, dict):
             raise CredentialFormatError(f"{path}.chain", "must be an object {backend, chainId}")
-        ref = ChainRef(_line(chain.get("backend"), f"{path}.chain.backend", limit=40),
-                       _uint(chain.get("chainId"), f"{path}.chain.chainId"))
+        ref = ChainRef(
+            _line(chain.get("backend"), f"{path}.chain.backend", limit=40),
+            _uint(chain.get("chainId"), f"{path}.chain.chainId"),
+        )
         contract = data.get("contract")
         if not isinstance(contract, str) or not _ADDRESS.match(contract):
             raise CredentialFormatError(f"{path}.contract", "must be an address (0x + 40 hex digits)")
@@ -420,8 +455,15 @@ _HEADS: dict[tuple[Any, ...], str] = {}
 
 def _proof_head(proof: CredentialProof) -> str:
     """The sorted members before ``credentialHash`` (all shared by a batch), up to its ``0x``."""
-    key = (proof.kind, proof.chain, proof.contract, proof.batch_root, proof.batch_size,
-           proof.anchor_transaction, proof.anchor_block)
+    key = (
+        proof.kind,
+        proof.chain,
+        proof.contract,
+        proof.batch_root,
+        proof.batch_size,
+        proof.anchor_transaction,
+        proof.anchor_block,
+    )
     head = _HEADS.get(key)
     if head is None:
         parts = []
@@ -432,7 +474,9 @@ def _proof_head(proof: CredentialProof) -> str:
                 parts.append(f'"anchorTransaction":"0x{proof.anchor_transaction.hex()}"')
             assert proof.batch_root is not None
             parts.append(f'"batchRoot":"0x{proof.batch_root.hex()}","batchSize":{int(proof.batch_size or 0)}')
-        parts.append(f'"chain":{{"backend":{json.dumps(proof.chain.backend)},"chainId":{int(proof.chain.chain_id)}}}')
+        parts.append(
+            f'"chain":{{"backend":{json.dumps(proof.chain.backend)},"chainId":{int(proof.chain.chain_id)}}}'
+        )
         parts.append(f'"contract":"{proof.contract}","credentialHash":"0x')
         head = "{" + ",".join(parts)
         if len(_HEADS) > 256:
@@ -537,7 +581,12 @@ class CredentialTemplate:
         }
         if holder_name is not None:
             subject_part["identifier"] = [
-                {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": holder_name}
+                {
+                    "type": "IdentityObject",
+                    "identityType": "name",
+                    "hashed": False,
+                    "identityHash": holder_name,
+                }
             ]
         doc: dict[str, Any] = {
             "@context": [VC_CONTEXT, OB_CONTEXT],
@@ -568,7 +617,9 @@ class CredentialTemplate:
             )
             pieces = _SLOT_SPLIT.split(canonicalize(doc).decode("utf-8"))
             parts, slots = pieces[0::2], [_SLOT_OF_TOKEN[t] for t in pieces[1::2]]
-            expected = {"id", "subject"} | ({"holder"} if holder else set()) | ({"evidence"} if evidence else set())
+            expected = (
+                {"id", "subject"} | ({"holder"} if holder else set()) | ({"evidence"} if evidence else set())
+            )
             if sorted(slots) != sorted(expected):
                 raise CredentialFormatError("", "a template field contains a reserved placeholder text")
             layout = (parts, slots)
@@ -588,9 +639,7 @@ class CredentialTemplate:
         Raises:
             CredentialFormatError: a bad subject id, holder name, evidence or credential id.
         """
-        return build_batch(
-            self, [SubjectEntry(subject, holder_name, tuple(evidence), credential_id)]
-        )[0]
+        return build_batch(self, [SubjectEntry(subject, holder_name, tuple(evidence), credential_id)])[0]
 
 
 def _new_ids(count: int) -> list[str]:
@@ -604,7 +653,9 @@ def _new_ids(count: int) -> list[str]:
     return out
 
 
-def build_batch(template: CredentialTemplate, entries: Iterable[SubjectEntry | bytes | str]) -> list[Credential]:
+def build_batch(
+    template: CredentialTemplate, entries: Iterable[SubjectEntry | bytes | str]
+) -> list[Credential]:
     """Stamp one credential per entry into ``template`` (fast: no per-document dict or copy).
 
     Args:
@@ -628,7 +679,9 @@ def build_batch(template: CredentialTemplate, entries: Iterable[SubjectEntry | b
                 raise CredentialFormatError("id", f"{credential_id!r} is not urn:uuid:<lower-case uuid>")
             values = {"id": f'"{credential_id}"', "subject": f'"{subject}"'}
             if row.holder_name is not None:
-                values["holder"] = _encode_str(_line(row.holder_name, "credentialSubject.identifier[0].identityHash"))
+                values["holder"] = _encode_str(
+                    _line(row.holder_name, "credentialSubject.identifier[0].identityHash")
+                )
             if row.evidence:
                 if not all(isinstance(e, Evidence) for e in row.evidence):
                     raise CredentialFormatError("evidence", "items must be Evidence objects")
@@ -642,7 +695,9 @@ def build_batch(template: CredentialTemplate, entries: Iterable[SubjectEntry | b
         body = text.encode("utf-8")
         digest = keccak(tag + body).digest() if keccak is not None else hasher(tag + body)
         out.append(
-            Credential(template, credential_id, subject, row.holder_name, row.evidence, body, digest, algorithm)
+            Credential(
+                template, credential_id, subject, row.holder_name, row.evidence, body, digest, algorithm
+            )
         )
     return out
 
@@ -742,12 +797,32 @@ def attach_batch_proofs(
     out = []
     for index, (credential, path) in enumerate(zip(credentials, tree.proofs())):
         proof = CredentialProof(
-            BATCH_PROOF, credential.hash, chain, contract, algorithm,
-            root, size, index, path, anchor_transaction, anchor_block,
+            BATCH_PROOF,
+            credential.hash,
+            chain,
+            contract,
+            algorithm,
+            root,
+            size,
+            index,
+            path,
+            anchor_transaction,
+            anchor_block,
         )
         c = credential
-        out.append(Credential(c.template, c.id, c.subject_id, c.holder_name, c.evidence, c.body, c.hash,
-                              c.hash_algorithm, proof))
+        out.append(
+            Credential(
+                c.template,
+                c.id,
+                c.subject_id,
+                c.holder_name,
+                c.evidence,
+                c.body,
+                c.hash,
+                c.hash_algorithm,
+                proof,
+            )
+        )
     return out
 
 
@@ -770,7 +845,9 @@ def _object(value: Any, path: str) -> dict[str, Any]:
     return value
 
 
-def parse_credential(source: str | bytes | Mapping[str, Any], *, hash_algorithm: str | None = None) -> Credential:
+def parse_credential(
+    source: str | bytes | Mapping[str, Any], *, hash_algorithm: str | None = None
+) -> Credential:
     """Parse and check a credential document (W3C VC 2.0 + Open Badges 3.0, our profile).
 
     Args:
@@ -806,7 +883,9 @@ def parse_credential(source: str | bytes | Mapping[str, Any], *, hash_algorithm:
     subject_doc = _object(doc.get("credentialSubject"), "credentialSubject")
     subject = subject_doc.get("id")
     if not isinstance(subject, str) or not _SUBJECT_URI.match(subject):
-        raise CredentialFormatError("credentialSubject.id", "must be urn:ledger:subject:0x<64 lower-case hex>")
+        raise CredentialFormatError(
+            "credentialSubject.id", "must be urn:ledger:subject:0x<64 lower-case hex>"
+        )
     _types(subject_doc.get("type"), "credentialSubject.type", ("AchievementSubject",))
     a = "credentialSubject.achievement"
     achievement_doc = _object(subject_doc.get(a.split(".")[1]), a)
@@ -871,8 +950,17 @@ def parse_credential(source: str | bytes | Mapping[str, Any], *, hash_algorithm:
     except CanonicalizationError as exc:
         raise CredentialFormatError(exc.path, exc.reason) from None
     digest = credential_hash(body, template.hash_algorithm)
-    return Credential(template, credential_id, subject, holder_name, tuple(evidence), body, digest,
-                      template.hash_algorithm, proof)
+    return Credential(
+        template,
+        credential_id,
+        subject,
+        holder_name,
+        tuple(evidence),
+        body,
+        digest,
+        template.hash_algorithm,
+        proof,
+    )
 
 
 # -- durable files --------------------------------------------------------------------------
@@ -977,5 +1065,9 @@ def write_credentials(
     finally:
         os.close(dir_fd)
     return WriteReport(
-        tuple(directory / name for name in paths), total, written - started, time.perf_counter() - written, durability
+        tuple(directory / name for name in paths),
+        total,
+        written - started,
+        time.perf_counter() - written,
+        durability,
     )

@@ -104,7 +104,7 @@ class MerkleTree:
     credential ``i``. Every level is kept, so a proof costs ``log2(n)`` list look-ups.
     """
 
-    __slots__ = ("_levels", "_index", "hasher")
+    __slots__ = ("_index", "_levels", "hasher")
 
     def __init__(self, levels: tuple[tuple[bytes, ...], ...], hasher: Hasher) -> None:
         self._levels = levels
@@ -143,7 +143,8 @@ class MerkleTree:
             if hasher is keccak256:
                 k = _keccak
                 nxt = [
-                    k(a + b).digest() if a < b else k(b + a).digest() for a, b in zip(level[0::2], level[1::2])
+                    k(a + b).digest() if a < b else k(b + a).digest()
+                    for a, b in zip(level[0::2], level[1::2])
                 ]
             else:
                 nxt = [hasher(a + b) if a < b else hasher(b + a) for a, b in zip(level[0::2], level[1::2])]
