@@ -99,7 +99,7 @@ def serve(node: FakeNode, context: ssl.SSLContext | None = None) -> Iterator[Fak
         server.socket = context.wrap_socket(server.socket, server_side=True)
         scheme = "https"
     node.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield node
