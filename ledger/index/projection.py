@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..crypto import to_checksum_address
 
@@ -299,12 +300,12 @@ def _credential(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
         ),
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO credential_evidence VALUES (?,?)",
-        [(digest, k) for k in a.get("contributionKeys") or ()],
+        "INSERT OR IGNORE INTO credential_evidence VALUES (?,?,?)",
+        [(digest, k, i) for i, k in enumerate(a.get("contributionKeys") or ())],
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO credential_prerequisites VALUES (?,?)",
-        [(digest, p) for p in a.get("prerequisiteCredentialHashes") or ()],
+        "INSERT OR IGNORE INTO credential_prerequisites VALUES (?,?,?)",
+        [(digest, p, i) for i, p in enumerate(a.get("prerequisiteCredentialHashes") or ())],
     )
 
 

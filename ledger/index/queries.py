@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import ValidationError
 from .projection import ZERO32, address
@@ -400,10 +401,10 @@ class IndexReader:
     def _credential(self, r: sqlite3.Row, at: int | None) -> Credential:
         digest = r["hash"]
         evidence = tuple(
-            e[0] for e in self.conn.execute("SELECT contribution_key FROM credential_evidence WHERE credential_hash = ?", (digest,))
+            e[0] for e in self.conn.execute("SELECT contribution_key FROM credential_evidence WHERE credential_hash = ? ORDER BY position", (digest,))
         )
         prereq = tuple(
-            e[0] for e in self.conn.execute("SELECT prerequisite_hash FROM credential_prerequisites WHERE credential_hash = ?", (digest,))
+            e[0] for e in self.conn.execute("SELECT prerequisite_hash FROM credential_prerequisites WHERE credential_hash = ? ORDER BY position", (digest,))
         )
         history = self.status_history(ZERO32, digest, at)
         last = history[-1] if history else None

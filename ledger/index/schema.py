@@ -200,6 +200,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX credentials_by_type ON credentials(type_id);
         """,
     ),
+    # The order of a credential's evidence and prerequisites as issued (reports list them that way).
+    Migration(
+        "0003_evidence_order",
+        """
+        ALTER TABLE credential_evidence ADD COLUMN position INTEGER;
+        ALTER TABLE credential_prerequisites ADD COLUMN position INTEGER;
+        """,
+    ),
 )
 
 

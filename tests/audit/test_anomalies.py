@@ -1,0 +1,172 @@
+"""Each audit anomaly, found on a real chain history the test makes; and the final chain re-check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from index.history import CS, K, R, S, History, h, key
+from ledger.audit import (
+    CONTRIBUTION_CLAIMED_TWICE,
+    EVIDENCE_REVOKED_AFTER_ISSUANCE,
+    INDEX_DISAGREES_WITH_CHAIN,
+    ISSUED_WHILE_ISSUER_SUSPENDED,
+    REVOKED_THEN_REISSUED,
+    Auditor,
+    ContractsCheck,
+)
+from ledger.chain.embedded import EmbeddedChain
+from ledger.contracts import raise_for_receipt
+from ledger.index import Index
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[tuple[History, dict]]:
+    with EmbeddedChain(None) as chain:
+        hist = History(chain)
+        c = hist.c
+        community, sloppy, maintainer = key("a-community"), key("a-sloppy"), key("a-maintainer")
+        hist.add_issuer(community, K.COMMUNITY, [1, 2])
+        hist.add_issuer(sloppy, K.COMMUNITY, [1])
+        hist.add_issuer(maintainer, K.COMMUNITY, [1])
+        hist.define_type(1)
+        hist.define_type(2)
+        alice, bob, carol, dave, erin = (h(f"subject:{n}") for n in ("alice", "bob", "carol", "dave", "erin"))
+        facts: dict = {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "erin": erin}
+
+        # Alice: a credential resting on two contributions, one revoked after issuance.
+        a_keys = hist.record(community, alice, ["alice/pr/1", "alice/pr/2"])
+        raise_for_receipt(c.contributions.co_sign(maintainer, a_keys[0]))
+        facts["alice_cred"], issued = hist.issue(community, 1, alice, "alice-1", a_keys)
+        facts["alice_issued"] = issued.block_number
+        facts["alice_revoked_key"] = a_keys[1]
+        facts["alice_revoked_at"] = c.contributions.revoke(community, a_keys[1], R.MISCONDUCT).block_number
+
+        # Bob: a credential revoked, then another of the same type issued.
+        facts["bob_old"], bob_issued = hist.issue(community, 2, bob, "bob-1", [])
+        bob_revoked = c.credentials.set_status(community, facts["bob_old"], CS.REVOKED, R.ISSUED_IN_ERROR)
+        raise_for_receipt(bob_revoked)
+        facts.update(bob_old_block=bob_issued.block_number, bob_revoked_block=bob_revoked.block_number)
+        facts["bob_new"], _ = hist.issue(community, 2, bob, "bob-2", [])
+
+        # Carol and Dave: one piece of work recorded for both, under two different keys.
+        same = h("evidence:the same merged PR")
+        facts["carol_key"] = hist.record(community, carol, ["github.com/a/b/pull/7"], evidence=same)[0]
+        facts["dave_key"] = hist.record(community, dave, ["github.com/a/b/commit/abc123"], evidence=same)[0]
+
+        # Erin: her issuer, also a committee member, issues and is suspended in the same block.
+        raise_for_receipt(c.issuers.add_member(hist.admin, sloppy.address))
+        digest = h("credential:erin-1")
+        suspend = c.issuers.encode("setIssuerStatus", sloppy.address, int(S.SUSPENDED))
+        receipts = chain.send_many(sloppy, [
+            c.credentials.build_issue(1, erin, digest, []),
+            c.issuers.build_propose(c.issuers.address, suspend),
+        ])
+        for r in receipts:
+            raise_for_receipt(r)
+        assert receipts[0].block_number == receipts[1].block_number
+        facts.update(erin_cred=digest, erin_block=receipts[0].block_number, sloppy=sloppy.address)
+        yield hist, facts
+
+
+@pytest.fixture()
+def auditor(world: tuple[History, dict]) -> Iterator[Auditor]:
+    hist, _ = world
+    with Index.open(None) as ix:
+        ix.sync(hist.chain, hist.deployment)
+        yield Auditor(ix.reader, chain=ContractsCheck(hist.c), chain_info={"chain_id": 1337})
+
+
+def _codes(report) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(a.code for a in report.anomalies)
+
+
+def test_issued_while_issuer_suspended(world: tuple[History, dict], auditor: Auditor) -> None:
+    hist, f = world
+    report = auditor.subject(f["erin"])
+    (cred,) = report.credentials
+    assert _codes(report) == [ISSUED_WHILE_ISSUER_SUSPENDED]
+    assert report.anomalies[0].block_number == f["erin_block"]
+    assert report.anomalies[0].related == (f["sloppy"],)
+    assert not cred.valid and "ISSUER_NOT_AUTHORIZED" in cred.reason
+    # The registry's own history agrees: not authorised at the issuing block.
+    assert hist.c.issuers.is_authorized(f["sloppy"], 1, f["erin_block"]) is False
+    assert cred.chain_checked and report.summary()["verdict"] == "FAIL"
+
+
+def test_evidence_revoked_after_issuance(world: tuple[History, dict], auditor: Auditor) -> None:
+    _, f = world
+    report = auditor.subject(f["alice"])
+    (cred,) = report.credentials
+    assert cred.valid  # the credential itself stands; the reader is warned
+    (anomaly,) = cred.anomalies
+    assert anomaly.code == EVIDENCE_REVOKED_AFTER_ISSUANCE
+    assert anomaly.related == ("0x" + f["alice_revoked_key"].hex(),)
+    assert anomaly.block_number == f["alice_revoked_at"] > f["alice_issued"]
+    assert EVIDENCE_REVOKED_AFTER_ISSUANCE in cred.reason
+    revoked = [e for e in cred.evidence if e.revoked]
+    assert len(revoked) == 1 and revoked[0].revoked["reason"] == "Misconduct"
+    assert [len(e.cosigners) for e in cred.evidence] == [1, 0]
+
+
+def test_revoked_then_reissued(world: tuple[History, dict], auditor: Auditor) -> None:
+    _, f = world
+    report = auditor.subject(f["bob"])
+    by_hash = {c.hash: c for c in report.credentials}
+    old, new = by_hash["0x" + f["bob_old"].hex()], by_hash["0x" + f["bob_new"].hex()]
+    assert not old.valid and old.status_now == "Revoked" and "REVOKED" in old.reason
+    assert new.valid
+    assert [a.code for a in new.anomalies] == [REVOKED_THEN_REISSUED]
+    assert new.anomalies[0].related == (old.hash, new.hash)
+    assert old.anomalies == ()
+    assert report.summary()["invalid"] == 1
+
+
+def test_contribution_claimed_by_two_subjects(world: tuple[History, dict], auditor: Auditor) -> None:
+    _, f = world
+    for subject, mine, other in (("carol", "carol_key", "dave_key"), ("dave", "dave_key", "carol_key")):
+        report = auditor.subject(f[subject])
+        assert _codes(report) == [CONTRIBUTION_CLAIMED_TWICE]
+        assert report.anomalies[0].related == ("0x" + f[mine].hex(), "0x" + f[other].hex())
+
+
+def test_unknown_subject_gives_an_empty_passing_report(auditor: Auditor) -> None:
+    report = auditor.subject(h("subject:nobody"))
+    assert report.credentials == () and report.anomalies == () and report.contributions == ()
+    assert report.summary()["verdict"] == "PASS"
+
+
+def test_final_verdict_rechecks_the_chain(world: tuple[History, dict]) -> None:
+    hist, f = world
+    with Index.open(None) as ix:
+        ix.sync(hist.chain, hist.deployment)
+        # Someone edits the index: Bob's revocation disappears from it.
+        ix.conn.execute("DELETE FROM credential_status WHERE credential_hash = ?", ("0x" + f["bob_old"].hex(),))
+        index_only = Auditor(ix.reader).subject(f["bob"])
+        assert all(c.valid for c in index_only.credentials) and not index_only.chain_rechecked
+        checked = Auditor(ix.reader, chain=ContractsCheck(hist.c)).subject(f["bob"])
+        old = next(c for c in checked.credentials if c.hash == "0x" + f["bob_old"].hex())
+        assert not old.valid and old.status_now == "Revoked"
+        assert INDEX_DISAGREES_WITH_CHAIN in [a.code for a in old.anomalies]
+        assert checked.chain_rechecked and checked.summary()["verdict"] == "FAIL"
+
+
+def test_time_travel_in_the_audit(world: tuple[History, dict]) -> None:
+    hist, f = world
+    old_hash = "0x" + f["bob_old"].hex()
+    with Index.open(None) as ix:
+        ix.sync(hist.chain, hist.deployment)
+
+        def old_at(block: int):  # type: ignore[no-untyped-def]
+            report = Auditor(ix.reader, at=block, at_spec=str(block)).subject(f["bob"])
+            return next(c for c in report.credentials if c.hash == old_hash)
+
+        before = old_at(f["bob_old_block"] - 1)
+        assert (before.valid_at, before.status_at) == (False, "not yet issued")
+        issued = old_at(f["bob_old_block"])
+        assert (issued.valid_at, issued.status_at) == (True, "None")
+        revoked = old_at(f["bob_revoked_block"])
+        assert (revoked.valid_at, revoked.status_at) == (False, "Revoked")
+        assert revoked.status_now == issued.status_now == "Revoked"
+        assert f"at block {f['bob_revoked_block']}: not valid" in revoked.reason
