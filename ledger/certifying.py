@@ -46,7 +46,7 @@ class CertifyingOps(_Context):
             type_id=type_id,
             type_version=t.version,
             name=meta.get("name") or f"Certificate type {type_id}",
-            description=meta.get("description") or "",
+            description=meta.get("description") or meta.get("name") or f"Certificate type {type_id}",
             criteria=criteria_narrative(t.criteria),
             field_of_study=FIELD_NAMES.get(t.field, str(t.field)),
             achievement_type="Certificate",
