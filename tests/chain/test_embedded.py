@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.chain.base import FUNDING, HISTORICAL_STATE, PERSISTENT, PIPELINING, Reverted, Transaction
-from ledger.chain.embedded import EmbeddedChain
+from ledger.chain.embedded import EmbeddedChain, ordered_trie
 from ledger.crypto import PrivateKey
 from ledger.errors import ChainError, TransactionRejected, ValidationError, WorkspaceError, WorkspaceLocked
 
@@ -168,7 +170,7 @@ def test_fund(embedded: EmbeddedChain, other_key: PrivateKey) -> None:
 _READER = r"""
 import json, sys
 from pathlib import Path
-from ledger.chain.embedded import EmbeddedChain
+from ledger.chain.embedded import EmbeddedChain, ordered_trie
 
 path, probe, value_call = Path(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3])
 blocks = json.loads(sys.argv[4])
@@ -229,7 +231,7 @@ def test_state_logs_and_old_blocks_survive_a_restart(
 _HOLDER = r"""
 import sys
 from pathlib import Path
-from ledger.chain.embedded import EmbeddedChain
+from ledger.chain.embedded import EmbeddedChain, ordered_trie
 
 chain = EmbeddedChain(Path(sys.argv[1]))
 print("locked", flush=True)
@@ -274,7 +276,7 @@ _WRITER = r"""
 import sys
 from pathlib import Path
 from ledger.chain.base import Transaction
-from ledger.chain.embedded import EmbeddedChain
+from ledger.chain.embedded import EmbeddedChain, ordered_trie
 from ledger.crypto import PrivateKey
 
 path, key_hex, code, selector = Path(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
@@ -386,3 +388,46 @@ def test_failed_commit_writes_nothing(
             1,
             4,
         ]
+
+
+# -- block building: same roots as py-evm, blocks that pass py-evm's full import validation ----
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.binary(min_size=1, max_size=80), max_size=300))
+def test_ordered_trie_matches_py_evm(values: list[bytes]) -> None:
+    from eth.db.trie import _make_trie_root_and_nodes
+
+    root, nodes = ordered_trie(values)
+    expected_root, expected_nodes = _make_trie_root_and_nodes(tuple(values))
+    assert root == expected_root
+    assert nodes == expected_nodes
+
+
+def test_blocks_pass_py_evm_import_validation(
+    embedded: EmbeddedChain, key: PrivateKey, other_key: PrivateKey, probe: str, probe_artifact: ProbeArtifact
+) -> None:
+    """Re-execute every block on a fresh py-evm chain with full validation (roots, gas, state)."""
+    from eth.db.atomic import AtomicDB
+
+    from ledger.chain.embedded import FAUCET_BALANCE, FAUCET_KEY, _chain_class
+
+    embedded.send_many(key, [probe_artifact.set_tx(probe, v, "batch") for v in range(1, 41)])
+    embedded.send(key, probe_artifact.set_tx(probe, 99, "alone"))
+    embedded.send(key, Transaction(to=probe, data=probe_artifact.calldata("setNonZero", 0), gas=100_000))
+    embedded.fund(other_key.address, 5)
+
+    chain = embedded._chain
+    blocks = [chain.get_canonical_block_by_number(n) for n in range(embedded.block_number() + 1)]
+    genesis = blocks[0].header
+    params = {
+        name: getattr(genesis, name) for name in ("difficulty", "gas_limit", "timestamp", "base_fee_per_gas")
+    }
+    faucet = {"balance": FAUCET_BALANCE, "nonce": 0, "code": b"", "storage": {}}
+    fresh = _chain_class(embedded.identity().chain_id).from_genesis(
+        AtomicDB(), params, {bytes.fromhex(FAUCET_KEY.address[2:]): faucet}
+    )
+    assert fresh.get_canonical_head() == genesis
+    for block in blocks[1:]:
+        fresh.import_block(block)  # raises on any mismatch
+    assert fresh.get_canonical_head() == blocks[-1].header
