@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -140,6 +141,12 @@ def sm2_public_key(secret: bytes) -> bytes:
 
 def sm2_z(public_key: bytes, user_id: bytes = DEFAULT_ID) -> bytes:
     """The Z value: SM3 over the signer id's bit length, the id, the curve and the public key."""
+    return _z(bytes(public_key), bytes(user_id))
+
+
+@functools.lru_cache(maxsize=256)
+def _z(public_key: bytes, user_id: bytes) -> bytes:
+    # cached: a signer or verifier sees the same few public keys again and again (not secret)
     x, y = _public_point(public_key)
     if len(user_id) >= 8192:
         raise ValidationError("an SM2 signer id is shorter than 8192 bytes")

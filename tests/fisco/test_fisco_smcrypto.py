@@ -153,3 +153,14 @@ def test_openssl_verifies_our_signature(tmp_path: Path) -> None:
     assert b"Signature Verified Successfully" in ok.stdout, ok.stderr
     (tmp_path / "other").write_bytes(message[::-1])
     assert b"Signature Verified Successfully" not in verify("other").stdout
+
+
+def test_sm2_benchmark_runs_and_reports_every_row() -> None:
+    from benchmarks import sm2 as bench
+
+    result = bench.measure(ops=10, runs=1)
+    rows = result["rows"]
+    assert any(name.startswith("ledger.smcrypto (") for name in rows)
+    assert "ledger.smcrypto pure-Python path" in rows
+    assert all(row["sign_ms"] > 0 and row["verify_ms"] > 0 for row in rows.values())
+    assert isinstance(result["goal_met"], bool)
