@@ -1,0 +1,196 @@
+"""The rpc backend against a real anvil: transactions per second one by one versus pipelined.
+
+Usage::
+
+    python -m benchmarks.rpc [--items 300] [--runs 5] [--json]
+
+One anvil from npm is started the way the tests start it (``tests/anvil.py``: 127.0.0.1, a free port,
+``--prune-history``, ``--mixed-mining --block-time 1``). Three jobs, each ``items`` transactions, each
+transaction signed locally, sent, mined and its receipt read:
+
+* ``plain``: the tests' Probe contract, ``set(value, note)`` (a storage write and an event);
+* ``contributions recorded``: ``ContributionLedger.record`` with one contribution per transaction;
+* ``credentials anchored``: ``CredentialRegistry.anchor`` of one batch root per transaction.
+
+"sequential" is ``send`` for each transaction (wait for its receipt before sending the next);
+"pipelined" is one ``send_many`` (every transaction signed, sent as JSON-RPC batches, receipts
+collected by batched polling). Sequential and pipelined runs alternate, so that a machine busy with
+something else slows both alike; figures are medians over ``runs``, and the ratio is the ratio of the
+medians. Goal (issue 4): pipelined at least 5 times sequential.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+from ledger.chain.base import Transaction
+from ledger.chain.rpc import RpcChain
+from ledger.crypto import PrivateKey, keccak256
+
+from . import REPO_ROOT, BenchmarkError
+
+PROBE_JSON = REPO_ROOT / "tests" / "chain" / "probe.json"
+GOAL_RATIO = 5.0
+
+
+def _anvil_module() -> ModuleType:
+    """``tests/anvil.py``, loaded by path (``tests`` is not an installed package)."""
+    spec = importlib.util.spec_from_file_location("_bench_rpc_anvil", REPO_ROOT / "tests" / "anvil.py")
+    if spec is None or spec.loader is None:
+        raise BenchmarkError("tests/anvil.py is missing")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def anvil_chain(extra_args: Sequence[str] = ()) -> Iterator[tuple[RpcChain, PrivateKey]]:
+    """A fresh anvil and an :class:`RpcChain` on it, with a funded key."""
+    anvil = _anvil_module()
+    with anvil.Anvil(extra_args=list(extra_args)) as node:
+        chain = RpcChain([node.url])
+        try:
+            key = PrivateKey.generate()
+            chain.fund(key.address, 10**24)
+            yield chain, key
+        finally:
+            chain.close()
+
+
+# -- jobs: each returns a builder of ``n`` fresh transactions ----------------------------------------
+
+
+def plain_job(chain: RpcChain, key: PrivateKey) -> Callable[[int], list[Transaction]]:
+    artifact = json.loads(PROBE_JSON.read_text())
+    receipt = chain.deploy(key, bytes.fromhex(artifact["bytecode"].removeprefix("0x")), gas=1_000_000)
+    if receipt.contract_address is None:
+        raise BenchmarkError(f"deploying Probe failed: {receipt.status}")
+    probe = receipt.contract_address
+    selector = keccak256(b"set(uint256,string)")[:4]
+    note = b"bench"
+    tail = (64).to_bytes(32, "big") + len(note).to_bytes(32, "big") + note.ljust(32, b"\0")
+
+    def build(n: int) -> list[Transaction]:
+        return [Transaction(probe, selector + (i + 1).to_bytes(32, "big") + tail, 100_000) for i in range(n)]
+
+    return build
+
+
+def _our_contracts(chain: RpcChain, key: PrivateKey) -> tuple[Any, int]:
+    """Deploy our contracts; make ``key`` a Community issuer of certificate type 1."""
+    from ledger import contracts, types
+
+    facade = contracts.Contracts(chain, contracts.deploy(chain, key))
+    type_id = 1
+    kinds = int(types.IssuerKinds.COMMUNITY | types.IssuerKinds.UNIVERSITY)
+    facade.credentials.define_type(
+        key, type_id, field=1, level=1, allowed_kinds=kinds, criteria=types.Criteria()
+    )
+    facade.issuers.add_issuer(key, key.address, types.IssuerKind.COMMUNITY, [type_id])
+    return facade, type_id
+
+
+def record_job(facade: Any) -> Callable[[int], list[Transaction]]:
+    from ledger import types
+
+    rng = random.Random(4)
+
+    def item() -> types.ContributionItem:
+        return types.ContributionItem(
+            key=rng.randbytes(32), subject=rng.randbytes(32), project=rng.randbytes(32),
+            kind=types.ContributionKind(rng.randrange(1, 4)), field=rng.randrange(1, 8), weight=rng.randrange(1, 100),
+            occurred_at=1_700_000_000 + rng.randrange(10**7), evidence_hash=rng.randbytes(32),
+        )  # fmt: skip
+
+    return lambda n: [facade.contributions.build_record([item()]) for _ in range(n)]
+
+
+def anchor_job(facade: Any, type_id: int) -> Callable[[int], list[Transaction]]:
+    return lambda n: [facade.credentials.build_anchor(os.urandom(32), 1_000, type_id) for _ in range(n)]
+
+
+# -- measuring -------------------------------------------------------------------------------------
+
+
+def _rate(chain: RpcChain, key: PrivateKey, txs: list[Transaction], pipelined: bool) -> float:
+    start = time.perf_counter()
+    receipts = chain.send_many(key, txs) if pipelined else [chain.send(key, tx) for tx in txs]
+    seconds = time.perf_counter() - start
+    failed = [r for r in receipts if not r.succeeded]
+    if failed:
+        raise BenchmarkError(f"{len(failed)} of {len(txs)} transactions failed ({failed[0].status})")
+    return len(txs) / seconds
+
+
+def compare(
+    chain: RpcChain, key: PrivateKey, build: Callable[[int], list[Transaction]], items: int, runs: int
+) -> dict[str, Any]:
+    """Sequential and pipelined tx/s (alternating runs), medians and their ratio."""
+    _rate(chain, key, build(min(items, 20)), pipelined=False)  # warm connections and caches
+    sequential, pipelined = [], []
+    for _ in range(runs):
+        sequential.append(_rate(chain, key, build(items), pipelined=False))
+        pipelined.append(_rate(chain, key, build(items), pipelined=True))
+    seq, pipe = statistics.median(sequential), statistics.median(pipelined)
+    return {
+        "items": items,
+        "runs": runs,
+        "sequential_tx_per_s": round(seq, 1),
+        "pipelined_tx_per_s": round(pipe, 1),
+        "ratio": round(pipe / seq, 2),
+        "goal_ratio": GOAL_RATIO,
+        "goal_met": pipe / seq >= GOAL_RATIO,
+        "sequential_samples": [round(s, 1) for s in sequential],
+        "pipelined_samples": [round(s, 1) for s in pipelined],
+    }
+
+
+def measure(items: int = 300, runs: int = 5, *, contracts: bool = True) -> dict[str, Any]:
+    """Every job on one fresh anvil; returns ``{job: figures}`` plus the anvil version."""
+    results: dict[str, Any] = {}
+    with anvil_chain() as (chain, key):
+        results["node"] = chain.identity().extra["client"]
+        results["plain"] = compare(chain, key, plain_job(chain, key), items, runs)
+        if contracts:
+            facade, type_id = _our_contracts(chain, key)
+            results["contributions recorded"] = compare(chain, key, record_job(facade), items, runs)
+            results["credentials anchored"] = compare(chain, key, anchor_job(facade, type_id), items, runs)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.rpc", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=300, help="transactions per run and way (default 300)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per way; medians are reported (default 5)")
+    parser.add_argument("--plain-only", action="store_true", help="skip our contracts (Probe only)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    results = measure(args.items, args.runs, contracts=not args.plain_only)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"rpc backend against {results['node']}: {args.items} transactions per run, median of {args.runs}")
+    print(f"{'job':<24} {'sequential tx/s':>16} {'pipelined tx/s':>15} {'ratio':>7}  goal >= {GOAL_RATIO:g}x")
+    for job, figures in results.items():
+        if isinstance(figures, dict):
+            verdict = "met" if figures["goal_met"] else "missed"
+            print(
+                f"{job:<24} {figures['sequential_tx_per_s']:>16,.0f} {figures['pipelined_tx_per_s']:>15,.0f} "
+                f"{figures['ratio']:>6.2f}x  {verdict}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
