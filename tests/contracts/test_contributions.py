@@ -1,0 +1,156 @@
+"""ContributionLedger: record, co-sign, revoke, getters and events."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger import contract_errors as E
+from ledger import types as T
+from ledger.contracts import decode_events
+from ledger.crypto import keccak256
+
+from .conftest import World, item, rand32
+
+
+def test_record_a_batch(world: World) -> None:
+    c, k = world.c, world.k
+    items = [item(kind=T.ContributionKind(i % 12)) for i in range(5)]
+    receipt = c.contributions.record(k.university, items)
+    events = decode_events(receipt.logs)
+    assert [e.name for e in events] == ["ContributionRecorded"] * 5
+    for it, event in zip(items, events):
+        assert event.args == {
+            "key": it.key, "subject": it.subject, "recorder": k.university.address, "project": it.project,
+            "kind": it.kind, "field": it.field, "weight": it.weight, "occurredAt": it.occurred_at,
+            "evidenceHash": it.evidence_hash,
+        }
+        stored = c.contributions.contribution(it.key)
+        assert stored == T.Contribution(it.key, it.subject, 1, it.kind, it.field, it.weight, it.occurred_at, 0,
+                                        T.ContributionStatus.ACTIVE, T.RevocationReason.NONE,
+                                        keccak256(it.project)[:16])
+        assert c.contributions.recorder_of(it.key) == k.university.address
+    assert c.contributions.contributions([i.key for i in items]) == [c.contributions.contribution(i.key)
+                                                                      for i in items]
+    assert not c.contributions.contribution(rand32()).exists
+    assert c.contributions.recorder_of(rand32()) is None
+
+
+def test_community_records_too(world: World) -> None:
+    it = item()
+    world.c.contributions.record(world.k.community, [it])
+    assert world.c.contributions.recorder_of(it.key) == world.k.community.address
+
+
+def test_duplicate_key_reverts_the_whole_batch(world: World) -> None:
+    c, k = world.c, world.k
+    first = item()
+    c.contributions.record(k.university, [first])
+    fresh = item()
+    with pytest.raises(E.ContributionExists) as info:
+        c.contributions.record(k.community, [fresh, item(key=first.key)])
+    assert info.value.key == first.key
+    assert not c.contributions.contribution(fresh.key).exists
+    twice = item()
+    with pytest.raises(E.ContributionExists) as inside:
+        c.contributions.record(k.university, [twice, twice])
+    assert inside.value.key == twice.key
+
+
+def test_record_errors(world: World) -> None:
+    c, k = world.c, world.k
+    with pytest.raises(E.EmptyBatch) as empty:
+        c.contributions.record(k.university, [])
+    assert empty.value.count == 0
+    with pytest.raises(E.RecorderKindNotAllowed) as kind:
+        c.contributions.record(k.enterprise, [item()])
+    assert (kind.value.recorder, kind.value.kind) == (k.enterprise.address, T.IssuerKind.ENTERPRISE)
+    with pytest.raises(E.RecorderKindNotAllowed):
+        c.contributions.record(k.authority, [item()])
+    with pytest.raises(E.UnknownIssuer) as unknown:
+        c.contributions.record(k.stranger, [item()])
+    assert unknown.value.issuer == k.stranger.address
+    c.issuers.propose_issuer_status(k.committee, k.university.address, T.IssuerStatus.SUSPENDED)
+    with pytest.raises(E.IssuerNotActive) as inactive:
+        c.contributions.record(k.university, [item()])
+    assert inactive.value.status == T.IssuerStatus.SUSPENDED
+
+
+def test_co_sign(world: World) -> None:
+    c, k = world.c, world.k
+    it = item()
+    c.contributions.record(k.university, [it])
+    receipt = c.contributions.co_sign(k.community, it.key)
+    assert decode_events(receipt.logs)[0].args == {"key": it.key, "signer": k.community.address, "coSignCount": 1}
+    c.contributions.co_sign(k.enterprise, it.key)
+    assert c.contributions.co_signers(it.key) == [k.community.address, k.enterprise.address]
+    assert c.contributions.contribution(it.key).co_sign_count == 2
+    assert c.contributions.has_co_signed(it.key, k.enterprise.address)
+    assert not c.contributions.has_co_signed(it.key, k.authority.address)
+
+
+def test_co_sign_errors(world: World) -> None:
+    c, k = world.c, world.k
+    it = item()
+    c.contributions.record(k.university, [it])
+    missing = rand32()
+    with pytest.raises(E.UnknownContribution) as unknown:
+        c.contributions.co_sign(k.community, missing)
+    assert unknown.value.key == missing
+    with pytest.raises(E.RecorderCannotCoSign) as own:
+        c.contributions.co_sign(k.university, it.key)
+    assert (own.value.key, own.value.signer) == (it.key, k.university.address)
+    c.contributions.co_sign(k.community, it.key)
+    with pytest.raises(E.AlreadyCoSigned) as twice:
+        c.contributions.co_sign(k.community, it.key)
+    assert (twice.value.key, twice.value.signer) == (it.key, k.community.address)
+    with pytest.raises(E.UnknownIssuer):
+        c.contributions.co_sign(k.stranger, it.key)
+    c.issuers.propose_issuer_status(k.committee, k.enterprise.address, T.IssuerStatus.SUSPENDED)
+    with pytest.raises(E.IssuerNotActive):
+        c.contributions.co_sign(k.enterprise, it.key)
+    c.contributions.revoke(k.university, it.key, T.RevocationReason.MISCONDUCT)
+    with pytest.raises(E.ContributionIsRevoked) as revoked:
+        c.contributions.co_sign(k.authority, it.key)
+    assert revoked.value.key == it.key
+
+
+def test_revoke_by_recorder(world: World) -> None:
+    c, k = world.c, world.k
+    it = item()
+    c.contributions.record(k.university, [it])
+    receipt = c.contributions.revoke(k.university, it.key, T.RevocationReason.ISSUED_IN_ERROR)
+    assert decode_events(receipt.logs)[0].args == {"key": it.key, "by": k.university.address,
+                                                   "reason": T.RevocationReason.ISSUED_IN_ERROR}
+    stored = c.contributions.contribution(it.key)
+    assert (stored.status, stored.reason) == (T.ContributionStatus.REVOKED, T.RevocationReason.ISSUED_IN_ERROR)
+    with pytest.raises(E.ContributionIsRevoked):
+        c.contributions.revoke(k.university, it.key, T.RevocationReason.OTHER)
+
+
+def test_revoke_by_committee(world: World) -> None:
+    c, k = world.c, world.k
+    it = item()
+    c.contributions.record(k.university, [it])
+    c.contributions.propose_revoke(k.committee, it.key, T.RevocationReason.MISCONDUCT)
+    assert c.contributions.contribution(it.key).status == T.ContributionStatus.REVOKED
+    revoked = [e for e in c.events() if e.name == "ContributionRevoked"][0]
+    assert revoked.args["by"] == c.issuers.address
+
+
+def test_revoke_errors(world: World) -> None:
+    c, k = world.c, world.k
+    it = item()
+    c.contributions.record(k.university, [it])
+    missing = rand32()
+    with pytest.raises(E.UnknownContribution):
+        c.contributions.revoke(k.university, missing, T.RevocationReason.OTHER)
+    with pytest.raises(E.NotRecorder) as other:
+        c.contributions.revoke(k.community, it.key, T.RevocationReason.OTHER)
+    assert (other.value.key, other.value.caller) == (it.key, k.community.address)
+    with pytest.raises(E.UnknownIssuer):
+        c.contributions.revoke(k.stranger, it.key, T.RevocationReason.OTHER)
+    with pytest.raises(E.InvalidReason) as reason:
+        c.contributions.revoke(k.university, it.key, T.RevocationReason.NONE)
+    assert reason.value.reason == T.RevocationReason.NONE
+    with pytest.raises(E.UnknownContribution):  # the committee path checks the same things
+        c.contributions.propose_revoke(k.committee, missing, T.RevocationReason.OTHER)
