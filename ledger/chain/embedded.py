@@ -41,6 +41,7 @@ from ..errors import (
     CapabilityError,
     ChainError,
     InsufficientFunds,
+    LedgerError,
     TransactionRejected,
     ValidationError,
     WorkspaceError,
@@ -316,7 +317,16 @@ class EmbeddedChain(ChainBackend):
     # -- writes ------------------------------------------------------------------------------
 
     def send(self, key: PrivateKey, tx: Transaction, *, timeout: float = 60.0) -> Receipt:
-        """Sign ``tx`` and mine it alone in a new block."""
+        """Sign ``tx`` and mine it alone in a new block.
+
+        Mining here is synchronous, so ``timeout`` (kept for the interface) never expires.
+
+        Raises:
+            TransactionRejected: py-evm refused the transaction (gas below the intrinsic cost or
+                above the block gas limit ...); nothing was mined.
+            InsufficientFunds: the sender cannot pay the value it sends.
+            CapabilityError: ``key`` is an SM2 key.
+        """
         return self._mine(key, [tx])[0]
 
     def send_many(
@@ -343,6 +353,7 @@ class EmbeddedChain(ChainBackend):
     def balance(self, address: str, *, block: int | None = None) -> int:
         """The balance of ``address`` in wei after ``block`` (default: the latest)."""
         with self._mutex:
+            self._checked_store()
             header = self._chain.get_canonical_head() if block is None else self._header(block)
             return int(self._chain.get_vm(header).state.get_balance(_address_bytes(address)))
 
@@ -609,16 +620,13 @@ def _receipt(row: TxRow, logs: list[Log]) -> Receipt:
 
 def _translate(exc: BaseException, sender: str) -> BaseException:
     """Map an error raised while building a block onto the ledger's error tree."""
-    from eth.exceptions import PyEVMError
     from eth_utils import ValidationError as EthValidationError
 
-    if isinstance(exc, (ChainError, WorkspaceError, ValidationError)) or not isinstance(exc, Exception):
+    if isinstance(exc, LedgerError) or not isinstance(exc, Exception):
         return exc
     if isinstance(exc, EthValidationError):
         text = str(exc)
         if "afford" in text or "balance" in text.lower():
             return InsufficientFunds(sender, text)
         return TransactionRejected(text)
-    if isinstance(exc, PyEVMError):
-        return ChainError(f"the embedded chain failed to build a block: {exc!r}")
     return ChainError(f"the embedded chain failed to build a block: {exc!r}")

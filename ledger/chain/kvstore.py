@@ -94,7 +94,7 @@ class SQLiteKV(BaseDB):
     chain holds a file lock), so the read cache never goes stale.
     """
 
-    def __init__(self, conn: sqlite3.Connection, cache_size: int = 200_000) -> None:
+    def __init__(self, conn: sqlite3.Connection, cache_size: int = 100_000) -> None:
         self._conn = conn
         self._pending: dict[bytes, bytes | None] = {}
         self._cache: OrderedDict[bytes, bytes] = OrderedDict()
@@ -109,7 +109,10 @@ class SQLiteKV(BaseDB):
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        row = self._conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
+        try:
+            row = self._conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:  # py-evm only expects KeyError; anything else is our fault
+            raise WorkspaceError(f"cannot read the embedded chain database: {exc}") from exc
         if row is None:
             raise KeyError(key)
         self._remember(key, row[0])
@@ -212,7 +215,10 @@ class ChainStore:
     # -- meta --------------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            raise WorkspaceError(f"cannot read the embedded chain database: {exc}") from exc
         return None if row is None else str(row[0])
 
     # -- writing -----------------------------------------------------------------------------
@@ -299,13 +305,21 @@ class ChainStore:
         ]
 
     def tx(self, tx_hash: bytes) -> TxRow | None:
-        row = self._conn.execute("SELECT * FROM txs WHERE hash = ?", (tx_hash,)).fetchone()
+        """The stored outcome of one transaction, if this chain has it."""
+        try:
+            row = self._conn.execute("SELECT * FROM txs WHERE hash = ?", (tx_hash,)).fetchone()
+        except sqlite3.Error as exc:
+            raise WorkspaceError(f"cannot read the embedded chain database: {exc}") from exc
         return None if row is None else TxRow(*row)
 
     def logs_of_tx(self, block: int, tx_index: int) -> list[LogRow]:
-        rows = self._conn.execute(
-            "SELECT * FROM logs WHERE block = ? AND tx_index = ? ORDER BY log_index", (block, tx_index)
-        ).fetchall()
+        """The logs of one transaction, in order."""
+        try:
+            rows = self._conn.execute(
+                "SELECT * FROM logs WHERE block = ? AND tx_index = ? ORDER BY log_index", (block, tx_index)
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise WorkspaceError(f"cannot read the embedded chain database: {exc}") from exc
         return [
             LogRow(r[0], r[1], r[2], r[3], r[4], tuple(t for t in r[5:9] if t is not None), r[9])
             for r in rows

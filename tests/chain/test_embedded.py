@@ -19,8 +19,16 @@ from hypothesis import strategies as st
 
 from ledger.chain.base import FUNDING, HISTORICAL_STATE, PERSISTENT, PIPELINING, Reverted, Transaction
 from ledger.chain.embedded import EmbeddedChain, ordered_trie
-from ledger.crypto import PrivateKey
-from ledger.errors import ChainError, TransactionRejected, ValidationError, WorkspaceError, WorkspaceLocked
+from ledger.crypto import PrivateKey, keccak256
+from ledger.errors import (
+    CapabilityError,
+    ChainError,
+    InsufficientFunds,
+    TransactionRejected,
+    ValidationError,
+    WorkspaceError,
+    WorkspaceLocked,
+)
 
 if TYPE_CHECKING:
     from .conftest import ProbeArtifact
@@ -431,3 +439,17 @@ def test_blocks_pass_py_evm_import_validation(
     for block in blocks[1:]:
         fresh.import_block(block)  # raises on any mismatch
     assert fresh.get_canonical_head() == blocks[-1].header
+
+
+def test_refusals_are_ledger_errors(embedded: EmbeddedChain, key: PrivateKey) -> None:
+    broke = PrivateKey(keccak256(b"ledger chain tests: no balance"))
+    with pytest.raises(InsufficientFunds) as info:
+        embedded.send(broke, Transaction(to="0x" + "11" * 20, data=b"", gas=21_000, value=5))
+    assert info.value.sender == broke.address
+    with pytest.raises(TransactionRejected):
+        embedded.send(key, Transaction(to="0x" + "11" * 20, data=b"", gas=10**16))
+    with pytest.raises(CapabilityError):
+        embedded.send(PrivateKey(key.secret_bytes(), "sm"), Transaction(to=None, data=b"", gas=100_000))
+    with pytest.raises(ValidationError):
+        embedded.call("0x1234", b"")
+    assert embedded.block_number() == 0
