@@ -409,16 +409,25 @@ class RpcChain(ChainBackend):
             self.nonces.forget(key.address)  # the node's own count is the truth from here on
 
     def _collect(self, hashes: list[bytes], deadline: float, timeout: float) -> list[Receipt]:
-        """Poll for every receipt (batched) until all are mined or the deadline passes."""
+        """Poll for every receipt until all are mined or the deadline passes.
+
+        While several are pending, only the last one is polled: a node mines one sender's transactions
+        in nonce order, so once the last has a receipt the others have theirs too, and they are then
+        fetched in batches. Polling hundreds of receipts that do not exist yet would only slow the
+        node down while it mines. Whatever is still missing after that is polled as a whole.
+        """
         found: dict[int, Receipt] = {}
         delay = min(0.0005, self.poll_interval)  # a dev node mines within a millisecond: look again soon
         while True:
             pending = [i for i in range(len(hashes)) if i not in found]
-            calls = [("eth_getTransactionReceipt", ["0x" + hashes[i].hex()]) for i in pending]
-            answers = [_Answer(self.request(*calls[0]), None)] if len(calls) == 1 else self.batch(calls)
-            for i, answer in zip(pending, answers):
-                if answer.result:
-                    found[i] = _receipt(answer.result)
+            last = self.request("eth_getTransactionReceipt", ["0x" + hashes[pending[-1]].hex()])
+            if last:
+                found[pending[-1]] = _receipt(last)
+                pending.pop()
+                calls = [("eth_getTransactionReceipt", ["0x" + hashes[i].hex()]) for i in pending]
+                for i, answer in zip(pending, self.batch(calls)):
+                    if answer.result:
+                        found[i] = _receipt(answer.result)
             if len(found) == len(hashes):
                 return [found[i] for i in range(len(hashes))]
             remaining = deadline - time.monotonic()
