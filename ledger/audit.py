@@ -320,12 +320,133 @@ class Auditor:
         info["revocations"] = list(view.revocations)
         return self._report("issuer", view.issuer.address, audits, issuer=info)
 
-    def documents(self, documents: Iterable[tuple[str, bytes | str]]) -> AuditReport:
-        """Audit credential files: ``(label, JSON text)`` pairs."""
-        from .audit_files import audit_document
+    def documents(self, documents: Iterable[tuple[str, bytes | str]], *, now: datetime | None = None) -> AuditReport:
+        """Audit credential files: ``(label, JSON text)`` pairs; ``now`` decides expiry (default: the clock)."""
+        moment = now or datetime.now(timezone.utc)
+        audits = [self._audit_document(label, text, moment) for label, text in documents]
+        return self._report("files", f"{len(audits)} files", self._reissued_documents(audits))
 
-        audits = [audit_document(self, label, text) for label, text in documents]
-        return self._report("files", f"{len(audits)} files", audits)
+    # -- one credential file ---------------------------------------------------------------------
+
+    def _audit_document(self, label: str, text: bytes | str, now: datetime) -> CredentialAudit:
+        """Offline checks on the document, then what the index (and the chain) say about it."""
+        from .credential import BATCH_PROOF, parse_credential
+        from .errors import ValidationError
+        from .merkle import verify as merkle_verify
+
+        try:
+            doc = parse_credential(text)
+        except ValidationError as exc:
+            step = Step("format", FAIL, "FORMAT_INVALID", str(exc))
+            return CredentialAudit(label, "", False, f"FORMAT_INVALID: {exc}", steps=(step,))
+        digest = "0x" + doc.hash.hex()
+        steps = [Step("format", PASS, "OK", "a W3C VC 2.0 / Open Badges 3.0 credential")]
+        base = CredentialAudit(label, digest, False, "", subject="0x" + doc.subject.hex(),
+                               type_id=doc.achievement.type_id, issuer=doc.issuer.address)
+        proof = doc.proof
+        if proof is None:
+            steps.append(Step("integrity", FAIL, "PROOF_MISSING", "the file carries no proof"))
+            return self._finish(replace(base, steps=tuple(steps)), ZERO32)
+        if proof.credential_hash != doc.hash:
+            steps.append(Step("integrity", FAIL, "HASH_MISMATCH",
+                              f"the document hashes to {digest}, its proof names 0x{proof.credential_hash.hex()}"))
+            return self._finish(replace(base, steps=tuple(steps)), ZERO32)
+        steps.append(Step("integrity", PASS, "OK", f"hash {digest}"))
+        root, evidence_keys = ZERO32, ["0x" + e.key.hex() for e in doc.evidence]
+        if proof.kind == BATCH_PROOF:
+            from .credential import hash_function
+
+            assert proof.batch_root is not None
+            root = "0x" + proof.batch_root.hex()
+            hasher = hash_function(proof.hash_algorithm)
+            if not merkle_verify(proof.batch_root, doc.hash, proof.merkle_path, hasher):
+                steps.append(Step("inclusion", FAIL, "PROOF_INVALID", f"the Merkle path does not lead to {root}"))
+                return self._finish(replace(base, steps=tuple(steps)), root)
+            steps.append(Step("inclusion", PASS, "OK", f"leaf {proof.leaf_index} of {proof.batch_size}"))
+            batch = self.r.batch(root)
+            if batch is None:
+                steps.append(Step("anchoring", FAIL, "ROOT_UNKNOWN", f"root {root} was never anchored"))
+                return self._finish(replace(base, steps=tuple(steps)), root)
+            issuer, type_id, block, tx = batch.issuer, batch.type_id, batch.block_number, batch.tx_hash
+            steps.append(Step("anchoring", PASS, "ANCHORED", f"anchored at block {block} in {tx}"))
+        else:
+            issued = self.r.issued(digest)
+            if issued is None:
+                steps.append(Step("anchoring", FAIL, "CREDENTIAL_UNKNOWN", "no criteria-checked issuance of this hash"))
+                return self._finish(replace(base, steps=tuple(steps)), root)
+            issuer, type_id, block, tx = issued.issuer, issued.type_id, issued.block_number, issued.tx_hash
+            evidence_keys = list(issued.evidence) or evidence_keys
+            steps.append(Step("anchoring", PASS, "ISSUED", f"issued at block {block} in {tx}"))
+            if issued.subject != base.subject:
+                steps.append(Step("subject", FAIL, "SUBJECT_MISMATCH", f"issued on chain to {issued.subject}"))
+        if issuer.lower() != (doc.issuer.address or "").lower():
+            steps.append(Step("issuer", FAIL, "ISSUER_MISMATCH", f"the document names {doc.issuer.address}, "
+                              f"the chain {issuer}"))
+        if type_id != doc.achievement.type_id:
+            steps.append(Step("type", FAIL, "TYPE_MISMATCH", f"the document says type {doc.achievement.type_id}, "
+                              f"the chain {type_id}"))
+        ok, why = self.r.authorization(issuer, type_id, block)
+        steps.append(Step("issuer_authorized", PASS if ok else FAIL, "OK" if ok else "ISSUER_NOT_AUTHORIZED",
+                          f"issuer {why} at block {block}"))
+        anomalies = [] if ok else self._suspended_at(issuer, block)
+        entry = self.r.credential_status_at(root, digest)
+        status_now = "None" if entry is None else entry.status
+        steps.append(_status_step(status_now, entry))
+        until = doc.valid_until
+        if until is not None and until <= now:
+            steps.append(Step("expiry", FAIL, "EXPIRED", f"expired on {until.isoformat()}"))
+        else:
+            steps.append(Step("expiry", PASS, "OK", "no expiry" if until is None else f"valid until {until.isoformat()}"))
+        evidence = tuple(self._evidence(k) for k in evidence_keys)
+        for e in evidence:
+            if e.revoked and e.revoked["block_number"] > block:
+                anomalies.append(Anomaly(
+                    EVIDENCE_REVOKED_AFTER_ISSUANCE,
+                    f"evidence {e.key} was revoked at block {e.revoked['block_number']} ({e.revoked['reason']}), "
+                    f"after the credential was issued at block {block}",
+                    e.revoked["block_number"], (e.key,),
+                ))
+            if not e.missing:
+                anomalies += self._claimed_twice_key(e.key)
+        audit = replace(
+            base,
+            issuer=issuer,
+            type_id=type_id,
+            anchor={"root": None if root == ZERO32 else root, "tx_hash": tx, "block_number": block},
+            authorization={"authorized": ok, "reason": why, "block_number": block},
+            status_now=status_now,
+            steps=tuple(steps),
+            evidence=evidence,
+            anomalies=tuple(anomalies),
+        )
+        return self._finish(audit, root)
+
+    def _reissued_documents(self, audits: list[CredentialAudit]) -> list[CredentialAudit]:
+        """REVOKED_THEN_REISSUED among files: same subject and type, one revoked before the other's block."""
+        revoked: list[tuple[CredentialAudit, int]] = []
+        for a in audits:
+            if a.status_now == "Revoked" and a.anchor:
+                history = self.r.status_history(a.anchor.get("root") or ZERO32, a.hash)
+                first = next((e.block_number for e in history if e.status == "Revoked"), None)
+                if first is not None:
+                    revoked.append((a, first))
+        out = []
+        for a in audits:
+            extra = tuple(
+                Anomaly(REVOKED_THEN_REISSUED,
+                        f"credential {old.hash} of the same type {a.type_id} for this subject was revoked at block "
+                        f"{at}; this one was issued after it, at block {a.anchor.get('block_number')}",
+                        a.anchor.get("block_number"), (old.hash, a.hash))
+                for old, at in revoked
+                if old.hash != a.hash and old.subject == a.subject and old.type_id == a.type_id
+                and a.anchor and int(a.anchor.get("block_number") or -1) >= at
+            )
+            if extra:
+                a = replace(a, anomalies=a.anomalies + extra)
+                if a.valid:
+                    a = replace(a, reason=_anomaly_reason(a))
+            out.append(a)
+        return out
 
     # -- one credential known to the index -----------------------------------------------------------
 

@@ -1,0 +1,149 @@
+"""Auditing credential files: good, tampered, wrongly proved, unknown root, revoked, expired, reissued."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import pytest
+
+from index.history import CS, K, R, History, h, key
+from ledger.audit import REVOKED_THEN_REISSUED, Auditor, ContractsCheck
+from ledger.chain.embedded import EmbeddedChain
+from ledger.contracts import raise_for_receipt
+from ledger.credential import (
+    CHECKED_PROOF,
+    Achievement,
+    ChainRef,
+    CredentialProof,
+    CredentialTemplate,
+    IssuerProfile,
+    SubjectEntry,
+    attach_batch_proofs,
+    build_batch,
+)
+from ledger.index import Index
+from ledger.merkle import MerkleTree
+
+NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
+
+
+def _template(issuer: str, valid_until: str | None = None) -> CredentialTemplate:
+    return CredentialTemplate(
+        issuer=IssuerProfile.for_account(1337, issuer, "Example University"),
+        achievement=Achievement(1, 1, "Blockchain developer", "Builds on FISCO BCOS", "Passed the course",
+                                "blockchain"),
+        valid_from="2026-01-01T00:00:00Z",
+        valid_until=valid_until,
+    )
+
+
+@pytest.fixture(scope="module")
+def files() -> Iterator[tuple[History, dict]]:
+    with EmbeddedChain(None) as chain:
+        hist = History(chain)
+        uni, community = key("f-uni"), key("f-community")
+        hist.add_issuer(uni, K.UNIVERSITY, [1])
+        hist.add_issuer(community, K.COMMUNITY, [1])
+        hist.define_type(1)
+        ref = ChainRef("embedded", 1337)
+        subjects = [h(f"subject:f{i}") for i in range(4)]
+        batch = build_batch(_template(uni.address), subjects)
+        tree = MerkleTree.build([c.hash for c in batch])
+        receipt = hist.c.credentials.anchor(uni, tree.root, len(batch), 1)
+        raise_for_receipt(receipt)
+        proved = attach_batch_proofs(batch, chain=ref, contract=hist.c.credentials.address, tree=tree,
+                                     anchor_transaction=receipt.tx_hash, anchor_block=receipt.block_number)
+        # Leaf 2 revoked; then the same subject gets a new credential in a second batch.
+        raise_for_receipt(hist.c.credentials.set_leaf_status(uni, tree.root, batch[2].hash, tree.proof(2),
+                                                             CS.REVOKED, R.ISSUED_IN_ERROR))
+        again = build_batch(_template(uni.address), [subjects[2]])
+        tree2 = MerkleTree.build([c.hash for c in again])
+        r2 = hist.c.credentials.anchor(uni, tree2.root, 1, 1)
+        raise_for_receipt(r2)
+        reissued = attach_batch_proofs(again, chain=ref, contract=hist.c.credentials.address, tree=tree2,
+                                       anchor_transaction=r2.tx_hash, anchor_block=r2.block_number)[0]
+        # A batch never anchored, and an expired credential.
+        stray = attach_batch_proofs(build_batch(_template(uni.address), [h("subject:stray")]), chain=ref,
+                                    contract=hist.c.credentials.address)[0]
+        old = build_batch(_template(uni.address, valid_until="2026-06-30T00:00:00Z"), [h("subject:old")])
+        tree3 = MerkleTree.build([c.hash for c in old])
+        raise_for_receipt(hist.c.credentials.anchor(uni, tree3.root, 1, 1))
+        expired = attach_batch_proofs(old, chain=ref, contract=hist.c.credentials.address, tree=tree3)[0]
+        # A criteria-checked credential resting on a contribution.
+        subject = h("subject:checked")
+        keys = hist.record(community, subject, ["checked/pr/1"])
+        tpl = _template(community.address)
+        (single,) = build_batch(tpl, [SubjectEntry(subject)])
+        issued = hist.c.credentials.issue(community, 1, subject, single.hash, keys)
+        raise_for_receipt(issued)
+        checked = single.with_proof(CredentialProof(CHECKED_PROOF, single.hash, ref, hist.c.credentials.address,
+                                                    issue_transaction=issued.tx_hash,
+                                                    issue_block=issued.block_number))
+
+        def text(c) -> str:  # type: ignore[no-untyped-def]
+            return c.to_json().decode()
+
+        good = text(proved[0])
+        tampered = json.loads(text(proved[1]))
+        tampered["credentialSubject"]["achievement"]["name"] = "Blockchain architect"
+        wrong_path = json.loads(text(proved[3]))
+        wrong_path["proof"]["merklePath"][0] = "0x" + "11" * 32
+        docs = {
+            "good.json": good,
+            "tampered.json": json.dumps(tampered),
+            "revoked.json": text(proved[2]),
+            "wrong-proof.json": json.dumps(wrong_path),
+            "reissued.json": text(reissued),
+            "unknown-root.json": text(stray),
+            "expired.json": text(expired),
+            "checked.json": text(checked),
+            "not-json.json": "{ this is not json",
+        }
+        yield hist, docs
+
+
+def _audit(hist: History, docs: dict[str, str]):  # type: ignore[no-untyped-def]
+    ix = Index.open(None)
+    ix.sync(hist.chain, hist.deployment)
+    report = Auditor(ix.reader, chain=ContractsCheck(hist.c)).documents(docs.items(), now=NOW)
+    return {c.label: c for c in report.credentials}, report
+
+
+def _failed(audit) -> list[str]:  # type: ignore[no-untyped-def]
+    return [s.code for s in audit.steps if s.status == "fail"]
+
+
+def test_each_file_gets_its_verdict_and_reason(files: tuple[History, dict]) -> None:
+    hist, docs = files
+    by_label, report = _audit(hist, docs)
+    assert by_label["good.json"].valid and by_label["good.json"].chain_checked
+    assert [s.name for s in by_label["good.json"].steps] == [
+        "format", "integrity", "inclusion", "anchoring", "issuer_authorized", "status", "expiry"]
+    assert _failed(by_label["tampered.json"]) == ["HASH_MISMATCH"]
+    assert _failed(by_label["wrong-proof.json"]) == ["PROOF_INVALID"]
+    assert _failed(by_label["unknown-root.json"]) == ["ROOT_UNKNOWN"]
+    assert _failed(by_label["revoked.json"]) == ["REVOKED"]
+    assert "(IssuedInError)" in by_label["revoked.json"].reason
+    assert _failed(by_label["expired.json"]) == ["EXPIRED"]
+    assert _failed(by_label["not-json.json"]) == ["FORMAT_INVALID"]
+    checked = by_label["checked.json"]
+    assert checked.valid and checked.anchor["root"] is None
+    assert [e.kind for e in checked.evidence] == ["Code"]
+    reissued = by_label["reissued.json"]
+    assert reissued.valid and [a.code for a in reissued.anomalies] == [REVOKED_THEN_REISSUED]
+    summary = report.summary()
+    assert (summary["credentials"], summary["valid"], summary["verdict"]) == (9, 3, "FAIL")
+
+
+def test_report_hash_covers_the_content(files: tuple[History, dict]) -> None:
+    hist, docs = files
+    _, report = _audit(hist, {"good.json": docs["good.json"]})
+    _, again = _audit(hist, {"good.json": docs["good.json"]})
+    data = report.to_dict()
+    assert data["report_hash"] == "0x" + report.report_hash.hex()
+    same_moment = type(again)(**{**again.__dict__, "generated_at": report.generated_at})
+    assert same_moment.report_hash == report.report_hash
+    _, other = _audit(hist, {"revoked.json": docs["revoked.json"]})
+    assert other.report_hash != report.report_hash
