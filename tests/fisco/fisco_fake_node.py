@@ -50,6 +50,8 @@ class FakeNode:
     #: per method, a queue of one-shot handlers consumed before ``handlers``
     script: dict[str, list[Handler]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: raw HTTP answers ``(status, body)`` sent, one per request, before any JSON-RPC answer
+    raw_answers: list[tuple[int, bytes]] = field(default_factory=list)
 
     def answer(self, payload: dict[str, Any]) -> dict[str, Any]:
         method, params = payload.get("method"), payload.get("params")
@@ -83,8 +85,10 @@ def serve(node: FakeNode, context: ssl.SSLContext | None = None) -> Iterator[Fak
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             payload = json.loads(self.rfile.read(length))
-            body = json.dumps(node.answer(payload)).encode()
-            self.send_response(200)
+            with node.lock:
+                canned = node.raw_answers.pop(0) if node.raw_answers else None
+            code, body = canned if canned is not None else (200, json.dumps(node.answer(payload)).encode())
+            self.send_response(code)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -93,7 +97,13 @@ def serve(node: FakeNode, context: ssl.SSLContext | None = None) -> Iterator[Fak
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    class _Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # a client that gave up (timeout tests) or failed TLS; the client side asserts
+
+    server = _Server(("127.0.0.1", 0), _Handler)
     scheme = "http"
     if context is not None:
         server.socket = context.wrap_socket(server.socket, server_side=True)

@@ -17,7 +17,9 @@ SM3 there (so in-contract hashing such as Merkle proofs must be built with SM3, 
 ``ledger.crypto.hash_function``), and account and contract addresses, which derive from SM3.
 
 Logs are collected by walking blocks and their receipts, which every 3.x version supports.
-Calls run on the latest state (``call`` has no block parameter in the native RPC).
+Calls run on the latest state (``call`` has no block parameter in the native RPC) and without a
+sender. ``Transaction.gas`` is not part of a version-0 transaction: the chain applies its
+``tx_gas_limit`` (3,000,000,000 by default); a transaction with a value is sent as version 1.
 """
 
 from __future__ import annotations
@@ -248,7 +250,7 @@ class Fisco3Chain(ChainBackend):
         except JsonRpcError as exc:
             raise _rejection(exc, "0x" + signed.hash.hex()) from exc
         except RequestTimeout:
-            raw = self._wait_for_receipt(signed.hash, deadline)
+            raw = self._wait_for_receipt(signed.hash, deadline, timeout)
         if not isinstance(raw, dict):
             raise ConfigError(f"sendTransaction returned {raw!r:.80}")
         status = status_of(raw, _LINE)
@@ -259,7 +261,7 @@ class Fisco3Chain(ChainBackend):
             )
         return to_receipt(raw, _LINE)
 
-    def _wait_for_receipt(self, tx_hash: bytes, deadline: float) -> dict[str, Any]:
+    def _wait_for_receipt(self, tx_hash: bytes, deadline: float, timeout: float) -> dict[str, Any]:
         while time.monotonic() < deadline:
             try:
                 raw = self._rpc_call("getTransactionReceipt", "0x" + tx_hash.hex(), False)
@@ -268,7 +270,7 @@ class Fisco3Chain(ChainBackend):
             if isinstance(raw, dict):
                 return raw
             time.sleep(0.2)
-        raise TransactionTimeout("0x" + tx_hash.hex(), max(0.0, deadline - time.monotonic()))
+        raise TransactionTimeout("0x" + tx_hash.hex(), timeout)
 
     def close(self) -> None:
         self._group_info = None
