@@ -1,5 +1,5 @@
 // Compile tests/chain/Probe.sol with the pinned solc-js into tests/chain/probe.json.
-// Usage (from the repository root): node tests/chain/compile_probe.js
+// Usage (from the repository root): node tests/chain/compile_probe.js [output.json]
 const fs = require("fs");
 const path = require("path");
 const solc = require("solc");
@@ -29,4 +29,5 @@ const artifact = {
   bytecode: "0x" + probe.evm.bytecode.object,
   deployedBytecode: "0x" + probe.evm.deployedBytecode.object,
 };
-fs.writeFileSync(path.join(__dirname, "probe.json"), JSON.stringify(artifact, null, 2) + "\n");
+const out = process.argv[2] || path.join(__dirname, "probe.json");
+fs.writeFileSync(out, JSON.stringify(artifact, null, 2) + "\n");

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -453,3 +454,23 @@ def test_refusals_are_ledger_errors(embedded: EmbeddedChain, key: PrivateKey) ->
     with pytest.raises(ValidationError):
         embedded.call("0x1234", b"")
     assert embedded.block_number() == 0
+
+
+def test_committed_probe_artifact_is_fresh(tmp_path: Path) -> None:
+    """probe.json is what compile_probe.js makes from Probe.sol today (needs node and npm's solc)."""
+    here = Path(__file__).parent
+    repo = here.parent.parent
+    if shutil.which("node") is None or not (repo / "node_modules" / "solc").is_dir():
+        pytest.skip("node or node_modules/solc is missing (npm ci installs it)")
+    out = tmp_path / "probe.json"
+    done = subprocess.run(
+        ["node", str(here / "compile_probe.js"), str(out)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text()) == json.loads((here / "probe.json").read_text()), (
+        "tests/chain/probe.json is stale: run `node tests/chain/compile_probe.js`"
+    )
