@@ -124,8 +124,7 @@ class Anvil:
         last_error = ""
         for _attempt in range(3):
             self.port = free_port()
-            log = open(self._dir / "anvil.log", "wb")
-            try:
+            with open(self._dir / "anvil.log", "wb") as log:  # the child keeps its own copy of the fd
                 self.process = subprocess.Popen(
                     self.command(),
                     stdout=log,
@@ -133,8 +132,6 @@ class Anvil:
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
-            finally:
-                log.close()
             if self._wait_ready():
                 return self
             last_error = (self._dir / "anvil.log").read_text(errors="replace")[-2000:]
@@ -194,7 +191,7 @@ class Anvil:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
-    def __enter__(self) -> Anvil:
+    def __enter__(self) -> Anvil:  # noqa: PYI034 - a final class in practice
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
