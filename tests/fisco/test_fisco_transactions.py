@@ -323,3 +323,18 @@ def test_v2_rejections(vectors: dict[str, Any]) -> None:
     for cut in range(len(raw)):
         with pytest.raises(MalformedTransaction):
             v2.decode_transaction(raw[:cut])
+
+
+def test_integer_fields_may_be_text(vectors: dict[str, Any]) -> None:
+    tx2 = vectors["fisco_2x"]["ecdsa"]["transactions"][0]
+    as_text = {
+        k: (hex(v) if isinstance(v, int) and k != "blockLimit" else str(v) if isinstance(v, int) else v)
+        for k, v in tx2["fields"].items()
+    }
+    assert v2.sign_transaction(as_text, vectors["private_key"]).raw == _x(tx2["raw_tx"])
+    tx3 = vectors["fisco_3x_tars"]["ecdsa"]["transactions"][0]
+    data = {**tx3["transaction_data"], "blockLimit": str(tx3["transaction_data"]["blockLimit"])}
+    assert v3.sign_transaction(data, vectors["private_key"]).raw == _x(tx3["tars_tx_hex"])
+    assert v3.decode_transaction(tx3["tars_tx_hex"][2:]).hash == _x(tx3["data_hash"])
+    with pytest.raises(MalformedTransaction, match="not an integer"):
+        v3.TransactionData.from_dict({"blockLimit": "soon"})

@@ -49,6 +49,17 @@ def _hex_bytes(value: Any, name: str) -> bytes:
         raise _bad(f"{name} is not valid hex") from exc
 
 
+def _int(value: Any, name: str) -> Any:
+    """Integers may also come as decimal or 0x-hex text (as JSON tools often write them)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+        except ValueError as exc:
+            raise _bad(f"{name} is not an integer: {value!r}") from exc
+    return value
+
+
 @dataclass(frozen=True)
 class TransactionFields:
     """The ten signed fields of a 2.x transaction."""
@@ -82,15 +93,15 @@ class TransactionFields:
         if missing:
             raise _bad(f"missing field(s) {', '.join(missing)}")
         return cls(
-            randomid=fields["randomid"],
-            gas_price=fields["gasPrice"],
-            gas_limit=fields["gasLimit"],
-            block_limit=fields["blockLimit"],
+            randomid=_int(fields["randomid"], "randomid"),
+            gas_price=_int(fields["gasPrice"], "gasPrice"),
+            gas_limit=_int(fields["gasLimit"], "gasLimit"),
+            block_limit=_int(fields["blockLimit"], "blockLimit"),
             to=_hex_bytes(fields.get("to"), "to"),
-            value=fields["value"],
+            value=_int(fields["value"], "value"),
             data=_hex_bytes(fields.get("data"), "data"),
-            chain_id=fields["fiscoChainId"],
-            group_id=fields["groupId"],
+            chain_id=_int(fields["fiscoChainId"], "fiscoChainId"),
+            group_id=_int(fields["groupId"], "groupId"),
             extra_data=_hex_bytes(fields.get("extraData"), "extraData"),
         )
 

@@ -65,6 +65,14 @@ def _hex_bytes(value: Any, name: str) -> bytes:
         raise _bad(f"{name} is not valid hex") from exc
 
 
+def _int_text(value: str, name: str) -> int:
+    text = value.strip()
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+    except ValueError as exc:
+        raise _bad(f"{name} is not an integer: {value!r}") from exc
+
+
 @dataclass(frozen=True)
 class TransactionData:
     """The signed part of a 3.x transaction (``bcostars::TransactionData``)."""
@@ -113,7 +121,12 @@ class TransactionData:
         kwargs: dict[str, Any] = {}
         for attr, key, _, kind, _ in _FIELDS:
             if key in data and data[key] is not None:
-                kwargs[attr] = _hex_bytes(data[key], key) if kind == "bytes" else data[key]
+                value = data[key]
+                if kind == "bytes":
+                    value = _hex_bytes(value, key)
+                elif kind in ("int32", "int64") and isinstance(value, str):
+                    value = _int_text(value, key)
+                kwargs[attr] = value
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
