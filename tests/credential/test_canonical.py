@@ -94,7 +94,7 @@ def test_loads_refuses_duplicates_and_constants() -> None:
     assert loads('{"a": [1, {"b": null}]}') == {"a": [1, {"b": None}]}
     with pytest.raises(CanonicalizationError, match="duplicate object key 'a'"):
         loads('{"x": {"a": 1, "a": 2}}')
-    for text in ('{"a": NaN}', '[Infinity]', '[-Infinity]'):
+    for text in ('{"a": NaN}', "[Infinity]", "[-Infinity]"):
         with pytest.raises(CanonicalizationError, match="not JSON"):
             loads(text)
     with pytest.raises(CanonicalizationError, match="line 1 column"):
