@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+
 import pytest
+from credential_fixtures import ANCHOR_BLOCK, ANCHOR_TX, CHAIN_ID, CONTRACT, ISSUER, TYPE_ID
 
 from ledger.credential import (
     Achievement,
@@ -16,8 +18,6 @@ from ledger.credential import (
     build_batch,
 )
 from ledger.verification import AnchorRecord, Authorization, StaticChainView
-
-from credential_fixtures import ANCHOR_BLOCK, ANCHOR_TX, CHAIN_ID, CONTRACT, ISSUER, TYPE_ID
 
 
 @pytest.fixture

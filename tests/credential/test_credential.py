@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from credential_fixtures import CHAIN_ID, CONTRACT, ISSUER, TYPE_ID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,8 +36,6 @@ from ledger.credential import (
 from ledger.crypto import keccak256
 from ledger.errors import ValidationError
 from ledger.merkle import MerkleTree, verify
-
-from credential_fixtures import CHAIN_ID, CONTRACT, ISSUER, TYPE_ID
 
 
 def test_document_is_a_vc2_open_badge(batch: list[Credential]) -> None:
