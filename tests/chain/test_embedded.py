@@ -475,3 +475,27 @@ def test_committed_probe_artifact_is_fresh(tmp_path: Path) -> None:
     assert json.loads(out.read_text()) == json.loads((here / "probe.json").read_text()), (
         "tests/chain/probe.json is stale: run `node tests/chain/compile_probe.js`"
     )
+
+
+def test_calls_never_change_state(
+    embedded: EmbeddedChain, key: PrivateKey, probe: str, probe_artifact: ProbeArtifact
+) -> None:
+    embedded.send(key, probe_artifact.set_tx(probe, 3))
+    value = probe_artifact.calldata("value")
+    for _ in range(3):  # a writing function run as a call, again and again on the same block
+        embedded.call(probe, probe_artifact.calldata("set", 77, "call"), sender=key.address)
+        assert probe_artifact.decode_uint(embedded.call(probe, value)) == 3
+    assert (
+        embedded.get_logs(
+            0,
+            embedded.block_number(),
+            [probe],
+            [probe_artifact.topic("ValueSet"), None, (77).to_bytes(32, "big")],
+        )
+        == []
+    )
+    # The next transaction sees the real nonce and state.
+    receipt = embedded.send(key, probe_artifact.set_tx(probe, 4))
+    assert receipt.succeeded
+    assert probe_artifact.decode_uint(embedded.call(probe, value)) == 4
+    assert probe_artifact.decode_uint(embedded.call(probe, value, block=receipt.block_number - 1)) == 3
