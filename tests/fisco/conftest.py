@@ -13,8 +13,6 @@ from fisco_fake_node import FakeNode, Fisco2Node, Fisco3Node, serve
 
 HERE = Path(__file__).resolve().parent
 VECTORS_COPY = HERE / "vectors.json"
-#: where the team's shared copy lives (beside the repository); a test checks the copy matches
-SHARED_VECTORS = HERE.parent.parent.parent / "shared" / "fisco" / "vectors.json"
 
 
 @pytest.fixture(scope="session")

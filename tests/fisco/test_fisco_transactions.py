@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import struct
+from pathlib import Path
 from typing import Any
 
 import pytest
 import rlp as pyrlp
-from conftest import SHARED_VECTORS, VECTORS_COPY
 from eth_keys import keys as eth_keys
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +17,10 @@ from ledger import smcrypto
 from ledger.chain.fisco import tars, v2, v3
 from ledger.chain.fisco.errors import MalformedTransaction
 from ledger.crypto import SECP256K1_N, PrivateKey, keccak256
+
+VECTORS_COPY = Path(__file__).resolve().parent / "vectors.json"
+#: the team's shared copy, beside the repository (and beside CI's clone)
+SHARED_VECTORS = Path(__file__).resolve().parents[3] / "shared" / "fisco" / "vectors.json"
 
 
 def test_committed_vectors_match_the_shared_copy() -> None:
