@@ -403,3 +403,31 @@ def test_open_fisco(fisco3_node: Fisco3Node, fisco2_node: Fisco2Node) -> None:
         open_fisco("fisco2", fisco2_node.url, group="group0")
     with pytest.raises(ConfigError, match="http"):
         open_fisco("fisco3", "ftp://127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("receipt_status", "outcome"),
+    [
+        ("0x0", "ok"),
+        ("0x16", "reverted"),
+        ("0xc", "OutOfGas"),
+        ("0x1", "Unknown"),
+        ("0x12", TransactionRejected),  # NoDeployPermission
+        ("0x1f", TransactionRejected),  # AccountFrozen
+        ("0x10", TransactionRejected),  # BlockLimitCheckFail in a receipt: retried once, then raised
+        ("0x7", InsufficientFunds),  # NotEnoughCash
+    ],
+)
+def test_fisco2_every_status_class(fisco2_node: Fisco2Node, receipt_status: str, outcome: Any) -> None:
+    fisco2_node.outcome = (receipt_status, "0x", [])
+    chain = Fisco2Chain(fisco2_node.url)
+    tx = Transaction(to=TARGET, data=b"", gas=1)
+    if isinstance(outcome, str):
+        assert chain.send(KEY, tx).status == outcome
+        return
+    with pytest.raises(outcome) as caught:
+        chain.send(KEY, tx)
+    if isinstance(caught.value, TransactionRejected):
+        assert caught.value.code == int(receipt_status, 16)
+    expected_sends = 2 if receipt_status == "0x10" else 1
+    assert len(fisco2_node.calls("sendRawTransaction")) == expected_sends
