@@ -330,7 +330,11 @@ class RpcChain(ChainBackend):
             return []
         deadline = time.monotonic() + timeout
         signed = self._submit(key, list(txs))
-        receipts = self._collect([s.hash for s in signed], deadline, timeout)
+        try:
+            receipts = self._collect(signed, deadline, timeout)
+        except NodeUnreachable:
+            self.nonces.forget(key.address)  # the node may come back restarted: ask it again
+            raise
         return [
             self._with_revert_data(receipt, tx) if receipt.status == "reverted" else receipt
             for receipt, tx in zip(receipts, txs)
@@ -408,18 +412,28 @@ class RpcChain(ChainBackend):
         if any(a.error is not None for a in self._send_raw(fillers)):
             self.nonces.forget(key.address)  # the node's own count is the truth from here on
 
-    def _collect(self, hashes: list[bytes], deadline: float, timeout: float) -> list[Receipt]:
+    def _collect(
+        self, signed: list[ethtx.SignedTransaction], deadline: float, timeout: float
+    ) -> list[Receipt]:
         """Poll for every receipt until all are mined or the deadline passes.
 
         While several are pending, only the last one is polled: a node mines one sender's transactions
         in nonce order, so once the last has a receipt the others have theirs too, and they are then
         fetched in batches. Polling hundreds of receipts that do not exist yet would only slow the
         node down while it mines. Whatever is still missing after that is polled as a whole.
+
+        If the endpoint changes meanwhile (fail-over), the pending transactions are sent again to the
+        new one, whose pool may never have seen them; a node that has them answers "already known".
         """
+        hashes = [s.hash for s in signed]
         found: dict[int, Receipt] = {}
         delay = min(0.0005, self.poll_interval)  # a dev node mines within a millisecond: look again soon
+        endpoint = self._current
         while True:
             pending = [i for i in range(len(hashes)) if i not in found]
+            if self._current != endpoint:
+                endpoint = self._current
+                self._send_raw([signed[i] for i in pending])  # refusals: already mined or known there
             last = self.request("eth_getTransactionReceipt", ["0x" + hashes[pending[-1]].hex()])
             if last:
                 found[pending[-1]] = _receipt(last)

@@ -126,6 +126,24 @@ def test_fails_over_when_the_first_node_stops_mid_run(probe: Probe) -> None:
         assert probe.deploy(chain, key)
 
 
+def test_a_transaction_pending_when_its_node_dies_is_sent_again_to_the_next(probe: Probe) -> None:
+    key = PrivateKey.from_hex(DEV_KEY_HEX)  # funded, nonce 0, on both nodes
+    with Anvil(mining="none") as primary, Anvil(mining="auto") as secondary:
+        chain = RpcChain([primary.url, secondary.url], poll_interval=0.01)
+        outcome: list[object] = []
+        sender = threading.Thread(
+            target=lambda: outcome.append(chain.deploy(key, probe.bytecode, gas=1_000_000, timeout=20)),
+            daemon=True,
+        )
+        sender.start()
+        wait_until(lambda: primary.rpc("eth_getTransactionCount", [key.address, "pending"]) == "0x1")
+        primary.kill()  # the transaction dies with the primary's pool
+        sender.join(timeout=30)
+        (receipt,) = outcome
+        assert getattr(receipt, "succeeded", False)
+        assert secondary.rpc("eth_getCode", [receipt.contract_address, "latest"]) not in ("0x", None)  # type: ignore[attr-defined]
+
+
 def test_failover_to_a_node_of_another_chain_is_refused() -> None:
     with Anvil() as primary, Anvil(chain_id=4242) as other:
         chain = RpcChain([primary.url, other.url])
