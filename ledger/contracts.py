@@ -257,7 +257,10 @@ def decode_revert(
     cls = contract_errors.BY_NAME.get(name) or _dynamic_error_class(name, tuple(i["name"] for i in inputs))
     error = cls(*args, tx_hash=tx_hash)
     if name == "ProposalExecutionFailed":
-        error.inner = decode_revert(args[1], extra_abi=extra_abi, tx_hash=tx_hash) if args[1] else None
+        # The call the committee executed reverted: keep its own error, decoded, beside the wrapper.
+        error.inner = (  # type: ignore[attr-defined]
+            decode_revert(args[1], extra_abi=extra_abi, tx_hash=tx_hash) if args[1] else None
+        )
     return error
 
 

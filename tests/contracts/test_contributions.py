@@ -133,7 +133,7 @@ def test_revoke_by_committee(world: World) -> None:
     c.contributions.record(k.university, [it])
     c.contributions.propose_revoke(k.committee, it.key, T.RevocationReason.MISCONDUCT)
     assert c.contributions.contribution(it.key).status == T.ContributionStatus.REVOKED
-    revoked = [e for e in c.events() if e.name == "ContributionRevoked"][0]
+    revoked = next(e for e in c.events() if e.name == "ContributionRevoked")
     assert revoked.args["by"] == c.issuers.address
 
 

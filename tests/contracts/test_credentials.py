@@ -11,9 +11,20 @@ from ledger import types as T
 from ledger.contracts import decode_events
 from ledger.merkle import MerkleTree
 
-from .conftest import BASIC_TYPE, BATCH_TYPE, CHECKED_TYPE, OTHER_TYPE, WINDOW_FROM, WINDOW_TO, World, item, rand32
+from .conftest import (
+    BASIC_TYPE,
+    BATCH_TYPE,
+    CHECKED_TYPE,
+    OTHER_TYPE,
+    WINDOW_FROM,
+    WINDOW_TO,
+    World,
+    item,
+    rand32,
+)
 
 UNI_OR_AUTH = T.IssuerKinds.of(T.IssuerKind.UNIVERSITY, T.IssuerKind.AUTHORITY)
+NO_CRITERIA = T.Criteria()
 
 
 # ------------------------------------------------------------------------------------------- types
@@ -33,7 +44,7 @@ def test_define_and_redefine_a_type(world: World) -> None:
         2, 7, 3, 9, (), meta)
     assert c.credentials.credential_type(CHECKED_TYPE, block=receipt.block_number - 1).version == 1
     assert c.credentials.type_ids() == [BATCH_TYPE, BASIC_TYPE, CHECKED_TYPE, OTHER_TYPE]
-    defined = [e for e in decode_events(receipt.logs) if e.name == "TypeDefined"][0].args
+    defined = next(e for e in decode_events(receipt.logs) if e.name == "TypeDefined").args
     assert defined["version"] == 2 and defined["criteria"]["minTotal"] == 9 and defined["metaHash"] == meta
     assert not c.credentials.credential_type(99).exists
 
@@ -41,7 +52,7 @@ def test_define_and_redefine_a_type(world: World) -> None:
 def test_define_type_errors(world: World) -> None:
     c, k = world.c, world.k
 
-    def define(type_id: int = 10, kinds: int = int(UNI_OR_AUTH), criteria: T.Criteria = T.Criteria(),
+    def define(type_id: int = 10, kinds: int = int(UNI_OR_AUTH), criteria: T.Criteria = NO_CRITERIA,
                prerequisites: tuple[int, ...] = ()) -> None:
         c.credentials.define_type(k.committee, type_id, field=1, level=1, allowed_kinds=kinds, criteria=criteria,
                                   prerequisites=prerequisites)

@@ -23,7 +23,7 @@ def test_add_issuer_records_everything(contracts: Contracts, keys: Keys) -> None
     assert c.issuers.in_scope(k.university.address, 1) and not c.issuers.in_scope(k.university.address, 3)
     assert c.issuers.status_history(k.university.address) == [
         T.StatusChange(receipt.block_number, T.IssuerStatus.ACTIVE)]
-    added = [e for e in c.events() if e.name == "IssuerAdded"][0].args
+    added = next(e for e in c.events() if e.name == "IssuerAdded").args
     assert added == {"issuer": k.university.address, "parent": "0x" + "00" * 20, "kind": T.IssuerKind.UNIVERSITY,
                      "id": 1, "depth": 0, "metaHash": meta, "scope": (1, 2)}
 
