@@ -683,8 +683,11 @@ def verify_credential(
             "format", PASS, "FORMAT_OK", "a W3C VC 2.0 / Open Badges 3.0 credential of this ledger's profile"
         ),
         _check_integrity(credential),
-        _check_inclusion(credential),
     ]
+    # A changed document is reported once, as HASH_MISMATCH, not again as a path to the wrong root.
+    steps.append(
+        _check_inclusion(credential) if steps[1].outcome == PASS else _blocked("inclusion", "integrity")
+    )
     offline_ok = steps[1].outcome == PASS and steps[2].outcome != FAIL and credential.proof is not None
     batch = credential.proof is not None and credential.proof.kind == BATCH_PROOF
     chain_id = as_of = None
