@@ -309,9 +309,9 @@ class Auditor:
         to_jsonable = render_plain
         view = self.r.issuer_view(who)
         if view is None:
-            from .errors import ValidationError
+            from .errors import LedgerError
 
-            raise ValidationError(f"{who} is not an issuer known to the index", hint="run `ledger index sync` first")
+            raise LedgerError(f"{who} is not an issuer known to the index", hint="check the address, or sync the index")
         creds = [c for c in view.credentials]
         audits = [self._audit_onchain(c) for c in creds]
         info = to_jsonable(view.issuer)

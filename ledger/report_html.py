@@ -12,8 +12,9 @@ everything shown is in the JSON too. Every value is HTML-escaped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from html import escape
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 _CSS = """
 :root { --ok:#116329; --bad:#b42318; --warn:#9a6700; --line:#d0d7de; --muted:#57606a; }

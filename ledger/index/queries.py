@@ -175,6 +175,12 @@ class IndexReader:
     def cursor(self) -> int | None:
         return get_cursor(self.conn)
 
+    def counts(self) -> dict[str, int]:
+        """Rows per table (what the index holds)."""
+        from .schema import TABLES
+
+        return {t: int(self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in TABLES}
+
     def block_time(self, number: int) -> int | None:
         row = self.conn.execute("SELECT timestamp FROM blocks WHERE number = ?", (number,)).fetchone()
         return None if row is None else int(row[0])

@@ -189,6 +189,26 @@ CREATE TABLE credential_status (
 ) WITHOUT ROWID;
 """
 
+#: The tables of facts (besides ``schema_migrations``).
+TABLES = (
+    "sync_state",
+    "blocks",
+    "events",
+    "committee_actions",
+    "issuers",
+    "issuer_status",
+    "issuer_scope",
+    "contributions",
+    "cosigns",
+    "contribution_revocations",
+    "cert_types",
+    "batches",
+    "credentials",
+    "credential_evidence",
+    "credential_prerequisites",
+    "credential_status",
+)
+
 #: Every migration ever shipped, in order. Append only.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _INITIAL),

@@ -42,9 +42,11 @@ class History:
     chain: ChainBackend
     admin: PrivateKey = field(default_factory=lambda: key("admin"))
     facts: dict[str, Any] = field(default_factory=dict)
+    deployment: Any = None  # given: use those contracts (a workspace's); None: deploy new ones
 
     def __post_init__(self) -> None:
-        self.deployment = deploy(self.chain, self.admin)
+        if self.deployment is None:
+            self.deployment = deploy(self.chain, self.admin)
         self.c = Contracts(self.chain, self.deployment)
 
     @property

@@ -1,0 +1,435 @@
+"""The index, queries and audits: ``ledger index sync``, ``ledger query ...``, ``ledger audit ...``.
+
+Queries and audits sync the index first (``--no-sync`` to read it as it is). ``--at DATE|BLOCK`` answers
+as of a past moment. Audits print a summary and a row per credential, write ``--html`` and ``--report``
+files on request, and exit 1 when any credential is invalid.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+
+import click
+
+from . import render
+from .app import App, json_option, network_options, pass_app, workspace_option
+
+if TYPE_CHECKING:
+    from ..audit import AuditReport
+    from ..index import Index
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _read_options(f: F) -> F:
+    f = click.option("--no-sync", is_flag=True, help="Read the index as it is; do not sync it with the chain first.")(f)
+    f = click.option("--at", "at_spec", metavar="DATE|BLOCK",
+                     help="Answer as of a block number or an ISO date/time (UTC unless an offset is given).")(f)
+    return workspace_option(json_option(network_options(f)))
+
+
+@contextmanager
+def _opened(app: App, *, sync: bool) -> Iterator[tuple[Index, Any]]:
+    """The workspace's index, synced unless told not to, and the ledger when the chain is reachable."""
+    from ..errors import ChainError
+    from ..index import Index
+
+    settings = app.settings()
+    ledger = None
+    try:
+        ledger = app.ledger(need_key=False)
+    except ChainError as exc:
+        if sync:
+            raise
+        render.note(f"[yellow]chain not reachable ({exc}); answering from the index only[/]")
+    index = Index.open(settings.index_path)
+    try:
+        if sync and ledger is not None:
+            _sync(app, index, ledger)
+        yield index, ledger
+    finally:
+        index.close()
+
+
+def _sync(app: App, index: Index, ledger: Any, **kwargs: Any) -> Any:
+    assert ledger.settings.deployment is not None
+    if app.json_output:
+        return index.sync(ledger.chain, ledger.settings.deployment, **kwargs)
+    with render.progress() as bar:
+        task = bar.add_task("index sync", total=None)
+
+        def progress(done: int, total: int, events: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"sync {events} ev")
+
+        return index.sync(ledger.chain, ledger.settings.deployment, progress=progress, **kwargs)
+
+
+# -- index -------------------------------------------------------------------------------------------
+
+
+@click.group("index")
+def index() -> None:
+    """The SQLite index of the chain's events (a cache: delete it and sync to rebuild).
+
+    \b
+    Examples:
+      ledger index sync
+      ledger index info --json
+    """
+
+
+@index.command("sync")
+@workspace_option
+@json_option
+@network_options
+@click.option("--to-block", type=click.IntRange(min=0), help="Last block to index (default: the chain head).")
+@click.option("--step", type=click.IntRange(min=1), default=5_000, show_default=True, help="Blocks per transaction.")
+@pass_app
+def index_sync(app: App, to_block: int | None, step: int) -> None:
+    """Bring the index up to date: incremental, idempotent, resumable after a crash.
+
+    Example: ledger index sync --step 1000
+    """
+    from ..index import Index
+
+    ledger = app.ledger(need_key=False)
+    with Index.open(ledger.settings.index_path) as ix:
+        result = _sync(app, ix, ledger, to_block=to_block, step=step)
+        cursor = ix.reader.cursor()
+    data = {
+        "from_block": result.from_block,
+        "to_block": result.to_block,
+        "events": result.events,
+        "new_events": result.new_events,
+        "seconds": round(result.seconds, 3),
+        "cursor": cursor,
+    }
+    if app.json_output:
+        render.print_json(data)
+    else:
+        render.message(f"indexed blocks {result.from_block}..{result.to_block}: {result.new_events} new event(s) "
+                       f"of {result.events} read in {result.seconds:.2f} s; index at block {cursor}")
+
+
+@index.command("info")
+@workspace_option
+@json_option
+@pass_app
+def index_info(app: App) -> None:
+    """Where the index stands: its cursor and how many facts each table holds (no chain access).
+
+    Example: ledger index info
+    """
+    from ..index import Index
+
+    settings = app.settings()
+    with Index.open(settings.index_path) as ix:
+        data = {"path": str(settings.index_path), "cursor": ix.reader.cursor(), "tables": ix.reader.counts()}
+    if app.json_output:
+        render.print_json(data)
+    else:
+        render.fields(f"Index {data['path']} at block {data['cursor']}", sorted(data["tables"].items()))
+
+
+# -- query -------------------------------------------------------------------------------------------
+
+
+@click.group("query")
+def query() -> None:
+    """Ask the index: subjects, issuers, contributions, credentials (now or --at a past moment).
+
+    \b
+    Examples:
+      ledger query subject 0x5e...
+      ledger query issuer 0xAb... --at 2026-03-01
+      ledger query contributions --project github.com/FISCO-BCOS/console --kind code --since 2026-01-01
+      ledger query credentials --type 7 --status revoked --json
+    """
+
+
+def _subject_arg(value: str) -> str:
+    from ..vault import parse_subject_id
+
+    text = value.strip()
+    if text.startswith("urn:ledger:subject:"):
+        text = text.rsplit(":", 1)[1]
+    return "0x" + parse_subject_id(text).hex()
+
+
+@query.command("subject")
+@_read_options
+@click.argument("subject")
+@pass_app
+def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) -> None:
+    """A subject's contributions by kind and project, co-signers, credentials and their status.
+
+    Example: ledger query subject 0x5e... --at 2026-03-01
+    """
+    sid = _subject_arg(subject)
+    with _opened(app, sync=not no_sync) as (ix, _):
+        at = ix.reader.resolve_at(at_spec)
+        view = ix.reader.subject(sid, at)
+    if app.json_output:
+        render.print_json(view)
+        return
+    render.fields(f"Subject {view.subject}" + (f" at block {at}" if at is not None else ""), [
+        ("contributions", len(view.contributions)),
+        ("by kind", view.by_kind),
+        ("by project", view.by_project),
+        ("co-signers", len(view.cosigners)),
+        ("credentials", len(view.credentials)),
+    ])
+    render.table("Contributions", ("key", "kind", "project", "co-signs", "status"), [
+        (c.key, c.kind, c.project, len(c.cosigners), "revoked" if c.revoked else "active") for c in view.contributions
+    ])
+    render.table("Credentials", ("hash", "type", "issuer", "block", "status"), [
+        (c.hash, c.type_id, c.issuer, c.block_number, c.status) for c in view.credentials
+    ])
+
+
+@query.command("issuer")
+@_read_options
+@click.argument("issuer")
+@pass_app
+def query_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool) -> None:
+    """An issuer's status history, scope, and what it anchored, issued and revoked.
+
+    Example: ledger query issuer 0xAb... --json
+    """
+    from ..errors import LedgerError
+
+    with _opened(app, sync=not no_sync) as (ix, _):
+        at = ix.reader.resolve_at(at_spec)
+        view = ix.reader.issuer_view(issuer, at)
+    if view is None:
+        raise LedgerError(f"{issuer} is not an issuer" + (f" at block {at}" if at is not None else ""),
+                              hint="check the address; `ledger issuer list` shows the issuers")
+    if app.json_output:
+        render.print_json(view)
+        return
+    it = view.issuer
+    render.fields(f"Issuer {it.address}" + (f" at block {at}" if at is not None else ""), [
+        ("kind", it.kind), ("status", it.status), ("parent", it.parent), ("scope", list(it.scope)),
+        ("children", list(it.children)), ("contributions recorded", view.contributions_recorded),
+        ("batches anchored", len(view.batches)), ("credentials issued", len(view.credentials)),
+    ])
+    render.table("Status history", ("status", "block", "by"), [(e.status, e.block_number, e.by) for e in it.status_history])
+    render.table("Batches", ("root", "type", "count", "block"), [(b.root, b.type_id, b.count, b.block_number)
+                                                                  for b in view.batches])
+    render.table("Revocations", ("what", "id", "reason", "block"), [
+        (r["what"], r["id"], r.get("reason"), r["block_number"]) for r in view.revocations
+    ])
+
+
+@query.command("contributions")
+@_read_options
+@click.option("--project", help="Repository (github.com/owner/repo) or its 0x project id.")
+@click.option("--kind", help="code, test, docs, review, project-management, community, mentoring, ...")
+@click.option("--field", "field_name", help="ai, blockchain, databases, ... or a number.")
+@click.option("--since", metavar="DATE", help="Only work done on or after DATE (YYYY-MM-DD).")
+@click.option("--subject", help="Only this subject's contributions.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@pass_app
+def query_contributions(app: App, project: str | None, kind: str | None, field_name: str | None, since: str | None,
+                        subject: str | None, limit: int | None, at_spec: str | None, no_sync: bool) -> None:
+    """Contributions filtered by project, kind, field and date.
+
+    Example: ledger query contributions --project github.com/FISCO-BCOS/console --kind code --since 2026-01-01
+    """
+    from .. import contribution
+    from ..index.projection import CONTRIBUTION_KINDS
+
+    project_id = None
+    if project:
+        project_id = project if project.startswith("0x") and len(project) == 66 else "0x" + contribution.project_id(project).hex()
+    kind_name = CONTRIBUTION_KINDS[contribution.parse_kind(kind)] if kind else None
+    field_id = contribution.parse_field(field_name) if field_name else None
+    since_ts = contribution.parse_time(since) if since else None
+    with _opened(app, sync=not no_sync) as (ix, _):
+        at = ix.reader.resolve_at(at_spec)
+        rows = ix.reader.contributions(project=project_id, kind=kind_name, field_id=field_id, since=since_ts,
+                                       subject=_subject_arg(subject) if subject else None, at=at, limit=limit)
+    if app.json_output:
+        render.print_json(rows)
+        return
+    render.table(f"{len(rows)} contribution(s)", ("key", "subject", "kind", "field", "co-signs", "status"), [
+        (c.key, c.subject, c.kind, c.field, len(c.cosigners), "revoked" if c.revoked else "active") for c in rows
+    ])
+
+
+@query.command("credentials")
+@_read_options
+@click.option("--type", "type_id", type=click.IntRange(min=1), help="Certificate type id.")
+@click.option("--status", type=click.Choice(["valid", "suspended", "revoked"]), help="Status in force (at --at).")
+@click.option("--issuer", help="Issuer address.")
+@pass_app
+def query_credentials(app: App, type_id: int | None, status: str | None, issuer: str | None, at_spec: str | None,
+                      no_sync: bool) -> None:
+    """Credentials issued by the contract, and batch leaves whose status changed, filtered.
+
+    Example: ledger query credentials --type 7 --status revoked --issuer 0xAb...
+    """
+    with _opened(app, sync=not no_sync) as (ix, _):
+        at = ix.reader.resolve_at(at_spec)
+        rows = ix.reader.credentials(type_id=type_id, status=status, issuer=issuer, at=at)
+    if app.json_output:
+        render.print_json(rows)
+        return
+    render.table(f"{len(rows)} credential(s)", ("hash", "batch root", "type", "issuer", "block", "status", "reason"), [
+        (c.hash, c.root if c.subject is None else "", c.type_id, c.issuer, c.block_number, c.status, c.status_reason)
+        for c in rows
+    ])
+
+
+# -- audit -------------------------------------------------------------------------------------------
+
+
+def _audit_options(f: F) -> F:
+    f = click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write the self-contained HTML report here.")(f)
+    f = click.option("--report", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write the JSON report here.")(f)
+    return _read_options(f)
+
+
+@click.group("audit")
+def audit() -> None:
+    """Audit reports an enterprise can act on: a row per credential, valid or not and why, anomalies.
+
+    The index answers fast; the final verdict re-checks the chain when it is reachable.
+
+    \b
+    Examples:
+      ledger audit subject 0x5e... --html candidate.html
+      ledger audit subject --input candidates.csv --report audit.json
+      ledger audit issuer 0xAb... --at 2026-03-01
+      ledger audit files alice.json bob.json --html files.html
+    """
+
+
+def _read_subjects(path: Path) -> list[str]:
+    from ..errors import RowError
+
+    text = path.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise RowError(1, None, "the file is empty")
+    header = [c.strip().lower() for c in rows[0]]
+    column, start = (header.index("subject"), 1) if "subject" in header else (0, 0)
+    subjects = []
+    for number, row in enumerate(rows[start:], start=start + 1):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        try:
+            subjects.append(_subject_arg(row[column]))
+        except (IndexError, ValueError) as exc:
+            raise RowError(number, "subject", str(exc)) from exc
+    return subjects
+
+
+def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | None, html_path: Path | None,
+               make: Callable[[Any], AuditReport]) -> None:
+    from ..audit import Auditor, ContractsCheck
+
+    with _opened(app, sync=not no_sync) as (ix, ledger):
+        at = ix.reader.resolve_at(at_spec)
+        check = None
+        info: dict[str, Any] = {}
+        if ledger is not None:
+            identity = ledger.chain.identity()
+            info = {"chain_id": identity.chain_id, "backend": identity.backend,
+                    "description": f"{identity.backend} chain {identity.chain_id}"}
+            check = ContractsCheck(ledger.contracts)
+        report = make(Auditor(ix.reader, chain=check, chain_info=info, at=at, at_spec=at_spec))
+    data = report.to_dict()
+    if json_path is not None:
+        json_path.write_text(_dumps(data), encoding="utf-8")
+    if html_path is not None:
+        html_path.write_text(report.to_html(), encoding="utf-8")
+    if app.json_output:
+        render.print_json(data)
+    else:
+        summary = data["summary"]
+        render.table(f"{data['title']}: {summary['verdict']}", ("", "credential", "type", "issuer", "reason"), [
+            ("valid" if c["valid"] else "INVALID", c["label"], c["type_id"], c["issuer"], c["reason"])
+            for c in data["credentials"]
+        ])
+        for a in data["anomalies"]:
+            render.message(f"[yellow]anomaly[/] {a['code']}: {a['message']}")
+        render.message(summary["text"])
+        for label, path in (("JSON report", json_path), ("HTML report", html_path)):
+            if path is not None:
+                render.message(f"{label}: {path}")
+        render.message(f"report hash {data['report_hash']}")
+    if data["summary"]["verdict"] != "PASS":
+        click.get_current_context().exit(1)  # a domain failure: some credential is invalid
+
+
+def _dumps(data: Any) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+@audit.command("subject")
+@_audit_options
+@click.argument("subject", required=False)
+@click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of subject ids (a 'subject' column, or the first column) to audit together.")
+@pass_app
+def audit_subject(app: App, subject: str | None, input_path: Path | None, at_spec: str | None, no_sync: bool,
+                  json_path: Path | None, html_path: Path | None) -> None:
+    """Audit every credential of a subject (or of each subject in --input).
+
+    Example: ledger audit subject 0x5e... --html candidate.html
+    """
+    if (subject is None) == (input_path is None):
+        raise click.UsageError("give a SUBJECT or --input FILE (not both)")
+    if input_path is not None:
+        subjects = _read_subjects(input_path)
+        _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subjects(subjects))
+    else:
+        sid = _subject_arg(subject or "")
+        _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subject(sid))
+
+
+@audit.command("issuer")
+@_audit_options
+@click.argument("issuer")
+@pass_app
+def audit_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool, json_path: Path | None,
+                 html_path: Path | None) -> None:
+    """Audit an issuer: its history, and every credential it issued or whose status it changed.
+
+    Example: ledger audit issuer 0xAb... --report issuer.json
+    """
+    _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.issuer(issuer))
+
+
+@audit.command("files")
+@_audit_options
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Instead of files: a CSV of subject ids to audit (as `audit subject --input`).")
+@pass_app
+def audit_files(app: App, paths: tuple[Path, ...], input_path: Path | None, at_spec: str | None, no_sync: bool,
+                json_path: Path | None, html_path: Path | None) -> None:
+    """Audit credential files: integrity, proof, anchoring, issuer, status, expiry, evidence.
+
+    Example: ledger audit files alice.json bob.json --html files.html
+    """
+    if bool(paths) == (input_path is not None):
+        raise click.UsageError("give credential FILES or --input FILE (not both)")
+    if input_path is not None:
+        subjects = _read_subjects(input_path)
+        _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subjects(subjects))
+        return
+    documents = [(str(p), p.read_bytes()) for p in paths]
+    _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.documents(documents))
+
+
+COMMANDS = [index, query, audit]

@@ -1,0 +1,144 @@
+"""The index, query and audit commands on a real workspace, and the real report in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from index.history import CS, K, R, History, h, key
+from ledger import types
+from ledger.chain.embedded import EmbeddedChain
+from ledger.cli import main
+from ledger.config import Settings, load_settings
+from ledger.contracts import raise_for_receipt
+from ledger.ledger import Ledger
+
+from .chromium import ARTIFACTS, dump_dom, screenshot
+from .test_report_html import _parse
+
+PASSWORD = "audit-test-password"
+
+
+@dataclass
+class Ws:
+    path: Path
+    facts: dict
+
+    def run(self, *args: str) -> Result:
+        env = {"LEDGER_WORKSPACE": str(self.path), "LEDGER_PASSWORD": PASSWORD, "COLUMNS": "200"}
+        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Ws:
+    path = tmp_path_factory.mktemp("audit-cli") / "ws"
+    admin = key("cli-admin")
+    Ledger.init(Settings(workspace=path), password=PASSWORD, secret_hex=admin.secret_bytes().hex(), light_kdf=True)
+    settings = load_settings(path, env={})
+    with EmbeddedChain(settings.chain_path) as chain:
+        hist = History(chain, admin=admin, deployment=settings.deployment)
+        community = key("cli-community")
+        hist.add_issuer(community, K.COMMUNITY, [1])
+        hist.define_type(1)
+        alice, bob = h("subject:cli-alice"), h("subject:cli-bob")
+        a_keys = hist.record(community, alice, ["cli/alice/1", "cli/alice/2"])
+        hist.record(community, bob, ["cli/bob/1"], kind=types.ContributionKind.DOCS)
+        good, _ = hist.issue(community, 1, alice, "cli-alice-1", a_keys)
+        bad, _ = hist.issue(community, 1, bob, "cli-bob-1", [])
+        revoked = hist.c.credentials.set_status(community, bad, CS.REVOKED, R.MISCONDUCT)
+        raise_for_receipt(revoked)
+        facts = {"alice": "0x" + alice.hex(), "bob": "0x" + bob.hex(), "community": community.address,
+                 "good": "0x" + good.hex(), "bad": "0x" + bad.hex(), "revoked_block": revoked.block_number,
+                 "head": chain.block_number()}
+    return Ws(path, facts)
+
+
+def test_index_sync_then_nothing_new(ws: Ws) -> None:
+    first = ws.run("index", "sync", "--json")
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.output)
+    assert data["cursor"] == ws.facts["head"]
+    again = json.loads(ws.run("index", "sync", "--json").output)
+    assert again["new_events"] == 0
+    info = json.loads(ws.run("index", "info", "--json").output)
+    assert info["tables"]["credentials"] == 2 and info["tables"]["contributions"] == 3
+
+
+def test_queries(ws: Ws) -> None:
+    f = ws.facts
+    subject = json.loads(ws.run("query", "subject", f["alice"], "--json").output)
+    assert subject["by_kind"] == {"Code": 2} and len(subject["credentials"]) == 1
+    assert subject["credentials"][0]["hash"] == f["good"]
+    revoked = json.loads(ws.run("query", "credentials", "--status", "revoked", "--json").output)
+    assert [c["hash"] for c in revoked] == [f["bad"]]
+    before = json.loads(ws.run("query", "credentials", "--status", "revoked", "--at",
+                               str(f["revoked_block"] - 1), "--json", "--no-sync").output)
+    assert before == []
+    docs = json.loads(ws.run("query", "contributions", "--kind", "docs", "--json").output)
+    assert [c["subject"] for c in docs] == [f["bob"]]
+    by_project = json.loads(ws.run("query", "contributions", "--project", "github.com/fisco-bcos/console",
+                                   "--json").output)
+    assert len(by_project) == 0  # the test history hashes projects its own way
+    issuer = json.loads(ws.run("query", "issuer", f["community"], "--json").output)
+    assert issuer["issuer"]["kind"] == "Community" and issuer["contributions_recorded"] == 3
+    table = ws.run("query", "subject", f["bob"])
+    assert table.exit_code == 0 and "Docs" in table.output
+
+
+def test_bad_inputs_are_usage_errors(ws: Ws, tmp_path: Path) -> None:
+    bad = ws.run("query", "subject", "0x1234")
+    assert bad.exit_code == 2 and "not a subject id" in bad.output
+    at = ws.run("query", "subject", ws.facts["alice"], "--at", "last tuesday", "--no-sync")
+    assert at.exit_code == 2 and "neither a block number nor an ISO date" in at.output
+    both = ws.run("audit", "subject", ws.facts["alice"], "--input", __file__)
+    assert both.exit_code == 2
+    csv_file = tmp_path / "candidates.csv"
+    csv_file.write_text(f"subject\n{ws.facts['alice']}\nnot-an-id\n")
+    rows = ws.run("audit", "subject", "--input", str(csv_file), "--no-sync")
+    assert rows.exit_code == 2 and "row 3" in rows.output
+    unknown = ws.run("query", "issuer", key("nobody").address, "--no-sync")
+    assert unknown.exit_code == 1 and "not an issuer" in unknown.output
+
+
+def test_audit_subject_exit_codes_and_files(ws: Ws, tmp_path: Path) -> None:
+    ok = ws.run("audit", "subject", ws.facts["alice"], "--json")
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["summary"]["verdict"] == "PASS"
+    report, html = tmp_path / "bob.json", tmp_path / "bob.html"
+    failed = ws.run("audit", "subject", ws.facts["bob"], "--report", str(report), "--html", str(html))
+    assert failed.exit_code == 1
+    assert "INVALID" in failed.output and "REVOKED" in failed.output
+    data = json.loads(report.read_text())
+    assert data["summary"]["invalid"] == 1 and data["credentials"][0]["chain_checked"] is True
+    assert data["report_hash"] in failed.output
+    assert html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_audit_of_several_subjects_rendered_in_chromium(ws: Ws, tmp_path: Path) -> None:
+    csv_file = tmp_path / "candidates.csv"
+    csv_file.write_text(f"subject,note\n{ws.facts['alice']},a\n{ws.facts['bob']},b\n")
+    report, html = tmp_path / "all.json", tmp_path / "all.html"
+    result = ws.run("audit", "subject", "--input", str(csv_file), "--report", str(report), "--html", str(html))
+    assert result.exit_code == 1, result.output
+    summary = json.loads(report.read_text())["summary"]
+    assert (summary["credentials"], summary["valid"], summary["invalid"]) == (2, 1, 1)
+    rendered = _parse(dump_dom(html))
+    assert rendered.text["verdict"].strip().endswith("FAIL")
+    assert rendered.text["count-total"].strip() == "2"
+    assert rendered.text["count-valid"].strip() == "1"
+    assert rendered.text["count-invalid"].strip() == "1"
+    assert "REVOKED" in rendered.text["credentials"]
+    shot = screenshot(html, ARTIFACTS / "audit-report.png")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    from ledger.cli.commands_audit import COMMANDS
+
+    for group in COMMANDS:
+        for name, command in group.commands.items():  # type: ignore[attr-defined]
+            assert command.help and "ledger " in command.help, f"{group.name} {name}"
