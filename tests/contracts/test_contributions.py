@@ -154,3 +154,14 @@ def test_revoke_errors(world: World) -> None:
     assert reason.value.reason == T.RevocationReason.NONE
     with pytest.raises(E.UnknownContribution):  # the committee path checks the same things
         c.contributions.propose_revoke(k.committee, missing, T.RevocationReason.OTHER)
+
+
+def test_a_suspended_recorder_cannot_revoke_but_the_committee_can(world: World) -> None:
+    c, k = world.c, world.k
+    it = item()
+    c.contributions.record(k.university, [it])
+    c.issuers.propose_issuer_status(k.committee, k.university.address, T.IssuerStatus.SUSPENDED)
+    with pytest.raises(E.IssuerNotActive):
+        c.contributions.revoke(k.university, it.key, T.RevocationReason.OTHER)
+    c.contributions.propose_revoke(k.committee, it.key, T.RevocationReason.OTHER)
+    assert c.contributions.contribution(it.key).status == T.ContributionStatus.REVOKED

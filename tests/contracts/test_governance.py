@@ -170,3 +170,13 @@ def test_modules_bind_once(contracts: Contracts, keys: Keys) -> None:
         contracts.issuers.bind_modules(keys.committee, keys.stranger.address, keys.stranger.address)
     assert info.value.ledger == contracts.deployment.contribution_ledger
     assert info.value.credentials == contracts.deployment.credential_registry
+
+
+def test_a_failing_call_without_error_data_surfaces_as_proposal_execution_failed(
+    contracts: Contracts, keys: Keys
+) -> None:
+    # The ledger has no function with this selector and no fallback: it reverts with empty data.
+    with pytest.raises(E.ProposalExecutionFailed) as info:
+        contracts.issuers.propose(keys.committee, contracts.contributions.address, b"\xde\xad\xbe\xef")
+    assert info.value.id == contracts.issuers.proposal_count()
+    assert info.value.reason == b"" and info.value.inner is None
