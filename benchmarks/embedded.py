@@ -7,8 +7,8 @@ Usage::
 Each run starts a fresh chain, deploys the tests' Probe contract and sends ``items`` calls of
 ``Probe.set(value, note)`` (a storage write and an event, about 30,000 gas) twice: one transaction
 per block with ``send``, then all in one block with ``send_many``. Both are timed end to end
-(signing, execution, mining, the SQLite commit). Figures are medians over ``runs``; the chain is
-measured in memory and in a SQLite file.
+(signing, execution, mining, the SQLite commit), then ``items`` read-only calls of ``value()``.
+Figures are medians over ``runs``; the chain is measured in memory and in a SQLite file.
 
 For the record of why py-evm is driven directly, the same job also runs through eth-tester's
 ``PyEVMBackend`` (``send_raw_transaction`` then ``mine_blocks``), in memory only: it is the route
@@ -70,7 +70,13 @@ def _one_run(path: Path | None, items: int) -> dict[str, float]:
         batched = items / (time.perf_counter() - start)
         if not all(r.succeeded for r in receipts):
             raise RuntimeError("a benchmark transaction failed")
-    return {"one_by_one": one_by_one, "send_many": batched}
+
+        value_call = keccak256(b"value()")[:4]
+        start = time.perf_counter()
+        for _ in range(items):
+            chain.call(probe, value_call)
+        calls = items / (time.perf_counter() - start)
+    return {"one_by_one": one_by_one, "send_many": batched, "calls": calls}
 
 
 def _eth_tester_run(items: int) -> dict[str, float]:
@@ -132,6 +138,8 @@ def measure(items: int = 200, runs: int = 5, *, eth_tester: bool = True) -> dict
         many = statistics.median(r["send_many"] for r in runs_of)
         result[name] = {"one_by_one_tx_per_s": round(one, 1), "send_many_tx_per_s": round(many, 1),
                         "ratio": round(many / one, 2)}  # fmt: skip
+        if "calls" in runs_of[0]:
+            result[name]["calls_per_s"] = round(statistics.median(r["calls"] for r in runs_of), 1)
     return result
 
 
@@ -147,12 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
         return 0
     print(f"embedded chain, {args.items} x Probe.set per way, median of {args.runs} runs")
-    print(f"{'chain':<12} {'one by one tx/s':>16} {'send_many tx/s':>15} {'ratio':>7}")
+    print(f"{'chain':<12} {'one by one tx/s':>16} {'send_many tx/s':>15} {'ratio':>7} {'calls/s':>9}")
     for name in ("memory", "sqlite", "eth_tester"):
         if name in result:
             row = result[name]
+            calls = f"{row['calls_per_s']:>9,.0f}" if "calls_per_s" in row else f"{'-':>9}"
             print(f"{name:<12} {row['one_by_one_tx_per_s']:>16,.0f} {row['send_many_tx_per_s']:>15,.0f} "
-                  f"{row['ratio']:>6.1f}x")  # fmt: skip
+                  f"{row['ratio']:>6.1f}x {calls}")  # fmt: skip
     return 0
 
 
