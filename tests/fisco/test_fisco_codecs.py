@@ -74,7 +74,7 @@ _values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.integers(min_value=0, max_value=255), _values, max_size=8))
 def test_tars_round_trip(fields: dict[int, Any]) -> None:
     assert tars.decode_struct(tars.encode_struct(fields)) == fields

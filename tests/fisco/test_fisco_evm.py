@@ -21,7 +21,7 @@ CASES = [("fisco3", "ecdsa"), ("fisco3", "sm"), ("fisco2", "ecdsa"), ("fisco2", 
 @pytest.fixture(params=CASES, ids=[f"{kind}-{crypto}" for kind, crypto in CASES])
 def setup(
     request: pytest.FixtureRequest, serve_node: Callable[..., Any]
-) -> tuple[ChainBackend, PrivateKey, Any, str]:
+) -> tuple[ChainBackend, PrivateKey, Any]:
     kind, crypto = request.param
     sm = crypto == "sm"
     node = serve_node(EvmFisco3Node(sm=sm) if kind == "fisco3" else EvmFisco2Node(gm=sm))
@@ -29,11 +29,11 @@ def setup(
     node.evm.register(key.address, key)
     chain = open_fisco(kind, node.url)
     assert chain.identity().crypto == crypto
-    return chain, key, node, kind
+    return chain, key, node
 
 
-def test_probe_end_to_end(setup: tuple[ChainBackend, PrivateKey, Any, str]) -> None:
-    chain, key, node, kind = setup
+def test_probe_end_to_end(setup: tuple[ChainBackend, PrivateKey, Any]) -> None:
+    chain, key, node = setup
     probe = Probe.load()
     # the EVM runs SM senders under a stand-in ECDSA key (see fisco_evm_node)
     evm_sender = node.evm.keys[key.address.lower()].address
