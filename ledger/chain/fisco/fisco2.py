@@ -103,7 +103,7 @@ class Fisco2Chain(ChainBackend):
         if self._identity is None:
             info = self._rpc.request("getClientVersion", [])
             if not isinstance(info, dict):
-                raise ConfigError(f"getClientVersion returned {info!r:.80}")
+                raise ChainError(f"getClientVersion returned {info!r:.80}")
             version = str(info.get("FISCO-BCOS Version", ""))
             node_chain = info.get("Chain Id")
             if node_chain not in (None, "") and parse_int(node_chain, "Chain Id") != self.chain_id:

@@ -94,7 +94,7 @@ class Fisco3Chain(ChainBackend):
         if self._group_info is None:
             info = self._rpc.request("getGroupInfo", [self.group])
             if not isinstance(info, dict):
-                raise ConfigError(f"getGroupInfo for {self.group} returned {info!r:.80}")
+                raise ChainError(f"getGroupInfo for {self.group} returned {info!r:.80}")
             self._group_info = info
         return self._group_info
 
@@ -158,7 +158,7 @@ class Fisco3Chain(ChainBackend):
     def _block(self, number: int) -> dict[str, Any]:
         block = self._rpc_call("getBlockByNumber", number, False, True)
         if not isinstance(block, dict):
-            raise ConfigError(f"getBlockByNumber {number} returned {block!r:.80}")
+            raise ChainError(f"getBlockByNumber {number} returned {block!r:.80}")
         return block
 
     def block_timestamp(self, number: int) -> int:
@@ -170,7 +170,7 @@ class Fisco3Chain(ChainBackend):
             raise CapabilityError(self.name, "calls at a past block")
         result = self._rpc_call("call", to.lower(), "0x" + data.hex())
         if not isinstance(result, dict):
-            raise ConfigError(f"call returned {result!r:.80}")
+            raise ChainError(f"call returned {result!r:.80}")
         status = status_of(result, _LINE)
         output = parse_hex(result.get("output"), "output")
         if status.kind == status_codes.OK:
@@ -252,7 +252,7 @@ class Fisco3Chain(ChainBackend):
         except RequestTimeout:
             raw = self._wait_for_receipt(signed.hash, deadline, timeout)
         if not isinstance(raw, dict):
-            raise ConfigError(f"sendTransaction returned {raw!r:.80}")
+            raise ChainError(f"sendTransaction returned {raw!r:.80}")
         status = status_of(raw, _LINE)
         if status.raises:
             detail = str(raw.get("message") or "") or revert_reason(parse_hex(raw.get("output"), "output"))
