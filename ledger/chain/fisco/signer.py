@@ -74,7 +74,8 @@ def signer_address(digest: bytes, signature: DigestSignature) -> str:
     """The address that made ``signature`` over ``digest`` (EIP-55 cased).
 
     Raises:
-        MalformedTransaction-like ``ValidationError`` when the signature does not verify.
+        ValidationError: the ECDSA signature recovers no key, or the SM2 signature does not
+            verify against the public key it carries.
     """
     if signature.recid is not None:
         if signature.recid not in (0, 1):
