@@ -54,7 +54,7 @@ def test_probe_end_to_end(setup: tuple[ChainBackend, PrivateKey, Any]) -> None:
     with pytest.raises(Reverted) as caught:
         chain.call(address, probe.calldata("setChecked", 7, 3))
     error = probe.decode_error(caught.value.data)
-    assert isinstance(error, TooLarge) and (error.value, error.limit) == (7, 3)
+    assert isinstance(error, TooLarge) and error.args_dict == {"value": 7, "limit": 3}
     with pytest.raises(Reverted) as caught:
         chain.call(address, probe.calldata("setNonZero", 0))
     reason = probe.decode_error(caught.value.data)

@@ -96,7 +96,7 @@ def test_client_answers_that_are_not_json_rpc(fisco3_node: Fisco3Node) -> None:
 
 
 def test_client_timeout_is_reported(fisco3_node: Fisco3Node) -> None:
-    release = []
+    release: list[bool] = []
 
     def slow(params: list[Any]) -> Any:
         deadline = time.monotonic() + 2.0

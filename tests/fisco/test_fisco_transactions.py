@@ -74,7 +74,7 @@ def test_v3_sm_vector_hash_exact_signature_verifies(vectors: dict[str, Any]) -> 
         assert signed.raw.replace(signed.signature, b"") == vector_raw.replace(_x(tx["signature"]), b"")
         for raw in (signed.raw, vector_raw):
             decoded = v3.decode_transaction(raw)
-            assert decoded.sender.lower() == gm["address"].lower()
+            assert decoded.sender is not None and decoded.sender.lower() == gm["address"].lower()
             assert decoded.crypto == "sm"
             assert decoded.data == tx["transaction_data"]
 
@@ -83,7 +83,7 @@ def test_v3_official_documentation_vector(vectors: dict[str, Any]) -> None:
     official = vectors["fisco_3x_tars"]["official_doc_vector_sm"]
     raw = _x(official["decoded"]["tars_tx_hex"])
     decoded = v3.decode_transaction(raw)
-    assert decoded.sender.lower() == official["expected_sender"]
+    assert decoded.sender is not None and decoded.sender.lower() == official["expected_sender"]
     assert decoded.hash == _x(official["decoded"]["data_hash"])
     assert decoded.signature == _x(official["decoded"]["signature"])
     expected = official["decoded"]["transaction_data"]
@@ -248,6 +248,7 @@ def test_v2_ecdsa_vector_byte_for_byte(vectors: dict[str, Any]) -> None:
         } == {k: tx["fields"][k] for k in ("randomid", "gasPrice", "gasLimit", "blockLimit", "value")}
         assert decoded.fields["to"] == tx["fields"]["to"].lower()
         # independent: eth-keys recovers the same sender from the signing hash
+        assert isinstance(signed.v, int)
         sig = eth_keys.Signature(vrs=(signed.v - 27, signed.r, signed.s))
         assert (
             sig.recover_public_key_from_msg_hash(signed.signing_hash).to_checksum_address()
