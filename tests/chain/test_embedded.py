@@ -499,3 +499,28 @@ def test_calls_never_change_state(
     assert receipt.succeeded
     assert probe_artifact.decode_uint(embedded.call(probe, value)) == 4
     assert probe_artifact.decode_uint(embedded.call(probe, value, block=receipt.block_number - 1)) == 3
+
+
+def test_threads_share_one_chain(embedded: EmbeddedChain, probe: str, probe_artifact: ProbeArtifact) -> None:
+    keys = [PrivateKey(keccak256(f"ledger chain tests: thread {i}".encode())) for i in range(4)]
+    errors: list[BaseException] = []
+
+    def work(key: PrivateKey) -> None:
+        try:
+            for value in range(5):
+                assert embedded.send(key, probe_artifact.set_tx(probe, value, key.address)).succeeded
+                embedded.call(probe, probe_artifact.calldata("value"))
+            assert all(r.succeeded for r in embedded.send_many(key, [probe_artifact.set_tx(probe, 9)] * 3))
+        except BaseException as exc:  # noqa: BLE001 - surfaced below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in keys] + [
+        threading.Thread(target=work, args=(keys[0],))  # two threads on one key: nonces must not clash
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    logs = embedded.get_logs(0, embedded.block_number(), [probe])
+    assert len(logs) == len(threads) * 8
