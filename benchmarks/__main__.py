@@ -8,13 +8,13 @@ Usage::
 
 One run deploys our contracts, EAS and OpenAttestation's DocumentStore side by side on each backend
 (the embedded py-evm chain, and a fresh anvil from npm), measures gas for the same jobs, times document
-batches and verifications against OpenAttestation's library in node, chain throughput, index sync and
-``ledger --help`` start-up, and writes JSON and a markdown table. ``--quick`` is the smoke subset (small
-sizes, one run): it checks that everything still runs, not how fast.
+batches and verifications against OpenAttestation's library in node, chain throughput, index sync,
+audit and ``ledger --help`` start-up, and writes JSON and a markdown table. ``--quick`` is the smoke
+subset (small sizes, one run): it checks that everything still runs, not how fast.
 
 Our side comes from the modules that own it (``benchmarks.gas``, ``benchmarks.credentials``,
-``benchmarks.rpc``, ``benchmarks.embedded``, ``ledger.index``); a module that is not there yet gives a
-row marked "not measured" with the reason, never a made-up number.
+``benchmarks.rpc``, ``benchmarks.index``); a module that is not there gives rows marked
+"not measured" with the reason, never a made-up number.
 """
 
 from __future__ import annotations
@@ -22,25 +22,38 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import os
-import random
+import functools
 import importlib
 import importlib.util
 import json
+import os
+import random
 import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from . import REPO_ROOT, BenchmarkError
 from .peers import artifacts as peer_artifacts
 from .peers import contracts as peer_contracts
 from .peers import openattestation
-from .report import AT_LEAST, AT_MOST, RATIO_AT_LEAST, RATIO_AT_MOST, Goal, Report, Row, median, update_readme, write
+from .report import (
+    AT_LEAST,
+    AT_MOST,
+    RATIO_AT_LEAST,
+    RATIO_AT_MOST,
+    Goal,
+    Report,
+    Row,
+    median,
+    update_readme,
+    write,
+)
 
 # The goals, from issues 2, 3, 4, 6 and 7.
 GOAL_ANCHOR = Goal(RATIO_AT_MOST, 1.0)  # gas to anchor <= DocumentStore issue
@@ -49,16 +62,17 @@ GOAL_REVOKE = Goal(RATIO_AT_MOST, 0.9)  # gas to revoke a leaf <= 0.9x DocumentS
 GOAL_BUILD = Goal(RATIO_AT_LEAST, 8.0)  # building a batch >= 8x OpenAttestation wrapDocuments
 GOAL_VERIFY = Goal(RATIO_AT_LEAST, 3.0)  # verifying >= 3x OpenAttestation verifySignature
 GOAL_ISSUED = Goal(AT_LEAST, 20_000)  # credentials issued per second end to end
-GOAL_VERIFIED = Goal(AT_LEAST, 10_000)  # offline verifications per second
 GOAL_PIPELINE = Goal(RATIO_AT_LEAST, 5.0)  # pipelined >= 5x sequential (anvil)
 GOAL_INDEX = Goal(AT_LEAST, 10_000)  # index sync events per second
+GOAL_AUDIT = Goal(AT_MOST, 2.0)  # seconds to audit a subject with 1,000 credentials
 GOAL_STARTUP = Goal(AT_MOST, 0.3)  # `ledger --help` seconds
 
 BACKENDS = ("embedded", "anvil")
+EAS_SCHEMA_NOTE = "EAS schema with the same 8 fields and types as our item"
 
 
 class NotAvailable(Exception):
-    """Our side of a row cannot be measured yet (its module is missing); the reason goes in the note."""
+    """Our side of a row cannot be measured (its module is missing); the reason goes in the note."""
 
 
 @dataclass(frozen=True)
@@ -72,21 +86,21 @@ class Plan:
     record_batch: int
     revoke_batch: int
     chain_items: int
+    index_events: int
+    audit_credentials: int
     startup_runs: int
     backends: tuple[str, ...]
 
     @classmethod
     def make(cls, *, quick: bool, runs: int | None, backends: Sequence[str]) -> Plan:
         if quick:
-            return cls(quick=True, runs=runs or 1, batch_sizes=(200,), verify_sample=200, record_batch=100,
-                       revoke_batch=1024, chain_items=40, startup_runs=3, backends=tuple(backends))
-        return cls(quick=False, runs=runs or 3, batch_sizes=(1_000, 10_000, 100_000), verify_sample=10_000,
-                   record_batch=100, revoke_batch=1024, chain_items=500, startup_runs=11,
-                   backends=tuple(backends))
+            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends))
+        return cls(False, runs or 3, (1_000, 10_000, 100_000), 10_000, 100, 1024, 300, 20_000, 1_000, 11,
+                   tuple(backends))
 
 
 def _optional(module: str) -> ModuleType:
-    """Import one of our benchmark or library modules, or raise :class:`NotAvailable`."""
+    """Import one of our modules, or raise :class:`NotAvailable` when it is not in the tree."""
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
@@ -98,18 +112,17 @@ def _optional(module: str) -> ModuleType:
 def profile(fn: Callable[[], Any], *, top: int = 4) -> str:
     """Where the time of one call of ``fn`` goes: the functions with the most own time, in percent.
 
-    Used in the note of a missed speed goal, to say what bounds it.
+    Put in the note of a missed speed goal, to say what bounds it.
     """
     import cProfile
     import pstats
 
     profiler = cProfile.Profile()
     profiler.runcall(fn)
-    stats = pstats.Stats(profiler)
-    entries = stats.stats  # type: ignore[attr-defined]
+    entries = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = sum(entry[2] for entry in entries.values()) or 1.0
-    ranked = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:top]
     parts = []
+    ranked = sorted(entries.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
     for (filename, _line, name), entry in ranked:
         if filename.startswith("~"):  # a built-in: "<built-in method time.sleep>"
             label = name.strip("<>").replace("built-in method ", "").replace("method ", "")
@@ -123,8 +136,22 @@ def _log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-# --------------------------------------------------------------------------------------------------
-# Backends
+def _not_measured(rows: list[Row], reason: str) -> list[Row]:
+    """The same rows with no figures and ``reason`` as their note."""
+    return [dataclasses.replace(r, ours=None, peer=None, note=reason[:300], runs=1, samples=()) for r in rows]
+
+
+def _guard(section: str, fn: Callable[[], list[Row]], fallback: list[Row]) -> list[Row]:
+    """Run one section; a failure gives its rows marked "not measured" with the error, not a crash."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - one failing section must not lose the others' figures
+        _log(f"{section} failed: {exc!r}")
+        traceback.print_exc(file=sys.stderr)
+        return _not_measured(fallback, f"not measured: {type(exc).__name__}: {exc}")
+
+
+# ------------------------------------------------------------------------------------------ backends
 
 
 def _anvil_module() -> ModuleType:
@@ -144,8 +171,7 @@ def open_backend(name: str) -> Iterator[tuple[Any, Any]]:
     from ledger.crypto import PrivateKey
 
     if name == "embedded":
-        embedded = _optional("ledger.chain.embedded")
-        chain = embedded.EmbeddedChain(None)
+        chain = _optional("ledger.chain.embedded").EmbeddedChain(None)
         try:
             key = PrivateKey.generate()
             if FUNDING in chain.features:
@@ -153,10 +179,8 @@ def open_backend(name: str) -> Iterator[tuple[Any, Any]]:
             yield chain, key
         finally:
             chain.close()
-        return
-    if name == "anvil":
-        rpc = _optional("ledger.chain.rpc")
-        anvil = _anvil_module()
+    elif name == "anvil":
+        rpc, anvil = _optional("ledger.chain.rpc"), _anvil_module()
         # 100 EAS attestations in one multiAttest need ~30 M gas: lift anvil's block gas limit.
         with anvil.Anvil(extra_args=["--gas-limit", "1000000000"]) as node:
             chain = rpc.RpcChain([node.url])
@@ -164,124 +188,156 @@ def open_backend(name: str) -> Iterator[tuple[Any, Any]]:
                 yield chain, PrivateKey.from_hex(anvil.DEV_KEY_HEX)
             finally:
                 chain.close()
-        return
-    raise BenchmarkError(f"unknown backend {name!r} (choose from {', '.join(BACKENDS)})")
+    else:
+        raise BenchmarkError(f"unknown backend {name!r} (choose from {', '.join(BACKENDS)})")
 
 
-# --------------------------------------------------------------------------------------------------
-# Gas: ours beside the peers, per backend
+# ----------------------------------------------------------------------------------------------- gas
 
 
-def _our_gas(chain: Any, key: Any, plan: Plan) -> dict[str, float]:
-    """Our gas for the same jobs, from ``benchmarks.gas``."""
-    gas = _optional("benchmarks.gas")
-    measure = getattr(gas, "measure", None)
-    if measure is None:
-        raise NotAvailable("benchmarks.gas has no measure(chain, key) yet")
-    return dict(measure(chain, key))
+def our_intrinsic_gas(plan: Plan) -> dict[str, int]:
+    """Intrinsic gas (21,000 + calldata) of our transaction for each gas job, random values as gas.py's."""
+    from ledger import types
+    from ledger.contracts import contract_abi
+
+    ledger_abi, registry_abi = contract_abi("ContributionLedger"), contract_abi("CredentialRegistry")
+    rng = random.Random(11)
+
+    def record(n: int) -> int:
+        items = [peer_contracts.ContributionItem.random(rng) for _ in range(n)]
+        rows = [types.ContributionItem(i.key, i.subject, i.project, types.ContributionKind(i.kind), i.field,
+                                       i.weight, i.occurred_at, i.evidence_hash).as_tuple() for i in items]
+        return peer_contracts.intrinsic_gas(ledger_abi.fn("record").encode(rows))
+
+    proof = [os.urandom(32) for _ in range(max(1, (plan.revoke_batch - 1).bit_length()))]
+    revoke = registry_abi.fn("setLeafStatus").encode(
+        os.urandom(32), os.urandom(32), proof, int(types.CredentialStatus.REVOKED),
+        int(types.RevocationReason.ISSUED_IN_ERROR),
+    )
+    anchor = registry_abi.fn("anchor").encode(os.urandom(32), 1_000, 1, os.urandom(32))
+    n = plan.record_batch
+    return {
+        "anchor": peer_contracts.intrinsic_gas(anchor),
+        "record_1": record(1),
+        f"record_{n}_per_item": round(record(n) / n),
+        "revoke_leaf": peer_contracts.intrinsic_gas(revoke),
+    }
+
+
+def gas_jobs(plan: Plan) -> tuple[tuple[str, str, str, str, str, Goal | None, str], ...]:
+    """(job, unit, our key in gas.py's figures, PeerGas field, peer function, goal, what is compared)."""
+    n = plan.record_batch
+    return (
+        ("anchor one batch root", "gas", "anchor", "document_store_issue", "DocumentStore issue", GOAL_ANCHOR,
+         ""),
+        ("anchor one batch root (vs EAS)", "gas", "anchor", "eas_timestamp", "EAS timestamp", None, ""),
+        ("record one contribution", "gas", "record_1", "eas_attest", "EAS attest", None, EAS_SCHEMA_NOTE),
+        (f"record {n} contributions, per item", "gas/item", f"record_{n}_per_item",
+         "eas_multi_attest_per_item",
+         "EAS multiAttest", GOAL_RECORD, EAS_SCHEMA_NOTE),
+        (f"revoke one leaf of a {plan.revoke_batch}-leaf batch", "gas", "revoke_leaf",
+         "document_store_revoke_leaf",
+         "DocumentStore revoke(root, doc, proof)", GOAL_REVOKE, "both check the Merkle proof on chain"),
+    )
+
+
+def gas_fallback(backend: str, plan: Plan) -> list[Row]:
+    return [Row("gas", job, backend, unit, None, None, name, goal) for job, unit, _o, _p, name, goal, _w in
+            gas_jobs(plan)]
 
 
 def gas_rows(backend: str, chain: Any, key: Any, plan: Plan) -> list[Row]:
-    """Anchor, record 1 and 100, revoke a leaf: ours vs DocumentStore and EAS on ``chain``."""
+    """Anchor, record 1 and 100, revoke a leaf: ours (``benchmarks.gas``) vs DocumentStore and EAS.
+
+    Each note splits the gas into intrinsic (21,000 + calldata) and execution, ours vs the peer: that
+    is what bounds a gas figure.
+    """
     _log(f"{backend}: peers' gas (EAS, DocumentStore)")
-    peer = peer_contracts.measure_gas(chain, key, batch=plan.record_batch, revoke_batch_size=plan.revoke_batch)
-    note = ""
+    peer = peer_contracts.measure_gas(
+        chain, key, batch=plan.record_batch, revoke_batch_size=plan.revoke_batch
+    )
+    missing = ""
     try:
         _log(f"{backend}: our gas")
-        ours: dict[str, float] = _our_gas(chain, key, plan)
+        ours = dict(_optional("benchmarks.gas").measure(chain, key, revoke_batch=plan.revoke_batch))
+        ours_intrinsic = our_intrinsic_gas(plan)
     except NotAvailable as exc:
-        ours, note = {}, f"ours not measured: {exc}"
-    n = plan.record_batch
-    schema = "EAS schema with the same 8 fields as our item"
-    return [
-        Row("gas", "anchor one batch root", backend, "gas", ours.get("anchor"), peer.document_store_issue,
-            "DocumentStore issue", GOAL_ANCHOR, note=note),
-        Row("gas", "anchor one batch root (vs EAS)", backend, "gas", ours.get("anchor"), peer.eas_timestamp,
-            "EAS timestamp", note=note),
-        Row("gas", "record one contribution", backend, "gas", ours.get("record_1"), peer.eas_attest,
-            "EAS attest", note=note or schema),
-        Row("gas", f"record {n} contributions, per item", backend, "gas/item", ours.get(f"record_{n}_per_item"),
-            peer.eas_multi_attest_per_item, "EAS multiAttest", GOAL_RECORD, note=note or schema),
-        Row("gas", f"revoke one leaf of a {plan.revoke_batch}-leaf batch", backend, "gas",
-            ours.get("revoke_leaf"), peer.document_store_revoke_leaf, "DocumentStore revoke(root, doc, proof)",
-            GOAL_REVOKE, note=note or "both check the Merkle proof on chain"),
-    ]
-
-
-# --------------------------------------------------------------------------------------------------
-# Documents: batches with proofs and verification, ours vs OpenAttestation (offline)
-
-
-def _our_documents(size: int) -> tuple[list[dict[str, Any]], Callable[[], Any]]:
-    """``size`` of our credential documents (without proofs) and a function that times our side."""
-    creds = _optional("benchmarks.credentials")
-    make = getattr(creds, "sample_documents", None)
-    time_batch = getattr(creds, "measure_batch", None)
-    if make is None or time_batch is None:
-        raise NotAvailable("benchmarks.credentials has no sample_documents/measure_batch yet")
-    return list(make(size)), lambda: time_batch(size)
-
-
-def document_rows(plan: Plan) -> list[Row]:
-    """Per batch size: build with proofs (ours vs wrapDocuments) and verify (ours vs verifySignature)."""
-    rows: list[Row] = []
-    for size in plan.batch_sizes:
-        note = ""
-        ours_build = ours_verify = ours_e2e = None
-        try:
-            documents, ours = _our_documents(size)
-        except NotAvailable as exc:
-            note = f"ours not measured: {exc}; peer timed on placeholder documents"
-            documents, ours = [_placeholder_document(i) for i in range(size)], None
-        _log(f"OpenAttestation: wrap {size:,} documents x{plan.runs}")
-        oa = openattestation.measure(documents, runs=plan.runs, verify_sample=min(size, plan.verify_sample))
-        if ours is not None:
-            _log(f"ours: build {size:,} credentials x{plan.runs}")
-            samples = [ours() for _ in range(plan.runs)]
-            ours_build = median([s["build_per_second"] for s in samples])
-            ours_verify = median([s["verify_per_second"] for s in samples])
-            ours_e2e = median([s["issued_per_second"] for s in samples])
-        rows += [
-            Row("documents", f"build a batch of {size:,} with proofs", "offline", "docs/s", ours_build,
-                oa.wrap_per_second, "OpenAttestation wrapDocuments", GOAL_BUILD, runs=plan.runs, note=note),
-            Row("documents", f"verify ({min(size, plan.verify_sample):,} of the batch)", "offline", "docs/s",
-                ours_verify, oa.verify_per_second, "OpenAttestation verifySignature", GOAL_VERIFY,
-                runs=plan.runs, note=note),
-            Row("documents", f"issue {size:,} end to end (files written durably)", "offline", "docs/s",
-                ours_e2e, goal=GOAL_ISSUED, runs=plan.runs, note=note),
-        ]
-    return rows
-
-
-def _document_fallback(plan: Plan) -> list[Row]:
+        ours, ours_intrinsic, missing = {}, {}, f"ours not measured: {exc}"
     rows = []
-    for size in plan.batch_sizes:
-        rows += [
-            Row("documents", f"build a batch of {size:,} with proofs", "offline", "docs/s", None, None,
-                "OpenAttestation wrapDocuments", GOAL_BUILD),
-            Row("documents", f"verify ({min(size, plan.verify_sample):,} of the batch)", "offline", "docs/s",
-                None, None, "OpenAttestation verifySignature", GOAL_VERIFY),
-            Row("documents", f"issue {size:,} end to end (files written durably)", "offline", "docs/s", None,
-                goal=GOAL_ISSUED),
-        ]
+    for job, unit, our_key, peer_field, peer_name, goal, what in gas_jobs(plan):
+        mine, theirs = ours.get(our_key), float(getattr(peer, peer_field))
+        split = ""
+        if mine is not None and our_key in ours_intrinsic and peer_field in peer.intrinsic:
+            a, b = ours_intrinsic[our_key], peer.intrinsic[peer_field]
+            split = f"intrinsic {a:,} vs {b:,}, execution {mine - a:,.0f} vs {theirs - b:,.0f}"
+        note = "; ".join(part for part in (missing, what, split) if part)
+        rows.append(Row("gas", job, backend, unit, mine, theirs, peer_name, goal, note=note))
     return rows
+
+
+# ----------------------------------------------------------------------------------------- documents
+
+
+def document_fallback(plan: Plan, size: int) -> list[Row]:
+    sample = min(size, plan.verify_sample)
+    return [
+        Row("documents", f"build a batch of {size:,} with proofs", "offline", "docs/s", None, None,
+            "OpenAttestation wrapDocuments", GOAL_BUILD),
+        Row("documents", f"verify ({sample:,} of the batch)", "offline", "docs/s", None, None,
+            "OpenAttestation verifySignature", GOAL_VERIFY),
+        Row("documents", f"issue {size:,} end to end (files written durably)", "offline", "docs/s", None,
+            goal=GOAL_ISSUED),
+    ]
 
 
 def _placeholder_document(i: int) -> dict[str, Any]:
     """A VC-shaped document, used for the peer only while our credential module is missing."""
     return {
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
         "id": f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": "did:fisco:20200:0x9178F546D3FF57D7A6352bD61B80cCCD46199C2d", "name": "Benchmark University"},
+        "issuer": {"id": "did:fisco:20200:0x9178F546D3FF57D7A6352bD61B80cCCD46199C2d", "name": "University"},
         "validFrom": "2026-07-01T00:00:00Z",
         "credentialSubject": {"id": f"urn:subject:{i:064x}", "type": ["AchievementSubject"],
                               "achievement": {"id": "urn:type:1", "type": ["Achievement"], "name": "Course"}},
     }
 
 
-# --------------------------------------------------------------------------------------------------
-# Chain throughput per backend, index sync, start-up
+def document_rows(plan: Plan, size: int) -> list[Row]:
+    """One batch size: build with proofs (ours vs wrapDocuments), verify (ours vs verifySignature), and
+    issue end to end (ours, with durable files; OpenAttestation has no such step)."""
+    rows = document_fallback(plan, size)
+    try:
+        creds = _optional("benchmarks.credentials")
+        if not hasattr(creds, "sample_documents") or not hasattr(creds, "measure_batch"):
+            raise NotAvailable("benchmarks.credentials has no sample_documents/measure_batch")
+        documents, note = list(creds.sample_documents(size)), ""
+    except NotAvailable as exc:
+        creds, note = None, f"ours not measured: {exc}; the peer timed on placeholder documents"
+        documents = [_placeholder_document(i) for i in range(size)]
+    _log(f"OpenAttestation: wrap {size:,} documents x{plan.runs}")
+    oa = openattestation.measure(documents, runs=plan.runs, verify_sample=min(size, plan.verify_sample))
+    ours: dict[str, float | None] = {"build": None, "verify": None, "issued": None}
+    if creds is not None:
+        _log(f"ours: {size:,} credentials x{plan.runs}")
+        samples = [creds.measure_batch(size, verify_sample=plan.verify_sample) for _ in range(plan.runs)]
+        ours = {k: median([s[f"{k}_per_second"] for s in samples]) for k in ours}
+        typical = sorted(samples, key=lambda s: s["issued_per_second"])[len(samples) // 2]
+        stages = ", ".join(f"{k} {v:.3g} s" for k, v in typical["seconds"].items())
+        note = f"stages: {stages}; files made durable by {typical['durability']} on {typical['filesystem']}"
+    figures = (
+        (ours["build"], oa.wrap_per_second),
+        (ours["verify"], oa.verify_per_second),
+        (ours["issued"], None),
+    )
+    return [dataclasses.replace(row, ours=mine, peer=theirs, runs=plan.runs, note=note)
+            for row, (mine, theirs) in zip(rows, figures)]
+
+
+# ------------------------------------------------------------------------------ chain, index, start-up
 
 
 @dataclass(frozen=True)
@@ -299,177 +355,132 @@ def make_world(chain: Any, key: Any) -> World:
     from ledger import contracts as ours
     from ledger import types
 
-    deployment = ours.deploy(chain, key)
-    facade = ours.Contracts(chain, deployment)
-    type_id = 1
-    facade.credentials.define_type(
-        key, type_id, field=1, level=1,
-        allowed_kinds=int(types.IssuerKinds.COMMUNITY | types.IssuerKinds.UNIVERSITY), criteria=types.Criteria(),
-    )
-    facade.issuers.add_issuer(key, key.address, types.IssuerKind.COMMUNITY, [type_id])
-    return World(chain=chain, key=key, contracts=facade, type_id=type_id)
+    facade = ours.Contracts(chain, ours.deploy(chain, key))
+    kinds = int(types.IssuerKinds.COMMUNITY | types.IssuerKinds.UNIVERSITY)
+    facade.credentials.define_type(key, 1, field=1, level=1, allowed_kinds=kinds, criteria=types.Criteria())
+    facade.issuers.add_issuer(key, key.address, types.IssuerKind.COMMUNITY, [1])
+    return World(chain=chain, key=key, contracts=facade, type_id=1)
 
 
-def contribution_items(count: int, seed: int) -> list[Any]:
-    """``count`` random contribution items, the same fields as the EAS schema's."""
-    from ledger import types
-
-    rng = random.Random(seed)
-    items = []
-    for _ in range(count):
-        peer = peer_contracts.ContributionItem.random(rng)
-        items.append(types.ContributionItem(
-            key=peer.key, subject=peer.subject, project=peer.project, kind=types.ContributionKind(peer.kind),
-            field=peer.field, weight=peer.weight, occurred_at=peer.occurred_at, evidence_hash=peer.evidence_hash,
-        ))
-    return items
-
-
-def _timed_sends(world: World, txs: Sequence[Any], pipelined: bool) -> float:
-    """Transactions per second to send ``txs`` and have every receipt, one by one or with send_many."""
-    start = time.perf_counter()
-    if pipelined:
-        receipts = world.chain.send_many(world.key, list(txs))
-    else:
-        receipts = [world.chain.send(world.key, tx) for tx in txs]
-    seconds = time.perf_counter() - start
-    failed = [r for r in receipts if not r.succeeded]
-    if failed:
-        raise BenchmarkError(f"{len(failed)} of {len(txs)} benchmark transactions failed ({failed[0].status})")
-    return len(txs) / seconds
-
-
-def chain_rows(backend: str, world: World, plan: Plan) -> list[Row]:
-    """Contributions recorded/s and credentials anchored/s end to end, sequential vs pipelined.
-
-    Each transaction records one contribution or anchors one root, signed locally, sent, mined and
-    its receipt read: "sequential" waits for each receipt, "pipelined" is the backend's ``send_many``.
-    """
-    n = plan.chain_items
-    seed = iter(range(10_000, 1_000_000))
-    rows = []
-    jobs = (
-        ("contributions recorded", lambda: [world.contracts.contributions.build_record([item])
-                                            for item in contribution_items(n, next(seed))]),
-        ("credentials anchored", lambda: [world.contracts.credentials.build_anchor(os.urandom(32), 1_000,
-                                                                                   world.type_id)
-                                          for _ in range(n)]),
-    )
-    for what, build in jobs:
-        _log(f"{backend}: {what}, {n} transactions sequential and pipelined x{plan.runs}")
-        sequential = [_timed_sends(world, build(), pipelined=False) for _ in range(plan.runs)]
-        pipelined = [_timed_sends(world, build(), pipelined=True) for _ in range(plan.runs)]
-        row = Row(
-            "chain", f"{what} per second, pipelined vs sequential", backend, "tx/s", median(pipelined),
-            median(sequential), "ours, sequential", GOAL_PIPELINE if backend == "anvil" else None,
-            runs=plan.runs, samples=tuple(pipelined),
-            note=f"{n} transactions per way, one item each, signed locally, receipts awaited",
-        )
-        if row.status == "missed":
-            txs = build()
-            row = dataclasses.replace(
-                row, note=f"{row.note}; pipelined {profile(lambda: _timed_sends(world, txs, pipelined=True))}"
-            )
-        rows.append(row)
-    return rows
-
-
-def index_rows(backend: str, world: World, plan: Plan) -> list[Row]:
-    """Index sync from scratch: events per second over the history this run wrote to ``world``."""
-    from ledger.index import Index
-
-    samples = []
-    events = 0
-    for _ in range(plan.runs):
-        with Index.open(None) as index:
-            result = index.sync(world.chain, world.contracts.deployment)
-        if result.events == 0:
-            raise BenchmarkError("the index synced no events")
-        events = result.events
-        samples.append(result.events_per_second)
-    row = Row("index", "index sync from scratch", backend, "events/s", median(samples), goal=GOAL_INDEX,
-              runs=plan.runs, samples=tuple(samples), note=f"{events:,} events, in-memory index")
-    if row.status == "missed":
-        def one_sync() -> None:
-            with Index.open(None) as index:
-                index.sync(world.chain, world.contracts.deployment)
-
-        row = dataclasses.replace(row, note=f"{row.note}; {profile(one_sync)}")
-    return [row]
-
-
-def startup_rows(plan: Plan) -> list[Row]:
-    """Wall time of ``ledger --help`` in a fresh process, median of several."""
-    ledger_bin = Path(sys.executable).with_name("ledger")
-    command = [str(ledger_bin), "--help"] if ledger_bin.exists() else [sys.executable, "-m", "ledger.cli", "--help"]
-    samples = []
-    for _ in range(plan.startup_runs):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, cwd=REPO_ROOT, check=False, timeout=60)
-        samples.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            return [Row("startup", "`ledger --help`", "offline", "s", None, goal=GOAL_STARTUP,
-                        note=f"not measured: exit {done.returncode}: {done.stderr.decode()[-200:]}")]
-    return [Row("startup", "`ledger --help`", "offline", "s", median(samples), goal=GOAL_STARTUP,
-                runs=len(samples), samples=tuple(samples))]
-
-
-# --------------------------------------------------------------------------------------------------
-
-
-def _not_measured(rows: list[Row], reason: str) -> list[Row]:
-    """The same rows with no figures and ``reason`` as their note."""
-    return [Row(r.section, r.job, r.backend, r.unit, None, None, r.peer_name, r.goal, note=reason[:300])
-            for r in rows]
-
-
-def _guard(section: str, fn: Callable[[], list[Row]], fallback: list[Row]) -> list[Row]:
-    """Run one section; a failure gives its rows marked "not measured" with the error, not a crash."""
-    try:
-        return fn()
-    except Exception as exc:  # noqa: BLE001 - one failing section must not lose the others' figures
-        _log(f"{section} failed: {exc!r}")
-        traceback.print_exc(file=sys.stderr)
-        return _not_measured(fallback, f"not measured: {type(exc).__name__}: {exc}")
-
-
-def _gas_fallback(backend: str, plan: Plan) -> list[Row]:
-    n = plan.record_batch
-    return [
-        Row("gas", "anchor one batch root", backend, "gas", None, None, "DocumentStore issue", GOAL_ANCHOR),
-        Row("gas", "anchor one batch root (vs EAS)", backend, "gas", None, None, "EAS timestamp"),
-        Row("gas", "record one contribution", backend, "gas", None, None, "EAS attest"),
-        Row("gas", f"record {n} contributions, per item", backend, "gas/item", None, None, "EAS multiAttest",
-            GOAL_RECORD),
-        Row("gas", f"revoke one leaf of a {plan.revoke_batch}-leaf batch", backend, "gas", None, None,
-            "DocumentStore revoke(root, doc, proof)", GOAL_REVOKE),
-    ]
-
-
-def _chain_fallback(backend: str) -> list[Row]:
+def chain_fallback(backend: str) -> list[Row]:
     goal = GOAL_PIPELINE if backend == "anvil" else None
     rows = [Row("chain", f"{what} per second, pipelined vs sequential", backend, "tx/s", None, None,
                 "ours, sequential", goal) for what in ("contributions recorded", "credentials anchored")]
     return rows + [Row("index", "index sync from scratch", backend, "events/s", None, goal=GOAL_INDEX)]
 
 
+def chain_rows(backend: str, world: World, plan: Plan) -> list[Row]:
+    """Contributions recorded/s and credentials anchored/s end to end, sequential vs pipelined.
+
+    Each transaction records one contribution or anchors one root, signed locally, sent, mined and its
+    receipt read: "sequential" waits for each receipt, "pipelined" is the backend's ``send_many``. The
+    jobs and the timing loop are ``benchmarks.rpc``'s, run here on every backend.
+    """
+    rpc = _optional("benchmarks.rpc")
+    n = plan.chain_items
+    rows = []
+    jobs = (("contributions recorded", rpc.record_job(world.contracts)),
+            ("credentials anchored", rpc.anchor_job(world.contracts, world.type_id)))
+    for (what, build), template in zip(jobs, chain_fallback(backend)):
+        _log(f"{backend}: {what}, {n} transactions sequential and pipelined x{plan.runs}")
+        result = rpc.compare(world.chain, world.key, build, n, plan.runs)
+        row = dataclasses.replace(
+            template, ours=float(result["pipelined_tx_per_s"]), peer=float(result["sequential_tx_per_s"]),
+            runs=plan.runs, samples=tuple(result["pipelined_samples"]),
+            note=f"{n} transactions per way, one item each, signed locally, receipts awaited",
+        )
+        if row.status == "missed":
+            bound = profile(functools.partial(world.chain.send_many, world.key, build(n)))
+            row = dataclasses.replace(row, note=f"{row.note}; pipelined {bound}")
+        rows.append(row)
+    return rows
+
+
+def index_rows(backend: str, world: World, plan: Plan) -> list[Row]:
+    """Index sync from scratch over this backend (``benchmarks.index``), on the history this run wrote."""
+    figure = _optional("benchmarks.index").measure_sync(world.chain, world.contracts.deployment, plan.runs)
+    row = Row("index", "index sync from scratch", backend, "events/s", figure.median, goal=GOAL_INDEX,
+              runs=plan.runs, samples=tuple(figure.samples),
+              note=f"{figure.detail}, one event per transaction")
+    return [row]
+
+
+def audit_rows(plan: Plan) -> list[Row]:
+    """``benchmarks.index.run``: sync of many events, and auditing a subject with many credentials."""
+    figures = _optional("benchmarks.index").run(plan.index_events, plan.audit_credentials, plan.runs)
+    rows = []
+    for figure in figures:
+        goal = GOAL_INDEX if figure.unit == "events/s" else GOAL_AUDIT
+        rows.append(Row("index and audit", figure.job, "embedded", figure.unit, figure.median, goal=goal,
+                        runs=plan.runs, samples=tuple(figure.samples), note=figure.detail))
+    return rows
+
+
+def startup_rows(plan: Plan) -> list[Row]:
+    """Wall time of ``ledger --help`` in a fresh process, median of several."""
+    ledger_bin = Path(sys.executable).with_name("ledger")
+    command = [str(ledger_bin)] if ledger_bin.exists() else [sys.executable, "-m", "ledger.cli"]
+    row = Row("startup", "`ledger --help`", "offline", "s", None, goal=GOAL_STARTUP)
+    samples = []
+    for _ in range(plan.startup_runs):
+        start = time.perf_counter()
+        done = subprocess.run(
+            [*command, "--help"], capture_output=True, cwd=REPO_ROOT, check=False, timeout=60
+        )
+        samples.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            reason = f"not measured: exit {done.returncode}: {done.stderr[-200:]!r}"
+            return [dataclasses.replace(row, note=reason)]
+    row = dataclasses.replace(row, ours=median(samples), runs=len(samples), samples=tuple(samples))
+    if row.status == "missed":
+        code = (
+            "import runpy, sys; sys.argv = ['ledger', '--help']; "
+            "runpy.run_module('ledger.cli', run_name='__main__')"
+        )
+        traced = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True,
+                                text=True, cwd=REPO_ROOT, check=False, timeout=60)
+        row = dataclasses.replace(row, note=_slowest_imports(traced.stderr))
+    return [row]
+
+
+def _slowest_imports(importtime: str, top: int = 4) -> str:
+    """The packages whose import costs most (cumulative), from ``python -X importtime`` output."""
+    costs: dict[str, int] = {}
+    for line in importtime.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            name = parts[2].strip()
+            if "." not in name and name not in ("site", "encodings", "ledger"):
+                costs[name] = max(costs.get(name, 0), int(parts[1]))
+    ranked = sorted(costs.items(), key=lambda kv: kv[1], reverse=True)[:top]
+    return "slowest imports (cumulative): " + ", ".join(f"{name} {us / 1000:.0f} ms" for name, us in ranked)
+
+
+# ----------------------------------------------------------------------------------------------- run
+
+
 def backend_rows(backend: str, plan: Plan) -> tuple[list[Row], list[Row]]:
     """Gas rows, and chain-speed plus index rows, measured on one fresh backend."""
-    gas_fallback, speed_fallback = _gas_fallback(backend, plan), _chain_fallback(backend)
+    gas_default, speed_default = gas_fallback(backend, plan), chain_fallback(backend)
     try:
         with open_backend(backend) as (chain, key):
-            gas = _guard(f"gas on {backend}", lambda: gas_rows(backend, chain, key, plan), gas_fallback)
+            gas = _guard(f"gas on {backend}", lambda: gas_rows(backend, chain, key, plan), gas_default)
             try:
                 world = make_world(chain, key)
             except Exception as exc:  # noqa: BLE001 - reported in the rows
-                return gas, _not_measured(speed_fallback, f"not measured: deploying our contracts failed: {exc}")
-            speed = _guard(f"throughput on {backend}", lambda: chain_rows(backend, world, plan), speed_fallback[:2])
-            speed += _guard(f"index on {backend}", lambda: index_rows(backend, world, plan), speed_fallback[2:])
+                reason = f"not measured: deploying our contracts failed: {exc}"
+                return gas, _not_measured(speed_default, reason)
+            speed = _guard(
+                f"throughput on {backend}", lambda: chain_rows(backend, world, plan), speed_default[:2]
+            )
+            speed += _guard(
+                f"index on {backend}", lambda: index_rows(backend, world, plan), speed_default[2:]
+            )
             return gas, speed
     except Exception as exc:  # noqa: BLE001 - a backend that cannot start is reported, not fatal
         _log(f"backend {backend} unavailable: {exc!r}")
         reason = f"not measured: backend {backend} unavailable: {exc}"
-        return _not_measured(gas_fallback, reason), _not_measured(speed_fallback, reason)
+        return _not_measured(gas_default, reason), _not_measured(speed_default, reason)
 
 
 def run(plan: Plan) -> Report:
@@ -481,17 +492,27 @@ def run(plan: Plan) -> Report:
     except BenchmarkError as exc:
         _log(f"peer artifacts unavailable: {exc}")
     gas: list[Row] = []
-    chain_speed: list[Row] = []
+    speed: list[Row] = []
     for backend in plan.backends:
         backend_gas, backend_speed = backend_rows(backend, plan)
         gas += backend_gas
-        chain_speed += backend_speed
-    rows = gas
-    rows += _guard("documents", lambda: document_rows(plan), _document_fallback(plan))
-    rows += chain_speed
-    rows += _guard("startup", lambda: startup_rows(plan),
-                   [Row("startup", "`ledger --help`", "offline", "s", None, goal=GOAL_STARTUP)])
-    return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=time.perf_counter() - started)
+        speed += backend_speed
+    documents: list[Row] = []
+    for size in plan.batch_sizes:
+        measure = functools.partial(document_rows, plan, size)
+        documents += _guard(f"documents x{size}", measure, document_fallback(plan, size))
+    audit_default = [
+        Row("index and audit", "index sync from scratch (file, WAL)", "embedded", "events/s", None,
+            goal=GOAL_INDEX),
+        Row("index and audit", f"audit a subject with {plan.audit_credentials} credentials", "embedded", "s",
+            None, goal=GOAL_AUDIT),
+    ]
+    audit = _guard("index and audit", lambda: audit_rows(plan), audit_default)
+    startup_default = [Row("startup", "`ledger --help`", "offline", "s", None, goal=GOAL_STARTUP)]
+    startup = _guard("startup", lambda: startup_rows(plan), startup_default)
+    rows = gas + documents + speed + audit + startup
+    seconds = time.perf_counter() - started
+    return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)
 
 
 def _our_version() -> str:
@@ -506,7 +527,7 @@ def _our_version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the smoke subset: small sizes, one run")
-    parser.add_argument("--runs", type=int, default=None, help="runs per figure (medians); default 3, quick 1")
+    parser.add_argument("--runs", type=int, default=None, help="runs per figure (median); default 3, quick 1")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: embedded,anvil")
     parser.add_argument("--json", type=Path, dest="json_path", help="write the results as JSON here")
     parser.add_argument("--markdown", type=Path, dest="markdown_path", help="write the markdown table here")
@@ -519,17 +540,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = Report.from_dict(json.loads(args.from_json.read_text(encoding="utf-8")))
         else:
             backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-            for backend in backends:
-                if backend not in BACKENDS:
-                    parser.error(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
+            unknown = [b for b in backends if b not in BACKENDS]
+            if unknown or not backends:
+                parser.error(f"unknown backend {unknown} (choose from {', '.join(BACKENDS)})")
             if args.runs is not None and args.runs < 1:
                 parser.error("--runs must be at least 1")
             report = run(Plan.make(quick=args.quick, runs=args.runs, backends=backends))
         write(report, json_path=args.json_path, markdown_path=args.markdown_path)
         if args.update_readme is not None:
             update_readme(args.update_readme, report.to_markdown())
-    except BenchmarkError as exc:
-        print(f"error: {exc}" + (f"\nhint: {exc.hint}" if exc.hint else ""), file=sys.stderr)
+    except (BenchmarkError, OSError, ValueError, KeyError) as exc:
+        hint = getattr(exc, "hint", None)
+        print(f"error: {exc}" + (f"\nhint: {hint}" if hint else ""), file=sys.stderr)
         return 1
     print(report.to_markdown())
     return 0

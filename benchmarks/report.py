@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import statistics
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import BenchmarkError
 
@@ -58,7 +60,7 @@ class Goal:
 
 def format_number(value: float) -> str:
     """Readable figures: thousands separators, at most 3 significant decimals below 10."""
-    if value != value:  # NaN
+    if math.isnan(value):
         return "nan"
     if abs(value) >= 100:
         return f"{value:,.0f}"
@@ -149,12 +151,7 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {
-        "os": platform.platform(),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": sys.version.split()[0],
-    }
+    return {"os": platform.platform(), "cpu": cpu, "cores": os.cpu_count(), "python": sys.version.split()[0]}
 
 
 @dataclass(frozen=True)
@@ -191,23 +188,37 @@ class Report:
             goal = Goal(raw["goal"]["kind"], raw["goal"]["value"]) if raw.get("goal") else None
             rows.append(
                 Row(
-                    section=raw["section"], job=raw["job"], backend=raw["backend"], unit=raw["unit"],
-                    ours=raw["ours"], peer=raw.get("peer"), peer_name=raw.get("peer_name"), goal=goal,
-                    runs=raw.get("runs", 1), note=raw.get("note", ""), samples=tuple(raw.get("samples", ())),
+                    section=raw["section"],
+                    job=raw["job"],
+                    backend=raw["backend"],
+                    unit=raw["unit"],
+                    ours=raw["ours"],
+                    peer=raw.get("peer"),
+                    peer_name=raw.get("peer_name"),
+                    goal=goal,
+                    runs=raw.get("runs", 1),
+                    note=raw.get("note", ""),
+                    samples=tuple(raw.get("samples", ())),
                 )
             )
         return cls(
-            rows=tuple(rows), versions=data.get("versions", {}), machine=data.get("machine", {}),
-            quick=bool(data.get("quick")), started=data.get("started", ""), seconds=data.get("seconds", 0.0),
+            rows=tuple(rows),
+            versions=data.get("versions", {}),
+            machine=data.get("machine", {}),
+            quick=bool(data.get("quick")),
+            started=data.get("started", ""),
+            seconds=data.get("seconds", 0.0),
         )
 
     def to_markdown(self) -> str:
         """A table per section plus the machine and versions, ready for the README."""
         lines = [
-            f"Measured {self.started} in one run of `python -m benchmarks"
-            f"{' --quick' if self.quick else ''}` ({self.seconds:.0f} s), on {self.machine.get('cpu', '?')}"
-            f" ({self.machine.get('cores', '?')} cores), {self.machine.get('os', '?')}, "
-            f"Python {self.machine.get('python', '?')}.",
+            (
+                f"Measured {self.started} in one run of `python -m benchmarks"
+                f"{' --quick' if self.quick else ''}` ({self.seconds:.0f} s), on {self.machine.get('cpu', '?')}"
+                f" ({self.machine.get('cores', '?')} cores), {self.machine.get('os', '?')}, "
+                f"Python {self.machine.get('python', '?')}."
+            )
         ]
         if self.versions:
             lines.append("Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(self.versions.items())) + ".")

@@ -62,7 +62,11 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     json_path, md_path = tmp_path / "bench.json", tmp_path / "bench.md"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--json", str(json_path), "--markdown", str(md_path)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     data = json.loads(json_path.read_text())
@@ -73,6 +77,8 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
 
     expected = {(job, backend) for job in CHAIN_JOBS for backend in ("embedded", "anvil")}
     expected |= {(job, "offline") for job in OFFLINE_JOBS}
+    expected |= {("index sync from scratch (file, WAL)", "embedded")}
+    assert any(job.startswith("audit a subject with") and backend == "embedded" for job, backend in rows)
     assert expected <= set(rows), f"missing rows: {sorted(expected - set(rows))}"
 
     for (job, _backend), row in rows.items():
@@ -92,7 +98,9 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
 
 
 def test_ratio_and_goal_status() -> None:
-    anchor = Row("gas", "anchor", "embedded", "gas", 45_000, 50_000, "DocumentStore issue", Goal(RATIO_AT_MOST, 1.0))
+    anchor = Row(
+        "gas", "anchor", "embedded", "gas", 45_000, 50_000, "DocumentStore issue", Goal(RATIO_AT_MOST, 1.0)
+    )
     assert anchor.ratio == pytest.approx(0.9)
     assert anchor.status == "met" and anchor.miss == ""
     record = Row("gas", "record", "embedded", "gas", 120_000, 300_000, "EAS", Goal(RATIO_AT_MOST, 0.35))
@@ -101,18 +109,33 @@ def test_ratio_and_goal_status() -> None:
     assert build.status == "missed" and build.miss == "25% under"
     startup = Row("startup", "help", "offline", "s", 0.25, goal=Goal(AT_MOST, 0.3))
     assert startup.ratio is None and startup.status == "met"
-    absent = Row("index", "sync", "embedded", "events/s", None, goal=Goal(AT_LEAST, 10_000), note="not measured")
+    absent = Row(
+        "index", "sync", "embedded", "events/s", None, goal=Goal(AT_LEAST, 10_000), note="not measured"
+    )
     assert absent.status == "not measured"
     with pytest.raises(BenchmarkError):
         Goal("about", 1.0)
 
 
 def test_report_round_trips_through_json() -> None:
-    report = Report(rows=(
-        Row("gas", "anchor", "anvil", "gas", 45_000, 49_000, "DocumentStore issue", Goal(RATIO_AT_MOST, 1.0),
-            runs=3, samples=(1.0, 2.0, 3.0)),
-        Row("startup", "help", "offline", "s", None, goal=Goal(AT_MOST, 0.3), note="not measured: x"),
-    ), versions={"node": "v20"})
+    report = Report(
+        rows=(
+            Row(
+                "gas",
+                "anchor",
+                "anvil",
+                "gas",
+                45_000,
+                49_000,
+                "DocumentStore issue",
+                Goal(RATIO_AT_MOST, 1.0),
+                runs=3,
+                samples=(1.0, 2.0, 3.0),
+            ),
+            Row("startup", "help", "offline", "s", None, goal=Goal(AT_MOST, 0.3), note="not measured: x"),
+        ),
+        versions={"node": "v20"},
+    )
     again = Report.from_dict(json.loads(report.to_json()))
     assert again == report
     assert "| anchor | anvil | 45,000 gas | DocumentStore issue: 49,000 gas | 0.92x | <= 1x | met | 3 |" in (
@@ -131,7 +154,9 @@ def test_update_readme_replaces_only_between_markers(tmp_path: Path) -> None:
     assert text.replace("| new | table |", "second") == readme.read_text()
 
 
-@pytest.mark.parametrize("content", ["no markers", f"{END_MARKER}\n{START_MARKER}", f"{START_MARKER}{START_MARKER}{END_MARKER}"])
+@pytest.mark.parametrize(
+    "content", ["no markers", f"{END_MARKER}\n{START_MARKER}", f"{START_MARKER}{START_MARKER}{END_MARKER}"]
+)
 def test_update_readme_refuses_bad_markers(tmp_path: Path, content: str) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(content)

@@ -6,8 +6,9 @@ Only what the benchmarks need, over ``eth_abi``. Overloaded functions (DocumentS
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import eth_abi
 
@@ -21,7 +22,7 @@ def abi_type(item: Mapping[str, Any]) -> str:
     kind: str = item["type"]
     if kind.startswith("tuple"):
         inner = ",".join(abi_type(c) for c in item["components"])
-        return f"({inner}){kind[len('tuple'):]}"
+        return f"({inner}){kind[len('tuple') :]}"
     return kind
 
 

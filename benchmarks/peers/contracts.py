@@ -16,10 +16,12 @@ small tree below follows that convention so the DocumentStore accepts its proofs
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from ledger.chain.base import ChainBackend, Receipt, Transaction
 from ledger.crypto import PrivateKey, keccak256
@@ -41,6 +43,15 @@ CONTRIBUTION_SCHEMA = (
 )
 _SCHEMA_TYPES = ("bytes32", "bytes32", "bytes32", "uint8", "uint8", "uint16", "uint32", "bytes32")
 ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def intrinsic_gas(data: bytes) -> int:
+    """Gas a transaction pays before any code runs: 21,000 plus 16 per non-zero and 4 per zero calldata byte.
+
+    (EIP-7623's calldata floor only applies when execution is cheaper than calldata, never here.)
+    """
+    nonzero = sum(1 for byte in data if byte)
+    return 21_000 + 16 * nonzero + 4 * (len(data) - nonzero)
 
 
 def _send(chain: ChainBackend, key: PrivateKey, to: str, data: bytes, gas: int, what: str) -> Receipt:
@@ -112,8 +123,16 @@ class ContributionItem:
     def eas_data(self) -> bytes:
         return encode_values(
             _SCHEMA_TYPES,
-            (self.key, self.subject, self.project, self.kind, self.field, self.weight,
-             self.occurred_at, self.evidence_hash),
+            (
+                self.key,
+                self.subject,
+                self.project,
+                self.kind,
+                self.field,
+                self.weight,
+                self.occurred_at,
+                self.evidence_hash,
+            ),
         )
 
 
@@ -129,17 +148,22 @@ class DocumentStorePeer:
             role_id = self.abi.decode_output(role, chain.call(self.address, self.abi.encode_call(role)))[0]
             data = self.abi.encode_call("hasRole", role_id, key.address)
             if not self.abi.decode_output("hasRole", chain.call(self.address, data))[0]:
-                _send(chain, key, self.address, self.abi.encode_call("grantRole", role_id, key.address),
-                      CALL_GAS, f"DocumentStore grantRole {role}")
+                grant = self.abi.encode_call("grantRole", role_id, key.address)
+                _send(chain, key, self.address, grant, CALL_GAS, f"DocumentStore grantRole {role}")
+
+    def issue_data(self, root: bytes) -> bytes:
+        return self.abi.encode_call("issue", root)
 
     def issue(self, root: bytes) -> Receipt:
         """Anchor one batch root."""
-        return _send(self.chain, self.key, self.address, self.abi.encode_call("issue", root), CALL_GAS,
-                     "DocumentStore issue")
+        return _send(self.chain, self.key, self.address, self.issue_data(root), CALL_GAS, "DocumentStore issue")
+
+    def revoke_leaf_data(self, root: bytes, document: bytes, proof: Sequence[bytes]) -> bytes:
+        return self.abi.encode_call("revoke(bytes32,bytes32,bytes32[])", root, document, list(proof))
 
     def revoke_leaf(self, root: bytes, document: bytes, proof: Sequence[bytes]) -> Receipt:
         """Revoke one document of an issued batch, proved by its Merkle path."""
-        data = self.abi.encode_call("revoke(bytes32,bytes32,bytes32[])", root, document, list(proof))
+        data = self.revoke_leaf_data(root, document, proof)
         return _send(self.chain, self.key, self.address, data, CALL_GAS, "DocumentStore revoke(leaf)")
 
     def is_revoked(self, root: bytes, document: bytes, proof: Sequence[bytes]) -> bool:
@@ -167,24 +191,32 @@ class EasPeer:
             raise BenchmarkError("EAS SchemaRegistry register emitted no Registered event")
         self.schema_uid = uids[0]
 
+    def timestamp_data(self, root: bytes) -> bytes:
+        return self.abi.encode_call("timestamp", root)
+
     def timestamp(self, root: bytes) -> Receipt:
         """Timestamp one 32-byte value (EAS's way to anchor a batch root)."""
-        return _send(self.chain, self.key, self.address, self.abi.encode_call("timestamp", root), CALL_GAS,
-                     "EAS timestamp")
+        return _send(self.chain, self.key, self.address, self.timestamp_data(root), CALL_GAS, "EAS timestamp")
 
     def _request(self, item: ContributionItem) -> tuple[Any, ...]:
+        # recipient none (our subjects are pseudonymous ids, not accounts), no expiry, revocable, no ref
         return (ZERO_ADDRESS, 0, True, bytes(32), item.eas_data(), 0)
+
+    def attest_data(self, item: ContributionItem) -> bytes:
+        return self.abi.encode_call("attest", (self.schema_uid, self._request(item)))
 
     def attest(self, item: ContributionItem) -> Receipt:
         """One attestation of one contribution."""
-        data = self.abi.encode_call("attest", (self.schema_uid, self._request(item)))
-        return _send(self.chain, self.key, self.address, data, CALL_GAS, "EAS attest")
+        return _send(self.chain, self.key, self.address, self.attest_data(item), CALL_GAS, "EAS attest")
+
+    def multi_attest_data(self, items: Sequence[ContributionItem]) -> bytes:
+        return self.abi.encode_call(
+            "multiAttest", [(self.schema_uid, [self._request(item) for item in items])]
+        )
 
     def multi_attest(self, items: Sequence[ContributionItem]) -> Receipt:
         """All ``items`` in one ``multiAttest`` under the contribution schema."""
-        data = self.abi.encode_call(
-            "multiAttest", [(self.schema_uid, [self._request(item) for item in items])]
-        )
+        data = self.multi_attest_data(items)
         return _send(self.chain, self.key, self.address, data, MULTI_ATTEST_GAS, "EAS multiAttest")
 
 
@@ -199,11 +231,12 @@ class PeerGas:
     eas_multi_attest_items: int
     document_store_revoke_leaf: int
     revoke_batch_size: int
+    #: Intrinsic gas (21,000 + calldata) of each job's transaction, by the field names above.
+    intrinsic: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 def measure_gas(
-    chain: ChainBackend, key: PrivateKey, *, batch: int = 100, revoke_batch_size: int = 1024,
-    seed: int = 7,
+    chain: ChainBackend, key: PrivateKey, *, batch: int = 100, revoke_batch_size: int = 1024, seed: int = 7
 ) -> PeerGas:
     """Deploy both peers on ``chain`` and measure each job's gas (receipt ``gasUsed``).
 
@@ -214,10 +247,12 @@ def measure_gas(
     store = DocumentStorePeer(chain, key)
     eas = EasPeer(chain, key)
 
-    issue = store.issue(secrets.token_bytes(32)).gas_used
-    stamp = eas.timestamp(secrets.token_bytes(32)).gas_used
-    attest = eas.attest(ContributionItem.random(rng)).gas_used
-    multi = eas.multi_attest([ContributionItem.random(rng) for _ in range(batch)]).gas_used
+    anchored, stamped = secrets.token_bytes(32), secrets.token_bytes(32)
+    one, many = ContributionItem.random(rng), [ContributionItem.random(rng) for _ in range(batch)]
+    issue = store.issue(anchored).gas_used
+    stamp = eas.timestamp(stamped).gas_used
+    attest = eas.attest(one).gas_used
+    multi = eas.multi_attest(many).gas_used
 
     leaves = [secrets.token_bytes(32) for _ in range(revoke_batch_size)]
     levels = sorted_pair_tree(leaves)
@@ -236,4 +271,11 @@ def measure_gas(
         eas_multi_attest_items=batch,
         document_store_revoke_leaf=revoke,
         revoke_batch_size=revoke_batch_size,
+        intrinsic={
+            "document_store_issue": intrinsic_gas(store.issue_data(anchored)),
+            "eas_timestamp": intrinsic_gas(eas.timestamp_data(stamped)),
+            "eas_attest": intrinsic_gas(eas.attest_data(one)),
+            "eas_multi_attest_per_item": round(intrinsic_gas(eas.multi_attest_data(many)) / batch),
+            "document_store_revoke_leaf": intrinsic_gas(store.revoke_leaf_data(root, leaves[index], proof)),
+        },
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .. import BenchmarkError
 from .node import run_script
@@ -62,9 +63,7 @@ def measure(
                 count += 1
         if count == 0:
             raise BenchmarkError("no documents to wrap")
-        result = run_script(
-            "openattestation.js", str(path), str(runs), str(verify_sample), PLACEHOLDER_STORE
-        )
+        result = run_script("openattestation.js", str(path), str(runs), str(verify_sample), PLACEHOLDER_STORE)
     if int(result["documents"]) != count:
         raise BenchmarkError(f"OpenAttestation read {result['documents']} documents, expected {count}")
     return WrapTiming(
