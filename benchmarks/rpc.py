@@ -158,7 +158,7 @@ def compare(
 
 def measure(items: int = 300, runs: int = 5, *, contracts: bool = True) -> dict[str, Any]:
     """Every job on one fresh anvil; returns ``{job: figures}`` plus the anvil version."""
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"load_average_before": round(os.getloadavg()[0], 2)}
     with anvil_chain() as (chain, key):
         results["node"] = chain.identity().extra["client"]
         results["plain"] = compare(chain, key, plain_job(chain, key), items, runs)
@@ -166,6 +166,7 @@ def measure(items: int = 300, runs: int = 5, *, contracts: bool = True) -> dict[
             facade, type_id = _our_contracts(chain, key)
             results["contributions recorded"] = compare(chain, key, record_job(facade), items, runs)
             results["credentials anchored"] = compare(chain, key, anchor_job(facade, type_id), items, runs)
+    results["load_average_after"] = round(os.getloadavg()[0], 2)
     return results
 
 
@@ -181,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(results, indent=2))
         return 0
     print(f"rpc backend against {results['node']}: {args.items} transactions per run, median of {args.runs}")
+    print(
+        f"machine load average {results['load_average_before']} before, {results['load_average_after']} after"
+    )
     print(f"{'job':<24} {'sequential tx/s':>16} {'pipelined tx/s':>15} {'ratio':>7}  goal >= {GOAL_RATIO:g}x")
     for job, figures in results.items():
         if isinstance(figures, dict):

@@ -330,6 +330,14 @@ def test_the_receipt_gives_the_contract_address(
     assert json.loads(json.dumps(raw["status"])) == "0x1"
 
 
+def test_a_missing_anvil_binary_fails_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.anvil as anvil_module
+
+    monkeypatch.setattr(anvil_module, "ANVIL_BINARY", anvil_module.REPO_ROOT / "no-such-dir" / "anvil")
+    with pytest.raises(anvil_module.AnvilMissing, match="npm ci"):
+        Anvil().start()
+
+
 # -- nonce manager (no node) ------------------------------------------------------------------
 
 

@@ -43,7 +43,9 @@ def anvil_node() -> Iterator[Anvil]:
         yield node
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(
+    params=[pytest.param(name, marks=[pytest.mark.anvil] if name == "anvil" else []) for name in BACKENDS]
+)
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     opened: list[ChainBackend] = []
 
