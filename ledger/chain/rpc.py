@@ -81,7 +81,7 @@ class RpcError(ChainError):
 
 
 @dataclass(frozen=True)
-class _Answer:
+class Answer:
     """One JSON-RPC response: ``error`` is ``None`` on success."""
 
     result: Any
@@ -144,6 +144,7 @@ class RpcChain(ChainBackend):
         self._chain_id: int | None = expected_chain_id
         self._client: str = ""
         self._gas_price: tuple[int, float] | None = None  # (price, monotonic time fetched)
+        self._batching = True  # JSON-RPC batches, until a node refuses one
         self.nonces = NonceManager(self._pending_nonce)
         self._ensure_connected()
 
@@ -212,20 +213,32 @@ class RpcChain(ChainBackend):
         )
         return _answer(method, answer).unwrap()
 
-    def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[_Answer]:
+    def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Answer]:
         """Several JSON-RPC calls in batches of :data:`BATCH_SIZE`; answers in the order of ``calls``."""
-        answers: list[_Answer] = []
+        answers: list[Answer] = []
         for start in range(0, len(calls), BATCH_SIZE):
             chunk = calls[start : start + BATCH_SIZE]
+            if not self._batching:
+                answers.extend(self._single(method, params) for method, params in chunk)
+                continue
             ids = self._take_ids(len(chunk))
             payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in zip(ids, chunk)]
             raw = self._exchange(payload)
-            if not isinstance(raw, list):  # a node that refuses batches answers with one error object
-                answers.extend(_answer(method, raw) for method, _params in chunk)
+            if not isinstance(raw, list):
+                # A node without batch support answers with one error object: from now on send the
+                # calls one by one (still without waiting for receipts in between).
+                self._batching = False
+                answers.extend(self._single(method, params) for method, params in chunk)
                 continue
             by_id = {item.get("id"): item for item in raw if isinstance(item, dict)}
             answers.extend(_answer(method, by_id.get(i)) for i, (method, _params) in zip(ids, chunk))
         return answers
+
+    def _single(self, method: str, params: list[Any]) -> Answer:
+        try:
+            return Answer(self.request(method, params), None)
+        except RpcError as exc:
+            return Answer(None, exc)
 
     def _take_ids(self, count: int) -> range:
         with self._lock:
@@ -387,14 +400,9 @@ class RpcChain(ChainBackend):
             raise InsufficientFunds(key.address, error.message) from error
         raise TransactionRejected(error.message, error.code) from error
 
-    def _send_raw(self, signed: list[ethtx.SignedTransaction]) -> list[_Answer]:
+    def _send_raw(self, signed: list[ethtx.SignedTransaction]) -> list[Answer]:
         calls = [("eth_sendRawTransaction", ["0x" + s.raw.hex()]) for s in signed]
-        if len(calls) == 1:
-            try:
-                return [_Answer(self.request(*calls[0]), None)]
-            except RpcError as exc:
-                return [_Answer(None, exc)]
-        return self.batch(calls)
+        return [self._single(*calls[0])] if len(calls) == 1 else self.batch(calls)
 
     def _fill_gaps(self, key: PrivateKey) -> None:
         """Send a no-op self-transfer at every nonce gap so that the transactions behind it are mined."""
@@ -505,18 +513,18 @@ def _describe(exc: Exception | None) -> str:
     return f"{type(reason).__name__}: {reason}" if reason is not None else "no answer"
 
 
-def _answer(method: str, item: Any) -> _Answer:
+def _answer(method: str, item: Any) -> Answer:
     if not isinstance(item, dict):
-        return _Answer(None, RpcError(method, -32603, f"malformed answer {str(item)[:200]}"))
+        return Answer(None, RpcError(method, -32603, f"malformed answer {str(item)[:200]}"))
     error = item.get("error")
     if error is not None:
         if not isinstance(error, dict):
-            return _Answer(None, RpcError(method, -32603, str(error)))
-        return _Answer(
+            return Answer(None, RpcError(method, -32603, str(error)))
+        return Answer(
             None,
             RpcError(method, int(error.get("code", 0)), str(error.get("message", "")), error.get("data")),
         )
-    return _Answer(item.get("result"), None)
+    return Answer(item.get("result"), None)
 
 
 def _bytes(value: Any) -> bytes:

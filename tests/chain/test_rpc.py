@@ -193,6 +193,53 @@ def test_an_endpoint_that_is_not_a_json_rpc_node_counts_as_down(node: Anvil) -> 
         server.server_close()
 
 
+def test_a_node_without_batch_support_gets_calls_one_by_one(node: Anvil, probe: Probe) -> None:
+    batches: list[int] = []
+
+    class NoBatches(BaseHTTPRequestHandler):
+        """Forwards single calls to anvil; refuses a batch with one error object, as some nodes do."""
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if body.lstrip().startswith(b"["):
+                batches.append(len(json.loads(body)))
+                answer = json.dumps(
+                    {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "no batch"}}
+                )
+            else:
+                request = json.loads(body)
+                answer = json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": request["id"],
+                        "result": node.rpc(request["method"], request["params"]),
+                    }
+                )
+            data = answer.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NoBatches)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        chain = RpcChain([f"http://127.0.0.1:{server.server_address[1]}"], poll_interval=0.01)
+        key = PrivateKey.generate()
+        chain.fund(key.address, 10**20)
+        address = probe.deploy(chain, key)
+        receipts = chain.send_many(key, [probe.tx(address, "set", v, "") for v in (1, 2, 3)])
+        assert [r.status for r in receipts] == ["ok"] * 3
+        assert uint(chain.call(address, probe.calldata("value"))) == 3
+        assert len(batches) == 1  # refused once, then never tried again
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # -- transactions ------------------------------------------------------------------------------
 
 
