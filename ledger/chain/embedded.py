@@ -29,6 +29,7 @@ How it works:
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -117,6 +118,7 @@ def _use_fast_keccak() -> None:
         keccak.preimage = pysha3.backend.preimage  # type: ignore[assignment]
 
 
+@functools.cache
 def _chain_class(chain_id: int) -> type[MiningChain]:
     """A py-evm MiningChain class for one chain id (py-evm keeps the id on the class)."""
     from eth.chains.base import MiningChain
