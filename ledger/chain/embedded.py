@@ -16,6 +16,8 @@ How it works:
   transactions are signed by :mod:`ledger.chain.ethtx`. ``benchmarks/embedded.py`` measures both.
 * ``send`` mines one block per transaction; ``send_many`` puts all its transactions in one block,
   which is this backend's pipelining.
+* A failed transaction (a revert, out of gas, an invalid opcode) is mined with status ``"reverted"``,
+  as on any Ethereum node; ``revert_data`` holds the REVERT payload, or ``b""`` for other failures.
 * Every block is committed to SQLite in one transaction together with its log rows and transaction
   outcomes (:mod:`ledger.chain.kvstore`), so a killed process never leaves half a block. If anything
   fails while a block is built, the buffered writes are dropped and the chain is reloaded from the
