@@ -339,6 +339,9 @@ class RpcChain(ChainBackend):
             TransactionTimeout: a receipt did not arrive within ``timeout`` seconds.
             NodeUnreachable: no endpoint answered.
         """
+        if key.crypto != "ecdsa":
+            # Ethereum transactions are ECDSA-signed; an SM (guomi) chain takes FISCO's own format.
+            raise CapabilityError(self.name, "SM2 keys (use the fisco3 or fisco2 backend on an SM chain)")
         if not txs:
             return []
         deadline = time.monotonic() + timeout

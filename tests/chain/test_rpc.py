@@ -436,3 +436,9 @@ def test_nonces_are_unique_across_threads() -> None:
     for thread in threads:
         thread.join()
     assert sorted(taken) == list(range(8 * 200 * 2))
+
+
+def test_an_sm2_key_is_refused_before_anything_is_sent(rpc: RpcChain, probe: Probe) -> None:
+    sm_key = PrivateKey.generate("sm")
+    with pytest.raises(CapabilityError, match="SM2"):
+        rpc.deploy(sm_key, probe.bytecode, gas=1_000_000)
