@@ -155,7 +155,7 @@ class AuditReport:
         """The report without its hash and anchoring: what the hash covers."""
         to_jsonable = render_plain
         return {
-            "title": f"Audit of {self.kind} {self.target}",
+            "title": _TITLES.get(self.kind, "Audit of {target}").format(target=self.target),
             "kind": self.kind,
             "target": self.target,
             "generated_at": self.generated_at,
@@ -187,6 +187,14 @@ class AuditReport:
         from .report_html import render_html
 
         return render_html(self.to_dict())
+
+
+_TITLES = {
+    "subject": "Audit of subject {target}",
+    "issuer": "Audit of issuer {target}",
+    "subjects": "Audit of {target}",
+    "files": "Audit of {target}",
+}
 
 
 def render_plain(value: Any) -> Any:
@@ -303,7 +311,7 @@ class Auditor:
             audits += self._reissues([self._audit_onchain(c) for c in view.credentials], list(view.credentials))
             contributions += view.contributions
             extra += [a for c in view.contributions for a in self._claimed_twice(c)]
-        return self._report("subjects", f"{len(subjects)} subjects", audits, contributions=contributions, extra=extra)
+        return self._report("subjects", f"{len(subjects)} subject(s)", audits, contributions=contributions, extra=extra)
 
     def issuer(self, who: str) -> AuditReport:
         to_jsonable = render_plain
@@ -324,7 +332,7 @@ class Auditor:
         """Audit credential files: ``(label, JSON text)`` pairs; ``now`` decides expiry (default: the clock)."""
         moment = now or datetime.now(timezone.utc)
         audits = [self._audit_document(label, text, moment) for label, text in documents]
-        return self._report("files", f"{len(audits)} files", self._reissued_documents(audits))
+        return self._report("files", f"{len(audits)} credential file(s)", self._reissued_documents(audits))
 
     # -- one credential file ---------------------------------------------------------------------
 

@@ -206,7 +206,7 @@ def _detail(i: int, c: Mapping[str, Any]) -> str:
                 ("anchoring block", _e(anchor.get("block_number"))),
                 ("issuer authorised then", _e(("yes" if auth.get("authorized") else "no") if auth else "") + (f" ({_e(auth.get('reason'))})" if auth.get("reason") else "")),
                 ("status now", _e(c.get("status_now"))),
-                ("status at the requested time", _e(c.get("status_at"))),
+                ("status at the requested time", _e(c.get("status_at")) if c.get("status_at") else "&ndash; (no --at given)"),
                 ("final verdict re-checked on chain", _e("yes" if c.get("chain_checked") else "no (index only)")),
             ],
         ),

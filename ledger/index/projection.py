@@ -11,6 +11,7 @@ Events with no handler still land in ``events`` (a newer contract version does n
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -70,8 +71,18 @@ def normalise(value: Any) -> Any:
 def address(value: Any) -> str:
     """A checksummed address from whatever the decoder gave (str in any case, or 20 bytes)."""
     if isinstance(value, (bytes, bytearray)):
-        return to_checksum_address(bytes(value))
-    text = str(value)
+        return _checksum(bytes(value))
+    return _checksum_text(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _checksum(raw: bytes) -> str:
+    return to_checksum_address(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checksum_text(text: str) -> str:
+    # The same few addresses recur in every event; checksumming each once keeps sync fast.
     return to_checksum_address(bytes.fromhex(text[2:] if text.startswith(("0x", "0X")) else text))
 
 

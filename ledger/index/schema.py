@@ -228,6 +228,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE credential_prerequisites ADD COLUMN position INTEGER;
         """,
     ),
+    # The audit looks for one piece of work claimed by two subjects (same evidence hash).
+    Migration("0004_evidence_lookup", "CREATE INDEX contributions_by_evidence ON contributions(evidence_hash);"),
 )
 
 

@@ -52,7 +52,7 @@ class SyncResult:
 
 
 def _default_decoder(logs: Sequence[Log]) -> Iterable[Any]:
-    from ..contracts import decode_events
+    from .decode import decode_events
 
     return decode_events(logs)
 
@@ -64,7 +64,7 @@ class Syncer:
         conn: an index connection (:func:`ledger.index.store.open_index`).
         chain: any backend.
         addresses: the contracts whose events are indexed.
-        decode: log decoder (default: ``ledger.contracts.decode_events``).
+        decode: log decoder (default: :func:`ledger.index.decode.decode_events`, the fast one).
         start_block: first block that can hold an event (the deployment block).
         chain_id: the chain's id; the index refuses to mix chains or deployments.
     """

@@ -132,6 +132,8 @@ def full_history(chain: ChainBackend) -> History:
     _ok(c.issuers.approve(member2, pending))
     _ok(c.issuers.propose(hist.admin, c.issuers.address, c.issuers.encode("setThreshold", 1)))
     _ok(c.issuers.approve(member2, c.issuers.proposal_count() - 1))
+    _ok(c.issuers.add_member(hist.admin, key("member3").address))
+    _ok(c.issuers.remove_member(hist.admin, key("member3").address))
     hist.add_issuer(community, K.COMMUNITY, [1])
     hist.add_issuer(maintainer, K.COMMUNITY, [1])
     hist.add_issuer(enterprise, K.ENTERPRISE, [2])
