@@ -18,6 +18,7 @@ interface IIssuerRegistry {
         IssuerStatus status;
         uint8 depth;
         bool anyScope;
+        bool committeeHold;
     }
 
     /// @notice A committee proposal.
@@ -76,6 +77,7 @@ interface IIssuerRegistry {
     error StatusUnchanged(address issuer, IssuerStatus status);
     error IssuerIsRetired(address issuer);
     error NotParentOrCommittee(address issuer, address caller);
+    error CommitteeHold(address issuer);
 
     /// @notice Version of this contract.
     function version() external pure returns (string memory);
@@ -124,7 +126,8 @@ interface IIssuerRegistry {
     function addChildIssuer(address child, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external;
 
     /// @notice Change an issuer's status (Active, Suspended, Retired; Retired is final). Callable by the
-    ///         committee, or by the issuer's active parent.
+    ///         committee, or by the issuer's active parent; a parent cannot reactivate a child the
+    ///         committee suspended (CommitteeHold).
     function setIssuerStatus(address issuer, IssuerStatus status) external;
 
     /// @notice Committee only: allow or disallow certificate types for an issuer.

@@ -122,7 +122,8 @@ contract IssuerRegistry is IIssuerRegistry {
 
     /// @inheritdoc IIssuerRegistry
     function addMember(address member) external onlyCommittee {
-        if (member == address(0)) revert InvalidMemberAddress(member);
+        // The registry itself as a member would let proposals propose.
+        if (member == address(0) || member == address(this)) revert InvalidMemberAddress(member);
         if (_isMember[member]) revert AlreadyMember(member);
         _isMember[member] = true;
         _members.push(member);
@@ -198,7 +199,7 @@ contract IssuerRegistry is IIssuerRegistry {
         if (_issuers[issuer_].id != 0) revert IssuerExists(issuer_);
         _issuerList.push(issuer_);
         uint32 id = uint32(_issuerList.length);
-        _issuers[issuer_] = Issuer(parent, id, kind, IssuerStatus.Active, depth, false);
+        _issuers[issuer_] = Issuer(parent, id, kind, IssuerStatus.Active, depth, false, false);
         _issuerMeta[issuer_] = metaHash;
         _statusHistory[issuer_].push(StatusChange(uint64(block.number), IssuerStatus.Active));
         _applyScope(issuer_, kind, scope, true);
@@ -209,15 +210,19 @@ contract IssuerRegistry is IIssuerRegistry {
     function setIssuerStatus(address issuer_, IssuerStatus status) external {
         Issuer storage it = _issuers[issuer_];
         if (it.id == 0) revert UnknownIssuer(issuer_);
-        if (msg.sender != address(this)) {
+        bool byCommittee = msg.sender == address(this);
+        if (!byCommittee) {
             // Besides the committee, only the issuer's own parent, while it may write, manages a child.
             if (it.parent != msg.sender) revert NotParentOrCommittee(issuer_, msg.sender);
             _requireWriter(msg.sender, _issuers[msg.sender]);
+            // A parent must not undo the committee's suspension of its child.
+            if (status == IssuerStatus.Active && it.committeeHold) revert CommitteeHold(issuer_);
         }
         if (status == IssuerStatus.None) revert InvalidStatus(status);
         if (it.status == IssuerStatus.Retired) revert IssuerIsRetired(issuer_);
         if (it.status == status) revert StatusUnchanged(issuer_, status);
         it.status = status;
+        if (byCommittee) it.committeeHold = status != IssuerStatus.Active;
         _statusHistory[issuer_].push(StatusChange(uint64(block.number), status));
         emit IssuerStatusChanged(issuer_, status, msg.sender);
     }

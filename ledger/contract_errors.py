@@ -57,6 +57,14 @@ class ChildKindNotAllowed(ContractError):
     fields = ('child', 'kind')
 
 
+class CommitteeHold(ContractError):
+    """Solidity ``CommitteeHold(address)``."""
+
+    error_name = "CommitteeHold"
+    signature = "CommitteeHold(address)"
+    fields = ('issuer',)
+
+
 class ContributionExists(ContractError):
     """Solidity ``ContributionExists(bytes32)``."""
 
@@ -553,6 +561,7 @@ BY_NAME: dict[str, type[ContractError]] = {
     "AncestorNotActive": AncestorNotActive,
     "AnyScopeNotAllowed": AnyScopeNotAllowed,
     "ChildKindNotAllowed": ChildKindNotAllowed,
+    "CommitteeHold": CommitteeHold,
     "ContributionExists": ContributionExists,
     "ContributionIsRevoked": ContributionIsRevoked,
     "ContributionNotFound": ContributionNotFound,

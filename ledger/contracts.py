@@ -530,6 +530,7 @@ class IssuerRegistry(_Facade):
             depth=raw["depth"],
             any_scope=raw["anyScope"],
             meta_hash=meta,
+            committee_hold=raw["committeeHold"],
         )
 
     def writer(self, address: str, *, block: int | None = None) -> tuple[int, types.IssuerKind]:

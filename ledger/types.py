@@ -114,6 +114,8 @@ class Issuer:
     depth: int
     any_scope: bool
     meta_hash: bytes
+    #: The committee suspended or retired it: its parent cannot reactivate it.
+    committee_hold: bool = False
 
     @property
     def exists(self) -> bool:

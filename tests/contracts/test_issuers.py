@@ -18,7 +18,7 @@ def test_add_issuer_records_everything(contracts: Contracts, keys: Keys) -> None
     receipt = c.issuers.add_issuer(k.committee, k.university.address, T.IssuerKind.UNIVERSITY, [1, 2], meta)
     issuer = c.issuers.issuer(k.university.address)
     assert issuer == T.Issuer(k.university.address, 1, T.IssuerKind.UNIVERSITY, T.IssuerStatus.ACTIVE, None, 0,
-                              False, meta)
+                              False, meta, False)
     assert c.issuers.issuer_at(1) == k.university.address and c.issuers.issuer_count() == 1
     assert c.issuers.in_scope(k.university.address, 1) and not c.issuers.in_scope(k.university.address, 3)
     assert c.issuers.status_history(k.university.address) == [
@@ -177,6 +177,19 @@ def test_parent_manages_its_child(world: World) -> None:
     assert c.issuers.issuer(college.address).status == T.IssuerStatus.SUSPENDED
     with pytest.raises(E.NotParentOrCommittee):  # siblings and others cannot
         c.issuers.set_issuer_status(k.community, college.address, T.IssuerStatus.ACTIVE)
+    c.issuers.set_issuer_status(k.university, college.address, T.IssuerStatus.ACTIVE)
+    c.issuers.propose_issuer_status(k.committee, college.address, T.IssuerStatus.SUSPENDED)
+    assert c.issuers.issuer(college.address).committee_hold
+    with pytest.raises(E.CommitteeHold) as hold:  # the parent cannot undo the committee
+        c.issuers.set_issuer_status(k.university, college.address, T.IssuerStatus.ACTIVE)
+    assert hold.value.issuer == college.address
+    c.issuers.set_issuer_status(k.university, college.address, T.IssuerStatus.RETIRED)  # but may retire it
+    assert c.issuers.issuer(college.address).status == T.IssuerStatus.RETIRED
+    other = PrivateKey.generate()
+    c.issuers.add_child_issuer(k.university, other.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE])
+    c.issuers.propose_issuer_status(k.committee, other.address, T.IssuerStatus.SUSPENDED)
+    c.issuers.propose_issuer_status(k.committee, other.address, T.IssuerStatus.ACTIVE)
+    assert not c.issuers.issuer(other.address).committee_hold
     c.issuers.propose_issuer_status(k.committee, k.university.address, T.IssuerStatus.SUSPENDED)
     with pytest.raises(E.IssuerNotActive):  # a suspended parent no longer manages
         c.issuers.set_issuer_status(k.university, college.address, T.IssuerStatus.ACTIVE)
