@@ -103,9 +103,11 @@ class AbiFunction:
     selector: bytes
 
     def encode(self, *args: Any) -> bytes:
+        """Calldata: selector and ABI-encoded arguments."""
         return self.selector + abi_encode(list(self.inputs), list(args))
 
     def decode(self, data: bytes) -> tuple[Any, ...]:
+        """Decode a call result."""
         raw = abi_decode([abi_type(o) for o in self.outputs], data)
         return tuple(_python_value(o, v) for o, v in zip(self.outputs, raw))
 
@@ -119,6 +121,7 @@ class AbiEvent:
     inputs: tuple[dict[str, Any], ...]
 
     def decode(self, log: Log) -> dict[str, Any]:
+        """Decode one log's arguments by name."""
         indexed = [i for i in self.inputs if i["indexed"]]
         plain = [i for i in self.inputs if not i["indexed"]]
         values: dict[str, Any] = {}
@@ -143,6 +146,7 @@ class ContractAbi:
 
     @classmethod
     def parse(cls, name: str, abi: Sequence[dict[str, Any]]) -> ContractAbi:
+        """Parse a JSON ABI (functions, events, errors)."""
         functions: dict[str, AbiFunction] = {}
         events: dict[bytes, AbiEvent] = {}
         errors: dict[bytes, tuple[str, tuple[dict[str, Any], ...]]] = {}
@@ -164,6 +168,7 @@ class ContractAbi:
         return cls(name, functions, events, errors)
 
     def fn(self, name: str) -> AbiFunction:
+        """The function ``name``; KeyError naming the contract if it has none."""
         try:
             return self.functions[name]
         except KeyError:
@@ -308,6 +313,7 @@ class Deployment:
     chain_id: int
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (for the workspace config)."""
         return {
             "issuer_registry": self.issuer_registry,
             "contribution_ledger": self.contribution_ledger,
@@ -318,6 +324,7 @@ class Deployment:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Deployment:
+        """Inverse of :meth:`to_dict`; addresses are re-checksummed."""
         return cls(
             issuer_registry=to_checksum_address(bytes.fromhex(str(data["issuer_registry"])[2:])),
             contribution_ledger=to_checksum_address(bytes.fromhex(str(data["contribution_ledger"])[2:])),
@@ -391,6 +398,14 @@ class _Facade:
     def _build(self, fn: str, gas: int, *args: Any) -> Transaction:
         return Transaction(to=self.address, data=self.abi.fn(fn).encode(*args), gas=gas)
 
+    def build_raw(self, fn: str, *args: Any, gas: int = 1_000_000) -> Transaction:
+        """An unsigned call of any function by its Solidity name (committee-only ones included)."""
+        return self._build(fn, gas, *args)
+
+    def send(self, key: PrivateKey, tx: Transaction) -> Receipt:
+        """Send ``tx`` and raise the decoded ContractError if it reverts."""
+        return send_checked(self.chain, key, tx)
+
     def _send(self, key: PrivateKey, tx: Transaction) -> Receipt:
         return send_checked(self.chain, key, tx)
 
@@ -443,6 +458,7 @@ class IssuerRegistry(_Facade):
 
     # governance
     def build_propose(self, target: str, data: bytes, *, gas: int = 2_000_000) -> Transaction:
+        """The unsigned transaction of :meth:`propose` (for ``chain.send_many``)."""
         return self._build("propose", gas, target, data)
 
     def propose(self, key: PrivateKey, target: str, data: bytes, *, gas: int = 2_000_000) -> Receipt:
@@ -450,6 +466,7 @@ class IssuerRegistry(_Facade):
         return self._send(key, self.build_propose(target, data, gas=gas))
 
     def build_approve(self, proposal_id: int, *, gas: int = 2_000_000) -> Transaction:
+        """The unsigned transaction of :meth:`approve` (for ``chain.send_many``)."""
         return self._build("approve", gas, proposal_id)
 
     def approve(self, key: PrivateKey, proposal_id: int, *, gas: int = 2_000_000) -> Receipt:
@@ -457,6 +474,7 @@ class IssuerRegistry(_Facade):
         return self._send(key, self.build_approve(proposal_id, gas=gas))
 
     def build_execute(self, proposal_id: int, *, gas: int = 2_000_000) -> Transaction:
+        """The unsigned transaction of :meth:`execute` (for ``chain.send_many``)."""
         return self._build("execute", gas, proposal_id)
 
     def execute(self, key: PrivateKey, proposal_id: int, *, gas: int = 2_000_000) -> Receipt:
@@ -500,6 +518,7 @@ class IssuerRegistry(_Facade):
     def build_add_child_issuer(
         self, child: str, kind: types.IssuerKind, scope: Sequence[int], meta_hash: bytes = ZERO32
     ) -> Transaction:
+        """The unsigned transaction of :meth:`add_child_issuer` (for ``chain.send_many``)."""
         return self._build("addChildIssuer", 300_000 + 70_000 * len(scope), child, int(kind), list(scope),
                            _b32(meta_hash))
 
@@ -510,6 +529,7 @@ class IssuerRegistry(_Facade):
         return self._send(key, self.build_add_child_issuer(child, kind, scope, meta_hash))
 
     def build_set_issuer_status(self, issuer: str, status: types.IssuerStatus) -> Transaction:
+        """The unsigned transaction of :meth:`set_issuer_status` (for ``chain.send_many``)."""
         return self._build("setIssuerStatus", 200_000, issuer, int(status))
 
     def set_issuer_status(self, key: PrivateKey, issuer: str, status: types.IssuerStatus) -> Receipt:
@@ -548,49 +568,63 @@ class IssuerRegistry(_Facade):
         return bool(self._call("isAuthorized", issuer, type_id, block_number, block=block)[0])
 
     def status_at(self, issuer: str, block_number: int, *, block: int | None = None) -> types.IssuerStatus:
+        """Status of ``issuer`` at ``block_number``, from its history."""
         return types.IssuerStatus(self._call("statusAt", issuer, block_number, block=block)[0])
 
     def scope_at(self, issuer: str, type_id: int, block_number: int, *, block: int | None = None) -> bool:
+        """Whether ``type_id`` was in the issuer's own scope at ``block_number``."""
         return bool(self._call("scopeAt", issuer, type_id, block_number, block=block)[0])
 
     def in_scope(self, issuer: str, type_id: int, *, block: int | None = None) -> bool:
+        """Whether ``type_id`` is in the issuer's own scope now."""
         return bool(self._call("inScope", issuer, type_id, block=block)[0])
 
     def status_history(self, issuer: str, *, block: int | None = None) -> list[types.StatusChange]:
+        """The issuer's full status history."""
         (rows,) = self._call("statusHistory", issuer, block=block)
         return [types.StatusChange(r["blockNumber"], r["status"]) for r in rows]
 
     def scope_history(self, issuer: str, type_id: int, *, block: int | None = None) -> list[types.ScopeChange]:
+        """The issuer's scope history for one type (``ANY_TYPE``: the "any" entry)."""
         (rows,) = self._call("scopeHistory", issuer, type_id, block=block)
         return [types.ScopeChange(r["blockNumber"], r["allowed"]) for r in rows]
 
     def issuer_at(self, issuer_id: int, *, block: int | None = None) -> str | None:
+        """Address of the issuer with id ``issuer_id`` (None if there is none)."""
         return _addr(self._call("issuerAt", issuer_id, block=block)[0])
 
     def issuer_count(self, *, block: int | None = None) -> int:
+        """Number of issuers ever added."""
         return int(self._call("issuerCount", block=block)[0])
 
     def members(self, *, block: int | None = None) -> list[str]:
+        """Current committee members."""
         return list(self._call("members", block=block)[0])
 
     def is_member(self, account: str, *, block: int | None = None) -> bool:
+        """Whether ``account`` is a committee member."""
         return bool(self._call("isMember", account, block=block)[0])
 
     def threshold(self, *, block: int | None = None) -> int:
+        """Current approval threshold."""
         return int(self._call("threshold", block=block)[0])
 
     def proposal(self, proposal_id: int, *, block: int | None = None) -> types.Proposal:
+        """A proposal, with approvals counted among current members."""
         raw, approvals = self._call("proposal", proposal_id, block=block)
         return types.Proposal(proposal_id, raw["proposer"], raw["target"], raw["executed"], raw["createdBlock"],
                               raw["data"], int(approvals))
 
     def proposal_count(self, *, block: int | None = None) -> int:
+        """Number of proposals ever stored."""
         return int(self._call("proposalCount", block=block)[0])
 
     def has_approved(self, proposal_id: int, member: str, *, block: int | None = None) -> bool:
+        """Whether ``member`` approved the proposal."""
         return bool(self._call("hasApproved", proposal_id, member, block=block)[0])
 
     def modules(self, *, block: int | None = None) -> tuple[str | None, str | None]:
+        """The bound (ledger, credential registry), None before binding."""
         ledger, credentials = self._call("modules", block=block)
         return _addr(ledger), _addr(credentials)
 
@@ -601,6 +635,7 @@ class ContributionLedger(_Facade):
     contract_name = "ContributionLedger"
 
     def build_record(self, items: Sequence[types.ContributionItem]) -> Transaction:
+        """The unsigned transaction of :meth:`record` (for ``chain.send_many``)."""
         return self._build("record", 80_000 + 90_000 * len(items), [i.as_tuple() for i in items])
 
     def record(self, key: PrivateKey, items: Sequence[types.ContributionItem]) -> Receipt:
@@ -608,6 +643,7 @@ class ContributionLedger(_Facade):
         return self._send(key, self.build_record(items))
 
     def build_co_sign(self, contribution_key: bytes) -> Transaction:
+        """The unsigned transaction of :meth:`co_sign` (for ``chain.send_many``)."""
         return self._build("coSign", 200_000, _b32(contribution_key))
 
     def co_sign(self, key: PrivateKey, contribution_key: bytes) -> Receipt:
@@ -615,6 +651,7 @@ class ContributionLedger(_Facade):
         return self._send(key, self.build_co_sign(contribution_key))
 
     def build_revoke(self, contribution_key: bytes, reason: types.RevocationReason) -> Transaction:
+        """The unsigned transaction of :meth:`revoke` (for ``chain.send_many``)."""
         return self._build("revoke", 150_000, _b32(contribution_key), int(reason))
 
     def revoke(self, key: PrivateKey, contribution_key: bytes, reason: types.RevocationReason) -> Receipt:
@@ -646,16 +683,20 @@ class ContributionLedger(_Facade):
         return self._contribution(contribution_key, raw)
 
     def contributions(self, keys: Sequence[bytes], *, block: int | None = None) -> list[types.Contribution]:
+        """Several records, in the order of ``keys``."""
         (rows,) = self._call("contributions", [_b32(k) for k in keys], block=block)
         return [self._contribution(k, r) for k, r in zip(keys, rows)]
 
     def recorder_of(self, contribution_key: bytes, *, block: int | None = None) -> str | None:
+        """Address of the contribution's recorder (None if unknown)."""
         return _addr(self._call("recorderOf", _b32(contribution_key), block=block)[0])
 
     def co_signers(self, contribution_key: bytes, *, block: int | None = None) -> list[str]:
+        """Co-signers of a contribution, in order."""
         return list(self._call("coSigners", _b32(contribution_key), block=block)[0])
 
     def has_co_signed(self, contribution_key: bytes, signer: str, *, block: int | None = None) -> bool:
+        """Whether ``signer`` co-signed the contribution."""
         return bool(self._call("hasCoSigned", _b32(contribution_key), signer, block=block)[0])
 
     def project_tag(self, project: bytes) -> bytes:
@@ -685,6 +726,7 @@ class CredentialRegistry(_Facade):
                              int(allowed_kinds), criteria.as_tuple(), list(prerequisites), _b32(meta_hash))
 
     def build_anchor(self, root: bytes, count: int, type_id: int, meta_hash: bytes = ZERO32) -> Transaction:
+        """The unsigned transaction of :meth:`anchor` (for ``chain.send_many``)."""
         return self._build("anchor", 150_000, _b32(root), count, type_id, _b32(meta_hash))
 
     def anchor(self, key: PrivateKey, root: bytes, count: int, type_id: int, meta_hash: bytes = ZERO32) -> Receipt:
@@ -699,6 +741,7 @@ class CredentialRegistry(_Facade):
         contribution_keys: Sequence[bytes],
         prerequisite_hashes: Sequence[bytes] = (),
     ) -> Transaction:
+        """The unsigned transaction of :meth:`issue` (for ``chain.send_many``)."""
         gas = 250_000 + 25_000 * len(contribution_keys) + 15_000 * len(prerequisite_hashes)
         return self._build("issue", gas, type_id, _b32(subject), _b32(credential_hash),
                            [_b32(k) for k in contribution_keys], [_b32(h) for h in prerequisite_hashes])
@@ -719,6 +762,7 @@ class CredentialRegistry(_Facade):
     def build_set_status(
         self, credential_hash: bytes, status: types.CredentialStatus, reason: types.RevocationReason
     ) -> Transaction:
+        """The unsigned transaction of :meth:`set_status` (for ``chain.send_many``)."""
         return self._build("setStatus", 150_000, _b32(credential_hash), int(status), int(reason))
 
     def set_status(
@@ -732,6 +776,7 @@ class CredentialRegistry(_Facade):
         self, root: bytes, credential_hash: bytes, proof: Sequence[bytes], status: types.CredentialStatus,
         reason: types.RevocationReason,
     ) -> Transaction:
+        """The unsigned transaction of :meth:`set_leaf_status` (for ``chain.send_many``)."""
         return self._build("setLeafStatus", 150_000 + 3_000 * len(proof), _b32(root), _b32(credential_hash),
                            [_b32(p) for p in proof], int(status), int(reason))
 
@@ -759,6 +804,7 @@ class CredentialRegistry(_Facade):
 
     # reads
     def credential_type(self, type_id: int, *, block: int | None = None) -> types.CredentialType:
+        """A certificate type as defined at ``block`` (``exists`` false if undefined)."""
         (raw,) = self._call("credentialType", type_id, block=block)
         c = raw["criteria"]
         criteria = types.Criteria(c["minTotal"], c["minDistinctProjects"], c["minCoSigns"], c["windowFrom"],
@@ -768,13 +814,16 @@ class CredentialRegistry(_Facade):
                                     tuple(raw["prerequisites"]), raw["metaHash"])
 
     def type_ids(self, *, block: int | None = None) -> list[int]:
+        """Ids of every defined type, in order of first definition."""
         return list(self._call("typeIds", block=block)[0])
 
     def anchor_of(self, root: bytes, *, block: int | None = None) -> types.Anchor:
+        """An anchored batch (``exists`` false if the root is unknown)."""
         (raw,) = self._call("anchorOf", _b32(root), block=block)
         return types.Anchor(root, _addr(raw["issuer"]), raw["typeId"], raw["count"], raw["blockNumber"])
 
     def issued(self, credential_hash: bytes, *, block: int | None = None) -> types.IssuedCredential:
+        """A credential made by ``issue`` (``exists`` false if unknown)."""
         (raw,) = self._call("issued", _b32(credential_hash), block=block)
         return types.IssuedCredential(credential_hash, raw["subject"], _addr(raw["issuer"]), raw["typeId"],
                                       raw["typeVersion"], raw["blockNumber"])
@@ -786,10 +835,12 @@ class CredentialRegistry(_Facade):
         return types.CredentialStatusRecord(root, credential_hash, raw["status"], raw["reason"], raw["blockNumber"])
 
     def leaf_hash(self, credential_hash: bytes, *, block: int | None = None) -> bytes:
+        """The Merkle leaf node of a credential hash, as the contract computes it."""
         return bytes(self._call("leafHash", _b32(credential_hash), block=block)[0])
 
     def verify_leaf(self, root: bytes, credential_hash: bytes, proof: Sequence[bytes], *,
                     block: int | None = None) -> bool:
+        """Whether ``proof`` proves ``credential_hash`` under ``root`` (checked by the contract)."""
         return bool(self._call("verifyLeaf", _b32(root), _b32(credential_hash), [_b32(p) for p in proof],
                                block=block)[0])
 

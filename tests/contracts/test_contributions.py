@@ -165,3 +165,20 @@ def test_a_suspended_recorder_cannot_revoke_but_the_committee_can(world: World) 
         c.contributions.revoke(k.university, it.key, T.RevocationReason.OTHER)
     c.contributions.propose_revoke(k.committee, it.key, T.RevocationReason.OTHER)
     assert c.contributions.contribution(it.key).status == T.ContributionStatus.REVOKED
+
+
+def test_built_transactions_go_out_together_with_send_many(world: World) -> None:
+    from ledger.contracts import raise_for_receipt
+
+    c, k = world.c, world.k
+    batches = [[item() for _ in range(3)] for _ in range(4)]
+    duplicate = item(key=batches[0][0].key)
+    txs = [c.contributions.build_record(b) for b in batches] + [c.contributions.build_record([duplicate])]
+    receipts = world.chain.send_many(k.university, txs)
+    assert [r.succeeded for r in receipts] == [True] * 4 + [False]
+    for r in receipts[:4]:
+        raise_for_receipt(r)
+    with pytest.raises(E.ContributionExists) as info:
+        raise_for_receipt(receipts[4])
+    assert info.value.key == duplicate.key and info.value.tx_hash == "0x" + receipts[4].tx_hash.hex()
+    assert all(c.contributions.contribution(i.key).exists for b in batches for i in b)

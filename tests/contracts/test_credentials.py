@@ -76,11 +76,11 @@ def test_define_type_errors(world: World) -> None:
 
 def test_committee_only_functions_refuse_direct_calls(world: World) -> None:
     c, k = world.c, world.k
-    direct = c.credentials._build("defineType", 500_000, 10, 1, 1, int(UNI_OR_AUTH), T.Criteria().as_tuple(), [],
-                                  b"\0" * 32)
+    direct = c.credentials.build_raw("defineType", 10, 1, 1, int(UNI_OR_AUTH), T.Criteria().as_tuple(), [],
+                                     b"\0" * 32)
     for caller in (k.committee, k.university, k.stranger):
         with pytest.raises(E.NotCommittee) as info:
-            c.credentials._send(caller, direct)
+            c.credentials.send(caller, direct)
         assert info.value.caller == caller.address
 
 
