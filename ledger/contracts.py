@@ -32,7 +32,7 @@ from eth_abi import encode as abi_encode
 
 from . import contract_errors, types
 from .chain.base import ChainBackend, Log, Receipt, Reverted, Transaction
-from .crypto import PrivateKey, keccak256, to_checksum_address
+from .crypto import PrivateKey, hash_function, keccak256, to_checksum_address
 from .errors import ChainError, ContractError, UnknownRevert
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -700,8 +700,9 @@ class ContributionLedger(_Facade):
         return bool(self._call("hasCoSigned", _b32(contribution_key), signer, block=block)[0])
 
     def project_tag(self, project: bytes) -> bytes:
-        """The 16-byte tag stored for ``project`` (computed locally, as the contract does)."""
-        return keccak256(_b32(project))[:16]
+        """The 16-byte tag stored for ``project``, computed locally as the contract does (its
+        ``keccak256`` is SM3 on an SM chain)."""
+        return hash_function(self.chain.crypto)(_b32(project))[:16]
 
 
 class CredentialRegistry(_Facade):

@@ -29,6 +29,7 @@ def test_record_a_batch(world: World) -> None:
                                         T.ContributionStatus.ACTIVE, T.RevocationReason.NONE,
                                         keccak256(it.project)[:16])
         assert c.contributions.recorder_of(it.key) == k.university.address
+        assert c.contributions.project_tag(it.project) == stored.project_tag
     assert c.contributions.contributions([i.key for i in items]) == [c.contributions.contribution(i.key)
                                                                       for i in items]
     assert not c.contributions.contribution(rand32()).exists
