@@ -845,6 +845,66 @@ def _object(value: Any, path: str) -> dict[str, Any]:
     return value
 
 
+_TEMPLATES: dict[tuple[Any, ...], CredentialTemplate] = {}
+
+
+def _parse_template(
+    doc: dict[str, Any],
+    issuer_doc: dict[str, Any],
+    achievement_doc: dict[str, Any],
+    criteria: dict[str, Any],
+    algorithm: str,
+) -> CredentialTemplate:
+    """The template a parsed document was stamped from; documents of one batch share one (cached)."""
+    texts = (
+        issuer_doc.get("id"),
+        issuer_doc.get("name"),
+        achievement_doc.get("id"),
+        achievement_doc.get("name"),
+        achievement_doc.get("description"),
+        criteria.get("narrative"),
+        achievement_doc.get("fieldOfStudy"),
+        achievement_doc.get("achievementType"),
+        doc.get("validFrom"),
+        doc.get("validUntil"),
+        doc.get("name"),
+        algorithm,
+    )
+    type_id, type_version = achievement_doc["typeId"], achievement_doc["typeVersion"]
+    # Only exact str/None and int values are cached: True == 1 must not pass for a type id.
+    cacheable = type(type_id) is int and type(type_version) is int
+    cacheable = cacheable and all(v is None or type(v) is str for v in texts)
+    key = (*texts, type_id, type_version) if cacheable else None
+    if key is not None:
+        found = _TEMPLATES.get(key)
+        if found is not None:
+            return found
+    issuer = IssuerProfile(issuer_doc.get("id"), issuer_doc.get("name"))  # type: ignore[arg-type]
+    achievement = Achievement(
+        type_id=type_id,
+        type_version=type_version,
+        name=achievement_doc.get("name"),  # type: ignore[arg-type]
+        description=achievement_doc.get("description"),  # type: ignore[arg-type]
+        criteria=criteria.get("narrative"),  # type: ignore[arg-type]
+        field_of_study=achievement_doc.get("fieldOfStudy"),  # type: ignore[arg-type]
+        achievement_type=achievement_doc.get("achievementType"),  # type: ignore[arg-type]
+        id=achievement_doc["id"],
+    )
+    template = CredentialTemplate(
+        issuer,
+        achievement,
+        doc.get("validFrom"),  # type: ignore[arg-type]
+        doc.get("validUntil"),
+        _line(doc.get("name"), "name"),
+        algorithm,
+    )
+    if key is not None:
+        if len(_TEMPLATES) >= 1024:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = template
+    return template
+
+
 def parse_credential(
     source: str | bytes | Mapping[str, Any], *, hash_algorithm: str | None = None
 ) -> Credential:
@@ -879,7 +939,6 @@ def parse_credential(
         raise CredentialFormatError("id", "must be urn:uuid:<lower-case uuid>")
     issuer_doc = _object(doc.get("issuer"), "issuer")
     _types(issuer_doc.get("type"), "issuer.type", ("Profile",))
-    issuer = IssuerProfile(issuer_doc.get("id"), issuer_doc.get("name"))  # type: ignore[arg-type]
     subject_doc = _object(doc.get("credentialSubject"), "credentialSubject")
     subject = subject_doc.get("id")
     if not isinstance(subject, str) or not _SUBJECT_URI.match(subject):
@@ -898,16 +957,6 @@ def parse_credential(
         raise CredentialFormatError(f"{a}.typeId", "is missing (the on-chain certificate type)")
     if "typeVersion" not in achievement_doc:
         raise CredentialFormatError(f"{a}.typeVersion", "is missing (the on-chain type version)")
-    achievement = Achievement(
-        type_id=achievement_doc["typeId"],
-        type_version=achievement_doc["typeVersion"],
-        name=achievement_doc.get("name"),  # type: ignore[arg-type]
-        description=achievement_doc.get("description"),  # type: ignore[arg-type]
-        criteria=criteria.get("narrative"),  # type: ignore[arg-type]
-        field_of_study=achievement_doc.get("fieldOfStudy"),  # type: ignore[arg-type]
-        achievement_type=achievement_doc.get("achievementType"),  # type: ignore[arg-type]
-        id=achievement_id,
-    )
     holder_name = None
     identifiers = subject_doc.get("identifier")
     if identifiers is not None:
@@ -936,13 +985,8 @@ def parse_credential(
                 _line(name, f"evidence[{i}].name")
             evidence.append(Evidence(bytes.fromhex(uri.rsplit(":", 1)[1][2:]), name))
     proof = None if doc.get("proof") is None else CredentialProof.from_dict(doc["proof"])
-    template = CredentialTemplate(
-        issuer,
-        achievement,
-        doc.get("validFrom"),  # type: ignore[arg-type]
-        doc.get("validUntil"),
-        _line(doc.get("name"), "name"),
-        hash_algorithm or (proof.hash_algorithm if proof else "keccak256"),
+    template = _parse_template(
+        doc, issuer_doc, achievement_doc, criteria, hash_algorithm or (proof.hash_algorithm if proof else "keccak256")
     )
     try:
         unproved = {k: v for k, v in doc.items() if k != "proof"}

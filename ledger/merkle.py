@@ -44,13 +44,6 @@ Hasher = Callable[[bytes], bytes]
 _keccak = sha3.keccak_256
 
 
-def _fast(hasher: Hasher) -> Hasher:
-    """Skip one Python call per hash when the hasher is the default keccak256."""
-    if hasher is keccak256:
-        return lambda data: _keccak(data).digest()
-    return hasher
-
-
 def _check_value(value: bytes, where: str) -> None:
     if not isinstance(value, bytes) or len(value) != 32:
         raise ValidationError(f"{where}: a Merkle leaf value is 32 bytes, got {value!r:.80}")
@@ -70,9 +63,13 @@ def hash_pair(a: bytes, b: bytes, hasher: Hasher = keccak256) -> bytes:
 def compute_root(value: bytes, proof: Iterable[bytes], hasher: Hasher = keccak256) -> bytes:
     """The root that ``proof`` leads to from the leaf holding ``value``."""
     node = leaf_node(value, hasher)
-    h = _fast(hasher)
+    if hasher is keccak256:
+        k = _keccak
+        for sibling in proof:
+            node = k(node + sibling).digest() if node < sibling else k(sibling + node).digest()
+        return node
     for sibling in proof:
-        node = h(node + sibling) if node < sibling else h(sibling + node)
+        node = hasher(node + sibling) if node < sibling else hasher(sibling + node)
     return node
 
 
