@@ -31,6 +31,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -54,16 +56,34 @@ def _anvil_module() -> ModuleType:
     return module
 
 
+def process_tree_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by ``pid`` and its descendants; ``None`` off Linux."""
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        total, todo = 0.0, [pid]
+        while todo:
+            current = todo.pop()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        return total
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 @contextmanager
-def anvil_chain(extra_args: Sequence[str] = ()) -> Iterator[tuple[RpcChain, PrivateKey]]:
-    """A fresh anvil and an :class:`RpcChain` on it, with a funded key."""
+def anvil_chain(
+    extra_args: Sequence[str] = (),
+) -> Iterator[tuple[RpcChain, PrivateKey, Callable[[], float | None]]]:
+    """A fresh anvil, an :class:`RpcChain` on it, a funded key, and a meter of anvil's CPU seconds."""
     anvil = _anvil_module()
     with anvil.Anvil(extra_args=list(extra_args)) as node:
         chain = RpcChain([node.url])
         try:
             key = PrivateKey.generate()
             chain.fund(key.address, 10**24)
-            yield chain, key
+            yield chain, key, lambda: process_tree_cpu(node.process.pid)
         finally:
             chain.close()
 
@@ -123,49 +143,90 @@ def anchor_job(facade: Any, type_id: int) -> Callable[[int], list[Transaction]]:
 # -- measuring -------------------------------------------------------------------------------------
 
 
-def _rate(chain: RpcChain, key: PrivateKey, txs: list[Transaction], pipelined: bool) -> float:
+@dataclass(frozen=True)
+class Sample:
+    """One timed run: throughput, and CPU milliseconds per transaction on each side."""
+
+    tx_per_s: float
+    node_cpu_ms: float | None  # anvil's CPU per transaction
+    client_cpu_ms: float  # this process's CPU per transaction (signing, JSON, HTTP)
+
+
+def _run(
+    chain: RpcChain,
+    key: PrivateKey,
+    txs: list[Transaction],
+    pipelined: bool,
+    node_cpu: Callable[[], float | None],
+) -> Sample:
+    node_before, client_before = node_cpu(), time.process_time()
     start = time.perf_counter()
     receipts = chain.send_many(key, txs) if pipelined else [chain.send(key, tx) for tx in txs]
     seconds = time.perf_counter() - start
+    node_after, client_after = node_cpu(), time.process_time()
     failed = [r for r in receipts if not r.succeeded]
     if failed:
         raise BenchmarkError(f"{len(failed)} of {len(txs)} transactions failed ({failed[0].status})")
-    return len(txs) / seconds
+    n = len(txs)
+    node_ms = None if node_before is None or node_after is None else 1000 * (node_after - node_before) / n
+    return Sample(n / seconds, node_ms, 1000 * (client_after - client_before) / n)
+
+
+def _summary(samples: list[Sample]) -> dict[str, Any]:
+    node = [s.node_cpu_ms for s in samples if s.node_cpu_ms is not None]
+    return {
+        "tx_per_s": round(statistics.median(s.tx_per_s for s in samples), 1),
+        "samples": [round(s.tx_per_s, 1) for s in samples],
+        "node_cpu_ms_per_tx": round(statistics.median(node), 3) if node else None,
+        "client_cpu_ms_per_tx": round(statistics.median(s.client_cpu_ms for s in samples), 3),
+    }
 
 
 def compare(
-    chain: RpcChain, key: PrivateKey, build: Callable[[int], list[Transaction]], items: int, runs: int
+    chain: RpcChain,
+    key: PrivateKey,
+    build: Callable[[int], list[Transaction]],
+    items: int,
+    runs: int,
+    node_cpu: Callable[[], float | None] = lambda: None,
 ) -> dict[str, Any]:
-    """Sequential and pipelined tx/s (alternating runs), medians and their ratio."""
-    _rate(chain, key, build(min(items, 20)), pipelined=False)  # warm connections and caches
+    """Sequential and pipelined runs, alternating; medians, their ratio, and CPU per transaction.
+
+    The CPU figures say where the time goes: when the node's CPU per transaction is close to the
+    wall time per transaction, the node is the bottleneck and no client can pipeline past it.
+    """
+    _run(chain, key, build(min(items, 20)), False, node_cpu)  # warm connections and caches
     sequential, pipelined = [], []
     for _ in range(runs):
-        sequential.append(_rate(chain, key, build(items), pipelined=False))
-        pipelined.append(_rate(chain, key, build(items), pipelined=True))
-    seq, pipe = statistics.median(sequential), statistics.median(pipelined)
+        sequential.append(_run(chain, key, build(items), False, node_cpu))
+        pipelined.append(_run(chain, key, build(items), True, node_cpu))
+    seq, pipe = _summary(sequential), _summary(pipelined)
+    ratio = pipe["tx_per_s"] / seq["tx_per_s"]
     return {
         "items": items,
         "runs": runs,
-        "sequential_tx_per_s": round(seq, 1),
-        "pipelined_tx_per_s": round(pipe, 1),
-        "ratio": round(pipe / seq, 2),
+        "sequential": seq,
+        "pipelined": pipe,
+        "ratio": round(ratio, 2),
         "goal_ratio": GOAL_RATIO,
-        "goal_met": pipe / seq >= GOAL_RATIO,
-        "sequential_samples": [round(s, 1) for s in sequential],
-        "pipelined_samples": [round(s, 1) for s in pipelined],
+        "goal_met": ratio >= GOAL_RATIO,
     }
 
 
 def measure(items: int = 300, runs: int = 5, *, contracts: bool = True) -> dict[str, Any]:
     """Every job on one fresh anvil; returns ``{job: figures}`` plus the anvil version."""
     results: dict[str, Any] = {"load_average_before": round(os.getloadavg()[0], 2)}
-    with anvil_chain() as (chain, key):
+    with anvil_chain() as (chain, key, node_cpu):
         results["node"] = chain.identity().extra["client"]
-        results["plain"] = compare(chain, key, plain_job(chain, key), items, runs)
+        results["plain"] = compare(chain, key, plain_job(chain, key), items, runs, node_cpu)
         if contracts:
             facade, type_id = _our_contracts(chain, key)
-            results["contributions recorded"] = compare(chain, key, record_job(facade), items, runs)
-            results["credentials anchored"] = compare(chain, key, anchor_job(facade, type_id), items, runs)
+            jobs = {
+                "contributions recorded": record_job(facade),
+                "credentials anchored": anchor_job(facade, type_id),
+            }
+            for job, build in jobs.items():
+                results[job] = compare(chain, key, build, items, runs, node_cpu)
     results["load_average_after"] = round(os.getloadavg()[0], 2)
     return results
 
@@ -189,9 +250,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for job, figures in results.items():
         if isinstance(figures, dict):
             verdict = "met" if figures["goal_met"] else "missed"
+            seq, pipe = figures["sequential"], figures["pipelined"]
             print(
-                f"{job:<24} {figures['sequential_tx_per_s']:>16,.0f} {figures['pipelined_tx_per_s']:>15,.0f} "
-                f"{figures['ratio']:>6.2f}x  {verdict}"
+                f"{job:<24} {seq['tx_per_s']:>16,.0f} {pipe['tx_per_s']:>15,.0f} {figures['ratio']:>6.2f}x  {verdict}"
+            )
+    print("CPU ms per transaction (node / client), sequential -> pipelined:")
+    for job, figures in results.items():
+        if isinstance(figures, dict):
+            seq, pipe = figures["sequential"], figures["pipelined"]
+            print(
+                f"  {job:<22} {seq['node_cpu_ms_per_tx']} / {seq['client_cpu_ms_per_tx']} -> "
+                f"{pipe['node_cpu_ms_per_tx']} / {pipe['client_cpu_ms_per_tx']}"
             )
     return 0
 
