@@ -205,6 +205,10 @@ def compare(
     return {
         "items": items,
         "runs": runs,
+        "sequential_tx_per_s": seq["tx_per_s"],
+        "pipelined_tx_per_s": pipe["tx_per_s"],
+        "sequential_samples": seq["samples"],
+        "pipelined_samples": pipe["samples"],
         "sequential": seq,
         "pipelined": pipe,
         "ratio": round(ratio, 2),
