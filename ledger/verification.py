@@ -482,6 +482,7 @@ def _check_anchoring(
         ), None
     issuer = credential.issuer.address
     type_id = credential.achievement.type_id
+    record: AnchorRecord | IssuanceRecord
     if proof.kind == BATCH_PROOF:
         assert proof.batch_root is not None
         anchor = chain.anchor(proof.batch_root)
@@ -676,8 +677,8 @@ def verify_credential(
             raise VerificationError(f"{label or 'the input'} is not a JSON document: {exc}") from exc
         except CredentialFormatError as exc:
             failed = _step("format", FAIL, "FORMAT_INVALID", str(exc), path=exc.path)
-            steps = (failed, *(_blocked(name, "format") for name in STEPS[1:]))
-            return CredentialReport(steps, label, checked_at=checked_at)
+            blocked = (failed, *(_blocked(name, "format") for name in STEPS[1:]))
+            return CredentialReport(blocked, label, checked_at=checked_at)
     steps: list[StepResult] = [
         _step(
             "format", PASS, "FORMAT_OK", "a W3C VC 2.0 / Open Badges 3.0 credential of this ledger's profile"
