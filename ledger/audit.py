@@ -48,7 +48,7 @@ REVOKED_THEN_REISSUED = "REVOKED_THEN_REISSUED"
 CONTRIBUTION_CLAIMED_TWICE = "CONTRIBUTION_CLAIMED_TWICE"
 INDEX_DISAGREES_WITH_CHAIN = "INDEX_DISAGREES_WITH_CHAIN"
 
-PASS, FAIL, SKIP = "pass", "fail", "skip"
+PASS, FAIL, SKIPPED = "pass", "fail", "skipped"  # as in ledger.verification
 
 
 @dataclass(frozen=True)
@@ -337,93 +337,51 @@ class Auditor:
     # -- one credential file ---------------------------------------------------------------------
 
     def _audit_document(self, label: str, text: bytes | str, now: datetime) -> CredentialAudit:
-        """Offline checks on the document, then what the index (and the chain) say about it."""
+        """The verification steps (``ledger.verification``) against the index, then the audit's extras."""
         from .credential import BATCH_PROOF, parse_credential
-        from .errors import ValidationError
-        from .merkle import verify as merkle_verify
+        from .errors import VerificationError
+        from .index.view import IndexChainView
+        from .verification import verify_credential
 
         try:
-            doc = parse_credential(text)
-        except ValidationError as exc:
+            verified = verify_credential(text, IndexChainView(self.r), now=now, label=label)
+        except VerificationError as exc:
             step = Step("format", FAIL, "FORMAT_INVALID", str(exc))
             return CredentialAudit(label, "", False, f"FORMAT_INVALID: {exc}", steps=(step,))
+        steps = tuple(Step(s.name, s.outcome, s.code, s.message) for s in verified.steps)
+        if verified.credential_hash is None:  # the format step failed
+            return self._finish(CredentialAudit(label, "", False, "", steps=steps), ZERO32)
+        doc = parse_credential(text)
         digest = "0x" + doc.hash.hex()
-        steps = [Step("format", PASS, "OK", "a W3C VC 2.0 / Open Badges 3.0 credential")]
-        base = CredentialAudit(label, digest, False, "", subject="0x" + doc.subject.hex(),
-                               type_id=doc.achievement.type_id, issuer=doc.issuer.address)
+        audit = CredentialAudit(label, digest, False, "", subject="0x" + doc.subject.hex(),
+                                type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps)
         proof = doc.proof
-        if proof is None:
-            steps.append(Step("integrity", FAIL, "PROOF_MISSING", "the file carries no proof"))
-            return self._finish(replace(base, steps=tuple(steps)), ZERO32)
-        if proof.credential_hash != doc.hash:
-            steps.append(Step("integrity", FAIL, "HASH_MISMATCH",
-                              f"the document hashes to {digest}, its proof names 0x{proof.credential_hash.hex()}"))
-            return self._finish(replace(base, steps=tuple(steps)), ZERO32)
-        steps.append(Step("integrity", PASS, "OK", f"hash {digest}"))
+        anchored = {s.name: s for s in verified.steps}.get("anchoring")
+        if proof is None or proof.credential_hash != doc.hash or anchored is None or anchored.outcome != PASS:
+            return self._finish(audit, ZERO32)
         root, evidence_keys = ZERO32, ["0x" + e.key.hex() for e in doc.evidence]
-        if proof.kind == BATCH_PROOF:
-            from .credential import hash_function
-
-            assert proof.batch_root is not None
+        if proof.kind == BATCH_PROOF and proof.batch_root is not None:
             root = "0x" + proof.batch_root.hex()
-            hasher = hash_function(proof.hash_algorithm)
-            if not merkle_verify(proof.batch_root, doc.hash, proof.merkle_path, hasher):
-                steps.append(Step("inclusion", FAIL, "PROOF_INVALID", f"the Merkle path does not lead to {root}"))
-                return self._finish(replace(base, steps=tuple(steps)), root)
-            steps.append(Step("inclusion", PASS, "OK", f"leaf {proof.leaf_index} of {proof.batch_size}"))
             batch = self.r.batch(root)
-            if batch is None:
-                steps.append(Step("anchoring", FAIL, "ROOT_UNKNOWN", f"root {root} was never anchored"))
-                return self._finish(replace(base, steps=tuple(steps)), root)
+            assert batch is not None  # the anchoring step passed on this index
             issuer, type_id, block, tx = batch.issuer, batch.type_id, batch.block_number, batch.tx_hash
-            steps.append(Step("anchoring", PASS, "ANCHORED", f"anchored at block {block} in {tx}"))
         else:
             issued = self.r.issued(digest)
-            if issued is None:
-                steps.append(Step("anchoring", FAIL, "CREDENTIAL_UNKNOWN", "no criteria-checked issuance of this hash"))
-                return self._finish(replace(base, steps=tuple(steps)), root)
+            assert issued is not None
             issuer, type_id, block, tx = issued.issuer, issued.type_id, issued.block_number, issued.tx_hash
             evidence_keys = list(issued.evidence) or evidence_keys
-            steps.append(Step("anchoring", PASS, "ISSUED", f"issued at block {block} in {tx}"))
-            if issued.subject != base.subject:
-                steps.append(Step("subject", FAIL, "SUBJECT_MISMATCH", f"issued on chain to {issued.subject}"))
-        if issuer.lower() != (doc.issuer.address or "").lower():
-            steps.append(Step("issuer", FAIL, "ISSUER_MISMATCH", f"the document names {doc.issuer.address}, "
-                              f"the chain {issuer}"))
-        if type_id != doc.achievement.type_id:
-            steps.append(Step("type", FAIL, "TYPE_MISMATCH", f"the document says type {doc.achievement.type_id}, "
-                              f"the chain {type_id}"))
         ok, why = self.r.authorization(issuer, type_id, block)
-        steps.append(Step("issuer_authorized", PASS if ok else FAIL, "OK" if ok else "ISSUER_NOT_AUTHORIZED",
-                          f"issuer {why} at block {block}"))
         anomalies = [] if ok else self._suspended_at(issuer, block)
-        entry = self.r.credential_status_at(root, digest)
-        status_now = "None" if entry is None else entry.status
-        steps.append(_status_step(status_now, entry))
-        until = doc.valid_until
-        if until is not None and until <= now:
-            steps.append(Step("expiry", FAIL, "EXPIRED", f"expired on {until.isoformat()}"))
-        else:
-            steps.append(Step("expiry", PASS, "OK", "no expiry" if until is None else f"valid until {until.isoformat()}"))
         evidence = tuple(self._evidence(k) for k in evidence_keys)
-        for e in evidence:
-            if e.revoked and e.revoked["block_number"] > block:
-                anomalies.append(Anomaly(
-                    EVIDENCE_REVOKED_AFTER_ISSUANCE,
-                    f"evidence {e.key} was revoked at block {e.revoked['block_number']} ({e.revoked['reason']}), "
-                    f"after the credential was issued at block {block}",
-                    e.revoked["block_number"], (e.key,),
-                ))
-            if not e.missing:
-                anomalies += self._claimed_twice_key(e.key)
+        anomalies += self._evidence_anomalies(evidence, block)
+        entry = self.r.credential_status_at(root, digest)
         audit = replace(
-            base,
+            audit,
             issuer=issuer,
             type_id=type_id,
             anchor={"root": None if root == ZERO32 else root, "tx_hash": tx, "block_number": block},
             authorization={"authorized": ok, "reason": why, "block_number": block},
-            status_now=status_now,
-            steps=tuple(steps),
+            status_now="None" if entry is None else entry.status,
             evidence=evidence,
             anomalies=tuple(anomalies),
         )
@@ -465,21 +423,12 @@ class Auditor:
         ok, why = self.r.authorization(cred.issuer, cred.type_id, block)
         steps.append(Step("anchoring", PASS, "ANCHORED" if cred.root != ZERO32 else "ISSUED",
                           f"{'anchored' if cred.root != ZERO32 else 'issued'} at block {block} in {cred.tx_hash}"))
-        steps.append(Step("issuer_authorized", PASS if ok else FAIL, "OK" if ok else "ISSUER_NOT_AUTHORIZED",
+        steps.append(Step("issuer_authorized", PASS if ok else FAIL, "AUTHORIZED" if ok else "ISSUER_NOT_AUTHORIZED",
                           f"issuer {why} at block {block}"))
         if not ok:
             anomalies += self._suspended_at(cred.issuer, block)
         evidence = tuple(self._evidence(k) for k in cred.evidence)
-        for e in evidence:
-            if e.revoked and e.revoked["block_number"] > block:
-                anomalies.append(Anomaly(
-                    EVIDENCE_REVOKED_AFTER_ISSUANCE,
-                    f"evidence {e.key} was revoked at block {e.revoked['block_number']} ({e.revoked['reason']}), "
-                    f"after the credential was issued at block {block}",
-                    e.revoked["block_number"], (e.key,),
-                ))
-            if e.key is not None and not e.missing:
-                anomalies += self._claimed_twice_key(e.key)
+        anomalies += self._evidence_anomalies(evidence, block)
         status_now = cred.status  # the reader was asked for "now"
         steps.append(_status_step(status_now, self.r.credential_status_at(cred.root, cred.hash)))
         return self._finish(
@@ -536,7 +485,7 @@ class Auditor:
                     steps.append(Step("anchoring", PASS if exists else FAIL, "ANCHORED" if exists else "ROOT_UNKNOWN",
                                       "checked on chain"))
                     steps.append(Step("issuer_authorized", PASS if authorized else FAIL,
-                                      "OK" if authorized else "ISSUER_NOT_AUTHORIZED", "checked on chain"))
+                                      "AUTHORIZED" if authorized else "ISSUER_NOT_AUTHORIZED", "checked on chain"))
                     steps.append(_status_step(on_chain, None))
         status_at = valid_at = None
         if self.at is not None:
@@ -580,6 +529,20 @@ class Auditor:
                                 f"issued at block {block} while {who} was {status.lower()}", block, (current,))]
             current = self.r.parent_of(current)
         return []
+
+    def _evidence_anomalies(self, evidence: Iterable[EvidenceItem], block: int) -> list[Anomaly]:
+        found: list[Anomaly] = []
+        for e in evidence:
+            if e.revoked and e.revoked["block_number"] > block:
+                found.append(Anomaly(
+                    EVIDENCE_REVOKED_AFTER_ISSUANCE,
+                    f"evidence {e.key} was revoked at block {e.revoked['block_number']} ({e.revoked['reason']}), "
+                    f"after the credential was issued at block {block}",
+                    e.revoked["block_number"], (e.key,),
+                ))
+            if not e.missing:
+                found += self._claimed_twice_key(e.key)
+        return found
 
     def _evidence(self, key: str) -> EvidenceItem:
         c = self.r.contribution(key)
@@ -677,8 +640,10 @@ def _status_step(status: str, entry: Any) -> Step:
     where = ""
     if entry is not None:
         where = f" at block {entry.block_number}" + (f" ({entry.reason})" if entry.reason not in (None, "None") else "")
-    if status in ("None", "Valid"):
-        return Step("status", PASS, "OK", "not revoked or suspended" if status == "None" else f"reinstated{where}")
+    if status == "None":
+        return Step("status", PASS, "ACTIVE", "never revoked or suspended")
+    if status == "Valid":
+        return Step("status", PASS, "REINSTATED", f"reinstated{where}")
     return Step("status", FAIL, status.upper(), f"{status.lower()}{where}")
 
 

@@ -111,3 +111,18 @@ def test_revocation_by_date(story: tuple[History, dict], synced: Index) -> None:
     # Embedded block timestamps strictly increase, so the previous block's moment is before the revocation.
     assert prev == n - 1
     assert r.credential_status_at(f["tree2"].root, f["hashes2"][2], prev) is None
+
+
+def test_index_chain_view_answers_as_of_a_block(story: tuple[History, dict], synced: Index) -> None:
+    from ledger.index.view import IndexChainView
+
+    hist, f = story
+    now, before = IndexChainView(synced.reader), IndexChainView(synced.reader, at=f["second"] - 1)
+    root2, leaf = f["tree2"].root, f["hashes2"][2]
+    assert now.chain_id() == 1337 and now.block_number() == hist.head
+    assert now.anchor(root2).block == f["second"] and before.anchor(root2) is None
+    assert before.anchor(f["tree1"].root).issuer == f["uni"].address
+    assert now.status(leaf, root2).status == "revoked" and now.status(leaf, root2).reason == "superseded"
+    assert now.status(leaf, root2, f["revoked"] - 1).status == "active"
+    assert now.is_authorized(f["uni"].address, 1, f["suspended"]) is False
+    assert now.checked_issuance(leaf) is None
