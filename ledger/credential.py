@@ -985,9 +985,8 @@ def parse_credential(
                 _line(name, f"evidence[{i}].name")
             evidence.append(Evidence(bytes.fromhex(uri.rsplit(":", 1)[1][2:]), name))
     proof = None if doc.get("proof") is None else CredentialProof.from_dict(doc["proof"])
-    template = _parse_template(
-        doc, issuer_doc, achievement_doc, criteria, hash_algorithm or (proof.hash_algorithm if proof else "keccak256")
-    )
+    algorithm = hash_algorithm or (proof.hash_algorithm if proof else "keccak256")
+    template = _parse_template(doc, issuer_doc, achievement_doc, criteria, algorithm)
     try:
         unproved = {k: v for k, v in doc.items() if k != "proof"}
         body = parsed.canonicalize(unproved) if parsed is not None else canonicalize(unproved)
