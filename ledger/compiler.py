@@ -88,7 +88,9 @@ def standard_input(sources: dict[str, str]) -> dict[str, Any]:
             "viaIR": VIA_IR,
             "evmVersion": EVM_VERSION,
             "metadata": {"bytecodeHash": "none"},
-            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+            "outputSelection": {
+                "*": {"*": ["abi", "userdoc", "evm.bytecode.object", "evm.deployedBytecode.object"]}
+            },
         },
     }
 
@@ -148,6 +150,7 @@ def build(contracts_dir: Path = CONTRACTS_DIR, project_dir: Path = PROJECT_DIR) 
                 "bytecode": "0x" + data["evm"]["bytecode"]["object"],
                 "deployedBytecode": "0x" + data["evm"]["deployedBytecode"]["object"],
             }
+            _require_natspec(name, data)
             abis[name] = data["abi"]
             files[f"artifacts/{name}.json"] = json.dumps(artifact, indent=1, sort_keys=True) + "\n"
     missing = set(DEPLOYABLE) - set(abis)
@@ -155,6 +158,19 @@ def build(contracts_dir: Path = CONTRACTS_DIR, project_dir: Path = PROJECT_DIR) 
         raise CompilerError(f"contracts missing from the build: {', '.join(sorted(missing))}")
     files["contract_errors.py"] = render_errors_module(abis)
     return BuildResult(files)
+
+
+def _require_natspec(name: str, data: dict[str, Any]) -> None:
+    """House rule: every external function has a NatSpec ``@notice`` (inherited ones count)."""
+    documented = set(data.get("userdoc", {}).get("methods", {}))
+    missing = []
+    for entry in data["abi"]:
+        if entry["type"] == "function":
+            signature = f"{entry['name']}({','.join(_abi_type(i) for i in entry['inputs'])})"
+            if signature not in documented:
+                missing.append(signature)
+    if missing:
+        raise CompilerError(f"{name}: external functions without a NatSpec @notice: {', '.join(missing)}")
 
 
 def _abi_type(entry: dict[str, Any]) -> str:

@@ -119,3 +119,10 @@ def test_committed_artifacts_are_fresh() -> None:
         pytest.skip("npm package solc is not installed (run `npm ci`)")
     stale = compiler.stale_files(compiler.build())
     assert stale == [], f"stale artifacts, run `python -m ledger.compiler`: {stale}"
+
+
+def test_build_refuses_an_external_function_without_natspec() -> None:
+    abi = [{"type": "function", "name": "f", "inputs": [{"name": "x", "type": "uint256"}], "outputs": []}]
+    compiler._require_natspec("C", {"abi": abi, "userdoc": {"methods": {"f(uint256)": {"notice": "F."}}}})
+    with pytest.raises(compiler.CompilerError, match=r"f\(uint256\)"):
+        compiler._require_natspec("C", {"abi": abi, "userdoc": {"methods": {}}})
