@@ -64,9 +64,14 @@ if TYPE_CHECKING:
 #: Requests per JSON-RPC batch (nodes cap batch sizes; anvil takes far more, FISCO's web3 RPC less).
 BATCH_SIZE = 200
 
-_NO_HISTORY = ("blockoutofrange", "missing trie node", "state not available", "pruned", "historical state")
-_RETRYABLE = ("nonce too low", "already used", "underpriced", "less than block base fee", "fee too low")
-_KNOWN = ("already known", "known transaction", "already imported", "already in pool")
+# Node messages, compared after lower-casing and dropping spaces and underscores (``_says``), so that
+# geth/anvil wording ("insufficient funds") and FISCO BCOS status names ("InsufficientFunds") both match.
+_NO_HISTORY = ("blockoutofrange", "missingtrienode", "statenotavailable", "pruned", "historicalstate")
+_RETRYABLE = ("noncetoolow", "alreadyused", "underpriced", "lessthanblockbasefee", "feetoolow")
+_KNOWN = ("alreadyknown", "knowntransaction", "alreadyimported", "alreadyinpool", "alreadyintxpool")
+_NO_FUNDS = ("insufficientfunds", "insufficientbalance")
+#: FISCO BCOS 3.x's status code for InsufficientFunds (PROTOCOL.md, CallAddressError range).
+_FISCO_INSUFFICIENT_FUNDS = 10015
 
 
 class RpcError(ChainError):
@@ -288,7 +293,7 @@ class RpcChain(ChainBackend):
                 revert = _revert_data(exc)
                 if revert is not None:
                     raise Reverted(revert) from exc
-                if not any(m in exc.message.lower() for m in _NO_HISTORY):
+                if not _says(exc, _NO_HISTORY):
                     raise
                 if block is not None:
                     raise CapabilityError(self.name, f"calls at block {block} ({exc.message})") from exc
@@ -382,14 +387,16 @@ class RpcChain(ChainBackend):
                 raise
             refused: dict[int, RpcError] = {}
             for i, answer in zip(todo, answers):
-                if answer.error is None or any(m in answer.error.message.lower() for m in _KNOWN):
+                # "Known" means the pool has it; a revert means it was executed at once (FISCO BCOS's
+                # web3 RPC with sync_transaction=true answers so): either way it holds its nonce.
+                if answer.error is None or _says(answer.error, _KNOWN) or _says(answer.error, ("revert",)):
                     signed[i] = attempt[i]
                 else:
                     refused[i] = answer.error
             if not refused:
                 return [s for s in signed if s is not None]
             self.nonces.release(key.address, [attempt[i].nonce for i in refused])
-            retry = [i for i, e in refused.items() if any(m in e.message.lower() for m in _RETRYABLE)]
+            retry = [i for i, e in refused.items() if _says(e, _RETRYABLE)]
             if round_ == 0 and len(retry) == len(refused):
                 if any("nonce" in refused[i].message.lower() for i in retry):
                     self.nonces.forget(key.address)
@@ -399,7 +406,7 @@ class RpcChain(ChainBackend):
         self._fill_gaps(key)
         first = min(refused)
         error = refused[first]
-        if "insufficient funds" in error.message.lower() or "insufficient balance" in error.message.lower():
+        if _says(error, _NO_FUNDS) or error.code == _FISCO_INSUFFICIENT_FUNDS:
             raise InsufficientFunds(key.address, error.message) from error
         raise TransactionRejected(error.message, error.code) from error
 
@@ -509,6 +516,12 @@ class RpcChain(ChainBackend):
 
 class _EndpointDown(Exception):
     """An endpoint did not answer usefully; the next one is tried (internal)."""
+
+
+def _says(error: RpcError, phrases: Sequence[str]) -> bool:
+    """Whether the node's message contains one of ``phrases`` (lower case, no spaces or underscores)."""
+    text = error.message.lower().replace(" ", "").replace("_", "")
+    return any(phrase in text for phrase in phrases)
 
 
 def _describe(exc: Exception | None) -> str:

@@ -14,10 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from ledger.chain import ethtx
 from ledger.chain.base import PIPELINING, Transaction
 from ledger.chain.nonces import NonceManager
 from ledger.chain.rpc import RpcChain
-from ledger.crypto import PrivateKey
+from ledger.crypto import PrivateKey, keccak256
 from ledger.errors import (
     CapabilityError,
     ChainIdMismatch,
@@ -442,3 +443,112 @@ def test_an_sm2_key_is_refused_before_anything_is_sent(rpc: RpcChain, probe: Pro
     sm_key = PrivateKey.generate("sm")
     with pytest.raises(CapabilityError, match="SM2"):
         rpc.deploy(sm_key, probe.bytecode, gas=1_000_000)
+
+
+# -- a node shaped like FISCO BCOS 3.x's web3 RPC (PROTOCOL.md section 3) ---------------------
+
+
+class FakeFiscoWeb3:
+    """A loopback stand-in for FISCO BCOS's web3 RPC: chain id 20200, gas price 0, no base fee,
+    "InsufficientFunds" for an unfunded sender (3.16.4+), and, with ``sync_transaction``, a reverting
+    transaction answered by an error that carries the revert output."""
+
+    def __init__(self, *, funded: bool, revert_output: bytes | None = None) -> None:
+        self.funded = funded
+        self.revert_output = revert_output
+        self.sent: list[bytes] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                answers = (
+                    [fake.answer(r) for r in request] if isinstance(request, list) else fake.answer(request)
+                )
+                data = json.dumps(answers).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def answer(self, request: dict[str, object]) -> dict[str, object]:
+        method, params, rid = request["method"], request["params"], request["id"]
+        assert isinstance(params, list)
+        revert = self.revert_output
+        if method == "eth_sendRawTransaction":
+            self.sent.append(bytes.fromhex(str(params[0])[2:]))
+            if not self.funded:
+                return {
+                    "jsonrpc": "2.0",
+                    "id": rid,
+                    "error": {"code": -32603, "message": "InsufficientFunds"},
+                }
+            if revert is not None:
+                return {
+                    "jsonrpc": "2.0",
+                    "id": rid,
+                    "error": {"code": 3, "message": "execution reverted", "data": "0x" + revert.hex()},
+                }
+            return {"jsonrpc": "2.0", "id": rid, "result": "0x" + ethtx.decode(self.sent[-1]).hash.hex()}
+        if method == "eth_call" and revert is not None:
+            return {
+                "jsonrpc": "2.0",
+                "id": rid,
+                "error": {"code": 3, "message": "execution reverted", "data": "0x" + revert.hex()},
+            }
+        if method == "eth_getTransactionReceipt":
+            return {"jsonrpc": "2.0", "id": rid, "result": {
+                "transactionHash": params[0], "blockNumber": "0x5", "status": "0x0" if revert is not None else "0x1",
+                "gasUsed": "0x5208", "contractAddress": "0x0000000000000000000000000000000000000000",
+                "from": ethtx.decode(self.sent[-1]).sender.lower(), "logs": [],
+            }}  # fmt: skip
+        results = {
+            "eth_chainId": "0x4ee8",
+            "web3_clientVersion": "FISCO-BCOS-Web3RPC/3.16.4",
+            "eth_gasPrice": "0x0",
+            "eth_getBlockByNumber": {"number": "0x5", "baseFeePerGas": "0x0", "timestamp": "0x6560f000"},
+            "eth_getTransactionCount": "0x0",
+        }
+        return {"jsonrpc": "2.0", "id": rid, "result": results[str(method)]}
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_fisco_web3_insufficient_funds_is_mapped_with_the_balance_hint() -> None:
+    fisco = FakeFiscoWeb3(funded=False)
+    try:
+        chain = RpcChain([fisco.url], expected_chain_id=20200)
+        key = PrivateKey.generate()
+        with pytest.raises(InsufficientFunds) as caught:
+            chain.send(key, Transaction(to=key.address, data=b"", gas=3_000_000))
+        assert "balance" in (caught.value.hint or "")
+        (raw,) = fisco.sent
+        sent = ethtx.decode(raw)
+        assert (sent.chain_id, sent.gas_price, sent.gas, sent.sender) == (20200, 0, 3_000_000, key.address)
+        assert chain.nonces.reserve(key.address) == [0]  # the refused nonce was given back
+    finally:
+        fisco.close()
+
+
+def test_fisco_web3_sync_transaction_revert_is_a_reverted_receipt() -> None:
+    output = keccak256(b"TooLarge(uint256,uint256)")[:4] + (5).to_bytes(32, "big") + (1).to_bytes(32, "big")
+    fisco = FakeFiscoWeb3(funded=True, revert_output=output)
+    try:
+        chain = RpcChain([fisco.url])
+        receipt = chain.send(
+            PrivateKey.generate(), Transaction(to="0x" + "11" * 20, data=b"\x01", gas=100_000)
+        )
+        assert receipt.status == "reverted"
+        assert receipt.contract_address is None  # FISCO's zero address means "no contract"
+        assert receipt.revert_data == output
+    finally:
+        fisco.close()
