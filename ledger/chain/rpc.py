@@ -11,7 +11,9 @@ Design choices, each measured or forced by a node's behaviour:
 * **Contract addresses come from the receipt** (``contractAddress``): FISCO BCOS without
   ``feature_evm_address`` derives them differently from Ethereum.
 * **Chain identity** is discovered with ``eth_chainId`` on every endpoint before its first use and
-  checked against ``expected_chain_id`` (:class:`~ledger.errors.ChainIdMismatch`).
+  checked against ``expected_chain_id`` (:class:`~ledger.errors.ChainIdMismatch`). A FISCO BCOS chain
+  whose genesis has no ``[web3]`` section reports 0; transactions are then signed for chain id 1,
+  which FISCO BCOS does not compare.
 * **Failover**: endpoints are tried in order; an endpoint that does not answer (connection refused,
   timeout, HTTP error, not JSON) passes the request to the next. Re-sending a raw transaction to
   another endpoint is safe: the node answers "already known" for a transaction it has, which counts
