@@ -366,6 +366,19 @@ class CredentialProof:
     issue_transaction: bytes | None = None
     issue_block: int | None = None
 
+    def __post_init__(self) -> None:
+        # The JSON is built by hand (to_json), so what goes into it verbatim is checked here.
+        if self.kind not in (BATCH_PROOF, CHECKED_PROOF):
+            raise CredentialFormatError("proof.type", f"must be {BATCH_PROOF!r} or {CHECKED_PROOF!r}")
+        if self.hash_algorithm not in ("keccak256", "sm3"):
+            raise CredentialFormatError("proof.hashAlgorithm", "must be 'keccak256' or 'sm3'")
+        if not isinstance(self.contract, str) or not _ADDRESS.match(self.contract):
+            raise CredentialFormatError("proof.contract", "must be an address (0x + 40 hex digits)")
+        if not isinstance(self.credential_hash, bytes) or len(self.credential_hash) != 32:
+            raise CredentialFormatError("proof.credentialHash", "must be 32 bytes")
+        if self.kind == BATCH_PROOF and (self.batch_root is None or self.batch_size is None or self.leaf_index is None):
+            raise CredentialFormatError("proof", "a batch proof names its batch root, size and leaf index")
+
     def to_json(self) -> str:
         """Compact JSON with sorted keys, built by hand: this runs once per issued credential.
 

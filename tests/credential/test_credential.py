@@ -300,3 +300,20 @@ def test_write_credentials(tmp_path: Path, batch: list[Credential], durability: 
         write_credentials(tmp_path / "other", batch[:1], filename=lambda c, i: "../escape.json")
     with pytest.raises(ValueError, match="durability"):
         write_credentials(tmp_path / "other", batch[:1], durability="maybe")
+
+
+def test_proof_values_are_checked_before_they_reach_the_json() -> None:
+    ref = ChainRef("embedded", CHAIN_ID)
+    good = dict(kind=CHECKED_PROOF, credential_hash=b"\x01" * 32, chain=ref, contract=CONTRACT)
+    assert json.loads(CredentialProof(**good).to_json())["type"] == CHECKED_PROOF  # type: ignore[arg-type]
+    for field, value, path in [
+        ("contract", '0x", "evil": "', "proof.contract"),
+        ("kind", "Other", "proof.type"),
+        ("hash_algorithm", "md5", "proof.hashAlgorithm"),
+        ("credential_hash", b"\x01", "proof.credentialHash"),
+    ]:
+        with pytest.raises(CredentialFormatError) as info:
+            CredentialProof(**{**good, field: value})  # type: ignore[arg-type]
+        assert info.value.path == path
+    with pytest.raises(CredentialFormatError, match="batch root"):
+        CredentialProof(**{**good, "kind": BATCH_PROOF})  # type: ignore[arg-type]
