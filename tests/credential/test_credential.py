@@ -304,7 +304,7 @@ def test_write_credentials(tmp_path: Path, batch: list[Credential], durability: 
 
 def test_proof_values_are_checked_before_they_reach_the_json() -> None:
     ref = ChainRef("embedded", CHAIN_ID)
-    good = dict(kind=CHECKED_PROOF, credential_hash=b"\x01" * 32, chain=ref, contract=CONTRACT)
+    good = {"kind": CHECKED_PROOF, "credential_hash": b"\x01" * 32, "chain": ref, "contract": CONTRACT}
     assert json.loads(CredentialProof(**good).to_json())["type"] == CHECKED_PROOF  # type: ignore[arg-type]
     for field, value, path in [
         ("contract", '0x", "evil": "', "proof.contract"),
