@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ledger.chain import ethtx
-from ledger.chain.base import PIPELINING, Transaction
+from ledger.chain.base import PIPELINING, Receipt, Transaction
 from ledger.chain.nonces import NonceManager
 from ledger.chain.rpc import RpcChain
 from ledger.crypto import PrivateKey, keccak256
@@ -42,12 +42,14 @@ def node() -> Iterator[Anvil]:
 
 @pytest.fixture
 def rpc(node: Anvil) -> Iterator[RpcChain]:
-    with RpcChain([node.url], poll_interval=0.01) as chain:
-        yield chain
+    chain = RpcChain([node.url], poll_interval=0.01)
+    yield chain
+    chain.close()
 
 
 @pytest.fixture(scope="module")
 def probe() -> Probe:
+    """Probe's encoders (overrides tests/chain/conftest.py's ``probe``, an address on the embedded chain)."""
     return Probe.load()
 
 
@@ -62,9 +64,9 @@ def dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
-def wait_until(condition: object, timeout: float = 10.0) -> None:
+def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(0.01)
@@ -131,7 +133,7 @@ def test_a_transaction_pending_when_its_node_dies_is_sent_again_to_the_next(prob
     key = PrivateKey.from_hex(DEV_KEY_HEX)  # funded, nonce 0, on both nodes
     with Anvil(mining="none") as primary, Anvil(mining="auto") as secondary:
         chain = RpcChain([primary.url, secondary.url], poll_interval=0.01)
-        outcome: list[object] = []
+        outcome: list[Receipt] = []
         sender = threading.Thread(
             target=lambda: outcome.append(chain.deploy(key, probe.bytecode, gas=1_000_000, timeout=20)),
             daemon=True,
@@ -141,8 +143,8 @@ def test_a_transaction_pending_when_its_node_dies_is_sent_again_to_the_next(prob
         primary.kill()  # the transaction dies with the primary's pool
         sender.join(timeout=30)
         (receipt,) = outcome
-        assert getattr(receipt, "succeeded", False)
-        assert secondary.rpc("eth_getCode", [receipt.contract_address, "latest"]) not in ("0x", None)  # type: ignore[attr-defined]
+        assert receipt.succeeded
+        assert secondary.rpc("eth_getCode", [receipt.contract_address, "latest"]) not in ("0x", None)
 
 
 def test_failover_to_a_node_of_another_chain_is_refused() -> None:
@@ -391,7 +393,12 @@ def test_a_missing_anvil_binary_fails_with_the_fix(monkeypatch: pytest.MonkeyPat
 
 def test_nonces_start_from_the_node_and_never_repeat() -> None:
     asked: list[str] = []
-    manager = NonceManager(lambda address: asked.append(address) or 7)
+
+    def fetch(address: str) -> int:
+        asked.append(address)
+        return 7
+
+    manager = NonceManager(fetch)
     assert manager.reserve("0xA", 3) == [7, 8, 9]
     assert manager.reserve("0xa") == [10]  # addresses are case-insensitive; the node was asked once
     assert asked == ["0xA"]

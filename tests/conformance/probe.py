@@ -29,6 +29,8 @@ class TooLarge(ContractError):
 
     error_name = "TooLarge"
     fields = ("value", "limit")
+    value: int
+    limit: int
 
 
 @dataclass(frozen=True)
