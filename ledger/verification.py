@@ -45,10 +45,11 @@ from .credential import (
     hash_function,
     parse_credential,
 )
-from .errors import VerificationError
+from .errors import ValidationError, VerificationError
 from .merkle import compute_root, proof_length
 
 __all__ = [
+    "BUNDLE_TYPE",
     "FAIL",
     "PASS",
     "SKIPPED",
@@ -63,6 +64,7 @@ __all__ = [
     "StatusChange",
     "StatusRecord",
     "StepResult",
+    "snapshot",
     "verify_credential",
     "verify_many",
 ]
@@ -181,6 +183,8 @@ class StaticChainView:
     authorizations: Sequence[Authorization] = ()
     status_changes: Sequence[StatusChange] = ()
     issuances: Sequence[IssuanceRecord] = ()
+    #: False for a :func:`snapshot`: it holds each status as of ``head`` only, not its history.
+    history_complete: bool = True
     _anchors: dict[bytes, AnchorRecord] = field(init=False, repr=False, compare=False)
     _issuances: dict[bytes, IssuanceRecord] = field(init=False, repr=False, compare=False)
 
@@ -210,6 +214,11 @@ class StaticChainView:
 
     def status(self, credential_hash: bytes, root: bytes | None, block: int | None = None) -> StatusRecord:
         at = self.head if block is None else min(block, self.head)
+        if at < self.head and not self.history_complete:
+            raise VerificationError(
+                f"this snapshot holds statuses as of block {self.head} only, not at block {at}",
+                hint="verify against the chain or the index for an earlier moment",
+            )
         changes = sorted(
             (c for c in self.status_changes if c.credential_hash == credential_hash and c.block <= at),
             key=lambda c: c.block,
@@ -222,6 +231,128 @@ class StaticChainView:
     def checked_issuance(self, credential_hash: bytes) -> IssuanceRecord | None:
         found = self._issuances.get(credential_hash)
         return found if found is not None and found.block <= self.head else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The snapshot as JSON-able data: a verification bundle (hashes as 0x hex)."""
+        return {
+            "type": BUNDLE_TYPE,
+            "chainId": self.chain,
+            "asOfBlock": self.head,
+            "historyComplete": self.history_complete,
+            "anchors": [_record_dict(a) for a in self.anchors],
+            "authorizations": [_record_dict(a) for a in self.authorizations],
+            "statusChanges": [_record_dict(c) for c in self.status_changes],
+            "issuances": [_record_dict(i) for i in self.issuances],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StaticChainView:
+        """Read a bundle written by :meth:`to_dict`.
+
+        Raises:
+            ValidationError: the data is not a verification bundle.
+        """
+        try:
+            if data.get("type") != BUNDLE_TYPE:
+                raise ValueError(f"type is not {BUNDLE_TYPE!r}")
+            return cls(
+                _int(data["chainId"]),
+                _int(data["asOfBlock"]),
+                tuple(AnchorRecord(**_record_args(a)) for a in data["anchors"]),
+                tuple(Authorization(**_record_args(a)) for a in data["authorizations"]),
+                tuple(StatusChange(**_record_args(c)) for c in data["statusChanges"]),
+                tuple(IssuanceRecord(**_record_args(i)) for i in data["issuances"]),
+                bool(data.get("historyComplete", True)),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise ValidationError(f"not a verification bundle: {exc}") from exc
+
+
+#: ``type`` of a serialized :class:`StaticChainView`.
+BUNDLE_TYPE = "LedgerVerificationBundle"
+
+_BYTES_FIELDS = {"root", "transaction", "credential_hash", "subject"}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _record_dict(record: Any) -> dict[str, Any]:
+    return {_camel(name): _jsonable(getattr(record, name)) for name in record.__dataclass_fields__}
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise ValueError(f"{value!r} is not an integer")
+    return value
+
+
+def _from_json(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _BYTES_FIELDS:
+        if not isinstance(value, str) or not value.startswith("0x"):
+            raise ValueError(f"{name} must be 0x hex")
+        return bytes.fromhex(value[2:])
+    if name == "contribution_keys":
+        return tuple(bytes.fromhex(k[2:]) for k in value)
+    return value
+
+
+def _record_args(data: Mapping[str, Any]) -> dict[str, Any]:
+    snake = {
+        "".join("_" + c.lower() if c.isupper() else c for c in key): value for key, value in data.items()
+    }
+    return {name: _from_json(name, value) for name, value in snake.items()}
+
+
+def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChainView:
+    """Ask ``chain`` every question that verifying ``credentials`` needs and keep the answers.
+
+    The result verifies those credentials without the network, as of the chain's current block (a
+    verification bundle; serialize it with :meth:`StaticChainView.to_dict`). It records each status as
+    of that block only, so it cannot answer for an earlier block.
+    """
+    head, chain_id = chain.block_number(), chain.chain_id()
+    anchors: dict[bytes, AnchorRecord] = {}
+    issuances: dict[bytes, IssuanceRecord] = {}
+    authorizations: dict[tuple[str, int, int], Authorization] = {}
+    changes: list[StatusChange] = []
+    for credential in credentials:
+        proof = credential.proof
+        if proof is None:
+            continue
+        record: AnchorRecord | IssuanceRecord | None
+        root = proof.batch_root if proof.kind == BATCH_PROOF else None
+        if root is not None:
+            record = anchors.get(root) or chain.anchor(root)
+            if record is not None:
+                anchors[root] = record
+        else:
+            record = chain.checked_issuance(credential.hash)
+            if record is not None:
+                issuances[credential.hash] = record
+        if record is None:
+            continue
+        type_id = credential.achievement.type_id
+        key = (record.issuer.lower(), type_id, record.block)
+        if key not in authorizations and chain.is_authorized(record.issuer, type_id, record.block):
+            authorizations[key] = Authorization(record.issuer, type_id, record.block, record.block + 1)
+        state = chain.status(credential.hash, root)
+        if state.status != ACTIVE:
+            block = head if state.block is None else state.block
+            changes.append(StatusChange(credential.hash, state.status, block, state.reason))
+    return StaticChainView(
+        chain_id,
+        head,
+        tuple(anchors.values()),
+        tuple(authorizations.values()),
+        tuple(changes),
+        tuple(issuances.values()),
+        history_complete=False,
+    )
 
 
 class CachedChainView:

@@ -293,3 +293,34 @@ def test_unknown_status_from_a_view_is_an_error(batch: list[Credential], chain: 
     weird = replace(chain, status_changes=[StatusChange(batch[0].hash, "frozen", 50)])
     with pytest.raises(VerificationError, match="unknown status"):
         verify_credential(batch[0].to_json(), weird, now=NOW)
+
+
+def test_snapshot_bundle_verifies_without_the_chain(
+    batch: list[Credential], chain: StaticChainView, checked: tuple[Credential, StaticChainView, list[bytes]]
+) -> None:
+    from ledger.errors import ValidationError
+    from ledger.verification import snapshot
+
+    certificate, checked_view, _ = checked
+    live = replace(
+        chain,
+        status_changes=[StatusChange(batch[1].hash, "suspended", 50, "other")],
+        issuances=checked_view.issuances,
+    )
+    bundle = snapshot([*batch, certificate], live)
+    restored = StaticChainView.from_dict(json.loads(json.dumps(bundle.to_dict())))
+    assert restored == bundle and not restored.history_complete
+    for credential in [*batch, certificate]:
+        expected = verify_credential(credential.to_json(), live, now=NOW)
+        got = verify_credential(credential.to_json(), restored, now=NOW)
+        assert [(s.name, s.code) for s in got.steps] == [(s.name, s.code) for s in expected.steps]
+    assert [f.code for f in verify_credential(batch[1].to_json(), restored, now=NOW).failures] == [
+        "SUSPENDED"
+    ]
+    assert len(restored.anchors) == 1 and {a.since for a in restored.authorizations} == {ANCHOR_BLOCK, 30}
+    with pytest.raises(VerificationError, match="as of block 100 only"):
+        verify_credential(batch[0].to_json(), restored, now=NOW, at_block=60)
+    with pytest.raises(ValidationError, match="not a verification bundle"):
+        StaticChainView.from_dict({"type": "LedgerVerificationBundle", "chainId": "1"})
+    with pytest.raises(ValidationError, match="not a verification bundle"):
+        StaticChainView.from_dict({**bundle.to_dict(), "anchors": [{"root": "0x00", "bogus": 1}]})
