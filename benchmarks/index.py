@@ -112,7 +112,7 @@ def measure_sync(chain: Any, deployment: Any, runs: int) -> Figure:
 
 
 def measure_audit(chain: Any, deployment: Any, subject: bytes, runs: int, *, recheck: bool) -> Figure:
-    from ledger.audit import Auditor, ContractsCheck
+    from ledger.audit import Auditor, ChainLogCheck
     from ledger.contracts import Contracts
     from ledger.index import Index
 
@@ -120,7 +120,7 @@ def measure_audit(chain: Any, deployment: Any, subject: bytes, runs: int, *, rec
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp, Index.open(Path(tmp) / "index.sqlite") as ix:
         ix.sync(chain, deployment)
         for _ in range(runs):
-            check = ContractsCheck(Contracts(chain, deployment)) if recheck else None
+            check = ChainLogCheck(Contracts(chain, deployment), from_block=deployment.block_number) if recheck else None
             started = time.perf_counter()
             report = Auditor(ix.reader, chain=check).subject(subject)
             report.to_html()

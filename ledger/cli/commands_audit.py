@@ -333,7 +333,7 @@ def _read_subjects(path: Path) -> list[str]:
 
 def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | None, html_path: Path | None,
                make: Callable[[Any], AuditReport]) -> None:
-    from ..audit import Auditor, ContractsCheck
+    from ..audit import Auditor, ChainLogCheck
 
     with _opened(app, sync=not no_sync) as (ix, ledger):
         at = ix.reader.resolve_at(at_spec)
@@ -343,7 +343,7 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
             identity = ledger.chain.identity()
             info = {"chain_id": identity.chain_id, "backend": identity.backend,
                     "description": f"{identity.backend} chain {identity.chain_id}"}
-            check = ContractsCheck(ledger.contracts)
+            check = ChainLogCheck(ledger.contracts, from_block=ledger.settings.deployment.block_number)
         report = make(Auditor(ix.reader, chain=check, chain_info=info, at=at, at_spec=at_spec))
     data = report.to_dict()
     if json_path is not None:

@@ -39,13 +39,13 @@ class Index:
 
     def syncer(self, chain: ChainBackend, deployment: Any, *, decode: Decoder | None = None) -> Syncer:
         """A syncer for the three contracts of ``deployment`` (anything with the three addresses,
-        ``deploy_block`` or ``block_number``, and ``chain_id``)."""
+        ``block_number`` (of the deployment) and ``chain_id``)."""
         return Syncer(
             self.conn,
             chain,
             [deployment.issuer_registry, deployment.contribution_ledger, deployment.credential_registry],
             decode=decode,
-            start_block=int(getattr(deployment, "deploy_block", None) or getattr(deployment, "block_number", 0) or 0),
+            start_block=int(getattr(deployment, "block_number", 0) or 0),
             chain_id=getattr(deployment, "chain_id", None),
         )
 

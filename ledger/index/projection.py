@@ -55,6 +55,20 @@ class IndexedEvent:
     args: Mapping[str, Any]
 
 
+def normalise_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's arguments normalised (:func:`normalise`), with a fast path for one-word values."""
+    out: dict[str, Any] = {}
+    for name, value in args.items():
+        kind = type(value)
+        if kind is bytes:
+            out[name] = "0x" + value.hex()
+        elif kind is int or kind is str or kind is bool:
+            out[name] = value
+        else:
+            out[name] = normalise(value)
+    return out
+
+
 def normalise(value: Any) -> Any:
     """Bytes as 0x hex, lists for tuples, recursively; everything else as decoded."""
     if isinstance(value, (bytes, bytearray)):
@@ -91,7 +105,26 @@ def _name(table: tuple[str, ...], value: Any) -> str:
     return table[index] if 0 <= index < len(table) else f"Unknown({index})"
 
 
-Handler = Callable[[sqlite3.Connection, IndexedEvent], None]
+class Rows:
+    """Rows to insert, grouped by statement, so that a chunk is written with one ``executemany`` per
+    statement. Handlers write to it as they would to a connection; order within a statement is kept."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[Sequence[Any]]] = {}
+
+    def execute(self, sql: str, params: Sequence[Any]) -> None:
+        self.pending.setdefault(sql, []).append(params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.pending.setdefault(sql, []).extend(rows)
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        for sql, rows in self.pending.items():
+            conn.executemany(sql, rows)
+        self.pending.clear()
+
+
+Handler = Callable[[Rows, IndexedEvent], None]
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -104,8 +137,8 @@ def handles(*names: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def apply(conn: sqlite3.Connection, event: IndexedEvent) -> bool:
-    """Project one new event; return whether a handler knew it."""
+def apply(conn: Rows, event: IndexedEvent) -> bool:
+    """Project one new event into ``conn`` (flushed by the caller); return whether a handler knew it."""
     handler = HANDLERS.get(event.name)
     if handler is None:
         return False
@@ -125,7 +158,7 @@ def apply(conn: sqlite3.Connection, event: IndexedEvent) -> bool:
     "ProposalApproved",
     "ProposalExecuted",
 )
-def _committee(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _committee(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     member = a.get("member") or a.get("proposer")
     data: Any = a.get("data")
@@ -149,7 +182,7 @@ def _committee(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
 
 
 @handles("IssuerAdded")
-def _issuer_added(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _issuer_added(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     who = address(a["issuer"])
     parent = address(a["parent"])
@@ -175,7 +208,7 @@ def _issuer_added(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
 
 
 @handles("IssuerStatusChanged")
-def _issuer_status(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _issuer_status(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
         "INSERT OR IGNORE INTO issuer_status VALUES (?,?,?,?,?,?)",
@@ -191,13 +224,13 @@ def _issuer_status(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
 
 
 @handles("IssuerScopeChanged")
-def _issuer_scope(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _issuer_scope(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     _scope_rows(conn, ev, address(a["issuer"]), a.get("typeIds") or (), bool(a["allowed"]))
 
 
 def _scope_rows(
-    conn: sqlite3.Connection, ev: IndexedEvent, who: str, type_ids: Any, allowed: bool
+    conn: Rows, ev: IndexedEvent, who: str, type_ids: Any, allowed: bool
 ) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO issuer_scope VALUES (?,?,?,?,?)",
@@ -209,7 +242,7 @@ def _scope_rows(
 
 
 @handles("ContributionRecorded")
-def _contribution(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _contribution(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
         "INSERT OR IGNORE INTO contributions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -231,7 +264,7 @@ def _contribution(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
 
 
 @handles("ContributionCoSigned")
-def _cosign(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _cosign(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
         "INSERT OR IGNORE INTO cosigns VALUES (?,?,?,?,?,?)",
@@ -240,7 +273,7 @@ def _cosign(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
 
 
 @handles("ContributionRevoked")
-def _contribution_revoked(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _contribution_revoked(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
         "INSERT OR IGNORE INTO contribution_revocations VALUES (?,?,?,?,?,?)",
@@ -259,7 +292,7 @@ def _contribution_revoked(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
 
 
 @handles("TypeDefined")
-def _type_defined(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _type_defined(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     details = {
         "field": a.get("field"),
@@ -276,7 +309,7 @@ def _type_defined(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
 
 
 @handles("BatchAnchored")
-def _batch(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _batch(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
         "INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?,?,?,?)",
@@ -294,7 +327,7 @@ def _batch(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
 
 
 @handles("CredentialIssued")
-def _credential(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _credential(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     digest = a["credentialHash"]
     conn.execute(
@@ -321,7 +354,7 @@ def _credential(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
 
 
 @handles("CredentialStatusChanged")
-def _credential_status(conn: sqlite3.Connection, ev: IndexedEvent) -> None:
+def _credential_status(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
         "INSERT OR IGNORE INTO credential_status VALUES (?,?,?,?,?,?,?,?)",

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .projection import IndexedEvent, address, apply, normalise
+from .projection import IndexedEvent, Rows, address, apply, normalise_args
 from .store import IndexMismatch, IndexStoreError
 
 if TYPE_CHECKING:
@@ -171,23 +171,31 @@ class Syncer:
             n: self.chain.block_timestamp(n) for n in sorted({e.block_number for e in events}) if n not in known
         }
         conn = self.conn
+        cursor = get_cursor(conn)
         new = 0
+        rows = Rows()
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany("INSERT OR IGNORE INTO blocks VALUES (?, ?)", stamps.items())
-            insert = conn.execute
-            for ev in events:
-                cur = insert(
-                    "INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?)",
-                    (ev.block_number, ev.log_index, ev.tx_hash, ev.contract, ev.name, json.dumps(ev.args)),
-                )
-                if cur.rowcount == 1:
-                    new += 1
-                    apply(conn, ev)
+            records = [
+                (ev.block_number, ev.log_index, ev.tx_hash, ev.contract, ev.name, json.dumps(ev.args)) for ev in events
+            ]
+            if cursor is None or a > cursor:
+                # Above the cursor every event is new: insert and project them in bulk.
+                conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", records)
+                for ev in events:
+                    apply(rows, ev)
+                new = len(events)
+            else:
+                # A replayed range: only events the index lacks are projected.
+                for ev, record in zip(events, records):
+                    if conn.execute("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?)", record).rowcount == 1:
+                        new += 1
+                        apply(rows, ev)
+            rows.flush(conn)
             if on_chunk is not None:
                 on_chunk(a, b)
-            previous = get_cursor(conn)
-            if previous is None or b > previous:
+            if cursor is None or b > cursor:
                 conn.execute("INSERT OR REPLACE INTO sync_state VALUES ('cursor', ?)", (str(b),))
         except BaseException:
             conn.execute("ROLLBACK")
@@ -214,5 +222,5 @@ def _indexed(event: Any) -> IndexedEvent:
         block_number=int(event.block_number),
         log_index=int(event.log_index),
         tx_hash=("0x" + bytes(tx).hex()) if isinstance(tx, (bytes, bytearray)) else str(tx),
-        args=normalise(dict(event.args)),
+        args=normalise_args(event.args),
     )

@@ -14,6 +14,7 @@ from ledger.audit import (
     ISSUED_WHILE_ISSUER_SUSPENDED,
     REVOKED_THEN_REISSUED,
     Auditor,
+    ChainLogCheck,
     ContractsCheck,
 )
 from ledger.chain.embedded import EmbeddedChain
@@ -137,7 +138,8 @@ def test_unknown_subject_gives_an_empty_passing_report(auditor: Auditor) -> None
     assert report.summary()["verdict"] == "PASS"
 
 
-def test_final_verdict_rechecks_the_chain(world: tuple[History, dict]) -> None:
+@pytest.mark.parametrize("check", [ContractsCheck, ChainLogCheck])
+def test_final_verdict_rechecks_the_chain(world: tuple[History, dict], check: type) -> None:
     hist, f = world
     with Index.open(None) as ix:
         ix.sync(hist.chain, hist.deployment)
@@ -145,7 +147,7 @@ def test_final_verdict_rechecks_the_chain(world: tuple[History, dict]) -> None:
         ix.conn.execute("DELETE FROM credential_status WHERE credential_hash = ?", ("0x" + f["bob_old"].hex(),))
         index_only = Auditor(ix.reader).subject(f["bob"])
         assert all(c.valid for c in index_only.credentials) and not index_only.chain_rechecked
-        checked = Auditor(ix.reader, chain=ContractsCheck(hist.c)).subject(f["bob"])
+        checked = Auditor(ix.reader, chain=check(hist.c)).subject(f["bob"])
         old = next(c for c in checked.credentials if c.hash == "0x" + f["bob_old"].hex())
         assert not old.valid and old.status_now == "Revoked"
         assert INDEX_DISAGREES_WITH_CHAIN in [a.code for a in old.anomalies]
