@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -128,11 +129,11 @@ def index_info(app: App) -> None:
 
     settings = app.settings()
     with Index.open(settings.index_path) as ix:
-        data = {"path": str(settings.index_path), "cursor": ix.reader.cursor(), "tables": ix.reader.counts()}
+        cursor, tables = ix.reader.cursor(), ix.reader.counts()
     if app.json_output:
-        render.print_json(data)
+        render.print_json({"path": str(settings.index_path), "cursor": cursor, "tables": tables})
     else:
-        render.fields(f"Index {data['path']} at block {data['cursor']}", sorted(data["tables"].items()))
+        render.fields(f"Index {settings.index_path} at block {cursor}", sorted(tables.items()))
 
 
 # -- query -------------------------------------------------------------------------------------------

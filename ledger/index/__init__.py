@@ -20,6 +20,8 @@ from .store import IndexMismatch, IndexStoreError, open_index
 from .sync import Decoder, Progress, Syncer, SyncResult
 
 if TYPE_CHECKING:
+    from typing import Self  # 3.11+; only read by type checkers
+
     from ..chain.base import ChainBackend
 
 __all__ = ["Index", "IndexMismatch", "IndexReader", "IndexStoreError", "SyncResult", "Syncer", "open_index"]
@@ -65,7 +67,7 @@ class Index:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> Index:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,7 +12,8 @@ integers here.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from ..chain.base import Log
 from ..contracts import CONTRACT_NAMES, AbiEvent, Event, abi_type, contract_abi

@@ -355,7 +355,8 @@ class IndexReader:
         limit: int | None = None,
     ) -> list[Contribution]:
         """Contributions filtered by project id, kind name, field, ``occurredAt >= since`` (unix s)."""
-        where, params = ["1=1"], []  # type: ignore[var-annotated]
+        where: list[str] = ["1=1"]
+        params: list[Any] = []
         if project is not None:
             where.append("project = ?")
             params.append(_bytes32(project, "project id"))
@@ -449,7 +450,8 @@ class IndexReader:
     ) -> list[Credential]:
         """Credentials issued by ``issue`` plus batch leaves with a status change, filtered; ``status``
         is the status in force at ``at`` ("valid" matches None and Valid)."""
-        where, params = ["block_number <= ?"], [_upto(at)]  # type: ignore[list-item]
+        where: list[str] = ["block_number <= ?"]
+        params: list[Any] = [_upto(at)]
         if type_id is not None:
             where.append("type_id = ?")
             params.append(type_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from index.history import CS, History, K, R, S, h, key
 
-from index.history import CS, K, R, S, History, h, key
 from ledger.audit import (
     CONTRIBUTION_CLAIMED_TWICE,
     EVIDENCE_REVOKED_AFTER_ISSUANCE,

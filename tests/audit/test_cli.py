@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from index.history import CS, History, K, R, h, key
 
-from index.history import CS, K, R, History, h, key
 from ledger import types
 from ledger.chain.embedded import EmbeddedChain
 from ledger.cli import main

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
+from index.history import CS, History, K, R, h, key
 
-from index.history import CS, K, R, History, h, key
 from ledger.audit import REVOKED_THEN_REISSUED, Auditor, ContractsCheck
 from ledger.chain.embedded import EmbeddedChain
 from ledger.contracts import raise_for_receipt
@@ -25,8 +25,8 @@ from ledger.credential import (
     build_batch,
 )
 from ledger.index import Index
-from ledger.verification import STEPS
 from ledger.merkle import MerkleTree
+from ledger.verification import STEPS
 
 NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
 

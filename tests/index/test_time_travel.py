@@ -11,7 +11,7 @@ from ledger.chain.embedded import EmbeddedChain
 from ledger.errors import ValidationError
 from ledger.index import Index
 
-from .history import CS, K, R, S, History, key
+from .history import CS, History, K, R, S, key
 
 
 @pytest.fixture(scope="module")
@@ -22,15 +22,16 @@ def story() -> Iterator[tuple[History, dict]]:
         uni = key("tt-uni")
         added = hist.add_issuer(uni, K.UNIVERSITY, [1]).block_number
         hist.define_type(1)
-        tree1, hashes1, first = hist.anchor(uni, 1, ["p1-a", "p1-b"])
+        tree1, _, first = hist.anchor(uni, 1, ["p1-a", "p1-b"])
         suspended = hist.set_status(uni, S.SUSPENDED)
         reinstated = hist.set_status(uni, S.ACTIVE)
         tree2, hashes2, second = hist.anchor(uni, 1, ["p2-a", "p2-b", "p2-c"])
         revoked = hist.c.credentials.set_leaf_status(uni, tree2.root, hashes2[2], tree2.proof(2), CS.REVOKED,
                                                      R.SUPERSEDED).block_number
         hist.anchor(uni, 1, ["later"])  # a block after the revocation
-        facts = dict(uni=uni, added=added, tree1=tree1, tree2=tree2, hashes2=hashes2, first=first.block_number,
-                     second=second.block_number, suspended=suspended, reinstated=reinstated, revoked=revoked)
+        facts = {"uni": uni, "added": added, "tree1": tree1, "tree2": tree2, "hashes2": hashes2,
+                 "first": first.block_number, "second": second.block_number, "suspended": suspended,
+                 "reinstated": reinstated, "revoked": revoked}
         yield hist, facts
 
 
@@ -60,7 +61,7 @@ def test_revoked_at_n_is_valid_at_n_minus_1_and_invalid_at_n(story: tuple[Histor
 
 
 def test_suspended_then_reinstated_issuer(story: tuple[History, dict], synced: Index) -> None:
-    hist, f = story
+    _, f = story
     r, uni = synced.reader, f["uni"].address
     # Each batch was issued while the issuer was authorised ...
     assert r.is_authorized(uni, 1, f["first"]) and r.is_authorized(uni, 1, f["second"])

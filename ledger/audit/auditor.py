@@ -1,324 +1,30 @@
-"""Audit reports: every credential of a subject, an issuer or a set of files, judged and explained.
-
-An audit reads the index (fast, and able to answer "as of" any block), then a final verdict re-checks
-the chain itself where it is reachable (:class:`ChainCheck`), so a stale or tampered index can delay a
-report but not falsify it: when the chain disagrees, the chain wins and the row says so.
-
-Per credential the report gives: integrity (for files), the anchoring or issuing transaction and
-block, the issuer and whether it was authorised for the type at that block, the status now and at
-``--at``, the evidence contributions with their co-signers, and anomalies:
-
-* ``ISSUED_WHILE_ISSUER_SUSPENDED``: at the issuing block the issuer (or an ancestor) was suspended or
-  retired according to the registry's own history (the registry answers per block, so a suspension
-  mined in the same block as the issuance counts).
-* ``EVIDENCE_REVOKED_AFTER_ISSUANCE``: a contribution the credential rests on was revoked later.
-* ``REVOKED_THEN_REISSUED``: the subject held a credential of the same type that was revoked before
-  this one was issued.
-* ``CONTRIBUTION_CLAIMED_TWICE``: the same piece of work (same evidence hash) was recorded for two
-  different subjects under two keys (a second claim of the same key cannot happen: the contract
-  refuses it, and failed transactions are out of scope).
-
-An anomaly is a warning for the reader; it makes a credential invalid only when the corresponding check
-fails (an issuer not authorised at the issuing block fails ``issuer_authorized``).
-
-The report's hash (:attr:`AuditReport.report_hash`) is keccak256 over a domain tag and the RFC 8785
-canonical JSON of the report without the hash and anchoring fields, so a later auditor can prove what
-was seen.
-"""
+"""The auditor: builds reports for subjects, issuers and credential files from the index."""
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
+from typing import Any
 
-from .index.projection import CREDENTIAL_STATUSES, ZERO32
-from .index.queries import Contribution, Credential, IndexReader
-
-if TYPE_CHECKING:
-    from .contracts import Contracts
-
-REPORT_DOMAIN_TAG = b"fisco-talent-ledger/audit-report/v1\x00"
-
-ISSUED_WHILE_ISSUER_SUSPENDED = "ISSUED_WHILE_ISSUER_SUSPENDED"
-EVIDENCE_REVOKED_AFTER_ISSUANCE = "EVIDENCE_REVOKED_AFTER_ISSUANCE"
-REVOKED_THEN_REISSUED = "REVOKED_THEN_REISSUED"
-CONTRIBUTION_CLAIMED_TWICE = "CONTRIBUTION_CLAIMED_TWICE"
-INDEX_DISAGREES_WITH_CHAIN = "INDEX_DISAGREES_WITH_CHAIN"
-
-PASS, FAIL, SKIPPED = "pass", "fail", "skipped"  # as in ledger.verification
-
-
-@dataclass(frozen=True)
-class Anomaly:
-    """Something an auditor should look at; ``code`` is stable, ``message`` says it in words."""
-
-    code: str
-    message: str
-    block_number: int | None = None
-    related: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Step:
-    """One named check of one credential."""
-
-    name: str
-    status: str  # pass / fail / skip
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class EvidenceItem:
-    """A contribution a credential rests on, as the index knows it."""
-
-    key: str
-    kind: str | None = None
-    project: str | None = None
-    subject: str | None = None
-    cosigners: tuple[str, ...] = ()
-    revoked: Mapping[str, Any] | None = None
-    missing: bool = False
-
-
-@dataclass(frozen=True)
-class CredentialAudit:
-    """The audit of one credential: a valid/invalid mark, the reason, and every detail behind it."""
-
-    label: str
-    hash: str
-    valid: bool
-    reason: str
-    subject: str | None = None
-    type_id: int | None = None
-    issuer: str | None = None
-    anchor: Mapping[str, Any] = field(default_factory=dict)
-    authorization: Mapping[str, Any] = field(default_factory=dict)
-    status_now: str = "None"
-    status_at: str | None = None
-    valid_at: bool | None = None
-    steps: tuple[Step, ...] = ()
-    evidence: tuple[EvidenceItem, ...] = ()
-    anomalies: tuple[Anomaly, ...] = ()
-    chain_checked: bool = False
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    """A whole audit; :meth:`to_dict` is the JSON form the HTML page is rendered from."""
-
-    kind: str  # subject / issuer / files / subjects
-    target: str
-    generated_at: str
-    chain: Mapping[str, Any]
-    index_cursor: int | None
-    at_spec: str | None
-    at_block: int | None
-    credentials: tuple[CredentialAudit, ...]
-    contributions: tuple[Contribution, ...] = ()
-    anomalies: tuple[Anomaly, ...] = ()
-    issuer: Mapping[str, Any] | None = None
-    chain_rechecked: bool = False
-    anchored: Mapping[str, Any] | None = None
-
-    @property
-    def valid_count(self) -> int:
-        return sum(1 for c in self.credentials if c.valid)
-
-    @property
-    def passed(self) -> bool:
-        return all(c.valid for c in self.credentials)
-
-    def summary(self) -> dict[str, Any]:
-        total, valid = len(self.credentials), self.valid_count
-        anomalies = len(self.anomalies)
-        verdict = "PASS" if valid == total else "FAIL"
-        where = "re-checked on chain" if self.chain_rechecked else "from the index only (chain not reachable)"
-        text = (
-            f"{valid} of {total} credentials valid, {total - valid} invalid, {anomalies} "
-            f"anomal{'y' if anomalies == 1 else 'ies'}; verdict {where}."
-        )
-        return {
-            "verdict": verdict,
-            "credentials": total,
-            "valid": valid,
-            "invalid": total - valid,
-            "anomalies": anomalies,
-            "chain_rechecked": self.chain_rechecked,
-            "text": text,
-        }
-
-    def body(self) -> dict[str, Any]:
-        """The report without its hash and anchoring: what the hash covers."""
-        to_jsonable = render_plain
-        return {
-            "title": _TITLES.get(self.kind, "Audit of {target}").format(target=self.target),
-            "kind": self.kind,
-            "target": self.target,
-            "generated_at": self.generated_at,
-            "chain": dict(self.chain),
-            "index": {"cursor": self.index_cursor},
-            "at": {"spec": self.at_spec, "block": self.at_block},
-            "summary": self.summary(),
-            "issuer": to_jsonable(self.issuer) if self.issuer else None,
-            "credentials": to_jsonable(list(self.credentials)),
-            "contributions": [_contribution_dict(c) for c in self.contributions],
-            "anomalies": to_jsonable(list(self.anomalies)),
-        }
-
-    @property
-    def report_hash(self) -> bytes:
-        from .canonical import canonicalize
-        from .crypto import keccak256
-
-        return keccak256(REPORT_DOMAIN_TAG + canonicalize(self.body()))
-
-    def to_dict(self) -> dict[str, Any]:
-        out = self.body()
-        out["report_hash"] = "0x" + self.report_hash.hex()
-        if self.anchored:
-            out["anchored"] = dict(self.anchored)
-        return out
-
-    def to_html(self) -> str:
-        from .report_html import render_html
-
-        return render_html(self.to_dict())
-
-
-_TITLES = {
-    "subject": "Audit of subject {target}",
-    "issuer": "Audit of issuer {target}",
-    "subjects": "Audit of {target}",
-    "files": "Audit of {target}",
-}
-
-
-def render_plain(value: Any) -> Any:
-    """Dataclasses, enums, bytes and tuples as JSON-ready data (bytes as 0x hex)."""
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, enum.Enum):
-        return value.name
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: render_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): render_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [render_plain(v) for v in value]
-    return value
-
-
-def _contribution_dict(c: Contribution) -> dict[str, Any]:
-    return {
-        "key": c.key,
-        "subject": c.subject,
-        "kind": c.kind,
-        "project": c.project,
-        "recorder": c.recorder,
-        "block_number": c.block_number,
-        "cosigners": list(c.cosigners),
-        "revoked": None if c.revoked is None else {"block_number": c.revoked.block_number, "reason": c.revoked.reason},
-    }
-
-
-# -- the chain's own answers ----------------------------------------------------------------------
-
-
-class ChainCheck(Protocol):
-    """The questions the final verdict asks the chain (not the index)."""
-
-    def status(self, root: str, digest: str) -> str: ...
-
-    def authorized(self, issuer: str, type_id: int, block: int) -> bool: ...
-
-    def exists(self, root: str, digest: str) -> bool: ...
-
-
-class ContractsCheck:
-    """:class:`ChainCheck` over the deployed contracts; answers are memoised per report."""
-
-    def __init__(self, contracts: Contracts) -> None:
-        self.contracts = contracts
-        self._auth: dict[tuple[str, int, int], bool] = {}
-        self._roots: dict[str, bool] = {}
-
-    def status(self, root: str, digest: str) -> str:
-        record = self.contracts.credentials.status_of(bytes.fromhex(digest[2:]), bytes.fromhex(root[2:]))
-        return CREDENTIAL_STATUSES[int(record.status)]
-
-    def authorized(self, issuer: str, type_id: int, block: int) -> bool:
-        k = (issuer, type_id, block)
-        if k not in self._auth:
-            self._auth[k] = self.contracts.issuers.is_authorized(issuer, type_id, block)
-        return self._auth[k]
-
-    def exists(self, root: str, digest: str) -> bool:
-        if root != ZERO32:
-            if root not in self._roots:
-                self._roots[root] = self.contracts.credentials.anchor_of(bytes.fromhex(root[2:])).exists
-            return self._roots[root]
-        return self.contracts.credentials.issued(bytes.fromhex(digest[2:])).exists
-
-
-class ChainLogCheck:
-    """:class:`ChainCheck` from the chain's own event logs, read from the node when the report is made.
-
-    Where :class:`ContractsCheck` makes two contract calls per credential, this reads each relevant
-    event type once for the whole report (``get_logs`` filtered by topic) and decodes it itself, not
-    through the index; authorisation is still asked of the registry (``isAuthorized``), memoised.
-    The logs are the contracts' record of every state change, so the answers equal the contract state
-    at the chain head.
-    """
-
-    def __init__(self, contracts: Contracts, *, from_block: int = 0) -> None:
-        self.contracts = contracts
-        self.from_block = from_block
-        self._auth: dict[tuple[str, int, int], bool] = {}
-        self._loaded = False
-        self._statuses: dict[tuple[str, str], str] = {}
-        self._issued: set[str] = set()
-        self._roots: set[str] = set()
-
-    def _load(self) -> None:
-        from .contracts import contract_abi
-        from .index.decode import decode_events
-
-        chain = self.contracts.chain
-        head = chain.block_number()
-        registry = self.contracts.credentials.address
-        topics = {e.name: t for t, e in contract_abi("CredentialRegistry").events.items()}
-        for name in ("BatchAnchored", "CredentialIssued", "CredentialStatusChanged"):
-            for ev in decode_events(chain.get_logs(self.from_block, head, [registry], [topics[name]])):
-                a = ev.args
-                if name == "BatchAnchored":
-                    self._roots.add("0x" + a["root"].hex())
-                elif name == "CredentialIssued":
-                    self._issued.add("0x" + a["credentialHash"].hex())
-                else:  # logs come in chain order: the last change wins
-                    key = ("0x" + a["root"].hex(), "0x" + a["credentialHash"].hex())
-                    self._statuses[key] = CREDENTIAL_STATUSES[int(a["status"])]
-        self._loaded = True
-
-    def status(self, root: str, digest: str) -> str:
-        if not self._loaded:
-            self._load()
-        return self._statuses.get((root, digest), "None")
-
-    def exists(self, root: str, digest: str) -> bool:
-        if not self._loaded:
-            self._load()
-        return root in self._roots if root != ZERO32 else digest in self._issued
-
-    def authorized(self, issuer: str, type_id: int, block: int) -> bool:
-        k = (issuer, type_id, block)
-        if k not in self._auth:
-            self._auth[k] = self.contracts.issuers.is_authorized(issuer, type_id, block)
-        return self._auth[k]
-
+from ..index.projection import ZERO32
+from ..index.queries import Contribution, Credential, IndexReader
+from .checks import ChainCheck
+from .report import (
+    CONTRIBUTION_CLAIMED_TWICE,
+    EVIDENCE_REVOKED_AFTER_ISSUANCE,
+    FAIL,
+    INDEX_DISAGREES_WITH_CHAIN,
+    ISSUED_WHILE_ISSUER_SUSPENDED,
+    PASS,
+    REVOKED_THEN_REISSUED,
+    Anomaly,
+    AuditReport,
+    CredentialAudit,
+    EvidenceItem,
+    Step,
+    render_plain,
+)
 
 # -- the auditor ----------------------------------------------------------------------------------
 
@@ -373,7 +79,7 @@ class Auditor:
         to_jsonable = render_plain
         view = self.r.issuer_view(who)
         if view is None:
-            from .errors import LedgerError
+            from ..errors import LedgerError
 
             raise LedgerError(f"{who} is not an issuer known to the index", hint="check the address, or sync the index")
         creds = [c for c in view.credentials]
@@ -394,10 +100,10 @@ class Auditor:
 
     def _audit_document(self, label: str, text: bytes | str, now: datetime) -> CredentialAudit:
         """The verification steps (``ledger.verification``) against the index, then the audit's extras."""
-        from .credential import BATCH_PROOF, parse_credential
-        from .errors import VerificationError
-        from .index.view import IndexChainView
-        from .verification import verify_credential
+        from ..credential import BATCH_PROOF, parse_credential
+        from ..errors import VerificationError
+        from ..index.view import IndexChainView
+        from ..verification import verify_credential
 
         try:
             verified = verify_credential(text, IndexChainView(self.r), now=now, label=label)
@@ -522,8 +228,8 @@ class Auditor:
                 exists = self.chain.exists(root, audit.hash)
                 on_chain = self.chain.status(root, audit.hash)
                 authorized = self.chain.authorized(audit.issuer, int(audit.type_id or 0), int(audit.anchor["block_number"]))
-            except Exception as exc:  # noqa: BLE001 - unreachable chain: the index answer stands, marked
-                from .errors import ChainError
+            except Exception as exc:
+                from ..errors import ChainError
 
                 if not isinstance(exc, ChainError):
                     raise
@@ -709,17 +415,3 @@ def _anomaly_reason(audit: CredentialAudit) -> str:
     tail = audit.reason.split(";", 1)[1] if ";" in audit.reason else ""
     n = len(audit.anomalies)
     return f"{head}, {n} anomal{'y' if n == 1 else 'ies'}: {', '.join(codes)}" + (f";{tail}" if tail else "")
-
-
-__all__ = [
-    "Anomaly",
-    "AuditReport",
-    "Auditor",
-    "ChainCheck",
-    "ChainLogCheck",
-    "ContractsCheck",
-    "CredentialAudit",
-    "EvidenceItem",
-    "Step",
-    "render_plain",
-]

@@ -1,0 +1,69 @@
+"""Audit reports: every credential of a subject, an issuer or a set of files, judged and explained.
+
+An audit reads the index (fast, and able to answer "as of" any block), then a final verdict re-checks
+the chain itself where it is reachable (:class:`ChainCheck`), so a stale or tampered index can delay a
+report but not falsify it: when the chain disagrees, the chain wins and the row says so.
+
+Per credential the report gives: integrity (for files), the anchoring or issuing transaction and
+block, the issuer and whether it was authorised for the type at that block, the status now and at
+``--at``, the evidence contributions with their co-signers, and anomalies:
+
+* ``ISSUED_WHILE_ISSUER_SUSPENDED``: at the issuing block the issuer (or an ancestor) was suspended or
+  retired according to the registry's own history (the registry answers per block, so a suspension
+  mined in the same block as the issuance counts).
+* ``EVIDENCE_REVOKED_AFTER_ISSUANCE``: a contribution the credential rests on was revoked later.
+* ``REVOKED_THEN_REISSUED``: the subject held a credential of the same type that was revoked before
+  this one was issued.
+* ``CONTRIBUTION_CLAIMED_TWICE``: the same piece of work (same evidence hash) was recorded for two
+  different subjects under two keys (a second claim of the same key cannot happen: the contract
+  refuses it, and failed transactions are out of scope).
+
+An anomaly is a warning for the reader; it makes a credential invalid only when the corresponding check
+fails (an issuer not authorised at the issuing block fails ``issuer_authorized``).
+
+The report's hash (:attr:`AuditReport.report_hash`) is keccak256 over a domain tag and the RFC 8785
+canonical JSON of the report without the hash and anchoring fields, so a later auditor can prove what
+was seen.
+"""
+
+from .auditor import Auditor
+from .checks import ChainCheck, ChainLogCheck, ContractsCheck
+from .report import (
+    CONTRIBUTION_CLAIMED_TWICE,
+    EVIDENCE_REVOKED_AFTER_ISSUANCE,
+    FAIL,
+    INDEX_DISAGREES_WITH_CHAIN,
+    ISSUED_WHILE_ISSUER_SUSPENDED,
+    PASS,
+    REPORT_DOMAIN_TAG,
+    REVOKED_THEN_REISSUED,
+    SKIPPED,
+    Anomaly,
+    AuditReport,
+    CredentialAudit,
+    EvidenceItem,
+    Step,
+    render_plain,
+)
+
+__all__ = [
+    "CONTRIBUTION_CLAIMED_TWICE",
+    "EVIDENCE_REVOKED_AFTER_ISSUANCE",
+    "FAIL",
+    "INDEX_DISAGREES_WITH_CHAIN",
+    "ISSUED_WHILE_ISSUER_SUSPENDED",
+    "PASS",
+    "REPORT_DOMAIN_TAG",
+    "REVOKED_THEN_REISSUED",
+    "SKIPPED",
+    "Anomaly",
+    "AuditReport",
+    "Auditor",
+    "ChainCheck",
+    "ChainLogCheck",
+    "ContractsCheck",
+    "CredentialAudit",
+    "EvidenceItem",
+    "Step",
+    "render_plain",
+]

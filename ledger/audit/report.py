@@ -1,0 +1,195 @@
+"""The audit report model: anomalies, steps, per-credential audits, the report, its hash and JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..index.queries import Contribution
+
+REPORT_DOMAIN_TAG = b"fisco-talent-ledger/audit-report/v1\x00"
+
+ISSUED_WHILE_ISSUER_SUSPENDED = "ISSUED_WHILE_ISSUER_SUSPENDED"
+EVIDENCE_REVOKED_AFTER_ISSUANCE = "EVIDENCE_REVOKED_AFTER_ISSUANCE"
+REVOKED_THEN_REISSUED = "REVOKED_THEN_REISSUED"
+CONTRIBUTION_CLAIMED_TWICE = "CONTRIBUTION_CLAIMED_TWICE"
+INDEX_DISAGREES_WITH_CHAIN = "INDEX_DISAGREES_WITH_CHAIN"
+
+PASS, FAIL, SKIPPED = "pass", "fail", "skipped"  # as in ledger.verification
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """Something an auditor should look at; ``code`` is stable, ``message`` says it in words."""
+
+    code: str
+    message: str
+    block_number: int | None = None
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named check of one credential."""
+
+    name: str
+    status: str  # pass / fail / skip
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """A contribution a credential rests on, as the index knows it."""
+
+    key: str
+    kind: str | None = None
+    project: str | None = None
+    subject: str | None = None
+    cosigners: tuple[str, ...] = ()
+    revoked: Mapping[str, Any] | None = None
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class CredentialAudit:
+    """The audit of one credential: a valid/invalid mark, the reason, and every detail behind it."""
+
+    label: str
+    hash: str
+    valid: bool
+    reason: str
+    subject: str | None = None
+    type_id: int | None = None
+    issuer: str | None = None
+    anchor: Mapping[str, Any] = field(default_factory=dict)
+    authorization: Mapping[str, Any] = field(default_factory=dict)
+    status_now: str = "None"
+    status_at: str | None = None
+    valid_at: bool | None = None
+    steps: tuple[Step, ...] = ()
+    evidence: tuple[EvidenceItem, ...] = ()
+    anomalies: tuple[Anomaly, ...] = ()
+    chain_checked: bool = False
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """A whole audit; :meth:`to_dict` is the JSON form the HTML page is rendered from."""
+
+    kind: str  # subject / issuer / files / subjects
+    target: str
+    generated_at: str
+    chain: Mapping[str, Any]
+    index_cursor: int | None
+    at_spec: str | None
+    at_block: int | None
+    credentials: tuple[CredentialAudit, ...]
+    contributions: tuple[Contribution, ...] = ()
+    anomalies: tuple[Anomaly, ...] = ()
+    issuer: Mapping[str, Any] | None = None
+    chain_rechecked: bool = False
+    anchored: Mapping[str, Any] | None = None
+
+    @property
+    def valid_count(self) -> int:
+        return sum(1 for c in self.credentials if c.valid)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.valid for c in self.credentials)
+
+    def summary(self) -> dict[str, Any]:
+        total, valid = len(self.credentials), self.valid_count
+        anomalies = len(self.anomalies)
+        verdict = "PASS" if valid == total else "FAIL"
+        where = "re-checked on chain" if self.chain_rechecked else "from the index only (chain not reachable)"
+        text = (
+            f"{valid} of {total} credentials valid, {total - valid} invalid, {anomalies} "
+            f"anomal{'y' if anomalies == 1 else 'ies'}; verdict {where}."
+        )
+        return {
+            "verdict": verdict,
+            "credentials": total,
+            "valid": valid,
+            "invalid": total - valid,
+            "anomalies": anomalies,
+            "chain_rechecked": self.chain_rechecked,
+            "text": text,
+        }
+
+    def body(self) -> dict[str, Any]:
+        """The report without its hash and anchoring: what the hash covers."""
+        to_jsonable = render_plain
+        return {
+            "title": _TITLES.get(self.kind, "Audit of {target}").format(target=self.target),
+            "kind": self.kind,
+            "target": self.target,
+            "generated_at": self.generated_at,
+            "chain": dict(self.chain),
+            "index": {"cursor": self.index_cursor},
+            "at": {"spec": self.at_spec, "block": self.at_block},
+            "summary": self.summary(),
+            "issuer": to_jsonable(self.issuer) if self.issuer else None,
+            "credentials": to_jsonable(list(self.credentials)),
+            "contributions": [_contribution_dict(c) for c in self.contributions],
+            "anomalies": to_jsonable(list(self.anomalies)),
+        }
+
+    @property
+    def report_hash(self) -> bytes:
+        from ..canonical import canonicalize
+        from ..crypto import keccak256
+
+        return keccak256(REPORT_DOMAIN_TAG + canonicalize(self.body()))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.body()
+        out["report_hash"] = "0x" + self.report_hash.hex()
+        if self.anchored:
+            out["anchored"] = dict(self.anchored)
+        return out
+
+    def to_html(self) -> str:
+        from ..report_html import render_html
+
+        return render_html(self.to_dict())
+
+
+_TITLES = {
+    "subject": "Audit of subject {target}",
+    "issuer": "Audit of issuer {target}",
+    "subjects": "Audit of {target}",
+    "files": "Audit of {target}",
+}
+
+
+def render_plain(value: Any) -> Any:
+    """Dataclasses, enums, bytes and tuples as JSON-ready data (bytes as 0x hex)."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, enum.Enum):
+        return value.name
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: render_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): render_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [render_plain(v) for v in value]
+    return value
+
+
+def _contribution_dict(c: Contribution) -> dict[str, Any]:
+    return {
+        "key": c.key,
+        "subject": c.subject,
+        "kind": c.kind,
+        "project": c.project,
+        "recorder": c.recorder,
+        "block_number": c.block_number,
+        "cosigners": list(c.cosigners),
+        "revoked": None if c.revoked is None else {"block_number": c.revoked.block_number, "reason": c.revoked.reason},
+    }
