@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.chain import ethtx
-from ledger.crypto import PrivateKey, keccak256
+from ledger.crypto import PrivateKey, keccak256, to_checksum_address
 from ledger.errors import ValidationError
 
 KEY = PrivateKey(keccak256(b"ledger ethtx tests"))
@@ -47,7 +47,7 @@ def test_legacy_matches_eth_account(
         "chainId": chain_id,
     }
     if to is not None:
-        fields["to"] = ethtx.to_checksum_address(to)
+        fields["to"] = to_checksum_address(to)
     theirs = ACCOUNT.sign_transaction(fields)
     assert ours.raw == bytes(theirs.raw_transaction)
     assert ours.hash == bytes(theirs.hash)
@@ -58,7 +58,7 @@ def test_legacy_matches_eth_account(
         0, nonce, gas_price, gas, value, data,
     )  # fmt: skip
     assert decoded.chain_id == chain_id
-    assert decoded.to == (None if to is None else ethtx.to_checksum_address(to))
+    assert decoded.to == (None if to is None else to_checksum_address(to))
     assert decoded.sender == KEY.address
     assert decoded.hash == ours.hash
 
@@ -98,12 +98,12 @@ def test_eip1559_matches_eth_account(
         "type": 2, "nonce": nonce, "maxFeePerGas": cap, "maxPriorityFeePerGas": tip, "gas": gas, "value": value,
         "data": data, "chainId": chain_id,
         "accessList": [
-            {"address": ethtx.to_checksum_address(a), "storageKeys": ["0x" + k.hex() for k in keys]}
+            {"address": to_checksum_address(a), "storageKeys": ["0x" + k.hex() for k in keys]}
             for a, keys in access
         ],
     }  # fmt: skip
     if to is not None:
-        fields["to"] = ethtx.to_checksum_address(to)
+        fields["to"] = to_checksum_address(to)
     theirs = ACCOUNT.sign_transaction(fields)
     assert ours.raw == bytes(theirs.raw_transaction)
     assert ours.hash == bytes(theirs.hash)
@@ -111,7 +111,7 @@ def test_eip1559_matches_eth_account(
     decoded = ethtx.decode(ours.raw)
     assert decoded.type == 2
     assert (decoded.max_priority_fee_per_gas, decoded.max_fee_per_gas, decoded.gas_price) == (tip, cap, None)
-    assert decoded.access_list == tuple((ethtx.to_checksum_address(a), tuple(k)) for a, k in access)
+    assert decoded.access_list == tuple((to_checksum_address(a), tuple(k)) for a, k in access)
     assert decoded.sender == KEY.address
     assert decoded.hash == ours.hash
 
