@@ -19,10 +19,10 @@ _STATUS_NAMES = {"None": ACTIVE, "Valid": REINSTATED, "Suspended": "suspended", 
 
 
 def reason_name(reason: str | None) -> str | None:
-    """``IssuedInError`` -> ``issued_in_error`` (the verification module's spelling); None stays None."""
+    """``IssuedInError`` -> ``issued-in-error`` (as ``ledger.chainview`` spells it); None stays None."""
     if reason in (None, "None"):
         return None
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", str(reason)).lower()
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", str(reason)).lower()
 
 
 class IndexChainView:

@@ -126,7 +126,7 @@ def test_each_file_gets_its_verdict_and_reason(files: tuple[History, dict]) -> N
     assert _failed(by_label["wrong-proof.json"]) == ["PROOF_INVALID"]
     assert _failed(by_label["unknown-root.json"]) == ["ROOT_UNKNOWN"]
     assert _failed(by_label["revoked.json"]) == ["REVOKED"]
-    assert "issued_in_error" in by_label["revoked.json"].reason
+    assert "issued-in-error" in by_label["revoked.json"].reason
     assert _failed(by_label["expired.json"]) == ["EXPIRED"]
     assert _failed(by_label["not-json.json"]) == ["FORMAT_INVALID"]
     checked = by_label["checked.json"]
