@@ -413,15 +413,15 @@ def audit_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool, json
 
 @audit.command("files")
 @_audit_options
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Instead of files: a CSV of subject ids to audit (as `audit subject --input`).")
 @pass_app
 def audit_files(app: App, paths: tuple[Path, ...], input_path: Path | None, at_spec: str | None, no_sync: bool,
                 json_path: Path | None, html_path: Path | None) -> None:
-    """Audit credential files: integrity, proof, anchoring, issuer, status, expiry, evidence.
+    """Audit credential files (or folders of *.json): integrity, proof, anchoring, issuer, status, expiry.
 
-    Example: ledger audit files alice.json bob.json --html files.html
+    Example: ledger audit files alice.json bob.json credentials/batch-7/ --html files.html
     """
     if bool(paths) == (input_path is not None):
         raise click.UsageError("give credential FILES or --input FILE (not both)")
@@ -429,7 +429,10 @@ def audit_files(app: App, paths: tuple[Path, ...], input_path: Path | None, at_s
         subjects = _read_subjects(input_path)
         _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subjects(subjects))
         return
-    documents = [(str(p), p.read_bytes()) for p in paths]
+    files = [f for p in paths for f in (sorted(p.rglob("*.json")) if p.is_dir() else [p])]
+    if not files:
+        raise click.UsageError("no credential files (*.json) found in " + ", ".join(str(p) for p in paths))
+    documents = [(str(f), f.read_bytes()) for f in files]
     _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.documents(documents))
 
 

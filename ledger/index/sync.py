@@ -106,10 +106,8 @@ class Syncer:
             return
         for key, value in wanted.items():
             if stored.get(key) != value:
-                raise IndexMismatch(
-                    "index",
-                    f"it was built for {key} {stored.get(key)}, not {value}",
-                )
+                where = self.conn.execute("PRAGMA database_list").fetchone()[2] or "(in memory)"
+                raise IndexMismatch(where, f"it was built for {key} {stored.get(key)}, not {value}")
 
     # -- sync --------------------------------------------------------------------------------------
 

@@ -142,3 +142,29 @@ def test_every_command_has_help_with_an_example() -> None:
     for group in COMMANDS:
         for name, command in group.commands.items():  # type: ignore[attr-defined]
             assert command.help and "ledger " in command.help, f"{group.name} {name}"
+
+
+def test_audit_issuer(ws: Ws, tmp_path: Path) -> None:
+    html = tmp_path / "issuer.html"
+    result = ws.run("audit", "issuer", ws.facts["community"], "--html", str(html), "--json")
+    assert result.exit_code == 1  # one of its credentials was revoked
+    data = json.loads(result.output)
+    assert data["issuer"]["address"] == ws.facts["community"]
+    assert [e["status"] for e in data["issuer"]["status_history"]] == ["Active"]
+    assert data["summary"]["credentials"] == 2 and data["summary"]["invalid"] == 1
+    assert "Status history" in html.read_text()
+
+
+def test_audit_files_reports_unreadable_files(ws: Ws, tmp_path: Path) -> None:
+    folder = tmp_path / "creds"
+    folder.mkdir()
+    (folder / "a.json").write_text('{"not": "a credential"}')
+    (folder / "b.json").write_text("not json at all")
+    result = ws.run("audit", "files", str(folder), "--json", "--no-sync")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert [c["label"] for c in data["credentials"]] == [str(folder / "a.json"), str(folder / "b.json")]
+    assert all(not c["valid"] and "FORMAT_INVALID" in c["reason"] for c in data["credentials"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert ws.run("audit", "files", str(empty), "--no-sync").exit_code == 2
