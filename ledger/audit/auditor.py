@@ -153,7 +153,7 @@ class Auditor:
         """REVOKED_THEN_REISSUED among files: same subject and type, one revoked before the other's block."""
         revoked: list[tuple[CredentialAudit, int]] = []
         for a in audits:
-            if a.status_now == "Revoked" and a.anchor:
+            if a.status_now == "revoked" and a.anchor:
                 history = self.r.status_history(a.anchor.get("root") or ZERO32, a.hash)
                 first = next((e.block_number for e in history if e.status == "Revoked"), None)
                 if first is not None:
@@ -253,7 +253,7 @@ class Auditor:
         if self.at is not None:
             block = int(audit.anchor.get("block_number") or 0)
             existed = block <= self.at
-            status_at = self._status(root, audit.hash, self.at) if existed else "not yet issued"
+            status_at = self._status(root, audit.hash, self.at) if existed else NOT_YET
             valid_at = existed and status_at in ("None", "Valid") and bool(audit.authorization.get("authorized"))
         failed = [s for s in steps if s.status == FAIL]
         valid = not failed
@@ -266,13 +266,13 @@ class Auditor:
                     sorted({a.code for a in anomalies})
                 )
         if valid_at is not None:
-            reason += f"; at block {self.at}: {'valid' if valid_at else 'not valid'} ({status_at})"
+            reason += f"; at block {self.at}: {'valid' if valid_at else 'not valid'} ({shown_status(status_at) if status_at else status_at})"
         return replace(
             audit,
             valid=valid,
             reason=reason,
-            status_now=status_now,
-            status_at=status_at,
+            status_now=shown_status(status_now),
+            status_at=status_at if status_at in (None, NOT_YET) else shown_status(status_at),
             valid_at=valid_at,
             steps=tuple(steps),
             anomalies=tuple(anomalies),
@@ -396,6 +396,16 @@ class Auditor:
             issuer=issuer,
             chain_rechecked=bool(audits) and all(a.chain_checked for a in audits),
         )
+
+
+NOT_YET = "not yet issued"
+_SHOWN = {"None": "active", "Valid": "reinstated", "Suspended": "suspended", "Revoked": "revoked"}
+
+
+def shown_status(status: str) -> str:
+    """A status as reports show it, in ``ledger.verification``'s words: active (never changed),
+    reinstated, suspended, revoked."""
+    return _SHOWN.get(status, status)
 
 
 def _status_step(status: str, entry: Any) -> Step:

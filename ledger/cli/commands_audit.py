@@ -58,7 +58,8 @@ def _opened(app: App, *, sync: bool) -> Iterator[tuple[Index, Any]]:
 
 def _sync(app: App, index: Index, ledger: Any, **kwargs: Any) -> Any:
     assert ledger.settings.deployment is not None
-    if app.json_output:
+    cursor = index.reader.cursor()
+    if app.json_output or (cursor is not None and cursor >= ledger.chain.block_number()):
         return index.sync(ledger.chain, ledger.settings.deployment, **kwargs)
     with render.progress() as bar:
         task = bar.add_task("index sync", total=None)
@@ -170,6 +171,8 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
 
     Example: ledger query subject 0x5e... --at 2026-03-01
     """
+    from ..audit.auditor import shown_status
+
     sid = _subject_arg(subject)
     with _opened(app, sync=not no_sync) as (ix, _):
         at = ix.reader.resolve_at(at_spec)
@@ -188,7 +191,7 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
         (c.key, c.kind, c.project, len(c.cosigners), "revoked" if c.revoked else "active") for c in view.contributions
     ])
     render.table("Credentials", ("hash", "type", "issuer", "block", "status"), [
-        (c.hash, c.type_id, c.issuer, c.block_number, c.status) for c in view.credentials
+        (c.hash, c.type_id, c.issuer, c.block_number, shown_status(c.status)) for c in view.credentials
     ])
 
 
@@ -274,6 +277,8 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
 
     Example: ledger query credentials --type 7 --status revoked --issuer 0xAb...
     """
+    from ..audit.auditor import shown_status
+
     with _opened(app, sync=not no_sync) as (ix, _):
         at = ix.reader.resolve_at(at_spec)
         rows = ix.reader.credentials(type_id=type_id, status=status, issuer=issuer, at=at)
@@ -281,7 +286,8 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
         render.print_json(rows)
         return
     render.table(f"{len(rows)} credential(s)", ("hash", "batch root", "type", "issuer", "block", "status", "reason"), [
-        (c.hash, c.root if c.subject is None else "", c.type_id, c.issuer, c.block_number, c.status, c.status_reason)
+        (c.hash, c.root if c.subject is None else "", c.type_id, c.issuer, c.block_number, shown_status(c.status),
+         c.status_reason)
         for c in rows
     ])
 

@@ -116,7 +116,7 @@ def test_revoked_then_reissued(world: tuple[History, dict], auditor: Auditor) ->
     report = auditor.subject(f["bob"])
     by_hash = {c.hash: c for c in report.credentials}
     old, new = by_hash["0x" + f["bob_old"].hex()], by_hash["0x" + f["bob_new"].hex()]
-    assert not old.valid and old.status_now == "Revoked" and "REVOKED" in old.reason
+    assert not old.valid and old.status_now == "revoked" and "REVOKED" in old.reason
     assert new.valid
     assert [a.code for a in new.anomalies] == [REVOKED_THEN_REISSUED]
     assert new.anomalies[0].related == (old.hash, new.hash)
@@ -149,7 +149,7 @@ def test_final_verdict_rechecks_the_chain(world: tuple[History, dict], check: ty
         assert all(c.valid for c in index_only.credentials) and not index_only.chain_rechecked
         checked = Auditor(ix.reader, chain=check(hist.c)).subject(f["bob"])
         old = next(c for c in checked.credentials if c.hash == "0x" + f["bob_old"].hex())
-        assert not old.valid and old.status_now == "Revoked"
+        assert not old.valid and old.status_now == "revoked"
         assert INDEX_DISAGREES_WITH_CHAIN in [a.code for a in old.anomalies]
         assert checked.chain_rechecked and checked.summary()["verdict"] == "FAIL"
 
@@ -167,8 +167,8 @@ def test_time_travel_in_the_audit(world: tuple[History, dict]) -> None:
         before = old_at(f["bob_old_block"] - 1)
         assert (before.valid_at, before.status_at) == (False, "not yet issued")
         issued = old_at(f["bob_old_block"])
-        assert (issued.valid_at, issued.status_at) == (True, "None")
+        assert (issued.valid_at, issued.status_at) == (True, "active")
         revoked = old_at(f["bob_revoked_block"])
-        assert (revoked.valid_at, revoked.status_at) == (False, "Revoked")
-        assert revoked.status_now == issued.status_now == "Revoked"
+        assert (revoked.valid_at, revoked.status_at) == (False, "revoked")
+        assert revoked.status_now == issued.status_now == "revoked"
         assert f"at block {f['bob_revoked_block']}: not valid" in revoked.reason
