@@ -205,6 +205,9 @@ def _detail(i: int, c: Mapping[str, Any]) -> str:
                 ("anchoring transaction", _code(anchor.get("tx_hash"))),
                 ("anchoring block", _e(anchor.get("block_number"))),
                 ("issuer authorised then", _e(("yes" if auth.get("authorized") else "no") if auth else "") + (f" ({_e(auth.get('reason'))})" if auth.get("reason") else "")),
+                ("issuer authorised at the requested time",
+                 (("yes" if auth.get("authorized_at") else "no") + f" ({_e(auth.get('reason_at'))})")
+                 if "authorized_at" in auth else "&ndash;"),
                 ("status now", _e(c.get("status_now"))),
                 ("status at the requested time", _e(c.get("status_at")) if c.get("status_at") else "&ndash; (no --at given)"),
                 ("final verdict re-checked on chain", _e("yes" if c.get("chain_checked") else "no (index only)")),

@@ -250,11 +250,16 @@ class Auditor:
                                       "AUTHORIZED" if authorized else "ISSUER_NOT_AUTHORIZED", "checked on chain"))
                     steps.append(_status_step(on_chain, None))
         status_at = valid_at = None
-        if self.at is not None:
+        authorization = dict(audit.authorization)
+        if self.at is not None and audit.anchor:
             block = int(audit.anchor.get("block_number") or 0)
             existed = block <= self.at
             status_at = self._status(root, audit.hash, self.at) if existed else NOT_YET
             valid_at = existed and status_at in ("None", "Valid") and bool(audit.authorization.get("authorized"))
+            if audit.issuer is not None and audit.type_id is not None:
+                # "Was its issuer authorised for its type at that moment", asked apart from issuance.
+                ok_at, why_at = self.r.authorization(audit.issuer, audit.type_id, self.at)
+                authorization.update(at_block=self.at, authorized_at=ok_at, reason_at=why_at)
         failed = [s for s in steps if s.status == FAIL]
         valid = not failed
         if failed:
@@ -271,6 +276,7 @@ class Auditor:
             audit,
             valid=valid,
             reason=reason,
+            authorization=authorization,
             status_now=shown_status(status_now),
             status_at=status_at if status_at in (None, NOT_YET) else shown_status(status_at),
             valid_at=valid_at,

@@ -85,6 +85,11 @@ def _codes(report) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_issued_while_issuer_suspended(world: tuple[History, dict], auditor: Auditor) -> None:
     hist, f = world
+    with Index.open(None) as ix:
+        ix.sync(hist.chain, hist.deployment)
+        before = Auditor(ix.reader, at=f["erin_block"] - 1).subject(f["erin"]).credentials[0]
+        assert before.valid_at is False and before.authorization["authorized_at"] is True
+        assert "not yet issued" in before.reason
     report = auditor.subject(f["erin"])
     (cred,) = report.credentials
     assert _codes(report) == [ISSUED_WHILE_ISSUER_SUSPENDED]
@@ -168,6 +173,7 @@ def test_time_travel_in_the_audit(world: tuple[History, dict]) -> None:
         assert (before.valid_at, before.status_at) == (False, "not yet issued")
         issued = old_at(f["bob_old_block"])
         assert (issued.valid_at, issued.status_at) == (True, "active")
+        assert issued.authorization["authorized_at"] is True and issued.authorization["at_block"] == f["bob_old_block"]
         revoked = old_at(f["bob_revoked_block"])
         assert (revoked.valid_at, revoked.status_at) == (False, "revoked")
         assert revoked.status_now == issued.status_now == "revoked"
