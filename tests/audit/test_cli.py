@@ -80,9 +80,14 @@ def test_queries(ws: Ws) -> None:
     assert before == []
     docs = json.loads(ws.run("query", "contributions", "--kind", "docs", "--json").output)
     assert [c["subject"] for c in docs] == [f["bob"]]
-    by_project = json.loads(ws.run("query", "contributions", "--project", "github.com/fisco-bcos/console",
+    by_project = json.loads(ws.run("query", "contributions", "--project", "github.com/FISCO-BCOS/console",
                                    "--json").output)
-    assert len(by_project) == 0  # the test history hashes projects its own way
+    assert sorted(c["subject"] for c in by_project) == sorted([f["alice"], f["alice"], f["bob"]])
+    other = json.loads(ws.run("query", "contributions", "--project", "github.com/x/y", "--json", "--no-sync").output)
+    assert other == []
+    since = json.loads(ws.run("query", "contributions", "--since", "2023-11-14", "--json", "--no-sync").output)
+    assert len(since) == 3  # the history's work is dated 2023-11-14T22:13:20Z onwards
+    assert json.loads(ws.run("query", "contributions", "--since", "2023-11-15", "--json", "--no-sync").output) == []
     issuer = json.loads(ws.run("query", "issuer", f["community"], "--json").output)
     assert issuer["issuer"]["kind"] == "Community" and issuer["contributions_recorded"] == 3
     table = ws.run("query", "subject", f["bob"])

@@ -14,6 +14,7 @@ from ledger import types
 from ledger.chain.base import ChainBackend, Receipt
 from ledger.contracts import Contracts, deploy, raise_for_receipt
 from ledger.crypto import PrivateKey, keccak256
+from ledger.contribution import project_id
 from ledger.merkle import MerkleTree
 
 K = types.IssuerKind
@@ -85,7 +86,7 @@ class History:
             types.ContributionItem(
                 key=h("contribution:" + s),
                 subject=subject,
-                project=h("project:" + project),
+                project=project_id(project),
                 kind=kind,
                 field=3,
                 weight=1,
