@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ValidationError
 from .projection import IndexedEvent, Rows, address, apply, normalise_args
 from .store import IndexMismatch, IndexStoreError
 
@@ -143,8 +144,12 @@ class Syncer:
             self._bind()
             head = self.chain.block_number() if to_block is None else to_block
             cursor = self.cursor()
-            first = from_block if from_block is not None else (self.start_block if cursor is None else cursor + 1)
-            first = max(first, self.start_block)
+            next_block = self.start_block if cursor is None else cursor + 1
+            if from_block is not None and from_block > next_block:
+                # Starting later would leave blocks unread behind a cursor that claims them.
+                raise ValidationError(f"cannot start at block {from_block}: the index is complete up to "
+                                      f"block {next_block - 1} only; start at {next_block} or earlier")
+            first = max(from_block if from_block is not None else next_block, self.start_block)
             total = max(0, head - first + 1)
             seen = new = chunks = 0
             a = first

@@ -13,8 +13,8 @@ from typing import Any
 from ledger import types
 from ledger.chain.base import ChainBackend, Receipt
 from ledger.contracts import Contracts, deploy, raise_for_receipt
-from ledger.crypto import PrivateKey, keccak256
 from ledger.contribution import project_id
+from ledger.crypto import PrivateKey, keccak256
 from ledger.merkle import MerkleTree
 
 K = types.IssuerKind

@@ -227,3 +227,14 @@ def test_fast_decoder_refuses_truncated_logs(history: History) -> None:
     with pytest.raises(Exception) as info:
         fast([replace(log, data=log.data[:40])])
     assert not isinstance(info.value, AssertionError)
+
+
+def test_a_sync_cannot_skip_blocks(history: History, index: Index) -> None:
+    from ledger.errors import ValidationError
+
+    syncer = index.syncer(history.chain, history.deployment)
+    syncer.sync(to_block=5)
+    with pytest.raises(ValidationError):
+        syncer.sync(from_block=8)
+    assert syncer.cursor() == 5
+    assert syncer.sync(from_block=6).from_block == 6 and syncer.cursor() == history.head
