@@ -7,27 +7,10 @@ import pytest
 
 from ledger.chain.embedded import EmbeddedChain
 from ledger.index import Index
+from ledger.index.schema import TABLES
 
 from .history import History, full_history
 
-TABLES = (
-    "sync_state",
-    "blocks",
-    "events",
-    "committee_actions",
-    "issuers",
-    "issuer_status",
-    "issuer_scope",
-    "contributions",
-    "cosigns",
-    "contribution_revocations",
-    "cert_types",
-    "batches",
-    "credentials",
-    "credential_evidence",
-    "credential_prerequisites",
-    "credential_status",
-)
 
 
 def dump(index: Index) -> dict[str, list[tuple[Any, ...]]]:
