@@ -12,7 +12,6 @@ from ledger.index.schema import TABLES
 from .history import History, full_history
 
 
-
 def dump(index: Index) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, sorted: two indexes with equal dumps hold the same facts."""
     return {t: sorted(tuple(r) for r in index.conn.execute(f"SELECT * FROM {t}")) for t in TABLES}
