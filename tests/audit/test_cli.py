@@ -173,3 +173,12 @@ def test_audit_files_reports_unreadable_files(ws: Ws, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     assert ws.run("audit", "files", str(empty), "--no-sync").exit_code == 2
+
+
+def test_audit_at_a_past_block(ws: Ws) -> None:
+    before = ws.facts["revoked_block"] - 1
+    result = ws.run("audit", "subject", ws.facts["bob"], "--at", str(before), "--json", "--no-sync")
+    assert result.exit_code == 1  # invalid now ...
+    (cred,) = json.loads(result.output)["credentials"]
+    assert (cred["status_now"], cred["status_at"], cred["valid_at"]) == ("revoked", "active", True)  # ... valid then
+    assert json.loads(result.output)["at"] == {"spec": str(before), "block": before}
