@@ -98,8 +98,10 @@ class CertifyingOps(_Context):
         self._check_writer(type_id)
         achievement = self._achievement(type_id)
         issuer = self._issuer_profile()
+        t0 = time.perf_counter()
         rows = issuance.read_rows(source, self.vault, skip_invalid=skip_invalid, create_subjects=new_subjects)
         now = int(time.time())
+        read_seconds = time.perf_counter() - t0
         until = _iso(parse_time(valid_until)) if valid_until else None
         journal = issuance.plan_batch(
             self.settings.journal_dir,
@@ -121,6 +123,8 @@ class CertifyingOps(_Context):
             on_stage=issuance.crash_hook(crash_at), since_block=self.chain.block_number(),
         )
         result.skipped = list(rows.skipped)
+        result.timings = {"read": read_seconds, "plan": time.perf_counter() - t0 - read_seconds
+                          - sum(result.timings.values()), **result.timings}
         return result
 
     def resume_batches(
@@ -139,7 +143,7 @@ class CertifyingOps(_Context):
                 raise IssuanceError(f"no journaled batch {bid!r} in {root}")
             results.append(
                 issuance.run(journal, self, progress=progress or issuance._noop_progress,
-                             on_stage=issuance.crash_hook(crash_at))
+                             on_stage=issuance.crash_hook(crash_at), resumed=True)
             )
         return results
 
@@ -244,3 +248,36 @@ class CertifyingOps(_Context):
             "block": receipt.block_number,
             "gas_used": receipt.gas_used,
         }
+
+    # -- verification ------------------------------------------------------------------------
+
+    def verify(self, paths: Sequence[Path], *, at: str | int | None = None) -> list[dict[str, Any]]:
+        """Verify credential files against the chain; one report dict per file.
+
+        ``at`` (a date or a block) also judges the status as of that moment.
+        """
+        from .chainview import ContractsView, block_at
+        from .errors import VerificationError
+        from .verification import verify_many
+
+        at_block = block_at(self.chain, at) if at is not None else None
+        sources = []
+        for p in paths:
+            try:
+                sources.append((str(p), p.read_bytes()))
+            except OSError as exc:
+                raise VerificationError(f"cannot read {p}: {exc.strerror}") from exc
+        reports = verify_many(sources, ContractsView(self.contracts), at_block=at_block)
+        out = []
+        for report in reports:
+            data = report.to_dict()
+            failures = report.failures
+            data["file"] = report.source
+            data["reason"] = (
+                f"{failures[0].code}: {failures[0].message}" if failures else
+                ("" if report.valid else "; ".join(f"{s.name}: {s.code}" for s in report.steps
+                                                   if s.outcome == "skipped" and s.code != "NOT_APPLICABLE"))
+            )
+            out.append(data)
+        return out
+

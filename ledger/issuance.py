@@ -2,13 +2,17 @@
 
 The pipeline, each stage recorded in a journal (``journal/<batch id>/``) before the next starts::
 
-    validate every row ─► plan (rows, ids, template, root) ─► write credential files (no proof)
-        ─► "anchoring" (about to send) ─► anchored (tx, block) ─► write proofs ─► done
+    validate every row ─► plan: every credential written durably to the journal (ids, subjects,
+        holder names, template, root; fsynced) ─► "anchoring" (about to send) ─► anchored (tx, block)
+        ─► credential files with their proofs, one per credential, synced ─► done
 
-Credential ids are drawn once and kept in the journal, so a resumed batch rebuilds exactly the same
-documents, hashes and root. A batch interrupted anywhere is finished by :func:`resume`: files are
-rewritten from the journal, and before sending the anchor again the chain is asked whether the root is
-anchored already, so the root is anchored once, whatever happened.
+The journal *is* the durable copy of the batch's credentials: it fixes every byte of every document
+(credential ids are drawn once and kept), so a resumed batch rebuilds exactly the same documents,
+hashes and root, and a test checks that. Writing each credential's own file once, after anchoring and
+with its proof, halves the file work of writing it before and again after. A batch interrupted
+anywhere is finished by :func:`run` on its journal (``ledger cred issue --resume``): before sending the
+anchor again the chain is asked whether the root is anchored already, so the root is anchored once,
+whatever happened; files are (re)written from the journal.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from .merkle import MerkleTree
 from .privacy import find_personal_data
 from .vault import Vault, parse_subject_id
 
-STAGES = ("planned", "written", "anchoring", "anchored", "done")
+STAGES = ("planned", "anchoring", "anchored", "done")
 _COLUMNS = {"subject", "student_number", "name"}
 
 
@@ -156,7 +160,6 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
         raise ValidationError(f"{path} holds no valid rows" + (f" ({len(skipped)} skipped)" if skipped else ""))
     if new_people:
         _create_subjects(vault, rows, new_people)
-        rows = [r for r in rows]
     return RowsResult(tuple(rows), tuple(skipped))
 
 
@@ -217,7 +220,7 @@ def _validate_row(
 
 
 def _create_subjects(vault: Vault, rows: list[Row], people: list[dict[str, str]]) -> None:
-    ids = [vault.new_subject(p).id for p in people]
+    ids = [s.id for s in vault.new_subjects(people)]
     for i, row in enumerate(rows):
         if row.subject.startswith("new:"):
             rows[i] = Row(ids[int(row.subject[4:])], row.holder_name)
@@ -232,6 +235,8 @@ class Journal:
     def __init__(self, root: Path, batch_id: str) -> None:
         self.dir = root / batch_id
         self.batch_id = batch_id
+        #: the batch as built when it was planned in this process (saves rebuilding it)
+        self.built: tuple[list[Credential], MerkleTree] | None = None
 
     def exists(self) -> bool:
         return (self.dir / "plan.json").exists()
@@ -332,6 +337,7 @@ def plan_batch(
     )
     journal = Journal(journal_root, batch_id)
     journal.write_plan(plan, [(c.subject_id.rsplit(":", 1)[1], c.holder_name, c.id) for c in credentials])
+    journal.built = (credentials, tree)
     return journal
 
 
@@ -343,8 +349,9 @@ def run(
     on_stage: StageHook | None = None,
     durability: str = "syncfs",
     since_block: int = 0,
+    resumed: bool = False,
 ) -> BatchResult:
-    """Carry a journaled batch from whatever stage it reached to done."""
+    """Carry a journaled batch from whatever stage it reached to done (``resumed``: after a stop)."""
     timings: dict[str, float] = {}
     plan = journal.plan()
     state = journal.state()
@@ -352,8 +359,10 @@ def run(
     if start_stage == "done":
         return _result(journal, plan, state, anchored_now=False, resumed_from="done", timings=timings)
 
+    if start_stage == "planned":
+        _hook(on_stage, "planned")
     t0 = time.perf_counter()
-    credentials, tree = _rebuild(journal, plan, progress)
+    credentials, tree = journal.built or _rebuild(journal, plan, progress)
     timings["build"] = time.perf_counter() - t0
     root = tree.root
     if "0x" + root.hex() != plan.root:
@@ -361,18 +370,9 @@ def run(
     out = Path(plan.output)
     chain_ref = ChainRef(plan.chain["backend"], int(plan.chain["chain_id"]))
 
-    if STAGES.index(start_stage) < STAGES.index("written"):
-        t0 = time.perf_counter()
-        progress("writing", 0, len(credentials))
-        write_credentials(out, credentials, durability=durability, overwrite=True)
-        progress("writing", len(credentials), len(credentials))
-        timings["write"] = time.perf_counter() - t0
-        journal.set_stage("written")
-        _hook(on_stage, "written")
-
     anchored_now = False
     state = journal.state()
-    if state["stage"] in ("written", "anchoring"):
+    if state["stage"] in ("planned", "anchoring"):
         t0 = time.perf_counter()
         progress("anchoring", 0, 1)
         found = anchorer.find_anchor(root, since_block) if state["stage"] == "anchoring" else None
@@ -396,15 +396,15 @@ def run(
     proved = attach_batch_proofs(
         credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash, anchor_block=block
     )
-    progress("proofs", 0, len(proved))
+    progress("writing", 0, len(proved))
     write_credentials(out, proved, durability=durability, overwrite=True)
-    progress("proofs", len(proved), len(proved))
-    timings["proofs"] = time.perf_counter() - t0
+    progress("writing", len(proved), len(proved))
+    timings["write"] = time.perf_counter() - t0
     journal.set_stage("done")
     _hook(on_stage, "done")
     return _result(
         journal, plan, journal.state(), anchored_now=anchored_now,
-        resumed_from=None if start_stage == "planned" else start_stage, timings=timings,
+        resumed_from=start_stage if resumed else None, timings=timings,
     )
 
 

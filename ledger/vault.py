@@ -58,11 +58,18 @@ class Vault:
 
     def new_subject(self, person: dict[str, str] | None = None) -> Subject:
         """Create a subject id for ``person`` (may be empty) and save the vault."""
-        person = {k: v for k, v in (person or {}).items() if v}
-        subject = Subject("0x" + secrets.token_hex(32), person, int(time.time()))
-        self._entries[subject.id] = subject
+        return self.new_subjects([person or {}])[0]
+
+    def new_subjects(self, people: list[dict[str, str]]) -> list[Subject]:
+        """Create one subject id per person and save the vault once."""
+        now = int(time.time())
+        made = []
+        for person in people:
+            subject = Subject("0x" + secrets.token_hex(32), {k: v for k, v in person.items() if v}, now)
+            self._entries[subject.id] = subject
+            made.append(subject)
         self.save()
-        return subject
+        return made
 
     def get(self, subject_id: str) -> Subject | None:
         return self._entries.get(subject_id.lower())

@@ -99,7 +99,7 @@ def _cli(ws: Workspace, *args: str, crash_at: str | None = None) -> subprocess.C
                           timeout=300)
 
 
-@pytest.mark.parametrize("stage", ["written", "anchoring", "anchored"])
+@pytest.mark.parametrize("stage", ["planned", "anchoring", "anchored"])
 def test_a_batch_killed_at_any_stage_is_finished_by_resume(issuers: Workspace, tmp_path: Path, stage: str) -> None:
     csv = _graduates(tmp_path / "g.csv", 60)
     killed = _cli(issuers, "cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--key", "uni",
