@@ -24,6 +24,13 @@ from coincurve import PublicKey as _CurvePub
 from .errors import KeystoreError
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+#: SM2's order n; an SM2 private key lies in [1, n - 2].
+SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+
+
+def _key_in_range(secret: bytes, crypto: str) -> bool:
+    value = int.from_bytes(secret, "big")
+    return 0 < value < (SM2_N - 1 if crypto == "sm" else SECP256K1_N)
 
 
 def keccak256(data: bytes) -> bytes:
@@ -76,7 +83,7 @@ class PrivateKey:
     __slots__ = ("_curve", "_secret", "address", "crypto", "public_key")
 
     def __init__(self, secret: bytes, crypto: str = "ecdsa") -> None:
-        if len(secret) != 32 or not 0 < int.from_bytes(secret, "big") < SECP256K1_N:
+        if len(secret) != 32 or not _key_in_range(secret, crypto):
             raise KeystoreError("a private key is 32 bytes, non-zero and below the curve order")
         self._secret = secret
         self.crypto = crypto
@@ -99,7 +106,7 @@ class PrivateKey:
         """A new random key from the operating system's CSPRNG."""
         while True:
             secret = secrets.token_bytes(32)
-            if 0 < int.from_bytes(secret, "big") < SECP256K1_N:
+            if _key_in_range(secret, crypto):
                 return cls(secret, crypto)
 
     @classmethod
@@ -145,8 +152,8 @@ def encrypt_keystore(key: PrivateKey, password: str, *, light: bool = False) -> 
     """Ethereum keystore v3 JSON for ``key``. ``light`` uses cheaper scrypt (tests only)."""
     from eth_keyfile import create_keyfile_json
 
-    kdf_params = {"iterations": 2**10} if light else {}
-    data = create_keyfile_json(key.secret_bytes(), password.encode(), kdf="scrypt", **kdf_params)
+    iterations = 2**10 if light else None
+    data = create_keyfile_json(key.secret_bytes(), password.encode(), kdf="scrypt", iterations=iterations)
     data["address"] = key.address[2:].lower()
     data["x-ledger-crypto"] = key.crypto
     return data

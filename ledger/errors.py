@@ -117,7 +117,7 @@ class NodeUnreachable(ChainError):
 class ChainIdMismatch(ChainError):
     """The node serves another chain than the configuration names."""
 
-    def __init__(self, expected: int, actual: int, url: str = "") -> None:
+    def __init__(self, expected: int | str, actual: int | str, url: str = "") -> None:
         super().__init__(
             f"node {url} serves chain id {actual}, the workspace expects {expected}".replace("  ", " "),
             hint="point --rpc-url at the right network, or re-run `ledger init` for this chain",
