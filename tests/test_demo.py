@@ -1,0 +1,49 @@
+"""The demo as a user runs it (a real subprocess), and what it left on the chain."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from ledger.crypto import keccak256
+from ledger.demo import STUDENTS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_demo_tells_the_story_and_puts_no_personal_data_on_chain(tmp_path: Path) -> None:
+    ws = tmp_path / "demo"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "demo", "--keep", str(ws), "--json", "--batch-size", "300"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout)
+    assert out["ok"] is True
+    titles = " | ".join(s["title"] for s in out["steps"])
+    for words in ("committee", "issuers", "pseudonymous", "certificate types", "contributions", "Checked issuance",
+                  "Merkle batch", "tampered"):
+        assert words in titles
+    refused = next(s for s in out["steps"] if s["title"].startswith("Checked issuance"))["lines"][1]
+    assert "refused" in refused and "needed 2, found 1" in refused
+    summary = out["summary"]
+    assert summary["certificates_batch"] == 300 and summary["verified_invalid"] == 2
+    assert summary["verified_valid"] == 4 and summary["gas_used"] > 0
+
+    # Everything the demo wrote to the chain lives in the embedded chain's database files.
+    chain_bytes = b"".join(p.read_bytes() for p in ws.glob("chain.sqlite*"))
+    assert len(chain_bytes) > 100_000
+    vault = json.loads((ws / "vault.json").read_text())["subjects"]
+    people = [p for s in vault.values() for p in s["person"].values()]
+    assert len(people) >= 3 * len(STUDENTS)
+    for student in STUDENTS:
+        for value in student.values():
+            assert value in people
+    for value in people:
+        for encoded in (value.encode(), value.encode("utf-16-le"), value.lower().encode()):
+            assert encoded not in chain_bytes, f"{value!r} found on chain"
+        assert keccak256(value.encode()) not in chain_bytes, f"hash of {value!r} found on chain"
+    # ... while the same database does hold what should be there: the subjects' pseudonymous ids.
+    assert any(bytes.fromhex(sid[2:]) in chain_bytes for sid in vault)
