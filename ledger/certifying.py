@@ -251,10 +251,13 @@ class CertifyingOps(_Context):
 
     # -- verification ------------------------------------------------------------------------
 
-    def verify(self, paths: Sequence[Path], *, at: str | int | None = None) -> list[dict[str, Any]]:
+    def verify(
+        self, paths: Sequence[Path], *, at: str | int | None = None, now: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """Verify credential files against the chain; one report dict per file.
 
-        ``at`` (a date or a block) also judges the status as of that moment.
+        ``at`` (a date or a block) also judges the status as of that moment; ``now`` is the time the
+        expiry step compares with (default: the current time).
         """
         from .chainview import ContractsView, block_at
         from .errors import VerificationError
@@ -267,7 +270,7 @@ class CertifyingOps(_Context):
                 sources.append((str(p), p.read_bytes()))
             except OSError as exc:
                 raise VerificationError(f"cannot read {p}: {exc.strerror}") from exc
-        reports = verify_many(sources, ContractsView(self.contracts), at_block=at_block)
+        reports = verify_many(sources, ContractsView(self.contracts), at_block=at_block, now=now)
         out = []
         for report in reports:
             data = report.to_dict()

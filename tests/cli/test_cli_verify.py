@@ -1,0 +1,137 @@
+"""Verification against a real (embedded) chain: every kind of tampering has its own reason code."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from cliws import PASSWORD, Workspace
+
+from ledger.credential import Achievement, ChainRef, CredentialTemplate, IssuerProfile, attach_batch_proofs
+from ledger.credential import build_batch, write_credentials
+from ledger.merkle import MerkleTree
+
+
+@pytest.fixture()
+def batch(issuers: Workspace, tmp_path: Path) -> tuple[Workspace, list[Path]]:
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n" + "".join(f"S{i},Grad {i}\n" for i in range(8)))
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--valid-until",
+                    "2099-01-01", "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    return issuers, sorted(Path(json.loads(r.output)["output"]).glob("*.json"))
+
+
+def _verify(ws: Workspace, *files: Path, extra: tuple[str, ...] = ()) -> tuple[int, list[dict]]:
+    r = ws.run("verify", *map(str, files), "--json", *extra)
+    return r.exit_code, json.loads(r.output)["credentials"]
+
+
+def _code(report: dict) -> str:
+    failed = [s for s in report["steps"] if s["outcome"] == "fail"]
+    return failed[0]["code"] if failed else "VALID"
+
+
+def _edit(src: Path, dst: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    doc = json.loads(src.read_text())
+    change(doc)
+    dst.write_text(json.dumps(doc))
+    return dst
+
+
+def test_valid_batch_verifies_and_exit_code_is_zero(batch: tuple[Workspace, list[Path]]) -> None:
+    ws, files = batch
+    code, reports = _verify(ws, *files)
+    assert code == 0 and all(r["valid"] for r in reports) and len(reports) == 8
+    human = ws.run("verify", str(files[0]))
+    assert human.exit_code == 0 and "VALID" in human.output and "issuer_authorized" in human.output
+
+
+def test_each_tampering_has_its_own_reason(batch: tuple[Workspace, list[Path]], tmp_path: Path) -> None:
+    ws, files = batch
+    changed = _edit(files[0], tmp_path / "changed.json",
+                    lambda d: d["credentialSubject"]["achievement"].__setitem__("name", "Chief Architect"))
+    wrong = _edit(files[1], tmp_path / "wrong.json",
+                  lambda d: d["proof"]["merklePath"].__setitem__(0, "0x" + "ab" * 32))
+    truncated = _edit(files[2], tmp_path / "truncated.json", lambda d: d["proof"]["merklePath"].pop())
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text('{"@context": ["nope"]}')
+    code, reports = _verify(ws, changed, wrong, truncated, garbage)
+    assert code == 1
+    assert [_code(r) for r in reports] == ["HASH_MISMATCH", "PROOF_INVALID", "PROOF_TRUNCATED", "FORMAT_INVALID"]
+
+
+def test_unknown_root_and_unauthorised_issuer(issuers: Workspace, tmp_path: Path) -> None:
+    lg = issuers.ledger()
+    chain_id = lg.chain.identity().chain_id
+    contract = lg.contracts.credentials.address
+    comm = issuers.keys["community"]
+
+    def make(type_id: int, out: Path, anchor_as: int | None) -> Path:
+        ach = Achievement(type_id, 1, "Course", "A course", "Passed", "cs")
+        template = CredentialTemplate(IssuerProfile.for_account(chain_id, comm.address, "OpenChain"), ach,
+                                      "2026-01-01T00:00:00Z")
+        creds = build_batch(template, ["0x" + "11" * 32, "0x" + "22" * 32])
+        tree = MerkleTree.build([c.hash for c in creds])
+        tx, block = None, None
+        if anchor_as is not None:
+            receipt = lg.contracts.credentials.anchor(comm, tree.root, len(creds), anchor_as)
+            tx, block = receipt.tx_hash, receipt.block_number
+        proved = attach_batch_proofs(creds, chain=ChainRef("embedded", chain_id), contract=contract, tree=tree,
+                                     anchor_transaction=tx, anchor_block=block)
+        return write_credentials(out, proved).paths[0]
+
+    unknown = make(101, tmp_path / "unknown", None)
+    # the community may issue type 101 only; these documents claim type 201 under a root it anchored as 101
+    claims_other = make(201, tmp_path / "other", 101)
+    lg.close()
+    code, reports = _verify(issuers, unknown, claims_other)
+    assert code == 1
+    assert [_code(r) for r in reports] == ["ROOT_UNKNOWN", "TYPE_MISMATCH"]
+    authorized = next(s for s in reports[1]["steps"] if s["step"] == "anchoring")
+    assert "101" in authorized["message"] and "201" in authorized["message"]
+
+
+def test_revoked_suspended_reinstated_and_time_travel(batch: tuple[Workspace, list[Path]]) -> None:
+    ws, files = batch
+    r = ws.run("cred", "revoke", str(files[0]), "--reason", "misconduct", "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    revoked_block = json.loads(r.output)[0]["block"]
+    assert ws.run("cred", "suspend", str(files[1]), "--reason", "other", key="uni").exit_code == 0
+    outsider = ws.run("cred", "revoke", str(files[2]), "--reason", "misconduct", key="outsider")
+    assert outsider.exit_code == 1 and "NotRootIssuer" in outsider.output
+    code, reports = _verify(ws, files[0], files[1], files[2])
+    assert code == 1 and [_code(r) for r in reports] == ["REVOKED", "SUSPENDED", "VALID"]
+    status = next(s for s in reports[0]["steps"] if s["step"] == "status")
+    assert "misconduct" in status["message"] and str(revoked_block) in status["message"]
+    # before the revocation block the credential was valid
+    code, past = _verify(ws, files[0], extra=("--at", str(revoked_block - 1)))
+    assert code == 0 and past[0]["valid"]
+    assert ws.run("cred", "reinstate", str(files[1]), key="uni").exit_code == 0
+    code, again = _verify(ws, files[1])
+    assert code == 0 and again[0]["valid"]
+    # revoked is final
+    final = ws.run("cred", "reinstate", str(files[0]), key="uni")
+    assert final.exit_code == 1 and "CredentialIsRevoked" in final.output
+
+
+def test_expired(batch: tuple[Workspace, list[Path]]) -> None:
+    ws, files = batch
+    with ws.ledger() as lg:
+        later = datetime(2100, 1, 1, tzinfo=timezone.utc)
+        (report,) = lg.verify([files[0]], now=later)
+        assert not report["valid"] and _code(report) == "EXPIRED"
+        (report,) = lg.verify([files[0]], now=later - timedelta(days=3 * 365))
+        assert report["valid"]
+
+
+def test_verify_bad_input(workspace: Workspace, tmp_path: Path) -> None:
+    r = workspace.run("verify", str(tmp_path / "missing.json"))
+    assert r.exit_code == 2
+    notjson = tmp_path / "x.json"
+    notjson.write_text("not json at all")
+    r = workspace.run("verify", str(notjson))
+    assert r.exit_code == 1 and "not a JSON document" in r.output
+    assert PASSWORD not in r.output
