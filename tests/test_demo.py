@@ -47,3 +47,31 @@ def test_demo_tells_the_story_and_puts_no_personal_data_on_chain(tmp_path: Path)
         assert keccak256(value.encode()) not in chain_bytes, f"hash of {value!r} found on chain"
     # ... while the same database does hold what should be there: the subjects' pseudonymous ids.
     assert any(bytes.fromhex(sid[2:]) in chain_bytes for sid in vault)
+
+
+def test_the_same_story_runs_against_a_real_node(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from anvil import Anvil
+
+    with Anvil() as node:
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "cli.py"), "demo", "--rpc-url", node.url, "--json", "--batch-size", "100"],
+            capture_output=True, text=True, timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        out = json.loads(proc.stdout)
+        assert out["ok"] is True and out["summary"]["certificates_batch"] == 100
+        assert out["steps"][0]["lines"][0].startswith("rpc chain 31337")
+
+        # and `ledger init --rpc-url` deploys there; a fresh workspace then reads it back
+        ws = tmp_path / "ws"
+        env = {"LEDGER_PASSWORD": "pw", "PATH": "/usr/bin:/bin"}
+        init = subprocess.run([sys.executable, str(ROOT / "cli.py"), "init", "-w", str(ws), "--rpc-url", node.url,
+                               "--json"], capture_output=True, text=True, timeout=300, env=env)
+        assert init.returncode == 0, init.stderr
+        info = json.loads(init.stdout)
+        assert info["backend"] == "rpc" and info["chain_id"] == 31337
+        listed = subprocess.run([sys.executable, str(ROOT / "cli.py"), "committee", "list", "-w", str(ws), "--json"],
+                                capture_output=True, text=True, timeout=300, env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert json.loads(listed.stdout)["members"] == [info["committee_member"]]
