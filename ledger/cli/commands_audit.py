@@ -34,19 +34,21 @@ def _read_options(f: F) -> F:
 
 
 @contextmanager
-def _opened(app: App, *, sync: bool) -> Iterator[tuple[Index, Any]]:
-    """The workspace's index, synced unless told not to, and the ledger when the chain is reachable."""
-    from ..errors import ChainError
+def _opened(app: App, *, sync: bool, chain: bool = False) -> Iterator[tuple[Index, Any]]:
+    """The workspace's index, synced unless told not to, and the ledger when ``sync`` or ``chain``
+    asks for it and the chain is reachable (a query with ``--no-sync`` never touches the chain)."""
+    from ..errors import ChainError, WorkspaceLocked
     from ..index import Index
 
     settings = app.settings()
     ledger = None
-    try:
-        ledger = app.ledger(need_key=False)
-    except ChainError as exc:
-        if sync:
-            raise
-        render.note(f"[yellow]chain not reachable ({exc}); answering from the index only[/]")
+    if sync or chain:
+        try:
+            ledger = app.ledger(need_key=False)
+        except (ChainError, WorkspaceLocked) as exc:
+            if sync:
+                raise
+            render.note(f"[yellow]chain not reachable ({exc}); answering from the index only[/]")
     index = Index.open(settings.index_path)
     try:
         if sync and ledger is not None:
@@ -342,7 +344,7 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
                make: Callable[[Any], AuditReport]) -> None:
     from ..audit import Auditor, ChainLogCheck
 
-    with _opened(app, sync=not no_sync) as (ix, ledger):
+    with _opened(app, sync=not no_sync, chain=True) as (ix, ledger):
         at = ix.reader.resolve_at(at_spec)
         check = None
         info: dict[str, Any] = {}

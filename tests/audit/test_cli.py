@@ -15,6 +15,7 @@ from ledger.chain.embedded import EmbeddedChain
 from ledger.cli import main
 from ledger.config import Settings, load_settings
 from ledger.contracts import raise_for_receipt
+from ledger.errors import WorkspaceLocked
 from ledger.ledger import Ledger
 
 from .chromium import ARTIFACTS, dump_dom, screenshot
@@ -182,3 +183,13 @@ def test_audit_at_a_past_block(ws: Ws) -> None:
     (cred,) = json.loads(result.output)["credentials"]
     assert (cred["status_now"], cred["status_at"], cred["valid_at"]) == ("revoked", "active", True)  # ... valid then
     assert json.loads(result.output)["at"] == {"spec": str(before), "block": before}
+
+
+def test_no_sync_answers_while_the_chain_is_busy(ws: Ws) -> None:
+    settings = load_settings(ws.path, env={})
+    assert ws.run("index", "sync", "--json").exit_code == 0
+    with EmbeddedChain(settings.chain_path):  # as another process would hold it
+        with pytest.raises(WorkspaceLocked):
+            EmbeddedChain(settings.chain_path, lock_timeout=0.2)  # the lock is really held
+        result = ws.run("query", "subject", ws.facts["alice"], "--json", "--no-sync")
+        assert result.exit_code == 0 and len(json.loads(result.output)["credentials"]) == 1
