@@ -183,6 +183,24 @@ def _issuer_section(issuer: Mapping[str, Any]) -> str:
         )
         + "<h3>Status history</h3>"
         + history
+        + "<h3>Batches anchored</h3>"
+        + _rows(
+            ("root", "type", "count", "block", "transaction"),
+            (
+                (_code(b.get("root")), _e(b.get("type_id")), _e(b.get("count")), _e(b.get("block_number")),
+                 _code(b.get("tx_hash")))
+                for b in issuer.get("batches", [])
+            ),
+        )
+        + "<h3>Revocations and suspensions it made</h3>"
+        + _rows(
+            ("what", "id", "status", "reason", "block"),
+            (
+                (_e(r.get("what")), _code(r.get("id")), _e(r.get("status", "revoked")), _e(r.get("reason")),
+                 _e(r.get("block_number")))
+                for r in issuer.get("revocations", [])
+            ),
+        )
         + "</section>"
     )
 

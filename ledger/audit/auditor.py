@@ -68,7 +68,7 @@ class Auditor:
         audits: list[CredentialAudit] = []
         contributions: list[Contribution] = []
         extra: list[Anomaly] = []
-        for s in subjects:
+        for s in dict.fromkeys(subjects):  # each subject once, in the order given
             view = self.r.subject(s)
             audits += self._reissues([self._audit_onchain(c) for c in view.credentials], list(view.credentials))
             contributions += view.contributions
