@@ -81,6 +81,31 @@ class Deployment:
     block_number: int
     chain_id: int
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "issuer_registry": self.issuer_registry,
+            "contribution_ledger": self.contribution_ledger,
+            "credential_registry": self.credential_registry,
+            "block_number": self.block_number,
+            "chain_id": self.chain_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Deployment:
+        """Parse a deployment record; addresses are checksummed."""
+        from .crypto import to_checksum_address
+
+        def address(name: str) -> str:
+            return to_checksum_address(bytes.fromhex(str(data[name])[2:]))
+
+        return cls(
+            issuer_registry=address("issuer_registry"),
+            contribution_ledger=address("contribution_ledger"),
+            credential_registry=address("credential_registry"),
+            block_number=int(data.get("block_number", 0)),
+            chain_id=int(data["chain_id"]),
+        )
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -180,15 +205,8 @@ def load_settings(
         raise ConfigError(f"bad [network] section in {path}: {exc}") from exc
     deployment = None
     if "contracts" in data:
-        c = data["contracts"]
         try:
-            deployment = Deployment(
-                issuer_registry=c["issuer_registry"],
-                contribution_ledger=c["contribution_ledger"],
-                credential_registry=c["credential_registry"],
-                block_number=int(c.get("block_number", 0)),
-                chain_id=int(c["chain_id"]),
-            )
+            deployment = Deployment.from_dict(data["contracts"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"bad [contracts] section in {path}: {exc}") from exc
     keys = data.get("keys", {})
@@ -219,14 +237,7 @@ def save_settings(settings: Settings) -> None:
         "workspace": {"lock_timeout": settings.lock_timeout},
     }
     if settings.deployment is not None:
-        d = settings.deployment
-        doc["contracts"] = {
-            "issuer_registry": d.issuer_registry,
-            "contribution_ledger": d.contribution_ledger,
-            "credential_registry": d.credential_registry,
-            "block_number": d.block_number,
-            "chain_id": d.chain_id,
-        }
+        doc["contracts"] = settings.deployment.to_dict()
     settings.workspace.mkdir(parents=True, exist_ok=True)
     tmp = settings.config_path.with_suffix(".tmp")
     tmp.write_text("# ledger workspace configuration (no secrets here)\n" + tomli_w.dumps(doc))

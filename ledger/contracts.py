@@ -32,6 +32,7 @@ from eth_abi import encode as abi_encode
 
 from . import contract_errors, types
 from .chain.base import ChainBackend, Log, Receipt, Reverted, Transaction
+from .config import Deployment
 from .crypto import PrivateKey, hash_function, keccak256, to_checksum_address
 from .errors import ChainError, ContractError, UnknownRevert
 
@@ -300,38 +301,6 @@ def decode_events(logs: Iterable[Log], *, extra_abi: Sequence[dict[str, Any]] | 
 
 
 # ------------------------------------------------------------------------------------------- deploy
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """Where the three contracts live on one chain."""
-
-    issuer_registry: str
-    contribution_ledger: str
-    credential_registry: str
-    block_number: int
-    chain_id: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form (for the workspace config)."""
-        return {
-            "issuer_registry": self.issuer_registry,
-            "contribution_ledger": self.contribution_ledger,
-            "credential_registry": self.credential_registry,
-            "block_number": self.block_number,
-            "chain_id": self.chain_id,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Deployment:
-        """Inverse of :meth:`to_dict`; addresses are re-checksummed."""
-        return cls(
-            issuer_registry=to_checksum_address(bytes.fromhex(str(data["issuer_registry"])[2:])),
-            contribution_ledger=to_checksum_address(bytes.fromhex(str(data["contribution_ledger"])[2:])),
-            credential_registry=to_checksum_address(bytes.fromhex(str(data["credential_registry"])[2:])),
-            block_number=int(data["block_number"]),
-            chain_id=int(data["chain_id"]),
-        )
 
 
 DEPLOY_GAS = 6_000_000

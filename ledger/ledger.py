@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .certifying import CertifyingOps
-from .config import Deployment, Settings, save_settings
+from .config import Settings, save_settings
 from .errors import ConfigError, KeystoreError, WorkspaceError
 from .governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from .keyring import KeyInfo, Keyring
@@ -137,7 +137,7 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
         finally:
             chain.close()
         network = replace(network, chain_id=identity.chain_id, crypto=mode)
-        final = replace(settings, network=network, deployment=_as_config_deployment(deployment), default_key=key_name)
+        final = replace(settings, network=network, deployment=deployment, default_key=key_name)
         save_settings(final)
         return {
             "workspace": str(ws),
@@ -211,18 +211,6 @@ def _fund_if_needed(chain: ChainBackend, address: str) -> None:
 
     if FUNDING in chain.features:
         chain.fund(address, DEV_FUNDING_WEI)
-
-
-def _as_config_deployment(deployment: Any) -> Deployment:
-    if isinstance(deployment, Deployment):
-        return deployment
-    return Deployment(
-        issuer_registry=deployment.issuer_registry,
-        contribution_ledger=deployment.contribution_ledger,
-        credential_registry=deployment.credential_registry,
-        block_number=deployment.block_number,
-        chain_id=deployment.chain_id,
-    )
 
 
 def workspace_exists(path: Path) -> bool:

@@ -22,7 +22,7 @@ def test_precedence_flag_env_file_default(tmp_path: Path) -> None:
     assert resolve_workspace("/b", {"LEDGER_WORKSPACE": "/a"}) == Path("/b")
 
     ws = tmp_path / "ws"
-    dep = Deployment("0x" + "1" * 40, "0x" + "2" * 40, "0x" + "3" * 40, 7, 31337)
+    dep = Deployment("0x" + "11" * 20, "0x" + "22" * 20, "0x" + "33" * 20, 7, 31337)
     save_settings(Settings(ws, NetworkSettings("rpc", ("http://file:1",)), dep, "uni"))
     s = load_settings(ws, env={})
     assert s.network.urls == ("http://file:1",) and s.deployment == dep and s.default_key == "uni"
