@@ -12,8 +12,10 @@ How it works:
 * py-evm is used directly rather than through eth-tester: eth-tester rebuilds the pending block after
   each transaction (quadratic in the block size: 200 transactions in one block run at about 20 tx/s
   there) and signs through eth-account. Here a batch is applied and sealed in one pass
-  (:func:`_build_block`, with :func:`ordered_trie` for the transaction and receipt roots), and
-  transactions are signed by :mod:`ledger.chain.ethtx`. ``benchmarks/embedded.py`` measures both.
+  (:func:`_build_block`, with :func:`ordered_trie` for the transaction and receipt roots),
+  transactions are signed by :mod:`ledger.chain.ethtx`, and py-evm does not re-verify signatures
+  made a moment before by this process (:func:`_own_signed_class`). ``benchmarks/embedded.py``
+  measures both routes.
 * ``send`` mines one block per transaction; ``send_many`` puts all its transactions in one block,
   which is this backend's pipelining.
 * A failed transaction (a revert, out of gas, an invalid opcode) is mined with status ``"reverted"``,
