@@ -218,19 +218,25 @@ def compare(
 
 
 def measure(items: int = 300, runs: int = 5, *, contracts: bool = True) -> dict[str, Any]:
-    """Every job on one fresh anvil; returns ``{job: figures}`` plus the anvil version."""
+    """Each job on its own fresh anvil; returns ``{job: figures}`` plus the anvil version and load.
+
+    A fresh node per job keeps the jobs comparable: anvil's cost per block grows with the contract
+    storage it holds (it is about 10 times higher after a few thousand anchors), so a job measured on
+    a node that earlier jobs filled would look slower than it is.
+    """
     results: dict[str, Any] = {"load_average_before": round(os.getloadavg()[0], 2)}
-    with anvil_chain() as (chain, key, node_cpu):
-        results["node"] = chain.identity().extra["client"]
-        results["plain"] = compare(chain, key, plain_job(chain, key), items, runs, node_cpu)
-        if contracts:
-            facade, type_id = _our_contracts(chain, key)
-            jobs = {
-                "contributions recorded": record_job(facade),
-                "credentials anchored": anchor_job(facade, type_id),
-            }
-            for job, build in jobs.items():
-                results[job] = compare(chain, key, build, items, runs, node_cpu)
+    names = ["plain"] + (["contributions recorded", "credentials anchored"] if contracts else [])
+    for name in names:
+        with anvil_chain() as (chain, key, node_cpu):
+            results["node"] = chain.identity().extra["client"]
+            if name == "plain":
+                build = plain_job(chain, key)
+            else:
+                facade, type_id = _our_contracts(chain, key)
+                build = (
+                    record_job(facade) if name == "contributions recorded" else anchor_job(facade, type_id)
+                )
+            results[name] = compare(chain, key, build, items, runs, node_cpu)
     results["load_average_after"] = round(os.getloadavg()[0], 2)
     return results
 
