@@ -58,6 +58,16 @@ def _opened(app: App, *, sync: bool, chain: bool = False) -> Iterator[tuple[Inde
         index.close()
 
 
+def _resolve(index: Index, at_spec: str | None) -> int | None:
+    """``--at`` as a block, with a warning when the index has not reached that block yet."""
+    at = index.reader.resolve_at(at_spec)
+    cursor = index.reader.cursor()
+    if at is not None and (cursor is None or at > cursor):
+        render.note(f"[yellow]the index only reaches block {cursor}; answers for block {at} may be incomplete "
+                    "(sync it, or drop --no-sync)[/]")
+    return at
+
+
 def _sync(app: App, index: Index, ledger: Any, **kwargs: Any) -> Any:
     assert ledger.settings.deployment is not None
     cursor = index.reader.cursor()
@@ -177,7 +187,7 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
 
     sid = _subject_arg(subject)
     with _opened(app, sync=not no_sync) as (ix, _):
-        at = ix.reader.resolve_at(at_spec)
+        at = _resolve(ix, at_spec)
         view = ix.reader.subject(sid, at)
     if app.json_output:
         render.print_json(view)
@@ -209,7 +219,7 @@ def query_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool) -> N
     from ..errors import LedgerError
 
     with _opened(app, sync=not no_sync) as (ix, _):
-        at = ix.reader.resolve_at(at_spec)
+        at = _resolve(ix, at_spec)
         view = ix.reader.issuer_view(issuer, at)
     if view is None:
         raise LedgerError(f"{issuer} is not an issuer" + (f" at block {at}" if at is not None else ""),
@@ -256,7 +266,7 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
     field_id = contribution.parse_field(field_name) if field_name else None
     since_ts = contribution.parse_time(since) if since else None
     with _opened(app, sync=not no_sync) as (ix, _):
-        at = ix.reader.resolve_at(at_spec)
+        at = _resolve(ix, at_spec)
         rows = ix.reader.contributions(project=project_id, kind=kind_name, field_id=field_id, since=since_ts,
                                        subject=_subject_arg(subject) if subject else None, at=at, limit=limit)
     if app.json_output:
@@ -282,7 +292,7 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
     from ..audit.auditor import shown_status
 
     with _opened(app, sync=not no_sync) as (ix, _):
-        at = ix.reader.resolve_at(at_spec)
+        at = _resolve(ix, at_spec)
         rows = ix.reader.credentials(type_id=type_id, status=status, issuer=issuer, at=at)
     if app.json_output:
         render.print_json(rows)
@@ -345,7 +355,7 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
     from ..audit import Auditor, ChainLogCheck
 
     with _opened(app, sync=not no_sync, chain=True) as (ix, ledger):
-        at = ix.reader.resolve_at(at_spec)
+        at = _resolve(ix, at_spec)
         check = None
         info: dict[str, Any] = {}
         if ledger is not None:
