@@ -454,7 +454,8 @@ class RpcChain(ChainBackend):
             if self._current != endpoint:
                 endpoint = self._current
                 self._send_raw([signed[i] for i in pending])  # refusals: already mined or known there
-            last = self.request("eth_getTransactionReceipt", ["0x" + hashes[pending[-1]].hex()])
+            # Some nodes answer an error rather than null for a transaction they have not mined yet.
+            last = self._single("eth_getTransactionReceipt", ["0x" + hashes[pending[-1]].hex()]).result
             if last:
                 found[pending[-1]] = _receipt(last)
                 pending.pop()
