@@ -4,10 +4,11 @@ Design choices, each measured or forced by a node's behaviour:
 
 * **Plain JSON-RPC over urllib3** with pooled keep-alive connections. One ``eth_blockNumber`` round trip
   against anvil costs about 0.25 ms this way, 0.6 ms through ``requests`` and 0.9 ms through web3.py,
-  and the sequential path makes three round trips per transaction.
+  and the sequential path makes at least two round trips per transaction.
 * **Local signing, always** (:mod:`ledger.chain.ethtx`, legacy EIP-155 transactions): FISCO BCOS's
   ``eth_sendTransaction`` and ``eth_sign`` are stubs that return dummy values. The gas price is the
-  node's ``eth_gasPrice`` (0 on FISCO BCOS); gas is explicit (:class:`~ledger.chain.base.Transaction`).
+  node's ``eth_gasPrice`` (0 on FISCO BCOS), plus one base fee of headroom where blocks have one
+  (anvil); gas is explicit (:class:`~ledger.chain.base.Transaction`).
 * **Contract addresses come from the receipt** (``contractAddress``): FISCO BCOS without
   ``feature_evm_address`` derives them differently from Ethereum.
 * **Chain identity** is discovered with ``eth_chainId`` on every endpoint before its first use and
@@ -15,12 +16,13 @@ Design choices, each measured or forced by a node's behaviour:
   whose genesis has no ``[web3]`` section reports 0; transactions are then signed for chain id 1,
   which FISCO BCOS does not compare.
 * **Failover**: endpoints are tried in order; an endpoint that does not answer (connection refused,
-  timeout, HTTP error, not JSON) passes the request to the next. Re-sending a raw transaction to
-  another endpoint is safe: the node answers "already known" for a transaction it has, which counts
-  as accepted.
+  timeout, HTTP error, not JSON) passes the request to the next, which then stays current. Pending
+  transactions are sent again to the endpoint taken over, whose pool may not have them; that is safe,
+  since a node answers "already known" for a transaction it has, which counts as accepted.
 * **Pipelining** (:meth:`RpcChain.send_many`): nonces from :class:`~ledger.chain.nonces.NonceManager`,
-  every transaction signed first, sent as JSON-RPC batches, then receipts collected with batched
-  ``eth_getTransactionReceipt`` polling against one deadline.
+  every transaction signed first, sent as JSON-RPC batches (one by one, still without waiting, to a
+  node that refuses batches), then receipts collected against one deadline. A transaction the node
+  refuses releases its nonce; a gap it leaves below accepted ones is filled with a no-op transfer.
 * **Reverts**: a receipt with status 0 carries no revert data, so the transaction is replayed as an
   ``eth_call`` against the state before its block (then its block, then the latest, for nodes that keep
   no history, such as anvil with ``--prune-history``) to recover the data. ``call`` raises
@@ -63,7 +65,8 @@ from .nonces import NonceManager
 if TYPE_CHECKING:
     from ..crypto import PrivateKey
 
-#: Requests per JSON-RPC batch (nodes cap batch sizes; anvil takes far more, FISCO's web3 RPC less).
+#: Requests per JSON-RPC batch: large enough to amortise the round trip, small enough for nodes that
+#: cap the size of a request body.
 BATCH_SIZE = 200
 
 # Node messages, compared after lower-casing and dropping spaces and underscores (``_says``), so that
