@@ -68,7 +68,7 @@ class ChainLogCheck:
         self._roots: set[str] = set()
 
     def _load(self) -> None:
-        from ..contracts import contract_abi
+        from ..abi import contract_abi
         from ..index.decode import decode_events
 
         chain = self.contracts.chain

@@ -15,8 +15,8 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ..abi import CONTRACT_NAMES, AbiEvent, Event, abi_type, contract_abi
 from ..chain.base import Log
-from ..contracts import CONTRACT_NAMES, AbiEvent, Event, abi_type, contract_abi
 from ..crypto import to_checksum_address
 
 WordDecoder = Callable[[bytes], Any]
