@@ -82,9 +82,11 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     assert expected <= set(rows), f"missing rows: {sorted(expected - set(rows))}"
 
     for (job, _backend), row in rows.items():
-        # a missing figure is declared, never silently empty
-        if row["ours"] is None or (row["peer_name"] and row["peer"] is None):
-            assert "not measured" in row["note"], row
+        # every module is in the tree: a row left unmeasured means a benchmark broke
+        assert row["ours"] is not None and row["ours"] > 0, f"not measured: {row}"
+        if row["peer_name"]:
+            assert row["peer"] is not None and row["peer"] > 0, f"baseline not measured: {row}"
+        assert row["status"] in ("met", "missed", ""), row
         if job in PEER_JOBS:
             assert row["peer_name"] == PEER_JOBS[job]
             assert row["peer"] is not None and row["peer"] > 0, f"peer figure missing: {row}"
