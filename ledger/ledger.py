@@ -207,10 +207,19 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
 
 
 def _fund_if_needed(chain: ChainBackend, address: str) -> None:
+    """Give a key gas money on development chains (anvil); other chains need none or refuse it.
+
+    A node that does not offer funding (FISCO BCOS charges no gas, or funds by its own balance
+    feature) is left alone: a real lack of funds surfaces as ``InsufficientFunds`` with its hint.
+    """
     from .chain.base import FUNDING
+    from .errors import CapabilityError
 
     if FUNDING in chain.features:
-        chain.fund(address, DEV_FUNDING_WEI)
+        try:
+            chain.fund(address, DEV_FUNDING_WEI)
+        except CapabilityError:
+            pass
 
 
 def workspace_exists(path: Path) -> bool:
