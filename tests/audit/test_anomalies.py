@@ -178,3 +178,20 @@ def test_time_travel_in_the_audit(world: tuple[History, dict]) -> None:
         assert (revoked.valid_at, revoked.status_at) == (False, "revoked")
         assert revoked.status_now == issued.status_now == "revoked"
         assert f"at block {f['bob_revoked_block']}: not valid" in revoked.reason
+
+
+def test_an_unreachable_chain_leaves_the_index_answer_marked(world: tuple[History, dict]) -> None:
+    from ledger.errors import NodeUnreachable
+
+    class Down:
+        def status(self, root: str, digest: str) -> str:
+            raise NodeUnreachable("http://127.0.0.1:9", "connection refused")
+
+        exists = authorized = status
+
+    hist, f = world
+    with Index.open(None) as ix:
+        ix.sync(hist.chain, hist.deployment)
+        report = Auditor(ix.reader, chain=Down()).subject(f["alice"])  # type: ignore[arg-type]
+    assert report.credentials[0].valid and not report.credentials[0].chain_checked
+    assert not report.chain_rechecked and "index only" in report.summary()["text"]
