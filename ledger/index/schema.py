@@ -230,6 +230,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # The audit looks for one piece of work claimed by two subjects (same evidence hash).
     Migration("0004_evidence_lookup", "CREATE INDEX contributions_by_evidence ON contributions(evidence_hash);"),
+    # No query filters the raw events by name; the index cost a b-tree insert per event during sync.
+    Migration("0005_drop_events_by_name", "DROP INDEX IF EXISTS events_by_name;"),
 )
 
 
