@@ -12,10 +12,9 @@ How it works:
 * py-evm is used directly rather than through eth-tester: eth-tester rebuilds the pending block after
   each transaction (quadratic in the block size: 200 transactions in one block run at about 20 tx/s
   there) and signs through eth-account. Here a batch is applied and sealed in one pass
-  (:func:`_build_block`, with :func:`ordered_trie` for the transaction and receipt roots),
+  (:mod:`ledger.chain.blocks`, which also computes the transaction and receipt roots),
   transactions are signed by :mod:`ledger.chain.ethtx`, and py-evm does not re-verify signatures
-  made a moment before by this process (:func:`_own_signed_class`). ``benchmarks/embedded.py``
-  measures both routes.
+  made a moment before by this process. ``benchmarks/embedded.py`` measures both routes.
 * ``send`` mines one block per transaction; ``send_many`` puts all its transactions in one block,
   which is this backend's pipelining.
 * A failed transaction (a revert, out of gas, an invalid opcode) is mined with status ``"reverted"``,
@@ -40,7 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from eth_typing import Address, BlockNumber, Hash32
+from eth_typing import Address, BlockNumber
 
 from ..crypto import PrivateKey, keccak256, to_checksum_address
 from ..errors import (
@@ -53,7 +52,7 @@ from ..errors import (
     WorkspaceError,
     WorkspaceLocked,
 )
-from . import ethtx
+from . import blocks, ethtx
 from .base import (
     FUNDING,
     HISTORICAL_STATE,
@@ -69,7 +68,6 @@ from .base import (
 
 if TYPE_CHECKING:
     from eth.abc import (
-        BlockAPI,
         BlockHeaderAPI,
         ComputationAPI,
         ReceiptAPI,
@@ -399,9 +397,9 @@ class EmbeddedChain(ChainBackend):
                 vm = cast("VM", chain.get_vm(chain.create_header_from_parent(parent)))
                 nonce = vm.state.get_nonce(sender)
                 builder = cast("Any", vm.get_transaction_builder())  # the fork builder has legacy_signed
-                own_signed = _own_signed_class(builder.legacy_signed)
+                own_signed = blocks.own_signed_class(builder.legacy_signed)
                 signed = [
-                    _own_transaction(
+                    blocks.own_transaction(
                         own_signed,
                         ethtx.sign_legacy(
                             key,
@@ -417,7 +415,7 @@ class EmbeddedChain(ChainBackend):
                     )
                     for offset, tx in enumerate(txs)
                 ]
-                block, evm_receipts, computations = _build_block(vm, parent, signed)
+                block, evm_receipts, computations = blocks.build_block(vm, parent, signed)
                 chain.chaindb.persist_block(block)
                 receipts, log_rows, tx_rows = self._outcomes(
                     block.header, signed, evm_receipts, computations, sender
@@ -503,156 +501,6 @@ class EmbeddedChain(ChainBackend):
     def __repr__(self) -> str:
         where = str(self.path) if self.path is not None else "memory"
         return f"EmbeddedChain({where}, chain_id={getattr(self, '_chain_id', '?')})"
-
-
-# -- block building ------------------------------------------------------------------------------
-
-
-@functools.cache
-def _own_signed_class(base: type) -> type:
-    """``base`` (py-evm's legacy transaction class) minus the re-check of its signature.
-
-    Every transaction this backend applies was signed by :mod:`ledger.chain.ethtx` a moment before,
-    so py-evm's re-verification (recover the key, verify the signature, recover the sender again:
-    about a third of the CPU time per transaction) would only check our own work. The encoding,
-    hash and everything else are the base class's; blocks read back from the database decode as
-    the base class, and the tests replay them through py-evm with every check on.
-    """
-
-    class OwnSignedTransaction(base):  # type: ignore[misc, valid-type]
-        def check_signature_validity(self) -> None:
-            return None
-
-    return OwnSignedTransaction
-
-
-def _own_transaction(cls: type, raw: bytes, sender: Address) -> SignedTransactionAPI:
-    import rlp
-
-    transaction = rlp.decode(raw, sedes=cls)
-    # ``sender`` is a cached property: fill the cache with the signer we already know.
-    transaction.__dict__["sender"] = sender
-    return cast("SignedTransactionAPI", transaction)
-
-
-def _build_block(
-    vm: VM, parent: BlockHeaderAPI, transactions: Sequence[SignedTransactionAPI]
-) -> tuple[BlockAPI, tuple[ReceiptAPI, ...], tuple[ComputationAPI, ...]]:
-    """Apply ``transactions`` on ``vm`` (built for the child of ``parent``) and seal the block.
-
-    The same steps as py-evm's ``VM.import_block`` (pre-processing, transactions, roots,
-    post-processing, finalisation), with two changes that matter for speed: the transaction and
-    receipt roots come from :func:`ordered_trie` instead of an incremental ``HexaryTrie``, and the
-    block is checked with ``validate_header`` only, since every other field was computed here a
-    moment ago rather than received. The tests import blocks built this way into a plain py-evm
-    chain with full validation.
-    """
-    base = vm.get_block()
-    vm.block_preprocessing(base)
-    header, receipts, computations = vm.apply_all_transactions(transactions, vm.get_header())
-    tx_root, tx_nodes = ordered_trie([tx.encode() for tx in transactions])
-    receipt_root, receipt_nodes = ordered_trie([receipt.encode() for receipt in receipts])
-    vm.chaindb.persist_trie_data_dict(tx_nodes)
-    vm.chaindb.persist_trie_data_dict(receipt_nodes)
-    filled = base.copy(
-        transactions=transactions,
-        header=header.copy(transaction_root=tx_root, receipt_root=receipt_root),
-    )
-    block = vm.finalize_block(vm.block_postprocessing(filled)).block
-    vm.validate_header(block.header, parent)
-    return block, receipts, computations
-
-
-_BLANK_ROOT = Hash32(keccak256(b"\x80"))
-_EMPTY = b"\x80"  # RLP of the empty string: an empty branch slot or branch value
-
-
-def ordered_trie(values: Sequence[bytes]) -> tuple[Hash32, dict[Hash32, bytes]]:
-    """Root hash and nodes of the Merkle Patricia trie mapping ``rlp(i)`` to ``values[i]``.
-
-    That is the trie behind a block's transaction and receipt roots. Built in one pass over the
-    sorted keys instead of one insertion at a time, it gives the same root and the same nodes as
-    py-evm's ``make_trie_root_and_nodes`` (a test checks both on random inputs) at a fraction of
-    the cost: each node is encoded and hashed exactly once.
-
-    Returns:
-        ``(root_hash, nodes)`` where ``nodes`` maps the hash of every node of 32 bytes or more
-        (and of the root) to its RLP encoding.
-    """
-    if not values:
-        return _BLANK_ROOT, {}
-    pairs = sorted((_nibbles(ethtx.rlp_encode(_int_bytes(i))), value) for i, value in enumerate(values))
-    nodes: dict[Hash32, bytes] = {}
-    root = _trie_node(pairs, 0, nodes)
-    root_hash = Hash32(keccak256(root))
-    nodes[root_hash] = root
-    return root_hash, nodes
-
-
-def _int_bytes(value: int) -> bytes:
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
-
-
-def _nibbles(key: bytes) -> tuple[int, ...]:
-    return tuple(n for byte in key for n in (byte >> 4, byte & 0x0F))
-
-
-def _hex_prefix(nibbles: Sequence[int], leaf: bool) -> bytes:
-    flag = 2 if leaf else 0
-    prefixed = [flag + 1, *nibbles] if len(nibbles) % 2 else [flag, 0, *nibbles]
-    return bytes(prefixed[i] << 4 | prefixed[i + 1] for i in range(0, len(prefixed), 2))
-
-
-def _rlp_bytes(data: bytes) -> bytes:
-    return ethtx.rlp_encode(data)
-
-
-def _rlp_list(encoded_items: Sequence[bytes]) -> bytes:
-    payload = b"".join(encoded_items)
-    if len(payload) < 56:
-        return bytes([0xC0 + len(payload)]) + payload
-    length = _int_bytes(len(payload))
-    return bytes([0xF7 + len(length)]) + length + payload
-
-
-def _reference(encoded: bytes, nodes: dict[Hash32, bytes]) -> bytes:
-    """How a parent points at a child: inline below 32 bytes, else by hash."""
-    if len(encoded) < 32:
-        return encoded
-    digest = Hash32(keccak256(encoded))
-    nodes[digest] = encoded
-    return _rlp_bytes(digest)
-
-
-def _trie_node(
-    pairs: Sequence[tuple[tuple[int, ...], bytes]], depth: int, nodes: dict[Hash32, bytes]
-) -> bytes:
-    """RLP of the node holding ``pairs`` (sorted, sharing their first ``depth`` nibbles)."""
-    if len(pairs) == 1:
-        key, value = pairs[0]
-        return _rlp_list([_rlp_bytes(_hex_prefix(key[depth:], leaf=True)), _rlp_bytes(value)])
-    first, last = pairs[0][0], pairs[-1][0]
-    shared = 0
-    limit = min(len(first), len(last)) - depth
-    while shared < limit and first[depth + shared] == last[depth + shared]:
-        shared += 1
-    if shared:
-        child = _trie_node(pairs, depth + shared, nodes)
-        extension = _hex_prefix(first[depth : depth + shared], leaf=False)
-        return _rlp_list([_rlp_bytes(extension), _reference(child, nodes)])
-    slots = [_EMPTY] * 17
-    start = 0
-    if len(first) == depth:  # a key that ends here is the branch's value
-        slots[16] = _rlp_bytes(pairs[0][1])
-        start = 1
-    while start < len(pairs):
-        nibble = pairs[start][0][depth]
-        end = start
-        while end < len(pairs) and pairs[end][0][depth] == nibble:
-            end += 1
-        slots[nibble] = _reference(_trie_node(pairs[start:end], depth + 1, nodes), nodes)
-        start = end
-    return _rlp_list(slots)
 
 
 def _log(row: LogRow) -> Log:

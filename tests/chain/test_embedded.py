@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.chain.base import FUNDING, HISTORICAL_STATE, PERSISTENT, PIPELINING, Reverted, Transaction
-from ledger.chain.embedded import EmbeddedChain, ordered_trie
+from ledger.chain.blocks import ordered_trie
+from ledger.chain.embedded import EmbeddedChain
 from ledger.crypto import PrivateKey, keccak256
 from ledger.errors import (
     CapabilityError,
@@ -179,7 +180,8 @@ def test_fund(embedded: EmbeddedChain, other_key: PrivateKey) -> None:
 _READER = r"""
 import json, sys
 from pathlib import Path
-from ledger.chain.embedded import EmbeddedChain, ordered_trie
+from ledger.chain.blocks import ordered_trie
+from ledger.chain.embedded import EmbeddedChain
 
 path, probe, value_call = Path(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3])
 blocks = json.loads(sys.argv[4])
@@ -240,7 +242,8 @@ def test_state_logs_and_old_blocks_survive_a_restart(
 _HOLDER = r"""
 import sys
 from pathlib import Path
-from ledger.chain.embedded import EmbeddedChain, ordered_trie
+from ledger.chain.blocks import ordered_trie
+from ledger.chain.embedded import EmbeddedChain
 
 chain = EmbeddedChain(Path(sys.argv[1]))
 print("locked", flush=True)
@@ -285,7 +288,8 @@ _WRITER = r"""
 import sys
 from pathlib import Path
 from ledger.chain.base import Transaction
-from ledger.chain.embedded import EmbeddedChain, ordered_trie
+from ledger.chain.blocks import ordered_trie
+from ledger.chain.embedded import EmbeddedChain
 from ledger.crypto import PrivateKey
 
 path, key_hex, code, selector = Path(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
