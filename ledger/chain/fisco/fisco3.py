@@ -18,7 +18,8 @@ SM3 there (so in-contract hashing such as Merkle proofs must be built with SM3, 
 
 Logs are collected by walking blocks and their receipts, which every 3.x version supports.
 Calls run on the latest state (``call`` has no block parameter in the native RPC) and without a
-sender. ``Transaction.gas`` is not part of a version-0 transaction: the chain applies its
+sender (its only identity is an optional signature): ``call`` with a past ``block`` or a ``sender``
+raises :class:`~ledger.errors.CapabilityError`. ``Transaction.gas`` is not part of a version-0 transaction: the chain applies its
 ``tx_gas_limit`` (3,000,000,000 by default); a transaction with a value is sent as version 1.
 """
 
@@ -168,6 +169,9 @@ class Fisco3Chain(ChainBackend):
     def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
         if block is not None and block != self.block_number():
             raise CapabilityError(self.name, "calls at a past block")
+        if sender is not None:
+            # the native call names no sender; ignoring one would answer for the wrong account
+            raise CapabilityError(self.name, "calls from a given sender")
         result = self._rpc_call("call", to.lower(), "0x" + data.hex())
         if not isinstance(result, dict):
             raise ChainError(f"call returned {result!r:.80}")
