@@ -1,34 +1,91 @@
 """Fixtures of the backend conformance suite: every test runs once per backend.
 
-Backends: ``embedded`` (py-evm in a SQLite file in a temporary directory) and ``anvil`` (the ``rpc``
-backend against a real anvil from npm, one process for the whole session). A backend that lacks an
-optional feature declares it in ``ChainBackend.features``; :func:`require` turns such a gap into a
-visible XFAIL naming the backend and the feature, never a silent skip.
+Backends (``BACKENDS``):
+
+* ``embedded``: py-evm in a SQLite file in a temporary directory;
+* ``anvil``: the ``rpc`` backend against a real anvil from npm, one process for the whole session;
+* ``fisco3`` and ``fisco3-sm``: the ``fisco3`` backend (Tars transactions, ECDSA or SM2/SM3) against a
+  loopback FISCO 3.x node that executes on py-evm (``tests/fisco/fisco_evm_node.py``);
+* ``fisco2`` and ``fisco2-sm``: the ``fisco2`` backend (RLP transactions) against the 2.x counterpart.
+
+The fake FISCO nodes live one per variant for the session (like anvil): each test takes a fresh key
+and deploys its own contract, so tests do not see each other's state. The backend reads the crypto
+mode from the node (``getGroupInfo`` / ``getClientVersion``); the suite checks it read it right.
+
+Gaps are visible, never silent skips:
+
+* an optional feature a backend lacks is left out of ``ChainBackend.features``; :func:`require`
+  turns it into an XFAIL naming the backend and the feature;
+* a behaviour the interface offers but a backend's protocol cannot (``GAPS``, e.g. FISCO 3.x's
+  native ``call`` takes no sender address) is asserted to fail with
+  :class:`~ledger.errors.CapabilityError` and then shown as an XFAIL with the documented reason, so
+  a stale declaration fails the suite.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ledger.chain.base import ChainBackend
+from ledger.chain.base import FUNDING, ChainBackend
 from ledger.crypto import PrivateKey
 from tests.anvil import Anvil
 from tests.conformance.probe import Probe
 
-BACKENDS = ("embedded", "anvil")
+#: FISCO variants: suite name -> (backend kind, crypto mode).
+FISCO = {
+    "fisco3": ("fisco3", "ecdsa"),
+    "fisco3-sm": ("fisco3", "sm"),
+    "fisco2": ("fisco2", "ecdsa"),
+    "fisco2-sm": ("fisco2", "sm"),
+}
+BACKENDS = ("embedded", "anvil", *FISCO)
+
+#: Behaviours of the ``ChainBackend`` interface that are not feature flags.
+CALL_SENDER = "call with a sender address"
+
+#: Per backend kind (``ChainBackend.name``): behaviours its protocol cannot offer, with the reason.
+GAPS: dict[str, dict[str, str]] = {
+    "fisco3": {
+        CALL_SENDER: "FISCO 3.x's native call is [group, node, to, data] with an optional signature "
+        "by a key; there is no from address to pass",
+    },
+}
+
+#: The fake nodes' test modules live in tests/fisco, which is not a package (its modules import
+#: each other by plain name), so that directory must be importable when only this suite runs.
+FISCO_TESTS = Path(__file__).resolve().parent.parent / "fisco"
 
 
 @dataclass
 class Harness:
-    """One backend under test: the open chain, and a way to close and open it again."""
+    """One backend under test.
+
+    Attributes:
+        name: the suite's name for the variant (``BACKENDS``).
+        chain: the open backend.
+        reopen: closes the backend and opens a new one on the same chain.
+        new_key: a fresh key able to send on this chain (funded or registered as needed).
+        crypto: the crypto mode the chain runs, which the backend must discover.
+        msg_sender: the address contracts see as ``msg.sender`` for a key; the key's own address
+            except on the fake SM nodes, whose py-evm runs SM senders under a stand-in ECDSA key.
+    """
 
     name: str
     chain: ChainBackend
     reopen: Callable[[], ChainBackend]
+    new_key: Callable[[], PrivateKey]
+    crypto: str = "ecdsa"
+    msg_sender: Callable[[PrivateKey], str] = field(default=lambda key: key.address)
+
+    @property
+    def gaps(self) -> Mapping[str, str]:
+        return GAPS.get(self.chain.name, {})
 
 
 def require(harness: Harness, feature: str) -> None:
@@ -37,44 +94,99 @@ def require(harness: Harness, feature: str) -> None:
         pytest.xfail(f"backend {harness.name} declares no {feature}")
 
 
+def _funded_key(chain: ChainBackend) -> Callable[[], PrivateKey]:
+    def new_key() -> PrivateKey:
+        fresh = PrivateKey.generate()
+        if FUNDING in chain.features:  # gas money where the chain charges for gas
+            chain.fund(fresh.address, 10**21)
+        return fresh
+
+    return new_key
+
+
 @pytest.fixture(scope="session")
 def anvil_node() -> Iterator[Anvil]:
     with Anvil() as node:
         yield node
 
 
-@pytest.fixture(
-    params=[pytest.param(name, marks=[pytest.mark.anvil] if name == "anvil" else []) for name in BACKENDS]
-)
+@pytest.fixture(scope="session")
+def fisco_node() -> Iterator[Callable[[str], Any]]:
+    """``fisco_node(variant)``: the session's executing fake node for a ``FISCO`` variant."""
+    if str(FISCO_TESTS) not in sys.path:
+        sys.path.insert(0, str(FISCO_TESTS))
+    from fisco_evm_node import EvmFisco2Node, EvmFisco3Node
+    from fisco_fake_node import serve
+
+    running: dict[str, tuple[Iterator[Any], Any]] = {}
+
+    def node(variant: str) -> Any:
+        if variant not in running:
+            kind, crypto = FISCO[variant]
+            sm = crypto == "sm"
+            server = serve(EvmFisco3Node(sm=sm) if kind == "fisco3" else EvmFisco2Node(gm=sm))
+            running[variant] = (server, next(server))
+        return running[variant][1]
+
+    yield node
+    for server, _ in running.values():
+        next(server, None)
+
+
+def _marks(name: str) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.anvil] if name == "anvil" else []
+
+
+@pytest.fixture(params=[pytest.param(name, marks=_marks(name)) for name in BACKENDS])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     opened: list[ChainBackend] = []
+
+    def opener(factory: Callable[[], ChainBackend]) -> Callable[[], ChainBackend]:
+        def open_chain() -> ChainBackend:
+            for chain in opened:
+                chain.close()
+            opened.append(factory())
+            return opened[-1]
+
+        return open_chain
 
     if request.param == "embedded":
         from ledger.chain.embedded import EmbeddedChain
 
-        path = tmp_path / "chain.sqlite"
-
-        def open_chain() -> ChainBackend:
-            for chain in opened:
-                chain.close()
-            opened.append(EmbeddedChain(path))
-            return opened[-1]
-
-    else:
+        open_chain = opener(lambda: EmbeddedChain(tmp_path / "chain.sqlite"))
+        chain = open_chain()
+        harness = Harness(request.param, chain, open_chain, _funded_key(chain))
+    elif request.param == "anvil":
         from ledger.chain.rpc import RpcChain
 
-        node: Anvil = request.getfixturevalue("anvil_node")
+        anvil: Anvil = request.getfixturevalue("anvil_node")
+        open_chain = opener(lambda: RpcChain([anvil.url], poll_interval=0.01))
+        chain = open_chain()
+        harness = Harness(request.param, chain, open_chain, _funded_key(chain))
+    else:
+        from ledger.chain.fisco import open_fisco
 
-        def open_chain() -> ChainBackend:
-            for chain in opened:
-                chain.close()
-            opened.append(RpcChain([node.url], poll_interval=0.01))
-            return opened[-1]
+        kind, crypto = FISCO[request.param]
+        node = request.getfixturevalue("fisco_node")(request.param)
+        open_chain = opener(lambda: open_fisco(kind, node.url))
 
-    harness = Harness(request.param, open_chain(), open_chain)
+        def new_key() -> PrivateKey:
+            # FISCO charges no gas by default; the fake node needs to know the sender's EVM key
+            fresh = PrivateKey.generate(crypto)
+            node.evm.register(fresh.address, fresh)
+            return fresh
+
+        harness = Harness(
+            request.param,
+            open_chain(),
+            open_chain,
+            new_key,
+            crypto=crypto,
+            msg_sender=lambda key: node.evm.keys[key.address.lower()].address,
+        )
     yield harness
-    for chain in opened:
-        chain.close()
+    for opened_chain in opened:
+        opened_chain.close()
 
 
 @pytest.fixture
@@ -83,11 +195,9 @@ def chain(harness: Harness) -> ChainBackend:
 
 
 @pytest.fixture
-def key(chain: ChainBackend) -> PrivateKey:
-    """A fresh key per test, given gas money where the chain charges for gas."""
-    fresh = PrivateKey.generate()
-    chain.fund(fresh.address, 10**21)
-    return fresh
+def key(harness: Harness) -> PrivateKey:
+    """A fresh key per test, able to send on the chain under test."""
+    return harness.new_key()
 
 
 @pytest.fixture(scope="session")
