@@ -34,8 +34,16 @@ import pytest
 
 from ledger.chain.base import FUNDING, ChainBackend
 from ledger.crypto import PrivateKey
-from tests.anvil import Anvil
+from tests.anvil import ANVIL_CHAIN_ID, Anvil
 from tests.conformance.probe import Probe
+
+#: The chain id the embedded backend is opened with.
+EMBEDDED_CHAIN_ID = 1337
+#: The numeric chain id the fake FISCO nodes serve: 3.x's ``web3_chain_id`` system config (FISCO 3.x's
+#: own chain id is a string, ``chain0``, reported in ``ChainIdentity.extra``); 2.x's ``[chain] id``.
+FISCO_CHAIN_IDS = {"fisco3": 20200, "fisco2": 1}
+#: What the fake nodes say about themselves, which the backends must pass on in ``identity().extra``.
+FISCO_EXTRA = {"fisco3": {"chainID": "chain0", "groupID": "group0"}, "fisco2": {"groupId": "1"}}
 
 #: FISCO variants: suite name -> (backend kind, crypto mode).
 FISCO = {
@@ -71,7 +79,9 @@ class Harness:
         chain: the open backend.
         reopen: closes the backend and opens a new one on the same chain.
         new_key: a fresh key able to send on this chain (funded or registered as needed).
+        chain_id: the numeric chain id the backend must report.
         crypto: the crypto mode the chain runs, which the backend must discover.
+        extra: entries the backend's ``identity().extra`` must hold.
         msg_sender: the address contracts see as ``msg.sender`` for a key; the key's own address
             except on the fake SM nodes, whose py-evm runs SM senders under a stand-in ECDSA key.
     """
@@ -80,7 +90,9 @@ class Harness:
     chain: ChainBackend
     reopen: Callable[[], ChainBackend]
     new_key: Callable[[], PrivateKey]
+    chain_id: int
     crypto: str = "ecdsa"
+    extra: Mapping[str, str] = field(default_factory=dict)
     msg_sender: Callable[[PrivateKey], str] = field(default=lambda key: key.address)
 
     @property
@@ -153,16 +165,16 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     if request.param == "embedded":
         from ledger.chain.embedded import EmbeddedChain
 
-        open_chain = opener(lambda: EmbeddedChain(tmp_path / "chain.sqlite"))
+        open_chain = opener(lambda: EmbeddedChain(tmp_path / "chain.sqlite", chain_id=EMBEDDED_CHAIN_ID))
         chain = open_chain()
-        harness = Harness(request.param, chain, open_chain, _funded_key(chain))
+        harness = Harness(request.param, chain, open_chain, _funded_key(chain), EMBEDDED_CHAIN_ID)
     elif request.param == "anvil":
         from ledger.chain.rpc import RpcChain
 
         anvil: Anvil = request.getfixturevalue("anvil_node")
         open_chain = opener(lambda: RpcChain([anvil.url], poll_interval=0.01))
         chain = open_chain()
-        harness = Harness(request.param, chain, open_chain, _funded_key(chain))
+        harness = Harness(request.param, chain, open_chain, _funded_key(chain), ANVIL_CHAIN_ID)
     else:
         from ledger.chain.fisco import open_fisco
 
@@ -181,7 +193,9 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
             open_chain(),
             open_chain,
             new_key,
+            FISCO_CHAIN_IDS[kind],
             crypto=crypto,
+            extra=FISCO_EXTRA[kind],
             msg_sender=lambda key: node.evm.keys[key.address.lower()].address,
         )
     yield harness

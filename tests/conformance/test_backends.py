@@ -23,7 +23,8 @@ KNOWN_FEATURES = {PERSISTENT, HISTORICAL_STATE, PIPELINING, FUNDING}
 
 def test_identity_is_stable_and_declares_known_features(harness: Harness, chain: ChainBackend) -> None:
     identity = chain.identity()
-    assert identity.chain_id > 0
+    assert identity.chain_id == harness.chain_id
+    assert harness.extra.items() <= identity.extra.items()
     assert identity.backend == chain.name
     assert identity.crypto == harness.crypto  # read from the node where the protocol tells
     assert chain.identity().chain_id == identity.chain_id
@@ -53,6 +54,7 @@ def test_send_then_call_reads_the_new_state(
     assert log.address == deployed
     assert log.topics == (probe.topic("ValueSet"), topic_address(harness.msg_sender(key)), topic_uint(42))
     assert log.block_number == receipt.block_number and log.tx_hash == receipt.tx_hash
+    assert chain.get_logs(receipt.block_number, receipt.block_number, [deployed]) == [log]
 
 
 def test_call_passes_the_sender(harness: Harness, chain: ChainBackend, probe: Probe, deployed: str) -> None:
