@@ -52,6 +52,7 @@ __all__ = [
     "BUNDLE_TYPE",
     "FAIL",
     "PASS",
+    "REASON_CODES",
     "SKIPPED",
     "STEPS",
     "AnchorRecord",
@@ -73,6 +74,31 @@ PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
 
 #: The steps of every report, in order.
 STEPS = ("format", "integrity", "inclusion", "anchoring", "issuer_authorized", "status", "criteria", "expiry")
+
+#: Every reason code a step can end with (the stable interface of a report), by step.
+REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "format": ("FORMAT_OK", "FORMAT_INVALID"),
+        "integrity": ("HASH_OK", "HASH_MISMATCH"),
+        "inclusion": ("PROOF_OK", "PROOF_MISSING", "PROOF_TRUNCATED", "PROOF_INVALID"),
+        "anchoring": (
+            "ANCHORED",
+            "ISSUED",
+            "ROOT_UNKNOWN",
+            "NOT_ISSUED",
+            "CHAIN_MISMATCH",
+            "ISSUER_MISMATCH",
+            "TYPE_MISMATCH",
+            "SUBJECT_MISMATCH",
+            "ANCHOR_MISMATCH",
+        ),
+        "issuer_authorized": ("AUTHORIZED", "ISSUER_NOT_AUTHORIZED"),
+        "status": ("ACTIVE", "REINSTATED", "REVOKED", "SUSPENDED"),
+        "criteria": ("CRITERIA_CHECKED", "EVIDENCE_MISMATCH", "EVIDENCE_MISSING"),
+        "expiry": ("IN_VALIDITY_PERIOD", "NOT_YET_VALID", "EXPIRED"),
+        "any": ("OFFLINE", "NOT_APPLICABLE", "PRECONDITION_FAILED"),
+    }
+)
 
 #: Status names a :class:`ChainView` answers with.
 ACTIVE, REINSTATED, SUSPENDED, REVOKED = "active", "reinstated", "suspended", "revoked"

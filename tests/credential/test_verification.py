@@ -137,11 +137,15 @@ def _tampered(batch: list[Credential], chain: StaticChainView) -> dict[str, tupl
 
 
 def test_each_tampering_has_its_own_code(batch: list[Credential], chain: StaticChainView) -> None:
+    from ledger.verification import REASON_CODES
+
     for label, (text, view) in _tampered(batch, chain).items():
         expected = label.split("/")[0]
         report = verify_credential(text, view, now=NOW)
         assert not report.valid, label
         assert [f.code for f in report.failures] == [expected], (label, report.failures)
+        for step in report.steps:
+            assert step.code in REASON_CODES[step.name] + REASON_CODES["any"], step
 
 
 def test_failures_name_what_went_wrong(batch: list[Credential], chain: StaticChainView) -> None:
