@@ -121,9 +121,10 @@ def test_hundred_thousand_leaves_build_fast() -> None:
     import time
 
     values = [os.urandom(32) for _ in range(100_000)]
-    started = time.perf_counter()
+    # CPU time, not wall time: the machine running the tests may be shared.
+    started = time.process_time()
     tree = MerkleTree.build(values)
     proofs = tree.proofs()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert verify(tree.root, values[77_777], proofs[77_777])
-    assert elapsed < 2.0, f"100k leaves + proofs took {elapsed:.2f} s"  # ~0.35 s here; slack for shared CI
+    assert elapsed < 1.5, f"100k leaves + proofs took {elapsed:.2f} s of CPU"  # ~0.35 s here
