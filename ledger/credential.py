@@ -25,8 +25,18 @@ Document shape (every credential this module writes; :func:`parse_credential` ch
                         "typeId": 7, "typeVersion": 1}},
       "evidence": [{"id": "urn:ledger:contribution:0x<64 hex>", "type": ["Evidence"],
                     "name": "..."}],                                         (optional)
-      "proof": {...}                                                         (see CredentialProof)
+      "proof": {...}
     }
+
+The ``proof`` member (not hashed; :class:`CredentialProof`) of a batch credential::
+
+    {"type": "LedgerBatchAnchor2026", "hashAlgorithm": "keccak256", "credentialHash": "0x...",
+     "chain": {"backend": "embedded", "chainId": 20200}, "contract": "0x<CredentialRegistry>",
+     "batchRoot": "0x...", "batchSize": 1000, "leafIndex": 17, "merklePath": ["0x...", ...],
+     "anchorTransaction": "0x...", "anchorBlock": 42}        (the last two once the root is mined)
+
+and of a criteria-checked certificate: ``"type": "LedgerCheckedIssuance2026"`` with
+``issueTransaction`` and ``issueBlock`` instead of the batch members.
 
 Choices worth knowing:
 
@@ -44,7 +54,9 @@ Choices worth knowing:
 
 Performance: a batch stamps many subjects into one :class:`CredentialTemplate`, whose canonical form
 is rendered once with placeholder slots; each credential is a string join plus one hash, no dict is
-built or copied per document.
+built or copied per document. Files are written by :func:`write_credentials` (all files, then one
+sync phase). On ext4 the cost of a durable batch is file creation in the kernel, not the sync: one
+``syncfs`` for 100,000 files took about 2 s here, while ``fsync`` per file costs milliseconds each.
 """
 
 from __future__ import annotations
