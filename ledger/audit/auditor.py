@@ -190,7 +190,7 @@ class Auditor:
         evidence = tuple(self._evidence(k) for k in cred.evidence)
         anomalies += self._evidence_anomalies(evidence, block)
         status_now = cred.status  # the reader was asked for "now"
-        steps.append(_status_step(status_now, self.r.credential_status_at(cred.root, cred.hash)))
+        steps.append(_status_step(status_now, cred.history[-1] if cred.history else None))
         return self._finish(
             CredentialAudit(
                 label=cred.hash,
@@ -304,7 +304,7 @@ class Auditor:
                     e.revoked["block_number"], (e.key,),
                 ))
             if not e.missing:
-                found += self._claimed_twice_key(e.key)
+                found += self._claimed_twice_key(e.key, e.subject)
         return found
 
     def _evidence(self, key: str) -> EvidenceItem:
@@ -317,23 +317,19 @@ class Auditor:
                             revoked=revoked)
 
     def _claimed_twice(self, c: Contribution) -> list[Anomaly]:
-        if int(c.evidence_hash, 16) == 0:
-            return []
-        others = [o for o in self.r.same_evidence(c.evidence_hash) if o.subject != c.subject]
+        return self._claimed_twice_key(c.key, c.subject)
+
+    def _claimed_twice_key(self, key: str, subject: str | None = None) -> list[Anomaly]:
         return [
             Anomaly(
                 CONTRIBUTION_CLAIMED_TWICE,
-                f"contribution {c.key} (subject {c.subject}) and {o.key} (subject {o.subject}, block "
-                f"{o.block_number}) carry the same evidence {c.evidence_hash}",
-                o.block_number,
-                (c.key, o.key),
+                f"contribution {key}" + (f" (subject {subject})" if subject else "")
+                + f" and {other} (subject {other_subject}, block {block}) carry the same evidence {evidence}",
+                block,
+                (key, other),
             )
-            for o in others
+            for other, other_subject, evidence, block in self.r.claims_elsewhere(key)
         ]
-
-    def _claimed_twice_key(self, key: str) -> list[Anomaly]:
-        c = self.r.contribution(key)
-        return [] if c is None else self._claimed_twice(c)
 
     def _reissues(self, audits: list[CredentialAudit], creds: list[Credential]) -> list[CredentialAudit]:
         """Flag a credential issued after a revoked one of the same subject and type."""

@@ -382,6 +382,17 @@ class IndexReader:
         """Every contribution carrying this evidence hash (two subjects claiming one piece of work)."""
         return self._contributions("evidence_hash = ?", (evidence_hash,), None)
 
+    def claims_elsewhere(self, key: str) -> list[tuple[str, str, str, int]]:
+        """Other subjects' contributions with the same evidence as contribution ``key``: (their key,
+        their subject, the evidence hash, their block). A light query for audits of many credentials."""
+        rows = self.conn.execute(
+            "SELECT o.key, o.subject, o.evidence_hash, o.block_number FROM contributions c "
+            "JOIN contributions o ON o.evidence_hash = c.evidence_hash AND o.subject != c.subject "
+            "WHERE c.key = ? AND c.evidence_hash != ? ORDER BY o.block_number, o.log_index",
+            (key, ZERO32),
+        ).fetchall()
+        return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+
     # -- credentials -----------------------------------------------------------------------------
 
     def status_history(self, root: str, digest: str, at: int | None = None) -> tuple[StatusEntry, ...]:
