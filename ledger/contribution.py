@@ -14,7 +14,8 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field  # a record below has a field named ``field``
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,7 @@ class Contribution:
     evidence_hash: bytes
     source: str
     project_name: str
-    evidence: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
     def as_item(self) -> tuple[bytes, bytes, bytes, int, int, int, int, bytes]:
         """The tuple the contract's ``record(Item[])`` takes."""
@@ -238,7 +239,7 @@ def read_file(path: Path, known_names: Sequence[str] = ()) -> list[Contribution]
     for number, row in rows:
         unknown = set(row) - set(_COLUMNS) - {"evidence"}
         if unknown:
-            raise RowError(number, sorted(unknown)[0], f"unknown column; expected {', '.join(_COLUMNS)}")
+            raise RowError(number, min(unknown), f"unknown column; expected {', '.join(_COLUMNS)}")
         try:
             evidence = dict(row.get("evidence") or {})
             if row.get("evidence_url"):

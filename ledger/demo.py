@@ -209,8 +209,8 @@ def _story(
     yield Step(
         f"The university issues {batch.count:,} course certificates from a CSV in one Merkle batch",
         [f"root 0x{batch.root.hex()} anchored in block {batch.block} ({anchor_gas:,} gas for the whole batch)",
-         f"{batch.count:,} files in {batch.output} in {batch_seconds:.2f} s "
-         f"({batch.count / batch_seconds:,.0f} credentials/s end to end)"],
+         (f"{batch.count:,} files in {batch.output} in {batch_seconds:.2f} s "
+          f"({batch.count / batch_seconds:,.0f} credentials/s end to end)")],
     )
 
     files = sorted(batch.output.glob("*.json"))

@@ -86,9 +86,18 @@ class _Context:
 
     settings: Settings
     chain: ChainBackend
-    contracts: Contracts
-    key: PrivateKey
-    vault: Vault
+
+    if TYPE_CHECKING:  # read-only properties of the Ledger, loaded on first use
+
+        @property
+        def contracts(self) -> Contracts: ...
+
+        @property
+        def key(self) -> PrivateKey: ...
+
+        @property
+        def vault(self) -> Vault: ...
+
 
 class GovernanceOps(_Context):
     """Committee proposals and approvals; issuers; certificate types; off-chain metadata."""
@@ -272,7 +281,9 @@ class GovernanceOps(_Context):
             "description": meta.get("description", ""),
             "field": FIELD_NAMES.get(t.field, str(t.field)),
             "level": t.level,
-            "allowed_issuers": [k.name.lower() for k in type(t.allowed_kinds) if k in t.allowed_kinds],
+            "allowed_issuers": [
+                k.name.lower() for k in type(t.allowed_kinds) if k.name is not None and k in t.allowed_kinds
+            ],
             "criteria": t.criteria,
             "narrative": criteria_narrative(t.criteria),
             "prerequisites": list(t.prerequisites),

@@ -194,7 +194,7 @@ def _validate_row(
 ) -> Row:
     unknown = set(raw) - _COLUMNS
     if unknown:
-        raise RowError(number, sorted(unknown)[0], f"unknown column; expected some of {', '.join(sorted(_COLUMNS))}")
+        raise RowError(number, min(unknown), f"unknown column; expected some of {', '.join(sorted(_COLUMNS))}")
     name = raw.get("name") or None
     if name is not None:
         if len(name) > 200 or any(ord(c) < 32 for c in name):

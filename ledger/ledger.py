@@ -22,6 +22,8 @@ from .recording import RecordingOps
 from .vault import Vault
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .chain.base import ChainBackend
     from .contracts import Contracts
     from .crypto import PrivateKey
@@ -199,7 +201,7 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
     def close(self) -> None:
         self.chain.close()
 
-    def __enter__(self) -> Ledger:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

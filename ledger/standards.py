@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field  # a record below has a field named ``field``
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ class TypeDefinition:
     allowed_kinds: tuple[int, ...]
     criteria: Criteria
     prerequisites: tuple[int, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
     @property
     def allowed_kinds_mask(self) -> int:

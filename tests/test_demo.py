@@ -17,7 +17,7 @@ def test_demo_tells_the_story_and_puts_no_personal_data_on_chain(tmp_path: Path)
     ws = tmp_path / "demo"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), "demo", "--keep", str(ws), "--json", "--batch-size", "300"],
-        capture_output=True, text=True, timeout=600,
+        check=False, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout)
@@ -56,7 +56,7 @@ def test_the_same_story_runs_against_a_real_node(tmp_path: Path) -> None:
     with Anvil() as node:
         proc = subprocess.run(
             [sys.executable, str(ROOT / "cli.py"), "demo", "--rpc-url", node.url, "--json", "--batch-size", "100"],
-            capture_output=True, text=True, timeout=600,
+            check=False, capture_output=True, text=True, timeout=600,
         )
         assert proc.returncode == 0, proc.stderr[-3000:]
         out = json.loads(proc.stdout)
@@ -67,11 +67,11 @@ def test_the_same_story_runs_against_a_real_node(tmp_path: Path) -> None:
         ws = tmp_path / "ws"
         env = {"LEDGER_PASSWORD": "pw", "PATH": "/usr/bin:/bin"}
         init = subprocess.run([sys.executable, str(ROOT / "cli.py"), "init", "-w", str(ws), "--rpc-url", node.url,
-                               "--json"], capture_output=True, text=True, timeout=300, env=env)
+                               "--json"], check=False, capture_output=True, text=True, timeout=300, env=env)
         assert init.returncode == 0, init.stderr
         info = json.loads(init.stdout)
         assert info["backend"] == "rpc" and info["chain_id"] == 31337
         listed = subprocess.run([sys.executable, str(ROOT / "cli.py"), "committee", "list", "-w", str(ws), "--json"],
-                                capture_output=True, text=True, timeout=300, env=env)
+                                check=False, capture_output=True, text=True, timeout=300, env=env)
         assert listed.returncode == 0, listed.stderr
         assert json.loads(listed.stdout)["members"] == [info["committee_member"]]

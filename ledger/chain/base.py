@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, ClassVar
 from ..errors import ChainError
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ..crypto import PrivateKey
 
 #: Backend features that not every backend has. The conformance suite reads these; a backend
@@ -165,7 +167,7 @@ class ChainBackend(abc.ABC):
     def close(self) -> None:
         """Release files, sockets and locks. Safe to call twice."""
 
-    def __enter__(self) -> ChainBackend:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

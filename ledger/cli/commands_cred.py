@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import render
 from .app import App, common_options, pass_app
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 REASONS = ["issued-in-error", "misconduct", "superseded", "expired", "other"]
 #: Test hook: kill the process (like SIGKILL) when a batch reaches this stage. Used by crash tests.
@@ -96,7 +99,7 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
     if source is None:
         raise click.UsageError("give --csv FILE or --jsonl FILE (a batch), or --subject and --evidence")
     with _Bars(app) as bars:
-        result = lg.issue_batch(
+        batch = lg.issue_batch(
             type_id,
             source,
             skip_invalid=opts["skip_invalid"],
@@ -106,7 +109,7 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
             progress=bars.update,
             crash_at=hook_stage,
         )
-    data = result.to_dict()
+    data = batch.to_dict()
     if app.json_output:
         render.print_json(data)
         return
@@ -131,7 +134,7 @@ class _Bars:
         self.progress: Any = None
         self.tasks: dict[str, Any] = {}
 
-    def __enter__(self) -> _Bars:
+    def __enter__(self) -> Self:
         if self.enabled:
             self.progress = render.progress()
             self.progress.start()

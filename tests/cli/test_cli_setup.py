@@ -5,10 +5,9 @@ import stat
 from pathlib import Path
 
 from click.testing import CliRunner
+from cliws import PASSWORD, Workspace
 
 from ledger.cli import main
-
-from cliws import PASSWORD, Workspace
 
 
 def test_every_command_has_help_with_an_example() -> None:

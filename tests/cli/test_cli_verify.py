@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 from cliws import PASSWORD, Workspace
 
-from ledger.credential import Achievement, ChainRef, CredentialTemplate, IssuerProfile, attach_batch_proofs
-from ledger.credential import build_batch, write_credentials
+from ledger.credential import (
+    Achievement,
+    ChainRef,
+    CredentialTemplate,
+    IssuerProfile,
+    attach_batch_proofs,
+    build_batch,
+    write_credentials,
+)
 from ledger.merkle import MerkleTree
 
 
