@@ -89,6 +89,7 @@ class CertifyingOps(_Context):
         valid_until: str | None = None,
         progress: Progress | None = None,
         crash_at: str | None = None,
+        layout: str = "files",
     ) -> BatchResult:
         """Validate every row, then write, anchor and prove a batch (see ``ledger.issuance``)."""
         from . import issuance
@@ -117,6 +118,7 @@ class CertifyingOps(_Context):
             contract=self.contracts.credentials.address,
             output=out_dir or self.settings.credentials_dir,
             hash_algorithm=self._hash_algorithm(),
+            layout=layout,
         )
         result = issuance.run(
             journal, self, progress=progress or issuance._noop_progress,
@@ -261,16 +263,29 @@ class CertifyingOps(_Context):
         """
         from .chainview import ContractsView, block_at
         from .errors import VerificationError
-        from .verification import verify_many
+        from .verification import STEPS, CachedChainView, CredentialReport, StepResult, verify_many
 
         at_block = block_at(self.chain, at) if at is not None else None
-        sources = []
+        sources: list[tuple[str, bytes]] = []
         for p in paths:
             try:
-                sources.append((str(p), p.read_bytes()))
+                data = p.read_bytes()
             except OSError as exc:
                 raise VerificationError(f"cannot read {p}: {exc.strerror}") from exc
-        reports = verify_many(sources, ContractsView(self.contracts), at_block=at_block, now=now)
+            if p.suffix.lower() == ".jsonl":
+                sources.extend((f"{p}:{n}", line) for n, line in enumerate(data.splitlines(), 1) if line.strip())
+            else:
+                sources.append((str(p), data))
+        view = CachedChainView(ContractsView(self.contracts))
+        reports = []
+        for label, data in sources:
+            try:
+                reports.extend(verify_many([(label, data)], view, at_block=at_block, now=now))
+            except VerificationError as exc:  # not JSON at all: a failed format step, not a crash
+                steps = [StepResult("format", "fail", "FORMAT_INVALID", str(exc))]
+                steps += [StepResult(n, "skipped", "PRECONDITION_FAILED", "not checked: the format step failed")
+                          for n in STEPS[1:]]
+                reports.append(CredentialReport(tuple(steps), label))
         out = []
         for report in reports:
             data = report.to_dict()

@@ -44,6 +44,8 @@ def cred() -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where credential files go (default: the workspace's credentials/).")
 @click.option("--valid-until", default=None, help="Expiry date (YYYY-MM-DD) written into the credentials.")
+@click.option("--layout", type=click.Choice(["files", "jsonl"]), default="files", show_default=True,
+              help="files: one JSON file per credential; jsonl: the whole batch in one JSON Lines file.")
 @click.option("--resume", "resume", is_flag=True, help="Finish interrupted batches (or the one named by --batch).")
 @click.option("--batch", "batch_id", default=None, help="With --resume: the batch id to finish.")
 @click.option("--subject", default=None, help="Checked issuance: the subject id.")
@@ -108,6 +110,7 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
             valid_until=opts["valid_until"],
             progress=bars.update,
             crash_at=hook_stage,
+            layout=opts["layout"],
         )
     data = batch.to_dict()
     if app.json_output:
@@ -212,7 +215,7 @@ def cred_show(app: App, file: Path) -> None:
 @click.option("--at", "at", default=None, help="Also judge validity at a past DATE (YYYY-MM-DD) or BLOCK number.")
 @pass_app
 def verify(app: App, files: tuple[Path, ...], at: str | None) -> None:
-    """Verify credential files (or folders of them) against the chain.
+    """Verify credential files (or folders of them, or .jsonl batch files) against the chain.
 
     Runs named steps: format, integrity, inclusion, anchoring, issuer authorised at the anchoring
     block, status, criteria (checked certificates) and expiry. Exit code 0 only if all are valid.
@@ -224,7 +227,7 @@ def verify(app: App, files: tuple[Path, ...], at: str | None) -> None:
     """
     paths: list[Path] = []
     for f in files:
-        paths.extend(sorted(p for p in f.rglob("*.json")) if f.is_dir() else [f])
+        paths.extend(sorted(p for p in f.rglob("*.json*")) if f.is_dir() else [f])
     if not paths:
         raise click.UsageError("no credential files found")
     reports = app.ledger(need_key=False).verify(paths, at=at)

@@ -139,6 +139,20 @@ def test_verify_bad_input(workspace: Workspace, tmp_path: Path) -> None:
     assert r.exit_code == 2
     notjson = tmp_path / "x.json"
     notjson.write_text("not json at all")
-    r = workspace.run("verify", str(notjson))
-    assert r.exit_code == 1 and "not a JSON document" in r.output
+    r = workspace.run("verify", str(notjson), "--json")
+    assert r.exit_code == 1
+    (report,) = json.loads(r.output)["credentials"]
+    assert report["steps"][0]["code"] == "FORMAT_INVALID" and "not a JSON document" in report["steps"][0]["message"]
     assert PASSWORD not in r.output
+
+
+def test_a_batch_as_one_json_lines_file(issuers: Workspace, tmp_path: Path) -> None:
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n" + "".join(f"S{i},Grad {i}\n" for i in range(12)))
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--layout", "jsonl",
+                    "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    bundle = Path(json.loads(r.output)["output"])
+    assert bundle.suffix == ".jsonl" and len(bundle.read_text().splitlines()) == 12
+    code, reports = _verify(issuers, bundle)
+    assert code == 0 and len(reports) == 12 and reports[3]["file"] == f"{bundle}:4"
