@@ -288,14 +288,14 @@ class CertifyingOps(_Context):
                 reports.append(CredentialReport(tuple(steps), label))
         out = []
         for report in reports:
-            data = report.to_dict()
+            entry = report.to_dict()
             failures = report.failures
-            data["file"] = report.source
-            data["reason"] = (
+            entry["file"] = report.source
+            entry["reason"] = (
                 f"{failures[0].code}: {failures[0].message}" if failures else
                 ("" if report.valid else "; ".join(f"{s.name}: {s.code}" for s in report.steps
                                                    if s.outcome == "skipped" and s.code != "NOT_APPLICABLE"))
             )
-            out.append(data)
+            out.append(entry)
         return out
 
