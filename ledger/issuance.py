@@ -43,7 +43,7 @@ from .credential import (
 from .crypto import write_private_file
 from .errors import IssuanceError, RowError, ValidationError
 from .merkle import MerkleTree
-from .privacy import find_personal_data
+from .privacy import find_contact_data
 from .vault import Vault, parse_subject_id
 
 STAGES = ("planned", "anchoring", "anchored", "done")
@@ -202,10 +202,10 @@ def _validate_row(
         raise RowError(number, min(unknown), f"unknown column; expected some of {', '.join(sorted(_COLUMNS))}")
     name = raw.get("name") or None
     if name is not None:
-        if len(name) > 200 or any(ord(c) < 32 for c in name):
+        if len(name) > 200 or not name.isprintable():
             raise RowError(number, "name", "a display name is one line of at most 200 characters")
-        kind = find_personal_data(name)
-        if kind in ("an email address", "a phone number", "a resident identity card number"):
+        kind = find_contact_data(name)
+        if kind:
             raise RowError(number, "name", f"looks like {kind}; the holder name is a display name only")
     if raw.get("subject"):
         try:
@@ -248,7 +248,11 @@ class Journal:
 
     def write_plan(self, plan: BatchPlan, rows: Sequence[tuple[str, str | None, str]]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        lines = "".join(json.dumps({"s": s, "h": h, "id": i}, ensure_ascii=False) + "\n" for s, h, i in rows)
+        # subjects and ids are plain hex/uuid text; only the holder name needs JSON escaping
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        lines = "".join(
+            f'{{"s":"{s}","h":{"null" if h is None else encode(h)},"id":"{i}"}}\n' for s, h, i in rows
+        )
         write_private_file(self.dir / "rows.jsonl", lines.encode())
         write_private_file(self.dir / "plan.json", json.dumps(plan.__dict__, indent=1).encode())
         self.set_stage("planned")

@@ -41,6 +41,17 @@ def _valid_resident_id(number: str) -> bool:
     return 1 <= month <= 12 and 1 <= day <= 31 and _ID_CHECK[total % 11] == number[17].upper()
 
 
+def find_contact_data(value: str) -> str | None:
+    """Like :func:`find_personal_data`, but only email, phone and identity numbers (not names).
+
+    Cheap for the common case: a value with no ``@`` and fewer than seven digits holds none of them.
+    """
+    if "@" not in value and sum(map(str.isdigit, value)) < 7:
+        return None
+    kind = find_personal_data(value)
+    return kind if kind in ("an email address", "a phone number", "a resident identity card number") else None
+
+
 def find_personal_data(value: str, known_names: Iterable[str] = ()) -> str | None:
     """The kind of personal data ``value`` appears to hold, or ``None``."""
     if not value or _HEX.match(value):

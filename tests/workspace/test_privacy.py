@@ -53,3 +53,16 @@ def test_check_fields_names_the_nested_field() -> None:
     assert info.value.field == "meta.contacts[1]"
     assert info.value.kind == "an email address"
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("value", ["li@x.com", "+86 138 1234 5678", "138 1234 5678", "11010519491231002X"])
+def test_contact_data_in_a_display_name_is_found(value: str) -> None:
+    from ledger.privacy import find_contact_data
+
+    assert find_contact_data(f"Grad {value}") is not None
+
+
+def test_names_alone_are_not_contact_data() -> None:
+    from ledger.privacy import find_contact_data
+
+    assert find_contact_data("Graduate 0042") is None and find_contact_data("王小明") is None
