@@ -41,7 +41,7 @@ class CertifyingOps(_Context):
         t = self.contracts.credentials.credential_type(type_id)
         if t.version == 0:
             raise ValidationError(f"certificate type {type_id} is not defined", hint="see `ledger type list`")
-        meta = self._load_metadata(t.meta_hash)  # type: ignore[attr-defined]
+        meta = self._load_metadata(t.meta_hash)
         return Achievement(
             type_id=type_id,
             type_version=t.version,
@@ -56,7 +56,7 @@ class CertifyingOps(_Context):
         from .credential import IssuerProfile
 
         info = self.contracts.issuers.issuer(self.key.address)
-        name = self._load_metadata(info.meta_hash).get("name") or self.key.address  # type: ignore[attr-defined]
+        name = self._load_metadata(info.meta_hash).get("name") or self.key.address
         return IssuerProfile.for_account(self.chain.identity().chain_id, self.key.address, name)
 
     def _check_writer(self, type_id: int) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from .verification import ACTIVE, REINSTATED, REVOKED, SUSPENDED, AnchorRecord, IssuanceRecord, StatusRecord
 
 if TYPE_CHECKING:
+    from .chain.base import ChainBackend
     from .contracts import Contracts
 
 _STATUS = {0: ACTIVE, 1: REINSTATED, 2: SUSPENDED, 3: REVOKED}
@@ -73,7 +74,7 @@ class ContractsView:
         )
 
 
-def block_at(chain: object, spec: str | int) -> int:
+def block_at(chain: ChainBackend, spec: str | int) -> int:
     """The block for ``--at``: a block number as is, or the last block at or before a date (UTC)."""
     from .contribution import parse_time
     from .errors import ValidationError
@@ -82,12 +83,12 @@ def block_at(chain: object, spec: str | int) -> int:
     if text.isdigit() and len(text) < 9:
         return int(text)
     when = parse_time(text)
-    lo, hi = 0, chain.block_number()  # type: ignore[attr-defined]
-    if chain.block_timestamp(lo) > when:  # type: ignore[attr-defined]
+    lo, hi = 0, chain.block_number()
+    if chain.block_timestamp(lo) > when:
         raise ValidationError(f"{spec} is before the chain's first block")
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if chain.block_timestamp(mid) <= when:  # type: ignore[attr-defined]
+        if chain.block_timestamp(mid) <= when:
             lo = mid
         else:
             hi = mid - 1

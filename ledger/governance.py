@@ -98,6 +98,8 @@ class _Context:
         @property
         def vault(self) -> Vault: ...
 
+        def _load_metadata(self, digest: bytes) -> dict[str, Any]: ...
+
 
 class GovernanceOps(_Context):
     """Committee proposals and approvals; issuers; certificate types; off-chain metadata."""

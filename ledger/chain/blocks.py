@@ -42,7 +42,7 @@ def own_signed_class(base: type) -> type:
     the base class, and the tests replay them through py-evm with every check on.
     """
 
-    class OwnSignedTransaction(base):  # type: ignore[misc, valid-type]
+    class OwnSignedTransaction(base):
         def check_signature_validity(self) -> None:
             return None
 

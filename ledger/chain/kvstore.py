@@ -116,7 +116,7 @@ class SQLiteKV(BaseDB):
         if row is None:
             raise KeyError(key)
         self._remember(key, row[0])
-        return row[0]  # type: ignore[no-any-return]
+        return row[0]
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         self._pending[key] = value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -47,7 +48,7 @@ def demo(app: App, batch_size: int, keep: Path | None) -> None:
         workspace = temp / "workspace"
     steps = []
     summary = None
-    live: dict[str, object] = {}
+    live: dict[str, Any] = {}  # rich's Progress and its task ids
 
     def on_progress(stage: str, done: int, total: int) -> None:
         if app.json_output:
@@ -55,16 +56,16 @@ def demo(app: App, batch_size: int, keep: Path | None) -> None:
         bars = live.get("bars")
         if bars is None:
             bars = live["bars"] = render.progress()
-            bars.start()  # type: ignore[attr-defined]
+            bars.start()
         task = live.get(stage)
         if task is None:
-            task = live[stage] = bars.add_task(stage, total=max(total, 1))  # type: ignore[attr-defined]
-        bars.update(task, completed=done, total=max(total, 1))  # type: ignore[attr-defined]
+            task = live[stage] = bars.add_task(stage, total=max(total, 1))
+        bars.update(task, completed=done, total=max(total, 1))
 
     def close_bars() -> None:
         bars = live.pop("bars", None)
         if bars is not None:
-            bars.stop()  # type: ignore[attr-defined]
+            bars.stop()
         live.clear()
 
     try:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from . import render
 from .app import App, json_option, key_option, network_options, pass_app, workspace_option
+
+if TYPE_CHECKING:
+    from ..keyring import KeyInfo
 
 
 @click.command()
@@ -128,8 +133,8 @@ def key_list(app: App) -> None:
     render.table("Keys", ("name", "address", "crypto"), [(i.name, i.address, i.crypto) for i in infos])
 
 
-def _show_key(app: App, info: object) -> None:
-    data = {"name": info.name, "address": info.address, "crypto": info.crypto}  # type: ignore[attr-defined]
+def _show_key(app: App, info: KeyInfo) -> None:
+    data = {"name": info.name, "address": info.address, "crypto": info.crypto}
     if app.json_output:
         render.print_json(data)
     else:

@@ -51,7 +51,7 @@ def open_fisco(kind: str, urls: str | Sequence[str], **options: Any) -> ChainBac
         inspect.signature(factory).bind(urls, **options)
     except TypeError as exc:
         raise ConfigError(f"bad option for the {kind} backend: {exc}") from exc
-    return factory(urls, **options)  # type: ignore[no-any-return]
+    return factory(urls, **options)
 
 
 __all__ = ["KINDS", "open_fisco"]

@@ -117,7 +117,7 @@ class Fisco3Chain(ChainBackend):
             node_config = self._node_config()
             actual = str(info.get("chainID") or node_config.get("chainID") or "")
             if self._chain_id is not None and actual and actual != self._chain_id:
-                raise ChainIdMismatch(self._chain_id, actual, ", ".join(self._rpc.urls))  # type: ignore[arg-type]
+                raise ChainIdMismatch(self._chain_id, actual, ", ".join(self._rpc.urls))
             chain_id = self._chain_id or actual or "chain0"
             node_crypto = "sm" if node_config.get("smCryptoType") else "ecdsa"
             if self._crypto is None:

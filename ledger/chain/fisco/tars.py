@@ -26,6 +26,7 @@ limited, so truncated or hostile input raises :class:`MalformedTransaction` quic
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 from .errors import MalformedTransaction
 
@@ -36,11 +37,11 @@ MAX_DEPTH = 32
 _INT_RANGES = ((INT8, 1, 1 << 7), (INT16, 2, 1 << 15), (INT32, 4, 1 << 31), (INT64, 8, 1 << 63))
 
 
-class TarsMap(tuple):  # type: ignore[type-arg]
+class TarsMap(tuple[Any, ...]):
     """A Tars MAP: an ordered tuple of ``(key, value)`` pairs (keys may be unhashable)."""
 
 
-Value = int | float | str | bytes | list | TarsMap | dict  # type: ignore[type-arg]
+Value = int | float | str | bytes | list[Any] | TarsMap | dict[Any, Any]
 
 
 def _fail(reason: str, offset: int | None = None) -> MalformedTransaction:
