@@ -28,15 +28,7 @@ Document shape (every credential this module writes; :func:`parse_credential` ch
       "proof": {...}
     }
 
-The ``proof`` member (not hashed; :class:`CredentialProof`) of a batch credential::
-
-    {"type": "LedgerBatchAnchor2026", "hashAlgorithm": "keccak256", "credentialHash": "0x...",
-     "chain": {"backend": "embedded", "chainId": 20200}, "contract": "0x<CredentialRegistry>",
-     "batchRoot": "0x...", "batchSize": 1000, "leafIndex": 17, "merklePath": ["0x...", ...],
-     "anchorTransaction": "0x...", "anchorBlock": 42}        (the last two once the root is mined)
-
-and of a criteria-checked certificate: ``"type": "LedgerCheckedIssuance2026"`` with
-``issueTransaction`` and ``issueBlock`` instead of the batch members.
+The ``proof`` member is not hashed; its form is described in :mod:`ledger.credential_proof`.
 
 Choices worth knowing:
 
@@ -54,35 +46,54 @@ Choices worth knowing:
 
 Performance: a batch stamps many subjects into one :class:`CredentialTemplate`, whose canonical form
 is rendered once with placeholder slots; each credential is a string join plus one hash, no dict is
-built or copied per document. Files are written by :func:`write_credentials` (all files, then one
-sync phase). On ext4 the cost of a durable batch is file creation in the kernel, not the sync: one
-``syncfs`` for 100,000 files took about 2 s here, while ``fsync`` per file costs milliseconds each.
+built or copied per document.
+
+The parts of this subject live in their own modules, and every public name of them can be imported
+from this one: the field checks (:mod:`ledger.credential_fields`), the proof
+(:mod:`ledger.credential_proof`), parsing a document (:mod:`ledger.credential_parse`) and writing
+credential files durably (:mod:`ledger.credential_files`).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
-import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sha3  # safe-pysha3
 
-from .canonical import CanonicalizationError, ParsedJSON, canonicalize
-from .canonical import parse as parse_json
+from .canonical import canonicalize
+from .credential_fields import ACHIEVEMENT_TYPES, CredentialFormatError
+from .credential_fields import ADDRESS as _ADDRESS
+from .credential_fields import BYTES32 as _BYTES32
+from .credential_fields import EXT_TYPE as _EXT_TYPE
+from .credential_fields import ISSUER_DID as _ISSUER_DID
+from .credential_fields import SUBJECT_URI as _SUBJECT_URI
+from .credential_fields import URI as _URI
+from .credential_fields import UUID_URN as _UUID_URN
+from .credential_fields import check_line as _line
+from .credential_fields import check_text as _text
+from .credential_fields import check_timestamp as _timestamp
+from .credential_fields import check_uint as _uint
+from .credential_files import DURABILITY_MODES, WriteReport, default_filename, write_credentials
+from .credential_proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
 from .crypto import keccak256, to_checksum_address
 from .errors import ValidationError
 from .merkle import Hasher, MerkleTree
+
+if TYPE_CHECKING:
+    from .credential_parse import parse_credential
 
 __all__ = [
     "ACHIEVEMENT_TYPES",
     "BATCH_PROOF",
     "CHECKED_PROOF",
+    "DURABILITY_MODES",
     "HASH_DOMAIN_TAG",
     "Achievement",
     "ChainRef",
@@ -97,6 +108,7 @@ __all__ = [
     "attach_batch_proofs",
     "build_batch",
     "credential_hash",
+    "default_filename",
     "hash_function",
     "parse_credential",
     "subject_uri",
@@ -110,74 +122,7 @@ CREDENTIAL_TYPES = ("VerifiableCredential", "OpenBadgeCredential")
 #: Prefix of every credential hash pre-image; the NUL cannot start a JSON text.
 HASH_DOMAIN_TAG = b"fisco-talent-ledger/credential/v1\x00"
 
-#: ``proof.type`` of a credential anchored as a leaf of a Merkle batch.
-BATCH_PROOF = "LedgerBatchAnchor2026"
-#: ``proof.type`` of a credential issued one at a time by the contract's criteria check.
-CHECKED_PROOF = "LedgerCheckedIssuance2026"
-
-#: Open Badges 3.0 AchievementType vocabulary (extensions are written ``ext:Name``).
-ACHIEVEMENT_TYPES = frozenset(
-    [
-        "Achievement",
-        "ApprenticeshipCertificate",
-        "Assessment",
-        "Assignment",
-        "AssociateDegree",
-        "Award",
-        "Badge",
-        "BachelorDegree",
-        "Certificate",
-        "CertificateOfCompletion",
-        "Certification",
-        "CommunityService",
-        "Competency",
-        "Course",
-        "CoCurricular",
-        "Degree",
-        "Diploma",
-        "DoctoralDegree",
-        "Fieldwork",
-        "GeneralEducationDevelopment",
-        "JourneymanCertificate",
-        "LearningProgram",
-        "License",
-        "Membership",
-        "ProfessionalDoctorate",
-        "QualityAssuranceCredential",
-        "MasterCertificate",
-        "MasterDegree",
-        "MicroCredential",
-        "ResearchDoctorate",
-        "SecondarySchoolDiploma",
-    ]
-)
-
 _HASHERS: dict[str, Hasher] = {"keccak256": keccak256}
-_UUID_URN = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-_SUBJECT_URI = re.compile(r"^urn:ledger:subject:0x[0-9a-f]{64}$")
-_EVIDENCE_URI = re.compile(r"^urn:ledger:contribution:0x[0-9a-f]{64}$")
-_ISSUER_DID = re.compile(r"^did:fisco:(0|[1-9][0-9]{0,18}):0x[0-9a-f]{40}$")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-_BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-_EXT_TYPE = re.compile(r"^ext:[A-Za-z0-9._-]+$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_UINT64_MAX = 2**64 - 1
-
-
-class CredentialFormatError(ValidationError):
-    """A credential document (or a value for one) does not have the required form.
-
-    Attributes:
-        path: the field, e.g. ``credentialSubject.achievement.typeId`` or ``proof.merklePath[3]``.
-        reason: what is wrong with it.
-    """
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}" if path else reason)
-        self.path = path
-        self.reason = reason
 
 
 def hash_function(name: str) -> Hasher:
@@ -219,36 +164,6 @@ def subject_uri(subject: bytes | str) -> str:
 def _hex32(value: bytes) -> str:
     return "0x" + value.hex()
 
-
-def _text(value: Any, path: str, *, limit: int = 2000) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise CredentialFormatError(path, "must be a non-empty string")
-    if len(value) > limit:
-        raise CredentialFormatError(path, f"is longer than {limit} characters")
-    return value
-
-
-def _line(value: Any, path: str, *, limit: int = 300) -> str:
-    """A one-line display string (names): no control characters."""
-    _text(value, path, limit=limit)
-    if _CONTROL.search(value):
-        raise CredentialFormatError(path, "must not contain control characters")
-    return value
-
-
-def _timestamp(value: Any, path: str) -> datetime:
-    if not isinstance(value, str) or not _DATETIME.match(value):
-        raise CredentialFormatError(path, "must be a date-time with a time zone, e.g. 2026-06-30T00:00:00Z")
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise CredentialFormatError(path, f"is not a valid date-time ({exc})") from None
-
-
-def _uint(value: Any, path: str) -> int:
-    if type(value) is not int or not 0 <= value <= _UINT64_MAX:
-        raise CredentialFormatError(path, "must be a non-negative integer")
-    return value
 
 
 # -- value objects --------------------------------------------------------------------------
@@ -345,202 +260,6 @@ class Evidence:
         if self.name is not None:
             out["name"] = self.name
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class ChainRef:
-    """Which chain a proof refers to: the backend kind (embedded, rpc, fisco3 ...) and the chain id."""
-
-    backend: str
-    chain_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialProof:
-    """Where a credential's hash is recorded on chain; the document's ``proof`` member.
-
-    A batch proof (``kind == BATCH_PROOF``) names the batch root, the leaf index, the batch size and
-    the Merkle path; ``anchor_transaction``/``anchor_block`` are ``None`` until the root is anchored.
-    A checked proof (``CHECKED_PROOF``) names the transaction and block of the contract's issuance.
-    """
-
-    kind: str
-    credential_hash: bytes
-    chain: ChainRef
-    contract: str
-    hash_algorithm: str = "keccak256"
-    batch_root: bytes | None = None
-    batch_size: int | None = None
-    leaf_index: int | None = None
-    merkle_path: tuple[bytes, ...] = ()
-    anchor_transaction: bytes | None = None
-    anchor_block: int | None = None
-    issue_transaction: bytes | None = None
-    issue_block: int | None = None
-
-    def __post_init__(self) -> None:
-        # The JSON is built by hand (to_json), so what goes into it verbatim is checked here.
-        if self.kind not in (BATCH_PROOF, CHECKED_PROOF):
-            raise CredentialFormatError("proof.type", f"must be {BATCH_PROOF!r} or {CHECKED_PROOF!r}")
-        if self.hash_algorithm not in ("keccak256", "sm3"):
-            raise CredentialFormatError("proof.hashAlgorithm", "must be 'keccak256' or 'sm3'")
-        if not isinstance(self.contract, str) or not _ADDRESS.match(self.contract):
-            raise CredentialFormatError("proof.contract", "must be an address (0x + 40 hex digits)")
-        if not isinstance(self.credential_hash, bytes) or len(self.credential_hash) != 32:
-            raise CredentialFormatError("proof.credentialHash", "must be 32 bytes")
-        if self.kind == BATCH_PROOF and (self.batch_root is None or self.batch_size is None or self.leaf_index is None):
-            raise CredentialFormatError("proof", "a batch proof names its batch root, size and leaf index")
-
-    def to_json(self) -> str:
-        """Compact JSON with sorted keys, built by hand: this runs once per issued credential.
-
-        The members a batch shares (chain, contract, root, anchoring) are rendered once per batch
-        and cached.
-        """
-        head = _proof_head(self)
-        if self.kind == BATCH_PROOF:
-            joined = b"".join(self.merkle_path).hex()
-            siblings = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
-            path = f'"0x{siblings}"' if siblings else ""
-            return (
-                f'{head}{self.credential_hash.hex()}","hashAlgorithm":"{self.hash_algorithm}",'
-                f'"leafIndex":{int(self.leaf_index or 0)},"merklePath":[{path}],"type":"{BATCH_PROOF}"}}'
-            )
-        tail = ""
-        if self.issue_block is not None:
-            tail += f',"issueBlock":{int(self.issue_block)}'
-        if self.issue_transaction is not None:
-            tail += f',"issueTransaction":"0x{self.issue_transaction.hex()}"'
-        return (
-            f'{head}{self.credential_hash.hex()}","hashAlgorithm":"{self.hash_algorithm}"{tail},'
-            f'"type":"{CHECKED_PROOF}"}}'
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return json.loads(self.to_json())  # type: ignore[no-any-return]
-
-    @classmethod
-    def from_dict(cls, data: Any, path: str = "proof") -> CredentialProof:
-        """Parse and check a ``proof`` object.
-
-        Raises:
-            CredentialFormatError: a member is missing or malformed (the path names it).
-        """
-        if not isinstance(data, dict):
-            raise CredentialFormatError(path, "must be an object (one proof)")
-        kind = data.get("type")
-        if kind not in (BATCH_PROOF, CHECKED_PROOF):
-            raise CredentialFormatError(f"{path}.type", f"must be {BATCH_PROOF!r} or {CHECKED_PROOF!r}")
-        algorithm = data.get("hashAlgorithm", "keccak256")
-        if algorithm not in ("keccak256", "sm3"):
-            raise CredentialFormatError(f"{path}.hashAlgorithm", "must be 'keccak256' or 'sm3'")
-        chain = data.get("chain")
-        if not isinstance(chain, dict):
-            raise CredentialFormatError(f"{path}.chain", "must be an object {backend, chainId}")
-        ref = ChainRef(
-            _line(chain.get("backend"), f"{path}.chain.backend", limit=40),
-            _uint(chain.get("chainId"), f"{path}.chain.chainId"),
-        )
-        contract = data.get("contract")
-        if not isinstance(contract, str) or not _ADDRESS.match(contract):
-            raise CredentialFormatError(f"{path}.contract", "must be an address (0x + 40 hex digits)")
-        common: dict[str, Any] = {
-            "kind": kind,
-            "credential_hash": _bytes32(data.get("credentialHash"), f"{path}.credentialHash"),
-            "chain": ref,
-            "contract": contract,
-            "hash_algorithm": algorithm,
-        }
-        if kind == CHECKED_PROOF:
-            return cls(
-                **common,
-                issue_transaction=_opt_bytes32(data.get("issueTransaction"), f"{path}.issueTransaction"),
-                issue_block=_opt_uint(data.get("issueBlock"), f"{path}.issueBlock"),
-            )
-        size = _uint(data.get("batchSize"), f"{path}.batchSize")
-        index = _uint(data.get("leafIndex"), f"{path}.leafIndex")
-        if size < 1 or index >= size:
-            raise CredentialFormatError(f"{path}.leafIndex", f"leaf {index} is outside a batch of {size}")
-        raw_path = data.get("merklePath")
-        if not isinstance(raw_path, list):
-            raise CredentialFormatError(f"{path}.merklePath", "must be a list of 32-byte hex strings")
-        return cls(
-            **common,
-            batch_root=_bytes32(data.get("batchRoot"), f"{path}.batchRoot"),
-            batch_size=size,
-            leaf_index=index,
-            merkle_path=_path32(raw_path, f"{path}.merklePath"),
-            anchor_transaction=_opt_bytes32(data.get("anchorTransaction"), f"{path}.anchorTransaction"),
-            anchor_block=_opt_uint(data.get("anchorBlock"), f"{path}.anchorBlock"),
-        )
-
-
-_HEADS: dict[tuple[Any, ...], str] = {}
-
-
-def _proof_head(proof: CredentialProof) -> str:
-    """The sorted members before ``credentialHash`` (all shared by a batch), up to its ``0x``."""
-    key = (
-        proof.kind,
-        proof.chain,
-        proof.contract,
-        proof.batch_root,
-        proof.batch_size,
-        proof.anchor_transaction,
-        proof.anchor_block,
-    )
-    head = _HEADS.get(key)
-    if head is None:
-        parts = []
-        if proof.kind == BATCH_PROOF:
-            if proof.anchor_block is not None:
-                parts.append(f'"anchorBlock":{int(proof.anchor_block)}')
-            if proof.anchor_transaction is not None:
-                parts.append(f'"anchorTransaction":"0x{proof.anchor_transaction.hex()}"')
-            assert proof.batch_root is not None
-            parts.append(f'"batchRoot":"0x{proof.batch_root.hex()}","batchSize":{int(proof.batch_size or 0)}')
-        parts.append(
-            f'"chain":{{"backend":{json.dumps(proof.chain.backend)},"chainId":{int(proof.chain.chain_id)}}}'
-        )
-        parts.append(f'"contract":"{proof.contract}","credentialHash":"0x')
-        head = "{" + ",".join(parts)
-        if len(_HEADS) > 256:
-            _HEADS.clear()
-        _HEADS[key] = head
-    return head
-
-
-def _bytes32(value: Any, path: str) -> bytes:
-    # fromhex skips whitespace, so the length of both the text and the result is checked.
-    if type(value) is str and len(value) == 66 and value[:2] == "0x":
-        try:
-            raw = bytes.fromhex(value[2:])
-        except ValueError:
-            pass
-        else:
-            if len(raw) == 32:
-                return raw
-    raise CredentialFormatError(path, "must be 0x followed by 64 hex digits")
-
-
-def _path32(values: list[Any], path: str) -> tuple[bytes, ...]:
-    """A list of 32-byte hex strings, decoded in one ``fromhex`` call when all are well formed."""
-    if all(type(v) is str and len(v) == 66 and v[:2] == "0x" for v in values):
-        try:
-            blob = bytes.fromhex("".join([v[2:] for v in values]))
-        except ValueError:
-            blob = b""
-        if len(blob) == 32 * len(values):
-            return tuple([blob[i : i + 32] for i in range(0, len(blob), 32)])
-    return tuple(_bytes32(v, f"{path}[{i}]") for i, v in enumerate(values))
-
-
-def _opt_bytes32(value: Any, path: str) -> bytes | None:
-    return None if value is None else _bytes32(value, path)
-
-
-def _opt_uint(value: Any, path: str) -> int | None:
-    return None if value is None else _uint(value, path)
 
 
 # -- templates and credentials --------------------------------------------------------------
@@ -851,291 +570,18 @@ def attach_batch_proofs(
     return out
 
 
-# -- parsing --------------------------------------------------------------------------------
+
+# -- names defined in the modules above this one --------------------------------------------
+
+#: Re-exported names whose modules import this one, so they are loaded on first use.
+_LOADED_LATER = {"parse_credential": "credential_parse"}
 
 
-def _types(value: Any, path: str, required: Iterable[str]) -> None:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-        raise CredentialFormatError(path, "must be a list of type names")
-    missing = [t for t in required if t not in value]
-    if missing:
-        raise CredentialFormatError(path, f"must include {', '.join(missing)}")
-
-
-def _object(value: Any, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise CredentialFormatError(path, "must be an object")
+def __getattr__(name: str) -> Any:
+    """Load a re-exported name from its module (it imports this one, so it cannot be imported here)."""
+    module = _LOADED_LATER.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    globals()[name] = value
     return value
-
-
-_TEMPLATES: dict[tuple[Any, ...], CredentialTemplate] = {}
-
-
-def _parse_template(
-    doc: dict[str, Any],
-    issuer_doc: dict[str, Any],
-    achievement_doc: dict[str, Any],
-    criteria: dict[str, Any],
-    algorithm: str,
-) -> CredentialTemplate:
-    """The template a parsed document was stamped from; documents of one batch share one (cached)."""
-    texts = (
-        issuer_doc.get("id"),
-        issuer_doc.get("name"),
-        achievement_doc.get("id"),
-        achievement_doc.get("name"),
-        achievement_doc.get("description"),
-        criteria.get("narrative"),
-        achievement_doc.get("fieldOfStudy"),
-        achievement_doc.get("achievementType"),
-        doc.get("validFrom"),
-        doc.get("validUntil"),
-        doc.get("name"),
-        algorithm,
-    )
-    type_id, type_version = achievement_doc["typeId"], achievement_doc["typeVersion"]
-    # Only exact str/None and int values are cached: True == 1 must not pass for a type id.
-    cacheable = type(type_id) is int and type(type_version) is int
-    cacheable = cacheable and all(v is None or type(v) is str for v in texts)
-    key = (*texts, type_id, type_version) if cacheable else None
-    if key is not None:
-        found = _TEMPLATES.get(key)
-        if found is not None:
-            return found
-    issuer = IssuerProfile(issuer_doc.get("id"), issuer_doc.get("name"))  # type: ignore[arg-type]
-    achievement = Achievement(
-        type_id=type_id,
-        type_version=type_version,
-        name=achievement_doc.get("name"),  # type: ignore[arg-type]
-        description=achievement_doc.get("description"),  # type: ignore[arg-type]
-        criteria=criteria.get("narrative"),  # type: ignore[arg-type]
-        field_of_study=achievement_doc.get("fieldOfStudy"),  # type: ignore[arg-type]
-        achievement_type=achievement_doc.get("achievementType"),  # type: ignore[arg-type]
-        id=achievement_doc["id"],
-    )
-    template = CredentialTemplate(
-        issuer,
-        achievement,
-        doc.get("validFrom"),  # type: ignore[arg-type]
-        doc.get("validUntil"),
-        _line(doc.get("name"), "name"),
-        algorithm,
-    )
-    if key is not None:
-        if len(_TEMPLATES) >= 1024:
-            _TEMPLATES.clear()
-        _TEMPLATES[key] = template
-    return template
-
-
-def parse_credential(
-    source: str | bytes | Mapping[str, Any], *, hash_algorithm: str | None = None
-) -> Credential:
-    """Parse and check a credential document (W3C VC 2.0 + Open Badges 3.0, our profile).
-
-    Args:
-        source: JSON text/bytes, or an already parsed mapping.
-        hash_algorithm: the hash to use; by default the proof's ``hashAlgorithm`` (keccak256 without proof).
-
-    Raises:
-        NotJSONError (a CanonicalizationError): the text is not JSON.
-        CredentialFormatError: the JSON is not a credential; ``path`` names the first bad field.
-    """
-    parsed: ParsedJSON | None = None
-    try:
-        if isinstance(source, (str, bytes, bytearray)):
-            parsed = parse_json(source)
-            doc = parsed.value
-        else:
-            doc = source
-    except CanonicalizationError as exc:
-        if type(exc) is not CanonicalizationError:
-            raise
-        raise CredentialFormatError(exc.path, exc.reason) from None
-    doc = _object(doc, "")
-    context = doc.get("@context")
-    if not isinstance(context, list) or context[:2] != [VC_CONTEXT, OB_CONTEXT]:
-        raise CredentialFormatError("@context", f"must start with [{VC_CONTEXT!r}, {OB_CONTEXT!r}]")
-    _types(doc.get("type"), "type", CREDENTIAL_TYPES)
-    credential_id = doc.get("id")
-    if not isinstance(credential_id, str) or not _UUID_URN.match(credential_id):
-        raise CredentialFormatError("id", "must be urn:uuid:<lower-case uuid>")
-    issuer_doc = _object(doc.get("issuer"), "issuer")
-    _types(issuer_doc.get("type"), "issuer.type", ("Profile",))
-    subject_doc = _object(doc.get("credentialSubject"), "credentialSubject")
-    subject = subject_doc.get("id")
-    if not isinstance(subject, str) or not _SUBJECT_URI.match(subject):
-        raise CredentialFormatError(
-            "credentialSubject.id", "must be urn:ledger:subject:0x<64 lower-case hex>"
-        )
-    _types(subject_doc.get("type"), "credentialSubject.type", ("AchievementSubject",))
-    a = "credentialSubject.achievement"
-    achievement_doc = _object(subject_doc.get(a.split(".")[1]), a)
-    _types(achievement_doc.get("type"), f"{a}.type", ("Achievement",))
-    criteria = _object(achievement_doc.get("criteria"), f"{a}.criteria")
-    achievement_id = achievement_doc.get("id")
-    if not isinstance(achievement_id, str) or not achievement_id:
-        raise CredentialFormatError(f"{a}.id", "must be a URI")
-    if "typeId" not in achievement_doc:
-        raise CredentialFormatError(f"{a}.typeId", "is missing (the on-chain certificate type)")
-    if "typeVersion" not in achievement_doc:
-        raise CredentialFormatError(f"{a}.typeVersion", "is missing (the on-chain type version)")
-    holder_name = None
-    identifiers = subject_doc.get("identifier")
-    if identifiers is not None:
-        if not isinstance(identifiers, list):
-            raise CredentialFormatError("credentialSubject.identifier", "must be a list of IdentityObjects")
-        for i, item in enumerate(identifiers):
-            where = f"credentialSubject.identifier[{i}]"
-            item = _object(item, where)
-            if item.get("type") != "IdentityObject":
-                raise CredentialFormatError(f"{where}.type", "must be 'IdentityObject'")
-            if item.get("identityType") == "name" and item.get("hashed") is False and holder_name is None:
-                holder_name = _line(item.get("identityHash"), f"{where}.identityHash")
-    evidence: list[Evidence] = []
-    raw_evidence = doc.get("evidence")
-    if raw_evidence is not None:
-        if not isinstance(raw_evidence, list):
-            raise CredentialFormatError("evidence", "must be a list")
-        for i, item in enumerate(raw_evidence):
-            item = _object(item, f"evidence[{i}]")
-            _types(item.get("type"), f"evidence[{i}].type", ("Evidence",))
-            uri = item.get("id")
-            if not isinstance(uri, str) or not _EVIDENCE_URI.match(uri):
-                raise CredentialFormatError(f"evidence[{i}].id", "must be urn:ledger:contribution:0x<64 hex>")
-            name = item.get("name")
-            if name is not None:
-                _line(name, f"evidence[{i}].name")
-            evidence.append(Evidence(bytes.fromhex(uri.rsplit(":", 1)[1][2:]), name))
-    proof = None if doc.get("proof") is None else CredentialProof.from_dict(doc["proof"])
-    algorithm = hash_algorithm or (proof.hash_algorithm if proof else "keccak256")
-    template = _parse_template(doc, issuer_doc, achievement_doc, criteria, algorithm)
-    try:
-        unproved = {k: v for k, v in doc.items() if k != "proof"}
-        body = parsed.canonicalize(unproved) if parsed is not None else canonicalize(unproved)
-    except CanonicalizationError as exc:
-        raise CredentialFormatError(exc.path, exc.reason) from None
-    digest = credential_hash(body, template.hash_algorithm)
-    return Credential(
-        template,
-        credential_id,
-        subject,
-        holder_name,
-        tuple(evidence),
-        body,
-        digest,
-        template.hash_algorithm,
-        proof,
-    )
-
-
-# -- durable files --------------------------------------------------------------------------
-
-#: How :func:`write_credentials` makes files durable.
-DURABILITY_MODES = ("none", "fsync", "syncfs")
-
-
-@dataclass(frozen=True, slots=True)
-class WriteReport:
-    """What :func:`write_credentials` did and how long the two phases took."""
-
-    paths: tuple[Path, ...]
-    bytes_written: int
-    write_seconds: float
-    sync_seconds: float
-    durability: str
-
-
-def _syncfs() -> Callable[[int], int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.syncfs  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-def default_filename(credential: Credential, index: int) -> str:
-    """``<uuid>.json`` for ``urn:uuid:<uuid>``."""
-    return credential.id.rsplit(":", 1)[1] + ".json"
-
-
-def write_credentials(
-    directory: Path,
-    credentials: Sequence[Credential],
-    *,
-    durability: str = "syncfs",
-    filename: Callable[[Credential, int], str] = default_filename,
-    overwrite: bool = False,
-) -> WriteReport:
-    """Write each credential to its own file (mode 0600: it names the holder), then make them durable.
-
-    All files are written first, then synced in one phase, which lets the kernel batch the disk work:
-
-    * ``"syncfs"``: one ``syncfs(2)`` for the directory's file system, then ``fsync`` of the directory
-      (Linux; elsewhere it falls back to ``"fsync"``). It flushes other dirty data on that file system too.
-    * ``"fsync"``: ``fsync`` every file, then the directory.
-    * ``"none"``: leave it to the page cache (a crash may lose recent files).
-
-    Raises:
-        FileExistsError: a file is already there and ``overwrite`` is false.
-    """
-    import time
-
-    if durability not in DURABILITY_MODES:
-        raise ValueError(f"durability must be one of {', '.join(DURABILITY_MODES)}")
-    directory.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | (os.O_TRUNC if overwrite else os.O_EXCL)
-    paths = []
-    total = 0
-    started = time.perf_counter()
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        for index, credential in enumerate(credentials):
-            name = filename(credential, index)
-            if not name or "/" in name or name in (".", ".."):
-                raise ValueError(f"{name!r} is not a plain file name")
-            data = credential.to_json()
-            # Relative to the open directory: no path walk per file.
-            fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-            finally:
-                os.close(fd)
-            paths.append(name)
-            total += len(data)
-        written = time.perf_counter()
-        sync = _syncfs() if durability == "syncfs" else None
-        if durability == "syncfs" and sync is None:
-            durability = "fsync"
-        if sync is not None and sync(dir_fd) != 0:
-            import ctypes
-
-            errno = ctypes.get_errno()
-            raise OSError(errno, f"syncfs failed: {os.strerror(errno)}", str(directory))
-        if durability == "fsync":
-            # Reopening is cheap next to the flush; keeping 100k descriptors open is not possible.
-            for name in paths:
-                fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-        if durability != "none":
-            os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return WriteReport(
-        tuple(directory / name for name in paths),
-        total,
-        written - started,
-        time.perf_counter() - written,
-        durability,
-    )
