@@ -258,14 +258,28 @@ class CertifyingOps(_Context):
     ) -> list[dict[str, Any]]:
         """Verify credential files against the chain; one report dict per file.
 
-        ``at`` (a date or a block) also judges the status as of that moment; ``now`` is the time the
-        expiry step compares with (default: the current time).
+        ``at`` (a date or a block) judges the credentials as the chain stood then: the workspace's
+        index is synced and answers (so time travel works on nodes that keep no old state); without
+        ``at`` the contracts answer. ``now`` is the time the expiry step compares with.
         """
-        from .chainview import ContractsView, block_at
-        from .errors import VerificationError
-        from .verification import STEPS, CachedChainView, CredentialReport, StepResult, verify_many
+        from .chainview import ContractsView
+        from .errors import ValidationError, VerificationError
+        from .verification import STEPS, CachedChainView, ChainView, CredentialReport, StepResult, verify_many
 
-        at_block = block_at(self.chain, at) if at is not None else None
+        at_block = None
+        online: ChainView = ContractsView(self.contracts)
+        if at is not None:
+            from .index import Index
+            from .index.view import IndexChainView
+
+            index = Index.open(self.settings.index_path)
+            index.sync(self.chain, self.settings.deployment)
+            at_block = index.reader.resolve_at(at)
+            assert self.settings.deployment is not None
+            if at_block is None or at_block < self.settings.deployment.block_number:
+                raise ValidationError(f"--at {at}: the ledger was deployed later, in block "
+                                      f"{self.settings.deployment.block_number}")
+            online = IndexChainView(index.reader, at=at_block)
         sources: list[tuple[str, bytes]] = []
         for p in paths:
             try:
@@ -276,7 +290,7 @@ class CertifyingOps(_Context):
                 sources.extend((f"{p}:{n}", line) for n, line in enumerate(data.splitlines(), 1) if line.strip())
             else:
                 sources.append((str(p), data))
-        view = CachedChainView(ContractsView(self.contracts))
+        view = CachedChainView(online)
         reports = []
         for label, data in sources:
             try:

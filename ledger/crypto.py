@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -54,6 +55,7 @@ def hash_function(crypto: str) -> Callable[[bytes], bytes]:
     raise ValueError(f"unknown crypto mode {crypto!r} (expected 'ecdsa' or 'sm')")
 
 
+@functools.lru_cache(maxsize=65536)
 def to_checksum_address(address_bytes: bytes) -> str:
     """EIP-55 checksummed hex of a 20-byte address."""
     hex_addr = address_bytes.hex()

@@ -10,7 +10,9 @@ verify (the chain is unreachable, the file is not JSON) is an exception.
     LedgerError
     ├── ConfigError (ValueError)            a bad or missing setting
     ├── WorkspaceError                      the workspace is missing, damaged or busy
-    │   └── WorkspaceLocked                 another process holds the workspace lock
+    │   ├── WorkspaceLocked                 another process holds the workspace lock
+    │   └── IndexStoreError, IndexMismatch  (ledger.index.store) the index file is unusable / for
+    │                                       another chain
     ├── KeystoreError                       a key is missing, or its password is wrong
     ├── ValidationError (ValueError)        untrusted input refused before anything is written
     │   ├── RowError                        one bad row of a CSV / JSON Lines file
