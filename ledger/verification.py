@@ -22,8 +22,10 @@ Skipped steps say why: ``OFFLINE`` (no chain view given), ``NOT_APPLICABLE`` (in
 certificate, criteria for a batch one), ``PRECONDITION_FAILED`` (a step it relies on failed).
 
 Format, integrity, inclusion and expiry are offline. The online questions go through a
-:class:`ChainView`, implemented over the contracts (live), over the SQLite index (fast, as of its last
-sync) and by :class:`StaticChainView` (a snapshot: verification bundles, tests).
+:class:`~ledger.chainview.ChainView` (defined, with its records and views, in :mod:`ledger.chainview`),
+answered by the contracts (live), by the SQLite index (fast, as of its last sync) and by
+:class:`~ledger.chainview.StaticChainView` (a snapshot: verification bundles, tests). Those names are
+importable from this module too.
 
 A failed verification is a :class:`CredentialReport` with failed steps; only input that is not JSON at
 all raises (:class:`~ledger.errors.VerificationError`).
@@ -31,13 +33,30 @@ all raises (:class:`~ledger.errors.VerificationError`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from .canonical import NotJSONError
+from .chainview import (
+    ACTIVE,
+    BUNDLE_TYPE,
+    REINSTATED,
+    REVOKED,
+    SUSPENDED,
+    AnchorRecord,
+    Authorization,
+    CachedChainView,
+    ChainView,
+    IssuanceRecord,
+    StaticChainView,
+    StatusChange,
+    StatusRecord,
+    snapshot,
+)
+from .chainview import jsonable as _jsonable
 from .credential import (
     BATCH_PROOF,
     Credential,
@@ -45,7 +64,7 @@ from .credential import (
     hash_function,
     parse_credential,
 )
-from .errors import ValidationError, VerificationError
+from .errors import VerificationError
 from .merkle import compute_root, proof_length
 
 __all__ = [
@@ -100,328 +119,6 @@ REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 
-#: Status names a :class:`ChainView` answers with.
-ACTIVE, REINSTATED, SUSPENDED, REVOKED = "active", "reinstated", "suspended", "revoked"
-
-
-# -- what the chain is asked ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AnchorRecord:
-    """An anchored batch root: who anchored it, for which type, in which block (and transaction)."""
-
-    root: bytes
-    issuer: str
-    type_id: int
-    block: int
-    count: int | None = None
-    transaction: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IssuanceRecord:
-    """A criteria-checked issuance as the contract recorded it.
-
-    ``contribution_keys`` is ``None`` when the view cannot tell (the evidence is then not compared).
-    """
-
-    credential_hash: bytes
-    issuer: str
-    subject: bytes
-    type_id: int
-    block: int
-    type_version: int | None = None
-    transaction: bytes | None = None
-    contribution_keys: tuple[bytes, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StatusRecord:
-    """A credential's status at some block: ``active`` (never changed), ``reinstated``, ``suspended``
-    or ``revoked``; with the reason (e.g. ``misconduct``) and block of the last change."""
-
-    status: str = ACTIVE
-    reason: str | None = None
-    block: int | None = None
-
-
-@runtime_checkable
-class ChainView(Protocol):
-    """The online questions verification asks. Every method answers as of the view's chain state."""
-
-    def chain_id(self) -> int:
-        """The chain's id (a proof for another chain is refused)."""
-        ...
-
-    def block_number(self) -> int:
-        """The block the answers are as of (reported, so a verdict says when it held)."""
-        ...
-
-    def anchor(self, root: bytes) -> AnchorRecord | None:
-        """Who anchored ``root``, or ``None`` if it never was."""
-        ...
-
-    def is_authorized(self, issuer: str, type_id: int, block: int) -> bool:
-        """Whether ``issuer`` was an active issuer allowed to issue ``type_id`` at ``block``."""
-        ...
-
-    def status(self, credential_hash: bytes, root: bytes | None, block: int | None = None) -> StatusRecord:
-        """The status at ``block`` (latest when ``None``); ``root`` is the batch root, None if checked."""
-        ...
-
-    def checked_issuance(self, credential_hash: bytes) -> IssuanceRecord | None:
-        """The criteria-checked issuance record of ``credential_hash``, or ``None``."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class Authorization:
-    """``issuer`` may issue ``type_id`` from block ``since`` up to (excluding) ``until``."""
-
-    issuer: str
-    type_id: int
-    since: int
-    until: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChange:
-    """One status change of a credential, for :class:`StaticChainView`."""
-
-    credential_hash: bytes
-    status: str
-    block: int
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class StaticChainView:
-    """A :class:`ChainView` answering from a fixed snapshot of the chain's records.
-
-    It is what a verification bundle carries (everything needed to verify without the network, as of
-    ``head``), and the fake chain of the tests.
-    """
-
-    chain: int
-    head: int
-    anchors: Sequence[AnchorRecord] = ()
-    authorizations: Sequence[Authorization] = ()
-    status_changes: Sequence[StatusChange] = ()
-    issuances: Sequence[IssuanceRecord] = ()
-    #: False for a :func:`snapshot`: it holds each status as of ``head`` only, not its history.
-    history_complete: bool = True
-    _anchors: dict[bytes, AnchorRecord] = field(init=False, repr=False, compare=False)
-    _issuances: dict[bytes, IssuanceRecord] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_anchors", {a.root: a for a in self.anchors})
-        object.__setattr__(self, "_issuances", {i.credential_hash: i for i in self.issuances})
-
-    def chain_id(self) -> int:
-        return self.chain
-
-    def block_number(self) -> int:
-        return self.head
-
-    def anchor(self, root: bytes) -> AnchorRecord | None:
-        found = self._anchors.get(root)
-        return found if found is not None and found.block <= self.head else None
-
-    def is_authorized(self, issuer: str, type_id: int, block: int) -> bool:
-        who = issuer.lower()
-        return any(
-            a.issuer.lower() == who
-            and a.type_id == type_id
-            and a.since <= block
-            and (a.until is None or block < a.until)
-            for a in self.authorizations
-        )
-
-    def status(self, credential_hash: bytes, root: bytes | None, block: int | None = None) -> StatusRecord:
-        at = self.head if block is None else min(block, self.head)
-        if at < self.head and not self.history_complete:
-            raise VerificationError(
-                f"this snapshot holds statuses as of block {self.head} only, not at block {at}",
-                hint="verify against the chain or the index for an earlier moment",
-            )
-        changes = sorted(
-            (c for c in self.status_changes if c.credential_hash == credential_hash and c.block <= at),
-            key=lambda c: c.block,
-        )
-        if not changes:
-            return StatusRecord()
-        last = changes[-1]
-        return StatusRecord(last.status, last.reason, last.block)
-
-    def checked_issuance(self, credential_hash: bytes) -> IssuanceRecord | None:
-        found = self._issuances.get(credential_hash)
-        return found if found is not None and found.block <= self.head else None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The snapshot as JSON-able data: a verification bundle (hashes as 0x hex)."""
-        return {
-            "type": BUNDLE_TYPE,
-            "chainId": self.chain,
-            "asOfBlock": self.head,
-            "historyComplete": self.history_complete,
-            "anchors": [_record_dict(a) for a in self.anchors],
-            "authorizations": [_record_dict(a) for a in self.authorizations],
-            "statusChanges": [_record_dict(c) for c in self.status_changes],
-            "issuances": [_record_dict(i) for i in self.issuances],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> StaticChainView:
-        """Read a bundle written by :meth:`to_dict`.
-
-        Raises:
-            ValidationError: the data is not a verification bundle.
-        """
-        try:
-            if data.get("type") != BUNDLE_TYPE:
-                raise ValueError(f"type is not {BUNDLE_TYPE!r}")
-            return cls(
-                _int(data["chainId"]),
-                _int(data["asOfBlock"]),
-                tuple(AnchorRecord(**_record_args(a)) for a in data["anchors"]),
-                tuple(Authorization(**_record_args(a)) for a in data["authorizations"]),
-                tuple(StatusChange(**_record_args(c)) for c in data["statusChanges"]),
-                tuple(IssuanceRecord(**_record_args(i)) for i in data["issuances"]),
-                bool(data.get("historyComplete", True)),
-            )
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise ValidationError(f"not a verification bundle: {exc}") from exc
-
-
-#: ``type`` of a serialized :class:`StaticChainView`.
-BUNDLE_TYPE = "LedgerVerificationBundle"
-
-_BYTES_FIELDS = {"root", "transaction", "credential_hash", "subject"}
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _record_dict(record: Any) -> dict[str, Any]:
-    return {_camel(name): _jsonable(getattr(record, name)) for name in record.__dataclass_fields__}
-
-
-def _int(value: Any) -> int:
-    if type(value) is not int:
-        raise ValueError(f"{value!r} is not an integer")
-    return value
-
-
-def _from_json(name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if name in _BYTES_FIELDS:
-        if not isinstance(value, str) or not value.startswith("0x"):
-            raise ValueError(f"{name} must be 0x hex")
-        return bytes.fromhex(value[2:])
-    if name == "contribution_keys":
-        return tuple(bytes.fromhex(k[2:]) for k in value)
-    return value
-
-
-def _record_args(data: Mapping[str, Any]) -> dict[str, Any]:
-    snake = {
-        "".join("_" + c.lower() if c.isupper() else c for c in key): value for key, value in data.items()
-    }
-    return {name: _from_json(name, value) for name, value in snake.items()}
-
-
-def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChainView:
-    """Ask ``chain`` every question that verifying ``credentials`` needs and keep the answers.
-
-    The result verifies those credentials without the network, as of the chain's current block (a
-    verification bundle; serialize it with :meth:`StaticChainView.to_dict`). It records each status as
-    of that block only, so it cannot answer for an earlier block.
-    """
-    head, chain_id = chain.block_number(), chain.chain_id()
-    anchors: dict[bytes, AnchorRecord] = {}
-    issuances: dict[bytes, IssuanceRecord] = {}
-    authorizations: dict[tuple[str, int, int], Authorization] = {}
-    changes: list[StatusChange] = []
-    for credential in credentials:
-        proof = credential.proof
-        if proof is None:
-            continue
-        record: AnchorRecord | IssuanceRecord | None
-        root = proof.batch_root if proof.kind == BATCH_PROOF else None
-        if root is not None:
-            record = anchors.get(root) or chain.anchor(root)
-            if record is not None:
-                anchors[root] = record
-        else:
-            record = chain.checked_issuance(credential.hash)
-            if record is not None:
-                issuances[credential.hash] = record
-        if record is None:
-            continue
-        type_id = credential.achievement.type_id
-        key = (record.issuer.lower(), type_id, record.block)
-        if key not in authorizations and chain.is_authorized(record.issuer, type_id, record.block):
-            authorizations[key] = Authorization(record.issuer, type_id, record.block, record.block + 1)
-        state = chain.status(credential.hash, root)
-        if state.status != ACTIVE:
-            block = head if state.block is None else state.block
-            changes.append(StatusChange(credential.hash, state.status, block, state.reason))
-    return StaticChainView(
-        chain_id,
-        head,
-        tuple(anchors.values()),
-        tuple(authorizations.values()),
-        tuple(changes),
-        tuple(issuances.values()),
-        history_complete=False,
-    )
-
-
-class CachedChainView:
-    """Wraps a :class:`ChainView` and remembers its answers, for verifying many credentials of one batch.
-
-    Anchors and authorizations are per batch, so a thousand files cost one lookup each, not a thousand.
-    """
-
-    def __init__(self, inner: ChainView) -> None:
-        self.inner = inner
-        self._chain_id: int | None = None
-        self._block: int | None = None
-        self._anchors: dict[bytes, AnchorRecord | None] = {}
-        self._authorized: dict[tuple[str, int, int], bool] = {}
-
-    def chain_id(self) -> int:
-        if self._chain_id is None:
-            self._chain_id = self.inner.chain_id()
-        return self._chain_id
-
-    def block_number(self) -> int:
-        if self._block is None:
-            self._block = self.inner.block_number()
-        return self._block
-
-    def anchor(self, root: bytes) -> AnchorRecord | None:
-        if root not in self._anchors:
-            self._anchors[root] = self.inner.anchor(root)
-        return self._anchors[root]
-
-    def is_authorized(self, issuer: str, type_id: int, block: int) -> bool:
-        key = (issuer.lower(), type_id, block)
-        if key not in self._authorized:
-            self._authorized[key] = self.inner.is_authorized(issuer, type_id, block)
-        return self._authorized[key]
-
-    def status(self, credential_hash: bytes, root: bytes | None, block: int | None = None) -> StatusRecord:
-        return self.inner.status(credential_hash, root, block)
-
-    def checked_issuance(self, credential_hash: bytes) -> IssuanceRecord | None:
-        return self.inner.checked_issuance(credential_hash)
-
-
 # -- results --------------------------------------------------------------------------------
 
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
@@ -456,13 +153,6 @@ class StepResult:
             out["details"] = {k: _jsonable(v) for k, v in self.details.items()}
         return out
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def _step(name: str, outcome: str, code: str, message: str, **details: Any) -> StepResult:
