@@ -31,6 +31,7 @@ contract CredentialRegistry is ICredentialRegistry {
     /// @dev Keyed by (root, credential hash), root zero for issued credentials, so that an issuer
     ///      can only ever change the status of leaves under its own roots.
     mapping(bytes32 => mapping(bytes32 => StatusRecord)) private _status;
+    mapping(bytes32 => ReportAnchor) private _reports;
 
     /// @param registry_ The IssuerRegistry: issuers' authority and the committee.
     /// @param ledger_ The ContributionLedger that `issue` checks contributions against.
@@ -246,6 +247,29 @@ contract CredentialRegistry is ICredentialRegistry {
         rec.reason = reason;
         rec.blockNumber = uint32(block.number);
         emit CredentialStatusChanged(credentialHash, root, msg.sender, status, reason);
+    }
+
+    // ------------------------------------------------------------------ audit reports
+
+    /// @inheritdoc ICredentialRegistry
+    function anchorReport(bytes32 reportHash, bytes32 target) external {
+        // A zero hash proves nothing and would read as "never anchored".
+        if (reportHash == bytes32(0)) revert InvalidReportHash(reportHash);
+        // Auditors are accountable parties: the committee's members, or issuers in good standing.
+        if (!_registry.isMember(msg.sender)) _registry.writer(msg.sender);
+        ReportAnchor memory existing = _reports[reportHash];
+        // First anchor wins: a second one would rewrite who saw the report and when.
+        if (existing.auditor != address(0)) {
+            revert ReportAlreadyAnchored(reportHash, existing.auditor, existing.blockNumber);
+        }
+        _reports[reportHash] = ReportAnchor(msg.sender, uint32(block.number));
+        emit ReportAnchored(reportHash, msg.sender, target);
+    }
+
+    /// @inheritdoc ICredentialRegistry
+    function reportAnchor(bytes32 reportHash) external view returns (address auditor, uint32 blockNumber) {
+        ReportAnchor memory r = _reports[reportHash];
+        return (r.auditor, r.blockNumber);
     }
 
     // ------------------------------------------------------------------ Merkle

@@ -3,13 +3,15 @@ pragma solidity 0.8.26;
 
 import "./Common.sol";
 
-/// @title Certificate types, anchored batches, checked issuance and credential status
+/// @title Certificate types, anchored batches, checked issuance, credential status and audit reports
 /// @notice The committee defines certificate types (talent standards) with machine-checkable criteria.
 ///         Issuers anchor Merkle roots of credential batches, or issue single credentials whose criteria
 ///         the contract checks against the ContributionLedger. A credential's status (suspended,
 ///         reinstated, revoked) is changed by its issuer or the committee; a batch leaf is addressed by
 ///         (root, credential hash, Merkle proof), with sorted-pair keccak256 and double-hashed leaves:
 ///         leaf = keccak256(abi.encodePacked(keccak256(abi.encodePacked(credentialHash)))).
+///         Auditors (active issuers or committee members) anchor the hash of an audit report once, so a
+///         later auditor can prove which report was seen, by whom and when.
 interface ICredentialRegistry {
     /// @notice A certificate type as defined now; `version` counts definitions (1 for the first).
     struct CredentialType {
@@ -47,6 +49,12 @@ interface ICredentialRegistry {
         uint32 blockNumber;
     }
 
+    /// @notice An anchored audit report (one word): who anchored it, and in which block.
+    struct ReportAnchor {
+        address auditor;
+        uint32 blockNumber;
+    }
+
     event TypeDefined(
         uint32 indexed typeId,
         uint16 version,
@@ -76,6 +84,9 @@ interface ICredentialRegistry {
         CredentialStatus status,
         RevocationReason reason
     );
+    /// @notice `auditor` anchored the hash of an audit report of `target` (a subject id, an issuer
+    ///         address as bytes32, or zero for a set of credential files).
+    event ReportAnchored(bytes32 indexed reportHash, address indexed auditor, bytes32 indexed target);
 
     error InvalidTypeId(uint32 typeId);
     error InvalidAllowedKinds(uint8 allowedKinds);
@@ -106,6 +117,8 @@ interface ICredentialRegistry {
     error PrerequisiteSubjectMismatch(bytes32 credentialHash, bytes32 expected, bytes32 found);
     error PrerequisiteNotValid(bytes32 credentialHash, CredentialStatus status);
     error MissingPrerequisite(uint32 typeId);
+    error InvalidReportHash(bytes32 reportHash);
+    error ReportAlreadyAnchored(bytes32 reportHash, address auditor, uint32 blockNumber);
 
     /// @notice Version of this contract.
     function version() external pure returns (string memory);
@@ -159,6 +172,16 @@ interface ICredentialRegistry {
         CredentialStatus status,
         RevocationReason reason
     ) external;
+
+    /// @notice Anchor the hash of an audit report, once.
+    /// @dev Caller: a committee member, or an issuer that may write now (it and its ancestors active);
+    ///      anyone else reverts with the IssuerRegistry's UnknownIssuer or IssuerNotActive.
+    /// @param reportHash Hash of the report (not zero).
+    /// @param target What was audited: a subject id, an issuer address as bytes32, or zero for files.
+    function anchorReport(bytes32 reportHash, bytes32 target) external;
+
+    /// @notice Who anchored an audit report and in which block (auditor zero if never anchored).
+    function reportAnchor(bytes32 reportHash) external view returns (address auditor, uint32 blockNumber);
 
     /// @notice A certificate type (version 0 if undefined).
     function credentialType(uint32 typeId) external view returns (CredentialType memory);

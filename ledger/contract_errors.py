@@ -217,6 +217,14 @@ class InvalidReason(ContractError):
     fields = ('reason',)
 
 
+class InvalidReportHash(ContractError):
+    """Solidity ``InvalidReportHash(bytes32)``."""
+
+    error_name = "InvalidReportHash"
+    signature = "InvalidReportHash(bytes32)"
+    fields = ('reportHash',)
+
+
 class InvalidRoot(ContractError):
     """Solidity ``InvalidRoot(bytes32)``."""
 
@@ -473,6 +481,14 @@ class RecorderKindNotAllowed(ContractError):
     fields = ('recorder', 'kind')
 
 
+class ReportAlreadyAnchored(ContractError):
+    """Solidity ``ReportAlreadyAnchored(bytes32,address,uint32)``."""
+
+    error_name = "ReportAlreadyAnchored"
+    signature = "ReportAlreadyAnchored(bytes32,address,uint32)"
+    fields = ('reportHash', 'auditor', 'blockNumber')
+
+
 class RootAlreadyAnchored(ContractError):
     """Solidity ``RootAlreadyAnchored(bytes32,address,uint32)``."""
 
@@ -581,6 +597,7 @@ BY_NAME: dict[str, type[ContractError]] = {
     "InvalidPrerequisite": InvalidPrerequisite,
     "InvalidProof": InvalidProof,
     "InvalidReason": InvalidReason,
+    "InvalidReportHash": InvalidReportHash,
     "InvalidRoot": InvalidRoot,
     "InvalidStatus": InvalidStatus,
     "InvalidStatusTransition": InvalidStatusTransition,
@@ -613,6 +630,7 @@ BY_NAME: dict[str, type[ContractError]] = {
     "ProposalExecutionFailed": ProposalExecutionFailed,
     "RecorderCannotCoSign": RecorderCannotCoSign,
     "RecorderKindNotAllowed": RecorderKindNotAllowed,
+    "ReportAlreadyAnchored": ReportAlreadyAnchored,
     "RootAlreadyAnchored": RootAlreadyAnchored,
     "ScopeNotSubset": ScopeNotSubset,
     "StatusUnchanged": StatusUnchanged,

@@ -518,7 +518,23 @@ class CredentialRegistry(_Facade):
         return self._propose(key, "setLeafStatus", 400_000 + 3_000 * len(proof), _b32(root),
                              _b32(credential_hash), [_b32(p) for p in proof], int(status), int(reason))
 
+    def build_anchor_report(self, report_hash: bytes, target: bytes = ZERO32) -> Transaction:
+        """The unsigned transaction of :meth:`anchor_report` (for ``chain.send_many``)."""
+        return self._build("anchorReport", 150_000, _b32(report_hash), _b32(target))
+
+    def anchor_report(self, key: PrivateKey, report_hash: bytes, target: bytes = ZERO32) -> Receipt:
+        """Anchor the hash of an audit report, once, as a committee member or an active issuer.
+
+        ``target`` is what was audited: a subject id, an issuer address as 32 bytes, or zero for files.
+        """
+        return self._send(key, self.build_anchor_report(report_hash, target))
+
     # reads
+    def report_anchor(self, report_hash: bytes, *, block: int | None = None) -> tuple[str | None, int]:
+        """(auditor, block number) of an anchored report hash; (None, 0) if it was never anchored."""
+        auditor, block_number = self._call("reportAnchor", _b32(report_hash), block=block)
+        return _addr(auditor), int(block_number)
+
     def credential_type(self, type_id: int, *, block: int | None = None) -> types.CredentialType:
         """A certificate type as defined at ``block`` (``exists`` false if undefined)."""
         (raw,) = self._call("credentialType", type_id, block=block)
