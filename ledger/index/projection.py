@@ -369,3 +369,12 @@ def _credential_status(conn: Rows, ev: IndexedEvent) -> None:
             ev.tx_hash,
         ),
     )
+
+
+@handles("ReportAnchored")
+def _report_anchored(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    conn.execute(
+        "INSERT OR IGNORE INTO report_anchors VALUES (?,?,?,?,?,?)",
+        (a["reportHash"], address(a["auditor"]), a["target"], ev.block_number, ev.log_index, ev.tx_hash),
+    )

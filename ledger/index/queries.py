@@ -160,6 +160,17 @@ def _address(value: str) -> str:
     return address(body)
 
 
+@dataclass(frozen=True)
+class ReportAnchor:
+    """An audit report's hash as anchored on chain: by whom, for what target, where."""
+
+    report_hash: str
+    auditor: str
+    target: str  # a subject id, an issuer address as 32 bytes, or zero for a set of files
+    block_number: int
+    tx_hash: str
+
+
 def _upto(at: int | None) -> int:
     return (1 << 62) if at is None else at
 
@@ -590,6 +601,30 @@ class IndexReader:
             contributions_recorded=int(recorded),
             revocations=tuple(revocations),
         )
+
+
+    # -- audit reports -----------------------------------------------------------------------------
+
+    def report_anchor(self, report_hash: str | bytes, at: int | None = None) -> ReportAnchor | None:
+        """Who anchored an audit report's hash, and where (None if not anchored by block ``at``)."""
+        digest = report_hash if isinstance(report_hash, str) else "0x" + bytes(report_hash).hex()
+        row = self.conn.execute(
+            "SELECT * FROM report_anchors WHERE report_hash = ? AND block_number <= ?", (digest.lower(), _upto(at))
+        ).fetchone()
+        if row is None:
+            return None
+        return ReportAnchor(row["report_hash"], row["auditor"], row["target"], row["block_number"], row["tx_hash"])
+
+    def report_anchors(self, target: str | None = None, at: int | None = None) -> list[ReportAnchor]:
+        """Anchored audit reports, oldest first, optionally only those of one ``target`` (0x 32-byte hex)."""
+        sql = "SELECT * FROM report_anchors WHERE block_number <= ?"
+        params: list[Any] = [_upto(at)]
+        if target is not None:
+            sql += " AND target = ?"
+            params.append(target.lower())
+        rows = self.conn.execute(sql + " ORDER BY block_number, log_index", params)
+        return [ReportAnchor(r["report_hash"], r["auditor"], r["target"], r["block_number"], r["tx_hash"])
+                for r in rows]
 
 
 def parse_moment(text: str) -> datetime:

@@ -16,6 +16,7 @@ Tables, one per kind of fact the contracts emit:
 * ``contributions``, ``cosigns``, ``contribution_revocations``.
 * ``cert_types`` (one row per version), ``batches`` (anchored roots), ``credentials`` (criteria-checked
   issuance, with ``credential_evidence`` and ``credential_prerequisites``), ``credential_status``.
+* ``report_anchors``: hashes of audit reports anchored by auditors (migration ``0006``).
 """
 
 from __future__ import annotations
@@ -207,6 +208,7 @@ TABLES = (
     "credential_evidence",
     "credential_prerequisites",
     "credential_status",
+    "report_anchors",
 )
 
 #: Every migration ever shipped, in order. Append only.
@@ -232,6 +234,27 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_evidence_lookup", "CREATE INDEX contributions_by_evidence ON contributions(evidence_hash);"),
     # No query filters the raw events by name; the index cost a b-tree insert per event during sync.
     Migration("0005_drop_events_by_name", "DROP INDEX IF EXISTS events_by_name;"),
+    # Audit reports anchored on chain (CredentialRegistry.anchorReport): one row per report hash. An
+    # index synced by an older version kept these events raw in ``events`` only; they are projected here.
+    Migration(
+        "0006_report_anchors",
+        """
+        CREATE TABLE report_anchors (
+            report_hash  TEXT PRIMARY KEY,
+            auditor      TEXT NOT NULL,
+            target       TEXT NOT NULL,
+            block_number INTEGER NOT NULL,
+            log_index    INTEGER NOT NULL,
+            tx_hash      TEXT NOT NULL
+        );
+        CREATE INDEX report_anchors_by_target ON report_anchors(target);
+        CREATE INDEX report_anchors_by_auditor ON report_anchors(auditor);
+        INSERT OR IGNORE INTO report_anchors
+            SELECT json_extract(args, '$.reportHash'), json_extract(args, '$.auditor'),
+                   json_extract(args, '$.target'), block_number, log_index, tx_hash
+            FROM events WHERE name = 'ReportAnchored' ORDER BY block_number, log_index;
+        """,
+    ),
 )
 
 

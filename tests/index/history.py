@@ -161,7 +161,13 @@ def full_history(chain: ChainBackend) -> History:
     _ok(c.credentials.set_status(community, digest, CS.SUSPENDED, R.OTHER))
     _ok(c.credentials.set_status(community, digest, CS.VALID, R.NONE))
     _ok(c.credentials.set_leaf_status(uni, tree.root, hashes[1], tree.proof(1), CS.REVOKED, R.MISCONDUCT))
+    # An audit report of alice anchored by a committee member (not an issuer).
+    report = h("report:alice")
+    reported = _ok(c.credentials.anchor_report(member2, report, alice))
     hist.facts.update(
+        report=report,
+        report_block=reported.block_number,
+        report_tx=reported.tx_hash,
         alice=alice,
         bob=bob,
         a_keys=a_keys,

@@ -92,6 +92,9 @@ def test_every_event_lands_in_its_table(history: History, index: Index) -> None:
         (_hex(f["issued"]), ZERO32, "Valid", "None"),
         (_hex(f["leaf_hashes"][1]), _hex(f["root"]), "Revoked", "Misconduct"),
     ]
+    anchors = [tuple(r) for r in q("SELECT report_hash, auditor, target, block_number, tx_hash FROM report_anchors")]
+    assert anchors == [(_hex(f["report"]), keys["member2"].address, _hex(f["alice"]), f["report_block"],
+                        _hex(f["report_tx"]))]
     # Blocks carrying events have their timestamps, as the chain reports them.
     for number, stamp in q("SELECT number, timestamp FROM blocks"):
         assert history.chain.block_timestamp(number) == stamp
@@ -193,6 +196,30 @@ def test_migrations_are_named_and_run_once(tmp_path: Path) -> None:
         assert applied(ix.conn) == [m.name for m in MIGRATIONS]
         assert migrate(ix.conn) == []
     assert len({m.name for m in MIGRATIONS}) == len(MIGRATIONS)
+
+
+def test_report_anchors_migration_projects_events_an_older_index_kept_raw(history: History, tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    with Index.open(path) as ix:
+        ix.sync(history.chain, history.deployment)
+        expected = dump(ix)["report_anchors"]
+    assert len(expected) == 1
+    # What a version without 0006 left behind: the raw event, no table, no migration row.
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TABLE report_anchors")
+    conn.execute("DELETE FROM schema_migrations WHERE name = '0006_report_anchors'")
+    conn.close()
+    with Index.open(path) as ix:
+        assert applied(ix.conn)[-1] == "0006_report_anchors"
+        assert dump(ix)["report_anchors"] == expected
+        found = ix.reader.report_anchor(history.facts["report"])
+        assert found is not None and found.auditor == history.facts["keys"]["member2"].address
+        assert found.block_number == history.facts["report_block"]
+        assert ix.reader.report_anchor(history.facts["report"], at=history.facts["report_block"] - 1) is None
+        assert ix.reader.report_anchor(b"\x01" * 32) is None
+        assert [a.report_hash for a in ix.reader.report_anchors(_hex(history.facts["alice"]))] == \
+            [_hex(history.facts["report"])]
+        assert ix.reader.report_anchors(_hex(history.facts["bob"])) == []
 
 
 def test_a_file_that_is_not_an_index_is_refused(tmp_path: Path) -> None:
