@@ -22,7 +22,6 @@ from .credential_proof import BATCH_PROOF
 from .errors import ValidationError, VerificationError
 
 if TYPE_CHECKING:
-    from .chain.base import ChainBackend
     from .contracts import Contracts
     from .credential import Credential
 
@@ -41,7 +40,6 @@ __all__ = [
     "StaticChainView",
     "StatusChange",
     "StatusRecord",
-    "block_at",
     "jsonable",
     "snapshot",
 ]
@@ -436,23 +434,3 @@ class ContractsView:
             transaction=tx,
             contribution_keys=tuple(keys) if isinstance(keys, (list, tuple)) else None,
         )
-
-
-def block_at(chain: ChainBackend, spec: str | int) -> int:
-    """The block for ``--at``: a block number as is, or the last block at or before a date (UTC)."""
-    from .contribution import parse_time
-
-    text = str(spec).strip()
-    if text.isdigit() and len(text) < 9:
-        return int(text)
-    when = parse_time(text)
-    lo, hi = 0, chain.block_number()
-    if chain.block_timestamp(lo) > when:
-        raise ValidationError(f"{spec} is before the chain's first block")
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if chain.block_timestamp(mid) <= when:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo

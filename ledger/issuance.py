@@ -22,7 +22,6 @@ import io
 import json
 import os
 import secrets
-import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -487,11 +486,6 @@ def _result(
         anchor_gas=int(state.get("gas", 0)),
         timings=timings,
     )
-
-
-def remove_output(plan: BatchPlan) -> None:
-    """Delete a batch's credential files (used when a plan is abandoned before anchoring)."""
-    shutil.rmtree(plan.output, ignore_errors=True)
 
 
 def crash_hook(stage_name: str | None) -> StageHook | None:

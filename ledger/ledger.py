@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .certifying import CertifyingOps
@@ -222,7 +221,3 @@ def _fund_if_needed(chain: ChainBackend, address: str) -> None:
             chain.fund(address, DEV_FUNDING_WEI)
         except CapabilityError:
             pass
-
-
-def workspace_exists(path: Path) -> bool:
-    return (path / "config.toml").exists()
