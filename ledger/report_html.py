@@ -147,15 +147,18 @@ def render_html(report: Mapping[str, Any]) -> str:
     parts.append('<section id="details"><h2>Details</h2>')
     parts += [_detail(i, c) for i, c in enumerate(creds)]
     parts.append("</section>")
+    anchored = report.get("anchored") or {}
     parts.append(
         f'<footer>Report hash {_code(report.get("report_hash"))}'
         + (
-            f" &middot; anchored in transaction {_code((report.get('anchored') or {}).get('tx_hash'))}"
-            f" at block {_e((report.get('anchored') or {}).get('block_number'))}"
-            if report.get("anchored")
+            f'<span id="anchored"> &middot; anchored by {_code(anchored.get("auditor"))}'
+            f" in transaction {_code(anchored.get('tx_hash'))} at block {_e(anchored.get('block_number'))}</span>"
+            if anchored
             else ""
         )
-        + ". The hash covers the JSON form of this report (RFC 8785) without the hash and anchor fields.</footer>"
+        + ". The hash covers the JSON form of this report (RFC 8785) without the hash and anchor fields"
+        + ("; `ledger audit check` on the JSON report asks the chain who anchored it." if anchored else ".")
+        + "</footer>"
     )
     parts.append("</body></html>")
     return "\n".join(parts)

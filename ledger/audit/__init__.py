@@ -23,9 +23,11 @@ fails (an issuer not authorised at the issuing block fails ``issuer_authorized``
 
 The report's hash (:attr:`AuditReport.report_hash`) is keccak256 over a domain tag and the RFC 8785
 canonical JSON of the report without the hash and anchoring fields, so a later auditor can prove what
-was seen.
+was seen: ``ledger audit ... --anchor`` anchors it (:func:`anchor_report`), ``ledger audit check``
+recomputes it from a report file and asks the chain who anchored it and when (:func:`check_report`).
 """
 
+from .anchoring import ReportCheck, anchor_report, check_report, load_report, report_target
 from .auditor import Auditor
 from .checks import ChainCheck, ChainLogCheck, ContractsCheck
 from .report import (
@@ -64,6 +66,11 @@ __all__ = [
     "ContractsCheck",
     "CredentialAudit",
     "EvidenceItem",
+    "ReportCheck",
     "Step",
+    "anchor_report",
+    "check_report",
+    "load_report",
     "render_plain",
+    "report_target",
 ]

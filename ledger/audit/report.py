@@ -141,10 +141,7 @@ class AuditReport:
 
     @property
     def report_hash(self) -> bytes:
-        from ..canonical import canonicalize
-        from ..crypto import keccak256
-
-        return keccak256(REPORT_DOMAIN_TAG + canonicalize(self.body()))
+        return hash_report_body(self.body())
 
     def to_dict(self) -> dict[str, Any]:
         out = self.body()
@@ -157,6 +154,16 @@ class AuditReport:
         from ..report_html import render_html
 
         return render_html(self.to_dict())
+
+
+def hash_report_body(body: Mapping[str, Any]) -> bytes:
+    """keccak256 over the domain tag and the RFC 8785 canonical JSON of a report's body (its JSON form
+    without ``report_hash`` and ``anchored``); the same bytes whether the body was just built or read
+    back from a report file."""
+    from ..canonical import canonicalize
+    from ..crypto import keccak256
+
+    return keccak256(REPORT_DOMAIN_TAG + canonicalize(body))
 
 
 _TITLES = {

@@ -2,7 +2,9 @@
 
 Queries and audits sync the index first (``--no-sync`` to read it as it is). ``--at DATE|BLOCK`` answers
 as of a past moment. Audits print a summary and a row per credential, write ``--html`` and ``--report``
-files on request, and exit 1 when any credential is invalid.
+files on request, and exit 1 when any credential is invalid. ``--anchor`` anchors the report's hash on
+chain with the signing key; ``ledger audit check REPORT.json`` later says whether, by whom and in which
+block a report was anchored.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import render
-from .app import App, json_option, network_options, pass_app, workspace_option
+from .app import App, json_option, key_option, network_options, pass_app, workspace_option
 
 if TYPE_CHECKING:
     from ..audit import AuditReport
@@ -308,6 +310,10 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
 
 
 def _audit_options(f: F) -> F:
+    f = click.option("--anchor", is_flag=True,
+                     help="Anchor the report's hash on chain, signed with --key (a committee member or an active "
+                          "issuer); the transaction and block go into the JSON and HTML reports.")(f)
+    f = key_option(f)
     f = click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Write the self-contained HTML report here.")(f)
     f = click.option("--report", "json_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -327,6 +333,8 @@ def audit() -> None:
       ledger audit subject --input candidates.csv --report audit.json
       ledger audit issuer 0xAb... --at 2026-03-01
       ledger audit files alice.json bob.json --html files.html
+      ledger audit subject 0x5e... --anchor --key auditor --report audit.json
+      ledger audit check audit.json
     """
 
 
@@ -351,9 +359,13 @@ def _read_subjects(path: Path) -> list[str]:
 
 
 def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | None, html_path: Path | None,
-               make: Callable[[Any], AuditReport]) -> None:
-    from ..audit import Auditor, ChainLogCheck
+               make: Callable[[Any], AuditReport], anchor: bool = False) -> None:
+    from ..audit import Auditor, ChainLogCheck, anchor_report
 
+    signer = None
+    if anchor:
+        # Decrypt the key before the audit runs: a wrong password should not cost a whole audit.
+        signer = app.ledger().key
     with _opened(app, sync=not no_sync, chain=True) as (ix, ledger):
         at = _resolve(ix, at_spec)
         check = None
@@ -364,6 +376,8 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
                     "description": f"{identity.backend} chain {identity.chain_id}"}
             check = ChainLogCheck(ledger.contracts, from_block=ledger.settings.deployment.block_number)
         report = make(Auditor(ix.reader, chain=check, chain_info=info, at=at, at_spec=at_spec))
+        if signer is not None and ledger is not None:
+            report = anchor_report(ledger.contracts, signer, report)
     data = report.to_dict()
     if json_path is not None:
         json_path.write_text(_dumps(data), encoding="utf-8")
@@ -384,6 +398,9 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
             if path is not None:
                 render.message(f"{label}: {path}")
         render.message(f"report hash {data['report_hash']}")
+        if report.anchored:
+            a = report.anchored
+            render.message(f"anchored by {a['auditor']} in transaction {a['tx_hash']} at block {a['block_number']}")
     if data["summary"]["verdict"] != "PASS":
         click.get_current_context().exit(1)  # a domain failure: some credential is invalid
 
@@ -401,7 +418,7 @@ def _dumps(data: Any) -> str:
               help="CSV of subject ids (a 'subject' column, or the first column) to audit together.")
 @pass_app
 def audit_subject(app: App, subject: str | None, input_path: Path | None, at_spec: str | None, no_sync: bool,
-                  json_path: Path | None, html_path: Path | None) -> None:
+                  json_path: Path | None, html_path: Path | None, anchor: bool) -> None:
     """Audit every credential of a subject (or of each subject in --input).
 
     Example: ledger audit subject 0x5e... --html candidate.html
@@ -410,10 +427,10 @@ def audit_subject(app: App, subject: str | None, input_path: Path | None, at_spe
         raise click.UsageError("give a SUBJECT or --input FILE (not both)")
     if input_path is not None:
         subjects = _read_subjects(input_path)
-        _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subjects(subjects))
+        _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subjects(subjects), anchor)
     else:
         sid = _subject_arg(subject or "")
-        _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subject(sid))
+        _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subject(sid), anchor)
 
 
 @audit.command("issuer")
@@ -421,12 +438,12 @@ def audit_subject(app: App, subject: str | None, input_path: Path | None, at_spe
 @click.argument("issuer")
 @pass_app
 def audit_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool, json_path: Path | None,
-                 html_path: Path | None) -> None:
+                 html_path: Path | None, anchor: bool) -> None:
     """Audit an issuer: its history, and every credential it issued or whose status it changed.
 
     Example: ledger audit issuer 0xAb... --report issuer.json
     """
-    _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.issuer(issuer))
+    _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.issuer(issuer), anchor)
 
 
 @audit.command("files")
@@ -436,7 +453,7 @@ def audit_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool, json
               help="Instead of files: a CSV of subject ids to audit (as `audit subject --input`).")
 @pass_app
 def audit_files(app: App, paths: tuple[Path, ...], input_path: Path | None, at_spec: str | None, no_sync: bool,
-                json_path: Path | None, html_path: Path | None) -> None:
+                json_path: Path | None, html_path: Path | None, anchor: bool) -> None:
     """Audit credential files (or folders of *.json): integrity, proof, anchoring, issuer, status, expiry.
 
     Example: ledger audit files alice.json bob.json credentials/batch-7/ --html files.html
@@ -445,13 +462,44 @@ def audit_files(app: App, paths: tuple[Path, ...], input_path: Path | None, at_s
         raise click.UsageError("give credential FILES or --input FILE (not both)")
     if input_path is not None:
         subjects = _read_subjects(input_path)
-        _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subjects(subjects))
+        _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subjects(subjects), anchor)
         return
     files = [f for p in paths for f in (sorted(p.rglob("*.json")) if p.is_dir() else [p])]
     if not files:
         raise click.UsageError("no credential files (*.json) found in " + ", ".join(str(p) for p in paths))
     documents = [(str(f), f.read_bytes()) for f in files]
-    _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.documents(documents))
+    _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.documents(documents), anchor)
+
+
+@audit.command("check")
+@workspace_option
+@json_option
+@network_options
+@click.argument("report_path", metavar="REPORT.json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def audit_check(app: App, report_path: Path) -> None:
+    """Check a JSON audit report against the chain: recompute its hash from its content and say whether,
+    by whom and in which block that hash was anchored. Exit 0 if anchored and matching, 1 otherwise.
+
+    Example: ledger audit check audit.json
+    """
+    from ..audit import check_report, load_report
+
+    data = load_report(report_path.read_bytes())
+    result = check_report(app.ledger(need_key=False).contracts, data)
+    if app.json_output:
+        render.print_json(result.to_dict())
+    else:
+        rows: list[tuple[str, Any]] = [("report", result.title), ("content hash", result.report_hash),
+                                        ("stated hash", result.stated_hash)]
+        if result.anchored:
+            rows += [("anchored by", result.auditor), ("block", result.block_number),
+                     ("transaction", result.tx_hash), ("target", result.target)]
+        render.fields(f"{render.escape(str(report_path))}: {'ANCHORED' if result.ok else 'NOT VERIFIED'}", rows)
+        for problem in result.problems:
+            render.message(f"[red]problem[/] {render.escape(problem)}")
+    if not result.ok:
+        click.get_current_context().exit(1)  # a domain failure: not anchored, or not what was anchored
 
 
 COMMANDS = [index, query, audit]
