@@ -30,9 +30,9 @@ from ...errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError,
 from ..base import PERSISTENT, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Reverted, Transaction
 from . import status as status_codes
 from .jsonrpc import JsonRpcClient, JsonRpcError
-from .receipts import parse_hex, parse_int, parse_logs, status_of, to_receipt
+from .receipts import parse_hex, parse_int, status_of, to_receipt
 from .revert import revert_reason
-from .sending import match_topics, with_block_limit_retry
+from .sending import collect_logs, require_key_mode, with_block_limit_retry
 from .signer import check_crypto
 from .v2 import TransactionFields, new_randomid, sign_transaction
 
@@ -175,34 +175,18 @@ class Fisco2Chain(ChainBackend):
         addresses: Sequence[str],
         topics: Sequence[bytes | None] | None = None,
     ) -> list[Log]:
-        wanted = {a.lower() for a in addresses}
-        out: list[Log] = []
-        for number in range(from_block, to_block + 1):
-            index = 0
-            for tx in self._block(number).get("transactions") or []:
-                text = tx if isinstance(tx, str) else tx.get("hash", "")
-                raw = self._group_call("getTransactionReceipt", text)
-                entries = raw.get("logs") if isinstance(raw, dict) else None
-                logs = parse_logs(
-                    entries, block_number=number, tx_hash=parse_hex(text, "hash"), first_index=index
-                )
-                index += len(logs)
-                out.extend(
-                    log
-                    for log in logs
-                    if (not wanted or log.address.lower() in wanted) and match_topics(log, topics)
-                )
-        return out
+        return collect_logs(
+            from_block, to_block, addresses, topics,
+            transactions=lambda n: self._block(n).get("transactions") or [],
+            receipt=lambda h: self._group_call("getTransactionReceipt", h),
+            entries_field="logs",
+        )
 
     # -- writes --------------------------------------------------------------------------------
 
     def _check_key(self, key: PrivateKey) -> None:
         crypto = self.identity().crypto
-        if key.crypto != crypto:
-            raise ConfigError(
-                f"the key {key.address} is an {key.crypto} key but the chain is {crypto}",
-                hint="create or import a key for this chain's crypto mode",
-            )
+        require_key_mode(key, crypto)
 
     def _submit(self, key: PrivateKey, tx: Transaction, block: int) -> bytes:
         fields = TransactionFields(

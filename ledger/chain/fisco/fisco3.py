@@ -36,9 +36,9 @@ from ...errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError,
 from ..base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Reverted, Transaction
 from . import status as status_codes
 from .jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
-from .receipts import parse_hex, parse_int, parse_logs, status_of, to_receipt
+from .receipts import parse_hex, parse_int, status_of, to_receipt
 from .revert import revert_reason
-from .sending import match_topics, with_block_limit_retry
+from .sending import collect_logs, require_key_mode, with_block_limit_retry
 from .signer import check_crypto
 from .v3 import TransactionData, new_nonce, sign_transaction
 
@@ -201,34 +201,18 @@ class Fisco3Chain(ChainBackend):
         addresses: Sequence[str],
         topics: Sequence[bytes | None] | None = None,
     ) -> list[Log]:
-        wanted = {a.lower() for a in addresses}
-        out: list[Log] = []
-        for number in range(from_block, to_block + 1):
-            index = 0
-            for tx_hash in self._block(number).get("transactions") or []:
-                text = tx_hash if isinstance(tx_hash, str) else tx_hash.get("hash", "")
-                raw = self._rpc_call("getTransactionReceipt", text, False)
-                entries = raw.get("logEntries") if isinstance(raw, dict) else None
-                logs = parse_logs(
-                    entries, block_number=number, tx_hash=parse_hex(text, "hash"), first_index=index
-                )
-                index += len(logs)
-                out.extend(
-                    log
-                    for log in logs
-                    if (not wanted or log.address.lower() in wanted) and match_topics(log, topics)
-                )
-        return out
+        return collect_logs(
+            from_block, to_block, addresses, topics,
+            transactions=lambda n: self._block(n).get("transactions") or [],
+            receipt=lambda h: self._rpc_call("getTransactionReceipt", h, False),
+            entries_field="logEntries",
+        )
 
     # -- writes --------------------------------------------------------------------------------
 
     def send(self, key: PrivateKey, tx: Transaction, *, timeout: float = 60.0) -> Receipt:
         crypto = self.crypto
-        if key.crypto != crypto:
-            raise ConfigError(
-                f"the key {key.address} is an {key.crypto} key but the chain is {crypto}",
-                hint="create or import a key for this chain's crypto mode",
-            )
+        require_key_mode(key, crypto)
         return with_block_limit_retry(
             lambda block: self._send_once(key, tx, block, timeout),
             self.block_number,

@@ -1,12 +1,14 @@
-"""Policies the 2.x and 3.x backends share: the block-limit retry and log topic filtering."""
+"""Policies the 2.x and 3.x backends share: the block-limit retry, key checks and log collection."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from ...errors import TransactionRejected
+from ...crypto import PrivateKey
+from ...errors import ConfigError, TransactionRejected
 from ..base import Log
+from .receipts import parse_hex, parse_logs
 
 T = TypeVar("T")
 
@@ -33,3 +35,44 @@ def match_topics(log: Log, topics: Sequence[bytes | None] | None) -> bool:
         if position >= len(log.topics) or log.topics[position] != topic:
             return False
     return True
+
+
+def require_key_mode(key: PrivateKey, crypto: str) -> None:
+    """Refuse a key whose scheme (ECDSA or SM2) is not the chain's."""
+    if key.crypto != crypto:
+        raise ConfigError(
+            f"the key {key.address} is an {key.crypto} key but the chain is {crypto}",
+            hint="create or import a key for this chain's crypto mode",
+        )
+
+
+def collect_logs(
+    from_block: int,
+    to_block: int,
+    addresses: Sequence[str],
+    topics: Sequence[bytes | None] | None,
+    *,
+    transactions: Callable[[int], Iterable[Any]],
+    receipt: Callable[[str], Mapping[str, Any] | None],
+    entries_field: str,
+) -> list[Log]:
+    """Logs of a block range, read receipt by receipt (FISCO's native RPC has no log filter).
+
+    ``transactions(n)`` lists block n's transactions (hashes, or objects with ``hash``); ``receipt``
+    fetches one receipt; ``entries_field`` names its log list (``logs`` on 2.x, ``logEntries`` on 3.x).
+    Log indexes count across the block, as Ethereum's do.
+    """
+    wanted = {a.lower() for a in addresses}
+    out: list[Log] = []
+    for number in range(from_block, to_block + 1):
+        index = 0
+        for tx in transactions(number):
+            text = tx if isinstance(tx, str) else tx.get("hash", "")
+            raw = receipt(text)
+            entries = raw.get(entries_field) if isinstance(raw, Mapping) else None
+            logs = parse_logs(entries, block_number=number, tx_hash=parse_hex(text, "hash"), first_index=index)
+            index += len(logs)
+            out.extend(
+                log for log in logs if (not wanted or log.address.lower() in wanted) and match_topics(log, topics)
+            )
+    return out
