@@ -175,3 +175,11 @@ def test_openattestation_tree_proofs_reach_the_root() -> None:
         for sibling in sorted_pair_proof(levels, index):
             node = keccak256(b"".join(sorted((node, sibling))))
         assert node == levels[-1][0]
+
+
+def test_issuance_benchmark_runs_both_layouts() -> None:
+    from benchmarks.issuance import measure
+
+    rows = measure([40], 1)
+    assert [(r["layout"], r["size"]) for r in rows] == [("files", 40), ("jsonl", 40)]
+    assert all(r["per_second"] > 0 and "write" in r["stages"] for r in rows)
