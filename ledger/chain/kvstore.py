@@ -134,10 +134,19 @@ class SQLiteKV(BaseDB):
         return True
 
     def __iter__(self) -> Iterator[bytes]:
-        raise NotImplementedError("the embedded chain's key-value store is not iterable")
+        """Every key, committed or pending (a full scan: py-evm never asks for it on a hot path)."""
+        pending = dict(self._pending)
+        try:
+            rows = self._conn.execute("SELECT k FROM kv").fetchall()
+        except sqlite3.Error as exc:
+            raise WorkspaceError(f"cannot read the embedded chain database: {exc}") from exc
+        for (key,) in rows:
+            if bytes(key) not in pending:
+                yield bytes(key)
+        yield from (k for k, v in pending.items() if v is not None)
 
     def __len__(self) -> int:
-        raise NotImplementedError("the embedded chain's key-value store has no cheap length")
+        return sum(1 for _ in self)
 
     def _remember(self, key: bytes, value: bytes) -> None:
         self._cache[key] = value

@@ -528,3 +528,18 @@ def test_threads_share_one_chain(embedded: EmbeddedChain, probe: str, probe_arti
     assert not errors, errors
     logs = embedded.get_logs(0, embedded.block_number(), [probe])
     assert len(logs) == len(threads) * 8
+
+
+def test_key_value_store_iterates_committed_and_pending_keys(tmp_path: Path) -> None:
+    from ledger.chain.kvstore import ChainStore
+
+    store = ChainStore(tmp_path / "kv.sqlite")
+    kv = store.kv
+    kv[b"a"] = b"1"
+    kv[b"b"] = b"2"
+    store.commit([], [])
+    del kv[b"a"]
+    kv[b"c"] = b"3"
+    assert sorted(kv) == [b"b", b"c"] and len(kv) == 2
+    store.commit([], [])
+    assert sorted(ChainStore(tmp_path / "kv.sqlite").kv) == [b"b", b"c"]
