@@ -218,9 +218,7 @@ def our_intrinsic_gas(plan: Plan) -> dict[str, int]:
     rng = random.Random(11)
 
     def record(n: int) -> int:
-        items = [peer_contracts.ContributionItem.random(rng) for _ in range(n)]
-        rows = [types.ContributionItem(i.key, i.subject, i.project, types.ContributionKind(i.kind), i.field,
-                                       i.weight, i.occurred_at, i.evidence_hash).as_tuple() for i in items]
+        rows = [peer_contracts.random_item(rng).as_tuple() for _ in range(n)]
         return peer_contracts.intrinsic_gas(ledger_abi.fn("record").encode(rows))
 
     proof = [os.urandom(32) for _ in range(max(1, (plan.revoke_batch - 1).bit_length()))]

@@ -25,6 +25,7 @@ from typing import Any
 
 from ledger.chain.base import ChainBackend, Receipt, Transaction
 from ledger.crypto import PrivateKey, keccak256
+from ledger.types import ContributionItem, ContributionKind
 
 from .. import BenchmarkError
 from . import artifacts
@@ -93,47 +94,23 @@ def sorted_pair_proof(levels: list[list[bytes]], index: int) -> list[bytes]:
     return proof
 
 
-@dataclass(frozen=True)
-class ContributionItem:
-    """The fields of one contribution, as both our ``record`` and the EAS schema carry them."""
+def random_item(rng: random.Random) -> ContributionItem:
+    """A realistic contribution: random 32-byte ids and hashes, small integers, a recent time."""
+    return ContributionItem(
+        key=rng.randbytes(32),
+        subject=rng.randbytes(32),
+        project=rng.randbytes(32),
+        kind=ContributionKind(rng.randrange(12)),
+        field=rng.randrange(1, 16),
+        weight=rng.randrange(1, 100),
+        occurred_at=1_700_000_000 + rng.randrange(10_000_000),
+        evidence_hash=rng.randbytes(32),
+    )
 
-    key: bytes
-    subject: bytes
-    project: bytes
-    kind: int
-    field: int
-    weight: int
-    occurred_at: int
-    evidence_hash: bytes
 
-    @classmethod
-    def random(cls, rng: random.Random) -> ContributionItem:
-        """A realistic item: random 32-byte ids and hashes, small integers, a recent time."""
-        return cls(
-            key=rng.randbytes(32),
-            subject=rng.randbytes(32),
-            project=rng.randbytes(32),
-            kind=rng.randrange(12),
-            field=rng.randrange(1, 16),
-            weight=rng.randrange(1, 100),
-            occurred_at=1_700_000_000 + rng.randrange(10_000_000),
-            evidence_hash=rng.randbytes(32),
-        )
-
-    def eas_data(self) -> bytes:
-        return encode_values(
-            _SCHEMA_TYPES,
-            (
-                self.key,
-                self.subject,
-                self.project,
-                self.kind,
-                self.field,
-                self.weight,
-                self.occurred_at,
-                self.evidence_hash,
-            ),
-        )
+def eas_data(item: ContributionItem) -> bytes:
+    """The EAS attestation data of ``item``: the same 8 fields and types as our ``record`` item."""
+    return encode_values(_SCHEMA_TYPES, item.as_tuple())
 
 
 class DocumentStorePeer:
@@ -200,7 +177,7 @@ class EasPeer:
 
     def _request(self, item: ContributionItem) -> tuple[Any, ...]:
         # recipient none (our subjects are pseudonymous ids, not accounts), no expiry, revocable, no ref
-        return (ZERO_ADDRESS, 0, True, bytes(32), item.eas_data(), 0)
+        return (ZERO_ADDRESS, 0, True, bytes(32), eas_data(item), 0)
 
     def attest_data(self, item: ContributionItem) -> bytes:
         return self.abi.encode_call("attest", (self.schema_uid, self._request(item)))
@@ -248,7 +225,7 @@ def measure_gas(
     eas = EasPeer(chain, key)
 
     anchored, stamped = secrets.token_bytes(32), secrets.token_bytes(32)
-    one, many = ContributionItem.random(rng), [ContributionItem.random(rng) for _ in range(batch)]
+    one, many = random_item(rng), [random_item(rng) for _ in range(batch)]
     issue = store.issue(anchored).gas_used
     stamp = eas.timestamp(stamped).gas_used
     attest = eas.attest(one).gas_used
