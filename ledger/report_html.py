@@ -244,7 +244,7 @@ def _detail(i: int, c: Mapping[str, Any]) -> str:
                 (
                     (
                         _e(s.get("name")),
-                        f'<span class="{_step_class(str(s.get("status")))}">{_e(s.get("status"))}</span>',
+                        f'<span class="{_step_class(str(s.get("outcome")))}">{_e(s.get("outcome"))}</span>',
                         _e(s.get("code")),
                         _e(s.get("message")),
                     )

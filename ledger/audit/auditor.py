@@ -108,7 +108,7 @@ class Auditor:
         except VerificationError as exc:
             step = Step("format", FAIL, "FORMAT_INVALID", str(exc))
             return CredentialAudit(label, "", False, f"FORMAT_INVALID: {exc}", steps=(step,))
-        steps = tuple(Step(s.name, s.outcome, s.code, s.message) for s in verified.steps)
+        steps = verified.steps
         if verified.credential_hash is None:  # the format step failed
             return self._finish(CredentialAudit(label, "", False, "", steps=steps), ZERO32)
         doc = parse_credential(text)
@@ -255,7 +255,7 @@ class Auditor:
                 # "Was its issuer authorised for its type at that moment", asked apart from issuance.
                 ok_at, why_at = self.r.authorization(audit.issuer, audit.type_id, self.at)
                 authorization.update(at_block=self.at, authorized_at=ok_at, reason_at=why_at)
-        failed = [s for s in steps if s.status == FAIL]
+        failed = [s for s in steps if s.outcome == FAIL]
         valid = not failed
         if failed:
             reason = "; ".join(f"{s.code}: {s.message}" for s in failed)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..index.queries import Contribution
+from ..verification import FAIL, PASS, SKIPPED, StepResult  # noqa: F401  (re-exported for the audit package)
 
 REPORT_DOMAIN_TAG = b"fisco-talent-ledger/audit-report/v1\x00"
 
@@ -18,7 +19,8 @@ REVOKED_THEN_REISSUED = "REVOKED_THEN_REISSUED"
 CONTRIBUTION_CLAIMED_TWICE = "CONTRIBUTION_CLAIMED_TWICE"
 INDEX_DISAGREES_WITH_CHAIN = "INDEX_DISAGREES_WITH_CHAIN"
 
-PASS, FAIL, SKIPPED = "pass", "fail", "skipped"  # as in ledger.verification
+# One step model for verification and audit: a step of an audit is a verification step.
+Step = StepResult
 
 
 @dataclass(frozen=True)
@@ -29,16 +31,6 @@ class Anomaly:
     message: str
     block_number: int | None = None
     related: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Step:
-    """One named check of one credential."""
-
-    name: str
-    status: str  # pass / fail / skip
-    code: str
-    message: str
 
 
 @dataclass(frozen=True)

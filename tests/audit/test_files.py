@@ -114,7 +114,7 @@ def _audit(hist: History, docs: dict[str, str]):  # type: ignore[no-untyped-def]
 
 
 def _failed(audit) -> list[str]:  # type: ignore[no-untyped-def]
-    return [s.code for s in audit.steps if s.status == "fail"]
+    return [s.code for s in audit.steps if s.outcome == "fail"]
 
 
 def test_each_file_gets_its_verdict_and_reason(files: tuple[History, dict]) -> None:

@@ -25,7 +25,7 @@ def _report(valid: int, invalid: int) -> dict:
             "authorization": {"authorized": True, "reason": "active and in scope"},
             "status_now": "active" if i < valid else "revoked",
             "status_at": "active",
-            "steps": [{"name": "integrity", "status": "pass", "code": "OK", "message": "hash matches"}],
+            "steps": [{"name": "integrity", "outcome": "pass", "code": "OK", "message": "hash matches"}],
             "evidence": [],
             "anomalies": [],
         }
