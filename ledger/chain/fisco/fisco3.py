@@ -33,12 +33,12 @@ from typing import Any, ClassVar
 
 from ...crypto import PrivateKey
 from ...errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
-from ..base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Reverted, Transaction
+from ..base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Transaction
 from . import status as status_codes
 from .jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
 from .receipts import parse_hex, parse_int, status_of, to_receipt
 from .revert import revert_reason
-from .sending import collect_logs, require_key_mode, with_block_limit_retry
+from .sending import call_output, collect_logs, require_key_mode, with_block_limit_retry
 from .signer import check_crypto
 from .v3 import TransactionData, new_nonce, sign_transaction
 
@@ -172,16 +172,7 @@ class Fisco3Chain(ChainBackend):
         if sender is not None:
             # the native call names no sender; ignoring one would answer for the wrong account
             raise CapabilityError(self.name, "calls from a given sender")
-        result = self._rpc_call("call", to.lower(), "0x" + data.hex())
-        if not isinstance(result, dict):
-            raise ChainError(f"call returned {result!r:.80}")
-        status = status_of(result, _LINE)
-        output = parse_hex(result.get("output"), "output")
-        if status.kind == status_codes.OK:
-            return output
-        if status.raises:
-            raise status_codes.to_error(status, detail=revert_reason(output) or "")
-        raise Reverted(output)
+        return call_output(self._rpc_call("call", to.lower(), "0x" + data.hex()), _LINE)
 
     def get_code(self, address: str) -> bytes:
         return parse_hex(self._rpc_call("getCode", address.lower()), "code")

@@ -1,4 +1,5 @@
-"""Policies the 2.x and 3.x backends share: the block-limit retry, key checks and log collection."""
+"""Policies the 2.x and 3.x backends share: the block-limit retry, key checks, call results and
+log collection."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ...crypto import PrivateKey
-from ...errors import ConfigError, TransactionRejected
-from ..base import Log
-from .receipts import parse_hex, parse_logs
+from ...errors import ChainError, ConfigError, TransactionRejected
+from ..base import Log, Reverted
+from . import status as status_codes
+from .receipts import parse_hex, parse_logs, status_of
+from .revert import revert_reason
 
 T = TypeVar("T")
 
@@ -76,3 +79,20 @@ def collect_logs(
                 log for log in logs if (not wanted or log.address.lower() in wanted) and match_topics(log, topics)
             )
     return out
+
+
+def call_output(result: Any, line: int) -> bytes:
+    """The output of a native ``call`` answer, or the error its status means.
+
+    ``line`` is 2 or 3 (the two status tables). A revert raises :class:`Reverted` with its data;
+    statuses that are node-side failures raise their named ledger error.
+    """
+    if not isinstance(result, Mapping):
+        raise ChainError(f"call returned {result!r:.80}")
+    status = status_of(result, line)
+    output = parse_hex(result.get("output"), "output")
+    if status.kind == status_codes.OK:
+        return output
+    if status.raises:
+        raise status_codes.to_error(status, detail=revert_reason(output) or "")
+    raise Reverted(output)
