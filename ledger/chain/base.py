@@ -108,8 +108,9 @@ class ChainBackend(abc.ABC):
 
     #: Short name used in config files and messages.
     name: ClassVar[str]
-    #: Optional features this backend has (see the module constants).
-    features: ClassVar[frozenset[str]] = frozenset()
+    #: Optional features this backend has (see the module constants). A backend whose features
+    #: depend on the node it reached sets them per instance once connected.
+    features: frozenset[str] = frozenset()
 
     @abc.abstractmethod
     def identity(self) -> ChainIdentity:

@@ -152,7 +152,7 @@ class EmbeddedChain(ChainBackend):
     """
 
     name: ClassVar[str] = "embedded"
-    features: ClassVar[frozenset[str]] = frozenset({PERSISTENT, HISTORICAL_STATE, PIPELINING, FUNDING})
+    features: frozenset[str] = frozenset({PERSISTENT, HISTORICAL_STATE, PIPELINING, FUNDING})
 
     def __init__(
         self, path: Path | None = None, *, lock_timeout: float = 10.0, chain_id: int = DEFAULT_CHAIN_ID

@@ -28,9 +28,10 @@ Design choices, each measured or forced by a node's behaviour:
   no history, such as anvil with ``--prune-history``) to recover the data. ``call`` raises
   :class:`~ledger.chain.base.Reverted` with the data.
 
-Features: ``pipelining`` and ``funding`` (``anvil_setBalance``; on a node without it ``fund`` raises
-:class:`~ledger.errors.CapabilityError`). Not declared, because they depend on the node rather than on
-this backend: ``persistent`` (anvil keeps everything in memory) and ``historical_state`` (anvil with
+Features: ``pipelining`` always; ``funding`` only on a development node that funds accounts
+(anvil, Hardhat, Ganache: ``anvil_setBalance``/``hardhat_setBalance``), told by ``web3_clientVersion``
+when connecting. A FISCO BCOS node does not: it charges no gas, or funds accounts by its own balance
+feature. Not declared, because they depend on the node rather than on this backend: ``persistent`` (anvil keeps everything in memory) and ``historical_state`` (anvil with
 ``--prune-history`` answers calls at old blocks with "BlockOutOfRangeError"; such an answer raises
 ``CapabilityError``).
 """
@@ -87,7 +88,7 @@ class RpcChain(ChainBackend):
     """
 
     name: ClassVar[str] = "rpc"
-    features: ClassVar[frozenset[str]] = frozenset({PIPELINING, FUNDING})
+    features: frozenset[str] = frozenset({PIPELINING})  # plus FUNDING on a dev node, once connected
 
     def __init__(
         self,
@@ -103,6 +104,7 @@ class RpcChain(ChainBackend):
         self.timeout = timeout
         self.poll_interval = poll_interval
         self._client_version = ""
+        self._set_balance: str | None = None  # the dev node's balance method, when it has one
         self._gas_price: tuple[int, float] | None = None  # (price, monotonic time fetched)
         self.nonces = NonceManager(self._pending_nonce)
         self._ensure_connected()
@@ -123,6 +125,9 @@ class RpcChain(ChainBackend):
             self._client_version = str(self.request("web3_clientVersion"))
         except RpcError:
             self._client_version = "unknown client"
+        funder = _funding_method(self._client_version)
+        self._set_balance = funder
+        self.features = frozenset({PIPELINING} | ({FUNDING} if funder else set()))
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -187,10 +192,16 @@ class RpcChain(ChainBackend):
         return logs
 
     def fund(self, address: str, amount_wei: int) -> None:
-        """Add ``amount_wei`` to ``address``'s balance with ``anvil_setBalance`` (dev nodes only)."""
+        """Add ``amount_wei`` to ``address``'s balance (development nodes only: anvil, Hardhat, Ganache).
+
+        Raises:
+            CapabilityError: the node does not fund accounts (see :attr:`features`).
+        """
+        if self._set_balance is None:
+            raise CapabilityError(self.name, f"funding accounts on {self._client_version}")
         balance = int(self.request("eth_getBalance", [address, "latest"]), 16)
         try:
-            self.request("anvil_setBalance", [address, hex(balance + amount_wei)])
+            self.request(self._set_balance, [address, hex(balance + amount_wei)])
         except RpcError as exc:
             raise CapabilityError(self.name, f"funding accounts on this node ({exc.message})") from exc
 
@@ -380,6 +391,20 @@ class RpcChain(ChainBackend):
     def close(self) -> None:
         """Close the pooled connections."""
         self._rpc.close()
+
+
+#: ``web3_clientVersion`` prefixes (lower case) of development nodes, and how each sets a balance.
+_DEV_NODES = (
+    ("anvil/", "anvil_setBalance"),
+    ("hardhatnetwork/", "hardhat_setBalance"),
+    ("ganache/", "evm_setAccountBalance"),
+)
+
+
+def _funding_method(client_version: str) -> str | None:
+    """The JSON-RPC method that sets a balance on this node, or ``None`` (not a development node)."""
+    version = client_version.lower()
+    return next((method for prefix, method in _DEV_NODES if version.startswith(prefix)), None)
 
 
 def _says(error: RpcError, phrases: Sequence[str]) -> bool:

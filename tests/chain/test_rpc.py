@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ledger.chain import ethtx
-from ledger.chain.base import PIPELINING, Receipt, Transaction
+from ledger.chain.base import FUNDING, PIPELINING, Receipt, Transaction
 from ledger.chain.nonces import NonceManager
 from ledger.chain.rpc import RpcChain
 from ledger.crypto import PrivateKey, keccak256
@@ -81,7 +81,7 @@ def test_identity_discovers_the_chain_id_and_client(rpc: RpcChain, node: Anvil) 
     assert identity.backend == "rpc"
     assert identity.extra["url"] == node.url
     assert identity.extra["client"].startswith("anvil/")
-    assert PIPELINING in rpc.features
+    assert {PIPELINING, FUNDING} <= rpc.features  # anvil funds accounts (anvil_setBalance)
 
 
 def test_wrong_chain_id_is_refused(node: Anvil) -> None:
@@ -542,6 +542,18 @@ def test_fisco_web3_insufficient_funds_is_mapped_with_the_balance_hint() -> None
         sent = ethtx.decode(raw)
         assert (sent.chain_id, sent.gas_price, sent.gas, sent.sender) == (20200, 0, 3_000_000, key.address)
         assert chain.nonces.reserve(key.address) == [0]  # the refused nonce was given back
+    finally:
+        fisco.close()
+
+
+def test_fisco_web3_does_not_declare_funding_and_fund_sends_nothing() -> None:
+    fisco = FakeFiscoWeb3(funded=True)
+    try:
+        chain = RpcChain([fisco.url])
+        assert PIPELINING in chain.features and FUNDING not in chain.features
+        with pytest.raises(CapabilityError, match="FISCO-BCOS-Web3RPC"):
+            chain.fund(PrivateKey.generate().address, 10**18)
+        assert fisco.sent == []
     finally:
         fisco.close()
 

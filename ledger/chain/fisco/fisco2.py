@@ -71,7 +71,7 @@ class Fisco2Chain(ChainBackend):
     """
 
     name: ClassVar[str] = "fisco2"
-    features: ClassVar[frozenset[str]] = frozenset({PERSISTENT, PIPELINING})
+    features: frozenset[str] = frozenset({PERSISTENT, PIPELINING})
 
     def __init__(
         self,

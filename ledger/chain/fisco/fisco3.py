@@ -61,7 +61,7 @@ class Fisco3Chain(ChainBackend):
     """
 
     name: ClassVar[str] = "fisco3"
-    features: ClassVar[frozenset[str]] = frozenset({PERSISTENT})
+    features: frozenset[str] = frozenset({PERSISTENT})
 
     def __init__(
         self,
