@@ -9,7 +9,8 @@ from typing import Any
 
 from ..errors import ChainError
 from ..index.projection import ZERO32
-from ..index.queries import Contribution, Credential, IndexReader
+from ..index.queries import IndexReader
+from ..index.records import Contribution, Credential
 from .checks import ChainCheck
 from .report import (
     CONTRIBUTION_CLAIMED_TWICE,

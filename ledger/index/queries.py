@@ -15,160 +15,24 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from typing import Any
 
 from ..errors import ValidationError
-from .projection import ZERO32, address
+from .projection import ZERO32
+from .records import (
+    Batch,
+    Contribution,
+    Credential,
+    Issuer,
+    IssuerView,
+    ReportAnchor,
+    StatusEntry,
+    SubjectView,
+    address_text,
+    bytes32_text,
+    parse_moment,
+)
 from .sync import get_cursor
-
-
-@dataclass(frozen=True)
-class StatusEntry:
-    """One entry of a status history (issuer or credential)."""
-
-    status: str
-    block_number: int
-    tx_hash: str
-    by: str | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """A recorded contribution with its co-signers and revocation, as of a block."""
-
-    key: str
-    subject: str
-    recorder: str
-    project: str
-    kind: str
-    field: int
-    weight: int
-    occurred_at: int
-    evidence_hash: str
-    block_number: int
-    tx_hash: str
-    cosigners: tuple[str, ...] = ()
-    revoked: StatusEntry | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked is None
-
-
-@dataclass(frozen=True)
-class Credential:
-    """A credential the index knows: issued by ``issue`` (subject on chain) or a batch leaf that had a
-    status change (only its hash and root are on chain)."""
-
-    hash: str
-    root: str  # ZERO32 for criteria-checked issuance
-    issuer: str
-    type_id: int
-    block_number: int  # issuance or anchoring block
-    tx_hash: str
-    subject: str | None = None
-    type_version: int | None = None
-    evidence: tuple[str, ...] = ()
-    prerequisites: tuple[str, ...] = ()
-    status: str = "None"  # as of the block asked for
-    status_reason: str | None = None
-    status_block: int | None = None
-    history: tuple[StatusEntry, ...] = ()
-
-    @property
-    def valid_status(self) -> bool:
-        """True unless suspended or revoked (a status of None or Valid is in force)."""
-        return self.status in ("None", "Valid")
-
-
-@dataclass(frozen=True)
-class Batch:
-    """An anchored Merkle root."""
-
-    root: str
-    issuer: str
-    type_id: int
-    count: int
-    meta_hash: str | None
-    block_number: int
-    tx_hash: str
-
-
-@dataclass(frozen=True)
-class Issuer:
-    """An issuer with its histories, as of a block."""
-
-    address: str
-    issuer_id: int
-    kind: str
-    parent: str | None
-    depth: int
-    meta_hash: str
-    added_block: int
-    status: str
-    status_history: tuple[StatusEntry, ...]
-    scope: tuple[int, ...]  # type ids in its own scope at the block (0 = any type)
-    children: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SubjectView:
-    """Everything the index knows about one pseudonymous subject."""
-
-    subject: str
-    at_block: int | None
-    contributions: tuple[Contribution, ...]
-    credentials: tuple[Credential, ...]
-    by_kind: dict[str, int] = field(default_factory=dict)
-    by_project: dict[str, int] = field(default_factory=dict)
-    cosigners: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class IssuerView:
-    """An issuer: status history, scope, what it recorded, anchored, issued and revoked."""
-
-    issuer: Issuer
-    at_block: int | None
-    batches: tuple[Batch, ...]
-    credentials: tuple[Credential, ...]
-    contributions_recorded: int
-    revocations: tuple[dict[str, Any], ...]
-
-
-def _bytes32(value: str | bytes, what: str) -> str:
-    if isinstance(value, bytes):
-        if len(value) != 32:
-            raise ValidationError(f"{what} must be 32 bytes, got {len(value)}")
-        return "0x" + value.hex()
-    text = value.strip().lower()
-    if not text.startswith("0x"):
-        text = "0x" + text
-    if len(text) != 66 or any(c not in "0123456789abcdef" for c in text[2:]):
-        raise ValidationError(f"{what} must be 32 bytes of hex (0x + 64 hex digits), got {value!r}")
-    return text
-
-
-def _address(value: str) -> str:
-    text = value.strip()
-    body = text[2:] if text.lower().startswith("0x") else text
-    if len(body) != 40 or any(c not in "0123456789abcdefABCDEF" for c in body):
-        raise ValidationError(f"{value!r} is not an address (0x + 40 hex digits)")
-    return address(body)
-
-
-@dataclass(frozen=True)
-class ReportAnchor:
-    """An audit report's hash as anchored on chain: by whom, for what target, where."""
-
-    report_hash: str
-    auditor: str
-    target: str  # a subject id, an issuer address as 32 bytes, or zero for a set of files
-    block_number: int
-    tx_hash: str
 
 
 def _upto(at: int | None) -> int:
@@ -259,7 +123,7 @@ class IndexReader:
         return True, "active and in scope"
 
     def issuer(self, who: str, at: int | None = None) -> Issuer | None:
-        who = _address(who)
+        who = address_text(who)
         row = self.conn.execute("SELECT * FROM issuers WHERE address = ?", (who,)).fetchone()
         if row is None or (at is not None and row["added_block"] > at):
             return None
@@ -345,7 +209,7 @@ class IndexReader:
         )
 
     def contribution(self, key: str | bytes, at: int | None = None) -> Contribution | None:
-        found = self._contributions("key = ?", (_bytes32(key, "contribution key"),), at)
+        found = self._contributions("key = ?", (bytes32_text(key, "contribution key"),), at)
         return found[0] if found else None
 
     def revocation_of(self, key: str) -> StatusEntry | None:
@@ -370,7 +234,7 @@ class IndexReader:
         params: list[Any] = []
         if project is not None:
             where.append("project = ?")
-            params.append(_bytes32(project, "project id"))
+            params.append(bytes32_text(project, "project id"))
         if kind is not None:
             where.append("kind = ?")
             params.append(kind)
@@ -382,10 +246,10 @@ class IndexReader:
             params.append(since)
         if subject is not None:
             where.append("subject = ?")
-            params.append(_bytes32(subject, "subject id"))
+            params.append(bytes32_text(subject, "subject id"))
         if recorder is not None:
             where.append("recorder = ?")
-            params.append(_address(recorder))
+            params.append(address_text(recorder))
         found = self._contributions(" AND ".join(where), params, at)
         return found[:limit] if limit is not None else found
 
@@ -418,12 +282,12 @@ class IndexReader:
 
     def credential_status_at(self, root: str | bytes, digest: str | bytes, at: int | None = None) -> StatusEntry | None:
         """The last status change of a credential in force at ``at`` (``None``: never changed)."""
-        history = self.status_history(_bytes32(root, "root"), _bytes32(digest, "credential hash"), at)
+        history = self.status_history(bytes32_text(root, "root"), bytes32_text(digest, "credential hash"), at)
         return history[-1] if history else None
 
     def batch(self, root: str | bytes, at: int | None = None) -> Batch | None:
         r = self.conn.execute(
-            "SELECT * FROM batches WHERE root = ? AND block_number <= ?", (_bytes32(root, "root"), _upto(at))
+            "SELECT * FROM batches WHERE root = ? AND block_number <= ?", (bytes32_text(root, "root"), _upto(at))
         ).fetchone()
         return None if r is None else Batch(r["root"], r["issuer"], r["type_id"], r["count"], r["meta_hash"], r["block_number"], r["tx_hash"])
 
@@ -457,7 +321,7 @@ class IndexReader:
     def issued(self, digest: str | bytes, at: int | None = None) -> Credential | None:
         """A credential issued by ``issue`` (criteria-checked), as of ``at``."""
         r = self.conn.execute(
-            "SELECT * FROM credentials WHERE hash = ? AND block_number <= ?", (_bytes32(digest, "credential hash"), _upto(at))
+            "SELECT * FROM credentials WHERE hash = ? AND block_number <= ?", (bytes32_text(digest, "credential hash"), _upto(at))
         ).fetchone()
         return None if r is None else self._credential(r, at)
 
@@ -479,10 +343,10 @@ class IndexReader:
             params.append(type_id)
         if issuer is not None:
             where.append("issuer = ?")
-            params.append(_address(issuer))
+            params.append(address_text(issuer))
         if subject is not None:
             where.append("subject = ?")
-            params.append(_bytes32(subject, "subject id"))
+            params.append(bytes32_text(subject, "subject id"))
         rows = self.conn.execute(
             f"SELECT * FROM credentials WHERE {' AND '.join(where)} ORDER BY block_number, log_index", params
         ).fetchall()
@@ -505,7 +369,7 @@ class IndexReader:
         for r in rows:
             if type_id is not None and r["type_id"] != type_id:
                 continue
-            if issuer is not None and r["issuer"] != _address(issuer):
+            if issuer is not None and r["issuer"] != address_text(issuer):
                 continue
             history = self.status_history(r["root"], r["hash"], at)
             last = history[-1]
@@ -537,7 +401,7 @@ class IndexReader:
     # -- composite views ---------------------------------------------------------------------------
 
     def subject(self, subject: str | bytes, at: int | None = None) -> SubjectView:
-        sid = _bytes32(subject, "subject id")
+        sid = bytes32_text(subject, "subject id")
         contributions = self._contributions("subject = ?", (sid,), at)
         by_kind: dict[str, int] = {}
         by_project: dict[str, int] = {}
@@ -625,21 +489,3 @@ class IndexReader:
         rows = self.conn.execute(sql + " ORDER BY block_number, log_index", params)
         return [ReportAnchor(r["report_hash"], r["auditor"], r["target"], r["block_number"], r["tx_hash"])
                 for r in rows]
-
-
-def parse_moment(text: str) -> datetime:
-    """An ISO 8601 date or date-time as an aware UTC datetime.
-
-    Raises:
-        ValidationError: the text is neither a block number nor a date.
-    """
-    try:
-        if len(text) == 10:
-            d = date.fromisoformat(text)
-            return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValidationError(
-            f"--at {text!r} is neither a block number nor an ISO date (2026-03-01 or 2026-03-01T12:00:00Z)"
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,181 @@
+"""What the index answers with: frozen records of issuers, contributions, credentials and batches.
+
+They carry the state as of the block a question was asked at (``ledger.index.queries``); the helpers
+at the end check the identifiers a user types before they reach SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from ..errors import ValidationError
+from .projection import address
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """One entry of a status history (issuer or credential)."""
+
+    status: str
+    block_number: int
+    tx_hash: str
+    by: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A recorded contribution with its co-signers and revocation, as of a block."""
+
+    key: str
+    subject: str
+    recorder: str
+    project: str
+    kind: str
+    field: int
+    weight: int
+    occurred_at: int
+    evidence_hash: str
+    block_number: int
+    tx_hash: str
+    cosigners: tuple[str, ...] = ()
+    revoked: StatusEntry | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked is None
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential the index knows: issued by ``issue`` (subject on chain) or a batch leaf that had a
+    status change (only its hash and root are on chain)."""
+
+    hash: str
+    root: str  # ZERO32 for criteria-checked issuance
+    issuer: str
+    type_id: int
+    block_number: int  # issuance or anchoring block
+    tx_hash: str
+    subject: str | None = None
+    type_version: int | None = None
+    evidence: tuple[str, ...] = ()
+    prerequisites: tuple[str, ...] = ()
+    status: str = "None"  # as of the block asked for
+    status_reason: str | None = None
+    status_block: int | None = None
+    history: tuple[StatusEntry, ...] = ()
+
+    @property
+    def valid_status(self) -> bool:
+        """True unless suspended or revoked (a status of None or Valid is in force)."""
+        return self.status in ("None", "Valid")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """An anchored Merkle root."""
+
+    root: str
+    issuer: str
+    type_id: int
+    count: int
+    meta_hash: str | None
+    block_number: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """An issuer with its histories, as of a block."""
+
+    address: str
+    issuer_id: int
+    kind: str
+    parent: str | None
+    depth: int
+    meta_hash: str
+    added_block: int
+    status: str
+    status_history: tuple[StatusEntry, ...]
+    scope: tuple[int, ...]  # type ids in its own scope at the block (0 = any type)
+    children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    """Everything the index knows about one pseudonymous subject."""
+
+    subject: str
+    at_block: int | None
+    contributions: tuple[Contribution, ...]
+    credentials: tuple[Credential, ...]
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_project: dict[str, int] = field(default_factory=dict)
+    cosigners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IssuerView:
+    """An issuer: status history, scope, what it recorded, anchored, issued and revoked."""
+
+    issuer: Issuer
+    at_block: int | None
+    batches: tuple[Batch, ...]
+    credentials: tuple[Credential, ...]
+    contributions_recorded: int
+    revocations: tuple[dict[str, Any], ...]
+
+
+def bytes32_text(value: str | bytes, what: str) -> str:
+    """``value`` (32 raw bytes, or hex with or without 0x) as the index's lower-case 0x text."""
+    if isinstance(value, bytes):
+        if len(value) != 32:
+            raise ValidationError(f"{what} must be 32 bytes, got {len(value)}")
+        return "0x" + value.hex()
+    text = value.strip().lower()
+    if not text.startswith("0x"):
+        text = "0x" + text
+    if len(text) != 66 or any(c not in "0123456789abcdef" for c in text[2:]):
+        raise ValidationError(f"{what} must be 32 bytes of hex (0x + 64 hex digits), got {value!r}")
+    return text
+
+
+def address_text(value: str) -> str:
+    """``value`` (0x + 40 hex digits, any case) as the index's address text."""
+    text = value.strip()
+    body = text[2:] if text.lower().startswith("0x") else text
+    if len(body) != 40 or any(c not in "0123456789abcdefABCDEF" for c in body):
+        raise ValidationError(f"{value!r} is not an address (0x + 40 hex digits)")
+    return address(body)
+
+
+@dataclass(frozen=True)
+class ReportAnchor:
+    """An audit report's hash as anchored on chain: by whom, for what target, where."""
+
+    report_hash: str
+    auditor: str
+    target: str  # a subject id, an issuer address as 32 bytes, or zero for a set of files
+    block_number: int
+    tx_hash: str
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 date or date-time as an aware UTC datetime.
+
+    Raises:
+        ValidationError: the text is neither a block number nor a date.
+    """
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationError(
+            f"--at {text!r} is neither a block number nor an ISO date (2026-03-01 or 2026-03-01T12:00:00Z)"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
