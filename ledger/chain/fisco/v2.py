@@ -25,39 +25,27 @@ from ...crypto import SECP256K1_N, PrivateKey, hash_function
 from ...errors import ValidationError
 from . import rlp
 from .errors import MalformedTransaction
+from .fields import hex_bytes, int_text
 from .signer import DigestSignature, check_crypto, coerce_key, sign_digest, signer_address
 
 _U256 = 1 << 256
 _INT_FIELDS = ("randomid", "gasPrice", "gasLimit", "blockLimit", "value", "fiscoChainId", "groupId")
 
 
+_CODEC = "FISCO 2.x transaction"
+
+
 def _bad(reason: str) -> MalformedTransaction:
-    return MalformedTransaction("FISCO 2.x transaction", reason)
+    return MalformedTransaction(_CODEC, reason)
 
 
 def _hex_bytes(value: Any, name: str) -> bytes:
-    if value is None:
-        return b""
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    if not isinstance(value, str):
-        raise _bad(f"{name} must be hex text or bytes, not {type(value).__name__}")
-    text = value[2:] if value.startswith(("0x", "0X")) else value
-    try:
-        return bytes.fromhex(text)
-    except ValueError as exc:
-        raise _bad(f"{name} is not valid hex") from exc
+    return b"" if value is None else hex_bytes(value, name, _CODEC)
 
 
 def _int(value: Any, name: str) -> Any:
     """Integers may also come as decimal or 0x-hex text (as JSON tools often write them)."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
-        except ValueError as exc:
-            raise _bad(f"{name} is not an integer: {value!r}") from exc
-    return value
+    return int_text(value, name, _CODEC) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)

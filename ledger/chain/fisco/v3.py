@@ -26,6 +26,7 @@ from ...crypto import PrivateKey, hash_function
 from ...errors import ValidationError
 from . import tars
 from .errors import MalformedTransaction
+from .fields import hex_bytes, int_text
 from .signer import DigestSignature, check_crypto, coerce_key, sign_digest, signer_address
 
 _INT64 = 1 << 63
@@ -49,28 +50,19 @@ _FIELDS: tuple[tuple[str, str, int, str, int], ...] = (
 )
 
 
+_CODEC = "FISCO 3.x transaction"
+
+
 def _bad(reason: str) -> MalformedTransaction:
-    return MalformedTransaction("FISCO 3.x transaction", reason)
+    return MalformedTransaction(_CODEC, reason)
 
 
 def _hex_bytes(value: Any, name: str) -> bytes:
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    if not isinstance(value, str):
-        raise _bad(f"{name} must be hex text or bytes, not {type(value).__name__}")
-    text = value[2:] if value.startswith(("0x", "0X")) else value
-    try:
-        return bytes.fromhex(text)
-    except ValueError as exc:
-        raise _bad(f"{name} is not valid hex") from exc
+    return hex_bytes(value, name, _CODEC)
 
 
 def _int_text(value: str, name: str) -> int:
-    text = value.strip()
-    try:
-        return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
-    except ValueError as exc:
-        raise _bad(f"{name} is not an integer: {value!r}") from exc
+    return int_text(value, name, _CODEC)
 
 
 @dataclass(frozen=True)
