@@ -93,12 +93,36 @@ class CertifyingOps(_Context):
     ) -> BatchResult:
         """Validate every row, then write, anchor and prove a batch (see ``ledger.issuance``)."""
         from . import issuance
-        from .contribution import parse_time
-        from .standards import metadata_hash
 
         self._check_writer(type_id)
         achievement = self._achievement(type_id)
         issuer = self._issuer_profile()
+        with issuance.bulk_objects():
+            return self._issue_rows(
+                type_id, source, achievement=achievement, issuer=issuer, skip_invalid=skip_invalid,
+                new_subjects=new_subjects, out_dir=out_dir, valid_until=valid_until, progress=progress,
+                crash_at=crash_at, layout=layout,
+            )  # fmt: skip
+
+    def _issue_rows(
+        self,
+        type_id: int,
+        source: Path,
+        *,
+        achievement: Achievement,
+        issuer: IssuerProfile,
+        skip_invalid: bool,
+        new_subjects: bool,
+        out_dir: Path | None,
+        valid_until: str | None,
+        progress: Progress | None,
+        crash_at: str | None,
+        layout: str,
+    ) -> BatchResult:
+        from . import issuance
+        from .contribution import parse_time
+        from .standards import metadata_hash
+
         t0 = time.perf_counter()
         rows = issuance.read_rows(source, self.vault, skip_invalid=skip_invalid, create_subjects=new_subjects)
         now = int(time.time())
@@ -143,10 +167,11 @@ class CertifyingOps(_Context):
             journal = issuance.Journal(root, bid)
             if not journal.exists():
                 raise IssuanceError(f"no journaled batch {bid!r} in {root}")
-            results.append(
-                issuance.run(journal, self, progress=progress or issuance._noop_progress,
-                             on_stage=issuance.crash_hook(crash_at), resumed=True)
-            )
+            with issuance.bulk_objects():
+                results.append(
+                    issuance.run(journal, self, progress=progress or issuance._noop_progress,
+                                 on_stage=issuance.crash_hook(crash_at), resumed=True)
+                )
         return results
 
     # -- checked issuance ----------------------------------------------------------------------

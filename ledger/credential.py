@@ -60,7 +60,7 @@ import importlib
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -110,6 +110,7 @@ __all__ = [
     "credential_hash",
     "default_filename",
     "hash_function",
+    "iter_batch_proofs",
     "parse_credential",
     "subject_uri",
     "write_credentials",
@@ -528,17 +529,50 @@ def attach_batch_proofs(
         tree: the batch's tree, when already built (it must be over these credentials' hashes).
         anchor_transaction / anchor_block: the anchoring transaction once it is mined (else None).
     """
+    return list(
+        iter_batch_proofs(
+            credentials, chain=chain, contract=contract, tree=tree,
+            anchor_transaction=anchor_transaction, anchor_block=anchor_block,
+        )
+    )  # fmt: skip
+
+
+def iter_batch_proofs(
+    credentials: Sequence[Credential],
+    *,
+    chain: ChainRef,
+    contract: str,
+    tree: MerkleTree | None = None,
+    anchor_transaction: bytes | None = None,
+    anchor_block: int | None = None,
+) -> Iterator[Credential]:
+    """:func:`attach_batch_proofs` one credential at a time, for writing a large batch as it goes.
+
+    The arguments are checked at once (not at the first ``next``); the proved credentials are made
+    on demand, so a batch of 100,000 never holds a second copy of itself.
+    """
     if not _ADDRESS.match(contract):
         raise CredentialFormatError("proof.contract", "must be an address (0x + 40 hex digits)")
     if not credentials:
-        return []
+        return iter(())
     algorithm = credentials[0].hash_algorithm
     if tree is None:
         tree = MerkleTree.build([c.hash for c in credentials], hash_function(algorithm))
     elif len(tree) != len(credentials):
         raise ValidationError(f"the tree has {len(tree)} leaves for {len(credentials)} credentials")
+    return _proved(credentials, chain, contract, algorithm, tree, anchor_transaction, anchor_block)
+
+
+def _proved(
+    credentials: Sequence[Credential],
+    chain: ChainRef,
+    contract: str,
+    algorithm: str,
+    tree: MerkleTree,
+    anchor_transaction: bytes | None,
+    anchor_block: int | None,
+) -> Iterator[Credential]:
     root, size = tree.root, len(credentials)
-    out = []
     for index, (credential, path) in enumerate(zip(credentials, tree.proofs())):
         proof = CredentialProof(
             BATCH_PROOF,
@@ -554,20 +588,9 @@ def attach_batch_proofs(
             anchor_block,
         )
         c = credential
-        out.append(
-            Credential(
-                c.template,
-                c.id,
-                c.subject_id,
-                c.holder_name,
-                c.evidence,
-                c.body,
-                c.hash,
-                c.hash_algorithm,
-                proof,
-            )
+        yield Credential(
+            c.template, c.id, c.subject_id, c.holder_name, c.evidence, c.body, c.hash, c.hash_algorithm, proof
         )
-    return out
 
 
 

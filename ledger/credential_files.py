@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,7 +52,7 @@ def default_filename(credential: Credential, index: int) -> str:
 
 def write_credentials(
     directory: Path,
-    credentials: Sequence[Credential],
+    credentials: Iterable[Credential],
     *,
     durability: str = "syncfs",
     filename: Callable[[Credential, int], str] = default_filename,

@@ -13,7 +13,7 @@ import functools
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,16 +174,22 @@ def decrypt_keystore(data: dict[str, Any], password: str) -> PrivateKey:
     return PrivateKey(bytes(secret), data.get("x-ledger-crypto", "ecdsa"))
 
 
-def write_private_file(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` atomically with mode 0600 (temp file, fsync, rename)."""
+def write_private_file(path: Path, content: bytes | Iterable[bytes], *, durable: bool = True) -> None:
+    """Write ``content`` to ``path`` atomically with mode 0600 (temp file, fsync, rename).
+
+    ``content`` may come in pieces (an iterable of bytes), written as they come: a large file is never
+    held in memory whole. ``durable=False`` skips the fsync (the rename stays atomic).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
+            for piece in (content,) if isinstance(content, (bytes, bytearray, memoryview)) else content:
+                fh.write(piece)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

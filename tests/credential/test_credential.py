@@ -317,3 +317,73 @@ def test_proof_values_are_checked_before_they_reach_the_json() -> None:
         assert info.value.path == path
     with pytest.raises(CredentialFormatError, match="batch root"):
         CredentialProof(**{**good, "kind": BATCH_PROOF})  # type: ignore[arg-type]
+
+
+def test_proofs_made_one_at_a_time_equal_the_list_and_bad_arguments_fail_at_once(
+    template: CredentialTemplate,
+) -> None:
+    from ledger.credential import attach_batch_proofs, iter_batch_proofs
+
+    plain = build_batch(template, [os.urandom(32) for _ in range(5)])
+    ref = ChainRef("embedded", CHAIN_ID)
+    streamed = iter_batch_proofs(plain, chain=ref, contract=CONTRACT)
+    assert [c.to_json() for c in streamed] == [
+        c.to_json() for c in attach_batch_proofs(plain, chain=ref, contract=CONTRACT)
+    ]
+    with pytest.raises(CredentialFormatError):  # raised by the call, before any credential is asked for
+        iter_batch_proofs(plain, chain=ref, contract="0xnot-an-address")
+    with pytest.raises(ValidationError, match="the tree has 4 leaves for 5 credentials"):
+        iter_batch_proofs(plain, chain=ref, contract=CONTRACT, tree=MerkleTree.build([c.hash for c in plain[:4]]))
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_a_bundle_written_in_pieces_is_one_document_per_line(
+    tmp_path: Path, batch: list[Credential], durable: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger import issuance
+
+    monkeypatch.setattr(issuance, "BUNDLE_WRITE", 3)  # 7 credentials: pieces of 3, 3 and 1
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(b"an older bundle")
+    issuance.write_bundle(path, iter(batch), durable=durable)
+    assert path.read_bytes() == b"".join(c.to_json() + b"\n" for c in batch)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["batch.jsonl"]  # no temporary file left
+
+
+def test_a_bundle_that_fails_half_way_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, batch: list[Credential], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger import issuance
+
+    monkeypatch.setattr(issuance, "BUNDLE_WRITE", 2)
+
+    def failing() -> Any:
+        yield from batch[:3]
+        raise OSError("disk full")
+
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(b"an older bundle")
+    with pytest.raises(OSError, match="disk full"):
+        issuance.write_bundle(path, failing())
+    assert path.read_bytes() == b"an older bundle"
+    assert [p.name for p in tmp_path.iterdir()] == ["batch.jsonl"]
+
+
+def test_bulk_objects_pauses_the_cyclic_collector_and_restores_it() -> None:
+    import gc
+
+    from ledger.issuance import bulk_objects
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), bulk_objects():
+        assert not gc.isenabled()
+        raise RuntimeError("a batch failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk_objects():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
