@@ -182,13 +182,18 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
                 raise RowError(number, None, "each line must be a JSON object")
             yield number, {str(k): "" if v is None else str(v) for k, v in value.items()}
         return
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None:
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
         raise ValidationError(f"{path} is empty")
-    for number, raw in enumerate(reader, 2):
-        if None in raw:
+    names = [name.strip() for name in header]
+    for number, values in enumerate(reader, 2):
+        if not values:
+            continue  # a blank line
+        if len(values) > len(names):
             raise RowError(number, None, "more values than columns")
-        yield number, {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        # A short row leaves its last columns out, which reads as empty.
+        yield number, {name: value.strip() for name, value in zip(names, values) if name}
 
 
 def _validate_row(
