@@ -18,12 +18,17 @@ surrogates and non-JSON types.
 :func:`loads` is the matching parser: it refuses duplicate keys (RFC 8785 requires I-JSON, and two
 parsers that keep different duplicates would see different documents) and the non-standard
 ``NaN``/``Infinity`` literals.
+
+Both parsers refuse text nested deeper than :data:`MAX_DEPTH` before handing it to ``json.loads``:
+importing py-evm raises the interpreter's recursion limit far enough for the C parser to overflow
+the C stack (a segmentation fault) on some 80,000 nested brackets, so depth is checked, not caught.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +37,7 @@ import rfc8785
 from .errors import ValidationError
 
 __all__ = [
+    "MAX_DEPTH",
     "MAX_SAFE_INTEGER",
     "CanonicalizationError",
     "NotJSONError",
@@ -43,6 +49,13 @@ __all__ = [
 
 #: Largest integer an IEEE 754 double holds exactly; JCS numbers are doubles.
 MAX_SAFE_INTEGER = 2**53 - 1
+
+#: Deepest nesting of arrays and objects the parsers accept (a credential needs 5).
+MAX_DEPTH = 64
+
+# A JSON string (skipped whole, so brackets inside it do not count; an unterminated one runs to the
+# end, so that no start position is tried twice and the scan stays linear) or one bracket.
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.?)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
 
 _fast_dumps = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
@@ -149,6 +162,8 @@ def canonicalize(value: Any) -> bytes:
         fast = _scan(value)
     except _Refused as refused:
         raise CanonicalizationError(refused.reason, _format_path(refused.parts)) from None
+    except RecursionError as exc:
+        raise CanonicalizationError("the value nests too deeply to be canonicalized") from exc
     if fast:
         try:
             return _fast_dumps(value).encode("utf-8")
@@ -179,15 +194,48 @@ def loads(text: str | bytes) -> Any:
     """Parse strict JSON (I-JSON): no duplicate keys, no ``NaN``/``Infinity``.
 
     Raises:
-        NotJSONError: the text is not JSON (or not UTF-8).
+        NotJSONError: the text is not JSON (or not UTF-8), or nests deeper than :data:`MAX_DEPTH`.
         CanonicalizationError: the text is JSON but not strict I-JSON.
     """
+    text = _decode_utf8(text)
+    check_depth(text)
     try:
         return json.loads(text, object_pairs_hook=_pairs_to_dict, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except UnicodeDecodeError as exc:
-        raise NotJSONError("not JSON: the bytes are not UTF-8") from exc
+    except RecursionError as exc:
+        raise NotJSONError(f"not accepted: arrays and objects nest deeper than {MAX_DEPTH} levels") from exc
+
+
+def check_depth(text: str, limit: int = MAX_DEPTH) -> None:
+    """Refuse JSON text whose arrays and objects nest deeper than ``limit``.
+
+    Text with at most ``limit`` brackets cannot be too deep, which a C-speed count shows for nearly
+    every document; only the others are scanned, skipping brackets inside strings.
+
+    Raises:
+        NotJSONError: the text nests deeper than ``limit``.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return
+    depth = 0
+    for match in _BRACKET_OR_STRING.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > limit:
+                raise NotJSONError(f"not accepted: arrays and objects nest deeper than {limit} levels")
+        elif token in "]}":
+            depth -= 1
+
+
+def _decode_utf8(text: str | bytes | bytearray) -> str:
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            return bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise NotJSONError("not JSON: the bytes are not UTF-8") from exc
+    return text
 
 
 def _safe_int(text: str) -> int:
@@ -224,14 +272,11 @@ def parse(text: str | bytes) -> ParsedJSON:
     """Like :func:`loads`, and also refuses integers beyond +/-(2**53 - 1); see :class:`ParsedJSON`.
 
     Raises:
-        NotJSONError: the text is not JSON (or not UTF-8).
+        NotJSONError: the text is not JSON (or not UTF-8), or nests deeper than :data:`MAX_DEPTH`.
         CanonicalizationError: the text is JSON but not strict I-JSON.
     """
-    if isinstance(text, (bytes, bytearray)):
-        try:
-            text = bytes(text).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise NotJSONError("not JSON: the bytes are not UTF-8") from exc
+    text = _decode_utf8(text)
+    check_depth(text)
     floats: list[str] = []
 
     def note_float(number: str) -> float:
@@ -248,6 +293,8 @@ def parse(text: str | bytes) -> ParsedJSON:
         )
     except json.JSONDecodeError as exc:
         raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise NotJSONError(f"not accepted: arrays and objects nest deeper than {MAX_DEPTH} levels") from exc
     fast = not floats and (text.isascii() or max(text) <= "\uffff") and not _has_surrogate_escape(text)
     return ParsedJSON(value, fast)
 

@@ -166,6 +166,21 @@ def _hex32(value: bytes) -> str:
     return "0x" + value.hex()
 
 
+def _json_kind(value: Any) -> str:
+    """How JSON would call ``value``'s type, for messages about a member of the wrong type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
 
 # -- value objects --------------------------------------------------------------------------
 
@@ -219,6 +234,13 @@ class Achievement:
         _text(self.description, "credentialSubject.achievement.description")
         _text(self.criteria, "credentialSubject.achievement.criteria.narrative")
         _line(self.field_of_study, "credentialSubject.achievement.fieldOfStudy")
+        if not isinstance(self.achievement_type, str):
+            # Checked first: a list or object is not even hashable for the vocabulary lookup below.
+            raise CredentialFormatError(
+                "credentialSubject.achievement.achievementType",
+                f"must be a string (an Open Badges 3.0 achievement type or ext:Name), "
+                f"not {_json_kind(self.achievement_type)}",
+            )
         if self.achievement_type not in ACHIEVEMENT_TYPES and not _EXT_TYPE.match(self.achievement_type):
             raise CredentialFormatError(
                 "credentialSubject.achievement.achievementType",
@@ -226,7 +248,7 @@ class Achievement:
             )
         if not self.id:
             object.__setattr__(self, "id", f"urn:ledger:type:{self.type_id}")
-        elif not _URI.match(self.id):
+        elif not isinstance(self.id, str) or not _URI.match(self.id):
             raise CredentialFormatError("credentialSubject.achievement.id", f"{self.id!r} is not a URI")
 
     def to_dict(self) -> dict[str, Any]:
