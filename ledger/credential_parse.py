@@ -9,6 +9,7 @@ Documents of one batch share their template, which is parsed once and cached.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from os import PathLike
 from typing import Any
 
 from .canonical import CanonicalizationError, ParsedJSON, canonicalize
@@ -30,8 +31,36 @@ from .credential_fields import UUID_URN as _UUID_URN
 from .credential_fields import CredentialFormatError
 from .credential_fields import check_line as _line
 from .credential_proof import CredentialProof
+from .errors import LedgerError, VerificationError
 
-__all__ = ["parse_credential"]
+__all__ = ["MAX_CREDENTIAL_BYTES", "parse_credential", "read_credential_file"]
+
+#: Largest credential document accepted, in bytes of JSON; ours are a few kilobytes.
+MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024
+
+
+def _too_large(size: int, limit: int, what: str) -> CredentialFormatError:
+    return CredentialFormatError(
+        "", f"{what} is {size:,} bytes, over the limit of {limit:,} bytes ({limit / 2**20:g} MiB) for one credential"
+    )
+
+
+def read_credential_file(path: str | PathLike[str], *, limit: int = MAX_CREDENTIAL_BYTES) -> bytes:
+    """The bytes of a credential file, refusing one larger than ``limit`` without reading it all.
+
+    Raises:
+        CredentialFormatError: the file is larger than ``limit`` (the message names the limit).
+        VerificationError: the file cannot be read.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+            if len(data) > limit:
+                handle.seek(0, 2)
+                raise _too_large(handle.tell(), limit, f"the file {path}")
+    except OSError as exc:
+        raise VerificationError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return data
 
 
 
@@ -121,9 +150,27 @@ def parse_credential(
         hash_algorithm: the hash to use; by default the proof's ``hashAlgorithm`` (keccak256 without proof).
 
     Raises:
-        NotJSONError (a CanonicalizationError): the text is not JSON.
-        CredentialFormatError: the JSON is not a credential; ``path`` names the first bad field.
+        NotJSONError (a CanonicalizationError): the text is not JSON, or nests deeper than
+            :data:`ledger.canonical.MAX_DEPTH`.
+        CredentialFormatError: the JSON is not a credential (``path`` names the first bad field), or
+            the text is longer than :data:`MAX_CREDENTIAL_BYTES`.
     """
+    if isinstance(source, (str, bytes, bytearray)):
+        size = len(source)
+        if isinstance(source, str) and size > MAX_CREDENTIAL_BYTES // 4:
+            size = len(source.encode("utf-8", "surrogatepass"))
+        if size > MAX_CREDENTIAL_BYTES:
+            raise _too_large(size, MAX_CREDENTIAL_BYTES, "the document")
+    try:
+        return _parse(source, hash_algorithm)
+    except LedgerError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        # Untrusted input: a value of a type no check above foresaw is a format error, never a crash.
+        raise CredentialFormatError("", f"malformed credential document ({type(exc).__name__}: {exc})") from exc
+
+
+def _parse(source: str | bytes | Mapping[str, Any], hash_algorithm: str | None) -> Credential:
     parsed: ParsedJSON | None = None
     try:
         if isinstance(source, (str, bytes, bytearray)):

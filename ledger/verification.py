@@ -28,7 +28,8 @@ answered by the contracts (live), by the SQLite index (fast, as of its last sync
 importable from this module too.
 
 A failed verification is a :class:`CredentialReport` with failed steps; only input that is not JSON at
-all raises (:class:`~ledger.errors.VerificationError`).
+all raises (:class:`~ledger.errors.VerificationError`), and only from :func:`verify_credential`:
+:func:`verify_many` reports it as a failed format step of that source and checks the others.
 """
 
 from __future__ import annotations
@@ -511,21 +512,56 @@ def verify_credential(
     Raises:
         VerificationError: the input is not JSON at all, so there is nothing to check.
     """
+    moment = _aware(now)
+    parsed = _parse_step(source, label, _stamp(moment), lenient=False)
+    if isinstance(parsed, CredentialReport):
+        return parsed
+    return _verify_parsed(parsed, chain, moment, at_block, label)
+
+
+def _aware(now: datetime | None) -> datetime:
     moment = now or datetime.now(timezone.utc)
     if moment.tzinfo is None:
         raise VerificationError("`now` must be timezone-aware")
-    checked_at = moment.isoformat().replace("+00:00", "Z")
+    return moment
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _format_invalid(message: str, path: str, label: str | None, checked_at: str) -> CredentialReport:
+    failed = _step("format", FAIL, "FORMAT_INVALID", message, path=path)
+    return CredentialReport((failed, *(_blocked(name, "format") for name in STEPS[1:])), label,
+                            checked_at=checked_at)
+
+
+def _parse_step(
+    source: str | bytes | Mapping[str, Any] | Credential, label: str | None, checked_at: str, *, lenient: bool
+) -> Credential | CredentialReport:
+    """The parsed credential, or the report of a failed format step.
+
+    Text that is not JSON at all raises VerificationError, unless ``lenient`` (several files are
+    being checked), where it is a failed format step too, so the other files are still checked.
+    """
     if isinstance(source, Credential):
-        credential = source
-    else:
-        try:
-            credential = parse_credential(source)
-        except NotJSONError as exc:
-            raise VerificationError(f"{label or 'the input'} is not a JSON document: {exc}") from exc
-        except CredentialFormatError as exc:
-            failed = _step("format", FAIL, "FORMAT_INVALID", str(exc), path=exc.path)
-            blocked = (failed, *(_blocked(name, "format") for name in STEPS[1:]))
-            return CredentialReport(blocked, label, checked_at=checked_at)
+        return source
+    try:
+        return parse_credential(source)
+    except NotJSONError as exc:
+        message = f"{label or 'the input'} is not a JSON document: {exc}"
+        if not lenient:
+            raise VerificationError(message) from exc
+        return _format_invalid(message, exc.path, label, checked_at)
+    except CredentialFormatError as exc:
+        return _format_invalid(str(exc), exc.path, label, checked_at)
+
+
+def _verify_parsed(
+    credential: Credential, chain: ChainView | None, moment: datetime, at_block: int | None, label: str | None
+) -> CredentialReport:
+    """Every step after the format step, which ``credential`` passed."""
+    checked_at = _stamp(moment)
     steps: list[StepResult] = [
         _step(
             "format", PASS, "FORMAT_OK", "a W3C VC 2.0 / Open Badges 3.0 credential of this ledger's profile"
@@ -580,7 +616,17 @@ def verify_many(
     now: datetime | None = None,
     at_block: int | None = None,
 ) -> list[CredentialReport]:
-    """Verify ``(label, source)`` pairs, asking the chain once per batch root (:class:`CachedChainView`)."""
+    """Verify ``(label, source)`` pairs, asking the chain once per batch root (:class:`CachedChainView`).
+
+    A source that is not a credential, or not JSON at all, gets a report with a failed format step
+    (``FORMAT_INVALID``) and the others are still verified. Only a chain that cannot answer raises.
+    """
     view = CachedChainView(chain) if chain is not None and not isinstance(chain, CachedChainView) else chain
-    moment = now or datetime.now(timezone.utc)
-    return [verify_credential(src, view, now=moment, at_block=at_block, label=name) for name, src in sources]
+    moment = _aware(now)
+    checked_at = _stamp(moment)
+    reports = []
+    for name, src in sources:
+        parsed = _parse_step(src, name, checked_at, lenient=True)
+        reports.append(parsed if isinstance(parsed, CredentialReport)
+                       else _verify_parsed(parsed, view, moment, at_block, name))
+    return reports
