@@ -12,7 +12,8 @@ from .governance import _bytes32, _Context
 
 if TYPE_CHECKING:
     from .credential import Achievement, Credential, IssuerProfile
-    from .issuance import BatchResult, Progress
+    from .issuance import BatchResult, Progress, ResumeOutcome
+    from .types import CredentialType
 
 
 def _iso(ts: int) -> str:
@@ -32,15 +33,12 @@ class CertifyingOps(_Context):
 
         return ChainRef(self.settings.network.backend, self.chain.identity().chain_id)
 
-    def _achievement(self, type_id: int) -> Achievement:
+    def _achievement(self, type_id: int, t: CredentialType) -> Achievement:
+        """The Open Badges achievement of type ``t`` (as read by :meth:`_check_writer`)."""
         from .contribution import FIELD_NAMES
         from .credential import Achievement
-        from .errors import ValidationError
         from .standards import criteria_narrative
 
-        t = self.contracts.credentials.credential_type(type_id)
-        if t.version == 0:
-            raise ValidationError(f"certificate type {type_id} is not defined", hint="see `ledger type list`")
         meta = self._load_metadata(t.meta_hash)
         return Achievement(
             type_id=type_id,
@@ -59,20 +57,48 @@ class CertifyingOps(_Context):
         name = self._load_metadata(info.meta_hash).get("name") or self.key.address
         return IssuerProfile.for_account(self.chain.identity().chain_id, self.key.address, name)
 
-    def _check_writer(self, type_id: int) -> None:
-        """Fail early, before any file is written, if the signing key may not issue ``type_id``."""
-        self.contracts.issuers.writer_for(self.key.address, type_id)
+    def _check_writer(self, type_id: int) -> CredentialType:
+        """Fail early, before any file is written, if the signing key may not issue ``type_id``.
+
+        Checks what the contract will check: the key is an active issuer with the type in scope, the type
+        is defined, and it allows the issuer's kind. Returns the type (read once, reused for the document).
+        """
+        from .contract_errors import IssuerKindNotAllowed
+        from .errors import ValidationError
+
+        _, kind = self.contracts.issuers.writer_for(self.key.address, type_id)
+        t = self.contracts.credentials.credential_type(type_id)
+        if t.version == 0:
+            raise ValidationError(f"certificate type {type_id} is not defined", hint="see `ledger type list`")
+        if not int(t.allowed_kinds) & (1 << int(kind)):
+            allowed = [k.name.lower() for k in type(t.allowed_kinds) if k.name and k in t.allowed_kinds]
+            error = IssuerKindNotAllowed(type_id, kind)
+            error.hint = (f"type {type_id} may be issued by: {', '.join(allowed) or 'no issuer kind'}; "
+                          "sign with the key of such an issuer (--key)")
+            raise error
+        return t
 
     # -- batches (Anchorer protocol) ----------------------------------------------------------
+
+    def signer(self) -> str:
+        return self.key.address
 
     def anchor_batch(self, root: bytes, count: int, type_id: int, meta_hash: bytes) -> tuple[bytes, int, int]:
         receipt = self.contracts.credentials.anchor(self.key, root, count, type_id, meta_hash)
         return receipt.tx_hash, receipt.block_number, receipt.gas_used
 
     def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
+        from .errors import IssuanceError
+
         anchor = self.contracts.credentials.anchor_of(root)
         if anchor.issuer is None:
             return None
+        if anchor.issuer.lower() != self.key.address.lower():
+            # Someone else's anchor of this root is not ours: our credentials name the signer as issuer.
+            raise IssuanceError(
+                f"batch root 0x{root.hex()} is anchored by {anchor.issuer}, not by the signer {self.key.address}",
+                hint="this batch can no longer be anchored; drop its journal directory and issue the rows again",
+            )
         for event in self.contracts.events(anchor.block_number, anchor.block_number):
             if event.name == "BatchAnchored" and event.args["root"] == root:
                 return event.tx_hash, event.block_number
@@ -93,9 +119,16 @@ class CertifyingOps(_Context):
     ) -> BatchResult:
         """Validate every row, then write, anchor and prove a batch (see ``ledger.issuance``)."""
         from . import issuance
+        from .contribution import parse_time
+        from .errors import ValidationError
 
-        self._check_writer(type_id)
-        achievement = self._achievement(type_id)
+        # Every check that can refuse the batch comes before the rows are read: reading them with
+        # ``new_subjects`` saves new people to the vault.
+        if layout not in issuance.OUTPUT_LAYOUTS:
+            raise ValidationError(f"output layout {layout!r}: choose one of {', '.join(issuance.OUTPUT_LAYOUTS)}")
+        if valid_until:
+            parse_time(valid_until)
+        achievement = self._achievement(type_id, self._check_writer(type_id))
         issuer = self._issuer_profile()
         with issuance.bulk_objects():
             return self._issue_rows(
@@ -123,11 +156,12 @@ class CertifyingOps(_Context):
         from .contribution import parse_time
         from .standards import metadata_hash
 
+        until = _iso(parse_time(valid_until)) if valid_until else None
+        chain_ref, since_block = self._chain_ref(), self.chain.block_number()
         t0 = time.perf_counter()
         rows = issuance.read_rows(source, self.vault, skip_invalid=skip_invalid, create_subjects=new_subjects)
         now = int(time.time())
         read_seconds = time.perf_counter() - t0
-        until = _iso(parse_time(valid_until)) if valid_until else None
         journal = issuance.plan_batch(
             self.settings.journal_dir,
             rows=rows.rows,
@@ -138,7 +172,7 @@ class CertifyingOps(_Context):
             achievement=achievement,
             valid_from=_iso(now),
             valid_until=until,
-            chain=self._chain_ref(),
+            chain=chain_ref,
             contract=self.contracts.credentials.address,
             output=out_dir or self.settings.credentials_dir,
             hash_algorithm=self._hash_algorithm(),
@@ -146,7 +180,7 @@ class CertifyingOps(_Context):
         )
         result = issuance.run(
             journal, self, progress=progress or issuance._noop_progress,
-            on_stage=issuance.crash_hook(crash_at), since_block=self.chain.block_number(),
+            on_stage=issuance.crash_hook(crash_at), since_block=since_block,
         )
         result.skipped = list(rows.skipped)
         result.timings = {"read": read_seconds, "plan": time.perf_counter() - t0 - read_seconds
@@ -155,24 +189,33 @@ class CertifyingOps(_Context):
 
     def resume_batches(
         self, batch_id: str | None = None, *, progress: Progress | None = None, crash_at: str | None = None
-    ) -> list[BatchResult]:
-        """Finish one named batch, or every unfinished batch of the workspace."""
+    ) -> ResumeOutcome:
+        """Finish one named batch, or every unfinished batch of the workspace.
+
+        A named batch that cannot be finished raises. Without a name, a batch that fails does not stop
+        the others: its error is kept in the outcome's ``failed`` list, in the order met.
+        """
         from . import issuance
-        from .errors import IssuanceError
+        from .errors import IssuanceError, LedgerError
 
         root = self.settings.journal_dir
         ids = [batch_id] if batch_id else issuance.unfinished_batches(root)
-        results = []
+        outcome = issuance.ResumeOutcome()
         for bid in ids:
             journal = issuance.Journal(root, bid)
             if not journal.exists():
                 raise IssuanceError(f"no journaled batch {bid!r} in {root}")
-            with issuance.bulk_objects():
-                results.append(
-                    issuance.run(journal, self, progress=progress or issuance._noop_progress,
-                                 on_stage=issuance.crash_hook(crash_at), resumed=True)
-                )
-        return results
+            try:
+                with issuance.bulk_objects():
+                    outcome.finished.append(
+                        issuance.run(journal, self, progress=progress or issuance._noop_progress,
+                                     on_stage=issuance.crash_hook(crash_at), resumed=True)
+                    )
+            except LedgerError as exc:
+                if batch_id:
+                    raise
+                outcome.failed.append(issuance.BatchFailure.of(bid, exc))
+        return outcome
 
     # -- checked issuance ----------------------------------------------------------------------
 
@@ -204,10 +247,10 @@ class CertifyingOps(_Context):
         subject_bytes = parse_subject_id(subject)
         keys = [_bytes32(k, "contribution key") for k in evidence]
         prereq_hashes = [parse_credential(p.read_bytes()).hash for p in prerequisites]
-        self._check_writer(type_id)
+        achievement = self._achievement(type_id, self._check_writer(type_id))
         now = int(time.time())
         template = CredentialTemplate(
-            self._issuer_profile(), self._achievement(type_id), _iso(now),
+            self._issuer_profile(), achievement, _iso(now),
             _iso(parse_time(valid_until)) if valid_until else None, hash_algorithm=self._hash_algorithm(),
         )
         credential = template.stamp(subject, holder_name=holder_name, evidence=[Evidence(k) for k in keys])

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .contribution import read_text_file
 from .credential import (
     Achievement,
     ChainRef,
@@ -42,7 +43,7 @@ from .credential import (
     write_credentials,
 )
 from .crypto import write_private_file
-from .errors import IssuanceError, RowError, ValidationError
+from .errors import ContractError, IssuanceError, LedgerError, RowError, ValidationError
 from .merkle import MerkleTree
 from .privacy import find_contact_data
 from .vault import Vault, parse_subject_id
@@ -54,11 +55,18 @@ _COLUMNS = {"subject", "student_number", "name"}
 class Anchorer(Protocol):
     """What issuance needs from the chain (the facade implements it over the contracts)."""
 
+    def signer(self) -> str:
+        """Address of the key that signs the anchor (it must be the issuer the batch names)."""
+
     def anchor_batch(self, root: bytes, count: int, type_id: int, meta_hash: bytes) -> tuple[bytes, int, int]:
         """Send ``anchor``; return (transaction hash, block, gas used)."""
 
     def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
-        """(transaction hash, block) of the root's anchoring, or None if it is not anchored."""
+        """(transaction hash, block) of the root's anchoring by the signer, or None if it is not anchored.
+
+        Raises:
+            IssuanceError: the root is anchored by another account.
+        """
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,31 @@ class BatchResult:
         }
 
 
+@dataclass(frozen=True)
+class BatchFailure:
+    """A journaled batch that a resume of every batch could not finish."""
+
+    batch_id: str
+    error: str
+    error_class: str
+    hint: str | None = None
+
+    @classmethod
+    def of(cls, batch_id: str, exc: LedgerError) -> BatchFailure:
+        return cls(batch_id, str(exc), type(exc).__name__, exc.hint)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"batch_id": self.batch_id, "error": self.error, "error_class": self.error_class, "hint": self.hint}
+
+
+@dataclass
+class ResumeOutcome:
+    """What ``resume`` did: the batches it finished and those it could not (each with its error)."""
+
+    finished: list[BatchResult] = field(default_factory=list)
+    failed: list[BatchFailure] = field(default_factory=list)
+
+
 # -- rows -------------------------------------------------------------------------------------
 
 
@@ -141,10 +174,7 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
     Raises:
         RowError: the first bad row, unless ``skip_invalid`` (then bad rows are returned as skipped).
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+    text = read_text_file(path)
     raw_rows = list(_raw_rows(path, text))
     by_number = {s.person.get("student_number"): s.id for s in vault if s.person.get("student_number")}
     rows: list[Row] = []
@@ -180,7 +210,7 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
                 raise RowError(number, None, f"not valid JSON: {exc.msg}") from exc
             if not isinstance(value, dict):
                 raise RowError(number, None, "each line must be a JSON object")
-            yield number, {str(k): "" if v is None else str(v) for k, v in value.items()}
+            yield number, {str(k): _row_value(number, str(k), v) for k, v in value.items()}
         return
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
@@ -194,6 +224,15 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
             raise RowError(number, None, "more values than columns")
         # A short row leaves its last columns out, which reads as empty.
         yield number, {name: value.strip() for name, value in zip(names, values) if name}
+
+
+def _row_value(number: int, column: str, value: Any) -> str:
+    """A JSON Lines value as the text a CSV cell would hold; objects, lists and booleans are refused."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise RowError(number, column, f"must be text or a whole number, not {type(value).__name__}")
+    return str(value)
 
 
 def _validate_row(
@@ -396,6 +435,7 @@ def run(
     if start_stage == "done":
         return _result(journal, plan, state, anchored_now=False, resumed_from="done", timings=timings)
 
+    _check_signer(journal, plan, anchorer)
     if start_stage == "planned":
         _hook(on_stage, "planned")
     t0 = time.perf_counter()
@@ -416,9 +456,15 @@ def run(
         if found is None:
             journal.set_stage("anchoring")
             _hook(on_stage, "anchoring")
-            tx_hash, block, gas = anchorer.anchor_batch(
-                root, plan.count, plan.type_id, bytes.fromhex(plan.meta_hash[2:])
-            )
+            try:
+                tx_hash, block, gas = anchorer.anchor_batch(
+                    root, plan.count, plan.type_id, bytes.fromhex(plan.meta_hash[2:])
+                )
+            except ContractError as exc:
+                # The chain refused it, so the root is not anchored: back to "planned", to be sent again.
+                journal.set_stage("planned", refused=str(exc))
+                exc.hint = _refused_hint(journal, exc.hint)
+                raise
             anchored_now = True
         else:
             (tx_hash, block), gas = found, 0
@@ -445,6 +491,28 @@ def run(
     return _result(
         journal, plan, journal.state(), anchored_now=anchored_now,
         resumed_from=start_stage if resumed else None, timings=timings,
+    )
+
+
+def _check_signer(journal: Journal, plan: BatchPlan, anchorer: Anchorer) -> None:
+    """Refuse to go on with a key other than the issuer the batch was planned for.
+
+    The credentials name that issuer; anchored by another account, every one of them would fail
+    verification, and the root could never be anchored again by the right issuer.
+    """
+    planned = str(plan.template.get("issuer_id", "")).rsplit(":", 1)[-1].lower()
+    signer = anchorer.signer().lower()
+    if planned != signer:
+        raise IssuanceError(
+            f"batch {plan.batch_id} was planned for issuer {planned}, but the signing key is {signer}",
+            hint=f"resume it with that issuer's key: ledger cred issue --resume --batch {plan.batch_id} --key NAME",
+        )
+
+
+def _refused_hint(journal: Journal, hint: str | None) -> str:
+    return ((hint + ". ") if hint else "") + (
+        f"Batch {journal.batch_id} is kept, not anchored: fix the cause, then "
+        f"`ledger cred issue --resume --batch {journal.batch_id}`; or drop it by deleting {journal.dir}"
     )
 
 

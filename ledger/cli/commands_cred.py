@@ -26,7 +26,7 @@ def cred() -> None:
     Examples:
       ledger cred issue --type 201 --csv graduates.csv                 a batch from a CSV
       ledger cred issue --type 201 --jsonl graduates.jsonl --skip-invalid
-      ledger cred issue --resume                                       finish an interrupted batch
+      ledger cred issue --resume                                       finish every interrupted batch
       ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
       ledger cred revoke cert.json --reason misconduct
     """
@@ -67,14 +67,21 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
     hook_stage = app.env.get(CRASH_ENV)
     if opts["resume"]:
         with _Bars(app) as bars:
-            results = lg.resume_batches(opts["batch_id"], progress=bars.update, crash_at=hook_stage)
+            outcome = lg.resume_batches(opts["batch_id"], progress=bars.update, crash_at=hook_stage)
         if app.json_output:
-            render.print_json([r.to_dict() for r in results])
-            return
-        if not results:
-            render.message("no unfinished batch")
-        for r in results:
-            _show_batch(r.to_dict())
+            render.print_json([r.to_dict() for r in outcome.finished] + [f.to_dict() for f in outcome.failed])
+        else:
+            if not outcome.finished and not outcome.failed:
+                render.message("no unfinished batch")
+            for r in outcome.finished:
+                _show_batch(r.to_dict())
+            if outcome.failed:
+                render.table(
+                    f"{len(outcome.failed)} batch(es) not finished", ("batch", "error", "what to do"),
+                    [(f.batch_id, f"{f.error_class}: {f.error}", f.hint or "") for f in outcome.failed],
+                )
+        if outcome.failed:
+            raise SystemExit(1)
         return
     if type_id is None:
         raise click.UsageError("give --type (or --resume)")

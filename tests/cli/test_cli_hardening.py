@@ -1,0 +1,164 @@
+"""Batch issuance that the chain refuses, resumed with the wrong key, or resumed among failing batches.
+
+Each test asserts the clear error (class or exit code, and message) and that nothing was written that
+should not have been: no vault subject, no anchor, no journal stuck where resume cannot move it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from cliws import PASSWORD, Workspace
+
+from ledger.config import load_settings
+from ledger.errors import ContractError, IssuanceError
+from ledger.keyring import Keyring
+from ledger.ledger import Ledger
+
+
+def _graduates(path: Path, n: int, prefix: str = "S") -> Path:
+    path.write_text("student_number,name\n" + "".join(f"{prefix}{i:05d},Graduate {i}\n" for i in range(n)))
+    return path
+
+
+def _vault_size(ws: Workspace) -> int:
+    vault = ws.path / "vault.json"
+    return len(json.loads(vault.read_text())["subjects"]) if vault.exists() else 0
+
+
+def _anchors(ws: Workspace, root: str) -> list[str]:
+    """Addresses that anchored ``root`` (from the chain's events)."""
+    with ws.ledger() as lg:
+        return [e.args["issuer"] for e in lg.contracts.events()
+                if e.name == "BatchAnchored" and "0x" + e.args["root"].hex() == root]
+
+
+def _journals(ws: Workspace) -> dict[str, dict[str, object]]:
+    root = ws.path / "journal"
+    return {d.name: json.loads((d / "state.json").read_text()) for d in root.iterdir()} if root.exists() else {}
+
+
+def _open(ws: Workspace, key: str) -> Ledger:
+    return Ledger.open(load_settings(ws.path, env={}), key_name=key, password=PASSWORD)
+
+
+def _refused_batch(ws: Workspace, key: str, type_id: int, csv: Path) -> tuple[str, ContractError]:
+    """Plan a batch that passes every pre-check, then have the committee take the type out of the
+    issuer's scope just before the anchor is sent: the chain itself refuses it. Returns (batch id, error)."""
+    before = set(_journals(ws))
+    lg = _open(ws, key)
+    signer = lg.key
+    admin = Keyring(ws.path / "keys").load("admin", PASSWORD)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "anchoring" and done == 0:
+            lg.use_key(admin)
+            lg.set_issuer_scope(signer.address, disallow=str(type_id))
+            lg.use_key(signer)
+
+    try:
+        with pytest.raises(ContractError) as refused:
+            lg.issue_batch(type_id, csv, new_subjects=True, progress=progress)
+    finally:
+        lg.close()
+    (batch_id,) = set(_journals(ws)) - before
+    return batch_id, refused.value
+
+
+def _allow(ws: Workspace, key: str, type_id: int) -> None:
+    r = ws.run("issuer", "scope", ws.keys[key].address, "--allow", str(type_id))
+    assert r.exit_code == 0, r.output
+
+
+def test_a_batch_by_an_issuer_kind_the_type_refuses_fails_before_the_vault_changes(
+    issuers: Workspace, tmp_path: Path
+) -> None:
+    _allow(issuers, "community", 201)  # in scope, but type 201 allows universities only
+    before = _vault_size(issuers)
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(_graduates(tmp_path / "g.csv", 3)),
+                    "--new-subjects", key="community")
+    assert r.exit_code == 1
+    assert "IssuerKindNotAllowed(typeId=201, kind=2)" in r.output and "university" in r.output
+    assert _vault_size(issuers) == before
+    assert _journals(issuers) == {}
+
+
+def test_bad_batch_options_are_refused_before_the_vault_changes(issuers: Workspace, tmp_path: Path) -> None:
+    csv = _graduates(tmp_path / "g.csv", 3)
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects",
+                    "--valid-until", "someday", key="uni")
+    assert r.exit_code == 2 and "'someday' is not a date" in r.output
+    assert _vault_size(issuers) == 0 and _journals(issuers) == {}
+
+
+def test_an_anchor_the_chain_refuses_leaves_the_batch_resumable(issuers: Workspace, tmp_path: Path) -> None:
+    batch_id, error = _refused_batch(issuers, "uni", 201, _graduates(tmp_path / "g.csv", 4))
+    assert error.error_name == "OutOfScope"
+    assert f"--resume --batch {batch_id}" in (error.hint or "") and "deleting" in (error.hint or "")
+    state = _journals(issuers)[batch_id]
+    assert state["stage"] == "planned" and str(error) in str(state["refused"])
+    plan = json.loads((issuers.path / "journal" / batch_id / "plan.json").read_text())
+    assert _anchors(issuers, plan["root"]) == []
+    # the subjects were saved with the plan (the journal refers to them); resuming reuses them
+    assert _vault_size(issuers) == 4
+
+    _allow(issuers, "uni", 201)
+    r = issuers.run("cred", "issue", "--resume", "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    (batch,) = json.loads(r.output)
+    assert batch["batch_id"] == batch_id and batch["resumed_from"] == "planned" and batch["anchored_now"]
+    assert _anchors(issuers, plan["root"]) == [issuers.keys["uni"].address]
+    assert len(list(Path(batch["output"]).glob("*.json"))) == 4
+    assert _vault_size(issuers) == 4
+
+
+def test_resume_with_a_key_other_than_the_planned_issuer_is_refused(issuers: Workspace, tmp_path: Path) -> None:
+    batch_id, _ = _refused_batch(issuers, "uni", 201, _graduates(tmp_path / "g.csv", 2))
+    _allow(issuers, "uni", 201)
+    r = issuers.run("cred", "issue", "--resume", "--batch", batch_id, key="community")
+    assert r.exit_code == 1
+    assert f"planned for issuer {issuers.keys['uni'].address.lower()}" in r.output
+    assert f"signing key is {issuers.keys['community'].address.lower()}" in r.output
+    plan = json.loads((issuers.path / "journal" / batch_id / "plan.json").read_text())
+    assert _anchors(issuers, plan["root"]) == []
+    assert _journals(issuers)[batch_id]["stage"] == "planned"
+
+
+def test_an_anchor_of_the_root_by_another_account_is_not_taken_for_ours(issuers: Workspace, tmp_path: Path) -> None:
+    batch_id, _ = _refused_batch(issuers, "uni", 201, _graduates(tmp_path / "g.csv", 2))
+    journal = issuers.path / "journal" / batch_id
+    plan = json.loads((journal / "plan.json").read_text())
+    with _open(issuers, "community") as lg:  # community may anchor type 101; it takes the root first
+        lg.contracts.credentials.anchor(lg.key, bytes.fromhex(plan["root"][2:]), plan["count"], 101)
+    # as if the uni process had died after sending: the journal says "anchoring"
+    (journal / "state.json").write_text(json.dumps({"stage": "anchoring", "at": 0}))
+    _allow(issuers, "uni", 201)
+    with _open(issuers, "uni") as lg, pytest.raises(IssuanceError) as caught:
+        lg.resume_batches(batch_id)
+    assert f"anchored by {issuers.keys['community'].address}" in str(caught.value)
+    assert _anchors(issuers, plan["root"]) == [issuers.keys["community"].address]
+    assert not list((issuers.path / "credentials").glob(f"{batch_id}*"))
+
+
+def test_resume_of_every_batch_goes_on_past_a_failing_one_and_reports_it(issuers: Workspace, tmp_path: Path) -> None:
+    foreign, _ = _refused_batch(issuers, "community", 101, _graduates(tmp_path / "c.csv", 2, prefix="C"))
+    own, _ = _refused_batch(issuers, "uni", 201, _graduates(tmp_path / "u.csv", 3, prefix="U"))
+    os.utime(issuers.path / "journal" / foreign, (1, 1))  # the failing batch comes first
+    _allow(issuers, "uni", 201)
+    _allow(issuers, "community", 101)
+
+    r = issuers.run("cred", "issue", "--resume", "--json", key="uni")
+    assert r.exit_code == 1
+    entries = {e["batch_id"]: e for e in json.loads(r.stdout)}
+    assert entries[own]["count"] == 3 and entries[own]["anchored_now"] is True
+    assert entries[foreign]["error_class"] == "IssuanceError" and "planned for issuer" in entries[foreign]["error"]
+    assert _journals(issuers)[own]["stage"] == "done" and _journals(issuers)[foreign]["stage"] == "planned"
+
+    r = issuers.run("cred", "issue", "--resume", key="uni")  # human output lists the failure too
+    assert r.exit_code == 1 and "1 batch(es) not finished" in r.output and foreign in r.output
+    r = issuers.run("cred", "issue", "--resume", "--json", key="community")
+    assert r.exit_code == 0, r.output
+    assert [e["batch_id"] for e in json.loads(r.stdout)] == [foreign]
