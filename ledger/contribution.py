@@ -220,6 +220,26 @@ def build(
     )
 
 
+def read_text_file(path: Path) -> str:
+    """The text of an input file, which must be UTF-8 (a byte order mark is allowed).
+
+    Raises:
+        ValidationError: the file cannot be read or is not UTF-8 (the message says where, not what).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValidationError(
+            f"{path} is not UTF-8 text (invalid byte at offset {exc.start}, line {line})",
+            hint="save the file as UTF-8 (most spreadsheet programs offer 'CSV UTF-8')",
+        ) from exc
+
+
 _COLUMNS = ("source", "subject", "kind", "field", "weight", "occurred_at", "project", "evidence_url", "note")
 
 
