@@ -17,11 +17,12 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
 
 from . import contract_errors, types
 from .chain.base import Log
 from .crypto import keccak256, to_checksum_address
-from .errors import ContractError, UnknownRevert
+from .errors import ContractError, LedgerError, UnknownRevert
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 CONTRACT_NAMES = ("IssuerRegistry", "ContributionLedger", "CredentialRegistry")
@@ -49,6 +50,85 @@ _ENUMS: dict[str, type[Any]] = {
     "RevocationReason": types.RevocationReason,
     "CredentialStatus": types.CredentialStatus,
 }
+
+
+# ----------------------------------------------------------------------------- undecodable answers
+
+#: What goes wrong decoding bytes that do not fit an ABI: eth_abi's errors, an enum value out of
+#: range (ValueError), a word of the wrong size (IndexError, TypeError).
+_DECODE_FAILURES = (DecodingError, ValueError, TypeError, IndexError, OverflowError)
+_CHECK_CONFIG = "check the contract addresses in the workspace's config.toml and that --rpc-url names the " \
+    "network they were deployed on"
+
+
+class UndecodableAnswer(ContractError):
+    """A call of one of our contracts answered with data its ABI cannot decode.
+
+    An empty answer almost always means there is no contract at the address: the workspace's
+    config names another network's address, or the node was reset since the deployment. Data of the
+    wrong shape, or an enum value out of range, means another contract (or a broken node) answered.
+
+    Attributes:
+        contract / function / address: what was called, and where.
+        detail: what was wrong with the answer.
+    """
+
+    error_name = "UndecodableAnswer"
+    fields = ("contract", "function", "address", "detail")
+    hint = _CHECK_CONFIG
+
+    def __init__(self, contract: str, function: str, address: str, detail: str) -> None:
+        LedgerError.__init__(
+            self,
+            f"{contract}.{function}() at {address} answered {detail}: is there a contract at {address}? "
+            "check the workspace's config",
+        )
+        self.contract, self.function, self.address, self.detail = contract, function, address, detail
+        self.args_dict = {"contract": contract, "function": function, "address": address, "detail": detail}
+        self.tx_hash = None
+
+
+class UndecodableEvent(ContractError):
+    """A log carries the topic of one of our events but data that event's ABI cannot decode.
+
+    Our contracts never emit such a log: the address holds another contract, or the node answering
+    ``eth_getLogs`` is broken or hostile.
+
+    Attributes:
+        event / address / block_number / log_index: which log.
+        detail: what was wrong with it.
+    """
+
+    error_name = "UndecodableEvent"
+    fields = ("event", "address", "block_number", "log_index", "detail")
+    hint = _CHECK_CONFIG
+
+    def __init__(self, event: str, address: str, block_number: int, log_index: int, detail: str) -> None:
+        LedgerError.__init__(
+            self,
+            f"the log at block {block_number}, index {log_index} from {address} has the topic of {event} but "
+            f"does not decode as it ({detail}): is there a contract of this ledger at {address}? "
+            "check the workspace's config",
+        )
+        self.event, self.address, self.block_number = event, address, block_number
+        self.log_index, self.detail = log_index, detail
+        self.args_dict = {"event": event, "address": address, "block_number": block_number,
+                          "log_index": log_index, "detail": detail}
+        self.tx_hash = None
+
+
+class _Shape(ValueError):
+    """Internal: a log or answer of the wrong shape, described by the message."""
+
+
+def _what_was_wrong(data: bytes, types_: Sequence[str], exc: Exception) -> str:
+    if isinstance(exc, _Shape):
+        return str(exc)
+    if not data:
+        return "no data (0 bytes)"
+    if isinstance(exc, ValueError) and not isinstance(exc, DecodingError) and " is not a valid " in str(exc):
+        return f"an enum value out of range ({exc})"
+    return f"{len(data)} bytes that are not ({','.join(types_)}) ({type(exc).__name__}: {str(exc)[:120]})"
 
 
 # ---------------------------------------------------------------------------------------------- ABI
@@ -94,10 +174,22 @@ class AbiFunction:
         """Calldata: selector and ABI-encoded arguments."""
         return self.selector + abi_encode(list(self.inputs), list(args))
 
-    def decode(self, data: bytes) -> tuple[Any, ...]:
-        """Decode a call result."""
-        raw = abi_decode([abi_type(o) for o in self.outputs], data)
-        return tuple(_python_value(o, v) for o, v in zip(self.outputs, raw))
+    def decode(self, data: bytes, *, contract: str = "contract", address: str = "the address") -> tuple[Any, ...]:
+        """Decode a call result.
+
+        Args:
+            contract / address: the contract called, named in the error.
+
+        Raises:
+            UndecodableAnswer: the data is empty (no contract at ``address``), short, of the wrong
+                shape, or holds an enum value out of range.
+        """
+        types_ = [abi_type(o) for o in self.outputs]
+        try:
+            raw = abi_decode(types_, data)
+            return tuple(_python_value(o, v) for o, v in zip(self.outputs, raw))
+        except _DECODE_FAILURES as exc:
+            raise UndecodableAnswer(contract, self.name, address, _what_was_wrong(data, types_, exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -109,10 +201,24 @@ class AbiEvent:
     inputs: tuple[dict[str, Any], ...]
 
     def decode(self, log: Log) -> dict[str, Any]:
-        """Decode one log's arguments by name."""
+        """Decode one log's arguments by name.
+
+        Raises:
+            UndecodableEvent: the log's topics or data do not fit this event.
+        """
+        try:
+            return self._decode(log)
+        except _DECODE_FAILURES as exc:
+            plain = [abi_type(i) for i in self.inputs if not i["indexed"]]
+            raise UndecodableEvent(self.name, log.address, log.block_number, log.log_index,
+                                   _what_was_wrong(bytes(log.data), plain, exc)) from exc
+
+    def _decode(self, log: Log) -> dict[str, Any]:
         indexed = [i for i in self.inputs if i["indexed"]]
         plain = [i for i in self.inputs if not i["indexed"]]
         values: dict[str, Any] = {}
+        if len(log.topics) != 1 + len(indexed):
+            raise _Shape(f"{len(log.topics) - 1} indexed topic(s), the event has {len(indexed)}")
         for entry, topic in zip(indexed, log.topics[1:]):
             kind = abi_type(entry)
             dynamic = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
@@ -273,7 +379,11 @@ class Event:
 
 
 def decode_events(logs: Iterable[Log], *, extra_abi: Sequence[dict[str, Any]] | None = None) -> list[Event]:
-    """Decode the logs our contracts (or ``extra_abi``) emitted; other logs are skipped."""
+    """Decode the logs our contracts (or ``extra_abi``) emitted; other logs are skipped.
+
+    Raises:
+        UndecodableEvent: a log has the topic of one of the events but does not decode as it.
+    """
     known = dict(_our_events())
     if extra_abi is not None:
         known.update(ContractAbi.parse("extra", extra_abi).events)

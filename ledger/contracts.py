@@ -12,7 +12,9 @@ order) and binds the last two to the committee. ``Contracts(chain, deployment)``
   the IssuerRegistry by the method of the same name; with threshold 1 the proposal executes in the
   same transaction. When the executed call fails, the inner error is raised (its ``proposal_id``
   set), not the wrapping ``ProposalExecutionFailed``;
-* reads return the value objects of ``ledger.types`` and take ``block=`` for a past block.
+* reads return the value objects of ``ledger.types`` and take ``block=`` for a past block; an answer
+  that does not decode (empty: no contract at the address; short, or an enum out of range) raises
+  :class:`~ledger.abi.UndecodableAnswer`, naming the function and the address.
 
 ABIs come from the committed artifacts (``ledger/artifacts``), parsed once. This module does not
 import web3.
@@ -35,6 +37,8 @@ from .abi import (  # noqa: F401  (re-exported: the contracts layer's public nam
     Artifact,
     ContractAbi,
     Event,
+    UndecodableAnswer,
+    UndecodableEvent,
     abi_type,
     artifact,
     contract_abi,
@@ -108,7 +112,7 @@ class _Facade:
             out = self.chain.call(self.address, f.encode(*args), block=block)
         except Reverted as exc:
             raise decode_revert(exc.data) from exc
-        return f.decode(out)
+        return f.decode(out, contract=self.contract_name, address=self.address)
 
     def _build(self, fn: str, gas: int, *args: Any) -> Transaction:
         return Transaction(to=self.address, data=self.abi.fn(fn).encode(*args), gas=gas)
