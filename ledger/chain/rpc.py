@@ -34,15 +34,18 @@ when connecting. A FISCO BCOS node does not: it charges no gas, or funds account
 feature. Not declared, because they depend on the node rather than on this backend: ``persistent`` (anvil keeps everything in memory) and ``historical_state`` (anvil with
 ``--prune-history`` answers calls at old blocks with "BlockOutOfRangeError"; such an answer raises
 ``CapabilityError``).
+
+Every value read from a node's answer (block numbers, hex data, receipts, logs) goes through the
+checked readers of :class:`_Reader` (built on :mod:`ledger.chain.fisco.receipts`' parsers), so that a
+broken or hostile node gives :class:`MalformedAnswer` naming it, never a ``TypeError`` or ``KeyError``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..crypto import to_checksum_address
 from ..errors import (
     CapabilityError,
     ChainError,
@@ -54,9 +57,10 @@ from ..errors import (
 from . import ethtx
 from .base import FUNDING, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Reverted, Transaction
 from .failover import Answer, FailoverClient, RpcError
+from .fisco.receipts import parse_address, parse_hex, parse_int
 from .nonces import NonceManager
 
-__all__ = ["Answer", "RpcChain", "RpcError"]
+__all__ = ["Answer", "MalformedAnswer", "RpcChain", "RpcError"]
 
 if TYPE_CHECKING:
     from ..crypto import PrivateKey
@@ -69,6 +73,102 @@ _KNOWN = ("alreadyknown", "knowntransaction", "alreadyimported", "alreadyinpool"
 _NO_FUNDS = ("insufficientfunds", "insufficientbalance")
 #: FISCO BCOS 3.x's status code for InsufficientFunds (PROTOCOL.md, CallAddressError range).
 _FISCO_INSUFFICIENT_FUNDS = 10015
+
+
+#: Largest block number or log index accepted: what SQLite (the index) stores in an INTEGER.
+_MAX_POSITION = 2**63 - 1
+_MAX_UINT256 = 2**256 - 1
+
+
+class MalformedAnswer(ChainError):
+    """A node answered with a value that is not what JSON-RPC promises (bad hex, a missing field ...).
+
+    Attributes:
+        url: the endpoint that answered.
+        what: what was wrong.
+    """
+
+    def __init__(self, url: str, what: str) -> None:
+        super().__init__(
+            f"malformed answer from {url}: {what}",
+            hint="the endpoint is not a working Ethereum JSON-RPC node; check --rpc-url and the node's logs",
+        )
+        self.url = url
+        self.what = what
+
+
+class _Reader:
+    """Checked reading of the values of one node's answers; every failure is a MalformedAnswer."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def quantity(self, value: Any, what: str, *, limit: int = _MAX_UINT256) -> int:
+        """A JSON-RPC quantity (``0x`` hex text; a JSON integer is tolerated) in ``[0, limit]``."""
+        try:
+            number = parse_int(value, what)
+        except ChainError as exc:
+            raise MalformedAnswer(self.url, str(exc)) from exc
+        if not 0 <= number <= limit:
+            raise MalformedAnswer(self.url, f"{what} {number} is out of range")
+        return number
+
+    def data(self, value: Any, what: str, *, size: int | None = None) -> bytes:
+        """Hex data (``None`` and ``"0x"`` are empty); ``size`` bytes exactly when given."""
+        try:
+            raw = parse_hex(value, what)
+        except ChainError as exc:
+            raise MalformedAnswer(self.url, str(exc)) from exc
+        if size is not None and len(raw) != size:
+            raise MalformedAnswer(self.url, f"{what} has {len(raw)} bytes, expected {size}")
+        return raw
+
+    def address(self, value: Any, what: str) -> str | None:
+        """An EIP-55 address, ``None`` for absent or all-zero."""
+        try:
+            return parse_address(value, what)
+        except ChainError as exc:
+            raise MalformedAnswer(self.url, str(exc)) from exc
+
+    def mapping(self, value: Any, what: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise MalformedAnswer(self.url, f"{what} is not an object: {value!r:.80}")
+        return value
+
+    def items(self, value: Any, what: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise MalformedAnswer(self.url, f"{what} is not a list: {value!r:.80}")
+        return value
+
+    def log(self, value: Any) -> Log:
+        item = self.mapping(value, "a log")
+        address = self.address(item.get("address"), "a log's address")
+        if address is None:
+            raise MalformedAnswer(self.url, "a log has no address")
+        return Log(
+            address=address,
+            topics=tuple(self.data(t, "a log topic", size=32) for t in self.items(item.get("topics", []), "topics")),
+            data=self.data(item.get("data"), "a log's data"),
+            block_number=self.quantity(item.get("blockNumber"), "a log's blockNumber", limit=_MAX_POSITION),
+            tx_hash=self.data(item.get("transactionHash"), "a log's transactionHash", size=32),
+            log_index=self.quantity(item.get("logIndex"), "a log's logIndex", limit=_MAX_POSITION),
+        )
+
+    def receipt(self, value: Any) -> Receipt:
+        item = self.mapping(value, "a receipt")
+        status_value = item.get("status")
+        # A receipt without status (pre-Byzantium) is read as failed, as before.
+        status_code = 0 if status_value is None else self.quantity(status_value, "a receipt's status")
+        status = {1: "ok", 0: "reverted"}.get(status_code, f"status {status_code}")
+        return Receipt(
+            tx_hash=self.data(item.get("transactionHash"), "a receipt's transactionHash", size=32),
+            block_number=self.quantity(item.get("blockNumber"), "a receipt's blockNumber", limit=_MAX_POSITION),
+            status=status,
+            gas_used=self.quantity(item.get("gasUsed") or "0x0", "a receipt's gasUsed"),
+            contract_address=self.address(item.get("contractAddress"), "a receipt's contractAddress"),
+            logs=tuple(self.log(log) for log in self.items(item.get("logs", []), "a receipt's logs")),
+            sender=self.address(item.get("from"), "a receipt's from"),
+        )
 
 
 class RpcChain(ChainBackend):
@@ -129,6 +229,10 @@ class RpcChain(ChainBackend):
         self._set_balance = funder
         self.features = frozenset({PIPELINING} | ({FUNDING} if funder else set()))
 
+    def _read(self) -> _Reader:
+        """A reader of the answers of the endpoint that answered last."""
+        return _Reader(self._rpc.current_url)
+
     # -- reads -------------------------------------------------------------------------------
 
     def identity(self) -> ChainIdentity:
@@ -144,13 +248,15 @@ class RpcChain(ChainBackend):
         )
 
     def block_number(self) -> int:
-        return int(self.request("eth_blockNumber"), 16)
+        answer = self.request("eth_blockNumber")
+        return self._read().quantity(answer, "the block number", limit=_MAX_POSITION)
 
     def block_timestamp(self, number: int) -> int:
         block = self.request("eth_getBlockByNumber", [hex(number), False])
         if not block:
             raise ChainError(f"block {number} does not exist (latest is {self.block_number()})")
-        return int(block["timestamp"], 16)
+        read = self._read()
+        return read.quantity(read.mapping(block, f"block {number}").get("timestamp"), f"block {number}'s timestamp")
 
     def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
         request: dict[str, str] = {"to": to, "data": "0x" + data.hex()}
@@ -159,7 +265,8 @@ class RpcChain(ChainBackend):
         tag = "latest" if block is None else hex(block)
         for attempt in range(3):
             try:
-                return _bytes(self.request("eth_call", [request, tag]))
+                answer = self.request("eth_call", [request, tag])
+                return self._read().data(answer, "the eth_call result")
             except RpcError as exc:
                 revert = _revert_data(exc)
                 if revert is not None:
@@ -187,7 +294,9 @@ class RpcChain(ChainBackend):
             query["address"] = list(addresses)
         if topics:
             query["topics"] = [None if t is None else "0x" + t.hex() for t in topics]
-        logs = [_log(item) for item in self.request("eth_getLogs", [query])]
+        answer = self.request("eth_getLogs", [query])
+        read = self._read()
+        logs = [read.log(item) for item in read.items(answer, "the eth_getLogs result")]
         logs.sort(key=lambda log: (log.block_number, log.log_index))
         return logs
 
@@ -199,7 +308,7 @@ class RpcChain(ChainBackend):
         """
         if self._set_balance is None:
             raise CapabilityError(self.name, f"funding accounts on {self._client_version}")
-        balance = int(self.request("eth_getBalance", [address, "latest"]), 16)
+        balance = self._read().quantity(self.request("eth_getBalance", [address, "latest"]), "the balance")
         try:
             self.request(self._set_balance, [address, hex(balance + amount_wei)])
         except RpcError as exc:
@@ -332,12 +441,14 @@ class RpcChain(ChainBackend):
             # Some nodes answer an error rather than null for a transaction they have not mined yet.
             last = self._rpc.single("eth_getTransactionReceipt", ["0x" + hashes[pending[-1]].hex()]).result
             if last:
-                found[pending[-1]] = _receipt(last)
+                found[pending[-1]] = self._read().receipt(last)
                 pending.pop()
                 calls = [("eth_getTransactionReceipt", ["0x" + hashes[i].hex()]) for i in pending]
-                for i, answer in zip(pending, self.batch(calls)):
+                answers = self.batch(calls)
+                read = self._read()
+                for i, answer in zip(pending, answers):
                     if answer.result:
-                        found[i] = _receipt(answer.result)
+                        found[i] = read.receipt(answer.result)
             if len(found) == len(hashes):
                 return [found[i] for i in range(len(hashes))]
             remaining = deadline - time.monotonic()
@@ -366,7 +477,8 @@ class RpcChain(ChainBackend):
     # -- helpers -----------------------------------------------------------------------------
 
     def _pending_nonce(self, address: str) -> int:
-        return int(self.request("eth_getTransactionCount", [address, "pending"]), 16)
+        answer = self.request("eth_getTransactionCount", [address, "pending"])
+        return self._read().quantity(answer, "the transaction count", limit=_MAX_POSITION)
 
     def _current_gas_price(self, *, refresh: bool = False) -> int:
         """The gas price to sign with, cached for a second (0 stays 0: FISCO BCOS has no gas market).
@@ -381,10 +493,11 @@ class RpcChain(ChainBackend):
         if cached is not None and not refresh and (cached[0] == 0 or now - cached[1] < 1.0):
             return cached[0]
         answers = self.batch([("eth_gasPrice", []), ("eth_getBlockByNumber", ["latest", False])])
-        price = int(answers[0].unwrap(), 16)
+        read = self._read()
+        price = read.quantity(answers[0].unwrap(), "the gas price")
         block = answers[1].result
         if price and isinstance(block, dict) and block.get("baseFeePerGas"):
-            price += int(block["baseFeePerGas"], 16)
+            price += read.quantity(block["baseFeePerGas"], "the latest block's baseFeePerGas")
         self._gas_price = (price, now)
         return price
 
@@ -413,11 +526,6 @@ def _says(error: RpcError, phrases: Sequence[str]) -> bool:
     return any(phrase in text for phrase in phrases)
 
 
-def _bytes(value: Any) -> bytes:
-    text = value or "0x"
-    return bytes.fromhex(text.removeprefix("0x"))
-
-
 def _revert_data(exc: RpcError) -> bytes | None:
     """The revert data of an ``eth_call`` error answer, or ``None`` when it is no revert."""
     data = exc.data
@@ -431,38 +539,6 @@ def _revert_data(exc: RpcError) -> bytes | None:
     if exc.code == 3 or "revert" in exc.message.lower():
         return b""
     return None
-
-
-def _address(value: Any) -> str | None:
-    if not value or int(value, 16) == 0:
-        return None
-    return to_checksum_address(bytes.fromhex(value[2:]))
-
-
-def _log(item: dict[str, Any]) -> Log:
-    return Log(
-        address=to_checksum_address(bytes.fromhex(item["address"][2:])),
-        topics=tuple(bytes.fromhex(t[2:]) for t in item.get("topics", ())),
-        data=_bytes(item.get("data")),
-        block_number=int(item["blockNumber"], 16),
-        tx_hash=bytes.fromhex(item["transactionHash"][2:]),
-        log_index=int(item["logIndex"], 16),
-    )
-
-
-def _receipt(item: dict[str, Any]) -> Receipt:
-    status_value = item.get("status")
-    status_code = int(status_value, 16) if isinstance(status_value, str) else int(status_value or 0)
-    status = {1: "ok", 0: "reverted"}.get(status_code, f"status {status_code}")
-    return Receipt(
-        tx_hash=bytes.fromhex(item["transactionHash"][2:]),
-        block_number=int(item["blockNumber"], 16),
-        status=status,
-        gas_used=int(item.get("gasUsed") or "0x0", 16),
-        contract_address=_address(item.get("contractAddress")),
-        logs=tuple(_log(log) for log in item.get("logs", ())),
-        sender=_address(item.get("from")),
-    )
 
 
 def _replace_revert(receipt: Receipt, data: bytes) -> Receipt:
