@@ -7,6 +7,10 @@ ABI, and hands the few events with dynamic members (arrays, bytes, structs) to
 :meth:`ledger.contracts.AbiEvent.decode`. The result has the same shape as
 ``ledger.contracts.decode_events`` (a test checks both agree on every event type); enums are plain
 integers here.
+
+A log with the topic of one of our events whose topics or data do not fit the event raises
+:class:`~ledger.abi.UndecodableEvent` (never an eth_abi, ``ValueError`` or ``IndexError`` traceback);
+:class:`~ledger.index.sync.Syncer` skips such a log and records a warning.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ..abi import CONTRACT_NAMES, AbiEvent, Event, abi_type, contract_abi
+from eth_abi.exceptions import DecodingError
+
+from ..abi import CONTRACT_NAMES, AbiEvent, Event, UndecodableEvent, abi_type, contract_abi
 from ..chain.base import Log
 from ..crypto import to_checksum_address
 
@@ -72,12 +78,26 @@ class _Plan:
             self.data_decoders.append((entry["name"], decoder, element is not None))
 
     def decode(self, log: Log) -> dict[str, Any]:
+        """The log's arguments by name.
+
+        Raises:
+            UndecodableEvent: the log does not fit the event.
+        """
+        try:
+            return self._decode(log)
+        except (DecodingError, ValueError, TypeError, IndexError) as exc:
+            raise UndecodableEvent(self.event.name, log.address, log.block_number, log.log_index,
+                                   f"{type(exc).__name__}: {str(exc)[:120]}") from exc
+
+    def _decode(self, log: Log) -> dict[str, Any]:
         if not self.fast or len(log.data) < 32 * len(self.data_decoders) or len(log.topics) != 1 + len(
             self.topic_decoders
         ):
             return self.event.decode(log)  # the general decoder (and its errors for malformed logs)
         values: dict[str, Any] = {}
         for (name, decode), topic in zip(self.topic_decoders, log.topics[1:]):
+            if len(topic) != 32:
+                raise ValueError(f"topic {name} has {len(topic)} bytes, not 32")
             values[name] = decode(topic)
         data = log.data
         for position, (name, decode, array) in enumerate(self.data_decoders):
@@ -104,7 +124,11 @@ def _plans() -> dict[bytes, _Plan]:
 
 
 def decode_events(logs: Iterable[Log]) -> list[Event]:
-    """Decode the logs of our three contracts (others are skipped), in order."""
+    """Decode the logs of our three contracts (others are skipped), in order.
+
+    Raises:
+        UndecodableEvent: a log has the topic of one of our events but does not decode as it.
+    """
     plans = _plans()
     out: list[Event] = []
     append = out.append

@@ -9,6 +9,12 @@ event is keyed by its (block, log index) and projected into the typed tables onl
 Works with any backend. FISCO BCOS finalises each block by PBFT (no reorganisations); on a
 development chain that can reorganise (anvil with ``--slots-in-an-epoch`` tricks), re-index from a
 safe block or rebuild the file.
+
+A log with the topic of one of our events that does not decode (:class:`~ledger.abi.UndecodableEvent`:
+our contracts never emit one, so the node is broken or hostile, or the config names another contract)
+is skipped, not fatal: the sync goes on, the result lists it (:attr:`SyncResult.skipped`) and the index
+keeps the last :data:`MAX_SKIPPED_KEPT` of them (:meth:`Syncer.skipped_logs`). Re-reading the range
+from a sound node (``from_block=``) indexes the real events.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..abi import UndecodableEvent
 from ..errors import ValidationError
 from .projection import IndexedEvent, Rows, address, apply, normalise_args
 from .store import IndexMismatch, IndexStoreError
@@ -34,6 +41,23 @@ Decoder = Callable[[Sequence["Log"]], Iterable[Any]]
 Progress = Callable[[int, int, int], None]
 
 DEFAULT_STEP = 5_000
+#: How many skipped logs the index remembers (the most recent).
+MAX_SKIPPED_KEPT = 100
+
+
+@dataclass(frozen=True)
+class SkippedLog:
+    """A log that has the topic of one of our events but could not be decoded, so was not indexed."""
+
+    block_number: int
+    log_index: int
+    address: str
+    event: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"block_number": self.block_number, "log_index": self.log_index, "address": self.address,
+                "event": self.event, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -46,6 +70,7 @@ class SyncResult:
     events: int  # events read from the chain in the range
     new_events: int  # of which not yet in the index
     seconds: float
+    skipped: tuple[SkippedLog, ...] = ()  # logs with our topics that did not decode (not indexed)
 
     @property
     def events_per_second(self) -> float:
@@ -92,6 +117,10 @@ class Syncer:
     def cursor(self) -> int | None:
         """The last block fully indexed, or ``None`` before the first sync."""
         return get_cursor(self.conn)
+
+    def skipped_logs(self) -> list[SkippedLog]:
+        """The most recent logs a sync skipped because they did not decode (oldest first)."""
+        return _stored_skipped(self.conn)
 
     def _bind(self) -> None:
         """Record (first sync) or check (later syncs) which chain and contracts this index mirrors."""
@@ -152,10 +181,11 @@ class Syncer:
             first = max(from_block if from_block is not None else next_block, self.start_block)
             total = max(0, head - first + 1)
             seen = new = chunks = 0
+            skipped: list[SkippedLog] = []
             a = first
             while a <= head:
                 b = min(head, a + step - 1)
-                n_seen, n_new = self._chunk(a, b, on_chunk)
+                n_seen, n_new = self._chunk(a, b, on_chunk, skipped)
                 seen += n_seen
                 new += n_new
                 chunks += 1
@@ -164,11 +194,31 @@ class Syncer:
                 a = b + 1
         except sqlite3.DatabaseError as exc:
             raise IndexStoreError("index", str(exc)) from exc
-        return SyncResult(first, head, chunks, seen, new, time.perf_counter() - started)
+        return SyncResult(first, head, chunks, seen, new, time.perf_counter() - started, tuple(skipped))
 
-    def _chunk(self, a: int, b: int, on_chunk: Callable[[int, int], None] | None) -> tuple[int, int]:
+    def _decoded(self, logs: Sequence[Log], skipped: list[SkippedLog]) -> list[IndexedEvent]:
+        """The chunk's events; when a log does not decode, the logs are decoded one by one and the bad
+        ones skipped (and noted in ``skipped``), so one bad log costs nothing to the others."""
+        if not logs:
+            return []
+        try:
+            return [_indexed(e) for e in self.decode(logs)]
+        except UndecodableEvent:
+            pass
+        events: list[IndexedEvent] = []
+        for log in logs:
+            try:
+                events.extend(_indexed(e) for e in self.decode([log]))
+            except UndecodableEvent as exc:
+                skipped.append(SkippedLog(exc.block_number, exc.log_index, exc.address, exc.event, exc.detail))
+        return events
+
+    def _chunk(
+        self, a: int, b: int, on_chunk: Callable[[int, int], None] | None, skipped: list[SkippedLog]
+    ) -> tuple[int, int]:
         logs = self.chain.get_logs(a, b, self.addresses)
-        events = [_indexed(e) for e in self.decode(logs)] if logs else []
+        noted = len(skipped)
+        events = self._decoded(logs, skipped)
         known = _known_blocks(self.conn, a, b)
         stamps = {
             n: self.chain.block_timestamp(n) for n in sorted({e.block_number for e in events}) if n not in known
@@ -196,6 +246,7 @@ class Syncer:
                         new += 1
                         apply(rows, ev)
             rows.flush(conn)
+            _update_skipped(conn, a, b, skipped[noted:])
             if on_chunk is not None:
                 on_chunk(a, b)
             if cursor is None or b > cursor:
@@ -211,6 +262,24 @@ def get_cursor(conn: sqlite3.Connection) -> int | None:
     """The last block fully indexed in this index, or ``None``."""
     row = conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone()
     return None if row is None else int(row[0])
+
+
+def _stored_skipped(conn: sqlite3.Connection) -> list[SkippedLog]:
+    row = conn.execute("SELECT value FROM sync_state WHERE key = 'skipped_logs'").fetchone()
+    return [] if row is None else [SkippedLog(**entry) for entry in json.loads(row[0])]
+
+
+def _update_skipped(conn: sqlite3.Connection, a: int, b: int, new: Sequence[SkippedLog]) -> None:
+    """Remember the logs skipped in blocks ``a..b`` (``new``) in place of those remembered for that range
+    before (a range read again from a sound node clears its entries); the most recent ones are kept."""
+    stored = _stored_skipped(conn)
+    if not stored and not new:
+        return
+    kept = {(s.block_number, s.log_index): s for s in stored if not a <= s.block_number <= b}
+    kept.update({(s.block_number, s.log_index): s for s in new})
+    latest = [kept[k] for k in sorted(kept)][-MAX_SKIPPED_KEPT:]
+    conn.execute("INSERT OR REPLACE INTO sync_state VALUES ('skipped_logs', ?)",
+                 (json.dumps([s.to_dict() for s in latest]),))
 
 
 def _known_blocks(conn: sqlite3.Connection, a: int, b: int) -> set[int]:
