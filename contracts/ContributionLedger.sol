@@ -67,6 +67,9 @@ contract ContributionLedger is IContributionLedger {
         (uint32 signerId,) = _registry.writer(msg.sender);
         // A co-sign is a second party's word; the recorder's own would add nothing.
         if (signerId == r.recorderId) revert RecorderCannotCoSign(key, msg.sender);
+        // Nor would its organisation's: child issuers are made without the committee, so co-signs from
+        // the recorder's own tree would let one organisation meet a co-sign criterion alone.
+        if (_registry.sameOrganisation(msg.sender, r.recorderId)) revert SameOrganisationAsRecorder(key, msg.sender);
         if (_hasCoSigned[key][msg.sender]) revert AlreadyCoSigned(key, msg.sender);
         _hasCoSigned[key][msg.sender] = true;
         _coSigners[key].push(msg.sender);

@@ -70,10 +70,13 @@ contract CredentialRegistry is ICredentialRegistry {
         if (criteria.windowFrom != 0 && criteria.windowTo != 0 && criteria.windowFrom > criteria.windowTo) {
             revert InvalidWindow(criteria.windowFrom, criteria.windowTo);
         }
+        bool redefining = _heads[typeId].version != 0;
         for (uint256 i = 0; i < prerequisites.length; i++) {
-            // A prerequisite must exist already, which also rules out cycles.
-            if (prerequisites[i] == typeId || _heads[prerequisites[i]].version == 0) {
-                revert InvalidPrerequisite(typeId, prerequisites[i]);
+            uint32 p = prerequisites[i];
+            // A prerequisite must exist already. That rules out cycles for a new type; a redefined one
+            // must also not be needed, directly or not, by its own prerequisite.
+            if (p == typeId || _heads[p].version == 0 || (redefining && _needs(p, typeId))) {
+                revert InvalidPrerequisite(typeId, p);
             }
         }
         TypeHead storage head = _heads[typeId];
@@ -84,6 +87,16 @@ contract CredentialRegistry is ICredentialRegistry {
         _prerequisites[typeId] = prerequisites;
         _typeMeta[typeId] = metaHash;
         emit TypeDefined(typeId, newVersion, field, level, allowedKinds, criteria, prerequisites, metaHash);
+    }
+
+    /// @dev Whether type `from` needs `target`, directly or through its prerequisites. The graph has no
+    /// cycle (defineType keeps it so), so the walk ends; committee-only, so its cost is not a concern.
+    function _needs(uint32 from, uint32 target) private view returns (bool) {
+        uint32[] storage next = _prerequisites[from];
+        for (uint256 i = 0; i < next.length; i++) {
+            if (next[i] == target || _needs(next[i], target)) return true;
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ anchoring

@@ -57,6 +57,7 @@ interface IContributionLedger {
     error UnknownContribution(bytes32 key);
     error ContributionIsRevoked(bytes32 key);
     error RecorderCannotCoSign(bytes32 key, address signer);
+    error SameOrganisationAsRecorder(bytes32 key, address signer);
     error AlreadyCoSigned(bytes32 key, address signer);
     error NotRecorder(bytes32 key, address caller);
 

@@ -120,7 +120,7 @@ interface IIssuerRegistry {
     /// @notice An active University or Community issuer adds a child issuer (a college, a teacher, a
     ///         special-interest group) with a scope inside its own; no committee vote is needed.
     /// @param child Address of the new issuer.
-    /// @param kind University, Community or Enterprise.
+    /// @param kind The caller's own kind (University or Community): a child is of its parent's kind.
     /// @param scope Certificate type ids, each covered by the caller's own scope.
     /// @param metaHash Hash of the off-chain description.
     function addChildIssuer(address child, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external;
@@ -186,7 +186,12 @@ interface IIssuerRegistry {
     /// @notice Number of proposals ever made.
     function proposalCount() external view returns (uint256);
 
-    /// @notice Whether `member` approved proposal `id`.
+    /// @notice Whether `issuer` and the issuer with id `otherId` belong to one organisation: the same
+    /// top-level issuer above them (or one is the other's ancestor). False when either is unknown.
+    function sameOrganisation(address issuer, uint32 otherId) external view returns (bool);
+
+    /// @notice Whether `member`'s approval of proposal `id` counts: given by a current member, in its
+    /// current term (an approval from before a removal does not come back with the member).
     function hasApproved(uint256 id, address member) external view returns (bool);
 
     /// @notice The bound ContributionLedger and CredentialRegistry (zero until bound).

@@ -15,16 +15,21 @@ contract IssuerRegistry is IIssuerRegistry {
     mapping(address => Issuer) private _issuers;
     mapping(address => bytes32) private _issuerMeta;
     address[] private _issuerList;
+    mapping(uint32 => address) private _issuerById;
     mapping(address => StatusChange[]) private _statusHistory;
     mapping(address => mapping(uint32 => bool)) private _inScope;
     mapping(address => mapping(uint32 => ScopeChange[])) private _scopeHistory;
 
-    mapping(address => bool) private _isMember;
+    /// @dev A member's term: nonzero while a member, new at every (re)admission.
+    mapping(address => uint64) private _term;
+    uint64 private _terms;
     address[] private _members;
     uint32 private _threshold;
 
     Proposal[] private _proposals;
-    mapping(uint256 => mapping(address => bool)) private _approved;
+    /// @dev The term in which a member approved; an approval counts only in the same term, so that a
+    /// member removed and added again does not bring back approvals from before.
+    mapping(uint256 => mapping(address => uint64)) private _approvedIn;
 
     address private _ledger;
     address private _credentials;
@@ -36,13 +41,13 @@ contract IssuerRegistry is IIssuerRegistry {
     }
 
     modifier onlyMember() {
-        if (!_isMember[msg.sender]) revert NotCommitteeMember(msg.sender);
+        if (_term[msg.sender] == 0) revert NotCommitteeMember(msg.sender);
         _;
     }
 
     /// @notice The deployer becomes the first committee member, with threshold 1.
     constructor() {
-        _isMember[msg.sender] = true;
+        _term[msg.sender] = ++_terms;
         _members.push(msg.sender);
         _threshold = 1;
         emit MemberAdded(msg.sender);
@@ -73,7 +78,7 @@ contract IssuerRegistry is IIssuerRegistry {
         if (id >= _proposals.length) revert UnknownProposal(id);
         // An executed proposal is closed; approving it again would be meaningless.
         if (_proposals[id].executed) revert ProposalAlreadyExecuted(id);
-        if (_approved[id][msg.sender]) revert AlreadyApproved(id, msg.sender);
+        if (_approvedIn[id][msg.sender] == _term[msg.sender]) revert AlreadyApproved(id, msg.sender);
         _approve(id);
     }
 
@@ -87,7 +92,7 @@ contract IssuerRegistry is IIssuerRegistry {
     }
 
     function _approve(uint256 id) private {
-        _approved[id][msg.sender] = true;
+        _approvedIn[id][msg.sender] = _term[msg.sender];
         uint256 approvals = _approvalCount(id);
         emit ProposalApproved(id, msg.sender, approvals);
         if (approvals >= _threshold) _execute(id);
@@ -102,11 +107,13 @@ contract IssuerRegistry is IIssuerRegistry {
         emit ProposalExecuted(id);
     }
 
-    /// @dev Approvals of current members only, so that a removed member's approval no longer counts.
+    /// @dev Approvals of current members in their current term: a removed member's approval no
+    /// longer counts, and does not count again if the member is added back.
     function _approvalCount(uint256 id) private view returns (uint256 count) {
         uint256 n = _members.length;
         for (uint256 i = 0; i < n; i++) {
-            if (_approved[id][_members[i]]) count++;
+            address m = _members[i];
+            if (_approvedIn[id][m] == _term[m]) count++;
         }
     }
 
@@ -124,15 +131,15 @@ contract IssuerRegistry is IIssuerRegistry {
     function addMember(address member) external onlyCommittee {
         // The registry itself as a member would let proposals propose.
         if (member == address(0) || member == address(this)) revert InvalidMemberAddress(member);
-        if (_isMember[member]) revert AlreadyMember(member);
-        _isMember[member] = true;
+        if (_term[member] != 0) revert AlreadyMember(member);
+        _term[member] = ++_terms;
         _members.push(member);
         emit MemberAdded(member);
     }
 
     /// @inheritdoc IIssuerRegistry
     function removeMember(address member) external onlyCommittee {
-        if (!_isMember[member]) revert NotMember(member);
+        if (_term[member] == 0) revert NotMember(member);
         uint256 n = _members.length;
         // The threshold must stay reachable by the remaining members.
         if (n - 1 < _threshold) revert ThresholdOutOfRange(_threshold, n - 1);
@@ -143,7 +150,7 @@ contract IssuerRegistry is IIssuerRegistry {
                 break;
             }
         }
-        _isMember[member] = false;
+        _term[member] = 0;
         emit MemberRemoved(member);
     }
 
@@ -173,8 +180,9 @@ contract IssuerRegistry is IIssuerRegistry {
         if (parent.kind != IssuerKind.University && parent.kind != IssuerKind.Community) {
             revert ParentKindNotAllowed(msg.sender, parent.kind);
         }
-        // A child never outranks its parent: no Authority children.
-        if (kind == IssuerKind.Authority || kind == IssuerKind.None) revert ChildKindNotAllowed(child, kind);
+        // A child is of its parent's kind: another kind could issue types the committee allowed to
+        // that kind only (a Community's "University" child), and never an Authority.
+        if (kind != parent.kind) revert ChildKindNotAllowed(child, kind);
         uint8 depth = parent.depth + 1;
         if (depth > MAX_DEPTH) revert DepthExceeded(child, depth);
         for (uint256 i = 0; i < scope.length; i++) {
@@ -199,6 +207,7 @@ contract IssuerRegistry is IIssuerRegistry {
         if (_issuers[issuer_].id != 0) revert IssuerExists(issuer_);
         _issuerList.push(issuer_);
         uint32 id = uint32(_issuerList.length);
+        _issuerById[id] = issuer_;
         _issuers[issuer_] = Issuer(parent, id, kind, IssuerStatus.Active, depth, false, false);
         _issuerMeta[issuer_] = metaHash;
         _statusHistory[issuer_].push(StatusChange(uint64(block.number), IssuerStatus.Active));
@@ -273,6 +282,20 @@ contract IssuerRegistry is IIssuerRegistry {
             p = up.parent;
         }
         return (it.id, it.kind);
+    }
+
+    /// @inheritdoc IIssuerRegistry
+    function sameOrganisation(address issuer_, uint32 otherId) external view returns (bool) {
+        address other = _issuerById[otherId];
+        return other != address(0) && _issuers[issuer_].id != 0 && _organisation(issuer_) == _organisation(other);
+    }
+
+    /// @dev The top-level issuer above `issuer_` (itself when top-level).
+    function _organisation(address issuer_) private view returns (address top) {
+        top = issuer_;
+        for (address up = _issuers[top].parent; up != address(0); up = _issuers[up].parent) {
+            top = up;
+        }
     }
 
     function _requireWriter(address issuer_, Issuer memory it) private view {
@@ -373,7 +396,7 @@ contract IssuerRegistry is IIssuerRegistry {
 
     /// @inheritdoc IIssuerRegistry
     function isMember(address account) external view returns (bool) {
-        return _isMember[account];
+        return _term[account] != 0;
     }
 
     /// @inheritdoc IIssuerRegistry
@@ -394,7 +417,7 @@ contract IssuerRegistry is IIssuerRegistry {
 
     /// @inheritdoc IIssuerRegistry
     function hasApproved(uint256 id, address member) external view returns (bool) {
-        return _approved[id][member];
+        return _term[member] != 0 && _approvedIn[id][member] == _term[member];
     }
 
     /// @inheritdoc IIssuerRegistry

@@ -497,6 +497,14 @@ class RootAlreadyAnchored(ContractError):
     fields = ('root', 'issuer', 'blockNumber')
 
 
+class SameOrganisationAsRecorder(ContractError):
+    """Solidity ``SameOrganisationAsRecorder(bytes32,address)``."""
+
+    error_name = "SameOrganisationAsRecorder"
+    signature = "SameOrganisationAsRecorder(bytes32,address)"
+    fields = ('key', 'signer')
+
+
 class ScopeNotSubset(ContractError):
     """Solidity ``ScopeNotSubset(address,uint32)``."""
 
@@ -632,6 +640,7 @@ BY_NAME: dict[str, type[ContractError]] = {
     "RecorderKindNotAllowed": RecorderKindNotAllowed,
     "ReportAlreadyAnchored": ReportAlreadyAnchored,
     "RootAlreadyAnchored": RootAlreadyAnchored,
+    "SameOrganisationAsRecorder": SameOrganisationAsRecorder,
     "ScopeNotSubset": ScopeNotSubset,
     "StatusUnchanged": StatusUnchanged,
     "ThresholdOutOfRange": ThresholdOutOfRange,

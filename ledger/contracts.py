@@ -282,6 +282,10 @@ class IssuerRegistry(_Facade):
         id_, kind = self._call("writerFor", address, type_id, block=block)
         return int(id_), kind
 
+    def same_organisation(self, issuer: str, other_id: int, *, block: int | None = None) -> bool:
+        """Whether ``issuer`` and the issuer with id ``other_id`` have the same top-level issuer."""
+        return bool(self._call("sameOrganisation", issuer, other_id, block=block)[0])
+
     def is_authorized(self, issuer: str, type_id: int, block_number: int, *, block: int | None = None) -> bool:
         """Whether ``issuer`` was authorised for ``type_id`` at ``block_number``."""
         return bool(self._call("isAuthorized", issuer, type_id, block_number, block=block)[0])

@@ -24,5 +24,5 @@ def test_gas_targets_and_ceilings() -> None:
     assert gas["record_10_per_item"] < gas["record_1_per_item"]  # batching amortises the base cost
     assert gas["anchor"] <= 60_500  # target 50,000 missed: bound by base + calldata + one new slot + auth
     assert gas["revoke_leaf"] <= 68_000  # target 50,000 missed: bound by a 10-sibling proof in calldata
-    assert gas["cosign"] <= 105_000
+    assert gas["cosign"] <= 110_000  # includes the organisation check (two cold reads in the registry)
     assert gas["issue_5"] <= 150_000

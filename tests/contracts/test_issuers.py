@@ -82,7 +82,7 @@ def test_child_issuer_errors(world: World) -> None:
         c.issuers.add_child_issuer(k.stranger, child, T.IssuerKind.UNIVERSITY, [])
     assert unknown.value.issuer == k.stranger.address
     with pytest.raises(E.IssuerExists):
-        c.issuers.add_child_issuer(k.university, k.community.address, T.IssuerKind.COMMUNITY, [])
+        c.issuers.add_child_issuer(k.university, k.community.address, T.IssuerKind.UNIVERSITY, [])
     c.issuers.propose_issuer_status(k.committee, k.university.address, T.IssuerStatus.SUSPENDED)
     with pytest.raises(E.IssuerNotActive) as inactive:
         c.issuers.add_child_issuer(k.university, child, T.IssuerKind.UNIVERSITY, [])

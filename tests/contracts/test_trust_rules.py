@@ -1,0 +1,123 @@
+"""Rules that keep one party from vouching for itself or escaping the committee's choices.
+
+Found in a security review: co-signs from the recorder's own organisation, a child issuer of another
+kind than its parent, a prerequisite cycle made by redefining a type, and an approval that came back
+with a member who was removed and added again.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger import contract_errors as E
+from ledger import types as T
+from ledger.crypto import PrivateKey
+
+from .conftest import BASIC_TYPE, BATCH_TYPE, CHECKED_TYPE, World, item
+
+
+def _children(world: World, parent: PrivateKey, kind: T.IssuerKind, n: int) -> list[PrivateKey]:
+    out = []
+    for _ in range(n):
+        child = PrivateKey.generate()
+        world.c.issuers.add_child_issuer(parent, child.address, kind, [BATCH_TYPE])
+        out.append(child)
+    return out
+
+
+def test_the_recorders_own_organisation_cannot_co_sign(world: World) -> None:
+    c, k = world.c, world.k
+    college, teacher = _children(world, k.university, T.IssuerKind.UNIVERSITY, 2)
+    grandchild = PrivateKey.generate()
+    c.issuers.add_child_issuer(college, grandchild.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE])
+    recorded_by_parent, recorded_by_child = item(), item()
+    c.contributions.record(k.university, [recorded_by_parent])
+    c.contributions.record(college, [recorded_by_child])
+    # children and grandchildren of the recorder, its parent, and a sibling: all one organisation
+    for signer, key in [
+        (college, recorded_by_parent), (grandchild, recorded_by_parent),
+        (k.university, recorded_by_child), (teacher, recorded_by_child), (grandchild, recorded_by_child),
+    ]:  # fmt: skip
+        with pytest.raises(E.SameOrganisationAsRecorder) as refused:
+            c.contributions.co_sign(signer, key.key)
+        assert (refused.value.key, refused.value.signer) == (key.key, signer.address)
+    assert c.contributions.contribution(recorded_by_child.key).co_sign_count == 0
+    # another organisation's child may: it answers to another top-level issuer
+    (outsider,) = _children(world, k.community, T.IssuerKind.COMMUNITY, 1)
+    c.contributions.co_sign(outsider, recorded_by_child.key)
+    c.contributions.co_sign(k.community, recorded_by_child.key)
+    assert c.contributions.contribution(recorded_by_child.key).co_sign_count == 2
+
+
+def test_same_organisation_view(world: World) -> None:
+    c, k = world.c, world.k
+    (college,) = _children(world, k.university, T.IssuerKind.UNIVERSITY, 1)
+    university_id, _ = c.issuers.writer(k.university.address)
+    college_id, _ = c.issuers.writer(college.address)
+    community_id, _ = c.issuers.writer(k.community.address)
+    assert c.issuers.same_organisation(college.address, university_id)
+    assert c.issuers.same_organisation(k.university.address, college_id)
+    assert c.issuers.same_organisation(college.address, college_id)
+    assert not c.issuers.same_organisation(college.address, community_id)
+    assert not c.issuers.same_organisation(college.address, 0)  # no issuer has id 0
+    assert not c.issuers.same_organisation(college.address, 10_000)
+    assert not c.issuers.same_organisation(k.stranger.address, university_id)
+
+
+def test_a_child_is_of_its_parents_kind(world: World) -> None:
+    c, k = world.c, world.k
+    # The committee gave the Community a University-only type; a "University" child would issue it.
+    c.issuers.set_issuer_scope(k.committee, k.community.address, [BASIC_TYPE], True)
+    child = PrivateKey.generate()
+    for kind in (T.IssuerKind.UNIVERSITY, T.IssuerKind.ENTERPRISE, T.IssuerKind.AUTHORITY):
+        with pytest.raises(E.ChildKindNotAllowed) as refused:
+            c.issuers.add_child_issuer(k.community, child.address, kind, [BASIC_TYPE])
+        assert (refused.value.child, refused.value.kind) == (child.address, kind)
+    c.issuers.add_child_issuer(k.community, child.address, T.IssuerKind.COMMUNITY, [BASIC_TYPE])
+    with pytest.raises(E.IssuerKindNotAllowed) as not_allowed:
+        c.credentials.anchor(child, bytes(31) + b"\x01", 3, BASIC_TYPE)
+    assert (not_allowed.value.typeId, not_allowed.value.kind) == (BASIC_TYPE, T.IssuerKind.COMMUNITY)
+
+
+def test_redefining_a_type_cannot_make_a_prerequisite_cycle(world: World) -> None:
+    c, k = world.c, world.k
+    # CHECKED_TYPE needs BASIC_TYPE: BASIC_TYPE may not now need CHECKED_TYPE, directly or through another.
+    with pytest.raises(E.InvalidPrerequisite) as direct:
+        c.credentials.define_type(k.committee, BASIC_TYPE, field=1, level=1, allowed_kinds=1 << 1,
+                                  criteria=T.Criteria(), prerequisites=[CHECKED_TYPE])
+    assert (direct.value.typeId, direct.value.prerequisite) == (BASIC_TYPE, CHECKED_TYPE)
+    advanced = 9
+    c.credentials.define_type(k.committee, advanced, field=1, level=3, allowed_kinds=1 << 1,
+                              criteria=T.Criteria(), prerequisites=[CHECKED_TYPE])
+    with pytest.raises(E.InvalidPrerequisite) as indirect:
+        c.credentials.define_type(k.committee, BASIC_TYPE, field=1, level=1, allowed_kinds=1 << 1,
+                                  criteria=T.Criteria(), prerequisites=[advanced])
+    assert (indirect.value.typeId, indirect.value.prerequisite) == (BASIC_TYPE, advanced)
+    assert c.credentials.credential_type(BASIC_TYPE).version == 1
+    # a redefinition that keeps the graph acyclic is fine
+    c.credentials.define_type(k.committee, advanced, field=1, level=3, allowed_kinds=1 << 1,
+                              criteria=T.Criteria(), prerequisites=[CHECKED_TYPE, BASIC_TYPE])
+    assert c.credentials.credential_type(advanced).version == 2
+
+
+def test_an_approval_does_not_come_back_with_a_readmitted_member(world: World) -> None:
+    c, k = world.c, world.k
+    second, third = PrivateKey.generate(), PrivateKey.generate()
+    c.issuers.add_member(k.committee, second.address)
+    c.issuers.add_member(k.committee, third.address)
+    c.issuers.set_threshold(k.committee, 2)
+    pending = c.issuers.proposal_count()
+    c.issuers.add_member(second, PrivateKey.generate().address)  # proposed; second's approval is 1 of 2
+    assert c.issuers.has_approved(pending, second.address) and c.issuers.proposal(pending).approvals == 1
+    c.issuers.remove_member(k.committee, second.address)
+    c.issuers.approve(third, c.issuers.proposal_count() - 1)  # 2 of 2: removed
+    assert not c.issuers.is_member(second.address) and c.issuers.proposal(pending).approvals == 0
+    c.issuers.add_member(k.committee, second.address)
+    c.issuers.approve(third, c.issuers.proposal_count() - 1)  # added back
+    assert c.issuers.is_member(second.address)
+    # second's approval of `pending` was given in its earlier term: it does not count again
+    assert not c.issuers.has_approved(pending, second.address)
+    assert c.issuers.proposal(pending).approvals == 0
+    c.issuers.approve(second, pending)  # approving again, in the new term, is accepted and counts
+    proposal = c.issuers.proposal(pending)
+    assert c.issuers.has_approved(pending, second.address) and proposal.approvals == 1 and not proposal.executed
