@@ -20,6 +20,24 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _check_holder_name(name: str) -> None:
+    """A holder name is a display name only (as in a batch row): one line, no contact data.
+
+    The name is in the document whose hash goes on chain, so an email there is personal data hashed
+    on chain.
+    """
+    from .errors import PersonalDataError, ValidationError
+    from .privacy import find_contact_data
+
+    if not name.strip() or len(name) > 200 or not name.isprintable():
+        raise ValidationError("holder name: a display name is one line of 1 to 200 characters")
+    kind = find_contact_data(name)
+    if kind:
+        error = PersonalDataError("holder_name", kind)
+        error.hint = "the holder name is a display name only; keep contact data in the vault"
+        raise error
+
+
 class CertifyingOps(_Context):
     """Issue certificates (batches anchored by Merkle root, or single ones checked on chain)."""
 
@@ -245,6 +263,8 @@ class CertifyingOps(_Context):
         from .vault import parse_subject_id
 
         subject_bytes = parse_subject_id(subject)
+        if holder_name is not None:
+            _check_holder_name(holder_name)
         keys = [_bytes32(k, "contribution key") for k in evidence]
         prereq_hashes = [parse_credential(p.read_bytes()).hash for p in prerequisites]
         achievement = self._achievement(type_id, self._check_writer(type_id))

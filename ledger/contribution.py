@@ -167,6 +167,23 @@ class Contribution:
         )
 
 
+def check_contribution(c: Contribution, known_names: Sequence[str] = ()) -> None:
+    """Check a :class:`Contribution` however it was made: no personal data in what goes on chain
+    (hashed or not), and its key and evidence hash derive from its source and evidence.
+
+    Raises:
+        PersonalDataError: a field looks like personal data.
+        ValidationError: the key or evidence hash does not match (it was built by hand, inconsistently).
+    """
+    check_fields({"source": c.source, "project": c.project_name, "evidence": dict(c.evidence)}, known_names)
+    if c.key != contribution_key(c.source):
+        raise ValidationError(f"contribution {c.source!r}: its key is not the key of its source",
+                              hint="build contributions with ledger.contribution.build")
+    if c.evidence_hash != evidence_hash(c.evidence):
+        raise ValidationError(f"contribution {c.source!r}: its evidence hash is not the hash of its evidence",
+                              hint="build contributions with ledger.contribution.build")
+
+
 def evidence_hash(evidence: Mapping[str, Any]) -> bytes:
     return keccak256(EVIDENCE_DOMAIN + canonicalize(dict(evidence)))
 
@@ -187,8 +204,12 @@ def build(
 
     Raises :class:`ValidationError` (or :class:`PersonalDataError`) naming the bad field.
     """
-    if not source or not source.strip():
+    if not isinstance(source, str) or not source.strip():
         raise ValidationError("a contribution needs a source (platform/owner/repo/pull/N or commit/SHA)")
+    if project is not None and not isinstance(project, str):
+        raise ValidationError(f"project must be text (host/owner/repo), not {type(project).__name__}")
+    if evidence is not None and not isinstance(evidence, Mapping):
+        raise ValidationError(f"evidence must be an object of names and values, not {type(evidence).__name__}")
     norm = normalise_source(source)
     proj = normalise_source(project) if project else project_of(norm)
     if not proj:
@@ -199,10 +220,7 @@ def build(
     ev = dict(evidence or {})
     ev.setdefault("source", norm)
     check_fields({"source": norm, "project": proj, "evidence": ev}, known_names)
-    try:
-        w = int(weight)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"weight {weight!r} is not a whole number") from exc
+    w = _whole_weight(weight)
     if not 1 <= w <= 65535:
         raise ValidationError(f"weight {w} must be between 1 and 65535")
     return Contribution(
@@ -240,6 +258,17 @@ def read_text_file(path: Path) -> str:
         ) from exc
 
 
+def _whole_weight(weight: Any) -> int:
+    """A weight as a whole number; ``1.9`` is refused, not truncated."""
+    if isinstance(weight, int) and not isinstance(weight, bool):
+        return weight
+    if isinstance(weight, float) and weight.is_integer():
+        return int(weight)
+    if isinstance(weight, str) and weight.strip().lstrip("+-").isdigit():
+        return int(weight.strip())
+    raise ValidationError(f"weight {weight!r} is not a whole number")
+
+
 _COLUMNS = ("source", "subject", "kind", "field", "weight", "occurred_at", "project", "evidence_url", "note")
 
 
@@ -249,17 +278,15 @@ def read_file(path: Path, known_names: Sequence[str] = ()) -> list[Contribution]
     Every row is validated; the first bad one raises :class:`RowError` with its row number and column.
     Two rows with the same source are refused (the chain would refuse the whole batch).
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
-    rows = _rows(path, text)
+    rows = _rows(path, read_text_file(path))
     out: list[Contribution] = []
     seen: dict[bytes, int] = {}
     for number, row in rows:
         unknown = set(row) - set(_COLUMNS) - {"evidence"}
         if unknown:
             raise RowError(number, min(unknown), f"unknown column; expected {', '.join(_COLUMNS)}")
+        for column, value in row.items():
+            _check_cell(number, column, value)
         try:
             evidence = dict(row.get("evidence") or {})
             if row.get("evidence_url"):
@@ -288,10 +315,18 @@ def read_file(path: Path, known_names: Sequence[str] = ()) -> list[Contribution]
     return out
 
 
+def _check_cell(number: int, column: str, value: Any) -> None:
+    """The shape of one value of a JSON row: evidence is an object, everything else text or a number."""
+    if column == "evidence":
+        if value is not None and not isinstance(value, dict):
+            raise RowError(number, column, f"must be an object of names and values, not {type(value).__name__}")
+    elif value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+        raise RowError(number, column, f"must be text or a number, not {type(value).__name__}")
+
+
 def _rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        return [(i, {k.strip(): (v or "").strip() for k, v in r.items() if k}) for i, r in enumerate(reader, 2)]
+        return _csv_rows(text)
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         out = []
         for i, line in enumerate(text.splitlines(), 1):
@@ -305,6 +340,19 @@ def _rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
     if not isinstance(data, list):
         raise ValidationError(f"{path} must hold a JSON list of contributions")
     return [(i, _require_object(r, i)) for i, r in enumerate(data, 1)]
+
+
+def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(text))
+    header = [name.strip() for name in next(reader, [])]
+    out = []
+    for number, values in enumerate(reader, 2):
+        if not values:
+            continue  # a blank line
+        if len(values) > len(header):
+            raise RowError(number, None, f"more values ({len(values)}) than columns ({len(header)})")
+        out.append((number, {name: value.strip() for name, value in zip(header, values) if name}))
+    return out
 
 
 def _json_object(line: str, number: int) -> dict[str, Any]:

@@ -116,8 +116,8 @@ class PrivateKey:
         text = text.strip()
         try:
             raw = bytes.fromhex(text[2:] if text.startswith(("0x", "0X")) else text)
-        except ValueError as exc:
-            raise KeystoreError("a private key must be 64 hex digits") from exc
+        except ValueError:
+            raise KeystoreError("a private key must be 64 hex digits") from None  # the cause quotes the text
         return cls(raw, crypto)
 
     def secret_bytes(self) -> bytes:
@@ -161,17 +161,63 @@ def encrypt_keystore(key: PrivateKey, password: str, *, light: bool = False) -> 
     return data
 
 
+_KEYSTORE_CRYPTO = ("cipher", "cipherparams", "ciphertext", "kdf", "kdfparams", "mac")
+
+
+def _check_keystore_shape(data: Any) -> None:
+    """Refuse a document that is not a keystore v3 before decrypting (names the part, never a value)."""
+    if not isinstance(data, dict):
+        raise KeystoreError("the keystore is not a JSON object")
+    if data.get("version") != 3:
+        raise KeystoreError("the keystore is not version 3 (field 'version')")
+    crypto = data.get("crypto", data.get("Crypto"))
+    if not isinstance(crypto, dict):
+        raise KeystoreError("the keystore has no 'crypto' object")
+    for name in _KEYSTORE_CRYPTO:
+        if name not in crypto:
+            raise KeystoreError(f"the keystore's crypto object has no {name!r}")
+    if not isinstance(crypto["cipherparams"], dict) or not isinstance(crypto["kdfparams"], dict):
+        raise KeystoreError("the keystore's 'cipherparams' and 'kdfparams' must be objects")
+    if data.get("x-ledger-crypto", "ecdsa") not in ("ecdsa", "sm"):
+        raise KeystoreError("the keystore's 'x-ledger-crypto' must be 'ecdsa' or 'sm'")
+
+
 def decrypt_keystore(data: dict[str, Any], password: str) -> PrivateKey:
-    """Decrypt a keystore v3 JSON; a wrong password raises :class:`KeystoreError`."""
+    """Decrypt a keystore v3 JSON.
+
+    Raises:
+        KeystoreError: the password is wrong, or the document is not a well-formed keystore (the
+            message names the part that is wrong, never any of its content).
+    """
     from eth_keyfile import decode_keyfile_json
 
+    _check_keystore_shape(data)
     try:
         secret = decode_keyfile_json(data, password.encode())
     except ValueError as exc:
-        raise KeystoreError(
-            "cannot decrypt the key: wrong password", hint="check LEDGER_PASSWORD or --password-file"
-        ) from exc
+        # eth_keyfile says "MAC mismatch" for a wrong password (and for a damaged ciphertext)
+        if "MAC mismatch" in str(exc):
+            raise KeystoreError(
+                "cannot decrypt the key: wrong password", hint="check LEDGER_PASSWORD or --password-file"
+            ) from exc
+        raise KeystoreError("the keystore is malformed (a field has a bad value)") from None
+    except (KeyError, TypeError, NotImplementedError, AttributeError, OverflowError):
+        # The native message may quote the file's content; none of it goes into ours.
+        raise KeystoreError("the keystore is malformed (a field is missing or of the wrong type)") from None
     return PrivateKey(bytes(secret), data.get("x-ledger-crypto", "ecdsa"))
+
+
+def key_hex_text(data: bytes) -> str:
+    """The text of a file that holds a private key as hex; refuses anything else without quoting it.
+
+    Raises:
+        KeystoreError: the bytes are not ASCII text (nothing of them is put in the message).
+    """
+    try:
+        return data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        # ``from None``: the decode error names the offending byte, a byte of the secret.
+        raise KeystoreError("the key file is not text: a private key file holds 64 hex digits") from None
 
 
 def write_private_file(path: Path, content: bytes | Iterable[bytes], *, durable: bool = True) -> None:
@@ -203,10 +249,19 @@ def save_keystore(path: Path, key: PrivateKey, password: str, *, light: bool = F
 
 
 def load_keystore(path: Path, password: str) -> PrivateKey:
+    """Read and decrypt the keystore at ``path``; every failure is a :class:`KeystoreError`."""
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError as exc:
         raise KeystoreError(f"no keystore at {path}", hint="create one with `ledger key new`") from exc
-    except json.JSONDecodeError as exc:
-        raise KeystoreError(f"keystore {path} is not valid JSON") from exc
-    return decrypt_keystore(data, password)
+    except OSError as exc:
+        raise KeystoreError(f"cannot read keystore {path}: {exc.strerror}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # ``from None``: the native messages quote bytes or text of the (secret-bearing) file.
+        raise KeystoreError(f"keystore {path} is not valid JSON") from None
+    try:
+        return decrypt_keystore(data, password)
+    except KeystoreError as exc:
+        if "wrong password" in str(exc):
+            raise
+        raise KeystoreError(f"keystore {path}: {exc}", hint="restore the file from a backup") from None

@@ -251,6 +251,18 @@ class GovernanceOps(_Context):
         }
 
     def define_type(self, definition: TypeDefinition) -> ProposalOutcome:
+        """Define (or redefine) a certificate type through the committee.
+
+        ``definition`` is checked here (ranges, personal data in its metadata), whoever built it:
+        ``parse_type`` checks too, but an SDK caller may construct a :class:`TypeDefinition` directly.
+
+        Raises:
+            ValidationError: a number is out of range; nothing is stored or sent.
+            PersonalDataError: a field of the metadata looks like personal data; nothing is stored or sent.
+        """
+        from .standards import check_type
+
+        check_type(definition, self.vault.known_names())
         meta = self._store_metadata(definition.metadata())
         receipt = self.contracts.credentials.define_type(
             self.key,

@@ -55,16 +55,16 @@ class Keyring:
         return load_keystore(path, password)
 
     def list(self) -> list[KeyInfo]:
+        from .crypto import to_checksum_address
+
         infos = []
         for path in sorted(self.directory.glob("*.json")):
-            try:
-                data = json.loads(path.read_text())
-                address = data["address"]
-            except (OSError, ValueError, KeyError):
+            try:  # a file that is not one of our keystores is not a key: skip it
+                data = json.loads(path.read_bytes().decode("utf-8"))
+                address = bytes.fromhex(data["address"])
+                crypto = data.get("x-ledger-crypto", "ecdsa")
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 continue
-            from .crypto import to_checksum_address
-
-            infos.append(
-                KeyInfo(path.stem, to_checksum_address(bytes.fromhex(address)), data.get("x-ledger-crypto", "ecdsa"), path)
-            )
+            if len(address) == 20 and crypto in ("ecdsa", "sm"):
+                infos.append(KeyInfo(path.stem, to_checksum_address(address), crypto, path))
         return infos

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .certifying import CertifyingOps
@@ -120,10 +121,9 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
             crypto=crypto or settings.network.crypto,
             chain_id=chain_id if chain_id is not None else settings.network.chain_id,
         )
-        ws.mkdir(parents=True, exist_ok=True)
-        ws.chmod(0o700)
+        _make_workspace_dir(ws)
         for sub in ("keys", "metadata", "journal", "credentials"):
-            (ws / sub).mkdir(exist_ok=True)
+            (ws / sub).mkdir(mode=0o700, exist_ok=True)
         chain = open_chain(network, chain_path=settings.chain_path, lock_timeout=settings.lock_timeout)
         try:
             identity = chain.identity()
@@ -205,6 +205,36 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: What a workspace directory holds (an earlier ``init`` that stopped half-way leaves some of these).
+_WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "vault.json")
+_WORKSPACE_PREFIXES = ("chain.sqlite", "index.sqlite", "config.tmp")
+
+
+def _make_workspace_dir(ws: Path) -> None:
+    """Create the workspace directory with mode 0700, or take an existing one as it is.
+
+    ``init`` never changes the mode of a directory it did not create (it may be shared, like a home or
+    project directory). An existing directory is used only if it is empty or holds nothing but
+    workspace files (a workspace whose ``init`` stopped half-way); any other is refused, so the choice
+    is to refuse, not to create the workspace inside it.
+    """
+    if not ws.exists():
+        ws.mkdir(parents=True, mode=0o700)
+        ws.chmod(0o700)  # mkdir's mode is reduced by the umask
+        return
+    if not ws.is_dir():
+        raise WorkspaceError(f"{ws} exists and is not a directory", hint="choose another --workspace")
+    foreign = sorted(
+        e.name for e in ws.iterdir() if e.name not in _WORKSPACE_ENTRIES and not e.name.startswith(_WORKSPACE_PREFIXES)
+    )
+    if foreign:
+        raise WorkspaceError(
+            f"{ws} is a directory with other files in it ({', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}),"
+            " not a ledger workspace",
+            hint=f"give a new or empty directory, e.g. --workspace {ws / '.ledger'}",
+        )
 
 
 def _fund_if_needed(chain: ChainBackend, address: str) -> None:

@@ -15,6 +15,7 @@ The checks are deliberately conservative: a refusal names the field so the user 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 from .errors import PersonalDataError
@@ -44,17 +45,25 @@ def _valid_resident_id(number: str) -> bool:
 def find_contact_data(value: str) -> str | None:
     """Like :func:`find_personal_data`, but only email, phone and identity numbers (not names).
 
-    Cheap for the common case: a value with no ``@`` and fewer than seven digits holds none of them.
+    Cheap for the common case: a value with no ``@`` (in any width) and fewer than seven digits holds
+    none of them.
     """
-    if "@" not in value and sum(map(str.isdigit, value)) < 7:
+    if "@" not in value and "\uff20" not in value and "\ufe6b" not in value and sum(map(str.isdigit, value)) < 7:
         return None
     kind = find_personal_data(value)
     return kind if kind in ("an email address", "a phone number", "a resident identity card number") else None
 
 
 def find_personal_data(value: str, known_names: Iterable[str] = ()) -> str | None:
-    """The kind of personal data ``value`` appears to hold, or ``None``."""
-    if not value or _HEX.match(value):
+    """The kind of personal data ``value`` appears to hold, or ``None``.
+
+    The value is NFKC-normalised first, so look-alike forms (fullwidth ``＠``, fullwidth digits) match
+    as what they read as.
+    """
+    if not value:
+        return None
+    value = unicodedata.normalize("NFKC", value)
+    if _HEX.match(value):
         return None
     if _EMAIL.search(value):
         return "an email address"
@@ -67,7 +76,7 @@ def find_personal_data(value: str, known_names: Iterable[str] = ()) -> str | Non
         return "a phone number"
     folded = value.casefold()
     for name in known_names:
-        name = name.strip()
+        name = unicodedata.normalize("NFKC", name).strip()
         if len(name) >= 2 and name.casefold() in folded:
             return "the name of a person in the vault"
     stripped = value.strip()

@@ -20,15 +20,25 @@ class RecordingOps(_Context):
     RECORD_CHUNK = 100
 
     def record(self, items: Sequence[Contribution]) -> dict[str, Any]:
-        """Record contributions in chunks, all chunks sent together (pipelined where the backend can)."""
+        """Record contributions in chunks, all chunks sent together (pipelined where the backend can).
+
+        Each item is checked first (personal data, and that its key and evidence hash derive from its
+        source and evidence), also when the caller built the :class:`Contribution` objects directly.
+
+        Raises:
+            ValidationError, PersonalDataError: an item is refused; nothing is stored or sent.
+        """
         from . import types
         from .contracts import raise_for_receipt
+        from .contribution import check_contribution
+        from .errors import ValidationError
 
         keys = [c.key for c in items]
         if len(set(keys)) != len(keys):
-            from .errors import ValidationError
-
             raise ValidationError("the same contribution appears twice in one batch")
+        names = self.vault.known_names()
+        for c in items:  # all of them before anything is stored or sent
+            check_contribution(c, names)
         for c in items:
             self._store_evidence(c)
         chunks = [items[i : i + self.RECORD_CHUNK] for i in range(0, len(items), self.RECORD_CHUNK)]

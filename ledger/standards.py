@@ -25,7 +25,7 @@ description, a criteria narrative) whose hash goes on chain. Example file::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field  # a record below has a field named ``field``
 from pathlib import Path
@@ -34,7 +34,7 @@ from typing import Any
 import tomllib
 
 from .canonical import canonicalize
-from .contribution import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time
+from .contribution import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time, read_text_file
 from .crypto import keccak256
 from .errors import ValidationError
 from .privacy import check_fields
@@ -117,87 +117,164 @@ class TypeDefinition:
 
 
 def parse_type(data: Mapping[str, Any], known_names: tuple[str, ...] = ()) -> TypeDefinition:
-    """Validate a type definition (from TOML, JSON or flags); errors name the field."""
-    try:
-        type_id = int(data["id"])
-    except KeyError as exc:
-        raise ValidationError("a type definition needs an 'id' (a positive whole number)") from exc
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"type id {data.get('id')!r} is not a whole number") from exc
-    if not 1 <= type_id < 2**32:
-        raise ValidationError(f"type id {type_id} must be between 1 and 4294967295")
-    name = str(data.get("name") or "").strip()
+    """Validate a type definition (from TOML, JSON or flags); errors name the field.
+
+    Raises:
+        ValidationError: a field is missing, of the wrong shape or out of range (the message names it).
+        PersonalDataError: the metadata would carry personal data.
+    """
+    if "id" not in data:
+        raise ValidationError("a type definition needs an 'id' (a positive whole number)")
+    type_id = _whole(data["id"], "id")
+    name = _text(data.get("name"), "name").strip()
     if not name:
         raise ValidationError("a type definition needs a 'name'")
     level = _small_int(data.get("level", 1), "level", 0, 255)
     kinds = data.get("allowed_issuers") or ["university", "community", "enterprise", "authority"]
     if isinstance(kinds, str):
         kinds = [k for k in kinds.split(",") if k.strip()]
-    allowed = tuple(sorted({_issuer_kind(k) for k in kinds}))
-    raw = dict(data.get("criteria") or {})
+    if not isinstance(kinds, (list, tuple)):
+        raise ValidationError(f"allowed_issuers must be a list of issuer kinds, not {_shape(kinds)}")
+    allowed = tuple(sorted({_issuer_kind(k, f"allowed_issuers[{i}]") for i, k in enumerate(kinds)}))
+    raw = dict(_table(data.get("criteria"), "criteria"))
     per_kind = [0] * len(KINDS)
-    for kind_name, n in dict(raw.pop("min_per_kind", {}) or {}).items():
+    for kind_name, n in _table(raw.pop("min_per_kind", None), "criteria.min_per_kind").items():
         per_kind[parse_kind(kind_name)] = _small_int(n, f"criteria.min_per_kind.{kind_name}", 0, 255)
+    window = {}
+    for end in ("window_from", "window_to"):
+        value = raw.pop(end, None)
+        try:
+            window[end] = parse_time(value) if value not in (None, "") else 0
+        except ValidationError as exc:
+            raise ValidationError(f"criteria.{end}: {exc}") from exc
     criteria = Criteria(
         min_total=_small_int(raw.pop("min_total", 0), "criteria.min_total", 0, 65535),
         min_distinct_projects=_small_int(
             raw.pop("min_distinct_projects", 0), "criteria.min_distinct_projects", 0, 65535
         ),
         min_co_signs=_small_int(raw.pop("min_cosigns", 0), "criteria.min_cosigns", 0, 255),
-        window_from=parse_time(raw.pop("window_from")) if raw.get("window_from") else 0,
-        window_to=parse_time(raw.pop("window_to")) if raw.get("window_to") else 0,
+        window_from=window["window_from"],
+        window_to=window["window_to"],
         min_per_kind=tuple(per_kind),
     )
-    raw.pop("window_from", None)
-    raw.pop("window_to", None)
     if raw:
         raise ValidationError(f"unknown criteria {', '.join(sorted(raw))}")
-    if criteria.window_from and criteria.window_to and criteria.window_from > criteria.window_to:
-        raise ValidationError("criteria.window_from is after criteria.window_to")
-    prereqs = tuple(int(p) for p in (data.get("prerequisites") or ()))
+    prereqs = data.get("prerequisites") or ()
+    if not isinstance(prereqs, (list, tuple)):
+        raise ValidationError(f"prerequisites must be a list of type ids, not {_shape(prereqs)}")
     known = {"id", "name", "description", "field", "level", "allowed_issuers", "criteria", "prerequisites"}
     extra = {k: v for k, v in data.items() if k not in known}
     definition = TypeDefinition(
         type_id=type_id,
         name=name,
-        description=str(data.get("description") or ""),
+        description=_text(data.get("description"), "description"),
         field=parse_field(data.get("field", "general")),
         level=level,
         allowed_kinds=allowed,
         criteria=criteria,
-        prerequisites=prereqs,
+        prerequisites=tuple(_whole(p, f"prerequisites[{i}]") for i, p in enumerate(prereqs)),
         extra=extra,
     )
-    check_fields(definition.metadata(), known_names)
+    check_type(definition, known_names)
     return definition
 
 
+def check_type(definition: TypeDefinition, known_names: Sequence[str] = ()) -> None:
+    """Check a :class:`TypeDefinition` however it was made, before anything is stored or sent.
+
+    Every number must fit the contract's field (so nothing fails half-way in the ABI encoder) and the
+    metadata document must hold no personal data.
+
+    Raises:
+        ValidationError: a field is out of range (the message names it).
+        PersonalDataError: a field of the metadata looks like personal data.
+    """
+    _in_range(definition.type_id, "id", 1, 2**32 - 1)
+    _in_range(definition.field, "field", 0, 255)
+    _in_range(definition.level, "level", 0, 255)
+    for i, p in enumerate(definition.prerequisites):
+        _in_range(p, f"prerequisites[{i}]", 1, 2**32 - 1)
+    if definition.type_id in definition.prerequisites:
+        raise ValidationError(f"type {definition.type_id} cannot be its own prerequisite")
+    for kind in definition.allowed_kinds:
+        _in_range(kind, "allowed_issuers", 1, len(ISSUER_KINDS) - 1)
+    c = definition.criteria
+    for value, name, high in ((c.min_total, "min_total", 65535), (c.min_distinct_projects, "min_distinct_projects",
+                              65535), (c.min_co_signs, "min_cosigns", 255), (c.window_from, "window_from", 2**32 - 1),
+                              (c.window_to, "window_to", 2**32 - 1)):
+        _in_range(value, f"criteria.{name}", 0, high)
+    if len(c.min_per_kind) != len(KINDS):
+        raise ValidationError(f"criteria.min_per_kind must have {len(KINDS)} entries, one per kind")
+    for kind_name, n in zip(KINDS, c.min_per_kind):
+        _in_range(n, f"criteria.min_per_kind.{kind_name}", 0, 255)
+    if c.window_from and c.window_to and c.window_from > c.window_to:
+        raise ValidationError("criteria.window_from is after criteria.window_to")
+    check_fields(definition.metadata(), known_names)
+
+
 def load_type_file(path: Path, known_names: tuple[str, ...] = ()) -> TypeDefinition:
-    """A type definition from a ``.toml`` or ``.json`` file."""
+    """A type definition from a ``.toml`` or ``.json`` file (UTF-8)."""
+    text = read_text_file(path)
     try:
-        text = path.read_text()
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"{path} is not valid {path.suffix.lstrip('.').upper()}: {exc}") from exc
+    except RecursionError as exc:
+        raise ValidationError(f"{path} is nested too deeply") from exc
     if not isinstance(data, dict):
         raise ValidationError(f"{path} must hold one type definition (an object)")
     return parse_type(data, known_names)
 
 
-def _issuer_kind(value: Any) -> int:
-    kind = parse_issuer_kind(str(value).strip())
-    return kind
+def _shape(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "text", bool: "true/false"}.get(type(value), type(value).__name__)
+
+
+def _text(value: Any, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be text, not {_shape(value)}")
+    return value
+
+
+def _table(value: Any, name: str) -> Mapping[str, Any]:
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{name} must be a table of names and numbers, not {_shape(value)}")
+    return value
+
+
+def _whole(value: Any, name: str) -> int:
+    """A whole number from an int, an integral float (JSON ``3.0``) or digits; never truncated."""
+    if isinstance(value, bool):
+        raise ValidationError(f"{name} must be a whole number, not {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value.strip())
+    raise ValidationError(f"{name} must be a whole number, not {value!r}")
+
+
+def _in_range(value: Any, name: str, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{name} must be a whole number, not {value!r}")
+    if not low <= value <= high:
+        raise ValidationError(f"{name} must be between {low} and {high}, not {value}")
+
+
+def _issuer_kind(value: Any, name: str) -> int:
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValidationError(f"{name} must be an issuer kind, not {_shape(value)}")
+    return parse_issuer_kind(str(value).strip())
 
 
 def _small_int(value: Any, name: str, low: int, high: int) -> int:
-    try:
-        n = int(value)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{name} must be a whole number, not {value!r}") from exc
-    if not low <= n <= high:
-        raise ValidationError(f"{name} must be between {low} and {high}, not {n}")
+    n = _whole(value, name)
+    _in_range(n, name, low, high)
     return n
 
 

@@ -39,13 +39,7 @@ def init(
     from ..ledger import Ledger
 
     settings = app.settings(require_init=False)
-    secret = None
-    if import_key_file:
-        try:
-            with open(import_key_file) as fh:
-                secret = fh.read().strip()
-        except OSError as exc:
-            raise click.UsageError(f"cannot read {import_key_file}: {exc.strerror}") from exc
+    secret = _read_key_file(import_key_file) if import_key_file else None
     summary = Ledger.init(
         settings,
         key_name=app.key_name or "admin",
@@ -106,11 +100,7 @@ def key_import(app: App, name: str, source: str, crypto: str | None) -> None:
     """
     from ..ledger import Ledger
 
-    try:
-        with open(source) as fh:
-            secret = fh.read().strip()
-    except OSError as exc:
-        raise click.UsageError(f"cannot read {source}: {exc.strerror}") from exc
+    secret = _read_key_file(source)
     info = Ledger.import_key(app.settings(), name, secret, app.password(confirm=True), crypto)
     _show_key(app, info)
 
@@ -131,6 +121,18 @@ def key_list(app: App) -> None:
         render.print_json([{"name": i.name, "address": i.address, "crypto": i.crypto} for i in infos])
         return
     render.table("Keys", ("name", "address", "crypto"), [(i.name, i.address, i.crypto) for i in infos])
+
+
+def _read_key_file(path: str) -> str:
+    """The hex text of a private key file; an unreadable or non-text file is refused without its content."""
+    from ..crypto import key_hex_text
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(4096)  # a key file is 64 hex digits; more is not a key file
+    except OSError as exc:
+        raise click.UsageError(f"cannot read {path}: {exc.strerror}") from exc
+    return key_hex_text(data)
 
 
 def _show_key(app: App, info: KeyInfo) -> None:
