@@ -463,8 +463,7 @@ def run(
             except ContractError as exc:
                 # The chain refused it, so the root is not anchored: back to "planned", to be sent again.
                 journal.set_stage("planned", refused=str(exc))
-                exc.hint = _refused_hint(journal, exc.hint)
-                raise
+                raise _refused(journal, exc) from exc
             anchored_now = True
         else:
             (tx_hash, block), gas = found, 0
@@ -509,10 +508,12 @@ def _check_signer(journal: Journal, plan: BatchPlan, anchorer: Anchorer) -> None
         )
 
 
-def _refused_hint(journal: Journal, hint: str | None) -> str:
-    return ((hint + ". ") if hint else "") + (
-        f"Batch {journal.batch_id} is kept, not anchored: fix the cause, then "
-        f"`ledger cred issue --resume --batch {journal.batch_id}`; or drop it by deleting {journal.dir}"
+def _refused(journal: Journal, exc: ContractError) -> IssuanceError:
+    """The error for an anchor the chain refused; the contract's error (class, fields) is its cause."""
+    return IssuanceError(
+        f"the chain refused to anchor batch {journal.batch_id}: {exc}" + (f"; {exc.hint}" if exc.hint else ""),
+        hint=f"nothing is anchored and the batch is kept: fix the cause, then "
+        f"`ledger cred issue --resume --batch {journal.batch_id}`; or drop the batch by deleting {journal.dir}",
     )
 
 

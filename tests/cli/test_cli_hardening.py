@@ -14,6 +14,7 @@ import pytest
 from cliws import PASSWORD, Workspace
 
 from ledger.config import load_settings
+from ledger.contract_errors import IssuerKindNotAllowed
 from ledger.errors import ContractError, IssuanceError
 from ledger.keyring import Keyring
 from ledger.ledger import Ledger
@@ -45,7 +46,7 @@ def _open(ws: Workspace, key: str) -> Ledger:
     return Ledger.open(load_settings(ws.path, env={}), key_name=key, password=PASSWORD)
 
 
-def _refused_batch(ws: Workspace, key: str, type_id: int, csv: Path) -> tuple[str, ContractError]:
+def _refused_batch(ws: Workspace, key: str, type_id: int, csv: Path) -> tuple[str, IssuanceError]:
     """Plan a batch that passes every pre-check, then have the committee take the type out of the
     issuer's scope just before the anchor is sent: the chain itself refuses it. Returns (batch id, error)."""
     before = set(_journals(ws))
@@ -60,7 +61,7 @@ def _refused_batch(ws: Workspace, key: str, type_id: int, csv: Path) -> tuple[st
             lg.use_key(signer)
 
     try:
-        with pytest.raises(ContractError) as refused:
+        with pytest.raises(IssuanceError) as refused:
             lg.issue_batch(type_id, csv, new_subjects=True, progress=progress)
     finally:
         lg.close()
@@ -80,8 +81,11 @@ def test_a_batch_by_an_issuer_kind_the_type_refuses_fails_before_the_vault_chang
     before = _vault_size(issuers)
     r = issuers.run("cred", "issue", "--type", "201", "--csv", str(_graduates(tmp_path / "g.csv", 3)),
                     "--new-subjects", key="community")
-    assert r.exit_code == 1
-    assert "IssuerKindNotAllowed(typeId=201, kind=2)" in r.output and "university" in r.output
+    assert r.exit_code == 1 and "IssuerKindNotAllowed(typeId=201, kind=2)" in r.output
+    with _open(issuers, "community") as lg, pytest.raises(IssuerKindNotAllowed) as caught:
+        lg.issue_batch(201, tmp_path / "g.csv", new_subjects=True)
+    assert (caught.value.typeId, caught.value.kind) == (201, 2)  # type: ignore[attr-defined]
+    assert "may be issued by: university" in (caught.value.hint or "")
     assert _vault_size(issuers) == before
     assert _journals(issuers) == {}
 
@@ -96,10 +100,12 @@ def test_bad_batch_options_are_refused_before_the_vault_changes(issuers: Workspa
 
 def test_an_anchor_the_chain_refuses_leaves_the_batch_resumable(issuers: Workspace, tmp_path: Path) -> None:
     batch_id, error = _refused_batch(issuers, "uni", 201, _graduates(tmp_path / "g.csv", 4))
-    assert error.error_name == "OutOfScope"
+    refusal = error.__cause__
+    assert isinstance(refusal, ContractError) and refusal.error_name == "OutOfScope"
+    assert f"refused to anchor batch {batch_id}: OutOfScope(" in str(error)
     assert f"--resume --batch {batch_id}" in (error.hint or "") and "deleting" in (error.hint or "")
     state = _journals(issuers)[batch_id]
-    assert state["stage"] == "planned" and str(error) in str(state["refused"])
+    assert state["stage"] == "planned" and state["refused"] == str(refusal)
     plan = json.loads((issuers.path / "journal" / batch_id / "plan.json").read_text())
     assert _anchors(issuers, plan["root"]) == []
     # the subjects were saved with the plan (the journal refers to them); resuming reuses them
@@ -162,3 +168,85 @@ def test_resume_of_every_batch_goes_on_past_a_failing_one_and_reports_it(issuers
     r = issuers.run("cred", "issue", "--resume", "--json", key="community")
     assert r.exit_code == 0, r.output
     assert [e["batch_id"] for e in json.loads(r.stdout)] == [foreign]
+
+
+# -- input files and keys through the CLI ------------------------------------------------------
+
+
+def test_cli_checked_issuance_refuses_an_email_as_holder_name(issuers: Workspace) -> None:
+    with issuers.ledger() as lg:
+        subject = lg.vault.new_subject({}).id
+    r = issuers.run("cred", "issue", "--type", "101", "--subject", subject, "--evidence", "0x" + "11" * 32,
+                    "--holder", "li.hua@example.edu", key="uni")
+    assert r.exit_code == 2 and "'holder_name'" in r.output and "an email address" in r.output
+    assert not (issuers.path / "credentials" / "checked").exists()
+
+
+def test_cli_type_file_with_a_prerequisite_out_of_range_writes_nothing(issuers: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text('id = 301\nname = "Advanced"\nprerequisites = [101, -1]\n')
+    metadata = sorted((issuers.path / "metadata").iterdir())
+    r = issuers.run("type", "define", "--file", str(path))
+    assert r.exit_code == 2 and "prerequisites[1] must be between 1 and 4294967295" in r.output
+    assert sorted((issuers.path / "metadata").iterdir()) == metadata
+    with issuers.ledger() as lg:
+        assert lg.contracts.credentials.credential_type(301).version == 0
+
+
+def test_cli_contributions_csv_with_extra_values_records_nothing(issuers: Workspace, tmp_path: Path) -> None:
+    subject = "0x" + "ab" * 32
+    path = tmp_path / "c.csv"
+    path.write_text(f"source,subject,kind\ngithub.com/a/b/pull/1,{subject},code,oops\n")
+    metadata = sorted((issuers.path / "metadata").iterdir())
+    r = issuers.run("contrib", "add", "--file", str(path), key="community")
+    assert r.exit_code == 2 and "row 2" in r.output and "more values (4) than columns (3)" in r.output
+    assert sorted((issuers.path / "metadata").iterdir()) == metadata
+
+
+def test_cli_key_import_of_a_binary_file_shows_no_byte_of_it(workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "key.bin"
+    path.write_bytes(b"\x9c\x01\x02" + b"\xfe" * 29)
+    r = workspace.run("key", "import", "--name", "bin", "--from-file", str(path))
+    assert r.exit_code == 1 and "the key file is not text" in r.output
+    assert "9c" not in r.output.lower() and "\\x" not in r.output and "Traceback" not in r.output
+    assert not (workspace.path / "keys" / "bin.json").exists()
+
+
+def test_cli_init_with_a_binary_key_file_creates_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    key = tmp_path / "key.bin"
+    key.write_bytes(b"\x9c\x01\x02")
+    ws = tmp_path / "ws"
+    r = CliRunner().invoke(main, ["init", "-w", str(ws), "--import-key", str(key)],
+                           env={"LEDGER_PASSWORD": PASSWORD}, catch_exceptions=False)
+    assert r.exit_code == 1 and "the key file is not text" in r.output and "9c" not in r.output.lower()
+    assert not ws.exists()
+
+
+def test_cli_init_refuses_a_shared_directory_and_leaves_its_mode(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    shared = tmp_path / "project"
+    shared.mkdir()
+    shared.chmod(0o755)
+    (shared / "README.md").write_text("hello")
+    r = CliRunner().invoke(main, ["init", "-w", str(shared)], env={"LEDGER_PASSWORD": PASSWORD},
+                           catch_exceptions=False)
+    assert r.exit_code == 1 and "not a ledger workspace" in r.output
+    assert oct(shared.stat().st_mode & 0o777) == oct(0o755)
+    assert [p.name for p in shared.iterdir()] == ["README.md"]
+
+
+def test_cli_signing_with_a_malformed_keystore_is_a_clear_error(workspace: Workspace) -> None:
+    path = workspace.path / "keys" / "uni.json"
+    data = json.loads(path.read_text())
+    del data["version"]
+    path.write_text(json.dumps(data))
+    r = workspace.run("issuer", "retire", workspace.keys["community"].address, key="uni")
+    assert r.exit_code == 1 and "not version 3 (field 'version')" in r.output
+    assert data["crypto"]["ciphertext"] not in r.output and "KeyError" not in r.output
