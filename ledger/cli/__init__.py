@@ -34,24 +34,48 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (ValidationError, ConfigError) as exc:
-            _fail(exc, 2)
+            _fail(ctx, exc, 2)
         except LedgerError as exc:
-            _fail(exc, 1)
+            _fail(ctx, exc, 1)
         finally:
             app = ctx.find_object(App)
             if app is not None:
                 app.close()
 
 
-def _fail(exc: LedgerError, code: int) -> None:
+def _fail(ctx: click.Context, exc: LedgerError, code: int) -> None:
+    """Say what went wrong and what to do: a sentence and a hint, or a JSON object with ``--json``.
+
+    A contract's refusal is explained in words (``ledger.contract_hints``), with the error's own name
+    and arguments kept in the JSON and after the sentence.
+    """
+    from ..errors import ContractError
+
+    message, hint, detail = str(exc), exc.hint, None
+    if isinstance(exc, ContractError):
+        from ..contract_hints import explain
+
+        message, hint = explain(exc)
+        detail = str(exc)
+    app = ctx.find_object(App)
+    if app is not None and app.json_output:
+        import json
+
+        error = {"type": type(exc).__name__, "message": message, "hint": hint, "exit_code": code}
+        if detail is not None and detail != message:
+            error["contract_error"] = detail
+        sys.stdout.write(json.dumps({"error": error}, indent=2, ensure_ascii=False) + "\n")
+        sys.exit(code)
+    from rich.markup import escape
+
     from .render import console
 
     err = console(stderr=True)
-    from rich.markup import escape
-
-    err.print(f"[bold red]error:[/] {escape(str(exc))}")
-    if exc.hint:
-        err.print(f"[dim]hint: {escape(exc.hint)}[/]")
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    if detail is not None and detail != message:
+        err.print(f"[dim]({escape(detail)})[/]")
+    if hint:
+        err.print(f"[dim]hint: {escape(hint)}[/]")
     sys.exit(code)
 
 

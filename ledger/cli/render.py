@@ -36,9 +36,16 @@ def print_json(value: Any) -> None:
 
 
 def console(stderr: bool = False) -> Any:
+    """A rich console; into a pipe or a file it does not wrap, so ids and hashes stay whole for grep."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (hasattr(stream, "isatty") and stream.isatty())
+    return Console(stderr=stderr, highlight=False, soft_wrap=piped, width=PIPE_WIDTH if piped else None)
+
+
+#: Line width when the output is not a terminal: wide enough that nothing wraps.
+PIPE_WIDTH = 1000
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
