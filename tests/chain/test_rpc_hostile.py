@@ -370,3 +370,28 @@ def test_index_sync_skips_an_undecodable_log_records_it_and_keeps_the_others(
         node.answers["eth_getLogs"] = [good_log()]
         again = syncer.sync(from_block=1)
         assert again.skipped == () and syncer.skipped_logs() == []
+
+
+# -- no contract at the configured address (no hostile node needed) ------------------------------------
+
+
+def test_a_config_naming_an_address_without_code_says_so(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+    from ledger.config import Settings
+    from ledger.ledger import Ledger
+
+    workspace = tmp_path / "ws"
+    Ledger.init(Settings(workspace=workspace), password="pw", light_kdf=True)
+    config = workspace / "config.toml"
+    lines = config.read_text().splitlines()
+    lines = [f'credential_registry = "{ADDRESS}"' if line.startswith("credential_registry") else line
+             for line in lines]
+    config.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["type", "list", "-w", str(workspace)], env={"COLUMNS": "300"},
+                                catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert (f"CredentialRegistry.typeIds() at {ADDRESS} answered no data (0 bytes): is there a contract at "
+            f"{ADDRESS}? check the workspace's config") in " ".join(result.output.split())
+    assert "Traceback" not in result.output

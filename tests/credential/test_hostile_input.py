@@ -192,3 +192,97 @@ def test_no_field_mutation_escapes_as_anything_but_a_report(batch: list[Credenti
             parse_credential(text)
         except LedgerError:
             pass  # a clear error (CredentialFormatError and family); anything else fails the test
+
+
+# -- through the CLI: verify, audit files, cred show -----------------------------------------------------
+
+PASSWORD = "test-password"
+
+
+class CliWorkspace:
+    """An embedded-chain workspace with one university that issued three credentials of type 201."""
+
+    def __init__(self, root: Path) -> None:
+        from ledger.config import Settings
+        from ledger.crypto import PrivateKey
+        from ledger.keyring import Keyring
+        from ledger.ledger import Ledger
+
+        self.path = root / "ws"
+        Ledger.init(Settings(workspace=self.path), password=PASSWORD, light_kdf=True)
+        uni = PrivateKey.generate()
+        Keyring(self.path / "keys", light_kdf=True).add("uni", uni, PASSWORD)
+        self.env = {"LEDGER_WORKSPACE": str(self.path), "LEDGER_PASSWORD": PASSWORD, "COLUMNS": "200"}
+        self.ok("issuer", "add", uni.address, "--kind", "university", "--scope", "201", "--name", "Example Univ")
+        self.ok("type", "define", "--id", "201", "--name", "OSS course", "--allowed-issuers", "university")
+        csv = root / "grads.csv"
+        csv.write_text("student_number,name\n" + "".join(f"S{i},Grad {i}\n" for i in range(3)))
+        issued = self.ok("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--valid-until",
+                         "2099-01-01", "--json", "--key", "uni")
+        self.files = sorted(Path(json.loads(issued.output)["output"]).glob("*.json"))
+
+    def run(self, *args: str) -> Any:
+        from click.testing import CliRunner
+
+        from ledger.cli import main
+
+        # catch_exceptions=False: a traceback fails the test instead of becoming an exit code.
+        return CliRunner().invoke(main, list(args), env=self.env, catch_exceptions=False)
+
+    def ok(self, *args: str) -> Any:
+        result = self.run(*args)
+        assert result.exit_code == 0, result.output
+        return result
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> CliWorkspace:
+    return CliWorkspace(tmp_path_factory.mktemp("hostile-cli"))
+
+
+@pytest.fixture
+def hostile_files(cli: CliWorkspace, tmp_path: Path) -> dict[str, Path]:
+    deep = tmp_path / "deep_list.json"
+    deep.write_text("[" * 100_000)
+    doc = json.loads(cli.files[0].read_text())
+    doc["credentialSubject"]["achievement"]["achievementType"] = None
+    bad_type = tmp_path / "bad_achievement_type.json"
+    bad_type.write_text(json.dumps(doc))
+    return {"deep": deep, "bad_type": bad_type}
+
+
+@pytest.mark.usefixtures("high_recursion_limit")
+def test_cli_verify_reports_hostile_files_and_verifies_the_others(
+    cli: CliWorkspace, hostile_files: dict[str, Path]
+) -> None:
+    files = [cli.files[1], hostile_files["deep"], hostile_files["bad_type"], cli.files[2]]
+    result = cli.run("verify", *map(str, files), "--json")
+    assert result.exit_code == 1, result.output
+    reports = json.loads(result.output)["credentials"]
+    assert [r["valid"] for r in reports] == [True, False, False, True]
+    deep, bad = reports[1]["steps"][0], reports[2]["steps"][0]
+    assert deep["code"] == bad["code"] == "FORMAT_INVALID"
+    assert "nest deeper than 64 levels" in deep["message"]
+    assert ACHIEVEMENT_TYPE in bad["message"] and "must be a string" in bad["message"]
+
+
+@pytest.mark.usefixtures("high_recursion_limit")
+def test_cli_audit_files_reports_hostile_files_and_audits_the_others(
+    cli: CliWorkspace, hostile_files: dict[str, Path]
+) -> None:
+    files = [cli.files[1], hostile_files["deep"], hostile_files["bad_type"], cli.files[2]]
+    result = cli.run("audit", "files", *map(str, files), "--json")
+    assert result.exit_code == 1, result.output
+    audited = json.loads(result.output)["credentials"]
+    assert [Path(c["label"]).name for c in audited] == [f.name for f in files]
+    assert [c["valid"] for c in audited] == [True, False, False, True]
+    assert audited[1]["reason"].startswith("FORMAT_INVALID") and "nest deeper than 64 levels" in audited[1]["reason"]
+    assert audited[2]["reason"].startswith(f"FORMAT_INVALID: {ACHIEVEMENT_TYPE}: must be a string")
+
+
+@pytest.mark.usefixtures("high_recursion_limit")
+def test_cli_cred_show_gives_a_clear_error(cli: CliWorkspace, hostile_files: dict[str, Path]) -> None:
+    deep = cli.run("cred", "show", str(hostile_files["deep"]))
+    assert deep.exit_code != 0 and "nest deeper than 64 levels" in deep.output
+    bad = cli.run("cred", "show", str(hostile_files["bad_type"]))
+    assert bad.exit_code != 0 and f"{ACHIEVEMENT_TYPE}: must be a string" in bad.output
