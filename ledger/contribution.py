@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .canonical import canonicalize
+from .canonical import canonicalize, check_depth
 from .crypto import keccak256
 from .errors import RowError, ValidationError
 from .privacy import check_fields
@@ -333,6 +333,7 @@ def _rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
             if line.strip():
                 out.append((i, _json_object(line, i)))
         return out
+    check_depth(text)  # before json.loads: too deep a nesting overflows the C stack
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -356,6 +357,10 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _json_object(line: str, number: int) -> dict[str, Any]:
+    try:
+        check_depth(line)
+    except ValidationError as exc:
+        raise RowError(number, None, str(exc)) from exc
     try:
         return _require_object(json.loads(line), number)
     except json.JSONDecodeError as exc:

@@ -22,7 +22,7 @@ import sha3  # safe-pysha3
 from coincurve import PrivateKey as _CurveKey
 from coincurve import PublicKey as _CurvePub
 
-from .errors import KeystoreError
+from .errors import KeystoreError, ValidationError
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 #: SM2's order n; an SM2 private key lies in [1, n - 2].
@@ -250,13 +250,17 @@ def save_keystore(path: Path, key: PrivateKey, password: str, *, light: bool = F
 
 def load_keystore(path: Path, password: str) -> PrivateKey:
     """Read and decrypt the keystore at ``path``; every failure is a :class:`KeystoreError`."""
+    from .canonical import check_depth
+
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        text = path.read_bytes().decode("utf-8")
+        check_depth(text)  # before json.loads: too deep a nesting overflows the C stack
+        data = json.loads(text)
     except FileNotFoundError as exc:
         raise KeystoreError(f"no keystore at {path}", hint="create one with `ledger key new`") from exc
     except OSError as exc:
         raise KeystoreError(f"cannot read keystore {path}: {exc.strerror}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValidationError):
         # ``from None``: the native messages quote bytes or text of the (secret-bearing) file.
         raise KeystoreError(f"keystore {path} is not valid JSON") from None
     try:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .canonical import check_depth
 from .contribution import read_text_file
 from .credential import (
     Achievement,
@@ -204,6 +205,10 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
+            try:
+                check_depth(line)  # before json.loads: too deep a nesting overflows the C stack
+            except ValidationError as exc:
+                raise RowError(number, None, str(exc)) from exc
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:

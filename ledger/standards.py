@@ -33,7 +33,7 @@ from typing import Any
 
 import tomllib
 
-from .canonical import canonicalize
+from .canonical import canonicalize, check_depth
 from .contribution import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time, read_text_file
 from .crypto import keccak256
 from .errors import ValidationError
@@ -215,6 +215,7 @@ def check_type(definition: TypeDefinition, known_names: Sequence[str] = ()) -> N
 def load_type_file(path: Path, known_names: tuple[str, ...] = ()) -> TypeDefinition:
     """A type definition from a ``.toml`` or ``.json`` file (UTF-8)."""
     text = read_text_file(path)
+    check_depth(text)  # before parsing: too deep a nesting overflows the stack
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:

@@ -164,6 +164,27 @@ def test_a_batch_file_that_is_not_utf8_is_refused_before_the_vault_changes(tmp_p
     assert not (tmp_path / "vault.json").exists()
 
 
+DEEP = "[" * 100 + "]" * 100
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "read"),
+    [
+        ("c.json", DEEP, read_file),
+        ("c.jsonl", json.dumps(OK_ROW) + "\n" + DEEP, read_file),
+        ("t.json", DEEP, load_type_file),
+        ("t.toml", f"id = 7\nname = 'T'\nx = {DEEP}\n", load_type_file),
+        ("g.jsonl", DEEP, lambda p: read_rows(p, Vault(p.parent / "vault.json"), create_subjects=True)),
+    ],
+)
+def test_input_nested_too_deeply_is_refused_before_parsing(tmp_path: Path, name: str, text: str, read: Any) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValidationError, match="nest deeper than 64 levels"):
+        read(path)
+    assert not (tmp_path / "vault.json").exists()
+
+
 # -- the guard -----------------------------------------------------------------------------------
 
 
@@ -233,6 +254,13 @@ def test_a_keystore_file_that_is_not_utf8_is_refused_without_quoting_it(tmp_path
         load_keystore(path, PASSWORD)
     assert "not valid JSON" in str(caught.value) and "9c" not in str(caught.value).lower()
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_a_keystore_nested_too_deeply_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "k.json"
+    path.write_text('{"version": 3, "crypto": ' + "[" * 100 + "]" * 100 + "}")
+    with pytest.raises(KeystoreError, match="not valid JSON"):
+        load_keystore(path, PASSWORD)
 
 
 def test_the_key_list_skips_files_that_are_not_keystores(tmp_path: Path) -> None:
