@@ -13,8 +13,7 @@ order) and binds the last two to the committee. ``Contracts(chain, deployment)``
   same transaction. When the executed call fails, the inner error is raised (its ``proposal_id``
   set), not the wrapping ``ProposalExecutionFailed``;
 * reads return the value objects of ``ledger.types`` and take ``block=`` for a past block; an answer
-  that does not decode (empty: no contract at the address; short, or an enum out of range) raises
-  :class:`~ledger.abi.UndecodableAnswer`, naming the function and the address.
+  that does not decode (no contract at the address ...) raises :class:`~ledger.abi.UndecodableAnswer`.
 
 ABIs come from the committed artifacts (``ledger/artifacts``), parsed once. This module does not
 import web3.
