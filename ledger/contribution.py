@@ -168,20 +168,35 @@ class Contribution:
 
 
 def check_contribution(c: Contribution, known_names: Sequence[str] = ()) -> None:
-    """Check a :class:`Contribution` however it was made: no personal data in what goes on chain
-    (hashed or not), and its key and evidence hash derive from its source and evidence.
+    """Check a :class:`Contribution` however it was made (``build`` or by hand), before it is recorded.
+
+    Nothing that goes on chain, hashed or not, may hold personal data; the key, project id and evidence
+    hash must derive from the source, project name and evidence (else the guard would have checked
+    other text than what is hashed); every number must fit its field in the contract.
 
     Raises:
         PersonalDataError: a field looks like personal data.
-        ValidationError: the key or evidence hash does not match (it was built by hand, inconsistently).
+        ValidationError: a field is of the wrong type, out of range, or does not match what it derives from.
     """
+    if not isinstance(c.source, str) or not isinstance(c.project_name, str):
+        raise ValidationError("a contribution's source and project_name must be text")
+    if not isinstance(c.evidence, Mapping):
+        raise ValidationError(f"contribution {c.source!r}: evidence must be a mapping of names and values")
     check_fields({"source": c.source, "project": c.project_name, "evidence": dict(c.evidence)}, known_names)
-    if c.key != contribution_key(c.source):
-        raise ValidationError(f"contribution {c.source!r}: its key is not the key of its source",
-                              hint="build contributions with ledger.contribution.build")
-    if c.evidence_hash != evidence_hash(c.evidence):
-        raise ValidationError(f"contribution {c.source!r}: its evidence hash is not the hash of its evidence",
-                              hint="build contributions with ledger.contribution.build")
+    derived = (("key", c.key, contribution_key(c.source), "its source"),
+               ("project", c.project, project_id(c.project_name), "its project_name"),
+               ("evidence_hash", c.evidence_hash, evidence_hash(c.evidence), "its evidence"))
+    for name, value, expected, source in derived:
+        if value != expected:
+            raise ValidationError(f"contribution {c.source!r}: its {name} is not derived from {source}",
+                                  hint="build contributions with ledger.contribution.build")
+    if not isinstance(c.subject, bytes) or len(c.subject) != 32:
+        raise ValidationError(f"contribution {c.source!r}: subject must be 32 bytes")
+    ranges = (("kind", c.kind, 0, len(KINDS) - 1), ("field", c.field, 0, 255), ("weight", c.weight, 1, 65535),
+              ("occurred_at", c.occurred_at, 1, 2**32 - 1))
+    for name, number, low, high in ranges:
+        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+            raise ValidationError(f"contribution {c.source!r}: {name} must be a whole number from {low} to {high}")
 
 
 def evidence_hash(evidence: Mapping[str, Any]) -> bytes:

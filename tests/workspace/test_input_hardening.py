@@ -353,8 +353,18 @@ def test_sdk_record_checks_contributions_built_by_hand(lg: Ledger) -> None:
     forged = dataclasses.replace(other, key=b"\x01" * 32)
     named = dataclasses.replace(other, project_name="github.com/wang fang/b")
     block = lg.chain.block_number()
-    for item, error, text in ((leaky, PersonalDataError, "'evidence.note'"), (forged, ValidationError, "its key"),
-                              (named, PersonalDataError, "'project'")):
+    cases: list[tuple[Any, type[Exception], str]] = [
+        (leaky, PersonalDataError, "'evidence.note'"),
+        (forged, ValidationError, "its key is not derived"),
+        (named, PersonalDataError, "'project'"),
+        (dataclasses.replace(other, project_name="github.com/x/y"), ValidationError, "its project is not derived"),
+        (dataclasses.replace(other, evidence="text"), ValidationError, "evidence must be a mapping"),
+        (dataclasses.replace(other, weight=0), ValidationError, "weight must be a whole number from 1"),
+        (dataclasses.replace(other, kind=99), ValidationError, "kind must be"),
+        (dataclasses.replace(other, occurred_at=2**40), ValidationError, "occurred_at must be"),
+        (dataclasses.replace(other, subject=b"short"), ValidationError, "subject must be 32 bytes"),
+    ]
+    for item, error, text in cases:
         with pytest.raises(error) as caught:
             lg.record([good, item])
         assert text in str(caught.value)
