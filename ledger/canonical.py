@@ -43,6 +43,7 @@ __all__ = [
     "NotJSONError",
     "ParsedJSON",
     "canonicalize",
+    "check_depth",
     "loads",
     "parse",
 ]
