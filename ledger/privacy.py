@@ -14,6 +14,7 @@ The checks are deliberately conservative: a refusal names the field so the user 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -40,6 +41,12 @@ def _valid_resident_id(number: str) -> bool:
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
     month, day = int(number[10:12]), int(number[12:14])
     return 1 <= month <= 12 and 1 <= day <= 31 and _ID_CHECK[total % 11] == number[17].upper()
+
+
+@functools.lru_cache(maxsize=65536)
+def _folded_name(name: str) -> str:
+    """A vault name as it is compared (NFKC, stripped, case-folded); cached: the same names recur per field."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
 
 
 def find_contact_data(value: str) -> str | None:
@@ -76,8 +83,8 @@ def find_personal_data(value: str, known_names: Iterable[str] = ()) -> str | Non
         return "a phone number"
     folded = value.casefold()
     for name in known_names:
-        name = unicodedata.normalize("NFKC", name).strip()
-        if len(name) >= 2 and name.casefold() in folded:
+        name = _folded_name(name)
+        if len(name) >= 2 and name in folded:
             return "the name of a person in the vault"
     stripped = value.strip()
     if _HAN_NAME.match(stripped) and stripped[0] in _SURNAMES:
