@@ -97,12 +97,19 @@ class AuditReport:
     def summary(self) -> dict[str, Any]:
         total, valid = len(self.credentials), self.valid_count
         anomalies = len(self.anomalies)
-        verdict = "PASS" if valid == total else "FAIL"
+        # Nothing to check is not a pass: an id with nothing on record (or a typo) must not read as vetted.
+        verdict = "NONE" if total == 0 else "PASS" if valid == total else "FAIL"
         where = "re-checked on chain" if self.chain_rechecked else "from the index only (chain not reachable)"
-        text = (
-            f"{valid} of {total} credentials valid, {total - valid} invalid, {anomalies} "
-            f"anomal{'y' if anomalies == 1 else 'ies'}; verdict {where}."
-        )
+        if total == 0:
+            text = (
+                f"no credentials on record for {_WHOM.get(self.kind, 'this target')}: nothing to verify "
+                f"({len(self.contributions)} contributions, {anomalies} anomal{'y' if anomalies == 1 else 'ies'})."
+            )
+        else:
+            text = (
+                f"{valid} of {total} credentials valid, {total - valid} invalid, {anomalies} "
+                f"anomal{'y' if anomalies == 1 else 'ies'}; verdict {where}."
+            )
         return {
             "verdict": verdict,
             "credentials": total,
@@ -158,6 +165,8 @@ def hash_report_body(body: Mapping[str, Any]) -> bytes:
     return keccak256(REPORT_DOMAIN_TAG + canonicalize(body))
 
 
+_WHOM = {"subject": "this subject", "issuer": "this issuer", "files": "these files",
+         "subjects": "these subjects"}
 _TITLES = {
     "subject": "Audit of subject {target}",
     "issuer": "Audit of issuer {target}",

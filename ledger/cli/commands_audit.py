@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,9 +49,9 @@ def _opened(app: App, *, sync: bool, chain: bool = False) -> Iterator[tuple[Inde
         try:
             ledger = app.ledger(need_key=False)
         except (ChainError, WorkspaceLocked) as exc:
-            if sync:
-                raise
-            render.note(f"[yellow]chain not reachable ({exc}); answering from the index only[/]")
+            # The index answers on its own: say how far it reaches rather than refusing to answer.
+            render.note(f"[yellow]chain not reachable ({exc}); answering from the index as it is "
+                        "(--no-sync says so up front)[/]")
     index = Index.open(settings.index_path)
     try:
         if sync and ledger is not None:
@@ -123,12 +124,16 @@ def index_sync(app: App, to_block: int | None, step: int) -> None:
         "new_events": result.new_events,
         "seconds": round(result.seconds, 3),
         "cursor": cursor,
+        "skipped": [render.to_jsonable(s) for s in result.skipped],
     }
     if app.json_output:
         render.print_json(data)
     else:
         render.message(f"indexed blocks {result.from_block}..{result.to_block}: {result.new_events} new event(s) "
                        f"of {result.events} read in {result.seconds:.2f} s; index at block {cursor}")
+        if result.skipped:
+            render.message(f"[yellow]{len(result.skipped)} log(s) with our event topics could not be decoded "
+                           "and were skipped (a faulty or hostile node?); `ledger index sync --json` lists them[/]")
 
 
 @index.command("info")
@@ -362,6 +367,9 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
                make: Callable[[Any], AuditReport], anchor: bool = False) -> None:
     from ..audit import Auditor, ChainLogCheck, anchor_report
 
+    for path in (json_path, html_path):
+        if path is not None:
+            _check_writable(path)
     signer = None
     if anchor:
         # Decrypt the key before the audit runs: a wrong password should not cost a whole audit.
@@ -379,10 +387,15 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
         if signer is not None and ledger is not None:
             report = anchor_report(ledger.contracts, signer, report)
     data = report.to_dict()
-    if json_path is not None:
-        json_path.write_text(_dumps(data), encoding="utf-8")
-    if html_path is not None:
-        html_path.write_text(report.to_html(), encoding="utf-8")
+    try:
+        if json_path is not None:
+            json_path.write_text(_dumps(data), encoding="utf-8")
+        if html_path is not None:
+            html_path.write_text(report.to_html(), encoding="utf-8")
+    except OSError as exc:
+        from ..errors import LedgerError
+
+        raise LedgerError(f"cannot write the report to {exc.filename}: {exc.strerror}") from exc
     if app.json_output:
         render.print_json(data)
     else:
@@ -403,6 +416,33 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
             render.message(f"anchored by {a['auditor']} in transaction {a['tx_hash']} at block {a['block_number']}")
     if data["summary"]["verdict"] != "PASS":
         click.get_current_context().exit(1)  # a domain failure: some credential is invalid
+
+
+def _read_capped(path: Path) -> bytes:
+    """A credential file's bytes, at most one past the size cap: a larger file is then refused as
+    too large for its own row of the report, without ever being read whole."""
+    from ..credential_parse import MAX_CREDENTIAL_BYTES
+    from ..errors import ValidationError
+
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_CREDENTIAL_BYTES + 1)
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    from ..errors import ValidationError
+
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValidationError(f"cannot write the report to {path}: it is a directory", hint="name a file")
+    if not parent.is_dir():
+        raise ValidationError(f"cannot write the report to {path}: directory {parent} does not exist",
+                              hint="create it first, or name a file in an existing directory")
+    if not os.access(parent, os.W_OK):
+        raise ValidationError(f"cannot write the report to {path}: directory {parent} is not writable")
 
 
 def _dumps(data: Any) -> str:
@@ -467,7 +507,7 @@ def audit_files(app: App, paths: tuple[Path, ...], input_path: Path | None, at_s
     files = [f for p in paths for f in (sorted(p.rglob("*.json")) if p.is_dir() else [p])]
     if not files:
         raise click.UsageError("no credential files (*.json) found in " + ", ".join(str(p) for p in paths))
-    documents = [(str(f), f.read_bytes()) for f in files]
+    documents = [(str(f), _read_capped(f)) for f in files]
     _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.documents(documents), anchor)
 
 

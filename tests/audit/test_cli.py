@@ -193,3 +193,37 @@ def test_no_sync_answers_while_the_chain_is_busy(ws: Ws) -> None:
             EmbeddedChain(settings.chain_path, lock_timeout=0.2)  # the lock is really held
         result = ws.run("query", "subject", ws.facts["alice"], "--json", "--no-sync")
         assert result.exit_code == 0 and len(json.loads(result.output)["credentials"]) == 1
+
+
+def test_an_id_with_nothing_on_record_is_not_a_pass(ws: Ws) -> None:
+    result = ws.run("audit", "subject", "0x" + "cd" * 32, "--json")
+    assert result.exit_code == 1
+    summary = json.loads(result.output)["summary"]
+    assert summary["verdict"] == "NONE" and summary["credentials"] == 0
+    assert summary["text"].startswith("no credentials on record for this subject")
+
+
+def test_report_paths_are_checked_before_the_audit_runs(ws: Ws, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir" / "report.html"
+    result = ws.run("audit", "subject", ws.facts["alice"], "--html", str(missing))
+    assert result.exit_code == 2
+    assert f"directory {missing.parent} does not exist" in result.output and "Traceback" not in result.output
+    assert not missing.parent.exists()
+    result = ws.run("audit", "subject", ws.facts["alice"], "--report", str(tmp_path))
+    assert result.exit_code == 2 and "is a directory" in result.output  # click refuses it as a usage error
+
+
+def test_an_unreachable_chain_leaves_the_index_to_answer(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.cli.app import App
+    from ledger.errors import NodeUnreachable
+
+    assert ws.run("index", "sync").exit_code == 0
+
+    def unreachable(self: App, **kwargs: object) -> None:
+        raise NodeUnreachable("http://127.0.0.1:1", "connection refused")
+
+    monkeypatch.setattr(App, "ledger", unreachable)
+    result = ws.run("audit", "subject", ws.facts["alice"])
+    assert result.exit_code == 0, result.output
+    assert "chain not reachable" in result.output and "answering from the index as it is" in result.output
+    assert "1 of 1 credentials valid" in result.output and "from the index only" in result.output
