@@ -92,7 +92,8 @@ class AuditReport:
 
     @property
     def passed(self) -> bool:
-        return all(c.valid for c in self.credentials)
+        """Every credential valid, and at least one: an audit with nothing to check passes nothing."""
+        return bool(self.credentials) and all(c.valid for c in self.credentials)
 
     def summary(self) -> dict[str, Any]:
         total, valid = len(self.credentials), self.valid_count
