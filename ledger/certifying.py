@@ -148,6 +148,9 @@ class CertifyingOps(_Context):
             parse_time(valid_until)
         achievement = self._achievement(type_id, self._check_writer(type_id))
         issuer = self._issuer_profile()
+        # A batch whose files cannot be written must not be anchored: its credentials would exist only
+        # in the journal.
+        issuance.check_output_dir(out_dir or self.settings.credentials_dir)
         with issuance.bulk_objects():
             return self._issue_rows(
                 type_id, source, achievement=achievement, issuer=issuer, skip_invalid=skip_invalid,
@@ -206,23 +209,37 @@ class CertifyingOps(_Context):
         return result
 
     def resume_batches(
-        self, batch_id: str | None = None, *, progress: Progress | None = None, crash_at: str | None = None
+        self,
+        batch_id: str | None = None,
+        *,
+        progress: Progress | None = None,
+        crash_at: str | None = None,
+        out_dir: Path | None = None,
     ) -> ResumeOutcome:
         """Finish one named batch, or every unfinished batch of the workspace.
 
         A named batch that cannot be finished raises. Without a name, a batch that fails does not stop
-        the others: its error is kept in the outcome's ``failed`` list, in the order met.
+        the others: its error is kept in the outcome's ``failed`` list, in the order met. ``out_dir``
+        moves where the files of each unfinished batch go (recorded in its journal), for a batch whose
+        planned place cannot be written.
+
+        Raises:
+            ValidationError: ``out_dir`` cannot be written (checked before any batch is touched).
         """
         from . import issuance
         from .errors import IssuanceError, LedgerError
 
         root = self.settings.journal_dir
         ids = [batch_id] if batch_id else issuance.unfinished_batches(root)
+        if out_dir is not None:
+            issuance.check_output_dir(out_dir)
         outcome = issuance.ResumeOutcome()
         for bid in ids:
             journal = issuance.Journal(root, bid)
             if not journal.exists():
                 raise IssuanceError(f"no journaled batch {bid!r} in {root}")
+            if out_dir is not None and journal.state().get("stage") != "done":
+                journal.move_output(out_dir)
             try:
                 with issuance.bulk_objects():
                     outcome.finished.append(
@@ -258,6 +275,7 @@ class CertifyingOps(_Context):
             parse_credential,
             write_credentials,
         )
+        from .credential_parse import read_credential_file
         from .errors import ContractError
         from .standards import CRITERIA_WORDS, explain_refusal
         from .vault import parse_subject_id
@@ -266,7 +284,7 @@ class CertifyingOps(_Context):
         if holder_name is not None:
             _check_holder_name(holder_name)
         keys = [_bytes32(k, "contribution key") for k in evidence]
-        prereq_hashes = [parse_credential(p.read_bytes()).hash for p in prerequisites]
+        prereq_hashes = [parse_credential(read_credential_file(p)).hash for p in prerequisites]
         achievement = self._achievement(type_id, self._check_writer(type_id))
         now = int(time.time())
         template = CredentialTemplate(
@@ -307,9 +325,10 @@ class CertifyingOps(_Context):
         """Revoke, suspend or reinstate a credential named by its file."""
         from . import types
         from .credential import BATCH_PROOF, parse_credential
+        from .credential_parse import read_credential_file
         from .errors import ValidationError
 
-        credential: Credential = parse_credential(path.read_bytes())
+        credential: Credential = parse_credential(read_credential_file(path))
         if credential.proof is None:
             raise ValidationError(f"{path} has no proof: it was never issued on chain")
         value = {"revoked": types.CredentialStatus.REVOKED, "suspended": types.CredentialStatus.SUSPENDED,
@@ -351,7 +370,7 @@ class CertifyingOps(_Context):
         ``at`` the contracts answer. ``now`` is the time the expiry step compares with.
         """
         from .chainview import ContractsView
-        from .errors import ValidationError, VerificationError
+        from .errors import LedgerError, ValidationError, VerificationError
         from .verification import STEPS, CachedChainView, ChainView, CredentialReport, StepResult, verify_many
 
         at_block = None
@@ -368,26 +387,39 @@ class CertifyingOps(_Context):
                 raise ValidationError(f"--at {at}: the ledger was deployed later, in block "
                                       f"{self.settings.deployment.block_number}")
             online = IndexChainView(index.reader, at=at_block)
-        sources: list[tuple[str, bytes]] = []
+        from .credential_fields import CredentialFormatError
+        from .credential_parse import read_credential_file
+
+        def unreadable(label: str, exc: LedgerError) -> CredentialReport:
+            steps = [StepResult("format", "fail", "FORMAT_INVALID", str(exc))]
+            steps += [StepResult(n, "skipped", "PRECONDITION_FAILED", "not checked: the format step failed")
+                      for n in STEPS[1:]]
+            return CredentialReport(tuple(steps), label)
+
+        sources: list[tuple[str, bytes | CredentialReport]] = []
         for p in paths:
-            try:
-                data = p.read_bytes()
-            except OSError as exc:
-                raise VerificationError(f"cannot read {p}: {exc.strerror}") from exc
             if p.suffix.lower() == ".jsonl":
-                sources.extend((f"{p}:{n}", line) for n, line in enumerate(data.splitlines(), 1) if line.strip())
-            else:
-                sources.append((str(p), data))
+                # A bundle holds a whole batch: each line is capped on its own when it is parsed.
+                try:
+                    bundle = p.read_bytes()
+                except OSError as exc:
+                    raise VerificationError(f"cannot read {p}: {exc.strerror}") from exc
+                sources.extend((f"{p}:{n}", line) for n, line in enumerate(bundle.splitlines(), 1) if line.strip())
+                continue
+            try:  # one document: refused over the size cap without reading it whole
+                sources.append((str(p), read_credential_file(p)))
+            except CredentialFormatError as exc:
+                sources.append((str(p), unreadable(str(p), exc)))
         view = CachedChainView(online)
         reports = []
         for label, data in sources:
+            if isinstance(data, CredentialReport):
+                reports.append(data)
+                continue
             try:
                 reports.extend(verify_many([(label, data)], view, at_block=at_block, now=now))
             except VerificationError as exc:  # not JSON at all: a failed format step, not a crash
-                steps = [StepResult("format", "fail", "FORMAT_INVALID", str(exc))]
-                steps += [StepResult(n, "skipped", "PRECONDITION_FAILED", "not checked: the format step failed")
-                          for n in STEPS[1:]]
-                reports.append(CredentialReport(tuple(steps), label))
+                reports.append(unreadable(label, exc))
         out = []
         for report in reports:
             entry = report.to_dict()

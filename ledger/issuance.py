@@ -26,7 +26,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -177,13 +177,15 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
     """
     text = read_text_file(path)
     raw_rows = list(_raw_rows(path, text))
-    by_number = {s.person.get("student_number"): s.id for s in vault if s.person.get("student_number")}
+    by_number = subjects_by_number(vault)
     rows: list[Row] = []
     skipped: list[RowError] = []
     seen: dict[str, int] = {}
     new_people: list[dict[str, str]] = []
     for number, raw in raw_rows:
         try:
+            if isinstance(raw, RowError):
+                raise raw  # a line that is not a JSON object: as bad as a bad CSV row
             row = _validate_row(number, raw, by_number, create_subjects, new_people)
             if row.subject in seen:
                 raise RowError(number, "subject", f"same subject as row {seen[row.subject]}")
@@ -200,35 +202,63 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
     return RowsResult(tuple(rows), tuple(skipped))
 
 
-def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
+def subjects_by_number(vault: Vault) -> dict[str, list[str]]:
+    """Student number -> the ids of the vault's subjects with it (more than one only in old vaults)."""
+    out: dict[str, list[str]] = {}
+    for subject in vault:
+        number = subject.person.get("student_number")
+        if number:
+            out.setdefault(number, []).append(subject.id)
+    return out
+
+
+def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    """Each row as column -> text; a JSON Lines line that is not an object comes as its RowError.
+
+    A CSV that cannot be read on (an unterminated quote swallows the rest of the file) raises.
+    """
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                check_depth(line)  # before json.loads: too deep a nesting overflows the C stack
-            except ValidationError as exc:
-                raise RowError(number, None, str(exc)) from exc
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RowError(number, None, f"not valid JSON: {exc.msg}") from exc
-            if not isinstance(value, dict):
-                raise RowError(number, None, "each line must be a JSON object")
-            yield number, {str(k): _row_value(number, str(k), v) for k, v in value.items()}
+            if line.strip():
+                yield number, _json_row(number, line)
         return
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
-        raise ValidationError(f"{path} is empty")
-    names = [name.strip() for name in header]
-    for number, values in enumerate(reader, 2):
-        if not values:
-            continue  # a blank line
-        if len(values) > len(names):
-            raise RowError(number, None, "more values than columns")
-        # A short row leaves its last columns out, which reads as empty.
-        yield number, {name: value.strip() for name, value in zip(names, values) if name}
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ValidationError(f"{path} is empty")
+        names = [name.strip() for name in header]
+        for values in reader:
+            if not values:
+                continue  # a blank line
+            number = reader.line_num
+            if len(values) > len(names):
+                yield number, RowError(number, None, "more values than columns")
+                continue
+            # A short row leaves its last columns out, which reads as empty.
+            yield number, {name: value.strip() for name, value in zip(names, values) if name}
+    except csv.Error as exc:
+        raise ValidationError(
+            f"{path} line {reader.line_num}: not valid CSV ({exc})",
+            hint="a quoted value must end with a closing quote; the rest of the file cannot be read",
+        ) from exc
+
+
+def _json_row(number: int, line: str) -> dict[str, str] | RowError:
+    try:
+        check_depth(line)  # before json.loads: too deep a nesting overflows the C stack
+    except ValidationError as exc:
+        return RowError(number, None, str(exc))
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return RowError(number, None, f"not valid JSON: {exc.msg}")
+    if not isinstance(value, dict):
+        return RowError(number, None, "each line must be a JSON object")
+    try:
+        return {str(k): _row_value(number, str(k), v) for k, v in value.items()}
+    except RowError as exc:
+        return exc
 
 
 def _row_value(number: int, column: str, value: Any) -> str:
@@ -243,7 +273,7 @@ def _row_value(number: int, column: str, value: Any) -> str:
 def _validate_row(
     number: int,
     raw: dict[str, str],
-    by_number: dict[str | None, str],
+    by_number: dict[str, list[str]],
     create: bool,
     new_people: list[dict[str, str]],
 ) -> Row:
@@ -267,7 +297,11 @@ def _validate_row(
     if not student:
         raise RowError(number, "subject", "give a subject id or a student_number")
     if student in by_number:
-        return Row(by_number[student], name)  # type: ignore[arg-type]
+        ids = by_number[student]
+        if len(ids) > 1:
+            raise RowError(number, "student_number", f"{student!r} is ambiguous: the vault gives it to subjects "
+                           f"{', '.join(ids)}; name the subject by its id in a 'subject' column")
+        return Row(ids[0], name)
     if not create:
         raise RowError(number, "student_number", f"{student!r} is not in the vault (use --new-subjects to add)")
     new_people.append({"student_number": student, "name": name or ""})
@@ -313,6 +347,18 @@ class Journal:
         except (OSError, ValueError, TypeError) as exc:
             raise IssuanceError(f"journal {self.dir} is damaged: {exc}") from exc
 
+    def move_output(self, directory: Path) -> BatchPlan:
+        """Write the batch's files under ``directory`` from now on (recorded in ``plan.json``).
+
+        Only where the files go changes: the documents, their hashes and the root stay as planned.
+        """
+        plan = self.plan()
+        name = plan.batch_id + (".jsonl" if plan.layout == "jsonl" else "")
+        moved = replace(plan, output=str(directory / name))
+        write_private_file(self.dir / "plan.json", json.dumps(moved.__dict__, indent=1).encode())
+        self.set_stage(self.state().get("stage", "planned"), moved_from=plan.output)
+        return moved
+
     def rows(self) -> list[tuple[str, str | None, str]]:
         out = []
         with open(self.dir / "rows.jsonl", encoding="utf-8") as fh:
@@ -331,6 +377,38 @@ class Journal:
         state = {**self.state(), **extra, "stage": stage, "at": int(time.time())} if self.exists() else {
             "stage": stage, **extra}
         write_private_file(self.dir / "state.json", json.dumps(state).encode())
+
+
+def check_output_dir(directory: Path) -> None:
+    """Refuse, before anything is journaled or sent, a place where credential files cannot be written.
+
+    The directory is created (with any missing parents) and a probe file written and removed in it;
+    what the check created is removed again, so a refused or failed batch leaves nothing behind.
+
+    Raises:
+        ValidationError: the directory cannot be created or written (the message says why).
+    """
+    missing: list[Path] = []
+    parent = directory
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    probe = directory / f".ledger-probe-{secrets.token_hex(4)}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise ValidationError(
+            f"cannot write credential files to {directory}: {exc.strerror or exc}",
+            hint="give a writable directory with --out",
+        ) from exc
+    finally:
+        for created in missing:  # deepest first
+            try:
+                created.rmdir()
+            except OSError:
+                break
 
 
 def unfinished_batches(journal_root: Path) -> list[str]:
@@ -484,10 +562,13 @@ def run(
         credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash, anchor_block=block
     )
     progress("writing", 0, len(credentials))
-    if plan.layout == "jsonl":
-        write_bundle(out, proved, durable=durability != "none")
-    else:
-        write_credentials(out, proved, durability=durability, overwrite=True)
+    try:
+        if plan.layout == "jsonl":
+            write_bundle(out, proved, durable=durability != "none")
+        else:
+            write_credentials(out, proved, durability=durability, overwrite=True)
+    except OSError as exc:
+        raise _unwritten(journal, state, out, exc) from exc
     progress("writing", len(credentials), len(credentials))
     timings["write"] = time.perf_counter() - t0
     journal.set_stage("done")
@@ -519,6 +600,16 @@ def _refused(journal: Journal, exc: ContractError) -> IssuanceError:
         f"the chain refused to anchor batch {journal.batch_id}: {exc}" + (f"; {exc.hint}" if exc.hint else ""),
         hint=f"nothing is anchored and the batch is kept: fix the cause, then "
         f"`ledger cred issue --resume --batch {journal.batch_id}`; or drop the batch by deleting {journal.dir}",
+    )
+
+
+def _unwritten(journal: Journal, state: dict[str, Any], out: Path, exc: OSError) -> IssuanceError:
+    """The error for an anchored batch whose files could not be written: it says how to finish it."""
+    return IssuanceError(
+        f"batch {journal.batch_id} is anchored (transaction {state['tx']}, block {state['block']}), but its "
+        f"credential files could not be written to {out}: {exc.strerror or exc}",
+        hint=f"the batch is kept in the journal; write its files to a writable place with "
+        f"`ledger cred issue --resume --batch {journal.batch_id} --out DIR`",
     )
 
 

@@ -27,6 +27,7 @@ def cred() -> None:
       ledger cred issue --type 201 --csv graduates.csv                 a batch from a CSV
       ledger cred issue --type 201 --jsonl graduates.jsonl --skip-invalid
       ledger cred issue --resume                                       finish every interrupted batch
+      ledger cred issue --resume --batch 20261125T101500-ab12cd --out ./rescued   write its files elsewhere
       ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
       ledger cred revoke cert.json --reason misconduct
     """
@@ -42,7 +43,8 @@ def cred() -> None:
 @click.option("--skip-invalid", is_flag=True, help="Leave bad rows out (they are listed) instead of stopping.")
 @click.option("--new-subjects", is_flag=True, help="Make subject ids for student numbers not in the vault.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where credential files go (default: the workspace's credentials/).")
+              help="Where credential files go (default: the workspace's credentials/); with --resume, "
+                   "a new place for the files of the batches resumed.")
 @click.option("--valid-until", default=None, help="Expiry date (YYYY-MM-DD) written into the credentials.")
 @click.option("--layout", type=click.Choice(["files", "jsonl"]), default="files", show_default=True,
               help="files: one JSON file per credential; jsonl: the whole batch in one JSON Lines file.")
@@ -63,11 +65,15 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
       ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
       ledger cred issue --resume
     """
+    if csv_path is not None and jsonl_path is not None:
+        raise click.UsageError("give one batch file: --csv FILE or --jsonl FILE, not both")
     lg = app.ledger()
     hook_stage = app.env.get(CRASH_ENV)
     if opts["resume"]:
         with _Bars(app) as bars:
-            outcome = lg.resume_batches(opts["batch_id"], progress=bars.update, crash_at=hook_stage)
+            outcome = lg.resume_batches(
+                opts["batch_id"], progress=bars.update, crash_at=hook_stage, out_dir=opts["out_dir"]
+            )
         if app.json_output:
             render.print_json([r.to_dict() for r in outcome.finished] + [f.to_dict() for f in outcome.failed])
         else:
@@ -196,8 +202,9 @@ cred.add_command(_status_command("reinstate", "valid", False))
 def cred_show(app: App, file: Path) -> None:
     """Show what a credential file says (no chain access).  Example: ledger cred show cert.json"""
     from ..credential import parse_credential
+    from ..credential_parse import read_credential_file
 
-    c = parse_credential(file.read_bytes())
+    c = parse_credential(read_credential_file(file))
     info = {
         "id": c.id,
         "hash": "0x" + c.hash.hex(),
