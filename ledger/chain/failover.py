@@ -29,6 +29,7 @@ import urllib3
 from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import ProtocolError
 
+from ..canonical import NotJSONError, loads_answer
 from ..errors import ChainError, ChainIdMismatch, ConfigError, NodeUnreachable
 
 #: Requests per JSON-RPC batch: large enough to amortise the round trip, small enough for nodes that
@@ -178,9 +179,9 @@ class FailoverClient:
             if response.status != 200:
                 raise _EndpointDown(f"HTTP {response.status}")
             try:
-                return json.loads(response.data)
-            except ValueError as exc:
-                raise _EndpointDown("the answer is not JSON") from exc
+                return loads_answer(response.data)
+            except NotJSONError as exc:
+                raise _EndpointDown(f"the answer is not usable JSON ({exc})") from exc
         raise _EndpointDown(_describe(last)) from last
 
     def _exchange(self, payload: Any) -> Any:

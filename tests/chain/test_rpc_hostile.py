@@ -395,3 +395,43 @@ def test_a_config_naming_an_address_without_code_says_so(tmp_path: Any) -> None:
     assert (f"CredentialRegistry.typeIds() at {ADDRESS} answered no data (0 bytes): is there a contract at "
             f"{ADDRESS}? check the workspace's config") in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+_DEEP_ANSWER_SCRIPT = r"""
+import sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import eth  # py-evm raises the recursion limit to 100000: a deep enough answer would overflow the C stack
+from ledger.chain.fisco.jsonrpc import JsonRpcClient
+from ledger.chain.failover import FailoverClient
+from ledger.errors import ChainError
+
+class Deep(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b'{"jsonrpc":"2.0","id":1,"result":' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args): pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Deep)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+url = f"http://127.0.0.1:{server.server_address[1]}"
+for client in (FailoverClient([url], expected_chain_id=1), JsonRpcClient([url])):
+    try:
+        client.request("eth_chainId", [])
+        print("ANSWERED")
+    except ChainError as exc:
+        print("REFUSED", type(exc).__name__, "nest deeper" in str(exc))
+"""
+
+
+def test_a_deeply_nested_answer_is_refused_not_a_crash(tmp_path: Any) -> None:
+    """Run in a child process: if the check were missing, the crash would be a segfault, not a failure."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "deep.py"
+    script.write_text(_DEEP_ANSWER_SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert done.stdout.split("\n")[:2] == ["REFUSED NodeUnreachable True", "REFUSED ChainError True"], done.stdout

@@ -25,12 +25,12 @@ raises :class:`~ledger.errors.CapabilityError`. ``Transaction.gas`` is not part 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ...canonical import NotJSONError, loads_answer
 from ...crypto import PrivateKey
 from ...errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
 from ..base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Transaction
@@ -104,8 +104,8 @@ class Fisco3Chain(ChainBackend):
             text = node.get("iniConfig") if isinstance(node, dict) else None
             if text:
                 try:
-                    parsed = json.loads(text)
-                except json.JSONDecodeError:
+                    parsed = loads_answer(text)
+                except NotJSONError:
                     continue
                 if isinstance(parsed, dict):
                     return parsed

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ...canonical import NotJSONError, loads_answer
 from ...errors import ChainError, ConfigError, NodeUnreachable
 
 #: File names in a FISCO node's ``sdk/`` directory (non-SM chains; SM TLS is not supported here).
@@ -170,9 +171,9 @@ class JsonRpcClient:
         if len(payload) > MAX_RESPONSE_BYTES:
             raise ChainError(f"{method}: the answer from {url} exceeds {MAX_RESPONSE_BYTES} bytes")
         try:
-            answer = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ChainError(f"{method}: {url} answered with something that is not JSON") from exc
+            answer = loads_answer(payload)
+        except NotJSONError as exc:
+            raise ChainError(f"{method}: {url} answered with something that is not usable JSON ({exc})") from exc
         if not isinstance(answer, dict):
             raise ChainError(f"{method}: {url} answered with a JSON {type(answer).__name__}, not an object")
         if answer.get("error") is not None:
