@@ -23,9 +23,12 @@ verify (the chain is unreachable, the file is not JSON) is an exception.
     │   ├── TransactionTimeout              sent, but not mined by its deadline
     │   ├── InsufficientFunds               the sender cannot pay for gas
     │   ├── TransactionRejected             the node refused the transaction (status code)
-    │   └── CapabilityError                 the backend lacks a feature
-    ├── ContractError                       a contract reverted
+    │   ├── CapabilityError                 the backend lacks a feature
+    │   └── MalformedAnswer                 (ledger.chain.rpc) a node's answer is not what the protocol says
+    ├── ContractError                       a contract refused (reverted), or its answer made no sense
     │   ├── UnknownRevert                   revert data that no ABI explains
+    │   ├── UndecodableAnswer               (ledger.abi) a call's output does not decode: no contract there?
+    │   ├── UndecodableEvent                (ledger.abi) a log with our event's topic that does not decode
     │   └── (one subclass per Solidity custom error, in ``ledger.contract_errors``)
     ├── IssuanceError                       a batch could not be issued or resumed
     └── VerificationError                   a credential could not be checked at all
@@ -174,7 +177,7 @@ class CapabilityError(ChainError):
 
 
 class ContractError(LedgerError):
-    """A contract call or transaction reverted.
+    """A contract call or transaction reverted (or, in ``ledger.abi``, answered something undecodable).
 
     Subclasses (one per Solidity custom error) carry the error's arguments as attributes and
     list their names in ``fields``.
