@@ -138,10 +138,36 @@ class _Facade:
 
 
 def send_checked(chain: ChainBackend, key: PrivateKey, tx: Transaction) -> Receipt:
-    """Send ``tx``; on revert raise the decoded ContractError (the inner one for a failed proposal)."""
+    """Run ``tx`` as a call first, then send it; on revert raise the decoded ContractError.
+
+    The pre-flight call (``eth_call`` from the signer, on the latest state) finds what the contract
+    would refuse before anything is signed or mined, so a refusal costs no transaction, no gas and no
+    block; it raises the same decoded error, without a transaction hash. The transaction is still
+    checked on its receipt: state can change between the call and the block that mines it. Batched
+    sends (``chain.send_many`` of ``build_*`` transactions) are not pre-flighted.
+
+    Raises:
+        ContractError: the decoded error (the inner one for a failed proposal).
+    """
+    preflight(chain, key.address, tx)
     receipt = chain.send(key, tx)
     raise_for_receipt(receipt)
     return receipt
+
+
+def preflight(chain: ChainBackend, sender: str, tx: Transaction) -> None:
+    """Run ``tx`` as a call from ``sender``; raise the decoded error if the contract would revert."""
+    if tx.to is None:
+        return  # a deployment: nothing to call
+    try:
+        chain.call(tx.to, tx.data, sender=sender)
+    except Reverted as exc:
+        error = decode_revert(exc.data)
+        inner = getattr(error, "inner", None)
+        if isinstance(error, contract_errors.ProposalExecutionFailed) and isinstance(inner, ContractError):
+            inner.proposal_id = error.id  # type: ignore[attr-defined]
+            raise inner from error
+        raise error from exc
 
 
 def raise_for_receipt(receipt: Receipt) -> None:

@@ -197,6 +197,26 @@ def check_contribution(c: Contribution, known_names: Sequence[str] = ()) -> None
     for name, number, low, high in ranges:
         if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
             raise ValidationError(f"contribution {c.source!r}: {name} must be a whole number from {low} to {high}")
+    check_not_future(c.occurred_at)
+
+
+#: How far ahead of this machine's clock a contribution's date may be (clocks and time zones differ).
+CLOCK_SKEW = 86_400
+
+
+def check_not_future(occurred_at: int, *, now: int | None = None) -> None:
+    """Refuse a contribution dated in the future (beyond :data:`CLOCK_SKEW`): work not yet done.
+
+    Raises:
+        ValidationError: the date is more than a day ahead of ``now`` (default: this machine's clock).
+    """
+    current = now if now is not None else int(datetime.now(timezone.utc).timestamp())
+    if occurred_at > current + CLOCK_SKEW:
+        when = datetime.fromtimestamp(occurred_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        raise ValidationError(
+            f"occurred_at {when} is in the future; a contribution is recorded once it is made",
+            hint="give the date the work was done (--date YYYY-MM-DD), today or earlier",
+        )
 
 
 def evidence_hash(evidence: Mapping[str, Any]) -> bytes:
@@ -238,6 +258,8 @@ def build(
     w = _whole_weight(weight)
     if not 1 <= w <= 65535:
         raise ValidationError(f"weight {w} must be between 1 and 65535")
+    when = parse_time(occurred_at)
+    check_not_future(when)
     return Contribution(
         key=contribution_key(norm),
         subject=parse_subject_id(subject),
@@ -245,7 +267,7 @@ def build(
         kind=parse_kind(kind),
         field=parse_field(field),
         weight=w,
-        occurred_at=parse_time(occurred_at),
+        occurred_at=when,
         evidence_hash=evidence_hash(ev),
         source=norm,
         project_name=proj,
@@ -320,7 +342,12 @@ def read_file(path: Path, known_names: Sequence[str] = ()) -> list[Contribution]
                 known_names=known_names,
             )
         except ValidationError as exc:
-            raise RowError(number, _guess_column(exc), str(exc)) from exc
+            column = _guess_column(exc, row)
+            reason = str(exc)
+            field_name = getattr(exc, "field", None)
+            if column and field_name and column != str(field_name):
+                reason = reason.replace(f"field {str(field_name)!r}", f"column {column!r}")
+            raise RowError(number, column, reason) from exc
         if c.key in seen:
             raise RowError(number, "source", f"same source as row {seen[c.key]}")
         seen[c.key] = number
@@ -359,15 +386,20 @@ def _rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
 
 
 def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(text))
-    header = [name.strip() for name in next(reader, [])]
+    reader = csv.reader(io.StringIO(text), strict=True)  # strict: an unterminated quote is an error
     out = []
-    for number, values in enumerate(reader, 2):
-        if not values:
-            continue  # a blank line
-        if len(values) > len(header):
-            raise RowError(number, None, f"more values ({len(values)}) than columns ({len(header)})")
-        out.append((number, {name: value.strip() for name, value in zip(header, values) if name}))
+    try:
+        header = [name.strip() for name in next(reader, [])]
+        for values in reader:
+            if not values:
+                continue  # a blank line
+            number = reader.line_num
+            if len(values) > len(header):
+                raise RowError(number, None, f"more values ({len(values)}) than columns ({len(header)})")
+            out.append((number, {name: value.strip() for name, value in zip(header, values) if name}))
+    except csv.Error as exc:
+        raise RowError(reader.line_num, None, f"not valid CSV ({exc}); does a quoted value lack its closing "
+                       "quote?") from exc
     return out
 
 
@@ -388,9 +420,16 @@ def _require_object(value: Any, number: int) -> dict[str, Any]:
     return value
 
 
-def _guess_column(exc: ValidationError) -> str | None:
+#: Evidence fields that come from a column of their own: the column is named as it is in the file.
+_EVIDENCE_COLUMNS = {"evidence.url": "evidence_url", "evidence.note": "note"}
+
+
+def _guess_column(exc: ValidationError, row: Mapping[str, Any]) -> str | None:
     field_name = getattr(exc, "field", None)
     if field_name:
+        column = _EVIDENCE_COLUMNS.get(str(field_name))
+        if column is not None and row.get(column):
+            return column
         return str(field_name).split(".")[0].split("[")[0]
     text = str(exc)
     for col in ("subject", "kind", "field", "weight", "source", "project"):

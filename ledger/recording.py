@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .contribution import Contribution
 
 from .governance import _bytes32, _Context
@@ -29,7 +31,7 @@ class RecordingOps(_Context):
             ValidationError, PersonalDataError: an item is refused; nothing is stored or sent.
         """
         from . import types
-        from .contracts import raise_for_receipt
+        from .contracts import preflight, raise_for_receipt
         from .contribution import check_contribution
         from .errors import ValidationError
 
@@ -39,8 +41,6 @@ class RecordingOps(_Context):
         names = self.vault.known_names()
         for c in items:  # all of them before anything is stored or sent
             check_contribution(c, names)
-        for c in items:
-            self._store_evidence(c)
         chunks = [items[i : i + self.RECORD_CHUNK] for i in range(0, len(items), self.RECORD_CHUNK)]
         txs = [
             self.contracts.contributions.build_record(
@@ -49,9 +49,20 @@ class RecordingOps(_Context):
             )
             for chunk in chunks
         ]
-        receipts = self.chain.send_many(self.key, txs) if len(txs) > 1 else [self.chain.send(self.key, txs[0])]
-        for receipt in receipts:
-            raise_for_receipt(receipt)
+        if len(txs) == 1:  # one transaction: pre-flighted, so a refusal sends nothing and stores nothing
+            preflight(self.chain, self.key.address, txs[0])
+        # Stored before sending, so that evidence exists for every contribution that reaches the chain;
+        # the files this call made are removed again if the send fails.
+        stored = [path for c in items if (path := self._store_evidence(c)) is not None]
+        try:
+            receipts = self.chain.send_many(self.key, txs) if len(txs) > 1 else [self.chain.send(self.key, txs[0])]
+            for receipt in receipts:
+                raise_for_receipt(receipt)
+        except BaseException:
+            if len(txs) == 1:  # several chunks may have partly succeeded: their evidence must stay
+                for path in stored:
+                    path.unlink(missing_ok=True)
+            raise
         return {
             "recorded": len(items),
             "keys": ["0x" + k.hex() for k in keys],
@@ -59,13 +70,16 @@ class RecordingOps(_Context):
             "gas_used": sum(r.gas_used for r in receipts),
         }
 
-    def _store_evidence(self, c: Contribution) -> None:
+    def _store_evidence(self, c: Contribution) -> Path | None:
+        """Keep a contribution's evidence document; return its path if this call created it."""
         from .canonical import canonicalize
 
         path = self.settings.metadata_dir / f"0x{c.evidence_hash.hex()}.json"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(canonicalize(dict(c.evidence)))
+        if path.exists():
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(canonicalize(dict(c.evidence)))
+        return path
 
     def cosign(self, keys: Sequence[str]) -> list[dict[str, Any]]:
         out = []
