@@ -342,12 +342,12 @@ def read_file(path: Path, known_names: Sequence[str] = ()) -> list[Contribution]
                 known_names=known_names,
             )
         except ValidationError as exc:
-            column = _guess_column(exc, row)
+            bad_column = _guess_column(exc, row)
             reason = str(exc)
             field_name = getattr(exc, "field", None)
-            if column and field_name and column != str(field_name):
-                reason = reason.replace(f"field {str(field_name)!r}", f"column {column!r}")
-            raise RowError(number, column, reason) from exc
+            if bad_column and field_name and bad_column != str(field_name):
+                reason = reason.replace(f"field {str(field_name)!r}", f"column {bad_column!r}")
+            raise RowError(number, bad_column, reason) from exc
         if c.key in seen:
             raise RowError(number, "source", f"same source as row {seen[c.key]}")
         seen[c.key] = number
