@@ -282,7 +282,7 @@ class GovernanceOps(_Context):
     def type(self, type_id: int) -> dict[str, Any]:
         from .contribution import FIELD_NAMES
         from .errors import ValidationError
-        from .standards import criteria_narrative
+        from .standards import criteria_narrative, criteria_table
 
         t = self.contracts.credentials.credential_type(type_id)
         if t.version == 0:
@@ -298,7 +298,7 @@ class GovernanceOps(_Context):
             "allowed_issuers": [
                 k.name.lower() for k in type(t.allowed_kinds) if k.name is not None and k in t.allowed_kinds
             ],
-            "criteria": t.criteria,
+            "criteria": criteria_table(t.criteria),
             "narrative": criteria_narrative(t.criteria),
             "prerequisites": list(t.prerequisites),
             "meta_hash": "0x" + t.meta_hash.hex(),

@@ -116,6 +116,44 @@ class TypeDefinition:
         return metadata_hash(self.metadata())
 
 
+#: The keys of a type definition file (a misspelt key is refused, not ignored).
+TYPE_KEYS = frozenset({"id", "name", "description", "field", "level", "allowed_issuers", "criteria", "prerequisites"})
+#: Keys that ``ledger type show --json`` adds: ``type_id`` is read as ``id``; the others are what the chain
+#: derives (version, narrative, metadata hash) and are ignored, so that output can be defined again.
+SHOWN_KEYS = frozenset({"type_id", "version", "narrative", "meta_hash"})
+
+
+def _from_shown(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A definition with ``type show``'s keys turned into a file's (``type_id`` -> ``id``)."""
+    out = {k: v for k, v in data.items() if k not in SHOWN_KEYS}
+    if "type_id" in data:
+        if "id" in data and data["id"] != data["type_id"]:
+            raise ValidationError(f"id {data['id']!r} and type_id {data['type_id']!r} differ; give one of them")
+        out["id"] = data["type_id"]
+    return out
+
+
+def criteria_table(criteria: Criteria) -> dict[str, Any]:
+    """The criteria as a type file writes them (``[criteria]``): zero thresholds and empty windows left out."""
+    from datetime import datetime, timezone
+
+    def day(ts: int) -> str:
+        return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    table: dict[str, Any] = {}
+    for key, value in (("min_total", criteria.min_total), ("min_distinct_projects", criteria.min_distinct_projects),
+                       ("min_cosigns", criteria.min_co_signs)):
+        if value:
+            table[key] = value
+    per_kind = {kind: n for kind, n in zip(KINDS, criteria.min_per_kind) if n}
+    if per_kind:
+        table["min_per_kind"] = per_kind
+    for key, ts in (("window_from", criteria.window_from), ("window_to", criteria.window_to)):
+        if ts:
+            table[key] = day(ts)
+    return table
+
+
 def parse_type(data: Mapping[str, Any], known_names: tuple[str, ...] = ()) -> TypeDefinition:
     """Validate a type definition (from TOML, JSON or flags); errors name the field.
 
@@ -123,6 +161,14 @@ def parse_type(data: Mapping[str, Any], known_names: tuple[str, ...] = ()) -> Ty
         ValidationError: a field is missing, of the wrong shape or out of range (the message names it).
         PersonalDataError: the metadata would carry personal data.
     """
+    unknown = set(data) - TYPE_KEYS - SHOWN_KEYS
+    if unknown:
+        raise ValidationError(
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in sorted(map(str, unknown)))} "
+            "in the type definition; "
+            f"the keys are {', '.join(sorted(TYPE_KEYS))}"
+        )
+    data = _from_shown(data)
     if "id" not in data:
         raise ValidationError("a type definition needs an 'id' (a positive whole number)")
     type_id = _whole(data["id"], "id")
@@ -162,8 +208,6 @@ def parse_type(data: Mapping[str, Any], known_names: tuple[str, ...] = ()) -> Ty
     prereqs = data.get("prerequisites") or ()
     if not isinstance(prereqs, (list, tuple)):
         raise ValidationError(f"prerequisites must be a list of type ids, not {_shape(prereqs)}")
-    known = {"id", "name", "description", "field", "level", "allowed_issuers", "criteria", "prerequisites"}
-    extra = {k: v for k, v in data.items() if k not in known}
     definition = TypeDefinition(
         type_id=type_id,
         name=name,
@@ -173,7 +217,6 @@ def parse_type(data: Mapping[str, Any], known_names: tuple[str, ...] = ()) -> Ty
         allowed_kinds=allowed,
         criteria=criteria,
         prerequisites=tuple(_whole(p, f"prerequisites[{i}]") for i, p in enumerate(prereqs)),
-        extra=extra,
     )
     check_type(definition, known_names)
     return definition
