@@ -30,6 +30,83 @@ class ProposalOutcome:
     gas_used: int
 
 
+@dataclass(frozen=True)
+class ProposedCall:
+    """A proposal's call, decoded: ``Contract.function`` and its arguments by name."""
+
+    action: str
+    function: str | None
+    args: dict[str, Any]
+
+    def __str__(self) -> str:
+        inner = ", ".join(f"{k}={_plain_text(v)}" for k, v in self.args.items())
+        return f"{self.action}({inner})" if self.function else self.action
+
+
+def decode_call(contract: str, data: bytes) -> ProposedCall:
+    """Decode calldata for one of our contracts with its ABI; arguments by name, made JSON-friendly.
+
+    Calldata whose selector or arguments do not fit the ABI is named, not decoded (a proposal's data
+    is whatever its proposer sent).
+    """
+    from eth_abi import decode as abi_decode
+
+    from .abi import abi_type, artifact, contract_abi
+
+    selector = bytes(data[:4])
+    for fn_name, fn in contract_abi(contract).functions.items():
+        if fn.selector != selector:
+            continue
+        entry = next(e for e in artifact(contract).abi if e.get("type") == "function" and e["name"] == fn_name
+                     and tuple(abi_type(i) for i in e["inputs"]) == fn.inputs)
+        try:
+            values = abi_decode(list(fn.inputs), bytes(data[4:]))
+            # Solidity names with a trailing underscore (``issuer_``) avoid a clash in the source only.
+            args = {(i["name"].rstrip("_") or f"arg{n}"): _plain(i, v)
+                    for n, (i, v) in enumerate(zip(entry["inputs"], values))}
+        except Exception:  # noqa: BLE001 (any decoding failure: the data is not a call of this function)
+            return ProposedCall(f"{contract}.{fn_name}", fn_name, {"undecodable": "0x" + bytes(data[4:]).hex()})
+        return ProposedCall(f"{contract}.{fn_name}", fn_name, args)
+    return ProposedCall(f"{contract}.<unknown 0x{selector.hex()}>", None, {})
+
+
+def _plain(entry: dict[str, Any], value: Any) -> Any:
+    """An ABI-decoded argument as JSON: enums by lower-case name, bytes as 0x hex, structs as objects."""
+    from enum import IntEnum
+
+    from . import types
+    from .crypto import to_checksum_address
+
+    kind: str = entry["type"]
+    if kind.endswith("]"):
+        inner = dict(entry, type=kind[: kind.rindex("[")])
+        inner["internalType"] = entry.get("internalType", "").rsplit("[", 1)[0]
+        return [_plain(inner, v) for v in value]
+    if kind == "tuple":
+        return {c["name"]: _plain(c, v) for c, v in zip(entry["components"], value)}
+    if kind == "address":
+        return to_checksum_address(bytes.fromhex(value[2:]))
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    internal = entry.get("internalType", "")
+    if internal.startswith("enum "):
+        enum = getattr(types, internal[5:].rsplit(".", 1)[-1], None)  # the contracts' enums, by their names
+        if isinstance(enum, type) and issubclass(enum, IntEnum):
+            try:
+                return enum(value).name.lower()
+            except ValueError:
+                return value
+    return value
+
+
+def _plain_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_plain_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
 def _address(text: str) -> str:
     from .crypto import to_checksum_address
     from .errors import ValidationError
@@ -133,28 +210,48 @@ class GovernanceOps(_Context):
         return self._outcome(self.contracts.issuers.remove_member(self.key, _address(address)))
 
     def set_threshold(self, count: int) -> ProposalOutcome:
+        """Propose a new approval threshold; refused here, with nothing proposed, unless 1 <= count <= members.
+
+        Raises:
+            ValidationError: ``count`` is outside 1 to the number of members (the contract would refuse the
+                proposal only when it executes, leaving it pending for ever).
+        """
+        from .errors import ValidationError
+
+        members = len(self.contracts.issuers.members())
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= members:
+            raise ValidationError(
+                f"threshold {count!r} is out of range: the committee has {members} member(s), so the threshold "
+                f"is between 1 and {members}",
+                hint="add members first (`ledger committee add-member ADDRESS`), then raise the threshold",
+            )
         return self._outcome(self.contracts.issuers.set_threshold(self.key, count))
 
     def approve(self, proposal_id: int) -> ProposalOutcome:
         return self._outcome(self.contracts.issuers.approve(self.key, proposal_id))
 
     def committee(self, *, pending_only: bool = False) -> dict[str, Any]:
-        """Members, threshold and proposals (with a readable action)."""
+        """Members, threshold and proposals, each with its call decoded.
+
+        A proposal's ``action`` names the contract and function (``IssuerRegistry.setIssuerStatus``);
+        ``function`` and ``args`` give the call's arguments by their Solidity names, enums by name
+        (``{"issuer": "0x...", "status": "suspended"}``).
+        """
         reg = self.contracts.issuers
         proposals = []
         for pid in range(reg.proposal_count()):
             p = reg.proposal(pid)
             if pending_only and p.executed:
                 continue
+            call = self._decode_call(p.target, p.data)
             proposals.append(
-                {"id": pid, "action": self._describe_call(p.target, p.data), "proposer": p.proposer,
-                 "approvals": p.approvals, "executed": p.executed, "block": p.created_block}
+                {"id": pid, "action": call.action, "function": call.function, "args": call.args,
+                 "proposer": p.proposer, "approvals": p.approvals, "executed": p.executed,
+                 "block": p.created_block}
             )
         return {"members": reg.members(), "threshold": reg.threshold(), "proposals": proposals}
 
-    def _describe_call(self, target: str, data: bytes) -> str:
-        from .contracts import contract_abi
-
+    def _decode_call(self, target: str, data: bytes) -> ProposedCall:
         names = {
             self.contracts.issuers.address.lower(): "IssuerRegistry",
             self.contracts.contributions.address.lower(): "ContributionLedger",
@@ -162,12 +259,8 @@ class GovernanceOps(_Context):
         }
         name = names.get(target.lower())
         if name is None:
-            return f"call {target}"
-        abi = contract_abi(name)
-        for fn_name, fn in abi.functions.items():
-            if fn.selector == data[:4]:
-                return f"{name}.{fn_name}"
-        return f"{name}.<unknown 0x{data[:4].hex()}>"
+            return ProposedCall(f"call {target}", None, {})
+        return decode_call(name, data)
 
     def add_issuer(
         self, address: str, *, kind: str, scope: str | list[int], metadata: dict[str, str], child: bool = False

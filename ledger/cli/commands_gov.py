@@ -64,7 +64,7 @@ def committee_remove_member(app: App, address: str) -> None:
 
 @committee.command("threshold")
 @common_options
-@click.argument("count", type=click.IntRange(1))
+@click.argument("count", type=int)
 @pass_app
 def committee_threshold(app: App, count: int) -> None:
     """Propose a new approval threshold (1 to the member count).  Example: ledger committee threshold 2"""
@@ -88,16 +88,24 @@ def committee_approve(app: App, proposal_id: int) -> None:
 @click.option("--pending", is_flag=True, help="Only proposals not yet executed.")
 @pass_app
 def committee_list(app: App, pending: bool) -> None:
-    """List proposals (and the members and threshold).  Example: ledger committee list --pending"""
+    """List proposals with their calls decoded (and the members and threshold).
+
+    Each proposal shows the function it calls and its arguments by name (issuer, status, threshold ...).
+
+    Example: ledger committee list --pending
+    """
     info = app.ledger(need_key=False).committee(pending_only=pending)
     if app.json_output:
         render.print_json(info)
         return
+    from ..governance import ProposedCall
+
     render.fields("Committee", [("members", ", ".join(info["members"])), ("threshold", info["threshold"])])
     render.table(
         "Proposals",
         ("id", "action", "proposer", "approvals", "executed"),
-        [(p["id"], p["action"], p["proposer"], p["approvals"], p["executed"]) for p in info["proposals"]],
+        [(p["id"], str(ProposedCall(p["action"], p["function"], p["args"])), p["proposer"], p["approvals"],
+          p["executed"]) for p in info["proposals"]],
     )
 
 
