@@ -177,16 +177,17 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
     """
     text = read_text_file(path)
     raw_rows = list(_raw_rows(path, text))
-    by_number = subjects_by_number(vault)
+    by_number = vault.by_student_number()
     rows: list[Row] = []
     skipped: list[RowError] = []
     seen: dict[str, int] = {}
     new_people: list[dict[str, str]] = []
+    new_index: dict[str, int] = {}
     for number, raw in raw_rows:
         try:
             if isinstance(raw, RowError):
                 raise raw  # a line that is not a JSON object: as bad as a bad CSV row
-            row = _validate_row(number, raw, by_number, create_subjects, new_people)
+            row = _validate_row(number, raw, by_number, create_subjects, new_people, new_index)
             if row.subject in seen:
                 raise RowError(number, "subject", f"same subject as row {seen[row.subject]}")
             seen[row.subject] = number
@@ -200,16 +201,6 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
     if new_people:
         _create_subjects(vault, rows, new_people)
     return RowsResult(tuple(rows), tuple(skipped))
-
-
-def subjects_by_number(vault: Vault) -> dict[str, list[str]]:
-    """Student number -> the ids of the vault's subjects with it (more than one only in old vaults)."""
-    out: dict[str, list[str]] = {}
-    for subject in vault:
-        number = subject.person.get("student_number")
-        if number:
-            out.setdefault(number, []).append(subject.id)
-    return out
 
 
 def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | RowError]]:
@@ -276,6 +267,7 @@ def _validate_row(
     by_number: dict[str, list[str]],
     create: bool,
     new_people: list[dict[str, str]],
+    new_index: dict[str, int],
 ) -> Row:
     unknown = set(raw) - _COLUMNS
     if unknown:
@@ -304,6 +296,9 @@ def _validate_row(
         return Row(ids[0], name)
     if not create:
         raise RowError(number, "student_number", f"{student!r} is not in the vault (use --new-subjects to add)")
+    if student in new_index:  # one new subject per number: a second row with it is a repeated subject
+        return Row(f"new:{new_index[student]}", name)
+    new_index[student] = len(new_people)
     new_people.append({"student_number": student, "name": name or ""})
     return Row(f"new:{len(new_people) - 1}", name)
 

@@ -61,7 +61,28 @@ class Vault:
         return self.new_subjects([person or {}])[0]
 
     def new_subjects(self, people: list[dict[str, str]]) -> list[Subject]:
-        """Create one subject id per person and save the vault once."""
+        """Create one subject id per person and save the vault once.
+
+        A student number identifies one person: a number already in the vault (or given twice) is
+        refused, so that a batch row naming it can only mean one subject.
+
+        Raises:
+            ValidationError: a student number is taken (the message names the subject that has it);
+                nothing is saved.
+        """
+        taken = {n: ids[0] for n, ids in self.by_student_number().items()}
+        for person in people:
+            number = (person.get("student_number") or "").strip()
+            if not number:
+                continue
+            if number in taken and taken[number]:
+                raise ValidationError(
+                    f"student number {number!r} is already in the vault, as subject {taken[number]}",
+                    hint=f"use that subject id (`ledger subject find {number}`)",
+                )
+            if number in taken:
+                raise ValidationError(f"student number {number!r} is given twice")
+            taken[number] = ""
         now = int(time.time())
         made = []
         for person in people:
@@ -82,6 +103,15 @@ class Vault:
             for s in self._entries.values()
             if needle in s.id or any(needle in v.casefold() for v in s.person.values())
         ]
+
+    def by_student_number(self) -> dict[str, list[str]]:
+        """Student number -> ids of the subjects with it (several only in vaults from before numbers were unique)."""
+        out: dict[str, list[str]] = {}
+        for subject in self._entries.values():
+            number = subject.person.get("student_number", "").strip()
+            if number:
+                out.setdefault(number, []).append(subject.id)
+        return out
 
     def known_names(self) -> list[str]:
         """Every personal value in the vault, for the personal-data guard."""
