@@ -98,6 +98,11 @@ class ChainView(Protocol):
         """The chain's id (a proof for another chain is refused)."""
         ...
 
+    def contract_addresses(self) -> frozenset[str] | None:
+        """The deployment the answers come from (lower-case addresses of its contracts), ``None`` when
+        the view does not know; a proof naming a contract outside it is refused."""
+        ...
+
     def block_number(self) -> int:
         """The block the answers are as of (reported, so a verdict says when it held)."""
         ...
@@ -155,6 +160,8 @@ class StaticChainView:
     issuances: Sequence[IssuanceRecord] = ()
     #: False for a :func:`snapshot`: it holds each status as of ``head`` only, not its history.
     history_complete: bool = True
+    #: The deployment's contract addresses (lower case), when known.
+    addresses: frozenset[str] | None = None
     _anchors: dict[bytes, AnchorRecord] = field(init=False, repr=False, compare=False)
     _issuances: dict[bytes, IssuanceRecord] = field(init=False, repr=False, compare=False)
 
@@ -164,6 +171,9 @@ class StaticChainView:
 
     def chain_id(self) -> int:
         return self.chain
+
+    def contract_addresses(self) -> frozenset[str] | None:
+        return self.addresses
 
     def block_number(self) -> int:
         return self.head
@@ -209,6 +219,7 @@ class StaticChainView:
             "chainId": self.chain,
             "asOfBlock": self.head,
             "historyComplete": self.history_complete,
+            **({"contracts": sorted(self.addresses)} if self.addresses is not None else {}),
             "anchors": [_record_dict(a) for a in self.anchors],
             "authorizations": [_record_dict(a) for a in self.authorizations],
             "statusChanges": [_record_dict(c) for c in self.status_changes],
@@ -233,9 +244,16 @@ class StaticChainView:
                 tuple(StatusChange(**_record_args(c)) for c in data["statusChanges"]),
                 tuple(IssuanceRecord(**_record_args(i)) for i in data["issuances"]),
                 bool(data.get("historyComplete", True)),
+                _addresses(data["contracts"]) if "contracts" in data else None,
             )
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ValidationError(f"not a verification bundle: {exc}") from exc
+
+
+def _addresses(values: Any) -> frozenset[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) and len(v) == 42 for v in values):
+        raise ValueError("contracts must be a list of addresses")
+    return frozenset(v.lower() for v in values)
 
 
 #: ``type`` of a serialized :class:`StaticChainView`.
@@ -322,6 +340,7 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
         tuple(changes),
         tuple(issuances.values()),
         history_complete=False,
+        addresses=chain.contract_addresses(),
     )
 
 
@@ -334,6 +353,8 @@ class CachedChainView:
     def __init__(self, inner: ChainView) -> None:
         self.inner = inner
         self._chain_id: int | None = None
+        self._addresses: frozenset[str] | None = None
+        self._addresses_known = False
         self._block: int | None = None
         self._anchors: dict[bytes, AnchorRecord | None] = {}
         self._authorized: dict[tuple[str, int, int], bool] = {}
@@ -342,6 +363,11 @@ class CachedChainView:
         if self._chain_id is None:
             self._chain_id = self.inner.chain_id()
         return self._chain_id
+
+    def contract_addresses(self) -> frozenset[str] | None:
+        if not self._addresses_known:
+            self._addresses, self._addresses_known = self.inner.contract_addresses(), True
+        return self._addresses
 
     def block_number(self) -> int:
         if self._block is None:
@@ -390,6 +416,10 @@ class ContractsView:
 
     def chain_id(self) -> int:
         return self.chain.identity().chain_id
+
+    def contract_addresses(self) -> frozenset[str] | None:
+        c = self.contracts
+        return frozenset(a.lower() for a in (c.issuers.address, c.contributions.address, c.credentials.address))
 
     def block_number(self) -> int:
         return self.chain.block_number()

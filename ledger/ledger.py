@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from .chain.base import ChainBackend
+    from .config import Deployment
     from .contracts import Contracts
     from .crypto import PrivateKey
 
@@ -104,8 +105,17 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
         crypto: str | None = None,
         chain_id: int | None = None,
         light_kdf: bool = False,
+        join: str | None = None,
+        join_block: int = 0,
     ) -> dict[str, Any]:
-        """Create the workspace, its admin key, and deploy the contracts; return a summary."""
+        """Create the workspace and its first key, and deploy the contracts; return a summary.
+
+        With ``join`` (the address of a deployed IssuerRegistry), nothing is deployed: the workspace
+        uses that deployment (the registry names the other two contracts), as a verifier, an auditor
+        or another issuer of the same consortium does. ``join_block`` is where its history starts (the
+        index reads events from there; 0 when unknown). Joining needs a node: an embedded chain is
+        this workspace's own.
+        """
         from .chain import open_chain
         from .contracts import deploy
         from .crypto import PrivateKey
@@ -114,6 +124,11 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
         if settings.config_path.exists() and settings.deployment is not None:
             raise WorkspaceError(
                 f"{ws} is already a ledger workspace", hint="use another --workspace, or delete it first"
+            )
+        if join is not None and settings.network.backend == "embedded":
+            raise ConfigError(
+                "--join needs a node: the embedded chain belongs to one workspace",
+                hint="pass --rpc-url URL (or --network NAME) of the chain the contracts are on",
             )
         network = replace(
             settings.network,
@@ -133,7 +148,7 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
             keyring.add(key_name, key, password)
             _fund_if_needed(chain, key.address)
             started = time.perf_counter()
-            deployment = deploy(chain, key)
+            deployment = _join(chain, join, join_block) if join is not None else deploy(chain, key)
             elapsed = time.perf_counter() - started
         finally:
             chain.close()
@@ -145,7 +160,7 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
             "backend": network.backend,
             "chain_id": identity.chain_id,
             "crypto": mode,
-            "committee_member": key.address,
+            "joined" if join is not None else "committee_member": key.address,
             "key": key_name,
             "issuer_registry": final.deployment.issuer_registry,  # type: ignore[union-attr]
             "contribution_ledger": final.deployment.contribution_ledger,  # type: ignore[union-attr]
@@ -210,6 +225,45 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
 #: What a workspace directory holds (an earlier ``init`` that stopped half-way leaves some of these).
 _WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "vault.json")
 _WORKSPACE_PREFIXES = ("chain.sqlite", "index.sqlite", "config.tmp")
+
+
+def _join(chain: ChainBackend, registry_address: str, block_number: int) -> Deployment:
+    """The deployment whose IssuerRegistry is at ``registry_address``, checked on the chain.
+
+    Raises:
+        ValidationError: not an address.
+        ConfigError: no ledger contracts there, or a registry whose modules were never bound.
+    """
+    from .config import Deployment
+    from .contracts import ContributionLedger, CredentialRegistry, IssuerRegistry
+    from .crypto import to_checksum_address
+    from .errors import ContractError, ValidationError
+
+    text = registry_address.strip()
+    try:
+        raw = bytes.fromhex(text[2:]) if text.lower().startswith("0x") else b""
+    except ValueError:
+        raw = b""
+    if len(raw) != 20:
+        raise ValidationError(f"--join {registry_address!r} is not an address (0x + 40 hex digits)")
+    if block_number < 0:
+        raise ValidationError(f"--from-block must not be negative, got {block_number}")
+    address = to_checksum_address(raw)
+    where = f"at {address} on chain {chain.identity().chain_id}"
+    try:
+        registry = IssuerRegistry(chain, address)
+        registry.version()
+        ledger, credentials = registry.modules()
+        if ledger is None or credentials is None:
+            raise ConfigError(f"the IssuerRegistry {where} has no contribution ledger and credential registry bound")
+        for facade in (ContributionLedger(chain, ledger), CredentialRegistry(chain, credentials)):
+            facade.version()
+    except ContractError as exc:
+        raise ConfigError(
+            f"no ledger deployment {where}: {exc}",
+            hint="give the IssuerRegistry address from the consortium's `ledger init --json` (issuer_registry)",
+        ) from exc
+    return Deployment(address, ledger, credentials, block_number, chain.identity().chain_id)
 
 
 def _make_workspace_dir(ws: Path) -> None:

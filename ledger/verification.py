@@ -8,6 +8,7 @@ Steps, in order (each ends ``pass``, ``fail`` or ``skipped`` with a stable reaso
                                                                         PROOF_TRUNCATED | PROOF_INVALID
     anchoring          the root (or checked issuance) is on chain,      ANCHORED | ISSUED | ROOT_UNKNOWN |
                        by the document's issuer, for its type            NOT_ISSUED | CHAIN_MISMATCH |
+                                                                        CONTRACT_MISMATCH |
                                                                         ISSUER_MISMATCH | TYPE_MISMATCH |
                                                                         SUBJECT_MISMATCH | ANCHOR_MISMATCH
     issuer_authorized  the issuer could issue the type at that block    AUTHORIZED | ISSUER_NOT_AUTHORIZED
@@ -327,6 +328,15 @@ def _check_anchoring(
             "CHAIN_MISMATCH",
             f"the credential names chain {proof.chain.chain_id} (issuer on {credential.issuer.chain_id}), "
             f"the verifier is connected to chain {chain_id}",
+        ), None
+    known = chain.contract_addresses()
+    if known is not None and proof.contract.lower() not in known:
+        return _step(
+            "anchoring",
+            FAIL,
+            "CONTRACT_MISMATCH",
+            f"the proof names contract {proof.contract}, which is not part of the deployment this verifier "
+            f"reads; verify against that deployment (ledger init --join its IssuerRegistry)",
         ), None
     issuer = credential.issuer.address
     type_id = credential.achievement.type_id

@@ -22,19 +22,28 @@ if TYPE_CHECKING:
 @click.option("--crypto", type=click.Choice(["ecdsa", "sm"]), help="Signature scheme (FISCO: asked from the node).")
 @click.option("--chain-id", type=int, help="Expected chain id; the node is checked against it.")
 @click.option("--import-key", "import_key_file", metavar="FILE", help="Use the private key (hex) in FILE as admin.")
+@click.option("--join", "join", metavar="ADDRESS",
+              help="Use the deployment whose IssuerRegistry is at ADDRESS instead of deploying (verifiers, auditors, "
+                   "other issuers of the same consortium).")
+@click.option("--from-block", "join_block", type=click.IntRange(min=0), default=0, show_default=True,
+              help="With --join: the block the deployment was made in (the index reads events from there).")
 @pass_app
 def init(
-    app: App, sdk_certs: str | None, crypto: str | None, chain_id: int | None, import_key_file: str | None
+    app: App, sdk_certs: str | None, crypto: str | None, chain_id: int | None, import_key_file: str | None,
+    join: str | None, join_block: int,
 ) -> None:
     """Create a workspace: config, chain, an encrypted admin key, deployed contracts.
 
-    The key that deploys becomes the first committee member (threshold 1).
+    The key that deploys becomes the first committee member (threshold 1). With --join nothing is
+    deployed: the workspace uses a consortium's existing contracts, and its key is just a key (the
+    committee makes it an issuer if it is to write).
 
     \b
     Examples:
       ledger init                                   embedded chain in ./.ledger
       ledger init -w ./uni --rpc-url http://127.0.0.1:8545
       ledger init --network fisco3 --rpc-url https://127.0.0.1:20200 --sdk-certs nodes/127.0.0.1/sdk
+      ledger init -w ./hr --rpc-url http://127.0.0.1:8545 --join 0xRegistry... --from-block 120
     """
     from ..ledger import Ledger
 
@@ -48,6 +57,8 @@ def init(
         sdk_certs=sdk_certs,
         crypto=crypto,
         chain_id=chain_id,
+        join=join,
+        join_block=join_block,
     )
     if app.json_output:
         render.print_json(summary)

@@ -8,6 +8,7 @@ verification step without a node that keeps historical state.
 
 from __future__ import annotations
 
+import json
 import re
 
 from ..errors import VerificationError
@@ -37,6 +38,10 @@ class IndexChainView:
         if row is None:
             raise VerificationError("the index was never synced, so it knows no chain", hint="run `ledger index sync`")
         return int(row[0])
+
+    def contract_addresses(self) -> frozenset[str] | None:
+        row = self.reader.conn.execute("SELECT value FROM sync_state WHERE key = 'addresses'").fetchone()
+        return None if row is None else frozenset(json.loads(row[0]))
 
     def block_number(self) -> int:
         cursor = self.reader.cursor()

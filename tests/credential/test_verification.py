@@ -328,3 +328,19 @@ def test_snapshot_bundle_verifies_without_the_chain(
         StaticChainView.from_dict({"type": "LedgerVerificationBundle", "chainId": "1"})
     with pytest.raises(ValidationError, match="not a verification bundle"):
         StaticChainView.from_dict({**bundle.to_dict(), "anchors": [{"root": "0x00", "bogus": 1}]})
+
+
+def test_a_proof_naming_another_deployments_contract_is_refused(
+    batch: list[Credential], chain: StaticChainView
+) -> None:
+    text = batch[0].to_json()
+    assert verify_credential(text, chain, now=NOW).valid  # a view that does not know its deployment
+    ours = replace(chain, addresses=frozenset({CONTRACT.lower(), "0x" + "aa" * 20}))
+    assert verify_credential(text, ours, now=NOW).valid
+    theirs = replace(chain, addresses=frozenset({"0x" + "bb" * 20}))
+    report = verify_credential(text, theirs, now=NOW)
+    assert not report.valid and report.step("anchoring").code == "CONTRACT_MISMATCH"
+    assert CONTRACT in report.step("anchoring").message
+    bundle = StaticChainView.from_dict(json.loads(json.dumps(theirs.to_dict())))
+    assert bundle.contract_addresses() == theirs.addresses  # carried by a verification bundle
+    assert verify_credential(text, bundle, now=NOW).step("anchoring").code == "CONTRACT_MISMATCH"
