@@ -13,14 +13,37 @@ from .errors import KeystoreError, ValidationError
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
 
 
+#: Fewest characters of a new key's password (every way a key is made: init, key new, key import).
+MIN_PASSWORD_LENGTH = 8
+
+
 @dataclass(frozen=True)
 class KeyInfo:
-    """What can be shown about a key without its password: never the secret."""
+    """What can be shown about a key without its password: never the secret.
+
+    A key file that cannot be read as a keystore is listed with ``damaged`` saying why (and no
+    address), not hidden: a user who cannot sign with a key must be able to see it is broken.
+    """
 
     name: str
     address: str
     crypto: str
     path: Path
+    damaged: str | None = None
+
+
+def check_new_password(password: str) -> None:
+    """Refuse a password too short to protect a new key.
+
+    Raises:
+        ValidationError: fewer than :data:`MIN_PASSWORD_LENGTH` characters (an empty one included).
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"a key's password must be at least {MIN_PASSWORD_LENGTH} characters long"
+            + (" (an empty password would leave the key unprotected)" if not password else ""),
+            hint="choose a longer password (LEDGER_PASSWORD, --password-file or the prompt)",
+        )
 
 
 class Keyring:
@@ -43,8 +66,7 @@ class Keyring:
         path = self._path(name)
         if path.exists():
             raise ValidationError(f"a key named {name!r} exists already", hint="choose another --name")
-        if not password:
-            raise ValidationError("an empty password would leave the key unprotected")
+        check_new_password(password)
         save_keystore(path, key, password, light=self.light_kdf)
         return KeyInfo(name, key.address, key.crypto, path)
 
@@ -59,12 +81,26 @@ class Keyring:
 
         infos = []
         for path in sorted(self.directory.glob("*.json")):
-            try:  # a file that is not one of our keystores is not a key: skip it
+            if path.name.startswith("."):
+                continue  # a temporary file of a write in progress
+            try:
                 data = json.loads(path.read_bytes().decode("utf-8"))
                 address = bytes.fromhex(data["address"])
                 crypto = data.get("x-ledger-crypto", "ecdsa")
-            except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                version = data.get("version")
+            except OSError as exc:
+                infos.append(self._damaged(path, f"unreadable ({exc.strerror or 'error'})"))
                 continue
-            if len(address) == 20 and crypto in ("ecdsa", "sm"):
-                infos.append(KeyInfo(path.stem, to_checksum_address(address), crypto, path))
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                # The content is never quoted: a damaged keystore may still hold key material.
+                infos.append(self._damaged(path, "not a keystore (not JSON, or no hex 'address')"))
+                continue
+            if len(address) != 20 or crypto not in ("ecdsa", "sm") or version != 3 or not ({"crypto", "Crypto"} & set(data)):
+                infos.append(self._damaged(path, "not a version 3 keystore of this ledger"))
+                continue
+            infos.append(KeyInfo(path.stem, to_checksum_address(address), crypto, path))
         return infos
+
+    @staticmethod
+    def _damaged(path: Path, why: str) -> KeyInfo:
+        return KeyInfo(path.stem, "", "", path, damaged=why)

@@ -129,9 +129,12 @@ def key_list(app: App) -> None:
 
     infos = Keyring(app.settings().keys_dir).list()
     if app.json_output:
-        render.print_json([{"name": i.name, "address": i.address, "crypto": i.crypto} for i in infos])
+        render.print_json([{"name": i.name, "address": i.address or None, "crypto": i.crypto or None,
+                            **({"damaged": i.damaged} if i.damaged else {})} for i in infos])
         return
-    render.table("Keys", ("name", "address", "crypto"), [(i.name, i.address, i.crypto) for i in infos])
+    render.table("Keys", ("name", "address", "crypto"),
+                 [(i.name, i.address, i.crypto) if not i.damaged else (i.name, f"DAMAGED: {i.damaged}", "")
+                  for i in infos])
 
 
 def _read_key_file(path: str) -> str:
