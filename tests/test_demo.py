@@ -75,3 +75,29 @@ def test_the_same_story_runs_against_a_real_node(tmp_path: Path) -> None:
                                 check=False, capture_output=True, text=True, timeout=300, env=env)
         assert listed.returncode == 0, listed.stderr
         assert json.loads(listed.stdout)["members"] == [info["committee_member"]]
+
+
+def test_a_kept_demo_workspace_can_be_used_with_the_printed_line(tmp_path: Path) -> None:
+    import os
+
+    ws = tmp_path / "kept"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "demo", "--keep", str(ws), "--batch-size", "10"],
+        check=False, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = next(x.strip() for x in proc.stdout.splitlines() if x.strip().startswith("export LEDGER_WORKSPACE="))
+    env = dict(os.environ)
+    for assignment in line.removeprefix("export ").split():
+        name, value = assignment.split("=", 1)
+        env[name] = value
+    keys = subprocess.run([sys.executable, str(ROOT / "cli.py"), "key", "list", "--json"], env=env,
+                          check=False, capture_output=True, text=True, timeout=120)
+    assert keys.returncode == 0, keys.stderr
+    assert {k["name"] for k in json.loads(keys.stdout)} >= {"university", "community", "maintainer"}
+    # the committee key decrypts with the printed password: it signs a new issuer in
+    newcomer = "0x" + "42" * 20
+    signed = subprocess.run([sys.executable, str(ROOT / "cli.py"), "issuer", "add", newcomer, "--kind", "community",
+                             "--name", "Newcomer", "--json"], env=env, check=False, capture_output=True, text=True,
+                            timeout=120)
+    assert signed.returncode == 0, signed.stderr

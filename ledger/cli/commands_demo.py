@@ -19,7 +19,8 @@ from .app import App, json_option, network_options, pass_app
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Certificates in the demo's Merkle batch.")
 @click.option("--keep", "keep", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the demo workspace in DIR (default: a temporary folder, removed afterwards).")
+              help="Keep the demo workspace in DIR (default: a temporary folder, removed afterwards). Its keys "
+                   "use the demo's public password, printed at the end: a demo workspace holds nothing secret.")
 @pass_app
 def demo(app: App, batch_size: int, keep: Path | None) -> None:
     """Run the end-to-end story: committee, issuers, contributions, certificates, verification.
@@ -90,9 +91,12 @@ def demo(app: App, batch_size: int, keep: Path | None) -> None:
             shutil.rmtree(temp, ignore_errors=True)
     assert summary is not None
     ok = all(s.ok for s in steps)
+    from ..demo import PASSWORD
+
+    carry_on = f"export LEDGER_WORKSPACE={keep} LEDGER_PASSWORD={PASSWORD}" if keep is not None else None
     if app.json_output:
         render.print_json({"ok": ok, "steps": [{"title": s.title, "ok": s.ok, "lines": s.lines} for s in steps],
-                           "summary": summary})
+                           "summary": summary, **({"carry_on": carry_on} if carry_on else {})})
     else:
         render.fields(
             "Summary",
@@ -106,6 +110,9 @@ def demo(app: App, batch_size: int, keep: Path | None) -> None:
                 ("workspace", summary.workspace + ("" if keep else " (removed)")),
             ],
         )
+        if carry_on is not None:
+            render.message(f"\nTo carry on in the kept workspace (its keys use the demo's public password):\n"
+                           f"  {carry_on}\n  ledger committee list; ledger key list; ledger query subject 0x...")
     if not ok:
         raise SystemExit(1)
 
