@@ -213,18 +213,21 @@ class GovernanceOps(_Context):
         """Propose a new approval threshold; refused here, with nothing proposed, unless 1 <= count <= members.
 
         Raises:
-            ValidationError: ``count`` is outside 1 to the number of members (the contract would refuse the
-                proposal only when it executes, leaving it pending for ever).
+            ThresholdOutOfRange: ``count`` is outside 1 to the number of members, found here before anything
+                is sent (the contract would refuse it only when the proposal executes, after approvals,
+                leaving a proposal pending for ever). It is the contract's own error, as the chain would say.
         """
+        from .contract_errors import ThresholdOutOfRange
         from .errors import ValidationError
 
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise ValidationError(f"threshold {count!r} must be a whole number")
         members = len(self.contracts.issuers.members())
-        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= members:
-            raise ValidationError(
-                f"threshold {count!r} is out of range: the committee has {members} member(s), so the threshold "
-                f"is between 1 and {members}",
-                hint="add members first (`ledger committee add-member ADDRESS`), then raise the threshold",
-            )
+        if not 1 <= count <= members:
+            error = ThresholdOutOfRange(count, members)
+            error.hint = (f"the committee has {members} member(s): the threshold is between 1 and {members}; "
+                          "add members first (`ledger committee add-member ADDRESS`); nothing was proposed")
+            raise error
         return self._outcome(self.contracts.issuers.set_threshold(self.key, count))
 
     def approve(self, proposal_id: int) -> ProposalOutcome:
