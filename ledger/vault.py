@@ -75,7 +75,7 @@ class Vault:
             number = (person.get("student_number") or "").strip()
             if not number:
                 continue
-            if number in taken and taken[number]:
+            if taken.get(number):
                 raise ValidationError(
                     f"student number {number!r} is already in the vault, as subject {taken[number]}",
                     hint=f"use that subject id (`ledger subject find {number}`)",
