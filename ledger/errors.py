@@ -187,6 +187,8 @@ class ContractError(LedgerError):
     error_name: str = ""
     #: Names of the Solidity error's arguments, in order.
     fields: tuple[str, ...] = ()
+    #: The committee proposal whose execution failed with this error (``None`` for a direct call).
+    proposal_id: int | None = None
 
     def __init__(self, *args: Any, tx_hash: str | None = None, **kwargs: Any) -> None:
         values = dict(zip(self.fields, args))
