@@ -76,7 +76,12 @@ class Keyring:
             raise KeystoreError(f"no key named {name!r} in {self.directory}", hint="see `ledger key list`")
         return load_keystore(path, password)
 
-    def list(self) -> list[KeyInfo]:
+    def list(self, *, include_damaged: bool = False) -> list[KeyInfo]:
+        """The keys of the directory, by name; ``include_damaged`` adds files that are not keystores.
+
+        Those come with ``damaged`` saying why (never their content), for ``ledger key list`` to show:
+        a key the user cannot sign with must not simply vanish from the list.
+        """
         from .crypto import to_checksum_address
 
         infos = []
@@ -99,7 +104,7 @@ class Keyring:
                 infos.append(self._damaged(path, "not a version 3 keystore of this ledger"))
                 continue
             infos.append(KeyInfo(path.stem, to_checksum_address(address), crypto, path))
-        return infos
+        return [i for i in infos if include_damaged or i.damaged is None]
 
     @staticmethod
     def _damaged(path: Path, why: str) -> KeyInfo:

@@ -127,7 +127,7 @@ def key_list(app: App) -> None:
     """
     from ..keyring import Keyring
 
-    infos = Keyring(app.settings().keys_dir).list()
+    infos = Keyring(app.settings().keys_dir).list(include_damaged=True)
     if app.json_output:
         render.print_json([{"name": i.name, "address": i.address or None, "crypto": i.crypto or None,
                             **({"damaged": i.damaged} if i.damaged else {})} for i in infos])

@@ -89,7 +89,8 @@ def test_a_damaged_key_file_is_listed_as_damaged(tmp_path: Path) -> None:
     good = ring.add("good", PrivateKey.generate(), PASSWORD)
     (tmp_path / "junk.json").write_bytes(b"\xff not json")
     (tmp_path / "other.json").write_text('{"address": "00", "version": 3}')
-    listed = {i.name: i for i in ring.list()}
+    assert [i.name for i in ring.list()] == ["good"]  # keys to sign with
+    listed = {i.name: i for i in ring.list(include_damaged=True)}
     assert listed["good"].address == good.address and listed["good"].damaged is None
     assert listed["junk"].damaged and listed["junk"].address == ""
     assert listed["other"].damaged
