@@ -277,6 +277,7 @@ class CertifyingOps(_Context):
         )
         from .credential_parse import read_credential_file
         from .errors import ContractError
+        from .issuance import check_output_dir
         from .standards import CRITERIA_WORDS, explain_refusal
         from .vault import parse_subject_id
 
@@ -292,6 +293,8 @@ class CertifyingOps(_Context):
             _iso(parse_time(valid_until)) if valid_until else None, hash_algorithm=self._hash_algorithm(),
         )
         credential = template.stamp(subject, holder_name=holder_name, evidence=[Evidence(k) for k in keys])
+        directory = out_dir or (self.settings.credentials_dir / "checked")
+        check_output_dir(directory)  # before the certificate is issued: its document exists only here
         try:
             receipt = self.contracts.credentials.issue(
                 self.key, type_id, subject_bytes, credential.hash, keys, prereq_hashes
@@ -306,7 +309,6 @@ class CertifyingOps(_Context):
             issue_transaction=receipt.tx_hash, issue_block=receipt.block_number,
         )
         proved = credential.with_proof(proof)
-        directory = out_dir or (self.settings.credentials_dir / "checked")
         report = write_credentials(directory, [proved], overwrite=False)
         return {
             "file": str(report.paths[0]),

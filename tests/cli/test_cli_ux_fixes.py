@@ -323,3 +323,14 @@ def test_cred_show_and_verify_refuse_an_oversized_file_without_reading_it(worksp
     assert verified.exit_code == 1
     (report,) = json.loads(verified.output)["credentials"]
     assert report["valid"] is False and "over the limit" in report["reason"]
+
+
+def test_checked_issuance_refuses_an_unwritable_out_before_sending(issuers: Workspace, tmp_path: Path) -> None:
+    sid = _subject(issuers, "Li Hua")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    head = _head(issuers)
+    r = issuers.run("cred", "issue", "--type", "101", "--subject", sid, "--evidence", "0x" + "11" * 32,
+                    "--out", str(blocker / "x"), key="community")
+    assert r.exit_code == 2 and "cannot write credential files" in r.output
+    assert _nothing_sent(issuers, head)
