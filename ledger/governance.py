@@ -50,6 +50,7 @@ def decode_call(contract: str, data: bytes) -> ProposedCall:
     is whatever its proposer sent).
     """
     from eth_abi import decode as abi_decode
+    from eth_abi.exceptions import DecodingError
 
     from .abi import abi_type, artifact, contract_abi
 
@@ -64,7 +65,7 @@ def decode_call(contract: str, data: bytes) -> ProposedCall:
             # Solidity names with a trailing underscore (``issuer_``) avoid a clash in the source only.
             args = {(i["name"].rstrip("_") or f"arg{n}"): _plain(i, v)
                     for n, (i, v) in enumerate(zip(entry["inputs"], values))}
-        except Exception:  # noqa: BLE001 (any decoding failure: the data is not a call of this function)
+        except (DecodingError, ValueError, TypeError, IndexError, OverflowError):  # not a call of this function
             return ProposedCall(f"{contract}.{fn_name}", fn_name, {"undecodable": "0x" + bytes(data[4:]).hex()})
         return ProposedCall(f"{contract}.{fn_name}", fn_name, args)
     return ProposedCall(f"{contract}.<unknown 0x{selector.hex()}>", None, {})
