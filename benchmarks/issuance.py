@@ -33,8 +33,8 @@ def run_once(size: int, layout: str) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="bench-issuance-"))
     try:
         ws = root / "ws"
-        Ledger.init(Settings(ws), password="bench", light_kdf=True)
-        with Ledger.open(load_settings(ws, env={}), password="bench", light_kdf=True) as lg:
+        Ledger.init(Settings(ws), password="bench-password", light_kdf=True)
+        with Ledger.open(load_settings(ws, env={}), password="bench-password", light_kdf=True) as lg:
             issuer = PrivateKey.generate()
             lg.add_issuer(issuer.address, kind="university", scope="201", metadata={"name": "Bench University"})
             lg.define_type(standards.parse_type({"id": 201, "name": "Course certificate"}))

@@ -125,6 +125,9 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
             raise WorkspaceError(
                 f"{ws} is already a ledger workspace", hint="use another --workspace, or delete it first"
             )
+        from .keyring import check_new_password
+
+        check_new_password(password)  # before anything is created
         if join is not None and settings.network.backend == "embedded":
             raise ConfigError(
                 "--join needs a node: the embedded chain belongs to one workspace",

@@ -65,7 +65,7 @@ def test_the_same_story_runs_against_a_real_node(tmp_path: Path) -> None:
 
         # and `ledger init --rpc-url` deploys there; a fresh workspace then reads it back
         ws = tmp_path / "ws"
-        env = {"LEDGER_PASSWORD": "pw", "PATH": "/usr/bin:/bin"}
+        env = {"LEDGER_PASSWORD": "demo-node-password", "PATH": "/usr/bin:/bin"}
         init = subprocess.run([sys.executable, str(ROOT / "cli.py"), "init", "-w", str(ws), "--rpc-url", node.url,
                                "--json"], check=False, capture_output=True, text=True, timeout=300, env=env)
         assert init.returncode == 0, init.stderr

@@ -383,7 +383,7 @@ def test_a_config_naming_an_address_without_code_says_so(tmp_path: Any) -> None:
     from ledger.ledger import Ledger
 
     workspace = tmp_path / "ws"
-    Ledger.init(Settings(workspace=workspace), password="pw", light_kdf=True)
+    Ledger.init(Settings(workspace=workspace), password="hostile-node-password", light_kdf=True)
     config = workspace / "config.toml"
     lines = config.read_text().splitlines()
     lines = [f'credential_registry = "{ADDRESS}"' if line.startswith("credential_registry") else line

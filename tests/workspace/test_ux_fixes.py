@@ -104,6 +104,7 @@ def test_a_new_key_needs_a_password_of_eight_characters(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValidationError, match="at least 8"):  # init saves its first key the same way
         Ledger.init(Settings(workspace=tmp_path / "ws"), password="short", light_kdf=True)
+    assert not (tmp_path / "ws").exists()  # refused before any directory or chain file is made
     ring.add("k", PrivateKey.generate(), "a" * MIN_PASSWORD_LENGTH)
 
 
