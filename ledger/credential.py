@@ -81,7 +81,14 @@ from .credential_fields import check_text as _text
 from .credential_fields import check_timestamp as _timestamp
 from .credential_fields import check_uint as _uint
 from .credential_files import DURABILITY_MODES, WriteReport, default_filename, write_credentials
-from .credential_proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
+from .credential_proof import (
+    BATCH_PROOF,
+    CHECKED_PROOF,
+    ChainRef,
+    CredentialProof,
+    batch_proof_json,
+    proof_head,
+)
 from .crypto import keccak256, to_checksum_address
 from .errors import ValidationError
 from .merkle import Hasher, MerkleTree
@@ -110,6 +117,7 @@ __all__ = [
     "credential_hash",
     "default_filename",
     "hash_function",
+    "iter_batch_json",
     "iter_batch_proofs",
     "parse_credential",
     "subject_uri",
@@ -613,6 +621,39 @@ def _proved(
         yield Credential(
             c.template, c.id, c.subject_id, c.holder_name, c.evidence, c.body, c.hash, c.hash_algorithm, proof
         )
+
+
+def iter_batch_json(
+    credentials: Sequence[Credential],
+    *,
+    chain: ChainRef,
+    contract: str,
+    tree: MerkleTree,
+    anchor_transaction: bytes | None = None,
+    anchor_block: int | None = None,
+) -> Iterator[bytes]:
+    """Each credential's document with its batch proof, as :meth:`Credential.to_json` writes it.
+
+    The same bytes as ``c.to_json()`` for each credential of :func:`iter_batch_proofs`, without a
+    proof object per credential: the members a batch shares are checked and rendered once (about
+    twice as fast, for writing large batches).
+    """
+    if len(tree) != len(credentials):
+        raise ValidationError(f"the tree has {len(tree)} leaves for {len(credentials)} credentials")
+    if not credentials:
+        return iter(())
+    algorithm = credentials[0].hash_algorithm
+    paths = tree.proofs()
+    # The first leaf's proof object checks the members the batch shares (contract, chain) once.
+    first = CredentialProof(
+        BATCH_PROOF, credentials[0].hash, chain, contract, algorithm, tree.root, len(credentials), 0, paths[0],
+        anchor_transaction, anchor_block,
+    )  # fmt: skip
+    head = proof_head(first)
+    return (
+        c.body[:-1] + b',"proof":' + batch_proof_json(head, c.hash, algorithm, i, path).encode("utf-8") + b"}"
+        for i, (c, path) in enumerate(zip(credentials, paths))
+    )
 
 
 

@@ -18,6 +18,7 @@ hand and renders the members a batch shares only once. Proofs for a whole batch 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,14 +89,10 @@ class CredentialProof:
         The members a batch shares (chain, contract, root, anchoring) are rendered once per batch
         and cached.
         """
-        head = _proof_head(self)
+        head = proof_head(self)
         if self.kind == BATCH_PROOF:
-            joined = b"".join(self.merkle_path).hex()
-            siblings = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
-            path = f'"0x{siblings}"' if siblings else ""
-            return (
-                f'{head}{self.credential_hash.hex()}","hashAlgorithm":"{self.hash_algorithm}",'
-                f'"leafIndex":{int(self.leaf_index or 0)},"merklePath":[{path}],"type":"{BATCH_PROOF}"}}'
+            return batch_proof_json(
+                head, self.credential_hash, self.hash_algorithm, int(self.leaf_index or 0), self.merkle_path
             )
         tail = ""
         if self.issue_block is not None:
@@ -169,8 +166,23 @@ class CredentialProof:
 _HEADS: dict[tuple[Any, ...], str] = {}
 
 
-def _proof_head(proof: CredentialProof) -> str:
-    """The sorted members before ``credentialHash`` (all shared by a batch), up to its ``0x``."""
+def batch_proof_json(head: str, credential_hash: bytes, algorithm: str, leaf_index: int, path: Sequence[bytes]) -> str:
+    """A batch proof's JSON from the batch's shared ``head`` (:func:`proof_head`) and the leaf's own parts.
+
+    The one place a batch proof is rendered: by :meth:`CredentialProof.to_json`, and for whole batches
+    without a proof object per credential (``ledger.credential.iter_batch_proof_json``).
+    """
+    joined = b"".join(path).hex()
+    siblings = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
+    members = f'"0x{siblings}"' if siblings else ""
+    return (
+        f'{head}{credential_hash.hex()}","hashAlgorithm":"{algorithm}",'
+        f'"leafIndex":{leaf_index},"merklePath":[{members}],"type":"{BATCH_PROOF}"}}'
+    )
+
+
+def proof_head(proof: CredentialProof) -> str:
+    """The sorted members of ``proof`` before ``credentialHash`` (all shared by a batch), up to its ``0x``."""
     key = (
         proof.kind,
         proof.chain,

@@ -17,9 +17,7 @@ whatever happened; files are (re)written from the journal.
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import json
 import os
 import secrets
@@ -30,8 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from .canonical import check_depth
-from .contribution import read_text_file
+from .batch_rows import Row, RowsResult, read_rows  # noqa: F401  (re-exported: the rows of a batch)
 from .credential import (
     Achievement,
     ChainRef,
@@ -40,17 +37,15 @@ from .credential import (
     IssuerProfile,
     SubjectEntry,
     build_batch,
+    iter_batch_json,
     iter_batch_proofs,
     write_credentials,
 )
 from .crypto import write_private_file
 from .errors import ContractError, IssuanceError, LedgerError, RowError, ValidationError
 from .merkle import MerkleTree
-from .privacy import find_contact_data
-from .vault import Vault, parse_subject_id
 
 STAGES = ("planned", "anchoring", "anchored", "done")
-_COLUMNS = {"subject", "student_number", "name"}
 
 
 class Anchorer(Protocol):
@@ -68,20 +63,6 @@ class Anchorer(Protocol):
         Raises:
             IssuanceError: the root is anchored by another account.
         """
-
-
-@dataclass(frozen=True)
-class Row:
-    """One validated batch row."""
-
-    subject: str
-    holder_name: str | None
-
-
-@dataclass(frozen=True)
-class RowsResult:
-    rows: tuple[Row, ...]
-    skipped: tuple[RowError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,159 +143,14 @@ class ResumeOutcome:
     failed: list[BatchFailure] = field(default_factory=list)
 
 
-# -- rows -------------------------------------------------------------------------------------
-
-
-def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_subjects: bool = False) -> RowsResult:
-    """Read and validate every row of a CSV or JSON Lines file before anything is written.
-
-    A row names its subject by ``subject`` (a subject id) or ``student_number`` (looked up in the
-    vault; with ``create_subjects`` a new pseudonymous subject is made for an unknown number). ``name``
-    is the holder's display name, written into the document only (never on chain).
-
-    Raises:
-        RowError: the first bad row, unless ``skip_invalid`` (then bad rows are returned as skipped).
-    """
-    text = read_text_file(path)
-    raw_rows = list(_raw_rows(path, text))
-    by_number = vault.by_student_number()
-    rows: list[Row] = []
-    skipped: list[RowError] = []
-    seen: dict[str, int] = {}
-    new_people: list[dict[str, str]] = []
-    new_index: dict[str, int] = {}
-    for number, raw in raw_rows:
-        try:
-            if isinstance(raw, RowError):
-                raise raw  # a line that is not a JSON object: as bad as a bad CSV row
-            row = _validate_row(number, raw, by_number, create_subjects, new_people, new_index)
-            if row.subject in seen:
-                raise RowError(number, "subject", f"same subject as row {seen[row.subject]}")
-            seen[row.subject] = number
-            rows.append(row)
-        except RowError as exc:
-            if not skip_invalid:
-                raise
-            skipped.append(exc)
-    if not rows:
-        raise ValidationError(f"{path} holds no valid rows" + (f" ({len(skipped)} skipped)" if skipped else ""))
-    if new_people:
-        _create_subjects(vault, rows, new_people)
-    return RowsResult(tuple(rows), tuple(skipped))
-
-
-def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | RowError]]:
-    """Each row as column -> text; a JSON Lines line that is not an object comes as its RowError.
-
-    A CSV that cannot be read on (an unterminated quote swallows the rest of the file) raises.
-    """
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        for number, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                yield number, _json_row(number, line)
-        return
-    reader = csv.reader(io.StringIO(text), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise ValidationError(f"{path} is empty")
-        names = [name.strip() for name in header]
-        for values in reader:
-            if not values:
-                continue  # a blank line
-            number = reader.line_num
-            if len(values) > len(names):
-                yield number, RowError(number, None, "more values than columns")
-                continue
-            # A short row leaves its last columns out, which reads as empty.
-            yield number, {name: value.strip() for name, value in zip(names, values) if name}
-    except csv.Error as exc:
-        raise ValidationError(
-            f"{path} line {reader.line_num}: not valid CSV ({exc})",
-            hint="a quoted value must end with a closing quote; the rest of the file cannot be read",
-        ) from exc
-
-
-def _json_row(number: int, line: str) -> dict[str, str] | RowError:
-    try:
-        check_depth(line)  # before json.loads: too deep a nesting overflows the C stack
-    except ValidationError as exc:
-        return RowError(number, None, str(exc))
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return RowError(number, None, f"not valid JSON: {exc.msg}")
-    if not isinstance(value, dict):
-        return RowError(number, None, "each line must be a JSON object")
-    try:
-        return {str(k): _row_value(number, str(k), v) for k, v in value.items()}
-    except RowError as exc:
-        return exc
-
-
-def _row_value(number: int, column: str, value: Any) -> str:
-    """A JSON Lines value as the text a CSV cell would hold; objects, lists and booleans are refused."""
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise RowError(number, column, f"must be text or a whole number, not {type(value).__name__}")
-    return str(value)
-
-
-def _validate_row(
-    number: int,
-    raw: dict[str, str],
-    by_number: dict[str, list[str]],
-    create: bool,
-    new_people: list[dict[str, str]],
-    new_index: dict[str, int],
-) -> Row:
-    unknown = set(raw) - _COLUMNS
-    if unknown:
-        raise RowError(number, min(unknown), f"unknown column; expected some of {', '.join(sorted(_COLUMNS))}")
-    name = raw.get("name") or None
-    if name is not None:
-        if len(name) > 200 or not name.isprintable():
-            raise RowError(number, "name", "a display name is one line of at most 200 characters")
-        kind = find_contact_data(name)
-        if kind:
-            raise RowError(number, "name", f"looks like {kind}; the holder name is a display name only")
-    if raw.get("subject"):
-        try:
-            parse_subject_id(raw["subject"])
-        except ValidationError as exc:
-            raise RowError(number, "subject", str(exc)) from exc
-        return Row(raw["subject"].lower(), name)
-    student = raw.get("student_number", "")
-    if not student:
-        raise RowError(number, "subject", "give a subject id or a student_number")
-    if student in by_number:
-        ids = by_number[student]
-        if len(ids) > 1:
-            raise RowError(number, "student_number", f"{student!r} is ambiguous: the vault gives it to subjects "
-                           f"{', '.join(ids)}; name the subject by its id in a 'subject' column")
-        return Row(ids[0], name)
-    if not create:
-        raise RowError(number, "student_number", f"{student!r} is not in the vault (use --new-subjects to add)")
-    if student in new_index:  # one new subject per number: a second row with it is a repeated subject
-        return Row(f"new:{new_index[student]}", name)
-    new_index[student] = len(new_people)
-    new_people.append({"student_number": student, "name": name or ""})
-    return Row(f"new:{len(new_people) - 1}", name)
-
-
-def _create_subjects(vault: Vault, rows: list[Row], people: list[dict[str, str]]) -> None:
-    ids = [s.id for s in vault.new_subjects(people)]
-    for i, row in enumerate(rows):
-        if row.subject.startswith("new:"):
-            rows[i] = Row(ids[int(row.subject[4:])], row.holder_name)
-
-
 # -- the journal ------------------------------------------------------------------------------
 
 
 class Journal:
-    """One batch's journal directory: plan.json, rows.jsonl, state.json (all fsynced)."""
+    """One batch's journal directory: plan.json and rows.jsonl (fsynced: they *are* the batch) and
+    state.json, a progress note replaced atomically but not fsynced. After a power cut the note may be
+    behind the truth, never ahead of it, and that is safe: a resumed batch asks the chain whether its
+    root is anchored before sending, and rewriting the files of a finished batch changes nothing."""
 
     def __init__(self, root: Path, batch_id: str) -> None:
         self.dir = root / batch_id
@@ -371,7 +207,7 @@ class Journal:
     def set_stage(self, stage: str, **extra: Any) -> None:
         state = {**self.state(), **extra, "stage": stage, "at": int(time.time())} if self.exists() else {
             "stage": stage, **extra}
-        write_private_file(self.dir / "state.json", json.dumps(state).encode())
+        write_private_file(self.dir / "state.json", json.dumps(state).encode(), durable=False)
 
 
 def check_output_dir(directory: Path) -> None:
@@ -530,7 +366,8 @@ def run(
     if state["stage"] in ("planned", "anchoring"):
         t0 = time.perf_counter()
         progress("anchoring", 0, 1)
-        found = anchorer.find_anchor(root, since_block) if state["stage"] == "anchoring" else None
+        # After a stop the chain is the truth (the progress note may lag behind it): ask it first.
+        found = anchorer.find_anchor(root, since_block) if resumed or state["stage"] == "anchoring" else None
         if found is None:
             journal.set_stage("anchoring")
             _hook(on_stage, "anchoring")
@@ -553,14 +390,19 @@ def run(
     state = journal.state()
     tx_hash, block = bytes.fromhex(state["tx"][2:]), int(state["block"])
     t0 = time.perf_counter()
-    proved = iter_batch_proofs(
-        credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash, anchor_block=block
-    )
     progress("writing", 0, len(credentials))
     try:
         if plan.layout == "jsonl":
-            write_bundle(out, proved, durable=durability != "none")
+            documents = iter_batch_json(
+                credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash,
+                anchor_block=block,
+            )  # fmt: skip
+            write_bundle(out, documents, durable=durability != "none")
         else:
+            proved = iter_batch_proofs(
+                credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash,
+                anchor_block=block,
+            )  # fmt: skip
             write_credentials(out, proved, durability=durability, overwrite=True)
     except OSError as exc:
         raise _unwritten(journal, state, out, exc) from exc
@@ -608,23 +450,23 @@ def _unwritten(journal: Journal, state: dict[str, Any], out: Path, exc: OSError)
     )
 
 
-def write_bundle(path: Path, credentials: Iterable[Credential], *, durable: bool = True) -> None:
-    """All credentials of a batch in one JSON Lines file (one document per line), mode 0600.
+def write_bundle(path: Path, documents: Iterable[bytes], *, durable: bool = True) -> None:
+    """A batch's documents in one JSON Lines file (one document per line), mode 0600.
 
     One file instead of one per credential: for exports to a registrar's system, and several times
     faster to write (creating a file costs far more than writing its bytes). Written as the documents
     come, :data:`BUNDLE_WRITE` lines at a time, so a batch of 100,000 is never in memory twice.
     """
-    write_private_file(path, _bundle_pieces(credentials), durable=durable)
+    write_private_file(path, _bundle_pieces(documents), durable=durable)
 
 
 BUNDLE_WRITE = 1_000  # documents per write of a JSON Lines bundle
 
 
-def _bundle_pieces(credentials: Iterable[Credential]) -> Iterator[bytes]:
+def _bundle_pieces(documents: Iterable[bytes]) -> Iterator[bytes]:
     lines: list[bytes] = []
-    for credential in credentials:
-        lines.append(credential.to_json())
+    for document in documents:
+        lines.append(document)
         if len(lines) == BUNDLE_WRITE:
             yield b"\n".join(lines) + b"\n"
             lines = []

@@ -33,7 +33,7 @@ class RecordingOps(_Context):
         from . import types
         from .contracts import preflight, raise_for_receipt
         from .contribution import check_contribution
-        from .errors import ValidationError
+        from .errors import ContractError, ValidationError
 
         keys = [c.key for c in items]
         if len(set(keys)) != len(keys):
@@ -52,13 +52,14 @@ class RecordingOps(_Context):
         if len(txs) == 1:  # one transaction: pre-flighted, so a refusal sends nothing and stores nothing
             preflight(self.chain, self.key.address, txs[0])
         # Stored before sending, so that evidence exists for every contribution that reaches the chain;
-        # the files this call made are removed again if the send fails.
+        # the files this call made are removed again if the contract refused the one transaction. After
+        # any other failure (a timeout, an interrupt) it may still be mined, so the evidence stays.
         stored = [path for c in items if (path := self._store_evidence(c)) is not None]
         try:
             receipts = self.chain.send_many(self.key, txs) if len(txs) > 1 else [self.chain.send(self.key, txs[0])]
             for receipt in receipts:
                 raise_for_receipt(receipt)
-        except BaseException:
+        except ContractError:
             if len(txs) == 1:  # several chunks may have partly succeeded: their evidence must stay
                 for path in stored:
                     path.unlink(missing_ok=True)

@@ -345,7 +345,7 @@ def test_a_bundle_written_in_pieces_is_one_document_per_line(
     monkeypatch.setattr(issuance, "BUNDLE_WRITE", 3)  # 7 credentials: pieces of 3, 3 and 1
     path = tmp_path / "batch.jsonl"
     path.write_bytes(b"an older bundle")
-    issuance.write_bundle(path, iter(batch), durable=durable)
+    issuance.write_bundle(path, (c.to_json() for c in batch), durable=durable)
     assert path.read_bytes() == b"".join(c.to_json() + b"\n" for c in batch)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["batch.jsonl"]  # no temporary file left
@@ -359,7 +359,7 @@ def test_a_bundle_that_fails_half_way_leaves_the_old_file_and_no_temporary(
     monkeypatch.setattr(issuance, "BUNDLE_WRITE", 2)
 
     def failing() -> Any:
-        yield from batch[:3]
+        yield from (c.to_json() for c in batch[:3])
         raise OSError("disk full")
 
     path = tmp_path / "batch.jsonl"
@@ -387,3 +387,23 @@ def test_bulk_objects_pauses_the_cyclic_collector_and_restores_it() -> None:
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 33])
+def test_batch_json_is_byte_for_byte_the_documents_of_the_proved_credentials(
+    template: CredentialTemplate, size: int
+) -> None:
+    from ledger.credential import attach_batch_proofs, iter_batch_json
+
+    plain = build_batch(template, [SubjectEntry(os.urandom(32), holder_name="Li Hua" if i % 2 else None)
+                                   for i in range(size)])
+    tree = MerkleTree.build([c.hash for c in plain])
+    anchoring = {"chain": ChainRef("fisco3", CHAIN_ID), "contract": CONTRACT, "tree": tree,
+                 "anchor_transaction": b"\x09" * 32, "anchor_block": 77}
+    fast = list(iter_batch_json(plain, **anchoring))  # type: ignore[arg-type]
+    assert fast == [c.to_json() for c in attach_batch_proofs(plain, **anchoring)]  # type: ignore[arg-type]
+    assert all(parse_credential(doc).hash == c.hash for doc, c in zip(fast, plain))
+    with pytest.raises(CredentialFormatError):
+        iter_batch_json(plain, **{**anchoring, "contract": "0xnope"})  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="leaves for"):
+        iter_batch_json(plain + plain[:1], **anchoring)  # type: ignore[arg-type]
