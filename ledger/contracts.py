@@ -137,8 +137,9 @@ class _Facade:
         return str(self._call("version", block=block)[0])
 
 
-def send_checked(chain: ChainBackend, key: PrivateKey, tx: Transaction) -> Receipt:
-    """Run ``tx`` as a call first, then send it; on revert raise the decoded ContractError.
+def send_checked(chain: ChainBackend, key: PrivateKey, tx: Transaction, *, dry_run: bool = True) -> Receipt:
+    """Run ``tx`` as a call first (unless ``dry_run`` is false), then send it; on revert raise the
+    decoded ContractError.
 
     The pre-flight call (``eth_call`` from the signer, on the latest state) finds what the contract
     would refuse before anything is signed or mined, so a refusal costs no transaction, no gas and no
@@ -149,7 +150,8 @@ def send_checked(chain: ChainBackend, key: PrivateKey, tx: Transaction) -> Recei
     Raises:
         ContractError: the decoded error (the inner one for a failed proposal).
     """
-    preflight(chain, key.address, tx)
+    if dry_run:
+        preflight(chain, key.address, tx)
     receipt = chain.send(key, tx)
     raise_for_receipt(receipt)
     return receipt
@@ -484,9 +486,14 @@ class CredentialRegistry(_Facade):
         """The unsigned transaction of :meth:`anchor` (for ``chain.send_many``)."""
         return self._build("anchor", 150_000, _b32(root), count, type_id, _b32(meta_hash))
 
-    def anchor(self, key: PrivateKey, root: bytes, count: int, type_id: int, meta_hash: bytes = ZERO32) -> Receipt:
-        """Anchor a batch root."""
-        return self._send(key, self.build_anchor(root, count, type_id, meta_hash))
+    def anchor(
+        self, key: PrivateKey, root: bytes, count: int, type_id: int, meta_hash: bytes = ZERO32, *,
+        dry_run: bool = True,
+    ) -> Receipt:
+        """Anchor a batch root. ``dry_run=False`` skips the pre-flight call, for a caller that has just
+        checked the signer and the type itself (batch issuance): a refusal then costs a reverted
+        transaction, and raises the same decoded error."""
+        return send_checked(self.chain, key, self.build_anchor(root, count, type_id, meta_hash), dry_run=dry_run)
 
     def build_issue(
         self,

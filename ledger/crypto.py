@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -221,10 +222,11 @@ def key_hex_text(data: bytes) -> str:
 
 
 def write_private_file(path: Path, content: bytes | Iterable[bytes], *, durable: bool = True) -> None:
-    """Write ``content`` to ``path`` atomically with mode 0600 (temp file, fsync, rename).
+    """Write ``content`` to ``path`` atomically with mode 0600 (temp file, fsync, rename, fsync of the
+    directory, so that the new name survives a power cut too).
 
     ``content`` may come in pieces (an iterable of bytes), written as they come: a large file is never
-    held in memory whole. ``durable=False`` skips the fsync (the rename stays atomic).
+    held in memory whole. ``durable=False`` skips both fsyncs (the rename stays atomic).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -241,6 +243,23 @@ def write_private_file(path: Path, content: bytes | Iterable[bytes], *, durable:
         tmp.unlink(missing_ok=True)
         raise
     os.chmod(path, 0o600)
+    if durable:
+        _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # a platform whose directories cannot be opened (Windows) has no directory fsync
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        # Some file systems refuse fsync on a directory (the file itself is synced); an I/O error is real.
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
 
 
 def save_keystore(path: Path, key: PrivateKey, password: str, *, light: bool = False) -> None:

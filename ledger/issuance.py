@@ -54,8 +54,10 @@ class Anchorer(Protocol):
     def signer(self) -> str:
         """Address of the key that signs the anchor (it must be the issuer the batch names)."""
 
-    def anchor_batch(self, root: bytes, count: int, type_id: int, meta_hash: bytes) -> tuple[bytes, int, int]:
-        """Send ``anchor``; return (transaction hash, block, gas used)."""
+    def anchor_batch(
+        self, root: bytes, count: int, type_id: int, meta_hash: bytes, *, dry_run: bool
+    ) -> tuple[bytes, int, int]:
+        """Send ``anchor`` (run as a call first if ``dry_run``); return (transaction hash, block, gas used)."""
 
     def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
         """(transaction hash, block) of the root's anchoring by the signer, or None if it is not anchored.
@@ -372,8 +374,10 @@ def run(
             journal.set_stage("anchoring")
             _hook(on_stage, "anchoring")
             try:
+                # A new batch's signer and type were checked just before it was planned; a resumed one's
+                # may have changed since, and a dry run finds that without spending a transaction.
                 tx_hash, block, gas = anchorer.anchor_batch(
-                    root, plan.count, plan.type_id, bytes.fromhex(plan.meta_hash[2:])
+                    root, plan.count, plan.type_id, bytes.fromhex(plan.meta_hash[2:]), dry_run=resumed
                 )
             except ContractError as exc:
                 # The chain refused it, so the root is not anchored: back to "planned", to be sent again.

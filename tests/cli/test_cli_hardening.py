@@ -102,6 +102,9 @@ def test_an_anchor_the_chain_refuses_leaves_the_batch_resumable(issuers: Workspa
     batch_id, error = _refused_batch(issuers, "uni", 201, _graduates(tmp_path / "g.csv", 4))
     refusal = error.__cause__
     assert isinstance(refusal, ContractError) and refusal.error_name == "OutOfScope"
+    # a new batch is anchored without a dry run (its signer was checked just before): the refusal
+    # comes from the reverted transaction's receipt
+    assert refusal.tx_hash is not None
     assert f"refused to anchor batch {batch_id}: OutOfScope(" in str(error)
     assert f"--resume --batch {batch_id}" in (error.hint or "") and "deleting" in (error.hint or "")
     state = _journals(issuers)[batch_id]
@@ -119,6 +122,21 @@ def test_an_anchor_the_chain_refuses_leaves_the_batch_resumable(issuers: Workspa
     assert _anchors(issuers, plan["root"]) == [issuers.keys["uni"].address]
     assert len(list(Path(batch["output"]).glob("*.json"))) == 4
     assert _vault_size(issuers) == 4
+
+
+def test_a_resumed_batch_is_dry_run_first_so_a_refusal_costs_no_transaction(
+    issuers: Workspace, tmp_path: Path
+) -> None:
+    batch_id, _ = _refused_batch(issuers, "uni", 201, _graduates(tmp_path / "g.csv", 2))
+    with _open(issuers, "uni") as lg:
+        assert lg.key.address == issuers.keys["uni"].address  # loaded (and funded) before the count
+        head = lg.chain.block_number()
+        with pytest.raises(IssuanceError) as caught:
+            lg.resume_batches(batch_id)  # the type is still out of the issuer's scope
+        refusal = caught.value.__cause__
+        assert isinstance(refusal, ContractError) and refusal.error_name == "OutOfScope"
+        assert refusal.tx_hash is None and lg.chain.block_number() == head
+    assert _journals(issuers)[batch_id]["stage"] == "planned"
 
 
 def test_resume_with_a_key_other_than_the_planned_issuer_is_refused(issuers: Workspace, tmp_path: Path) -> None:

@@ -55,3 +55,43 @@ def test_keyring_encrypts_and_never_stores_the_secret(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         ring.add("../escape", PrivateKey.generate(), "pw")
     assert key.secret_bytes().hex() not in repr(key)
+
+
+def test_a_private_file_is_synced_with_its_directory_and_an_io_error_is_not_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from ledger import crypto
+
+    synced: list[bool] = []  # one entry per fsync: was it a directory?
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    crypto.write_private_file(tmp_path / "a.json", b"{}")
+    assert synced == [False, True]  # the file, then the directory that names it
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o600
+    synced.clear()
+    crypto.write_private_file(tmp_path / "b.json", b"{}", durable=False)
+    assert synced == [] and (tmp_path / "b.json").read_bytes() == b"{}"
+
+    def directory_fsync_fails(code: int) -> None:
+        def fsync(fd: int) -> None:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                raise OSError(code, os.strerror(code))
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+    directory_fsync_fails(errno.EINVAL)  # a file system without directory fsync: the file is still written
+    crypto.write_private_file(tmp_path / "c.json", b"[]")
+    assert (tmp_path / "c.json").read_bytes() == b"[]"
+    directory_fsync_fails(errno.EIO)
+    with pytest.raises(OSError) as failed:
+        crypto.write_private_file(tmp_path / "d.json", b"[]")
+    assert failed.value.errno == errno.EIO
