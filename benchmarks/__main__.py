@@ -114,29 +114,6 @@ def _optional(module: str) -> ModuleType:
         raise  # the module exists but one of its own imports is broken: a real error
 
 
-def profile(fn: Callable[[], Any], *, top: int = 4) -> str:
-    """Where the time of one call of ``fn`` goes: the functions with the most own time, in percent.
-
-    Put in the note of a missed speed goal, to say what bounds it.
-    """
-    import cProfile
-    import pstats
-
-    profiler = cProfile.Profile()
-    profiler.runcall(fn)
-    entries = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    total = sum(entry[2] for entry in entries.values()) or 1.0
-    parts = []
-    ranked = sorted(entries.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
-    for (filename, _line, name), entry in ranked:
-        if filename.startswith("~"):  # a built-in: "<built-in method time.sleep>"
-            label = name.strip("<>").replace("built-in method ", "").replace("method ", "")
-        else:
-            label = f"{Path(filename).stem}.{name}"
-        parts.append(f"{entry[2] / total:.0%} {label}")
-    return "profile: " + ", ".join(parts)
-
-
 def target_note(value: float | None, goal: Goal, unit: str, issue: int) -> str:
     """``"target <= 50,000 gas (issue 2): missed by 19%"``, or empty when there is no figure."""
     if value is None:
@@ -179,8 +156,10 @@ def _anvil_module() -> ModuleType:
 
 
 @contextlib.contextmanager
-def open_backend(name: str) -> Iterator[tuple[Any, Any]]:
-    """Yield ``(chain, funded key)`` on a fresh chain: in-memory embedded, or a new anvil process."""
+def open_backend(name: str) -> Iterator[tuple[Any, Any, Callable[[], float | None]]]:
+    """Yield ``(chain, funded key, node CPU meter)`` on a fresh chain: in-memory embedded, or a new anvil
+    process. The meter gives the node process's CPU seconds so far (``None`` for the embedded chain,
+    which runs in this process)."""
     from ledger.chain.base import FUNDING
     from ledger.crypto import PrivateKey
 
@@ -190,16 +169,17 @@ def open_backend(name: str) -> Iterator[tuple[Any, Any]]:
             key = PrivateKey.generate()
             if FUNDING in chain.features:
                 chain.fund(key.address, 10**24)
-            yield chain, key
+            yield chain, key, lambda: None
         finally:
             chain.close()
     elif name == "anvil":
         rpc, anvil = _optional("ledger.chain.rpc"), _anvil_module()
+        meter = _optional("benchmarks.rpc").process_tree_cpu
         # 100 EAS attestations in one multiAttest need ~30 M gas: lift anvil's block gas limit.
         with anvil.Anvil(extra_args=["--gas-limit", "1000000000"]) as node:
             chain = rpc.RpcChain([node.url])
             try:
-                yield chain, PrivateKey.from_hex(anvil.DEV_KEY_HEX)
+                yield chain, PrivateKey.from_hex(anvil.DEV_KEY_HEX), lambda: meter(node.process.pid)
             finally:
                 chain.close()
     else:
@@ -393,9 +373,10 @@ class World:
     key: Any
     contracts: Any
     type_id: int
+    node_cpu: Callable[[], float | None] = lambda: None
 
 
-def make_world(chain: Any, key: Any) -> World:
+def make_world(chain: Any, key: Any, node_cpu: Callable[[], float | None] = lambda: None) -> World:
     """Deploy our contracts; make ``key`` a Community issuer of one certificate type."""
     from ledger import contracts as ours
     from ledger import types
@@ -404,7 +385,7 @@ def make_world(chain: Any, key: Any) -> World:
     kinds = int(types.IssuerKinds.COMMUNITY | types.IssuerKinds.UNIVERSITY)
     facade.credentials.define_type(key, 1, field=1, level=1, allowed_kinds=kinds, criteria=types.Criteria())
     facade.issuers.add_issuer(key, key.address, types.IssuerKind.COMMUNITY, [1])
-    return World(chain=chain, key=key, contracts=facade, type_id=1)
+    return World(chain=chain, key=key, contracts=facade, type_id=1, node_cpu=node_cpu)
 
 
 def chain_fallback(backend: str) -> list[Row]:
@@ -428,17 +409,32 @@ def chain_rows(backend: str, world: World, plan: Plan) -> list[Row]:
             ("credentials anchored", rpc.anchor_job(world.contracts, world.type_id)))
     for (what, build), template in zip(jobs, chain_fallback(backend)):
         _log(f"{backend}: {what}, {n} transactions sequential and pipelined x{plan.runs}")
-        result = rpc.compare(world.chain, world.key, build, n, plan.runs)
+        result = rpc.compare(world.chain, world.key, build, n, plan.runs, world.node_cpu)
         row = dataclasses.replace(
             template, ours=float(result["pipelined_tx_per_s"]), peer=float(result["sequential_tx_per_s"]),
             runs=plan.runs, samples=tuple(result["pipelined_samples"]),
-            note=f"{n} transactions per way, one item each, signed locally, receipts awaited",
+            note=f"{n} transactions per way, one item each, signed locally, receipts awaited; {_node_note(result)}",
         )
-        if row.status == "missed":
-            bound = profile(functools.partial(world.chain.send_many, world.key, build(n)))
-            row = dataclasses.replace(row, note=f"{row.note}; pipelined {bound}")
         rows.append(row)
     return rows
+
+
+def _node_note(result: dict[str, Any]) -> str:
+    """Where a pipelining ratio comes from: the node's CPU per transaction each way, how many blocks a
+    pipelined burst took, and the chain's length (anvil's cost per block grows with it)."""
+    seq, pipe = result["sequential"], result["pipelined"]
+    first, last = result["chain_blocks"]
+    parts = []
+    if seq["node_cpu_ms_per_tx"] is not None and pipe["node_cpu_ms_per_tx"] is not None:
+        parts.append(f"node CPU per transaction {seq['node_cpu_ms_per_tx']:.2f} ms sequential, "
+                     f"{pipe['node_cpu_ms_per_tx']:.2f} ms pipelined")
+    parts.append(f"client CPU {seq['client_cpu_ms_per_tx']:.2f} / {pipe['client_cpu_ms_per_tx']:.2f} ms")
+    parts.append(f"a pipelined burst took {pipe['blocks_per_run']:g} blocks (median)")
+    parts.append(f"chain at block {first:,} to {last:,}")
+    before, after = result.get("empty_block_cpu_ms") or (None, None)
+    if before is not None and after is not None:
+        parts.append(f"node CPU to mine an empty block {before:.2f} ms at the start, {after:.2f} ms at the end")
+    return "; ".join(parts)
 
 
 def index_rows(backend: str, world: World, plan: Plan) -> list[Row]:
@@ -508,10 +504,10 @@ def backend_rows(backend: str, plan: Plan) -> tuple[list[Row], list[Row]]:
     """Gas rows, and chain-speed plus index rows, measured on one fresh backend."""
     gas_default, speed_default = gas_fallback(backend, plan), chain_fallback(backend)
     try:
-        with open_backend(backend) as (chain, key):
+        with open_backend(backend) as (chain, key, node_cpu):
             gas = _guard(f"gas on {backend}", lambda: gas_rows(backend, chain, key, plan), gas_default)
             try:
-                world = make_world(chain, key)
+                world = make_world(chain, key, node_cpu)
             except Exception as exc:  # noqa: BLE001 - reported in the rows
                 reason = f"not measured: deploying our contracts failed: {exc}"
                 return gas, _not_measured(speed_default, reason)
