@@ -295,16 +295,21 @@ def _make_workspace_dir(ws: Path) -> None:
 
 
 def _fund_if_needed(chain: ChainBackend, address: str) -> None:
-    """Give a key gas money on development chains (anvil); other chains need none or refuse it.
+    """Give a key gas money on development chains (anvil, the embedded chain) unless it has plenty;
+    other chains need none or refuse it.
 
-    A node that does not offer funding (FISCO BCOS charges no gas, or funds by its own balance
-    feature) is left alone: a real lack of funds surfaces as ``InsufficientFunds`` with its hint.
+    A key that still holds half the funding is left alone, so opening a workspace again sends nothing
+    (on the embedded chain a funding is a transaction and a block). A node that does not offer funding
+    (FISCO BCOS charges no gas, or funds by its own balance feature) is left alone too: a real lack of
+    funds surfaces as ``InsufficientFunds`` with its hint.
     """
     from .chain.base import FUNDING
     from .errors import CapabilityError
 
     if FUNDING in chain.features:
         try:
+            if chain.balance(address) >= DEV_FUNDING_WEI // 2:
+                return
             chain.fund(address, DEV_FUNDING_WEI)
         except CapabilityError:
             pass

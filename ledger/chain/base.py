@@ -165,6 +165,12 @@ class ChainBackend(abc.ABC):
 
         raise CapabilityError(self.name, "funding accounts")
 
+    def balance(self, address: str) -> int:
+        """The account's balance in wei now (backends with the ``funding`` feature answer it)."""
+        from ..errors import CapabilityError
+
+        raise CapabilityError(self.name, "reading balances")
+
     def close(self) -> None:
         """Release files, sockets and locks. Safe to call twice."""
 

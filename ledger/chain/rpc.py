@@ -308,11 +308,15 @@ class RpcChain(ChainBackend):
         """
         if self._set_balance is None:
             raise CapabilityError(self.name, f"funding accounts on {self._client_version}")
-        balance = self._read().quantity(self.request("eth_getBalance", [address, "latest"]), "the balance")
+        balance = self.balance(address)
         try:
             self.request(self._set_balance, [address, hex(balance + amount_wei)])
         except RpcError as exc:
             raise CapabilityError(self.name, f"funding accounts on this node ({exc.message})") from exc
+
+    def balance(self, address: str) -> int:
+        """The account's balance in wei at the latest block."""
+        return self._read().quantity(self.request("eth_getBalance", [address, "latest"]), "the balance")
 
     # -- writes ------------------------------------------------------------------------------
 

@@ -182,3 +182,22 @@ def test_a_proposal_call_is_decoded_by_name() -> None:
     assert decode_call("IssuerRegistry", b"\xde\xad\xbe\xef").function is None
     short = decode_call("IssuerRegistry", abi.fn("setThreshold").selector + b"\x01")
     assert short.function == "setThreshold" and "undecodable" in short.args
+
+
+def test_a_key_with_funds_is_not_funded_again_so_opening_a_workspace_sends_nothing(tmp_path: Path) -> None:
+    from ledger.ledger import DEV_FUNDING_WEI
+
+    ws = tmp_path / "ws"
+    Ledger.init(Settings(workspace=ws), password=PASSWORD, light_kdf=True)
+    with Ledger.open(load_settings(ws, env={}), password=PASSWORD, light_kdf=True) as first:
+        address = first.key.address
+        head = first.chain.block_number()
+    with Ledger.open(load_settings(ws, env={}), password=PASSWORD, light_kdf=True) as again:
+        assert again.key.address == address
+        assert again.chain.block_number() == head  # no funding transaction for a key that has funds
+        newcomer = PrivateKey.generate()
+        again.use_key(newcomer)  # a key without funds is funded once
+        assert again.chain.block_number() == head + 1
+        assert again.chain.balance(newcomer.address) == DEV_FUNDING_WEI
+        again.use_key(newcomer)
+        assert again.chain.block_number() == head + 1
