@@ -31,7 +31,7 @@ class RecordingOps(_Context):
             ValidationError, PersonalDataError: an item is refused; nothing is stored or sent.
         """
         from . import types
-        from .contracts import preflight, raise_for_receipt
+        from .contract_send import preflight, raise_for_receipt
         from .contribution import check_contribution
         from .errors import ContractError, ValidationError
 
