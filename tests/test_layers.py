@@ -36,6 +36,8 @@ PURE_LOGIC = (
     "ledger.merkle",
     "ledger.credential",
     "ledger.verification",
+    "ledger.verification_report",
+    "ledger.verification_steps",
     "ledger.standards",
     "ledger.contribution",
     "ledger.privacy",

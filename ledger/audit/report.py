@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..index.records import Contribution
-from ..verification import FAIL, PASS, SKIPPED, StepResult  # noqa: F401  (re-exported for the audit package)
+from ..verification_report import FAIL, PASS, SKIPPED, StepResult  # noqa: F401  (re-exported for the audit package)
 
 REPORT_DOMAIN_TAG = b"fisco-talent-ledger/audit-report/v1\x00"
 
