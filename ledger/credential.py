@@ -49,9 +49,12 @@ is rendered once with placeholder slots; each credential is a string join plus o
 built or copied per document.
 
 The parts of this subject live in their own modules, and every public name of them can be imported
-from this one: the field checks (:mod:`ledger.credential_fields`), the proof
-(:mod:`ledger.credential_proof`), parsing a document (:mod:`ledger.credential_parse`) and writing
-credential files durably (:mod:`ledger.credential_files`).
+from this one: the field checks (:mod:`ledger.credential_fields`), the hash
+(:mod:`ledger.credential_hashing`), the issuer, achievement, evidence and subject id
+(:mod:`ledger.credential_parts`), the proof (:mod:`ledger.credential_proof`), batch proofs
+(:mod:`ledger.credential_batch`), parsing a document (:mod:`ledger.credential_parse`) and writing
+credential files durably (:mod:`ledger.credential_files`). This module holds the document model:
+templates, batches stamped from them, and the credential.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ import importlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -69,31 +72,16 @@ import sha3  # safe-pysha3
 
 from .canonical import canonicalize
 from .credential_fields import ACHIEVEMENT_TYPES, CredentialFormatError
-from .credential_fields import ADDRESS as _ADDRESS
-from .credential_fields import BYTES32 as _BYTES32
-from .credential_fields import EXT_TYPE as _EXT_TYPE
-from .credential_fields import ISSUER_DID as _ISSUER_DID
-from .credential_fields import SUBJECT_URI as _SUBJECT_URI
-from .credential_fields import URI as _URI
 from .credential_fields import UUID_URN as _UUID_URN
 from .credential_fields import check_line as _line
-from .credential_fields import check_text as _text
 from .credential_fields import check_timestamp as _timestamp
-from .credential_fields import check_uint as _uint
 from .credential_files import DURABILITY_MODES, WriteReport, default_filename, write_credentials
-from .credential_proof import (
-    BATCH_PROOF,
-    CHECKED_PROOF,
-    ChainRef,
-    CredentialProof,
-    batch_proof_json,
-    proof_head,
-)
-from .crypto import keccak256, to_checksum_address
-from .errors import ValidationError
-from .merkle import Hasher, MerkleTree
+from .credential_hashing import HASH_DOMAIN_TAG, credential_hash, hash_function
+from .credential_parts import Achievement, Evidence, IssuerProfile, subject_uri
+from .credential_proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
 
 if TYPE_CHECKING:
+    from .credential_batch import attach_batch_proofs, iter_batch_json, iter_batch_proofs
     from .credential_parse import parse_credential
 
 __all__ = [
@@ -127,170 +115,6 @@ __all__ = [
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CREDENTIAL_TYPES = ("VerifiableCredential", "OpenBadgeCredential")
-
-#: Prefix of every credential hash pre-image; the NUL cannot start a JSON text.
-HASH_DOMAIN_TAG = b"fisco-talent-ledger/credential/v1\x00"
-
-_HASHERS: dict[str, Hasher] = {"keccak256": keccak256}
-
-
-def hash_function(name: str) -> Hasher:
-    """The hash named by a proof's ``hashAlgorithm``: ``keccak256`` or ``sm3``."""
-    if name == "sm3":
-        from .crypto import sm3
-
-        return sm3
-    try:
-        return _HASHERS[name]
-    except KeyError:
-        raise CredentialFormatError("proof.hashAlgorithm", f"unknown hash algorithm {name!r}") from None
-
-
-def credential_hash(body: bytes, hash_algorithm: str = "keccak256") -> bytes:
-    """``H(HASH_DOMAIN_TAG || body)`` where ``body`` is the canonical JSON without ``proof``."""
-    if hash_algorithm == "keccak256":
-        return sha3.keccak_256(HASH_DOMAIN_TAG + body).digest()
-    return hash_function(hash_algorithm)(HASH_DOMAIN_TAG + body)
-
-
-def subject_uri(subject: bytes | str) -> str:
-    """``urn:ledger:subject:0x...`` for a 32-byte subject id (bytes, ``0x`` hex, or the URI itself)."""
-    if isinstance(subject, bytes):
-        if len(subject) != 32:
-            raise CredentialFormatError("credentialSubject.id", "a subject id is 32 bytes")
-        return "urn:ledger:subject:0x" + subject.hex()
-    text = subject.strip().lower()
-    if _SUBJECT_URI.match(text):
-        return text
-    if _BYTES32.match(text):
-        return "urn:ledger:subject:" + text
-    raise CredentialFormatError(
-        "credentialSubject.id",
-        f"{subject!r} is not a subject id (0x + 64 hex digits, from `ledger subject new`)",
-    )
-
-
-def _hex32(value: bytes) -> str:
-    return "0x" + value.hex()
-
-
-def _json_kind(value: Any) -> str:
-    """How JSON would call ``value``'s type, for messages about a member of the wrong type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, (list, tuple)):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return f"a {type(value).__name__}"
-
-
-
-# -- value objects --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IssuerProfile:
-    """The issuer as the document names it: ``did:fisco:<chainId>:<address>`` and a display name."""
-
-    id: str
-    name: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.id, str) or not _ISSUER_DID.match(self.id):
-            raise CredentialFormatError("issuer.id", f"{self.id!r} is not did:fisco:<chainId>:<0x address>")
-        _line(self.name, "issuer.name")
-
-    @classmethod
-    def for_account(cls, chain_id: int, address: str, name: str) -> IssuerProfile:
-        """The profile of the account ``address`` on chain ``chain_id``."""
-        if not isinstance(address, str) or not _ADDRESS.match(address):
-            raise CredentialFormatError("issuer.id", f"{address!r} is not an address (0x + 40 hex digits)")
-        return cls(f"did:fisco:{int(chain_id)}:{address.lower()}", name)
-
-    @property
-    def chain_id(self) -> int:
-        return int(self.id.split(":")[2])
-
-    @property
-    def address(self) -> str:
-        """The issuer's account, EIP-55 checksummed."""
-        return to_checksum_address(bytes.fromhex(self.id.rsplit(":", 1)[1][2:]))
-
-
-@dataclass(frozen=True, slots=True)
-class Achievement:
-    """The certificate type as an Open Badges 3.0 Achievement, tied to its on-chain type id/version."""
-
-    type_id: int
-    type_version: int
-    name: str
-    description: str
-    criteria: str
-    field_of_study: str
-    achievement_type: str = "Certificate"
-    id: str = ""
-
-    def __post_init__(self) -> None:
-        _uint(self.type_id, "credentialSubject.achievement.typeId")
-        _uint(self.type_version, "credentialSubject.achievement.typeVersion")
-        _line(self.name, "credentialSubject.achievement.name")
-        _text(self.description, "credentialSubject.achievement.description")
-        _text(self.criteria, "credentialSubject.achievement.criteria.narrative")
-        _line(self.field_of_study, "credentialSubject.achievement.fieldOfStudy")
-        if not isinstance(self.achievement_type, str):
-            # Checked first: a list or object is not even hashable for the vocabulary lookup below.
-            raise CredentialFormatError(
-                "credentialSubject.achievement.achievementType",
-                f"must be a string (an Open Badges 3.0 achievement type or ext:Name), "
-                f"not {_json_kind(self.achievement_type)}",
-            )
-        if self.achievement_type not in ACHIEVEMENT_TYPES and not _EXT_TYPE.match(self.achievement_type):
-            raise CredentialFormatError(
-                "credentialSubject.achievement.achievementType",
-                f"{self.achievement_type!r} is not an Open Badges 3.0 achievement type (or ext:Name)",
-            )
-        if not self.id:
-            object.__setattr__(self, "id", f"urn:ledger:type:{self.type_id}")
-        elif not isinstance(self.id, str) or not _URI.match(self.id):
-            raise CredentialFormatError("credentialSubject.achievement.id", f"{self.id!r} is not a URI")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "type": ["Achievement"],
-            "name": self.name,
-            "description": self.description,
-            "criteria": {"narrative": self.criteria},
-            "achievementType": self.achievement_type,
-            "fieldOfStudy": self.field_of_study,
-            "typeId": self.type_id,
-            "typeVersion": self.type_version,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """One contribution named as evidence (criteria-checked certificates): its 32-byte key."""
-
-    key: bytes
-    name: str | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.key, bytes) or len(self.key) != 32:
-            raise CredentialFormatError("evidence", "a contribution key is 32 bytes")
-        if self.name is not None:
-            _line(self.name, "evidence.name")
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": "urn:ledger:contribution:" + _hex32(self.key), "type": ["Evidence"]}
-        if self.name is not None:
-            out["name"] = self.name
-        return out
 
 
 # -- templates and credentials --------------------------------------------------------------
@@ -541,126 +365,15 @@ class Credential:
         return doc
 
 
-# -- proofs for a batch ---------------------------------------------------------------------
-
-
-def attach_batch_proofs(
-    credentials: Sequence[Credential],
-    *,
-    chain: ChainRef,
-    contract: str,
-    tree: MerkleTree | None = None,
-    anchor_transaction: bytes | None = None,
-    anchor_block: int | None = None,
-) -> list[Credential]:
-    """Give every credential of a batch its Merkle proof (leaf index = position in ``credentials``).
-
-    Args:
-        tree: the batch's tree, when already built (it must be over these credentials' hashes).
-        anchor_transaction / anchor_block: the anchoring transaction once it is mined (else None).
-    """
-    return list(
-        iter_batch_proofs(
-            credentials, chain=chain, contract=contract, tree=tree,
-            anchor_transaction=anchor_transaction, anchor_block=anchor_block,
-        )
-    )  # fmt: skip
-
-
-def iter_batch_proofs(
-    credentials: Sequence[Credential],
-    *,
-    chain: ChainRef,
-    contract: str,
-    tree: MerkleTree | None = None,
-    anchor_transaction: bytes | None = None,
-    anchor_block: int | None = None,
-) -> Iterator[Credential]:
-    """:func:`attach_batch_proofs` one credential at a time, for writing a large batch as it goes.
-
-    The arguments are checked at once (not at the first ``next``); the proved credentials are made
-    on demand, so a batch of 100,000 never holds a second copy of itself.
-    """
-    if not _ADDRESS.match(contract):
-        raise CredentialFormatError("proof.contract", "must be an address (0x + 40 hex digits)")
-    if not credentials:
-        return iter(())
-    algorithm = credentials[0].hash_algorithm
-    if tree is None:
-        tree = MerkleTree.build([c.hash for c in credentials], hash_function(algorithm))
-    elif len(tree) != len(credentials):
-        raise ValidationError(f"the tree has {len(tree)} leaves for {len(credentials)} credentials")
-    return _proved(credentials, chain, contract, algorithm, tree, anchor_transaction, anchor_block)
-
-
-def _proved(
-    credentials: Sequence[Credential],
-    chain: ChainRef,
-    contract: str,
-    algorithm: str,
-    tree: MerkleTree,
-    anchor_transaction: bytes | None,
-    anchor_block: int | None,
-) -> Iterator[Credential]:
-    root, size = tree.root, len(credentials)
-    for index, (credential, path) in enumerate(zip(credentials, tree.proofs())):
-        proof = CredentialProof(
-            BATCH_PROOF,
-            credential.hash,
-            chain,
-            contract,
-            algorithm,
-            root,
-            size,
-            index,
-            path,
-            anchor_transaction,
-            anchor_block,
-        )
-        c = credential
-        yield Credential(
-            c.template, c.id, c.subject_id, c.holder_name, c.evidence, c.body, c.hash, c.hash_algorithm, proof
-        )
-
-
-def iter_batch_json(
-    credentials: Sequence[Credential],
-    *,
-    chain: ChainRef,
-    contract: str,
-    tree: MerkleTree,
-    anchor_transaction: bytes | None = None,
-    anchor_block: int | None = None,
-) -> Iterator[bytes]:
-    """Each credential's document with its batch proof, as :meth:`Credential.to_json` writes it.
-
-    The same bytes as ``c.to_json()`` for each credential of :func:`iter_batch_proofs`, without a
-    proof object per credential: the members a batch shares are checked and rendered once (about
-    twice as fast, for writing large batches).
-    """
-    if len(tree) != len(credentials):
-        raise ValidationError(f"the tree has {len(tree)} leaves for {len(credentials)} credentials")
-    if not credentials:
-        return iter(())
-    algorithm = credentials[0].hash_algorithm
-    paths = tree.proofs()
-    # The first leaf's proof object checks the members the batch shares (contract, chain) once.
-    first = CredentialProof(
-        BATCH_PROOF, credentials[0].hash, chain, contract, algorithm, tree.root, len(credentials), 0, paths[0],
-        anchor_transaction, anchor_block,
-    )  # fmt: skip
-    head = proof_head(first)
-    return (
-        c.body[:-1] + b',"proof":' + batch_proof_json(head, c.hash, algorithm, i, path).encode("utf-8") + b"}"
-        for i, (c, path) in enumerate(zip(credentials, paths))
-    )
-
-
-
 # -- names defined in the modules above this one --------------------------------------------
 
 #: Re-exported names whose modules import this one, so they are loaded on first use.
-_LOADED_LATER = {"parse_credential": "credential_parse"}
+_LOADED_LATER = {
+    "attach_batch_proofs": "credential_batch",
+    "iter_batch_json": "credential_batch",
+    "iter_batch_proofs": "credential_batch",
+    "parse_credential": "credential_parse",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from .chainview import ACTIVE, REINSTATED, REVOKED, SUSPENDED, AnchorRecord, ChainView, IssuanceRecord
-from .credential import BATCH_PROOF, Credential, hash_function
+from .credential import BATCH_PROOF, Credential
+from .credential_hashing import hash_function
 from .errors import VerificationError
 from .merkle import compute_root, proof_length
 from .verification_report import FAIL, PASS, SKIPPED, StepResult
