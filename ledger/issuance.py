@@ -37,10 +37,9 @@ from .credential import (
     IssuerProfile,
     SubjectEntry,
     build_batch,
-    iter_batch_json,
-    iter_batch_proofs,
     write_credentials,
 )
+from .credential_batch import iter_batch_json, iter_batch_proofs
 from .crypto import write_private_file
 from .errors import ContractError, IssuanceError, LedgerError, RowError, ValidationError
 from .merkle import MerkleTree
