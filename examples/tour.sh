@@ -61,6 +61,13 @@ step "a batch of course certificates from a CSV (new students get subject ids)"
 ledger cred issue --type 201 --csv "$examples/graduates.csv" --new-subjects --key university
 ledger cred issue --resume                     # nothing left to finish: every batch completed
 
+step "the same course as one JSON Lines bundle (the fast layout), and one holder's file taken out of it"
+bundle=$(ledger cred issue --type 201 --csv "$examples/graduates.csv" --layout jsonl --key university --json \
+  | get output)
+graduate=$(ledger subject find 2022000001 --json | get 0 id)
+ledger cred export "$bundle" --subject "$graduate" --out "$scratch/for-graduate-one"
+ledger verify "$scratch/for-graduate-one"
+
 step "verify every credential file (exit 0 only if all are valid)"
 ledger verify "$LEDGER_WORKSPACE/credentials/"
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .credential import Credential
 
-__all__ = ["DURABILITY_MODES", "WriteReport", "default_filename", "write_credentials"]
+__all__ = ["DURABILITY_MODES", "WriteReport", "default_filename", "write_credentials", "write_documents"]
 
 #: How :func:`write_credentials` makes files durable.
 DURABILITY_MODES = ("none", "fsync", "syncfs")
@@ -70,6 +70,24 @@ def write_credentials(
     Raises:
         FileExistsError: a file is already there and ``overwrite`` is false.
     """
+    documents = ((filename(c, i), c.to_json()) for i, c in enumerate(credentials))
+    return write_documents(directory, documents, durability=durability, overwrite=overwrite)
+
+
+def write_documents(
+    directory: Path,
+    documents: Iterable[tuple[str, bytes]],
+    *,
+    durability: str = "syncfs",
+    overwrite: bool = False,
+) -> WriteReport:
+    """Write ``(file name, bytes)`` pairs as files of ``directory`` (mode 0600), then make them durable
+    as :func:`write_credentials` says.
+
+    Raises:
+        ValueError: a name is not a plain file name, or ``durability`` is unknown.
+        FileExistsError: a file is already there and ``overwrite`` is false.
+    """
     import time
 
     if durability not in DURABILITY_MODES:
@@ -81,11 +99,9 @@ def write_credentials(
     started = time.perf_counter()
     dir_fd = os.open(directory, os.O_RDONLY)
     try:
-        for index, credential in enumerate(credentials):
-            name = filename(credential, index)
+        for name, data in documents:
             if not name or "/" in name or name in (".", ".."):
                 raise ValueError(f"{name!r} is not a plain file name")
-            data = credential.to_json()
             # Relative to the open directory: no path walk per file.
             fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
             try:

@@ -38,6 +38,7 @@ PURE_LOGIC = (
     "ledger.credential_hashing",
     "ledger.credential_parts",
     "ledger.credential_batch",
+    "ledger.credential_bundle",
     "ledger.credential_fields",
     "ledger.credential_proof",
     "ledger.credential_parse",

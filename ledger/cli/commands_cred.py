@@ -1,4 +1,4 @@
-"""Credentials: ``ledger cred issue|revoke|suspend|reinstate|show`` and ``ledger verify``."""
+"""Credentials: ``ledger cred issue|revoke|suspend|reinstate|show|export`` and ``ledger verify``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def cred() -> None:
       ledger cred issue --type 201 --jsonl graduates.jsonl --skip-invalid
       ledger cred issue --resume                                       finish every interrupted batch
       ledger cred issue --resume --batch 20261125T101500-ab12cd --out ./rescued   write its files elsewhere
+      ledger cred issue --type 201 --csv graduates.csv --layout jsonl  the batch in one file
+      ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's file
       ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
       ledger cred revoke cert.json --reason misconduct
     """
@@ -176,6 +178,8 @@ def _status_command(name: str, status: str, needs_reason: bool) -> click.Command
     @click.option("--reason", type=click.Choice(REASONS), required=needs_reason, default=None if needs_reason else "other")
     @pass_app
     def command(app: App, files: tuple[Path, ...], reason: str) -> None:
+        for f in files:
+            _one_credential(f)
         rows = [app.ledger().set_credential_status(f, status, reason) for f in files]
         if app.json_output:
             render.print_json(rows)
@@ -204,6 +208,7 @@ def cred_show(app: App, file: Path) -> None:
     from ..credential import parse_credential
     from ..credential_parse import read_credential_file
 
+    _one_credential(file)
     c = parse_credential(read_credential_file(file))
     info = {
         "id": c.id,
@@ -221,6 +226,54 @@ def cred_show(app: App, file: Path) -> None:
         render.print_json(info)
     else:
         render.fields(f"Credential {file}", info.items())
+
+
+def _one_credential(path: Path) -> None:
+    """Refuse a batch bundle where one credential is meant, saying how to get one out of it."""
+    from ..credential_bundle import is_bundle
+
+    if is_bundle(path):
+        raise click.UsageError(
+            f"{path} is a batch bundle (one credential per line), not one credential; write the one you "
+            f"mean to its own file first: ledger cred export {path} --id ID (or --subject ID)"
+        )
+
+
+@cred.command("export")
+@common_options
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory for the files (default: beside the bundle, named like it without .jsonl).")
+@click.option("--id", "ids", multiple=True, metavar="ID",
+              help="A credential id (urn:uuid:... or the uuid) to export; repeatable.")
+@click.option("--subject", "subjects", multiple=True, metavar="ID",
+              help="Export the credentials of this subject id (0x...); repeatable.")
+@pass_app
+def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ...], subjects: tuple[str, ...]) -> None:
+    """Write credentials of a batch bundle (``--layout jsonl``) to files of their own.
+
+    Every credential of the bundle, or those named by --id or --subject. Each file is the bundle's
+    line byte for byte (what the files layout writes), mode 0600, made durable; nothing is written if
+    any named credential is missing or a file of the same name is already there.
+
+    \b
+    Examples:
+      ledger cred export credentials/20261125T101500-ab12cd.jsonl                  all, one file each
+      ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's
+      ledger cred export batch.jsonl --id urn:uuid:0f8e... --out ./for-li-hua --json
+    """
+    from ..credential_bundle import BUNDLE_SUFFIX, export
+
+    directory = out_dir or bundle.with_name(bundle.name[: -len(BUNDLE_SUFFIX)] if bundle.name.lower().endswith(
+        BUNDLE_SUFFIX) else bundle.name + ".files")
+    with _Bars(app) as bars:
+        report = export(bundle, directory, ids=ids, subjects=subjects,
+                        progress=lambda done, total: bars.update("writing", done, total))
+    if app.json_output:
+        render.print_json({"directory": str(directory), "files": [str(p) for p in report.paths],
+                           "bytes": report.bytes_written, "durability": report.durability})
+        return
+    render.message(f"wrote {len(report.paths)} credential file(s) to {directory}")
 
 
 @click.command()

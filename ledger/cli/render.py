@@ -36,12 +36,18 @@ def print_json(value: Any) -> None:
 
 
 def console(stderr: bool = False) -> Any:
-    """A rich console; into a pipe or a file it does not wrap, so ids and hashes stay whole for grep."""
+    """A rich console; into a pipe or a file it does not wrap, so ids and hashes stay whole for grep.
+
+    Emoji codes are off: subject ids are ``urn:ledger:subject:...``, and rich would print ``:ledger:``
+    as a ledger emoji.
+    """
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     piped = not (hasattr(stream, "isatty") and stream.isatty())
-    return Console(stderr=stderr, highlight=False, soft_wrap=piped, width=PIPE_WIDTH if piped else None)
+    return Console(
+        stderr=stderr, highlight=False, emoji=False, soft_wrap=piped, width=PIPE_WIDTH if piped else None
+    )
 
 
 #: Line width when the output is not a terminal: wide enough that nothing wraps.

@@ -156,3 +156,41 @@ def test_a_batch_as_one_json_lines_file(issuers: Workspace, tmp_path: Path) -> N
     assert bundle.suffix == ".jsonl" and len(bundle.read_text().splitlines()) == 12
     code, reports = _verify(issuers, bundle)
     assert code == 0 and len(reports) == 12 and reports[3]["file"] == f"{bundle}:4"
+
+
+def test_a_holders_credential_is_exported_from_a_bundle_and_verifies_on_its_own(
+    issuers: Workspace, tmp_path: Path
+) -> None:
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n" + "".join(f"S{i},Grad {i}\n" for i in range(5)))
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--layout", "jsonl",
+                    "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    bundle = Path(json.loads(r.output)["output"])
+    third = json.loads(bundle.read_text().splitlines()[2])
+    subject = third["credentialSubject"]["id"].rsplit(":", 1)[1]
+
+    out = tmp_path / "for-the-holder"
+    r = issuers.run("cred", "export", str(bundle), "--subject", subject, "--out", str(out), "--json")
+    assert r.exit_code == 0, r.output
+    (path,) = [Path(p) for p in json.loads(r.output)["files"]]
+    assert path.parent == out and path.read_bytes() == bundle.read_bytes().splitlines()[2]
+    code, (report,) = _verify(issuers, path)
+    assert code == 0 and report["valid"]
+
+    # human output prints subject ids as they are (rich would turn ":ledger:" into an emoji)
+    r = issuers.run("cred", "show", str(path))
+    assert r.exit_code == 0 and third["credentialSubject"]["id"] in r.output
+
+    # all of them, beside the bundle, as the files layout would have named them
+    r = issuers.run("cred", "export", str(bundle))
+    assert r.exit_code == 0, r.output
+    assert len(list(bundle.with_suffix("").glob("*.json"))) == 5 and "wrote 5 credential file(s)" in r.output
+
+    # a command meant for one credential refuses the bundle and says how to get one out of it
+    for command in (("cred", "show", str(bundle)), ("cred", "revoke", str(bundle), "--reason", "misconduct")):
+        r = issuers.run(*command, key="uni")
+        assert r.exit_code == 2 and "is a batch bundle" in r.output and "ledger cred export" in r.output
+    r = issuers.run("cred", "export", str(bundle), "--id", "urn:uuid:00000000-0000-4000-8000-000000000000",
+                    "--out", str(tmp_path / "none"))
+    assert r.exit_code == 2 and "not in the bundle" in r.output and not (tmp_path / "none").exists()

@@ -1,0 +1,106 @@
+"""Batch bundles (``--layout jsonl``): reading them, picking credentials out, exporting them to files."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from credential_fixtures import NOW
+
+from ledger import issuance
+from ledger.credential import Credential, write_credentials
+from ledger.credential_bundle import export, is_bundle, read_bundle, select
+from ledger.credential_fields import CredentialFormatError
+from ledger.errors import ValidationError
+from ledger.verification import StaticChainView, verify_credential
+
+
+@pytest.fixture
+def bundle(tmp_path: Path, batch: list[Credential]) -> Path:
+    path = tmp_path / "20261125T101500-ab12cd.jsonl"
+    issuance.write_bundle(path, (c.to_json() for c in batch))
+    return path
+
+
+def test_a_bundle_reads_back_as_its_credentials_in_order(bundle: Path, batch: list[Credential]) -> None:
+    entries = list(read_bundle(bundle))
+    assert [e.line for e in entries] == list(range(1, 8))
+    assert [e.id for e in entries] == [c.id for c in batch]
+    assert [e.subject for e in entries] == [c.subject_id for c in batch]
+    assert [e.document for e in entries] == [c.to_json() for c in batch]
+    assert is_bundle(bundle) and is_bundle(Path("B.JSONL")) and not is_bundle(Path("cert.json"))
+
+
+def test_credentials_are_picked_by_id_or_subject_and_a_missing_one_fails_the_whole_request(
+    bundle: Path, batch: list[Credential]
+) -> None:
+    uuid = batch[2].id.rsplit(":", 1)[1]
+    assert [e.id for e in select(read_bundle(bundle), ids=[uuid.upper()])] == [batch[2].id]
+    assert [e.id for e in select(read_bundle(bundle), ids=[batch[4].id])] == [batch[4].id]
+    subject_hex = batch[5].subject_id.rsplit(":", 1)[1]
+    picked = select(read_bundle(bundle), ids=[batch[0].id], subjects=[subject_hex])
+    assert [e.id for e in picked] == [batch[0].id, batch[5].id]  # in bundle order
+    assert len(select(read_bundle(bundle))) == 7  # nothing named: all
+
+    absent = "urn:uuid:00000000-0000-4000-8000-000000000000"
+    with pytest.raises(ValidationError, match=f"not in the bundle: {absent}"):
+        select(read_bundle(bundle), ids=[batch[0].id, absent])
+    with pytest.raises(ValidationError, match="is not a credential id"):
+        select(read_bundle(bundle), ids=["cert-7"])
+    with pytest.raises(CredentialFormatError, match="not a subject id"):
+        select(read_bundle(bundle), subjects=["Li Hua"])
+
+
+def test_an_export_is_byte_for_byte_what_the_files_layout_writes_and_verifies(
+    tmp_path: Path, bundle: Path, batch: list[Credential], chain: StaticChainView
+) -> None:
+    files_layout = write_credentials(tmp_path / "files", batch)
+    report = export(bundle, tmp_path / "exported")
+    assert sorted(p.name for p in report.paths) == sorted(p.name for p in files_layout.paths)
+    for path in report.paths:
+        assert path.read_bytes() == (tmp_path / "files" / path.name).read_bytes()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert verify_credential(path.read_bytes(), chain, now=NOW).valid
+    assert report.durability in ("syncfs", "fsync")
+
+
+def test_an_export_that_cannot_be_complete_writes_nothing(tmp_path: Path, bundle: Path, batch: list[Credential]) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(ValidationError, match="not in the bundle"):
+        export(bundle, out, ids=[batch[1].id, "urn:uuid:00000000-0000-4000-8000-000000000000"])
+    assert not out.exists()
+
+    seen: list[tuple[int, int]] = []
+    first = export(bundle, out, ids=[batch[1].id], progress=lambda done, total: seen.append((done, total)))
+    assert [p.name for p in first.paths] == [batch[1].id.rsplit(":", 1)[1] + ".json"] and seen == [(1, 1)]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(ValidationError, match="already has 1 of these credentials' files") as clash:
+        export(bundle, out)  # all seven: one of them is there already
+    assert "--out" in (clash.value.hint or "")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'{"id": "urn:uuid:1"' + b"x" * 2000 + b"}", "over the limit of 1,024 bytes"),
+        (b"[" * 70 + b"]" * 70, "not a JSON credential"),  # deeper than 64
+        (b"\xff\xfe not utf-8", "not a JSON credential"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"credentialSubject": {"id": "urn:ledger:subject:0x00"}}', "line 3: id: must be a urn:uuid"),
+        (b'{"id": "urn:uuid:0f8e6a52-1c2d-4e3f-8a9b-0c1d2e3f4a5b"}', "credentialSubject.id: is missing"),
+    ],
+)
+def test_a_damaged_line_is_named_and_reading_stops_there(tmp_path: Path, line: bytes, message: str) -> None:
+    path = tmp_path / "damaged.jsonl"
+    good = b'{"id": "urn:uuid:0f8e6a52-1c2d-4e3f-8a9b-0c1d2e3f4a5b", "credentialSubject": {"id": "s"}}'
+    path.write_bytes(good + b"\n\n" + line + b"\n" + good + b"\n")  # a blank line is skipped, not counted wrong
+    entries = read_bundle(path, limit=1024)
+    assert next(entries).line == 1
+    with pytest.raises(CredentialFormatError, match=message) as damaged:
+        next(entries)
+    assert str(damaged.value).startswith("line 3")
+    with pytest.raises(CredentialFormatError):
+        export(path, tmp_path / "out")  # the default limit: the same line is refused
+    assert not (tmp_path / "out").exists()
