@@ -128,6 +128,10 @@ class ChainBackend(abc.ABC):
     def block_timestamp(self, number: int) -> int:
         """Unix timestamp (seconds) of a block."""
 
+    def block_timestamps(self, numbers: Sequence[int]) -> dict[int, int]:
+        """Unix timestamps of several blocks, by number (a backend over a network asks in one round trip)."""
+        return {n: self.block_timestamp(n) for n in numbers}
+
     @abc.abstractmethod
     def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
         """Run a read-only call; return its output or raise :class:`Reverted`."""

@@ -252,11 +252,24 @@ class RpcChain(ChainBackend):
         return self._read().quantity(answer, "the block number", limit=_MAX_POSITION)
 
     def block_timestamp(self, number: int) -> int:
-        block = self.request("eth_getBlockByNumber", [hex(number), False])
-        if not block:
-            raise ChainError(f"block {number} does not exist (latest is {self.block_number()})")
+        return self.block_timestamps([number])[number]
+
+    def block_timestamps(self, numbers: Sequence[int]) -> dict[int, int]:
+        """Timestamps of several blocks from batched ``eth_getBlockByNumber`` calls (headers only)."""
+        if len(numbers) == 1:
+            answers = [Answer(self.request("eth_getBlockByNumber", [hex(numbers[0]), False]), None)]
+        else:
+            answers = self.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
         read = self._read()
-        return read.quantity(read.mapping(block, f"block {number}").get("timestamp"), f"block {number}'s timestamp")
+        stamps = {}
+        for number, answer in zip(numbers, answers):
+            block = answer.unwrap()
+            if not block:
+                raise ChainError(f"block {number} does not exist (latest is {self.block_number()})")
+            stamps[number] = read.quantity(
+                read.mapping(block, f"block {number}").get("timestamp"), f"block {number}'s timestamp"
+            )
+        return stamps
 
     def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
         request: dict[str, str] = {"to": to, "data": "0x" + data.hex()}

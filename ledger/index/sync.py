@@ -220,9 +220,7 @@ class Syncer:
         noted = len(skipped)
         events = self._decoded(logs, skipped)
         known = _known_blocks(self.conn, a, b)
-        stamps = {
-            n: self.chain.block_timestamp(n) for n in sorted({e.block_number for e in events}) if n not in known
-        }
+        stamps = self.chain.block_timestamps(sorted({e.block_number for e in events} - known))
         conn = self.conn
         cursor = get_cursor(conn)
         new = 0

@@ -21,6 +21,7 @@ from ledger.chain.rpc import RpcChain
 from ledger.crypto import PrivateKey, keccak256
 from ledger.errors import (
     CapabilityError,
+    ChainError,
     ChainIdMismatch,
     ConfigError,
     InsufficientFunds,
@@ -241,6 +242,26 @@ def test_a_node_without_batch_support_gets_calls_one_by_one(node: Anvil, probe: 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_block_timestamps_are_asked_in_one_round_trip(
+    rpc: RpcChain, funded: PrivateKey, probe: Probe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = probe.deploy(rpc, funded)
+    blocks = [rpc.send(funded, probe.tx(address, "set", v, "")).block_number for v in (1, 2, 3)]
+    exchanges: list[object] = []
+    real = rpc._rpc._exchange
+
+    def counting(payload: object) -> object:
+        exchanges.append(payload)
+        return real(payload)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rpc._rpc, "_exchange", counting)
+    stamps = rpc.block_timestamps(blocks)
+    assert len(exchanges) == 1 and isinstance(exchanges[0], list) and len(exchanges[0]) == 3
+    assert stamps == {n: rpc.block_timestamp(n) for n in blocks}
+    with pytest.raises(ChainError, match=r"block 999999 does not exist \(latest is"):
+        rpc.block_timestamps([blocks[0], 999_999])
 
 
 # -- transactions ------------------------------------------------------------------------------

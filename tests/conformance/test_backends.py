@@ -120,6 +120,9 @@ def test_block_timestamps_are_real_and_ordered(
     t1, t2 = chain.block_timestamp(first), chain.block_timestamp(second)
     assert t1 <= t2
     assert abs(t2 - time.time()) < 120
+    # several at once (one round trip where the backend can batch): the same answers
+    assert chain.block_timestamps([second, first]) == {second: t2, first: t1}
+    assert chain.block_timestamps([]) == {}
 
 
 def test_send_many_returns_receipts_in_order(
@@ -157,7 +160,9 @@ def test_pipelining_is_declared_where_send_many_batches(harness: Harness, chain:
 def test_funding_gives_a_new_account_gas_money(harness: Harness, chain: ChainBackend, probe: Probe) -> None:
     require(harness, FUNDING)
     newcomer = PrivateKey.generate()
+    assert chain.balance(newcomer.address) == 0
     chain.fund(newcomer.address, 10**20)
+    assert chain.balance(newcomer.address) == 10**20
     assert probe.deploy(chain, newcomer)
 
 
