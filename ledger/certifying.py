@@ -394,6 +394,7 @@ class CertifyingOps(_Context):
                 raise ValidationError(f"--at {at}: the ledger was deployed later, in block "
                                       f"{self.settings.deployment.block_number}")
             online = IndexChainView(index.reader, at=at_block)
+        from .credential_bundle import bundle_lines, is_bundle
         from .credential_fields import CredentialFormatError
         from .credential_parse import read_credential_file
 
@@ -405,13 +406,13 @@ class CertifyingOps(_Context):
 
         sources: list[tuple[str, bytes | CredentialReport]] = []
         for p in paths:
-            if p.suffix.lower() == ".jsonl":
+            if is_bundle(p):
                 # A bundle holds a whole batch: each line is capped on its own when it is parsed.
                 try:
                     bundle = p.read_bytes()
                 except OSError as exc:
                     raise VerificationError(f"cannot read {p}: {exc.strerror}") from exc
-                sources.extend((f"{p}:{n}", line) for n, line in enumerate(bundle.splitlines(), 1) if line.strip())
+                sources.extend((f"{p}:{n}", line) for n, line in bundle_lines(bundle))
                 continue
             try:  # one document: refused over the size cap without reading it whole
                 sources.append((str(p), read_credential_file(p)))

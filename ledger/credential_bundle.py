@@ -12,6 +12,7 @@ valid is verification's business. Every line is size- and depth-checked before i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,7 +28,7 @@ from .credential_parse import MAX_CREDENTIAL_BYTES
 from .credential_parts import subject_uri
 from .errors import ValidationError, VerificationError
 
-__all__ = ["BUNDLE_SUFFIX", "BundleEntry", "export", "is_bundle", "read_bundle", "select"]
+__all__ = ["BUNDLE_SUFFIX", "BundleEntry", "bundle_lines", "default_directory", "export", "is_bundle", "read_bundle", "select"]
 
 #: File name suffix of a bundle.
 BUNDLE_SUFFIX = ".jsonl"
@@ -36,6 +37,15 @@ BUNDLE_SUFFIX = ".jsonl"
 def is_bundle(path: str | PathLike[str]) -> bool:
     """Whether ``path`` names a bundle (by its suffix, as ``ledger verify`` decides)."""
     return str(path).lower().endswith(BUNDLE_SUFFIX)
+
+
+def bundle_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """``(line number, document)`` for each non-blank line of a bundle's bytes: lines end at ``\\n``,
+    a ``\\r`` before it is dropped (how :func:`read_bundle` reads them too)."""
+    for number, line in enumerate(data.split(b"\n"), 1):
+        document = line[:-1] if line.endswith(b"\r") else line
+        if document.strip():
+            yield number, document
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +63,14 @@ class BundleEntry:
         return self.id.rsplit(":", 1)[1] + ".json"
 
 
-def read_bundle(path: str | PathLike[str], *, limit: int = MAX_CREDENTIAL_BYTES) -> Iterator[BundleEntry]:
+def read_bundle(
+    path: str | PathLike[str], *, limit: int = MAX_CREDENTIAL_BYTES, documents: bool = True
+) -> Iterator[BundleEntry]:
     """The credentials of the bundle at ``path``, in order, read a line at a time.
+
+    Lines end at ``\\n`` (a ``\\r`` before it is dropped), as ``ledger verify`` reads them; blank lines
+    are skipped but counted, so line numbers are the file's. ``documents=False`` keeps only where each
+    credential is and what identifies it (``document`` is empty), for a first pass over a large bundle.
 
     Raises:
         CredentialFormatError: a line is too long, not JSON, or has no credential id or subject id
@@ -65,17 +81,23 @@ def read_bundle(path: str | PathLike[str], *, limit: int = MAX_CREDENTIAL_BYTES)
         with open(path, "rb") as handle:
             number = 0
             while True:
-                raw = handle.readline(limit + 2)  # the document, its newline, one byte more
+                raw = handle.readline(limit + 3)  # the document, "\r\n", and one byte more
                 if not raw:
                     return
                 number += 1
-                document = raw.rstrip(b"\r\n")
+                if not raw.endswith(b"\n") and len(raw) > limit + 1:
+                    raise CredentialFormatError(
+                        f"line {number}", f"over the limit of {limit:,} bytes for one credential"
+                    )
+                document = raw[:-1] if raw.endswith(b"\n") else raw
+                document = document[:-1] if document.endswith(b"\r") else document
                 if len(document) > limit:
                     raise CredentialFormatError(
                         f"line {number}", f"over the limit of {limit:,} bytes for one credential"
                     )
                 if document.strip():
-                    yield _entry(number, document)
+                    entry = _entry(number, document)
+                    yield entry if documents else BundleEntry(entry.line, entry.id, entry.subject, b"")
     except OSError as exc:
         raise VerificationError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
@@ -86,8 +108,14 @@ def _entry(number: int, document: bytes) -> BundleEntry:
         text = document.decode("utf-8")
         check_depth(text)  # before json.loads: too deep a nesting overflows the C stack
         data: Any = json.loads(text)
-    except (UnicodeDecodeError, NotJSONError, json.JSONDecodeError, RecursionError) as exc:
-        raise CredentialFormatError(where, f"not a JSON credential ({type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise CredentialFormatError(where, "not a JSON credential (not UTF-8)") from None
+    except NotJSONError as exc:
+        raise CredentialFormatError(where, f"not a JSON credential ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise CredentialFormatError(where, f"not a JSON credential ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise CredentialFormatError(where, "not a JSON credential (nested too deep)") from None
     if not isinstance(data, dict):
         raise CredentialFormatError(where, "not a JSON object")
     credential_id = data.get("id")
@@ -107,29 +135,32 @@ def select(
     hex or its URI); every entry when nothing is named.
 
     Raises:
+        CredentialFormatError: two lines carry the same credential id (a damaged or doctored bundle).
         ValidationError: a named id or subject is not in the bundle, or an id is not a credential id
             (nothing is returned then, so nothing is written for half a request).
     """
     wanted_ids = {_credential_id(i) for i in ids}
     wanted_subjects = {subject_uri(s) for s in subjects}
-    if not wanted_ids and not wanted_subjects:
-        return list(entries)
+    everything = not wanted_ids and not wanted_subjects
     chosen: list[BundleEntry] = []
-    seen_ids: set[str] = set()
+    first_line: dict[str, int] = {}
     seen_subjects: set[str] = set()
     for entry in entries:
-        hit_id, hit_subject = entry.id in wanted_ids, entry.subject in wanted_subjects
-        if hit_id:
-            seen_ids.add(entry.id)
-        if hit_subject:
+        if entry.id in first_line:
+            raise CredentialFormatError(
+                f"line {entry.line}: id", f"the same credential id as line {first_line[entry.id]}"
+            )
+        first_line[entry.id] = entry.line
+        if entry.subject in wanted_subjects:
             seen_subjects.add(entry.subject)
-        if hit_id or hit_subject:
+        if everything or entry.id in wanted_ids or entry.subject in wanted_subjects:
             chosen.append(entry)
-    missing = sorted(wanted_ids - seen_ids) + sorted(wanted_subjects - seen_subjects)
+    missing = sorted(wanted_ids - first_line.keys()) + sorted(wanted_subjects - seen_subjects)
     if missing:
         raise ValidationError(
             f"not in the bundle: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}",
-            hint="`ledger verify BUNDLE --json` lists every credential of a bundle with its line",
+            hint="`ledger subject find NAME` gives a person's subject id; `ledger verify BUNDLE --json` "
+            "lists the bundle's credentials with their lines",
         )
     return chosen
 
@@ -140,6 +171,14 @@ def _credential_id(value: str) -> str:
     if not UUID_URN.match(text):
         raise ValidationError(f"{value!r} is not a credential id (urn:uuid:... as in the credential's \"id\")")
     return text
+
+
+def default_directory(bundle: str | PathLike[str]) -> Path:
+    """Where ``ledger cred export`` writes by default: beside the bundle, named like it without
+    ``.jsonl`` (the directory the ``files`` layout would have made), or ``<name>.files``."""
+    path = Path(bundle)
+    stem = path.name[: -len(BUNDLE_SUFFIX)] if is_bundle(path) else ""
+    return path.with_name(stem if stem else path.name + ".files")
 
 
 def export(
@@ -155,15 +194,23 @@ def export(
     0600, made durable), every one or those named; ``progress(done, total)`` is told as they go.
 
     The files are the bytes of the bundle's lines, so they are exactly what the ``files`` layout would
-    have written. The whole bundle is read and every name checked before the first file is written:
-    a bad line, an unknown id or a file already there writes nothing.
+    have written. A first pass reads only ids and checks everything (every line, every name, no
+    credential id twice, no file already there); the second writes. If writing fails half way, the
+    files this call made are removed again: an export is whole or absent.
 
     Raises:
-        CredentialFormatError, ValidationError: see :func:`read_bundle` and :func:`select`; or a file
-            of the same name is already in ``directory``.
+        CredentialFormatError, ValidationError: see :func:`read_bundle` and :func:`select`; the bundle
+            is not a ``.jsonl`` file, ``directory`` is not a directory, a file of the same name is
+            already in it, or it cannot be written (disk full ...).
         VerificationError: the bundle cannot be read.
     """
-    chosen = select(read_bundle(bundle), ids=ids, subjects=subjects)
+    if not is_bundle(bundle):
+        raise ValidationError(
+            f"{bundle} is not a batch bundle (.jsonl); a .json file already is one credential of its own"
+        )
+    chosen = select(read_bundle(bundle, documents=False), ids=ids, subjects=subjects)
+    if directory.exists() and not directory.is_dir():
+        raise ValidationError(f"{directory} is a file, not a directory", hint="give a directory with --out")
     existing = set(os.listdir(directory)) if directory.is_dir() else set()
     clash = [e.filename for e in chosen if e.filename in existing]
     if clash:
@@ -171,11 +218,32 @@ def export(
             f"{directory} already has {len(clash)} of these credentials' files ({clash[0]} ...)",
             hint="export to another directory with --out",
         )
+    lines = {e.line for e in chosen}
+    made: list[Path] = []  # the directories this call makes, deepest first
+    missing = directory
+    while not missing.exists() and missing.parent != missing:
+        made.append(missing)
+        missing = missing.parent
 
     def documents() -> Iterator[tuple[str, bytes]]:
-        for done, entry in enumerate(chosen, 1):
-            yield entry.filename, entry.document
-            if progress is not None and (done % 1000 == 0 or done == len(chosen)):
-                progress(done, len(chosen))
+        done = 0
+        for entry in read_bundle(bundle):
+            if entry.line in lines:
+                yield entry.filename, entry.document
+                done += 1
+                if progress is not None and (done % 1000 == 0 or done == len(chosen)):
+                    progress(done, len(chosen))
 
-    return write_documents(directory, documents(), durability=durability)
+    try:
+        return write_documents(directory, documents(), durability=durability)
+    except OSError as exc:
+        for entry in chosen:
+            with contextlib.suppress(OSError):
+                (directory / entry.filename).unlink(missing_ok=True)
+        for made_directory in made:
+            with contextlib.suppress(OSError):
+                made_directory.rmdir()
+        raise ValidationError(
+            f"cannot write credential files to {directory}: {exc.strerror or exc}; nothing was exported",
+            hint="free some space, or give another directory with --out",
+        ) from exc

@@ -71,15 +71,15 @@ ACHIEVEMENT_TYPES = frozenset(
     ]
 )
 
-UUID_URN = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-SUBJECT_URI = re.compile(r"^urn:ledger:subject:0x[0-9a-f]{64}$")
-EVIDENCE_URI = re.compile(r"^urn:ledger:contribution:0x[0-9a-f]{64}$")
-ISSUER_DID = re.compile(r"^did:fisco:(0|[1-9][0-9]{0,18}):0x[0-9a-f]{40}$")
-ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-EXT_TYPE = re.compile(r"^ext:[A-Za-z0-9._-]+$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+UUID_URN = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
+SUBJECT_URI = re.compile(r"^urn:ledger:subject:0x[0-9a-f]{64}\Z")
+EVIDENCE_URI = re.compile(r"^urn:ledger:contribution:0x[0-9a-f]{64}\Z")
+ISSUER_DID = re.compile(r"^did:fisco:(0|[1-9][0-9]{0,18}):0x[0-9a-f]{40}\Z")
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")
+BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}\Z")
+URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
+EXT_TYPE = re.compile(r"^ext:[A-Za-z0-9._-]+\Z")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _UINT64_MAX = 2**64 - 1
 

@@ -90,9 +90,11 @@ def write_documents(
     """
     import time
 
+    from .crypto import make_directory
+
     if durability not in DURABILITY_MODES:
         raise ValueError(f"durability must be one of {', '.join(DURABILITY_MODES)}")
-    directory.mkdir(parents=True, exist_ok=True)
+    make_directory(directory, durable=durability != "none")  # 0700: the files name their holders
     flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | (os.O_TRUNC if overwrite else os.O_EXCL)
     paths = []
     total = 0

@@ -223,12 +223,13 @@ def key_hex_text(data: bytes) -> str:
 
 def write_private_file(path: Path, content: bytes | Iterable[bytes], *, durable: bool = True) -> None:
     """Write ``content`` to ``path`` atomically with mode 0600 (temp file, fsync, rename, fsync of the
-    directory, so that the new name survives a power cut too).
+    directory, so that the new name survives a power cut too; missing directories are made 0700, each
+    made durable in its parent).
 
     ``content`` may come in pieces (an iterable of bytes), written as they come: a large file is never
-    held in memory whole. ``durable=False`` skips both fsyncs (the rename stays atomic).
+    held in memory whole. ``durable=False`` skips the fsyncs (the rename stays atomic).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_directory(path.parent, durable=durable)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -244,19 +245,45 @@ def write_private_file(path: Path, content: bytes | Iterable[bytes], *, durable:
         raise
     os.chmod(path, 0o600)
     if durable:
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
 
 
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return  # a platform whose directories cannot be opened (Windows) has no directory fsync
+def make_directory(path: Path, *, durable: bool = True, mode: int = 0o700) -> None:
+    """Create ``path`` and its missing parents (``mode``, 0700 by default: they hold private files);
+    with ``durable``, fsync the parent of each one made, so that its name survives a power cut."""
+    missing = []
+    current = path
+    while not current.is_dir():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=mode)
+        except FileExistsError:
+            if not directory.is_dir():
+                raise
+            continue
+        if durable:
+            fsync_directory(directory.parent)
+
+
+#: fsync errors meaning "this file system does not sync directories" (the files themselves are synced).
+_NO_DIRECTORY_SYNC = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF}
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make the names in ``directory`` durable (``fsync`` of the directory). Windows, which cannot open
+    a directory, is skipped; a file system that refuses directory fsync is tolerated; any other error
+    (an I/O error, too many open files, no permission) is raised, since durability would be lost."""
+    if os.name == "nt":
+        return
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)
     except OSError as exc:
-        # Some file systems refuse fsync on a directory (the file itself is synced); an I/O error is real.
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+        if exc.errno not in _NO_DIRECTORY_SYNC:
             raise
     finally:
         os.close(fd)

@@ -40,7 +40,7 @@ from .credential import (
     write_credentials,
 )
 from .credential_batch import iter_batch_json, iter_batch_proofs
-from .crypto import write_private_file
+from .crypto import make_directory, write_private_file
 from .errors import ContractError, IssuanceError, LedgerError, RowError, ValidationError
 from .merkle import MerkleTree
 
@@ -163,7 +163,7 @@ class Journal:
         return (self.dir / "plan.json").exists()
 
     def write_plan(self, plan: BatchPlan, rows: Sequence[tuple[str, str | None, str]]) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        make_directory(self.dir)  # durable: a batch whose directory vanished could not be rebuilt
         # subjects and ids are plain hex/uuid text; only the holder name needs JSON escaping
         encode = json.JSONEncoder(ensure_ascii=False).encode
         lines = "".join(

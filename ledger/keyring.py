@@ -10,7 +10,7 @@ from pathlib import Path
 from .crypto import PrivateKey, load_keystore, save_keystore
 from .errors import KeystoreError, ValidationError
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}\Z")
 
 
 #: Fewest characters of a new key's password (every way a key is made: init, key new, key import).

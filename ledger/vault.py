@@ -19,7 +19,7 @@ from typing import Any
 from .crypto import write_private_file
 from .errors import ValidationError, WorkspaceError
 
-_SUBJECT_ID = re.compile(r"^0x[0-9a-f]{64}$")
+_SUBJECT_ID = re.compile(r"^0x[0-9a-f]{64}\Z")
 
 
 def parse_subject_id(text: str) -> bytes:

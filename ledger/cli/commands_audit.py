@@ -50,7 +50,7 @@ def _opened(app: App, *, sync: bool, chain: bool = False) -> Iterator[tuple[Inde
             ledger = app.ledger(need_key=False)
         except (ChainError, WorkspaceLocked) as exc:
             # The index answers on its own: say how far it reaches rather than refusing to answer.
-            render.note(f"[yellow]chain not reachable ({exc}); answering from the index as it is "
+            render.note(f"[yellow]chain not reachable ({render.escape(str(exc))}); answering from the index as it is "
                         "(--no-sync says so up front)[/]")
     index = Index.open(settings.index_path)
     try:
@@ -153,7 +153,7 @@ def index_info(app: App) -> None:
     if app.json_output:
         render.print_json({"path": str(settings.index_path), "cursor": cursor, "tables": tables})
     else:
-        render.fields(f"Index {settings.index_path} at block {cursor}", sorted(tables.items()))
+        render.fields(f"Index {render.escape(str(settings.index_path))} at block {cursor}", sorted(tables.items()))
 
 
 # -- query -------------------------------------------------------------------------------------------
@@ -400,16 +400,17 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
         render.print_json(data)
     else:
         summary = data["summary"]
-        render.table(f"{data['title']}: {summary['verdict']}", ("", "credential", "type", "issuer", "reason"), [
+        render.table(f"{render.escape(data['title'])}: {summary['verdict']}",
+                     ("", "credential", "type", "issuer", "reason"), [
             ("valid" if c["valid"] else "INVALID", c["label"], c["type_id"], c["issuer"], c["reason"])
             for c in data["credentials"]
         ])
         for a in data["anomalies"]:
-            render.message(f"[yellow]anomaly[/] {a['code']}: {a['message']}")
-        render.message(summary["text"])
+            render.message(f"[yellow]anomaly[/] {a['code']}: {render.escape(a['message'])}")
+        render.message(render.escape(summary["text"]))
         for label, path in (("JSON report", json_path), ("HTML report", html_path)):
             if path is not None:
-                render.message(f"{label}: {path}")
+                render.message(f"{label}: {render.escape(str(path))}")
         render.message(f"report hash {data['report_hash']}")
         if report.anchored:
             a = report.anchored

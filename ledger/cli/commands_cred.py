@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import render
-from .app import App, common_options, pass_app
+from .app import App, common_options, json_option, pass_app, workspace_option
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -225,22 +225,24 @@ def cred_show(app: App, file: Path) -> None:
     if app.json_output:
         render.print_json(info)
     else:
-        render.fields(f"Credential {file}", info.items())
+        render.fields(f"Credential {render.escape(str(file))}", info.items())
 
 
 def _one_credential(path: Path) -> None:
     """Refuse a batch bundle where one credential is meant, saying how to get one out of it."""
     from ..credential_bundle import is_bundle
+    from ..errors import ValidationError
 
     if is_bundle(path):
-        raise click.UsageError(
-            f"{path} is a batch bundle (one credential per line), not one credential; write the one you "
-            f"mean to its own file first: ledger cred export {path} --id ID (or --subject ID)"
+        raise ValidationError(
+            f"{path} is a batch bundle (one credential per line), not one credential",
+            hint=f"write the one you mean to its own file first: ledger cred export {path} --id ID (or --subject ID)",
         )
 
 
 @cred.command("export")
-@common_options
+@workspace_option
+@json_option
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory for the files (default: beside the bundle, named like it without .jsonl).")
@@ -262,10 +264,9 @@ def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ..
       ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's
       ledger cred export batch.jsonl --id urn:uuid:0f8e... --out ./for-li-hua --json
     """
-    from ..credential_bundle import BUNDLE_SUFFIX, export
+    from ..credential_bundle import default_directory, export
 
-    directory = out_dir or bundle.with_name(bundle.name[: -len(BUNDLE_SUFFIX)] if bundle.name.lower().endswith(
-        BUNDLE_SUFFIX) else bundle.name + ".files")
+    directory = (out_dir or default_directory(bundle)).absolute()
     with _Bars(app) as bars:
         report = export(bundle, directory, ids=ids, subjects=subjects,
                         progress=lambda done, total: bars.update("writing", done, total))
@@ -273,7 +274,7 @@ def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ..
         render.print_json({"directory": str(directory), "files": [str(p) for p in report.paths],
                            "bytes": report.bytes_written, "durability": report.durability})
         return
-    render.message(f"wrote {len(report.paths)} credential file(s) to {directory}")
+    render.message(f"wrote {len(report.paths)} credential file(s) to {render.escape(str(directory))}")
 
 
 @click.command()
@@ -307,11 +308,11 @@ def verify(app: App, files: tuple[Path, ...], at: str | None) -> None:
             mark = "[green]VALID[/]" if r["valid"] else "[red]INVALID[/]"
             if show_steps:
                 render.table(
-                    f"{r['file']}  {mark}", ("step", "result", "code", "detail"),
+                    f"{render.escape(r['file'])}  {mark}", ("step", "result", "code", "detail"),
                     [(s["step"], s["outcome"], s["code"], s["message"]) for s in r["steps"]],
                 )
             elif not r["valid"]:
-                render.message(f"{mark} {r['file']}: {r['reason']}")
+                render.message(f"{mark} {render.escape(r['file'])}: {render.escape(r['reason'])}")
         render.message(f"[bold]{valid} of {len(reports)} valid[/]")
     if valid != len(reports):
         raise SystemExit(1)

@@ -63,7 +63,7 @@ def init(
     if app.json_output:
         render.print_json(summary)
         return
-    render.fields(f"Workspace ready at {summary['workspace']}", summary.items())
+    render.fields(f"Workspace ready at {render.escape(str(summary['workspace']))}", summary.items())
 
 
 @click.group()
@@ -187,7 +187,7 @@ def subject_new(app: App, name: str, email: str, student_number: str) -> None:
     if app.json_output:
         render.print_json({"id": s.id})
     else:
-        render.message(f"subject id: [bold]{s.id}[/]  (the person is in {vault.path}, never on chain)")
+        render.message(f"subject id: [bold]{s.id}[/]  (the person is in {render.escape(str(vault.path))}, never on chain)")
 
 
 @subject.command("find")

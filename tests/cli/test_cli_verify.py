@@ -191,6 +191,18 @@ def test_a_holders_credential_is_exported_from_a_bundle_and_verifies_on_its_own(
     for command in (("cred", "show", str(bundle)), ("cred", "revoke", str(bundle), "--reason", "misconduct")):
         r = issuers.run(*command, key="uni")
         assert r.exit_code == 2 and "is a batch bundle" in r.output and "ledger cred export" in r.output
+    r = issuers.run("cred", "show", str(bundle), "--json")
+    error = json.loads(r.output)["error"]
+    assert r.exit_code == 2 and error["type"] == "ValidationError" and "ledger cred export" in error["hint"]
+
+    # names that look like rich markup are printed as they are, not interpreted
+    odd = tmp_path / "q[red]" / "x[b]y.json"
+    odd.parent.mkdir()
+    odd.write_bytes(path.read_bytes())
+    r = issuers.run("cred", "show", str(odd))
+    assert r.exit_code == 0 and "q[red]/x[b]y.json" in r.output
+    r = issuers.run("verify", str(odd))
+    assert r.exit_code == 0 and "q[red]/x[b]y.json" in r.output
     r = issuers.run("cred", "export", str(bundle), "--id", "urn:uuid:00000000-0000-4000-8000-000000000000",
                     "--out", str(tmp_path / "none"))
     assert r.exit_code == 2 and "not in the bundle" in r.output and not (tmp_path / "none").exists()

@@ -10,7 +10,7 @@ from credential_fixtures import NOW
 
 from ledger import issuance
 from ledger.credential import Credential, write_credentials
-from ledger.credential_bundle import export, is_bundle, read_bundle, select
+from ledger.credential_bundle import bundle_lines, default_directory, export, is_bundle, read_bundle, select
 from ledger.credential_fields import CredentialFormatError
 from ledger.errors import ValidationError
 from ledger.verification import StaticChainView, verify_credential
@@ -104,3 +104,70 @@ def test_a_damaged_line_is_named_and_reading_stops_there(tmp_path: Path, line: b
     with pytest.raises(CredentialFormatError):
         export(path, tmp_path / "out")  # the default limit: the same line is refused
     assert not (tmp_path / "out").exists()
+
+
+def test_a_repeated_credential_id_is_refused_before_anything_is_written(
+    tmp_path: Path, bundle: Path, batch: list[Credential]
+) -> None:
+    lines = bundle.read_bytes().splitlines()
+    doctored = tmp_path / "doctored.jsonl"
+    doctored.write_bytes(b"\n".join([lines[0], lines[1], lines[0]]) + b"\n")
+    with pytest.raises(CredentialFormatError, match="line 3: id: the same credential id as line 1"):
+        export(doctored, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_export_that_fails_while_writing_removes_what_it_wrote(
+    tmp_path: Path, bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    real_write, calls = os.write, []
+
+    def disk_fills_up(fd: int, data: bytes) -> int:
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", disk_fills_up)
+    with pytest.raises(ValidationError, match="No space left on device; nothing was exported") as failed:
+        export(bundle, tmp_path / "out" / "deeper")
+    monkeypatch.setattr(os, "write", real_write)
+    assert "--out" in (failed.value.hint or "")
+    assert not (tmp_path / "out").exists()  # the directories it made are gone too
+    assert len(export(bundle, tmp_path / "out" / "deeper").paths) == 7  # nothing left to clash with
+
+
+def test_what_is_not_a_bundle_or_not_a_directory_is_refused(tmp_path: Path, bundle: Path, batch: list[Credential]) -> None:
+    single = tmp_path / "cert.json"
+    single.write_bytes(batch[0].to_json())
+    with pytest.raises(ValidationError, match="is not a batch bundle"):
+        export(single, tmp_path / "out")
+    occupied = tmp_path / "occupied"
+    occupied.write_text("a file")
+    with pytest.raises(ValidationError, match="is a file, not a directory"):
+        export(bundle, occupied)
+    assert default_directory(bundle) == bundle.with_name("20261125T101500-ab12cd")
+    assert default_directory(tmp_path / ".jsonl") == tmp_path / ".jsonl.files"
+
+
+def test_line_endings_are_read_alike_by_export_and_verify(tmp_path: Path, batch: list[Credential]) -> None:
+    a, b, c = (x.to_json() for x in batch[:3])
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes(a + b"\r\n" + b + b"\n\n" + c)  # CRLF, a blank line, no final newline
+    assert [(e.line, e.document) for e in read_bundle(path)] == [(1, a), (2, b), (4, c)]
+    assert list(bundle_lines(path.read_bytes())) == [(1, a), (2, b), (4, c)]
+    lone_cr = tmp_path / "cr.jsonl"
+    lone_cr.write_bytes(a + b"\r" + b + b"\n")  # a lone CR does not end a line for either
+    with pytest.raises(CredentialFormatError, match="line 1"):
+        list(read_bundle(lone_cr))
+    assert [n for n, _ in bundle_lines(lone_cr.read_bytes())] == [1]
+
+
+def test_an_id_with_a_trailing_newline_is_not_a_credential_id(tmp_path: Path) -> None:
+    path = tmp_path / "nl.jsonl"
+    path.write_bytes(b'{"id": "urn:uuid:0f8e6a52-1c2d-4e3f-8a9b-0c1d2e3f4a5b\\n", "credentialSubject": {"id": "s"}}\n')
+    with pytest.raises(CredentialFormatError, match="line 1: id: must be a urn:uuid"):
+        list(read_bundle(path))

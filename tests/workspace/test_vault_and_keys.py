@@ -95,3 +95,52 @@ def test_a_private_file_is_synced_with_its_directory_and_an_io_error_is_not_hidd
     with pytest.raises(OSError) as failed:
         crypto.write_private_file(tmp_path / "d.json", b"[]")
     assert failed.value.errno == errno.EIO
+
+
+def test_new_directories_are_private_and_each_made_durable_in_its_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from ledger import crypto
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}") if os.path.exists("/proc/self/fd") else "?")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    target = tmp_path / "journal" / "20261125T101500-ab12cd" / "plan.json"
+    crypto.write_private_file(target, b"{}")
+    if os.path.exists("/proc/self/fd"):
+        journal, batch = tmp_path / "journal", target.parent
+        # each new directory's name is synced in its parent; then the file, then its directory
+        assert synced[0] == str(tmp_path) and synced[1] == str(journal)
+        assert synced[2].startswith(str(batch / ".plan.json.")) and synced[3] == str(batch)
+    for directory in (tmp_path / "journal", target.parent):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+
+
+def test_a_backend_that_funds_but_cannot_tell_a_balance_is_still_funded() -> None:
+    from ledger.chain.base import FUNDING
+    from ledger.errors import CapabilityError
+    from ledger.ledger import DEV_FUNDING_WEI, _fund_if_needed
+
+    class Funder:
+        features = frozenset({FUNDING})
+        name = "funder"
+
+        def __init__(self) -> None:
+            self.funded: list[tuple[str, int]] = []
+
+        def balance(self, address: str) -> int:
+            raise CapabilityError(self.name, "reading balances")
+
+        def fund(self, address: str, amount_wei: int) -> None:
+            self.funded.append((address, amount_wei))
+
+    chain = Funder()
+    _fund_if_needed(chain, "0x" + "11" * 20)  # type: ignore[arg-type]
+    assert chain.funded == [("0x" + "11" * 20, DEV_FUNDING_WEI)]
