@@ -432,6 +432,16 @@ def _read_capped(path: Path) -> bytes:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
 
 
+def _read_whole(path: Path) -> bytes:
+    """A batch bundle's bytes (each line is capped on its own when it is parsed)."""
+    from ..errors import ValidationError
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+
+
 def _check_writable(path: Path) -> None:
     """Refuse an output path that cannot be written, before any work is done."""
     from ..errors import ValidationError
@@ -495,9 +505,13 @@ def audit_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool, json
 @pass_app
 def audit_files(app: App, paths: tuple[Path, ...], input_path: Path | None, at_spec: str | None, no_sync: bool,
                 json_path: Path | None, html_path: Path | None, anchor: bool) -> None:
-    """Audit credential files (or folders of *.json): integrity, proof, anchoring, issuer, status, expiry.
+    """Audit credential files (or folders of them, or .jsonl batch bundles): integrity, proof, anchoring,
+    issuer, status, expiry.
 
-    Example: ledger audit files alice.json bob.json credentials/batch-7/ --html files.html
+    \b
+    Examples:
+      ledger audit files alice.json bob.json credentials/batch-7/ --html files.html
+      ledger audit files credentials/20261125T101500-ab12cd.jsonl --report batch.json
     """
     if bool(paths) == (input_path is not None):
         raise click.UsageError("give credential FILES or --input FILE (not both)")
@@ -505,10 +519,18 @@ def audit_files(app: App, paths: tuple[Path, ...], input_path: Path | None, at_s
         subjects = _read_subjects(input_path)
         _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subjects(subjects), anchor)
         return
-    files = [f for p in paths for f in (sorted(p.rglob("*.json")) if p.is_dir() else [p])]
+    from ..credential_bundle import bundle_lines, is_bundle
+
+    files = [f for p in paths for f in (sorted(q for q in p.rglob("*.json*") if q.suffix.lower() in (".json", ".jsonl"))
+                                        if p.is_dir() else [p])]
     if not files:
-        raise click.UsageError("no credential files (*.json) found in " + ", ".join(str(p) for p in paths))
-    documents = [(str(f), _read_capped(f)) for f in files]
+        raise click.UsageError("no credential files (*.json, *.jsonl) found in " + ", ".join(str(p) for p in paths))
+    documents: list[tuple[str, bytes]] = []
+    for f in files:
+        if is_bundle(f):  # one credential per line, each its own row of the report
+            documents.extend((f"{f}:{n}", line) for n, line in bundle_lines(_read_whole(f)))
+        else:
+            documents.append((str(f), _read_capped(f)))
     _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.documents(documents), anchor)
 
 

@@ -187,6 +187,12 @@ def test_a_holders_credential_is_exported_from_a_bundle_and_verifies_on_its_own(
     assert r.exit_code == 0, r.output
     assert len(list(bundle.with_suffix("").glob("*.json"))) == 5 and "wrote 5 credential file(s)" in r.output
 
+    # an enterprise audits the bundle it was given: one row per line
+    r = issuers.run("audit", "files", str(bundle), "--json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)["credentials"]
+    assert [row["label"] for row in rows] == [f"{bundle}:{n}" for n in range(1, 6)] and all(row["valid"] for row in rows)
+
     # a command meant for one credential refuses the bundle and says how to get one out of it
     for command in (("cred", "show", str(bundle)), ("cred", "revoke", str(bundle), "--reason", "misconduct")):
         r = issuers.run(*command, key="uni")
