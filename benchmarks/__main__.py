@@ -28,6 +28,7 @@ import importlib.util
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -305,7 +306,7 @@ def _placeholder_document(i: int) -> dict[str, Any]:
     }
 
 
-def document_rows(plan: Plan, size: int) -> list[Row]:
+def document_rows(plan: Plan, size: int, keep: list[Path] | None = None) -> list[Row]:
     """One batch size: build with proofs (ours vs wrapDocuments), verify (ours vs verifySignature), and
     issue through the product path in each output layout (``benchmarks.issuance``: CSV in, rows
     validated, journaled, anchored on the embedded chain, written durably; OpenAttestation has no such
@@ -339,14 +340,18 @@ def document_rows(plan: Plan, size: int) -> list[Row]:
     measured = [dataclasses.replace(row, ours=mine, peer=theirs, runs=plan.runs,
                                     note="; ".join(p for p in (note, extra) if p))
                 for row, (mine, theirs), extra in zip(rows, figures, notes)]
-    return measured + [issue_row(row, layout, size, plan) for row, layout in zip(rows[2:], ISSUE_LAYOUTS)]
+    return measured + [issue_row(row, layout, size, plan, keep) for row, layout in zip(rows[2:], ISSUE_LAYOUTS)]
 
 
-def issue_row(row: Row, layout: str, size: int, plan: Plan) -> Row:
-    """Credentials per second through ``Ledger.issue_batch`` in ``layout``: median of ``plan.runs``."""
+def issue_row(row: Row, layout: str, size: int, plan: Plan, keep: list[Path] | None = None) -> Row:
+    """Credentials per second through ``Ledger.issue_batch`` in ``layout``: median of ``plan.runs``.
+
+    The runs' files go into ``keep`` to be removed after the last issuance run (``run_once``): deleting
+    a run's 100,000 files right before the next run slows the next run's file creation many times over.
+    """
     issuance = _optional("benchmarks.issuance")
     _log(f"ours: issue {size:,} with ledger cred issue ({layout}) x{plan.runs}")
-    samples = [issuance.run_once(size, layout) for _ in range(plan.runs)]
+    samples = [issuance.run_once(size, layout, keep=keep) for _ in range(plan.runs)]
     rate = median([s["per_second"] for s in samples])
     typical = min(samples, key=lambda s: abs(s["per_second"] - rate))
     stages = ", ".join(f"{k} {v:.3g} s" for k, v in typical["timings"].items() if v >= 0.0005)
@@ -539,9 +544,14 @@ def run(plan: Plan) -> Report:
         gas += backend_gas
         speed += backend_speed
     documents: list[Row] = []
-    for size in plan.batch_sizes:
-        measure = functools.partial(document_rows, plan, size)
-        documents += _guard(f"documents x{size}", measure, document_fallback(plan, size))
+    leftovers: list[Path] = []  # the issuance runs' directories, removed once every size is measured
+    try:
+        for size in plan.batch_sizes:
+            measure = functools.partial(document_rows, plan, size, leftovers)
+            documents += _guard(f"documents x{size}", measure, document_fallback(plan, size))
+    finally:
+        for leftover in leftovers:
+            shutil.rmtree(leftover, ignore_errors=True)
     audit_default = [
         Row("index and audit", "index sync from scratch (file, WAL)", "embedded", "events/s", None,
             goal=GOAL_INDEX),

@@ -37,9 +37,9 @@ from .credential import (
     IssuerProfile,
     SubjectEntry,
     build_batch,
-    write_credentials,
 )
-from .credential_batch import iter_batch_json, iter_batch_proofs
+from .credential_batch import iter_batch_json
+from .credential_files import default_filename, write_documents
 from .crypto import make_directory, write_private_file
 from .errors import ContractError, IssuanceError, LedgerError, RowError, ValidationError
 from .merkle import MerkleTree
@@ -395,18 +395,16 @@ def run(
     t0 = time.perf_counter()
     progress("writing", 0, len(credentials))
     try:
+        # Both layouts write the same bytes per credential, rendered without a proof object each.
+        documents = iter_batch_json(
+            credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash,
+            anchor_block=block,
+        )  # fmt: skip
         if plan.layout == "jsonl":
-            documents = iter_batch_json(
-                credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash,
-                anchor_block=block,
-            )  # fmt: skip
             write_bundle(out, documents, durable=durability != "none")
         else:
-            proved = iter_batch_proofs(
-                credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash,
-                anchor_block=block,
-            )  # fmt: skip
-            write_credentials(out, proved, durability=durability, overwrite=True)
+            names = (default_filename(c, i) for i, c in enumerate(credentials))
+            write_documents(out, zip(names, documents), durability=durability, overwrite=True)
     except OSError as exc:
         raise _unwritten(journal, state, out, exc) from exc
     progress("writing", len(credentials), len(credentials))

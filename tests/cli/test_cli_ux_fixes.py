@@ -82,12 +82,12 @@ def test_an_anchored_batch_whose_files_fail_is_finished_by_resume_out(
     issuers: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     csv = _graduates(tmp_path / "g.csv", ["S1", "S2", "S3"])
-    real_write = issuance.write_credentials
+    real_write = issuance.write_documents
 
     def disk_gone(*args: Any, **kwargs: Any) -> Any:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(issuance, "write_credentials", disk_gone)
+    monkeypatch.setattr(issuance, "write_documents", disk_gone)
     r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects",
                     "--out", str(tmp_path / "first"), key="uni")
     assert r.exit_code == 1, r.output
@@ -97,7 +97,7 @@ def test_an_anchored_batch_whose_files_fail_is_finished_by_resume_out(
     journal = issuance.Journal(issuers.path / "journal", batch_id)
     assert journal.state()["stage"] == "anchored"
 
-    monkeypatch.setattr(issuance, "write_credentials", real_write)
+    monkeypatch.setattr(issuance, "write_documents", real_write)
     # a rescue place that cannot be written either is refused before the batch is touched
     bad = issuers.run("cred", "issue", "--resume", "--batch", batch_id, "--out", str(csv / "x"), key="uni")
     assert bad.exit_code == 2 and "cannot write credential files" in bad.output
