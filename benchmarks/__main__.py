@@ -434,7 +434,8 @@ def _node_note(result: dict[str, Any]) -> str:
         parts.append(f"node CPU per transaction {seq['node_cpu_ms_per_tx']:.2f} ms sequential, "
                      f"{pipe['node_cpu_ms_per_tx']:.2f} ms pipelined")
     parts.append(f"client CPU {seq['client_cpu_ms_per_tx']:.2f} / {pipe['client_cpu_ms_per_tx']:.2f} ms")
-    parts.append(f"a pipelined burst took {pipe['blocks_per_run']:g} blocks (median)")
+    parts.append(f"a pipelined burst's transactions landed in {pipe['blocks_per_run']:g} blocks while the node "
+                 f"mined {pipe['blocks_mined_per_run']:g} (median; the rest were empty)")
     parts.append(f"chain at block {first:,} to {last:,}")
     before, after = result.get("empty_block_cpu_ms") or (None, None)
     if before is not None and after is not None:
