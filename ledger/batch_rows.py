@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .canonical import check_depth
+from .canonical import NotJSONError, loads_lax
 from .contribution import read_text_file
 from .errors import RowError, ValidationError
 from .privacy import find_contact_data
@@ -110,13 +109,9 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | Row
 
 def _json_row(number: int, line: str) -> dict[str, str] | RowError:
     try:
-        check_depth(line)  # before json.loads: too deep a nesting overflows the C stack
-    except ValidationError as exc:
+        value = loads_lax(line)
+    except NotJSONError as exc:
         return RowError(number, None, str(exc))
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return RowError(number, None, f"not valid JSON: {exc.msg}")
     if not isinstance(value, dict):
         return RowError(number, None, "each line must be a JSON object")
     try:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -54,6 +55,7 @@ MAX_SAFE_INTEGER = 2**53 - 1
 
 #: Deepest nesting of arrays and objects the parsers accept (a credential needs 5).
 MAX_DEPTH = 64
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300  # 0 would mean no limit
 
 # A JSON string (skipped whole, so brackets inside it do not count; an unterminated one runs to the
 # end, so that no start position is tried twice and the scan stays linear) or one bracket.
@@ -197,6 +199,20 @@ def _refuse_constant(name: str) -> Any:
     raise CanonicalizationError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
 
 
+def _json_loads(text: str, **hooks: Any) -> Any:
+    """``json.loads`` with its failures translated: every one is a :class:`NotJSONError`."""
+    try:
+        return json.loads(text, **hooks)
+    except CanonicalizationError:
+        raise  # a hook's refusal, already ours
+    except json.JSONDecodeError as exc:
+        raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except ValueError:  # Python reads no integer of more than 4,300 digits
+        raise NotJSONError(f"not accepted: a number longer than {_MAX_DIGITS:,} digits") from None
+    except RecursionError as exc:
+        raise NotJSONError(f"not accepted: arrays and objects nest deeper than {MAX_DEPTH} levels") from exc
+
+
 def loads(text: str | bytes) -> Any:
     """Parse strict JSON (I-JSON): no duplicate keys, no ``NaN``/``Infinity``.
 
@@ -206,31 +222,22 @@ def loads(text: str | bytes) -> Any:
     """
     text = _decode_utf8(text)
     check_depth(text)
-    try:
-        return json.loads(text, object_pairs_hook=_pairs_to_dict, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except RecursionError as exc:
-        raise NotJSONError(f"not accepted: arrays and objects nest deeper than {MAX_DEPTH} levels") from exc
+    return _json_loads(text, object_pairs_hook=_pairs_to_dict, parse_constant=_refuse_constant)
 
 
-def loads_answer(text: str | bytes) -> Any:
-    """Parse JSON a peer sent (a node's answer): nesting checked as in :func:`loads`, else plain and fast.
+def loads_lax(text: str | bytes) -> Any:
+    """Parse JSON that is not a document we hash (a node's answer, an input row, a keystore): nesting
+    checked as in :func:`loads`, else plain and fast.
 
-    A node's answer is not a document we hash, so duplicate keys and the like are its own business; its
-    depth is ours, since a deep enough answer would overflow the C stack of the JSON parser.
+    Duplicate keys and the like are then the sender's business; the depth is ours, since a deep enough
+    text would overflow the C stack of the JSON parser, and so is an integer too long for Python to read.
 
     Raises:
         NotJSONError: not JSON, not UTF-8, or nested deeper than :data:`MAX_DEPTH`.
     """
     text = _decode_utf8(text)
     check_depth(text)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except RecursionError as exc:
-        raise NotJSONError(f"not accepted: arrays and objects nest deeper than {MAX_DEPTH} levels") from exc
+    return _json_loads(text)
 
 
 def check_depth(text: str, limit: int = MAX_DEPTH) -> None:
@@ -308,18 +315,13 @@ def parse(text: str | bytes) -> ParsedJSON:
         floats.append(number)
         return float(number)
 
-    try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_pairs_to_dict,
-            parse_constant=_refuse_constant,
-            parse_float=note_float,
-            parse_int=_safe_int,
-        )
-    except json.JSONDecodeError as exc:
-        raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except RecursionError as exc:
-        raise NotJSONError(f"not accepted: arrays and objects nest deeper than {MAX_DEPTH} levels") from exc
+    value = _json_loads(
+        text,
+        object_pairs_hook=_pairs_to_dict,
+        parse_constant=_refuse_constant,
+        parse_float=note_float,
+        parse_int=_safe_int,
+    )
     fast = not floats and (text.isascii() or max(text) <= "\uffff") and not _has_surrogate_escape(text)
     return ParsedJSON(value, fast)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .canonical import canonicalize, check_depth
+from .canonical import NotJSONError, canonicalize, loads_lax
 from .crypto import keccak256
 from .errors import RowError, ValidationError
 from .privacy import check_fields
@@ -375,11 +374,10 @@ def _rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
             if line.strip():
                 out.append((i, _json_object(line, i)))
         return out
-    check_depth(text)  # before json.loads: too deep a nesting overflows the C stack
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"{path} is not valid JSON: {exc}") from exc
+        data = loads_lax(text)
+    except NotJSONError as exc:
+        raise ValidationError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(data, list):
         raise ValidationError(f"{path} must hold a JSON list of contributions")
     return [(i, _require_object(r, i)) for i, r in enumerate(data, 1)]
@@ -405,13 +403,10 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
 
 def _json_object(line: str, number: int) -> dict[str, Any]:
     try:
-        check_depth(line)
-    except ValidationError as exc:
-        raise RowError(number, None, str(exc)) from exc
-    try:
-        return _require_object(json.loads(line), number)
-    except json.JSONDecodeError as exc:
-        raise RowError(number, None, f"not valid JSON: {exc.msg}") from exc
+        value = loads_lax(line)
+    except NotJSONError as exc:
+        raise RowError(number, None, str(exc)) from None
+    return _require_object(value, number)
 
 
 def _require_object(value: Any, number: int) -> dict[str, Any]:

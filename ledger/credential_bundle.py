@@ -13,7 +13,6 @@ valid is verification's business. Every line is size- and depth-checked before i
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .canonical import NotJSONError, check_depth
+from .canonical import NotJSONError, loads_lax
 from .credential_fields import UUID_URN, CredentialFormatError
 from .credential_files import WriteReport, write_documents
 from .credential_parse import MAX_CREDENTIAL_BYTES
@@ -105,17 +104,9 @@ def read_bundle(
 def _entry(number: int, document: bytes) -> BundleEntry:
     where = f"line {number}"
     try:
-        text = document.decode("utf-8")
-        check_depth(text)  # before json.loads: too deep a nesting overflows the C stack
-        data: Any = json.loads(text)
-    except UnicodeDecodeError:
-        raise CredentialFormatError(where, "not a JSON credential (not UTF-8)") from None
+        data: Any = loads_lax(document)
     except NotJSONError as exc:
         raise CredentialFormatError(where, f"not a JSON credential ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise CredentialFormatError(where, f"not a JSON credential ({exc.msg} at column {exc.colno})") from None
-    except RecursionError:
-        raise CredentialFormatError(where, "not a JSON credential (nested too deep)") from None
     if not isinstance(data, dict):
         raise CredentialFormatError(where, "not a JSON object")
     credential_id = data.get("id")

@@ -181,6 +181,39 @@ def _check_keystore_shape(data: Any) -> None:
         raise KeystoreError("the keystore's 'cipherparams' and 'kdfparams' must be objects")
     if data.get("x-ledger-crypto", "ecdsa") not in ("ecdsa", "sm"):
         raise KeystoreError("the keystore's 'x-ledger-crypto' must be 'ecdsa' or 'sm'")
+    if crypto["cipher"] != "aes-128-ctr":
+        raise KeystoreError("the keystore's cipher is not 'aes-128-ctr', the only one keystore v3 defines")
+    _check_kdf(crypto["kdf"], crypto["kdfparams"])
+
+
+#: Bounds on a keystore's key-derivation cost: what every wallet writes fits well inside them, and a
+#: crafted file cannot make decrypting it take hours or gigabytes.
+_MAX_SCRYPT_MEMORY = 1 << 30  # bytes: 128 * n * r
+_MAX_SCRYPT_WORK = 1 << 24  # n * r * p
+_MAX_PBKDF2_ROUNDS = 10_000_000
+
+
+def _check_kdf(kdf: Any, params: dict[str, Any]) -> None:
+    def number(name: str) -> int:
+        value = params.get(name)
+        if type(value) is not int or value < 1:
+            raise KeystoreError(f"the keystore's kdfparams.{name} must be a positive integer")
+        return value
+
+    if number("dklen") != 32:
+        raise KeystoreError("the keystore's kdfparams.dklen must be 32")
+    if kdf == "scrypt":
+        n, r, p = number("n"), number("r"), number("p")
+        if n < 2 or n & (n - 1) or 128 * n * r > _MAX_SCRYPT_MEMORY or n * r * p > _MAX_SCRYPT_WORK:
+            raise KeystoreError("the keystore's scrypt parameters are out of bounds (n a power of two, "
+                                f"128*n*r <= {_MAX_SCRYPT_MEMORY:,} bytes, n*r*p <= {_MAX_SCRYPT_WORK:,})")
+    elif kdf == "pbkdf2":
+        if params.get("prf") != "hmac-sha256":
+            raise KeystoreError("the keystore's kdfparams.prf must be 'hmac-sha256'")
+        if number("c") > _MAX_PBKDF2_ROUNDS:
+            raise KeystoreError(f"the keystore's pbkdf2 rounds (kdfparams.c) exceed {_MAX_PBKDF2_ROUNDS:,}")
+    else:
+        raise KeystoreError("the keystore's kdf must be 'scrypt' or 'pbkdf2'")
 
 
 def decrypt_keystore(data: dict[str, Any], password: str) -> PrivateKey:
@@ -202,7 +235,7 @@ def decrypt_keystore(data: dict[str, Any], password: str) -> PrivateKey:
                 "cannot decrypt the key: wrong password", hint="check LEDGER_PASSWORD or --password-file"
             ) from exc
         raise KeystoreError("the keystore is malformed (a field has a bad value)") from None
-    except (KeyError, TypeError, NotImplementedError, AttributeError, OverflowError):
+    except (KeyError, TypeError, NotImplementedError, AttributeError, OverflowError, AssertionError):
         # The native message may quote the file's content; none of it goes into ours.
         raise KeystoreError("the keystore is malformed (a field is missing or of the wrong type)") from None
     return PrivateKey(bytes(secret), data.get("x-ledger-crypto", "ecdsa"))
@@ -221,13 +254,19 @@ def key_hex_text(data: bytes) -> str:
         raise KeystoreError("the key file is not text: a private key file holds 64 hex digits") from None
 
 
-def write_private_file(path: Path, content: bytes | Iterable[bytes], *, durable: bool = True) -> None:
+def write_private_file(
+    path: Path, content: bytes | Iterable[bytes], *, durable: bool = True, exclusive: bool = False
+) -> None:
     """Write ``content`` to ``path`` atomically with mode 0600 (temp file, fsync, rename, fsync of the
     directory, so that the new name survives a power cut too; missing directories are made 0700, each
     made durable in its parent).
 
     ``content`` may come in pieces (an iterable of bytes), written as they come: a large file is never
     held in memory whole. ``durable=False`` skips the fsyncs (the rename stays atomic).
+
+    Raises:
+        FileExistsError: ``exclusive`` and ``path`` exists (checked atomically: the finished temp file is
+            hard-linked to the name, which fails if the name is taken, where a rename would replace it).
     """
     make_directory(path.parent, durable=durable)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -239,13 +278,30 @@ def write_private_file(path: Path, content: bytes | Iterable[bytes], *, durable:
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        if exclusive:
+            _link_exclusive(tmp, path)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     os.chmod(path, 0o600)
     if durable:
         fsync_directory(path.parent)
+
+
+def _link_exclusive(tmp: Path, path: Path) -> None:
+    """Give ``tmp`` the name ``path`` unless that name exists; ``tmp`` is gone afterwards."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename (a narrow race remains)
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
 
 
 def make_directory(path: Path, *, durable: bool = True, mode: int = 0o700) -> None:
@@ -289,24 +345,26 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def save_keystore(path: Path, key: PrivateKey, password: str, *, light: bool = False) -> None:
-    """Encrypt ``key`` and write it to ``path`` with mode 0600."""
-    write_private_file(path, json.dumps(encrypt_keystore(key, password, light=light), indent=2).encode())
+def save_keystore(
+    path: Path, key: PrivateKey, password: str, *, light: bool = False, exclusive: bool = False
+) -> None:
+    """Encrypt ``key`` and write it to ``path`` with mode 0600 (``exclusive``: never over another file;
+    raises ``FileExistsError`` then)."""
+    content = json.dumps(encrypt_keystore(key, password, light=light), indent=2).encode()
+    write_private_file(path, content, exclusive=exclusive)
 
 
 def load_keystore(path: Path, password: str) -> PrivateKey:
     """Read and decrypt the keystore at ``path``; every failure is a :class:`KeystoreError`."""
-    from .canonical import check_depth
+    from .canonical import loads_lax
 
     try:
-        text = path.read_bytes().decode("utf-8")
-        check_depth(text)  # before json.loads: too deep a nesting overflows the C stack
-        data = json.loads(text)
+        data = loads_lax(path.read_bytes())
     except FileNotFoundError as exc:
         raise KeystoreError(f"no keystore at {path}", hint="create one with `ledger key new`") from exc
     except OSError as exc:
         raise KeystoreError(f"cannot read keystore {path}: {exc.strerror}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValidationError):
+    except ValidationError:  # not UTF-8, not JSON, too deep, too long a number
         # ``from None``: the native messages quote bytes or text of the (secret-bearing) file.
         raise KeystoreError(f"keystore {path} is not valid JSON") from None
     try:

@@ -261,7 +261,7 @@ def load_type_file(path: Path, known_names: tuple[str, ...] = ()) -> TypeDefinit
     check_depth(text)  # before parsing: too deep a nesting overflows the stack
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # TOMLDecodeError, JSONDecodeError, or a number too long to read
         raise ValidationError(f"{path} is not valid {path.suffix.lstrip('.').upper()}: {exc}") from exc
     except RecursionError as exc:
         raise ValidationError(f"{path} is nested too deeply") from exc

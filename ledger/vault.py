@@ -51,7 +51,7 @@ class Vault:
         if path.exists():
             try:
                 raw: dict[str, Any] = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
+            except (OSError, ValueError) as exc:  # ValueError: not UTF-8, not JSON
                 raise WorkspaceError(f"the subject vault {path} is unreadable: {exc}") from exc
             for sid, entry in raw.get("subjects", {}).items():
                 self._entries[sid] = Subject(sid, dict(entry.get("person", {})), int(entry.get("created", 0)))

@@ -157,6 +157,9 @@ def test_check_refuses_what_is_not_a_report(ws: Ws, tmp_path: Path) -> None:
     assert ws.run("audit", "check", str(other)).exit_code == 2
     with pytest.raises(ValidationError):
         load_report('{"kind": "subject"}')
+    other.write_text('{"kind": ' + "9" * 5_000 + "}")  # longer than Python reads: an error, not a traceback
+    long = ws.run("audit", "check", str(other))
+    assert long.exit_code == 2 and "a number longer than" in long.output, long.output
     with pytest.raises(ValidationError):
         report_target("subject", "0x1234")
     assert report_target("files", "3 credential file(s)") == bytes(32)

@@ -106,6 +106,14 @@ def test_a_damaged_line_is_named_and_reading_stops_there(tmp_path: Path, line: b
     assert not (tmp_path / "out").exists()
 
 
+def test_a_number_too_long_to_read_is_a_damaged_line_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b'{"id": ' + b"9" * 5_000 + b"}\n")  # Python reads no integer of over 4,300 digits
+    with pytest.raises(CredentialFormatError, match="line 1: .*a number longer than"):
+        export(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_repeated_credential_id_is_refused_before_anything_is_written(
     tmp_path: Path, bundle: Path, batch: list[Credential]
 ) -> None:

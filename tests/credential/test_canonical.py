@@ -10,7 +10,16 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.canonical import MAX_SAFE_INTEGER, CanonicalizationError, _scan, canonicalize, loads
+from ledger.canonical import (
+    MAX_SAFE_INTEGER,
+    CanonicalizationError,
+    NotJSONError,
+    _scan,
+    canonicalize,
+    loads,
+    loads_lax,
+    parse,
+)
 from ledger.errors import ValidationError
 
 _SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
@@ -104,3 +113,16 @@ def test_loads_refuses_duplicates_and_constants() -> None:
         loads('{"a": ')
     with pytest.raises(CanonicalizationError, match="UTF-8"):
         loads(b'"\xff\xfe"')
+
+
+@pytest.mark.parametrize("read", [loads, loads_lax, parse])
+def test_a_number_longer_than_python_reads_is_not_json_not_a_crash(read: Any) -> None:
+    with pytest.raises(NotJSONError, match="a number longer than 4,300 digits"):
+        read("[" + "9" * 5_000 + "]")
+    with pytest.raises(NotJSONError, match="a number longer than"):
+        read('{"a": -' + "1" * 4_301 + "}")
+    if read is parse:
+        with pytest.raises(CanonicalizationError, match="safe range"):  # read, then refused as a double
+            read("[" + "9" * 4_300 + "]")
+    else:
+        assert read("[" + "9" * 4_300 + "]") == [int("9" * 4_300)]

@@ -185,6 +185,40 @@ def test_input_nested_too_deeply_is_refused_before_parsing(tmp_path: Path, name:
     assert not (tmp_path / "vault.json").exists()
 
 
+LONG = "9" * 5_000  # Python reads no integer of more than 4,300 digits: a ValueError of its own
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "read"),
+    [
+        ("c.json", f"[{LONG}]", read_file),
+        ("c.jsonl", json.dumps(OK_ROW) + "\n" + f'{{"weight": {LONG}}}', read_file),
+        ("t.json", f'{{"id": {LONG}}}', load_type_file),
+        ("t.toml", f"id = {LONG}\n", load_type_file),
+    ],
+)
+def test_a_number_too_long_to_read_is_a_clear_error(tmp_path: Path, name: str, text: str, read: Any) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValidationError):
+        read(path)
+
+
+def test_a_batch_row_with_a_number_too_long_to_read_is_a_row_error(tmp_path: Path) -> None:
+    path = tmp_path / "g.jsonl"
+    path.write_text(json.dumps({"student_number": "S1", "name": "One"}) + f'\n{{"subject": {LONG}}}\n')
+    rows = read_rows(path, Vault(tmp_path / "vault.json"), create_subjects=True, skip_invalid=True)
+    assert len(rows.rows) == 1
+    assert [(e.row, "a number longer than" in e.reason) for e in rows.skipped] == [(2, True)]
+
+
+def test_a_keystore_with_a_number_too_long_to_read_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "k.json"
+    path.write_text(f'{{"version": {LONG}}}')
+    with pytest.raises(KeystoreError, match="not valid JSON"):
+        load_keystore(path, PASSWORD)
+
+
 # -- the guard -----------------------------------------------------------------------------------
 
 
@@ -227,7 +261,17 @@ def test_a_key_file_that_is_not_text_is_refused_without_quoting_it() -> None:
         (lambda d: d["crypto"].update(kdfparams="n=1"), "'kdfparams'"),
         (lambda d: d["crypto"]["kdfparams"].pop("salt"), "malformed"),
         (lambda d: d["crypto"].update(ciphertext="zz" + d["crypto"]["ciphertext"]), "malformed"),
-        (lambda d: d["crypto"].update(kdf="md5"), "malformed"),
+        (lambda d: d["crypto"].update(kdf="md5"), "kdf must be 'scrypt' or 'pbkdf2'"),
+        (lambda d: d["crypto"].update(cipher="aes-256-gcm"), "'aes-128-ctr'"),
+        (lambda d: d["crypto"]["kdfparams"].update(dklen=10**9), "dklen must be 32"),
+        (lambda d: d["crypto"]["kdfparams"].update(dklen="32"), "dklen must be a positive integer"),
+        (lambda d: d["crypto"]["kdfparams"].update(n=1000), "scrypt parameters are out of bounds"),
+        (lambda d: d["crypto"]["kdfparams"].update(n=2**30), "scrypt parameters are out of bounds"),
+        (lambda d: d["crypto"]["kdfparams"].update(p=10**6), "scrypt parameters are out of bounds"),
+        (lambda d: d["crypto"].update(kdf="pbkdf2", kdfparams={"c": 10, "dklen": 32, "prf": "xyz-sha256",
+                                                               "salt": "00" * 16}), "prf must be 'hmac-sha256'"),
+        (lambda d: d["crypto"].update(kdf="pbkdf2", kdfparams={"c": 10**9, "dklen": 32, "prf": "hmac-sha256",
+                                                               "salt": "00" * 16}), "rounds"),
     ],
 )
 def test_a_malformed_keystore_is_a_keystore_error_naming_the_part(change: Any, part: str) -> None:

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ...canonical import NotJSONError, loads_answer
+from ...canonical import NotJSONError, loads_lax
 from ...crypto import PrivateKey
 from ...errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
 from ..base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Transaction
@@ -104,7 +104,7 @@ class Fisco3Chain(ChainBackend):
             text = node.get("iniConfig") if isinstance(node, dict) else None
             if text:
                 try:
-                    parsed = loads_answer(text)
+                    parsed = loads_lax(text)
                 except NotJSONError:
                     continue
                 if isinstance(parsed, dict):
