@@ -35,6 +35,10 @@ HISTORICAL_STATE = "historical_state"  # ``call`` at an old block
 PIPELINING = "pipelining"  # ``send_many`` sends without waiting for each receipt
 FUNDING = "funding"  # ``fund`` can give an account gas money (dev chains)
 
+#: Largest answer a backend reads from a node; a larger one is refused (a hostile or broken node must
+#: not fill memory). The largest real answers, batches of receipts or logs, are a few megabytes.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Transaction:

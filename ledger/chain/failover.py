@@ -29,8 +29,9 @@ import urllib3
 from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import ProtocolError
 
-from ..canonical import NotJSONError, loads_answer
+from ..canonical import NotJSONError, loads_lax
 from ..errors import ChainError, ChainIdMismatch, ConfigError, NodeUnreachable
+from .base import MAX_RESPONSE_BYTES
 
 #: Requests per JSON-RPC batch: large enough to amortise the round trip, small enough for nodes that
 #: cap the size of a request body.
@@ -127,6 +128,10 @@ class FailoverClient:
         answer = self._exchange(
             {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or []}
         )
+        if isinstance(answer, dict) and answer.get("id") != request_id and "error" not in answer:
+            # A batch answers by id; so must a single call: an answer to another request is not ours.
+            answer = {"error": {"code": -32603, "message": f"the answer is for request id {answer.get('id')!r}, "
+                                f"not {request_id}"}}
         return _answer(method, answer).unwrap()
 
     def single(self, method: str, params: list[Any]) -> Answer:
@@ -170,16 +175,17 @@ class FailoverClient:
         last: Exception | None = None
         for _attempt in range(2):  # a pooled connection the node closed fails once; retry it fresh
             try:
-                response = self._http.request("POST", self.urls[index], body=body, headers=headers)
+                response = self._http.request(
+                    "POST", self.urls[index], body=body, headers=headers, preload_content=False
+                )
+                data = _read_body(response)
             except ProtocolError as exc:
                 last = exc
                 continue
             except _Urllib3Error as exc:
                 raise _EndpointDown(_describe(exc)) from exc
-            if response.status != 200:
-                raise _EndpointDown(f"HTTP {response.status}")
             try:
-                return loads_answer(response.data)
+                return loads_lax(data)
             except NotJSONError as exc:
                 raise _EndpointDown(f"the answer is not usable JSON ({exc})") from exc
         raise _EndpointDown(_describe(last)) from last
@@ -225,6 +231,22 @@ class FailoverClient:
         return range(first, first + count)
 
 
+def _read_body(response: Any) -> bytes:
+    """The body of a 200 answer, at most :data:`MAX_RESPONSE_BYTES`; the connection goes back to the
+    pool only when the body was read whole."""
+    try:
+        if response.status != 200:
+            raise _EndpointDown(f"HTTP {response.status}")
+        data = bytes(response.read(MAX_RESPONSE_BYTES + 1))
+        if len(data) > MAX_RESPONSE_BYTES:
+            raise _EndpointDown(f"the answer exceeds {MAX_RESPONSE_BYTES:,} bytes")
+    except BaseException:
+        response.close()  # a part of the body may be unread: this connection cannot be reused
+        raise
+    response.release_conn()
+    return data
+
+
 class _EndpointDown(Exception):
     """An endpoint did not answer usefully; the next one is tried (internal)."""
 
@@ -241,8 +263,7 @@ def _answer(method: str, item: Any) -> Answer:
     if error is not None:
         if not isinstance(error, dict):
             return Answer(None, RpcError(method, -32603, str(error)))
-        return Answer(
-            None,
-            RpcError(method, int(error.get("code", 0)), str(error.get("message", "")), error.get("data")),
-        )
+        code = error.get("code", 0)
+        code = code if type(code) is int else -32603  # a node's malformed code is no reason to crash
+        return Answer(None, RpcError(method, code, str(error.get("message", "")), error.get("data")))
     return Answer(item.get("result"), None)

@@ -309,7 +309,18 @@ class RpcChain(ChainBackend):
             query["topics"] = [None if t is None else "0x" + t.hex() for t in topics]
         answer = self.request("eth_getLogs", [query])
         read = self._read()
-        logs = [read.log(item) for item in read.items(answer, "the eth_getLogs result")]
+        wanted = {a.lower() for a in addresses}
+        logs = []
+        for item in read.items(answer, "the eth_getLogs result"):
+            log = read.log(item)
+            # What the filter asked for, and nothing else, whatever the node sends (an index built from
+            # these must not take in another contract's events, or blocks outside the range).
+            if (wanted and log.address.lower() not in wanted) or not from_block <= log.block_number <= to_block:
+                continue
+            if topics and any(t is not None and (i >= len(log.topics) or log.topics[i] != t)
+                              for i, t in enumerate(topics)):
+                continue
+            logs.append(log)
         logs.sort(key=lambda log: (log.block_number, log.log_index))
         return logs
 
@@ -458,14 +469,14 @@ class RpcChain(ChainBackend):
             # Some nodes answer an error rather than null for a transaction they have not mined yet.
             last = self._rpc.single("eth_getTransactionReceipt", ["0x" + hashes[pending[-1]].hex()]).result
             if last:
-                found[pending[-1]] = self._read().receipt(last)
+                found[pending[-1]] = _own_receipt(self._read().receipt(last), signed[pending[-1]])
                 pending.pop()
                 calls = [("eth_getTransactionReceipt", ["0x" + hashes[i].hex()]) for i in pending]
                 answers = self.batch(calls)
                 read = self._read()
                 for i, answer in zip(pending, answers):
                     if answer.result:
-                        found[i] = read.receipt(answer.result)
+                        found[i] = _own_receipt(read.receipt(answer.result), signed[i])
             if len(found) == len(hashes):
                 return [found[i] for i in range(len(hashes))]
             remaining = deadline - time.monotonic()
@@ -529,6 +540,18 @@ _DEV_NODES = (
     ("hardhatnetwork/", "hardhat_setBalance"),
     ("ganache/", "evm_setAccountBalance"),
 )
+
+
+def _own_receipt(receipt: Receipt, tx: ethtx.SignedTransaction) -> Receipt:
+    """``receipt``, once it is shown to be the one of ``tx``: a node that answers with another
+    transaction's receipt (broken or hostile) must not make a failed write look done."""
+    if receipt.tx_hash != tx.hash or (receipt.sender is not None and receipt.sender.lower() != tx.sender.lower()):
+        raise ChainError(
+            f"the node answered the receipt of 0x{receipt.tx_hash.hex()} (from {receipt.sender}) when asked for "
+            f"that of 0x{tx.hash.hex()} (from {tx.sender})",
+            hint="the node is broken or not to be trusted: use another endpoint",
+        )
+    return receipt
 
 
 def _funding_method(client_version: str) -> str | None:

@@ -32,6 +32,7 @@ from ledger.index.decode import decode_events as index_decode_events
 ADDRESS = "0x" + "11" * 20
 OTHER = "0x" + "22" * 20
 TX_HASH = "0x" + "ab" * 32
+SENDER = PrivateKey(bytes.fromhex("5a" * 32))
 
 
 def word(n: int) -> str:
@@ -202,7 +203,7 @@ def _sending_node(node: HostileNode, receipt: Any) -> None:
 def sound_receipt(**changes: Any) -> Callable[[list[Any]], dict[str, Any]]:
     def make(params: list[Any]) -> dict[str, Any]:
         item = {"transactionHash": params[0], "blockNumber": "0x5", "status": "0x1", "gasUsed": "0x5208",
-                "contractAddress": None, "from": ADDRESS, "logs": [good_log()]}
+                "contractAddress": None, "from": SENDER.address, "logs": [good_log()]}
         item.update(changes)
         return item
 
@@ -211,7 +212,7 @@ def sound_receipt(**changes: Any) -> Callable[[list[Any]], dict[str, Any]]:
 
 def test_a_sound_receipt_is_read(node: HostileNode, chain: RpcChain) -> None:
     _sending_node(node, sound_receipt())
-    receipt = chain.send(PrivateKey.generate(), Transaction(to=OTHER, data=b"", gas=21_000), timeout=5)
+    receipt = chain.send(SENDER, Transaction(to=OTHER, data=b"", gas=21_000), timeout=5)
     assert (receipt.status, receipt.block_number, receipt.gas_used, len(receipt.logs)) == ("ok", 5, 21_000, 1)
 
 
@@ -233,7 +234,7 @@ def test_a_malformed_receipt_is_a_malformed_answer(node: HostileNode, chain: Rpc
                                                    what: str) -> None:
     _sending_node(node, receipt)
     with pytest.raises(MalformedAnswer, match=f"^malformed answer from {node.url}: ") as caught:
-        chain.send(PrivateKey.generate(), Transaction(to=OTHER, data=b"", gas=21_000), timeout=5)
+        chain.send(SENDER, Transaction(to=OTHER, data=b"", gas=21_000), timeout=5)
     assert what in caught.value.what
 
 
@@ -243,7 +244,7 @@ def test_a_malformed_nonce_or_gas_price_is_a_malformed_answer(node: HostileNode,
     _sending_node(node, sound_receipt())
     node.answers[method] = answer
     with pytest.raises(MalformedAnswer, match=f"^malformed answer from {node.url}: "):
-        chain.send(PrivateKey.generate(), Transaction(to=OTHER, data=b"", gas=21_000), timeout=5)
+        chain.send(SENDER, Transaction(to=OTHER, data=b"", gas=21_000), timeout=5)
 
 
 def test_a_malformed_balance_on_a_dev_node_is_a_malformed_answer() -> None:
@@ -435,3 +436,128 @@ def test_a_deeply_nested_answer_is_refused_not_a_crash(tmp_path: Any) -> None:
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     assert done.stdout.split("\n")[:2] == ["REFUSED NodeUnreachable True", "REFUSED ChainError True"], done.stdout
+
+
+@pytest.mark.parametrize(
+    "receipt",
+    [sound_receipt(transactionHash=TX_HASH), sound_receipt(**{"from": OTHER})],
+    ids=["another transaction's hash", "another sender"],
+)
+def test_a_receipt_of_another_transaction_is_refused(node: HostileNode, chain: RpcChain, receipt: Any) -> None:
+    """A node that answers with someone else's receipt must not make this write look done."""
+    _sending_node(node, receipt)
+    with pytest.raises(ChainError, match="answered the receipt of 0x") as caught:
+        chain.send(SENDER, Transaction(to=OTHER, data=b"", gas=21_000), timeout=5)
+    assert "another endpoint" in (caught.value.hint or "")
+
+
+def test_logs_outside_the_filter_are_dropped(node: HostileNode, chain: RpcChain) -> None:
+    """The node answers more than was asked: another contract, a block outside the range, another topic."""
+    topic = bytes.fromhex(good_log()["topics"][0][2:])
+    node.answers["eth_getLogs"] = [
+        good_log(),
+        good_log(address=OTHER),
+        good_log(blockNumber="0x9"),
+        good_log(topics=["0x" + "00" * 32]),
+        good_log(logIndex="0x1"),
+    ]
+    logs = chain.get_logs(1, 5, [ADDRESS], [topic])
+    assert [(log.address.lower(), log.block_number, log.log_index) for log in logs] == [(ADDRESS, 3, 0), (ADDRESS, 3, 1)]
+    assert len(chain.get_logs(1, 9, [], None)) == 5  # nothing asked for, nothing dropped
+
+
+class RawNode:
+    """Answers ``eth_chainId`` (1337) truthfully and anything else with :attr:`body` (raw bytes), or with
+    :attr:`answer` (a JSON value) when ``body`` is ``None``."""
+
+    def __init__(self) -> None:
+        self.body: bytes | None = None
+        self.answer: Any = None
+        node = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if isinstance(request, dict) and request.get("method") == "eth_chainId":
+                    body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": "0x539"}).encode()
+                else:
+                    body = node.body if node.body is not None else json.dumps(node.answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def raw_node() -> Iterator[RawNode]:
+    served = RawNode()
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+def test_an_answer_over_the_size_limit_is_refused_unread(raw_node: RawNode, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.chain import failover
+    from ledger.errors import NodeUnreachable
+
+    monkeypatch.setattr(failover, "MAX_RESPONSE_BYTES", 1_000)
+    client = failover.FailoverClient([raw_node.url], timeout=5)
+    try:
+        raw_node.answer = {"jsonrpc": "2.0", "id": 1, "result": "0x" + "00" * 499}  # 1,000 bytes and more
+        with pytest.raises(NodeUnreachable, match="the answer exceeds 1,000 bytes"):
+            client.request("eth_blockNumber")
+        raw_node.answer = {"jsonrpc": "2.0", "id": 2, "result": "0x5"}
+        assert client.request("eth_blockNumber") == "0x5"  # the connection closed, the next one works
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"jsonrpc": "2.0", "id": 999, "result": "0x5"}, "the answer is for request id 999, not 1"),
+        ({"jsonrpc": "2.0", "id": 1, "error": {"code": "x", "message": "bad"}}, "bad"),
+    ],
+    ids=["another request's id", "an error code that is not a number"],
+)
+def test_an_answer_to_another_request_or_with_a_bad_code_is_an_error(
+    raw_node: RawNode, answer: Any, message: str
+) -> None:
+    from ledger.chain import failover
+
+    client = failover.FailoverClient([raw_node.url], timeout=5)
+    try:
+        raw_node.answer = answer
+        with pytest.raises(failover.RpcError, match=message) as caught:
+            client.request("eth_blockNumber")
+        assert caught.value.code == -32603
+    finally:
+        client.close()
+
+
+def test_a_number_too_long_to_read_is_not_a_crash(raw_node: RawNode) -> None:
+    from ledger.chain import failover
+    from ledger.errors import NodeUnreachable
+
+    client = failover.FailoverClient([raw_node.url], timeout=5)
+    try:
+        raw_node.body = b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"9" * 5_000 + b"}"
+        with pytest.raises(NodeUnreachable, match="a number longer than"):
+            client.request("eth_blockNumber")
+    finally:
+        client.close()

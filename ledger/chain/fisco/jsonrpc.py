@@ -24,12 +24,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ...canonical import NotJSONError, loads_answer
+from ...canonical import NotJSONError, loads_lax
 from ...errors import ChainError, ConfigError, NodeUnreachable
+from ..base import MAX_RESPONSE_BYTES
 
 #: File names in a FISCO node's ``sdk/`` directory (non-SM chains; SM TLS is not supported here).
 SDK_CERT_FILES = ("ca.crt", "sdk.crt", "sdk.key")
-MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 class JsonRpcError(ChainError):
@@ -171,7 +171,7 @@ class JsonRpcClient:
         if len(payload) > MAX_RESPONSE_BYTES:
             raise ChainError(f"{method}: the answer from {url} exceeds {MAX_RESPONSE_BYTES} bytes")
         try:
-            answer = loads_answer(payload)
+            answer = loads_lax(payload)
         except NotJSONError as exc:
             raise ChainError(f"{method}: {url} answered with something that is not usable JSON ({exc})") from exc
         if not isinstance(answer, dict):
