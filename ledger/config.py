@@ -238,10 +238,15 @@ def save_settings(settings: Settings) -> None:
     }
     if settings.deployment is not None:
         doc["contracts"] = settings.deployment.to_dict()
-    settings.workspace.mkdir(parents=True, exist_ok=True)
-    tmp = settings.config_path.with_suffix(".tmp")
-    tmp.write_text("# ledger workspace configuration (no secrets here)\n" + tomli_w.dumps(doc))
-    os.replace(tmp, settings.config_path)
+    from .crypto import write_private_file
+
+    # 0600 like the keys: no secrets are written here, but a node's URL may carry an access token.
+    text = "# ledger workspace configuration (no secrets here)\n" + tomli_w.dumps(doc)
+    write_private_file(settings.config_path, text.encode("utf-8"))
+
+
+#: Largest password file read: a password is short, and a wrong path (``/dev/zero``) must not fill memory.
+MAX_PASSWORD_FILE = 64 * 1024
 
 
 def read_password(env: Mapping[str, str], password_file: str | None = None) -> str | None:
@@ -249,7 +254,15 @@ def read_password(env: Mapping[str, str], password_file: str | None = None) -> s
     file_name = password_file or env.get(ENV_PASSWORD_FILE)
     if file_name:
         try:
-            return Path(file_name).read_text().rstrip("\r\n")
+            with open(file_name, "rb") as fh:
+                raw = fh.read(MAX_PASSWORD_FILE + 1)
         except OSError as exc:
             raise ConfigError(f"cannot read password file {file_name}: {exc.strerror}") from exc
+        if len(raw) > MAX_PASSWORD_FILE:
+            raise ConfigError(f"password file {file_name} is over {MAX_PASSWORD_FILE:,} bytes: is it the right file?")
+        try:
+            return raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            # ``from None``: the decoder's message quotes a byte of the password and its position.
+            raise ConfigError(f"password file {file_name} is not UTF-8 text") from None
     return env.get(ENV_PASSWORD)

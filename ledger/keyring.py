@@ -67,7 +67,10 @@ class Keyring:
         if path.exists():
             raise ValidationError(f"a key named {name!r} exists already", hint="choose another --name")
         check_new_password(password)
-        save_keystore(path, key, password, light=self.light_kdf)
+        try:
+            save_keystore(path, key, password, light=self.light_kdf, exclusive=True)
+        except FileExistsError:  # another process took the name meanwhile: keep its key
+            raise ValidationError(f"a key named {name!r} exists already", hint="choose another --name") from None
         return KeyInfo(name, key.address, key.crypto, path)
 
     def load(self, name: str, password: str) -> PrivateKey:

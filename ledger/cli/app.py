@@ -33,7 +33,7 @@ class App:
     rpc_urls: tuple[str, ...] = ()
     network: str | None = None
     yes: bool = False
-    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)  # may hold LEDGER_PASSWORD
     _ledger: Ledger | None = None
 
     @property

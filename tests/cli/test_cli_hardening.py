@@ -268,3 +268,12 @@ def test_cli_signing_with_a_malformed_keystore_is_a_clear_error(workspace: Works
     r = workspace.run("issuer", "retire", workspace.keys["community"].address, key="uni")
     assert r.exit_code == 1 and "not version 3 (field 'version')" in r.output
     assert data["crypto"]["ciphertext"] not in r.output and "KeyError" not in r.output
+
+
+def test_the_cli_state_does_not_show_the_environment_in_its_repr() -> None:
+    """``App.env`` may hold LEDGER_PASSWORD: a repr in a traceback or a log must not carry it."""
+    from ledger.cli.app import App
+
+    app = App(env={"LEDGER_PASSWORD": "correct horse battery staple"})
+    assert "correct horse" not in repr(app) and "LEDGER_PASSWORD" not in repr(app)
+    assert app.env["LEDGER_PASSWORD"] == "correct horse battery staple"

@@ -52,3 +52,34 @@ def test_password_sources(tmp_path: Path) -> None:
     assert read_password({}) is None
     with pytest.raises(ConfigError):
         read_password({}, str(tmp_path / "missing"))
+
+
+def test_a_password_file_that_is_not_utf8_is_refused_without_quoting_it(tmp_path: Path) -> None:
+    f = tmp_path / "pw"
+    f.write_bytes(b"abc\xffdef\n")
+    with pytest.raises(ConfigError, match="is not UTF-8 text") as caught:
+        read_password({}, str(f))
+    # The decoder's own message names the byte and its position: a part of the password.
+    assert "xff" not in str(caught.value) and "position" not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_a_password_file_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    from ledger.config import MAX_PASSWORD_FILE
+
+    f = tmp_path / "pw"
+    f.write_bytes(b"x" * (MAX_PASSWORD_FILE + 1))
+    with pytest.raises(ConfigError, match="is over 65,536 bytes"):
+        read_password({}, str(f))
+    f.write_bytes(b"x" * MAX_PASSWORD_FILE)
+    assert read_password({}, str(f)) == "x" * MAX_PASSWORD_FILE
+
+
+def test_the_settings_file_is_private(tmp_path: Path) -> None:
+    """A node URL in it may carry an access token."""
+    import stat
+
+    ws = tmp_path / "ws"
+    save_settings(Settings(ws, NetworkSettings("rpc", ("https://user:token@node.example:8545",)), None, "uni"))
+    assert stat.S_IMODE((ws / "config.toml").stat().st_mode) == 0o600
+    assert load_settings(ws, env={}).network.urls == ("https://user:token@node.example:8545",)

@@ -144,3 +144,38 @@ def test_a_backend_that_funds_but_cannot_tell_a_balance_is_still_funded() -> Non
     chain = Funder()
     _fund_if_needed(chain, "0x" + "11" * 20)  # type: ignore[arg-type]
     assert chain.funded == [("0x" + "11" * 20, DEV_FUNDING_WEI)]
+
+
+def test_an_exclusive_private_write_never_replaces_a_file(tmp_path: Path) -> None:
+    from ledger import crypto
+
+    path = tmp_path / "k.json"
+    path.write_bytes(b"first")
+    with pytest.raises(FileExistsError):
+        crypto.write_private_file(path, b"second", exclusive=True)
+    assert path.read_bytes() == b"first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.json"]  # no temporary file left
+    crypto.write_private_file(tmp_path / "new.json", b"x", exclusive=True)
+    assert (tmp_path / "new.json").read_bytes() == b"x"
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o600
+
+
+def test_a_key_name_taken_while_a_key_is_made_keeps_the_first_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ``key new --name X`` at once: the second must fail, not replace the first one's key."""
+    from ledger import keyring
+
+    ring = Keyring(tmp_path, light_kdf=True)
+    first = PrivateKey.generate()
+    real_check = keyring.check_new_password
+
+    def racing_check(password: str) -> None:  # runs after add() found the name free
+        real_check(password)
+        keyring.save_keystore(tmp_path / "mentor.json", first, "pw-of-the-first", light=True)
+
+    monkeypatch.setattr(keyring, "check_new_password", racing_check)
+    with pytest.raises(ValidationError, match="exists already"):
+        ring.add("mentor", PrivateKey.generate(), "test-password")
+    monkeypatch.setattr(keyring, "check_new_password", real_check)
+    assert ring.load("mentor", "pw-of-the-first").address == first.address
