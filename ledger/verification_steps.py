@@ -184,6 +184,17 @@ def check_anchoring(
                 chain_block=anchor.block,
                 proof_block=proof.anchor_block,
             ), anchor
+        if anchor.count is not None and proof.batch_size != anchor.count:
+            # The tree's pairs are sorted, so a path does not bind the leaf's position; the batch size
+            # is bound here, by the count the issuer anchored with the root.
+            return _step(
+                "anchoring",
+                FAIL,
+                "ANCHOR_MISMATCH",
+                f"the proof says a batch of {proof.batch_size}, the chain's anchor counts {anchor.count}",
+                chain_count=anchor.count,
+                proof_count=proof.batch_size,
+            ), anchor
         who, what, record = anchor.issuer, anchor.type_id, anchor
         ok = ("ANCHORED", f"root anchored by {anchor.issuer} in {where}")
     else:

@@ -125,6 +125,10 @@ def _tampered(batch: list[Credential], chain: StaticChainView) -> dict[str, tupl
     moved = _doc(good)
     moved["proof"]["anchorBlock"] = ANCHOR_BLOCK + 3
     cases["ANCHOR_MISMATCH"] = (_text(moved), chain)
+    # The issuer anchored the root with another count than the proof's batch size (sorted pairs do not
+    # bind a leaf's position, so the size is bound by the anchor's count).
+    recounted = replace(chain, anchors=[AnchorRecord(proof.batch_root, ISSUER, TYPE_ID, ANCHOR_BLOCK, len(batch) + 1)])
+    cases["ANCHOR_MISMATCH/batch size"] = (good.to_json(), recounted)
 
     revoked = replace(chain, status_changes=[StatusChange(good.hash, "revoked", 60, "misconduct")])
     cases["REVOKED"] = (good.to_json(), revoked)
