@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field  # a record below has a field named ``field``
 from datetime import datetime, timezone
@@ -22,7 +22,7 @@ from typing import Any
 from .canonical import NotJSONError, canonicalize, loads_lax
 from .crypto import keccak256
 from .errors import RowError, ValidationError
-from .privacy import check_fields
+from .privacy import check_fields, vault_names
 from .vault import parse_subject_id
 
 KEY_DOMAIN = b"ledger:contribution:v1\x00"
@@ -166,7 +166,7 @@ class Contribution:
         )
 
 
-def check_contribution(c: Contribution, known_names: Sequence[str] = ()) -> None:
+def check_contribution(c: Contribution, known_names: Iterable[str] = ()) -> None:
     """Check a :class:`Contribution` however it was made (``build`` or by hand), before it is recorded.
 
     Nothing that goes on chain, hashed or not, may hold personal data; the key, project id and evidence
@@ -232,7 +232,7 @@ def build(
     occurred_at: str | int | None = None,
     project: str | None = None,
     evidence: Mapping[str, Any] | None = None,
-    known_names: Sequence[str] = (),
+    known_names: Iterable[str] = (),
 ) -> Contribution:
     """Validate one contribution and derive its key, project id and evidence hash.
 
@@ -308,12 +308,13 @@ def _whole_weight(weight: Any) -> int:
 _COLUMNS = ("source", "subject", "kind", "field", "weight", "occurred_at", "project", "evidence_url", "note")
 
 
-def read_file(path: Path, known_names: Sequence[str] = ()) -> list[Contribution]:
+def read_file(path: Path, known_names: Iterable[str] = ()) -> list[Contribution]:
     """Contributions from a CSV or JSON (list of objects) or JSON Lines file.
 
     Every row is validated; the first bad one raises :class:`RowError` with its row number and column.
     Two rows with the same source are refused (the chain would refuse the whole batch).
     """
+    known_names = vault_names(known_names)  # indexed once for every row
     rows = _rows(path, read_text_file(path))
     out: list[Contribution] = []
     seen: dict[bytes, int] = {}

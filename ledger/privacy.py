@@ -7,9 +7,14 @@ before they go on chain are checked too.
 
 What counts as personal data here: an email address, a phone number (mainland China mobile, or an
 international ``+`` number), a Chinese resident identity card number (18 digits with a valid ISO 7064
-MOD 11-2 check digit, or the old 15-digit form), and a person's name: any name held in the workspace's
-subject vault, or a string that is exactly a common Chinese surname followed by one or two Han characters.
-The checks are deliberately conservative: a refusal names the field so the user can fix it.
+MOD 11-2 check digit, or the old 15-digit form), and a person's name or number: any value held in the
+workspace's subject vault, or a string that is exactly a common Chinese surname followed by one or two
+Han characters. The checks are deliberately conservative: a refusal names the field so the user can fix it.
+
+A vault value is matched as whole words, not as any substring: a student number ``81`` must not refuse
+``github.com/org/repo/pull/812``, nor a name ``Bo`` the word ``bot``. Han names are matched inside runs
+of Han characters (Chinese has no spaces). Values too short to single anyone out (a one- or two-letter
+word, a number of fewer than six digits) are not matched at all.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from .errors import PersonalDataError
 
@@ -47,6 +52,72 @@ def _valid_resident_id(number: str) -> bool:
 def _folded_name(name: str) -> str:
     """A vault name as it is compared (NFKC, stripped, case-folded); cached: the same names recur per field."""
     return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+_WORD = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d+")
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_MIN_DIGITS = 6  # a shorter number (a class number, a PR number) singles no one out
+_MIN_WORD = 3  # a one-word name of one or two letters matches too much ("Bo", "Li")
+
+
+class VaultNames:
+    """The vault's values, indexed for whole-word matching; build once, check many fields.
+
+    Iterating yields the values themselves, so it serves wherever a list of names is expected.
+    """
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self._values = tuple(values)
+        self._phrases: set[tuple[str, ...]] = set()
+        self._han: set[str] = set()
+        self._numbers: set[str] = set()
+        self._longest_phrase = 0
+        self._longest_han = 0
+        for value in self._values:
+            folded = _folded_name(value)
+            if _HAN_RUN.fullmatch(folded):
+                if len(folded) >= 2:
+                    self._han.add(folded)
+                    self._longest_han = max(self._longest_han, len(folded))
+                continue
+            if folded.isdigit():
+                if len(folded) >= _MIN_DIGITS:
+                    self._numbers.add(folded)
+                continue
+            words = tuple(_WORD.findall(folded))
+            if len(words) > 1 or (len(words) == 1 and len(words[0]) >= _MIN_WORD):
+                self._phrases.add(words)
+                self._longest_phrase = max(self._longest_phrase, len(words))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def find(self, folded: str) -> bool:
+        """Whether ``folded`` (NFKC-normalised, case-folded) holds a vault value as whole words."""
+        if self._numbers and any(number in self._numbers for number in _DIGITS.findall(folded)):
+            return True
+        if self._han:
+            for run in _HAN_RUN.findall(folded):
+                for start in range(len(run) - 1):
+                    for end in range(start + 2, min(len(run), start + self._longest_han) + 1):
+                        if run[start:end] in self._han:
+                            return True
+        if self._phrases:
+            words = _WORD.findall(folded)
+            for start in range(len(words)):
+                for end in range(start + 1, min(len(words), start + self._longest_phrase) + 1):
+                    if tuple(words[start:end]) in self._phrases:
+                        return True
+        return False
+
+
+def vault_names(known_names: Iterable[str]) -> VaultNames:
+    """``known_names`` as a :class:`VaultNames` (itself if it already is one)."""
+    return known_names if isinstance(known_names, VaultNames) else VaultNames(known_names)
 
 
 def find_contact_data(value: str) -> str | None:
@@ -81,11 +152,8 @@ def find_personal_data(value: str, known_names: Iterable[str] = ()) -> str | Non
         return "a resident identity card number"
     if _CN_MOBILE.search(value) or _INTL_PHONE.search(value):
         return "a phone number"
-    folded = value.casefold()
-    for name in known_names:
-        name = _folded_name(name)
-        if len(name) >= 2 and name in folded:
-            return "the name of a person in the vault"
+    if vault_names(known_names).find(value.casefold()):
+        return "a name or number of a person in the vault"
     stripped = value.strip()
     if _HAN_NAME.match(stripped) and stripped[0] in _SURNAMES:
         return "a person's name"
@@ -97,7 +165,7 @@ def check_fields(fields: Mapping[str, object], known_names: Iterable[str] = (), 
 
     Nested mappings and lists are walked; the field name in the error is a dotted path.
     """
-    names = tuple(known_names)
+    names = vault_names(known_names)
     for key, value in fields.items():
         path = f"{prefix}{key}"
         if isinstance(value, Mapping):

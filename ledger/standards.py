@@ -25,7 +25,7 @@ description, a criteria narrative) whose hash goes on chain. Example file::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field  # a record below has a field named ``field``
 from pathlib import Path
@@ -154,7 +154,7 @@ def criteria_table(criteria: Criteria) -> dict[str, Any]:
     return table
 
 
-def parse_type(data: Mapping[str, Any], known_names: tuple[str, ...] = ()) -> TypeDefinition:
+def parse_type(data: Mapping[str, Any], known_names: Iterable[str] = ()) -> TypeDefinition:
     """Validate a type definition (from TOML, JSON or flags); errors name the field.
 
     Raises:
@@ -222,7 +222,7 @@ def parse_type(data: Mapping[str, Any], known_names: tuple[str, ...] = ()) -> Ty
     return definition
 
 
-def check_type(definition: TypeDefinition, known_names: Sequence[str] = ()) -> None:
+def check_type(definition: TypeDefinition, known_names: Iterable[str] = ()) -> None:
     """Check a :class:`TypeDefinition` however it was made, before anything is stored or sent.
 
     Every number must fit the contract's field (so nothing fails half-way in the ABI encoder) and the
@@ -255,7 +255,7 @@ def check_type(definition: TypeDefinition, known_names: Sequence[str] = ()) -> N
     check_fields(definition.metadata(), known_names)
 
 
-def load_type_file(path: Path, known_names: tuple[str, ...] = ()) -> TypeDefinition:
+def load_type_file(path: Path, known_names: Iterable[str] = ()) -> TypeDefinition:
     """A type definition from a ``.toml`` or ``.json`` file (UTF-8)."""
     text = read_text_file(path)
     check_depth(text)  # before parsing: too deep a nesting overflows the stack

@@ -18,6 +18,7 @@ from typing import Any
 
 from .crypto import write_private_file
 from .errors import ValidationError, WorkspaceError
+from .privacy import VaultNames
 
 _SUBJECT_ID = re.compile(r"^0x[0-9a-f]{64}\Z")
 
@@ -113,9 +114,9 @@ class Vault:
                 out.setdefault(number, []).append(subject.id)
         return out
 
-    def known_names(self) -> list[str]:
-        """Every personal value in the vault, for the personal-data guard."""
-        return [v for s in self._entries.values() for v in s.person.values() if len(v) >= 2]
+    def known_names(self) -> VaultNames:
+        """Every personal value in the vault, indexed for the personal-data guard."""
+        return VaultNames(v for s in self._entries.values() for v in s.person.values() if len(v) >= 2)
 
     def __iter__(self) -> Iterator[Subject]:
         return iter(self._entries.values())

@@ -252,7 +252,7 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
     from ..standards import parse_type
 
     lg = app.ledger()
-    names = tuple(lg.vault.known_names())
+    names = lg.vault.known_names()
     if path is not None:
         from ..standards import load_type_file
 

@@ -237,7 +237,7 @@ def test_the_guard_reads_lookalike_forms_as_what_they_read_as(value: str, kind: 
 
 
 def test_the_guard_matches_a_vault_name_written_in_fullwidth() -> None:
-    assert find_personal_data("mentor: Ｌｉ Ｈｕａ", ["Li Hua"]) == "the name of a person in the vault"
+    assert find_personal_data("mentor: Ｌｉ Ｈｕａ", ["Li Hua"]) == "a name or number of a person in the vault"
 
 
 # -- keys ----------------------------------------------------------------------------------------

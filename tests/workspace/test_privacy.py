@@ -43,7 +43,7 @@ def test_ordinary_values_pass(value: str) -> None:
 
 
 def test_vault_names_are_found_case_insensitively() -> None:
-    assert find_personal_data("mentored by ALICE SMITH", ["Alice Smith"]) == "the name of a person in the vault"
+    assert find_personal_data("mentored by ALICE SMITH", ["Alice Smith"]) == "a name or number of a person in the vault"
     assert find_personal_data("mentored by Bob", ["Alice Smith"]) is None
 
 
@@ -66,3 +66,43 @@ def test_names_alone_are_not_contact_data() -> None:
     from ledger.privacy import find_contact_data
 
     assert find_contact_data("Graduate 0042") is None and find_contact_data("王小明") is None
+
+
+VAULT = ["Al Chen", "Bo", "81", "2022000001", "S2022001", "张伟", "Jean-Luc Picard"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "github.com/alibaba/nacos/pull/812",  # "81" is a digit run of its own only in "81"
+        "github.com/org/bot-framework",  # "Bo" is not the word "bot" (and too short to match at all)
+        "alchemy of chen-style",  # "Al Chen" needs both words, in order
+        "issue 20220000012",  # a longer number is another number
+    ],
+)
+def test_vault_values_match_as_whole_words_only(value: str) -> None:
+    assert find_personal_data(value, VAULT) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "mentored by al chen",
+        "student 2022000001 fixed it",
+        "github.com/org/repo/pull/1?by=2022000001",
+        "owner S2022001",
+        "张伟的项目",  # Han names are matched inside runs of Han characters
+        "reviewed by jean luc picard",
+        "ｓ２０２２００１",  # fullwidth: NFKC first
+    ],
+)
+def test_vault_values_are_found_as_words_numbers_or_han_names(value: str) -> None:
+    assert find_personal_data(value, VAULT) == "a name or number of a person in the vault"
+
+
+def test_one_index_serves_many_fields() -> None:
+    from ledger.privacy import VaultNames, vault_names
+
+    index = VaultNames(VAULT)
+    assert vault_names(index) is index and list(index) == VAULT and len(index) == len(VAULT)
+    assert find_personal_data("by Al Chen", index) and not find_personal_data("by Al", index)
