@@ -271,6 +271,7 @@ class GovernanceOps(_Context):
     ) -> ProposalOutcome | dict[str, Any]:
         """Add an issuer through the committee, or as a child of the signing issuer."""
         from . import types
+        from .credential_fields import check_line
         from .privacy import check_fields
         from .standards import parse_issuer_kind
 
@@ -278,6 +279,10 @@ class GovernanceOps(_Context):
         kind_value = types.IssuerKind(parse_issuer_kind(kind))
         type_ids = _scope(scope, kind_value)
         doc = {"type": "ledger:Issuer", **{k: v for k, v in metadata.items() if v}}
+        for field_name, value in doc.items():
+            # The name goes into every credential this issuer signs, whose format check it must pass; and
+            # no text that reaches a terminal may carry escape sequences.
+            check_line(value, f"issuer {field_name}")
         check_fields(doc, self.vault.known_names())
         meta = self._store_metadata(doc)
         if child:

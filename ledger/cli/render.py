@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -74,11 +75,21 @@ def message(text: str) -> None:
     console().print(text)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def escape(text: str) -> str:
-    """Escape rich markup in text that comes from data."""
+    """Text that comes from data, made safe to print: rich markup escaped, and control characters
+    (terminal escape sequences, bidirectional overrides) shown as ``\\xNN`` / ``\\uNNNN`` rather than
+    obeyed by the terminal."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    return rich_escape(_CONTROL.sub(_visible, text))
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def note(text: str) -> None:
@@ -87,8 +98,6 @@ def note(text: str) -> None:
 
 
 def _cell(value: Any) -> str:
-    from rich.markup import escape
-
     v = to_jsonable(value)
     if isinstance(v, (dict, list)):
         return escape(json.dumps(v, ensure_ascii=False))

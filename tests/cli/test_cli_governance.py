@@ -57,3 +57,23 @@ def test_bad_governance_input(issuers: Workspace) -> None:
     assert r.exit_code == 2 and "--name" in r.output
     r = issuers.run("committee", "threshold", "5")
     assert r.exit_code == 1 and "ThresholdOutOfRange" in r.output
+
+
+def test_an_issuer_name_with_control_characters_is_refused_before_anything_is_sent(issuers: Workspace) -> None:
+    """Such a name would put escape sequences on every terminal that lists issuers, and every credential
+    the issuer signs would fail its format check (issuer.name), with no way to rename the issuer."""
+    outsider = issuers.keys["outsider"]
+    before = issuers.run("issuer", "list", "--json").output
+    for name in ("Evil\x1b[31m Uni", "Two\nLines", "x" * 301):
+        r = issuers.run("issuer", "add", outsider.address, "--kind", "community", "--name", name)
+        assert r.exit_code == 2 and "issuer name" in r.output, r.output
+        assert "\x1b" not in r.output
+    assert issuers.run("issuer", "list", "--json").output == before
+    assert issuers.run("issuer", "add", outsider.address, "--kind", "community", "--name", "Nice Org").exit_code == 0
+
+
+def test_data_is_printed_with_its_control_characters_made_visible() -> None:
+    from ledger.cli.render import escape
+
+    assert escape("Evil\x1b[31m Uni\x9b2J\u202eX [b]") == "Evil\\x1b[31m Uni\\x9b2J\\u202eX \\[b]"
+    assert escape("line\nnext\ttab") == "line\nnext\ttab"
