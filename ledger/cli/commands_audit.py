@@ -384,18 +384,18 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
                     "description": f"{identity.backend} chain {identity.chain_id}"}
             check = ChainLogCheck(ledger.contracts, from_block=ledger.settings.deployment.block_number)
         report = make(Auditor(ix.reader, chain=check, chain_info=info, at=at, at_spec=at_spec))
+        # The report is written in full before it is anchored (to files beside the targets, renamed into
+        # place at the end): a path that cannot be written must fail before the anchor costs a transaction.
+        staged = _OutputFiles({json_path: lambda r: _dumps(r.to_dict()), html_path: lambda r: r.to_html()})
+        staged.stage(report)
         if signer is not None and ledger is not None:
-            report = anchor_report(ledger.contracts, signer, report)
+            try:
+                report = anchor_report(ledger.contracts, signer, report)
+            except BaseException:
+                staged.discard()
+                raise
+        staged.commit(report)
     data = report.to_dict()
-    try:
-        if json_path is not None:
-            json_path.write_text(_dumps(data), encoding="utf-8")
-        if html_path is not None:
-            html_path.write_text(report.to_html(), encoding="utf-8")
-    except OSError as exc:
-        from ..errors import LedgerError
-
-        raise LedgerError(f"cannot write the report to {exc.filename}: {exc.strerror}") from exc
     if app.json_output:
         render.print_json(data)
     else:
@@ -417,6 +417,53 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
             render.message(f"anchored by {a['auditor']} in transaction {a['tx_hash']} at block {a['block_number']}")
     if data["summary"]["verdict"] != "PASS":
         click.get_current_context().exit(1)  # a domain failure: some credential is invalid
+
+
+class _OutputFiles:
+    """Report files written in two steps: :meth:`stage` writes each to a temporary file beside its
+    target (so a path that cannot be written fails early), :meth:`commit` writes the final text and
+    renames each into place. On any failure nothing is left behind but the targets as they were."""
+
+    def __init__(self, renderers: dict[Path | None, Callable[[AuditReport], str]]) -> None:
+        self._renderers = {path: render for path, render in renderers.items() if path is not None}
+        self._temps: dict[Path, Path] = {}
+
+    def stage(self, report: AuditReport) -> None:
+        import secrets
+
+        for path, render_text in self._renderers.items():
+            temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+            self._write(path, temp, render_text(report), new=True)
+
+    def commit(self, report: AuditReport) -> None:
+        for path, render_text in self._renderers.items():
+            self._write(path, self._temps[path], render_text(report), new=False)
+        for path, temp in list(self._temps.items()):
+            try:
+                os.replace(temp, path)
+            except OSError as exc:
+                self._fail(path, exc)
+            del self._temps[path]
+
+    def discard(self) -> None:
+        for temp in self._temps.values():
+            temp.unlink(missing_ok=True)
+        self._temps.clear()
+
+    def _write(self, path: Path, temp: Path, text: str, *, new: bool) -> None:
+        try:
+            with open(temp, "x" if new else "w", encoding="utf-8") as handle:
+                if new:
+                    self._temps[path] = temp
+                handle.write(text)
+        except OSError as exc:
+            self._fail(path, exc)
+
+    def _fail(self, path: Path, exc: OSError) -> None:
+        from ..errors import LedgerError
+
+        self.discard()
+        raise LedgerError(f"cannot write the report to {path}: {exc.strerror or exc}") from exc
 
 
 def _read_capped(path: Path) -> bytes:

@@ -34,6 +34,10 @@ class Ws:
                                       "LEDGER_PASSWORD_FILE": None}
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
+    def head(self) -> int:
+        with EmbeddedChain(load_settings(self.path, env={}).chain_path) as chain:
+            return chain.block_number()
+
     def chain_anchor(self, report_hash: str) -> tuple[str | None, int]:
         settings = load_settings(self.path, env={})
         assert settings.deployment is not None
@@ -182,3 +186,17 @@ def test_the_same_report_anchored_twice_keeps_its_first_anchor() -> None:
         assert check_report(contracts, second.to_dict()).ok
         with pytest.raises(ContractError):  # not a committee member, not an issuer
             anchor_report(contracts, other, AuditReport(**{**report.__dict__, "generated_at": "later"}))
+
+
+def test_a_report_path_that_cannot_be_written_fails_before_the_anchor_is_paid(ws: Ws, tmp_path: Path) -> None:
+    """/proc takes no new files: the report must fail there before a transaction anchors its hash."""
+    report = tmp_path / "alice.json"
+    head = ws.head()
+    result = ws.run("audit", "subject", ws.facts["alice"], "--anchor", "--report", str(report),
+                    "--html", "/proc/version")
+    assert result.exit_code != 0 and "cannot write the report to /proc/version" in result.output, result.output
+    assert ws.head() == head  # no anchoring transaction
+    assert not report.exists() and [p.name for p in tmp_path.iterdir()] == []  # nothing half-written
+    done = ws.run("audit", "subject", ws.facts["alice"], "--anchor", "--report", str(report))
+    assert done.exit_code == 0 and json.loads(report.read_text())["anchored"]["block_number"] > head
+    assert [p.name for p in tmp_path.iterdir()] == ["alice.json"]  # the staged file was renamed into place
