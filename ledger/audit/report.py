@@ -111,6 +111,7 @@ class AuditReport:
                 f"{valid} of {total} credentials valid, {total - valid} invalid, {anomalies} "
                 f"anomal{'y' if anomalies == 1 else 'ies'}; verdict {where}."
             )
+        text += self._batch_note()
         return {
             "verdict": verdict,
             "credentials": total,
@@ -120,6 +121,21 @@ class AuditReport:
             "chain_rechecked": self.chain_rechecked,
             "text": text,
         }
+
+    def _batch_note(self) -> str:
+        """What this audit cannot see: a batch's credentials are not on chain one by one (only the batch's
+        root is, with no subject), so they are audited from their files."""
+        if self.kind == "issuer" and self.issuer is not None:
+            batches = self.issuer.get("batches") or []
+            if batches:
+                count = sum(int(b.get("count") or 0) for b in batches)
+                return (f" It also anchored {len(batches)} batch{'es' if len(batches) != 1 else ''} of "
+                        f"{count:,} credentials in all, listed below; only revoked or suspended ones among them "
+                        f"are rows here. Audit a batch's credentials from their files: ledger audit files.")
+        if self.kind in ("subject", "subjects"):
+            return (" Credentials issued in batches name no subject on chain and are not counted here: audit "
+                    "them from their files (ledger audit files).")
+        return ""
 
     def body(self) -> dict[str, Any]:
         """The report without its hash and anchoring: what the hash covers."""

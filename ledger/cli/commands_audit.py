@@ -537,7 +537,8 @@ def audit_subject(app: App, subject: str | None, input_path: Path | None, at_spe
 @pass_app
 def audit_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool, json_path: Path | None,
                  html_path: Path | None, anchor: bool) -> None:
-    """Audit an issuer: its history, and every credential it issued or whose status it changed.
+    """Audit an issuer: its history, every credential it issued one by one or whose status it changed,
+    and the batches it anchored (a batch's credentials are audited from their files: `audit files`).
 
     Example: ledger audit issuer 0xAb... --report issuer.json
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -200,3 +201,19 @@ def test_a_report_path_that_cannot_be_written_fails_before_the_anchor_is_paid(ws
     done = ws.run("audit", "subject", ws.facts["alice"], "--anchor", "--report", str(report))
     assert done.exit_code == 0 and json.loads(report.read_text())["anchored"]["block_number"] > head
     assert [p.name for p in tmp_path.iterdir()] == ["alice.json"]  # the staged file was renamed into place
+
+
+def test_the_summary_says_what_an_issuer_or_subject_audit_cannot_see() -> None:
+    """A batch's credentials are not on chain one by one: the summary must not read as if there were none."""
+    from ledger.audit import AuditReport
+
+    base: dict[str, Any] = {"generated_at": "2026-01-01T00:00:00Z", "chain": {}, "index_cursor": 1,
+                            "at_spec": None, "at_block": None, "credentials": ()}
+    issuer = AuditReport(kind="issuer", target="0x" + "11" * 20,
+                         issuer={"batches": [{"count": 1000}, {"count": 2500}]}, **base)
+    text = issuer.summary()["text"]
+    assert "2 batches of 3,500 credentials" in text and "ledger audit files" in text
+    no_batches = AuditReport(kind="issuer", target="0x" + "11" * 20, issuer={"batches": []}, **base)
+    assert "batch" not in no_batches.summary()["text"]
+    subject = AuditReport(kind="subject", target="0x" + "22" * 32, **base)
+    assert subject.summary()["verdict"] == "NONE" and "ledger audit files" in subject.summary()["text"]
