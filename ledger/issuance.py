@@ -350,7 +350,8 @@ def run(
     if start_stage == "done":
         return _result(journal, plan, state, anchored_now=False, resumed_from="done", timings=timings)
 
-    _check_signer(journal, plan, anchorer)
+    if start_stage in ("planned", "anchoring"):
+        _check_signer(journal, plan, anchorer)  # an anchored batch needs no key: its files are written unsigned
     if start_stage == "planned":
         _hook(on_stage, "planned")
     t0 = time.perf_counter()
@@ -396,10 +397,10 @@ def run(
     progress("writing", 0, len(credentials))
     try:
         # Both layouts write the same bytes per credential, rendered without a proof object each.
-        documents = iter_batch_json(
+        documents = _counted(iter_batch_json(
             credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash,
             anchor_block=block,
-        )  # fmt: skip
+        ), progress, len(credentials))  # fmt: skip
         if plan.layout == "jsonl":
             write_bundle(out, documents, durable=durability != "none")
         else:
@@ -417,6 +418,14 @@ def run(
     )
 
 
+def _counted(documents: Iterable[bytes], progress: Progress, total: int, every: int = 1_000) -> Iterator[bytes]:
+    """``documents``, reporting ``writing`` progress every ``every`` of them as they are consumed."""
+    for done, document in enumerate(documents, 1):
+        yield document
+        if done % every == 0:
+            progress("writing", done, total)
+
+
 def _check_signer(journal: Journal, plan: BatchPlan, anchorer: Anchorer) -> None:
     """Refuse to go on with a key other than the issuer the batch was planned for.
 
@@ -428,7 +437,8 @@ def _check_signer(journal: Journal, plan: BatchPlan, anchorer: Anchorer) -> None
     if planned != signer:
         raise IssuanceError(
             f"batch {plan.batch_id} was planned for issuer {planned}, but the signing key is {signer}",
-            hint=f"resume it with that issuer's key: ledger cred issue --resume --batch {plan.batch_id} --key NAME",
+            hint=f"resume it with that issuer's key: ledger cred issue --resume --batch {plan.batch_id} --key NAME "
+            f"(`ledger key list` shows which key has address {planned})",
         )
 
 

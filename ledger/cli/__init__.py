@@ -37,6 +37,10 @@ class LedgerGroup(click.Group):
             _fail(ctx, exc, 2)
         except LedgerError as exc:
             _fail(ctx, exc, 1)
+        except KeyboardInterrupt:
+            app = ctx.find_object(App)
+            hint = app.interrupt_hint if app is not None else None
+            _fail(ctx, LedgerError("interrupted", hint=hint), 130)  # 128 + SIGINT, as shells report it
         finally:
             app = ctx.find_object(App)
             if app is not None:

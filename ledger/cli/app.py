@@ -34,6 +34,7 @@ class App:
     network: str | None = None
     yes: bool = False
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)  # may hold LEDGER_PASSWORD
+    interrupt_hint: str | None = None  # what to do after Ctrl-C, set by a command before long work
     _ledger: Ledger | None = None
 
     @property

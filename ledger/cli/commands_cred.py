@@ -71,6 +71,11 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
         raise click.UsageError("give one batch file: --csv FILE or --jsonl FILE, not both")
     lg = app.ledger()
     hook_stage = app.env.get(CRASH_ENV)
+    app.interrupt_hint = (
+        "a batch stopped part way is kept in the workspace's journal; `ledger cred issue --resume` finishes it "
+        "with the same credentials (it asks the chain whether the root is already anchored, so nothing is "
+        "anchored twice)"
+    )
     if opts["resume"]:
         with _Bars(app) as bars:
             outcome = lg.resume_batches(

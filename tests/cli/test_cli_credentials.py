@@ -151,3 +151,31 @@ def test_a_progress_note_that_lags_behind_the_chain_is_safe(issuers: Workspace, 
     (batch,) = json.loads(resumed.stdout)
     assert batch["anchored_now"] is False and batch["anchor_transaction"] == state["tx"]
     assert _anchor_events(issuers, batch["root"]) == 1 and len(list(Path(batch["output"]).glob("*.json"))) == 20
+
+
+def test_an_anchored_batch_is_finished_by_any_key_of_the_workspace(issuers: Workspace, tmp_path: Path) -> None:
+    """Once the root is anchored, what is left is writing files, which needs no signature."""
+    csv = _graduates(tmp_path / "g.csv", 5)
+    killed = _cli(issuers, "cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--key", "uni",
+                  crash_at="anchored")
+    assert killed.returncode == 137
+    resumed = _cli(issuers, "cred", "issue", "--resume", "--key", "community", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    (batch,) = json.loads(resumed.stdout)
+    assert batch["resumed_from"] == "anchored" and batch["anchored_now"] is False
+    assert len(list(Path(batch["output"]).glob("*.json"))) == 5
+    assert _anchor_events(issuers, batch["root"]) == 1
+
+
+def test_ctrl_c_says_how_to_finish_the_batch(issuers: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.ledger import Ledger
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Ledger, "issue_batch", interrupted)
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(_graduates(tmp_path / "g.csv", 2)), key="uni")
+    assert r.exit_code == 130  # 128 + SIGINT, as a shell reports it
+    assert "interrupted" in r.output and "ledger cred issue --resume" in r.output
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(tmp_path / "g.csv"), "--json", key="uni")
+    assert r.exit_code == 130 and json.loads(r.stdout)["error"]["exit_code"] == 130

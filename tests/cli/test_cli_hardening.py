@@ -277,3 +277,12 @@ def test_the_cli_state_does_not_show_the_environment_in_its_repr() -> None:
     app = App(env={"LEDGER_PASSWORD": "correct horse battery staple"})
     assert "correct horse" not in repr(app) and "LEDGER_PASSWORD" not in repr(app)
     assert app.env["LEDGER_PASSWORD"] == "correct horse battery staple"
+
+
+def test_writing_a_batch_reports_progress_as_it_goes(issuers: Workspace, tmp_path: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    with _open(issuers, "uni") as lg:
+        lg.issue_batch(201, _graduates(tmp_path / "g.csv", 2_500), new_subjects=True,
+                       progress=lambda stage, done, total: seen.append((stage, done, total)))
+    writing = [(done, total) for stage, done, total in seen if stage == "writing"]
+    assert writing == [(0, 2_500), (1_000, 2_500), (2_000, 2_500), (2_500, 2_500)]
