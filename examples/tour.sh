@@ -85,4 +85,8 @@ ledger audit subject "$student" --html "$scratch/candidate.html" --report "$scra
 ledger audit check "$scratch/audit.json"
 ledger audit files "$LEDGER_WORKSPACE/credentials/" --report "$scratch/files.json" || true  # one is revoked
 echo
-echo "tour finished: workspace $LEDGER_WORKSPACE"
+if [[ "$LEDGER_WORKSPACE" == "$scratch"/* ]]; then
+  echo "tour finished; its temporary workspace is removed (set LEDGER_WORKSPACE to keep one)"
+else
+  echo "tour finished: workspace $LEDGER_WORKSPACE"
+fi
