@@ -133,31 +133,39 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
                 "--join needs a node: the embedded chain belongs to one workspace",
                 hint="pass --rpc-url URL (or --network NAME) of the chain the contracts are on",
             )
+        join_address = _join_address(join, join_block) if join is not None else None
+        if secret_hex is not None:
+            PrivateKey.from_hex(secret_hex, crypto or settings.network.crypto or "ecdsa")  # refused before any file
         network = replace(
             settings.network,
             sdk_certs=sdk_certs or settings.network.sdk_certs,
             crypto=crypto or settings.network.crypto,
             chain_id=chain_id if chain_id is not None else settings.network.chain_id,
         )
+        made = _NewEntries(ws)
         _make_workspace_dir(ws)
-        for sub in ("keys", "metadata", "journal", "credentials"):
-            (ws / sub).mkdir(mode=0o700, exist_ok=True)
-        chain = open_chain(network, chain_path=settings.chain_path, lock_timeout=settings.lock_timeout)
         try:
-            identity = chain.identity()
-            mode = crypto or identity.crypto
-            keyring = Keyring(settings.keys_dir, light_kdf=light_kdf)
-            key = PrivateKey.from_hex(secret_hex, mode) if secret_hex else PrivateKey.generate(mode)
-            keyring.add(key_name, key, password)
-            _fund_if_needed(chain, key.address)
-            started = time.perf_counter()
-            deployment = _join(chain, join, join_block) if join is not None else deploy(chain, key)
-            elapsed = time.perf_counter() - started
-        finally:
-            chain.close()
-        network = replace(network, chain_id=identity.chain_id, crypto=mode)
-        final = replace(settings, network=network, deployment=deployment, default_key=key_name)
-        save_settings(final)
+            for sub in ("keys", "metadata", "journal", "credentials"):
+                (ws / sub).mkdir(mode=0o700, exist_ok=True)
+            chain = open_chain(network, chain_path=settings.chain_path, lock_timeout=settings.lock_timeout)
+            try:
+                identity = chain.identity()
+                mode = crypto or identity.crypto
+                keyring = Keyring(settings.keys_dir, light_kdf=light_kdf)
+                key = PrivateKey.from_hex(secret_hex, mode) if secret_hex else PrivateKey.generate(mode)
+                keyring.add(key_name, key, password)
+                _fund_if_needed(chain, key.address)
+                started = time.perf_counter()
+                deployment = _join(chain, join_address, join_block) if join_address else deploy(chain, key)
+                elapsed = time.perf_counter() - started
+            finally:
+                chain.close()
+            network = replace(network, chain_id=identity.chain_id, crypto=mode)
+            final = replace(settings, network=network, deployment=deployment, default_key=key_name)
+            save_settings(final)
+        except BaseException:
+            made.remove()  # a failed init leaves the directory as it found it
+            raise
         return {
             "workspace": str(ws),
             "backend": network.backend,
@@ -230,17 +238,35 @@ _WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials
 _WORKSPACE_PREFIXES = ("chain.sqlite", "index.sqlite", "config.tmp")
 
 
-def _join(chain: ChainBackend, registry_address: str, block_number: int) -> Deployment:
-    """The deployment whose IssuerRegistry is at ``registry_address``, checked on the chain.
+class _NewEntries:
+    """What ``init`` adds to a workspace directory, so that a failed ``init`` can take it away again:
+    the directory itself if it did not exist, else the entries that were not there before."""
+
+    def __init__(self, ws: Path) -> None:
+        self.ws = ws
+        self.existed = ws.exists()
+        self.before = {e.name for e in ws.iterdir()} if self.existed and ws.is_dir() else set()
+
+    def remove(self) -> None:
+        import shutil
+
+        if not self.existed:
+            shutil.rmtree(self.ws, ignore_errors=True)
+            return
+        if self.ws.is_dir():
+            for entry in self.ws.iterdir():
+                if entry.name not in self.before:
+                    shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+
+
+def _join_address(registry_address: str, block_number: int) -> str:
+    """``--join``'s address, checksummed, and its ``--from-block``, checked before anything is made.
 
     Raises:
-        ValidationError: not an address.
-        ConfigError: no ledger contracts there, or a registry whose modules were never bound.
+        ValidationError: not an address, or a negative block.
     """
-    from .config import Deployment
-    from .contracts import ContributionLedger, CredentialRegistry, IssuerRegistry
     from .crypto import to_checksum_address
-    from .errors import ContractError, ValidationError
+    from .errors import ValidationError
 
     text = registry_address.strip()
     try:
@@ -251,7 +277,19 @@ def _join(chain: ChainBackend, registry_address: str, block_number: int) -> Depl
         raise ValidationError(f"--join {registry_address!r} is not an address (0x + 40 hex digits)")
     if block_number < 0:
         raise ValidationError(f"--from-block must not be negative, got {block_number}")
-    address = to_checksum_address(raw)
+    return to_checksum_address(raw)
+
+
+def _join(chain: ChainBackend, address: str, block_number: int) -> Deployment:
+    """The deployment whose IssuerRegistry is at ``address``, checked on the chain.
+
+    Raises:
+        ConfigError: no ledger contracts there, or a registry whose modules were never bound.
+    """
+    from .config import Deployment
+    from .contracts import ContributionLedger, CredentialRegistry, IssuerRegistry
+    from .errors import ContractError
+
     where = f"at {address} on chain {chain.identity().chain_id}"
     try:
         registry = IssuerRegistry(chain, address)

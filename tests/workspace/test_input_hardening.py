@@ -347,6 +347,41 @@ def test_init_creates_a_new_workspace_private(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "new" / "ws").stat().st_mode) == 0o700
 
 
+def test_a_failed_init_leaves_the_directory_as_it_found_it(tmp_path: Path) -> None:
+    from ledger.config import NetworkSettings
+    from ledger.errors import NodeUnreachable
+
+    unreachable = NetworkSettings("rpc", ("http://127.0.0.1:1",))
+    new = tmp_path / "new" / "ws"
+    with pytest.raises(NodeUnreachable):
+        Ledger.init(Settings(workspace=new, network=unreachable), password=PASSWORD, light_kdf=True)
+    assert not new.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(NodeUnreachable):
+        Ledger.init(Settings(workspace=empty, network=unreachable), password=PASSWORD, light_kdf=True)
+    assert list(empty.iterdir()) == []
+    Ledger.init(Settings(workspace=empty), password=PASSWORD, light_kdf=True)  # and it can be used after
+    assert (empty / "config.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"join": "0x1234"}, "is not an address"), ({"secret_hex": "zz"}, "64 hex digits")],
+    ids=["a join address", "an imported key"],
+)
+def test_init_checks_its_arguments_before_it_makes_anything(tmp_path: Path, changes: dict[str, Any],
+                                                            message: str) -> None:
+    from ledger.config import NetworkSettings
+    from ledger.errors import LedgerError
+
+    ws = tmp_path / "ws"
+    with pytest.raises(LedgerError, match=message):
+        Ledger.init(Settings(workspace=ws, network=NetworkSettings("rpc", ("http://127.0.0.1:1",))),
+                    password=PASSWORD, light_kdf=True, **changes)
+    assert not ws.exists()
+
+
 # -- SDK paths past the guard --------------------------------------------------------------------
 
 
