@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .governance import _bytes32, _Context
 
 if TYPE_CHECKING:
+    from .chainview import StaticChainView
     from .credential import Achievement, Credential, IssuerProfile
     from .issuance import BatchResult, Progress, ResumeOutcome
     from .types import CredentialType
@@ -367,6 +368,14 @@ class CertifyingOps(_Context):
 
     # -- verification ------------------------------------------------------------------------
 
+    def snapshot(self, paths: Sequence[Path]) -> StaticChainView:
+        """The chain's answers for verifying the credentials in ``paths``, as of now: verify them later
+        with no network (``ledger verify --snapshot``)."""
+        from .chainview import ContractsView
+        from .verifying import snapshot_files
+
+        return snapshot_files(paths, ContractsView(self.contracts))
+
     def verify(
         self, paths: Sequence[Path], *, at: str | int | None = None, now: datetime | None = None
     ) -> list[dict[str, Any]]:
@@ -377,8 +386,8 @@ class CertifyingOps(_Context):
         ``at`` the contracts answer. ``now`` is the time the expiry step compares with.
         """
         from .chainview import ContractsView
-        from .errors import LedgerError, ValidationError, VerificationError
-        from .verification import STEPS, CachedChainView, ChainView, CredentialReport, StepResult, verify_many
+        from .errors import ValidationError
+        from .verification import ChainView
 
         at_block = None
         online: ChainView = ContractsView(self.contracts)
@@ -394,50 +403,7 @@ class CertifyingOps(_Context):
                 raise ValidationError(f"--at {at}: the ledger was deployed later, in block "
                                       f"{self.settings.deployment.block_number}")
             online = IndexChainView(index.reader, at=at_block)
-        from .credential_bundle import bundle_lines, is_bundle
-        from .credential_fields import CredentialFormatError
-        from .credential_parse import read_credential_file
+        from .verifying import verify_files
 
-        def unreadable(label: str, exc: LedgerError) -> CredentialReport:
-            steps = [StepResult("format", "fail", "FORMAT_INVALID", str(exc))]
-            steps += [StepResult(n, "skipped", "PRECONDITION_FAILED", "not checked: the format step failed")
-                      for n in STEPS[1:]]
-            return CredentialReport(tuple(steps), label)
-
-        sources: list[tuple[str, bytes | CredentialReport]] = []
-        for p in paths:
-            if is_bundle(p):
-                # A bundle holds a whole batch: each line is capped on its own when it is parsed.
-                try:
-                    bundle = p.read_bytes()
-                except OSError as exc:
-                    raise VerificationError(f"cannot read {p}: {exc.strerror}") from exc
-                sources.extend((f"{p}:{n}", line) for n, line in bundle_lines(bundle))
-                continue
-            try:  # one document: refused over the size cap without reading it whole
-                sources.append((str(p), read_credential_file(p)))
-            except CredentialFormatError as exc:
-                sources.append((str(p), unreadable(str(p), exc)))
-        view = CachedChainView(online)
-        reports = []
-        for label, data in sources:
-            if isinstance(data, CredentialReport):
-                reports.append(data)
-                continue
-            try:
-                reports.extend(verify_many([(label, data)], view, at_block=at_block, now=now))
-            except VerificationError as exc:  # not JSON at all: a failed format step, not a crash
-                reports.append(unreadable(label, exc))
-        out = []
-        for report in reports:
-            entry = report.to_dict()
-            failures = report.failures
-            entry["file"] = report.source
-            entry["reason"] = (
-                f"{failures[0].code}: {failures[0].message}" if failures else
-                ("" if report.valid else "; ".join(f"{s.name}: {s.code}" for s in report.steps
-                                                   if s.outcome == "skipped" and s.code != "NOT_APPLICABLE"))
-            )
-            out.append(entry)
-        return out
+        return verify_files(paths, online, at_block=at_block, now=now)
 

@@ -46,6 +46,8 @@ __all__ = [
 
 #: Status names a :class:`ChainView` answers with.
 ACTIVE, REINSTATED, SUSPENDED, REVOKED = "active", "reinstated", "suspended", "revoked"
+#: A snapshot's answer for a credential it was not made for: it cannot tell that one's status.
+UNKNOWN = "unknown"
 
 
 # -- what the chain is asked ----------------------------------------------------------------
@@ -162,6 +164,9 @@ class StaticChainView:
     history_complete: bool = True
     #: The deployment's contract addresses (lower case), when known.
     addresses: frozenset[str] | None = None
+    #: The credential hashes a :func:`snapshot` was made for (``None``: any). Another credential of the
+    #: same batch is anchored there too, but its status was never asked: it is :data:`UNKNOWN`.
+    covers: frozenset[bytes] | None = None
     _anchors: dict[bytes, AnchorRecord] = field(init=False, repr=False, compare=False)
     _issuances: dict[bytes, IssuanceRecord] = field(init=False, repr=False, compare=False)
 
@@ -193,6 +198,8 @@ class StaticChainView:
         )
 
     def status(self, credential_hash: bytes, root: bytes | None, block: int | None = None) -> StatusRecord:
+        if self.covers is not None and credential_hash not in self.covers:
+            return StatusRecord(UNKNOWN)
         at = self.head if block is None else min(block, self.head)
         if at < self.head and not self.history_complete:
             raise VerificationError(
@@ -220,6 +227,7 @@ class StaticChainView:
             "asOfBlock": self.head,
             "historyComplete": self.history_complete,
             **({"contracts": sorted(self.addresses)} if self.addresses is not None else {}),
+            **({"covers": sorted("0x" + h.hex() for h in self.covers)} if self.covers is not None else {}),
             "anchors": [_record_dict(a) for a in self.anchors],
             "authorizations": [_record_dict(a) for a in self.authorizations],
             "statusChanges": [_record_dict(c) for c in self.status_changes],
@@ -245,9 +253,16 @@ class StaticChainView:
                 tuple(IssuanceRecord(**_record_args(i)) for i in data["issuances"]),
                 bool(data.get("historyComplete", True)),
                 _addresses(data["contracts"]) if "contracts" in data else None,
+                _hashes(data["covers"]) if "covers" in data else None,
             )
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ValidationError(f"not a verification bundle: {exc}") from exc
+
+
+def _hashes(values: Any) -> frozenset[bytes]:
+    if not isinstance(values, list) or not all(isinstance(v, str) and len(v) == 66 and v[:2] == "0x" for v in values):
+        raise ValueError("covers must be a list of 32-byte 0x hashes")
+    return frozenset(bytes.fromhex(v[2:]) for v in values)
 
 
 def _addresses(values: Any) -> frozenset[str]:
@@ -303,6 +318,7 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
     verification bundle; serialize it with :meth:`StaticChainView.to_dict`). It records each status as
     of that block only, so it cannot answer for an earlier block.
     """
+    credentials = list(credentials)
     head, chain_id = chain.block_number(), chain.chain_id()
     anchors: dict[bytes, AnchorRecord] = {}
     issuances: dict[bytes, IssuanceRecord] = {}
@@ -341,6 +357,7 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
         tuple(issuances.values()),
         history_complete=False,
         addresses=chain.contract_addresses(),
+        covers=frozenset(c.hash for c in credentials if c.proof is not None),
     )
 
 

@@ -147,6 +147,7 @@ class CredentialReport:
             "credential_hash": None if self.credential_hash is None else "0x" + self.credential_hash.hex(),
             "verdict": self.verdict,
             "valid": self.valid,
+            "valid_offline": self.valid_offline,
             "checked_at": self.checked_at,
             "chain_id": self.chain_id,
             "as_of_block": self.as_of_block,

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .chainview import ACTIVE, REINSTATED, REVOKED, SUSPENDED, AnchorRecord, ChainView, IssuanceRecord
+from .chainview import (
+    ACTIVE,
+    REINSTATED,
+    REVOKED,
+    SUSPENDED,
+    UNKNOWN,
+    AnchorRecord,
+    ChainView,
+    IssuanceRecord,
+)
 from .credential import BATCH_PROOF, Credential
 from .credential_hashing import hash_function
 from .errors import VerificationError
@@ -279,6 +288,9 @@ def check_status(credential: Credential, chain: ChainView, at_block: int | None)
     assert proof is not None
     root = proof.batch_root if proof.kind == BATCH_PROOF else None
     state = chain.status(credential.hash, root, at_block)
+    if state.status == UNKNOWN:
+        return _step("status", SKIPPED, "OFFLINE", "not known here: the chain snapshot was not made for this "
+                     "credential (verify it against the chain, or save a snapshot for it)")
     when = "now" if at_block is None else f"at block {at_block}"
     if state.status in (REVOKED, SUSPENDED):
         reason = state.reason or "unspecified"

@@ -46,6 +46,7 @@ PURE_LOGIC = (
     "ledger.verification",
     "ledger.verification_report",
     "ledger.verification_steps",
+    "ledger.verifying",
     "ledger.standards",
     "ledger.contribution",
     "ledger.privacy",

@@ -286,27 +286,65 @@ def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ..
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--at", "at", default=None, help="Also judge validity at a past DATE (YYYY-MM-DD) or BLOCK number.")
+@click.option("--offline", is_flag=True,
+              help="No chain and no workspace: check format, integrity, the Merkle proof and expiry only. "
+                   "The verdict is 'incomplete' (exit 0 if every offline step passes).")
+@click.option("--snapshot", "snapshot_in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="No network and no workspace: verify against the chain's answers saved by --save-snapshot.")
+@click.option("--save-snapshot", "snapshot_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also save the chain's answers for these credentials to FILE, to verify them offline later.")
 @pass_app
-def verify(app: App, files: tuple[Path, ...], at: str | None) -> None:
+def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, snapshot_in: Path | None,
+           snapshot_out: Path | None) -> None:
     """Verify credential files (or folders of them, or .jsonl batch files) against the chain.
 
     Runs named steps: format, integrity, inclusion, anchoring, issuer authorised at the anchoring
     block, status, criteria (checked certificates) and expiry. Exit code 0 only if all are valid.
 
+    Without the network: save the chain's answers once with --save-snapshot where the chain is
+    reachable, then verify with --snapshot anywhere (as of the block it was saved at). A snapshot is
+    only as trustworthy as whoever made it: make it yourself, or get it from someone you trust.
+
     \b
     Examples:
       ledger verify alice.json
       ledger verify credentials/20261125T101500-ab12cd --json
+      ledger verify alice.json --save-snapshot alice.chain.json     # online, once
+      ledger verify alice.json --snapshot alice.chain.json          # later, offline
+      ledger verify alice.json --offline                            # format, hash, proof, expiry only
     """
     paths: list[Path] = []
     for f in files:
         paths.extend(sorted(p for p in f.rglob("*.json*")) if f.is_dir() else [f])
     if not paths:
         raise click.UsageError("no credential files found")
-    reports = app.ledger(need_key=False).verify(paths, at=at)
+    if sum(bool(x) for x in (offline, snapshot_in, snapshot_out)) > 1 or (at and (offline or snapshot_in)):
+        raise click.UsageError("--offline, --snapshot and --save-snapshot go one at a time; --at needs the chain")
+    note = None
+    if offline or snapshot_in is not None:
+        from ..verifying import load_snapshot, verify_files
+
+        view = load_snapshot(snapshot_in) if snapshot_in is not None else None
+        reports = verify_files(paths, view)
+        note = ("offline: anchoring, issuer and status not checked" if view is None else
+                f"against the snapshot of chain {view.chain_id()} as of block {view.block_number()} ({snapshot_in})")
+    else:
+        lg = app.ledger(need_key=False)
+        reports = lg.verify(paths, at=at)
+        if snapshot_out is not None:
+            import json as _json
+
+            from ..crypto import write_private_file
+
+            saved = lg.snapshot(paths)
+            write_private_file(snapshot_out, _json.dumps(saved.to_dict(), indent=1).encode())
+            note = f"chain snapshot as of block {saved.block_number()} saved to {snapshot_out}"
     valid = sum(1 for r in reports if r["valid"])
+    if offline:
+        valid = sum(1 for r in reports if r["valid_offline"])
     if app.json_output:
-        render.print_json({"valid": valid, "invalid": len(reports) - valid, "credentials": reports})
+        render.print_json({"valid": valid, "invalid": len(reports) - valid, "credentials": reports,
+                           **({"note": note} if note else {})})
     else:
         show_steps = len(reports) <= 20
         for r in reports:
@@ -318,7 +356,9 @@ def verify(app: App, files: tuple[Path, ...], at: str | None) -> None:
                 )
             elif not r["valid"]:
                 render.message(f"{mark} {render.escape(r['file'])}: {render.escape(r['reason'])}")
-        render.message(f"[bold]{valid} of {len(reports)} valid[/]")
+        render.message(f"[bold]{valid} of {len(reports)} valid{' offline (incomplete)' if offline else ''}[/]")
+        if note:
+            render.message(render.escape(note))
     if valid != len(reports):
         raise SystemExit(1)
 

@@ -212,3 +212,54 @@ def test_a_holders_credential_is_exported_from_a_bundle_and_verifies_on_its_own(
     r = issuers.run("cred", "export", str(bundle), "--id", "urn:uuid:00000000-0000-4000-8000-000000000000",
                     "--out", str(tmp_path / "none"))
     assert r.exit_code == 2 and "not in the bundle" in r.output and not (tmp_path / "none").exists()
+
+
+def test_a_snapshot_saved_online_verifies_offline_without_a_workspace(
+    batch: tuple[Workspace, list[Path]], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    ws, files = batch
+    snap = tmp_path / "chain.json"
+    code, reports = _verify(ws, *files[:3], extra=("--save-snapshot", str(snap)))
+    assert code == 0 and len(reports) == 3
+    saved = json.loads(snap.read_text())
+    assert saved["type"] == "LedgerVerificationBundle" and len(saved["anchors"]) == 1
+
+    # Somewhere else: no workspace, no node.
+    nowhere = {"LEDGER_WORKSPACE": str(tmp_path / "no-workspace"), "LEDGER_RPC_URL": "http://127.0.0.1:1"}
+
+    def offline(*args: str) -> tuple[int, dict]:
+        r = CliRunner().invoke(main, ["verify", *args, "--json"], env=nowhere, catch_exceptions=False)
+        return r.exit_code, json.loads(r.output)
+
+    code, out = offline(*map(str, files[:3]), "--snapshot", str(snap))
+    assert code == 0 and out["valid"] == 3 and "as of block" in out["note"]
+    assert {s["code"] for r in out["credentials"] for s in r["steps"] if s["step"] == "anchoring"} == {"ANCHORED"}
+    forged = _edit(files[0], tmp_path / "forged.json", lambda d: d["credentialSubject"].update(name="Someone Else"))
+    code, out = offline(str(forged), "--snapshot", str(snap))
+    assert code == 1 and _code(out["credentials"][0]) == "HASH_MISMATCH"
+    # Another credential of the same batch: anchored there too, but its status was never asked (it may
+    # have been revoked), so the snapshot cannot vouch for it.
+    code, out = offline(str(files[3]), "--snapshot", str(snap))
+    (other,) = out["credentials"]
+    assert code == 1 and other["verdict"] == "incomplete" and not other["valid"]
+    assert [s["code"] for s in other["steps"] if s["step"] == "status"] == ["OFFLINE"]
+
+    code, out = offline(*map(str, files[:2]), "--offline")
+    assert code == 0 and out["valid"] == 2 and "not checked" in out["note"]
+    assert all(r["verdict"] == "incomplete" and r["valid_offline"] and not r["valid"] for r in out["credentials"])
+    code, out = offline(str(forged), "--offline")
+    assert code == 1 and out["valid"] == 0
+    assert not (tmp_path / "no-workspace").exists()
+
+
+def test_snapshot_options_go_one_at_a_time(batch: tuple[Workspace, list[Path]], tmp_path: Path) -> None:
+    ws, files = batch
+    r = ws.run("verify", str(files[0]), "--offline", "--save-snapshot", str(tmp_path / "s.json"))
+    assert r.exit_code == 2 and "one at a time" in r.output
+    (tmp_path / "bad.json").write_text('{"type": "something else"}')
+    r = ws.run("verify", str(files[0]), "--snapshot", str(tmp_path / "bad.json"))
+    assert r.exit_code == 2 and "not a verification bundle" in r.output
