@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -377,7 +377,12 @@ class CertifyingOps(_Context):
         return snapshot_files(paths, ContractsView(self.contracts))
 
     def verify(
-        self, paths: Sequence[Path], *, at: str | int | None = None, now: datetime | None = None
+        self,
+        paths: Sequence[Path],
+        *,
+        at: str | int | None = None,
+        now: datetime | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[dict[str, Any]]:
         """Verify credential files against the chain; one report dict per file.
 
@@ -405,5 +410,5 @@ class CertifyingOps(_Context):
             online = IndexChainView(index.reader, at=at_block)
         from .verifying import verify_files
 
-        return verify_files(paths, online, at_block=at_block, now=now)
+        return verify_files(paths, online, at_block=at_block, now=now, progress=progress)
 

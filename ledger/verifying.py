@@ -10,7 +10,7 @@ verify them later without the network.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,15 @@ def _sources(paths: Sequence[Path]) -> list[tuple[str, bytes | LedgerError]]:
 
 
 def verify_files(
-    paths: Sequence[Path], chain: ChainView | None, *, at_block: int | None = None, now: datetime | None = None
+    paths: Sequence[Path],
+    chain: ChainView | None,
+    *,
+    at_block: int | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """One report dict per credential (``file`` and ``reason`` added); ``chain=None`` verifies offline.
+    ``progress(done, total)`` is called every 1,000 credentials and at the end.
 
     Raises:
         VerificationError: a file cannot be read, or the chain cannot answer.
@@ -60,7 +66,10 @@ def verify_files(
 
     view = CachedChainView(chain) if chain is not None else None
     reports = []
-    for label, data in _sources(paths):
+    sources = _sources(paths)
+    for done, (label, data) in enumerate(sources):
+        if progress is not None and done % 1_000 == 0:
+            progress(done, len(sources))
         if isinstance(data, LedgerError):
             reports.append(unreadable(label, data))
             continue
@@ -68,6 +77,8 @@ def verify_files(
             reports.extend(verify_many([(label, data)], view, at_block=at_block, now=now))
         except VerificationError as exc:  # not JSON at all: a failed format step, not a crash
             reports.append(unreadable(label, exc))
+    if progress is not None:
+        progress(len(sources), len(sources))
     out = []
     for report in reports:
         entry = report.to_dict()

@@ -325,12 +325,14 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
         from ..verifying import load_snapshot, verify_files
 
         view = load_snapshot(snapshot_in) if snapshot_in is not None else None
-        reports = verify_files(paths, view)
+        with _Bars(app) as bars:
+            reports = verify_files(paths, view, progress=lambda done, total: bars.update("verifying", done, total))
         note = ("offline: anchoring, issuer and status not checked" if view is None else
                 f"against the snapshot of chain {view.chain_id()} as of block {view.block_number()} ({snapshot_in})")
     else:
         lg = app.ledger(need_key=False)
-        reports = lg.verify(paths, at=at)
+        with _Bars(app) as bars:
+            reports = lg.verify(paths, at=at, progress=lambda done, total: bars.update("verifying", done, total))
         if snapshot_out is not None:
             import json as _json
 

@@ -11,6 +11,13 @@ from typing import Any
 
 def to_jsonable(value: Any) -> Any:
     """Bytes as 0x hex, dataclasses and enums as plain values, recursively."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value  # nearly every leaf: checked first (a report of 100,000 credentials has millions)
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [to_jsonable(v) for v in value]
     import dataclasses
     import enum
     from pathlib import Path

@@ -263,3 +263,35 @@ def test_snapshot_options_go_one_at_a_time(batch: tuple[Workspace, list[Path]], 
     (tmp_path / "bad.json").write_text('{"type": "something else"}')
     r = ws.run("verify", str(files[0]), "--snapshot", str(tmp_path / "bad.json"))
     assert r.exit_code == 2 and "not a verification bundle" in r.output
+
+
+def test_a_large_batchs_statuses_read_from_its_events_equal_the_contracts_answers(
+    issuers: Workspace, tmp_path: Path
+) -> None:
+    """Past a few lookups, a batch's leaf statuses come from its CredentialStatusChanged events in one
+    query rather than a call each: every answer must equal ``statusOf``, now and at earlier blocks."""
+    from ledger.chainview import ContractsView
+    from ledger.credential import parse_credential
+
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n" + "".join(f"T{i},Grad {i}\n" for i in range(20)))
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    files = sorted(Path(json.loads(r.output)["output"]).glob("*.json"))
+    for args in (("revoke", files[0], "misconduct"), ("suspend", files[1], "other"), ("suspend", files[2], "other"),
+                 ("reinstate", files[2], None), ("revoke", files[1], "superseded"), ("suspend", files[19], "other")):
+        extra = ("--reason", args[2]) if args[2] else ()
+        assert issuers.run("cred", args[0], str(args[1]), *extra, key="uni").exit_code == 0
+    credentials = [parse_credential(f.read_bytes()) for f in files]
+    with issuers.ledger() as lg:
+        head = lg.chain.block_number()
+        for block in (None, head - 1, head - 3):
+            view = ContractsView(lg.contracts)
+            for c in credentials:
+                assert c.proof is not None and c.proof.batch_root is not None
+                direct = ContractsView(lg.contracts)  # a fresh view per credential: always a contract call
+                assert view.status(c.hash, c.proof.batch_root, block) == direct.status(c.hash, c.proof.batch_root, block)
+            assert view._leaf_changes[credentials[0].proof.batch_root]  # the events were read  # type: ignore[union-attr]
+    code, reports = _verify(issuers, *files)
+    assert code == 1 and [_code(r) for r in reports].count("VALID") == 17
+    assert {_code(reports[0]), _code(reports[1]), _code(reports[19])} == {"REVOKED", "SUSPENDED"}
