@@ -18,7 +18,7 @@ from .canonical import NotJSONError, loads_lax
 from .contribution import read_text_file
 from .errors import RowError, ValidationError
 from .privacy import find_contact_data
-from .vault import Vault, parse_subject_id
+from .vault import Vault, parse_subject_id, person_field_problem, shorten
 
 _COLUMNS = {"subject", "student_number", "name"}
 
@@ -156,6 +156,9 @@ def _validate_row(
     student = raw.get("student_number", "")
     if not student:
         raise RowError(number, "subject", "give a subject id or a student_number")
+    problem = person_field_problem("student_number", student)
+    if problem:
+        raise RowError(number, "student_number", problem)
     if student in by_number:
         ids = by_number[student]
         if len(ids) > 1:
@@ -163,7 +166,7 @@ def _validate_row(
                            f"{', '.join(ids)}; name the subject by its id in a 'subject' column")
         return Row(ids[0], name)
     if not create:
-        raise RowError(number, "student_number", f"{student!r} is not in the vault (use --new-subjects to add)")
+        raise RowError(number, "student_number", f"{shorten(student)!r} is not in the vault (use --new-subjects to add)")
     if student in new_index:  # one new subject per number: a second row with it is a repeated subject
         return Row(f"new:{new_index[student]}", name)
     new_index[student] = len(new_people)

@@ -43,6 +43,26 @@ class Subject:
     created: int
 
 
+#: Longest value of each kind of person field the vault keeps (a name, an email address, a number).
+PERSON_FIELD_LIMITS = {"name": 200, "email": 254, "student_number": 64}
+
+
+def shorten(value: str, limit: int = 40) -> str:
+    """``value`` cut to ``limit`` characters for a message (an input may be megabytes long)."""
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
+def person_field_problem(name: str, value: str) -> str | None:
+    """What is wrong with a person field (too long, or not one printable line), or ``None``; the
+    answer never repeats a long value."""
+    limit = PERSON_FIELD_LIMITS.get(name, 200)
+    if len(value) > limit:
+        return f"is {len(value):,} characters long; at most {limit} are kept"
+    if not value.isprintable():
+        return "must be one line of printable characters"
+    return None
+
+
 class Vault:
     """The workspace's vault file. Load, change, save; writes are atomic with mode 0600."""
 
@@ -73,16 +93,21 @@ class Vault:
         """
         taken = {n: ids[0] for n, ids in self.by_student_number().items()}
         for person in people:
+            for field_name, value in person.items():
+                problem = person_field_problem(field_name, value)
+                if problem:
+                    raise ValidationError(f"{field_name.replace('_', ' ')} {problem}")
+        for person in people:
             number = (person.get("student_number") or "").strip()
             if not number:
                 continue
             if taken.get(number):
                 raise ValidationError(
-                    f"student number {number!r} is already in the vault, as subject {taken[number]}",
+                    f"student number {shorten(number)!r} is already in the vault, as subject {taken[number]}",
                     hint=f"use that subject id (`ledger subject find {number}`)",
                 )
             if number in taken:
-                raise ValidationError(f"student number {number!r} is given twice")
+                raise ValidationError(f"student number {shorten(number)!r} is given twice")
             taken[number] = ""
         now = int(time.time())
         made = []
@@ -97,8 +122,14 @@ class Vault:
         return self._entries.get(subject_id.lower())
 
     def find(self, text: str) -> list[Subject]:
-        """Subjects whose id or any person field contains ``text`` (case-insensitive)."""
-        needle = text.casefold()
+        """Subjects whose id or any person field contains ``text`` (case-insensitive).
+
+        Raises:
+            ValidationError: ``text`` is empty (it would match every subject).
+        """
+        needle = text.strip().casefold()
+        if not needle:
+            raise ValidationError("give some text to look for (an id, a name, an email or a number)")
         return [
             s
             for s in self._entries.values()

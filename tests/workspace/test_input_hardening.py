@@ -462,3 +462,26 @@ def test_checked_issuance_refuses_contact_data_as_the_holder_name(lg: Ledger) ->
         lg.issue_checked(101, subject, [], holder_name="Li\nHua")
     assert not (lg.settings.credentials_dir / "checked").exists()
     assert lg.chain.block_number() == block
+
+
+def test_person_fields_are_bounded_and_never_echoed_whole(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "vault.json")
+    with pytest.raises(ValidationError, match="name is 300 characters long; at most 200") as caught:
+        vault.new_subject({"name": "x" * 300})
+    assert "x" * 50 not in str(caught.value)
+    with pytest.raises(ValidationError, match="one line"):
+        vault.new_subject({"name": "Li\x1b[2JHua"})
+    assert not (tmp_path / "vault.json").exists()
+    with pytest.raises(ValidationError, match="give some text"):
+        vault.find("  ")
+
+    path = tmp_path / "g.csv"
+    path.write_text("student_number,name\nS1,One\n" + "9" * 100_000 + ",Two\n")
+    with pytest.raises(RowError) as row:
+        read_rows(path, vault, create_subjects=True)
+    assert (row.value.row, row.value.column) == (3, "student_number") and "100,000 characters" in str(row.value)
+    assert len(str(row.value)) < 200 and not (tmp_path / "vault.json").exists()
+    path.write_text("student_number,name\n" + "8" * 60 + ",Two\n")
+    with pytest.raises(RowError) as unknown:
+        read_rows(path, vault)  # not in the vault: the message shows the start of the number only
+    assert "8" * 40 + "..." in str(unknown.value) and "8" * 41 not in str(unknown.value)
