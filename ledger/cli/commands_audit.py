@@ -61,13 +61,18 @@ def _opened(app: App, *, sync: bool, chain: bool = False) -> Iterator[tuple[Inde
         index.close()
 
 
-def _resolve(index: Index, at_spec: str | None) -> int | None:
-    """``--at`` as a block, with a warning when the index has not reached that block yet."""
+def _resolve(index: Index, at_spec: str | None, *, synced: bool = False) -> int | None:
+    """``--at`` as a block, with a warning when the index has not reached that block (``synced``: it
+    was just synced to the chain's head, so a later block is in the future)."""
     at = index.reader.resolve_at(at_spec)
     cursor = index.reader.cursor()
     if at is not None and (cursor is None or at > cursor):
-        render.note(f"[yellow]the index only reaches block {cursor}; answers for block {at} may be incomplete "
-                    "(sync it, or drop --no-sync)[/]")
+        if synced:
+            render.note(f"[yellow]block {at} is past the chain's head (block {cursor}): the answers are as of "
+                        "the head[/]")
+        else:
+            render.note(f"[yellow]the index only reaches block {cursor}; answers for block {at} may be incomplete "
+                        "(sync it: drop --no-sync, or run `ledger index sync`)[/]")
     return at
 
 
@@ -129,8 +134,11 @@ def index_sync(app: App, to_block: int | None, step: int) -> None:
     if app.json_output:
         render.print_json(data)
     else:
-        render.message(f"indexed blocks {result.from_block}..{result.to_block}: {result.new_events} new event(s) "
-                       f"of {result.events} read in {result.seconds:.2f} s; index at block {cursor}")
+        if result.to_block < result.from_block:
+            render.message(f"the index is up to date at block {cursor}")
+        else:
+            render.message(f"indexed blocks {result.from_block}..{result.to_block}: {result.new_events} new event(s) "
+                           f"of {result.events} read in {result.seconds:.2f} s; index at block {cursor}")
         if result.skipped:
             render.message(f"[yellow]{len(result.skipped)} log(s) with our event topics could not be decoded "
                            "and were skipped (a faulty or hostile node?); `ledger index sync --json` lists them[/]")
@@ -193,8 +201,8 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
     from ..audit.auditor import shown_status
 
     sid = _subject_arg(subject)
-    with _opened(app, sync=not no_sync) as (ix, _):
-        at = _resolve(ix, at_spec)
+    with _opened(app, sync=not no_sync) as (ix, lg):
+        at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         view = ix.reader.subject(sid, at)
     if app.json_output:
         render.print_json(view)
@@ -225,8 +233,8 @@ def query_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool) -> N
     """
     from ..errors import LedgerError
 
-    with _opened(app, sync=not no_sync) as (ix, _):
-        at = _resolve(ix, at_spec)
+    with _opened(app, sync=not no_sync) as (ix, lg):
+        at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         view = ix.reader.issuer_view(issuer, at)
     if view is None:
         raise LedgerError(f"{issuer} is not an issuer" + (f" at block {at}" if at is not None else ""),
@@ -272,8 +280,8 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
     kind_name = CONTRIBUTION_KINDS[contribution.parse_kind(kind)] if kind else None
     field_id = contribution.parse_field(field_name) if field_name else None
     since_ts = contribution.parse_time(since) if since else None
-    with _opened(app, sync=not no_sync) as (ix, _):
-        at = _resolve(ix, at_spec)
+    with _opened(app, sync=not no_sync) as (ix, lg):
+        at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         rows = ix.reader.contributions(project=project_id, kind=kind_name, field_id=field_id, since=since_ts,
                                        subject=_subject_arg(subject) if subject else None, at=at, limit=limit)
     if app.json_output:
@@ -298,8 +306,8 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
     """
     from ..audit.auditor import shown_status
 
-    with _opened(app, sync=not no_sync) as (ix, _):
-        at = _resolve(ix, at_spec)
+    with _opened(app, sync=not no_sync) as (ix, lg):
+        at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         rows = ix.reader.credentials(type_id=type_id, status=status, issuer=issuer, at=at)
     if app.json_output:
         render.print_json(rows)
@@ -375,7 +383,7 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
         # Decrypt the key before the audit runs: a wrong password should not cost a whole audit.
         signer = app.ledger().key
     with _opened(app, sync=not no_sync, chain=True) as (ix, ledger):
-        at = _resolve(ix, at_spec)
+        at = _resolve(ix, at_spec, synced=not no_sync and ledger is not None)
         check = None
         info: dict[str, Any] = {}
         if ledger is not None:

@@ -67,6 +67,16 @@ def test_index_sync_then_nothing_new(ws: Ws) -> None:
     assert again["new_events"] == 0
     info = json.loads(ws.run("index", "info", "--json").output)
     assert info["tables"]["credentials"] == 2 and info["tables"]["contributions"] == 3
+    human = ws.run("index", "sync")
+    assert human.exit_code == 0 and f"the index is up to date at block {ws.facts['head']}" in human.output
+
+
+def test_a_block_past_the_head_is_said_to_be_in_the_future(ws: Ws) -> None:
+    synced = ws.run("query", "subject", ws.facts["alice"], "--at", "99999999")
+    assert synced.exit_code == 0 and "block 99999999 is past the chain's head" in synced.output
+    assert "--no-sync" not in synced.output
+    unsynced = ws.run("query", "subject", ws.facts["alice"], "--at", "99999999", "--no-sync")
+    assert "the index only reaches block" in unsynced.output and "ledger index sync" in unsynced.output
 
 
 def test_queries(ws: Ws) -> None:
