@@ -207,15 +207,18 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
     if app.json_output:
         render.print_json(view)
         return
+    revoked = sum(1 for c in view.contributions if c.revoked)
+    projects = sorted(view.by_project.values(), reverse=True)
     render.fields(f"Subject {view.subject}" + (f" at block {at}" if at is not None else ""), [
-        ("contributions", len(view.contributions)),
-        ("by kind", view.by_kind),
-        ("by project", view.by_project),
+        ("contributions", f"{len(view.contributions)}" + (f" ({revoked} revoked, not counted below)" if revoked else "")),
+        ("by kind", ", ".join(f"{_kind(k)} {n}" for k, n in view.by_kind.items()) or "-"),
+        ("by project", f"{len(projects)} project(s): " + ", ".join(map(str, projects)) if projects else "-"),
         ("co-signers", len(view.cosigners)),
         ("credentials", len(view.credentials)),
     ])
-    render.table("Contributions", ("key", "kind", "project", "co-signs", "status"), [
-        (c.key, c.kind, c.project, len(c.cosigners), "revoked" if c.revoked else "active") for c in view.contributions
+    render.table("Contributions", ("key", "kind", "field", "project", "co-signs", "status"), [
+        (c.key, _kind(c.kind), _field(c.field), c.project, len(c.cosigners), "revoked" if c.revoked else "active")
+        for c in view.contributions
     ])
     render.table("Credentials", ("hash", "type", "issuer", "block", "status"), [
         (c.hash, c.type_id, c.issuer, c.block_number, shown_status(c.status)) for c in view.credentials
@@ -288,8 +291,24 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
         render.print_json(rows)
         return
     render.table(f"{len(rows)} contribution(s)", ("key", "subject", "kind", "field", "co-signs", "status"), [
-        (c.key, c.subject, c.kind, c.field, len(c.cosigners), "revoked" if c.revoked else "active") for c in rows
+        (c.key, c.subject, _kind(c.kind), _field(c.field), len(c.cosigners), "revoked" if c.revoked else "active")
+        for c in rows
     ])
+
+
+def _kind(name: str) -> str:
+    """A contribution kind as the CLI takes it (``project-management``), not as the index keeps it."""
+    from ..contribution import KINDS
+    from ..index.projection import CONTRIBUTION_KINDS
+
+    return KINDS[CONTRIBUTION_KINDS.index(name)] if name in CONTRIBUTION_KINDS else name
+
+
+def _field(number: int) -> str:
+    """A field's name (``blockchain``) where it has one, else its number."""
+    from ..contribution import FIELD_NAMES
+
+    return FIELD_NAMES.get(number, str(number))
 
 
 @query.command("credentials")

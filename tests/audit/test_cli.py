@@ -102,7 +102,7 @@ def test_queries(ws: Ws) -> None:
     issuer = json.loads(ws.run("query", "issuer", f["community"], "--json").output)
     assert issuer["issuer"]["kind"] == "Community" and issuer["contributions_recorded"] == 3
     table = ws.run("query", "subject", f["bob"])
-    assert table.exit_code == 0 and "Docs" in table.output
+    assert table.exit_code == 0 and "docs 1" in table.output and "Docs" not in table.output
 
 
 def test_bad_inputs_are_usage_errors(ws: Ws, tmp_path: Path) -> None:
