@@ -17,6 +17,16 @@ if TYPE_CHECKING:
     from .types import CredentialType
 
 
+def _check_valid_until(valid_until: str) -> None:
+    """``--valid-until`` must lie in the future: a credential must not be expired when it is issued."""
+    from .contribution import parse_time
+    from .errors import ValidationError
+
+    if parse_time(valid_until) <= time.time():
+        raise ValidationError(f"--valid-until {valid_until} is not in the future: the credentials would be "
+                              "expired from the start")
+
+
 def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -143,7 +153,6 @@ class CertifyingOps(_Context):
     ) -> BatchResult:
         """Validate every row, then write, anchor and prove a batch (see ``ledger.issuance``)."""
         from . import issuance
-        from .contribution import parse_time
         from .errors import ValidationError
 
         # Every check that can refuse the batch comes before the rows are read: reading them with
@@ -151,7 +160,7 @@ class CertifyingOps(_Context):
         if layout not in issuance.OUTPUT_LAYOUTS:
             raise ValidationError(f"output layout {layout!r}: choose one of {', '.join(issuance.OUTPUT_LAYOUTS)}")
         if valid_until:
-            parse_time(valid_until)
+            _check_valid_until(valid_until)
         achievement = self._achievement(type_id, self._check_writer(type_id))
         issuer = self._issuer_profile()
         # A batch whose files cannot be written must not be anchored: its credentials would exist only
@@ -290,6 +299,8 @@ class CertifyingOps(_Context):
         subject_bytes = parse_subject_id(subject)
         if holder_name is not None:
             _check_holder_name(holder_name)
+        if valid_until:
+            _check_valid_until(valid_until)
         keys = [_bytes32(k, "contribution key") for k in evidence]
         prereq_hashes = [parse_credential(read_credential_file(p)).hash for p in prerequisites]
         achievement = self._achievement(type_id, self._check_writer(type_id))
@@ -339,6 +350,14 @@ class CertifyingOps(_Context):
         credential: Credential = parse_credential(read_credential_file(path))
         if credential.proof is None:
             raise ValidationError(f"{path} has no proof: it was never issued on chain")
+        stated = credential.proof.credential_hash
+        if stated is not None and stated != credential.hash:
+            # The chain knows the credential by the hash it was issued with: an edited copy names nothing.
+            raise ValidationError(
+                f"{path} was changed after it was issued: its content hashes to 0x{credential.hash.hex()}, its "
+                f"proof names 0x{stated.hex()}",
+                hint="give the file as it was issued (`ledger verify` says HASH_MISMATCH for this one)",
+            )
         value = {"revoked": types.CredentialStatus.REVOKED, "suspended": types.CredentialStatus.SUSPENDED,
                  "valid": types.CredentialStatus.VALID}[status]
         why = types.RevocationReason.NONE

@@ -290,7 +290,8 @@ def read_text_file(path: Path) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ValidationError(
             f"{path} is not UTF-8 text (invalid byte at offset {exc.start}, line {line})",
-            hint="save the file as UTF-8 (most spreadsheet programs offer 'CSV UTF-8')",
+            hint="save the file as UTF-8" + (" (most spreadsheet programs offer 'CSV UTF-8')"
+                                             if path.suffix.lower() == ".csv" else ""),
         ) from exc
 
 

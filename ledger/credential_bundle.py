@@ -160,7 +160,8 @@ def _credential_id(value: str) -> str:
     text = value.strip().lower()
     text = text if text.startswith("urn:uuid:") else "urn:uuid:" + text
     if not UUID_URN.match(text):
-        raise ValidationError(f"{value!r} is not a credential id (urn:uuid:... as in the credential's \"id\")")
+        raise ValidationError(f"{value[:60]!r} is not a credential id: an RFC 9562 UUID (version 1-8, variant "
+                              "8-b in the fourth group), with or without urn:uuid:, as in the credential's \"id\"")
     return text
 
 

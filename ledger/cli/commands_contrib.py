@@ -22,8 +22,8 @@ def contrib() -> None:
     \b
     Examples:
       ledger contrib add --source github.com/FISCO-BCOS/console/pull/812 --subject 0x5e... \\
-          --kind code --field blockchain --date 2026-03-01 --evidence-url https://...
-      ledger contrib add --file contributions.csv
+          --kind code --field blockchain --date 2026-03-01 --evidence-url https://... --key community
+      ledger contrib add --file contributions.csv --key community
       ledger contrib cosign 0x9a... --key maintainer
       ledger contrib show 0x9a...
     """
@@ -58,8 +58,11 @@ def contrib_add(
 
     \b
     Examples:
-      ledger contrib add --source github.com/FISCO-BCOS/console/pull/812 --subject 0x5e... --kind code
+      ledger contrib add --source github.com/FISCO-BCOS/console/pull/812 --subject 0x5e... --kind code \\
+          --key community
       ledger contrib add --file contributions.csv --key community
+
+    --key names the recording issuer's key (a community or university issuer).
     """
     from .. import contribution
 

@@ -24,7 +24,7 @@ def cred() -> None:
 
     \b
     Examples:
-      ledger cred issue --type 201 --csv graduates.csv                 a batch from a CSV
+      ledger cred issue --type 201 --csv graduates.csv --key university   a batch from a CSV
       ledger cred issue --type 201 --jsonl graduates.jsonl --skip-invalid
       ledger cred issue --resume                                       finish every interrupted batch
       ledger cred issue --resume --batch 20261125T101500-ab12cd --out ./rescued   write its files elsewhere
@@ -63,9 +63,11 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
 
     \b
     Examples:
-      ledger cred issue --type 201 --csv graduates.csv --new-subjects
-      ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
+      ledger cred issue --type 201 --csv graduates.csv --new-subjects --key university
+      ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c... --key community
       ledger cred issue --resume
+
+    --key names the issuer's key (default: the workspace's first key, the committee member's).
     """
     if csv_path is not None and jsonl_path is not None:
         raise click.UsageError("give one batch file: --csv FILE or --jsonl FILE, not both")

@@ -17,7 +17,9 @@ def _outcome(app: App, outcome: Any, what: str) -> None:
         render.print_json(data)
         return
     if data.get("executed"):
-        render.message(f"[green]done:[/] {what} (proposal {data['proposal_id']}, tx {data['tx_hash']})")
+        # Proposal 0 is a direct call (an issuer acting on its own children): there was no proposal.
+        by = f"proposal {data['proposal_id']}, " if data.get("proposal_id") else ""
+        render.message(f"[green]done:[/] {what} ({by}tx {data['tx_hash']})")
     else:
         render.message(
             f"[yellow]proposed:[/] {what} - proposal {data['proposal_id']} has {data['approvals']} of "
@@ -286,7 +288,12 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
             },
             names,
         )
-    _outcome(app, lg.define_type(definition), f"define type {definition.type_id} ({definition.name})")
+    what = f"define type {definition.type_id} ({definition.name})"
+    current = lg.contracts.credentials.credential_type(definition.type_id).version
+    if current:
+        # Redefining makes a new version; credentials issued before keep naming the version they were checked against.
+        what += f" as version {current + 1} (credentials issued before keep version {current})"
+    _outcome(app, lg.define_type(definition), what)
 
 
 @type_.command("list")

@@ -334,3 +334,27 @@ def test_checked_issuance_refuses_an_unwritable_out_before_sending(issuers: Work
                     "--out", str(blocker / "x"), key="community")
     assert r.exit_code == 2 and "cannot write credential files" in r.output
     assert _nothing_sent(issuers, head)
+
+
+def test_a_valid_until_in_the_past_is_refused_before_anything_is_written(issuers: Workspace, tmp_path: Path) -> None:
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\nP1,One\n")
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--valid-until",
+                    "2020-01-01", key="uni")
+    assert r.exit_code == 2 and "--valid-until 2020-01-01 is not in the future" in r.output
+    assert "validFrom" not in r.output and _journal(issuers) == []
+
+
+def test_redefining_a_type_says_which_version_it_makes(issuers: Workspace) -> None:
+    r = issuers.run("type", "define", "--id", "201", "--name", "OSS course, 2027 edition", "--allowed-issuers",
+                    "university")
+    assert r.exit_code == 0 and "as version 2 (credentials issued before keep version 1)" in r.output, r.output
+    r = issuers.run("type", "define", "--id", "202", "--name", "New course", "--allowed-issuers", "university")
+    assert r.exit_code == 0 and "version" not in r.output
+
+
+def test_an_issuers_own_child_is_added_without_a_proposal_in_the_message(issuers: Workspace) -> None:
+    r = issuers.run("issuer", "add", issuers.keys["outsider"].address, "--kind", "university", "--scope", "201",
+                    "--name", "School of Software", "--child", key="uni")
+    assert r.exit_code == 0, r.output
+    assert "done:" in r.output and "(tx 0x" in r.output and "proposal" not in r.output

@@ -295,3 +295,16 @@ def test_a_large_batchs_statuses_read_from_its_events_equal_the_contracts_answer
     code, reports = _verify(issuers, *files)
     assert code == 1 and [_code(r) for r in reports].count("VALID") == 17
     assert {_code(reports[0]), _code(reports[1]), _code(reports[19])} == {"REVOKED", "SUSPENDED"}
+
+
+def test_revoking_an_edited_copy_says_it_was_edited(batch: tuple[Workspace, list[Path]], tmp_path: Path) -> None:
+    ws, files = batch
+    edited = _edit(files[0], tmp_path / "edited.json", lambda d: d["credentialSubject"].update(name="Someone"))
+    with ws.ledger() as lg:
+        head = lg.chain.block_number()
+    r = ws.run("cred", "revoke", str(edited), "--reason", "misconduct", key="uni")
+    assert r.exit_code == 2 and "was changed after it was issued" in r.output and "HASH_MISMATCH" in r.output
+    with ws.ledger() as lg:
+        assert lg.chain.block_number() == head  # nothing sent
+    code, reports = _verify(ws, files[0])
+    assert code == 0 and reports[0]["valid"]
