@@ -38,13 +38,47 @@ def is_bundle(path: str | PathLike[str]) -> bool:
     return str(path).lower().endswith(BUNDLE_SUFFIX)
 
 
-def bundle_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """``(line number, document)`` for each non-blank line of a bundle's bytes: lines end at ``\\n``,
-    a ``\\r`` before it is dropped (how :func:`read_bundle` reads them too)."""
-    for number, line in enumerate(data.split(b"\n"), 1):
-        document = line[:-1] if line.endswith(b"\r") else line
-        if document.strip():
-            yield number, document
+#: How far past an over-long line the reader looks for the next one before it gives the file up.
+_SKIP_AT_MOST = 64 * 1024 * 1024
+
+
+def bundle_lines(
+    path: str | PathLike[str], *, limit: int = MAX_CREDENTIAL_BYTES
+) -> Iterator[tuple[int, bytes | CredentialFormatError]]:
+    """``(line number, document)`` for each non-blank line of the bundle at ``path``, read a line at a
+    time: lines end at ``\\n`` and a ``\\r`` before it is dropped. A line over ``limit`` bytes comes
+    as its error instead, and is skipped without being held in memory (a bundle that is really
+    ``/dev/zero`` is one such line, then the end).
+
+    Raises:
+        VerificationError: the file cannot be read.
+    """
+    too_long = f"over the limit of {limit:,} bytes for one credential"
+    try:
+        with open(path, "rb") as handle:
+            number = 0
+            while True:
+                raw = handle.readline(limit + 3)  # the document, "\r\n", and one byte more
+                if not raw:
+                    return
+                number += 1
+                if not raw.endswith(b"\n") and len(raw) > limit + 1:
+                    yield number, CredentialFormatError(f"line {number}", too_long)
+                    skipped = 0
+                    while raw and not raw.endswith(b"\n"):  # the rest of that line, a piece at a time
+                        if skipped > _SKIP_AT_MOST:
+                            return  # no end in sight (a device, not a file): nothing more to read
+                        raw = handle.readline(1 << 20)
+                        skipped += len(raw)
+                    continue
+                document = raw[:-1] if raw.endswith(b"\n") else raw
+                document = document[:-1] if document.endswith(b"\r") else document
+                if len(document) > limit:
+                    yield number, CredentialFormatError(f"line {number}", too_long)
+                elif document.strip():
+                    yield number, document
+    except OSError as exc:
+        raise VerificationError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,29 +110,11 @@ def read_bundle(
             (the message names the line).
         VerificationError: the file cannot be read.
     """
-    try:
-        with open(path, "rb") as handle:
-            number = 0
-            while True:
-                raw = handle.readline(limit + 3)  # the document, "\r\n", and one byte more
-                if not raw:
-                    return
-                number += 1
-                if not raw.endswith(b"\n") and len(raw) > limit + 1:
-                    raise CredentialFormatError(
-                        f"line {number}", f"over the limit of {limit:,} bytes for one credential"
-                    )
-                document = raw[:-1] if raw.endswith(b"\n") else raw
-                document = document[:-1] if document.endswith(b"\r") else document
-                if len(document) > limit:
-                    raise CredentialFormatError(
-                        f"line {number}", f"over the limit of {limit:,} bytes for one credential"
-                    )
-                if document.strip():
-                    entry = _entry(number, document)
-                    yield entry if documents else BundleEntry(entry.line, entry.id, entry.subject, b"")
-    except OSError as exc:
-        raise VerificationError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    for number, document in bundle_lines(path, limit=limit):
+        if isinstance(document, CredentialFormatError):
+            raise document
+        entry = _entry(number, document)
+        yield entry if documents else BundleEntry(entry.line, entry.id, entry.subject, b"")
 
 
 def _entry(number: int, document: bytes) -> BundleEntry:

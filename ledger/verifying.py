@@ -20,7 +20,8 @@ from .errors import LedgerError, VerificationError
 
 
 def _sources(paths: Sequence[Path]) -> list[tuple[str, bytes | LedgerError]]:
-    """``(label, document bytes or the error reading it)`` for every credential in ``paths``."""
+    """``(label, document bytes or the error reading it)`` for every credential in ``paths``; each
+    document is capped at its size limit, and a bundle is read a line at a time."""
     from .credential_bundle import bundle_lines, is_bundle
     from .credential_fields import CredentialFormatError
     from .credential_parse import read_credential_file
@@ -28,12 +29,7 @@ def _sources(paths: Sequence[Path]) -> list[tuple[str, bytes | LedgerError]]:
     sources: list[tuple[str, bytes | LedgerError]] = []
     for p in paths:
         if is_bundle(p):
-            # A bundle holds a whole batch: each line is capped on its own when it is parsed.
-            try:
-                bundle = p.read_bytes()
-            except OSError as exc:
-                raise VerificationError(f"cannot read {p}: {exc.strerror}") from exc
-            sources.extend((f"{p}:{n}", line) for n, line in bundle_lines(bundle))
+            sources.extend((f"{p}:{n}", line) for n, line in bundle_lines(p))
             continue
         try:  # one document: refused over the size cap without reading it whole
             sources.append((str(p), read_credential_file(p)))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from ..errors import ChainError
+from ..errors import ChainError, LedgerError, ValidationError
 from ..index.projection import ZERO32
 from ..index.queries import IndexReader
 from ..index.records import Contribution, Credential
@@ -89,7 +89,9 @@ class Auditor:
         info["revocations"] = list(view.revocations)
         return self._report("issuer", view.issuer.address, audits, issuer=info)
 
-    def documents(self, documents: Iterable[tuple[str, bytes | str]], *, now: datetime | None = None) -> AuditReport:
+    def documents(
+        self, documents: Iterable[tuple[str, bytes | str | LedgerError]], *, now: datetime | None = None
+    ) -> AuditReport:
         """Audit credential files: ``(label, JSON text)`` pairs; ``now`` decides expiry (default: the clock)."""
         moment = now or datetime.now(timezone.utc)
         audits = [self._audit_document(label, text, moment) for label, text in documents]
@@ -97,7 +99,7 @@ class Auditor:
 
     # -- one credential file ---------------------------------------------------------------------
 
-    def _audit_document(self, label: str, text: bytes | str, now: datetime) -> CredentialAudit:
+    def _audit_document(self, label: str, text: bytes | str | LedgerError, now: datetime) -> CredentialAudit:
         """The verification steps (``ledger.verification``) against the index, then the audit's extras."""
         from ..credential import BATCH_PROOF, parse_credential
         from ..errors import VerificationError
@@ -105,8 +107,10 @@ class Auditor:
         from ..verification import verify_credential
 
         try:
+            if isinstance(text, LedgerError):
+                raise text  # not read: over the size limit for one credential
             verified = verify_credential(text, IndexChainView(self.r), now=now, label=label)
-        except VerificationError as exc:
+        except (VerificationError, ValidationError) as exc:
             step = Step("format", FAIL, "FORMAT_INVALID", str(exc))
             return CredentialAudit(label, "", False, f"FORMAT_INVALID: {exc}", steps=(step,))
         steps = verified.steps

@@ -506,16 +506,6 @@ def _read_capped(path: Path) -> bytes:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def _read_whole(path: Path) -> bytes:
-    """A batch bundle's bytes (each line is capped on its own when it is parsed)."""
-    from ..errors import ValidationError
-
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
-
-
 def _check_writable(path: Path) -> None:
     """Refuse an output path that cannot be written, before any work is done."""
     from ..errors import ValidationError
@@ -595,15 +585,16 @@ def audit_files(app: App, paths: tuple[Path, ...], input_path: Path | None, at_s
         _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.subjects(subjects), anchor)
         return
     from ..credential_bundle import bundle_lines, is_bundle
+    from ..errors import LedgerError
 
     files = [f for p in paths for f in (sorted(q for q in p.rglob("*.json*") if q.suffix.lower() in (".json", ".jsonl"))
                                         if p.is_dir() else [p])]
     if not files:
         raise click.UsageError("no credential files (*.json, *.jsonl) found in " + ", ".join(str(p) for p in paths))
-    documents: list[tuple[str, bytes]] = []
+    documents: list[tuple[str, bytes | LedgerError]] = []
     for f in files:
-        if is_bundle(f):  # one credential per line, each its own row of the report
-            documents.extend((f"{f}:{n}", line) for n, line in bundle_lines(_read_whole(f)))
+        if is_bundle(f):  # one credential per line, each its own row of the report, read a line at a time
+            documents.extend((f"{f}:{n}", line) for n, line in bundle_lines(f))
         else:
             documents.append((str(f), _read_capped(f)))
     _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.documents(documents), anchor)

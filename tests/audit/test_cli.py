@@ -187,12 +187,13 @@ def test_audit_files_reports_unreadable_files(ws: Ws, tmp_path: Path) -> None:
 
 
 def test_audit_at_a_past_block(ws: Ws) -> None:
+    assert ws.run("index", "sync").exit_code == 0  # --no-sync below reads what is there: make it all there
     before = ws.facts["revoked_block"] - 1
     result = ws.run("audit", "subject", ws.facts["bob"], "--at", str(before), "--json", "--no-sync")
     assert result.exit_code == 1  # invalid now ...
-    (cred,) = json.loads(result.output)["credentials"]
+    (cred,) = json.loads(result.stdout)["credentials"]
     assert (cred["status_now"], cred["status_at"], cred["valid_at"]) == ("revoked", "active", True)  # ... valid then
-    assert json.loads(result.output)["at"] == {"spec": str(before), "block": before}
+    assert json.loads(result.stdout)["at"] == {"spec": str(before), "block": before}
 
 
 def test_no_sync_answers_while_the_chain_is_busy(ws: Ws) -> None:

@@ -166,12 +166,12 @@ def test_line_endings_are_read_alike_by_export_and_verify(tmp_path: Path, batch:
     path = tmp_path / "crlf.jsonl"
     path.write_bytes(a + b"\r\n" + b + b"\n\n" + c)  # CRLF, a blank line, no final newline
     assert [(e.line, e.document) for e in read_bundle(path)] == [(1, a), (2, b), (4, c)]
-    assert list(bundle_lines(path.read_bytes())) == [(1, a), (2, b), (4, c)]
+    assert list(bundle_lines(path)) == [(1, a), (2, b), (4, c)]
     lone_cr = tmp_path / "cr.jsonl"
     lone_cr.write_bytes(a + b"\r" + b + b"\n")  # a lone CR does not end a line for either
     with pytest.raises(CredentialFormatError, match="line 1"):
         list(read_bundle(lone_cr))
-    assert [n for n, _ in bundle_lines(lone_cr.read_bytes())] == [1]
+    assert [n for n, _ in bundle_lines(lone_cr)] == [1]
 
 
 def test_an_id_with_a_trailing_newline_is_not_a_credential_id(tmp_path: Path) -> None:
@@ -179,3 +179,26 @@ def test_an_id_with_a_trailing_newline_is_not_a_credential_id(tmp_path: Path) ->
     path.write_bytes(b'{"id": "urn:uuid:0f8e6a52-1c2d-4e3f-8a9b-0c1d2e3f4a5b\\n", "credentialSubject": {"id": "s"}}\n')
     with pytest.raises(CredentialFormatError, match="line 1: id: must be a urn:uuid"):
         list(read_bundle(path))
+
+
+def test_a_line_over_the_limit_is_skipped_unread_and_the_next_lines_still_come(
+    tmp_path: Path, batch: list[Credential]
+) -> None:
+    from ledger.credential_fields import CredentialFormatError as FormatError
+
+    a, b = (x.to_json() for x in batch[:2])
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(a + b"\n" + b"x" * 5_000_000 + b"\n" + b + b"\n")
+    lines = list(bundle_lines(path, limit=max(len(a), len(b)) + 10))
+    assert [n for n, _ in lines] == [1, 2, 3]
+    assert lines[0][1] == a and lines[2][1] == b
+    assert isinstance(lines[1][1], FormatError) and "over the limit" in str(lines[1][1])
+
+
+def test_a_bundle_that_never_ends_a_line_is_given_up_not_read_forever(tmp_path: Path) -> None:
+    import os
+
+    endless = tmp_path / "zero.jsonl"
+    os.symlink("/dev/zero", endless)
+    lines = list(bundle_lines(endless, limit=1024))
+    assert len(lines) == 1 and "over the limit" in str(lines[0][1])
