@@ -46,13 +46,15 @@ class HostileNode:
     def __init__(self, client: str = "hostile/1.0") -> None:
         self.answers: dict[str, Any] = {}
         self.client = client
+        self.raw: bytes | None = None  # when set: the whole HTTP body of every answer but eth_chainId's
         node = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 answer = [node.answer(r) for r in request] if isinstance(request, list) else node.answer(request)
-                body = json.dumps(answer).encode()
+                chain_id = isinstance(request, dict) and request.get("method") == "eth_chainId"
+                body = node.raw if node.raw is not None and not chain_id else json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -98,6 +100,7 @@ def shared_node() -> Iterator[HostileNode]:
 @pytest.fixture
 def node(shared_node: HostileNode) -> HostileNode:
     shared_node.answers.clear()
+    shared_node.raw = None
     return shared_node
 
 
@@ -466,62 +469,17 @@ def test_logs_outside_the_filter_are_dropped(node: HostileNode, chain: RpcChain)
     assert len(chain.get_logs(1, 9, [], None)) == 5  # nothing asked for, nothing dropped
 
 
-class RawNode:
-    """Answers ``eth_chainId`` (1337) truthfully and anything else with :attr:`body` (raw bytes), or with
-    :attr:`answer` (a JSON value) when ``body`` is ``None``."""
-
-    def __init__(self) -> None:
-        self.body: bytes | None = None
-        self.answer: Any = None
-        node = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if isinstance(request, dict) and request.get("method") == "eth_chainId":
-                    body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": "0x539"}).encode()
-                else:
-                    body = node.body if node.body is not None else json.dumps(node.answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture
-def raw_node() -> Iterator[RawNode]:
-    served = RawNode()
-    try:
-        yield served
-    finally:
-        served.close()
-
-
-def test_an_answer_over_the_size_limit_is_refused_unread(raw_node: RawNode, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_answer_over_the_size_limit_is_refused_unread(node: HostileNode, monkeypatch: pytest.MonkeyPatch) -> None:
     from ledger.chain import failover
     from ledger.errors import NodeUnreachable
 
     monkeypatch.setattr(failover, "MAX_RESPONSE_BYTES", 1_000)
-    client = failover.FailoverClient([raw_node.url], timeout=5)
+    client = failover.FailoverClient([node.url], timeout=5)
     try:
-        raw_node.answer = {"jsonrpc": "2.0", "id": 1, "result": "0x" + "00" * 499}  # 1,000 bytes and more
+        node.raw = json.dumps({"jsonrpc": "2.0", "id": 1, "result": "0x" + "00" * 499}).encode()  # over 1,000 bytes
         with pytest.raises(NodeUnreachable, match="the answer exceeds 1,000 bytes"):
             client.request("eth_blockNumber")
-        raw_node.answer = {"jsonrpc": "2.0", "id": 2, "result": "0x5"}
+        node.raw = json.dumps({"jsonrpc": "2.0", "id": 2, "result": "0x5"}).encode()
         assert client.request("eth_blockNumber") == "0x5"  # the connection closed, the next one works
     finally:
         client.close()
@@ -536,13 +494,13 @@ def test_an_answer_over_the_size_limit_is_refused_unread(raw_node: RawNode, monk
     ids=["another request's id", "an error code that is not a number"],
 )
 def test_an_answer_to_another_request_or_with_a_bad_code_is_an_error(
-    raw_node: RawNode, answer: Any, message: str
+    node: HostileNode, answer: Any, message: str
 ) -> None:
     from ledger.chain import failover
 
-    client = failover.FailoverClient([raw_node.url], timeout=5)
+    client = failover.FailoverClient([node.url], timeout=5)
     try:
-        raw_node.answer = answer
+        node.raw = json.dumps(answer).encode()
         with pytest.raises(failover.RpcError, match=message) as caught:
             client.request("eth_blockNumber")
         assert caught.value.code == -32603
@@ -550,13 +508,13 @@ def test_an_answer_to_another_request_or_with_a_bad_code_is_an_error(
         client.close()
 
 
-def test_a_number_too_long_to_read_is_not_a_crash(raw_node: RawNode) -> None:
+def test_a_number_too_long_to_read_is_not_a_crash(node: HostileNode) -> None:
     from ledger.chain import failover
     from ledger.errors import NodeUnreachable
 
-    client = failover.FailoverClient([raw_node.url], timeout=5)
+    client = failover.FailoverClient([node.url], timeout=5)
     try:
-        raw_node.body = b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"9" * 5_000 + b"}"
+        node.raw = b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"9" * 5_000 + b"}"
         with pytest.raises(NodeUnreachable, match="a number longer than"):
             client.request("eth_blockNumber")
     finally:
