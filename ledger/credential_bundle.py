@@ -66,8 +66,11 @@ def bundle_lines(
                     yield number, CredentialFormatError(f"line {number}", too_long)
                     skipped = 0
                     while raw and not raw.endswith(b"\n"):  # the rest of that line, a piece at a time
-                        if skipped > _SKIP_AT_MOST:
-                            return  # no end in sight (a device, not a file): nothing more to read
+                        if skipped > _SKIP_AT_MOST:  # no end in sight (a device, not a file): stop, and say so
+                            yield number + 1, CredentialFormatError(
+                                f"line {number + 1} onward", f"not read: line {number} has no end within "
+                                f"{_SKIP_AT_MOST // (1024 * 1024)} MiB")
+                            return
                         raw = handle.readline(1 << 20)
                         skipped += len(raw)
                     continue

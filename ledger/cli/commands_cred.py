@@ -348,7 +348,7 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
         valid = sum(1 for r in reports if r["valid_offline"])
     if app.json_output:
         render.print_json({"valid": valid, "invalid": len(reports) - valid, "credentials": reports,
-                           **({"note": note} if note else {})})
+                           **({"incomplete": True} if offline else {}), **({"note": note} if note else {})})
     else:
         show_steps = len(reports) <= 20
         for r in reports:

@@ -201,4 +201,5 @@ def test_a_bundle_that_never_ends_a_line_is_given_up_not_read_forever(tmp_path: 
     endless = tmp_path / "zero.jsonl"
     os.symlink("/dev/zero", endless)
     lines = list(bundle_lines(endless, limit=1024))
-    assert len(lines) == 1 and "over the limit" in str(lines[0][1])
+    assert [n for n, _ in lines] == [1, 2] and "over the limit" in str(lines[0][1])
+    assert "line 2 onward" in str(lines[1][1]) and "no end within 64 MiB" in str(lines[1][1])
