@@ -414,7 +414,7 @@ class CertifyingOps(_Context):
         from .verification import ChainView
 
         at_block = None
-        online: ChainView = ContractsView(self.contracts)
+        online: ChainView = ContractsView(self.contracts, batch_statuses=True)
         if at is not None:
             from .index import Index
             from .index.view import IndexChainView

@@ -435,16 +435,26 @@ def _status_record(status_value: int, reason_value: int, block: int) -> StatusRe
 
 
 class ContractsView:
-    """Answers verification's questions from the contracts, optionally as of an old block."""
+    """Answers verification's questions from the contracts, optionally as of an old block.
+
+    ``batch_statuses=True`` is for one verification run over many credentials: after
+    :data:`PREFETCH_AFTER` lookups in one batch, its leaves' statuses come from the batch's
+    ``CredentialStatusChanged`` events, read once, as of the chain's head at that moment (a later
+    change is not seen by this view). It is used only where the backend filters logs itself
+    (``LOG_FILTER``), and only if those events give the same answers as the calls made before.
+    """
 
     #: Status lookups of one batch after which its leaves' status changes are read in one log query
     #: instead of one contract call each (a call costs about a millisecond on the embedded chain).
     PREFETCH_AFTER = 8
 
-    def __init__(self, contracts: Contracts) -> None:
+    def __init__(self, contracts: Contracts, *, batch_statuses: bool = False) -> None:
+        from .chain.base import LOG_FILTER
+
         self.contracts = contracts
         self.chain = contracts.chain
-        self._lookups: dict[bytes, int] = {}
+        self._prefetch = batch_statuses and LOG_FILTER in self.chain.features
+        self._asked: dict[bytes, list[tuple[bytes, int | None, StatusRecord]]] = {}
         self._leaf_changes: dict[bytes, dict[bytes, list[tuple[int, int, int]]] | None] = {}
         self._head: int | None = None
 
@@ -475,31 +485,46 @@ class ContractsView:
         return self.contracts.issuers.is_authorized(issuer, type_id, block)
 
     def status(self, credential_hash: bytes, root: bytes | None, block: int | None = None) -> StatusRecord:
-        changes = self._changes_of(root) if root is not None and root != _ZERO else None
+        batch = root is not None and root != _ZERO and self._prefetch
+        changes = self._changes_of(root) if batch and root is not None else None
         if changes is not None:
-            # The last status change at or before the block, from the contract's own events: what
-            # ``statusOf`` answers (it keeps exactly the last change), without a call per leaf.
-            head = self._head
-            assert head is not None
-            limit = head if block is None else min(block, head)
-            last = None
-            for number, status_value, reason_value in changes.get(credential_hash, ()):
-                if number <= limit:
-                    last = (number, status_value, reason_value)
-            if last is None:
-                return StatusRecord()
-            return _status_record(last[1], last[2], last[0])
+            return self._from_changes(changes, credential_hash, block)
         record = self.contracts.credentials.status_of(credential_hash, root or _ZERO, block=block)
-        return _status_record(int(record.status), int(record.reason), record.block_number)
+        answer = _status_record(int(record.status), int(record.reason), record.block_number)
+        if batch and root is not None and root not in self._leaf_changes:
+            self._asked.setdefault(root, []).append((credential_hash, block, answer))
+        return answer
+
+    def _from_changes(
+        self, changes: dict[bytes, list[tuple[int, int, int]]], credential_hash: bytes, block: int | None
+    ) -> StatusRecord:
+        """The last status change at or before the block, from the contract's own events: what
+        ``statusOf`` answers (it keeps exactly the last change), without a call per leaf."""
+        head = self._head
+        assert head is not None
+        limit = head if block is None else min(block, head)
+        last = None
+        for number, status_value, reason_value in changes.get(credential_hash, ()):
+            if number <= limit:
+                last = (number, status_value, reason_value)
+        return StatusRecord() if last is None else _status_record(last[1], last[2], last[0])
 
     def _changes_of(self, root: bytes) -> dict[bytes, list[tuple[int, int, int]]] | None:
         """A batch's status changes by credential hash, ``(block, status, reason)`` in chain order, read
-        once the batch is looked up often enough; ``None`` below that, or where logs cannot be read."""
+        once the batch is looked up often enough; ``None`` below that, where logs cannot be read, or
+        where they disagree with the contract's answers so far."""
         if root in self._leaf_changes:
             return self._leaf_changes[root]
-        self._lookups[root] = self._lookups.get(root, 0) + 1
-        if self._lookups[root] <= self.PREFETCH_AFTER:
+        if len(self._asked.get(root, ())) < self.PREFETCH_AFTER:
             return None
+        found = self._read_changes(root)
+        asked = self._asked.pop(root, [])
+        if found is not None and any(self._from_changes(found, h, b) != answer for h, b, answer in asked):
+            found = None  # the events do not tell what the contract says (a node dropping logs?): ask it
+        self._leaf_changes[root] = found
+        return found
+
+    def _read_changes(self, root: bytes) -> dict[bytes, list[tuple[int, int, int]]] | None:
         from .abi import contract_abi, decode_events
         from .errors import LedgerError
 
@@ -517,9 +542,7 @@ class ContractsView:
                     entry = (event.block_number, int(event.args["status"]), int(event.args["reason"]))
                     found.setdefault(bytes(event.args["credentialHash"]), []).append(entry)
         except LedgerError:
-            self._leaf_changes[root] = None  # logs not readable here: one call per credential, as before
-            return None
-        self._leaf_changes[root] = found
+            return None  # logs not readable here: one call per credential, as before
         return found
 
     def checked_issuance(self, credential_hash: bytes) -> IssuanceRecord | None:

@@ -34,6 +34,7 @@ PERSISTENT = "persistent"  # state, blocks, receipts and logs survive a restart
 HISTORICAL_STATE = "historical_state"  # ``call`` at an old block
 PIPELINING = "pipelining"  # ``send_many`` sends without waiting for each receipt
 FUNDING = "funding"  # ``fund`` can give an account gas money (dev chains)
+LOG_FILTER = "log_filter"  # ``get_logs`` is one query to an index of logs, not a scan of every block
 
 #: Largest answer a backend reads from a node; a larger one is refused (a hostile or broken node must
 #: not fill memory). The largest real answers, batches of receipts or logs, are a few megabytes.

@@ -56,6 +56,7 @@ from . import blocks, ethtx
 from .base import (
     FUNDING,
     HISTORICAL_STATE,
+    LOG_FILTER,
     PERSISTENT,
     PIPELINING,
     ChainBackend,
@@ -152,7 +153,7 @@ class EmbeddedChain(ChainBackend):
     """
 
     name: ClassVar[str] = "embedded"
-    features: frozenset[str] = frozenset({PERSISTENT, HISTORICAL_STATE, PIPELINING, FUNDING})
+    features: frozenset[str] = frozenset({PERSISTENT, HISTORICAL_STATE, PIPELINING, FUNDING, LOG_FILTER})
 
     def __init__(
         self, path: Path | None = None, *, lock_timeout: float = 10.0, chain_id: int = DEFAULT_CHAIN_ID

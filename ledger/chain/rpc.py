@@ -55,7 +55,17 @@ from ..errors import (
     TransactionTimeout,
 )
 from . import ethtx
-from .base import FUNDING, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Reverted, Transaction
+from .base import (
+    FUNDING,
+    LOG_FILTER,
+    PIPELINING,
+    ChainBackend,
+    ChainIdentity,
+    Log,
+    Receipt,
+    Reverted,
+    Transaction,
+)
 from .failover import Answer, FailoverClient, RpcError
 from .fisco.receipts import parse_address, parse_hex, parse_int
 from .nonces import NonceManager
@@ -188,7 +198,7 @@ class RpcChain(ChainBackend):
     """
 
     name: ClassVar[str] = "rpc"
-    features: frozenset[str] = frozenset({PIPELINING})  # plus FUNDING on a dev node, once connected
+    features: frozenset[str] = frozenset({PIPELINING, LOG_FILTER})  # plus FUNDING on a dev node, once connected
 
     def __init__(
         self,
@@ -227,7 +237,7 @@ class RpcChain(ChainBackend):
             self._client_version = "unknown client"
         funder = _funding_method(self._client_version)
         self._set_balance = funder
-        self.features = frozenset({PIPELINING} | ({FUNDING} if funder else set()))
+        self.features = frozenset({PIPELINING, LOG_FILTER} | ({FUNDING} if funder else set()))
 
     def _read(self) -> _Reader:
         """A reader of the answers of the endpoint that answered last."""

@@ -12,13 +12,21 @@ import time
 
 import pytest
 
-from ledger.chain.base import FUNDING, HISTORICAL_STATE, PERSISTENT, PIPELINING, ChainBackend, Reverted
+from ledger.chain.base import (
+    FUNDING,
+    HISTORICAL_STATE,
+    LOG_FILTER,
+    PERSISTENT,
+    PIPELINING,
+    ChainBackend,
+    Reverted,
+)
 from ledger.crypto import PrivateKey, to_checksum_address
 from ledger.errors import CapabilityError, UnknownRevert
 from tests.conformance.conftest import CALL_SENDER, Harness, require
 from tests.conformance.probe import Probe, TooLarge, topic_address, topic_uint, uint
 
-KNOWN_FEATURES = {PERSISTENT, HISTORICAL_STATE, PIPELINING, FUNDING}
+KNOWN_FEATURES = {PERSISTENT, HISTORICAL_STATE, PIPELINING, FUNDING, LOG_FILTER}
 
 
 def test_identity_is_stable_and_declares_known_features(harness: Harness, chain: ChainBackend) -> None:
