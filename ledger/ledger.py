@@ -7,6 +7,7 @@ methods are the verbs of the product: govern, record, issue, verify. Each valida
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .certifying import CertifyingOps
 from .config import Settings, save_settings
-from .errors import ConfigError, KeystoreError, WorkspaceError
+from .errors import ConfigError, KeystoreError, LedgerError, WorkspaceError
 from .governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from .keyring import KeyInfo, Keyring
 from .recording import RecordingOps
@@ -142,8 +143,14 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
             crypto=crypto or settings.network.crypto,
             chain_id=chain_id if chain_id is not None else settings.network.chain_id,
         )
-        made = _NewEntries(ws)
+        existed, config_before = ws.exists(), settings.config_path.exists()
         _make_workspace_dir(ws)
+        lock = _InitLock(ws)  # one init at a time here: a failed one must not clean up another's work
+        made = _NewEntries(ws, existed)
+        if settings.config_path.exists() and not config_before:  # another init finished meanwhile
+            lock.release()
+            raise WorkspaceError(f"{ws} is already a ledger workspace", hint="use another --workspace, or delete it first")
+        sent = False  # once a deployment may be on a node, its committee key is never removed
         try:
             for sub in ("keys", "metadata", "journal", "credentials"):
                 (ws / sub).mkdir(mode=0o700, exist_ok=True)
@@ -156,6 +163,7 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
                 keyring.add(key_name, key, password)
                 _fund_if_needed(chain, key.address)
                 started = time.perf_counter()
+                sent = join_address is None and network.backend != "embedded"
                 deployment = _join(chain, join_address, join_block) if join_address else deploy(chain, key)
                 elapsed = time.perf_counter() - started
             finally:
@@ -163,9 +171,18 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
             network = replace(network, chain_id=identity.chain_id, crypto=mode)
             final = replace(settings, network=network, deployment=deployment, default_key=key_name)
             save_settings(final)
-        except BaseException:
-            made.remove()  # a failed init leaves the directory as it found it
+        except BaseException as exc:
+            if not sent:
+                made.remove()  # a failed init leaves the directory as it found it
+            lock.release()
+            if sent and isinstance(exc, LedgerError):
+                raise WorkspaceError(
+                    f"init stopped while deploying: {exc}",
+                    hint=f"contracts may be on the node with {key.address} as their committee; its key is kept in "
+                    f"{settings.keys_dir / (key_name + '.json')}. Delete {ws} only if nothing was deployed there",
+                ) from exc
             raise
+        lock.release()
         return {
             "workspace": str(ws),
             "backend": network.backend,
@@ -234,18 +251,45 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
 
 
 #: What a workspace directory holds (an earlier ``init`` that stopped half-way leaves some of these).
-_WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "vault.json")
+_WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "vault.json", ".init.lock")
 _WORKSPACE_PREFIXES = ("chain.sqlite", "index.sqlite", "config.tmp")
+
+
+class _InitLock:
+    """An exclusive lock on ``ws/.init.lock`` for the length of one ``init`` (released by the kernel
+    if the process dies). Where ``fcntl`` is missing (Windows) nothing is locked."""
+
+    def __init__(self, ws: Path) -> None:
+        self.path = ws / ".init.lock"
+        self._fd: int | None = None
+        try:
+            import fcntl
+        except ImportError:
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise WorkspaceError(f"another `ledger init` is running in {ws}", hint="wait for it to finish") from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = None
 
 
 class _NewEntries:
     """What ``init`` adds to a workspace directory, so that a failed ``init`` can take it away again:
-    the directory itself if it did not exist, else the entries that were not there before."""
+    the directory itself if it did not exist, else the entries that were not there when the init lock
+    was taken (no other init can add any meanwhile)."""
 
-    def __init__(self, ws: Path) -> None:
+    def __init__(self, ws: Path, existed: bool) -> None:
         self.ws = ws
-        self.existed = ws.exists()
-        self.before = {e.name for e in ws.iterdir()} if self.existed and ws.is_dir() else set()
+        self.existed = existed
+        self.before = {e.name for e in ws.iterdir()} | {".init.lock"}
 
     def remove(self) -> None:
         import shutil

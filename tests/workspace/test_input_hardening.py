@@ -365,6 +365,47 @@ def test_a_failed_init_leaves_the_directory_as_it_found_it(tmp_path: Path) -> No
     assert (empty / "config.toml").exists()
 
 
+def test_a_second_init_at_once_is_refused_and_touches_nothing(tmp_path: Path) -> None:
+    from ledger.ledger import _InitLock
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "keys").mkdir()
+    held = _InitLock(ws)  # as if another init were running here
+    try:
+        with pytest.raises(WorkspaceError, match="another `ledger init` is running"):
+            Ledger.init(Settings(workspace=ws), password=PASSWORD, light_kdf=True)
+        assert sorted(p.name for p in ws.iterdir()) == [".init.lock", "keys"]
+    finally:
+        held.release()
+    Ledger.init(Settings(workspace=ws), password=PASSWORD, light_kdf=True)
+    assert (ws / "config.toml").exists() and not (ws / ".init.lock").exists()
+
+
+def test_an_init_that_fails_while_deploying_to_a_node_keeps_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contracts may be on the node with that key as their only committee member."""
+    import ledger.chain
+    import ledger.contracts
+    from ledger.chain.embedded import EmbeddedChain
+    from ledger.config import NetworkSettings
+    from ledger.errors import ChainError
+
+    monkeypatch.setattr(ledger.chain, "open_chain", lambda *args, **kwargs: EmbeddedChain(None))
+
+    def deploy_then_fail(*args: object) -> None:
+        raise ChainError("the node stopped answering")
+
+    monkeypatch.setattr(ledger.contracts, "deploy", deploy_then_fail)
+    ws = tmp_path / "ws"
+    with pytest.raises(WorkspaceError, match="init stopped while deploying: the node stopped answering") as caught:
+        Ledger.init(Settings(workspace=ws, network=NetworkSettings("rpc", ("http://node.example:8545",))),
+                    password=PASSWORD, light_kdf=True)
+    assert (ws / "keys" / "admin.json").exists() and "admin.json" in (caught.value.hint or "")
+    assert not (ws / "config.toml").exists() and not (ws / ".init.lock").exists()
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [({"join": "0x1234"}, "is not an address"), ({"secret_hex": "zz"}, "64 hex digits")],
