@@ -11,10 +11,10 @@ MOD 11-2 check digit, or the old 15-digit form), and a person's name or number: 
 workspace's subject vault, or a string that is exactly a common Chinese surname followed by one or two
 Han characters. The checks are deliberately conservative: a refusal names the field so the user can fix it.
 
-A vault value is matched as whole words, not as any substring: a student number ``81`` must not refuse
-``github.com/org/repo/pull/812``, nor a name ``Bo`` the word ``bot``. Han names are matched inside runs
-of Han characters (Chinese has no spaces). Values too short to single anyone out (a one- or two-letter
-word, a number of fewer than six digits) are not matched at all.
+A vault value is matched as whole tokens, not as any substring: a student number ``81`` must not refuse
+``github.com/org/repo/pull/812``, nor a name ``Bo`` the word ``bot``. Each Han character is a token of its
+own (Chinese has no spaces), so Han names are found inside Han text. Values too short to single anyone
+out (a one- or two-letter word, one Han character, a number of fewer than six digits) are not matched.
 """
 
 from __future__ import annotations
@@ -54,41 +54,41 @@ def _folded_name(name: str) -> str:
     return unicodedata.normalize("NFKC", name).strip().casefold()
 
 
-_WORD = re.compile(r"\w+")
-_DIGITS = re.compile(r"\d+")
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+# Tokens: each Han character on its own (Chinese has no spaces), a run of digits, a run of other
+# letters. Everything else separates them, "_" and "·" included.
+_TOKEN = re.compile(rf"(?P<han>[{_HAN}])|(?P<num>\d+)|(?P<word>(?:(?![{_HAN}])[^\W\d_])+)")
 _MIN_DIGITS = 6  # a shorter number (a class number, a PR number) singles no one out
 _MIN_WORD = 3  # a one-word name of one or two letters matches too much ("Bo", "Li")
 
 
-class VaultNames:
-    """The vault's values, indexed for whole-word matching; build once, check many fields.
+def _tokens(folded: str) -> tuple[str, ...]:
+    return tuple(m.group() for m in _TOKEN.finditer(folded))
 
+
+class VaultNames:
+    """The vault's values, indexed for matching as whole tokens; build once, check many fields.
+
+    A value matches where its tokens appear in a row in the text: ``al chen`` in "mentored by Al Chen",
+    ``张伟`` in "张伟的项目", ``ivan`` in "ivan_dev", ``2022000001`` in "by=2022000001", but not ``81`` in
+    "pull/812". Values too short to single anyone out are left out (see the module's notes).
     Iterating yields the values themselves, so it serves wherever a list of names is expected.
     """
 
     def __init__(self, values: Iterable[str]) -> None:
         self._values = tuple(values)
-        self._phrases: set[tuple[str, ...]] = set()
-        self._han: set[str] = set()
-        self._numbers: set[str] = set()
-        self._longest_phrase = 0
-        self._longest_han = 0
+        self._sequences: set[tuple[str, ...]] = set()
         for value in self._values:
-            folded = _folded_name(value)
-            if _HAN_RUN.fullmatch(folded):
-                if len(folded) >= 2:
-                    self._han.add(folded)
-                    self._longest_han = max(self._longest_han, len(folded))
-                continue
-            if folded.isdigit():
-                if len(folded) >= _MIN_DIGITS:
-                    self._numbers.add(folded)
-                continue
-            words = tuple(_WORD.findall(folded))
-            if len(words) > 1 or (len(words) == 1 and len(words[0]) >= _MIN_WORD):
-                self._phrases.add(words)
-                self._longest_phrase = max(self._longest_phrase, len(words))
+            tokens = _tokens(_folded_name(value))
+            if len(tokens) == 1:
+                (only,) = tokens
+                if only.isdigit() and len(only) < _MIN_DIGITS:
+                    continue
+                if not only.isdigit() and (len(only) < _MIN_WORD or _TOKEN.match(only).group("han")):  # type: ignore[union-attr]
+                    continue  # one or two letters, or one Han character
+            if tokens:
+                self._sequences.add(tokens)
+        self._lengths = sorted({len(t) for t in self._sequences})
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
@@ -97,22 +97,16 @@ class VaultNames:
         return len(self._values)
 
     def find(self, folded: str) -> bool:
-        """Whether ``folded`` (NFKC-normalised, case-folded) holds a vault value as whole words."""
-        if self._numbers and any(number in self._numbers for number in _DIGITS.findall(folded)):
-            return True
-        if self._han:
-            for run in _HAN_RUN.findall(folded):
-                for start in range(len(run) - 1):
-                    for end in range(start + 2, min(len(run), start + self._longest_han) + 1):
-                        if run[start:end] in self._han:
-                            return True
-        if self._phrases:
-            words = _WORD.findall(folded)
-            for start in range(len(words)):
-                for end in range(start + 1, min(len(words), start + self._longest_phrase) + 1):
-                    if tuple(words[start:end]) in self._phrases:
-                        return True
-        return False
+        """Whether ``folded`` (NFKC-normalised, case-folded) holds a vault value as whole tokens."""
+        if not self._sequences:
+            return False
+        tokens = _tokens(folded)
+        return any(
+            tuple(tokens[start : start + n]) in self._sequences
+            for start in range(len(tokens))
+            for n in self._lengths
+            if start + n <= len(tokens)
+        )
 
 
 def vault_names(known_names: Iterable[str]) -> VaultNames:

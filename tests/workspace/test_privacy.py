@@ -100,6 +100,20 @@ def test_vault_values_are_found_as_words_numbers_or_han_names(value: str) -> Non
     assert find_personal_data(value, VAULT) == "a name or number of a person in the vault"
 
 
+@pytest.mark.parametrize(
+    ("vault", "value"),
+    [
+        (["张伟David"], "作者张伟David"),  # Han and Latin without a space
+        (["张伟 David"], "作者张伟 David"),
+        (["买买提·艾力"], "贡献者买买提·艾力提交"),  # a middle dot between the parts of a name
+        (["Ivan"], "ivan_dev"),  # "_" separates words
+        (["zhangwei"], "github.com/zhangwei2024"),  # letters then digits
+        (["𠮷野"], "by 𠮷野家"),  # Han beyond the basic block (Extension B)
+    ],
+)
+def test_names_written_with_other_scripts_and_separators_are_found(vault: list[str], value: str) -> None:
+    assert find_personal_data(value, vault) == "a name or number of a person in the vault"
+
 def test_one_index_serves_many_fields() -> None:
     from ledger.privacy import VaultNames, vault_names
 
