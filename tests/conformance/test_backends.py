@@ -1,6 +1,6 @@
 """One set of behaviours every chain backend must show, run against each backend in ``conftest.BACKENDS``.
 
-Optional features (``ledger.chain.base``: persistent, historical_state, pipelining, funding) are read
+Optional features (``ledger.chain.base``: persistent, historical_state, pipelining, funding, log_filter) are read
 from the backend's declaration: a declared feature is tested, a missing one shows as XFAIL with the
 reason, or, where the interface promises an error for it, the error is asserted. Behaviours a backend's
 protocol cannot offer (``conftest.GAPS``) are asserted to raise ``CapabilityError``, then XFAIL.
