@@ -12,7 +12,10 @@ each, and a way to repair the sequence when a transaction that holds a nonce nev
   next reservations fill first (smallest first), so the transactions waiting behind a gap get mined.
 * :meth:`NonceManager.forget` drops what is known about an account, so that the next reservation asks
   the node again: for the cases where it is not known whether a transaction reached the pool (a lost
-  connection), or the node said the nonce was already used (another process sent with the same key).
+  connection, a restarted node).
+* :meth:`NonceManager.resync` is for a node that said a nonce was already used (another process sent
+  with the same key): the next reservation takes the node's count if it is ahead of ours, and never goes
+  back below ours, which other threads' transactions may hold on their way to the node.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class _Account:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next: int | None = None  # None: ask the node
     gaps: list[int] = field(default_factory=list)  # sorted, all below ``next``
+    resync: bool = False  # ask the node at the next reservation, and keep the higher count
 
 
 class NonceManager:
@@ -65,6 +69,14 @@ class NonceManager:
             if account.next is None:
                 account.next = self._fetch(address)
                 account.gaps.clear()
+            elif account.resync:
+                # Another sender used this key: the node's count may be ahead of ours. Ours may be ahead
+                # of the node's too (our other threads' transactions still on their way), so keep the
+                # higher; released nonces the node has seen used are no gaps any more.
+                node = self._fetch(address)
+                account.next = max(account.next, node)
+                account.gaps = [g for g in account.gaps if g >= node]
+            account.resync = False
             taken = account.gaps[:count]
             del account.gaps[:count]
             fresh = count - len(taken)
@@ -86,8 +98,17 @@ class NonceManager:
                 account.gaps.pop()
                 account.next -= 1
 
+    def resync(self, address: str) -> None:
+        """The node said a nonce was already used: the next reservation asks the node and continues from
+        its count or ours, whichever is higher. Unlike :meth:`forget`, this never hands out a nonce that
+        a transaction of another thread of this process holds but has not yet delivered."""
+        account = self._account(address)
+        with account.lock:
+            account.resync = True
+
     def forget(self, address: str) -> None:
-        """Drop what is known about ``address``; the next reservation asks the node."""
+        """Drop what is known about ``address``; the next reservation asks the node (after a lost
+        connection or a restarted node, whose count may be lower than ours)."""
         account = self._account(address)
         with account.lock:
             account.next = None

@@ -423,7 +423,7 @@ class RpcChain(ChainBackend):
             retry = [i for i, e in refused.items() if _says(e, _RETRYABLE)]
             if round_ == 0 and len(retry) == len(refused):
                 if any("nonce" in refused[i].message.lower() for i in retry):
-                    self.nonces.forget(key.address)
+                    self.nonces.resync(key.address)
                 todo = retry
                 continue
             break
@@ -452,7 +452,7 @@ class RpcChain(ChainBackend):
             for n in reserved
         ]
         if any(a.error is not None for a in self._send_raw(fillers)):
-            self.nonces.forget(key.address)  # the node's own count is the truth from here on
+            self.nonces.resync(key.address)  # the node's own count, where it is ahead, from here on
 
     def _collect(
         self, signed: list[ethtx.SignedTransaction], deadline: float, timeout: float
