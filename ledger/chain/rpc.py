@@ -79,6 +79,7 @@ if TYPE_CHECKING:
 # geth/anvil wording ("insufficient funds") and FISCO BCOS status names ("InsufficientFunds") both match.
 _NO_HISTORY = ("blockoutofrange", "missingtrienode", "statenotavailable", "pruned", "historicalstate")
 _RETRYABLE = ("noncetoolow", "alreadyused", "underpriced", "lessthanblockbasefee", "feetoolow")
+_NONCE_USED = ("noncetoolow", "alreadyused")
 _KNOWN = ("alreadyknown", "knowntransaction", "alreadyimported", "alreadyinpool", "alreadyintxpool")
 _NO_FUNDS = ("insufficientfunds", "insufficientbalance")
 #: FISCO BCOS 3.x's status code for InsufficientFunds (PROTOCOL.md, CallAddressError range).
@@ -419,7 +420,9 @@ class RpcChain(ChainBackend):
                     refused[i] = answer.error
             if not refused:
                 return [s for s in signed if s is not None]
-            self.nonces.release(key.address, [attempt[i].nonce for i in refused])
+            # A nonce the node says is used is no gap to fill: only the others go back to the manager.
+            used = {i for i, e in refused.items() if _says(e, _NONCE_USED)}
+            self.nonces.release(key.address, [attempt[i].nonce for i in refused if i not in used])
             retry = [i for i, e in refused.items() if _says(e, _RETRYABLE)]
             if round_ == 0 and len(retry) == len(refused):
                 if any("nonce" in refused[i].message.lower() for i in retry):

@@ -461,37 +461,6 @@ def test_resync_takes_the_nodes_count_only_when_it_is_ahead() -> None:
     assert manager.gaps("0xA") == [8] and manager.reserve("0xA") == [12] and manager.gaps("0xA") == []
 
 
-def test_threads_sending_after_another_process_used_the_key_all_get_mined(
-    node: Anvil, rpc: RpcChain, funded: PrivateKey, probe: Probe
-) -> None:
-    """Each round another client sends with the key first, so this one's nonces are stale when four
-    threads send at once: a thread that refetched the count used to take nonces other threads held."""
-    address = probe.deploy(rpc, funded)
-    for round_ in range(5):
-        other = RpcChain([node.url], poll_interval=0.01)
-        try:
-            for i in range(3):
-                assert other.send(funded, probe.tx(address, "set", 1_000 * round_ + i, "")).succeeded
-        finally:
-            other.close()
-        errors: list[Exception] = []
-
-        def worker(offset: int, errors: list[Exception] = errors) -> None:
-            try:
-                for i in range(5):
-                    for receipt in rpc.send_many(funded, [probe.tx(address, "set", offset + i, "")] * 2, timeout=30):
-                        assert receipt.succeeded
-            except Exception as exc:  # noqa: BLE001 - reported by the main thread
-                errors.append(exc)
-
-        threads = [threading.Thread(target=worker, args=(100 * t,)) for t in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        assert not errors, (round_, errors)
-
-
 def test_nonces_are_unique_across_threads() -> None:
     manager = NonceManager(lambda _address: 0)
     taken: list[int] = []

@@ -39,6 +39,10 @@ def word(n: int) -> str:
     return n.to_bytes(32, "big").hex()
 
 
+class _NodeRefusal(Exception):
+    """Raised by an answer function: the node answers with a JSON-RPC error of this message."""
+
+
 class HostileNode:
     """Answers ``eth_chainId`` (1337) and ``web3_clientVersion`` truthfully, anything else from
     :attr:`answers` (a value, or a function of the request's params); an unset method answers null."""
@@ -79,7 +83,10 @@ class HostileNode:
         else:
             result = self.answers.get(method)
             if callable(result):
-                result = result(params)
+                try:
+                    result = result(params)
+                except _NodeRefusal as refusal:
+                    return {"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32003, "message": str(refusal)}}
         return {"jsonrpc": "2.0", "id": request["id"], "result": result}
 
     def close(self) -> None:
@@ -519,3 +526,25 @@ def test_a_number_too_long_to_read_is_not_a_crash(node: HostileNode) -> None:
             client.request("eth_blockNumber")
     finally:
         client.close()
+
+
+def test_a_nonce_the_node_says_is_used_is_not_given_back_as_a_gap(node: HostileNode, chain: RpcChain) -> None:
+    """In a batch, the first nonce is refused as too low (another sender used it) and the second is
+    accepted: the first must not be handed out again (it would be refused again), even when the node's
+    count, asked again, is not ahead of it."""
+    from ledger.chain import ethtx
+
+    _sending_node(node, sound_receipt())
+    sent: list[int] = []
+
+    def send_raw(params: list[Any]) -> Any:
+        sent.append(ethtx.decode(bytes.fromhex(params[0][2:])).nonce)
+        if len(sent) == 1:
+            raise _NodeRefusal("nonce too low")
+        return TX_HASH
+
+    node.answers["eth_sendRawTransaction"] = send_raw
+    receipts = chain.send_many(SENDER, [Transaction(to=OTHER, data=b"", gas=21_000)] * 2, timeout=5)
+    assert len(receipts) == 2
+    assert sent == [0, 1, 2]  # the refused transaction went again with a fresh nonce, not with 0
+    assert chain.nonces.gaps(SENDER.address) == []
