@@ -146,13 +146,18 @@ def test_verify_bad_input(workspace: Workspace, tmp_path: Path) -> None:
     assert PASSWORD not in r.output
 
 
-def test_a_batch_as_one_json_lines_file(issuers: Workspace, tmp_path: Path) -> None:
+def _bundle(issuers: Workspace, tmp_path: Path, count: int) -> Path:
+    """A batch of ``count`` graduates issued as one JSON Lines bundle; its path."""
     csv = tmp_path / "g.csv"
-    csv.write_text("student_number,name\n" + "".join(f"S{i},Grad {i}\n" for i in range(12)))
+    csv.write_text("student_number,name\n" + "".join(f"S{i},Grad {i}\n" for i in range(count)))
     r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--layout", "jsonl",
                     "--json", key="uni")
     assert r.exit_code == 0, r.output
-    bundle = Path(json.loads(r.output)["output"])
+    return Path(json.loads(r.output)["output"])
+
+
+def test_a_batch_as_one_json_lines_file(issuers: Workspace, tmp_path: Path) -> None:
+    bundle = _bundle(issuers, tmp_path, 12)
     assert bundle.suffix == ".jsonl" and len(bundle.read_text().splitlines()) == 12
     code, reports = _verify(issuers, bundle)
     assert code == 0 and len(reports) == 12 and reports[3]["file"] == f"{bundle}:4"
@@ -161,12 +166,7 @@ def test_a_batch_as_one_json_lines_file(issuers: Workspace, tmp_path: Path) -> N
 def test_a_holders_credential_is_exported_from_a_bundle_and_verifies_on_its_own(
     issuers: Workspace, tmp_path: Path
 ) -> None:
-    csv = tmp_path / "g.csv"
-    csv.write_text("student_number,name\n" + "".join(f"S{i},Grad {i}\n" for i in range(5)))
-    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--layout", "jsonl",
-                    "--json", key="uni")
-    assert r.exit_code == 0, r.output
-    bundle = Path(json.loads(r.output)["output"])
+    bundle = _bundle(issuers, tmp_path, 5)
     third = json.loads(bundle.read_text().splitlines()[2])
     subject = third["credentialSubject"]["id"].rsplit(":", 1)[1]
 
