@@ -279,8 +279,14 @@ class CertifyingOps(_Context):
         holder_name: str | None = None,
         out_dir: Path | None = None,
         valid_until: str | None = None,
+        again: bool = False,
     ) -> dict[str, Any]:
-        """Issue one certificate whose criteria the contract checks; a refusal says which and by how much."""
+        """Issue one certificate whose criteria the contract checks; a refusal says which and by how much.
+
+        A subject that already holds a valid certificate of the type from this issuer is refused
+        unless ``again`` is set: the contract accepts a second one (its hash is new), and running the
+        same command twice would otherwise give two certificates without a word.
+        """
         from .contribution import parse_time
         from .credential import (
             CHECKED_PROOF,
@@ -304,6 +310,8 @@ class CertifyingOps(_Context):
         keys = [_bytes32(k, "contribution key") for k in evidence]
         prereq_hashes = [parse_credential(read_credential_file(p)).hash for p in prerequisites]
         achievement = self._achievement(type_id, self._check_writer(type_id))
+        if not again:
+            self._refuse_second_certificate(type_id, subject)
         now = int(time.time())
         template = CredentialTemplate(
             self._issuer_profile(), achievement, _iso(now),
@@ -337,6 +345,22 @@ class CertifyingOps(_Context):
             "block": receipt.block_number,
             "gas_used": receipt.gas_used,
         }
+
+    def _refuse_second_certificate(self, type_id: int, subject: str) -> None:
+        """Raise if the subject holds a valid checked certificate of ``type_id`` from this issuer."""
+        from .errors import IssuanceError
+        from .index import Index
+
+        with Index.open(self.settings.index_path) as index:
+            index.sync(self.chain, self.settings.deployment)
+            held = index.reader.credentials(type_id=type_id, issuer=self.key.address, subject=subject, status="valid")
+        if held:
+            first = held[0]
+            raise IssuanceError(
+                f"subject {subject} already holds a valid certificate of type {type_id} "
+                f"(version {first.type_version}) from this issuer: {first.hash}, block {first.block_number}",
+                hint="pass --again to issue another one anyway",
+            )
 
     # -- status ------------------------------------------------------------------------------
 

@@ -44,6 +44,8 @@ class LedgerError(Exception):
 
     #: Short hint telling the user what to do next; shown under the message by the CLI.
     hint: str | None = None
+    #: The CLI's exit code: 1 for a failure of the work itself, 2 for a wrong command line or input.
+    exit_code: int = 1
 
     def __init__(self, message: str = "", *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -54,9 +56,18 @@ class LedgerError(Exception):
 class ConfigError(LedgerError, ValueError):
     """A setting is missing or malformed."""
 
+    exit_code = 2
+
 
 class WorkspaceError(LedgerError):
     """The workspace is missing, damaged or cannot be used."""
+
+
+class WorkspacePathRefused(WorkspaceError):
+    """``init`` was pointed at a path it cannot make a workspace in: a workspace already, a file, a
+    directory holding other files (a usage error: nothing was written)."""
+
+    exit_code = 2
 
 
 class WorkspaceLocked(WorkspaceError):
@@ -75,8 +86,20 @@ class KeystoreError(LedgerError):
     """A key cannot be found or decrypted."""
 
 
+class UnknownKey(KeystoreError):
+    """No key of that name in the keyring (a usage error: ``--key`` names a key that is not there)."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, directory: str) -> None:
+        super().__init__(f"no key named {name!r} in {directory}", hint="see `ledger key list`")
+        self.name = name
+
+
 class ValidationError(LedgerError, ValueError):
     """Untrusted input was refused before anything was written."""
+
+    exit_code = 2
 
 
 class RowError(ValidationError):

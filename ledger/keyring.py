@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .crypto import PrivateKey, load_keystore, save_keystore
-from .errors import KeystoreError, ValidationError
+from .errors import UnknownKey, ValidationError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}\Z")
 
@@ -76,7 +76,7 @@ class Keyring:
     def load(self, name: str, password: str) -> PrivateKey:
         path = self._path(name)
         if not path.exists():
-            raise KeystoreError(f"no key named {name!r} in {self.directory}", hint="see `ledger key list`")
+            raise UnknownKey(name, str(self.directory))
         return load_keystore(path, password)
 
     def list(self, *, include_damaged: bool = False) -> list[KeyInfo]:

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from .certifying import CertifyingOps
 from .config import Settings, save_settings
-from .errors import ConfigError, KeystoreError, LedgerError, WorkspaceError
+from .errors import (
+    ConfigError,
+    KeystoreError,
+    LedgerError,
+    ValidationError,
+    WorkspaceError,
+    WorkspacePathRefused,
+)
 from .governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from .keyring import KeyInfo, Keyring
 from .recording import RecordingOps
@@ -123,9 +130,7 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
 
         ws = settings.workspace
         if settings.config_path.exists() and settings.deployment is not None:
-            raise WorkspaceError(
-                f"{ws} is already a ledger workspace", hint="use another --workspace, or delete it first"
-            )
+            raise WorkspacePathRefused(f"{ws} is already a ledger workspace", hint="use another --workspace, or delete it first")
         from .keyring import check_new_password
 
         check_new_password(password)  # before anything is created
@@ -149,7 +154,7 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
         made = _NewEntries(ws, existed)
         if settings.config_path.exists() and not config_before:  # another init finished meanwhile
             lock.release()
-            raise WorkspaceError(f"{ws} is already a ledger workspace", hint="use another --workspace, or delete it first")
+            raise WorkspacePathRefused(f"{ws} is already a ledger workspace", hint="use another --workspace, or delete it first")
         sent = False  # once a deployment may be on a node, its committee key is never removed
         try:
             for sub in ("keys", "metadata", "journal", "credentials"):
@@ -207,7 +212,10 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
     def import_key(settings: Settings, name: str, secret_hex: str, password: str, crypto: str | None = None) -> KeyInfo:
         from .crypto import PrivateKey
 
-        key = PrivateKey.from_hex(secret_hex, crypto or settings.network.crypto or "ecdsa")
+        try:
+            key = PrivateKey.from_hex(secret_hex, crypto or settings.network.crypto or "ecdsa")
+        except KeystoreError as exc:  # the file given is bad input: a usage error, nothing was written
+            raise ValidationError(f"the key to import: {exc}") from None
         return Keyring(settings.keys_dir).add(name, key, password)
 
     @property
@@ -364,12 +372,12 @@ def _make_workspace_dir(ws: Path) -> None:
         ws.chmod(0o700)  # mkdir's mode is reduced by the umask
         return
     if not ws.is_dir():
-        raise WorkspaceError(f"{ws} exists and is not a directory", hint="choose another --workspace")
+        raise WorkspacePathRefused(f"{ws} exists and is not a directory", hint="choose another --workspace")
     foreign = sorted(
         e.name for e in ws.iterdir() if e.name not in _WORKSPACE_ENTRIES and not e.name.startswith(_WORKSPACE_PREFIXES)
     )
     if foreign:
-        raise WorkspaceError(
+        raise WorkspacePathRefused(
             f"{ws} is a directory with other files in it ({', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}),"
             " not a ledger workspace",
             hint=f"give a new or empty directory, e.g. --workspace {ws / '.ledger'}",

@@ -1,7 +1,7 @@
 """The ``ledger`` command line: parse, make one library call, render.
 
 Exit codes: 0 success; 1 a domain failure (verification failed, not authorised, chain refused);
-2 a usage error (bad flags, bad input file, missing workspace).
+2 a usage error (bad flags, bad input file, missing workspace or key); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..errors import ConfigError, LedgerError, ValidationError
+from ..errors import LedgerError
 from .app import App
 
 EPILOG = """\b
@@ -21,6 +21,9 @@ Examples:
   ledger init --rpc-url http://127.0.0.1:8545  deploy to a node (anvil, FISCO BCOS web3 RPC)
   ledger verify alice.json                     check a credential file
 
+\b
+Exit codes: 0 done; 1 the work failed (node, chain refusal, failed verification);
+            2 wrong command line or input (nothing was written); 130 interrupted
 \b
 Environment: LEDGER_WORKSPACE, LEDGER_RPC_URL, LEDGER_NETWORK, LEDGER_KEY,
              LEDGER_PASSWORD, LEDGER_PASSWORD_FILE
@@ -33,10 +36,8 @@ class LedgerGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (ValidationError, ConfigError) as exc:
-            _fail(ctx, exc, 2)
         except LedgerError as exc:
-            _fail(ctx, exc, 1)
+            _fail(ctx, exc, exc.exit_code)
         except KeyboardInterrupt:
             app = ctx.find_object(App)
             hint = app.interrupt_hint if app is not None else None

@@ -57,6 +57,8 @@ def cred() -> None:
 @click.option("--prerequisite", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Checked issuance: a prerequisite credential file; repeat.")
 @click.option("--holder", default=None, help="Checked issuance: holder display name, in the document only.")
+@click.option("--again", is_flag=True,
+              help="Checked issuance: issue even if the subject already holds a valid one of this type from you.")
 @pass_app
 def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path: Path | None, **opts: Any) -> None:
     """Issue credentials: a batch from a file, one checked by the contract, or resume a batch.
@@ -114,6 +116,7 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
             holder_name=opts["holder"],
             out_dir=opts["out_dir"],
             valid_until=opts["valid_until"],
+            again=opts["again"],
         )
         if app.json_output:
             render.print_json(result)

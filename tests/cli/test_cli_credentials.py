@@ -88,6 +88,28 @@ def test_checked_issuance_and_refusal_with_the_numbers(issuers: Workspace, tmp_p
     doc = json.loads(Path(json.loads(ok.output)["file"]).read_text())
     assert [e["id"].rsplit(":", 1)[1] for e in doc["evidence"]] == keys
     assert doc["proof"]["type"] == "LedgerCheckedIssuance2026"
+    # the same command again is refused before anything is sent; --again issues a second certificate
+    evidence = [arg for k in keys for arg in ("--evidence", k)]
+    issued_before = _issued_events(issuers)
+    twice = issuers.run("cred", "issue", "--type", "101", "--subject", sid, *evidence, key="community")
+    assert twice.exit_code == 1 and "already holds a valid certificate of type 101" in twice.output
+    assert json.loads(ok.output)["credential_hash"] in twice.output and "--again" in twice.output
+    assert _issued_events(issuers) == issued_before
+    again = issuers.run("cred", "issue", "--type", "101", "--subject", sid, *evidence, "--again", "--json",
+                        key="community")
+    assert again.exit_code == 0, again.output
+    assert _issued_events(issuers) == issued_before + 1
+    # once both are revoked the subject holds none, and a new one needs no --again
+    for result in (ok, again):
+        file = json.loads(result.output)["file"]
+        assert issuers.run("cred", "revoke", file, "--reason", "issued-in-error", key="community").exit_code == 0
+    fresh = issuers.run("cred", "issue", "--type", "101", "--subject", sid, *evidence, key="community")
+    assert fresh.exit_code == 0, fresh.output
+
+
+def _issued_events(ws: Workspace) -> int:
+    with ws.ledger() as lg:
+        return sum(1 for e in lg.contracts.events() if e.name == "CredentialIssued")
 
 
 def _cli(ws: Workspace, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -255,7 +255,7 @@ def test_cli_init_refuses_a_shared_directory_and_leaves_its_mode(tmp_path: Path)
     (shared / "README.md").write_text("hello")
     r = CliRunner().invoke(main, ["init", "-w", str(shared)], env={"LEDGER_PASSWORD": PASSWORD},
                            catch_exceptions=False)
-    assert r.exit_code == 1 and "not a ledger workspace" in r.output
+    assert r.exit_code == 2 and "not a ledger workspace" in r.output
     assert oct(shared.stat().st_mode & 0o777) == oct(0o755)
     assert [p.name for p in shared.iterdir()] == ["README.md"]
 

@@ -35,7 +35,7 @@ def test_init_creates_an_encrypted_workspace(tmp_path: Path) -> None:
     assert stat.S_IMODE(keyfile.stat().st_mode) == 0o600
     assert "s3cret" not in result.output and "s3cret" not in keyfile.read_text()
     again = CliRunner().invoke(main, ["init", "-w", str(ws), "--password-file", str(pw)])
-    assert again.exit_code == 1 and "already a ledger workspace" in again.output
+    assert again.exit_code == 2 and "already a ledger workspace" in again.output
 
 
 def test_commands_without_a_workspace_say_what_to_do(tmp_path: Path) -> None:
@@ -56,7 +56,8 @@ def test_keys_new_import_list(workspace: Workspace, tmp_path: Path) -> None:
     assert dup.exit_code == 2 and "exists already" in dup.output
     bad = tmp_path / "bad.hex"
     bad.write_text("not-hex")
-    assert workspace.run("key", "import", "--name", "x", "--from-file", str(bad)).exit_code == 1
+    refused = workspace.run("key", "import", "--name", "x", "--from-file", str(bad))
+    assert refused.exit_code == 2 and "the key to import: a private key must be 64 hex digits" in refused.output
 
 
 def test_wrong_password_is_a_clear_error(workspace: Workspace) -> None:
@@ -64,6 +65,11 @@ def test_wrong_password_is_a_clear_error(workspace: Workspace) -> None:
     r = CliRunner().invoke(main, ["committee", "threshold", "1"], env=env)
     assert r.exit_code == 1 and "wrong password" in r.output
     assert PASSWORD not in r.output
+
+
+def test_a_key_name_not_in_the_keyring_is_a_usage_error(workspace: Workspace) -> None:
+    r = workspace.run("committee", "threshold", "1", key="nobody")
+    assert r.exit_code == 2 and "no key named 'nobody'" in r.output and "ledger key list" in r.output
 
 
 def test_subjects_stay_in_the_vault(workspace: Workspace) -> None:
