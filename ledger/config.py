@@ -70,6 +70,26 @@ class NetworkSettings:
         if self.crypto not in (None, "ecdsa", "sm"):
             raise ConfigError(f"crypto must be 'ecdsa' or 'sm', not {self.crypto!r}")
 
+    @property
+    def plain_http_remotes(self) -> tuple[str, ...]:
+        """The node URLs that are plain ``http://`` to another machine: what the node answers (and so
+        what verification concludes) can be read and changed on the way. Loopback is exempt."""
+        from ipaddress import ip_address
+        from urllib.parse import urlsplit
+
+        remote = []
+        for url in self.urls:
+            if not url.startswith("http://"):
+                continue
+            host = urlsplit(url).hostname or ""
+            try:
+                loopback = ip_address(host).is_loopback
+            except ValueError:
+                loopback = host == "localhost" or host.endswith(".localhost")
+            if not loopback:
+                remote.append(url)
+        return tuple(remote)
+
 
 @dataclass(frozen=True)
 class Deployment:

@@ -36,19 +36,31 @@ class App:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)  # may hold LEDGER_PASSWORD
     interrupt_hint: str | None = None  # what to do after Ctrl-C, set by a command before long work
     _ledger: Ledger | None = None
+    _warned_http: bool = False
 
     @property
     def workspace(self) -> Path:
         return config.resolve_workspace(self.workspace_flag, self.env)
 
     def settings(self, *, require_init: bool = True) -> config.Settings:
-        return config.load_settings(
+        settings = config.load_settings(
             self.workspace,
             env=self.env,
             rpc_urls=self.rpc_urls,
             backend=self.network,
             require_init=require_init,
         )
+        insecure = settings.network.plain_http_remotes
+        if insecure and not self._warned_http:
+            self._warned_http = True
+            click.echo(
+                f"warning: {', '.join(insecure)} is plain HTTP to another machine: the node's answers, and so "
+                "what `verify` and `audit` conclude, can be read and changed on the way (transactions are "
+                "signed here and cannot be). Use https:// (a TLS proxy in front of the node) or a VPN or "
+                "SSH tunnel.",
+                err=True,
+            )
+        return settings
 
     def password(self, *, confirm: bool = False, prompt: str = "Key password") -> str:
         """The keystore password: --password-file > LEDGER_PASSWORD_FILE > LEDGER_PASSWORD > prompt."""

@@ -83,3 +83,23 @@ def test_the_settings_file_is_private(tmp_path: Path) -> None:
     save_settings(Settings(ws, NetworkSettings("rpc", ("https://user:token@node.example:8545",)), None, "uni"))
     assert stat.S_IMODE((ws / "config.toml").stat().st_mode) == 0o600
     assert load_settings(ws, env={}).network.urls == ("https://user:token@node.example:8545",)
+
+
+def test_plain_http_to_another_machine_is_named() -> None:
+    urls = ("http://127.0.0.1:8545", "http://localhost:8545", "http://[::1]:8545", "https://node.example:8545",
+            "http://10.0.0.5:8545", "http://node.example:8545")
+    assert NetworkSettings("rpc", urls).plain_http_remotes == ("http://10.0.0.5:8545", "http://node.example:8545")
+    assert NetworkSettings("embedded").plain_http_remotes == ()
+
+
+def test_the_cli_warns_once_about_plain_http_to_another_machine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ledger.cli.app import App
+
+    app = App(workspace_flag=str(tmp_path / "ws"), rpc_urls=("http://192.0.2.1:8545",), env={})
+    app.settings(require_init=False)
+    app.settings(require_init=False)
+    err = capsys.readouterr().err
+    assert err.count("warning: http://192.0.2.1:8545 is plain HTTP to another machine") == 1
+    local = App(workspace_flag=str(tmp_path / "ws"), rpc_urls=("http://127.0.0.1:8545",), env={})
+    local.settings(require_init=False)
+    assert capsys.readouterr().err == ""
