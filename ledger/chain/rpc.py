@@ -23,6 +23,13 @@ Design choices, each measured or forced by a node's behaviour:
   every transaction signed first, sent as JSON-RPC batches (one by one, still without waiting, to a
   node that refuses batches), then receipts collected against one deadline. A transaction the node
   refuses releases its nonce; a gap it leaves below accepted ones is filled with a no-op transfer.
+* **Stuck transactions**: when no receipt has come for ``stall_after`` seconds and the node counts no
+  executable transaction of ours at our next nonce (``eth_getTransactionCount`` "latest" equals
+  "pending" equals that nonce), the node has lost ours or parked it where it will never run (anvil
+  can leave a transaction that arrived while its predecessor was being mined in its queued set). The
+  unmined ones are sent again; if the node says it has the first already, it is replaced by the same
+  transaction at a gas price one eighth higher (not on a zero-price chain, where a replacement would
+  be the same transaction). Receipts of either version count.
 * **Reverts**: a receipt with status 0 carries no revert data, so the transaction is replayed as an
   ``eth_call`` against the state before its block (then its block, then the latest, for nodes that keep
   no history, such as anvil with ``--prune-history``) to recover the data. ``call`` raises
@@ -208,12 +215,14 @@ class RpcChain(ChainBackend):
         expected_chain_id: int | None = None,
         timeout: float = 10.0,
         poll_interval: float = 0.05,
+        stall_after: float = 2.0,
     ) -> None:
         self._rpc = FailoverClient(urls, expected_chain_id=expected_chain_id, timeout=timeout)
         self.urls: tuple[str, ...] = self._rpc.urls
         self.expected_chain_id = expected_chain_id
         self.timeout = timeout
         self.poll_interval = poll_interval
+        self.stall_after = stall_after  # seconds without a new receipt before a burst is looked into
         self._client_version = ""
         self._set_balance: str | None = None  # the dev node's balance method, when it has one
         self._gas_price: tuple[int, float] | None = None  # (price, monotonic time fetched)
@@ -377,7 +386,7 @@ class RpcChain(ChainBackend):
         deadline = time.monotonic() + timeout
         signed = self._submit(key, list(txs))
         try:
-            receipts = self._collect(signed, deadline, timeout)
+            receipts = self._collect(key, list(txs), signed, deadline, timeout)
         except NodeUnreachable:
             self.nonces.forget(key.address)  # the node may come back restarted: ask it again
             raise
@@ -458,7 +467,12 @@ class RpcChain(ChainBackend):
             self.nonces.resync(key.address)  # the node's own count, where it is ahead, from here on
 
     def _collect(
-        self, signed: list[ethtx.SignedTransaction], deadline: float, timeout: float
+        self,
+        key: PrivateKey,
+        txs: list[Transaction],
+        signed: list[ethtx.SignedTransaction],
+        deadline: float,
+        timeout: float,
     ) -> list[Receipt]:
         """Poll for every receipt until all are mined or the deadline passes.
 
@@ -469,35 +483,95 @@ class RpcChain(ChainBackend):
 
         If the endpoint changes meanwhile (fail-over), the pending transactions are sent again to the
         new one, whose pool may never have seen them; a node that has them answers "already known".
+        A burst that stops moving is looked into (:meth:`_unstick`); a transaction replaced there
+        keeps its earlier versions in ``superseded``, and a receipt of any version counts.
         """
-        hashes = [s.hash for s in signed]
         found: dict[int, Receipt] = {}
+        superseded: dict[int, list[ethtx.SignedTransaction]] = {}
         delay = min(0.0005, self.poll_interval)  # a dev node mines within a millisecond: look again soon
         endpoint = self._rpc.current
+        moved_at, seen = time.monotonic(), 0
         while True:
-            pending = [i for i in range(len(hashes)) if i not in found]
+            pending = [i for i in range(len(signed)) if i not in found]
             if self._rpc.current != endpoint:
                 endpoint = self._rpc.current
                 self._send_raw([signed[i] for i in pending])  # refusals: already mined or known there
             # Some nodes answer an error rather than null for a transaction they have not mined yet.
-            last = self._rpc.single("eth_getTransactionReceipt", ["0x" + hashes[pending[-1]].hex()]).result
-            if last:
-                found[pending[-1]] = _own_receipt(self._read().receipt(last), signed[pending[-1]])
-                pending.pop()
-                calls = [("eth_getTransactionReceipt", ["0x" + hashes[i].hex()]) for i in pending]
-                answers = self.batch(calls)
-                read = self._read()
-                for i, answer in zip(pending, answers):
-                    if answer.result:
-                        found[i] = _own_receipt(read.receipt(answer.result), signed[i])
-            if len(found) == len(hashes):
-                return [found[i] for i in range(len(hashes))]
-            remaining = deadline - time.monotonic()
+            last = self._rpc.single("eth_getTransactionReceipt", ["0x" + signed[pending[-1]].hash.hex()]).result
+            if last or superseded:
+                self._fetch_receipts(pending, signed, superseded, found)
+            if len(found) == len(signed):
+                return [found[i] for i in range(len(signed))]
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
-                first = min(i for i in range(len(hashes)) if i not in found)
-                raise TransactionTimeout("0x" + hashes[first].hex(), timeout)
+                first = min(i for i in range(len(signed)) if i not in found)
+                raise TransactionTimeout("0x" + signed[first].hash.hex(), timeout)
+            if len(found) > seen:
+                moved_at, seen = now, len(found)
+            elif now - moved_at >= self.stall_after:
+                self._unstick(key, txs, signed, [i for i in pending if i not in found], superseded)
+                moved_at = now
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, self.poll_interval)
+
+    def _fetch_receipts(
+        self,
+        pending: list[int],
+        signed: list[ethtx.SignedTransaction],
+        superseded: dict[int, list[ethtx.SignedTransaction]],
+        found: dict[int, Receipt],
+    ) -> None:
+        """Ask for the receipts of ``pending`` (every version of a replaced one) in one batch."""
+        asked = [(i, s) for i in pending for s in [signed[i], *superseded.get(i, ())]]
+        answers = self.batch([("eth_getTransactionReceipt", ["0x" + s.hash.hex()]) for _, s in asked])
+        read = self._read()
+        for (i, s), answer in zip(asked, answers):
+            if answer.result and i not in found:
+                found[i] = _own_receipt(read.receipt(answer.result), s)
+
+    def _unstick(
+        self,
+        key: PrivateKey,
+        txs: list[Transaction],
+        signed: list[ethtx.SignedTransaction],
+        pending: list[int],
+        superseded: dict[int, list[ethtx.SignedTransaction]],
+    ) -> None:
+        """Send the unmined transactions again, and replace the first one if the node parked it.
+
+        Nothing is done unless the node counts no executable transaction of ours at the first
+        unmined nonce: it is then neither mining ours nor waiting for another sender's transaction
+        with this key (those would count). A node that answers "already known" has ours parked, and
+        gets the same transaction at a higher gas price, which it takes as a new, executable one.
+        """
+        if not pending:
+            return
+        first = min(pending, key=lambda i: signed[i].nonce)
+        counts = self.batch([("eth_getTransactionCount", [key.address, tag]) for tag in ("latest", "pending")])
+        if any(a.error is not None for a in counts):
+            return
+        read = self._read()
+        mined, executable = (read.quantity(a.result, "transaction count") for a in counts)
+        if not mined == executable == signed[first].nonce:
+            return
+        ordered = sorted(pending, key=lambda i: signed[i].nonce)
+        answer = self._send_raw([signed[i] for i in ordered])[0]
+        if answer.error is None or not _says(answer.error, _KNOWN):
+            return  # it had lost them and has them again, or refuses them (the deadline will tell)
+        old_price = ethtx.decode(signed[first].raw).gas_price or 0
+        current = self._current_gas_price(refresh=True)
+        if old_price == 0 and current == 0:
+            return  # a zero-price chain: the same fields give the same transaction
+        price = max(old_price + old_price // 8 + 1, current)
+        tx = txs[first]
+        replacement = ethtx.sign_legacy(
+            key, nonce=signed[first].nonce, gas_price=price, gas=tx.gas, to=tx.to, data=tx.data, value=tx.value,
+            chain_id=self._rpc.chain_id or 1,
+        )
+        if self._send_raw([replacement])[0].error is None:
+            superseded.setdefault(first, []).append(signed[first])
+            signed[first] = replacement
 
     def _with_revert_data(self, receipt: Receipt, tx: Transaction) -> Receipt:
         """Replay a reverted transaction as ``eth_call`` to recover its revert data."""

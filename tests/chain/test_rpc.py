@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -352,6 +353,108 @@ def test_threads_share_one_key_safely(rpc: RpcChain, funded: PrivateKey, probe: 
         thread.join(timeout=60)
     assert not errors, errors
     assert len(set(hashes)) == 80
+
+
+class ParkingProxy:
+    """Forwards JSON-RPC to a node, but keeps back the first raw transaction sent after :meth:`arm`,
+    answering its hash as if it were accepted. Sent again, it is answered "transaction already
+    imported" (``parked``: what anvil does with a transaction stuck in its queued set), or forwarded
+    (``lost``: a pool that dropped it)."""
+
+    def __init__(self, upstream: str, mode: str) -> None:
+        self.upstream, self.mode = upstream, mode
+        self.armed = False
+        self.kept: bytes | None = None
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                answer = [proxy.answer(r) for r in request] if isinstance(request, list) else proxy.answer(request)
+                body = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def arm(self) -> None:
+        self.armed = True
+
+    def answer(self, request: dict[str, object]) -> object:
+        if request["method"] == "eth_sendRawTransaction":
+            params = request["params"]
+            assert isinstance(params, list)
+            raw = bytes.fromhex(str(params[0])[2:])
+            if self.armed and self.kept is None:
+                self.kept = raw
+                return {"jsonrpc": "2.0", "id": request["id"], "result": "0x" + keccak256(raw).hex()}
+            if raw == self.kept and self.mode == "parked":
+                return {"jsonrpc": "2.0", "id": request["id"],
+                        "error": {"code": -32003, "message": "transaction already imported"}}
+        return self.forward(request)
+
+    def forward(self, request: dict[str, object]) -> object:
+        body = json.dumps(request).encode()
+        upstream = urllib.request.Request(self.upstream, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(upstream, timeout=10) as response:
+            return json.loads(response.read())
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("mode", ["parked", "lost"])
+def test_a_transaction_the_node_parked_or_lost_is_sent_again(
+    node: Anvil, funded: PrivateKey, probe: Probe, mode: str
+) -> None:
+    proxy = ParkingProxy(node.url, mode)
+    chain = RpcChain([proxy.url], poll_interval=0.01, stall_after=0.2)
+    try:
+        address = probe.deploy(chain, funded)
+        proxy.arm()
+        receipts = chain.send_many(funded, [probe.tx(address, "set", i, "") for i in (1, 2, 3)], timeout=30)
+    finally:
+        chain.close()
+        proxy.close()
+    assert [r.succeeded for r in receipts] == [True, True, True]
+    assert uint(RpcChain([node.url]).call(address, probe.calldata("value"))) == 3
+    assert proxy.kept is not None
+    kept = ethtx.decode(proxy.kept)
+    mined = node.rpc("eth_getTransactionByHash", ["0x" + receipts[0].tx_hash.hex()])
+    assert isinstance(mined, dict) and int(mined["nonce"], 16) == kept.nonce
+    if mode == "lost":  # the same transaction, sent again
+        assert receipts[0].tx_hash == keccak256(proxy.kept)
+    else:  # parked: replaced by the same call at a gas price one eighth higher
+        assert receipts[0].tx_hash != keccak256(proxy.kept)
+        assert kept.gas_price is not None and int(mined["gasPrice"], 16) > kept.gas_price
+        assert mined["input"] == "0x" + kept.data.hex() and mined["to"].lower() == str(kept.to).lower()
+
+
+def test_a_slow_node_is_not_sent_replacements(node: Anvil, funded: PrivateKey, probe: Probe) -> None:
+    """A node still holding our transaction as executable is only slow: nothing is sent again."""
+    with Anvil(mining="none") as idle:
+        idle.rpc("anvil_setBalance", [funded.address, hex(10**21)])
+        chain = RpcChain([idle.url], poll_interval=0.01, stall_after=0.05)
+        sent: list[str] = []
+        original = chain._send_raw
+
+        def counting(signed: list[ethtx.SignedTransaction]) -> object:
+            sent.extend("0x" + s.hash.hex() for s in signed)
+            return original(signed)
+
+        chain._send_raw = counting  # type: ignore[method-assign]
+        with pytest.raises(TransactionTimeout):
+            chain.deploy(funded, probe.bytecode, gas=1_000_000, timeout=0.5)
+        chain.close()
+    assert len(sent) == 1
 
 
 def test_call_at_a_pruned_block_is_a_capability_error(
