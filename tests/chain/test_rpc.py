@@ -356,14 +356,14 @@ def test_threads_share_one_key_safely(rpc: RpcChain, funded: PrivateKey, probe: 
 
 
 class ParkingProxy:
-    """Forwards JSON-RPC to a node, but keeps back the first raw transaction sent after :meth:`arm`,
+    """Forwards JSON-RPC to a node, but keeps back the transaction of the nonce given to :meth:`arm`,
     answering its hash as if it were accepted. Sent again, it is answered "transaction already
     imported" (``parked``: what anvil does with a transaction stuck in its queued set), or forwarded
     (``lost``: a pool that dropped it)."""
 
     def __init__(self, upstream: str, mode: str) -> None:
         self.upstream, self.mode = upstream, mode
-        self.armed = False
+        self.nonce: int | None = None
         self.kept: bytes | None = None
         proxy = self
 
@@ -384,15 +384,15 @@ class ParkingProxy:
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def arm(self) -> None:
-        self.armed = True
+    def arm(self, nonce: int) -> None:
+        self.nonce = nonce
 
     def answer(self, request: dict[str, object]) -> object:
         if request["method"] == "eth_sendRawTransaction":
             params = request["params"]
             assert isinstance(params, list)
             raw = bytes.fromhex(str(params[0])[2:])
-            if self.armed and self.kept is None:
+            if self.kept is None and ethtx.decode(raw).nonce == self.nonce:
                 self.kept = raw
                 return {"jsonrpc": "2.0", "id": request["id"], "result": "0x" + keccak256(raw).hex()}
             if raw == self.kept and self.mode == "parked":
@@ -418,8 +418,8 @@ def test_a_transaction_the_node_parked_or_lost_is_sent_again(
     proxy = ParkingProxy(node.url, mode)
     chain = RpcChain([proxy.url], poll_interval=0.01, stall_after=0.2)
     try:
-        address = probe.deploy(chain, funded)
-        proxy.arm()
+        address = probe.deploy(chain, funded)  # nonce 0 of a fresh key
+        proxy.arm(1)  # the first of the three: the two behind it wait for it
         receipts = chain.send_many(funded, [probe.tx(address, "set", i, "") for i in (1, 2, 3)], timeout=30)
     finally:
         chain.close()
@@ -708,3 +708,21 @@ def test_fisco_web3_sync_transaction_revert_is_a_reverted_receipt() -> None:
         assert receipt.revert_data == output
     finally:
         fisco.close()
+
+
+def test_a_burst_is_sent_in_windows_of_64_highest_nonce_first() -> None:
+    """The node's pool gets each window whole before any of it can run (the lowest comes last);
+    receipts still come back in the order of the transactions given."""
+    fisco = FakeFiscoWeb3(funded=True)
+    try:
+        chain = RpcChain([fisco.url], poll_interval=0.01)
+        txs = [Transaction(to="0x" + "11" * 20, data=bytes([i]), gas=100_000) for i in range(150)]
+        receipts = chain.send_many(PrivateKey.generate(), txs)
+        chain.close()
+    finally:
+        fisco.close()
+    sent = [ethtx.decode(raw) for raw in fisco.sent]
+    assert [t.nonce for t in sent] == [*range(63, -1, -1), *range(127, 63, -1), *range(149, 127, -1)]
+    by_nonce = {t.nonce: keccak256(raw) for t, raw in zip(sent, fisco.sent)}
+    assert [r.tx_hash for r in receipts] == [by_nonce[i] for i in range(150)]
+    assert all(t.data == bytes([t.nonce]) for t in sent)  # each nonce signed over its own transaction

@@ -539,12 +539,12 @@ def test_a_nonce_the_node_says_is_used_is_not_given_back_as_a_gap(node: HostileN
 
     def send_raw(params: list[Any]) -> Any:
         sent.append(ethtx.decode(bytes.fromhex(params[0][2:])).nonce)
-        if len(sent) == 1:
+        if sent[-1] == 0:
             raise _NodeRefusal("nonce too low")
         return TX_HASH
 
     node.answers["eth_sendRawTransaction"] = send_raw
     receipts = chain.send_many(SENDER, [Transaction(to=OTHER, data=b"", gas=21_000)] * 2, timeout=5)
     assert len(receipts) == 2
-    assert sent == [0, 1, 2]  # the refused transaction went again with a fresh nonce, not with 0
+    assert sent == [1, 0, 2]  # highest first; the refused one went again with a fresh nonce, not with 0
     assert chain.nonces.gaps(SENDER.address) == []
