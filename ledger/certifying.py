@@ -359,7 +359,8 @@ class CertifyingOps(_Context):
             raise IssuanceError(
                 f"subject {subject} already holds a valid certificate of type {type_id} "
                 f"(version {first.type_version}) from this issuer: {first.hash}, block {first.block_number}",
-                hint="pass --again to issue another one anyway",
+                hint="pass --again to issue another one anyway (to renew an expired one, say, or to issue under "
+                "the type's new version)",
             )
 
     # -- status ------------------------------------------------------------------------------

@@ -86,8 +86,10 @@ class NetworkSettings:
                 loopback = ip_address(host).is_loopback
             except ValueError:
                 loopback = host == "localhost" or host.endswith(".localhost")
-            if not loopback:
-                remote.append(url)
+            if not loopback:  # named without any user:password@ it carries
+                parts = urlsplit(url)
+                port = f":{parts.port}" if parts.port else ""
+                remote.append(f"http://{host if ':' not in host else f'[{host}]'}{port}")
         return tuple(remote)
 
 

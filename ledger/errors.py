@@ -158,13 +158,16 @@ class ChainIdMismatch(ChainError):
 class TransactionTimeout(ChainError):
     """A transaction was sent but not mined before its deadline."""
 
-    def __init__(self, tx_hash: str, timeout: float) -> None:
+    def __init__(self, tx_hash: str, timeout: float, also: tuple[str, ...] = ()) -> None:
+        versions = f" (also sent as {', '.join(also)}, the same transaction at a lower gas price)" if also else ""
         super().__init__(
-            f"transaction {tx_hash} was not mined within {timeout:g} s",
-            hint="the node may be stalled or not mining; check its logs, then retry",
+            f"transaction {tx_hash}{versions} was not mined within {timeout:g} s",
+            hint="the node may be stalled or not mining; check its logs. It may still be mined: look the "
+            "hash up before sending the same work again, or it may be done twice",
         )
         self.tx_hash = tx_hash
         self.timeout = timeout
+        self.also = also
 
 
 class InsufficientFunds(ChainError):

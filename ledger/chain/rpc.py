@@ -21,17 +21,18 @@ Design choices, each measured or forced by a node's behaviour:
   since a node answers "already known" for a transaction it has, which counts as accepted.
 * **Pipelining** (:meth:`RpcChain.send_many`): nonces from :class:`~ledger.chain.nonces.NonceManager`,
   every transaction signed first, sent as JSON-RPC batches (one by one, still without waiting, to a
-  node that refuses batches), each window of 64 nonces highest first so that the node's pool gets the
-  window whole before any of it can run, then receipts collected against one deadline. A transaction
-  the node refuses releases its nonce; a gap it leaves below accepted ones is filled with a no-op
-  transfer.
+  node that refuses batches), in nonce order (to a development node that mines per arrival, each
+  window of 64 nonces highest first, so that it is mined in one block), then receipts collected against
+  one deadline. A transaction the node refuses releases its nonce; a gap it leaves below accepted ones
+  is filled with a no-op transfer, or kept for the next reservation if the filler is refused too.
 * **Stuck transactions**: when no receipt has come for ``stall_after`` seconds and the node counts no
   executable transaction of ours at our next nonce (``eth_getTransactionCount`` "latest" equals
   "pending" equals that nonce), the node has lost ours or parked it where it will never run (anvil
   can leave a transaction that arrived while its predecessor was being mined in its queued set). The
   unmined ones are sent again; if the node says it has the first already, it is replaced by the same
-  transaction at a gas price one eighth higher (not on a zero-price chain, where a replacement would
-  be the same transaction). Receipts of either version count.
+  transaction at a gas price one eighth higher, once (not on a zero-price chain, where a replacement
+  would be the same transaction). Receipts of either version count; a timeout names both. FISCO BCOS's
+  "pending" count never goes down, so there this only ever sends again.
 * **Reverts**: a receipt with status 0 carries no revert data, so the transaction is replayed as an
   ``eth_call`` against the state before its block (then its block, then the latest, for nodes that keep
   no history, such as anvil with ``--prune-history``) to recover the data. ``call`` raises
@@ -87,11 +88,12 @@ if TYPE_CHECKING:
 # Node messages, compared after lower-casing and dropping spaces and underscores (``_says``), so that
 # geth/anvil wording ("insufficient funds") and FISCO BCOS status names ("InsufficientFunds") both match.
 _NO_HISTORY = ("blockoutofrange", "missingtrienode", "statenotavailable", "pruned", "historicalstate")
-_RETRYABLE = ("noncetoolow", "alreadyused", "underpriced", "lessthanblockbasefee", "feetoolow")
-_NONCE_USED = ("noncetoolow", "alreadyused")
+# FISCO BCOS says "nonce check fail(ed)" for a web3 nonce in its pool or ledger already (PROTOCOL.md).
+_RETRYABLE = ("noncetoolow", "alreadyused", "noncecheckfail", "underpriced", "lessthanblockbasefee", "feetoolow")
+_NONCE_USED = ("noncetoolow", "alreadyused", "noncecheckfail")
 _KNOWN = ("alreadyknown", "knowntransaction", "alreadyimported", "alreadyinpool", "alreadyintxpool")
 _NO_FUNDS = ("insufficientfunds", "insufficientbalance")
-#: Transactions of one sender sent highest nonce first, as one window (see ``RpcChain._send_raw``).
+#: Transactions of one sender sent highest nonce first to a development node (see ``RpcChain._send_raw``).
 SEND_WINDOW = 64
 #: FISCO BCOS 3.x's status code for InsufficientFunds (PROTOCOL.md, CallAddressError range).
 _FISCO_INSUFFICIENT_FUNDS = 10015
@@ -229,6 +231,7 @@ class RpcChain(ChainBackend):
         self.stall_after = stall_after  # seconds without a new receipt before a burst is looked into
         self._client_version = ""
         self._set_balance: str | None = None  # the dev node's balance method, when it has one
+        self._mines_per_arrival = False  # a development node: see _send_raw
         self._gas_price: tuple[int, float] | None = None  # (price, monotonic time fetched)
         self.nonces = NonceManager(self._pending_nonce)
         self._ensure_connected()
@@ -251,6 +254,7 @@ class RpcChain(ChainBackend):
             self._client_version = "unknown client"
         funder = _funding_method(self._client_version)
         self._set_balance = funder
+        self._mines_per_arrival = funder is not None  # anvil, Hardhat, Ganache: automine by default
         self.features = frozenset({PIPELINING, LOG_FILTER} | ({FUNDING} if funder else set()))
 
     def _read(self) -> _Reader:
@@ -388,9 +392,10 @@ class RpcChain(ChainBackend):
         if not txs:
             return []
         deadline = time.monotonic() + timeout
+        endpoint = self._rpc.current  # a fail-over while sending is seen by _collect, which sends again
         signed = self._submit(key, list(txs))
         try:
-            receipts = self._collect(key, list(txs), signed, deadline, timeout)
+            receipts = self._collect(key, list(txs), signed, deadline, timeout, endpoint)
         except NodeUnreachable:
             self.nonces.forget(key.address)  # the node may come back restarted: ask it again
             raise
@@ -453,18 +458,21 @@ class RpcChain(ChainBackend):
     def _send_raw(self, signed: list[ethtx.SignedTransaction]) -> list[Answer]:
         """Send signed transactions in one batch; the answers come back in the order of ``signed``.
 
-        Each window of :data:`SEND_WINDOW` consecutive nonces is sent highest nonce first, so that the
-        node's pool holds the whole window before any of it is executable: the lowest arrives last and
-        makes the window ready at once. A node that mines as transactions arrive (anvil's automine)
-        then mines a window in one block instead of waking its miner per transaction, which mined
-        bursts into as many blocks as transactions, most of them empty, at a cost per block that grows
-        with the chain. A node that seals at intervals (FISCO BCOS, geth) sees no difference. The
-        window stays within geth's default of 64 queued transactions per account.
+        On a development node that mines as transactions arrive (anvil's automine, Hardhat, Ganache),
+        each window of :data:`SEND_WINDOW` consecutive nonces is sent highest nonce first, so that the
+        pool holds the whole window before any of it is executable: the lowest arrives last and makes
+        the window ready at once, and it is mined in one block. In nonce order the node's miner woke
+        per transaction and mined a burst into as many blocks as transactions, most of them empty, at a
+        cost per block that grows with the chain. Any other node gets nonce order: FISCO BCOS's pool
+        does not seal one sender's web3 transactions in nonce order, and geth checks a sender's balance
+        against everything it already holds, so a window sent backwards could run out of order there
+        or be refused at its bottom instead of its top.
         """
         if len(signed) == 1:
             return [self._rpc.single("eth_sendRawTransaction", ["0x" + signed[0].raw.hex()])]
-        by_nonce = sorted(range(len(signed)), key=lambda i: signed[i].nonce)
-        order = [i for start in range(0, len(by_nonce), SEND_WINDOW) for i in reversed(by_nonce[start:start + SEND_WINDOW])]
+        order = sorted(range(len(signed)), key=lambda i: signed[i].nonce)
+        if self._mines_per_arrival:
+            order = [i for start in range(0, len(order), SEND_WINDOW) for i in reversed(order[start:start + SEND_WINDOW])]
         answers = self.batch([("eth_sendRawTransaction", ["0x" + signed[i].raw.hex()]) for i in order])
         in_order: list[Answer] = [answers[0]] * len(signed)
         for position, i in enumerate(order):
@@ -484,8 +492,12 @@ class RpcChain(ChainBackend):
             )
             for n in reserved
         ]
-        if any(a.error is not None for a in self._send_raw(fillers)):
+        answers = self._send_raw(fillers)
+        refused = [f.nonce for f, a in zip(fillers, answers) if a.error is not None and not _says(a.error, _KNOWN)]
+        if any(a.error is not None and _says(a.error, _NONCE_USED) for a in answers):
             self.nonces.resync(key.address)  # the node's own count, where it is ahead, from here on
+        # Still gaps (no funds, say): kept, so that the next reservation fills them before going on.
+        self.nonces.release(key.address, refused)
 
     def _collect(
         self,
@@ -494,40 +506,44 @@ class RpcChain(ChainBackend):
         signed: list[ethtx.SignedTransaction],
         deadline: float,
         timeout: float,
+        endpoint: int,
     ) -> list[Receipt]:
         """Poll for every receipt until all are mined or the deadline passes.
 
-        While several are pending, only the last one is polled: a node mines one sender's transactions
-        in nonce order, so once the last has a receipt the others have theirs too, and they are then
-        fetched in batches. Polling hundreds of receipts that do not exist yet would only slow the
-        node down while it mines. Whatever is still missing after that is polled as a whole.
+        While several are pending, only the one of the highest nonce is polled: a node mines one
+        sender's transactions in nonce order, so once it has a receipt the others have theirs too, and
+        they are then fetched in batches. Polling hundreds of receipts that do not exist yet would only
+        slow the node down while it mines. Whatever is still missing after that is polled as a whole.
 
-        If the endpoint changes meanwhile (fail-over), the pending transactions are sent again to the
-        new one, whose pool may never have seen them; a node that has them answers "already known".
-        A burst that stops moving is looked into (:meth:`_unstick`); a transaction replaced there
-        keeps its earlier versions in ``superseded``, and a receipt of any version counts.
+        If the endpoint changed since ``endpoint`` (fail-over while sending or since), the pending
+        transactions are sent again to the new one, whose pool may never have seen them; a node that
+        has them answers "already known". A burst that stops moving is looked into
+        (:meth:`_unstick`); a transaction replaced there keeps its earlier version in ``superseded``,
+        and a receipt of either version counts.
         """
         found: dict[int, Receipt] = {}
         superseded: dict[int, list[ethtx.SignedTransaction]] = {}
         delay = min(0.0005, self.poll_interval)  # a dev node mines within a millisecond: look again soon
-        endpoint = self._rpc.current
         moved_at, seen = time.monotonic(), 0
         while True:
             pending = [i for i in range(len(signed)) if i not in found]
             if self._rpc.current != endpoint:
                 endpoint = self._rpc.current
                 self._send_raw([signed[i] for i in pending])  # refusals: already mined or known there
+            top = max(pending, key=lambda i: signed[i].nonce)
             # Some nodes answer an error rather than null for a transaction they have not mined yet.
-            last = self._rpc.single("eth_getTransactionReceipt", ["0x" + signed[pending[-1]].hash.hex()]).result
-            if last or superseded:
+            if self._rpc.single("eth_getTransactionReceipt", ["0x" + signed[top].hash.hex()]).result:
                 self._fetch_receipts(pending, signed, superseded, found)
+            elif superseded:  # the earlier version of a replaced one may be the one mined
+                self._fetch_receipts([i for i in pending if i in superseded], signed, superseded, found)
             if len(found) == len(signed):
                 return [found[i] for i in range(len(signed))]
             now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0:
-                first = min(i for i in range(len(signed)) if i not in found)
-                raise TransactionTimeout("0x" + signed[first].hash.hex(), timeout)
+                first = min((i for i in range(len(signed)) if i not in found), key=lambda i: signed[i].nonce)
+                also = tuple("0x" + s.hash.hex() for s in superseded.get(first, ()))
+                raise TransactionTimeout("0x" + signed[first].hash.hex(), timeout, also)
             if len(found) > seen:
                 moved_at, seen = now, len(found)
             elif now - moved_at >= self.stall_after:
@@ -564,7 +580,8 @@ class RpcChain(ChainBackend):
         Nothing is done unless the node counts no executable transaction of ours at the first
         unmined nonce: it is then neither mining ours nor waiting for another sender's transaction
         with this key (those would count). A node that answers "already known" has ours parked, and
-        gets the same transaction at a higher gas price, which it takes as a new, executable one.
+        gets the same transaction at a higher gas price, which it takes as a new, executable one; once
+        per transaction, so that a node whose counts do not show its pool cannot drive the price up.
         """
         if not pending:
             return
@@ -572,14 +589,15 @@ class RpcChain(ChainBackend):
         counts = self.batch([("eth_getTransactionCount", [key.address, tag]) for tag in ("latest", "pending")])
         if any(a.error is not None for a in counts):
             return
-        read = self._read()
-        mined, executable = (read.quantity(a.result, "transaction count") for a in counts)
+        try:
+            mined, executable = (self._read().quantity(a.result, "transaction count") for a in counts)
+        except MalformedAnswer:
+            return  # no reliable view of the pool: leave it to the deadline
         if not mined == executable == signed[first].nonce:
             return
-        ordered = sorted(pending, key=lambda i: signed[i].nonce)
-        answer = self._send_raw([signed[i] for i in ordered])[0]
-        if answer.error is None or not _says(answer.error, _KNOWN):
-            return  # it had lost them and has them again, or refuses them (the deadline will tell)
+        answer = self._send_raw([signed[i] for i in pending])[pending.index(first)]
+        if answer.error is None or not _says(answer.error, _KNOWN) or first in superseded:
+            return  # it had lost them and has them again, or refuses them, or was replaced once already
         old_price = ethtx.decode(signed[first].raw).gas_price or 0
         current = self._current_gas_price(refresh=True)
         if old_price == 0 and current == 0:

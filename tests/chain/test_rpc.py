@@ -359,12 +359,14 @@ class ParkingProxy:
     """Forwards JSON-RPC to a node, but keeps back the transaction of the nonce given to :meth:`arm`,
     answering its hash as if it were accepted. Sent again, it is answered "transaction already
     imported" (``parked``: what anvil does with a transaction stuck in its queued set), or forwarded
-    (``lost``: a pool that dropped it)."""
+    (``lost``: a pool that dropped it). In ``hole`` mode every version of that nonce is taken and kept
+    back, and :attr:`versions` counts them."""
 
     def __init__(self, upstream: str, mode: str) -> None:
         self.upstream, self.mode = upstream, mode
         self.nonce: int | None = None
         self.kept: bytes | None = None
+        self.versions: set[bytes] = set()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -394,8 +396,13 @@ class ParkingProxy:
             raw = bytes.fromhex(str(params[0])[2:])
             if self.kept is None and ethtx.decode(raw).nonce == self.nonce:
                 self.kept = raw
+            if ethtx.decode(raw).nonce == self.nonce and self.mode == "hole" and raw not in self.versions:
+                self.versions.add(raw)
                 return {"jsonrpc": "2.0", "id": request["id"], "result": "0x" + keccak256(raw).hex()}
-            if raw == self.kept and self.mode == "parked":
+            if raw == self.kept and raw not in self.versions:
+                self.versions.add(raw)
+                return {"jsonrpc": "2.0", "id": request["id"], "result": "0x" + keccak256(raw).hex()}
+            if raw in self.versions and self.mode in ("parked", "hole"):
                 return {"jsonrpc": "2.0", "id": request["id"],
                         "error": {"code": -32003, "message": "transaction already imported"}}
         return self.forward(request)
@@ -436,6 +443,27 @@ def test_a_transaction_the_node_parked_or_lost_is_sent_again(
         assert receipts[0].tx_hash != keccak256(proxy.kept)
         assert kept.gas_price is not None and int(mined["gasPrice"], 16) > kept.gas_price
         assert mined["input"] == "0x" + kept.data.hex() and mined["to"].lower() == str(kept.to).lower()
+
+
+def test_a_transaction_replaced_once_and_still_not_mined_times_out_naming_both(
+    node: Anvil, funded: PrivateKey, probe: Probe
+) -> None:
+    """A node that takes every version of a nonce and runs none: one replacement, no more (a node
+    whose counts hide its pool must not drive the price up), then a timeout naming both hashes."""
+    proxy = ParkingProxy(node.url, "hole")
+    chain = RpcChain([proxy.url], poll_interval=0.01, stall_after=0.2)
+    try:
+        address = probe.deploy(chain, funded)
+        proxy.arm(1)
+        with pytest.raises(TransactionTimeout) as caught:
+            chain.send_many(funded, [probe.tx(address, "set", 1, "")], timeout=2)
+    finally:
+        chain.close()
+        proxy.close()
+    assert len(proxy.versions) == 2 and proxy.kept is not None
+    assert caught.value.also == ("0x" + keccak256(proxy.kept).hex(),)
+    assert caught.value.tx_hash != caught.value.also[0]
+    assert caught.value.tx_hash in str(caught.value) and caught.value.also[0] in str(caught.value)
 
 
 def test_a_slow_node_is_not_sent_replacements(node: Anvil, funded: PrivateKey, probe: Probe) -> None:
@@ -597,8 +625,9 @@ class FakeFiscoWeb3:
     "InsufficientFunds" for an unfunded sender (3.16.4+), and, with ``sync_transaction``, a reverting
     transaction answered by an error that carries the revert output."""
 
-    def __init__(self, *, funded: bool, revert_output: bytes | None = None) -> None:
+    def __init__(self, *, funded: bool, revert_output: bytes | None = None, client: str = "FISCO-BCOS-Web3RPC/3.16.4") -> None:
         self.funded = funded
+        self.client = client
         self.revert_output = revert_output
         self.sent: list[bytes] = []
         fake = self
@@ -655,7 +684,7 @@ class FakeFiscoWeb3:
             }}  # fmt: skip
         results = {
             "eth_chainId": "0x4ee8",
-            "web3_clientVersion": "FISCO-BCOS-Web3RPC/3.16.4",
+            "web3_clientVersion": self.client,
             "eth_gasPrice": "0x0",
             "eth_getBlockByNumber": {"number": "0x5", "baseFeePerGas": "0x0", "timestamp": "0x6560f000"},
             "eth_getTransactionCount": "0x0",
@@ -710,10 +739,12 @@ def test_fisco_web3_sync_transaction_revert_is_a_reverted_receipt() -> None:
         fisco.close()
 
 
-def test_a_burst_is_sent_in_windows_of_64_highest_nonce_first() -> None:
-    """The node's pool gets each window whole before any of it can run (the lowest comes last);
-    receipts still come back in the order of the transactions given."""
-    fisco = FakeFiscoWeb3(funded=True)
+@pytest.mark.parametrize("client", ["anvil/v1.7.1", "FISCO-BCOS-Web3RPC/3.16.4"])
+def test_a_burst_goes_to_a_dev_node_in_windows_of_64_highest_first_and_elsewhere_in_order(client: str) -> None:
+    """A node that mines per arrival gets each window whole before any of it can run (the lowest
+    comes last); any other node (FISCO BCOS does not seal by nonce) gets nonce order. Receipts come
+    back in the order of the transactions given either way."""
+    fisco = FakeFiscoWeb3(funded=True, client=client)
     try:
         chain = RpcChain([fisco.url], poll_interval=0.01)
         txs = [Transaction(to="0x" + "11" * 20, data=bytes([i]), gas=100_000) for i in range(150)]
@@ -722,7 +753,10 @@ def test_a_burst_is_sent_in_windows_of_64_highest_nonce_first() -> None:
     finally:
         fisco.close()
     sent = [ethtx.decode(raw) for raw in fisco.sent]
-    assert [t.nonce for t in sent] == [*range(63, -1, -1), *range(127, 63, -1), *range(149, 127, -1)]
+    if client.startswith("anvil"):
+        assert [t.nonce for t in sent] == [*range(63, -1, -1), *range(127, 63, -1), *range(149, 127, -1)]
+    else:
+        assert [t.nonce for t in sent] == list(range(150))
     by_nonce = {t.nonce: keccak256(raw) for t, raw in zip(sent, fisco.sent)}
     assert [r.tx_hash for r in receipts] == [by_nonce[i] for i in range(150)]
     assert all(t.data == bytes([t.nonce]) for t in sent)  # each nonce signed over its own transaction

@@ -528,8 +528,11 @@ def test_a_number_too_long_to_read_is_not_a_crash(node: HostileNode) -> None:
         client.close()
 
 
-def test_a_nonce_the_node_says_is_used_is_not_given_back_as_a_gap(node: HostileNode, chain: RpcChain) -> None:
-    """In a batch, the first nonce is refused as too low (another sender used it) and the second is
+@pytest.mark.parametrize("refusal", ["nonce too low", "nonce check fail"])  # geth's words, FISCO BCOS's
+def test_a_nonce_the_node_says_is_used_is_not_given_back_as_a_gap(
+    node: HostileNode, chain: RpcChain, refusal: str
+) -> None:
+    """In a batch, the first nonce is refused as used (another sender used it) and the second is
     accepted: the first must not be handed out again (it would be refused again), even when the node's
     count, asked again, is not ahead of it."""
     from ledger.chain import ethtx
@@ -539,12 +542,41 @@ def test_a_nonce_the_node_says_is_used_is_not_given_back_as_a_gap(node: HostileN
 
     def send_raw(params: list[Any]) -> Any:
         sent.append(ethtx.decode(bytes.fromhex(params[0][2:])).nonce)
-        if sent[-1] == 0:
-            raise _NodeRefusal("nonce too low")
+        if len(sent) == 1:
+            raise _NodeRefusal(refusal)
         return TX_HASH
 
     node.answers["eth_sendRawTransaction"] = send_raw
     receipts = chain.send_many(SENDER, [Transaction(to=OTHER, data=b"", gas=21_000)] * 2, timeout=5)
     assert len(receipts) == 2
-    assert sent == [1, 0, 2]  # highest first; the refused one went again with a fresh nonce, not with 0
+    assert sent == [0, 1, 2]  # the refused transaction went again with a fresh nonce, not with 0
     assert chain.nonces.gaps(SENDER.address) == []
+
+
+def test_a_gap_whose_filler_is_refused_too_is_kept_for_the_next_reservation(
+    node: HostileNode, chain: RpcChain
+) -> None:
+    """Nonce 0 is refused for want of funds while nonce 1 is taken: the no-op that should fill 0 is
+    refused too. Nonce 0 stays a gap, filled first by the next send once the sender is funded, instead
+    of being lost (the transaction at 1 would wait behind it for ever)."""
+    from ledger.chain import ethtx
+    from ledger.errors import InsufficientFunds
+
+    _sending_node(node, sound_receipt())
+    sent: list[int] = []
+    funded = False
+
+    def send_raw(params: list[Any]) -> Any:
+        sent.append(ethtx.decode(bytes.fromhex(params[0][2:])).nonce)
+        if sent[-1] == 0 and not funded:
+            raise _NodeRefusal("insufficient funds for gas * price + value")
+        return TX_HASH
+
+    node.answers["eth_sendRawTransaction"] = send_raw
+    with pytest.raises(InsufficientFunds):
+        chain.send_many(SENDER, [Transaction(to=OTHER, data=b"", gas=21_000)] * 2, timeout=5)
+    assert sent == [0, 1, 0]  # the batch, then the filler at 0
+    assert chain.nonces.gaps(SENDER.address) == [0]
+    funded = True
+    chain.send_many(SENDER, [Transaction(to=OTHER, data=b"", gas=21_000)], timeout=5)
+    assert sent[3:] == [0]

@@ -90,6 +90,8 @@ def test_plain_http_to_another_machine_is_named() -> None:
             "http://10.0.0.5:8545", "http://node.example:8545")
     assert NetworkSettings("rpc", urls).plain_http_remotes == ("http://10.0.0.5:8545", "http://node.example:8545")
     assert NetworkSettings("embedded").plain_http_remotes == ()
+    token = NetworkSettings("rpc", ("http://user:s3cret@10.0.0.5:8545/rpc",)).plain_http_remotes
+    assert token == ("http://10.0.0.5:8545",)  # named without the credentials the URL carries
 
 
 def test_the_cli_warns_once_about_plain_http_to_another_machine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
