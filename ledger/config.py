@@ -74,13 +74,14 @@ class NetworkSettings:
     def plain_http_remotes(self) -> tuple[str, ...]:
         """The node URLs that are plain ``http://`` to another machine: what the node answers (and so
         what verification concludes) can be read and changed on the way. Loopback is exempt."""
+        plain = [url for url in self.urls if url.startswith("http://")]
+        if not plain:
+            return ()
         from ipaddress import ip_address
         from urllib.parse import urlsplit
 
         remote = []
-        for url in self.urls:
-            if not url.startswith("http://"):
-                continue
+        for url in plain:
             host = urlsplit(url).hostname or ""
             try:
                 loopback = ip_address(host).is_loopback

@@ -38,7 +38,10 @@ Design choices, each measured or forced by a node's behaviour:
   no history, such as anvil with ``--prune-history``) to recover the data. ``call`` raises
   :class:`~ledger.chain.base.Reverted` with the data.
 
-Features: ``pipelining`` always; ``funding`` only on a development node that funds accounts
+Features: ``pipelining`` except on FISCO BCOS's web3 RPC, whose pool seals in hash order and drops a
+sender's lower nonces once a higher one is in a block (there ``send_many`` keeps one transaction of a
+sender in flight; the ``fisco3`` backend, whose nonces are random, pipelines); ``funding`` only on a
+development node that funds accounts
 (anvil, Hardhat, Ganache: ``anvil_setBalance``/``hardhat_setBalance``), told by ``web3_clientVersion``
 when connecting. A FISCO BCOS node does not: it charges no gas, or funds accounts by its own balance
 feature. Not declared, because they depend on the node rather than on this backend: ``persistent`` (anvil keeps everything in memory) and ``historical_state`` (anvil with
@@ -52,6 +55,7 @@ broken or hostile node gives :class:`MalformedAnswer` naming it, never a ``TypeE
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -95,6 +99,8 @@ _KNOWN = ("alreadyknown", "knowntransaction", "alreadyimported", "alreadyinpool"
 _NO_FUNDS = ("insufficientfunds", "insufficientbalance")
 #: Transactions of one sender sent highest nonce first to a development node (see ``RpcChain._send_raw``).
 SEND_WINDOW = 64
+#: ``web3_clientVersion`` prefix (lower case) of FISCO BCOS 3.x's web3 RPC ("FISCO-BCOS-Web3RPC/3.x-...").
+_FISCO_WEB3 = "fisco-bcos-web3rpc/"
 #: FISCO BCOS 3.x's status code for InsufficientFunds (PROTOCOL.md, CallAddressError range).
 _FISCO_INSUFFICIENT_FUNDS = 10015
 
@@ -232,6 +238,8 @@ class RpcChain(ChainBackend):
         self._client_version = ""
         self._set_balance: str | None = None  # the dev node's balance method, when it has one
         self._mines_per_arrival = False  # a development node: see _send_raw
+        self._sender_locks: dict[str, threading.Lock] = {}  # where one transaction is in flight at a time
+        self._locks_guard = threading.Lock()
         self._gas_price: tuple[int, float] | None = None  # (price, monotonic time fetched)
         self.nonces = NonceManager(self._pending_nonce)
         self._ensure_connected()
@@ -255,7 +263,12 @@ class RpcChain(ChainBackend):
         funder = _funding_method(self._client_version)
         self._set_balance = funder
         self._mines_per_arrival = funder is not None  # anvil, Hardhat, Ganache: automine by default
-        self.features = frozenset({PIPELINING, LOG_FILTER} | ({FUNDING} if funder else set()))
+        # FISCO BCOS seals web3 transactions in hash order and drops a sender's lower nonces once a
+        # higher one is in a block: one transaction of a sender in flight at a time there.
+        pipelining = not self._client_version.lower().startswith(_FISCO_WEB3)
+        self.features = frozenset(
+            {LOG_FILTER} | ({PIPELINING} if pipelining else set()) | ({FUNDING} if funder else set())
+        )
 
     def _read(self) -> _Reader:
         """A reader of the answers of the endpoint that answered last."""
@@ -392,17 +405,31 @@ class RpcChain(ChainBackend):
         if not txs:
             return []
         deadline = time.monotonic() + timeout
-        endpoint = self._rpc.current  # a fail-over while sending is seen by _collect, which sends again
-        signed = self._submit(key, list(txs))
-        try:
-            receipts = self._collect(key, list(txs), signed, deadline, timeout, endpoint)
-        except NodeUnreachable:
-            self.nonces.forget(key.address)  # the node may come back restarted: ask it again
-            raise
+        if PIPELINING in self.features:
+            receipts = self._send_and_collect(key, list(txs), deadline, timeout)
+        else:
+            # One transaction of a sender in flight at a time, across this process's threads too.
+            with self._sender_lock(key.address):
+                receipts = [r for tx in txs for r in self._send_and_collect(key, [tx], deadline, timeout)]
         return [
             self._with_revert_data(receipt, tx) if receipt.status == "reverted" else receipt
             for receipt, tx in zip(receipts, txs)
         ]
+
+    def _send_and_collect(
+        self, key: PrivateKey, txs: list[Transaction], deadline: float, timeout: float
+    ) -> list[Receipt]:
+        endpoint = self._rpc.current  # a fail-over while sending is seen by _collect, which sends again
+        signed = self._submit(key, txs)
+        try:
+            return self._collect(key, txs, signed, deadline, timeout, endpoint)
+        except NodeUnreachable:
+            self.nonces.forget(key.address)  # the node may come back restarted: ask it again
+            raise
+
+    def _sender_lock(self, address: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._sender_locks.setdefault(address.lower(), threading.Lock())
 
     def _submit(self, key: PrivateKey, txs: list[Transaction]) -> list[ethtx.SignedTransaction]:
         signed: list[ethtx.SignedTransaction | None] = [None] * len(txs)
