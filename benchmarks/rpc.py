@@ -227,9 +227,9 @@ def compare(
     transactions for a new block each time its miner wakes for a newly ready one; while one block is
     being mined, every wake-up queues another block with the same transactions, which the block
     before it has already taken, so it is mined empty. Each block, empty or not, costs the node work
-    that grows with its state. To such a node the rpc backend sends each window of 64 nonces highest first
-    (``RpcChain._send_raw``): the window becomes ready at once when its lowest arrives, and a burst of
-    300 lands in about five blocks instead of dozens to hundreds.
+    that grows with its state. To such a node the rpc backend sends a burst highest nonce first
+    (``RpcChain._send_raw``): it becomes ready at once when its lowest arrives, and a burst of 300 lands
+    in a few blocks, with few or no empty ones.
     """
     _run(chain, key, build(min(items, 20)), False, node_cpu)  # warm connections and caches
     sequential, pipelined = [], []

@@ -21,9 +21,8 @@ Design choices, each measured or forced by a node's behaviour:
   since a node answers "already known" for a transaction it has, which counts as accepted.
 * **Pipelining** (:meth:`RpcChain.send_many`): nonces from :class:`~ledger.chain.nonces.NonceManager`,
   every transaction signed first, sent as JSON-RPC batches (one by one, still without waiting, to a
-  node that refuses batches), in nonce order (to a development node that mines per arrival, each
-  window of 64 nonces highest first, so that it is mined in one block), then receipts collected against
-  one deadline. A transaction the node refuses releases its nonce; a gap it leaves below accepted ones
+  node that refuses batches), in nonce order (to a development node that mines per arrival, highest
+  nonce first, so that the burst becomes ready at once), then receipts collected against one deadline. A transaction the node refuses releases its nonce; a gap it leaves below accepted ones
   is filled with a no-op transfer, or kept for the next reservation if the filler is refused too.
 * **Stuck transactions**: when no receipt has come for ``stall_after`` seconds and the node counts no
   executable transaction of ours at our next nonce (``eth_getTransactionCount`` "latest" equals
@@ -97,8 +96,6 @@ _RETRYABLE = ("noncetoolow", "alreadyused", "noncecheckfail", "underpriced", "le
 _NONCE_USED = ("noncetoolow", "alreadyused", "noncecheckfail")
 _KNOWN = ("alreadyknown", "knowntransaction", "alreadyimported", "alreadyinpool", "alreadyintxpool")
 _NO_FUNDS = ("insufficientfunds", "insufficientbalance")
-#: Transactions of one sender sent highest nonce first to a development node (see ``RpcChain._send_raw``).
-SEND_WINDOW = 64
 #: ``web3_clientVersion`` prefix (lower case) of FISCO BCOS 3.x's web3 RPC ("FISCO-BCOS-Web3RPC/3.x-...").
 _FISCO_WEB3 = "fisco-bcos-web3rpc/"
 #: FISCO BCOS 3.x's status code for InsufficientFunds (PROTOCOL.md, CallAddressError range).
@@ -485,21 +482,18 @@ class RpcChain(ChainBackend):
     def _send_raw(self, signed: list[ethtx.SignedTransaction]) -> list[Answer]:
         """Send signed transactions in one batch; the answers come back in the order of ``signed``.
 
-        On a development node that mines as transactions arrive (anvil's automine, Hardhat, Ganache),
-        each window of :data:`SEND_WINDOW` consecutive nonces is sent highest nonce first, so that the
-        pool holds the whole window before any of it is executable: the lowest arrives last and makes
-        the window ready at once, and it is mined in one block. In nonce order the node's miner woke
-        per transaction and mined a burst into as many blocks as transactions, most of them empty, at a
-        cost per block that grows with the chain. Any other node gets nonce order: FISCO BCOS's pool
-        does not seal one sender's web3 transactions in nonce order, and geth checks a sender's balance
-        against everything it already holds, so a window sent backwards could run out of order there
-        or be refused at its bottom instead of its top.
+        To a development node that mines as transactions arrive (anvil's automine, Hardhat, Ganache)
+        the burst goes highest nonce first, so that the pool holds all of it before any of it is
+        executable: the lowest arrives last and makes the burst ready at once. In nonce order, every
+        transaction woke the node's miner; each wake-up while a block was being mined queued another
+        block with the same transactions, mined empty, at a cost that grows with the chain, and a burst
+        of 300 could take a hundred blocks. Any other node gets nonce order: FISCO BCOS's pool does not
+        seal one sender's web3 transactions by nonce (and gets one at a time, see ``send_many``), and
+        geth keeps only 64 queued transactions per account and checks a balance against all it holds.
         """
         if len(signed) == 1:
             return [self._rpc.single("eth_sendRawTransaction", ["0x" + signed[0].raw.hex()])]
-        order = sorted(range(len(signed)), key=lambda i: signed[i].nonce)
-        if self._mines_per_arrival:
-            order = [i for start in range(0, len(order), SEND_WINDOW) for i in reversed(order[start:start + SEND_WINDOW])]
+        order = sorted(range(len(signed)), key=lambda i: signed[i].nonce, reverse=self._mines_per_arrival)
         answers = self.batch([("eth_sendRawTransaction", ["0x" + signed[i].raw.hex()]) for i in order])
         in_order: list[Answer] = [answers[0]] * len(signed)
         for position, i in enumerate(order):
