@@ -32,6 +32,7 @@ from ledger.errors import (
     TransactionTimeout,
 )
 from tests.anvil import ANVIL_CHAIN_ID, DEV_KEY_HEX, Anvil, free_port
+from tests.chain.loopback import LoopbackNode
 from tests.conformance.probe import Probe, TooLarge, uint
 
 pytestmark = pytest.mark.anvil
@@ -356,7 +357,7 @@ def test_threads_share_one_key_safely(rpc: RpcChain, funded: PrivateKey, probe: 
     assert len(set(hashes)) == 80
 
 
-class ParkingProxy:
+class ParkingProxy(LoopbackNode):
     """Forwards JSON-RPC to a node, but keeps back the transaction of the nonce given to :meth:`arm`,
     answering its hash as if it were accepted. Sent again, it is answered "transaction already
     imported" (``parked``: what anvil does with a transaction stuck in its queued set), or forwarded
@@ -368,24 +369,7 @@ class ParkingProxy:
         self.nonce: int | None = None
         self.kept: bytes | None = None
         self.versions: set[bytes] = set()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                answer = [proxy.answer(r) for r in request] if isinstance(request, list) else proxy.answer(request)
-                body = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        super().__init__()
 
     def arm(self, nonce: int) -> None:
         self.nonce = nonce
@@ -413,11 +397,6 @@ class ParkingProxy:
         upstream = urllib.request.Request(self.upstream, body, {"Content-Type": "application/json"})
         with urllib.request.urlopen(upstream, timeout=10) as response:
             return json.loads(response.read())
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.mark.parametrize("mode", ["parked", "lost"])
 def test_a_transaction_the_node_parked_or_lost_is_sent_again(
@@ -621,7 +600,7 @@ def test_an_sm2_key_is_refused_before_anything_is_sent(rpc: RpcChain, probe: Pro
 # -- a node shaped like FISCO BCOS 3.x's web3 RPC (PROTOCOL.md section 3) ---------------------
 
 
-class FakeFiscoWeb3:
+class FakeFiscoWeb3(LoopbackNode):
     """A loopback stand-in for FISCO BCOS's web3 RPC: chain id 20200, gas price 0, no base fee,
     "InsufficientFunds" for an unfunded sender (3.16.4+), and, with ``sync_transaction``, a reverting
     transaction answered by an error that carries the revert output."""
@@ -632,26 +611,7 @@ class FakeFiscoWeb3:
         self.events: list[tuple[str, object]] = []  # ("send", nonce) and ("receipt", hash), in order
         self.revert_output = revert_output
         self.sent: list[bytes] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                answers = (
-                    [fake.answer(r) for r in request] if isinstance(request, list) else fake.answer(request)
-                )
-                data = json.dumps(answers).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        super().__init__()
 
     def answer(self, request: dict[str, object]) -> dict[str, object]:
         method, params, rid = request["method"], request["params"], request["id"]
@@ -694,10 +654,6 @@ class FakeFiscoWeb3:
             "eth_getTransactionCount": "0x0",
         }
         return {"jsonrpc": "2.0", "id": rid, "result": results[str(method)]}
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def test_fisco_web3_insufficient_funds_is_mapped_with_the_balance_hint() -> None:

@@ -10,9 +10,7 @@ event decoding :class:`~ledger.abi.UndecodableEvent`; the index sync skips such 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -28,6 +26,7 @@ from ledger.crypto import PrivateKey
 from ledger.errors import ChainError, ContractError
 from ledger.index import Index
 from ledger.index.decode import decode_events as index_decode_events
+from tests.chain.loopback import LoopbackNode
 
 ADDRESS = "0x" + "11" * 20
 OTHER = "0x" + "22" * 20
@@ -43,7 +42,7 @@ class _NodeRefusal(Exception):
     """Raised by an answer function: the node answers with a JSON-RPC error of this message."""
 
 
-class HostileNode:
+class HostileNode(LoopbackNode):
     """Answers ``eth_chainId`` (1337) and ``web3_clientVersion`` truthfully, anything else from
     :attr:`answers` (a value, or a function of the request's params); an unset method answers null."""
 
@@ -51,28 +50,11 @@ class HostileNode:
         self.answers: dict[str, Any] = {}
         self.client = client
         self.raw: bytes | None = None  # when set: the whole HTTP body of every answer but eth_chainId's
-        node = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                answer = [node.answer(r) for r in request] if isinstance(request, list) else node.answer(request)
-                chain_id = isinstance(request, dict) and request.get("method") == "eth_chainId"
-                body = node.raw if node.raw is not None and not chain_id else json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        # A short poll interval: shutdown() waits for the serving loop to look at its flag.
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def body(self, request: Any, answer: Any) -> bytes:
+        chain_id = isinstance(request, dict) and request.get("method") == "eth_chainId"
+        return self.raw if self.raw is not None and not chain_id else super().body(request, answer)
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         method, params = request["method"], request.get("params") or []
@@ -88,11 +70,6 @@ class HostileNode:
                 except _NodeRefusal as refusal:
                     return {"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32003, "message": str(refusal)}}
         return {"jsonrpc": "2.0", "id": request["id"], "result": result}
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
