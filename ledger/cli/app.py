@@ -15,12 +15,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import config
+from ..types import RevocationReason
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+
+#: ``--reason`` choices of revoke and suspend commands: the contract's reasons, as the CLI spells them.
+REASONS = [r.name.lower().replace("_", "-") for r in RevocationReason if r is not RevocationReason.NONE]
 
 @dataclass
 class App:

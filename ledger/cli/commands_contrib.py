@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 
 from . import render
-from .app import App, common_options, pass_app
-
-REASONS = ["issued-in-error", "misconduct", "superseded", "expired", "other"]
+from .app import REASONS, App, common_options, pass_app
 
 
 @click.group()

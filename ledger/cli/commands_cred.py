@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import render
-from .app import App, common_options, json_option, pass_app, workspace_option
+from .app import REASONS, App, common_options, json_option, pass_app, workspace_option
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-REASONS = ["issued-in-error", "misconduct", "superseded", "expired", "other"]
 #: Test hook: kill the process (like SIGKILL) when a batch reaches this stage. Used by crash tests.
 CRASH_ENV = "LEDGER_TEST_CRASH_AT"
 
