@@ -63,6 +63,13 @@ interface IIssuerRegistry {
         uint32 revokedBy;
     }
 
+    /// @notice A pending child offer: the hash of its terms, H(abi.encode(kind, scope, metaHash)), and the
+    ///         offering key's id.
+    struct ChildOffer {
+        bytes32 terms;
+        uint32 by;
+    }
+
     /// @notice A pending successor offer; `by` is the offering key's id, 0 for the committee.
     struct SuccessorOffer {
         bool offered;
@@ -171,6 +178,7 @@ interface IIssuerRegistry {
 
     /// @notice Accept the offer of `parent` (any key of the offering node): the caller becomes a child
     ///         issuer with exactly these terms, rechecked now against the parent's standing and scope.
+    ///         An offer made by a key that is marked compromised by now is refused (KeyCompromised).
     function acceptChild(address parent, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external;
 
     /// @notice Withdraw this node's pending offer to `child`. Caller: a key in good standing.
@@ -322,8 +330,8 @@ interface IIssuerRegistry {
     /// @notice When a key held authority and since when it is compromised.
     function keyInfo(address key) external view returns (KeyInfo memory);
 
-    /// @notice Hash of the pending child offer of the node of `parent` to `child` (zero if none).
-    function childOffer(address child, address parent) external view returns (bytes32);
+    /// @notice The pending child offer of the node of `parent` to `child` (terms zero if none).
+    function childOffer(address child, address parent) external view returns (ChildOffer memory);
 
     /// @notice A pending successor offer of `successor` for the node of `issuer`.
     function successorOffer(address successor, address issuer) external view returns (SuccessorOffer memory);

@@ -62,7 +62,7 @@ contract IssuerRegistry is IIssuerRegistry {
     mapping(uint32 => StatusChange[]) private _statusHistory;
     mapping(uint32 => mapping(uint32 => ScopeChange[])) private _scopeHistory;
     mapping(uint32 => uint8) private _typeKinds;
-    mapping(address => mapping(uint32 => bytes32)) private _childOffers;
+    mapping(address => mapping(uint32 => ChildOffer)) private _childOffers;
     mapping(address => mapping(uint32 => SuccessorOffer)) private _successorOffers;
     mapping(address => mapping(bytes32 => uint256)) private _anchors;
     mapping(address => mapping(bytes32 => mapping(uint256 => uint256))) private _leafBits;
@@ -102,7 +102,7 @@ contract IssuerRegistry is IIssuerRegistry {
     function offerChild(address child, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external {
         (uint256 parent,) = _writer(msg.sender);
         _checkChild(msg.sender, parent, child, kind, scope);
-        _childOffers[child][_node(parent)] = _terms(kind, scope, metaHash);
+        _childOffers[child][_node(parent)] = ChildOffer(_terms(kind, scope, metaHash), _id(parent));
         emit ChildOffered(child, msg.sender, kind, scope, metaHash);
     }
 
@@ -110,9 +110,15 @@ contract IssuerRegistry is IIssuerRegistry {
     function acceptChild(address parent, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external {
         uint32 node = _node(_words[parent]);
         if (node == 0) revert UnknownIssuer(parent);
-        bytes32 terms = _childOffers[msg.sender][node];
+        ChildOffer memory offer = _childOffers[msg.sender][node];
         // The child key consents to exactly the terms its parent offered: nobody is made a child unasked.
-        if (terms == bytes32(0) || terms != _terms(kind, scope, metaHash)) revert NoChildOffer(msg.sender, parent);
+        if (offer.terms == bytes32(0) || offer.terms != _terms(kind, scope, metaHash)) {
+            revert NoChildOffer(msg.sender, parent);
+        }
+        address offeredBy = _keyAt[offer.by];
+        uint64 since = _keys[offeredBy].compromisedSince;
+        // An offer made by a key since reported stolen may be the thief's.
+        if (since != 0) revert KeyCompromised(offeredBy, since);
         address parentKey = _currentKey[node];
         // The parent must still be able to delegate now, with the scope it has now.
         (uint256 p,) = _writer(parentKey);
@@ -125,7 +131,7 @@ contract IssuerRegistry is IIssuerRegistry {
     function cancelChildOffer(address child) external {
         (uint256 me,) = _writer(msg.sender);
         uint32 node = _node(me);
-        if (_childOffers[child][node] == bytes32(0)) revert NoChildOffer(child, msg.sender);
+        if (_childOffers[child][node].terms == bytes32(0)) revert NoChildOffer(child, msg.sender);
         delete _childOffers[child][node];
         emit ChildOfferCancelled(child, msg.sender);
     }
@@ -844,7 +850,7 @@ contract IssuerRegistry is IIssuerRegistry {
     }
 
     /// @inheritdoc IIssuerRegistry
-    function childOffer(address child, address parent) external view returns (bytes32) {
+    function childOffer(address child, address parent) external view returns (ChildOffer memory) {
         return _childOffers[child][_node(_words[parent])];
     }
 
