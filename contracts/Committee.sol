@@ -105,6 +105,7 @@ contract Committee is ICommittee {
 
     /// @inheritdoc ICommittee
     function cancel(uint256 id) external {
+        // Ids are dense: anything at or past the count was never proposed.
         if (id >= _proposalCount) revert UnknownProposal(id);
         Proposal storage p = _proposals[id];
         if (msg.sender != address(this)) {
@@ -118,8 +119,10 @@ contract Committee is ICommittee {
     }
 
     function _requireOpen(uint256 id) private view {
+        // Ids are dense: anything at or past the count was never proposed.
         if (id >= _proposalCount) revert UnknownProposal(id);
         Proposal storage p = _proposals[id];
+        // Executed and cancelled proposals are closed for good.
         if (p.state != ProposalState.Pending) revert ProposalNotPending(id, p.state);
         // A proposal left half-approved must not be completed years later by new members.
         if (block.number > p.expiresAt) revert ProposalExpired(id, p.expiresAt);
@@ -136,6 +139,7 @@ contract Committee is ICommittee {
         // Closed before the call so that the call cannot execute it again.
         p.state = ProposalState.Executed;
         (bool ok, bytes memory reason) = p.target.call(p.data);
+        // All or nothing: a failed call undoes the proposal's closing too, with the inner error kept.
         if (!ok) revert ProposalExecutionFailed(id, reason);
         emit ProposalExecuted(id);
     }
@@ -155,6 +159,7 @@ contract Committee is ICommittee {
     function bindModules(address registry, address ledger, address credentials) external onlyCommittee {
         // Bound once: the committee's reach must not move to other contracts later.
         if (_registry != address(0)) revert ModulesAlreadyBound(_registry, _ledger, _credentials);
+        // A module must be a contract other than the committee, or proposals could target anything.
         if (registry == address(0) || registry == address(this)) revert InvalidModule(registry);
         if (ledger == address(0) || ledger == address(this)) revert InvalidModule(ledger);
         if (credentials == address(0) || credentials == address(this)) revert InvalidModule(credentials);
@@ -168,6 +173,7 @@ contract Committee is ICommittee {
     function addMember(address member) external onlyCommittee {
         // The committee itself as a member would let proposals propose.
         if (member == address(0) || member == address(this)) revert InvalidMemberAddress(member);
+        // A second admission would start a new term and drop the member's current approvals.
         if (_term[member] != 0) revert AlreadyMember(member);
         _admit(member);
     }
@@ -183,6 +189,7 @@ contract Committee is ICommittee {
     /// @inheritdoc ICommittee
     function removeMember(address member) external onlyCommittee {
         uint256 slot = _slotOf[member];
+        // Only a member can be removed.
         if (slot == 0) revert NotMember(member);
         uint256 n = _memberCount;
         // The threshold must stay reachable by the remaining members.
@@ -217,6 +224,7 @@ contract Committee is ICommittee {
     function nameSuccessor(address successor_) external onlyCommittee {
         // One successor: verifiers must find a single line of deployments.
         if (_successor != address(0)) revert SuccessorAlreadyNamed(_successor);
+        // Verifiers follow the link: it must lead somewhere else.
         if (successor_ == address(0) || successor_ == address(this)) revert InvalidSuccessor(successor_);
         _successor = successor_;
         _successorBlock = uint64(block.number);
@@ -251,6 +259,7 @@ contract Committee is ICommittee {
 
     /// @inheritdoc ICommittee
     function proposal(uint256 id) external view returns (Proposal memory, uint256 approvals, ProposalState state) {
+        // Ids are dense: anything at or past the count was never proposed.
         if (id >= _proposalCount) revert UnknownProposal(id);
         return (_proposals[id], _approvalCount(id), _state(id));
     }

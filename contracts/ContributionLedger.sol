@@ -50,6 +50,7 @@ contract ContributionLedger is IContributionLedger {
 
     /// @inheritdoc IContributionLedger
     function record(Item[] calldata items) external {
+        // A call that records nothing is a mistake upstream.
         if (items.length == 0) revert EmptyBatch(0);
         (uint32 recorderId,, IssuerKind kind) = _registry.writer(msg.sender);
         // Contributions come from where the work happens: universities and communities.
@@ -85,6 +86,7 @@ contract ContributionLedger is IContributionLedger {
     function coSign(bytes32 key) external {
         uint256 packed = _packed[key];
         ContributionStatus status = ContributionStatus(uint8(packed >> STATUS));
+        // Only a live record can be vouched for.
         if (status == ContributionStatus.None) revert UnknownContribution(key);
         if (status == ContributionStatus.Revoked) revert ContributionIsRevoked(key);
         uint32 recorderId = uint32(packed);
@@ -103,6 +105,7 @@ contract ContributionLedger is IContributionLedger {
             _coSigns[key][generation][slot - 1] = CoSign(signerId, org, uint64(block.number));
         } else {
             uint8 count = uint8(packed >> COSIGNS);
+            // The count of organisations is one byte of the packed record.
             if (count == type(uint8).max) revert TooManyCoSigns(key);
             _coSigns[key][generation][count] = CoSign(signerId, org, uint64(block.number));
             _orgSlot[key][generation][org] = uint256(count) + 1;
@@ -115,11 +118,13 @@ contract ContributionLedger is IContributionLedger {
     function revoke(bytes32 key, RevocationReason reason) external {
         uint256 packed = _packed[key];
         ContributionStatus status = ContributionStatus(uint8(packed >> STATUS));
+        // Only a recorded contribution can be taken back.
         if (status == ContributionStatus.None) revert UnknownContribution(key);
         if (msg.sender != address(_committee)) {
             // Only the recorder's own line (its current key, its parent) or the committee may take it back.
             _registry.requireManager(msg.sender, _registry.issuerAt(uint32(packed)));
         }
+        // Revocation is final, and explained.
         if (status == ContributionStatus.Revoked) revert ContributionIsRevoked(key);
         if (reason == RevocationReason.None) revert InvalidReason(reason);
         packed &= ~((uint256(0xFF) << STATUS) | (uint256(0xFF) << REASON));
@@ -135,6 +140,7 @@ contract ContributionLedger is IContributionLedger {
         Record memory r = _record(key);
         // Only a revoked record gives its key back; a live one is somebody's contribution.
         if (r.status != ContributionStatus.Revoked) revert ContributionNotRevoked(key, r.status);
+        // The generation is one byte of the packed record.
         if (r.generation == type(uint8).max) revert ReleaseLimitReached(key);
         _archive[key][r.generation] = r;
         delete _subjects[key];

@@ -90,6 +90,8 @@ contract CredentialRegistry is ICredentialRegistry {
         }
         // A redefined type must not be needed, directly or not, by its own prerequisites.
         if (head.version != 0 && prerequisites.length != 0) _requireAcyclic(typeId, prerequisites);
+        // The registry grants scope against the kinds, so it learns them first.
+        _registry.noteType(typeId, allowedKinds);
         if (head.version == 0) {
             _typeAt[_typeCount] = typeId;
             _position[typeId] = ++_typeCount;
@@ -99,7 +101,6 @@ contract CredentialRegistry is ICredentialRegistry {
         _criteria[typeId] = criteria;
         _prerequisites[typeId] = prerequisites;
         _typeMeta[typeId] = metaHash;
-        _registry.noteType(typeId, allowedKinds);
         emit TypeDefined(typeId, newVersion, field, level, allowedKinds, criteria, prerequisites, metaHash);
     }
 
@@ -114,6 +115,7 @@ contract CredentialRegistry is ICredentialRegistry {
             uint256 top = _push(stack, 0, seen, prerequisites[i]);
             while (top != 0) {
                 uint32 t = stack[--top];
+                // A type that needs itself, directly or not, could never be issued.
                 if (t == typeId) revert InvalidPrerequisite(typeId, prerequisites[i]);
                 uint32[] storage next = _prerequisites[t];
                 for (uint256 j = 0; j < next.length; j++) {
@@ -142,8 +144,10 @@ contract CredentialRegistry is ICredentialRegistry {
         Prerequisite[] calldata prerequisites
     ) external {
         TypeHead memory t = _heads[typeId];
+        // Only a defined standard can be issued.
         if (t.version == 0) revert UnknownType(typeId);
         (uint32 issuerId,, IssuerKind kind) = _registry.writerFor(msg.sender, typeId);
+        // The type's standard names the kinds of issuer it trusts.
         if (t.allowedKinds & (uint8(1) << uint8(kind)) == 0) revert IssuerKindNotAllowed(typeId, kind);
         // Keyed by issuer: another issuer's copy of the hash neither blocks nor touches this one.
         if (_issued[msg.sender][credentialHash].blockNumber != 0) revert CredentialExists(msg.sender, credentialHash);
@@ -177,6 +181,7 @@ contract CredentialRegistry is ICredentialRegistry {
             }
             if (!seen) projects[distinct++] = recs[i].projectTag;
         }
+        // The criteria are the standard: each minimum is checked here, not trusted from the issuer.
         if (keys.length < c.minTotal) revert NotEnoughContributions(c.minTotal, keys.length);
         for (uint256 k = 0; k < CONTRIBUTION_KINDS; k++) {
             if (perKind[k] < c.minPerKind[k]) revert NotEnoughOfKind(ContributionKind(k), c.minPerKind[k], perKind[k]);
@@ -188,10 +193,12 @@ contract CredentialRegistry is ICredentialRegistry {
         private
         pure
     {
+        // Evidence must exist on chain.
         if (r.status == ContributionStatus.None) revert ContributionNotFound(key);
         if (r.status != ContributionStatus.Active) revert ContributionNotValid(key, r.status);
         // What a stolen key recorded proves nothing.
         if (r.recorderCompromised) revert ContributionRecorderCompromised(key, r.recorderId);
+        // Another person's work proves nothing about this subject.
         if (r.subject != subject) revert ContributionSubjectMismatch(key, subject, r.subject);
         if ((c.windowFrom != 0 && r.occurredAt < c.windowFrom) || (c.windowTo != 0 && r.occurredAt > c.windowTo)) {
             revert ContributionOutsideWindow(key, r.occurredAt, c.windowFrom, c.windowTo);
@@ -201,11 +208,13 @@ contract CredentialRegistry is ICredentialRegistry {
     }
 
     function _checkPrerequisites(uint32 typeId, bytes32 subject, Prerequisite[] calldata given) private view {
+        // A type needs at most this many; more only costs the check.
         if (given.length > MAX_PREREQUISITES) revert TooManyPrerequisites(given.length, MAX_PREREQUISITES);
         uint32[] memory heldTypes = new uint32[](given.length);
         for (uint256 i = 0; i < given.length; i++) {
             Prerequisite calldata p = given[i];
             Issued memory held = _issued[p.issuer][p.credentialHash];
+            // A prerequisite is a credential this registry issued after checking it.
             if (held.blockNumber == 0) revert PrerequisiteNotFound(p.issuer, p.credentialHash);
             // Another person's certificate proves nothing about this subject.
             if (held.subject != subject) revert PrerequisiteSubjectMismatch(p.credentialHash, subject, held.subject);
@@ -230,6 +239,7 @@ contract CredentialRegistry is ICredentialRegistry {
                     break;
                 }
             }
+            // Every prerequisite type of the standard must be held.
             if (!found) revert MissingPrerequisite(need);
         }
     }
@@ -240,6 +250,7 @@ contract CredentialRegistry is ICredentialRegistry {
     function setStatus(address issuer, bytes32 credentialHash, CredentialStatus status, RevocationReason reason)
         external
     {
+        // Statuses belong to credentials issued here, under their issuer.
         if (_issued[issuer][credentialHash].blockNumber == 0) revert CredentialNotFound(issuer, credentialHash);
         // The committee, or the issuer's line (its current key, its parent) in good standing.
         uint32 by = msg.sender == address(_committee) ? 0 : _registry.requireManager(msg.sender, issuer);
@@ -250,6 +261,7 @@ contract CredentialRegistry is ICredentialRegistry {
             // Reinstatement undoes a suspension, nothing else.
             if (current != CredentialStatus.Suspended) revert InvalidStatusTransition(credentialHash, current, status);
         } else if (status == CredentialStatus.Suspended || status == CredentialStatus.Revoked) {
+            // A status is not set twice.
             if (status == current) revert InvalidStatusTransition(credentialHash, current, status);
             if (reason == RevocationReason.None) revert InvalidReason(reason);
         } else {

@@ -109,6 +109,7 @@ contract IssuerRegistry is IIssuerRegistry {
     /// @inheritdoc IIssuerRegistry
     function acceptChild(address parent, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external {
         uint32 node = _node(_words[parent]);
+        // Offers are made by issuers; an unknown parent made none.
         if (node == 0) revert UnknownIssuer(parent);
         ChildOffer memory offer = _childOffers[msg.sender][node];
         // The child key consents to exactly the terms its parent offered: nobody is made a child unasked.
@@ -131,6 +132,7 @@ contract IssuerRegistry is IIssuerRegistry {
     function cancelChildOffer(address child) external {
         (uint256 me,) = _writer(msg.sender);
         uint32 node = _node(me);
+        // Only an offer of the caller's own node can be withdrawn by it.
         if (_childOffers[child][node].terms == bytes32(0)) revert NoChildOffer(child, msg.sender);
         delete _childOffers[child][node];
         emit ChildOfferCancelled(child, msg.sender);
@@ -155,12 +157,15 @@ contract IssuerRegistry is IIssuerRegistry {
         // that kind only (a Community's "University" child), and never an Authority.
         if (kind != parentKind) revert ChildKindNotAllowed(child, kind);
         depth = _depth(parent) + 1;
+        // Deep trees hide who answers for a writer and make every write walk further.
         if (depth > MAX_DEPTH) revert DepthExceeded(child, depth);
         for (uint256 i = 0; i < scope.length; i++) {
             // The child's scope must be a subset of the parent's own.
             if (scope[i] == ANY_TYPE || !_covers(parent, scope[i])) revert ScopeNotSubset(child, scope[i]);
         }
+        // The zero address signs nothing.
         if (child == address(0)) revert InvalidIssuerAddress(child);
+        // A key belongs to one node: a second registration would rewrite its authority.
         if (_words[child] != 0) revert IssuerExists(child);
     }
 
@@ -172,6 +177,7 @@ contract IssuerRegistry is IIssuerRegistry {
         uint32[] calldata scope,
         bytes32 metaHash
     ) private {
+        // `None` marks unknown addresses: an issuer must have a kind.
         if (kind == IssuerKind.None) revert InvalidIssuerKind(kind);
         uint32 id = _newKey(key, 0);
         uint256 w = uint256(id) | (uint256(id) << NODE) | (uint256(parentNode) << PARENT)
@@ -188,7 +194,9 @@ contract IssuerRegistry is IIssuerRegistry {
 
     /// @dev Registers `key` as the current key of `node` (0: a new node, whose id is the key's).
     function _newKey(address key, uint32 node) private returns (uint32 id) {
+        // The zero address signs nothing.
         if (key == address(0)) revert InvalidIssuerAddress(key);
+        // A key belongs to one node: a second registration would rewrite its authority.
         if (_words[key] != 0) revert IssuerExists(key);
         uint64 since = _keys[key].compromisedSince;
         // A key reported stolen (here, or by the committee for a predecessor deployment) never writes.
@@ -203,6 +211,7 @@ contract IssuerRegistry is IIssuerRegistry {
     /// @dev The current key of the node of `issuer_` (any of its keys) and that key's word.
     function _live(address issuer_) private view returns (address key, uint256 w) {
         uint32 node = _node(_words[issuer_]);
+        // Only a registered key leads to a node.
         if (node == 0) revert UnknownIssuer(issuer_);
         key = _currentKey[node];
         w = _words[key];
@@ -222,11 +231,14 @@ contract IssuerRegistry is IIssuerRegistry {
             // A parent must not undo, nor replace, the committee's decision on its child.
             if (held) revert CommitteeHold(issuer_);
         }
+        // `None` means "never existed"; an issuer cannot be set back to it.
         if (status == IssuerStatus.None) revert InvalidStatus(status);
         IssuerStatus current = _status(w);
+        // Retirement is final: a retired issuer's authority never returns.
         if (current == IssuerStatus.Retired) revert IssuerIsRetired(issuer_);
         // The committee's Suspended or Retired holds the node, even when the parent suspended it first.
         bool hold = byCommittee ? status != IssuerStatus.Active : held;
+        // A change that changes nothing would only add noise to the history.
         if (current == status && hold == held) revert StatusUnchanged(issuer_, status);
         _words[key] = _setByte(_setByte(w, STATUS, uint8(status)), FLAGS, hold ? flags | HOLD : flags & ~HOLD);
         uint32 node = _node(w);
@@ -258,6 +270,7 @@ contract IssuerRegistry is IIssuerRegistry {
             uint8 kinds = _typeKinds[typeId];
             // Kinds are checked here, once, so that a write needs no type read (kinds only widen).
             if (kinds == 0) revert UnknownType(typeId);
+            // The type's standard names the kinds of issuer it trusts.
             if ((kinds >> uint8(kind)) & 1 == 0) revert IssuerKindNotAllowed(typeId, kind);
         }
         uint32 node = _node(w);
@@ -280,6 +293,7 @@ contract IssuerRegistry is IIssuerRegistry {
     /// @inheritdoc IIssuerRegistry
     function offerSuccessor(address issuer_, address successor) external {
         (uint32 node, uint32 by) = _requireKeyManager(issuer_);
+        // A successor is a fresh key: a registered one already speaks for a node.
         if (successor == address(0) || _words[successor] != 0) revert InvalidIssuerAddress(successor);
         _successorOffers[successor][node] = SuccessorOffer(true, by);
         emit SuccessorOffered(_currentKey[node], successor, msg.sender);
@@ -288,6 +302,7 @@ contract IssuerRegistry is IIssuerRegistry {
     /// @inheritdoc IIssuerRegistry
     function cancelSuccessorOffer(address issuer_, address successor) external {
         (uint32 node,) = _requireKeyManager(issuer_);
+        // Only a pending offer can be withdrawn.
         if (!_successorOffers[successor][node].offered) revert NoSuccessorOffer(issuer_, successor);
         delete _successorOffers[successor][node];
         emit SuccessorOfferCancelled(_currentKey[node], successor, msg.sender);
@@ -326,6 +341,7 @@ contract IssuerRegistry is IIssuerRegistry {
             // An offer made by a key since reported stolen may be the thief's.
             if (offererSince != 0) revert KeyCompromised(offeredBy, offererSince);
         }
+        // A retired node has no authority left to hand over.
         if (_status(w) == IssuerStatus.Retired) revert IssuerIsRetired(previous);
         delete _successorOffers[msg.sender][node];
         uint32 id = _newKey(msg.sender, node);
@@ -386,10 +402,13 @@ contract IssuerRegistry is IIssuerRegistry {
         uint256 w = _words[msg.sender];
         // One word says whether a top-level key may write: active, neither rotated nor compromised.
         if (!_canWrite(w)) _refuse(msg.sender, w);
+        // The committee decides which types an issuer may issue.
         if (!_covers(w, typeId)) revert OutOfScope(msg.sender, typeId);
         uint32 parent = _parent(w);
         if (parent != 0) _ancestors(msg.sender, parent, typeId, true);
+        // An empty batch proves nothing, and no index would fit in it.
         if (count == 0) revert EmptyBatch(count);
+        // A zero root reads as "never anchored" and no tree has it.
         if (root == bytes32(0)) revert InvalidRoot(root);
         mapping(bytes32 => uint256) storage mine = _anchors[msg.sender];
         uint256 existing = mine[root];
@@ -404,9 +423,11 @@ contract IssuerRegistry is IIssuerRegistry {
         uint32 by = msg.sender == address(_committee) ? 0 : _requireManager(msg.sender, issuer_);
         mapping(bytes32 => uint256) storage batches = _anchors[issuer_];
         Anchor memory a = _unpackAnchor(batches[root]);
+        // Only an anchored batch can be revoked.
         if (a.blockNumber == 0) revert UnknownBatch(issuer_, root);
         // Final, except that a revocation by a key compromised at the time does not count.
         if (a.revoked && !_void(a.revokedBy, a.revokedBlock)) revert BatchIsRevoked(issuer_, root, a.revokedBlock);
+        // A revocation is explained.
         if (reason == RevocationReason.None) revert InvalidReason(reason);
         batches[root] = uint256(a.typeId) | (uint256(a.count) << A_COUNT) | (uint256(a.blockNumber) << A_BLOCK)
             | (uint256(1) << A_REVOKED) | (uint256(uint8(reason)) << A_REASON)
@@ -440,6 +461,7 @@ contract IssuerRegistry is IIssuerRegistry {
         CredentialStatus status,
         RevocationReason reason
     ) external {
+        // A call that changes nothing is a mistake upstream.
         if (indexes.length == 0) revert EmptyBatch(0);
         // The issuer's own key, its successor or its parent, in good standing; or the committee.
         if (msg.sender != address(_committee)) _requireManager(msg.sender, issuer_);
@@ -477,6 +499,7 @@ contract IssuerRegistry is IIssuerRegistry {
     function restoreLeaves(address issuer_, bytes32 root, uint256[] calldata indexes, CredentialStatus status)
         external
     {
+        // A call that changes nothing is a mistake upstream.
         if (indexes.length == 0) revert EmptyBatch(0);
         if (msg.sender != address(_committee)) {
             _requireManager(msg.sender, issuer_);
@@ -494,6 +517,7 @@ contract IssuerRegistry is IIssuerRegistry {
 
     /// @dev Reverts with the reason a leaf with status `current` cannot take `next`. Never returns.
     function _refuseLeaf(address issuer_, bytes32 root, uint256 index, uint256 current, uint256 next) private pure {
+        // Revocation is final.
         if (current == uint256(CredentialStatus.Revoked)) revert LeafIsRevoked(issuer_, root, index);
         revert InvalidLeafTransition(issuer_, root, index, CredentialStatus(current), CredentialStatus(next));
     }
@@ -553,9 +577,12 @@ contract IssuerRegistry is IIssuerRegistry {
 
     /// @dev Reverts with the reason `key` (word `w`) may not write. Never returns.
     function _refuse(address key, uint256 w) private view {
+        // Never registered here.
         if (w == 0) revert UnknownIssuer(key);
         uint8 flags = _flags(w);
+        // A stolen key writes nothing more.
         if (flags & COMPROMISED != 0) revert KeyCompromised(key, _keys[key].compromisedSince);
+        // A replaced key writes nothing more; its successor speaks for the node.
         if (flags & ROTATED != 0) revert KeyRotated(key, _currentKey[_node(w)]);
         revert IssuerNotActive(key, _status(w));
     }
@@ -564,6 +591,7 @@ contract IssuerRegistry is IIssuerRegistry {
     function _writerWord(address key, uint32 typeId, bool scoped) private view returns (uint256 w, uint32 org) {
         w = _words[key];
         if (!_canWrite(w)) _refuse(key, w);
+        // The committee decides which types an issuer may issue.
         if (scoped && !_covers(w, typeId)) revert OutOfScope(key, typeId);
         uint32 parent = _parent(w);
         org = parent == 0 ? _node(w) : _ancestors(key, parent, typeId, scoped);
@@ -604,6 +632,7 @@ contract IssuerRegistry is IIssuerRegistry {
         (uint256 me,) = _writer(caller);
         if (caller == issuer_) return _id(me);
         uint256 target = _words[issuer_];
+        // Nothing is managed for a key that never wrote here.
         if (target == 0) revert UnknownIssuer(issuer_);
         uint32 mine = _node(me);
         uint32 parent = _parent(target);
