@@ -178,7 +178,8 @@ interface IIssuerRegistry {
 
     /// @notice Accept the offer of `parent` (any key of the offering node): the caller becomes a child
     ///         issuer with exactly these terms, rechecked now against the parent's standing and scope.
-    ///         An offer made by a key that is marked compromised by now is refused (KeyCompromised).
+    ///         An offer made by a key that is compromised or rotated by now is refused (KeyCompromised,
+    ///         KeyRotated).
     function acceptChild(address parent, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external;
 
     /// @notice Withdraw this node's pending offer to `child`. Caller: a key in good standing.
@@ -202,7 +203,8 @@ interface IIssuerRegistry {
     function offerSuccessor(address issuer, address successor) external;
 
     /// @notice Accept a successor offer for the node of `issuer`: the caller (a fresh key) becomes the
-    ///         node's current key, the previous key is rotated out and can write nothing more.
+    ///         node's current key, the previous key is rotated out and can write nothing more. An offer
+    ///         made by a key that is compromised or rotated by now is refused (KeyCompromised, KeyRotated).
     function acceptSuccessor(address issuer) external;
 
     /// @notice Withdraw a pending successor offer. Caller: as for `offerSuccessor`.

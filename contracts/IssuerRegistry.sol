@@ -116,10 +116,7 @@ contract IssuerRegistry is IIssuerRegistry {
         if (offer.terms == bytes32(0) || offer.terms != _terms(kind, scope, metaHash)) {
             revert NoChildOffer(msg.sender, parent);
         }
-        address offeredBy = _keyAt[offer.by];
-        uint64 since = _keys[offeredBy].compromisedSince;
-        // An offer made by a key since reported stolen may be the thief's.
-        if (since != 0) revert KeyCompromised(offeredBy, since);
+        _requireLiveOfferer(offer.by);
         address parentKey = _currentKey[node];
         // The parent must still be able to delegate now, with the scope it has now.
         (uint256 p,) = _writer(parentKey);
@@ -335,12 +332,7 @@ contract IssuerRegistry is IIssuerRegistry {
         SuccessorOffer memory offer = _successorOffers[msg.sender][node];
         // A key takes over a node only when offered, and only by its own acceptance.
         if (!offer.offered) revert NoSuccessorOffer(issuer_, msg.sender);
-        if (offer.by != 0) {
-            address offeredBy = _keyAt[offer.by];
-            uint64 offererSince = _keys[offeredBy].compromisedSince;
-            // An offer made by a key since reported stolen may be the thief's.
-            if (offererSince != 0) revert KeyCompromised(offeredBy, offererSince);
-        }
+        _requireLiveOfferer(offer.by);
         // A retired node has no authority left to hand over.
         if (_status(w) == IssuerStatus.Retired) revert IssuerIsRetired(previous);
         delete _successorOffers[msg.sender][node];
@@ -351,6 +343,16 @@ contract IssuerRegistry is IIssuerRegistry {
         _words[previous] = _setByte(w, FLAGS, flags | ROTATED);
         _keys[previous].activeUntil = uint64(block.number);
         emit IssuerKeyRotated(previous, msg.sender, node, id, _keyAt[offer.by]);
+    }
+
+    /// @dev An offer lives as long as the key that made it may act: one made by a key since reported
+    ///      stolen may be the thief's, one made by a key since replaced was overruled by the rotation.
+    ///      Offers of the committee (id 0) always live.
+    function _requireLiveOfferer(uint32 by) private view {
+        if (by == 0) return;
+        address offeredBy = _keyAt[by];
+        uint256 w = _words[offeredBy];
+        if (_flags(w) & DEAD != 0) _refuse(offeredBy, w);
     }
 
     /// @inheritdoc IIssuerRegistry
