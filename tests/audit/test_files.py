@@ -11,22 +11,14 @@ from index.history import CS, History, K, R, h, key
 
 from ledger.audit import REVOKED_THEN_REISSUED, Auditor, ContractsCheck
 from ledger.chain.embedded import EmbeddedChain
-from ledger.contracts import raise_for_receipt
-from ledger.credential import (
-    CHECKED_PROOF,
-    Achievement,
-    ChainRef,
-    CredentialProof,
-    CredentialTemplate,
-    Evidence,
-    IssuerProfile,
-    SubjectEntry,
-    attach_batch_proofs,
-    build_batch,
-)
+from ledger.contracts.send import raise_for_receipt
+from ledger.credentials.batch import attach_batch_proofs
+from ledger.credentials.document import CredentialTemplate, SubjectEntry, build_batch
+from ledger.credentials.merkle import MerkleTree
+from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
+from ledger.credentials.proof import CHECKED_PROOF, ChainRef, CredentialProof
 from ledger.index import Index
-from ledger.merkle import MerkleTree
-from ledger.verification import STEPS
+from ledger.verify.report import STEPS
 
 NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
 
@@ -121,7 +113,7 @@ def test_each_file_gets_its_verdict_and_reason(files: tuple[History, dict]) -> N
     hist, docs = files
     by_label, report = _audit(hist, docs)
     assert by_label["good.json"].valid and by_label["good.json"].chain_checked
-    assert tuple(s.name for s in by_label["good.json"].steps) == STEPS  # ledger.verification's steps
+    assert tuple(s.name for s in by_label["good.json"].steps) == STEPS  # ledger.verify.verifier's steps
     assert _failed(by_label["tampered.json"]) == ["HASH_MISMATCH"]
     assert _failed(by_label["wrong-proof.json"]) == ["PROOF_INVALID"]
     assert _failed(by_label["unknown-root.json"]) == ["ROOT_UNKNOWN"]

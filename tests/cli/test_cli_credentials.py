@@ -201,3 +201,4 @@ def test_ctrl_c_says_how_to_finish_the_batch(issuers: Workspace, tmp_path: Path,
     assert "interrupted" in r.output and "ledger cred issue --resume" in r.output
     r = issuers.run("cred", "issue", "--type", "201", "--csv", str(tmp_path / "g.csv"), "--json", key="uni")
     assert r.exit_code == 130 and json.loads(r.stdout)["error"]["exit_code"] == 130
+

@@ -9,16 +9,12 @@ from pathlib import Path
 import pytest
 from cliws import PASSWORD, Workspace
 
-from ledger.credential import (
-    Achievement,
-    ChainRef,
-    CredentialTemplate,
-    IssuerProfile,
-    attach_batch_proofs,
-    build_batch,
-    write_credentials,
-)
-from ledger.merkle import MerkleTree
+from ledger.credentials.batch import attach_batch_proofs
+from ledger.credentials.document import CredentialTemplate, build_batch
+from ledger.credentials.files import write_credentials
+from ledger.credentials.merkle import MerkleTree
+from ledger.credentials.parts import Achievement, IssuerProfile
+from ledger.credentials.proof import ChainRef
 
 
 @pytest.fixture()
@@ -270,8 +266,8 @@ def test_a_large_batchs_statuses_read_from_its_events_equal_the_contracts_answer
 ) -> None:
     """Past a few lookups, a batch's leaf statuses come from its CredentialStatusChanged events in one
     query rather than a call each: every answer must equal ``statusOf``, now and at earlier blocks."""
-    from ledger.chainview import ContractsView
-    from ledger.credential import parse_credential
+    from ledger.credentials.parse import parse_credential
+    from ledger.verify.contracts_view import ContractsView
 
     csv = tmp_path / "g.csv"
     csv.write_text("student_number,name\n" + "".join(f"T{i},Grad {i}\n" for i in range(20)))

@@ -1,0 +1,41 @@
+"""The hash of a credential: the domain-separated hash of its canonical body.
+
+``credential_hash(body)`` is ``H(HASH_DOMAIN_TAG || body)``, with ``H`` named by the proof's
+``hashAlgorithm`` (:func:`hash_function`: keccak256, or SM3 on SM chains). It is a module of its own
+because everything that handles credentials hashes them (stamping a batch, parsing, verifying,
+building proofs) while none of that needs the document model.
+"""
+
+from __future__ import annotations
+
+import sha3  # safe-pysha3
+
+from ledger.credentials.fields import CredentialFormatError
+from ledger.credentials.merkle import Hasher
+from ledger.crypto.hashing import keccak256
+
+__all__ = ["HASH_DOMAIN_TAG", "credential_hash", "hash_function"]
+
+#: Prefix of every credential hash pre-image; the NUL cannot start a JSON text.
+HASH_DOMAIN_TAG = b"fisco-talent-ledger/credential/v1\x00"
+
+_HASHERS: dict[str, Hasher] = {"keccak256": keccak256}
+
+
+def hash_function(name: str) -> Hasher:
+    """The hash named by a proof's ``hashAlgorithm``: ``keccak256`` or ``sm3``."""
+    if name == "sm3":
+        from ledger.crypto.hashing import sm3
+
+        return sm3
+    try:
+        return _HASHERS[name]
+    except KeyError:
+        raise CredentialFormatError("proof.hashAlgorithm", f"unknown hash algorithm {name!r}") from None
+
+
+def credential_hash(body: bytes, hash_algorithm: str = "keccak256") -> bytes:
+    """``H(HASH_DOMAIN_TAG || body)`` where ``body`` is the canonical JSON without ``proof``."""
+    if hash_algorithm == "keccak256":
+        return sha3.keccak_256(HASH_DOMAIN_TAG + body).digest()
+    return hash_function(hash_algorithm)(HASH_DOMAIN_TAG + body)
