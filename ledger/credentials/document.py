@@ -68,7 +68,14 @@ from ledger.credentials.fields import UUID_URN as _UUID_URN
 from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.fields import check_line as _line
 from ledger.credentials.fields import check_timestamp as _timestamp
-from ledger.credentials.hashing import HASH_DOMAIN_TAG, committed_hash, field_digest, hash_function
+from ledger.credentials.hashing import (
+    FIELD_DOMAIN_TAG,
+    HASH_DOMAIN_TAG,
+    HASH_DOMAIN_TAG_V2,
+    committed_hash,
+    field_digest,
+    hash_function,
+)
 from ledger.credentials.identifiers import ACCOUNT_DID, subject_url, type_url, verification_method
 from ledger.credentials.parts import Achievement, Evidence, IssuerProfile, subject_bytes, subject_uri
 from ledger.credentials.proof import CredentialProof, data_integrity_json, payload_json
@@ -94,12 +101,16 @@ PROFILES = (1, 2)
 DISCLOSABLE = ("credentialSubject.id", "credentialSubject.identifier", "evidence")
 _SUBJECT, _HOLDER, _EVIDENCE = DISCLOSABLE
 _NO_BYTES: Mapping[str, bytes] = MappingProxyType({})
+_HEX64 = re.compile(r"^0x[0-9a-fA-F]{64}\Z")
 
 
 def derive_salt(seed: bytes, credential_id: str, path: str) -> bytes:
-    """The 16-byte salt of field ``path`` of credential ``credential_id``: keyed BLAKE2b of the batch's
-    secret ``seed``, so a journaled batch is rebuilt with the same salts from one seed."""
-    return hashlib.blake2b(f"{credential_id}\x00{path}".encode(), key=seed, digest_size=16).digest()
+    """The 16-byte salt of field ``path`` of credential ``credential_id``: a slice of the keyed BLAKE2b of
+    the credential id under the batch's secret ``seed`` (16 bytes per field of :data:`DISCLOSABLE`, in that
+    order), so a journaled batch is rebuilt with the same salts from one seed."""
+    raw = hashlib.blake2b(credential_id.encode(), key=seed, digest_size=48).digest()
+    i = DISCLOSABLE.index(path)
+    return raw[16 * i : 16 * i + 16]
 
 
 # -- templates and credentials --------------------------------------------------------------
@@ -300,11 +311,19 @@ def build_batch(
     seed = (salt_seed if salt_seed is not None else os.urandom(32)) if v2 else b""
     fixed_layout = template._layout(False, False, False) if v2 else None
     deployment = template.deployment
+    blake2b = hashlib.blake2b
+    field_tag = FIELD_DOMAIN_TAG
+    tag2 = HASH_DOMAIN_TAG_V2 + b'{"credential":'
+    subject_prefix = f"{deployment}/subjects/"
     out = []
     for position, row in enumerate(rows):
         try:
             if v2:
-                subject = subject_url(deployment, subject_bytes(row.subject))  # type: ignore[arg-type]
+                given = row.subject
+                if type(given) is str and len(given) == 66 and given[:2] == "0x" and _HEX64.match(given):
+                    subject = subject_prefix + given.lower()  # a subject id as the rows give it: no round trip
+                else:
+                    subject = subject_url(deployment, subject_bytes(given))  # type: ignore[arg-type]
             else:
                 subject = subject_uri(row.subject)
             credential_id = next(fresh) if row.credential_id is None else row.credential_id
@@ -328,17 +347,33 @@ def build_batch(
             out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body, digest,
                                   algorithm))
             continue
-        fields = {_SUBJECT: values["subject"].encode()}
-        if row.holder_name is not None:
-            fields[_HOLDER] = _holder_json(values["holder"]).encode("utf-8")
-        if row.evidence:
-            fields[_EVIDENCE] = values["evidence"].encode("utf-8")
-        salts = {path: derive_salt(seed, credential_id, path) for path in fields}
-        digests = {path: field_digest(path, salts[path], value, algorithm) for path, value in fields.items()}
+        # One keyed BLAKE2b per credential gives all three salts (subject id, holder name, evidence).
+        raw = blake2b(credential_id.encode(), key=seed, digest_size=48).digest()
+        salts = {_SUBJECT: raw[:16]}
         fixed = _join(fixed_layout, values)  # type: ignore[arg-type]
-        digest = committed_hash(fixed, digests, algorithm)
+        if keccak is not None and not row.evidence:
+            # The common batch row, with committed_hash and field_digest written out (same bytes, a test checks).
+            d_subject = keccak(b'%s["%s","credentialSubject.id",%s]' % (
+                field_tag, raw[:16].hex().encode(), values["subject"].encode())).digest()
+            members = b'"credentialSubject.id":"0x' + d_subject.hex().encode()
+            if row.holder_name is not None:
+                salts[_HOLDER] = raw[16:32]
+                d_holder = keccak(b'%s["%s","credentialSubject.identifier",%s]' % (
+                    field_tag, raw[16:32].hex().encode(), _holder_json(values["holder"]).encode("utf-8"))).digest()
+                members += b'","credentialSubject.identifier":"0x' + d_holder.hex().encode()
+            digest = keccak(tag2 + fixed + b',"disclosures":{' + members + b'"}}').digest()
+        else:
+            digests = {_SUBJECT: field_digest(_SUBJECT, raw[:16], values["subject"].encode(), algorithm)}
+            if row.holder_name is not None:
+                salts[_HOLDER] = raw[16:32]
+                digests[_HOLDER] = field_digest(_HOLDER, raw[16:32], _holder_json(values["holder"]).encode("utf-8"),
+                                                algorithm)
+            if row.evidence:
+                salts[_EVIDENCE] = raw[32:]
+                digests[_EVIDENCE] = field_digest(_EVIDENCE, raw[32:], values["evidence"].encode("utf-8"), algorithm)
+            digest = committed_hash(fixed, digests, algorithm)
         out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body, digest,
-                              algorithm, None, MappingProxyType(salts)))
+                              algorithm, None, salts))
     return out
 
 
@@ -402,6 +437,11 @@ class Credential:
 
     def disclosures_json(self) -> str:
         """The ``disclosures`` member of the proof value: a salt per disclosed field, a digest per withheld one."""
+        salts = self.salts
+        if not self.withheld and len(salts) <= 2 and _EVIDENCE not in salts:  # a batch credential: fast path
+            holder = salts.get(_HOLDER)
+            tail = f',"{_HOLDER}":{{"salt":"{holder.hex()}"}}}}' if holder is not None else "}"
+            return f'{{"{_SUBJECT}":{{"salt":"{salts[_SUBJECT].hex()}"}}' + tail
         entries = {p: f'{{"salt":"{s.hex()}"}}' for p, s in self.salts.items()}
         entries.update({p: f'{{"digest":"0x{d.hex()}"}}' for p, d in self.withheld.items()})
         return "{" + ",".join(f'"{p}":{entries[p]}' for p in sorted(entries)) + "}"
