@@ -45,7 +45,7 @@ test: setup-test
 
 # Regenerate the committed contract artifacts with the pinned solc-js.
 artifacts: setup node-tools
-	$(PY) -m ledger.compiler
+	$(PY) -m ledger.contracts.compiler
 
 bench: setup-test
 	$(PY) -m benchmarks

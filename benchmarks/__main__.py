@@ -162,7 +162,7 @@ def open_backend(name: str) -> Iterator[tuple[Any, Any, Callable[[], float | Non
     process. The meter gives the node process's CPU seconds so far (``None`` for the embedded chain,
     which runs in this process)."""
     from ledger.chain.base import FUNDING
-    from ledger.crypto import PrivateKey
+    from ledger.crypto.keys import PrivateKey
 
     if name == "embedded":
         chain = _optional("ledger.chain.embedded").EmbeddedChain(None)
@@ -193,7 +193,7 @@ def open_backend(name: str) -> Iterator[tuple[Any, Any, Callable[[], float | Non
 def our_intrinsic_gas(plan: Plan) -> dict[str, int]:
     """Intrinsic gas (21,000 + calldata) of our transaction for each gas job, random values as gas.py's."""
     from ledger import types
-    from ledger.contracts import contract_abi
+    from ledger.contracts.abi import contract_abi
 
     ledger_abi, registry_abi = contract_abi("ContributionLedger"), contract_abi("CredentialRegistry")
     rng = random.Random(11)
@@ -391,9 +391,8 @@ class World:
 
 def make_world(chain: Any, key: Any, node_cpu: Callable[[], float | None] = lambda: None) -> World:
     """Deploy our contracts; make ``key`` a Community issuer of one certificate type."""
-    from ledger import contracts as ours
     from ledger import types
-
+    from ledger.contracts import deployment as ours
     facade = ours.Contracts(chain, ours.deploy(chain, key))
     kinds = int(types.IssuerKinds.COMMUNITY | types.IssuerKinds.UNIVERSITY)
     facade.credentials.define_type(key, 1, field=1, level=1, allowed_kinds=kinds, criteria=types.Criteria())

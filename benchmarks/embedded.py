@@ -32,7 +32,8 @@ from typing import Any
 from ledger.chain import ethtx
 from ledger.chain.base import Transaction
 from ledger.chain.embedded import EmbeddedChain
-from ledger.crypto import PrivateKey, keccak256
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.keys import PrivateKey
 
 from . import REPO_ROOT
 

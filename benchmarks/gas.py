@@ -18,9 +18,9 @@ from typing import Any
 
 from ledger import types as T
 from ledger.chain.base import FUNDING, ChainBackend
-from ledger.contracts import Contracts, deploy
-from ledger.crypto import PrivateKey
-from ledger.merkle import MerkleTree
+from ledger.contracts.deployment import Contracts, deploy
+from ledger.credentials.merkle import MerkleTree
+from ledger.crypto.keys import PrivateKey
 
 #: Targets of issue 2 (gas); ``None``: no target.
 TARGETS: dict[str, int | None] = {

@@ -48,8 +48,10 @@ def _world(events: int, credentials: int) -> tuple[Any, Any, bytes]:
     subject with ``credentials`` credentials. Returns (chain, deployment, subject)."""
     from ledger import types
     from ledger.chain.embedded import EmbeddedChain
-    from ledger.contracts import Contracts, deploy, raise_for_receipt
-    from ledger.crypto import PrivateKey, keccak256
+    from ledger.contracts.deployment import Contracts, deploy
+    from ledger.contracts.send import raise_for_receipt
+    from ledger.crypto.hashing import keccak256
+    from ledger.crypto.keys import PrivateKey
 
     chain = EmbeddedChain(None)
     admin = PrivateKey(keccak256(b"bench-index:admin"))
@@ -116,7 +118,7 @@ def measure_sync(chain: Any, deployment: Any, runs: int) -> Figure:
 
 def measure_audit(chain: Any, deployment: Any, subject: bytes, runs: int, *, recheck: bool) -> Figure:
     from ledger.audit import Auditor, ChainLogCheck
-    from ledger.contracts import Contracts
+    from ledger.contracts.deployment import Contracts
     from ledger.index import Index
 
     samples: list[float] = []

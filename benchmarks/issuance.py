@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledger import standards
 from ledger.config import Settings, load_settings
-from ledger.crypto import PrivateKey
+from ledger.credentials import standards
+from ledger.crypto.keys import PrivateKey
 from ledger.ledger import Ledger
 
 TARGET = 20_000  # credentials per second (issue 3)

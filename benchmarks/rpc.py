@@ -38,7 +38,8 @@ from typing import Any
 
 from ledger.chain.base import Transaction
 from ledger.chain.rpc import RpcChain
-from ledger.crypto import PrivateKey, keccak256
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.keys import PrivateKey
 
 from . import REPO_ROOT, BenchmarkError
 
@@ -109,8 +110,8 @@ def plain_job(chain: RpcChain, key: PrivateKey) -> Callable[[int], list[Transact
 
 def _our_contracts(chain: RpcChain, key: PrivateKey) -> tuple[Any, int]:
     """Deploy our contracts; make ``key`` a Community issuer of certificate type 1."""
-    from ledger import contracts, types
-
+    from ledger import types
+    from ledger.contracts import deployment as contracts
     facade = contracts.Contracts(chain, contracts.deploy(chain, key))
     type_id = 1
     kinds = int(types.IssuerKinds.COMMUNITY | types.IssuerKinds.UNIVERSITY)
@@ -123,7 +124,6 @@ def _our_contracts(chain: RpcChain, key: PrivateKey) -> tuple[Any, int]:
 
 def record_job(facade: Any) -> Callable[[int], list[Transaction]]:
     from ledger import types
-
     rng = random.Random(4)
 
     def item() -> types.ContributionItem:

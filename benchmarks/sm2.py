@@ -1,4 +1,4 @@
-"""SM2 signing and verification speed: ``ledger.smcrypto`` against the alternatives.
+"""SM2 signing and verification speed: ``ledger.crypto.sm2`` against the alternatives.
 
 Usage::
 
@@ -9,7 +9,7 @@ What is timed is what FISCO signing needs: an SM2 signature (Z value with the de
 implementation signs ``ops`` messages per run; the figure is the median over ``runs`` of the time
 per operation, in milliseconds. The goal is under 1 ms per signature.
 
-Rows: ``ledger.smcrypto`` (gmssl-pyx, C), our pure-Python reference path (the fallback), and,
+Rows: ``ledger.crypto.sm2`` (gmssl-pyx, C), our pure-Python reference path (the fallback), and,
 where installed, the pure-Python ``gmssl`` package (what FISCO's python-sdk vendors; it is given
 an explicit random k from ``secrets``, never its own default nonce) and ``gmssl-fast`` (C).
 """
@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ledger import smcrypto
+from ledger.crypto import sm2 as smcrypto
 
 GOAL_MS = 1.0
 
@@ -47,7 +47,7 @@ def _candidates(
     out: dict[str, tuple[Callable[[int], object], Callable[[int], object]]] = {}
 
     ours = [smcrypto.sm2_sign(secret, m, public_key=pub) for m in messages]
-    out[f"ledger.smcrypto ({smcrypto.ENGINE})"] = (
+    out[f"ledger.crypto.sm2 ({smcrypto.ENGINE})"] = (
         lambda i: smcrypto.sm2_sign(secret, messages[i], public_key=pub),
         lambda i: _check(smcrypto.sm2_verify(pub, messages[i], ours[i])),
     )
@@ -56,7 +56,7 @@ def _candidates(
     x, y = int.from_bytes(pub[:32], "big"), int.from_bytes(pub[32:], "big")
     digests = [smcrypto.sm2_digest(pub, m) for m in messages]
     ref = [smcrypto._sign_e(d, e, smcrypto._random_nonce) for e in digests]
-    out["ledger.smcrypto pure-Python path"] = (
+    out["ledger.crypto.sm2 pure-Python path"] = (
         lambda i: smcrypto._sign_e(d, smcrypto.sm2_digest(pub, messages[i]), smcrypto._random_nonce),
         lambda i: _check(
             smcrypto._verify_e(x, y, smcrypto.sm2_digest(pub, messages[i]), int.from_bytes(ref[i][:32], "big"),
@@ -112,7 +112,7 @@ def measure(ops: int = 200, runs: int = 7) -> dict[str, Any]:
             "verify_ms": round(_per_op_ms(verify, n, runs), 4),
             "ops_per_run": n,
         }
-    ours = next(v for k, v in rows.items() if k.startswith("ledger.smcrypto ("))
+    ours = next(v for k, v in rows.items() if k.startswith("ledger.crypto.sm2 ("))
     return {"runs": runs, "goal_sign_ms": GOAL_MS, "goal_met": ours["sign_ms"] < GOAL_MS, "rows": rows}
 
 

@@ -5,7 +5,7 @@
 #
 # Every step is a plain `ledger` command; ids printed by one step are picked from its --json output
 # for the next. LEDGER_WORKSPACE and LEDGER_PASSWORD may be set beforehand; otherwise a temporary
-# workspace and a throwaway password are used. tests/workspace/test_examples.py runs this script.
+# workspace and a throwaway password are used. tests/test_examples.py runs this script.
 set -euo pipefail
 
 examples=$(cd "$(dirname "$0")" && pwd)

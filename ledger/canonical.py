@@ -36,7 +36,7 @@ from typing import Any
 
 import rfc8785
 
-from .errors import ValidationError
+from ledger.errors import ValidationError
 
 __all__ = [
     "MAX_DEPTH",

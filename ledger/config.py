@@ -27,7 +27,7 @@ from typing import Any
 import tomli_w
 import tomllib
 
-from .errors import ConfigError
+from ledger.errors import ConfigError
 
 BACKENDS = ("embedded", "rpc", "fisco3", "fisco2")
 DEFAULT_WORKSPACE = Path(".ledger")
@@ -116,7 +116,7 @@ class Deployment:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Deployment:
         """Parse a deployment record; addresses are checksummed."""
-        from .crypto import to_checksum_address
+        from ledger.crypto.hashing import to_checksum_address
 
         def address(name: str) -> str:
             return to_checksum_address(bytes.fromhex(str(data[name])[2:]))
@@ -261,7 +261,7 @@ def save_settings(settings: Settings) -> None:
     }
     if settings.deployment is not None:
         doc["contracts"] = settings.deployment.to_dict()
-    from .crypto import write_private_file
+    from ledger.files import write_private_file
 
     # 0600 like the keys: no secrets are written here, but a node's URL may carry an access token.
     text = "# ledger workspace configuration (no secrets here)\n" + tomli_w.dumps(doc)

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import contribution, standards
-from .config import NetworkSettings, Settings, load_settings
-from .crypto import PrivateKey
-from .ledger import Ledger
+from ledger import contributions
+from ledger.config import NetworkSettings, Settings, load_settings
+from ledger.credentials import standards
+from ledger.crypto.keys import PrivateKey
+from ledger.ledger import Ledger
 
 PASSWORD = "demo-password-not-secret"
 
@@ -156,7 +157,7 @@ def _story(
         (2, "github.com/FISCO-BCOS/java-sdk/issues/290", "community"),
     ]
     items = [
-        contribution.build(source=src, subject=subjects[s], kind=kind, field="blockchain",
+        contributions.build(source=src, subject=subjects[s], kind=kind, field="blockchain",
                            occurred_at=day.format(1 + i % 6, i % 10), evidence={"url": "https://" + src},
                            known_names=lg.vault.known_names())
         for i, (s, src, kind) in enumerate(plan)
@@ -175,7 +176,7 @@ def _story(
                [(STUDENTS[s]["name"], kind, src) for s, src, kind in plan]),
     )
 
-    from .errors import ContractError
+    from ledger.errors import ContractError
 
     lg.use_key(actors["community"])
     keys_a = ["0x" + c.key.hex() for c, (s, _, _) in zip(items, plan) if s == 0]

@@ -27,9 +27,9 @@ verify (the chain is unreachable, the file is not JSON) is an exception.
     │   └── MalformedAnswer                 (ledger.chain.rpc) a node's answer is not what the protocol says
     ├── ContractError                       a contract refused (reverted), or its answer made no sense
     │   ├── UnknownRevert                   revert data that no ABI explains
-    │   ├── UndecodableAnswer               (ledger.abi) a call's output does not decode: no contract there?
-    │   ├── UndecodableEvent                (ledger.abi) a log with our event's topic that does not decode
-    │   └── (one subclass per Solidity custom error, in ``ledger.contract_errors``)
+    │   ├── UndecodableAnswer               (ledger.contracts.abi) a call's output does not decode: no contract there?
+    │   ├── UndecodableEvent                (ledger.contracts.abi) a log with our event's topic that does not decode
+    │   └── (one subclass per Solidity custom error, in ``ledger.contracts.errors``)
     ├── IssuanceError                       a batch could not be issued or resumed
     └── VerificationError                   a credential could not be checked at all
 """
@@ -203,7 +203,7 @@ class CapabilityError(ChainError):
 
 
 class ContractError(LedgerError):
-    """A contract call or transaction reverted (or, in ``ledger.abi``, answered something undecodable).
+    """A contract call or transaction reverted (or, in ``ledger.contracts.abi``, answered something undecodable).
 
     Subclasses (one per Solidity custom error) carry the error's arguments as attributes and
     list their names in ``fields``.

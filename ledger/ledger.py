@@ -14,28 +14,36 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .certifying import CertifyingOps
-from .config import Settings, save_settings
-from .errors import (
+from ledger.chain.backends import open_chain
+from ledger.chain.base import FUNDING
+from ledger.config import Deployment, Settings, save_settings
+from ledger.contracts.contribution_ledger import ContributionLedger
+from ledger.contracts.credential_registry import CredentialRegistry
+from ledger.contracts.deployment import Contracts, deploy
+from ledger.contracts.issuer_registry import IssuerRegistry
+from ledger.crypto.hashing import to_checksum_address
+from ledger.crypto.keys import PrivateKey
+from ledger.errors import (
+    CapabilityError,
+    ChainIdMismatch,
     ConfigError,
+    ContractError,
     KeystoreError,
     LedgerError,
     ValidationError,
     WorkspaceError,
     WorkspacePathRefused,
 )
-from .governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
-from .keyring import KeyInfo, Keyring
-from .recording import RecordingOps
-from .vault import Vault
+from ledger.identity.keyring import KeyInfo, Keyring, check_new_password
+from ledger.identity.vault import Vault
+from ledger.operations.certifying import CertifyingOps
+from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
+from ledger.operations.recording import RecordingOps
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from .chain.base import ChainBackend
-    from .config import Deployment
-    from .contracts import Contracts
-    from .crypto import PrivateKey
+    from ledger.chain.base import ChainBackend
 
 PasswordSource = Callable[[], str]
 
@@ -77,7 +85,6 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
         light_kdf: bool = False,
     ) -> Ledger:
         """Open the workspace ``settings`` describes and connect to its chain."""
-        from .chain import open_chain
 
         if settings.deployment is None:
             raise ConfigError(
@@ -92,8 +99,6 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
         try:
             identity = chain.identity()
             if identity.chain_id != settings.deployment.chain_id:
-                from .errors import ChainIdMismatch
-
                 raise ChainIdMismatch(settings.deployment.chain_id, identity.chain_id, ",".join(settings.network.urls))
         except BaseException:
             chain.close()
@@ -124,14 +129,10 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
         index reads events from there; 0 when unknown). Joining needs a node: an embedded chain is
         this workspace's own.
         """
-        from .chain import open_chain
-        from .contracts import deploy
-        from .crypto import PrivateKey
 
         ws = settings.workspace
         if settings.config_path.exists() and settings.deployment is not None:
             raise WorkspacePathRefused(f"{ws} is already a ledger workspace", hint="use another --workspace, or delete it first")
-        from .keyring import check_new_password
 
         check_new_password(password)  # before anything is created
         if join is not None and settings.network.backend == "embedded":
@@ -210,8 +211,6 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
 
     @staticmethod
     def import_key(settings: Settings, name: str, secret_hex: str, password: str, crypto: str | None = None) -> KeyInfo:
-        from .crypto import PrivateKey
-
         try:
             key = PrivateKey.from_hex(secret_hex, crypto or settings.network.crypto or "ecdsa")
         except KeystoreError as exc:  # the file given is bad input: a usage error, nothing was written
@@ -242,8 +241,6 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
     @property
     def contracts(self) -> Contracts:
         if self._contracts is None:
-            from .contracts import Contracts
-
             self._contracts = Contracts(self.chain, self.settings.deployment)  # type: ignore[arg-type]
         return self._contracts
 
@@ -317,8 +314,6 @@ def _join_address(registry_address: str, block_number: int) -> str:
     Raises:
         ValidationError: not an address, or a negative block.
     """
-    from .crypto import to_checksum_address
-    from .errors import ValidationError
 
     text = registry_address.strip()
     try:
@@ -338,9 +333,6 @@ def _join(chain: ChainBackend, address: str, block_number: int) -> Deployment:
     Raises:
         ConfigError: no ledger contracts there, or a registry whose modules were never bound.
     """
-    from .config import Deployment
-    from .contracts import ContributionLedger, CredentialRegistry, IssuerRegistry
-    from .errors import ContractError
 
     where = f"at {address} on chain {chain.identity().chain_id}"
     try:
@@ -393,8 +385,6 @@ def _fund_if_needed(chain: ChainBackend, address: str) -> None:
     (FISCO BCOS charges no gas, or funds by its own balance feature) is left alone too: a real lack of
     funds surfaces as ``InsufficientFunds`` with its hint.
     """
-    from .chain.base import FUNDING
-    from .errors import CapabilityError
 
     if FUNDING not in chain.features:
         return

@@ -1,7 +1,7 @@
 """Python mirrors of the contracts' enums (``contracts/Common.sol``) and the records read from chain.
 
 The enums keep Solidity's order: their integer values are what the ABI carries. The dataclasses are
-frozen value objects built by ``ledger.contracts`` from call results; addresses are EIP-55
+frozen value objects built by ``ledger.contracts.deployment`` from call results; addresses are EIP-55
 checksummed strings and 32-byte values are ``bytes``.
 """
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ledger.crypto import keccak256
+from ledger.crypto.hashing import keccak256
 from ledger.demo import STUDENTS
 
 ROOT = Path(__file__).resolve().parents[1]

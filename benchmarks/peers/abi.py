@@ -12,7 +12,7 @@ from typing import Any
 
 import eth_abi
 
-from ledger.crypto import keccak256
+from ledger.crypto.hashing import keccak256
 
 from .. import BenchmarkError
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.chain.base import ChainBackend, Receipt, Transaction
-from ledger.crypto import PrivateKey, keccak256
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.keys import PrivateKey
 from ledger.types import ContributionItem, ContributionKind
 
 from .. import BenchmarkError

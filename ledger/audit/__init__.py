@@ -25,12 +25,20 @@ The report's hash (:attr:`AuditReport.report_hash`) is keccak256 over a domain t
 canonical JSON of the report without the hash and anchoring fields, so a later auditor can prove what
 was seen: ``ledger audit ... --anchor`` anchors it (:func:`anchor_report`), ``ledger audit check``
 recomputes it from a report file and asks the chain who anchored it and when (:func:`check_report`).
+
+Modules: :mod:`~ledger.audit.auditor` (the audit of a subject, an issuer or files),
+:mod:`~ledger.audit.checks` (the final re-check on chain), :mod:`~ledger.audit.report` (the report and
+its hash), :mod:`~ledger.audit.html` (the report as one self-contained page),
+:mod:`~ledger.audit.anchoring` (anchoring a report's hash and checking it later).
+
+May import: ``ledger.index``, ``ledger.verify``, ``ledger.contracts``, ``ledger.credentials`` and
+everything below them.
 """
 
-from .anchoring import ReportCheck, anchor_report, check_report, load_report, report_target
-from .auditor import Auditor
-from .checks import ChainCheck, ChainLogCheck, ContractsCheck
-from .report import (
+from ledger.audit.anchoring import ReportCheck, anchor_report, check_report, load_report, report_target
+from ledger.audit.auditor import Auditor
+from ledger.audit.checks import ChainCheck, ChainLogCheck, ContractsCheck
+from ledger.audit.report import (
     CONTRIBUTION_CLAIMED_TWICE,
     EVIDENCE_REVOKED_AFTER_ISSUANCE,
     FAIL,

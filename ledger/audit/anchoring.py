@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ValidationError
-from .report import AuditReport, hash_report_body
+from ledger.audit.report import AuditReport, hash_report_body
+from ledger.errors import ValidationError
 
 if TYPE_CHECKING:
-    from ..contracts import Contracts
-    from ..crypto import PrivateKey
+    from ledger.contracts.deployment import Contracts
+    from ledger.crypto.keys import PrivateKey
 
 ZERO_TARGET = bytes(32)
 #: Members of a report's JSON form that its hash does not cover.
@@ -60,7 +60,7 @@ def anchor_report(contracts: Contracts, key: PrivateKey, report: AuditReport) ->
             content and target) is not an error: its existing anchor is returned, marked
             ``already_anchored``.
     """
-    from ..contract_errors import ReportAlreadyAnchored
+    from ledger.contracts.errors import ReportAlreadyAnchored
 
     target = report_target(report.kind, report.target)
     digest = report.report_hash
@@ -133,7 +133,7 @@ def load_report(text: str | bytes) -> dict[str, Any]:
     Raises:
         ValidationError: not JSON, or not an audit report (no ``kind``/``target`` strings).
     """
-    from ..canonical import loads
+    from ledger.canonical import loads
 
     data = loads(text)
     if not isinstance(data, dict) or not isinstance(data.get("kind"), str) or not isinstance(data.get("target"), str):

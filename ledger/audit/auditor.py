@@ -7,12 +7,8 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from ..errors import ChainError, LedgerError, ValidationError
-from ..index.projection import ZERO32
-from ..index.queries import IndexReader
-from ..index.records import Contribution, Credential
-from .checks import ChainCheck
-from .report import (
+from ledger.audit.checks import ChainCheck
+from ledger.audit.report import (
     CONTRIBUTION_CLAIMED_TWICE,
     EVIDENCE_REVOKED_AFTER_ISSUANCE,
     FAIL,
@@ -27,6 +23,14 @@ from .report import (
     Step,
     render_plain,
 )
+from ledger.credentials.parse import parse_credential
+from ledger.credentials.proof import BATCH_PROOF
+from ledger.errors import ChainError, LedgerError, ValidationError, VerificationError
+from ledger.index.projection import ZERO32
+from ledger.index.queries import IndexReader
+from ledger.index.records import Contribution, Credential
+from ledger.index.view import IndexChainView
+from ledger.verify.verifier import verify_credential
 
 
 class Auditor:
@@ -79,8 +83,6 @@ class Auditor:
     def issuer(self, who: str) -> AuditReport:
         view = self.r.issuer_view(who)
         if view is None:
-            from ..errors import LedgerError
-
             raise LedgerError(f"{who} is not an issuer known to the index", hint="check the address, or sync the index")
         audits = [self._audit_onchain(c) for c in view.credentials]
         info = render_plain(view.issuer)
@@ -100,11 +102,7 @@ class Auditor:
     # -- one credential file ---------------------------------------------------------------------
 
     def _audit_document(self, label: str, text: bytes | str | LedgerError, now: datetime) -> CredentialAudit:
-        """The verification steps (``ledger.verification``) against the index, then the audit's extras."""
-        from ..credential import BATCH_PROOF, parse_credential
-        from ..errors import VerificationError
-        from ..index.view import IndexChainView
-        from ..verification import verify_credential
+        """The verification steps (``ledger.verify.verifier``) against the index, then the audit's extras."""
 
         try:
             if isinstance(text, LedgerError):
@@ -118,7 +116,7 @@ class Auditor:
             return self._finish(CredentialAudit(label, "", False, "", steps=steps), ZERO32)
         doc = parse_credential(text)
         digest = "0x" + doc.hash.hex()
-        audit = CredentialAudit(label, digest, False, "", subject="0x" + doc.subject.hex(),
+        audit = CredentialAudit(label, digest, False, "", subject="" if doc.subject is None else "0x" + doc.subject.hex(),
                                 type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps)
         proof = doc.proof
         anchored = {s.name: s for s in verified.steps}.get("anchoring")
@@ -405,7 +403,7 @@ _SHOWN = {"None": "active", "Valid": "reinstated", "Suspended": "suspended", "Re
 
 
 def shown_status(status: str) -> str:
-    """A status as reports show it, in ``ledger.verification``'s words: active (never changed),
+    """A status as reports show it, in ``ledger.verify.verifier``'s words: active (never changed),
     reinstated, suspended, revoked."""
     return _SHOWN.get(status, status)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from ..index.projection import CREDENTIAL_STATUSES, ZERO32
+from ledger.index.projection import CREDENTIAL_STATUSES, ZERO32
 
 if TYPE_CHECKING:
-    from ..contracts import Contracts
+    from ledger.contracts.deployment import Contracts
 
 # -- the chain's own answers ----------------------------------------------------------------------
 
@@ -68,8 +68,8 @@ class ChainLogCheck:
         self._roots: set[str] = set()
 
     def _load(self) -> None:
-        from ..abi import contract_abi
-        from ..index.decode import decode_events
+        from ledger.contracts.abi import contract_abi
+        from ledger.index.decode import decode_events
 
         chain = self.contracts.chain
         head = chain.block_number()

@@ -8,8 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..index.records import Contribution
-from ..verification_report import FAIL, PASS, SKIPPED, StepResult  # noqa: F401  (re-exported for the audit package)
+from ledger.audit.html import render_html
+from ledger.canonical import canonicalize
+from ledger.crypto.hashing import keccak256
+from ledger.index.records import Contribution
+from ledger.verify.report import FAIL, PASS, SKIPPED, StepResult  # noqa: F401  (re-exported for the audit package)
 
 REPORT_DOMAIN_TAG = b"fisco-talent-ledger/audit-report/v1\x00"
 
@@ -167,8 +170,6 @@ class AuditReport:
         return out
 
     def to_html(self) -> str:
-        from ..report_html import render_html
-
         return render_html(self.to_dict())
 
 
@@ -176,8 +177,6 @@ def hash_report_body(body: Mapping[str, Any]) -> bytes:
     """keccak256 over the domain tag and the RFC 8785 canonical JSON of a report's body (its JSON form
     without ``report_hash`` and ``anchored``); the same bytes whether the body was just built or read
     back from a report file."""
-    from ..canonical import canonicalize
-    from ..crypto import keccak256
 
     return keccak256(REPORT_DOMAIN_TAG + canonicalize(body))
 

@@ -1,44 +1,17 @@
 """Chain backends behind one interface (``ledger.chain.base``).
 
-:func:`open_chain` picks the backend named in the settings and imports it lazily, so that only the
-backend in use pays its import cost (py-evm for ``embedded``, HTTP clients for the others).
+:func:`~ledger.chain.backends.open_chain` picks the backend named in the settings and imports it
+lazily, so that only the backend in use pays its import cost (py-evm for ``embedded``, HTTP clients
+for the others).
+
+Modules: :mod:`~ledger.chain.base` (the interface, receipts, features),
+:mod:`~ledger.chain.backends` (the backends by name), :mod:`~ledger.chain.answers` (reading a node's
+JSON values), :mod:`~ledger.chain.embedded` (py-evm persisted in SQLite: :mod:`~ledger.chain.kvstore`,
+:mod:`~ledger.chain.blocks`),
+:mod:`~ledger.chain.rpc` (any Ethereum JSON-RPC node: :mod:`~ledger.chain.failover`,
+:mod:`~ledger.chain.nonces`), :mod:`~ledger.chain.ethtx` (Ethereum transactions),
+:mod:`ledger.chain.fisco` (FISCO BCOS 3.x and 2.x native protocols).
+
+May import: ``ledger.crypto``, ``ledger.config``, ``ledger.canonical``, ``ledger.files``,
+``ledger.types``, ``ledger.errors``; never the contracts or anything above them.
 """
-
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..config import NetworkSettings
-    from .base import ChainBackend
-
-
-def open_chain(network: NetworkSettings, *, chain_path: Path | None, lock_timeout: float = 30.0) -> ChainBackend:
-    """Connect to the chain ``network`` describes.
-
-    Args:
-        network: backend name, node URLs and options.
-        chain_path: the embedded chain's SQLite file (``None`` keeps it in memory).
-        lock_timeout: how long the embedded chain waits for another process's lock.
-    """
-    if network.backend == "embedded":
-        from .embedded import EmbeddedChain
-
-        return EmbeddedChain(chain_path, lock_timeout=lock_timeout)
-    if network.backend == "rpc":
-        from .rpc import RpcChain
-
-        return RpcChain(network.urls, expected_chain_id=network.chain_id, timeout=network.timeout)
-    from .fisco import open_fisco
-
-    options: dict[str, object] = {"crypto": network.crypto, "timeout": network.timeout}
-    if network.backend == "fisco3":
-        options.update(group=network.group, sdk_certs=Path(network.sdk_certs) if network.sdk_certs else None)
-        if network.fisco_chain_id is not None:
-            options["chain_id"] = str(network.fisco_chain_id)
-    else:
-        options.update(group_id=network.group_id)
-        if network.fisco_chain_id is not None:
-            options["chain_id"] = int(network.fisco_chain_id)
-    return open_fisco(network.backend, list(network.urls), **options)

@@ -10,7 +10,7 @@ Contract reverts surface in two ways:
 * ``send`` returns a :class:`Receipt` whose ``succeeded`` is false and whose ``revert_data`` holds
   the raw revert data when the backend can obtain it.
 
-Decoding revert data into typed errors is the contracts layer's job (``ledger.contracts``).
+Decoding revert data into typed errors is the contracts layer's job (``ledger.contracts.deployment``).
 Every backend translates its own native errors into ``ledger.errors`` classes, keeping the cause.
 """
 
@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from ..errors import ChainError
+from ledger.errors import ChainError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ..crypto import PrivateKey
+    from ledger.crypto.keys import PrivateKey
 
 #: Backend features that not every backend has. The conformance suite reads these; a backend
 #: that lacks one declares it by leaving it out, and the suite reports the gap visibly.
@@ -170,13 +170,13 @@ class ChainBackend(abc.ABC):
 
     def fund(self, address: str, amount_wei: int) -> None:
         """Give an account gas money on a development chain (feature ``funding``)."""
-        from ..errors import CapabilityError
+        from ledger.errors import CapabilityError
 
         raise CapabilityError(self.name, "funding accounts")
 
     def balance(self, address: str) -> int:
         """The account's balance in wei now (backends with the ``funding`` feature answer it)."""
-        from ..errors import CapabilityError
+        from ledger.errors import CapabilityError
 
         raise CapabilityError(self.name, "reading balances")
 

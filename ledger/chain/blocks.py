@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, cast
 
 from eth_typing import Address, Hash32
 
-from ..crypto import keccak256
-from . import ethtx
+from ledger.chain import ethtx
+from ledger.crypto.hashing import keccak256
 
 if TYPE_CHECKING:
     from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI

@@ -41,19 +41,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from eth_typing import Address, BlockNumber
 
-from ..crypto import PrivateKey, keccak256, to_checksum_address
-from ..errors import (
-    CapabilityError,
-    ChainError,
-    InsufficientFunds,
-    LedgerError,
-    TransactionRejected,
-    ValidationError,
-    WorkspaceError,
-    WorkspaceLocked,
-)
-from . import blocks, ethtx
-from .base import (
+from ledger.chain import blocks, ethtx
+from ledger.chain.base import (
     FUNDING,
     HISTORICAL_STATE,
     LOG_FILTER,
@@ -65,6 +54,18 @@ from .base import (
     Receipt,
     Reverted,
     Transaction,
+)
+from ledger.crypto.hashing import keccak256, to_checksum_address
+from ledger.crypto.keys import PrivateKey
+from ledger.errors import (
+    CapabilityError,
+    ChainError,
+    InsufficientFunds,
+    LedgerError,
+    TransactionRejected,
+    ValidationError,
+    WorkspaceError,
+    WorkspaceLocked,
 )
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ if TYPE_CHECKING:
     from eth.chains.base import MiningChain
     from eth.vm.base import VM
 
-    from .kvstore import ChainStore, LogRow, TxRow
+    from ledger.chain.kvstore import ChainStore, LogRow, TxRow
 
 #: Chain id of a new embedded chain (the usual local development id; anvil uses 31337).
 DEFAULT_CHAIN_ID = 1337
@@ -190,7 +191,7 @@ class EmbeddedChain(ChainBackend):
     def _open(self, chain_id: int) -> None:
         from eth.db.atomic import AtomicDB
 
-        from .kvstore import ChainStore
+        from ledger.chain.kvstore import ChainStore
 
         _use_fast_keccak()
         self._store = store = ChainStore(self.path)
@@ -440,7 +441,7 @@ class EmbeddedChain(ChainBackend):
     ) -> tuple[list[Receipt], list[LogRow], list[TxRow]]:
         from eth.exceptions import Revert
 
-        from .kvstore import LogRow, TxRow
+        from ledger.chain.kvstore import LogRow, TxRow
 
         number = int(header.block_number)
         receipts: list[Receipt] = []

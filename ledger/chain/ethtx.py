@@ -7,8 +7,8 @@ Two kinds are supported:
 * **EIP-1559** (type 2), ``0x02 || rlp([chain_id, nonce, max_priority_fee, max_fee, gas, to, value,
   data, access_list, y_parity, r, s])``.
 
-Signing uses :meth:`ledger.crypto.PrivateKey.sign_digest` (coincurve/libsecp256k1, low-s, RFC 6979),
-hashing uses :func:`ledger.crypto.keccak256`. The encoder is a direct RLP writer for these fixed shapes:
+Signing uses :meth:`ledger.crypto.keys.PrivateKey.sign_digest` (coincurve/libsecp256k1, low-s, RFC 6979),
+hashing uses :func:`ledger.crypto.hashing.keccak256`. The encoder is a direct RLP writer for these fixed shapes:
 ``rlp.encode`` infers a serializer for every value and costs about 19 us per transaction here, several
 times the signature itself; the tests check that both produce identical bytes. Decoding, which is for
 tests, tools and untrusted input, uses the ``rlp`` package and validates every field.
@@ -26,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..crypto import SECP256K1_N, PrivateKey, Signature, keccak256, recover_address, to_checksum_address
-from ..errors import ValidationError
+from ledger.crypto.hashing import keccak256, to_checksum_address
+from ledger.crypto.keys import SECP256K1_N, PrivateKey, Signature, recover_address
+from ledger.errors import ValidationError
 
 #: The EIP-2718 type byte of an EIP-1559 transaction.
 TYPE_EIP1559 = 2

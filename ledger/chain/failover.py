@@ -29,9 +29,9 @@ import urllib3
 from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import ProtocolError
 
-from ..canonical import NotJSONError, loads_lax
-from ..errors import ChainError, ChainIdMismatch, ConfigError, NodeUnreachable
-from .base import MAX_RESPONSE_BYTES
+from ledger.canonical import NotJSONError, loads_lax
+from ledger.chain.base import MAX_RESPONSE_BYTES
+from ledger.errors import ChainError, ChainIdMismatch, ConfigError, NodeUnreachable
 
 #: Requests per JSON-RPC batch: large enough to amortise the round trip, small enough for nodes that
 #: cap the size of a request body.

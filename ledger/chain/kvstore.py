@@ -24,7 +24,7 @@ from pathlib import Path
 
 from eth.db.backends.base import BaseDB
 
-from ..errors import WorkspaceError
+from ledger.errors import WorkspaceError
 
 #: Bumped when the tables change shape; a file with another version is refused.
 SCHEMA_VERSION = 1

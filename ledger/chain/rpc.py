@@ -59,16 +59,9 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import (
-    CapabilityError,
-    ChainError,
-    InsufficientFunds,
-    NodeUnreachable,
-    TransactionRejected,
-    TransactionTimeout,
-)
-from . import ethtx
-from .base import (
+from ledger.chain import ethtx
+from ledger.chain.answers import parse_address, parse_hex, parse_int
+from ledger.chain.base import (
     FUNDING,
     LOG_FILTER,
     PIPELINING,
@@ -79,14 +72,21 @@ from .base import (
     Reverted,
     Transaction,
 )
-from .failover import Answer, FailoverClient, RpcError
-from .fisco.receipts import parse_address, parse_hex, parse_int
-from .nonces import NonceManager
+from ledger.chain.failover import Answer, FailoverClient, RpcError
+from ledger.chain.nonces import NonceManager
+from ledger.errors import (
+    CapabilityError,
+    ChainError,
+    InsufficientFunds,
+    NodeUnreachable,
+    TransactionRejected,
+    TransactionTimeout,
+)
 
 __all__ = ["Answer", "MalformedAnswer", "RpcChain", "RpcError"]
 
 if TYPE_CHECKING:
-    from ..crypto import PrivateKey
+    from ledger.crypto.keys import PrivateKey
 
 # Node messages, compared after lower-casing and dropping spaces and underscores (``_says``), so that
 # geth/anvil wording ("insufficient funds") and FISCO BCOS status names ("InsufficientFunds") both match.

@@ -2,6 +2,11 @@
 
 Exit codes: 0 success; 1 a domain failure (verification failed, not authorised, chain refused);
 2 a usage error (bad flags, bad input file, missing workspace or key); 130 interrupted.
+
+Modules: :mod:`~ledger.cli.app` (settings and the facade for a command), :mod:`~ledger.cli.render`
+(rich tables, progress, JSON), :mod:`ledger.cli.commands` (one module per group of commands).
+
+May import every package of the library; click and rich are imported here only.
 """
 
 from __future__ import annotations
@@ -11,8 +16,8 @@ from typing import Any
 
 import click
 
-from ..errors import LedgerError
-from .app import App
+from ledger.cli.app import App
+from ledger.errors import LedgerError
 
 EPILOG = """\b
 Examples:
@@ -51,14 +56,14 @@ class LedgerGroup(click.Group):
 def _fail(ctx: click.Context, exc: LedgerError, code: int) -> None:
     """Say what went wrong and what to do: a sentence and a hint, or a JSON object with ``--json``.
 
-    A contract's refusal is explained in words (``ledger.contract_hints``), with the error's own name
+    A contract's refusal is explained in words (``ledger.contracts.hints``), with the error's own name
     and arguments kept in the JSON and after the sentence.
     """
-    from ..errors import ContractError
+    from ledger.errors import ContractError
 
     message, hint, detail = str(exc), exc.hint, None
     if isinstance(exc, ContractError):
-        from ..contract_hints import explain
+        from ledger.contracts.hints import explain
 
         message, hint = explain(exc)
         detail = str(exc)
@@ -73,7 +78,7 @@ def _fail(ctx: click.Context, exc: LedgerError, code: int) -> None:
         sys.exit(code)
     from rich.markup import escape
 
-    from .render import console
+    from ledger.cli.render import console
 
     err = console(stderr=True)
     err.print(f"[bold red]error:[/] {escape(message)}")
@@ -97,17 +102,11 @@ def main(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from . import commands_contrib, commands_cred, commands_demo, commands_gov, commands_setup
+    from ledger.cli.commands import audit, contrib, cred, demo, gov, setup
 
-    for module in (commands_setup, commands_gov, commands_contrib, commands_cred, commands_demo):
+    for module in (setup, gov, contrib, cred, demo, audit):
         for command in module.COMMANDS:
             main.add_command(command)
-    try:
-        from . import commands_audit
-    except ImportError:  # the index/audit commands land separately
-        return
-    for command in commands_audit.COMMANDS:
-        main.add_command(command)
 
 
 _register()

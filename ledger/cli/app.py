@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .. import config
-from ..types import RevocationReason
+from ledger import config
+from ledger.types import RevocationReason
 
 if TYPE_CHECKING:
-    from ..ledger import Ledger
+    from ledger.ledger import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,7 +82,7 @@ class App:
     def ledger(self, *, need_key: bool = True) -> Ledger:
         """The opened ledger for this workspace (opened once per command)."""
         if self._ledger is None:
-            from ..ledger import Ledger
+            from ledger.ledger import Ledger
 
             settings = self.settings()
             self._ledger = Ledger.open(

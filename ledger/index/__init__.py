@@ -7,6 +7,9 @@
 The modules: :mod:`.schema` (named migrations), :mod:`.store` (opening, errors), :mod:`.projection`
 (event -> rows), :mod:`.sync` (the sync engine), :mod:`.queries` (reads, ``--at``), :mod:`.view` (a
 verification ``ChainView`` answered from the index, as of any block).
+
+May import: ``ledger.verify``, ``ledger.contracts`` (ABIs and event decoding), ``ledger.chain``
+(the interface) and everything below them.
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .queries import IndexReader
-from .store import IndexMismatch, IndexStoreError, open_index
-from .sync import Decoder, Progress, Syncer, SyncResult
+from ledger.index.queries import IndexReader
+from ledger.index.store import IndexMismatch, IndexStoreError, open_index
+from ledger.index.sync import Decoder, Progress, Syncer, SyncResult
 
 if TYPE_CHECKING:
     from typing import Self  # 3.11+; only read by type checkers
 
-    from ..chain.base import ChainBackend
+    from ledger.chain.base import ChainBackend
 
 __all__ = ["Index", "IndexMismatch", "IndexReader", "IndexStoreError", "SyncResult", "Syncer", "open_index"]
 

@@ -1,15 +1,15 @@
-"""A fast event decoder for the index, driven by the same committed ABIs as ``ledger.contracts``.
+"""A fast event decoder for the index, driven by the same committed ABIs as ``ledger.contracts.deployment``.
 
 Syncing is dominated by decoding when every value goes through eth_abi. Most of our events are made
 of one-word static values (addresses, integers, enums, bytes32, bools), which are plain slices of the
 log's topics and data. This decoder compiles, once per event type, a plan of word decoders from the
 ABI, and hands the few events with dynamic members (arrays, bytes, structs) to
-:meth:`ledger.contracts.AbiEvent.decode`. The result has the same shape as
-``ledger.contracts.decode_events`` (a test checks both agree on every event type); enums are plain
+:meth:`ledger.contracts.deployment.AbiEvent.decode`. The result has the same shape as
+``ledger.contracts.deployment.decode_events`` (a test checks both agree on every event type); enums are plain
 integers here.
 
 A log with the topic of one of our events whose topics or data do not fit the event raises
-:class:`~ledger.abi.UndecodableEvent` (never an eth_abi, ``ValueError`` or ``IndexError`` traceback);
+:class:`~ledger.contracts.abi.UndecodableEvent` (never an eth_abi, ``ValueError`` or ``IndexError`` traceback);
 :class:`~ledger.index.sync.Syncer` skips such a log and records a warning.
 """
 
@@ -21,9 +21,9 @@ from typing import Any
 
 from eth_abi.exceptions import DecodingError
 
-from ..abi import CONTRACT_NAMES, AbiEvent, Event, UndecodableEvent, abi_type, contract_abi
-from ..chain.base import Log
-from ..crypto import to_checksum_address
+from ledger.chain.base import Log
+from ledger.contracts.abi import CONTRACT_NAMES, AbiEvent, Event, UndecodableEvent, abi_type, contract_abi
+from ledger.crypto.hashing import to_checksum_address
 
 WordDecoder = Callable[[bytes], Any]
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..crypto import to_checksum_address
+from ledger.crypto.hashing import to_checksum_address
 
 # Mirrors of the enums in contracts/Common.sol, by position (ledger.types holds the Python enums; the
 # index stores names so that a query or report never has to know the numbering).

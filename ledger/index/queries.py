@@ -17,9 +17,9 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from ..errors import ValidationError
-from .projection import ZERO32
-from .records import (
+from ledger.errors import ValidationError
+from ledger.index.projection import ZERO32
+from ledger.index.records import (
     Batch,
     Contribution,
     Credential,
@@ -32,7 +32,7 @@ from .records import (
     bytes32_text,
     parse_moment,
 )
-from .sync import get_cursor
+from ledger.index.sync import get_cursor
 
 
 def _upto(at: int | None) -> int:
@@ -52,7 +52,7 @@ class IndexReader:
 
     def counts(self) -> dict[str, int]:
         """Rows per table (what the index holds)."""
-        from .schema import TABLES
+        from ledger.index.schema import TABLES
 
         return {t: int(self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in TABLES}
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from ..errors import ValidationError
-from .projection import address
+from ledger.errors import ValidationError
+from ledger.index.projection import address
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..errors import WorkspaceError
-from .schema import migrate
+from ledger.errors import WorkspaceError
+from ledger.index.schema import migrate
 
 
 class IndexStoreError(WorkspaceError):

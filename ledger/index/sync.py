@@ -10,7 +10,7 @@ Works with any backend. FISCO BCOS finalises each block by PBFT (no reorganisati
 development chain that can reorganise (anvil with ``--slots-in-an-epoch`` tricks), re-index from a
 safe block or rebuild the file.
 
-A log with the topic of one of our events that does not decode (:class:`~ledger.abi.UndecodableEvent`:
+A log with the topic of one of our events that does not decode (:class:`~ledger.contracts.abi.UndecodableEvent`:
 our contracts never emit one, so the node is broken or hostile, or the config names another contract)
 is skipped, not fatal: the sync goes on, the result lists it (:attr:`SyncResult.skipped`) and the index
 keeps the last :data:`MAX_SKIPPED_KEPT` of them (:meth:`Syncer.skipped_logs`). Re-reading the range
@@ -26,16 +26,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..abi import UndecodableEvent
-from ..errors import ValidationError
-from .projection import IndexedEvent, Rows, address, apply, normalise_args
-from .store import IndexMismatch, IndexStoreError
+from ledger.contracts.abi import UndecodableEvent
+from ledger.errors import ValidationError
+from ledger.index.projection import IndexedEvent, Rows, address, apply, normalise_args
+from ledger.index.store import IndexMismatch, IndexStoreError
 
 if TYPE_CHECKING:
-    from ..chain.base import ChainBackend, Log
+    from ledger.chain.base import ChainBackend, Log
 
 #: Turns raw logs into decoded events (objects with name, args, address, block_number, tx_hash,
-#: log_index), e.g. ``ledger.contracts.decode_events``.
+#: log_index), e.g. ``ledger.contracts.deployment.decode_events``.
 Decoder = Callable[[Sequence["Log"]], Iterable[Any]]
 #: Called after each committed chunk with (blocks done, blocks total, events so far).
 Progress = Callable[[int, int, int], None]
@@ -78,7 +78,7 @@ class SyncResult:
 
 
 def _default_decoder(logs: Sequence[Log]) -> Iterable[Any]:
-    from .decode import decode_events
+    from ledger.index.decode import decode_events
 
     return decode_events(logs)
 

@@ -1,4 +1,4 @@
-"""A verification :class:`~ledger.verification.ChainView` answered from the index, as of any block.
+"""A verification :class:`~ledger.verify.verifier.ChainView` answered from the index, as of any block.
 
 ``IndexChainView(reader)`` answers as of the index's cursor (the last synced block);
 ``IndexChainView(reader, at=N)`` answers as the chain stood at block N: roots anchored later are
@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import re
 
-from ..errors import VerificationError
-from ..verification import ACTIVE, REINSTATED, AnchorRecord, IssuanceRecord, StatusRecord
-from .projection import ZERO32
-from .queries import IndexReader
+from ledger.errors import VerificationError
+from ledger.index.projection import ZERO32
+from ledger.index.queries import IndexReader
+from ledger.verify.chainview import ACTIVE, REINSTATED, AnchorRecord, IssuanceRecord, StatusRecord
 
 _STATUS_NAMES = {"None": ACTIVE, "Valid": REINSTATED, "Suspended": "suspended", "Revoked": "revoked"}
 
 
 def reason_name(reason: str | None) -> str | None:
-    """``IssuedInError`` -> ``issued-in-error`` (as ``ledger.chainview`` spells it); None stays None."""
+    """``IssuedInError`` -> ``issued-in-error`` (as ``ledger.verify.chainview`` spells it); None stays None."""
     if reason in (None, "None"):
         return None
     return re.sub(r"(?<!^)(?=[A-Z])", "-", str(reason)).lower()

@@ -15,10 +15,11 @@ from ledger.audit import load_report, report_target
 from ledger.chain.embedded import EmbeddedChain
 from ledger.cli import main
 from ledger.config import Settings, load_settings
-from ledger.contracts import Contracts, raise_for_receipt
+from ledger.contracts.deployment import Contracts
+from ledger.contracts.send import raise_for_receipt
 from ledger.errors import ValidationError
+from ledger.identity.keyring import Keyring
 from ledger.index import Index
-from ledger.keyring import Keyring
 from ledger.ledger import Ledger
 
 PASSWORD = "anchor-test-password"
@@ -172,7 +173,7 @@ def test_check_refuses_what_is_not_a_report(ws: Ws, tmp_path: Path) -> None:
 
 def test_the_same_report_anchored_twice_keeps_its_first_anchor() -> None:
     from ledger.audit import AuditReport, anchor_report, check_report
-    from ledger.contracts import deploy
+    from ledger.contracts.deployment import deploy
     from ledger.errors import ContractError
 
     with EmbeddedChain(None) as chain:

@@ -18,7 +18,7 @@ from ledger.audit import (
     ContractsCheck,
 )
 from ledger.chain.embedded import EmbeddedChain
-from ledger.contracts import raise_for_receipt
+from ledger.contracts.send import raise_for_receipt
 from ledger.index import Index
 
 

@@ -14,7 +14,7 @@ from ledger import types
 from ledger.chain.embedded import EmbeddedChain
 from ledger.cli import main
 from ledger.config import Settings, load_settings
-from ledger.contracts import raise_for_receipt
+from ledger.contracts.send import raise_for_receipt
 from ledger.errors import WorkspaceLocked
 from ledger.ledger import Ledger
 
@@ -153,7 +153,7 @@ def test_audit_of_several_subjects_rendered_in_chromium(ws: Ws, tmp_path: Path) 
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    from ledger.cli.commands_audit import COMMANDS
+    from ledger.cli.commands.audit import COMMANDS
 
     for group in COMMANDS:
         for name, command in group.commands.items():  # type: ignore[attr-defined]

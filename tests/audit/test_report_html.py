@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ledger.report_html import render_html
+from ledger.audit.html import render_html
 
 from .chromium import ARTIFACTS, dump_dom, screenshot
 

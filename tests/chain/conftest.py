@@ -13,7 +13,8 @@ from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 
 from ledger.chain.base import ChainBackend, Transaction
-from ledger.crypto import PrivateKey, keccak256
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.keys import PrivateKey
 
 HERE = Path(__file__).parent
 PROBE_JSON = HERE / "probe.json"

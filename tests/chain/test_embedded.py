@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from ledger.chain.base import FUNDING, HISTORICAL_STATE, PERSISTENT, PIPELINING, Reverted, Transaction
 from ledger.chain.blocks import ordered_trie
 from ledger.chain.embedded import EmbeddedChain
-from ledger.crypto import PrivateKey, keccak256
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.keys import PrivateKey
 from ledger.errors import (
     CapabilityError,
     ChainError,
@@ -290,7 +291,7 @@ from pathlib import Path
 from ledger.chain.base import Transaction
 from ledger.chain.blocks import ordered_trie
 from ledger.chain.embedded import EmbeddedChain
-from ledger.crypto import PrivateKey
+from ledger.crypto.keys import PrivateKey
 
 path, key_hex, code, selector = Path(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
 key = PrivateKey.from_hex(key_hex)

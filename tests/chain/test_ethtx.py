@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.chain import ethtx
-from ledger.crypto import PrivateKey, keccak256, to_checksum_address
+from ledger.crypto.hashing import keccak256, to_checksum_address
+from ledger.crypto.keys import PrivateKey
 from ledger.errors import ValidationError
 
 KEY = PrivateKey(keccak256(b"ledger ethtx tests"))

@@ -20,7 +20,8 @@ from ledger.chain import ethtx
 from ledger.chain.base import FUNDING, PIPELINING, Receipt, Transaction
 from ledger.chain.nonces import NonceManager
 from ledger.chain.rpc import RpcChain
-from ledger.crypto import PrivateKey, keccak256
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.keys import PrivateKey
 from ledger.errors import (
     CapabilityError,
     ChainError,
@@ -491,7 +492,7 @@ def test_fund_on_a_node_without_anvil_methods_is_a_capability_error(rpc: RpcChai
 
     def no_anvil(method: str, params: list[object] | None = None) -> object:
         if method == "anvil_setBalance":
-            from ledger.chain.rpc import RpcError
+            from ledger.chain.failover import RpcError
 
             raise RpcError(method, -32601, "Method not found")
         return real(method, params)

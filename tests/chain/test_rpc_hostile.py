@@ -3,8 +3,8 @@
 The node (a tiny ``http.server`` on 127.0.0.1) serves the right chain id, then answers each method
 with what the test sets: bad hex, wrong types, missing fields, values out of range. Reads of the
 ``rpc`` backend raise :class:`~ledger.chain.rpc.MalformedAnswer` ("malformed answer from <url>: ..."),
-the contract facades :class:`~ledger.abi.UndecodableAnswer` ("is there a contract at <address>?"),
-event decoding :class:`~ledger.abi.UndecodableEvent`; the index sync skips such a log and records it.
+the contract facades :class:`~ledger.contracts.abi.UndecodableAnswer` ("is there a contract at <address>?"),
+event decoding :class:`~ledger.contracts.abi.UndecodableEvent`; the index sync skips such a log and records it.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from typing import Any
 import pytest
 
 from ledger import types
-from ledger.abi import UndecodableAnswer, UndecodableEvent, contract_abi
-from ledger.abi import decode_events as abi_decode_events
 from ledger.chain.base import Log, Transaction
 from ledger.chain.rpc import MalformedAnswer, RpcChain
 from ledger.config import Deployment
-from ledger.contracts import ContributionLedger, CredentialRegistry, IssuerRegistry
-from ledger.crypto import PrivateKey
+from ledger.contracts.abi import UndecodableAnswer, UndecodableEvent, contract_abi
+from ledger.contracts.abi import decode_events as abi_decode_events
+from ledger.contracts.contribution_ledger import ContributionLedger
+from ledger.contracts.credential_registry import CredentialRegistry
+from ledger.contracts.issuer_registry import IssuerRegistry
+from ledger.crypto.keys import PrivateKey
 from ledger.errors import ChainError, ContractError
 from ledger.index import Index
 from ledger.index.decode import decode_events as index_decode_events

@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 
 from ledger.cli import main
 from ledger.config import load_settings
-from ledger.crypto import PrivateKey
+from ledger.crypto.keys import PrivateKey
 from ledger.ledger import Ledger
 
 PASSWORD = "test-password"

@@ -8,8 +8,8 @@ import pytest
 from cliws import PASSWORD, Workspace
 
 from ledger.config import Settings
-from ledger.crypto import PrivateKey
-from ledger.keyring import Keyring
+from ledger.crypto.keys import PrivateKey
+from ledger.identity.keyring import Keyring
 from ledger.ledger import Ledger
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from cliws import Workspace
 
-from ledger import contract_errors
-from ledger.contract_hints import _TEXTS, explain
+from ledger.contracts import errors as contract_errors
+from ledger.contracts.hints import _TEXTS, explain
 
 
 def _subject(ws: Workspace) -> str:

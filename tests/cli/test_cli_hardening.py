@@ -14,9 +14,9 @@ import pytest
 from cliws import PASSWORD, Workspace
 
 from ledger.config import load_settings
-from ledger.contract_errors import IssuerKindNotAllowed
+from ledger.contracts.errors import IssuerKindNotAllowed
 from ledger.errors import ContractError, IssuanceError
-from ledger.keyring import Keyring
+from ledger.identity.keyring import Keyring
 from ledger.ledger import Ledger
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from cliws import Workspace
 
-from ledger import issuance
+from ledger.issuance import pipeline as issuance
 
 
 def _subject(ws: Workspace, name: str, number: str = "") -> str:

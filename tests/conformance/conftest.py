@@ -5,7 +5,7 @@ Backends (``BACKENDS``):
 * ``embedded``: py-evm in a SQLite file in a temporary directory;
 * ``anvil``: the ``rpc`` backend against a real anvil from npm, one process for the whole session;
 * ``fisco3`` and ``fisco3-sm``: the ``fisco3`` backend (Tars transactions, ECDSA or SM2/SM3) against a
-  loopback FISCO 3.x node that executes on py-evm (``tests/fisco/fisco_evm_node.py``);
+  loopback FISCO 3.x node that executes on py-evm (``tests/chain/fisco/fisco_evm_node.py``);
 * ``fisco2`` and ``fisco2-sm``: the ``fisco2`` backend (RLP transactions) against the 2.x counterpart.
 
 The fake FISCO nodes live one per variant for the session (like anvil): each test takes a fresh key
@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 
 from ledger.chain.base import FUNDING, ChainBackend
-from ledger.crypto import PrivateKey
+from ledger.crypto.keys import PrivateKey
 from tests.anvil import ANVIL_CHAIN_ID, Anvil
 from tests.conformance.probe import Probe
 
@@ -65,9 +65,9 @@ GAPS: dict[str, dict[str, str]] = {
     },
 }
 
-#: The fake nodes' test modules live in tests/fisco, which is not a package (its modules import
+#: The fake nodes' test modules live in tests/chain/fisco, which is not a package (its modules import
 #: each other by plain name), so that directory must be importable when only this suite runs.
-FISCO_TESTS = Path(__file__).resolve().parent.parent / "fisco"
+FISCO_TESTS = Path(__file__).resolve().parent.parent / "chain" / "fisco"
 
 
 @dataclass

@@ -17,7 +17,8 @@ from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 
 from ledger.chain.base import ChainBackend, Transaction
-from ledger.crypto import PrivateKey, keccak256
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.keys import PrivateKey
 from ledger.errors import ContractError, UnknownRevert
 
 PROBE_JSON = Path(__file__).resolve().parent.parent / "chain" / "probe.json"

@@ -21,7 +21,8 @@ from ledger.chain.base import (
     ChainBackend,
     Reverted,
 )
-from ledger.crypto import PrivateKey, to_checksum_address
+from ledger.crypto.hashing import to_checksum_address
+from ledger.crypto.keys import PrivateKey
 from ledger.errors import CapabilityError, UnknownRevert
 from tests.conformance.conftest import CALL_SENDER, Harness, require
 from tests.conformance.probe import Probe, TooLarge, topic_address, topic_uint, uint

@@ -15,8 +15,8 @@ import pytest
 from ledger import types as T
 from ledger.chain.base import FUNDING
 from ledger.chain.embedded import EmbeddedChain
-from ledger.contracts import Contracts, deploy
-from ledger.crypto import PrivateKey
+from ledger.contracts.deployment import Contracts, deploy
+from ledger.crypto.keys import PrivateKey
 
 #: Type ids defined by the ``world`` fixture.
 BATCH_TYPE = 1  # no criteria, Universities and Authorities may anchor it

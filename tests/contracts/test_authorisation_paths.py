@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from ledger import contract_errors as E
 from ledger import types as T
 from ledger.chain.base import FUNDING, Reverted, Transaction
-from ledger.contracts import Contracts
-from ledger.crypto import PrivateKey
+from ledger.contracts import errors as E
+from ledger.contracts.deployment import Contracts
+from ledger.credentials.merkle import MerkleTree
+from ledger.crypto.keys import PrivateKey
 from ledger.errors import ContractError
-from ledger.merkle import MerkleTree
 
 from .conftest import BASIC_TYPE, BATCH_TYPE, OTHER_TYPE, World, item, rand32
 

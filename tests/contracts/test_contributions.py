@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ledger import contract_errors as E
 from ledger import types as T
-from ledger.contracts import decode_events
-from ledger.crypto import keccak256
+from ledger.contracts import errors as E
+from ledger.contracts.abi import decode_events
+from ledger.crypto.hashing import keccak256
 
 from .conftest import World, item, rand32
 
@@ -169,7 +169,7 @@ def test_a_suspended_recorder_cannot_revoke_but_the_committee_can(world: World) 
 
 
 def test_built_transactions_go_out_together_with_send_many(world: World) -> None:
-    from ledger.contracts import raise_for_receipt
+    from ledger.contracts.send import raise_for_receipt
 
     c, k = world.c, world.k
     batches = [[item() for _ in range(3)] for _ in range(4)]

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from ledger import contract_errors as E
 from ledger import types as T
-from ledger.contracts import decode_events
-from ledger.merkle import MerkleTree
+from ledger.contracts import errors as E
+from ledger.contracts.abi import decode_events
+from ledger.credentials.merkle import MerkleTree
 
 from .conftest import (
     BASIC_TYPE,

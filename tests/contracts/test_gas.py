@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from benchmarks.gas import measure
 from ledger.chain.embedded import EmbeddedChain
-from ledger.crypto import PrivateKey
+from ledger.crypto.keys import PrivateKey
 
 
 def test_gas_targets_and_ceilings() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ledger import contract_errors as E
 from ledger import types as T
-from ledger.contracts import Contracts, decode_events
+from ledger.contracts import errors as E
+from ledger.contracts.abi import decode_events
+from ledger.contracts.deployment import Contracts
 
 from .conftest import Keys
 

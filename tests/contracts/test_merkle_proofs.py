@@ -1,6 +1,6 @@
 """Proofs built in Python are accepted by the contract; a proof for another leaf is rejected.
 
-The tree comes from ``ledger.merkle``; a tiny independent sorted-pair implementation below checks
+The tree comes from ``ledger.credentials.merkle``; a tiny independent sorted-pair implementation below checks
 that the root is what the documented rules give, so the contract, the library and this file agree.
 """
 
@@ -12,12 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import contract_errors as E
 from ledger import types as T
 from ledger.chain.embedded import EmbeddedChain
-from ledger.contracts import Contracts, deploy
-from ledger.crypto import PrivateKey, keccak256
-from ledger.merkle import MerkleTree
+from ledger.contracts import errors as E
+from ledger.contracts.deployment import Contracts, deploy
+from ledger.credentials.merkle import MerkleTree
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.keys import PrivateKey
 
 from .conftest import BATCH_TYPE
 

@@ -10,17 +10,12 @@ from typing import Any
 import pytest
 from eth_abi import encode as abi_encode
 
-from ledger import compiler, contract_errors
 from ledger.chain.base import Log
-from ledger.contracts import (
-    CONTRACT_NAMES,
-    Deployment,
-    abi_type,
-    artifact,
-    decode_events,
-    decode_revert,
-)
-from ledger.crypto import keccak256, to_checksum_address
+from ledger.config import Deployment
+from ledger.contracts import compiler
+from ledger.contracts import errors as contract_errors
+from ledger.contracts.abi import CONTRACT_NAMES, abi_type, artifact, decode_events, decode_revert
+from ledger.crypto.hashing import keccak256, to_checksum_address
 from ledger.errors import ContractError, UnknownRevert
 
 ADDRESS = to_checksum_address(bytes.fromhex("00" * 19 + "aa"))
@@ -106,7 +101,7 @@ def test_deployment_round_trips() -> None:
 
 
 def test_importing_the_facades_does_not_import_web3() -> None:
-    code = "import sys, ledger.contracts; print('web3' in sys.modules)"
+    code = "import sys, ledger.contracts.deployment; print('web3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -118,7 +113,7 @@ def test_committed_artifacts_are_fresh() -> None:
     if not (compiler.PROJECT_DIR / "node_modules" / "solc").is_dir():
         pytest.skip("npm package solc is not installed (run `npm ci`)")
     stale = compiler.stale_files(compiler.build())
-    assert stale == [], f"stale artifacts, run `python -m ledger.compiler`: {stale}"
+    assert stale == [], f"stale artifacts, run `python -m ledger.contracts.compiler`: {stale}"
 
 
 def test_build_refuses_an_external_function_without_natspec() -> None:

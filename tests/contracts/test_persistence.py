@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ledger import types as T
 from ledger.chain.embedded import EmbeddedChain
-from ledger.contracts import Contracts, deploy
-from ledger.crypto import PrivateKey
+from ledger.contracts.deployment import Contracts, deploy
+from ledger.crypto.keys import PrivateKey
 
 from .conftest import BATCH_TYPE, rand32
 
@@ -18,7 +18,7 @@ _READER = """
 import json, sys
 from pathlib import Path
 from ledger.chain.embedded import EmbeddedChain
-from ledger.contracts import Contracts, Deployment
+from ledger.contracts.deployment import Contracts, Deployment
 
 args = json.loads(sys.argv[1])
 chain = EmbeddedChain(Path(args["path"]))

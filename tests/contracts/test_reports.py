@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ledger import contract_errors as E
 from ledger import types as T
-from ledger.abi import ZERO32
-from ledger.contracts import decode_events
-from ledger.crypto import PrivateKey
+from ledger.contracts import errors as E
+from ledger.contracts.abi import ZERO32, decode_events
+from ledger.crypto.keys import PrivateKey
 
 from .conftest import World, rand32
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from ledger import contract_errors as E
 from ledger import types as T
-from ledger.crypto import PrivateKey
+from ledger.contracts import errors as E
+from ledger.crypto.keys import PrivateKey
 
 from .conftest import BASIC_TYPE, BATCH_TYPE, CHECKED_TYPE, World, item
 

@@ -12,10 +12,12 @@ from typing import Any
 
 from ledger import types
 from ledger.chain.base import ChainBackend, Receipt
-from ledger.contracts import Contracts, deploy, raise_for_receipt
-from ledger.contribution import project_id
-from ledger.crypto import PrivateKey, keccak256
-from ledger.merkle import MerkleTree
+from ledger.contracts.deployment import Contracts, deploy
+from ledger.contracts.send import raise_for_receipt
+from ledger.contributions.sources import project_id
+from ledger.credentials.merkle import MerkleTree
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.keys import PrivateKey
 
 K = types.IssuerKind
 S = types.IssuerStatus

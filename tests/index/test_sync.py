@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger import contracts
 from ledger.chain.embedded import EmbeddedChain
+from ledger.contracts import abi as contracts
 from ledger.index import Index, IndexMismatch
 from ledger.index.projection import HANDLERS, ZERO32
 from ledger.index.schema import MIGRATIONS, applied, migrate
@@ -155,7 +155,7 @@ def test_sync_killed_mid_transaction_resumes(tmp_path: Path) -> None:
         f"""
         import os, signal
         from ledger.chain.embedded import EmbeddedChain
-        from ledger.contracts import Deployment
+        from ledger.contracts.deployment import Deployment
         from ledger.index import Index
         deployment = Deployment.from_dict({deployment.to_dict()!r})
         def hook(a, b):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ledger.chainview import ContractsView
 from ledger.index import Index
 from ledger.index.view import IndexChainView, reason_name
+from ledger.verify.contracts_view import ContractsView
 
 from .history import History
 

@@ -16,10 +16,10 @@ import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ...errors import ConfigError
+from ledger.errors import ConfigError
 
 if TYPE_CHECKING:
-    from ..base import ChainBackend
+    from ledger.chain.base import ChainBackend
 
 KINDS = ("fisco3", "fisco2")
 
@@ -38,11 +38,11 @@ def open_fisco(kind: str, urls: str | Sequence[str], **options: Any) -> ChainBac
     """
     options = {k: v for k, v in options.items() if v is not None}
     if kind == "fisco3":
-        from .fisco3 import Fisco3Chain
+        from ledger.chain.fisco.fisco3 import Fisco3Chain
 
         factory: Any = Fisco3Chain
     elif kind == "fisco2":
-        from .fisco2 import Fisco2Chain
+        from ledger.chain.fisco.fisco2 import Fisco2Chain
 
         factory = Fisco2Chain
     else:

@@ -8,7 +8,7 @@ They extend the package tree in ``ledger.errors``: ``MalformedTransaction`` is a
 
 from __future__ import annotations
 
-from ...errors import ValidationError
+from ledger.errors import ValidationError
 
 
 class MalformedTransaction(ValidationError):

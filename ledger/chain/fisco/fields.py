@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import MalformedTransaction
+from ledger.chain.fisco.errors import MalformedTransaction
 
 
 def hex_bytes(value: Any, name: str, codec: str) -> bytes:

@@ -25,16 +25,17 @@ import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from ...crypto import PrivateKey
-from ...errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
-from ..base import PERSISTENT, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Transaction
-from . import status as status_codes
-from .jsonrpc import JsonRpcClient, JsonRpcError
-from .receipts import parse_hex, parse_int, status_of, to_receipt
-from .revert import revert_reason
-from .sending import call_output, collect_logs, require_key_mode, with_block_limit_retry
-from .signer import check_crypto
-from .v2 import TransactionFields, new_randomid, sign_transaction
+from ledger.chain.answers import parse_hex, parse_int
+from ledger.chain.base import PERSISTENT, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Transaction
+from ledger.chain.fisco import status as status_codes
+from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError
+from ledger.chain.fisco.receipts import status_of, to_receipt
+from ledger.chain.fisco.revert import revert_reason
+from ledger.chain.fisco.sending import call_output, collect_logs, require_key_mode, with_block_limit_retry
+from ledger.chain.fisco.signer import check_crypto
+from ledger.chain.fisco.v2 import TransactionFields, new_randomid, sign_transaction
+from ledger.crypto.keys import PrivateKey
+from ledger.errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
 
 BLOCK_LIMIT_MARGIN = 500
 #: gasPrice the python-sdk sends; FISCO 2.x does not charge gas by default.

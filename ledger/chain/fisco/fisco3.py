@@ -14,7 +14,7 @@ SM chains and our contracts: the contracts are compiled with standard solc, so f
 selectors and event topics are keccak256 values fixed at compile time inside the bytecode and
 do not change on an SM chain. What changes at run time is the KECCAK256 opcode, which computes
 SM3 there (so in-contract hashing such as Merkle proofs must be built with SM3, see
-``ledger.crypto.hash_function``), and account and contract addresses, which derive from SM3.
+``ledger.crypto.hashing.hash_function``), and account and contract addresses, which derive from SM3.
 
 Logs are collected by walking blocks and their receipts, which every 3.x version supports.
 Calls run on the latest state (``call`` has no block parameter in the native RPC) and without a
@@ -30,17 +30,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ...canonical import NotJSONError, loads_lax
-from ...crypto import PrivateKey
-from ...errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
-from ..base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Transaction
-from . import status as status_codes
-from .jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
-from .receipts import parse_hex, parse_int, status_of, to_receipt
-from .revert import revert_reason
-from .sending import call_output, collect_logs, require_key_mode, with_block_limit_retry
-from .signer import check_crypto
-from .v3 import TransactionData, new_nonce, sign_transaction
+from ledger.canonical import NotJSONError, loads_lax
+from ledger.chain.answers import parse_hex, parse_int
+from ledger.chain.base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Transaction
+from ledger.chain.fisco import status as status_codes
+from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
+from ledger.chain.fisco.receipts import status_of, to_receipt
+from ledger.chain.fisco.revert import revert_reason
+from ledger.chain.fisco.sending import call_output, collect_logs, require_key_mode, with_block_limit_retry
+from ledger.chain.fisco.signer import check_crypto
+from ledger.chain.fisco.v3 import TransactionData, new_nonce, sign_transaction
+from ledger.crypto.keys import PrivateKey
+from ledger.errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
 
 BLOCK_LIMIT_MARGIN = 500
 _LINE = 3

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ...canonical import NotJSONError, loads_lax
-from ...errors import ChainError, ConfigError, NodeUnreachable
-from ..base import MAX_RESPONSE_BYTES
+from ledger.canonical import NotJSONError, loads_lax
+from ledger.chain.base import MAX_RESPONSE_BYTES
+from ledger.errors import ChainError, ConfigError, NodeUnreachable
 
 #: File names in a FISCO node's ``sdk/`` directory (non-SM chains; SM TLS is not supported here).
 SDK_CERT_FILES = ("ca.crt", "sdk.crt", "sdk.key")

@@ -18,48 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...crypto import to_checksum_address
-from ...errors import ChainError
-from ..base import Log, Receipt
-from . import status as status_codes
+from ledger.chain.answers import parse_address, parse_hex, parse_int
+from ledger.chain.base import Log, Receipt
+from ledger.chain.fisco import status as status_codes
+from ledger.errors import ChainError
 
 _ZERO_ADDRESS = "0x" + "00" * 20
-
-
-def parse_int(value: Any, what: str) -> int:
-    """An integer FISCO wrote as a JSON int, ``"0x…"`` hex text or decimal text."""
-    try:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            text = value.strip()
-            return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
-    except ValueError:
-        pass
-    raise ChainError(f"the node sent {what} as {value!r}, which is not an integer")
-
-
-def parse_hex(value: Any, what: str) -> bytes:
-    """Bytes from hex text with or without ``0x`` (``None`` and ``""`` are empty)."""
-    if value is None or value == "":
-        return b""
-    if not isinstance(value, str):
-        raise ChainError(f"the node sent {what} as {value!r}, which is not hex text")
-    text = value[2:] if value.lower().startswith("0x") else value
-    try:
-        return bytes.fromhex(text)
-    except ValueError as exc:
-        raise ChainError(f"the node sent {what} as {value[:80]!r}, which is not hex") from exc
-
-
-def parse_address(value: Any, what: str = "an address") -> str | None:
-    """EIP-55 address from FISCO's text, ``None`` for empty or all-zero (no address)."""
-    raw = parse_hex(value, what)
-    if not raw or raw == bytes(20):
-        return None
-    if len(raw) != 20:
-        raise ChainError(f"the node sent {what} of {len(raw)} bytes, expected 20")
-    return to_checksum_address(raw)
 
 
 def parse_logs(entries: Any, *, block_number: int, tx_hash: bytes, first_index: int = 0) -> tuple[Log, ...]:

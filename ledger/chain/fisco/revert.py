@@ -1,4 +1,4 @@
-"""Reading a reason out of revert data, for messages (typed decoding is ``ledger.contracts``' job).
+"""Reading a reason out of revert data, for messages (typed decoding is ``ledger.contracts.deployment``' job).
 
 ``Error(string)`` and ``Panic(uint256)`` are recognised under both selector hashes: keccak256
 (standard solc, which this project uses on every chain: the selector is a compile-time
@@ -7,8 +7,8 @@ constant in the bytecode) and SM3 (FISCO's gm solc on SM chains).
 
 from __future__ import annotations
 
-from ...crypto import keccak256
-from ...smcrypto import sm3_hash
+from ledger.crypto.hashing import keccak256
+from ledger.crypto.sm2 import sm3_hash
 
 _ERROR = {h(b"Error(string)")[:4] for h in (keccak256, sm3_hash)}
 _PANIC = {h(b"Panic(uint256)")[:4] for h in (keccak256, sm3_hash)}

@@ -8,7 +8,7 @@ or hostile input raises :class:`MalformedTransaction` quickly.
 
 from __future__ import annotations
 
-from .errors import MalformedTransaction
+from ledger.chain.fisco.errors import MalformedTransaction
 
 Item = bytes | list["Item"]
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ...crypto import PrivateKey
-from ...errors import ChainError, ConfigError, TransactionRejected
-from ..base import Log, Reverted
-from . import status as status_codes
-from .receipts import parse_hex, parse_logs, status_of
-from .revert import revert_reason
+from ledger.chain.answers import parse_hex
+from ledger.chain.base import Log, Reverted
+from ledger.chain.fisco import status as status_codes
+from ledger.chain.fisco.receipts import parse_logs, status_of
+from ledger.chain.fisco.revert import revert_reason
+from ledger.crypto.keys import PrivateKey
+from ledger.errors import ChainError, ConfigError, TransactionRejected
 
 T = TypeVar("T")
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ... import smcrypto
-from ...crypto import PrivateKey, Signature, hash_function, recover_address, to_checksum_address
-from ...errors import KeystoreError, ValidationError
+from ledger.crypto import sm2 as smcrypto
+from ledger.crypto.hashing import hash_function, to_checksum_address
+from ledger.crypto.keys import PrivateKey, Signature, recover_address
+from ledger.errors import KeystoreError, ValidationError
 
 CRYPTO_MODES = ("ecdsa", "sm")
 

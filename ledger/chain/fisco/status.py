@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...errors import ChainError, InsufficientFunds, TransactionRejected
+from ledger.errors import ChainError, InsufficientFunds, TransactionRejected
 
 OK, REVERT, EXECUTION, REJECTED, PERMISSION, FUNDS = (
     "ok",

@@ -28,7 +28,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from .errors import MalformedTransaction
+from ledger.chain.fisco.errors import MalformedTransaction
 
 INT8, INT16, INT32, INT64, FLOAT, DOUBLE = 0, 1, 2, 3, 4, 5
 STRING1, STRING4, MAP, LIST, STRUCT_BEGIN, STRUCT_END, ZERO, SIMPLE_LIST = 6, 7, 8, 9, 10, 11, 12, 13

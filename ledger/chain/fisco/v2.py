@@ -21,12 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...crypto import SECP256K1_N, PrivateKey, hash_function
-from ...errors import ValidationError
-from . import rlp
-from .errors import MalformedTransaction
-from .fields import hex_bytes, int_text
-from .signer import DigestSignature, check_crypto, coerce_key, sign_digest, signer_address
+from ledger.chain.fisco import rlp
+from ledger.chain.fisco.errors import MalformedTransaction
+from ledger.chain.fisco.fields import hex_bytes, int_text
+from ledger.chain.fisco.signer import DigestSignature, check_crypto, coerce_key, sign_digest, signer_address
+from ledger.crypto.hashing import hash_function
+from ledger.crypto.keys import SECP256K1_N, PrivateKey
+from ledger.errors import ValidationError
 
 _U256 = 1 << 256
 _INT_FIELDS = ("randomid", "gasPrice", "gasLimit", "blockLimit", "value", "fiscoChainId", "groupId")
@@ -177,7 +178,7 @@ def sign_transaction(
 
     Args:
         fields: a dict with the vectors' keys (module docstring) or :class:`TransactionFields`.
-        private_key: a :class:`~ledger.crypto.PrivateKey`, 32 raw bytes or a hex string.
+        private_key: a :class:`~ledger.crypto.keys.PrivateKey`, 32 raw bytes or a hex string.
         crypto: ``"ecdsa"`` (keccak256 + secp256k1) or ``"sm"`` (SM3 + SM2).
 
     Raises:

@@ -22,12 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ...crypto import PrivateKey, hash_function
-from ...errors import ValidationError
-from . import tars
-from .errors import MalformedTransaction
-from .fields import hex_bytes, int_text
-from .signer import DigestSignature, check_crypto, coerce_key, sign_digest, signer_address
+from ledger.chain.fisco import tars
+from ledger.chain.fisco.errors import MalformedTransaction
+from ledger.chain.fisco.fields import hex_bytes, int_text
+from ledger.chain.fisco.signer import DigestSignature, check_crypto, coerce_key, sign_digest, signer_address
+from ledger.crypto.hashing import hash_function
+from ledger.crypto.keys import PrivateKey
+from ledger.errors import ValidationError
 
 _INT64 = 1 << 63
 
@@ -313,7 +314,7 @@ def sign_transaction(
 
     Args:
         data: a dict with FISCO's keys (module docstring) or a :class:`TransactionData`.
-        private_key: a :class:`~ledger.crypto.PrivateKey`, 32 raw bytes or a hex string.
+        private_key: a :class:`~ledger.crypto.keys.PrivateKey`, 32 raw bytes or a hex string.
         crypto: ``"ecdsa"`` (keccak256 + secp256k1) or ``"sm"`` (SM3 + SM2).
 
     Raises:

@@ -1,0 +1,140 @@
+"""Contributions: ``ledger contrib add|cosign|revoke|show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ledger.cli import render
+from ledger.cli.app import REASONS, App, common_options, pass_app
+
+
+@click.group()
+def contrib() -> None:
+    """Contributions: record them, co-sign them, revoke them.
+
+    A contribution is named by its source (platform/owner/repo/pull/N, merge request, commit or
+    issue); the same source can be recorded once. Evidence stays off chain, only its hash is recorded.
+
+    \b
+    Examples:
+      ledger contrib add --source github.com/FISCO-BCOS/console/pull/812 --subject 0x5e... \\
+          --kind code --field blockchain --date 2026-03-01 --evidence-url https://... --key community
+      ledger contrib add --file contributions.csv --key community
+      ledger contrib cosign 0x9a... --key maintainer
+      ledger contrib show 0x9a...
+    """
+
+
+@contrib.command("add")
+@common_options
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV, JSON or JSON Lines file of many contributions.")
+@click.option("--source", help="platform/owner/repo/pull/N (or merge_requests/N, commit/SHA, issues/N).")
+@click.option("--subject", help="Pseudonymous subject id (ledger subject new).")
+@click.option("--kind", default="code", help="code, test, docs, review, project-management, community, ...")
+@click.option("--field", "field_name", default="general", help="ai, blockchain, databases, operating-systems, ...")
+@click.option("--weight", default=1, type=int, help="Relative size of the work (1-65535).")
+@click.option("--date", "occurred_at", default=None, help="When the work was done (YYYY-MM-DD); default now.")
+@click.option("--project", default=None, help="Project (repository) when the source does not show it.")
+@click.option("--evidence-url", default=None, help="Where the work can be seen (kept off chain).")
+@pass_app
+def contrib_add(
+    app: App,
+    path: Path | None,
+    source: str | None,
+    subject: str | None,
+    kind: str,
+    field_name: str,
+    weight: int,
+    occurred_at: str | None,
+    project: str | None,
+    evidence_url: str | None,
+) -> None:
+    """Record one contribution (flags) or many (--file), in as few transactions as possible.
+
+    \b
+    Examples:
+      ledger contrib add --source github.com/FISCO-BCOS/console/pull/812 --subject 0x5e... --kind code \\
+          --key community
+      ledger contrib add --file contributions.csv --key community
+
+    --key names the recording issuer's key (a community or university issuer).
+    """
+    from ledger import contributions
+    lg = app.ledger()
+    names = lg.vault.known_names()
+    if path is not None:
+        items = contributions.read_file(path, names)
+    else:
+        if not source or not subject:
+            raise click.UsageError("give --file, or --source and --subject")
+        evidence = {"url": evidence_url} if evidence_url else {}
+        items = [
+            contributions.build(
+                source=source, subject=subject, kind=kind, field=field_name, weight=weight,
+                occurred_at=occurred_at, project=project, evidence=evidence, known_names=names,
+            )
+        ]
+    result = lg.record(items)
+    if app.json_output:
+        render.print_json(result)
+        return
+    render.table(
+        f"Recorded {len(items)} contribution(s) in {len(result['transactions'])} transaction(s)",
+        ("key", "source", "kind"),
+        [("0x" + c.key.hex(), c.source, contributions.KINDS[c.kind]) for c in items[:20]],
+    )
+    if len(items) > 20:
+        render.message(f"... and {len(items) - 20} more")
+
+
+@contrib.command("cosign")
+@common_options
+@click.argument("keys", nargs=-1, required=True)
+@pass_app
+def contrib_cosign(app: App, keys: tuple[str, ...]) -> None:
+    """Co-sign contributions as a maintainer or mentor (an active issuer, not the recorder).
+
+    Example: ledger contrib cosign 0x9a... --key maintainer
+    """
+    result = app.ledger().cosign(list(keys))
+    if app.json_output:
+        render.print_json(result)
+    else:
+        for row in result:
+            render.message(f"co-signed {row['key']} (now {row['co_signs']} co-sign(s))")
+
+
+@contrib.command("revoke")
+@common_options
+@click.argument("key")
+@click.option("--reason", required=True, type=click.Choice(REASONS))
+@pass_app
+def contrib_revoke(app: App, key: str, reason: str) -> None:
+    """Revoke a contribution (its recorder directly, or the committee by proposal).
+
+    Example: ledger contrib revoke 0x9a... --reason issued-in-error
+    """
+    result = app.ledger().revoke_contribution(key, reason)
+    if app.json_output:
+        render.print_json(result)
+    else:
+        render.message(f"revoked {key} ({reason}); tx {result['tx_hash']}")
+
+
+@contrib.command("show")
+@common_options
+@click.argument("key")
+@pass_app
+def contrib_show(app: App, key: str) -> None:
+    """Show one contribution with its co-signers.  Example: ledger contrib show 0x9a..."""
+    info = app.ledger(need_key=False).contribution(key)
+    if app.json_output:
+        render.print_json(info)
+        return
+    render.fields(f"Contribution {key}", info.items())
+
+
+COMMANDS = [contrib]

@@ -1,0 +1,412 @@
+"""Credentials: ``ledger cred issue|revoke|suspend|reinstate|show|withhold|export`` and ``ledger verify``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ledger.cli import render
+from ledger.cli.app import REASONS, App, common_options, json_option, pass_app, workspace_option
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+#: Test hook: kill the process (like SIGKILL) when a batch reaches this stage. Used by crash tests.
+CRASH_ENV = "LEDGER_TEST_CRASH_AT"
+
+
+@click.group()
+def cred() -> None:
+    """Certificates: issue them in Merkle batches or singly with criteria checked on chain.
+
+    \b
+    Examples:
+      ledger cred issue --type 201 --csv graduates.csv --key university   a batch from a CSV
+      ledger cred issue --type 201 --jsonl graduates.jsonl --skip-invalid
+      ledger cred issue --resume                                       finish every interrupted batch
+      ledger cred issue --resume --batch 20261125T101500-ab12cd --out ./rescued   write its files elsewhere
+      ledger cred issue --type 201 --csv graduates.csv --layout jsonl  the batch in one file
+      ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's file
+      ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
+      ledger cred revoke cert.json --reason misconduct
+      ledger cred withhold cert.json holder --out for-employer.json    share it without your name
+    """
+
+
+@cred.command("issue")
+@common_options
+@click.option("--type", "type_id", type=int, help="Certificate type id.")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with columns subject (or student_number) and optional name.")
+@click.option("--jsonl", "jsonl_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON Lines with the same keys.")
+@click.option("--skip-invalid", is_flag=True, help="Leave bad rows out (they are listed) instead of stopping.")
+@click.option("--new-subjects", is_flag=True, help="Make subject ids for student numbers not in the vault.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where credential files go (default: the workspace's credentials/); with --resume, "
+                   "a new place for the files of the batches resumed.")
+@click.option("--valid-until", default=None, help="Expiry date (YYYY-MM-DD) written into the credentials.")
+@click.option("--layout", type=click.Choice(["files", "jsonl"]), default="files", show_default=True,
+              help="files: one JSON file per credential; jsonl: the whole batch in one JSON Lines file.")
+@click.option("--resume", "resume", is_flag=True, help="Finish interrupted batches (or the one named by --batch).")
+@click.option("--batch", "batch_id", default=None, help="With --resume: the batch id to finish.")
+@click.option("--subject", default=None, help="Checked issuance: the subject id.")
+@click.option("--evidence", multiple=True, help="Checked issuance: a contribution key; repeat.")
+@click.option("--prerequisite", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Checked issuance: a prerequisite credential file; repeat.")
+@click.option("--holder", default=None, help="Checked issuance: holder display name, in the document only.")
+@click.option("--again", is_flag=True,
+              help="Checked issuance: issue even if the subject already holds a valid one of this type from you.")
+@pass_app
+def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path: Path | None, **opts: Any) -> None:
+    """Issue credentials: a batch from a file, one checked by the contract, or resume a batch.
+
+    \b
+    Examples:
+      ledger cred issue --type 201 --csv graduates.csv --new-subjects --key university
+      ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c... --key community
+      ledger cred issue --resume
+
+    --key names the issuer's key (default: the workspace's first key, the committee member's).
+    """
+    if csv_path is not None and jsonl_path is not None:
+        raise click.UsageError("give one batch file: --csv FILE or --jsonl FILE, not both")
+    lg = app.ledger()
+    hook_stage = app.env.get(CRASH_ENV)
+    app.interrupt_hint = (
+        "a batch stopped part way is kept in the workspace's journal; `ledger cred issue --resume` finishes it "
+        "with the same credentials (it asks the chain whether the root is already anchored, so nothing is "
+        "anchored twice)"
+    )
+    if opts["resume"]:
+        with _Bars(app) as bars:
+            outcome = lg.resume_batches(
+                opts["batch_id"], progress=bars.update, crash_at=hook_stage, out_dir=opts["out_dir"]
+            )
+        if app.json_output:
+            render.print_json([r.to_dict() for r in outcome.finished] + [f.to_dict() for f in outcome.failed])
+        else:
+            if not outcome.finished and not outcome.failed:
+                render.message("no unfinished batch")
+            for r in outcome.finished:
+                _show_batch(r.to_dict())
+            if outcome.failed:
+                render.table(
+                    f"{len(outcome.failed)} batch(es) not finished", ("batch", "error", "what to do"),
+                    [(f.batch_id, f"{f.error_class}: {f.error}", f.hint or "") for f in outcome.failed],
+                )
+        if outcome.failed:
+            raise SystemExit(1)
+        return
+    if type_id is None:
+        raise click.UsageError("give --type (or --resume)")
+    source = csv_path or jsonl_path
+    if opts["subject"] or opts["evidence"]:
+        if source is not None:
+            raise click.UsageError("give either a file (--csv/--jsonl) or --subject/--evidence, not both")
+        if not opts["subject"]:
+            raise click.UsageError("checked issuance needs --subject")
+        result = lg.issue_checked(
+            type_id,
+            opts["subject"],
+            list(opts["evidence"]),
+            prerequisites=list(opts["prerequisite"]),
+            holder_name=opts["holder"],
+            out_dir=opts["out_dir"],
+            valid_until=opts["valid_until"],
+            again=opts["again"],
+        )
+        if app.json_output:
+            render.print_json(result)
+        else:
+            render.fields("Certificate issued (criteria checked on chain)", result.items())
+        return
+    if source is None:
+        raise click.UsageError("give --csv FILE or --jsonl FILE (a batch), or --subject and --evidence")
+    with _Bars(app) as bars:
+        batch = lg.issue_batch(
+            type_id,
+            source,
+            skip_invalid=opts["skip_invalid"],
+            new_subjects=opts["new_subjects"],
+            out_dir=opts["out_dir"],
+            valid_until=opts["valid_until"],
+            progress=bars.update,
+            crash_at=hook_stage,
+            layout=opts["layout"],
+        )
+    data = batch.to_dict()
+    if app.json_output:
+        render.print_json(data)
+        return
+    _show_batch(data)
+
+
+def _show_batch(data: dict[str, Any]) -> None:
+    skipped = data.pop("skipped_rows", [])
+    render.fields(f"Batch {data['batch_id']}", [(k, v) for k, v in data.items() if k != "batch_id"])
+    if skipped:
+        render.table(
+            f"{len(skipped)} row(s) skipped", ("row", "column", "reason"),
+            [(s["row"], s["column"] or "", s["reason"]) for s in skipped],
+        )
+
+
+class _Bars:
+    """Rich progress bars for hashing, writing and anchoring (silent with --json)."""
+
+    def __init__(self, app: App) -> None:
+        self.enabled = not app.json_output
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Self:
+        if self.enabled:
+            self.progress = render.progress()
+            self.progress.start()
+        return self
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        task = self.tasks.get(stage)
+        if task is None:
+            task = self.tasks[stage] = self.progress.add_task(stage, total=max(total, 1))
+        self.progress.update(task, completed=done, total=max(total, 1))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _status_command(name: str, status: str, needs_reason: bool) -> click.Command:
+    @click.command(name)
+    @common_options
+    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--reason", type=click.Choice(REASONS), required=needs_reason, default=None if needs_reason else "other")
+    @pass_app
+    def command(app: App, files: tuple[Path, ...], reason: str) -> None:
+        for f in files:
+            _one_credential(f)
+        rows = [app.ledger().set_credential_status(f, status, reason) for f in files]
+        if app.json_output:
+            render.print_json(rows)
+            return
+        for row in rows:
+            render.message(f"{name}: {row['credential_hash']} ({row['reason']}) in block {row['block']}")
+
+    command.help = (
+        f"{name.capitalize()} credentials by their files (the issuer of the credential, or the committee)."
+        f"\n\nExample: ledger cred {name} cert.json" + (" --reason misconduct" if needs_reason else "")
+    )
+    return command
+
+
+cred.add_command(_status_command("revoke", "revoked", True))
+cred.add_command(_status_command("suspend", "suspended", True))
+cred.add_command(_status_command("reinstate", "valid", False))
+
+
+@cred.command("show")
+@common_options
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def cred_show(app: App, file: Path) -> None:
+    """Show what a credential file says (no chain access).  Example: ledger cred show cert.json"""
+    from ledger.credentials.parse import parse_credential, read_credential_file
+
+    _one_credential(file)
+    c = parse_credential(read_credential_file(file))
+    info = {
+        "id": c.id,
+        "hash": "0x" + c.hash.hex(),
+        "issuer": c.issuer.id,
+        "issuer_name": c.issuer.name,
+        "subject": c.subject_id,
+        "holder": c.holder_name,
+        "type": f"{c.achievement.type_id} v{c.achievement.type_version}: {c.achievement.name}",
+        "valid_from": c.template.valid_from,
+        "valid_until": c.template.valid_until,
+        "proof": c.proof.kind if c.proof else None,
+        "withheld": sorted(c.withheld),
+    }
+    if app.json_output:
+        render.print_json(info)
+    else:
+        render.fields(f"Credential {render.escape(str(file))}", info.items())
+
+
+def _one_credential(path: Path) -> None:
+    """Refuse a batch bundle where one credential is meant, saying how to get one out of it."""
+    from ledger.credentials.bundle import is_bundle
+    from ledger.errors import ValidationError
+
+    if is_bundle(path):
+        raise ValidationError(
+            f"{path} is a batch bundle (one credential per line), not one credential",
+            hint=f"write the one you mean to its own file first: ledger cred export {path} --id ID (or --subject ID)",
+        )
+
+
+@cred.command("withhold")
+@json_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("fields", nargs=-1, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the copy goes (default: FILE's name with .withheld.json).")
+@pass_app
+def cred_withhold(app: App, file: Path, fields: tuple[str, ...], out: Path | None) -> None:
+    """Make a copy of a credential with some fields withheld; the copy still verifies.
+
+    FIELDS: holder (the holder's name), subject (the pseudonymous subject id, which links the credential
+    to the subject's other records on chain), evidence (the contributions named as evidence), or their
+    paths. A verifier sees which fields were withheld, never their values. Keep your full copy: it holds
+    the salts, and only it can make other copies. Needs no workspace and no chain.
+
+    \b
+    Examples:
+      ledger cred withhold alice.json holder                   writes alice.withheld.json
+      ledger cred withhold alice.json subject evidence --out for-employer.json
+    """
+    from ledger.credentials.disclosure import withhold
+    from ledger.credentials.parse import parse_credential, read_credential_file
+    from ledger.errors import ValidationError
+    from ledger.files import write_private_file
+
+    _one_credential(file)
+    copy = withhold(parse_credential(read_credential_file(file)), fields)
+    target = out or file.with_name(file.name.removesuffix(".json") + ".withheld.json")
+    if target.exists():
+        raise ValidationError(f"{target} already exists", hint="give another file with --out")
+    write_private_file(target, copy.to_json())
+    result = {"file": str(target), "withheld": sorted(copy.withheld), "credential_hash": "0x" + copy.hash.hex()}
+    if app.json_output:
+        render.print_json(result)
+        return
+    render.message(f"wrote {render.escape(str(target))}, withholding {', '.join(result['withheld'])}")
+
+
+@cred.command("export")
+@workspace_option
+@json_option
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory for the files (default: beside the bundle, named like it without .jsonl).")
+@click.option("--id", "ids", multiple=True, metavar="ID",
+              help="A credential id (urn:uuid:... or the uuid) to export; repeatable.")
+@click.option("--subject", "subjects", multiple=True, metavar="ID",
+              help="Export the credentials of this subject id (0x...); repeatable.")
+@pass_app
+def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ...], subjects: tuple[str, ...]) -> None:
+    """Write credentials of a batch bundle (``--layout jsonl``) to files of their own.
+
+    Every credential of the bundle, or those named by --id or --subject. Each file is the bundle's
+    line byte for byte (what the files layout writes), mode 0600, made durable; nothing is written if
+    any named credential is missing or a file of the same name is already there.
+
+    \b
+    Examples:
+      ledger cred export credentials/20261125T101500-ab12cd.jsonl                  all, one file each
+      ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's
+      ledger cred export batch.jsonl --id urn:uuid:0f8e... --out ./for-li-hua --json
+    """
+    from ledger.credentials.bundle import default_directory, export
+
+    directory = (out_dir or default_directory(bundle)).absolute()
+    with _Bars(app) as bars:
+        report = export(bundle, directory, ids=ids, subjects=subjects,
+                        progress=lambda done, total: bars.update("writing", done, total))
+    if app.json_output:
+        render.print_json({"directory": str(directory), "files": [str(p) for p in report.paths],
+                           "bytes": report.bytes_written, "durability": report.durability})
+        return
+    render.message(f"wrote {len(report.paths)} credential file(s) to {render.escape(str(directory))}")
+
+
+@click.command()
+@common_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--at", "at", default=None, help="Also judge validity at a past DATE (YYYY-MM-DD) or BLOCK number.")
+@click.option("--offline", is_flag=True,
+              help="No chain and no workspace: check format, integrity, the Merkle proof and expiry only. "
+                   "The verdict is 'incomplete' (exit 0 if every offline step passes).")
+@click.option("--snapshot", "snapshot_in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="No network and no workspace: verify against the chain's answers saved by --save-snapshot.")
+@click.option("--save-snapshot", "snapshot_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also save the chain's answers for these credentials to FILE, to verify them offline later.")
+@pass_app
+def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, snapshot_in: Path | None,
+           snapshot_out: Path | None) -> None:
+    """Verify credential files (or folders of them, or .jsonl batch files) against the chain.
+
+    Runs named steps: format, integrity, inclusion, anchoring, issuer authorised at the anchoring
+    block, status, criteria (checked certificates) and expiry. Exit code 0 only if all are valid.
+
+    Without the network: save the chain's answers once with --save-snapshot where the chain is
+    reachable, then verify with --snapshot anywhere (as of the block it was saved at). A snapshot is
+    only as trustworthy as whoever made it: make it yourself, or get it from someone you trust.
+
+    \b
+    Examples:
+      ledger verify alice.json
+      ledger verify credentials/20261125T101500-ab12cd --json
+      ledger verify alice.json --save-snapshot alice.chain.json     # online, once
+      ledger verify alice.json --snapshot alice.chain.json          # later, offline
+      ledger verify alice.json --offline                            # format, hash, proof, expiry only
+    """
+    paths: list[Path] = []
+    for f in files:
+        paths.extend(sorted(p for p in f.rglob("*.json*")) if f.is_dir() else [f])
+    if not paths:
+        raise click.UsageError("no credential files found")
+    if sum(bool(x) for x in (offline, snapshot_in, snapshot_out)) > 1 or (at and (offline or snapshot_in)):
+        raise click.UsageError("--offline, --snapshot and --save-snapshot go one at a time; --at needs the chain")
+    note = None
+    if offline or snapshot_in is not None:
+        from ledger.verify.files import load_snapshot, verify_files
+
+        view = load_snapshot(snapshot_in) if snapshot_in is not None else None
+        with _Bars(app) as bars:
+            reports = verify_files(paths, view, progress=lambda done, total: bars.update("verifying", done, total))
+        note = ("offline: anchoring, issuer and status not checked" if view is None else
+                f"against the snapshot of chain {view.chain_id()} as of block {view.block_number()} ({snapshot_in})")
+    else:
+        lg = app.ledger(need_key=False)
+        with _Bars(app) as bars:
+            reports = lg.verify(paths, at=at, progress=lambda done, total: bars.update("verifying", done, total))
+        if snapshot_out is not None:
+            import json as _json
+
+            from ledger.files import write_private_file
+
+            saved = lg.snapshot(paths)
+            write_private_file(snapshot_out, _json.dumps(saved.to_dict(), indent=1).encode())
+            note = f"chain snapshot as of block {saved.block_number()} saved to {snapshot_out}"
+    valid = sum(1 for r in reports if r["valid"])
+    if offline:
+        valid = sum(1 for r in reports if r["valid_offline"])
+    if app.json_output:
+        render.print_json({"valid": valid, "invalid": len(reports) - valid, "credentials": reports,
+                           **({"incomplete": True} if offline else {}), **({"note": note} if note else {})})
+    else:
+        show_steps = len(reports) <= 20
+        for r in reports:
+            mark = "[green]VALID[/]" if r["valid"] else "[red]INVALID[/]"
+            if show_steps:
+                render.table(
+                    f"{render.escape(r['file'])}  {mark}", ("step", "result", "code", "detail"),
+                    [(s["step"], s["outcome"], s["code"], s["message"]) for s in r["steps"]],
+                )
+            elif not r["valid"]:
+                render.message(f"{mark} {render.escape(r['file'])}: {render.escape(r['reason'])}")
+        render.message(f"[bold]{valid} of {len(reports)} valid{' offline (incomplete)' if offline else ''}[/]")
+        if note:
+            render.message(render.escape(note))
+    if valid != len(reports):
+        raise SystemExit(1)
+
+
+
+COMMANDS = [cred, verify]

@@ -1,0 +1,328 @@
+"""Governance: ``ledger committee ...``, ``ledger issuer ...``, ``ledger type ...``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.cli import render
+from ledger.cli.app import App, common_options, pass_app
+
+
+def _outcome(app: App, outcome: Any, what: str) -> None:
+    data = render.to_jsonable(outcome)
+    if app.json_output:
+        render.print_json(data)
+        return
+    if data.get("executed"):
+        # Proposal 0 is a direct call (an issuer acting on its own children): there was no proposal.
+        by = f"proposal {data['proposal_id']}, " if data.get("proposal_id") else ""
+        render.message(f"[green]done:[/] {what} ({by}tx {data['tx_hash']})")
+    else:
+        render.message(
+            f"[yellow]proposed:[/] {what} - proposal {data['proposal_id']} has {data['approvals']} of "
+            f"{data['threshold']} approvals; other members run `ledger committee approve {data['proposal_id']}`"
+        )
+
+
+# -- committee --------------------------------------------------------------------------------
+
+
+@click.group()
+def committee() -> None:
+    """The committee: k-of-n governance of members, issuers and types.
+
+    Every change is a proposal; it executes when approvals (the proposer's included) reach the
+    threshold. With one member and threshold 1 it executes at once.
+
+    \b
+    Examples:
+      ledger committee add-member 0xAbc...
+      ledger committee threshold 2
+      ledger committee list --pending
+      ledger committee approve 3 --key member2
+    """
+
+
+@committee.command("add-member")
+@common_options
+@click.argument("address")
+@pass_app
+def committee_add_member(app: App, address: str) -> None:
+    """Propose a new committee member.  Example: ledger committee add-member 0xAbc..."""
+    _outcome(app, app.ledger().add_member(address), f"add member {address}")
+
+
+@committee.command("remove-member")
+@common_options
+@click.argument("address")
+@pass_app
+def committee_remove_member(app: App, address: str) -> None:
+    """Propose removing a member.  Example: ledger committee remove-member 0xAbc..."""
+    _outcome(app, app.ledger().remove_member(address), f"remove member {address}")
+
+
+@committee.command("threshold")
+@common_options
+@click.argument("count", type=int)
+@pass_app
+def committee_threshold(app: App, count: int) -> None:
+    """Propose a new approval threshold (1 to the member count).  Example: ledger committee threshold 2"""
+    _outcome(app, app.ledger().set_threshold(count), f"set threshold to {count}")
+
+
+@committee.command("approve")
+@common_options
+@click.argument("proposal_id", type=click.IntRange(0))
+@pass_app
+def committee_approve(app: App, proposal_id: int) -> None:
+    """Approve a pending proposal; it executes when the threshold is reached.
+
+    Example: ledger committee approve 3 --key member2
+    """
+    _outcome(app, app.ledger().approve(proposal_id), f"proposal {proposal_id}")
+
+
+@committee.command("list")
+@common_options
+@click.option("--pending", is_flag=True, help="Only proposals not yet executed.")
+@pass_app
+def committee_list(app: App, pending: bool) -> None:
+    """List proposals with their calls decoded (and the members and threshold).
+
+    Each proposal shows the function it calls and its arguments by name (issuer, status, threshold ...).
+
+    Example: ledger committee list --pending
+    """
+    info = app.ledger(need_key=False).committee(pending_only=pending)
+    if app.json_output:
+        render.print_json(info)
+        return
+    from ledger.operations.governance import ProposedCall
+
+    render.fields("Committee", [("members", ", ".join(info["members"])), ("threshold", info["threshold"])])
+    render.table(
+        "Proposals",
+        ("id", "action", "proposer", "approvals", "executed"),
+        [(p["id"], str(ProposedCall(p["action"], p["function"], p["args"])), p["proposer"], p["approvals"],
+          p["executed"]) for p in info["proposals"]],
+    )
+
+
+# -- issuers ----------------------------------------------------------------------------------
+
+
+@click.group()
+def issuer() -> None:
+    """Issuers: universities, communities, enterprises and authorities allowed to write.
+
+    \b
+    Examples:
+      ledger issuer add 0xUni... --kind university --scope 101,102 --name "Example University"
+      ledger issuer add 0xCollege... --kind university --scope 101 --name "School of CS" --child --key uni
+      ledger issuer suspend 0xUni...
+      ledger issuer list
+    """
+
+
+@issuer.command("add")
+@common_options
+@click.argument("address")
+@click.option("--kind", required=True, type=click.Choice(["university", "community", "enterprise", "authority"]))
+@click.option("--scope", default="", help="Comma-separated type ids it may issue, or 'any' (authority only).")
+@click.option("--name", "display_name", required=True, help="Display name (an institution, not a person).")
+@click.option("--domain", default="", help="The institution's web domain.")
+@click.option("--child", is_flag=True, help="Add as a child of the signing issuer (no committee vote).")
+@pass_app
+def issuer_add(app: App, address: str, kind: str, scope: str, display_name: str, domain: str, child: bool) -> None:
+    """Add an issuer (through the committee, or as a child of the signing issuer with --child).
+
+    \b
+    Examples:
+      ledger issuer add 0xUni... --kind university --scope 101,102 --name "Example University"
+      ledger issuer add 0xCollege... --kind university --scope 101 --name "School of CS" --child --key uni
+    """
+    outcome = app.ledger().add_issuer(
+        address, kind=kind, scope=scope, metadata={"name": display_name, "domain": domain}, child=child
+    )
+    _outcome(app, outcome, f"add issuer {address}")
+
+
+def _status_command(name: str, status: str, verb: str) -> click.Command:
+    @click.command(name, help=f"{verb} an issuer (committee, or its parent).  Example: ledger issuer {name} 0xUni...")
+    @common_options
+    @click.argument("address")
+    @pass_app
+    def command(app: App, address: str) -> None:
+        _outcome(app, app.ledger().set_issuer_status(address, status), f"{name} issuer {address}")
+
+    return command
+
+
+issuer.add_command(_status_command("suspend", "suspended", "Suspend"))
+issuer.add_command(_status_command("reinstate", "active", "Reinstate"))
+issuer.add_command(_status_command("retire", "retired", "Retire (final)"))
+
+
+@issuer.command("scope")
+@common_options
+@click.argument("address")
+@click.option("--allow", default="", help="Comma-separated type ids to allow.")
+@click.option("--disallow", default="", help="Comma-separated type ids to take away.")
+@pass_app
+def issuer_scope(app: App, address: str, allow: str, disallow: str) -> None:
+    """Change the types an issuer may issue.  Example: ledger issuer scope 0xUni... --allow 103"""
+    if not allow and not disallow:
+        raise click.UsageError("give --allow and/or --disallow")
+    for outcome in app.ledger().set_issuer_scope(address, allow=allow, disallow=disallow):
+        _outcome(app, outcome, f"scope of {address}")
+
+
+@issuer.command("list")
+@common_options
+@pass_app
+def issuer_list(app: App) -> None:
+    """List issuers with kind, status and scope.  Example: ledger issuer list --json"""
+    rows = app.ledger(need_key=False).issuers()
+    if app.json_output:
+        render.print_json(rows)
+        return
+    render.table(
+        "Issuers",
+        ("address", "name", "kind", "status", "scope", "parent"),
+        [(r["address"], r.get("name", ""), r["kind"], r["status"], r["scope"], r["parent"] or "") for r in rows],
+    )
+
+
+@issuer.command("show")
+@common_options
+@click.argument("address")
+@pass_app
+def issuer_show(app: App, address: str) -> None:
+    """One issuer with its status history.  Example: ledger issuer show 0xUni..."""
+    info = app.ledger(need_key=False).issuer(address)
+    if app.json_output:
+        render.print_json(info)
+        return
+    render.fields(f"Issuer {address}", [(k, v) for k, v in info.items() if k != "history"])
+    render.table("Status history", ("block", "status"), [(h["block"], h["status"]) for h in info["history"]])
+
+
+# -- certificate types ------------------------------------------------------------------------
+
+
+@click.group("type")
+def type_() -> None:
+    """Certificate types ("talent standards") with machine-checkable criteria.
+
+    \b
+    Examples:
+      ledger type define --file blockchain-dev-1.toml
+      ledger type define --id 101 --name "Blockchain Developer L1" --field blockchain \\
+          --min-total 3 --min-kind code=2 --min-projects 2 --min-cosigns 1
+      ledger type list
+    """
+
+
+@type_.command("define")
+@common_options
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="TOML or JSON file.")
+@click.option("--id", "type_id", type=int)
+@click.option("--name", "type_name")
+@click.option("--description", default="")
+@click.option("--field", "field_name", default="general")
+@click.option("--level", default=1, type=int)
+@click.option("--allowed-issuers", default="university,community,enterprise,authority")
+@click.option("--min-total", default=0, type=int)
+@click.option("--min-kind", multiple=True, metavar="KIND=N", help="Minimum of one kind; repeat.")
+@click.option("--min-projects", default=0, type=int)
+@click.option("--min-cosigns", default=0, type=int)
+@click.option("--window-from", default="")
+@click.option("--window-to", default="")
+@click.option("--prerequisite", multiple=True, type=int, help="Type id the subject must hold; repeat.")
+@pass_app
+def type_define(app: App, path: Path | None, type_id: int | None, type_name: str | None, **flags: Any) -> None:
+    """Define (or redefine, as a new version) a certificate type, from a file or flags.
+
+    \b
+    Examples:
+      ledger type define --file blockchain-dev-1.toml
+      ledger type define --id 101 --name "Blockchain Developer L1" --field blockchain --min-kind code=2
+    """
+    from ledger.credentials.standards import parse_type
+
+    lg = app.ledger()
+    names = lg.vault.known_names()
+    if path is not None:
+        from ledger.credentials.standards import load_type_file
+
+        definition = load_type_file(path, names)
+    else:
+        if type_id is None or not type_name:
+            raise click.UsageError("give --file, or at least --id and --name")
+        per_kind = {}
+        for spec in flags["min_kind"]:
+            kind, _, n = spec.partition("=")
+            if not n:
+                raise click.UsageError(f"--min-kind {spec!r}: use KIND=N, e.g. code=2")
+            per_kind[kind] = n
+        definition = parse_type(
+            {
+                "id": type_id,
+                "name": type_name,
+                "description": flags["description"],
+                "field": flags["field_name"],
+                "level": flags["level"],
+                "allowed_issuers": flags["allowed_issuers"],
+                "prerequisites": list(flags["prerequisite"]),
+                "criteria": {
+                    "min_total": flags["min_total"],
+                    "min_per_kind": per_kind,
+                    "min_distinct_projects": flags["min_projects"],
+                    "min_cosigns": flags["min_cosigns"],
+                    "window_from": flags["window_from"],
+                    "window_to": flags["window_to"],
+                },
+            },
+            names,
+        )
+    what = f"define type {definition.type_id} ({definition.name})"
+    current = lg.contracts.credentials.credential_type(definition.type_id).version
+    if current:
+        # Redefining makes a new version; credentials issued before keep naming the version they were checked against.
+        what += f" as version {current + 1} (credentials issued before keep version {current})"
+    _outcome(app, lg.define_type(definition), what)
+
+
+@type_.command("list")
+@common_options
+@pass_app
+def type_list(app: App) -> None:
+    """List certificate types.  Example: ledger type list"""
+    rows = app.ledger(need_key=False).types()
+    if app.json_output:
+        render.print_json(rows)
+        return
+    render.table(
+        "Certificate types",
+        ("id", "version", "name", "field", "level", "criteria"),
+        [(r["type_id"], r["version"], r.get("name", ""), r["field"], r["level"], r["narrative"]) for r in rows],
+    )
+
+
+@type_.command("show")
+@common_options
+@click.argument("type_id", type=int)
+@pass_app
+def type_show(app: App, type_id: int) -> None:
+    """One certificate type with its criteria.  Example: ledger type show 101"""
+    info = app.ledger(need_key=False).type(type_id)
+    if app.json_output:
+        render.print_json(info)
+        return
+    render.fields(f"Type {type_id}", info.items())
+
+
+COMMANDS = [committee, issuer, type_]

@@ -1,0 +1,96 @@
+"""The ContributionLedger facade: recording contributions, co-signing and revoking them.
+
+Each write has a ``build_<fn>`` twin that returns the unsigned transaction (for ``chain.send_many``);
+reads return :class:`~ledger.types.Contribution` records and take ``block=`` for a past block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ledger import types
+from ledger.chain.base import Receipt, Transaction
+from ledger.contracts.facade import ContractFacade
+from ledger.contracts.facade import address_or_none as _addr
+from ledger.contracts.facade import bytes32 as _b32
+from ledger.crypto.hashing import hash_function
+from ledger.crypto.keys import PrivateKey
+
+__all__ = ["ContributionLedger"]
+
+
+class ContributionLedger(ContractFacade):
+    """Contributions: record, co-sign, revoke."""
+
+    contract_name = "ContributionLedger"
+
+    def build_record(self, items: Sequence[types.ContributionItem]) -> Transaction:
+        """The unsigned transaction of :meth:`record` (for ``chain.send_many``)."""
+        return self._build("record", 80_000 + 90_000 * len(items), [i.as_tuple() for i in items])
+
+    def record(self, key: PrivateKey, items: Sequence[types.ContributionItem]) -> Receipt:
+        """Record a batch (all or nothing)."""
+        return self._send(key, self.build_record(items))
+
+    def build_co_sign(self, contribution_key: bytes) -> Transaction:
+        """The unsigned transaction of :meth:`co_sign` (for ``chain.send_many``)."""
+        return self._build("coSign", 200_000, _b32(contribution_key))
+
+    def co_sign(self, key: PrivateKey, contribution_key: bytes) -> Receipt:
+        """Co-sign a contribution recorded by another issuer."""
+        return self._send(key, self.build_co_sign(contribution_key))
+
+    def build_revoke(self, contribution_key: bytes, reason: types.RevocationReason) -> Transaction:
+        """The unsigned transaction of :meth:`revoke` (for ``chain.send_many``)."""
+        return self._build("revoke", 150_000, _b32(contribution_key), int(reason))
+
+    def revoke(self, key: PrivateKey, contribution_key: bytes, reason: types.RevocationReason) -> Receipt:
+        """Revoke a contribution as its recorder."""
+        return self._send(key, self.build_revoke(contribution_key, reason))
+
+    def propose_revoke(self, key: PrivateKey, contribution_key: bytes, reason: types.RevocationReason) -> Receipt:
+        """Propose the committee's revocation of a contribution."""
+        return self._propose(key, "revoke", 400_000, _b32(contribution_key), int(reason))
+
+    def _contribution(self, key: bytes, raw: dict[str, Any]) -> types.Contribution:
+        return types.Contribution(
+            key=key,
+            subject=raw["subject"],
+            recorder_id=raw["recorderId"],
+            kind=raw["kind"],
+            field=raw["field"],
+            weight=raw["weight"],
+            occurred_at=raw["occurredAt"],
+            co_sign_count=raw["coSignCount"],
+            status=raw["status"],
+            reason=raw["reason"],
+            project_tag=raw["projectTag"],
+        )
+
+    def contribution(self, contribution_key: bytes, *, block: int | None = None) -> types.Contribution:
+        """One record (``exists`` false if unknown)."""
+        (raw,) = self._call("contribution", _b32(contribution_key), block=block)
+        return self._contribution(contribution_key, raw)
+
+    def contributions(self, keys: Sequence[bytes], *, block: int | None = None) -> list[types.Contribution]:
+        """Several records, in the order of ``keys``."""
+        (rows,) = self._call("contributions", [_b32(k) for k in keys], block=block)
+        return [self._contribution(k, r) for k, r in zip(keys, rows)]
+
+    def recorder_of(self, contribution_key: bytes, *, block: int | None = None) -> str | None:
+        """Address of the contribution's recorder (None if unknown)."""
+        return _addr(self._call("recorderOf", _b32(contribution_key), block=block)[0])
+
+    def co_signers(self, contribution_key: bytes, *, block: int | None = None) -> list[str]:
+        """Co-signers of a contribution, in order."""
+        return list(self._call("coSigners", _b32(contribution_key), block=block)[0])
+
+    def has_co_signed(self, contribution_key: bytes, signer: str, *, block: int | None = None) -> bool:
+        """Whether ``signer`` co-signed the contribution."""
+        return bool(self._call("hasCoSigned", _b32(contribution_key), signer, block=block)[0])
+
+    def project_tag(self, project: bytes) -> bytes:
+        """The 16-byte tag stored for ``project``, computed locally as the contract does (its
+        ``keccak256`` is SM3 on an SM chain)."""
+        return hash_function(self.chain.crypto)(_b32(project))[:16]

@@ -1,0 +1,223 @@
+"""Merkle trees over 32-byte credential hashes, in OpenZeppelin's convention.
+
+The contract (``CredentialRegistry``) checks proofs with the same rules, so a proof built here is
+accepted there:
+
+* **Leaf node** = ``H(H(value))`` for a 32-byte value. This is OpenZeppelin's
+  ``keccak256(bytes.concat(keccak256(abi.encode(value))))``; ``abi.encode`` of a ``bytes32`` is the
+  value itself. Hashing twice makes a leaf node impossible to confuse with an internal node.
+* **Internal node** = ``H(min(a, b) || max(a, b))``: pairs are sorted as byte strings, so a proof is a
+  plain list of siblings with no left/right flags.
+* **Layout** (ours, deterministic): level 0 holds the leaf nodes in the order the values were given
+  (position ``i`` is the batch's leaf index ``i``; leaves are *not* sorted). Each next level pairs
+  nodes ``(0, 1), (2, 3), ...``; when a level has an odd count its last node is promoted unchanged to
+  the next level, and the proof skips that level. The root of a single leaf is its leaf node and its
+  proof is empty. An empty tree has no root.
+
+``H`` is a parameter: keccak256 by default, SM3 on SM (guomi) FISCO BCOS chains, whose EVM computes
+SM3 for the ``keccak256`` opcode. Use ``ledger.crypto.hashing.hash_function(crypto)`` to pick it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain, islice, repeat
+
+import sha3  # safe-pysha3, the C keccak that ledger.crypto.hashing.keccak256 wraps
+
+from ledger.crypto.hashing import keccak256
+from ledger.errors import ValidationError
+
+__all__ = [
+    "Hasher",
+    "MerkleTree",
+    "compute_root",
+    "hash_pair",
+    "leaf_node",
+    "proof_length",
+    "verify",
+]
+
+#: A 32-byte hash function over bytes.
+Hasher = Callable[[bytes], bytes]
+
+_keccak = sha3.keccak_256
+
+
+def _check_value(value: bytes, where: str) -> None:
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise ValidationError(f"{where}: a Merkle leaf value is 32 bytes, got {value!r:.80}")
+
+
+def leaf_node(value: bytes, hasher: Hasher = keccak256) -> bytes:
+    """The tree node of a 32-byte leaf value: ``H(H(value))``."""
+    _check_value(value, "leaf")
+    return hasher(hasher(value))
+
+
+def hash_pair(a: bytes, b: bytes, hasher: Hasher = keccak256) -> bytes:
+    """The parent of two nodes: ``H`` of the pair in ascending byte order."""
+    return hasher(a + b) if a < b else hasher(b + a)
+
+
+def compute_root(value: bytes, proof: Iterable[bytes], hasher: Hasher = keccak256) -> bytes:
+    """The root that ``proof`` leads to from the leaf holding ``value``."""
+    node = leaf_node(value, hasher)
+    if hasher is keccak256:
+        k = _keccak
+        for sibling in proof:
+            node = k(node + sibling).digest() if node < sibling else k(sibling + node).digest()
+        return node
+    for sibling in proof:
+        node = hasher(node + sibling) if node < sibling else hasher(sibling + node)
+    return node
+
+
+def verify(root: bytes, value: bytes, proof: Iterable[bytes], hasher: Hasher = keccak256) -> bool:
+    """True when ``proof`` shows that the leaf holding ``value`` belongs to the tree of ``root``.
+
+    ``value`` is the credential hash (the leaf value), not the leaf node: it is double-hashed here.
+    """
+    return compute_root(value, proof, hasher) == root
+
+
+def proof_length(index: int, size: int) -> int:
+    """How many siblings the proof of leaf ``index`` has in a tree of ``size`` leaves (our layout)."""
+    if not 0 <= index < size:
+        raise ValidationError(f"leaf index {index} is outside a tree of {size} leaves")
+    length = 0
+    while size > 1:
+        if index ^ 1 < size:
+            length += 1
+        index >>= 1
+        size = (size + 1) >> 1
+    return length
+
+
+class MerkleTree:
+    """An immutable Merkle tree over a sequence of 32-byte values (see the module docstring).
+
+    Build one with :meth:`build`; ``root`` is what is anchored on chain, ``proof(i)`` what goes into
+    credential ``i``. Every level is kept, so a proof costs ``log2(n)`` list look-ups.
+    """
+
+    __slots__ = ("_index", "_levels", "hasher")
+
+    def __init__(self, levels: tuple[tuple[bytes, ...], ...], hasher: Hasher) -> None:
+        self._levels = levels
+        self._index: dict[bytes, int] | None = None
+        self.hasher = hasher
+
+    @classmethod
+    def build(cls, values: Sequence[bytes], hasher: Hasher = keccak256) -> MerkleTree:
+        """Build the tree of ``values`` (32-byte credential hashes), in the given order.
+
+        Raises:
+            ValidationError: no values, a value that is not 32 bytes, or the same value twice (two
+                identical credentials in one batch are a bug upstream, and would share one status).
+        """
+        if not values:
+            raise ValidationError("a Merkle tree needs at least one leaf")
+        try:
+            if hasher is keccak256:
+                k = _keccak
+                level = [k(k(v).digest()).digest() for v in values]
+            else:
+                level = [hasher(hasher(v)) for v in values]
+        except TypeError:
+            level = []
+        if len(level) != len(values) or any(len(v) != 32 or type(v) is not bytes for v in values):
+            for i, v in enumerate(values):
+                _check_value(v, f"leaf {i}")
+        if len(set(values)) != len(values):
+            seen: dict[bytes, int] = {}
+            for i, v in enumerate(values):
+                if v in seen:
+                    raise ValidationError(f"leaf {i} repeats leaf {seen[v]} (0x{v.hex()})")
+                seen[v] = i
+        levels = [tuple(level)]
+        while len(level) > 1:
+            if hasher is keccak256:
+                k = _keccak
+                nxt = [
+                    k(a + b).digest() if a < b else k(b + a).digest()
+                    for a, b in zip(level[0::2], level[1::2])
+                ]
+            else:
+                nxt = [hasher(a + b) if a < b else hasher(b + a) for a, b in zip(level[0::2], level[1::2])]
+            if len(level) & 1:
+                nxt.append(level[-1])
+            level = nxt
+            levels.append(tuple(level))
+        return cls(tuple(levels), hasher)
+
+    @property
+    def root(self) -> bytes:
+        """The 32-byte root."""
+        return self._levels[-1][0]
+
+    def __len__(self) -> int:
+        return len(self._levels[0])
+
+    @property
+    def depth(self) -> int:
+        """Number of levels above the leaves (0 for a single leaf)."""
+        return len(self._levels) - 1
+
+    def leaf(self, index: int) -> bytes:
+        """The leaf node (``H(H(value))``) at ``index``."""
+        return self._levels[0][index]
+
+    def proof(self, index: int) -> tuple[bytes, ...]:
+        """The siblings from leaf ``index`` up to the root (promoted levels skipped)."""
+        size = len(self._levels[0])
+        if not 0 <= index < size:
+            raise IndexError(f"leaf index {index} is outside a tree of {size} leaves")
+        path = []
+        for level in self._levels[:-1]:
+            sibling = index ^ 1
+            if sibling < len(level):
+                path.append(level[sibling])
+            index >>= 1
+        return tuple(path)
+
+    def proofs(self) -> list[tuple[bytes, ...]]:
+        """Every leaf's proof, in leaf order (much faster than calling :meth:`proof` n times).
+
+        Column ``l`` holds, for every leaf, its sibling at level ``l`` (each level-``l`` sibling
+        repeated ``2**l`` times); zipping the columns gives the proofs. Leaves whose ancestor is
+        promoted at some level get that level's gap removed afterwards.
+        """
+        size = len(self._levels[0])
+        columns = []
+        first_gap = size
+        for depth, level in enumerate(self._levels[:-1]):
+            count = len(level)
+            siblings: list[bytes | None] = [level[j ^ 1] for j in range(count & ~1)]
+            if count & 1:
+                siblings.append(None)
+                first_gap = min(first_gap, (count - 1) << depth)
+            span = 1 << depth
+            if span == 1:
+                columns.append(siblings)
+            else:
+                columns.append(list(islice(chain.from_iterable(repeat(s, span) for s in siblings), size)))
+        if not columns:
+            return [()]
+        out: list[tuple[bytes, ...]] = list(zip(*columns))  # type: ignore[arg-type]
+        for i in range(first_gap, size):
+            out[i] = tuple(s for s in out[i] if s is not None)
+        return out
+
+    def index_of(self, value: bytes) -> int:
+        """Position of the leaf holding ``value`` (a credential hash).
+
+        Raises:
+            KeyError: the value is not a leaf of this tree.
+        """
+        if self._index is None:
+            self._index = {node: i for i, node in enumerate(self._levels[0])}
+        return self._index[leaf_node(value, self.hasher)]
+
+    def __repr__(self) -> str:
+        return f"MerkleTree(leaves={len(self)}, root=0x{self.root.hex()})"

@@ -1,0 +1,292 @@
+"""Where a credential's hash is recorded on chain: the ``proof`` member of a credential document.
+
+The ``proof`` member (not hashed; :class:`CredentialProof`) of a batch credential::
+
+    {"type": "LedgerBatchAnchor2026", "hashAlgorithm": "keccak256", "credentialHash": "0x...",
+     "chain": {"backend": "embedded", "chainId": 20200}, "contract": "0x<CredentialRegistry>",
+     "batchRoot": "0x...", "batchSize": 1000, "leafIndex": 17, "merklePath": ["0x...", ...],
+     "anchorTransaction": "0x...", "anchorBlock": 42}        (the last two once the root is mined)
+
+and of a criteria-checked certificate: ``"type": "LedgerCheckedIssuance2026"`` with
+``issueTransaction`` and ``issueBlock`` instead of the batch members.
+
+A proof is written once per issued credential, so :meth:`CredentialProof.to_json` builds the JSON by
+hand and renders the members a batch shares only once. Proofs for a whole batch are made by
+:func:`ledger.credentials.document.attach_batch_proofs`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.canonical import CanonicalizationError, loads
+from ledger.credentials.fields import ADDRESS as _ADDRESS
+from ledger.credentials.fields import CredentialFormatError
+from ledger.credentials.fields import check_bytes32 as _bytes32
+from ledger.credentials.fields import check_line as _line
+from ledger.credentials.fields import check_opt_bytes32 as _opt_bytes32
+from ledger.credentials.fields import check_opt_uint as _opt_uint
+from ledger.credentials.fields import check_path32 as _path32
+from ledger.credentials.fields import check_uint as _uint
+
+__all__ = [
+    "BATCH_PROOF",
+    "BATCH_SUITE",
+    "CHECKED_PROOF",
+    "CHECKED_SUITE",
+    "ChainRef",
+    "CredentialProof",
+    "data_integrity_json",
+    "decode_proof_value",
+    "payload_json",
+]
+
+#: ``proof.type`` of a credential anchored as a leaf of a Merkle batch.
+BATCH_PROOF = "LedgerBatchAnchor2026"
+#: ``proof.type`` of a credential issued one at a time by the contract's criteria check.
+CHECKED_PROOF = "LedgerCheckedIssuance2026"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRef:
+    """Which chain a proof refers to: the backend kind (embedded, rpc, fisco3 ...) and the chain id."""
+
+    backend: str
+    chain_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialProof:
+    """Where a credential's hash is recorded on chain; the document's ``proof`` member.
+
+    A batch proof (``kind == BATCH_PROOF``) names the batch root, the leaf index, the batch size and
+    the Merkle path; ``anchor_transaction``/``anchor_block`` are ``None`` until the root is anchored.
+    A checked proof (``CHECKED_PROOF``) names the transaction and block of the contract's issuance.
+    """
+
+    kind: str
+    credential_hash: bytes
+    chain: ChainRef
+    contract: str
+    hash_algorithm: str = "keccak256"
+    batch_root: bytes | None = None
+    batch_size: int | None = None
+    leaf_index: int | None = None
+    merkle_path: tuple[bytes, ...] = ()
+    anchor_transaction: bytes | None = None
+    anchor_block: int | None = None
+    issue_transaction: bytes | None = None
+    issue_block: int | None = None
+
+    def __post_init__(self) -> None:
+        # The JSON is built by hand (to_json), so what goes into it verbatim is checked here.
+        if self.kind not in (BATCH_PROOF, CHECKED_PROOF):
+            raise CredentialFormatError("proof.type", f"must be {BATCH_PROOF!r} or {CHECKED_PROOF!r}")
+        if self.hash_algorithm not in ("keccak256", "sm3"):
+            raise CredentialFormatError("proof.hashAlgorithm", "must be 'keccak256' or 'sm3'")
+        if not isinstance(self.contract, str) or not _ADDRESS.match(self.contract):
+            raise CredentialFormatError("proof.contract", "must be an address (0x + 40 hex digits)")
+        if not isinstance(self.credential_hash, bytes) or len(self.credential_hash) != 32:
+            raise CredentialFormatError("proof.credentialHash", "must be 32 bytes")
+        if self.kind == BATCH_PROOF and (self.batch_root is None or self.batch_size is None or self.leaf_index is None):
+            raise CredentialFormatError("proof", "a batch proof names its batch root, size and leaf index")
+
+    def to_json(self) -> str:
+        """Compact JSON with sorted keys, built by hand: this runs once per issued credential.
+
+        The members a batch shares (chain, contract, root, anchoring) are rendered once per batch
+        and cached.
+        """
+        head = proof_head(self)
+        if self.kind == BATCH_PROOF:
+            return batch_proof_json(
+                head, self.credential_hash, self.hash_algorithm, int(self.leaf_index or 0), self.merkle_path
+            )
+        tail = ""
+        if self.issue_block is not None:
+            tail += f',"issueBlock":{int(self.issue_block)}'
+        if self.issue_transaction is not None:
+            tail += f',"issueTransaction":"0x{self.issue_transaction.hex()}"'
+        return (
+            f'{head}{self.credential_hash.hex()}","hashAlgorithm":"{self.hash_algorithm}"{tail},'
+            f'"type":"{CHECKED_PROOF}"}}'
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(self.to_json())  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "proof", *, kind: str | None = None) -> CredentialProof:
+        """Parse and check a ``proof`` object of profile 1, or (``kind`` given) the payload of a
+        profile-2 ``proofValue``, which has the same members without ``type``.
+
+        Raises:
+            CredentialFormatError: a member is missing or malformed (the path names it).
+        """
+        if not isinstance(data, dict):
+            raise CredentialFormatError(path, "must be an object (one proof)")
+        kind = data.get("type") if kind is None else kind
+        if kind not in (BATCH_PROOF, CHECKED_PROOF):
+            raise CredentialFormatError(f"{path}.type", f"must be {BATCH_PROOF!r} or {CHECKED_PROOF!r}")
+        algorithm = data.get("hashAlgorithm", "keccak256")
+        if algorithm not in ("keccak256", "sm3"):
+            raise CredentialFormatError(f"{path}.hashAlgorithm", "must be 'keccak256' or 'sm3'")
+        chain = data.get("chain")
+        if not isinstance(chain, dict):
+            raise CredentialFormatError(f"{path}.chain", "must be an object {backend, chainId}")
+        ref = ChainRef(
+            _line(chain.get("backend"), f"{path}.chain.backend", limit=40),
+            _uint(chain.get("chainId"), f"{path}.chain.chainId"),
+        )
+        contract = data.get("contract")
+        if not isinstance(contract, str) or not _ADDRESS.match(contract):
+            raise CredentialFormatError(f"{path}.contract", "must be an address (0x + 40 hex digits)")
+        common: dict[str, Any] = {
+            "kind": kind,
+            "credential_hash": _bytes32(data.get("credentialHash"), f"{path}.credentialHash"),
+            "chain": ref,
+            "contract": contract,
+            "hash_algorithm": algorithm,
+        }
+        if kind == CHECKED_PROOF:
+            return cls(
+                **common,
+                issue_transaction=_opt_bytes32(data.get("issueTransaction"), f"{path}.issueTransaction"),
+                issue_block=_opt_uint(data.get("issueBlock"), f"{path}.issueBlock"),
+            )
+        size = _uint(data.get("batchSize"), f"{path}.batchSize")
+        index = _uint(data.get("leafIndex"), f"{path}.leafIndex")
+        if size < 1 or index >= size:
+            raise CredentialFormatError(f"{path}.leafIndex", f"leaf {index} is outside a batch of {size}")
+        raw_path = data.get("merklePath")
+        if not isinstance(raw_path, list):
+            raise CredentialFormatError(f"{path}.merklePath", "must be a list of 32-byte hex strings")
+        return cls(
+            **common,
+            batch_root=_bytes32(data.get("batchRoot"), f"{path}.batchRoot"),
+            batch_size=size,
+            leaf_index=index,
+            merkle_path=_path32(raw_path, f"{path}.merklePath"),
+            anchor_transaction=_opt_bytes32(data.get("anchorTransaction"), f"{path}.anchorTransaction"),
+            anchor_block=_opt_uint(data.get("anchorBlock"), f"{path}.anchorBlock"),
+        )
+
+
+_HEADS: dict[tuple[Any, ...], str] = {}
+
+
+def batch_proof_json(head: str, credential_hash: bytes, algorithm: str, leaf_index: int, path: Sequence[bytes]) -> str:
+    """A batch proof's JSON from the batch's shared ``head`` (:func:`proof_head`) and the leaf's own parts.
+
+    The one place a batch proof is rendered: by :meth:`CredentialProof.to_json`, and for whole batches
+    without a proof object per credential (``ledger.credentials.document.iter_batch_proof_json``).
+    """
+    joined = b"".join(path).hex()
+    siblings = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
+    members = f'"0x{siblings}"' if siblings else ""
+    return (
+        f'{head}{credential_hash.hex()}","hashAlgorithm":"{algorithm}",'
+        f'"leafIndex":{leaf_index},"merklePath":[{members}],"type":"{BATCH_PROOF}"}}'
+    )
+
+
+def proof_head(proof: CredentialProof) -> str:
+    """The sorted members of ``proof`` before ``credentialHash`` (all shared by a batch), up to its ``0x``."""
+    key = (
+        proof.kind,
+        proof.chain,
+        proof.contract,
+        proof.batch_root,
+        proof.batch_size,
+        proof.anchor_transaction,
+        proof.anchor_block,
+    )
+    head = _HEADS.get(key)
+    if head is None:
+        parts = []
+        if proof.kind == BATCH_PROOF:
+            if proof.anchor_block is not None:
+                parts.append(f'"anchorBlock":{int(proof.anchor_block)}')
+            if proof.anchor_transaction is not None:
+                parts.append(f'"anchorTransaction":"0x{proof.anchor_transaction.hex()}"')
+            assert proof.batch_root is not None
+            parts.append(f'"batchRoot":"0x{proof.batch_root.hex()}","batchSize":{int(proof.batch_size or 0)}')
+        parts.append(
+            f'"chain":{{"backend":{json.dumps(proof.chain.backend)},"chainId":{int(proof.chain.chain_id)}}}'
+        )
+        parts.append(f'"contract":"{proof.contract}","credentialHash":"0x')
+        head = "{" + ",".join(parts)
+        if len(_HEADS) > 256:
+            _HEADS.clear()
+        _HEADS[key] = head
+    return head
+
+
+# -- profile 2: a Data Integrity proof whose proofValue carries the anchor --------------------------
+
+#: ``cryptosuite`` of a batch credential: a leaf of a Merkle batch whose root the issuer anchored
+#: (today's tree: leaf ``H(H(hash))``, pairs sorted; a positional tree will get a suite of its own).
+BATCH_SUITE = "fisco-ledger-merkle-2026"
+#: ``cryptosuite`` of a criteria-checked certificate: the contract's issuance record of its hash.
+CHECKED_SUITE = "fisco-ledger-issuance-2026"
+SUITE_OF_KIND = {BATCH_PROOF: BATCH_SUITE, CHECKED_PROOF: CHECKED_SUITE}
+KIND_OF_SUITE = {suite: kind for kind, suite in SUITE_OF_KIND.items()}
+#: The members of the proof object of profile 2 (nothing else is accepted).
+DI_MEMBERS = frozenset({"type", "cryptosuite", "proofPurpose", "proofValue", "verificationMethod"})
+
+
+def payload_json(proof: CredentialProof, disclosures: str) -> str:
+    """The JSON inside a profile-2 ``proofValue``: the anchor's members (as in the profile-1 proof,
+    without ``type``) and ``disclosures`` (a JSON object, rendered by the caller)."""
+    head = proof_head(proof)
+    if proof.kind == BATCH_PROOF:
+        return batch_payload_json(head, proof.credential_hash, proof.hash_algorithm, int(proof.leaf_index or 0),
+                                  proof.merkle_path, disclosures)
+    tail = ""
+    if proof.issue_block is not None:
+        tail += f',"issueBlock":{int(proof.issue_block)}'
+    if proof.issue_transaction is not None:
+        tail += f',"issueTransaction":"0x{proof.issue_transaction.hex()}"'
+    return (f'{head}{proof.credential_hash.hex()}","disclosures":{disclosures},'
+            f'"hashAlgorithm":"{proof.hash_algorithm}"{tail}}}')
+
+
+def batch_payload_json(head: str, credential_hash: bytes, algorithm: str, leaf_index: int, path: Sequence[bytes],
+                       disclosures: str) -> str:
+    """:func:`payload_json` of a batch leaf from the batch's shared ``head`` (:func:`proof_head`)."""
+    joined = b"".join(path).hex()
+    siblings = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
+    members = f'"0x{siblings}"' if siblings else ""
+    return (f'{head}{credential_hash.hex()}","disclosures":{disclosures},"hashAlgorithm":"{algorithm}",'
+            f'"leafIndex":{leaf_index},"merklePath":[{members}]}}')
+
+
+def data_integrity_json(kind: str, verification_method: str, payload: str) -> str:
+    """The proof object of profile 2 (sorted members, compact): a ``DataIntegrityProof`` of our
+    cryptosuite whose ``proofValue`` is ``payload`` as multibase base64url (``u`` + base64url, no padding)."""
+    value = base64.urlsafe_b64encode(payload.encode("utf-8")).rstrip(b"=").decode("ascii")
+    return (f'{{"cryptosuite":"{SUITE_OF_KIND[kind]}","proofPurpose":"assertionMethod","proofValue":"u{value}",'
+            f'"type":"DataIntegrityProof","verificationMethod":{json.dumps(verification_method)}}}')
+
+
+def decode_proof_value(value: Any, path: str) -> dict[str, Any]:
+    """The payload of a profile-2 ``proofValue`` (``u`` + base64url of a JSON object), strictly parsed.
+
+    Raises:
+        CredentialFormatError: not multibase base64url, not UTF-8 strict JSON, or not an object.
+    """
+    if not isinstance(value, str) or not value.startswith("u") or len(value) > 1_000_000:
+        raise CredentialFormatError(path, "must be multibase base64url (u...) of the anchor's JSON")
+    text = value[1:]
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        data = loads(raw)
+    except (ValueError, CanonicalizationError) as exc:
+        raise CredentialFormatError(path, f"is not base64url of a JSON object ({exc})") from None
+    if not isinstance(data, dict):
+        raise CredentialFormatError(path, "must hold a JSON object")
+    return data

@@ -1,0 +1,360 @@
+"""Talent standards: certificate types with machine-checkable criteria.
+
+A type is written by people as TOML or JSON (or CLI flags) and becomes two things: the arguments of
+``CredentialRegistry.defineType`` (ids, bitmasks, thresholds) and an off-chain metadata document (name,
+description, a criteria narrative) whose hash goes on chain. Example file::
+
+    id = 101
+    name = "Blockchain Developer, Level 1"
+    description = "Contributed code and reviews to blockchain projects"
+    field = "blockchain"
+    level = 1
+    allowed_issuers = ["university", "community"]
+    prerequisites = []
+
+    [criteria]
+    min_total = 3
+    min_distinct_projects = 2
+    min_cosigns = 1
+    window_from = "2025-01-01"      # optional; contributions' dates must fall in the window
+    [criteria.min_per_kind]
+    code = 2
+    review = 1
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field  # a record below has a field named ``field``
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+from ledger.canonical import canonicalize, check_depth
+from ledger.contributions.files import read_text_file
+from ledger.contributions.model import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time
+from ledger.crypto.hashing import keccak256
+from ledger.errors import ValidationError
+from ledger.identity.privacy import check_fields
+from ledger.types import Criteria
+
+METADATA_DOMAIN = b"ledger:metadata:v1\x00"
+ISSUER_KINDS = ("none", "university", "community", "enterprise", "authority")
+
+
+def metadata_hash(document: Mapping[str, Any]) -> bytes:
+    """Hash of an off-chain metadata document (issuer or type), as anchored on chain."""
+    return keccak256(METADATA_DOMAIN + canonicalize(dict(document)))
+
+
+def parse_issuer_kind(value: str | int) -> int:
+    if isinstance(value, int) or str(value).isdigit():
+        n = int(value)
+        if 1 <= n < len(ISSUER_KINDS):
+            return n
+    elif str(value).strip().lower() in ISSUER_KINDS[1:]:
+        return ISSUER_KINDS.index(str(value).strip().lower())
+    raise ValidationError(f"unknown issuer kind {value!r}; use one of: {', '.join(ISSUER_KINDS[1:])}")
+
+
+def criteria_narrative(criteria: Criteria) -> str:
+    """The criteria in words, for the Open Badges ``criteria.narrative``."""
+    parts = []
+    if criteria.min_total:
+        parts.append(f"at least {criteria.min_total} recorded contributions")
+    for kind, n in zip(KINDS, criteria.min_per_kind):
+        if n:
+            parts.append(f"at least {n} of kind {kind}")
+    if criteria.min_distinct_projects:
+        parts.append(f"in at least {criteria.min_distinct_projects} distinct projects")
+    if criteria.min_co_signs:
+        parts.append(f"each co-signed by at least {criteria.min_co_signs} maintainer(s) or mentor(s)")
+    if criteria.window_from or criteria.window_to:
+        parts.append("made within the type's time window")
+    return ("Requires " + "; ".join(parts) + ".") if parts else "No machine-checked criteria."
+
+
+@dataclass(frozen=True)
+class TypeDefinition:
+    """A certificate type as the committee defines it."""
+
+    type_id: int
+    name: str
+    description: str
+    field: int
+    level: int
+    allowed_kinds: tuple[int, ...]
+    criteria: Criteria
+    prerequisites: tuple[int, ...] = ()
+    extra: Mapping[str, Any] = dataclass_field(default_factory=dict)
+
+    @property
+    def allowed_kinds_mask(self) -> int:
+        mask = 0
+        for kind in self.allowed_kinds:
+            mask |= 1 << kind
+        return mask
+
+    def metadata(self) -> dict[str, Any]:
+        """The off-chain document whose hash goes on chain (Open Badges achievement data)."""
+        return {
+            "type": "ledger:CertificateType",
+            "typeId": self.type_id,
+            "name": self.name,
+            "description": self.description,
+            "fieldOfStudy": FIELD_NAMES.get(self.field, str(self.field)),
+            "level": self.level,
+            "criteria": {"narrative": criteria_narrative(self.criteria)},
+            "allowedIssuers": [ISSUER_KINDS[k] for k in self.allowed_kinds],
+            "prerequisites": list(self.prerequisites),
+            **dict(self.extra),
+        }
+
+    def metadata_hash(self) -> bytes:
+        return metadata_hash(self.metadata())
+
+
+#: The keys of a type definition file (a misspelt key is refused, not ignored).
+TYPE_KEYS = frozenset({"id", "name", "description", "field", "level", "allowed_issuers", "criteria", "prerequisites"})
+#: Keys that ``ledger type show --json`` adds: ``type_id`` is read as ``id``; the others are what the chain
+#: derives (version, narrative, metadata hash) and are ignored, so that output can be defined again.
+SHOWN_KEYS = frozenset({"type_id", "version", "narrative", "meta_hash"})
+
+
+def _from_shown(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A definition with ``type show``'s keys turned into a file's (``type_id`` -> ``id``)."""
+    out = {k: v for k, v in data.items() if k not in SHOWN_KEYS}
+    if "type_id" in data:
+        if "id" in data and data["id"] != data["type_id"]:
+            raise ValidationError(f"id {data['id']!r} and type_id {data['type_id']!r} differ; give one of them")
+        out["id"] = data["type_id"]
+    return out
+
+
+def criteria_table(criteria: Criteria) -> dict[str, Any]:
+    """The criteria as a type file writes them (``[criteria]``): zero thresholds and empty windows left out."""
+    from datetime import datetime, timezone
+
+    def day(ts: int) -> str:
+        return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    table: dict[str, Any] = {}
+    for key, value in (("min_total", criteria.min_total), ("min_distinct_projects", criteria.min_distinct_projects),
+                       ("min_cosigns", criteria.min_co_signs)):
+        if value:
+            table[key] = value
+    per_kind = {kind: n for kind, n in zip(KINDS, criteria.min_per_kind) if n}
+    if per_kind:
+        table["min_per_kind"] = per_kind
+    for key, ts in (("window_from", criteria.window_from), ("window_to", criteria.window_to)):
+        if ts:
+            table[key] = day(ts)
+    return table
+
+
+def parse_type(data: Mapping[str, Any], known_names: Iterable[str] = ()) -> TypeDefinition:
+    """Validate a type definition (from TOML, JSON or flags); errors name the field.
+
+    Raises:
+        ValidationError: a field is missing, of the wrong shape or out of range (the message names it).
+        PersonalDataError: the metadata would carry personal data.
+    """
+    unknown = set(data) - TYPE_KEYS - SHOWN_KEYS
+    if unknown:
+        raise ValidationError(
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in sorted(map(str, unknown)))} "
+            "in the type definition; "
+            f"the keys are {', '.join(sorted(TYPE_KEYS))}"
+        )
+    data = _from_shown(data)
+    if "id" not in data:
+        raise ValidationError("a type definition needs an 'id' (a positive whole number)")
+    type_id = _whole(data["id"], "id")
+    name = _text(data.get("name"), "name").strip()
+    if not name:
+        raise ValidationError("a type definition needs a 'name'")
+    level = _small_int(data.get("level", 1), "level", 0, 255)
+    kinds = data.get("allowed_issuers") or ["university", "community", "enterprise", "authority"]
+    if isinstance(kinds, str):
+        kinds = [k for k in kinds.split(",") if k.strip()]
+    if not isinstance(kinds, (list, tuple)):
+        raise ValidationError(f"allowed_issuers must be a list of issuer kinds, not {_shape(kinds)}")
+    allowed = tuple(sorted({_issuer_kind(k, f"allowed_issuers[{i}]") for i, k in enumerate(kinds)}))
+    raw = dict(_table(data.get("criteria"), "criteria"))
+    per_kind = [0] * len(KINDS)
+    for kind_name, n in _table(raw.pop("min_per_kind", None), "criteria.min_per_kind").items():
+        per_kind[parse_kind(kind_name)] = _small_int(n, f"criteria.min_per_kind.{kind_name}", 0, 255)
+    window = {}
+    for end in ("window_from", "window_to"):
+        value = raw.pop(end, None)
+        try:
+            window[end] = parse_time(value) if value not in (None, "") else 0
+        except ValidationError as exc:
+            raise ValidationError(f"criteria.{end}: {exc}") from exc
+    criteria = Criteria(
+        min_total=_small_int(raw.pop("min_total", 0), "criteria.min_total", 0, 65535),
+        min_distinct_projects=_small_int(
+            raw.pop("min_distinct_projects", 0), "criteria.min_distinct_projects", 0, 65535
+        ),
+        min_co_signs=_small_int(raw.pop("min_cosigns", 0), "criteria.min_cosigns", 0, 255),
+        window_from=window["window_from"],
+        window_to=window["window_to"],
+        min_per_kind=tuple(per_kind),
+    )
+    if raw:
+        raise ValidationError(f"unknown criteria {', '.join(sorted(raw))}")
+    prereqs = data.get("prerequisites") or ()
+    if not isinstance(prereqs, (list, tuple)):
+        raise ValidationError(f"prerequisites must be a list of type ids, not {_shape(prereqs)}")
+    definition = TypeDefinition(
+        type_id=type_id,
+        name=name,
+        description=_text(data.get("description"), "description"),
+        field=parse_field(data.get("field", "general")),
+        level=level,
+        allowed_kinds=allowed,
+        criteria=criteria,
+        prerequisites=tuple(_whole(p, f"prerequisites[{i}]") for i, p in enumerate(prereqs)),
+    )
+    check_type(definition, known_names)
+    return definition
+
+
+def check_type(definition: TypeDefinition, known_names: Iterable[str] = ()) -> None:
+    """Check a :class:`TypeDefinition` however it was made, before anything is stored or sent.
+
+    Every number must fit the contract's field (so nothing fails half-way in the ABI encoder) and the
+    metadata document must hold no personal data.
+
+    Raises:
+        ValidationError: a field is out of range (the message names it).
+        PersonalDataError: a field of the metadata looks like personal data.
+    """
+    _in_range(definition.type_id, "id", 1, 2**32 - 1)
+    _in_range(definition.field, "field", 0, 255)
+    _in_range(definition.level, "level", 0, 255)
+    for i, p in enumerate(definition.prerequisites):
+        _in_range(p, f"prerequisites[{i}]", 1, 2**32 - 1)
+    if definition.type_id in definition.prerequisites:
+        raise ValidationError(f"type {definition.type_id} cannot be its own prerequisite")
+    for kind in definition.allowed_kinds:
+        _in_range(kind, "allowed_issuers", 1, len(ISSUER_KINDS) - 1)
+    c = definition.criteria
+    for value, name, high in ((c.min_total, "min_total", 65535), (c.min_distinct_projects, "min_distinct_projects",
+                              65535), (c.min_co_signs, "min_cosigns", 255), (c.window_from, "window_from", 2**32 - 1),
+                              (c.window_to, "window_to", 2**32 - 1)):
+        _in_range(value, f"criteria.{name}", 0, high)
+    if len(c.min_per_kind) != len(KINDS):
+        raise ValidationError(f"criteria.min_per_kind must have {len(KINDS)} entries, one per kind")
+    for kind_name, n in zip(KINDS, c.min_per_kind):
+        _in_range(n, f"criteria.min_per_kind.{kind_name}", 0, 255)
+    if c.window_from and c.window_to and c.window_from > c.window_to:
+        raise ValidationError("criteria.window_from is after criteria.window_to")
+    check_fields(definition.metadata(), known_names)
+
+
+def load_type_file(path: Path, known_names: Iterable[str] = ()) -> TypeDefinition:
+    """A type definition from a ``.toml`` or ``.json`` file (UTF-8)."""
+    text = read_text_file(path)
+    check_depth(text)  # before parsing: too deep a nesting overflows the stack
+    try:
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except ValueError as exc:  # TOMLDecodeError, JSONDecodeError, or a number too long to read
+        raise ValidationError(f"{path} is not valid {path.suffix.lstrip('.').upper()}: {exc}") from exc
+    except RecursionError as exc:
+        raise ValidationError(f"{path} is nested too deeply") from exc
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path} must hold one type definition (an object)")
+    return parse_type(data, known_names)
+
+
+def _shape(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "text", bool: "true/false"}.get(type(value), type(value).__name__)
+
+
+def _text(value: Any, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be text, not {_shape(value)}")
+    return value
+
+
+def _table(value: Any, name: str) -> Mapping[str, Any]:
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{name} must be a table of names and numbers, not {_shape(value)}")
+    return value
+
+
+def _whole(value: Any, name: str) -> int:
+    """A whole number from an int, an integral float (JSON ``3.0``) or digits; never truncated."""
+    if isinstance(value, bool):
+        raise ValidationError(f"{name} must be a whole number, not {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value.strip())
+    raise ValidationError(f"{name} must be a whole number, not {value!r}")
+
+
+def _in_range(value: Any, name: str, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{name} must be a whole number, not {value!r}")
+    if not low <= value <= high:
+        raise ValidationError(f"{name} must be between {low} and {high}, not {value}")
+
+
+def _issuer_kind(value: Any, name: str) -> int:
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValidationError(f"{name} must be an issuer kind, not {_shape(value)}")
+    return parse_issuer_kind(str(value).strip())
+
+
+def _small_int(value: Any, name: str, low: int, high: int) -> int:
+    n = _whole(value, name)
+    _in_range(n, name, low, high)
+    return n
+
+
+#: Words for the contract's refusals of a checked issuance: error name -> criterion.
+CRITERIA_WORDS = {
+    "NotEnoughContributions": "minimum number of contributions",
+    "NotEnoughOfKind": "minimum contributions of one kind",
+    "NotEnoughDistinctProjects": "minimum distinct projects",
+    "NotEnoughCoSigns": "minimum co-signs per contribution",
+    "ContributionOutsideWindow": "time window",
+    "ContributionSubjectMismatch": "evidence belongs to the subject",
+    "ContributionNotFound": "evidence exists",
+    "ContributionNotValid": "evidence not revoked",
+    "DuplicateContribution": "each contribution counted once",
+    "MissingPrerequisite": "prerequisite certificate",
+    "PrerequisiteNotFound": "prerequisite certificate exists",
+    "PrerequisiteNotValid": "prerequisite certificate valid",
+    "PrerequisiteSubjectMismatch": "prerequisite belongs to the subject",
+}
+
+
+def explain_refusal(error: Any) -> str:
+    """One sentence saying which criterion failed and by how much, from a decoded contract error."""
+    name = getattr(error, "error_name", type(error).__name__)
+    args = getattr(error, "args_dict", {})
+    words = CRITERIA_WORDS.get(name)
+    if words is None:
+        return str(error)
+    needed, found = args.get("needed"), args.get("found")
+    detail = ""
+    if needed is not None and found is not None:
+        detail = f": needed {needed}, found {found} (short by {int(needed) - int(found)})"
+    if name == "NotEnoughOfKind":
+        detail = f" ({KINDS[int(args['kind'])]})" + detail
+    if "key" in args and args.get("key") is not None:
+        key = args["key"]
+        detail += f"; contribution 0x{key.hex() if isinstance(key, bytes) else key}"
+    return f"criterion not met - {words}{detail}"

@@ -1,0 +1,104 @@
+"""Private, durable files: atomic writes with mode 0600, directories made 0700, fsync of names.
+
+Everything the workspace keeps that must survive a crash or a power cut (keystores, the vault, the
+issuance journal, credential bundles, the config file) is written through :func:`write_private_file`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def write_private_file(
+    path: Path, content: bytes | Iterable[bytes], *, durable: bool = True, exclusive: bool = False
+) -> None:
+    """Write ``content`` to ``path`` atomically with mode 0600 (temp file, fsync, rename, fsync of the
+    directory, so that the new name survives a power cut too; missing directories are made 0700, each
+    made durable in its parent).
+
+    ``content`` may come in pieces (an iterable of bytes), written as they come: a large file is never
+    held in memory whole. ``durable=False`` skips the fsyncs (the rename stays atomic).
+
+    Raises:
+        FileExistsError: ``exclusive`` and ``path`` exists (checked atomically: the finished temp file is
+            hard-linked to the name, which fails if the name is taken, where a rename would replace it).
+    """
+    make_directory(path.parent, durable=durable)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for piece in (content,) if isinstance(content, (bytes, bytearray, memoryview)) else content:
+                fh.write(piece)
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+        if exclusive:
+            _link_exclusive(tmp, path)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.chmod(path, 0o600)
+    if durable:
+        fsync_directory(path.parent)
+
+
+def _link_exclusive(tmp: Path, path: Path) -> None:
+    """Give ``tmp`` the name ``path`` unless that name exists; ``tmp`` is gone afterwards."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename (a narrow race remains)
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
+
+
+def make_directory(path: Path, *, durable: bool = True, mode: int = 0o700) -> None:
+    """Create ``path`` and its missing parents (``mode``, 0700 by default: they hold private files);
+    with ``durable``, fsync the parent of each one made, so that its name survives a power cut."""
+    missing = []
+    current = path
+    while not current.is_dir():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=mode)
+        except FileExistsError:
+            if not directory.is_dir():
+                raise
+            continue
+        if durable:
+            fsync_directory(directory.parent)
+
+
+#: fsync errors meaning "this file system does not sync directories" (the files themselves are synced).
+_NO_DIRECTORY_SYNC = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF}
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make the names in ``directory`` durable (``fsync`` of the directory). Windows, which cannot open
+    a directory, is skipped; a file system that refuses directory fsync is tolerated; any other error
+    (an I/O error, too many open files, no permission) is raised, since durability would be lost."""
+    if os.name == "nt":
+        return
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _NO_DIRECTORY_SYNC:
+            raise
+    finally:
+        os.close(fd)

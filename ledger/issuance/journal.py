@@ -1,0 +1,126 @@
+"""A batch's journal: the durable copy of a batch from its plan to its last file.
+
+Each batch has a directory ``journal/<batch id>/`` holding ``plan.json`` and ``rows.jsonl`` (fsynced:
+they *are* the batch; every byte of every document can be rebuilt from them) and ``state.json``, the
+stage reached (:data:`STAGES`), a note replaced atomically but not fsynced.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ledger.credentials.document import Credential
+from ledger.credentials.merkle import MerkleTree
+from ledger.errors import IssuanceError
+from ledger.files import make_directory, write_private_file
+from ledger.issuance.rows import Row, RowsResult, read_rows  # noqa: F401  (re-exported: the rows of a batch)
+
+STAGES = ("planned", "anchoring", "anchored", "done")
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """Everything needed to rebuild a batch exactly, stored as ``plan.json``."""
+
+    batch_id: str
+    type_id: int
+    meta_hash: str
+    template: dict[str, Any]
+    chain: dict[str, Any]
+    contract: str
+    output: str
+    root: str
+    count: int
+    created: int
+    #: "files": one JSON file per credential in ``output/``; "jsonl": one JSON Lines file ``output.jsonl``
+    layout: str = "files"
+    #: the document profile (1: a batch planned before issue 20, rebuilt as it was planned; 2: now)
+    profile: int = 1
+    #: profile 2: the deployment's DID, under which subjects and types are named
+    deployment: str | None = None
+    #: profile 2: the secret seed (hex) the salts of the disclosable fields derive from
+    salt_seed: str | None = None
+
+
+OUTPUT_LAYOUTS = ("files", "jsonl")
+
+
+class Journal:
+    """One batch's journal directory: plan.json and rows.jsonl (fsynced: they *are* the batch) and
+    state.json, a progress note replaced atomically but not fsynced. After a power cut the note may be
+    behind the truth, never ahead of it, and that is safe: a resumed batch asks the chain whether its
+    root is anchored before sending, and rewriting the files of a finished batch changes nothing."""
+
+    def __init__(self, root: Path, batch_id: str) -> None:
+        self.dir = root / batch_id
+        self.batch_id = batch_id
+        #: the batch as built when it was planned in this process (saves rebuilding it)
+        self.built: tuple[list[Credential], MerkleTree] | None = None
+
+    def exists(self) -> bool:
+        return (self.dir / "plan.json").exists()
+
+    def write_plan(self, plan: BatchPlan, rows: Sequence[tuple[str, str | None, str]]) -> None:
+        make_directory(self.dir)  # durable: a batch whose directory vanished could not be rebuilt
+        # subjects and ids are plain hex/uuid text; only the holder name needs JSON escaping
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        lines = "".join(
+            f'{{"s":"{s}","h":{"null" if h is None else encode(h)},"id":"{i}"}}\n' for s, h, i in rows
+        )
+        write_private_file(self.dir / "rows.jsonl", lines.encode())
+        write_private_file(self.dir / "plan.json", json.dumps(plan.__dict__, indent=1).encode())
+        self.set_stage("planned")
+
+    def plan(self) -> BatchPlan:
+        try:
+            return BatchPlan(**json.loads((self.dir / "plan.json").read_text()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise IssuanceError(f"journal {self.dir} is damaged: {exc}") from exc
+
+    def move_output(self, directory: Path) -> BatchPlan:
+        """Write the batch's files under ``directory`` from now on (recorded in ``plan.json``).
+
+        Only where the files go changes: the documents, their hashes and the root stay as planned.
+        """
+        plan = self.plan()
+        name = plan.batch_id + (".jsonl" if plan.layout == "jsonl" else "")
+        moved = replace(plan, output=str(directory / name))
+        write_private_file(self.dir / "plan.json", json.dumps(moved.__dict__, indent=1).encode())
+        self.set_stage(self.state().get("stage", "planned"), moved_from=plan.output)
+        return moved
+
+    def rows(self) -> list[tuple[str, str | None, str]]:
+        out = []
+        with open(self.dir / "rows.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                r = json.loads(line)
+                out.append((r["s"], r["h"], r["id"]))
+        return out
+
+    def state(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.dir / "state.json").read_text())  # type: ignore[no-any-return]
+        except FileNotFoundError:
+            return {"stage": "planned"}
+
+    def set_stage(self, stage: str, **extra: Any) -> None:
+        state = {**self.state(), **extra, "stage": stage, "at": int(time.time())} if self.exists() else {
+            "stage": stage, **extra}
+        write_private_file(self.dir / "state.json", json.dumps(state).encode(), durable=False)
+
+
+def unfinished_batches(journal_root: Path) -> list[str]:
+    """Ids of journaled batches not yet done, oldest first."""
+    if not journal_root.exists():
+        return []
+    out = []
+    for d in sorted(journal_root.iterdir(), key=lambda p: p.stat().st_mtime):
+        j = Journal(journal_root, d.name)
+        if j.exists() and j.state().get("stage") != "done":
+            out.append(d.name)
+    return out

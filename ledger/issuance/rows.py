@@ -1,0 +1,183 @@
+"""The rows of a batch file (CSV or JSON Lines): read, validated, and resolved to subjects.
+
+Every row is checked before anything is written: a bad row is a :class:`~ledger.errors.RowError` naming
+its number and column (or, with ``skip_invalid``, listed and left out). A row names its subject by id,
+or by student number looked up in the vault (new subjects are made only once every row passed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger.canonical import NotJSONError, loads_lax
+from ledger.contributions.files import read_text_file
+from ledger.errors import RowError, ValidationError
+from ledger.identity.privacy import find_contact_data
+from ledger.identity.vault import Vault, parse_subject_id, person_field_problem, shorten
+
+_COLUMNS = {"subject", "student_number", "name"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One validated batch row."""
+
+    subject: str
+    holder_name: str | None
+
+
+@dataclass(frozen=True)
+class RowsResult:
+    rows: tuple[Row, ...]
+    skipped: tuple[RowError, ...] = ()
+
+
+def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_subjects: bool = False) -> RowsResult:
+    """Read and validate every row of a CSV or JSON Lines file before anything is written.
+
+    A row names its subject by ``subject`` (a subject id) or ``student_number`` (looked up in the
+    vault; with ``create_subjects`` a new pseudonymous subject is made for an unknown number). ``name``
+    is the holder's display name, written into the document only (never on chain).
+
+    Raises:
+        RowError: the first bad row, unless ``skip_invalid`` (then bad rows are returned as skipped).
+    """
+    text = read_text_file(path)
+    raw_rows = list(_raw_rows(path, text))
+    by_number = vault.by_student_number()
+    rows: list[Row] = []
+    skipped: list[RowError] = []
+    seen: dict[str, int] = {}
+    new_people: list[dict[str, str]] = []
+    new_index: dict[str, int] = {}
+    for number, raw in raw_rows:
+        try:
+            if isinstance(raw, RowError):
+                raise raw  # a line that is not a JSON object: as bad as a bad CSV row
+            row = _validate_row(number, raw, by_number, create_subjects, new_people, new_index)
+            if row.subject in seen:
+                raise RowError(number, "subject", f"same subject as row {seen[row.subject]}")
+            seen[row.subject] = number
+            rows.append(row)
+        except RowError as exc:
+            if not skip_invalid:
+                raise
+            skipped.append(exc)
+    if not rows:
+        raise ValidationError(f"{path} holds no valid rows" + (f" ({len(skipped)} skipped)" if skipped else ""))
+    if new_people:
+        _create_subjects(vault, rows, new_people)
+    return RowsResult(tuple(rows), tuple(skipped))
+
+
+def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    """Each row as column -> text; a JSON Lines line that is not an object comes as its RowError.
+
+    A CSV that cannot be read on (an unterminated quote swallows the rest of the file) raises.
+    """
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                yield number, _json_row(number, line)
+        return
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ValidationError(f"{path} is empty")
+        names = [name.strip() for name in header]
+        for values in reader:
+            if not values:
+                continue  # a blank line
+            number = reader.line_num
+            if len(values) > len(names):
+                yield number, RowError(number, None, "more values than columns")
+                continue
+            # A short row leaves its last columns out, which reads as empty.
+            yield number, {name: value.strip() for name, value in zip(names, values) if name}
+    except csv.Error as exc:
+        raise ValidationError(
+            f"{path} line {reader.line_num}: not valid CSV ({exc})",
+            hint="a quoted value must end with a closing quote; the rest of the file cannot be read",
+        ) from exc
+
+
+def _json_row(number: int, line: str) -> dict[str, str] | RowError:
+    try:
+        value = loads_lax(line)
+    except NotJSONError as exc:
+        return RowError(number, None, str(exc))
+    if not isinstance(value, dict):
+        return RowError(number, None, "each line must be a JSON object")
+    try:
+        return {str(k): _row_value(number, str(k), v) for k, v in value.items()}
+    except RowError as exc:
+        return exc
+
+
+def _row_value(number: int, column: str, value: Any) -> str:
+    """A JSON Lines value as the text a CSV cell would hold; objects, lists and booleans are refused."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise RowError(number, column, f"must be text or a whole number, not {type(value).__name__}")
+    return str(value)
+
+
+def _validate_row(
+    number: int,
+    raw: dict[str, str],
+    by_number: dict[str, list[str]],
+    create: bool,
+    new_people: list[dict[str, str]],
+    new_index: dict[str, int],
+) -> Row:
+    unknown = set(raw) - _COLUMNS
+    if unknown:
+        raise RowError(number, min(unknown), f"unknown column; expected some of {', '.join(sorted(_COLUMNS))}")
+    name = raw.get("name") or None
+    if name is not None:
+        if len(name) > 200 or not name.isprintable():
+            raise RowError(number, "name", "a display name is one line of at most 200 characters")
+        kind = find_contact_data(name)
+        if kind:
+            raise RowError(number, "name", f"looks like {kind}; the holder name is a display name only")
+    if raw.get("subject"):
+        try:
+            parse_subject_id(raw["subject"])
+        except ValidationError as exc:
+            raise RowError(number, "subject", str(exc)) from exc
+        return Row(raw["subject"].lower(), name)
+    student = raw.get("student_number", "")
+    if not student:
+        raise RowError(number, "subject", "give a subject id or a student_number")
+    problem = person_field_problem("student_number", student)
+    if problem:
+        raise RowError(number, "student_number", problem)
+    if student in by_number:
+        ids = by_number[student]
+        if len(ids) > 1:
+            raise RowError(number, "student_number", f"{student!r} is ambiguous: the vault gives it to subjects "
+                           f"{', '.join(ids)}; name the subject by its id in a 'subject' column")
+        return Row(ids[0], name)
+    if not create:
+        raise RowError(number, "student_number", f"{shorten(student)!r} is not in the vault (use --new-subjects to add)")
+    if student in new_index:  # one new subject per number: a second row with it is a repeated subject
+        return Row(f"new:{new_index[student]}", name)
+    new_index[student] = len(new_people)
+    new_people.append({"student_number": student, "name": name or ""})
+    return Row(f"new:{len(new_people) - 1}", name)
+
+
+def _create_subjects(vault: Vault, rows: list[Row], people: list[dict[str, str]]) -> None:
+    ids = [s.id for s in vault.new_subjects(people)]
+    for i, row in enumerate(rows):
+        if row.subject.startswith("new:"):
+            rows[i] = Row(ids[int(row.subject[4:])], row.holder_name)
+
+

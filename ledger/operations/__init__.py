@@ -1,0 +1,11 @@
+"""The facade's operations, mixed into :class:`ledger.ledger.Ledger`: the verbs of the product.
+
+Modules: :mod:`~ledger.operations.governance` (the committee, issuers, certificate types),
+:mod:`~ledger.operations.recording` (contributions: record, co-sign, revoke),
+:mod:`~ledger.operations.certifying` (batch and checked issuance, status changes, verification).
+Each validates its input (personal data included) before anything is sent.
+
+May import every package below the facade: ``ledger.audit``, ``ledger.issuance``, ``ledger.index``,
+``ledger.verify``, ``ledger.contracts``, ``ledger.credentials``, ``ledger.contributions``,
+``ledger.identity``, ``ledger.chain`` and the foundations.
+"""

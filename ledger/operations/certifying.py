@@ -1,0 +1,446 @@
+"""Credential operations of the facade: batch and checked issuance, status changes, verification."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ledger import issuance, types
+from ledger.contracts.errors import IssuerKindNotAllowed
+from ledger.contributions.model import FIELD_NAMES, parse_time
+from ledger.credentials.document import CredentialTemplate
+from ledger.credentials.files import write_credentials
+from ledger.credentials.identifiers import account_did, type_url
+from ledger.credentials.parse import parse_credential, read_credential_file
+from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
+from ledger.credentials.proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
+from ledger.credentials.standards import CRITERIA_WORDS, criteria_narrative, explain_refusal, metadata_hash
+from ledger.errors import ContractError, IssuanceError, LedgerError, PersonalDataError, ValidationError
+from ledger.identity.privacy import find_contact_data
+from ledger.identity.vault import parse_subject_id
+from ledger.index import Index
+from ledger.index.view import IndexChainView
+from ledger.issuance.pipeline import check_output_dir
+from ledger.operations.governance import _bytes32, _Context
+from ledger.verify.chainview import ChainView
+from ledger.verify.contracts_view import ContractsView
+from ledger.verify.files import snapshot_files, verify_files
+
+if TYPE_CHECKING:
+    from ledger.credentials.document import Credential
+    from ledger.issuance.pipeline import BatchResult, Progress, ResumeOutcome
+    from ledger.types import CredentialType
+    from ledger.verify.snapshot import StaticChainView
+
+
+def _check_valid_until(valid_until: str) -> None:
+    """``--valid-until`` must lie in the future: a credential must not be expired when it is issued."""
+
+    if parse_time(valid_until) <= time.time():
+        raise ValidationError(f"--valid-until {valid_until} is not in the future: the credentials would be "
+                              "expired from the start")
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check_holder_name(name: str) -> None:
+    """A holder name is a display name only (as in a batch row): one line, no contact data.
+
+    The name is in the document whose hash goes on chain, so an email there is personal data hashed
+    on chain.
+    """
+
+    if not name.strip() or len(name) > 200 or not name.isprintable():
+        raise ValidationError("holder name: a display name is one line of 1 to 200 characters")
+    kind = find_contact_data(name)
+    if kind:
+        error = PersonalDataError("holder_name", kind)
+        error.hint = "the holder name is a display name only; keep contact data in the vault"
+        raise error
+
+
+class CertifyingOps(_Context):
+    """Issue certificates (batches anchored by Merkle root, or single ones checked on chain)."""
+
+    # -- shared pieces ---------------------------------------------------------------------------
+
+    def _hash_algorithm(self) -> str:
+        return "sm3" if (self.settings.network.crypto or "ecdsa") == "sm" else "keccak256"
+
+    def _chain_ref(self) -> Any:
+        return ChainRef(self.settings.network.backend, self.chain.identity().chain_id)
+
+    def _deployment_did(self) -> str:
+        """The deployment's DID, ``did:fisco:<chainId>:<IssuerRegistry>``: subjects, types and
+        contributions are named under it."""
+
+        assert self.settings.deployment is not None
+        return account_did(self.chain.identity().chain_id, self.settings.deployment.issuer_registry)
+
+    def _achievement(self, type_id: int, t: CredentialType) -> Achievement:
+        """The Open Badges achievement of type ``t`` (as read by :meth:`_check_writer`)."""
+
+        meta = self._load_metadata(t.meta_hash)
+        return Achievement(
+            id=type_url(self._deployment_did(), type_id, t.version),
+            type_id=type_id,
+            type_version=t.version,
+            name=meta.get("name") or f"Certificate type {type_id}",
+            description=meta.get("description") or meta.get("name") or f"Certificate type {type_id}",
+            criteria=criteria_narrative(t.criteria),
+            field_of_study=FIELD_NAMES.get(t.field, str(t.field)),
+            achievement_type="Certificate",
+        )
+
+    def _issuer_profile(self) -> IssuerProfile:
+        """The issuer as its credentials name it: ``did:web:<domain>`` when its registry metadata names a
+        domain, else ``did:fisco:<chainId>:<address>`` (see ``ledger.credentials.identifiers``)."""
+
+        info = self.contracts.issuers.issuer(self.key.address)
+        meta = self._load_metadata(info.meta_hash)
+        name = meta.get("name") or self.key.address
+        domain = meta.get("domain") or None
+        try:
+            return IssuerProfile.for_account(self.chain.identity().chain_id, self.key.address, name, domain=domain)
+        except ValidationError as exc:
+            exc.hint = ("the issuer's registry metadata names this domain; credentials name the issuer "
+                        "did:web:<domain>, so it must be a plain host name (like uni.example.edu)")
+            raise
+
+    def _check_writer(self, type_id: int) -> CredentialType:
+        """Fail early, before any file is written, if the signing key may not issue ``type_id``.
+
+        Checks what the contract will check: the key is an active issuer with the type in scope, the type
+        is defined, and it allows the issuer's kind. Returns the type (read once, reused for the document).
+        """
+
+        _, kind = self.contracts.issuers.writer_for(self.key.address, type_id)
+        t = self.contracts.credentials.credential_type(type_id)
+        if t.version == 0:
+            raise ValidationError(f"certificate type {type_id} is not defined", hint="see `ledger type list`")
+        if not int(t.allowed_kinds) & (1 << int(kind)):
+            allowed = [k.name.lower() for k in type(t.allowed_kinds) if k.name and k in t.allowed_kinds]
+            error = IssuerKindNotAllowed(type_id, kind)
+            error.hint = (f"type {type_id} may be issued by: {', '.join(allowed) or 'no issuer kind'}; "
+                          "sign with the key of such an issuer (--key)")
+            raise error
+        return t
+
+    # -- batches (Anchorer protocol) ----------------------------------------------------------
+
+    def signer(self) -> str:
+        return self.key.address
+
+    def anchor_batch(
+        self, root: bytes, count: int, type_id: int, meta_hash: bytes, *, dry_run: bool
+    ) -> tuple[bytes, int, int]:
+        # Without a dry run for a batch planned just now: ``_check_writer`` asked the chain the same
+        # questions moments before, and repeating them is a quarter of a 1,000-credential batch's
+        # chain time. A refusal in between still raises the decoded error, from the receipt.
+        receipt = self.contracts.credentials.anchor(self.key, root, count, type_id, meta_hash, dry_run=dry_run)
+        return receipt.tx_hash, receipt.block_number, receipt.gas_used
+
+    def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
+        anchor = self.contracts.credentials.anchor_of(root)
+        if anchor.issuer is None:
+            return None
+        if anchor.issuer.lower() != self.key.address.lower():
+            # Someone else's anchor of this root is not ours: our credentials name the signer as issuer.
+            raise IssuanceError(
+                f"batch root 0x{root.hex()} is anchored by {anchor.issuer}, not by the signer {self.key.address}",
+                hint="this batch can no longer be anchored; drop its journal directory and issue the rows again",
+            )
+        for event in self.contracts.events(anchor.block_number, anchor.block_number):
+            if event.name == "BatchAnchored" and event.args["root"] == root:
+                return event.tx_hash, event.block_number
+        return b"\0" * 32, anchor.block_number
+
+    def issue_batch(
+        self,
+        type_id: int,
+        source: Path,
+        *,
+        skip_invalid: bool = False,
+        new_subjects: bool = False,
+        out_dir: Path | None = None,
+        valid_until: str | None = None,
+        progress: Progress | None = None,
+        crash_at: str | None = None,
+        layout: str = "files",
+    ) -> BatchResult:
+        """Validate every row, then write, anchor and prove a batch (see ``ledger.issuance.pipeline``)."""
+
+        # Every check that can refuse the batch comes before the rows are read: reading them with
+        # ``new_subjects`` saves new people to the vault.
+        if layout not in issuance.OUTPUT_LAYOUTS:
+            raise ValidationError(f"output layout {layout!r}: choose one of {', '.join(issuance.OUTPUT_LAYOUTS)}")
+        if valid_until:
+            _check_valid_until(valid_until)
+        achievement = self._achievement(type_id, self._check_writer(type_id))
+        issuer = self._issuer_profile()
+        # A batch whose files cannot be written must not be anchored: its credentials would exist only
+        # in the journal.
+        issuance.check_output_dir(out_dir or self.settings.credentials_dir)
+        with issuance.bulk_objects():
+            return self._issue_rows(
+                type_id, source, achievement=achievement, issuer=issuer, skip_invalid=skip_invalid,
+                new_subjects=new_subjects, out_dir=out_dir, valid_until=valid_until, progress=progress,
+                crash_at=crash_at, layout=layout,
+            )  # fmt: skip
+
+    def _issue_rows(
+        self,
+        type_id: int,
+        source: Path,
+        *,
+        achievement: Achievement,
+        issuer: IssuerProfile,
+        skip_invalid: bool,
+        new_subjects: bool,
+        out_dir: Path | None,
+        valid_until: str | None,
+        progress: Progress | None,
+        crash_at: str | None,
+        layout: str,
+    ) -> BatchResult:
+
+        until = _iso(parse_time(valid_until)) if valid_until else None
+        chain_ref, since_block = self._chain_ref(), self.chain.block_number()
+        t0 = time.perf_counter()
+        rows = issuance.read_rows(source, self.vault, skip_invalid=skip_invalid, create_subjects=new_subjects)
+        now = int(time.time())
+        read_seconds = time.perf_counter() - t0
+        journal = issuance.plan_batch(
+            self.settings.journal_dir,
+            rows=rows.rows,
+            type_id=type_id,
+            meta_hash=metadata_hash({"type": "ledger:Batch", "typeId": type_id, "count": len(rows.rows),
+                                     "issuer": issuer.id, "created": now}),
+            issuer=issuer,
+            achievement=achievement,
+            valid_from=_iso(now),
+            valid_until=until,
+            chain=chain_ref,
+            contract=self.contracts.credentials.address,
+            output=out_dir or self.settings.credentials_dir,
+            hash_algorithm=self._hash_algorithm(),
+            layout=layout,
+            deployment=self._deployment_did(),
+        )
+        result = issuance.run(
+            journal, self, progress=progress,
+            on_stage=issuance.crash_hook(crash_at), since_block=since_block,
+        )
+        result.skipped = list(rows.skipped)
+        result.timings = {"read": read_seconds, "plan": time.perf_counter() - t0 - read_seconds
+                          - sum(result.timings.values()), **result.timings}
+        return result
+
+    def resume_batches(
+        self,
+        batch_id: str | None = None,
+        *,
+        progress: Progress | None = None,
+        crash_at: str | None = None,
+        out_dir: Path | None = None,
+    ) -> ResumeOutcome:
+        """Finish one named batch, or every unfinished batch of the workspace.
+
+        A named batch that cannot be finished raises. Without a name, a batch that fails does not stop
+        the others: its error is kept in the outcome's ``failed`` list, in the order met. ``out_dir``
+        moves where the files of each unfinished batch go (recorded in its journal), for a batch whose
+        planned place cannot be written.
+
+        Raises:
+            ValidationError: ``out_dir`` cannot be written (checked before any batch is touched).
+        """
+
+        root = self.settings.journal_dir
+        ids = [batch_id] if batch_id else issuance.unfinished_batches(root)
+        if out_dir is not None:
+            issuance.check_output_dir(out_dir)
+        outcome = issuance.ResumeOutcome()
+        for bid in ids:
+            journal = issuance.Journal(root, bid)
+            if not journal.exists():
+                raise IssuanceError(f"no journaled batch {bid!r} in {root}")
+            if out_dir is not None and journal.state().get("stage") != "done":
+                journal.move_output(out_dir)
+            try:
+                with issuance.bulk_objects():
+                    outcome.finished.append(
+                        issuance.run(journal, self, progress=progress,
+                                     on_stage=issuance.crash_hook(crash_at), resumed=True)
+                    )
+            except LedgerError as exc:
+                if batch_id:
+                    raise
+                outcome.failed.append(issuance.BatchFailure.of(bid, exc))
+        return outcome
+
+    # -- checked issuance ----------------------------------------------------------------------
+
+    def issue_checked(
+        self,
+        type_id: int,
+        subject: str,
+        evidence: Sequence[str],
+        *,
+        prerequisites: Sequence[Path] = (),
+        holder_name: str | None = None,
+        out_dir: Path | None = None,
+        valid_until: str | None = None,
+        again: bool = False,
+    ) -> dict[str, Any]:
+        """Issue one certificate whose criteria the contract checks; a refusal says which and by how much.
+
+        A subject that already holds a valid certificate of the type from this issuer is refused
+        unless ``again`` is set: the contract accepts a second one (its hash is new), and running the
+        same command twice would otherwise give two certificates without a word.
+        """
+
+        subject_bytes = parse_subject_id(subject)
+        if holder_name is not None:
+            _check_holder_name(holder_name)
+        if valid_until:
+            _check_valid_until(valid_until)
+        keys = [_bytes32(k, "contribution key") for k in evidence]
+        prereq_hashes = [parse_credential(read_credential_file(p)).hash for p in prerequisites]
+        achievement = self._achievement(type_id, self._check_writer(type_id))
+        if not again:
+            self._refuse_second_certificate(type_id, subject)
+        now = int(time.time())
+        template = CredentialTemplate(
+            self._issuer_profile(), achievement, _iso(now),
+            _iso(parse_time(valid_until)) if valid_until else None, hash_algorithm=self._hash_algorithm(),
+            deployment=self._deployment_did(),
+        )
+        credential = template.stamp(subject, holder_name=holder_name, evidence=[Evidence(k) for k in keys])
+        directory = out_dir or (self.settings.credentials_dir / "checked")
+        check_output_dir(directory)  # before the certificate is issued: its document exists only here
+        try:
+            receipt = self.contracts.credentials.issue(
+                self.key, type_id, subject_bytes, credential.hash, keys, prereq_hashes
+            )
+        except ContractError as exc:
+            if exc.error_name in CRITERIA_WORDS:
+                exc.hint = explain_refusal(exc)
+            raise
+        ref = self._chain_ref()
+        proof = CredentialProof(
+            CHECKED_PROOF, credential.hash, ref, self.contracts.credentials.address, credential.hash_algorithm,
+            issue_transaction=receipt.tx_hash, issue_block=receipt.block_number,
+        )
+        proved = credential.with_proof(proof)
+        report = write_credentials(directory, [proved], overwrite=False)
+        return {
+            "file": str(report.paths[0]),
+            "credential_hash": "0x" + credential.hash.hex(),
+            "type": type_id,
+            "subject": subject,
+            "contributions": len(keys),
+            "tx_hash": "0x" + receipt.tx_hash.hex(),
+            "block": receipt.block_number,
+            "gas_used": receipt.gas_used,
+        }
+
+    def _refuse_second_certificate(self, type_id: int, subject: str) -> None:
+        """Raise if the subject holds a valid checked certificate of ``type_id`` from this issuer."""
+
+        with Index.open(self.settings.index_path) as index:
+            index.sync(self.chain, self.settings.deployment)
+            held = index.reader.credentials(type_id=type_id, issuer=self.key.address, subject=subject, status="valid")
+        if held:
+            first = held[0]
+            raise IssuanceError(
+                f"subject {subject} already holds a valid certificate of type {type_id} "
+                f"(version {first.type_version}) from this issuer: {first.hash}, block {first.block_number}",
+                hint="pass --again to issue another one anyway (to renew an expired one, say, or to issue under "
+                "the type's new version)",
+            )
+
+    # -- status ------------------------------------------------------------------------------
+
+    def set_credential_status(self, path: Path, status: str, reason: str | None) -> dict[str, Any]:
+        """Revoke, suspend or reinstate a credential named by its file."""
+
+        credential: Credential = parse_credential(read_credential_file(path))
+        if credential.proof is None:
+            raise ValidationError(f"{path} has no proof: it was never issued on chain")
+        stated = credential.proof.credential_hash
+        if stated is not None and stated != credential.hash:
+            # The chain knows the credential by the hash it was issued with: an edited copy names nothing.
+            raise ValidationError(
+                f"{path} was changed after it was issued: its content hashes to 0x{credential.hash.hex()}, its "
+                f"proof names 0x{stated.hex()}",
+                hint="give the file as it was issued (`ledger verify` says HASH_MISMATCH for this one)",
+            )
+        value = {"revoked": types.CredentialStatus.REVOKED, "suspended": types.CredentialStatus.SUSPENDED,
+                 "valid": types.CredentialStatus.VALID}[status]
+        why = types.RevocationReason.NONE
+        if value != types.CredentialStatus.VALID:
+            why = types.RevocationReason[(reason or "other").upper().replace("-", "_")]
+        reg = self.contracts.credentials
+        proof = credential.proof
+        committee = self.contracts.issuers.is_member(self.key.address)
+        if proof.kind == BATCH_PROOF:
+            assert proof.batch_root is not None
+            own = reg.anchor_of(proof.batch_root).issuer == self.key.address
+            send = reg.set_leaf_status if own or not committee else reg.propose_set_leaf_status
+            receipt = send(self.key, proof.batch_root, credential.hash, list(proof.merkle_path), value, why)
+        else:
+            own = reg.issued(credential.hash).issuer == self.key.address
+            send2 = reg.set_status if own or not committee else reg.propose_set_status
+            receipt = send2(self.key, credential.hash, value, why)
+        return {
+            "file": str(path),
+            "credential_hash": "0x" + credential.hash.hex(),
+            "status": status,
+            "reason": why.name.lower(),
+            "tx_hash": "0x" + receipt.tx_hash.hex(),
+            "block": receipt.block_number,
+            "gas_used": receipt.gas_used,
+        }
+
+    # -- verification ------------------------------------------------------------------------
+
+    def snapshot(self, paths: Sequence[Path]) -> StaticChainView:
+        """The chain's answers for verifying the credentials in ``paths``, as of now: verify them later
+        with no network (``ledger verify --snapshot``)."""
+
+        return snapshot_files(paths, ContractsView(self.contracts))
+
+    def verify(
+        self,
+        paths: Sequence[Path],
+        *,
+        at: str | int | None = None,
+        now: datetime | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Verify credential files against the chain; one report dict per file.
+
+        ``at`` (a date or a block) judges the credentials as the chain stood then: the workspace's
+        index is synced and answers (so time travel works on nodes that keep no old state); without
+        ``at`` the contracts answer. ``now`` is the time the expiry step compares with.
+        """
+
+        at_block = None
+        online: ChainView = ContractsView(self.contracts, batch_statuses=True)
+        if at is not None:
+            index = Index.open(self.settings.index_path)
+            index.sync(self.chain, self.settings.deployment)
+            at_block = index.reader.resolve_at(at)
+            assert self.settings.deployment is not None
+            if at_block is None or at_block < self.settings.deployment.block_number:
+                raise ValidationError(f"--at {at}: the ledger was deployed later, in block "
+                                      f"{self.settings.deployment.block_number}")
+            online = IndexChainView(index.reader, at=at_block)
+
+        return verify_files(paths, online, at_block=at_block, now=now, progress=progress)
+

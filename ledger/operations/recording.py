@@ -1,0 +1,126 @@
+"""Contribution operations of the facade: record, co-sign, revoke, show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ledger.contributions.model import Contribution
+
+from ledger import types
+from ledger.canonical import canonicalize
+from ledger.contracts.send import preflight, raise_for_receipt
+from ledger.contributions.model import FIELD_NAMES, KINDS, check_contribution
+from ledger.errors import ContractError, ValidationError
+from ledger.operations.governance import _bytes32, _Context
+
+
+class RecordingOps(_Context):
+    """Contributions on chain; evidence documents kept off chain in the workspace."""
+
+    # -- contributions -------------------------------------------------------------------------
+
+    #: Items per ``record`` transaction: big enough to amortise the base cost, small enough for a block.
+    RECORD_CHUNK = 100
+
+    def record(self, items: Sequence[Contribution]) -> dict[str, Any]:
+        """Record contributions in chunks, all chunks sent together (pipelined where the backend can).
+
+        Each item is checked first (personal data, and that its key and evidence hash derive from its
+        source and evidence), also when the caller built the :class:`Contribution` objects directly.
+
+        Raises:
+            ValidationError, PersonalDataError: an item is refused; nothing is stored or sent.
+        """
+
+        keys = [c.key for c in items]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("the same contribution appears twice in one batch")
+        names = self.vault.known_names()
+        for c in items:  # all of them before anything is stored or sent
+            check_contribution(c, names)
+        chunks = [items[i : i + self.RECORD_CHUNK] for i in range(0, len(items), self.RECORD_CHUNK)]
+        txs = [
+            self.contracts.contributions.build_record(
+                [types.ContributionItem(c.key, c.subject, c.project, types.ContributionKind(c.kind), c.field,
+                                        c.weight, c.occurred_at, c.evidence_hash) for c in chunk]
+            )
+            for chunk in chunks
+        ]
+        if len(txs) == 1:  # one transaction: pre-flighted, so a refusal sends nothing and stores nothing
+            preflight(self.chain, self.key.address, txs[0])
+        # Stored before sending, so that evidence exists for every contribution that reaches the chain;
+        # the files this call made are removed again if the contract refused the one transaction. After
+        # any other failure (a timeout, an interrupt) it may still be mined, so the evidence stays.
+        stored = [path for c in items if (path := self._store_evidence(c)) is not None]
+        try:
+            receipts = self.chain.send_many(self.key, txs) if len(txs) > 1 else [self.chain.send(self.key, txs[0])]
+            for receipt in receipts:
+                raise_for_receipt(receipt)
+        except ContractError:
+            if len(txs) == 1:  # several chunks may have partly succeeded: their evidence must stay
+                for path in stored:
+                    path.unlink(missing_ok=True)
+            raise
+        return {
+            "recorded": len(items),
+            "keys": ["0x" + k.hex() for k in keys],
+            "transactions": ["0x" + r.tx_hash.hex() for r in receipts],
+            "gas_used": sum(r.gas_used for r in receipts),
+        }
+
+    def _store_evidence(self, c: Contribution) -> Path | None:
+        """Keep a contribution's evidence document; return its path if this call created it."""
+
+        path = self.settings.metadata_dir / f"0x{c.evidence_hash.hex()}.json"
+        if path.exists():
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(canonicalize(dict(c.evidence)))
+        return path
+
+    def cosign(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        out = []
+        for text in keys:
+            key = _bytes32(text, "contribution key")
+            receipt = self.contracts.contributions.co_sign(self.key, key)
+            count = self.contracts.contributions.contribution(key).co_sign_count
+            out.append({"key": "0x" + key.hex(), "co_signs": count, "tx_hash": "0x" + receipt.tx_hash.hex(),
+                        "gas_used": receipt.gas_used})
+        return out
+
+    def revoke_contribution(self, key_text: str, reason: str) -> dict[str, Any]:
+        key = _bytes32(key_text, "contribution key")
+        value = types.RevocationReason[reason.upper().replace("-", "_")]
+        ledger = self.contracts.contributions
+        if ledger.recorder_of(key) == self.key.address:
+            receipt = ledger.revoke(self.key, key, value)
+        else:
+            receipt = ledger.propose_revoke(self.key, key, value)
+        return {"key": "0x" + key.hex(), "reason": reason, "tx_hash": "0x" + receipt.tx_hash.hex(),
+                "block": receipt.block_number}
+
+    def contribution(self, key_text: str) -> dict[str, Any]:
+        key = _bytes32(key_text, "contribution key")
+        ledger = self.contracts.contributions
+        c = ledger.contribution(key)
+        if not c.exists:
+            raise ValidationError(f"no contribution with key 0x{key.hex()}")
+        return {
+            "key": "0x" + key.hex(),
+            "subject": "0x" + c.subject.hex(),
+            "recorder": ledger.recorder_of(key),
+            "kind": KINDS[int(c.kind)],
+            "field": FIELD_NAMES.get(c.field, str(c.field)),
+            "weight": c.weight,
+            "occurred_at": c.occurred_at,
+            "status": c.status.name.lower() if hasattr(c.status, "name") else str(c.status),
+            "reason": c.reason.name.lower() if hasattr(c.reason, "name") else str(c.reason),
+            "co_signs": c.co_sign_count,
+            "co_signers": ledger.co_signers(key),
+            "project_tag": "0x" + c.project_tag.hex(),
+        }
+
