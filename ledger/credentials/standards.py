@@ -328,7 +328,10 @@ CRITERIA_WORDS = {
     "NotEnoughContributions": "minimum number of contributions",
     "NotEnoughOfKind": "minimum contributions of one kind",
     "NotEnoughDistinctProjects": "minimum distinct projects",
-    "NotEnoughCoSigns": "minimum co-signs per contribution",
+    "NotEnoughCoSigns": "minimum co-signing organisations per contribution (co-signs by keys compromised "
+                        "when they signed do not count)",
+    "ContributionRecorderCompromised": "evidence recorded by a key in good standing (its recorder's key was "
+                                       "compromised when it recorded it)",
     "ContributionOutsideWindow": "time window",
     "ContributionSubjectMismatch": "evidence belongs to the subject",
     "ContributionNotFound": "evidence exists",
@@ -338,6 +341,8 @@ CRITERIA_WORDS = {
     "PrerequisiteNotFound": "prerequisite certificate exists",
     "PrerequisiteNotValid": "prerequisite certificate valid",
     "PrerequisiteSubjectMismatch": "prerequisite belongs to the subject",
+    "PrerequisiteIssuerNotInGoodStanding": "prerequisite from an issuer in good standing (not suspended now, "
+                                           "its key not compromised when it issued it)",
 }
 
 

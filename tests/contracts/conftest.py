@@ -80,11 +80,7 @@ def contracts(chain: EmbeddedChain, keys: Keys) -> Contracts:
 @pytest.fixture
 def world(chain: EmbeddedChain, keys: Keys, contracts: Contracts) -> World:
     c, k = contracts, keys
-    c.issuers.add_issuer(k.committee, k.university.address, T.IssuerKind.UNIVERSITY,
-                         [BATCH_TYPE, CHECKED_TYPE, BASIC_TYPE])
-    c.issuers.add_issuer(k.committee, k.community.address, T.IssuerKind.COMMUNITY, [BATCH_TYPE])
-    c.issuers.add_issuer(k.committee, k.enterprise.address, T.IssuerKind.ENTERPRISE, [BATCH_TYPE])
-    c.issuers.add_issuer(k.committee, k.authority.address, T.IssuerKind.AUTHORITY, [T.ANY_TYPE])
+    # Types first: scope is granted against a type's allowed issuer kinds.
     uni_or_auth = T.IssuerKinds.of(T.IssuerKind.UNIVERSITY, T.IssuerKind.AUTHORITY)
     c.credentials.define_type(k.committee, BATCH_TYPE, field=1, level=1, allowed_kinds=uni_or_auth,
                               criteria=T.Criteria())
@@ -98,6 +94,11 @@ def world(chain: EmbeddedChain, keys: Keys, contracts: Contracts) -> World:
                               criteria=criteria, prerequisites=[BASIC_TYPE])
     c.credentials.define_type(k.committee, OTHER_TYPE, field=2, level=1, allowed_kinds=uni_or_auth,
                               criteria=T.Criteria())
+    c.issuers.add_issuer(k.committee, k.university.address, T.IssuerKind.UNIVERSITY,
+                         [BATCH_TYPE, CHECKED_TYPE, BASIC_TYPE])
+    c.issuers.add_issuer(k.committee, k.community.address, T.IssuerKind.COMMUNITY, [])
+    c.issuers.add_issuer(k.committee, k.enterprise.address, T.IssuerKind.ENTERPRISE, [])
+    c.issuers.add_issuer(k.committee, k.authority.address, T.IssuerKind.AUTHORITY, [T.ANY_TYPE])
     return World(chain, c, k)
 
 
