@@ -357,7 +357,7 @@ class EmbeddedChain(ChainBackend):
             InsufficientFunds: the sender cannot pay the value it sends.
             CapabilityError: ``key`` is an SM2 key.
         """
-        return self._mine(key, [tx])[0]
+        return self._mine([(key, tx)])[0]
 
     def send_many(
         self, key: PrivateKey, txs: Sequence[Transaction], *, timeout: float = 120.0
@@ -370,7 +370,19 @@ class EmbeddedChain(ChainBackend):
         """
         if not txs:
             return []
-        return self._mine(key, list(txs))
+        return self._mine([(key, tx) for tx in txs])
+
+    def send_block(self, pairs: Sequence[tuple[PrivateKey, Transaction]]) -> list[Receipt]:
+        """Mine transactions of several senders together in one new block, in the order given (each
+        sender's own transactions get consecutive nonces).
+
+        What a node's pool does when several parties' transactions land in one block: the tests use it
+        to put an anchor and a suspension in the same block. All or nothing, as :meth:`send_many`.
+        """
+        if not pairs:
+            return []
+        return self._mine(list(pairs))
+
 
     def fund(self, address: str, amount_wei: int) -> None:
         """Transfer ``amount_wei`` from the genesis faucet (gas is free here; this is for parity)."""
@@ -387,45 +399,33 @@ class EmbeddedChain(ChainBackend):
             header = self._chain.get_canonical_head() if block is None else self._header(block)
             return int(self._chain.get_vm(header).state.get_balance(_address_bytes(address)))
 
-    def _mine(self, key: PrivateKey, txs: list[Transaction]) -> list[Receipt]:
-        if key.crypto != "ecdsa":
-            raise CapabilityError(self.name, "SM2 keys (the embedded chain is an ECDSA chain)")
+    def _mine(self, pairs: list[tuple[PrivateKey, Transaction]]) -> list[Receipt]:
+        for key, _ in pairs:
+            if key.crypto != "ecdsa":
+                raise CapabilityError(self.name, "SM2 keys (the embedded chain is an ECDSA chain)")
         with self._mutex:
             store = self._checked_store()
             chain = self._chain
-            sender = _address_bytes(key.address)
+            senders = [_address_bytes(key.address) for key, _ in pairs]
             try:
                 parent = chain.get_canonical_head()
                 vm = cast("VM", chain.get_vm(chain.create_header_from_parent(parent)))
-                nonce = vm.state.get_nonce(sender)
+                nonces: dict[bytes, int] = {}
                 builder = cast("Any", vm.get_transaction_builder())  # the fork builder has legacy_signed
                 own_signed = blocks.own_signed_class(builder.legacy_signed)
-                signed = [
-                    blocks.own_transaction(
-                        own_signed,
-                        ethtx.sign_legacy(
-                            key,
-                            nonce=nonce + offset,
-                            gas_price=0,
-                            gas=tx.gas,
-                            to=tx.to,
-                            data=tx.data,
-                            value=tx.value,
-                            chain_id=self._chain_id,
-                        ).raw,
-                        sender,
-                    )
-                    for offset, tx in enumerate(txs)
-                ]
+                signed = []
+                for (key, tx), sender in zip(pairs, senders):
+                    nonce = nonces[sender] = nonces[sender] + 1 if sender in nonces else vm.state.get_nonce(sender)
+                    raw = ethtx.sign_legacy(key, nonce=nonce, gas_price=0, gas=tx.gas, to=tx.to, data=tx.data,
+                                            value=tx.value, chain_id=self._chain_id).raw
+                    signed.append(blocks.own_transaction(own_signed, raw, sender))
                 block, evm_receipts, computations = blocks.build_block(vm, parent, signed)
                 chain.chaindb.persist_block(block)
-                receipts, log_rows, tx_rows = self._outcomes(
-                    block.header, signed, evm_receipts, computations, sender
-                )
+                receipts, log_rows, tx_rows = self._outcomes(block.header, signed, evm_receipts, computations, senders)
                 store.commit(log_rows, tx_rows)
             except BaseException as exc:
                 self._reload()
-                translated = _translate(exc, key.address)
+                translated = _translate(exc, pairs[0][0].address)
                 if translated is exc:
                     raise
                 raise translated from exc
@@ -437,7 +437,7 @@ class EmbeddedChain(ChainBackend):
         signed: Sequence[Any],
         evm_receipts: Sequence[ReceiptAPI],
         computations: Sequence[ComputationAPI],
-        sender: bytes,
+        senders: Sequence[bytes],
     ) -> tuple[list[Receipt], list[LogRow], list[TxRow]]:
         from eth.exceptions import Revert
 
@@ -449,7 +449,9 @@ class EmbeddedChain(ChainBackend):
         tx_rows: list[TxRow] = []
         log_index = 0
         previous_gas = 0
-        for index, (tx, evm_receipt, computation) in enumerate(zip(signed, evm_receipts, computations)):
+        for index, (tx, evm_receipt, computation, sender) in enumerate(
+            zip(signed, evm_receipts, computations, senders)
+        ):
             gas_used = evm_receipt.gas_used - previous_gas
             previous_gas = evm_receipt.gas_used
             tx_hash = bytes(tx.hash)

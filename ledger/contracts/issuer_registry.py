@@ -158,9 +158,15 @@ class IssuerRegistry(ContractFacade):
         return self._build("markCompromised", 150_000, issuer_key, since)
 
     def mark_compromised(self, key: PrivateKey, issuer_key: str, since: int) -> Receipt:
-        """Mark ``issuer_key`` compromised since block ``since``: as the key itself (only from the current
-        block), as its node's current key or its parent's (only earlier than an existing mark)."""
-        return self._send(key, self.build_mark_compromised(issuer_key, since))
+        """Mark ``issuer_key`` compromised since block ``since``: as the key itself (only from the block
+        that mines this transaction, so ``since`` is that block's number), as its node's current key or its
+        parent's (only earlier than an existing mark).
+
+        A key marking itself is not dry-run: a call runs in the latest block, one before the block that
+        will mine the transaction, and the contract would refuse the mark there.
+        """
+        own = key.address.lower() == issuer_key.lower()
+        return send_checked(self.chain, key, self.build_mark_compromised(issuer_key, since), dry_run=not own)
 
     # -- batches ------------------------------------------------------------------------------------
 

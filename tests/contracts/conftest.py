@@ -121,3 +121,19 @@ def item(
         occurred_at=occurred_at,
         evidence_hash=rand32(),
     )
+
+
+def child_of(c: Contracts, parent: PrivateKey, scope: tuple[int, ...] | list[int] = (BATCH_TYPE,),
+             kind: T.IssuerKind = T.IssuerKind.UNIVERSITY, meta_hash: bytes = b"\0" * 32) -> PrivateKey:
+    """A child issuer of ``parent``, registered in two steps: the parent offers, the child key accepts."""
+    child = PrivateKey.generate()
+    c.issuers.offer_child(parent, child.address, kind, list(scope), meta_hash)
+    c.issuers.accept_child(child, parent.address, kind, list(scope), meta_hash)
+    return child
+
+
+def mine(chain: EmbeddedChain, blocks: int) -> None:
+    """Let ``blocks`` blocks pass (the embedded chain mines one per transaction)."""
+    filler = PrivateKey.generate()
+    for _ in range(blocks):
+        chain.fund(filler.address, 1)
