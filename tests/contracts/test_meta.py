@@ -12,11 +12,13 @@ from eth_abi import encode as abi_encode
 
 from ledger.chain.base import Log
 from ledger.config import Deployment
+from ledger.contracts.hints import _TEXTS
+from ledger.credentials.standards import CRITERIA_WORDS
 from ledger.contracts import compiler
 from ledger.contracts import errors as contract_errors
 from ledger.contracts.abi import CONTRACT_NAMES, abi_type, artifact, decode_events, decode_revert
 from ledger.crypto.hashing import keccak256, to_checksum_address
-from ledger.errors import ContractError, UnknownRevert
+from ledger.errors import ContractError, OldDeployment, UnknownRevert
 
 ADDRESS = to_checksum_address(bytes.fromhex("00" * 19 + "aa"))
 
@@ -96,8 +98,24 @@ def test_decode_events_skips_foreign_logs() -> None:
 
 
 def test_deployment_round_trips() -> None:
-    d = Deployment(ADDRESS, ADDRESS, ADDRESS, 3, 1337)
+    d = Deployment(ADDRESS, ADDRESS, ADDRESS, ADDRESS, 3, 1337)
     assert Deployment.from_dict(d.to_dict()) == d
+
+
+def test_a_deployment_of_contracts_v1_is_refused_with_what_to_do() -> None:
+    old = {"issuer_registry": ADDRESS, "contribution_ledger": ADDRESS, "credential_registry": ADDRESS,
+           "block_number": 3, "chain_id": 1337}
+    with pytest.raises(OldDeployment) as info:
+        Deployment.from_dict(old)
+    assert "contracts v1" in str(info.value) and "new deployment" in str(info.value)
+    assert info.value.hint is not None and "ledger init" in info.value.hint and info.value.exit_code == 2
+
+
+def test_every_contract_error_has_words_for_people() -> None:
+    """A refusal reaches a user as a sentence and a hint (``ledger.contracts.hints``), or, for a checked
+    issuance, as the criterion it failed (``CRITERIA_WORDS``)."""
+    worded = set(_TEXTS) | set(CRITERIA_WORDS)
+    assert sorted(set(contract_errors.BY_NAME) - worded) == []
 
 
 def test_importing_the_facades_does_not_import_web3() -> None:
