@@ -137,7 +137,7 @@ def record_job(facade: Any) -> Callable[[int], list[Transaction]]:
 
 
 def anchor_job(facade: Any, type_id: int) -> Callable[[int], list[Transaction]]:
-    return lambda n: [facade.credentials.build_anchor(os.urandom(32), 1_000, type_id) for _ in range(n)]
+    return lambda n: [facade.issuers.build_anchor(type_id, 1_000, os.urandom(32)) for _ in range(n)]
 
 
 # -- measuring -------------------------------------------------------------------------------------
