@@ -43,12 +43,13 @@ class Index:
         return cls(open_index(path), None if path is None else Path(path))
 
     def syncer(self, chain: ChainBackend, deployment: Any, *, decode: Decoder | None = None) -> Syncer:
-        """A syncer for the three contracts of ``deployment`` (anything with the three addresses,
-        ``block_number`` (of the deployment) and ``chain_id``)."""
+        """A syncer for the four contracts of ``deployment`` (a :class:`~ledger.config.Deployment`: the
+        Committee and its three modules, ``block_number`` (of the deployment) and ``chain_id``)."""
         return Syncer(
             self.conn,
             chain,
-            [deployment.issuer_registry, deployment.contribution_ledger, deployment.credential_registry],
+            [deployment.committee, deployment.issuer_registry, deployment.contribution_ledger,
+             deployment.credential_registry],
             decode=decode,
             start_block=int(getattr(deployment, "block_number", 0) or 0),
             chain_id=getattr(deployment, "chain_id", None),

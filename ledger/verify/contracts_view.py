@@ -135,9 +135,9 @@ class ContractsView:
     def is_authorized(self, issuer: str, type_id: int, block: int, contract: str | None = None) -> bool:
         return self._of(contract)[1].issuers.is_authorized(issuer, type_id, block)
 
-    def compromised_since(self, key: str, contract: str | None = None) -> int | None:
+    def compromised_since(self, key: str, contract: str | None = None, *, block: int | None = None) -> int | None:
         place, _ = self._of(contract)
-        marks = [c.issuers.key_info(key).compromised_since for c in self.line()[: place + 1]]
+        marks = [c.issuers.key_info(key, block=block).compromised_since for c in self.line()[: place + 1]]
         found = [m for m in marks if m]
         return min(found) if found else None
 
@@ -160,7 +160,7 @@ class ContractsView:
             mine = changes.get(ref.index, [])
             as_written = replay_leaf(mine, lambda _key: None, block)
             if STATUS_NAMES.index(as_written.status) == bits:  # the events explain the bits
-                return replay_leaf(mine, lambda key: self.compromised_since(key, ref.contract), block)
+                return replay_leaf(mine, lambda key: self.compromised_since(key, ref.contract, block=block), block)
         return StatusRecord() if bits == 0 else StatusRecord(STATUS_NAMES[bits])
 
     def _changes(self, c: Contracts, issuer: str, root: bytes) -> dict[int, list[LeafChange]] | None:
