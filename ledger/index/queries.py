@@ -255,7 +255,7 @@ class IndexReader:
         row = self.conn.execute("SELECT * FROM issuers WHERE address = ? AND added_block <= ?",
                                 (who, _upto(state))).fetchone()
         if row is None or block < int(row["added_block"]):
-            return False, "the key was not yet registered"
+            return False, "issuer was not yet registered"
         until = self._active_until(who, state)
         if until is not None and block > until:
             return False, f"the key was rotated out in block {until}"
