@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ProposalOutcome:
-    """What a governance call did: executed now, or waiting for more approvals."""
+    """What a governance call did: executed now, or waiting for more approvals (until ``expires_at``,
+    its last block), or cancelled."""
 
     proposal_id: int
     executed: bool
@@ -46,6 +47,15 @@ class ProposalOutcome:
     tx_hash: str
     block: int
     gas_used: int
+    expires_at: int | None = None
+    state: str = "pending"
+
+
+#: What a direct write (no proposal: an issuer acting itself) returns, shaped like a ProposalOutcome.
+def _direct(receipt: Receipt, **extra: Any) -> dict[str, Any]:
+    return {"executed": True, "proposal_id": None, "approvals": 0, "threshold": 0,
+            "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number, "gas_used": receipt.gas_used,
+            **extra}
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,19 @@ def _bytes32(text: str, what: str) -> bytes:
     return raw
 
 
+def _block_or_date(text: str, what: str) -> int | str:
+    """``--since``: a block number, or a date/date-time (resolved later against the index), or ``now``."""
+    value = text.strip()
+    if value.lstrip("#").isdigit():
+        return int(value.lstrip("#"))
+    if value.lower() == "now":
+        return "now"
+    from ledger.index.records import parse_moment
+
+    parse_moment(value)  # refused here if it is neither
+    return value
+
+
 def _type_ids(text: str) -> list[int]:
     try:
         ids = [int(t) for t in text.replace(" ", "").split(",") if t]
@@ -189,29 +212,36 @@ class GovernanceOps(_Context):
     # -- governance ----------------------------------------------------------------------------
 
     def _outcome(self, receipt: Receipt) -> ProposalOutcome:
-        pid, approvals, executed = 0, 0, False
+        pid, executed, expires = 0, False, None
         for ev in decode_events(receipt.logs):
-            if ev.name in ("ProposalCreated", "ProposalApproved", "ProposalExecuted"):
+            if ev.name in ("ProposalCreated", "ProposalApproved"):
                 pid = int(ev.args["id"])
-            if ev.name == "ProposalApproved":
-                approvals = int(ev.args["approvals"])
-            if ev.name == "ProposalExecuted":
+            if ev.name == "ProposalCreated":
+                expires = int(ev.args["expiresAt"])
+            if ev.name == "ProposalExecuted" and int(ev.args["id"]) == pid:
                 executed = True
+        com = self.contracts.committee
+        proposal = com.proposal(pid)
         return ProposalOutcome(
             proposal_id=pid,
             executed=executed,
-            approvals=approvals,
-            threshold=self.contracts.issuers.threshold(),
+            approvals=proposal.approvals,
+            threshold=com.threshold(),
             tx_hash="0x" + receipt.tx_hash.hex(),
             block=receipt.block_number,
             gas_used=receipt.gas_used,
+            expires_at=expires if expires is not None else proposal.expires_at,
+            state=proposal.state.name.lower(),
         )
 
+    def _is_member(self) -> bool:
+        return self.contracts.committee.is_member(self.key.address)
+
     def add_member(self, address: str) -> ProposalOutcome:
-        return self._outcome(self.contracts.issuers.add_member(self.key, _address(address)))
+        return self._outcome(self.contracts.committee.add_member(self.key, _address(address)))
 
     def remove_member(self, address: str) -> ProposalOutcome:
-        return self._outcome(self.contracts.issuers.remove_member(self.key, _address(address)))
+        return self._outcome(self.contracts.committee.remove_member(self.key, _address(address)))
 
     def set_threshold(self, count: int) -> ProposalOutcome:
         """Propose a new approval threshold; refused here, with nothing proposed, unless 1 <= count <= members.
@@ -219,50 +249,73 @@ class GovernanceOps(_Context):
         Raises:
             ThresholdOutOfRange: ``count`` is outside 1 to the number of members, found here before anything
                 is sent (the contract would refuse it only when the proposal executes, after approvals,
-                leaving a proposal pending for ever). It is the contract's own error, as the chain would say.
+                leaving a proposal pending until it expires). It is the contract's own error, as the chain
+                would say.
         """
 
         if isinstance(count, bool) or not isinstance(count, int):
             raise ValidationError(f"threshold {count!r} must be a whole number")
-        members = len(self.contracts.issuers.members())
+        members = len(self.contracts.committee.members())
         if not 1 <= count <= members:
             error = ThresholdOutOfRange(count, members)
             error.hint = (f"the committee has {members} member(s): the threshold is between 1 and {members}; "
                           "add members first (`ledger committee add-member ADDRESS`); nothing was proposed")
             raise error
-        return self._outcome(self.contracts.issuers.set_threshold(self.key, count))
+        return self._outcome(self.contracts.committee.set_threshold(self.key, count))
+
+    def set_proposal_window(self, blocks: int) -> ProposalOutcome:
+        """Propose the window (blocks) given to proposals made from then on."""
+        if isinstance(blocks, bool) or not isinstance(blocks, int) or not 1 <= blocks <= 2**32:
+            raise ValidationError(f"proposal window {blocks!r}: give between 1 and 4,294,967,296 blocks")
+        return self._outcome(self.contracts.committee.set_proposal_window(self.key, blocks))
 
     def approve(self, proposal_id: int) -> ProposalOutcome:
-        return self._outcome(self.contracts.issuers.approve(self.key, proposal_id))
+        return self._outcome(self.contracts.committee.approve(self.key, proposal_id))
+
+    def cancel_proposal(self, proposal_id: int) -> ProposalOutcome | dict[str, Any]:
+        """Cancel a pending proposal: its proposer does it at once; another member proposes the committee's
+        cancellation (which executes when approved).
+
+        Raises:
+            UnknownProposal: there is no such proposal (refused before anything is sent).
+        """
+        com = self.contracts.committee
+        proposal = com.proposal(proposal_id)
+        if proposal.proposer.lower() == self.key.address.lower() or not self._is_member():
+            receipt = com.cancel(self.key, proposal_id)
+            return _direct(receipt, proposal_id=proposal_id, state="cancelled")
+        return self._outcome(com.propose_cancel(self.key, proposal_id))
 
     def committee(self, *, pending_only: bool = False) -> dict[str, Any]:
-        """Members, threshold and proposals, each with its call decoded.
+        """Members, threshold, proposal window and proposals, each with its call decoded and its state.
 
         A proposal's ``action`` names the contract and function (``IssuerRegistry.setIssuerStatus``);
         ``function`` and ``args`` give the call's arguments by their Solidity names, enums by name
-        (``{"issuer": "0x...", "status": "suspended"}``).
+        (``{"issuer": "0x...", "status": "suspended"}``). ``state`` is pending, executed, cancelled or
+        expired (pending past ``expires_at``, its last block); ``pending_only`` keeps the pending ones.
         """
-        reg = self.contracts.issuers
+        com = self.contracts.committee
+        head = self.chain.block_number()
         proposals = []
-        for pid in range(reg.proposal_count()):
-            p = reg.proposal(pid)
-            if pending_only and p.executed:
+        for pid in range(com.proposal_count()):
+            p = com.proposal(pid)
+            if pending_only and p.state != types.ProposalState.PENDING:
                 continue
             call = self._decode_call(p.target, p.data)
             proposals.append(
                 {"id": pid, "action": call.action, "function": call.function, "args": call.args,
                  "proposer": p.proposer, "approvals": p.approvals, "executed": p.executed,
-                 "block": p.created_block}
+                 "state": p.state.name.lower(), "block": p.created_block, "expires_at": p.expires_at,
+                 "blocks_left": max(0, p.expires_at - head) if p.state == types.ProposalState.PENDING else 0}
             )
-        return {"members": reg.members(), "threshold": reg.threshold(), "proposals": proposals}
+        successor, named = com.successor()
+        return {"members": com.members(), "threshold": com.threshold(), "proposal_window": com.proposal_window(),
+                "block": head, "predecessor": com.predecessor(),
+                "successor": None if successor is None else {"committee": successor, "block": named},
+                "proposals": proposals}
 
     def _decode_call(self, target: str, data: bytes) -> ProposedCall:
-        names = {
-            self.contracts.issuers.address.lower(): "IssuerRegistry",
-            self.contracts.contributions.address.lower(): "ContributionLedger",
-            self.contracts.credentials.address.lower(): "CredentialRegistry",
-        }
-        name = names.get(target.lower())
+        name = self.contracts.name_of(target)
         if name is None:
             return ProposedCall(f"call {target}", None, {})
         return decode_call(name, data)
@@ -270,7 +323,8 @@ class GovernanceOps(_Context):
     def add_issuer(
         self, address: str, *, kind: str, scope: str | list[int], metadata: dict[str, str], child: bool = False
     ) -> ProposalOutcome | dict[str, Any]:
-        """Add an issuer through the committee, or as a child of the signing issuer."""
+        """Add an issuer through the committee, or offer it a place as a child of the signing issuer (the
+        child key then accepts: :meth:`accept`)."""
 
         issuer = _address(address)
         kind_value = types.IssuerKind(parse_issuer_kind(kind))
@@ -283,21 +337,140 @@ class GovernanceOps(_Context):
         check_fields(doc, self.vault.known_names())
         meta = self._store_metadata(doc)
         if child:
-            receipt = self.contracts.issuers.add_child_issuer(self.key, issuer, kind_value, type_ids, meta)
-            return {"executed": True, "proposal_id": 0, "approvals": 0, "threshold": 0,
-                    "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number}
+            receipt = self.contracts.issuers.offer_child(self.key, issuer, kind_value, type_ids, meta)
+            return _direct(receipt, executed=False, offered=True, child=issuer, parent=self.key.address,
+                           next=f"the child key accepts: ledger issuer accept {self.key.address} --key CHILD")
         return self._outcome(self.contracts.issuers.add_issuer(self.key, issuer, kind_value, type_ids, meta))
+
+    def accept(self, address: str) -> dict[str, Any]:
+        """As the signing key, accept a pending offer: a child place offered by the issuer ``address`` (with
+        exactly the offered terms, read from its ``ChildOffered`` event), or the authority of the issuer
+        ``address`` (a successor key).
+
+        Raises:
+            ValidationError: there is no pending offer of either kind to the signing key.
+        """
+        other = _address(address)
+        reg = self.contracts.issuers
+        me = self.key.address
+        offer = reg.child_offer(me, other)
+        if offer.exists:
+            terms = self._child_terms(me, other, offer.terms)
+            receipt = reg.accept_child(self.key, other, *terms)
+            return _direct(receipt, accepted="child", parent=other, issuer=me, kind=terms[0].name.lower(),
+                           scope=list(terms[1]))
+        if reg.successor_offer(me, other).offered:
+            previous = reg.issuer(other).current_key
+            receipt = reg.accept_successor(self.key, other)
+            return _direct(receipt, accepted="successor", issuer=other, previous_key=previous, key=me)
+        raise ValidationError(
+            f"there is no pending offer to {me} from or for {other}",
+            hint="a parent offers a child place with `ledger issuer add ADDRESS --child ... --key PARENT`; a "
+                 "successor key is offered with `ledger issuer rotate --successor ADDRESS`",
+        )
+
+    def _child_terms(self, child: str, parent: str, terms: bytes) -> tuple[types.IssuerKind, list[int], bytes]:
+        """The terms of the pending child offer whose hash is ``terms``, from its event."""
+        from eth_abi import encode as abi_encode
+
+        from ledger.crypto.hashing import hash_function
+
+        h = hash_function(self.chain.crypto)
+        for event in reversed(self.contracts.events()):
+            if event.name != "ChildOffered" or event.args["child"].lower() != child.lower():
+                continue
+            kind, scope, meta = event.args["kind"], list(event.args["scope"]), event.args["metaHash"]
+            if h(abi_encode(["uint8", "uint32[]", "bytes32"], [int(kind), scope, meta])) == terms:
+                return types.IssuerKind(kind), scope, meta
+        raise ValidationError(f"the offer of {parent} to {child} is on chain, but its event was not found",
+                              hint="check that --rpc-url names a node that keeps logs")
+
+    def rotate(self, successor: str, issuer: str | None = None) -> ProposalOutcome | dict[str, Any]:
+        """Offer ``successor`` the authority of ``issuer``'s node (default: the signing key's own): as its
+        current key, as its parent (a child's lost key), or, for a committee member who is neither, by
+        proposal. The successor key then accepts (:meth:`accept`)."""
+        new = _address(successor)
+        target = _address(issuer) if issuer else self.key.address
+        reg = self.contracts.issuers
+        if self._is_member() and not self._manages_keys_of(target):
+            outcome = self._outcome(reg.propose_offer_successor(self.key, target, new))
+            return outcome
+        receipt = reg.offer_successor(self.key, target, new)
+        return _direct(receipt, executed=False, offered=True, issuer=target, successor=new,
+                       next=f"the successor key accepts: ledger issuer accept {target} --key SUCCESSOR")
+
+    def _manages_keys_of(self, issuer: str) -> bool:
+        """Whether the signing key may hand ``issuer``'s node to a new key itself (its own current key, or
+        its parent's)."""
+        info = self.contracts.issuers.issuer(issuer)
+        me = self.key.address.lower()
+        return info.exists and me in ((info.current_key or "").lower(), (info.parent or "").lower())
+
+    def mark_compromised(self, address: str, since: str | int) -> ProposalOutcome | dict[str, Any]:
+        """Mark a key compromised since a block or a date (``since``: a block, an ISO date, or ``now``).
+
+        The key itself marks only "now" (the block that mines the mark); its node's current key or its
+        parent's mark it directly (only earlier than an existing mark); the committee proposes (any block,
+        any key). Everything the key wrote at or after that block is void for verification.
+
+        Raises:
+            ValidationError: a date before the deployment, or in the future.
+        """
+        key = _address(address)
+        when = _block_or_date(str(since), "--since") if not isinstance(since, int) else since
+        reg = self.contracts.issuers
+        if key.lower() == self.key.address.lower():
+            if when != "now":
+                raise ValidationError(
+                    "a key marks itself compromised only from now on (a thief holding it must not void its "
+                    "owner's history)", hint="give --since now, or ask the issuer's parent or the committee")
+            return self._mark_self(key)
+        block = self.chain.block_number() + 1 if when == "now" else self._resolve_block(when)
+        if self._is_member() and not self._manages_keys_of(key):
+            return self._outcome(reg.propose_mark_compromised(self.key, key, block))
+        receipt = reg.mark_compromised(self.key, key, block)
+        return _direct(receipt, key=key, since=block)
+
+    def _mark_self(self, key: str) -> dict[str, Any]:
+        """A key reporting itself stolen: since the block that mines the mark (tried again if the chain
+        moved on between reading its head and mining)."""
+        from ledger.contracts.errors import InvalidCompromiseBlock
+
+        for _ in range(3):
+            since = self.chain.block_number() + 1
+            try:
+                receipt = self.contracts.issuers.mark_compromised(self.key, key, since)
+            except InvalidCompromiseBlock:
+                continue
+            return _direct(receipt, key=key, since=since)
+        raise ValidationError("the chain kept moving while the key marked itself: try again")
+
+    def _resolve_block(self, when: int | str) -> int:
+        """A block number, or the last block mined at or before a date (from the index)."""
+        if isinstance(when, int):
+            return when
+        from ledger.index import Index
+
+        with Index.open(self.settings.index_path) as index:
+            index.sync(self.chain, self.settings.deployment)
+            block = index.reader.resolve_at(when)
+        assert self.settings.deployment is not None
+        if block is None or block < self.settings.deployment.block_number:
+            raise ValidationError(f"--since {when}: the ledger was deployed later, in block "
+                                  f"{self.settings.deployment.block_number}")
+        return block + 1  # the first block after that moment: writes at or before it stay valid
 
     def set_issuer_status(self, address: str, status: str) -> ProposalOutcome | dict[str, Any]:
         """Committee members propose; an issuer's parent changes its child's status directly."""
         issuer = _address(address)
         value = types.IssuerStatus[status.upper()]
         reg = self.contracts.issuers
-        if reg.is_member(self.key.address):
+        info = reg.issuer(issuer)
+        is_parent = info.parent is not None and info.parent.lower() == self.key.address.lower()
+        if self._is_member() and not is_parent:
             return self._outcome(reg.propose_issuer_status(self.key, issuer, value))
         receipt = reg.set_issuer_status(self.key, issuer, value)
-        return {"executed": True, "proposal_id": 0, "approvals": 0, "threshold": 0,
-                "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number}
+        return _direct(receipt)
 
     def set_issuer_scope(self, address: str, *, allow: str = "", disallow: str = "") -> list[ProposalOutcome]:
         issuer = _address(address)
@@ -309,21 +482,28 @@ class GovernanceOps(_Context):
         return out
 
     def issuers(self) -> list[dict[str, Any]]:
+        """Every issuer (one row per node, by its current key)."""
         reg = self.contracts.issuers
         out = []
-        for issuer_id in range(1, reg.issuer_count() + 1):
-            address = reg.issuer_at(issuer_id)
-            if address:
-                out.append(self._issuer_row(address))
+        seen: set[int] = set()
+        for key_id in range(1, reg.issuer_count() + 1):
+            address = reg.issuer_at(key_id)
+            if not address:
+                continue
+            info = reg.issuer(address)
+            if info.node in seen:
+                continue
+            seen.add(info.node)
+            out.append(self._issuer_row(info.current_key or address))
         return out
 
     def issuer(self, address: str) -> dict[str, Any]:
         row = self._issuer_row(_address(address))
         if row["kind"] == "NONE":
             raise ValidationError(f"{address} is not an issuer", hint="see `ledger issuer list`")
+        reg = self.contracts.issuers
         row["history"] = [
-            {"block": h.block_number, "status": h.status.name.lower()}
-            for h in self.contracts.issuers.status_history(row["address"])
+            {"block": h.block_number, "status": h.status.name.lower()} for h in reg.status_history(row["address"])
         ]
         return row
 
@@ -342,6 +522,11 @@ class GovernanceOps(_Context):
             "scope": scope,
             "parent": info.parent,
             "id": info.id,
+            "node": info.node,
+            "current_key": info.current_key,
+            "committee_hold": info.committee_hold,
+            "rotated_in_block": info.active_until or None,
+            "compromised_since": info.compromised_since or None,
             "meta_hash": "0x" + info.meta_hash.hex(),
         }
 

@@ -217,11 +217,11 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
         ("credentials", len(view.credentials)),
     ])
     render.table("Contributions", ("key", "kind", "field", "project", "co-signs", "status"), [
-        (c.key, _kind(c.kind), _field(c.field), c.project, len(c.cosigners), "revoked" if c.revoked else "active")
+        (c.key, _kind(c.kind), _field(c.field), c.project, len(c.cosigners), _contribution_status(c))
         for c in view.contributions
     ])
     render.table("Credentials", ("hash", "type", "issuer", "block", "status"), [
-        (c.hash, c.type_id, c.issuer, c.block_number, shown_status(c.status)) for c in view.credentials
+        (c.label, c.type_id, c.issuer, c.block_number, shown_status(c.status)) for c in view.credentials
     ])
 
 
@@ -247,15 +247,27 @@ def query_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool) -> N
         return
     it = view.issuer
     render.fields(f"Issuer {it.address}" + (f" at block {at}" if at is not None else ""), [
-        ("kind", it.kind), ("status", it.status), ("parent", it.parent), ("scope", list(it.scope)),
+        ("kind", it.kind), ("status", it.status + (" (committee hold)" if it.held else "")), ("parent", it.parent),
+        ("current key", it.current_key), ("scope", list(it.scope)),
         ("children", list(it.children)), ("contributions recorded", view.contributions_recorded),
         ("batches anchored", len(view.batches)), ("credentials issued", len(view.credentials)),
     ])
+    render.table("Keys", ("key", "from block", "until block", "offered by", "compromised since", "marked by"), [
+        (k.address, k.active_from, k.active_until or "", k.offered_by or "", k.compromised_since or "",
+         f"{k.marked_by} (block {k.marked_block})" if k.marked_by else "") for k in it.keys
+    ])
     render.table("Status history", ("status", "block", "by"), [(e.status, e.block_number, e.by) for e in it.status_history])
-    render.table("Batches", ("root", "type", "count", "block"), [(b.root, b.type_id, b.count, b.block_number)
-                                                                  for b in view.batches])
-    render.table("Revocations", ("what", "id", "reason", "block"), [
-        (r["what"], r["id"], r.get("reason"), r["block_number"]) for r in view.revocations
+    render.table("Batches", ("root", "type", "count", "block", "revoked"), [
+        (b.root, b.type_id, b.count, b.block_number,
+         f"block {b.revoked.block_number} ({b.revoked.reason}) by {b.revoked.by}" if b.revoked else "")
+        for b in view.batches])
+    render.table("Revocations", ("what", "id", "reason", "block", "by"), [
+        (r["what"], r["id"], r.get("reason"), r["block_number"], r.get("by")) for r in view.revocations
+    ])
+    render.table("Committee proposals about it", ("id", "state", "made", "closed", "by"), [
+        (p.id, p.state, p.created_block, p.closed_block or (f"expires {p.expires_at}" if p.state == "Pending" else
+                                                               p.expires_at), p.closed_by or "")
+        for p in view.proposals
     ])
 
 
@@ -291,9 +303,18 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
         render.print_json(rows)
         return
     render.table(f"{len(rows)} contribution(s)", ("key", "subject", "kind", "field", "co-signs", "status"), [
-        (c.key, c.subject, _kind(c.kind), _field(c.field), len(c.cosigners), "revoked" if c.revoked else "active")
+        (c.key, c.subject, _kind(c.kind), _field(c.field), len(c.cosigners), _contribution_status(c))
         for c in rows
     ])
+
+
+def _contribution_status(c: Any) -> str:
+    """active, revoked, or released (revoked and its key freed by the committee), with the block."""
+    if c.released is not None:
+        return f"released (block {c.released.block_number})"
+    if c.revoked is not None:
+        return f"revoked (block {c.revoked.block_number})"
+    return "active"
 
 
 def _kind(name: str) -> str:
@@ -331,9 +352,10 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
     if app.json_output:
         render.print_json(rows)
         return
-    render.table(f"{len(rows)} credential(s)", ("hash", "batch root", "type", "issuer", "block", "status", "reason"), [
-        (c.hash, c.root if c.subject is None else "", c.type_id, c.issuer, c.block_number, shown_status(c.status),
-         c.status_reason)
+    render.table(f"{len(rows)} credential(s)", ("hash", "batch root", "leaf", "type", "issuer", "block", "status",
+                                                "reason"), [
+        (c.hash or "-", c.root if c.subject is None else "", "" if c.index is None else c.index, c.type_id, c.issuer,
+         c.block_number, shown_status(c.status), c.status_reason)
         for c in rows
     ])
 

@@ -31,6 +31,8 @@ def cred() -> None:
       ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's file
       ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
       ledger cred revoke cert.json --reason misconduct
+      ledger cred revoke --batch 0xd38d... --reason issued-in-error     a whole batch, one transaction
+      ledger cred revoke --subject 0x5e... --reason misconduct          every credential of a subject
       ledger cred withhold cert.json holder --out for-employer.json    share it without your name
     """
 
@@ -182,24 +184,64 @@ class _Bars:
 
 
 def _status_command(name: str, status: str, needs_reason: bool) -> click.Command:
+    whole = status == "revoked"
+
     @click.command(name)
     @common_options
-    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--batch", "batches", multiple=True, metavar="ROOT",
+                  help="The whole batch with this root (one transaction); repeatable." if whole else
+                       "Not for this command.", hidden=not whole)
+    @click.option("--id", "ids", multiple=True, metavar="ID",
+                  help="A credential id (urn:uuid:... or the uuid) issued from this workspace; repeatable.")
+    @click.option("--subject", "subjects", multiple=True, metavar="ID",
+                  help="Every credential of this subject issued from this workspace; repeatable.")
     @click.option("--reason", type=click.Choice(REASONS), required=needs_reason, default=None if needs_reason else "other")
     @pass_app
-    def command(app: App, files: tuple[Path, ...], reason: str) -> None:
+    def command(app: App, files: tuple[Path, ...], batches: tuple[str, ...], ids: tuple[str, ...],
+                subjects: tuple[str, ...], reason: str) -> None:
+        if batches and not whole:
+            raise click.UsageError(f"--batch is for revoke; {name} credentials by file, --id or --subject")
+        if not (files or batches or ids or subjects):
+            raise click.UsageError("give credential files, --id ID or --subject ID" + (", or --batch ROOT" if whole else ""))
         for f in files:
-            _one_credential(f)
-        rows = [app.ledger().set_credential_status(f, status, reason) for f in files]
+            _one_credential(f)  # a whole bundle by mistake would change every credential in it
+        lg = app.ledger()
+        selection = lg.select_credentials(list(files), batches=batches, ids=ids, subjects=subjects)
+        with _Bars(app) as bars:
+            bars.update("sending", 0, 1)
+            result = lg.set_status_of(selection, status, reason)
+            bars.update("sending", 1, 1)
         if app.json_output:
-            render.print_json(rows)
-            return
-        for row in rows:
-            render.message(f"{name}: {row['credential_hash']} ({row['reason']}) in block {row['block']}")
+            render.print_json(result)
+        else:
+            for row in result["transactions"]:
+                what = (f"batch {row['root']} as a whole" if row["what"] == "batch" else
+                        f"{row['count']} credential(s) of batch {row['root']}" if row["what"] == "leaves" else
+                        f"credential {row['credential_hash']}")
+                proposed = f" (proposal {row['proposal_id']}{'' if row.get('executed') else ', waiting for approvals'})" \
+                    if "proposal_id" in row else ""
+                render.message(f"{name}: {what} ({result['reason']}) in block {row['block']}{proposed}")
+            for skip in result["skipped"]:
+                where = f"batch {skip['batch']}" + (f" leaf {skip['index']}" if "index" in skip else "")
+                render.message(f"[yellow]unchanged:[/] {where}: {skip['why']}")
+            render.message(f"{result['changed']} credential(s) in {len(result['transactions'])} transaction(s)")
+        if not result["transactions"]:
+            raise SystemExit(1)
 
+    verb = {"revoke": "Revoke", "suspend": "Suspend", "reinstate": "Reinstate (after a suspension)"}[name]
+    example = " --reason misconduct" if needs_reason else ""
     command.help = (
-        f"{name.capitalize()} credentials by their files (the issuer of the credential, or the committee)."
-        f"\n\nExample: ledger cred {name} cert.json" + (" --reason misconduct" if needs_reason else "")
+        f"{verb} credentials: by their files, by id or by subject"
+        + (", or whole batches by root" if whole else "") + ".\n\n"
+        "The leaves of one batch change in one transaction, however many; a credential issued singly "
+        "(criteria checked) takes one each. The credential's issuer (its current key, its parent) changes "
+        "them directly; a committee member proposes the committee's change.\n\n"
+        "\b\nExamples:\n"
+        f"  ledger cred {name} cert.json{example}\n"
+        f"  ledger cred {name} --subject 0x5e...{example}           every credential of one subject\n"
+        f"  ledger cred {name} --id urn:uuid:0f8e... --id urn:uuid:77aa...{example}\n"
+        + (f"  ledger cred {name} --batch 0xd38d...{example}             a whole batch\n" if whole else "")
     )
     return command
 

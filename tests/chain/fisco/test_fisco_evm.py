@@ -92,12 +92,12 @@ def test_the_ledgers_contracts_through_the_native_backends(kind: str, serve_node
         node.evm.register(k.address, k)
     chain = open_fisco(kind, node.url)
     c = contracts.Contracts(chain, contracts.deploy(chain, admin))
-    c.issuers.add_issuer(admin, uni.address, types.IssuerKind.UNIVERSITY, [201])
     c.credentials.define_type(admin, 201, field=1, level=1, allowed_kinds=int(types.IssuerKinds.UNIVERSITY),
                               criteria=types.Criteria())
+    c.issuers.add_issuer(admin, uni.address, types.IssuerKind.UNIVERSITY, [201])
     root = bytes(31) + b"\x07"
-    c.credentials.anchor(uni, root, 3, 201)
-    assert c.credentials.anchor_of(root).issuer == uni.address
+    c.issuers.anchor(uni, 201, 3, root)
+    assert c.issuers.anchor_of(uni.address, root).count == 3
     with pytest.raises(contract_errors.RootAlreadyAnchored) as twice:
-        c.credentials.anchor(uni, root, 3, 201)
+        c.issuers.anchor(uni, 201, 3, root)
     assert (twice.value.root, twice.value.issuer) == (root, uni.address)
