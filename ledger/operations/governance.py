@@ -6,7 +6,7 @@ before anything is sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ledger import types
@@ -406,7 +406,7 @@ class GovernanceOps(_Context):
         me = self.key.address.lower()
         return info.exists and me in ((info.current_key or "").lower(), (info.parent or "").lower())
 
-    def mark_compromised(self, address: str, since: str | int) -> ProposalOutcome | dict[str, Any]:
+    def mark_compromised(self, address: str, since: str | int) -> dict[str, Any]:
         """Mark a key compromised since a block or a date (``since``: a block, an ISO date, or ``now``).
 
         The key itself marks only "now" (the block that mines the mark); its node's current key or its
@@ -427,7 +427,8 @@ class GovernanceOps(_Context):
             return self._mark_self(key)
         block = self.chain.block_number() + 1 if when == "now" else self._resolve_block(when)
         if self._is_member() and not self._manages_keys_of(key):
-            return self._outcome(reg.propose_mark_compromised(self.key, key, block))
+            outcome = self._outcome(reg.propose_mark_compromised(self.key, key, block))
+            return {**asdict(outcome), "key": key, "since": block}
         receipt = reg.mark_compromised(self.key, key, block)
         return _direct(receipt, key=key, since=block)
 
@@ -457,7 +458,8 @@ class GovernanceOps(_Context):
         assert self.settings.deployment is not None
         if block is None or block < self.settings.deployment.block_number:
             raise ValidationError(f"--since {when}: the ledger was deployed later, in block "
-                                  f"{self.settings.deployment.block_number}")
+                                  f"{self.settings.deployment.block_number}",
+                                  hint="give a later date, or a block number")
         return block + 1  # the first block after that moment: writes at or before it stay valid
 
     def set_issuer_status(self, address: str, status: str) -> ProposalOutcome | dict[str, Any]:

@@ -28,7 +28,9 @@ from ledger.credentials.bundle import bundle_lines, is_bundle
 from ledger.credentials.document import Credential
 from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.parse import parse_credential, read_credential_file
+from ledger.credentials.identifiers import SUBJECT_URL
 from ledger.credentials.proof import BATCH_PROOF
+from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import ContractError, LedgerError, ValidationError
 from ledger.identity.vault import parse_subject_id
 from ledger.issuance.journal import Journal
@@ -145,7 +147,7 @@ class RevokingOps(_Context):
             target.whole = True
             target.labels.append(f"batch {text}")
         wanted_ids = {_credential_id(i) for i in ids}
-        wanted_subjects = {("0x" + parse_subject_id(s).hex()) for s in subjects}
+        wanted_subjects = {_subject_hex(s) for s in subjects}
         if wanted_ids or wanted_subjects:
             found_ids = self._select_from_journals(selection, wanted_ids, wanted_subjects)
             found_ids |= self._select_checked(selection, wanted_ids, wanted_subjects)
@@ -168,7 +170,7 @@ class RevokingOps(_Context):
         for journal in self._journals():
             plan = journal.plan()
             if plan.root == "0x" + root.hex():
-                account = str(plan.template.get("issuer_account"))
+                account = _plan_issuer(plan.template)
                 if reg.anchor_of(account, root).exists and account not in found:
                     found.append(account)
         if found:
@@ -194,7 +196,7 @@ class RevokingOps(_Context):
                 continue  # never anchored: nothing on chain to change
             plan = journal.plan()
             root = bytes.fromhex(plan.root[2:])
-            issuer = str(plan.template.get("issuer_account"))
+            issuer = _plan_issuer(plan.template)
             for index, (subject, _holder, credential_id) in enumerate(journal.rows()):
                 if credential_id in ids or subject.lower() in subjects:
                     target = selection.batch(issuer, root)
@@ -392,6 +394,22 @@ def _credentials_in(path: Path) -> Iterable[tuple[str, Credential]]:
             yield f"{path}:{number}", parse_credential(document)
         return
     yield str(path), parse_credential(read_credential_file(path))
+
+
+def _subject_hex(text: str) -> str:
+    """A subject id (``0x`` + 64 hex digits, or a credential's ``<deployment DID>/subjects/0x...``) as
+    lower-case hex."""
+    value = text.strip()
+    match = SUBJECT_URL.match(value.lower())
+    if match is not None:
+        return match.group(3)
+    return "0x" + parse_subject_id(value).hex()
+
+
+def _plan_issuer(template: dict[str, Any]) -> str:
+    """The issuer key of a batch plan: its ``issuer_account`` (profile 2: a ``did:fisco`` DID of it)."""
+    account = str(template.get("issuer_account") or template.get("issuer_id", "")).rsplit(":", 1)[-1]
+    return to_checksum_address(bytes.fromhex(account.removeprefix("0x")))
 
 
 def _credential_id(text: str) -> str:

@@ -133,7 +133,10 @@ def contrib_release(app: App, key: str) -> None:
     """Release a revoked contribution key (the committee, by proposal): its record is archived and the key
     can be recorded again, by the rightful recorder of a squatted pull request, say.
 
-    Example: ledger contrib revoke 0x9a... --reason misconduct && ledger contrib release 0x9a...
+    \b
+    Example:
+      ledger contrib revoke 0x9a... --reason misconduct
+      ledger contrib release 0x9a...
     """
     result = app.ledger().release_contribution(key)
     if app.json_output:
