@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ledger.contributions.files import read_file, read_text_file
 from ledger.contributions.model import (
+    FIELD_ALIASES,
     FIELD_NAMES,
     FIELDS,
     KINDS,
@@ -31,6 +32,7 @@ from ledger.contributions.sources import contribution_key, normalise_source, pro
 
 __all__ = [
     "FIELDS",
+    "FIELD_ALIASES",
     "FIELD_NAMES",
     "KINDS",
     "Contribution",

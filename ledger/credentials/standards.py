@@ -36,6 +36,7 @@ import tomllib
 from ledger.canonical import canonicalize, check_depth
 from ledger.contributions.files import read_text_file
 from ledger.contributions.model import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time
+from ledger.credentials.fields import ACHIEVEMENT_TYPES, EXT_TYPE
 from ledger.crypto.hashing import keccak256
 from ledger.errors import ValidationError
 from ledger.identity.privacy import check_fields
@@ -118,7 +119,10 @@ class TypeDefinition:
 
 
 #: The keys of a type definition file (a misspelt key is refused, not ignored).
-TYPE_KEYS = frozenset({"id", "name", "description", "field", "level", "allowed_issuers", "criteria", "prerequisites"})
+TYPE_KEYS = frozenset({"id", "name", "description", "field", "level", "allowed_issuers", "criteria", "prerequisites",
+                       "achievement_type", "tags"})
+#: How many tags (skills, keywords) a type may carry, and how long each may be.
+MAX_TAGS, MAX_TAG_LENGTH = 32, 64
 #: Keys that ``ledger type show --json`` adds: ``type_id`` is read as ``id``; the others are what the chain
 #: derives (version, narrative, metadata hash) and are ignored, so that output can be defined again.
 SHOWN_KEYS = frozenset({"type_id", "version", "narrative", "meta_hash"})
@@ -218,9 +222,36 @@ def parse_type(data: Mapping[str, Any], known_names: Iterable[str] = ()) -> Type
         allowed_kinds=allowed,
         criteria=criteria,
         prerequisites=tuple(_whole(p, f"prerequisites[{i}]") for i, p in enumerate(prereqs)),
+        extra=_achievement_extra(data),
     )
     check_type(definition, known_names)
     return definition
+
+
+def _achievement_extra(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The Open Badges members a type file may add to its metadata: ``achievementType`` and ``tags``.
+
+    Only members that are given are added, so the metadata (and its hash) of a type written without
+    them is what it always was.
+    """
+    extra: dict[str, Any] = {}
+    kind = data.get("achievement_type")
+    if kind is not None:
+        if not isinstance(kind, str) or (kind not in ACHIEVEMENT_TYPES and not EXT_TYPE.match(kind)):
+            raise ValidationError(
+                f"achievement_type {kind!r} is not an Open Badges 3.0 achievement type",
+                hint="e.g. Certificate, Certification, MicroCredential, Award, Badge, Competency (or ext:Name)",
+            )
+        extra["achievementType"] = kind
+    tags = data.get("tags")
+    if tags is not None:
+        if not isinstance(tags, (list, tuple)) or len(tags) > MAX_TAGS:
+            raise ValidationError(f"tags must be a list of at most {MAX_TAGS} words")
+        for i, tag in enumerate(tags):
+            if not isinstance(tag, str) or not tag.strip() or len(tag) > MAX_TAG_LENGTH or not tag.isprintable():
+                raise ValidationError(f"tags[{i}] must be one printable line of 1 to {MAX_TAG_LENGTH} characters")
+        extra["tags"] = [t.strip() for t in tags]
+    return extra
 
 
 def check_type(definition: TypeDefinition, known_names: Iterable[str] = ()) -> None:

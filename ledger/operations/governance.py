@@ -378,7 +378,7 @@ class GovernanceOps(_Context):
         if t.version == 0:
             raise ValidationError(f"type {type_id} is not defined", hint="see `ledger type list`")
         meta = self._load_metadata(t.meta_hash)
-        return {
+        shown: dict[str, Any] = {
             "type_id": t.type_id,
             "version": t.version,
             "name": meta.get("name", ""),
@@ -393,6 +393,12 @@ class GovernanceOps(_Context):
             "prerequisites": list(t.prerequisites),
             "meta_hash": "0x" + t.meta_hash.hex(),
         }
+        # Shown only when the definition gave them, so that the output can be defined again as it is.
+        if isinstance(meta.get("achievementType"), str):
+            shown["achievement_type"] = meta["achievementType"]
+        if isinstance(meta.get("tags"), list):
+            shown["tags"] = meta["tags"]
+        return shown
 
     def _store_metadata(self, document: dict[str, Any]) -> bytes:
         """Keep an off-chain metadata document in the workspace; return its on-chain hash."""
