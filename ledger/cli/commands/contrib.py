@@ -8,6 +8,7 @@ import click
 
 from ledger.cli import render
 from ledger.cli.app import REASONS, App, common_options, pass_app
+from ledger.cli.commands.importing import contrib_import
 
 
 @click.group()
@@ -22,9 +23,13 @@ def contrib() -> None:
       ledger contrib add --source github.com/FISCO-BCOS/console/pull/812 --subject 0x5e... \\
           --kind code --field blockchain --date 2026-03-01 --evidence-url https://... --key community
       ledger contrib add --file contributions.csv --key community
+      ledger contrib import git ../console --author-map authors.toml
       ledger contrib cosign 0x9a... --key maintainer
       ledger contrib show 0x9a...
     """
+
+
+contrib.add_command(contrib_import)
 
 
 @contrib.command("add")
