@@ -202,12 +202,15 @@ class ImportingOps(_Context):
                 import again records the rest).
         """
         items = [p.contribution for p in plan.new]
-        run = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{plan.importer}-{int(time.time_ns() % 10**6):06d}"
+        if not items:  # nothing new: nothing is sent and no import record is written
+            return {"recorded": 0, "already_on_chain": len(plan.on_chain), "unlinked_authors": len(plan.unlinked),
+                    "transactions": 0, "import_record": None, "blocks": [None, None], "gas_used": 0}
+        now = time.time()
+        run = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now * 1e6) % 10**6:06d}Z-{plan.importer}"
         record_path = self.settings.imports_dir / f"{run}.json"
         record = self._import_record(plan, run)
-        if items:
-            write_private_file(self.settings.imports_dir / f"{run}.evidence.jsonl",
-                               (canonicalize(dict(c.evidence)) + b"\n" for c in items))
+        write_private_file(self.settings.imports_dir / f"{run}.evidence.jsonl",
+                           (canonicalize(dict(c.evidence)) + b"\n" for c in items))
         write_private_file(record_path, json.dumps(record, indent=1).encode())
         receipts: list[Any] = []
         done = 0

@@ -8,7 +8,6 @@ import click
 
 from ledger.cli import render
 from ledger.cli.app import REASONS, App, common_options, pass_app
-from ledger.cli.commands.importing import contrib_import
 
 
 @click.group()
@@ -28,8 +27,6 @@ def contrib() -> None:
       ledger contrib show 0x9a...
     """
 
-
-contrib.add_command(contrib_import)
 
 
 @contrib.command("add")

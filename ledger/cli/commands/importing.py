@@ -97,6 +97,9 @@ def _run(app: App, importer: Callable[[ImportRules], ImportResult], *, rules_pat
     _show_plan(app, plan, 0, applied=True)
     first, last = done["blocks"]
     where = f" in {done['transactions']} transaction(s), blocks {first}..{last}" if done["transactions"] else ""
+    if done["import_record"] is None:
+        render.message("nothing new to record: every contribution of this import is on chain already")
+        return
     render.message(f"[green]recorded {done['recorded']} contribution(s){where}[/]; import record: "
                    f"{render.escape(done['import_record'])}")
 
