@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from workbench import PASSWORD, Shell
 
-from ledger.cli import main
-from ledger.config import Settings, load_settings
+from ledger.config import Settings
 from ledger.crypto.keys import PrivateKey
 from ledger.identity.keyring import Keyring
 from ledger.ledger import Ledger
-
-PASSWORD = "test-password"
-
-
-@dataclass
-class Shell:
-    """A workspace and the environment its commands run in."""
-
-    path: Path
-    env: dict[str, str]
-    keys: dict[str, PrivateKey]
-
-    def run(self, *args: str, key: str | None = None) -> Result:
-        argv = list(args) + (["--key", key] if key else [])
-        return CliRunner().invoke(main, argv, env=self.env, catch_exceptions=False)
-
-    def ledger(self) -> Ledger:
-        return Ledger.open(load_settings(self.path, env={}), password=PASSWORD, light_kdf=True)
 
 
 @pytest.fixture()

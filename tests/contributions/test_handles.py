@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import Shell
+from workbench import Shell
 from forge import ALICE, Repo, gh_comment, gh_event, gh_pull, gh_user, gist, write_json, write_jsonl
 
 from ledger.contributions.handles import (
