@@ -40,6 +40,7 @@ from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from ledger.operations.importing import ImportingOps
 from ledger.operations.linking import LinkingOps
+from ledger.operations.reporting import ReportingOps
 from ledger.operations.recording import RecordingOps
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ PasswordSource = Callable[[], str]
 DEV_FUNDING_WEI = 10**24
 
 
-class Ledger(GovernanceOps, RecordingOps, ImportingOps, LinkingOps, CertifyingOps):
+class Ledger(GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps):
     """One workspace, connected to its chain."""
 
     def __init__(

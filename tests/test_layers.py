@@ -48,6 +48,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ledger.index",),
     ("ledger.issuance",),
     ("ledger.audit",),
+    ("ledger.reports",),
     ("ledger.operations",),
     ("ledger.ledger", "ledger.demo"),
     ("ledger.cli",),

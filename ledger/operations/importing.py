@@ -40,7 +40,7 @@ from ledger.errors import LedgerError, ValidationError
 from ledger.files import write_private_file
 from ledger.operations.governance import _Context
 
-__all__ = ["ImportPlan", "ImportingOps", "PlannedContribution", "UnlinkedAuthor"]
+__all__ = ["ImportPlan", "ImportingOps", "PlannedContribution", "UnlinkedAuthor", "read_import_records"]
 
 #: Items per ``record`` transaction (as ``contrib add`` sends them).
 RECORD_CHUNK = 100
@@ -283,3 +283,17 @@ class ImportingOps(_Context):
         record["blocks"] = sorted({r.block_number for r in receipts})
         record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         write_private_file(path, json.dumps(record, indent=1).encode())
+
+
+def read_import_records(directory: Path) -> list[dict[str, Any]]:
+    """The import records of a workspace (``imports/*.json``), oldest first; an unreadable one is skipped
+    (a report then counts its contributions as of unknown provenance)."""
+    records = []
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("type") == "ledger:ImportRecord":
+            records.append(data)
+    return records
