@@ -85,7 +85,9 @@ class Activity:
 
     ``source`` is normalised and the contribution key derives from it alone, so the same work gives
     the same key from whichever clone or export it is read. ``evidence`` stays off chain (its hash is
-    recorded); it never holds an e-mail address or a person's name.
+    recorded); it never holds an e-mail address or a person's name. A review, a test, a triage or a
+    sign-off names in ``evidence["about"]`` the source of the work it was about (what a mentor award
+    counts once contracts v2 records it).
     """
 
     source: str

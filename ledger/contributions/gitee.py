@@ -137,7 +137,7 @@ def _pull_request(where: str, r: Mapping[str, Any], c: Collector) -> None:
                 c.result.skip("self-review", there)
                 continue
             c.offer(there, activity, c.rules.activity_kind(activity), f"{source}/{segment}/{uid_of(actor)}",
-                    project, when, actor, role, html, "pull request approval")
+                    project, when, actor, role, html, "pull request approval", {"about": source})
 
 
 def _issue(where: str, r: Mapping[str, Any], c: Collector) -> None:

@@ -170,7 +170,7 @@ def _review(where: str, r: Mapping[str, Any], c: Collector, *, state: str, when_
         return
     source = f"{project}/pull/{number}/review-by/{uid_of(reviewer)}"
     c.offer(where, "review", c.rules.activity_kind("review"), source, project, iso_time(r.get(when_key)),
-            reviewer, "reviewer", text_of(r.get("html_url")), "review")
+            reviewer, "reviewer", text_of(r.get("html_url")), "review", {"about": f"{project}/pull/{number}"})
 
 
 def _issue(where: str, r: Mapping[str, Any], c: Collector) -> None:
@@ -219,7 +219,7 @@ def _issue_event(where: str, r: Mapping[str, Any], c: Collector, event: str, act
         return
     source = f"{project}/issues/{number}/triage-by/{uid_of(actor) if actor else '?'}"
     c.offer(where, "triage", c.rules.activity_kind("triage"), source, project, iso_time(created), actor,
-            "triager", text_of(issue.get("html_url")), "issue triage")
+            "triager", text_of(issue.get("html_url")), "issue triage", {"about": f"{project}/issues/{number}"})
 
 
 def _comment(where: str, r: Mapping[str, Any], c: Collector, issue: Mapping[str, Any] | None = None) -> None:

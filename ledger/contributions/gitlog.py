@@ -240,9 +240,11 @@ def import_git(path: Path, rules: ImportRules, *, project: str | None = None, re
                     result.skip("kind-skipped", there, f"activities.{activity}")
                     continue
                 item_source = f"{source}/{trailer}/{n}"
-                _add(result, rules, Activity(item_source, name, trailer_kind, commit.time, person, role,
-                                             _evidence(item_source, commit.sha, role, url), "commit trailer"),
-                     there)
+                evidence = _evidence(item_source, commit.sha, role, url)
+                if role != "co-author":  # a review, a test, a sign-off is about the author's work
+                    evidence["about"] = source
+                _add(result, rules, Activity(item_source, name, trailer_kind, commit.time, person, role, evidence,
+                                             "commit trailer"), there)
     return result
 
 

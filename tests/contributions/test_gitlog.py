@@ -54,6 +54,8 @@ def test_evidence_names_the_commit_never_a_person(project: tuple[Path, dict[str,
                         "role": "co-author", "importer": "git/1",
                         "url": f"https://github.com/example-org/chain-sdk/commit/{ids['tests']}"}
     assert "@" not in repr(evidence) and "Bob" not in repr(evidence)
+    review = _by_source(path)[f"commit/{ids['tests']}/reviewed-by/1"]
+    assert review.evidence["about"] == f"commit/{ids['tests']}"  # type: ignore[attr-defined]  # what was reviewed
 
 
 def test_skips_are_visible_with_their_reasons(project: tuple[Path, dict[str, str]]) -> None:
