@@ -38,6 +38,7 @@ from ledger.contributions.model import KINDS, Contribution, build
 from ledger.contributions.rules import SKIP_REASONS, ImportRules
 from ledger.errors import LedgerError, ValidationError
 from ledger.files import write_private_file
+from ledger.index import Index
 from ledger.operations.governance import _Context
 
 __all__ = ["ImportPlan", "ImportingOps", "PlannedContribution", "UnlinkedAuthor", "read_import_records"]
@@ -168,8 +169,7 @@ class ImportingOps(_Context):
             built.append(PlannedContribution(contribution, activity))
         plan.unlinked = sorted((UnlinkedAuthor(a.label(), a.handle, n, example) for a, n, example in unlinked.values()),
                                key=lambda u: (-u.activities, u.label))
-        plan.block = self.chain.block_number()
-        held = self._recorded_subjects([p.contribution.key for p in built], plan.block)
+        plan.block, held = self._recorded_subjects([p.contribution.key for p in built])
         for planned in built:
             subject = held.get(planned.contribution.key)
             if subject is None:
@@ -183,13 +183,27 @@ class ImportingOps(_Context):
                                   hint="check the path or the export files (see `ledger contrib import --help`)")
         return plan
 
-    def _recorded_subjects(self, keys: Sequence[bytes], block: int | None = None) -> dict[bytes, bytes]:
-        """The subject of every key of ``keys`` the chain holds (as of ``block``)."""
+    def _recorded_subjects(self, keys: Sequence[bytes]) -> tuple[int, dict[bytes, bytes]]:
+        """(block, the subject of every key of ``keys`` the chain holds at that block).
+
+        Asked of the workspace's index, synced to the chain's head first: the chain's own events, one
+        SQL query per 500 keys. Asking the contract (``contributions(keys)``) costs the embedded chain
+        about 2 ms of EVM per key, most of a 10,000-contribution import. A key recorded by someone else
+        after the sync makes its batch revert with ``ContributionExists``; :meth:`_send_batch` then asks
+        the contract itself and sends the rest.
+        """
+        with Index.open(self.settings.index_path) as index:
+            index.sync(self.chain, self.settings.deployment)
+            block = index.reader.cursor() or 0
+            return block, index.reader.recorded_subjects(keys, block)
+
+    def _held_on_chain(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """The subject of every key of ``keys`` the contract holds now (asked of the contract itself)."""
         held: dict[bytes, bytes] = {}
         ledger = self.contracts.contributions
         for start in range(0, len(keys), LOOKUP_CHUNK):
             chunk = list(keys[start:start + LOOKUP_CHUNK])
-            for record in ledger.contributions(chunk, block=block):
+            for record in ledger.contributions(chunk):
                 if record.exists:
                     held[record.key] = record.subject
         return held
@@ -253,7 +267,7 @@ class ImportingOps(_Context):
                     raise
                 refused.extend(chunk)  # another recorder took a key after the plan: plan those again
         if refused:
-            held = self._recorded_subjects([c.key for c in refused])
+            held = self._held_on_chain([c.key for c in refused])
             landed.extend(self._send_batch([c for c in refused if c.key not in held], again=False))
         return landed
 
