@@ -60,8 +60,7 @@ def test_a_big_batch_over_a_big_trie() -> None:
         root, nodes = apply_updates(ours.__getitem__, root, updates)
         ours.update(nodes)
         assert root == reference.root_hash
-    assert apply_updates(ours.__getitem__, root, {})[0] == root
-
+    assert apply_updates(ours.__getitem__, root, {})[0] == root  # no writes, no change
 
 
 def test_deleting_everything_gives_the_blank_root() -> None:
