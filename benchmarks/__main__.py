@@ -67,6 +67,7 @@ GOAL_PIPELINE = Goal(RATIO_AT_LEAST, 5.0)  # pipelined >= 5x sequential (anvil)
 GOAL_INDEX = Goal(AT_LEAST, 10_000)  # index sync events per second
 GOAL_AUDIT = Goal(AT_MOST, 2.0)  # seconds to audit a subject with 1,000 credentials
 GOAL_STARTUP = Goal(AT_MOST, 0.3)  # `ledger --help` seconds
+GOAL_IMPORT = Goal(AT_LEAST, 1_000)  # contributions imported and recorded per second (issue 19)
 
 #: Absolute gas targets of issue 2 beside the ratio goals, by gas.py key; reported in the row's note.
 GAS_TARGETS = {"anchor": Goal(AT_MOST, 50_000), "record_100_per_item": Goal(AT_MOST, 70_000),
@@ -96,13 +97,14 @@ class Plan:
     audit_credentials: int
     startup_runs: int
     backends: tuple[str, ...]
+    import_size: int = 10_000
 
     @classmethod
     def make(cls, *, quick: bool, runs: int | None, backends: Sequence[str]) -> Plan:
         if quick:
-            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends))
+            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 500)
         return cls(False, runs or 3, (1_000, 10_000, 100_000), 10_000, 100, 1024, 300, 20_000, 1_000, 11,
-                   tuple(backends))
+                   tuple(backends), 10_000)
 
 
 def _optional(module: str) -> ModuleType:
@@ -470,6 +472,23 @@ def audit_rows(plan: Plan) -> list[Row]:
     return rows
 
 
+def import_job(size: int) -> str:
+    return f"import and record {size:,} merged pull requests from a GitHub export"
+
+
+def import_rows(plan: Plan) -> list[Row]:
+    """``benchmarks.importing``: what ``ledger contrib import github FILE --apply`` does, end to end."""
+    importing = _optional("benchmarks.importing")
+    _log(f"ours: import {plan.import_size:,} merged pull requests x{plan.runs}")
+    row = importing.measure(plan.import_size, plan.runs)
+    stages = ", ".join(f"{k} {v:.3g} s" for k, v in row["stages"].items())
+    note = (f"parse, map authors, build and check, dedupe against the chain (its synced index), record in batches "
+            f"of 1,000 ({row['transactions']} transactions): {stages}; {row['per_cpu_second']:,} per CPU-second; "
+            f"load average {row['load_average']} on {os.cpu_count()} CPUs")
+    return [Row("contributions", import_job(plan.import_size), "embedded", "contribs/s", row["per_second"],
+                goal=GOAL_IMPORT, runs=plan.runs, samples=tuple(row["samples"]), note=note)]
+
+
 def startup_rows(plan: Plan) -> list[Row]:
     """Wall time of ``ledger --help`` in a fresh process, median of several."""
     ledger_bin = Path(sys.executable).with_name("ledger")
@@ -567,9 +586,12 @@ def run(plan: Plan) -> Report:
             None, goal=GOAL_AUDIT),
     ]
     audit = _guard("index and audit", lambda: audit_rows(plan), audit_default)
+    import_default = [Row("contributions", import_job(plan.import_size), "embedded", "contribs/s", None,
+                          goal=GOAL_IMPORT)]
+    imports = _guard("imports", lambda: import_rows(plan), import_default)
     startup_default = [Row("startup", "`ledger --help`", "offline", "s", None, goal=GOAL_STARTUP)]
     startup = _guard("startup", lambda: startup_rows(plan), startup_default)
-    rows = gas + documents + speed + audit + startup
+    rows = gas + documents + speed + audit + imports + startup
     seconds = time.perf_counter() - started
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)
 

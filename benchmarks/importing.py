@@ -143,6 +143,7 @@ def measure(size: int, runs: int) -> dict[str, Any]:
     return {"size": size, "per_second": round(rate), "goal": TARGET, "met": rate >= TARGET,
             "per_cpu_second": round(statistics.median(s["per_cpu_second"] for s in samples)),
             "stages": {k: round(v, 3) for k, v in best["timings"].items()}, "transactions": best["transactions"],
+            "samples": [round(s["per_second"], 1) for s in samples],
             "runs": runs, "load_average": round(os.getloadavg()[0], 2)}
 
 

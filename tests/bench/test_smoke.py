@@ -50,6 +50,7 @@ EMBEDDED_JOBS = (
     "issue 200 with `ledger cred issue`, one JSON Lines bundle",
     "issue 200 with `ledger cred issue`, one file per credential",
     "index sync from scratch (file, WAL)",
+    "import and record 500 merged pull requests from a GitHub export",
 )
 PEER_JOBS = {
     "anchor one batch root": "DocumentStore issue",
