@@ -86,6 +86,10 @@ def check_integrity(credential: Credential) -> StepResult:
             computed=credential.hash,
             claimed=proof.credential_hash,
         )
+    if credential.withheld:
+        withheld = tuple(sorted(credential.withheld))
+        return _step("integrity", PASS, "HASH_OK", "the document hashes to its proof's credentialHash; withheld by "
+                     f"the holder (their digests checked, values not shown): {', '.join(withheld)}", withheld=withheld)
     return _step("integrity", PASS, "HASH_OK", "the document hashes to its proof's credentialHash")
 
 
@@ -213,7 +217,7 @@ def check_anchoring(
             return _step(
                 "anchoring", FAIL, "NOT_ISSUED", "the chain has no checked issuance of this credential"
             ), None
-        if credential.subject != issued.subject:
+        if credential.subject is not None and credential.subject != issued.subject:
             return _step(
                 "anchoring", FAIL, "SUBJECT_MISMATCH", "the chain's record names another subject"
             ), issued
@@ -330,23 +334,24 @@ def check_criteria(credential: Credential, issued: IssuanceRecord, chain: ChainV
     claimed = [e.key for e in credential.evidence]
     components = issued.prerequisites or ()
     chain_keys = issued.contribution_keys
+    withheld = "evidence" in credential.withheld  # a holder's copy without the evidence list
     # No evidence is right only for a certificate the contract checked against none: a type without
     # contribution criteria (a course), or a stacked one resting on its components.
-    if not claimed and (chain_keys or (chain_keys is None and not components)):
+    if not withheld and not claimed and (chain_keys or (chain_keys is None and not components)):
         return _step(
             "criteria",
             FAIL,
             "EVIDENCE_MISSING",
             "a criteria-checked certificate must name the contributions it was issued for",
         )
-    if issued.contribution_keys is not None and sorted(claimed) != sorted(issued.contribution_keys):
+    if not withheld and chain_keys is not None and sorted(claimed) != sorted(chain_keys):
         return _step(
             "criteria",
             FAIL,
             "EVIDENCE_MISMATCH",
             "the document's evidence differs from the contributions the contract checked",
             document=tuple(claimed),
-            chain=issued.contribution_keys,
+            chain=chain_keys,
         )
     unknown = 0
     for component in components if chain is not None else ():
@@ -364,7 +369,9 @@ def check_criteria(credential: Credential, issued: IssuanceRecord, chain: ChainV
                 block=state.block,
             )
         unknown += state.status == UNKNOWN
-    if issued.contribution_keys is None:
+    if withheld:
+        what = "(the holder withheld the evidence list, so it was not compared)"
+    elif chain_keys is None:
         what = "(the evidence list was not compared: the chain view does not hold it)"
     else:
         what = f"against these {len(claimed)} contributions"
@@ -379,4 +386,5 @@ def check_criteria(credential: Credential, issued: IssuanceRecord, chain: ChainV
         PASS,
         "CRITERIA_CHECKED",
         f"the contract checked the criteria {what} in block {issued.block}{stacked}",
+        **({"withheld": ("evidence",)} if withheld else {}),
     )
