@@ -226,6 +226,9 @@ class BatchedStorageLookup(StorageLookup):
 
     def __init__(self, *args: Any) -> None:
         self._pending: dict[bytes, bytes | None] = {}
+        # Answers of the trie as it stands (absent slots too: py-evm's caches keep only found values,
+        # and an SSTORE reads a slot's current and original value): dropped whenever the root moves.
+        self._answers: dict[bytes, bytes | None] = {}
         super().__init__(*args)
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
@@ -251,6 +254,12 @@ class BatchedStorageLookup(StorageLookup):
         return self._lookup(key, hashed) is not None
 
     def _lookup(self, key: bytes, hashed: bytes) -> bytes | None:
+        if hashed in self._answers:
+            return self._answers[hashed]
+        self._answers[hashed] = value = self._read(key, hashed)
+        return value
+
+    def _read(self, key: bytes, hashed: bytes) -> bytes | None:
         root = self._write_trie.root_hash if self._write_trie is not None else self._starting_root_hash
         source = self._trie_nodes_batch if self._trie_nodes_batch is not None else self._db
         try:
@@ -261,7 +270,12 @@ class BatchedStorageLookup(StorageLookup):
             except KeyError:
                 return None
 
+    def _initialize_to_root_hash(self, root_hash: bytes) -> None:
+        self._answers = {}
+        super()._initialize_to_root_hash(root_hash)
+
     def _flush(self) -> None:
+        self._answers = {}
         if not self._pending:
             return
         trie = self._get_write_trie()
@@ -286,11 +300,14 @@ class BatchedStorageLookup(StorageLookup):
 
     def new_trie(self) -> int:
         self._flush()
-        return super().new_trie()
+        index = super().new_trie()
+        self._answers = {}
+        return index
 
     def rollback_trie(self, trie_index: int) -> None:
         self._flush()
         super().rollback_trie(trie_index)
+        self._answers = {}
 
 
 class BatchedAccountStorageDB(AccountStorageDB):

@@ -32,6 +32,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field  # the rules have a member named ``field``
 from pathlib import Path
 from typing import Any
 
@@ -229,6 +230,8 @@ class ImportRules:
     review_states: frozenset[str]
     field: int
     weight: int
+    #: skip_reason's answers by actor (an export names the same people again and again).
+    _skips: dict[Actor, str | None] = dataclass_field(default_factory=dict, compare=False, repr=False)
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -332,6 +335,11 @@ class ImportRules:
 
     def skip_reason(self, actor: Actor) -> str | None:
         """``bot`` or ``author-excluded`` when the rules leave this actor's work out, else ``None``."""
+        if actor not in self._skips:
+            self._skips[actor] = self._skip_reason(actor)
+        return self._skips[actor]
+
+    def _skip_reason(self, actor: Actor) -> str | None:
         names = [n.lower() for n in (actor.login, actor.name, actor.email, actor.handle) if n]
         if actor.bot or any(matches(n, p.lower()) for n in names for p in self.bots):
             return "bot"
