@@ -1,0 +1,54 @@
+"""An institution's identity bound to its web domain: the ``.well-known`` document (did:web).
+
+An issuer's registry entry names its domain through the metadata document whose hash the registry
+holds (``metaHash``: name, domain, contact). The institution publishes, under
+``https://<domain>/.well-known/did.json``, a DID document of ``did:web:<domain>`` that lists its chain
+accounts as verification methods and, in a service entry, the deployment (chain id, the three contract
+addresses) and each issuer's metadata document. A verifier that fetches it over verified TLS and finds
+the issuer's account there, for the deployment it reads, with metadata hashing to the registry's
+``metaHash`` and naming that domain, knows that the domain, the committee's registration and the
+account agree.
+
+Modules: :mod:`~ledger.wellknown.document` (building and reading the document, did:web names),
+:mod:`~ledger.wellknown.fetch` (fetching it: HTTPS only, verified certificates, size and time limits,
+no private addresses unless allowed, a short cache).
+
+May import: the foundations (``ledger.errors``, ``ledger.canonical``) and ``ledger.crypto``.
+"""
+
+from __future__ import annotations
+
+from ledger.wellknown.document import (
+    SERVICE_TYPE,
+    DeploymentRef,
+    PublishedIssuer,
+    WellKnownDocument,
+    WellKnownDocumentError,
+    account_id,
+    build_document,
+    did_web,
+    document_url,
+    domain_of_did_web,
+    normalize_domain,
+    parse_document,
+)
+from ledger.wellknown.fetch import DomainDirectory, DomainUnreachable, FetchPolicy, fetch_document
+
+__all__ = [
+    "SERVICE_TYPE",
+    "DeploymentRef",
+    "DomainDirectory",
+    "DomainUnreachable",
+    "FetchPolicy",
+    "PublishedIssuer",
+    "WellKnownDocument",
+    "WellKnownDocumentError",
+    "account_id",
+    "build_document",
+    "did_web",
+    "document_url",
+    "domain_of_did_web",
+    "fetch_document",
+    "normalize_domain",
+    "parse_document",
+]
