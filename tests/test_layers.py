@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ledger.chain",),
     ("ledger.contracts",),
     ("ledger.verify",),
+    ("ledger.receipts",),
     ("ledger.index",),
     ("ledger.issuance",),
     ("ledger.audit",),

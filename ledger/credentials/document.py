@@ -160,7 +160,8 @@ class CredentialTemplate:
             "type": list(CREDENTIAL_TYPES),
             "id": credential_id,
             "name": self.name,
-            "issuer": {"id": self.issuer.id, "type": ["Profile"], "name": self.issuer.name},
+            "issuer": {"id": self.issuer.id, "type": ["Profile"], "name": self.issuer.name,
+                       **({"url": self.issuer.url} if self.issuer.url is not None else {})},
             "validFrom": self.valid_from,
             "credentialSubject": subject_part,
         }

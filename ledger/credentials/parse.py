@@ -92,6 +92,7 @@ def _parse_template(
     texts = (
         issuer_doc.get("id"),
         issuer_doc.get("name"),
+        issuer_doc.get("url"),
         achievement_doc.get("id"),
         achievement_doc.get("name"),
         achievement_doc.get("description"),
@@ -112,7 +113,7 @@ def _parse_template(
         found = _TEMPLATES.get(key)
         if found is not None:
             return found
-    issuer = IssuerProfile(issuer_doc.get("id"), issuer_doc.get("name"))  # type: ignore[arg-type]
+    issuer = IssuerProfile(issuer_doc.get("id"), issuer_doc.get("name"), issuer_doc.get("url"))  # type: ignore[arg-type]
     achievement = Achievement(
         type_id=type_id,
         type_version=type_version,

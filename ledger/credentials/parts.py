@@ -65,22 +65,27 @@ def _json_kind(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class IssuerProfile:
-    """The issuer as the document names it: ``did:fisco:<chainId>:<address>`` and a display name."""
+    """The issuer as the document names it: ``did:fisco:<chainId>:<address>``, a display name, and the
+    institution's web address (Open Badges' Profile ``url``, ``https://<domain>``) when it has a domain:
+    the domain a verifier checks (:mod:`ledger.verify.identity`)."""
 
     id: str
     name: str
+    url: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ISSUER_DID.match(self.id):
             raise CredentialFormatError("issuer.id", f"{self.id!r} is not did:fisco:<chainId>:<0x address>")
         _line(self.name, "issuer.name")
+        if self.url is not None and (not isinstance(self.url, str) or not _URI.match(self.url)):
+            raise CredentialFormatError("issuer.url", f"{self.url!r} is not a URL")
 
     @classmethod
-    def for_account(cls, chain_id: int, address: str, name: str) -> IssuerProfile:
+    def for_account(cls, chain_id: int, address: str, name: str, url: str | None = None) -> IssuerProfile:
         """The profile of the account ``address`` on chain ``chain_id``."""
         if not isinstance(address, str) or not _ADDRESS.match(address):
             raise CredentialFormatError("issuer.id", f"{address!r} is not an address (0x + 40 hex digits)")
-        return cls(f"did:fisco:{int(chain_id)}:{address.lower()}", name)
+        return cls(f"did:fisco:{int(chain_id)}:{address.lower()}", name, url)
 
     @property
     def chain_id(self) -> int:

@@ -10,7 +10,7 @@ verify them later without the network.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,7 @@ def verify_files(
 
 
 def verify_documents(
-    sources: Sequence[tuple[str, bytes | LedgerError]],
+    sources: Sequence[tuple[str, bytes | Mapping[str, Any] | LedgerError]],
     chain: ChainView | None,
     *,
     at_block: int | None = None,
@@ -72,7 +72,8 @@ def verify_documents(
     progress: Callable[[int, int], None] | None = None,
     identities: IssuerIdentities | None = None,
 ) -> list[dict[str, Any]]:
-    """:func:`verify_files` for documents already read: ``(label, bytes or the error reading them)``."""
+    """:func:`verify_files` for documents already read: ``(label, the JSON bytes or the parsed document,
+    or the error reading it)``."""
 
     view = CachedChainView(chain) if chain is not None and not isinstance(chain, CachedChainView) else chain
     reports = []

@@ -43,7 +43,7 @@ from ledger.wellknown import (
     parse_document,
 )
 
-__all__ = ["IssuerIdentities", "IssuerIdentity", "check_issuer_domain", "claimed_domain"]
+__all__ = ["IssuerIdentities", "IssuerIdentity", "check_domain", "check_issuer_domain", "claimed_domain"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,15 @@ def check_issuer_domain(
                     domain = None
     if domain is None:
         return _step("issuer_domain", SKIPPED, "NOT_APPLICABLE", "the issuer names no web domain"), identity
+    return check_domain(identity, domain, identities, digest)
+
+
+def check_domain(
+    identity: IssuerIdentity, domain: str, identities: IssuerIdentities | None, digest: bytes | None
+) -> tuple[StepResult, IssuerIdentity]:
+    """Whether ``domain`` is bound to the issuer account of ``identity``: its published document lists
+    the account for this deployment, with the metadata whose hash (``digest``) the registry holds."""
+    address = identity.address
     identity = IssuerIdentity(address, identity.name, identity.registered_name, domain)
     if identities is None or identities.directory is None or digest is None:
         why = ("domain checks are off here" if identities is not None and digest is not None
@@ -183,7 +192,7 @@ def check_issuer_domain(
                      f"the registry's entry for {address} does not name {domain} (its metadata hash differs from "
                      "the metadata the domain publishes)", domain=domain), identity
     name = _text(published.metadata.get("name"))
-    identity = IssuerIdentity(address, credential.issuer.name, name or identity.registered_name, domain, True)
+    identity = IssuerIdentity(address, identity.name, name or identity.registered_name, domain, True)
     return _step("issuer_domain", PASS, "DOMAIN_VERIFIED",
                  f"{domain} publishes this issuer account for this deployment, and the registry's entry names "
                  f"{domain}", domain=domain), identity

@@ -130,6 +130,7 @@ def _get(raw: socket.socket, context: ssl.SSLContext, host: str, port: int, path
         raise DomainUnreachable(host, f"the TLS handshake failed ({exc})") from exc
     connection = http.client.HTTPSConnection(host, port, context=context, timeout=max(deadline - time.monotonic(), 0.1))
     connection.sock = tls
+    tls.settimeout(max(deadline - time.monotonic(), 0.05))  # each read waits at most what is left
     try:
         connection.request("GET", path, headers={"Accept": "application/did+json, application/json",
                                                  "User-Agent": "fisco-talent-ledger verifier"})
@@ -140,7 +141,6 @@ def _get(raw: socket.socket, context: ssl.SSLContext, host: str, port: int, path
         while True:
             if time.monotonic() > deadline:
                 raise DomainUnreachable(host, "the answer took longer than the time allowed")
-            tls.settimeout(max(deadline - time.monotonic(), 0.05))
             chunk = response.read(min(65536, limit + 1 - len(body)))
             if not chunk:
                 return bytes(body)
