@@ -9,13 +9,13 @@ errors, security headers, limits), :mod:`~ledger.serve.limits` (rate limit, capp
 :mod:`~ledger.serve.openapi` (the API's description); ``static/`` holds the page (HTML, script, style,
 no external resource).
 
+The package imports none of its modules (the command imports what it runs, so the chain of imports stays
+short): ``from ledger.serve.app import create_app``, ``from ledger.serve.service import VerifierService``.
+
 May import: the facade (``ledger.ledger``) and every package below it; Starlette and anyio (never click
 or rich).
 """
 
 from __future__ import annotations
 
-from ledger.serve.app import create_app
-from ledger.serve.service import NotFound, VerifierService
-
-__all__ = ["NotFound", "VerifierService", "create_app"]
+__all__: list[str] = []  # import from the modules: ledger.serve.app.create_app, ledger.serve.service.VerifierService

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from starlette.applications import Starlette
@@ -38,10 +38,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.canonical import NotJSONError, check_depth, loads
 from ledger.config import ServeSettings
-from ledger.errors import ChainError, ContractError, LedgerError, ValidationError
-from ledger.serve.limits import RateLimiter, RequestTooLarge, read_body
+from ledger.errors import LedgerError, ValidationError
+from ledger.serve.errors import http_status
+from ledger.serve.limits import RateLimiter, read_body
 from ledger.serve.openapi import openapi_document
-from ledger.serve.service import NotFound, VerifierService
+
+if TYPE_CHECKING:
+    from ledger.serve.service import VerifierService
 
 __all__ = ["SECURITY_HEADERS", "STATIC", "create_app"]
 
@@ -68,18 +71,6 @@ def _error(status: int, kind: str, message: str, hint: str | None = None, exit_c
            headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"type": kind, "message": message, "hint": hint, "exit_code": exit_code}},
                         status_code=status, headers=dict(headers or {}))
-
-
-def _status_of(exc: LedgerError) -> int:
-    if isinstance(exc, RequestTooLarge):
-        return 413
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, ChainError):
-        return 503
-    if isinstance(exc, ContractError):
-        return 502
-    return 400 if exc.exit_code == 2 else 500
 
 
 class _Guard:
@@ -196,7 +187,7 @@ def create_app(service: VerifierService, settings: ServeSettings | None = None) 
 
     async def ledger_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, LedgerError)
-        return _error(_status_of(exc), type(exc).__name__, str(exc), exc.hint, exc.exit_code)
+        return _error(http_status(exc), type(exc).__name__, str(exc), exc.hint, exc.exit_code)
 
     async def http_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

@@ -16,18 +16,9 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
-from ledger.errors import ValidationError
+from ledger.serve.errors import RequestTooLarge
 
-__all__ = ["RateLimiter", "RequestTooLarge", "read_body"]
-
-
-class RequestTooLarge(ValidationError):
-    """A request body over the verifier's limit (HTTP 413)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"the request body is larger than this verifier's limit of {limit:,} bytes",
-                         hint="send fewer credentials per request")
-        self.limit = limit
+__all__ = ["RateLimiter", "read_body"]
 
 
 class RateLimiter:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.audit import Auditor, ChainLogCheck
 from ledger.errors import LedgerError, ValidationError
 from ledger.index import Index
+from ledger.serve.errors import NotFound
 from ledger.verify.chainview import CachedChainView
 from ledger.verify.contracts_view import ContractsView
 from ledger.verify.files import verify_documents
@@ -28,13 +29,9 @@ if TYPE_CHECKING:
     from ledger.ledger import Ledger
     from ledger.receipts import ReceiptSigner
 
-__all__ = ["NotFound", "VerifierService"]
+__all__ = ["VerifierService"]
 
 _ZERO32 = b"\0" * 32
-
-
-class NotFound(ValidationError):
-    """What was asked for is not on this chain (HTTP 404)."""
 
 
 @dataclass

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.credentials.document import Credential
-from ledger.credentials.standards import metadata_hash
+from ledger.credentials.hashing import metadata_hash
 from ledger.verify.report import FAIL, PASS, SKIPPED, StepResult
 from ledger.verify.report import step_result as _step
 from ledger.wellknown import (

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tls import TestCA, https_server  # noqa: E402
 from world import World, build, open_service, serving  # noqa: E402
 
-from ledger.serve import create_app  # noqa: E402
+from ledger.serve.app import create_app  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ addresses allowed), so nothing leaves the machine.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import socket
 import sys
@@ -125,13 +126,35 @@ def free_socket() -> socket.socket:
     return sock
 
 
+class AccessLog(logging.Handler):
+    """uvicorn's access log lines (what a server operator sees), kept for the tests to read."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+ACCESS_LOG = AccessLog()
+
+
 @contextmanager
 def serving(app: Any, *, deadline: float = 30.0) -> Iterator[str]:
-    """Run an ASGI app with uvicorn on 127.0.0.1 in a thread; yields its base URL, stops it on exit."""
+    """Run an ASGI app with uvicorn on 127.0.0.1 in a thread; yields its base URL, stops it on exit.
+
+    Its access log goes to :data:`ACCESS_LOG`.
+    """
     import uvicorn
 
     sock = free_socket()
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", server_header=False)
+    config = uvicorn.Config(app, log_config=None, log_level="info", access_log=True, lifespan="off",
+                            server_header=False)
+    access = logging.getLogger("uvicorn.access")
+    access.setLevel(logging.INFO)
+    if ACCESS_LOG not in access.handlers:
+        access.addHandler(ACCESS_LOG)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -150,7 +173,7 @@ def serving(app: Any, *, deadline: float = 30.0) -> Iterator[str]:
 
 def open_service(ws: Path, **serve: Any) -> tuple[Ledger, Any, ServeSettings]:
     """The workspace's ledger (no key), a VerifierService over it, and serve settings."""
-    from ledger.serve import VerifierService
+    from ledger.serve.service import VerifierService
 
     lg = Ledger.open(load_settings(ws, env={}), light_kdf=True)
     return lg, VerifierService(lg), ServeSettings(**serve)

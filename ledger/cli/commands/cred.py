@@ -285,6 +285,66 @@ def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ..
     render.message(f"wrote {len(report.paths)} credential file(s) to {render.escape(str(directory))}")
 
 
+def _verifier_url(app: App, given: str | None) -> str:
+    """The web verifier's address: --verifier, else the workspace's [serve] public_url or host and port."""
+    if given:
+        return given
+    from ledger.errors import ConfigError
+
+    try:
+        serve = app.settings().serve
+    except ConfigError:
+        raise click.UsageError("give --verifier URL (the address of a `ledger serve`), or run this in a workspace "
+                               "whose [serve] section names public_url") from None
+    if serve.public_url:
+        return serve.public_url
+    host = serve.host if ":" not in serve.host else f"[{serve.host}]"
+    return f"http://{host}:{serve.port}/"
+
+
+@cred.command("share")
+@workspace_option
+@json_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--verifier", "verifier", default=None, metavar="URL",
+              help="The web verifier's address (default: the workspace's [serve] public_url, or http://HOST:PORT/).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory for the QR code files (default: beside FILE).")
+@click.option("--no-qr", is_flag=True, help="Print the link only; write no QR code.")
+@pass_app
+def cred_share(app: App, file: Path, verifier: str | None, out_dir: Path | None, no_qr: bool) -> None:
+    """Print a link that opens FILE in the web verifier, and write its QR code (PNG and SVG).
+
+    The credential travels in the link's fragment (after #), which browsers never send to a server:
+    it is in no access log. The page reads it and verifies it with the verifier's API.
+
+    \b
+    Examples:
+      ledger cred share alice.json --verifier https://verify.example.edu
+      ledger cred share alice.json --out ./for-alice --json      # link, alice.qr.png, alice.qr.svg
+    """
+    from ledger.credentials.parse import parse_credential, read_credential_file
+    from ledger.render.share import share_link, write_qr
+
+    _one_credential(file)
+    credential = parse_credential(read_credential_file(file))
+    link = share_link(_verifier_url(app, verifier), credential.to_json())
+    codes = None
+    if not no_qr:
+        directory = out_dir or file.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        codes = write_qr(link, directory / f"{file.stem}.qr")
+    if app.json_output:
+        render.print_json({"link": link, "length": len(link),
+                           **({"qr_png": str(codes.png), "qr_svg": str(codes.svg), "qr_version": codes.version}
+                              if codes else {})})
+        return
+    click.echo(link)
+    if codes is not None:
+        render.note(f"QR code (version {codes.version}): {render.escape(str(codes.png))}, "
+                    f"{render.escape(str(codes.svg))}")
+
+
 @click.command()
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))

@@ -47,7 +47,8 @@ def serve(app: App, host: str | None, port: int | None, public_url: str | None, 
     """
     import uvicorn  # a heavy import, only for this command
 
-    from ledger.serve import VerifierService, create_app
+    from ledger.serve.app import create_app
+    from ledger.serve.service import VerifierService
 
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("give --tls-cert and --tls-key together")

@@ -426,12 +426,27 @@ async function verify(text, contentType, note) {
   show(answer, note);
 }
 
+// Every file in one request: a .json file holds a credential (or a JSON array of them), a .jsonl file
+// one per line. Their texts are joined into one JSON array as they are, never parsed and re-written
+// here, so the server hashes exactly the bytes of each file.
 async function verifyFiles(files) {
+  const parts = [];
   for (const file of files) {
-    const text = await file.text();
-    const lines = /\.jsonl$/i.test(file.name);
-    await verify(text, lines ? JSON_LINES : "application/json", "");
+    const text = (await file.text()).trim();
+    if (/\.jsonl$/i.test(file.name)) {
+      for (const line of text.split(/\r?\n/)) if (line.trim()) parts.push(line.trim());
+    } else if (text.startsWith("[") && text.endsWith("]")) {
+      const inner = text.slice(1, -1).trim();
+      if (inner) parts.push(inner);
+    } else {
+      parts.push(text);
+    }
   }
+  if (!parts.length) {
+    showStatus(t("not_json"), true);
+    return;
+  }
+  await verify(parts.length === 1 ? parts[0] : `[${parts.join(",\n")}]`, "application/json", "");
 }
 
 function base64urlBytes(text) {
@@ -470,12 +485,13 @@ function setUp() {
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
-    if (e.dataTransfer && e.dataTransfer.files.length) verifyFiles(e.dataTransfer.files);
+    if (e.dataTransfer && e.dataTransfer.files.length) verifyFiles(Array.from(e.dataTransfer.files));
   });
   drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("file").click(); } });
   $("file").addEventListener("change", (e) => {
-    if (e.target.files.length) verifyFiles(e.target.files);
+    const chosen = Array.from(e.target.files); // the list empties when the input is reset below
     e.target.value = "";
+    if (chosen.length) verifyFiles(chosen);
   });
   $("verify-button").addEventListener("click", () => {
     const text = $("paste").value.trim();
