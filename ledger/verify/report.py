@@ -54,6 +54,7 @@ REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "ROOT_UNKNOWN",
             "NOT_ISSUED",
             "CHAIN_MISMATCH",
+            "CONTRACT_MISMATCH",
             "ISSUER_MISMATCH",
             "TYPE_MISMATCH",
             "SUBJECT_MISMATCH",

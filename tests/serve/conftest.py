@@ -14,7 +14,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tls import TestCA, https_server  # noqa: E402
 from world import World, build, open_service, serving  # noqa: E402
 
+from ledger.config import ServeSettings  # noqa: E402
+from ledger.ledger import Ledger  # noqa: E402
 from ledger.serve.app import create_app  # noqa: E402
+from ledger.serve.service import VerifierService  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -27,12 +30,24 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 @pytest.fixture(scope="session")
-def served(world: World) -> Iterator[World]:
-    """The world with its verifier running (uvicorn on 127.0.0.1); ``world.url`` is its address."""
-    lg, service, settings = open_service(world.ws, rate_per_second=1000.0, rate_burst=1000)
+def opened(world: World) -> Iterator[tuple[Ledger, VerifierService]]:
+    """The world's workspace opened without a key (once: the embedded chain is one process's at a time),
+    and a verifier service over it."""
+    lg, service, _ = open_service(world.ws)
     try:
-        with serving(create_app(service, settings)) as url:
-            world.url = url
-            yield world
+        yield lg, service
     finally:
         lg.close()
+
+
+@pytest.fixture(scope="session")
+def service(opened: tuple[Ledger, VerifierService]) -> VerifierService:
+    return opened[1]
+
+
+@pytest.fixture(scope="session")
+def served(world: World, service: VerifierService) -> Iterator[World]:
+    """The world with its verifier running (uvicorn on 127.0.0.1); ``world.url`` is its address."""
+    with serving(create_app(service, ServeSettings(rate_per_second=1000.0, rate_burst=1000))) as url:
+        world.url = url
+        yield world
