@@ -24,7 +24,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 @dataclass
-class TestCA:
+class CertificateAuthority:
     """A certificate authority whose certificate is at ``ca_file``; :meth:`issue` makes server certificates."""
 
     directory: Path
@@ -36,7 +36,7 @@ class TestCA:
         return self.directory / "ca.pem"
 
     @classmethod
-    def create(cls, directory: Path, name: str = "Ledger Test CA") -> TestCA:
+    def create(cls, directory: Path, name: str = "Ledger Test CA") -> CertificateAuthority:
         directory.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])

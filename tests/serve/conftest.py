@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tls import TestCA, https_server  # noqa: E402
+from tls import CertificateAuthority, https_server  # noqa: E402
 from world import World, build, open_service, serving  # noqa: E402
 
 from ledger.config import ServeSettings  # noqa: E402
@@ -23,7 +23,7 @@ from ledger.serve.service import VerifierService  # noqa: E402
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("serve-world")
-    ca = TestCA.create(root / "ca")
+    ca = CertificateAuthority.create(root / "ca")
     cert, key = ca.issue("university.test")
     with https_server(cert, key) as https:
         yield build(root, https, ca)

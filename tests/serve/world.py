@@ -32,7 +32,7 @@ from ledger.identity.keyring import Keyring
 from ledger.ledger import Ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tls import StaticHTTPS, TestCA  # noqa: E402  (tests/tls.py, a helper module of the test tree)
+from tls import StaticHTTPS, CertificateAuthority  # noqa: E402  (tests/tls.py, a helper module of the test tree)
 
 PASSWORD = "serve-test-password"
 HOLDERS = ("李华", "Alice Zhang", "Bob Li", "Wang Fang")
@@ -77,7 +77,7 @@ class World:
     ws: Path
     keys: dict[str, PrivateKey]
     domain: str
-    ca: TestCA
+    ca: CertificateAuthority
     https: StaticHTTPS
     files: dict[str, Path] = field(default_factory=dict)
     url: str = ""
@@ -86,7 +86,7 @@ class World:
         return self.files[name]
 
 
-def build(root: Path, https: StaticHTTPS, ca: TestCA) -> World:
+def build(root: Path, https: StaticHTTPS, ca: CertificateAuthority) -> World:
     """The world's files and workspace (the app is started by :func:`serving`)."""
     domain = f"university.test:{https.port}"
     csv = root / "course.csv"

@@ -356,9 +356,16 @@ def cred_share(app: App, file: Path, verifier: str | None, out_dir: Path | None,
               help="No network and no workspace: verify against the chain's answers saved by --save-snapshot.")
 @click.option("--save-snapshot", "snapshot_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also save the chain's answers for these credentials to FILE, to verify them offline later.")
+@click.option("--no-domain-check", is_flag=True,
+              help="Do not fetch the web domains issuers name (the issuer_domain step says not checked).")
+@click.option("--receipt", "receipt_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write a receipt of this verification, signed by --receipt-key, to FILE.")
+@click.option("--receipt-key", default=None, metavar="NAME",
+              help="The workspace key that signs receipts (the verifier's own, not an issuer's).")
 @pass_app
 def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, snapshot_in: Path | None,
-           snapshot_out: Path | None) -> None:
+           snapshot_out: Path | None, no_domain_check: bool, receipt_out: Path | None,
+           receipt_key: str | None) -> None:
     """Verify credential files (or folders of them, or .jsonl batch files) against the chain.
 
     Runs named steps: format, integrity, inclusion, anchoring, issuer authorised at the anchoring
@@ -375,6 +382,7 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
       ledger verify alice.json --save-snapshot alice.chain.json     # online, once
       ledger verify alice.json --snapshot alice.chain.json          # later, offline
       ledger verify alice.json --offline                            # format, hash, proof, expiry only
+      ledger verify alice.json --receipt alice.receipt.json --receipt-key verifier   # signed, for the files
     """
     paths: list[Path] = []
     for f in files:
@@ -383,6 +391,8 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
         raise click.UsageError("no credential files found")
     if sum(bool(x) for x in (offline, snapshot_in, snapshot_out)) > 1 or (at and (offline or snapshot_in)):
         raise click.UsageError("--offline, --snapshot and --save-snapshot go one at a time; --at needs the chain")
+    if (receipt_out is None) != (receipt_key is None) or (receipt_out is not None and (offline or snapshot_in)):
+        raise click.UsageError("--receipt FILE and --receipt-key NAME go together, and need the chain")
     note = None
     if offline or snapshot_in is not None:
         from ledger.verify.files import load_snapshot, verify_files
@@ -394,8 +404,20 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
                 f"against the snapshot of chain {view.chain_id()} as of block {view.block_number()} ({snapshot_in})")
     else:
         lg = app.ledger(need_key=False)
+        signer = lg.receipt_signer(receipt_key, app.password) if receipt_key else None  # before the work
         with _Bars(app) as bars:
-            reports = lg.verify(paths, at=at, progress=lambda done, total: bars.update("verifying", done, total))
+            reports = lg.verify(paths, at=at, progress=lambda done, total: bars.update("verifying", done, total),
+                                check_domains=False if no_domain_check else None)
+        if signer is not None and receipt_out is not None:
+            import json as _json
+
+            from ledger.files import write_private_file
+
+            head = lg.chain.block_number()
+            receipt = signer.sign(reports, deployment=lg.settings.deployment.to_dict(),  # type: ignore[union-attr]
+                                  block=head, block_time=lg.chain.block_timestamp(head))
+            write_private_file(receipt_out, _json.dumps(receipt, indent=1, ensure_ascii=False).encode("utf-8"))
+            note = f"receipt signed by {signer.address} written to {receipt_out}"
         if snapshot_out is not None:
             import json as _json
 
@@ -416,11 +438,13 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
             mark = "[green]VALID[/]" if r["valid"] else "[red]INVALID[/]"
             if show_steps:
                 render.table(
-                    f"{render.escape(r['file'])}  {mark}", ("step", "result", "code", "detail"),
+                    f"{mark}  {render.escape(render.credential_words(r))}\n[dim]{render.escape(r['file'])}[/]",
+                    ("step", "result", "code", "detail"),
                     [(s["step"], s["outcome"], s["code"], s["message"]) for s in r["steps"]],
                 )
             elif not r["valid"]:
-                render.message(f"{mark} {render.escape(r['file'])}: {render.escape(r['reason'])}")
+                render.message(f"{mark} {render.escape(render.credential_words(r))} [dim]{render.escape(r['file'])}[/]: "
+                               f"{render.escape(r['reason'])}")
         render.message(f"[bold]{valid} of {len(reports)} valid{' offline (incomplete)' if offline else ''}[/]")
         if note:
             render.message(render.escape(note))
