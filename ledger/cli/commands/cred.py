@@ -345,6 +345,97 @@ def cred_share(app: App, file: Path, verifier: str | None, out_dir: Path | None,
                     f"{render.escape(str(codes.svg))}")
 
 
+@cred.command("render")
+@workspace_option
+@json_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the printable certificate as HTML (the default when no output is named: FILE.html).")
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write it as PDF (A4 landscape), printed by headless Chromium.")
+@click.option("--badge-svg", "badge_svg_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write an Open Badges 3.0 baked badge (SVG carrying the credential).")
+@click.option("--badge-png", "badge_png_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write an Open Badges 3.0 baked badge (PNG carrying the credential; drawn by Chromium).")
+@click.option("--verifier", default=None, metavar="URL", help="The web verifier the QR code opens (as for `cred share`).")
+@click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="An HTML template (default: the workspace's templates/certificate-<type>.html, "
+                                 "templates/certificate.html, or the built-in one).")
+@click.option("--logo", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The institution's logo (PNG, SVG or JPEG; default: the workspace's templates/logo.*).")
+@click.option("--browser", default=None, metavar="PATH", help="The Chromium to print with (default: found on PATH).")
+@pass_app
+def cred_render(app: App, file: Path, html_out: Path | None, pdf_out: Path | None, badge_svg_out: Path | None,
+                badge_png_out: Path | None, verifier: str | None, template_path: Path | None, logo: Path | None,
+                browser: str | None) -> None:
+    """Render a credential for people: a printable certificate (HTML, PDF) and baked badges (SVG, PNG).
+
+    The certificate shows the institution (name, logo, domain), the holder, the title, the dates and a
+    QR code that opens the credential in the web verifier. Templates are per certificate type. A baked
+    badge is an image that carries the credential itself, as Open Badges 3.0 specifies (a PNG iTXt
+    chunk `openbadgecredential`, or an `<openbadges:credential>` element in the SVG).
+
+    \b
+    Examples:
+      ledger cred render alice.json                                    alice.html beside it
+      ledger cred render alice.json --pdf alice.pdf --verifier https://verify.example.edu
+      ledger cred render alice.json --badge-png alice.badge.png --badge-svg alice.badge.svg
+    """
+    import tempfile
+
+    from ledger.credentials.parse import parse_credential, read_credential_file
+    from ledger.errors import ConfigError
+    from ledger.render import badge, browser as printer, certificate
+    from ledger.render.share import share_link
+    from ledger.verify.identity import claimed_domain
+
+    _one_credential(file)
+    credential = parse_credential(read_credential_file(file))
+    if not any((html_out, pdf_out, badge_svg_out, badge_png_out)):
+        html_out = file.with_suffix(".html")
+    try:
+        templates: Path | None = app.settings().workspace / "templates"
+    except ConfigError:
+        templates = None  # no workspace: the built-in template
+    if logo is None and templates is not None:
+        logo = next((templates / f"logo{ext}" for ext in (".svg", ".png", ".jpg", ".jpeg")
+                     if (templates / f"logo{ext}").is_file()), None)
+    link = share_link(_verifier_url(app, verifier), credential.to_json())
+    written: dict[str, str] = {}
+    if html_out or pdf_out:
+        html = certificate.render_certificate(
+            credential, link, template=template_path or certificate.template_for(credential.achievement.type_id, templates),
+            logo=certificate.logo_markup(logo), view=certificate.CertificateView(claimed_domain(credential)))
+        if html_out:
+            html_out.write_text(html, encoding="utf-8")
+            written["html"] = str(html_out)
+        if pdf_out:
+            with tempfile.TemporaryDirectory(prefix="ledger-render-") as scratch:
+                page = Path(scratch) / "certificate.html"
+                page.write_text(html, encoding="utf-8")
+                printer.html_to_pdf(page, pdf_out, browser=browser)
+            written["pdf"] = str(pdf_out)
+    if badge_svg_out or badge_png_out:
+        drawing = badge.badge_svg(title=credential.achievement.name, institution=credential.issuer.name,
+                                  holder=credential.holder_name, date=credential.template.valid_from[:10])
+        document = credential.to_json()
+        if badge_svg_out:
+            badge_svg_out.write_text(badge.bake_svg(drawing, document), encoding="utf-8")
+            written["badge_svg"] = str(badge_svg_out)
+        if badge_png_out:
+            with tempfile.TemporaryDirectory(prefix="ledger-render-") as scratch:
+                plain = Path(scratch) / "badge.svg"
+                plain.write_text(drawing, encoding="utf-8")
+                image = printer.svg_to_png(plain, Path(scratch) / "badge.png", size=(400, 400), browser=browser)
+                badge_png_out.write_bytes(badge.bake_png(image.read_bytes(), document))
+            written["badge_png"] = str(badge_png_out)
+    if app.json_output:
+        render.print_json({**written, "link": link})
+    else:
+        for kind, path in written.items():
+            render.message(f"{kind}: {render.escape(path)}")
+
+
 @click.command()
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
