@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ledger.audit import Auditor, ChainLogCheck
+from ledger.audit.names import Names
 from ledger.errors import LedgerError, ValidationError
 from ledger.index import Index
 from ledger.serve.errors import NotFound
@@ -214,7 +215,10 @@ class VerifierService:
             check = ChainLogCheck(lg.contracts, from_block=lg.settings.deployment.block_number)
             info = {"chain_id": identity.chain_id, "backend": identity.backend,
                     "description": f"{identity.backend} chain {identity.chain_id}"}
-            return Auditor(index.reader, chain=check, chain_info=info).subject(ident).to_dict()
+            # Names of institutions, certificates and projects from the workspace's metadata; never the
+            # vault's people: this answer goes to whoever asks.
+            names = Names(index.reader, metadata_dir=lg.settings.metadata_dir)
+            return Auditor(index.reader, chain=check, chain_info=info, names=names).subject(ident).to_dict()
 
     def health(self) -> dict[str, Any]:
         """The chain's id and head, and the deployment (raises the chain's error when it does not answer)."""
