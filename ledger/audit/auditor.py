@@ -122,11 +122,11 @@ class Auditor:
             return self._finish(CredentialAudit(label, "", False, "", steps=steps), ZERO32)
         doc = parse_credential(text)
         digest = "0x" + doc.hash.hex()
-        subject = "0x" + doc.subject.hex()
+        subject = None if doc.subject is None else "0x" + doc.subject.hex()  # None: withheld by the holder
         self.names.learn(subject=subject, holder=doc.holder_name, type_id=doc.achievement.type_id,
                          title=doc.achievement.name, issuer=doc.issuer.address, issuer_name=doc.issuer.name)
         institution = self.names.issuer(doc.issuer.address)
-        audit = CredentialAudit(label, digest, False, "", subject=subject,
+        audit = CredentialAudit(label, digest, False, "", subject=subject or "",
                                 type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps,
                                 holder=doc.holder_name or self.names.person(subject), title=doc.achievement.name,
                                 issuer_name=institution["name"] or doc.issuer.name, issuer_domain=institution["domain"])

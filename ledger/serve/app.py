@@ -214,7 +214,7 @@ def create_app(service: VerifierService, settings: ServeSettings | None = None) 
         Route("/api/v1/verify", verify, methods=["POST"]),
         Route("/api/v1/credentials/{hash}/status", status, methods=["GET"]),
         Route("/api/v1/issuers/{address}", issuer, methods=["GET"]),
-        Route("/api/v1/subjects/{subject}", subject, methods=["GET"]),
+        Route("/api/v1/subjects/{subject:path}", subject, methods=["GET"]),  # a subject DID URL has slashes
         Route("/api/v1/openapi.json", openapi, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -204,7 +204,9 @@ class VerifierService:
             ValidationError: a malformed subject id.
         """
         ident = subject.strip().lower()
-        if ident.startswith("urn:ledger:subject:"):
+        if "/subjects/" in ident:  # a credential's subject id: <deployment DID>/subjects/0x...
+            ident = ident.rsplit("/subjects/", 1)[1]
+        elif ident.startswith("urn:ledger:subject:"):  # a credential written before profile 2
             ident = ident.rsplit(":", 1)[1]
         _bytes32(ident, "subject id")
         lg = self.ledger

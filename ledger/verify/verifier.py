@@ -166,6 +166,7 @@ def summarize(credential: Credential, identity: IssuerIdentity | None = None) ->
         "valid_from": credential.template.valid_from,
         "valid_until": credential.template.valid_until,
         "evidence": [{"key": "0x" + e.key.hex(), "name": e.name} for e in credential.evidence],
+        "withheld": sorted(credential.withheld),  # fields the holder withheld (selective disclosure)
         "proof": None if credential.proof is None else credential.proof.kind,
     }
 
@@ -227,6 +228,7 @@ def _verify_parsed(
         checked_at,
         chain_id,
         as_of if at_block is None else at_block,
+        tuple(sorted(credential.withheld)),
         summarize(credential, identity),
     )
 

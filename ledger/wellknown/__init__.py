@@ -13,7 +13,7 @@ Modules: :mod:`~ledger.wellknown.document` (building and reading the document, d
 :mod:`~ledger.wellknown.fetch` (fetching it: HTTPS only, verified certificates, size and time limits,
 no private addresses unless allowed, a short cache).
 
-May import: the foundations (``ledger.errors``, ``ledger.canonical``) and ``ledger.crypto``.
+May import: ``ledger.credentials`` (its did:web and DID-document identifiers) and everything below it.
 """
 
 from __future__ import annotations

@@ -1,35 +1,24 @@
-"""The ``.well-known`` document an institution publishes: a DID document of ``did:web:<domain>``.
+"""The ``.well-known`` document an institution publishes: the DID document of ``did:web:<domain>``.
 
-Shape (what :func:`build_document` writes and :func:`parse_document` reads)::
+The DID document is the one :func:`ledger.credentials.identifiers.issuer_did_document` describes (the
+chain accounts as verification methods for ``assertionMethod``, CAIP-10 ``blockchainAccountId``, a
+``FiscoTalentLedger`` service naming the deployment's IssuerRegistry DID), so that credentials whose
+issuer is ``did:web:<domain>`` resolve to it. :func:`build_document` adds one service entry with what
+a DID document has no term for: the deployment's contracts, and each account's registry metadata::
 
-    {
-      "@context": ["https://www.w3.org/ns/did/v1",
-                   "https://w3id.org/security/suites/secp256k1recovery-2020/v2"],
-      "id": "did:web:university.example",
-      "verificationMethod": [{
-          "id": "did:web:university.example#chain-20200-0x5b38...",
-          "type": "EcdsaSecp256k1RecoveryMethod2020",        (BlockchainVerificationMethod2021 on SM chains)
-          "controller": "did:web:university.example",
-          "blockchainAccountId": "eip155:20200:0x5B38..."}],
-      "assertionMethod": ["did:web:university.example#chain-20200-0x5b38..."],
-      "service": [{
-          "id": "did:web:university.example#talent-ledger-20200",
-          "type": "TalentLedgerDeployment",
-          "serviceEndpoint": {
-              "chainId": 20200,
-              "issuerRegistry": "0x...", "contributionLedger": "0x...", "credentialRegistry": "0x...",
-              "issuers": [{"verificationMethod": "did:web:university.example#chain-20200-0x5b38...",
-                           "metadata": {"type": "ledger:Issuer", "name": "...", "domain": "university.example"}}]}}]
-    }
+    {"id": "did:web:university.example#talent-ledger-20200",
+     "type": "TalentLedgerDeployment",
+     "serviceEndpoint": {
+         "chainId": 20200,
+         "issuerRegistry": "0x...", "contributionLedger": "0x...", "credentialRegistry": "0x...",
+         "issuers": [{"account": "eip155:20200:0x5B38...",
+                      "metadata": {"type": "ledger:Issuer", "name": "...", "domain": "university.example"}}]}}
 
-The chain account is a verification method (CAIP-10 ``blockchainAccountId``) listed under
-``assertionMethod``, so the same document is the DID document of ``did:web:<domain>`` that credentials
-naming that issuer id resolve to. The service entry carries what a DID document has no term for: the
-deployment the account issues in, and the metadata document whose hash the IssuerRegistry holds for the
-account (so the committee's registration, the domain and the account can be compared).
+The metadata is the document whose hash the IssuerRegistry holds for the account, so a verifier can
+compare the committee's registration, the domain and the account.
 
-A domain is a host name (``university.example``), optionally with a port (``localhost:8443``; in a
-did:web the colon is written ``%3A``). IP literals are not domains.
+A domain is a host name with at least one dot (``university.example``), optionally with a port
+(``university.example:8443``; in the DID the colon is written ``%3A``). IP literals are not domains.
 """
 
 from __future__ import annotations
@@ -41,6 +30,8 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from ledger.canonical import NotJSONError, loads_lax
+from ledger.credentials.fields import CredentialFormatError
+from ledger.credentials.identifiers import account_methods, did_web_document_url, issuer_did_document, web_did
 from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import ValidationError
 
@@ -60,14 +51,11 @@ __all__ = [
     "parse_document",
 ]
 
-DID_CONTEXT = "https://www.w3.org/ns/did/v1"
-SECP256K1_CONTEXT = "https://w3id.org/security/suites/secp256k1recovery-2020/v2"
-#: The service type naming a deployment of this ledger's contracts.
+#: The service type naming a deployment of this ledger's contracts and its issuers' metadata.
 SERVICE_TYPE = "TalentLedgerDeployment"
-_METHOD_TYPES = {"ecdsa": "EcdsaSecp256k1RecoveryMethod2020", "sm": "BlockchainVerificationMethod2021"}
 
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-_ACCOUNT = re.compile(r"eip155:([0-9]{1,20}):(0x[0-9a-fA-F]{40})")
+_ACCOUNT = re.compile(r"(?:eip155|fisco-sm):([0-9]{1,20}):(0x[0-9a-fA-F]{40})")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
@@ -94,6 +82,7 @@ def normalize_domain(text: str) -> str:
     labels = host.split(".")
     if (
         not host
+        or len(labels) < 2  # did:web names a host with a domain, not a single label like localhost
         or len(host) > 253
         or any(c in value for c in "/@?#[] ")
         or not all(_LABEL.fullmatch(label) for label in labels)
@@ -111,7 +100,10 @@ def normalize_domain(text: str) -> str:
 
 def did_web(domain: str) -> str:
     """``did:web:<domain>`` (a port's colon percent-encoded, as the did:web method says)."""
-    return "did:web:" + quote(normalize_domain(domain), safe=".-")
+    try:
+        return web_did(normalize_domain(domain))
+    except CredentialFormatError as exc:
+        raise WellKnownDocumentError(exc.reason) from None
 
 
 def domain_of_did_web(did: str) -> tuple[str, tuple[str, ...]]:
@@ -132,8 +124,9 @@ def document_url(did_or_domain: str) -> str:
         domain, path = domain_of_did_web(did_or_domain)
     else:
         domain, path = normalize_domain(did_or_domain), ()
-    tail = "/".join(quote(p, safe="") for p in path) + "/did.json" if path else ".well-known/did.json"
-    return f"https://{domain}/{tail}"
+    if path:
+        return f"https://{domain}/" + "/".join(quote(p, safe="") for p in path) + "/did.json"
+    return did_web_document_url(did_web(domain))
 
 
 def account_id(chain_id: int, address: str) -> str:
@@ -187,10 +180,6 @@ class WellKnownDocument:
         return None
 
 
-def _method_id(did: str, chain_id: int, address: str) -> str:
-    return f"{did}#chain-{int(chain_id)}-{address.lower()}"
-
-
 def build_document(domain: str, deployment: DeploymentRef, issuers: Sequence[PublishedIssuer]) -> dict[str, Any]:
     """The document ``domain`` publishes at ``/.well-known/did.json`` for ``issuers`` of ``deployment``.
 
@@ -202,7 +191,10 @@ def build_document(domain: str, deployment: DeploymentRef, issuers: Sequence[Pub
     did = did_web(name)
     if not issuers:
         raise WellKnownDocumentError("a .well-known document lists at least one issuer account")
-    methods, published = [], []
+    cryptos = {issuer.crypto for issuer in issuers}
+    if len(cryptos) > 1:
+        raise WellKnownDocumentError("the accounts of one deployment are all ECDSA or all SM2")
+    published = []
     for issuer in issuers:
         claimed = issuer.metadata.get("domain")
         if not claimed or normalize_domain(str(claimed)) != name:
@@ -210,31 +202,27 @@ def build_document(domain: str, deployment: DeploymentRef, issuers: Sequence[Pub
                 f"issuer {issuer.address} is registered with domain {claimed or '(none)'!r}, not {name!r}",
                 hint="register the issuer with --domain (its metadata's hash is what the registry holds)",
             )
-        method = _method_id(did, deployment.chain_id, issuer.address)
-        methods.append({
-            "id": method,
-            "type": _METHOD_TYPES.get(issuer.crypto, _METHOD_TYPES["ecdsa"]),
-            "controller": did,
-            "blockchainAccountId": account_id(deployment.chain_id, issuer.address),
-        })
-        published.append({"verificationMethod": method, "metadata": dict(issuer.metadata)})
-    return {
-        "@context": [DID_CONTEXT, SECP256K1_CONTEXT],
-        "id": did,
-        "verificationMethod": methods,
-        "assertionMethod": [m["id"] for m in methods],
-        "service": [{
-            "id": f"{did}#talent-ledger-{int(deployment.chain_id)}",
-            "type": SERVICE_TYPE,
-            "serviceEndpoint": {
-                "chainId": int(deployment.chain_id),
-                "issuerRegistry": deployment.issuer_registry,
-                "contributionLedger": deployment.contribution_ledger,
-                "credentialRegistry": deployment.credential_registry,
-                "issuers": published,
-            },
-        }],
-    }
+        account = account_id(deployment.chain_id, issuer.address)
+        if issuer.crypto == "sm":  # as the DID document names an SM2 account (ledger.credentials.identifiers)
+            account = "fisco-sm" + account[len("eip155"):]
+        published.append({"account": account, "metadata": dict(issuer.metadata)})
+    document = issuer_did_document(
+        name, [(deployment.chain_id, issuer.address) for issuer in issuers], crypto=cryptos.pop(),
+        registry=deployment.issuer_registry,
+    )
+    document["id"] = did  # the same DID; a port written as did:web writes it
+    document.setdefault("service", []).append({
+        "id": f"{did}#talent-ledger-{int(deployment.chain_id)}",
+        "type": SERVICE_TYPE,
+        "serviceEndpoint": {
+            "chainId": int(deployment.chain_id),
+            "issuerRegistry": deployment.issuer_registry,
+            "contributionLedger": deployment.contribution_ledger,
+            "credentialRegistry": deployment.credential_registry,
+            "issuers": published,
+        },
+    })
+    return document
 
 
 def _address(value: Any, where: str) -> str:
@@ -256,8 +244,8 @@ def _list(value: Any, where: str) -> list[Any]:
 def parse_document(source: bytes | str | Mapping[str, Any], domain: str) -> WellKnownDocument:
     """Read the document ``domain`` published: it must be the DID document of ``did:web:<domain>``.
 
-    Verification methods count only when listed under ``assertionMethod``; an issuer entry of the
-    service must name one of them, whose CAIP-10 account is on the deployment's chain.
+    An issuer entry of the service counts only when its CAIP-10 account is on the deployment's chain and
+    is a verification method of this DID listed under ``assertionMethod``.
 
     Raises:
         WellKnownDocumentError: not JSON, not that DID's document, or a malformed service entry.
@@ -276,15 +264,7 @@ def parse_document(source: bytes | str | Mapping[str, Any], domain: str) -> Well
     if data.get("id") != did:
         raise WellKnownDocumentError(f"the document of {name} is not the DID document of {did} (its id is "
                                      f"{str(data.get('id'))[:100]!r})")
-    assertion = {m if isinstance(m, str) else m.get("id") for m in _list(data.get("assertionMethod"), "assertionMethod")
-                 if isinstance(m, (str, dict))}
-    accounts: dict[str, tuple[int, str]] = {}
-    for i, method in enumerate(_list(data.get("verificationMethod"), "verificationMethod")):
-        if not isinstance(method, dict) or not isinstance(method.get("id"), str):
-            raise WellKnownDocumentError(f"verificationMethod[{i}] is not an object with an id")
-        found = _ACCOUNT.fullmatch(str(method.get("blockchainAccountId", "")))
-        if found and method["id"] in assertion:
-            accounts[method["id"]] = (int(found.group(1)), _address(found.group(2), f"verificationMethod[{i}]"))
+    accounts = set(account_methods(dict(data), did))  # (chain id, address) authorised for assertionMethod
     deployments = []
     for i, service in enumerate(_list(data.get("service"), "service")):
         if not isinstance(service, dict):
@@ -308,10 +288,13 @@ def parse_document(source: bytes | str | Mapping[str, Any], domain: str) -> Well
         issuers = []
         for j, entry in enumerate(_list(endpoint.get("issuers"), f"{where}.issuers")):
             if not isinstance(entry, dict) or not isinstance(entry.get("metadata"), dict):
-                raise WellKnownDocumentError(f"{where}.issuers[{j}] must name a verificationMethod and its metadata")
-            account = accounts.get(entry.get("verificationMethod"))  # type: ignore[arg-type]
-            if account is None or account[0] != chain_id:
-                continue  # not an assertion method of this document, or an account on another chain
-            issuers.append(PublishedIssuer(account[1], dict(entry["metadata"])))
+                raise WellKnownDocumentError(f"{where}.issuers[{j}] must name an account and its metadata")
+            found = _ACCOUNT.fullmatch(str(entry.get("account", "")))
+            if found is None or int(found.group(1)) != chain_id:
+                continue  # not an account on the deployment's chain
+            address = found.group(2).lower()
+            if (chain_id, address) not in accounts:
+                continue  # not a verification method of this DID for assertionMethod
+            issuers.append(PublishedIssuer(_address(address, f"{where}.issuers[{j}]"), dict(entry["metadata"])))
         deployments.append((ref, tuple(issuers)))
     return WellKnownDocument(did, name, tuple(deployments))

@@ -112,6 +112,20 @@ def test_a_certificate_of_another_deployment_is_refused(served: World) -> None:
         assert _steps(card)["anchoring"] == ("fail", "CONTRACT_MISMATCH")
 
 
+def test_a_selectively_disclosed_certificate_verifies_and_says_what_was_withheld(served: World) -> None:
+    with chromium() as driver:
+        _open(driver, served.url + "/")
+        choose_files(driver, served.file("withheld"))
+        card = _cards(driver)[0]
+        assert card.get_attribute("data-verdict") == "valid"
+        assert card.find_element(By.CSS_SELECTOR, ".holder").text == "(withheld by the holder)"
+        withheld = card.find_element(By.CSS_SELECTOR, ".withheld")
+        assert withheld.get_attribute("data-withheld") == "credentialSubject.identifier"
+        assert withheld.text == "holder's name"
+        assert "withheld by the holder" in card.find_element(By.CSS_SELECTOR, "tr[data-step=integrity]").text
+        assert "Alice Zhang" not in card.text
+
+
 def test_a_share_link_opens_the_certificate_and_never_reaches_the_server_log(served: World, tmp_path: Path) -> None:
     shared = run(served.ws, "cred", "share", str(served.file("english")), "--verifier", served.url,
                  "--out", str(tmp_path))

@@ -116,6 +116,9 @@ def build(root: Path, https: StaticHTTPS, ca: CertificateAuthority) -> World:
     files["foreign"] = Path(shutil.copy(foreign, out / "other-deployment.json"))
     for name in ("valid", "english", "revoked"):
         files[name] = Path(shutil.copy(files[name], out / f"{name}.json"))
+    # A copy whose holder withheld the name (selective disclosure): it still verifies.
+    run(ws, "cred", "withhold", str(files["english"]), "holder", "--out", str(out / "withheld.json"))
+    files["withheld"] = out / "withheld.json"
     return World(root, ws, keys, domain, ca, https, files)
 
 

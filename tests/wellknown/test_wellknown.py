@@ -45,14 +45,14 @@ META = {"type": "ledger:Issuer", "name": "Example University", "domain": "univer
 @pytest.mark.parametrize(
     ("text", "domain"),
     [("University.Example", "university.example"), ("https://x.example:8443/", "x.example:8443"),
-     (" localhost ", "localhost"), ("a-b.c-d.example", "a-b.c-d.example")],
+     ("a-b.c-d.example", "a-b.c-d.example")],
 )
 def test_a_domain_is_a_host_name_spelt_one_way(text: str, domain: str) -> None:
     assert normalize_domain(text) == domain
 
 
 @pytest.mark.parametrize("text", ["10.0.0.1", "x.example/path", "user@x.example", "", "-x.example", "x.example:0",
-                                  "x.example:99999", "[::1]", "x..example", "http://x.example"])
+                                  "x.example:99999", "[::1]", "x..example", "http://x.example", "localhost"])
 def test_what_is_not_a_domain_is_refused(text: str) -> None:
     with pytest.raises(WellKnownDocumentError):
         normalize_domain(text)
@@ -60,6 +60,8 @@ def test_what_is_not_a_domain_is_refused(text: str) -> None:
 
 def test_did_web_names_and_where_their_documents_are() -> None:
     assert did_web("x.example:8443") == "did:web:x.example%3A8443"
+    with pytest.raises(WellKnownDocumentError):
+        did_web("localhost")
     assert domain_of_did_web("did:web:x.example%3A8443") == ("x.example:8443", ())
     assert document_url("did:web:x.example%3A8443") == "https://x.example:8443/.well-known/did.json"
     assert document_url("did:web:x.example:dept:cs") == "https://x.example/dept/cs/did.json"
@@ -71,6 +73,9 @@ def test_a_built_document_reads_back_with_its_issuer_and_deployment() -> None:
     document = build_document("University.Example", DEPLOYMENT, [PublishedIssuer(ISSUER, META)])
     assert document["id"] == "did:web:university.example"
     assert document["assertionMethod"] == [m["id"] for m in document["verificationMethod"]]
+    # the DID document ledger.credentials.identifiers describes, with our deployment service added
+    assert document["verificationMethod"][0]["id"] == f"did:web:university.example#fisco-20200-{ISSUER.lower()}"
+    assert [s["type"] for s in document["service"]] == ["FiscoTalentLedger", "TalentLedgerDeployment"]
     read = parse_document(json.dumps(document).encode(), "university.example")
     assert read.issuer(DEPLOYMENT, ISSUER.lower()) == PublishedIssuer(ISSUER, META)
     other_deployment = DeploymentRef(20200, "0x" + "44" * 20, "0x" + "22" * 20, "0x" + "33" * 20)
@@ -85,7 +90,7 @@ def test_a_document_counts_only_its_own_did_and_assertion_methods_on_the_deploym
         parse_document(document, "other.example")
     no_assertion = {**document, "assertionMethod": []}
     assert parse_document(no_assertion, "university.example").issuer(DEPLOYMENT, ISSUER) is None
-    method = dict(document["verificationMethod"][0], blockchainAccountId=f"eip155:1:{ISSUER}")
+    method = dict(document["verificationMethod"][0], blockchainAccountId=f"eip155:1:{ISSUER}")  # another chain
     other_chain = {**document, "verificationMethod": [method]}
     assert parse_document(other_chain, "university.example").issuer(DEPLOYMENT, ISSUER) is None
     for broken in (b"not json", b"[]", json.dumps({**document, "service": [{"type": "TalentLedgerDeployment",
@@ -162,10 +167,12 @@ def test_the_directory_keeps_answers_and_failures_for_a_while() -> None:
 # -- the issuer_domain step ------------------------------------------------------------------------
 
 
-def _credential(url: str | None = "https://university.example") -> Any:
-    issuer = IssuerProfile.for_account(20200, ISSUER, "Example U. (as the issuer wrote it)", url)
-    achievement = Achievement(201, 1, "Course", "A course", "Pass", "general")
-    return CredentialTemplate(issuer, achievement, "2026-01-01T00:00:00Z").stamp("0x" + "ab" * 32)
+def _credential(domain: str | None = "university.example") -> Any:
+    issuer = IssuerProfile.for_account(20200, ISSUER, "Example U. (as the issuer wrote it)", domain=domain)
+    deployment = f"did:fisco:20200:{DEPLOYMENT.issuer_registry.lower()}"
+    achievement = Achievement(201, 1, "Course", "A course", "Pass", "general", id=f"{deployment}/types/201/versions/1")
+    return CredentialTemplate(issuer, achievement, "2026-01-01T00:00:00Z",
+                              deployment=deployment).stamp("0x" + "ab" * 32)
 
 
 def _identities(answer: bytes | DomainUnreachable | None, meta: dict[str, str] = META) -> IssuerIdentities:
@@ -214,5 +221,5 @@ def test_the_domain_step_fails_or_leaves_unchecked_what_does_not_bind(
 
 
 def test_an_issuer_naming_no_domain_is_not_applicable() -> None:
-    step, identity = check_issuer_domain(_credential(url=None), _identities(b"{}"))
+    step, identity = check_issuer_domain(_credential(domain=None), _identities(b"{}"))
     assert (step.outcome, step.code) == ("skipped", "NOT_APPLICABLE") and identity.domain is None

@@ -52,6 +52,9 @@ const TEXT = {
     chain_note: (c, b, t) => `Checked against chain ${c} at block ${b}, ${t}.`,
     count: (n, v) => `${n} certificates: ${v} valid.`,
     unreadable: "Unreadable document",
+    withheld: "Withheld by the holder",
+    withheld_value: "(withheld by the holder)",
+    fields: { "credentialSubject.id": "subject id", "credentialSubject.identifier": "holder's name", evidence: "contributions" },
   },
   zh: {
     title: "证书验证",
@@ -101,6 +104,9 @@ const TEXT = {
     chain_note: (c, b, t) => `已对照链 ${c} 的第 ${b} 个区块验证，${t}。`,
     count: (n, v) => `共 ${n} 张证书，其中 ${v} 张有效。`,
     unreadable: "无法读取的文件",
+    withheld: "持有人未公开",
+    withheld_value: "（持有人未公开）",
+    fields: { "credentialSubject.id": "主体标识", "credentialSubject.identifier": "持有人姓名", evidence: "贡献记录" },
   },
 };
 
@@ -345,8 +351,10 @@ function card(report) {
     body.append(el("h3", { class: "cert-title" }, c.title || c.achievement || ""));
     if (c.description && c.description !== c.title) body.append(el("p", { class: "cert-desc" }, c.description));
     const st = statusText(report);
+    const withheld = c.withheld || report.withheld_fields || [];
+    const holderShown = c.holder || (withheld.includes("credentialSubject.identifier") ? t("withheld_value") : "—");
     const facts = el("dl", { class: "facts" },
-      el("dt", {}, t("holder")), el("dd", { class: "holder" }, c.holder || "—"),
+      el("dt", {}, t("holder")), el("dd", { class: "holder" }, holderShown),
       el("dt", {}, t("institution")), el("dd", { class: "issuer" }, institution(c, report)),
       el("dt", {}, t("issued")), el("dd", { class: "valid-from" }, formatDate(c.valid_from)),
       el("dt", {}, t("valid_until")), el("dd", { class: "valid-until" }, c.valid_until ? formatDate(c.valid_until) : t("no_expiry")),
@@ -356,6 +364,10 @@ function card(report) {
     if (c.evidence && c.evidence.length) {
       facts.append(el("dt", {}, t("evidence")),
         el("dd", {}, c.evidence.map((e) => el("div", {}, e.name || "", el("span", { class: "secondary" }, ` ${e.key}`)))));
+    }
+    if (withheld.length) {
+      const names = withheld.map((f) => t("fields")[f] || f).join(", ");
+      facts.append(el("dt", {}, t("withheld")), el("dd", { class: "withheld", "data-withheld": withheld.join(" ") }, names));
     }
     facts.append(el("dt", {}, t("credential_id")),
       el("dd", { class: "secondary" }, `${c.id}`, el("br"), `${report.credential_hash || ""}`));
