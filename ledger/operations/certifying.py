@@ -30,7 +30,8 @@ from ledger.verify.contracts_view import ContractsView
 from ledger.verify.files import snapshot_files, verify_files
 from ledger.verify.identity import IssuerIdentities
 from ledger.receipts import ReceiptSigner
-from ledger.wellknown import DeploymentRef, DomainDirectory, FetchPolicy
+from ledger.wellknown.document import DeploymentRef
+from ledger.wellknown.fetch import DomainDirectory, FetchPolicy
 
 if TYPE_CHECKING:
     from ledger.credentials.document import Credential

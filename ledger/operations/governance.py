@@ -26,7 +26,7 @@ from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import ValidationError
 from ledger.identity.privacy import check_fields
 from ledger.types import ANY_TYPE, IssuerKind
-from ledger.wellknown import DeploymentRef, PublishedIssuer, build_document, normalize_domain
+from ledger.wellknown.document import DeploymentRef, PublishedIssuer, build_document, normalize_domain
 
 if TYPE_CHECKING:
     from ledger.chain.base import ChainBackend, Receipt

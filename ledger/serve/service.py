@@ -24,7 +24,7 @@ from ledger.verify.chainview import CachedChainView
 from ledger.verify.contracts_view import ContractsView
 from ledger.verify.files import verify_documents
 from ledger.verify.identity import IssuerIdentities, IssuerIdentity, check_domain
-from ledger.wellknown import WellKnownDocumentError, normalize_domain
+from ledger.wellknown.document import WellKnownDocumentError, normalize_domain
 
 if TYPE_CHECKING:
     from ledger.ledger import Ledger

@@ -33,15 +33,15 @@ from ledger.credentials.document import Credential
 from ledger.credentials.hashing import metadata_hash
 from ledger.verify.report import FAIL, PASS, SKIPPED, StepResult
 from ledger.verify.report import step_result as _step
-from ledger.wellknown import (
+from ledger.wellknown.document import (
     DeploymentRef,
-    DomainDirectory,
-    DomainUnreachable,
     WellKnownDocumentError,
+    document_url,
     domain_of_did_web,
     normalize_domain,
     parse_document,
 )
+from ledger.wellknown.fetch import DomainDirectory, DomainUnreachable
 
 __all__ = ["IssuerIdentities", "IssuerIdentity", "check_domain", "check_issuer_domain", "claimed_domain"]
 
@@ -166,7 +166,7 @@ def check_domain(
         return _step("issuer_domain", SKIPPED, "DOMAIN_UNCHECKED", f"{domain} not checked: {why}",
                      domain=domain), identity
     try:
-        document = parse_document(identities.directory.document(domain), domain)
+        document = parse_document(identities.directory.document(document_url(domain)), domain)
     except DomainUnreachable as exc:
         return _step("issuer_domain", SKIPPED, "DOMAIN_UNREACHABLE", f"{domain} not checked: {exc.reason}",
                      domain=domain), identity

@@ -13,42 +13,12 @@ Modules: :mod:`~ledger.wellknown.document` (building and reading the document, d
 :mod:`~ledger.wellknown.fetch` (fetching it: HTTPS only, verified certificates, size and time limits,
 no private addresses unless allowed, a short cache).
 
+The package imports none of its modules: ``from ledger.wellknown.document import build_document``,
+``from ledger.wellknown.fetch import DomainDirectory`` (fetching needs nothing of the credentials).
+
 May import: ``ledger.credentials`` (its did:web and DID-document identifiers) and everything below it.
 """
 
 from __future__ import annotations
 
-from ledger.wellknown.document import (
-    SERVICE_TYPE,
-    DeploymentRef,
-    PublishedIssuer,
-    WellKnownDocument,
-    WellKnownDocumentError,
-    account_id,
-    build_document,
-    did_web,
-    document_url,
-    domain_of_did_web,
-    normalize_domain,
-    parse_document,
-)
-from ledger.wellknown.fetch import DomainDirectory, DomainUnreachable, FetchPolicy, fetch_document
-
-__all__ = [
-    "SERVICE_TYPE",
-    "DeploymentRef",
-    "DomainDirectory",
-    "DomainUnreachable",
-    "FetchPolicy",
-    "PublishedIssuer",
-    "WellKnownDocument",
-    "WellKnownDocumentError",
-    "account_id",
-    "build_document",
-    "did_web",
-    "document_url",
-    "domain_of_did_web",
-    "fetch_document",
-    "normalize_domain",
-    "parse_document",
-]
+__all__: list[str] = []  # import from the modules (see above), so that importing one does not load both

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ledger.errors import LedgerError
-from ledger.wellknown.document import document_url
 
 __all__ = ["DomainDirectory", "DomainUnreachable", "FetchPolicy", "fetch_document"]
 
@@ -169,14 +168,13 @@ class DomainDirectory:
         self._lock = threading.Lock()
         self._per_domain: dict[str, threading.Lock] = {}
 
-    def document(self, did_or_domain: str) -> bytes:
-        """The published document of a did:web or a domain.
+    def document(self, url: str) -> bytes:
+        """The document at ``url`` (``https://<domain>/.well-known/did.json``, from
+        :func:`ledger.wellknown.document.document_url`).
 
         Raises:
             DomainUnreachable: it could not be fetched (now, or at a recent try).
-            WellKnownDocumentError: not a did:web or domain.
         """
-        url = document_url(did_or_domain)
         with self._lock:
             gate = self._per_domain.setdefault(url, threading.Lock())
         with gate:

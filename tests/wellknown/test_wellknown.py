@@ -19,11 +19,9 @@ from ledger.credentials.document import CredentialTemplate  # noqa: E402
 from ledger.credentials.hashing import metadata_hash  # noqa: E402
 from ledger.credentials.parts import Achievement, IssuerProfile  # noqa: E402
 from ledger.verify.identity import IssuerIdentities, check_issuer_domain, claimed_domain  # noqa: E402
-from ledger.wellknown import (  # noqa: E402
+from ledger.wellknown.fetch import DomainDirectory, DomainUnreachable, FetchPolicy, fetch_document  # noqa: E402
+from ledger.wellknown.document import (  # noqa: E402
     DeploymentRef,
-    DomainDirectory,
-    DomainUnreachable,
-    FetchPolicy,
     PublishedIssuer,
     WellKnownDocumentError,
     account_id,
@@ -31,7 +29,6 @@ from ledger.wellknown import (  # noqa: E402
     did_web,
     document_url,
     domain_of_did_web,
-    fetch_document,
     normalize_domain,
     parse_document,
 )
@@ -151,16 +148,17 @@ def test_the_directory_keeps_answers_and_failures_for_a_while() -> None:
             raise DomainUnreachable("down.example", "no route")
         return b"{}"
 
+    up, down = document_url("up.example"), document_url("down.example")
     directory = DomainDirectory(FetchPolicy(cache_seconds=300), fetch=fetch, clock=lambda: now[0])
-    assert directory.document("up.example") == b"{}" and directory.document("up.example") == b"{}"
+    assert directory.document(up) == b"{}" and directory.document(up) == b"{}"
     for _ in range(2):
         with pytest.raises(DomainUnreachable):
-            directory.document("down.example")
+            directory.document(down)
     assert len(calls) == 2
     now[0] = 31.0  # a failure is tried again after 30 s, an answer kept for 300 s
-    directory.document("up.example")
+    directory.document(up)
     with pytest.raises(DomainUnreachable):
-        directory.document("down.example")
+        directory.document(down)
     assert len(calls) == 3
 
 
