@@ -32,6 +32,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
 import httpx
 
 from benchmarks.rpc import process_tree_cpu

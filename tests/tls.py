@@ -110,7 +110,7 @@ def https_server(cert_file: Path, key_file: Path) -> Iterator[StaticHTTPS]:
     state = StaticHTTPS(0)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             state.requests.append(self.path)
             status, body = state.pages.get(self.path, (404, b"not found"))
             self.send_response(status)

@@ -12,7 +12,7 @@ May import: ``ledger.credentials`` and the foundations; segno for QR codes.
 
 from __future__ import annotations
 
-from ledger.render.badge import bake_png, bake_svg, badge_svg, extract_png, extract_svg
+from ledger.render.badge import badge_svg, bake_png, bake_svg, extract_png, extract_svg
 from ledger.render.certificate import CertificateView, render_certificate, template_for
 from ledger.render.share import QRCodes, decode_link, share_link, write_qr
 

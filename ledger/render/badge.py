@@ -24,7 +24,7 @@ from html import escape
 
 from ledger.errors import ValidationError
 
-__all__ = ["OB_NAMESPACE", "PNG_KEYWORD", "bake_png", "bake_svg", "badge_svg", "extract_png", "extract_svg"]
+__all__ = ["OB_NAMESPACE", "PNG_KEYWORD", "badge_svg", "bake_png", "bake_svg", "extract_png", "extract_svg"]
 
 OB_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 PNG_KEYWORD = b"openbadgecredential"

@@ -36,7 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger.canonical import NotJSONError, check_depth, loads
+from ledger.canonical import check_depth, loads
 from ledger.config import ServeSettings
 from ledger.errors import LedgerError, ValidationError
 from ledger.serve.errors import http_status
@@ -54,8 +54,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: Sent with every answer. The page loads its own script, style and images only; nothing may frame it;
 #: no referrer leaves it (a share link's fragment never does anyway).
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
-    (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: "
-     b"blob:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    (b"content-security-policy", (b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: "
+     b"blob:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),

@@ -46,8 +46,7 @@ class _State:
 
 def _bytes32(text: str, what: str) -> bytes:
     value = text.strip().lower()
-    if value.startswith("0x"):
-        value = value[2:]
+    value = value.removeprefix("0x")
     try:
         raw = bytes.fromhex(value)
     except ValueError:

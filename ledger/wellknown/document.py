@@ -36,7 +36,6 @@ from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import ValidationError
 
 __all__ = [
-    "DID_CONTEXT",
     "SERVICE_TYPE",
     "DeploymentRef",
     "PublishedIssuer",

@@ -18,13 +18,13 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serve"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from world import COURSE, PASSWORD, UNIVERSITY, issue_course, make_workspace  # noqa: E402
+from world import COURSE, PASSWORD, UNIVERSITY, issue_course, make_workspace
 
-from ledger.cli import main  # noqa: E402
-from ledger.credentials.parse import parse_credential  # noqa: E402
-from ledger.errors import ValidationError  # noqa: E402
-from ledger.render import bake_png, bake_svg, decode_link, extract_png, extract_svg  # noqa: E402
-from ledger.render.badge import PNG_KEYWORD  # noqa: E402
+from ledger.cli import main
+from ledger.credentials.parse import parse_credential
+from ledger.errors import ValidationError
+from ledger.render import bake_png, bake_svg, decode_link, extract_png, extract_svg
+from ledger.render.badge import PNG_KEYWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -71,7 +71,7 @@ def test_a_certificate_renders_to_html_and_pdf_with_names_dates_and_a_qr_code(is
     for text in ("李华", COURSE, UNIVERSITY, "Scan to verify"):
         assert text in words, words
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True, timeout=60).stdout
-    assert re.search(r"^Pages:\s+1$", info, re.M) and re.search(r"^Page size:\s+841.92 x 594.96 pts \(A4\)", info, re.M)
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE) and re.search(r"^Page size:\s+841.92 x 594.96 pts \(A4\)", info, re.MULTILINE)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf), str(ARTIFACTS / "certificate")],
                    check=True, timeout=60)
     picture = (ARTIFACTS / "certificate.png").read_bytes()

@@ -11,13 +11,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tls import CertificateAuthority, https_server  # noqa: E402
-from world import World, build, open_service, serving  # noqa: E402
+from tls import CertificateAuthority, https_server
+from world import World, build, open_service, serving
 
-from ledger.config import ServeSettings  # noqa: E402
-from ledger.ledger import Ledger  # noqa: E402
-from ledger.serve.app import create_app  # noqa: E402
-from ledger.serve.service import VerifierService  # noqa: E402
+from ledger.config import ServeSettings
+from ledger.ledger import Ledger
+from ledger.serve.app import create_app
+from ledger.serve.service import VerifierService
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from browser import chromium, choose_files, drop_file, print_media, screenshot, wait_for
+from browser import choose_files, chromium, drop_file, print_media, screenshot, wait_for
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait

@@ -32,7 +32,7 @@ from ledger.identity.keyring import Keyring
 from ledger.ledger import Ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tls import StaticHTTPS, CertificateAuthority  # noqa: E402  (tests/tls.py, a helper module of the test tree)
+from tls import CertificateAuthority, StaticHTTPS
 
 PASSWORD = "serve-test-password"
 HOLDERS = ("李华", "Alice Zhang", "Bob Li", "Wang Fang")

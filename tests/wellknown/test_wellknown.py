@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tls import CertificateAuthority, StaticHTTPS, https_server  # noqa: E402
+from tls import CertificateAuthority, StaticHTTPS, https_server
 
-from ledger.credentials.document import CredentialTemplate  # noqa: E402
-from ledger.credentials.hashing import metadata_hash  # noqa: E402
-from ledger.credentials.parts import Achievement, IssuerProfile  # noqa: E402
-from ledger.verify.identity import IssuerIdentities, check_issuer_domain, claimed_domain  # noqa: E402
-from ledger.wellknown.fetch import DomainDirectory, DomainUnreachable, FetchPolicy, fetch_document  # noqa: E402
-from ledger.wellknown.document import (  # noqa: E402
+from ledger.credentials.document import CredentialTemplate
+from ledger.credentials.hashing import metadata_hash
+from ledger.credentials.parts import Achievement, IssuerProfile
+from ledger.verify.identity import IssuerIdentities, check_issuer_domain, claimed_domain
+from ledger.wellknown.document import (
     DeploymentRef,
     PublishedIssuer,
     WellKnownDocumentError,
@@ -32,6 +31,7 @@ from ledger.wellknown.document import (  # noqa: E402
     normalize_domain,
     parse_document,
 )
+from ledger.wellknown.fetch import DomainDirectory, DomainUnreachable, FetchPolicy, fetch_document
 
 ISSUER = "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"
 OTHER = "0xAb8483F64d9C6d1EcF9b849Ae677dD3315835cb2"
