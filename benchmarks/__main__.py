@@ -9,7 +9,8 @@ Usage::
 One run deploys our contracts, EAS and OpenAttestation's DocumentStore side by side on each backend
 (the embedded py-evm chain, and a fresh anvil from npm), measures gas for the same jobs, times document
 batches and verifications against OpenAttestation's library in node, chain throughput, index sync,
-audit and ``ledger --help`` start-up, and writes JSON and a markdown table. ``--quick`` is the smoke
+audit, the web verifier (``ledger serve``) and ``ledger --help`` start-up, and writes JSON and a markdown
+table. ``--quick`` is the smoke
 subset (small sizes, one run): it checks that everything still runs, not how fast.
 
 Our side comes from the modules that own it (``benchmarks.gas``, ``benchmarks.credentials``,
@@ -67,6 +68,8 @@ GOAL_PIPELINE = Goal(RATIO_AT_LEAST, 5.0)  # pipelined >= 5x sequential (anvil)
 GOAL_INDEX = Goal(AT_LEAST, 10_000)  # index sync events per second
 GOAL_AUDIT = Goal(AT_MOST, 2.0)  # seconds to audit a subject with 1,000 credentials
 GOAL_STARTUP = Goal(AT_MOST, 0.3)  # `ledger --help` seconds
+GOAL_SERVE_BATCH = Goal(AT_LEAST, 1_000)  # POST /api/v1/verify of a batch: credentials per CPU-second (issue 17)
+GOAL_SERVE_P99 = Goal(AT_MOST, 50.0)  # one credential, 8 concurrent clients: p99 milliseconds (issue 17)
 
 #: Absolute gas targets of issue 2 beside the ratio goals, by gas.py key; reported in the row's note.
 GAS_TARGETS = {"anchor": Goal(AT_MOST, 50_000), "record_100_per_item": Goal(AT_MOST, 70_000),
@@ -96,11 +99,13 @@ class Plan:
     audit_credentials: int
     startup_runs: int
     backends: tuple[str, ...]
+    serve_credentials: int = 1_000
+    serve_requests: int = 100  # per client, 8 clients
 
     @classmethod
     def make(cls, *, quick: bool, runs: int | None, backends: Sequence[str]) -> Plan:
         if quick:
-            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends))
+            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 200, 10)
         return cls(False, runs or 3, (1_000, 10_000, 100_000), 10_000, 100, 1024, 300, 20_000, 1_000, 11,
                    tuple(backends))
 
@@ -470,6 +475,18 @@ def audit_rows(plan: Plan) -> list[Row]:
     return rows
 
 
+def serve_rows(plan: Plan) -> list[Row]:
+    """``benchmarks.serve``: the web verifier (``ledger serve`` as its own process) under a batch and under
+    8 concurrent single-credential clients."""
+    batch, single = _optional("benchmarks.serve").measure(plan.serve_credentials, plan.runs, 8, plan.serve_requests)
+    return [
+        Row("web verifier", batch.job, "embedded", batch.unit, batch.median, goal=GOAL_SERVE_BATCH, runs=plan.runs,
+            samples=batch.samples, note=batch.detail),
+        Row("web verifier", single.job, "embedded", single.unit, single.median, goal=GOAL_SERVE_P99,
+            runs=len(single.samples), samples=(), note=single.detail),
+    ]
+
+
 def startup_rows(plan: Plan) -> list[Row]:
     """Wall time of ``ledger --help`` in a fresh process, median of several."""
     ledger_bin = Path(sys.executable).with_name("ledger")
@@ -567,9 +584,16 @@ def run(plan: Plan) -> Report:
             None, goal=GOAL_AUDIT),
     ]
     audit = _guard("index and audit", lambda: audit_rows(plan), audit_default)
+    serve_default = [
+        Row("web verifier", f"POST /api/v1/verify, a batch of {plan.serve_credentials:,}", "embedded",
+            "credentials/CPU-s", None, goal=GOAL_SERVE_BATCH),
+        Row("web verifier", "POST /api/v1/verify, one credential, 8 concurrent clients: p99 latency", "embedded",
+            "ms", None, goal=GOAL_SERVE_P99),
+    ]
+    serve = _guard("web verifier", lambda: serve_rows(plan), serve_default)
     startup_default = [Row("startup", "`ledger --help`", "offline", "s", None, goal=GOAL_STARTUP)]
     startup = _guard("startup", lambda: startup_rows(plan), startup_default)
-    rows = gas + documents + speed + audit + startup
+    rows = gas + documents + speed + audit + serve + startup
     seconds = time.perf_counter() - started
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)
 

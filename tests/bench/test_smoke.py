@@ -50,6 +50,8 @@ EMBEDDED_JOBS = (
     "issue 200 with `ledger cred issue`, one JSON Lines bundle",
     "issue 200 with `ledger cred issue`, one file per credential",
     "index sync from scratch (file, WAL)",
+    "POST /api/v1/verify, a batch of 200",
+    "POST /api/v1/verify, one credential, 8 concurrent clients: p99 latency",
 )
 PEER_JOBS = {
     "anchor one batch root": "DocumentStore issue",
