@@ -68,6 +68,7 @@ GOAL_PIPELINE = Goal(RATIO_AT_LEAST, 5.0)  # pipelined >= 5x sequential (anvil)
 GOAL_INDEX = Goal(AT_LEAST, 10_000)  # index sync events per second
 GOAL_AUDIT = Goal(AT_MOST, 2.0)  # seconds to audit a subject with 1,000 credentials
 GOAL_STARTUP = Goal(AT_MOST, 0.3)  # `ledger --help` seconds
+GOAL_SIGNING = Goal(RATIO_AT_LEAST, 3.0)  # our transaction signing >= 3x eth-account's (the rpc backend's budget)
 GOAL_SERVE_BATCH = Goal(AT_LEAST, 1_000)  # POST /api/v1/verify of a batch: credentials per CPU-second (issue 17)
 GOAL_SERVE_P99 = Goal(AT_MOST, 50.0)  # one credential, 8 concurrent clients: p99 milliseconds (issue 17)
 
@@ -487,6 +488,38 @@ def serve_rows(plan: Plan) -> list[Row]:
     ]
 
 
+def signing_rows(plan: Plan) -> list[Row]:
+    """Signing one legacy (EIP-155) transaction: ``ledger.chain.ethtx`` against eth-account, per second.
+
+    Every transaction the rpc backend sends is signed locally; eth-account's path (about 0.4 ms here)
+    would cap a burst, which is why ``ethtx`` signs with coincurve and writes the RLP itself.
+    """
+    from eth_account import Account
+
+    from ledger.chain import ethtx
+    from ledger.crypto.keys import PrivateKey
+
+    key = PrivateKey.generate()
+    account = Account.from_key(key.secret_bytes())
+    to, data, rounds = "0x" + "11" * 20, b"\x01" * 200, 200 if plan.quick else 2_000
+
+    def rate(sign: Callable[[], object]) -> list[float]:
+        samples = []
+        for _ in range(max(plan.runs, 3)):
+            start = time.perf_counter()
+            for _ in range(rounds):
+                sign()
+            samples.append(rounds / (time.perf_counter() - start))
+        return samples
+
+    ours = rate(lambda: ethtx.sign_legacy(key, nonce=1, gas_price=0, gas=100_000, to=to, data=data, chain_id=1))
+    theirs = rate(lambda: account.sign_transaction(
+        {"nonce": 1, "gasPrice": 0, "gas": 100_000, "to": to, "value": 0, "data": data, "chainId": 1}))
+    return [Row("startup", "sign a legacy transaction (EIP-155, 200 bytes of data)", "offline", "tx/s",
+                median(ours), median(theirs), "eth-account sign_transaction", GOAL_SIGNING, len(ours),
+                samples=tuple(ours))]
+
+
 def startup_rows(plan: Plan) -> list[Row]:
     """Wall time of ``ledger --help`` in a fresh process, median of several."""
     ledger_bin = Path(sys.executable).with_name("ledger")
@@ -593,6 +626,9 @@ def run(plan: Plan) -> Report:
     serve = _guard("web verifier", lambda: serve_rows(plan), serve_default)
     startup_default = [Row("startup", "`ledger --help`", "offline", "s", None, goal=GOAL_STARTUP)]
     startup = _guard("startup", lambda: startup_rows(plan), startup_default)
+    signing_default = [Row("startup", "sign a legacy transaction (EIP-155, 200 bytes of data)", "offline", "tx/s",
+                           None, goal=GOAL_SIGNING)]
+    startup += _guard("signing", lambda: signing_rows(plan), signing_default)
     rows = gas + documents + speed + audit + serve + startup
     seconds = time.perf_counter() - started
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)

@@ -44,6 +44,7 @@ OFFLINE_JOBS = (
     "build a batch of 200 with proofs",
     "verify (200 of the batch)",
     "`ledger --help`",
+    "sign a legacy transaction (EIP-155, 200 bytes of data)",
 )
 #: Jobs through the product path on the embedded chain only.
 EMBEDDED_JOBS = (
@@ -61,6 +62,7 @@ PEER_JOBS = {
     "revoke one leaf of a 1024-leaf batch": "DocumentStore revoke(root, doc, proof)",
     "build a batch of 200 with proofs": "OpenAttestation wrapDocuments",
     "verify (200 of the batch)": "OpenAttestation verifySignature",
+    "sign a legacy transaction (EIP-155, 200 bytes of data)": "eth-account sign_transaction",
 }
 
 
