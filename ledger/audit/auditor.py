@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ledger.audit.checks import ChainCheck
+from ledger.audit.names import Names
 from ledger.audit.report import (
     COMPONENT_REVOKED_AFTER_ISSUANCE,
     CONTRIBUTION_CLAIMED_TWICE,
@@ -42,6 +43,8 @@ class Auditor:
         chain: the chain's own answers for the final verdict (``None``: index only).
         chain_info: what to print about the chain (id, backend, description).
         at: block for "as of" answers (``None``: now only), and ``at_spec`` as the user wrote it.
+        names: where people's, institutions', certificates' and projects' names are looked up
+            (:class:`~ledger.audit.names.Names`; default: only what the audited documents say).
     """
 
     def __init__(
@@ -52,8 +55,10 @@ class Auditor:
         chain_info: Mapping[str, Any] | None = None,
         at: int | None = None,
         at_spec: str | None = None,
+        names: Names | None = None,
     ) -> None:
         self.r = reader
+        self.names = names or Names(reader)
         self.chain = chain
         self.chain_info = dict(chain_info or {})
         self.at = at
@@ -87,6 +92,7 @@ class Auditor:
             raise LedgerError(f"{who} is not an issuer known to the index", hint="check the address, or sync the index")
         audits = [self._audit_onchain(c) for c in view.credentials]
         info = render_plain(view.issuer)
+        info.update(self.names.issuer(view.issuer.address))
         info["batches"] = render_plain(list(view.batches))
         info["contributions_recorded"] = view.contributions_recorded
         info["revocations"] = list(view.revocations)
@@ -117,8 +123,14 @@ class Auditor:
             return self._finish(CredentialAudit(label, "", False, "", steps=steps), ZERO32)
         doc = parse_credential(text)
         digest = "0x" + doc.hash.hex()
-        audit = CredentialAudit(label, digest, False, "", subject="" if doc.subject is None else "0x" + doc.subject.hex(),
-                                type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps)
+        subject = None if doc.subject is None else "0x" + doc.subject.hex()  # None: withheld by the holder
+        self.names.learn(subject=subject, holder=doc.holder_name, type_id=doc.achievement.type_id,
+                         title=doc.achievement.name, issuer=doc.issuer.address, issuer_name=doc.issuer.name)
+        institution = self.names.issuer(doc.issuer.address)
+        audit = CredentialAudit(label, digest, False, "", subject=subject or "",
+                                type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps,
+                                holder=doc.holder_name or self.names.person(subject), title=doc.achievement.name,
+                                issuer_name=institution["name"] or doc.issuer.name, issuer_domain=institution["domain"])
         proof = doc.proof
         anchored = {s.name: s for s in verified.steps}.get("anchoring")
         if proof is None or proof.credential_hash != doc.hash or anchored is None or anchored.outcome != PASS:
@@ -204,6 +216,7 @@ class Auditor:
             steps.append(Step("criteria", FAIL, f"COMPONENT_{entry.status.upper()}",
                               f"it is stacked on certificate {anomaly.related[0]}, {entry.status.lower()} since block "
                               f"{entry.block_number} (reason {shown_reason(entry.reason)})"))
+        institution = self.names.issuer(cred.issuer)
         return self._finish(
             CredentialAudit(
                 label=cred.hash,
@@ -220,6 +233,10 @@ class Auditor:
                 steps=tuple(steps),
                 evidence=evidence,
                 anomalies=tuple(anomalies),
+                holder=self.names.person(cred.subject),
+                title=self.names.title(cred.type_id),
+                issuer_name=institution["name"],
+                issuer_domain=institution["domain"],
             ),
             cred.root,
         )
@@ -344,8 +361,10 @@ class Auditor:
             return EvidenceItem(key=key, missing=True)
         revoked = None if c.revoked is None else {"block_number": c.revoked.block_number, "reason": c.revoked.reason,
                                                   "by": c.revoked.by}
+        named = self.names.contribution(c.key, c.evidence_hash)
         return EvidenceItem(key=c.key, kind=c.kind, project=c.project, subject=c.subject, cosigners=c.cosigners,
-                            revoked=revoked)
+                            revoked=revoked, source=named["source"], url=named["url"],
+                            project_name=named["project_name"])
 
     def _claimed_twice(self, c: Contribution) -> list[Anomaly]:
         return self._claimed_twice_key(c.key, c.subject)
@@ -403,6 +422,7 @@ class Auditor:
         extra: Iterable[Anomaly] = (),
         issuer: Mapping[str, Any] | None = None,
     ) -> AuditReport:
+        contributions = list(contributions)
         seen: set[tuple[str, str]] = set()
         anomalies: list[Anomaly] = []
         for a in [x for c in audits for x in c.anomalies] + list(extra):
@@ -423,6 +443,7 @@ class Auditor:
             anomalies=tuple(anomalies),
             issuer=issuer,
             chain_rechecked=bool(audits) and all(a.chain_checked for a in audits),
+            contribution_names={c.key: self.names.contribution(c.key, c.evidence_hash) for c in contributions},
         )
 
 

@@ -102,9 +102,9 @@ def main(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from ledger.cli.commands import audit, contrib, cred, demo, gov, importing, link, report, setup
+    from ledger.cli.commands import audit, contrib, cred, demo, gov, importing, link, receipt, report, serve, setup
 
-    for module in (setup, gov, contrib, link, cred, demo, audit, report):
+    for module in (setup, gov, contrib, link, cred, demo, audit, report, serve, receipt):
         for command in module.COMMANDS:
             main.add_command(command)
     contrib.contrib.add_command(importing.contrib_import)
