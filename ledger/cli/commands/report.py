@@ -16,7 +16,8 @@ import click
 
 from ledger.cli import render
 from ledger.cli.app import App, json_option, key_option, network_options, pass_app, workspace_option
-from ledger.cli.commands.audit import _opened, _resolve
+from ledger.cli.indexing import opened as _opened
+from ledger.cli.indexing import resolve_at as _resolve
 
 if TYPE_CHECKING:
     from ledger.reports import ContributionReport
