@@ -68,6 +68,7 @@ GOAL_PIPELINE = Goal(RATIO_AT_LEAST, 5.0)  # pipelined >= 5x sequential (anvil)
 GOAL_INDEX = Goal(AT_LEAST, 10_000)  # index sync events per second
 GOAL_AUDIT = Goal(AT_MOST, 2.0)  # seconds to audit a subject with 1,000 credentials
 GOAL_STARTUP = Goal(AT_MOST, 0.3)  # `ledger --help` seconds
+GOAL_IMPORT = Goal(AT_LEAST, 1_000)  # contributions imported and recorded per second (issue 19)
 GOAL_SIGNING = Goal(RATIO_AT_LEAST, 3.0)  # our transaction signing >= 3x eth-account's (the rpc backend's budget)
 GOAL_SERVE_BATCH = Goal(AT_LEAST, 1_000)  # POST /api/v1/verify of a batch: credentials per CPU-second (issue 17)
 GOAL_SERVE_P99 = Goal(AT_MOST, 50.0)  # one credential, 8 concurrent clients: p99 milliseconds (issue 17)
@@ -102,11 +103,12 @@ class Plan:
     backends: tuple[str, ...]
     serve_credentials: int = 1_000
     serve_requests: int = 100  # per client, 8 clients
+    import_size: int = 10_000
 
     @classmethod
     def make(cls, *, quick: bool, runs: int | None, backends: Sequence[str]) -> Plan:
         if quick:
-            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 200, 10)
+            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 200, 10, 500)
         return cls(False, runs or 3, (1_000, 10_000, 100_000), 10_000, 100, 1024, 300, 20_000, 1_000, 11,
                    tuple(backends))
 
@@ -476,6 +478,23 @@ def audit_rows(plan: Plan) -> list[Row]:
     return rows
 
 
+def import_job(size: int) -> str:
+    return f"import and record {size:,} merged pull requests from a GitHub export"
+
+
+def import_rows(plan: Plan) -> list[Row]:
+    """``benchmarks.importing``: what ``ledger contrib import github FILE --apply`` does, end to end."""
+    importing = _optional("benchmarks.importing")
+    _log(f"ours: import {plan.import_size:,} merged pull requests x{plan.runs}")
+    row = importing.measure(plan.import_size, plan.runs)
+    stages = ", ".join(f"{k} {v:.3g} s" for k, v in row["stages"].items())
+    note = (f"parse, map authors, build and check, dedupe against the chain (its synced index), record in batches "
+            f"of 1,000 ({row['transactions']} transactions): {stages}; {row['per_cpu_second']:,} per CPU-second; "
+            f"load average {row['load_average']} on {os.cpu_count()} CPUs")
+    return [Row("contributions", import_job(plan.import_size), "embedded", "contribs/s", row["per_second"],
+                goal=GOAL_IMPORT, runs=plan.runs, samples=tuple(row["samples"]), note=note)]
+
+
 def serve_rows(plan: Plan) -> list[Row]:
     """``benchmarks.serve``: the web verifier (``ledger serve`` as its own process) under a batch and under
     8 concurrent single-credential clients."""
@@ -629,7 +648,10 @@ def run(plan: Plan) -> Report:
     signing_default = [Row("startup", "sign a legacy transaction (EIP-155, 200 bytes of data)", "offline", "tx/s",
                            None, goal=GOAL_SIGNING)]
     startup += _guard("signing", lambda: signing_rows(plan), signing_default)
-    rows = gas + documents + speed + audit + serve + startup
+    import_default = [Row("contributions", import_job(plan.import_size), "embedded", "contribs/s", None,
+                          goal=GOAL_IMPORT)]
+    imports = _guard("imports", lambda: import_rows(plan), import_default)
+    rows = gas + documents + speed + audit + imports + serve + startup
     seconds = time.perf_counter() - started
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)
 

@@ -51,6 +51,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ledger.index",),
     ("ledger.issuance",),
     ("ledger.audit",),
+    ("ledger.reports",),
     ("ledger.operations",),
     ("ledger.ledger", "ledger.demo"),
     ("ledger.serve",),

@@ -126,10 +126,11 @@ def _use_fast_keccak() -> None:
 def _chain_class(chain_id: int) -> type[MiningChain]:
     """A py-evm MiningChain class for one chain id (py-evm keeps the id on the class)."""
     from eth.chains.base import MiningChain
-    from eth.vm.forks.prague import PragueVM
+
+    from ledger.chain.storage import prague_vm  # imports py-evm: loaded with the chain, not with the package
 
     class LedgerEmbeddedChain(MiningChain):
-        vm_configuration = ((BlockNumber(0), PragueVM),)
+        vm_configuration = ((BlockNumber(0), prague_vm()),)
 
         def create_header_from_parent(self, parent_header: Any, **header_params: Any) -> Any:
             # A constant gas limit, so that the base fee never moves off zero.

@@ -102,11 +102,12 @@ def main(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from ledger.cli.commands import audit, contrib, cred, demo, gov, receipt, serve, setup
+    from ledger.cli.commands import audit, contrib, cred, demo, gov, importing, link, receipt, report, serve, setup
 
-    for module in (setup, gov, contrib, cred, demo, audit, serve, receipt):
+    for module in (setup, gov, contrib, link, cred, demo, audit, report, serve, receipt):
         for command in module.COMMANDS:
             main.add_command(command)
+    contrib.contrib.add_command(importing.contrib_import)
 
 
 _register()

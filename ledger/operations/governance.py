@@ -16,6 +16,7 @@ from ledger.contracts.errors import ThresholdOutOfRange
 from ledger.contributions.model import FIELD_NAMES
 from ledger.credentials.fields import check_line
 from ledger.credentials.standards import (
+    AWARD_CONTRACT_VERSION,
     check_type,
     criteria_narrative,
     criteria_table,
@@ -398,6 +399,8 @@ class GovernanceOps(_Context):
         """
 
         check_type(definition, self.vault.known_names())
+        if definition.award is not None:
+            self._check_award_support(definition)
         meta = self._store_metadata(definition.metadata())
         receipt = self.contracts.credentials.define_type(
             self.key,
@@ -411,6 +414,26 @@ class GovernanceOps(_Context):
         )
         return self._outcome(receipt)
 
+    def _check_award_support(self, definition: TypeDefinition) -> None:
+        """Refuse an award type on a deployment whose CredentialRegistry cannot check its criteria.
+
+        Sent anyway, the type would carry criteria nobody checks: its certificates would look like
+        awards the contract vouched for.
+
+        Raises:
+            ValidationError: the deployed CredentialRegistry is older than contracts v2.
+        """
+        version = self.contracts.credentials.version()
+        major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
+        if major < AWARD_CONTRACT_VERSION:
+            raise ValidationError(
+                f"type {definition.type_id} is a {definition.award.kind if definition.award else ''} award: its "
+                f"criteria need contracts v{AWARD_CONTRACT_VERSION}, and this deployment's CredentialRegistry is "
+                f"{version}",
+                hint="define it once the consortium runs contracts v2; the file is checked and described by "
+                     "`ledger type define --file FILE --dry-run`",
+            )
+
     def types(self) -> list[dict[str, Any]]:
         return [self.type(t) for t in self.contracts.credentials.type_ids()]
 
@@ -419,7 +442,7 @@ class GovernanceOps(_Context):
         if t.version == 0:
             raise ValidationError(f"type {type_id} is not defined", hint="see `ledger type list`")
         meta = self._load_metadata(t.meta_hash)
-        return {
+        shown: dict[str, Any] = {
             "type_id": t.type_id,
             "version": t.version,
             "name": meta.get("name", ""),
@@ -434,6 +457,14 @@ class GovernanceOps(_Context):
             "prerequisites": list(t.prerequisites),
             "meta_hash": "0x" + t.meta_hash.hex(),
         }
+        # Shown only when the definition gave them, so that the output can be defined again as it is.
+        if isinstance(meta.get("achievementType"), str):
+            shown["achievement_type"] = meta["achievementType"]
+        if isinstance(meta.get("tags"), list):
+            shown["tags"] = meta["tags"]
+        if isinstance(meta.get("award"), dict):
+            shown["award"] = meta["award"]
+        return shown
 
     def _store_metadata(self, document: dict[str, Any]) -> bytes:
         """Keep an off-chain metadata document in the workspace; return its on-chain hash."""

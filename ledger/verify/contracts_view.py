@@ -155,6 +155,7 @@ class ContractsView:
             return None
         tx, args = self._event("CredentialIssued", issued.block_number, credential_hash)
         keys = args.get("contributionKeys")
+        prerequisites = args.get("prerequisiteCredentialHashes")
         return IssuanceRecord(
             credential_hash=credential_hash,
             issuer=issued.issuer,
@@ -164,4 +165,5 @@ class ContractsView:
             type_version=issued.type_version,
             transaction=tx,
             contribution_keys=tuple(keys) if isinstance(keys, (list, tuple)) else None,
+            prerequisites=tuple(prerequisites) if isinstance(prerequisites, (list, tuple)) else None,
         )

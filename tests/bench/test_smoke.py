@@ -51,6 +51,7 @@ EMBEDDED_JOBS = (
     "issue 200 with `ledger cred issue`, one JSON Lines bundle",
     "issue 200 with `ledger cred issue`, one file per credential",
     "index sync from scratch (file, WAL)",
+    "import and record 500 merged pull requests from a GitHub export",
     "POST /api/v1/verify, a batch of 200",
     "POST /api/v1/verify, one credential, 8 concurrent clients: p99 latency",
 )
