@@ -424,7 +424,8 @@ def test_blocks_pass_py_evm_import_validation(
     """Re-execute every block on a fresh py-evm chain with full validation (roots, gas, state)."""
     from eth.db.atomic import AtomicDB
 
-    from ledger.chain.embedded import FAUCET_BALANCE, FAUCET_KEY, _chain_class
+    from ledger.chain.embedded import FAUCET_BALANCE, FAUCET_KEY
+    from ledger.chain.evm import chain_class
 
     embedded.send_many(key, [probe_artifact.set_tx(probe, v, "batch") for v in range(1, 41)])
     embedded.send(key, probe_artifact.set_tx(probe, 99, "alone"))
@@ -438,7 +439,7 @@ def test_blocks_pass_py_evm_import_validation(
         name: getattr(genesis, name) for name in ("difficulty", "gas_limit", "timestamp", "base_fee_per_gas")
     }
     faucet = {"balance": FAUCET_BALANCE, "nonce": 0, "code": b"", "storage": {}}
-    fresh = _chain_class(embedded.identity().chain_id).from_genesis(
+    fresh = chain_class(embedded.identity().chain_id).from_genesis(
         AtomicDB(), params, {bytes.fromhex(FAUCET_KEY.address[2:]): faucet}
     )
     assert fresh.get_canonical_head() == genesis

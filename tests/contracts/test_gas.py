@@ -17,7 +17,7 @@ from ledger.crypto.keys import PrivateKey
 
 
 def test_gas_targets_and_ceilings() -> None:
-    chain = EmbeddedChain(None)
+    chain = EmbeddedChain(None)  # the figures are the embedded chain's: not the one --chain names
     try:
         gas = measure(chain, PrivateKey.generate())
     finally:

@@ -23,7 +23,7 @@ def test_an_active_issuer_anchors_a_report(world: World) -> None:
     receipt = c.credentials.anchor_report(k.community, report, subject)
     assert c.credentials.report_anchor(report) == (k.community.address, receipt.block_number)
     assert c.credentials.report_anchor(report, block=receipt.block_number - 1) == (None, 0)
-    events = [e for e in decode_events(receipt.logs) if e.name == "ReportAnchored"]
+    events = [e for e in decode_events(receipt.logs, crypto=c.chain.crypto) if e.name == "ReportAnchored"]
     assert len(events) == 1
     assert events[0].args == {"reportHash": report, "auditor": k.community.address, "target": subject}
 
