@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ledger.contributions",),
     ("ledger.credentials",),
     ("ledger.chain",),
+    ("ledger.node",),
     ("ledger.contracts",),
     ("ledger.verify",),
     ("ledger.index",),

@@ -414,6 +414,45 @@ class EmbeddedChain(ChainBackend):
                 return None
             return _receipt(row, [_log(r) for r in store.logs_of_tx(row.block, row.tx_index)])
 
+    # -- what a node answers from (ledger node) ----------------------------------------------
+
+    def stored_transaction(self, tx_hash: bytes) -> TxRow | None:
+        """A mined transaction's stored row (outcome, sender, and for admitted ones their raw bytes)."""
+        with self._mutex:
+            return self._checked_store().tx(tx_hash)
+
+    def block_transactions(self, number: int) -> list[TxRow]:
+        """The stored rows of block ``number``'s transactions, in order."""
+        with self._mutex:
+            return self._checked_store().txs_of_block(number)
+
+    def nonce_used(self, nonce: bytes, *, since_block: int) -> bool:
+        """Whether a transaction mined after ``since_block`` carries the replay-protection ``nonce``."""
+        with self._mutex:
+            return bool(self._checked_store().txs_with_nonce(nonce, since_block))
+
+    def deployment_of(self, address: str) -> TxRow | None:
+        """The stored row of the transaction that created the contract at ``address``."""
+        with self._mutex:
+            return self._checked_store().deployment_of(bytes(_address_bytes(address)))
+
+    def transaction_count(self) -> int:
+        """How many transactions the chain holds."""
+        with self._mutex:
+            return self._checked_store().tx_count()
+
+    def get_code(self, address: str, *, block: int | None = None) -> bytes:
+        """The code at ``address`` after ``block`` (default: the latest)."""
+        with self._mutex:
+            self._checked_store()
+            header = self._chain.get_canonical_head() if block is None else self._header(block)
+            return bytes(self._call_vm(header).state.get_code(_address_bytes(address)))
+
+    def block_header(self, number: int) -> Any:
+        """py-evm's header of block ``number`` (hash, parent hash, roots, gas, timestamp)."""
+        with self._mutex:
+            return self._header(number)
+
     # -- writes ------------------------------------------------------------------------------
 
     def send(self, key: PrivateKey, tx: Transaction, *, timeout: float = 60.0) -> Receipt:

@@ -23,7 +23,7 @@ from ledger.crypto.hashing import hash_function
 from ledger.crypto.keys import PrivateKey
 from ledger.errors import ContractError
 
-from .conftest import BASIC_TYPE, BATCH_TYPE, OTHER_TYPE, World, item, rand32
+from .conftest import BASIC_TYPE, BATCH_TYPE, OTHER_TYPE, World, item, rand32, require_call_sender
 
 UNIVERSITY = T.IssuerKind.UNIVERSITY
 INACTIVE = [T.IssuerStatus.SUSPENDED, T.IssuerStatus.RETIRED]
@@ -41,6 +41,7 @@ def _new_key(world: World) -> PrivateKey:
 def _would_succeed(world: World, key: PrivateKey, tx: Transaction) -> bool:
     """Whether ``tx`` from ``key`` runs without reverting on the current state (a dry run, nothing sent)."""
     assert tx.to is not None
+    require_call_sender(world.chain)
     try:
         world.chain.call(tx.to, tx.data, sender=key.address)
     except Reverted:

@@ -9,7 +9,7 @@ from ledger.contracts import errors as E
 from ledger.contracts.abi import decode_events
 from ledger.crypto.hashing import hash_function
 
-from .conftest import World, item, rand32
+from .conftest import World, item, ordered_bursts, rand32
 
 
 def test_record_a_batch(world: World) -> None:
@@ -176,6 +176,10 @@ def test_built_transactions_go_out_together_with_send_many(world: World) -> None
     duplicate = item(key=batches[0][0].key)
     txs = [c.contributions.build_record(b) for b in batches] + [c.contributions.build_record([duplicate])]
     receipts = world.chain.send_many(k.university, txs)
+    if not ordered_bursts(world.chain):  # the duplicate may have run first: then batch 0 is the refused one
+        assert sorted(r.succeeded for r in receipts) == [False] + [True] * 4
+        assert not (receipts[0].succeeded and receipts[4].succeeded)
+        pytest.xfail(f"{world.chain.name}: send_many's execution order is not the order given")
     assert [r.succeeded for r in receipts] == [True] * 4 + [False]
     for r in receipts[:4]:
         raise_for_receipt(r)

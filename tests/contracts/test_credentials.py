@@ -22,6 +22,7 @@ from .conftest import (
     World,
     item,
     rand32,
+    require_history,
 )
 
 UNI_OR_AUTH = T.IssuerKinds.of(T.IssuerKind.UNIVERSITY, T.IssuerKind.AUTHORITY)
@@ -43,6 +44,7 @@ def test_define_and_redefine_a_type(world: World) -> None:
     t2 = c.credentials.credential_type(CHECKED_TYPE)
     assert (t2.version, t2.field, t2.level, t2.criteria.min_total, t2.prerequisites, t2.meta_hash) == (
         2, 7, 3, 9, (), meta)
+    require_history(world.chain)
     assert c.credentials.credential_type(CHECKED_TYPE, block=receipt.block_number - 1).version == 1
     assert c.credentials.type_ids() == [BATCH_TYPE, BASIC_TYPE, CHECKED_TYPE, OTHER_TYPE]
     defined = next(e for e in decode_events(receipt.logs, crypto=c.chain.crypto) if e.name == "TypeDefined").args

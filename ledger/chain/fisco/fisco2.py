@@ -43,19 +43,25 @@ DEFAULT_GAS_PRICE = 30_000_000
 _LINE = 2
 _ZERO = "0x" + "00" * 20
 
-# Pool failures as the 2.x node words them in -32603 errors -> 2.x status codes.
+# Pool failures as the 2.x node words them in -32603 errors (libtxpool/TxPool.cpp ``submitTransactions``,
+# letters only, lower case) -> 2.x status codes. First match wins. "TransactionAlreadyKown" is FISCO's
+# own spelling.
 _MESSAGE_CODES: tuple[tuple[str, int], ...] = (
     ("blocklimit", 16),
+    ("alreadykown", 10000),
+    ("alreadyknown", 10000),
+    ("alreadyinchain", 10001),
     ("nonce", 15),
     ("invalidchainid", 10002),
     ("invalidgroupid", 10003),
-    ("alreadyinchain", 10001),
-    ("alreadyknown", 10000),
-    ("txpoolisfull", 28),
+    ("poolisfull", 28),
+    ("overgroupmemorylimit", 10006),
     ("malformed", 10005),
     ("invalidsignature", 5),
     ("permission", 25),
     ("frozen", 31),
+    ("transactionsubmitfailed", 29),
+    ("transactionrefused", 29),
 )
 
 

@@ -8,13 +8,18 @@
 * ``sendTransaction`` blocks until the transaction is committed and answers with the receipt.
 * Every transaction gets ``blockLimit = current block + 500`` and a fresh random nonce; a
   ``BlockLimitCheckFail`` makes the backend read the block number again and retry once.
+* Transactions carry the attribute java-sdk sets on every EVM transaction (``EVM_ABI_CODEC``, 0x1),
+  and a deployment carries the contract's ABI (``TransactionData.abi``), as FISCO's SDKs send it, so
+  that the node's ``getABI`` answers for our contracts.
+* ``send_many`` pipelines: ``sendTransaction`` answers only at commit, so the transactions go out on
+  :data:`PIPELINE_WIDTH` connections at once (their random nonces make order irrelevant to the node)
+  and the receipts come back in the order given.
 * The crypto mode (ECDSA or SM) is read from ``getGroupInfo`` (``smCryptoType``) unless given.
 
-SM chains and our contracts: the contracts are compiled with standard solc, so function
-selectors and event topics are keccak256 values fixed at compile time inside the bytecode and
-do not change on an SM chain. What changes at run time is the KECCAK256 opcode, which computes
-SM3 there (so in-contract hashing such as Merkle proofs must be built with SM3, see
-``ledger.crypto.hashing.hash_function``), and account and contract addresses, which derive from SM3.
+SM chains: selectors, event topics and error selectors are SM3 there (FISCO's gm solc makes them so,
+and the contracts layer uses the SM3 artifacts and an SM3 ABI on SM chains); the KECCAK256 opcode
+computes SM3 (in-contract hashing such as Merkle proofs is built with SM3, see
+``ledger.crypto.hashing.hash_function``), and account and contract addresses derive from SM3.
 
 Logs are collected by walking blocks and their receipts, which every 3.x version supports.
 Calls run on the latest state (``call`` has no block parameter in the native RPC) and without a
@@ -30,9 +35,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ledger.canonical import NotJSONError, loads_lax
 from ledger.chain.answers import parse_hex, parse_int
-from ledger.chain.base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Transaction
+from ledger.chain.base import PERSISTENT, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Transaction
 from ledger.chain.fisco import status as status_codes
 from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
 from ledger.chain.fisco.receipts import status_of, to_receipt
@@ -44,6 +51,10 @@ from ledger.crypto.keys import PrivateKey
 from ledger.errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
 
 BLOCK_LIMIT_MARGIN = 500
+#: java-sdk's ``TransactionAttribute.EVM_ABI_CODEC``, set on every EVM transaction.
+EVM_ABI_CODEC = 0x1
+#: How many ``sendTransaction`` requests ``send_many`` keeps open at once.
+PIPELINE_WIDTH = 32
 _LINE = 3
 
 
@@ -62,7 +73,7 @@ class Fisco3Chain(ChainBackend):
     """
 
     name: ClassVar[str] = "fisco3"
-    features: frozenset[str] = frozenset({PERSISTENT})
+    features: frozenset[str] = frozenset({PERSISTENT, PIPELINING})
 
     def __init__(
         self,
@@ -220,10 +231,11 @@ class Fisco3Chain(ChainBackend):
             nonce=new_nonce(),
             to=tx.to.lower() if tx.to else "",
             input=tx.data,
+            abi=tx.abi if tx.to is None else "",
             value=hex(tx.value) if tx.value else "",
             gas_limit=tx.gas if tx.value else 0,
         )
-        signed = sign_transaction(data, key, self.crypto)
+        signed = sign_transaction(data, key, self.crypto, attribute=EVM_ABI_CODEC)
         deadline = time.monotonic() + timeout
         try:
             raw = self._rpc_call("sendTransaction", "0x" + signed.raw.hex(), False, timeout=max(timeout, 1.0))
@@ -240,6 +252,21 @@ class Fisco3Chain(ChainBackend):
                 status, tx_hash="0x" + signed.hash.hex(), sender=key.address, detail=detail or ""
             )
         return to_receipt(raw, _LINE)
+
+    def send_many(
+        self, key: PrivateKey, txs: Sequence[Transaction], *, timeout: float = 120.0
+    ) -> list[Receipt]:
+        """Send ``txs`` on up to :data:`PIPELINE_WIDTH` connections at once; receipts in the given order.
+
+        Every transaction is sent even if another fails; the first failure is raised after all have
+        answered (their receipts are then lost to the caller, as with one ``send`` that fails).
+        """
+        if len(txs) <= 1:
+            return [self.send(key, tx, timeout=timeout) for tx in txs]
+        require_key_mode(key, self.crypto)
+        with ThreadPoolExecutor(max_workers=min(PIPELINE_WIDTH, len(txs)), thread_name_prefix="fisco3-send") as pool:
+            futures = [pool.submit(self.send, key, tx, timeout=timeout) for tx in txs]
+            return [future.result() for future in futures]
 
     def _wait_for_receipt(self, tx_hash: bytes, deadline: float, timeout: float) -> dict[str, Any]:
         while time.monotonic() < deadline:

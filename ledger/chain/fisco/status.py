@@ -99,7 +99,7 @@ _V3: dict[int, tuple[str, str]] = {
     10000: ("NonceCheckFail", REJECTED),
     10001: ("BlockLimitCheckFail", REJECTED),
     10002: ("TxPoolIsFull", REJECTED),
-    10003: ("Malform", REJECTED),
+    10003: ("Malformed", REJECTED),
     10004: ("AlreadyInTxPool", REJECTED),
     10005: ("TxAlreadyInChain", REJECTED),
     10006: ("InvalidChainId", REJECTED),
