@@ -12,7 +12,7 @@ admission rules and refusals), :mod:`~ledger.node.pool` (the pool and the sealer
 :mod:`~ledger.node.server` (JSON-RPC over HTTP), :mod:`~ledger.node.v3` and :mod:`~ledger.node.v2`
 (the two protocol lines' methods and answer shapes), :mod:`~ledger.node.node` (one node, wired).
 
-May import: ``ledger.chain`` and everything below it (``ledger.crypto``, ``ledger.errors``); never the
+May import: ``ledger.chain`` and everything below it (``ledger.crypto``, ``ledger.canonical``, ``ledger.errors``); never the
 contracts or anything above them. The CLI command is in ``ledger.cli.commands.node``.
 """
 

@@ -154,7 +154,7 @@ class Pool:
             self._nonces.clear()
 
     def _run(self) -> None:
-        next_block = time.monotonic()
+        next_block = time.monotonic() + self.block_time  # at most one block per block time
         while True:
             with self._lock:
                 while not self._queue and not self._stopping:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ledger.canonical import NotJSONError, loads_lax
+
 #: Largest request body read; a larger one is answered 413 unread (a deploy is tens of kilobytes).
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 #: Largest JSON-RPC batch answered.
@@ -141,8 +143,8 @@ class JsonRpcServer:
     def answer_body(self, body: bytes) -> bytes:
         """The HTTP body answering one request body (a single call or a batch)."""
         try:
-            request = json.loads(body)
-        except (ValueError, RecursionError):
+            request = loads_lax(body)  # nesting checked first: deep brackets must not crash the C parser
+        except NotJSONError:
             return _dump(_error(None, RpcError(PARSE_ERROR, "Parse error")))
         if isinstance(request, list):
             if not request or len(request) > MAX_BATCH:
