@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from ledger.chain.answers import parse_hex, parse_int
+from ledger.chain.answers import parse_count, parse_hex
 from ledger.chain.base import PERSISTENT, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Transaction
 from ledger.chain.fisco import status as status_codes
 from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError
@@ -113,8 +113,8 @@ class Fisco2Chain(ChainBackend):
                 raise ChainError(f"getClientVersion returned {info!r:.80}")
             version = str(info.get("FISCO-BCOS Version", ""))
             node_chain = info.get("Chain Id")
-            if node_chain not in (None, "") and parse_int(node_chain, "Chain Id") != self.chain_id:
-                raise ChainIdMismatch(self.chain_id, parse_int(node_chain, "Chain Id"), self._rpc.urls[0])
+            if node_chain not in (None, "") and parse_count(node_chain, "Chain Id") != self.chain_id:
+                raise ChainIdMismatch(self.chain_id, parse_count(node_chain, "Chain Id"), self._rpc.urls[0])
             node_crypto = "sm" if re.search(r"\bgm\b", version, re.IGNORECASE) else "ecdsa"
             if self._crypto is None:
                 self._crypto = node_crypto
@@ -135,7 +135,7 @@ class Fisco2Chain(ChainBackend):
     # -- reads ---------------------------------------------------------------------------------
 
     def block_number(self) -> int:
-        return parse_int(self._group_call("getBlockNumber"), "getBlockNumber")
+        return parse_count(self._group_call("getBlockNumber"), "getBlockNumber")
 
     def _block(self, number: int) -> dict[str, Any]:
         block = self._group_call("getBlockByNumber", hex(number), False)
@@ -145,7 +145,7 @@ class Fisco2Chain(ChainBackend):
 
     def block_timestamp(self, number: int) -> int:
         # FISCO block timestamps are milliseconds
-        return parse_int(self._block(number).get("timestamp"), "timestamp") // 1000
+        return parse_count(self._block(number).get("timestamp"), "timestamp") // 1000
 
     def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
         if block is not None and block != self.block_number():

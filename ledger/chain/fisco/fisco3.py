@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 from concurrent.futures import ThreadPoolExecutor
 
 from ledger.canonical import NotJSONError, loads_lax
-from ledger.chain.answers import parse_hex, parse_int
+from ledger.chain.answers import parse_count, parse_hex
 from ledger.chain.base import PERSISTENT, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Transaction
 from ledger.chain.fisco import status as status_codes
 from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
@@ -112,26 +112,47 @@ class Fisco3Chain(ChainBackend):
         return self._group_info
 
     def _node_config(self) -> dict[str, Any]:
-        for node in self.group_info().get("nodeList") or []:
-            text = node.get("iniConfig") if isinstance(node, dict) else None
-            if text:
+        """The first node's ``iniConfig`` (a JSON text in 3.x's answer; an object is taken as it is).
+
+        Raises:
+            ChainError: ``nodeList`` is not a list, or an ``iniConfig`` is neither JSON text nor an object.
+        """
+        nodes = self.group_info().get("nodeList")
+        if nodes is None:
+            return {}
+        if not isinstance(nodes, list):
+            raise ChainError(f"getGroupInfo sent nodeList as {type(nodes).__name__}, not a list of nodes")
+        for node in nodes:
+            config = node.get("iniConfig") if isinstance(node, dict) else None
+            if isinstance(config, dict):
+                return config
+            if isinstance(config, str) and config:
                 try:
-                    parsed = loads_lax(text)
-                except NotJSONError:
-                    continue
+                    parsed = loads_lax(config)
+                except NotJSONError as exc:
+                    raise ChainError(f"getGroupInfo sent an iniConfig that is not JSON ({exc})") from exc
                 if isinstance(parsed, dict):
                     return parsed
+                raise ChainError(f"getGroupInfo sent an iniConfig that is a JSON {type(parsed).__name__}, "
+                                 "not an object")
+            if config not in (None, ""):
+                raise ChainError(f"getGroupInfo sent an iniConfig of type {type(config).__name__}, not JSON text")
         return {}
 
     def identity(self) -> ChainIdentity:
         if self._identity is None:
             info = self.group_info()
             node_config = self._node_config()
-            actual = str(info.get("chainID") or node_config.get("chainID") or "")
+            actual = info.get("chainID") or node_config.get("chainID") or ""
+            if not isinstance(actual, str) or len(actual) > 256:
+                raise ChainError(f"getGroupInfo sent chainID as {actual!r:.60}, not a chain name")
             if self._chain_id is not None and actual and actual != self._chain_id:
                 raise ChainIdMismatch(self._chain_id, actual, ", ".join(self._rpc.urls))
             chain_id = self._chain_id or actual or "chain0"
-            node_crypto = "sm" if node_config.get("smCryptoType") else "ecdsa"
+            sm_type = node_config.get("smCryptoType", False)
+            if not isinstance(sm_type, bool):
+                raise ChainError(f"getGroupInfo sent iniConfig.smCryptoType as {sm_type!r:.40}, not true or false")
+            node_crypto = "sm" if sm_type else "ecdsa"
             if self._crypto is None:
                 self._crypto = node_crypto if node_config else "ecdsa"
             elif node_config and node_crypto != self._crypto:
@@ -140,7 +161,9 @@ class Fisco3Chain(ChainBackend):
                     f"{'SM' if node_crypto == 'sm' else 'ECDSA'} chain",
                     hint="leave --crypto unset so the backend reads it from the node",
                 )
-            version = str((node_config.get("binaryInfo") or {}).get("version", ""))
+            binary = node_config.get("binaryInfo")
+            version = binary.get("version", "") if isinstance(binary, dict) else ""
+            version = version if isinstance(version, str) and len(version) <= 64 else ""
             self._chain_id = chain_id
             self._identity = ChainIdentity(
                 backend=self.name,
@@ -155,7 +178,7 @@ class Fisco3Chain(ChainBackend):
         """The numeric id (system config ``web3_chain_id``); 0 where the node has none."""
         try:
             value = self._rpc_call("getSystemConfigByKey", "web3_chain_id")
-            return parse_int(value.get("value"), "web3_chain_id") if isinstance(value, dict) else 0
+            return parse_count(value.get("value"), "web3_chain_id") if isinstance(value, dict) else 0
         except ChainError:  # older nodes do not know the key
             return 0
 
@@ -166,7 +189,7 @@ class Fisco3Chain(ChainBackend):
     # -- reads ---------------------------------------------------------------------------------
 
     def block_number(self) -> int:
-        return parse_int(self._rpc_call("getBlockNumber"), "getBlockNumber")
+        return parse_count(self._rpc_call("getBlockNumber"), "getBlockNumber")
 
     def _block(self, number: int) -> dict[str, Any]:
         block = self._rpc_call("getBlockByNumber", number, False, True)
@@ -176,7 +199,7 @@ class Fisco3Chain(ChainBackend):
 
     def block_timestamp(self, number: int) -> int:
         # FISCO block timestamps are milliseconds
-        return parse_int(self._block(number).get("timestamp"), "timestamp") // 1000
+        return parse_count(self._block(number).get("timestamp"), "timestamp") // 1000
 
     def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
         if block is not None and block != self.block_number():

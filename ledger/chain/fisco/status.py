@@ -150,15 +150,6 @@ def lookup(line: int, code: int) -> Status:
     return Status(line, code, name, kind)
 
 
-def parse_code(value: object) -> int:
-    """A status as FISCO writes it: 2.x hex text (``"0x16"``), 3.x a JSON integer."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return int(value, 16) if value.lower().startswith("0x") else int(value)
-    raise ValueError(f"not a status code: {value!r}")
-
-
 def to_error(status: Status, *, tx_hash: str | None = None, sender: str = "", detail: str = "") -> ChainError:
     """The exception a backend raises for a status whose :attr:`Status.raises` is true."""
     reason = status.name + (f": {detail}" if detail else "")
