@@ -12,10 +12,9 @@
 * The crypto mode is read from ``getClientVersion`` (SM builds report ``"2.x.y gm"``) unless
   given.
 
-SM chains and our contracts: the contracts are compiled with standard solc, so function
-selectors and event topics are keccak256 constants inside the bytecode; what becomes SM3 at
-run time is the KECCAK256 opcode (so in-contract hashing such as Merkle proofs uses SM3) and
-the derivation of account and contract addresses.
+SM chains: selectors, event topics and error selectors are SM3 (the contracts layer uses the SM3
+artifacts there), the KECCAK256 opcode computes SM3 (in-contract hashing such as Merkle proofs
+uses SM3), and account and contract addresses derive from SM3.
 """
 
 from __future__ import annotations

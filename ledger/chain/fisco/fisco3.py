@@ -2,8 +2,9 @@
 
 * Endpoint: the node's RPC port (20200), plain HTTP when ``[rpc] enable_ssl=false``, or HTTPS
   with the node's ``sdk/`` certificates (``ca.crt``, ``sdk.crt``, ``sdk.key``; mutual TLS).
-  SM chains default to SM TLS (``sm_ssl=true``), which Python's ``ssl`` cannot speak: use plain
-  HTTP on those.
+  SM chains default to SM TLS (``sm_ssl=true``), which Python's ``ssl`` cannot speak: such a port is
+  recognised and refused with :class:`~ledger.chain.fisco.jsonrpc.SmTlsUnsupported`, which says to set
+  ``sm_ssl=false`` with standard certificates or ``enable_ssl=false``.
 * Params are positional ``[group, node, ...]``; ``node`` is ``""`` (any node of the group).
 * ``sendTransaction`` blocks until the transaction is committed and answers with the receipt.
 * Every transaction gets ``blockLimit = current block + 500`` and a fresh random nonce; a
