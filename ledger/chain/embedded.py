@@ -426,11 +426,6 @@ class EmbeddedChain(ChainBackend):
         with self._mutex:
             return self._checked_store().txs_of_block(number)
 
-    def nonce_used(self, nonce: bytes, *, since_block: int) -> bool:
-        """Whether a transaction mined after ``since_block`` carries the replay-protection ``nonce``."""
-        with self._mutex:
-            return bool(self._checked_store().txs_with_nonce(nonce, since_block))
-
     def deployment_of(self, address: str) -> TxRow | None:
         """The stored row of the transaction that created the contract at ``address``."""
         with self._mutex:

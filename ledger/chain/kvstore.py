@@ -61,7 +61,6 @@ CREATE TABLE IF NOT EXISTS txs (
 """
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS txs_by_block ON txs (block, tx_index);
-CREATE INDEX IF NOT EXISTS txs_by_nonce ON txs (nonce) WHERE nonce IS NOT NULL;
 CREATE INDEX IF NOT EXISTS txs_by_contract ON txs (contract) WHERE contract IS NOT NULL;
 """
 #: Schema version -> the SQL that brings a file of that version to the next one.
@@ -361,10 +360,6 @@ class ChainStore:
     def txs_of_block(self, block: int) -> list[TxRow]:
         """The transactions of one block, in order."""
         return self._txs("SELECT * FROM txs WHERE block = ? ORDER BY tx_index", (block,))
-
-    def txs_with_nonce(self, nonce: bytes, since_block: int) -> list[TxRow]:
-        """Transactions mined after ``since_block`` that carry the replay-protection ``nonce``."""
-        return self._txs("SELECT * FROM txs WHERE nonce = ? AND block > ?", (nonce, since_block))
 
     def deployment_of(self, contract: bytes) -> TxRow | None:
         """The transaction that created ``contract``, if this chain has it."""

@@ -8,13 +8,18 @@ empty block. Anything whose block limit has passed by the time it is sealed is d
 ``BlockLimitCheckFail``, as FISCO's sealer drops it.
 
 Waiters (3.x ``sendTransaction`` answers at commit) wait on their :class:`Pending`.
+
+The pool remembers the hashes and nonces of the last ``BLOCK_LIMIT`` blocks (read from the chain at
+start, kept up to date as it seals), which is all that FISCO's checks need: an older transaction's block
+limit has passed, so it fails that check. Admission therefore never waits for the chain, which is busy
+while a block is mined.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from ledger.chain.base import Receipt
@@ -98,6 +103,13 @@ class Pool:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.blocks_sealed = 0
+        self._head = chain.block_number()
+        self._window: deque[tuple[int, list[bytes], list[bytes]]] = deque()  # (block, hashes, nonces)
+        self._mined_hashes: set[bytes] = set()
+        self._mined_nonces: set[bytes] = set()
+        for number in range(max(1, self._head - BLOCK_LIMIT + 1), self._head + 1):
+            rows = chain.block_transactions(number)
+            self._remember(number, [r.hash for r in rows], [r.nonce for r in rows if r.nonce])
 
     # -- admission ---------------------------------------------------------------------------
 
@@ -112,12 +124,11 @@ class Pool:
         with self._lock:
             if tx_hash in self._queue:
                 raise Refused(ALREADY_IN_POOL, "", tx_hash)
-            if self.chain.receipt(tx_hash) is not None:
+            if tx_hash in self._mined_hashes:
                 raise Refused(ALREADY_IN_CHAIN, "", tx_hash)
-            current = self.chain.block_number()
-            if self.chain.nonce_used(candidate.nonce, since_block=current - BLOCK_LIMIT):
+            if candidate.nonce in self._mined_nonces:
                 raise Refused(NONCE_CHECK_FAIL, "the nonce was used in a recent block", tx_hash)
-            check_block_limit(candidate.block_limit, current, tx_hash)
+            check_block_limit(candidate.block_limit, self._head, tx_hash)
             if candidate.nonce in self._nonces:
                 raise Refused(NONCE_CHECK_FAIL, "the nonce is in the pool already", tx_hash, pool_nonce=True)
             if len(self._queue) >= self.limit:
@@ -131,6 +142,22 @@ class Pool:
     def size(self) -> int:
         with self._lock:
             return len(self._queue)
+
+    @property
+    def head(self) -> int:
+        """The last block the pool knows committed (answered without waiting for a block being mined)."""
+        with self._lock:
+            return self._head
+
+    def _remember(self, number: int, hashes: list[bytes], nonces: list[bytes]) -> None:
+        """Add a mined block's hashes and nonces; forget blocks that left the window (lock held)."""
+        self._window.append((number, hashes, nonces))
+        self._mined_hashes.update(hashes)
+        self._mined_nonces.update(nonces)
+        while self._window and self._window[0][0] <= number - BLOCK_LIMIT:
+            _, old_hashes, old_nonces = self._window.popleft()
+            self._mined_hashes.difference_update(old_hashes)
+            self._mined_nonces.difference_update(old_nonces)
 
     # -- sealing -----------------------------------------------------------------------------
 
@@ -184,6 +211,11 @@ class Pool:
             self._mine(live)
         finally:
             with self._lock:
+                mined = [p for p in batch if p.receipt is not None]
+                for number in sorted({p.receipt.block_number for p in mined if p.receipt is not None}):
+                    in_block = [p for p in mined if p.receipt is not None and p.receipt.block_number == number]
+                    self._remember(number, [p.hash for p in in_block], [p.candidate.nonce for p in in_block])
+                self._head = self.chain.block_number()
                 for pending in batch:
                     self._nonces.discard(pending.candidate.nonce)
                     if not pending.done.is_set() and pending.receipt is None and pending.refused is None:

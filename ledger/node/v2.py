@@ -44,7 +44,7 @@ class Fisco2Rpc:
         table: dict[str, Callable[[list[Any]], Any]] = {
             "getClientVersion": self.get_client_version,
             "getGroupList": lambda p: [self.group_id],
-            "getBlockNumber": lambda p: self._group(p) and hex(self.chain.block_number()),
+            "getBlockNumber": lambda p: self._group(p) and hex(self.pool.head),
             "getPbftView": lambda p: self._group(p) and hex(self.chain.block_number()),
             "getSealerList": lambda p: self._group(p) and [self.node_id],
             "getObserverList": lambda p: self._group(p) and [],

@@ -84,7 +84,7 @@ class Fisco3Rpc:
 
     def _head(self, params: list[Any]) -> int:
         self._checked(params)
-        return self.chain.block_number()
+        return self.pool.head  # the last committed block, without waiting for a block being mined
 
     def _address(self, value: Any, what: str) -> str:
         if not isinstance(value, str):
@@ -246,7 +246,7 @@ class Fisco3Rpc:
         except Refused as refused:
             raise RpcError(refused.status, V3_NAMES.get(refused.status, str(refused.status)),
                            refused.detail or None) from None
-        return self._receipt_json(receipt)
+        return self._receipt_json(receipt, candidate.admitted.raw)
 
     def get_transaction_receipt(self, params: list[Any]) -> dict[str, Any]:
         self._checked(params)
@@ -295,9 +295,12 @@ class Fisco3Rpc:
                        maxFeePerGas=data.max_fee_per_gas, maxPriorityFeePerGas=data.max_priority_fee_per_gas)
         return out
 
-    def _receipt_json(self, receipt: Receipt) -> dict[str, Any]:
-        row = self.chain.stored_transaction(receipt.tx_hash)
-        tx = self._decoded(row.raw) if row is not None and row.raw else None
+    def _receipt_json(self, receipt: Receipt, raw: bytes | None = None) -> dict[str, Any]:
+        """3.x's receipt JSON; ``raw`` is the transaction as received (else it is read from the chain)."""
+        if raw is None:
+            row = self.chain.stored_transaction(receipt.tx_hash)
+            raw = row.raw if row is not None else None
+        tx = self._decoded(raw) if raw else None
         status = _OK if receipt.succeeded else _REVERT
         output = receipt.revert_data or b""
         contract = receipt.contract_address.lower() if receipt.contract_address else ""

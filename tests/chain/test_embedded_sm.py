@@ -100,8 +100,8 @@ def test_mined_admitted_transactions_keep_their_hash_sender_and_rule() -> None:
         ]
         store = chain._checked_store()
         assert [t.hash for t in store.txs_of_block(receipts[0].block_number)] == [b"\x01" * 32, b"\x02" * 32]
-        assert [t.raw for t in store.txs_with_nonce(b"n2", 0)] == [b"raw-2"]
-        assert store.txs_with_nonce(b"n2", receipts[0].block_number) == []
+        assert [(t.raw, t.nonce) for t in store.txs_of_block(receipts[0].block_number)] == [
+            (b"raw-1", b"n1"), (b"raw-2", b"n2")]
         assert store.deployment_of(bytes.fromhex(receipts[1].contract_address[2:])).hash == b"\x02" * 32
         assert store.tx_count() == 2
 
@@ -113,7 +113,7 @@ def test_a_database_of_schema_1_is_migrated(tmp_path: Path) -> None:
         first = chain.deploy(key, _INIT, gas=200_000)
     conn = sqlite3.connect(path)
     conn.executescript(
-        "DROP INDEX txs_by_nonce; DROP INDEX txs_by_contract; DROP INDEX txs_by_block;"
+        "DROP INDEX txs_by_contract; DROP INDEX txs_by_block;"
         "ALTER TABLE txs DROP COLUMN raw; ALTER TABLE txs DROP COLUMN nonce;"
         "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
     )

@@ -32,7 +32,7 @@ raises :class:`~ledger.errors.CapabilityError`. ``Transaction.gas`` is not part 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -288,8 +288,17 @@ class Fisco3Chain(ChainBackend):
         if len(txs) <= 1:
             return [self.send(key, tx, timeout=timeout) for tx in txs]
         require_key_mode(key, self.crypto)
+        block = self.block_number()  # one read for the burst; a refused block limit reads it again
+
+        def send_one(tx: Transaction) -> Receipt:
+            return with_block_limit_retry(
+                lambda current: self._send_once(key, tx, current, timeout),
+                _first_then(block, self.block_number),
+                status_codes.BLOCK_LIMIT_CODES[_LINE],
+            )
+
         with ThreadPoolExecutor(max_workers=min(PIPELINE_WIDTH, len(txs)), thread_name_prefix="fisco3-send") as pool:
-            futures = [pool.submit(self.send, key, tx, timeout=timeout) for tx in txs]
+            futures = [pool.submit(send_one, tx) for tx in txs]
             return [future.result() for future in futures]
 
     def _wait_for_receipt(self, tx_hash: bytes, deadline: float, timeout: float) -> dict[str, Any]:
@@ -305,6 +314,16 @@ class Fisco3Chain(ChainBackend):
 
     def close(self) -> None:
         self._group_info = None
+
+
+def _first_then(first: int, then: Callable[[], int]) -> Callable[[], int]:
+    """A block-number reader that answers ``first`` on its first call and asks ``then`` after."""
+    pending = [first]
+
+    def read() -> int:
+        return pending.pop() if pending else then()
+
+    return read
 
 
 def _rejection(exc: JsonRpcError, tx_hash: str) -> Exception:
