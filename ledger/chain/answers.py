@@ -12,7 +12,6 @@ from typing import Any
 from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import ChainError
 
-
 #: Integers a node may send: anything an EVM word holds (a longer number is a hostile answer, and
 #: Python refuses to print or parse integers of more than 4,300 digits).
 _INT_BOUND = 1 << 256

@@ -101,7 +101,7 @@ def _vm_class(crypto: str) -> Any:
                     nonce = self.vm_state.get_nonce(transaction.sender) - 1  # already incremented
                     forced = Address(rlp_contract_address(crypto, transaction.sender, nonce))
                 if forced is not None:
-                    message.storage_address = forced
+                    message.storage_address = forced  # type: ignore[misc]  # py-evm's Message has a setter
             return message
 
     opcodes = dict(PragueComputation.opcodes)
@@ -124,7 +124,7 @@ def _vm_class(crypto: str) -> Any:
                 return address
 
         opcodes[opcode_values.SHA3] = as_opcode(logic_fn=sm3_opcode, mnemonic="SHA3", gas_cost=constants.GAS_SHA3)
-        create = PragueComputation.opcodes[opcode_values.CREATE]
+        create: Any = PragueComputation.opcodes[opcode_values.CREATE]
         opcodes[opcode_values.CREATE] = SmCreate.configure(
             __name__="opcode:CREATE", mnemonic=create.mnemonic, gas_cost=create.gas_cost
         )()

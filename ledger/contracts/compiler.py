@@ -251,7 +251,7 @@ def build(contracts_dir: Path = CONTRACTS_DIR, project_dir: Path = PROJECT_DIR) 
     )
     for (name, file_name, data), result, yul in zip(deployable, rewritten, yul_outputs):
         ((sm3_data,),) = (tuple(c.values()) for c in yul["contracts"].values())
-        sets = (
+        sets: tuple[tuple[str, str, dict[str, Any], dict[str, Any]], ...] = (
             ("artifacts", "keccak256", data["evm"], {}),
             (SM3_DIR, "sm3", sm3_data["evm"], {"sm3Rewrites": result.counts}),
         )

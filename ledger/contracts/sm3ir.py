@@ -53,7 +53,7 @@ _YUL_TOKEN = re.compile(
   | (?P<number>0x[0-9a-fA-F]+|[0-9]+)
   | (?P<other>.)
     """,
-    re.S | re.X,
+    re.DOTALL | re.VERBOSE,
 )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.chain.embedded import EmbeddedChain
 from ledger.errors import ConfigError, WorkspaceError
@@ -22,6 +22,9 @@ from ledger.node.server import JsonRpcServer
 from ledger.node.settings import WEB3_CHAIN_ID, NodeSettings
 from ledger.node.v2 import Fisco2Rpc
 from ledger.node.v3 import Fisco3Rpc
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 IDENTITY_FILE = "node.json"
 CHAIN_FILE = "chain.sqlite"
@@ -126,7 +129,7 @@ class FiscoNode:
             self.server.shutdown()
         self.chain.close()
 
-    def __enter__(self) -> FiscoNode:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -193,7 +193,7 @@ class Pool:
                         self._lock.wait(next_block - time.monotonic())
                     if self._stopping:
                         return
-                batch = []
+                batch: list[Pending] = []
                 while self._queue and len(batch) < self.tx_count_limit:
                     batch.append(self._queue.popitem(last=False)[1])
             self._seal(batch)

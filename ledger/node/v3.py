@@ -22,7 +22,14 @@ from ledger.chain.fisco import v3 as tx3
 from ledger.chain.fisco.revert import revert_reason
 from ledger.crypto.hashing import hash_function
 from ledger.errors import ValidationError
-from ledger.node.admission import INVALID_CHAIN_ID, INVALID_GROUP_ID, V3_NAMES, TX_GAS_LIMIT, Refused, decode_v3
+from ledger.node.admission import (
+    INVALID_CHAIN_ID,
+    INVALID_GROUP_ID,
+    TX_GAS_LIMIT,
+    V3_NAMES,
+    Refused,
+    decode_v3,
+)
 from ledger.node.pool import TX_COUNT_LIMIT, Pool
 from ledger.node.server import INVALID_PARAMS, Handler, RpcError, param
 from ledger.node.settings import WEB3_CHAIN_ID, NodeSettings
@@ -288,6 +295,7 @@ class Fisco3Rpc:
             "groupID": data.group_id,
             "abi": data.abi,
             "signature": "0x" + tx.signature.hex(),
+            "attribute": tx.attribute,
             "extraData": tx.extra_data,
         }
         if data.version >= 1:

@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from ledger import types as T
 from ledger.contracts import errors as E
 from ledger.contracts.deployment import Contracts, deploy
-from ledger.credentials.merkle import MerkleTree
-from ledger.credentials.merkle import Hasher
+from ledger.credentials.merkle import Hasher, MerkleTree
 from ledger.crypto.hashing import hash_function
 from tests.conftest import open_test_chain
 

@@ -9,6 +9,7 @@ by ``test_meta.py::test_committed_artifacts_are_fresh`` (one build writes both).
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -16,7 +17,14 @@ from eth_abi import encode as abi_encode
 
 from ledger.contracts import compiler, sm3ir
 from ledger.contracts import errors as contract_errors
-from ledger.contracts.abi import ARTIFACT_DIRS, CONTRACT_NAMES, artifact, contract_abi, decode_events, decode_revert
+from ledger.contracts.abi import (
+    ARTIFACT_DIRS,
+    CONTRACT_NAMES,
+    artifact,
+    contract_abi,
+    decode_events,
+    decode_revert,
+)
 from ledger.crypto.hashing import keccak256, sm3
 
 
@@ -48,7 +56,7 @@ def _all_constants(code: bytes) -> set[int]:
     pushes = list(sm3ir.push_operands(code))
     for _, _, value in pushes:
         values.add(value)
-    for (pc, width, value), (pc2, width2, shift) in zip(pushes, pushes[1:]):
+    for (pc, width, value), (pc2, width2, shift) in itertools.pairwise(pushes):
         if pc2 == pc + 1 + width and width2 == 1 and code[pc2 + 2 : pc2 + 3] == b"\x1b":  # SHL
             values.add((value << shift) & ((1 << 256) - 1))
     return values | {v >> 224 for v in values if v and v % (1 << 224) == 0}

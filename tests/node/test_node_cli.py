@@ -89,7 +89,7 @@ def test_the_demo_passes_through_the_native_protocol_on_an_sm_node(
     assert story["ok"] is True and all(step["ok"] for step in story["steps"])
     summary = story["summary"]
     assert (summary["verified_valid"], summary["verified_invalid"], summary["certificates_batch"]) == (4, 2, 50)
-    code, out, err = node.stop()
+    code, _out, err = node.stop()
     assert code == 0, err
 
 

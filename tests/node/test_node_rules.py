@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from ledger.chain.evm import fisco3_contract_address
 from ledger.chain.fisco import fisco2, fisco3, open_fisco, v2, v3
 from ledger.chain.fisco.jsonrpc import JsonRpcError
 from ledger.chain.fisco.status import lookup
-from ledger.chain.evm import fisco3_contract_address
 from ledger.crypto.hashing import hash_function, to_checksum_address
 from ledger.crypto.keys import PrivateKey
 from ledger.errors import ConfigError, TransactionRejected
@@ -256,7 +256,10 @@ def test_the_native_backends_run_the_ledgers_contracts_on_both_lines(nodes: Any)
         with pytest.raises(contract_errors.RootAlreadyAnchored) as twice:
             c.credentials.anchor(uni, root, 3, 201)
         assert (twice.value.root, twice.value.issuer) == (root, uni.address)
-        if protocol == "fisco3":
+        if protocol == "fisco3":  # deployed as java-sdk deploys: the ABI travels, EVM_ABI_CODEC is set
             registry_abi = rpc(node.url, "getABI", ["group0", "", c.deployment.issuer_registry])["result"]
             assert json.loads(registry_abi) == list(artifact("IssuerRegistry", "sm").abi)
+            events = chain.get_logs(0, chain.block_number(), [c.deployment.issuer_registry])
+            sent = rpc(node.url, "getTransaction", ["group0", "", "0x" + events[0].tx_hash.hex(), False])["result"]
+            assert sent["attribute"] == 1 and sent["abi"] == registry_abi
         assert to_checksum_address(bytes.fromhex(uni.address[2:])) == uni.address

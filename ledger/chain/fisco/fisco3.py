@@ -33,10 +33,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
-
-from concurrent.futures import ThreadPoolExecutor
 
 from ledger.canonical import NotJSONError, loads_lax
 from ledger.chain.answers import parse_count, parse_hex
