@@ -116,7 +116,7 @@ class Auditor:
             return self._finish(CredentialAudit(label, "", False, "", steps=steps), ZERO32)
         doc = parse_credential(text)
         digest = "0x" + doc.hash.hex()
-        audit = CredentialAudit(label, digest, False, "", subject="0x" + doc.subject.hex(),
+        audit = CredentialAudit(label, digest, False, "", subject="" if doc.subject is None else "0x" + doc.subject.hex(),
                                 type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps)
         proof = doc.proof
         anchored = {s.name: s for s in verified.steps}.get("anchoring")

@@ -39,6 +39,12 @@ class BatchPlan:
     created: int
     #: "files": one JSON file per credential in ``output/``; "jsonl": one JSON Lines file ``output.jsonl``
     layout: str = "files"
+    #: the document profile (1: a batch planned before issue 20, rebuilt as it was planned; 2: now)
+    profile: int = 1
+    #: profile 2: the deployment's DID, under which subjects and types are named
+    deployment: str | None = None
+    #: profile 2: the secret seed (hex) the salts of the disclosable fields derive from
+    salt_seed: str | None = None
 
 
 OUTPUT_LAYOUTS = ("files", "jsonl")

@@ -13,6 +13,7 @@ from ledger.contracts.errors import IssuerKindNotAllowed
 from ledger.contributions.model import FIELD_NAMES, parse_time
 from ledger.credentials.document import CredentialTemplate
 from ledger.credentials.files import write_credentials
+from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.parse import parse_credential, read_credential_file
 from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
 from ledger.credentials.proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
@@ -74,11 +75,19 @@ class CertifyingOps(_Context):
     def _chain_ref(self) -> Any:
         return ChainRef(self.settings.network.backend, self.chain.identity().chain_id)
 
+    def _deployment_did(self) -> str:
+        """The deployment's DID, ``did:fisco:<chainId>:<IssuerRegistry>``: subjects, types and
+        contributions are named under it."""
+
+        assert self.settings.deployment is not None
+        return account_did(self.chain.identity().chain_id, self.settings.deployment.issuer_registry)
+
     def _achievement(self, type_id: int, t: CredentialType) -> Achievement:
         """The Open Badges achievement of type ``t`` (as read by :meth:`_check_writer`)."""
 
         meta = self._load_metadata(t.meta_hash)
         return Achievement(
+            id=type_url(self._deployment_did(), type_id, t.version),
             type_id=type_id,
             type_version=t.version,
             name=meta.get("name") or f"Certificate type {type_id}",
@@ -89,9 +98,19 @@ class CertifyingOps(_Context):
         )
 
     def _issuer_profile(self) -> IssuerProfile:
+        """The issuer as its credentials name it: ``did:web:<domain>`` when its registry metadata names a
+        domain, else ``did:fisco:<chainId>:<address>`` (see ``ledger.credentials.identifiers``)."""
+
         info = self.contracts.issuers.issuer(self.key.address)
-        name = self._load_metadata(info.meta_hash).get("name") or self.key.address
-        return IssuerProfile.for_account(self.chain.identity().chain_id, self.key.address, name)
+        meta = self._load_metadata(info.meta_hash)
+        name = meta.get("name") or self.key.address
+        domain = meta.get("domain") or None
+        try:
+            return IssuerProfile.for_account(self.chain.identity().chain_id, self.key.address, name, domain=domain)
+        except ValidationError as exc:
+            exc.hint = ("the issuer's registry metadata names this domain; credentials name the issuer "
+                        "did:web:<domain>, so it must be a plain host name (like uni.example.edu)")
+            raise
 
     def _check_writer(self, type_id: int) -> CredentialType:
         """Fail early, before any file is written, if the signing key may not issue ``type_id``.
@@ -211,6 +230,7 @@ class CertifyingOps(_Context):
             output=out_dir or self.settings.credentials_dir,
             hash_algorithm=self._hash_algorithm(),
             layout=layout,
+            deployment=self._deployment_did(),
         )
         result = issuance.run(
             journal, self, progress=progress,
@@ -298,6 +318,7 @@ class CertifyingOps(_Context):
         template = CredentialTemplate(
             self._issuer_profile(), achievement, _iso(now),
             _iso(parse_time(valid_until)) if valid_until else None, hash_algorithm=self._hash_algorithm(),
+            deployment=self._deployment_did(),
         )
         credential = template.stamp(subject, holder_name=holder_name, evidence=[Evidence(k) for k in keys])
         directory = out_dir or (self.settings.credentials_dir / "checked")

@@ -99,6 +99,7 @@ def step_result(name: str, outcome: str, code: str, message: str, **details: Any
 class CredentialReport:
     """Every step's result for one credential.
 
+    ``withheld`` names the fields the holder withheld (selective disclosure; empty for a full copy).
     ``verdict`` is ``invalid`` when a step failed, ``incomplete`` when a step was skipped for a reason
     other than ``NOT_APPLICABLE`` (e.g. offline), else ``valid``. ``valid`` is ``verdict == "valid"``;
     ``valid_offline`` only asks that no step failed.
@@ -111,6 +112,7 @@ class CredentialReport:
     checked_at: str = ""
     chain_id: int | None = None
     as_of_block: int | None = None
+    withheld: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -151,5 +153,6 @@ class CredentialReport:
             "checked_at": self.checked_at,
             "chain_id": self.chain_id,
             "as_of_block": self.as_of_block,
+            "withheld_fields": list(self.withheld),
             "steps": [s.to_dict() for s in self.steps],
         }

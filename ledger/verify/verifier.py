@@ -185,6 +185,7 @@ def _verify_parsed(
         checked_at,
         chain_id,
         as_of if at_block is None else at_block,
+        tuple(sorted(credential.withheld)),
     )
 
 

@@ -184,8 +184,8 @@ def _subject_arg(value: str) -> str:
     from ledger.identity.vault import parse_subject_id
 
     text = value.strip()
-    if text.startswith("urn:ledger:subject:"):
-        text = text.rsplit(":", 1)[1]
+    if text.startswith("urn:ledger:subject:") or "/subjects/" in text:  # a subject id as a credential names it
+        text = text.rsplit(":", 1)[1] if text.startswith("urn:") else text.rsplit("/", 1)[1]
     return "0x" + parse_subject_id(text).hex()
 
 

@@ -1,4 +1,4 @@
-"""Credentials: ``ledger cred issue|revoke|suspend|reinstate|show|export`` and ``ledger verify``."""
+"""Credentials: ``ledger cred issue|revoke|suspend|reinstate|show|withhold|export`` and ``ledger verify``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def cred() -> None:
       ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's file
       ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
       ledger cred revoke cert.json --reason misconduct
+      ledger cred withhold cert.json holder --out for-employer.json    share it without your name
     """
 
 
@@ -229,6 +230,7 @@ def cred_show(app: App, file: Path) -> None:
         "valid_from": c.template.valid_from,
         "valid_until": c.template.valid_until,
         "proof": c.proof.kind if c.proof else None,
+        "withheld": sorted(c.withheld),
     }
     if app.json_output:
         render.print_json(info)
@@ -246,6 +248,44 @@ def _one_credential(path: Path) -> None:
             f"{path} is a batch bundle (one credential per line), not one credential",
             hint=f"write the one you mean to its own file first: ledger cred export {path} --id ID (or --subject ID)",
         )
+
+
+@cred.command("withhold")
+@json_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("fields", nargs=-1, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the copy goes (default: FILE's name with .withheld.json).")
+@pass_app
+def cred_withhold(app: App, file: Path, fields: tuple[str, ...], out: Path | None) -> None:
+    """Make a copy of a credential with some fields withheld; the copy still verifies.
+
+    FIELDS: holder (the holder's name), subject (the pseudonymous subject id, which links the credential
+    to the subject's other records on chain), evidence (the contributions named as evidence), or their
+    paths. A verifier sees which fields were withheld, never their values. Keep your full copy: it holds
+    the salts, and only it can make other copies. Needs no workspace and no chain.
+
+    \b
+    Examples:
+      ledger cred withhold alice.json holder                   writes alice.withheld.json
+      ledger cred withhold alice.json subject evidence --out for-employer.json
+    """
+    from ledger.credentials.disclosure import withhold
+    from ledger.credentials.parse import parse_credential, read_credential_file
+    from ledger.errors import ValidationError
+    from ledger.files import write_private_file
+
+    _one_credential(file)
+    copy = withhold(parse_credential(read_credential_file(file)), fields)
+    target = out or file.with_name(file.name.removesuffix(".json") + ".withheld.json")
+    if target.exists():
+        raise ValidationError(f"{target} already exists", hint="give another file with --out")
+    write_private_file(target, copy.to_json())
+    result = {"file": str(target), "withheld": sorted(copy.withheld), "credential_hash": "0x" + copy.hash.hex()}
+    if app.json_output:
+        render.print_json(result)
+        return
+    render.message(f"wrote {render.escape(str(target))}, withholding {', '.join(result['withheld'])}")
 
 
 @cred.command("export")
