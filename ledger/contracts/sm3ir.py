@@ -21,8 +21,8 @@ only fetch solc-js, so this module gets gm solc's result from stock solc-js in t
 Storage slots need no rewriting: the IR computes ``keccak256(slot)`` and mapping slots at run time, and
 the optimizer settings of :mod:`ledger.contracts.compiler` fold no hash (so the opcode, SM3 on the
 chain, computes them). Compiling the *unrewritten* IR as Yul gives byte-identical bytecode to the
-Solidity build (checked by ``--check-identity``), so the SM3 bytecode differs from the keccak one only
-by the rewritten constants.
+Solidity build (``python -m ledger.contracts.compiler --check-identity`` checks it), so the SM3 bytecode
+differs from the keccak one only by the rewritten constants.
 
 Why not build gm solc: FISCO's fork (or upstream solc 0.8.26 with the same one-file change) is a C++
 build that needs Boost, a toolchain and a source download from GitHub, none of which CI can fetch; this
