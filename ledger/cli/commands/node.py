@@ -54,6 +54,9 @@ def node(
 
     settings = NodeSettings(protocol=protocol, crypto=crypto, host=host, port=port, state=state,
                             block_time=block_time, chain_id=chain_id, group=group)
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        click.echo(f"warning: listening on {host}: anyone who reaches it can send transactions and read the "
+                   "chain (a development node has no access control)", err=True)
     try:
         running = FiscoNode(settings)
     except OSError as exc:
