@@ -103,9 +103,9 @@ def main(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from ledger.cli.commands import audit, contrib, cred, demo, gov, node, setup
+    from ledger.cli.commands import audit, contrib, cred, demo, gov, node, receipt, serve, setup
 
-    for module in (setup, gov, contrib, cred, demo, audit, node):
+    for module in (setup, gov, contrib, cred, demo, audit, serve, receipt, node):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -46,7 +46,7 @@ __all__ = [
 #: The online steps, skipped because no chain view was given.
 OFFLINE = {
     name: _step(name, SKIPPED, "OFFLINE", "needs the chain; verified offline")
-    for name in ("anchoring", "issuer_authorized", "status", "criteria")
+    for name in ("anchoring", "issuer_authorized", "issuer_domain", "status", "criteria")
 }
 _NOT_APPLICABLE_INCLUSION = _step(
     "inclusion", SKIPPED, "NOT_APPLICABLE", "a criteria-checked certificate is not part of a Merkle batch"
