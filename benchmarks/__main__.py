@@ -69,6 +69,9 @@ GOAL_INDEX = Goal(AT_LEAST, 10_000)  # index sync events per second
 GOAL_AUDIT = Goal(AT_MOST, 2.0)  # seconds to audit a subject with 1,000 credentials
 GOAL_STARTUP = Goal(AT_MOST, 0.3)  # `ledger --help` seconds
 GOAL_IMPORT = Goal(AT_LEAST, 1_000)  # contributions imported and recorded per second (issue 19)
+GOAL_NODE_START = Goal(AT_MOST, 2.0)  # `ledger node` launch to serving, seconds (issue 16)
+#: The backend column of the rows measured through a native protocol against `ledger node`.
+NODE_BACKEND = "fisco3-sm (ledger node)"
 GOAL_SIGNING = Goal(RATIO_AT_LEAST, 3.0)  # our transaction signing >= 3x eth-account's (the rpc backend's budget)
 GOAL_SERVE_BATCH = Goal(AT_LEAST, 1_000)  # POST /api/v1/verify of a batch: credentials per CPU-second (issue 17)
 GOAL_SERVE_P99 = Goal(AT_MOST, 50.0)  # one credential, 8 concurrent clients: p99 milliseconds (issue 17)
@@ -566,6 +569,40 @@ def startup_rows(plan: Plan) -> list[Row]:
     return [row]
 
 
+def node_fallback() -> list[Row]:
+    rows = [Row("chain", f"{what} per second, pipelined vs sequential", NODE_BACKEND, "tx/s", None, None,
+                "ours, sequential") for what in ("contributions recorded", "credentials anchored")]
+    return rows + [Row("startup", "`ledger node` start, launch to serving", "fisco3-sm", "s", None,
+                       goal=GOAL_NODE_START)]
+
+
+def node_rows(plan: Plan) -> list[Row]:
+    """``benchmarks.node``: how long ``ledger node`` takes to serve, and fisco3's throughput against it
+    (SM chain, the node in its own process), sequential vs pipelined."""
+    node = _optional("benchmarks.node")
+    starts = plan.startup_runs if not plan.quick else 2
+    _log(f"ledger node: {starts} starts")
+    start = node.measure_start(starts)
+    items = plan.chain_items if not plan.quick else 40
+    _log(f"ledger node: fisco3 (sm), {items} transactions sequential and pipelined x{plan.runs}")
+    figures = node.measure_throughput(items, plan.runs, "sm")
+    rows = []
+    for template in node_fallback()[:2]:
+        what = template.job.split(" per second")[0]
+        result = figures[what]
+        seq, pipe = result["sequential"], result["pipelined"]
+        note = (f"{items} transactions per way, one item each, SM2-signed here and checked by the node, sealed by "
+                f"the node in its own process; node CPU per transaction {seq['node_cpu_ms_per_tx']} ms sequential, "
+                f"{pipe['node_cpu_ms_per_tx']} ms pipelined; client CPU {seq['client_cpu_ms_per_tx']} / "
+                f"{pipe['client_cpu_ms_per_tx']} ms; a pipelined burst landed in {pipe['blocks_per_run']:g} blocks")
+        rows.append(dataclasses.replace(template, ours=float(result["pipelined_tx_per_s"]),
+                                        peer=float(result["sequential_tx_per_s"]), runs=plan.runs,
+                                        samples=tuple(result["pipelined_samples"]), note=note))
+    rows.append(dataclasses.replace(node_fallback()[2], ours=median(start), runs=len(start), samples=tuple(start),
+                                    note="a fresh process each time: Python, the CLI, py-evm, a new chain in memory"))
+    return rows
+
+
 def _slowest_imports(importtime: str, top: int = 4) -> str:
     """The packages whose import costs most (cumulative), from ``python -X importtime`` output."""
     costs: dict[str, int] = {}
@@ -652,6 +689,10 @@ def run(plan: Plan) -> Report:
                           goal=GOAL_IMPORT)]
     imports = _guard("imports", lambda: import_rows(plan), import_default)
     rows = gas + documents + speed + audit + imports + serve + startup
+    node = _guard("ledger node", lambda: node_rows(plan), node_fallback())
+    speed += [row for row in node if row.section == "chain"]
+    startup += [row for row in node if row.section == "startup"]
+    rows = gas + documents + speed + audit + serve + startup
     seconds = time.perf_counter() - started
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)
 

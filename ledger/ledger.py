@@ -40,8 +40,8 @@ from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from ledger.operations.importing import ImportingOps
 from ledger.operations.linking import LinkingOps
-from ledger.operations.reporting import ReportingOps
 from ledger.operations.recording import RecordingOps
+from ledger.operations.reporting import ReportingOps
 
 if TYPE_CHECKING:
     from typing_extensions import Self

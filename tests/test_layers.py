@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ledger.wellknown",),
     ("ledger.render",),
     ("ledger.chain",),
+    ("ledger.node",),
     ("ledger.contracts",),
     ("ledger.verify",),
     ("ledger.receipts",),

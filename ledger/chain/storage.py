@@ -11,16 +11,15 @@ the same root and the same nodes for the final set) from the sorted writes in on
 changes is decoded once, rebuilt once and hashed once, and a subtree no write touches is never read.
 :class:`BatchedStorageLookup` is py-evm's ``StorageLookup`` with its writes buffered and applied that
 way when the root is asked for (``get_changed_root``, ``commit_to``) or the trie is switched
-(``new_trie``, ``rollback_trie``); reads see the buffered writes first. :func:`prague_vm` is py-evm's
-Prague VM with that storage. The tests compare roots and nodes with py-trie's ``HexaryTrie`` on random
+(``new_trie``, ``rollback_trie``); reads see the buffered writes first. :class:`BatchedAccountDB` is
+py-evm's ``AccountDB`` with that storage; :mod:`ledger.chain.evm` builds its VMs with it. The tests compare roots and nodes with py-trie's ``HexaryTrie`` on random
 writes and deletions, and import blocks built this way into a plain py-evm chain.
 
-This module imports py-evm; :mod:`ledger.chain.embedded` loads it when it builds its chain class.
+This module imports py-evm; :mod:`ledger.chain.evm` loads it when it builds its VM classes.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import Any
@@ -32,14 +31,12 @@ from eth.db.batch import BatchDB
 from eth.db.cache import CacheDB
 from eth.db.journal import JournalDB
 from eth.db.storage import AccountStorageDB, StorageLookup
-from eth.vm.forks.prague import PragueVM
-from eth.vm.forks.prague.state import PragueState
 from trie import HexaryTrie
 
 from ledger.chain.blocks import _rlp_bytes, _rlp_list
 from ledger.crypto.hashing import keccak256
 
-__all__ = ["BatchedStorageLookup", "apply_updates", "prague_vm"]
+__all__ = ["BatchedAccountDB", "BatchedStorageLookup", "apply_updates"]
 
 Node = Any  # b"" (blank), [hp, value] (leaf), [hp, child] (extension), 17 items (branch)
 #: Paths are strings of hex digits, one per nibble: slicing and comparing them runs in C.
@@ -331,10 +328,3 @@ class BatchedAccountDB(AccountDB):
                 self._raw_store_db, self._get_storage_root(address), address
             )
         return self._account_stores[address]
-
-
-@functools.cache
-def prague_vm() -> type[PragueVM]:
-    """py-evm's Prague VM with batched contract storage."""
-    state = PragueState.configure(__name__="BatchedPragueState", account_db_class=BatchedAccountDB)
-    return PragueVM.configure(__name__="BatchedPragueVM", _state_class=state)

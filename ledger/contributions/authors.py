@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import csv
 import io
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+
+import tomllib
 
 from ledger.contributions.activity import Actor
 from ledger.contributions.files import read_text_file

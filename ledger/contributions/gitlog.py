@@ -108,8 +108,7 @@ def project_from_remote(url: str) -> str | None:
     else:
         return None
     path = path.strip("/")
-    if path.endswith(".git"):
-        path = path[:-4]
+    path = path.removesuffix(".git")
     parts = [p for p in path.split("/") if p]
     if not host or "." not in host or len(parts) < 2:
         return None

@@ -28,13 +28,14 @@ from __future__ import annotations
 import copy
 import functools
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field  # the rules have a member named ``field``
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from ledger.canonical import canonicalize
 from ledger.contributions.activity import Actor

@@ -37,7 +37,7 @@ from typing import Any
 
 import tomllib
 
-from ledger.canonical import canonicalize, check_depth
+from ledger.canonical import check_depth
 from ledger.contributions.files import read_text_file
 from ledger.contributions.model import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time
 from ledger.credentials.fields import ACHIEVEMENT_TYPES, EXT_TYPE

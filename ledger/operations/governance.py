@@ -63,8 +63,9 @@ class ProposedCall:
         return f"{self.action}({inner})" if self.function else self.action
 
 
-def decode_call(contract: str, data: bytes) -> ProposedCall:
-    """Decode calldata for one of our contracts with its ABI; arguments by name, made JSON-friendly.
+def decode_call(contract: str, data: bytes, crypto: str = "ecdsa") -> ProposedCall:
+    """Decode calldata for one of our contracts with its ABI (the selectors of crypto mode ``crypto``);
+    arguments by name, made JSON-friendly.
 
     Calldata whose selector or arguments do not fit the ABI is named, not decoded (a proposal's data
     is whatever its proposer sent).
@@ -74,10 +75,10 @@ def decode_call(contract: str, data: bytes) -> ProposedCall:
 
 
     selector = bytes(data[:4])
-    for fn_name, fn in contract_abi(contract).functions.items():
+    for fn_name, fn in contract_abi(contract, crypto).functions.items():
         if fn.selector != selector:
             continue
-        entry = next(e for e in artifact(contract).abi if e.get("type") == "function" and e["name"] == fn_name
+        entry = next(e for e in artifact(contract, crypto).abi if e.get("type") == "function" and e["name"] == fn_name
                      and tuple(abi_type(i) for i in e["inputs"]) == fn.inputs)
         try:
             values = abi_decode(list(fn.inputs), bytes(data[4:]))
@@ -192,7 +193,7 @@ class GovernanceOps(_Context):
 
     def _outcome(self, receipt: Receipt) -> ProposalOutcome:
         pid, approvals, executed = 0, 0, False
-        for ev in decode_events(receipt.logs):
+        for ev in decode_events(receipt.logs, crypto=self.chain.crypto):
             if ev.name in ("ProposalCreated", "ProposalApproved", "ProposalExecuted"):
                 pid = int(ev.args["id"])
             if ev.name == "ProposalApproved":
@@ -267,7 +268,7 @@ class GovernanceOps(_Context):
         name = names.get(target.lower())
         if name is None:
             return ProposedCall(f"call {target}", None, {})
-        return decode_call(name, data)
+        return decode_call(name, data, self.chain.crypto)
 
     def add_issuer(
         self, address: str, *, kind: str, scope: str | list[int], metadata: dict[str, str], child: bool = False

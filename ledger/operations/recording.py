@@ -59,7 +59,7 @@ class RecordingOps(_Context):
         try:
             receipts = self.chain.send_many(self.key, txs) if len(txs) > 1 else [self.chain.send(self.key, txs[0])]
             for receipt in receipts:
-                raise_for_receipt(receipt)
+                raise_for_receipt(receipt, crypto=self.chain.crypto)
         except ContractError:
             if len(txs) == 1:  # several chunks may have partly succeeded: their evidence must stay
                 for path in stored:

@@ -137,11 +137,12 @@ class ContractsView:
         try:
             if self._head is None:
                 self._head = self.chain.block_number()
-            topic = next(t for t, e in contract_abi("CredentialRegistry").events.items()
+            crypto = self.contracts.credentials.crypto
+            topic = next(t for t, e in contract_abi("CredentialRegistry", crypto).events.items()
                          if e.name == "CredentialStatusChanged")
             logs = self.chain.get_logs(min(anchored.block_number, self._head), self._head,
                                        [self.contracts.credentials.address], [topic, None, root])
-            for event in sorted(decode_events(logs), key=lambda e: (e.block_number, e.log_index)):
+            for event in sorted(decode_events(logs, crypto=crypto), key=lambda e: (e.block_number, e.log_index)):
                 if event.name == "CredentialStatusChanged" and event.args.get("root") == root:
                     entry = (event.block_number, int(event.args["status"]), int(event.args["reason"]))
                     found.setdefault(bytes(event.args["credentialHash"]), []).append(entry)

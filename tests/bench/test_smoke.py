@@ -88,6 +88,8 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     expected = {(job, backend) for job in CHAIN_JOBS for backend in ("embedded", "anvil")}
     expected |= {(job, "offline") for job in OFFLINE_JOBS}
     expected |= {(job, "embedded") for job in EMBEDDED_JOBS}
+    expected |= {(job, "fisco3-sm (ledger node)") for job in CHAIN_JOBS if "per second" in job}
+    expected.add(("`ledger node` start, launch to serving", "fisco3-sm"))
     assert any(job.startswith("audit a subject with") and backend == "embedded" for job, backend in rows)
     assert expected <= set(rows), f"missing rows: {sorted(expected - set(rows))}"
 

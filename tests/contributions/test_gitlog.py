@@ -59,7 +59,7 @@ def test_evidence_names_the_commit_never_a_person(project: tuple[Path, dict[str,
 
 
 def test_skips_are_visible_with_their_reasons(project: tuple[Path, dict[str, str]]) -> None:
-    path, ids = project
+    path, _ids = project
     result = import_git(path, load_rules())
     assert result.skipped_by_reason() == {"merge-commit": 1, "bot": 1}
     # The author's own sign-off is the DCO line, not skipped work; a self-review is skipped.

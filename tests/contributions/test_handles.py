@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from workbench import Shell
 from forge import ALICE, Repo, gh_comment, gh_event, gh_pull, gh_user, gist, write_json, write_jsonl
+from workbench import Shell
 
 from ledger.contributions.handles import (
     ZERO_SALT,

@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from workbench import Shell
 from forge import ALICE, BOB, DAN, build_project_repo, gh_pull, gh_review, gh_user, write_json
+from workbench import Shell
 
 from ledger.contributions import contribution_key
 
