@@ -688,11 +688,10 @@ def run(plan: Plan) -> Report:
     import_default = [Row("contributions", import_job(plan.import_size), "embedded", "contribs/s", None,
                           goal=GOAL_IMPORT)]
     imports = _guard("imports", lambda: import_rows(plan), import_default)
-    rows = gas + documents + speed + audit + imports + serve + startup
     node = _guard("ledger node", lambda: node_rows(plan), node_fallback())
     speed += [row for row in node if row.section == "chain"]
     startup += [row for row in node if row.section == "startup"]
-    rows = gas + documents + speed + audit + serve + startup
+    rows = gas + documents + speed + audit + imports + serve + startup
     seconds = time.perf_counter() - started
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)
 
