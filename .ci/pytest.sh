@@ -6,10 +6,15 @@
 # `ledger node` (in the test process, on 127.0.0.1), through both native protocols, with the SM3 artifacts:
 # `--chain node-fisco2-sm` and `--chain node-fisco3-sm` (tests/conftest.py). Gaps of a protocol (no calls at
 # a past block, no call from a sender on 3.x) show as XFAIL with the reason.
+#
+# Tests run on two workers (pytest-xdist, from the test extra); PYTEST_WORKERS=0 runs them in one process.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 VENV="${VENV:-.venv}"
-"$VENV/bin/python" -m pytest -q "$@"
+WORKERS="${PYTEST_WORKERS:-2}"
+parallel=()
+if [ "$WORKERS" != "0" ]; then parallel=(-n "$WORKERS"); fi
+"$VENV/bin/python" -m pytest -q "${parallel[@]}" "$@"
 code=$?
 if [ "$code" -eq 5 ]; then
   echo "pytest collected no tests: the suite is missing or misconfigured" >&2
@@ -18,7 +23,7 @@ fi
 if [ "$code" -eq 0 ] && [ "$#" -eq 0 ]; then
   for chain in node-fisco2-sm node-fisco3-sm; do
     echo "contract suite on --chain $chain"
-    "$VENV/bin/python" -m pytest -q tests/contracts -m "not slow" --chain "$chain" || exit $?
+    "$VENV/bin/python" -m pytest -q "${parallel[@]}" tests/contracts -m "not slow" --chain "$chain" || exit $?
   done
 fi
 exit "$code"
