@@ -124,7 +124,7 @@ def _story(
          f"201 {course_type.name}: issued in batches, no machine-checked criteria"],
     )
 
-    actors = {name: PrivateKey.generate() for name in ("university", "community", "maintainer")}
+    actors = {name: PrivateKey.generate(lg.chain.crypto) for name in ("university", "community", "maintainer")}
     for name, key in actors.items():
         lg.keyring.add(name, key, PASSWORD)
     plans = [
@@ -238,7 +238,7 @@ def _story(
     lg.use_key(stolen)
     mark = lg.mark_compromised(stolen.address, "now")
     meter.add(mark["gas_used"])
-    successor = PrivateKey.generate()
+    successor = PrivateKey.generate(lg.chain.crypto)
     lg.keyring.add("university-2", successor, PASSWORD)
     lg.use_key(admin)
     meter.add(lg.rotate(successor.address, issuer=stolen.address).gas_used)  # type: ignore[union-attr]

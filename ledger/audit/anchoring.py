@@ -72,7 +72,7 @@ def anchor_report(contracts: Contracts, key: PrivateKey, report: AuditReport) ->
         # The very same report (same content, same second) was anchored before by this auditor: that
         # anchor proves it.
         block = contracts.credentials.report_anchor(key.address, digest)
-        found = _anchored_log(contracts, digest, block, key.address) if block else None
+        found = anchored_log(contracts, digest, block, key.address) if block else None
         if found is None or found[1] != "0x" + target.hex():
             raise
         auditor, tx_hash, again = key.address, found[0], True
@@ -172,7 +172,7 @@ def check_report(contracts: Contracts, data: Mapping[str, Any]) -> ReportCheck:
     if auditor is None:
         problems.append("this report's hash was never anchored on this chain")
     else:
-        log = _anchored_log(contracts, digest, block, auditor)
+        log = anchored_log(contracts, digest, block, auditor)
         if log is None:
             problems.append(f"no ReportAnchored log for this hash in block {block}")
         else:
@@ -194,31 +194,16 @@ def check_report(contracts: Contracts, data: Mapping[str, Any]) -> ReportCheck:
     )
 
 
-def _report_topic(contracts: Contracts) -> bytes:
-    return next(e for e in contracts.credentials.abi.events.values() if e.name == "ReportAnchored").topic
-
-
-def _anchored_log(contracts: Contracts, digest: bytes, block: int, auditor: str) -> tuple[str, str] | None:
-    """(transaction hash, target) of ``auditor``'s ReportAnchored log of ``digest`` in ``block``."""
-    topic = _report_topic(contracts)
-    logs = contracts.chain.get_logs(block, block, [contracts.credentials.address],
-                                    [topic, digest, bytes(12) + bytes.fromhex(auditor[2:])])
-    for log in logs:
-        if len(log.topics) == 4 and log.topics[0] == topic and log.topics[1] == digest:
-            return "0x" + log.tx_hash.hex(), "0x" + log.topics[3].hex()
-    return None
+def anchored_log(contracts: Contracts, digest: bytes, block: int, auditor: str | None = None
+                 ) -> tuple[str, str] | None:
+    """(transaction hash, target) of the ReportAnchored log of ``digest`` in ``block`` (by ``auditor``)."""
+    return contracts.credentials.report_anchored_log(digest, block, auditor)
 
 
 def _first_anchor(contracts: Contracts, digest: bytes) -> tuple[str, int] | None:
     """(auditor, block) of the first anchor of ``digest`` by anyone, from the logs."""
-    from ledger.crypto.hashing import to_checksum_address
-
-    logs = contracts.chain.get_logs(contracts.deployment.block_number, contracts.chain.block_number(),
-                                    [contracts.credentials.address], [_report_topic(contracts), digest])
-    for log in logs:
-        if len(log.topics) == 4 and log.topics[1] == digest:
-            return to_checksum_address(log.topics[2][12:]), log.block_number
-    return None
+    auditor, block = contracts.credentials.first_report_anchor(digest, contracts.deployment.block_number)
+    return None if auditor is None else (auditor, block)
 
 
 def _other_chain(claimed: Any, contracts: Contracts) -> list[str]:

@@ -8,8 +8,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ledger.audit.checks import ChainCheck
+from ledger.audit.names import Names
 from ledger.audit.report import (
     BATCH_REVOKED,
+    COMPONENT_REVOKED_AFTER_ISSUANCE,
     CONTRIBUTION_CLAIMED_TWICE,
     CONTRIBUTION_RELEASED,
     EVIDENCE_RECORDED_BY_COMPROMISED_KEY,
@@ -35,7 +37,7 @@ from ledger.errors import ChainError, LedgerError, ValidationError, Verification
 from ledger.index.projection import ZERO32
 from ledger.index.queries import IndexReader
 from ledger.index.records import Batch, Contribution, Credential, Issuer
-from ledger.index.view import IndexChainView
+from ledger.index.view import IndexChainView, reason_name
 from ledger.verify.verifier import verify_credential
 
 
@@ -47,6 +49,8 @@ class Auditor:
         chain: the chain's own answers for the final verdict (``None``: index only).
         chain_info: what to print about the chain (id, backend, description).
         at: block for "as of" answers (``None``: now only), and ``at_spec`` as the user wrote it.
+        names: where people's, institutions', certificates' and projects' names are looked up
+            (:class:`~ledger.audit.names.Names`; default: only what the audited documents say).
     """
 
     def __init__(
@@ -57,8 +61,10 @@ class Auditor:
         chain_info: Mapping[str, Any] | None = None,
         at: int | None = None,
         at_spec: str | None = None,
+        names: Names | None = None,
     ) -> None:
         self.r = reader
+        self.names = names or Names(reader)
         self.chain = chain
         self.chain_info = dict(chain_info or {})
         self.at = at
@@ -92,6 +98,7 @@ class Auditor:
             raise LedgerError(f"{who} is not an issuer known to the index", hint="check the address, or sync the index")
         audits = [self._audit_onchain(c) for c in view.credentials]
         info = render_plain(view.issuer)
+        info.update(self.names.issuer(view.issuer.address))
         info["batches"] = render_plain(list(view.batches))
         info["contributions_recorded"] = view.contributions_recorded
         info["revocations"] = list(view.revocations)
@@ -125,14 +132,21 @@ class Auditor:
             return self._finish(CredentialAudit(label, "", False, "", steps=steps), ZERO32)
         doc = parse_credential(text)
         digest = "0x" + doc.hash.hex()
-        audit = CredentialAudit(label, digest, False, "", subject="" if doc.subject is None else "0x" + doc.subject.hex(),
-                                type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps)
+        subject = None if doc.subject is None else "0x" + doc.subject.hex()  # None: withheld by the holder
+        self.names.learn(subject=subject, holder=doc.holder_name, type_id=doc.achievement.type_id,
+                         title=doc.achievement.name, issuer=doc.issuer.address, issuer_name=doc.issuer.name)
+        institution = self.names.issuer(doc.issuer.address)
+        audit = CredentialAudit(label, digest, False, "", subject=subject or "",
+                                type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps,
+                                holder=doc.holder_name or self.names.person(subject), title=doc.achievement.name,
+                                issuer_name=institution["name"] or doc.issuer.name, issuer_domain=institution["domain"])
         proof = doc.proof
         anchored = {s.name: s for s in verified.steps}.get("anchoring")
         if proof is None or proof.credential_hash != doc.hash or anchored is None or anchored.outcome != PASS:
             return self._finish(audit, ZERO32)
         root, index, evidence_keys = ZERO32, None, ["0x" + e.key.hex() for e in doc.evidence]
         anomalies: list[Anomaly] = []
+        components: list[tuple[str | None, str]] = []
         if proof.kind == BATCH_PROOF and proof.batch_root is not None:
             root, index = "0x" + proof.batch_root.hex(), proof.leaf_index
             batch = self.r.batch(doc.issuer.address, root)
@@ -146,10 +160,12 @@ class Auditor:
             issuer, type_id, block, tx = issued.issuer, issued.type_id, issued.block_number, issued.tx_hash
             evidence_keys = list(issued.evidence) or evidence_keys
             entry = self.r.credential_status_at(issuer, digest)
+            components = list(zip(issued.prerequisite_issuers, issued.prerequisites))
         ok, why = self.r.authorization(issuer, type_id, block)
         anomalies += self._writer_anomalies(issuer, block, ok)
         evidence = tuple(self._evidence(k) for k in evidence_keys)
         anomalies += self._evidence_anomalies(evidence, block)
+        anomalies += [a for a, _ in self._component_anomalies(components, block)]
         audit = replace(
             audit,
             issuer=issuer,
@@ -222,6 +238,13 @@ class Auditor:
                               f"({batch.revoked.reason}) by {batch.revoked.by}"))
         else:
             steps.append(_status_step(status_now, cred.history[-1] if cred.history else None))
+        component_anomalies = self._component_anomalies(zip(cred.prerequisite_issuers, cred.prerequisites), block)
+        anomalies += [a for a, _ in component_anomalies]
+        for anomaly, entry in component_anomalies[:1]:  # the step names the first; the anomalies list all
+            steps.append(Step("criteria", FAIL, f"COMPONENT_{entry.status.upper()}",
+                              f"it is stacked on certificate {anomaly.related[0]}, {entry.status.lower()} since block "
+                              f"{entry.block_number} (reason {shown_reason(entry.reason)})"))
+        institution = self.names.issuer(cred.issuer)
         return self._finish(
             CredentialAudit(
                 label=cred.label,
@@ -238,6 +261,10 @@ class Auditor:
                 steps=tuple(steps),
                 evidence=evidence,
                 anomalies=tuple(anomalies),
+                holder=self.names.person(cred.subject),
+                title=self.names.title(cred.type_id),
+                issuer_name=institution["name"],
+                issuer_domain=institution["domain"],
             ),
             cred.root,
         )
@@ -411,6 +438,27 @@ class Auditor:
                 found += self._claimed_twice_key(e.key, e.subject)
         return found
 
+    def _component_anomalies(self, components: Iterable[tuple[str | None, str]], block: int
+                             ) -> list[tuple[Anomaly, Any]]:
+        """A stacked certificate's components, ``(issuer, hash)``, revoked or suspended now (they were valid
+        at its issuance: the contract checked), each with the status entry that did it."""
+        found: list[tuple[Anomaly, Any]] = []
+        for issuer, component in components:
+            if issuer is None:
+                continue  # an index from before contracts v2 does not say whose it is
+            entry = self.r.credential_status_at(issuer, component)
+            if entry is None or entry.status not in ("Revoked", "Suspended"):
+                continue
+            other = self.r.issued(component, issuer=issuer)
+            what = f"of type {other.type_id} " if other is not None else ""
+            found.append((Anomaly(
+                COMPONENT_REVOKED_AFTER_ISSUANCE,
+                f"component certificate {component} {what}was {entry.status.lower()} at block {entry.block_number} "
+                f"({shown_reason(entry.reason)}), after this stacked certificate was issued at block {block}",
+                entry.block_number, (component,),
+            ), entry))
+        return found
+
     def _evidence(self, key: str) -> EvidenceItem:
         c = self.r.contribution(key)
         if c is None:
@@ -419,9 +467,11 @@ class Auditor:
                                                   "by": c.revoked.by}
         released = None if c.released is None else {"block_number": c.released.block_number,
                                                     "tx_hash": c.released.tx_hash}
+        named = self.names.contribution(c.key, c.evidence_hash)
         return EvidenceItem(key=c.key, kind=c.kind, project=c.project, subject=c.subject, cosigners=c.cosigners,
                             revoked=revoked, released=released, recorder=c.recorder,
-                            recorder_compromised=c.recorder_compromised)
+                            recorder_compromised=c.recorder_compromised, source=named["source"], url=named["url"],
+                            project_name=named["project_name"])
 
     def _claimed_twice(self, c: Contribution) -> list[Anomaly]:
         return self._claimed_twice_key(c.key, c.subject)
@@ -480,6 +530,7 @@ class Auditor:
         extra: Iterable[Anomaly] = (),
         issuer: Mapping[str, Any] | None = None,
     ) -> AuditReport:
+        contributions = list(contributions)
         seen: set[tuple[str, str]] = set()
         anomalies: list[Anomaly] = []
         for a in [x for c in audits for x in c.anomalies] + list(extra):
@@ -500,6 +551,7 @@ class Auditor:
             anomalies=tuple(anomalies),
             issuer=issuer,
             chain_rechecked=bool(audits) and all(a.chain_checked for a in audits),
+            contribution_names={c.key: self.names.contribution(c.key, c.evidence_hash) for c in contributions},
         )
 
 
@@ -537,3 +589,8 @@ def _anomaly_reason(audit: CredentialAudit) -> str:
     tail = audit.reason.split(";", 1)[1] if ";" in audit.reason else ""
     n = len(audit.anomalies)
     return f"{head}, {n} anomal{'y' if n == 1 else 'ies'}: {', '.join(codes)}" + (f";{tail}" if tail else "")
+
+
+def shown_reason(reason: str | None) -> str:
+    """A revocation reason as the CLI spells it (``issued-in-error``), or ``unspecified``."""
+    return reason_name(reason) or "unspecified"

@@ -99,7 +99,7 @@ class ChainLogCheck:
         chain = self.contracts.chain
         head = chain.block_number()
         addresses = [self.contracts.issuers.address, self.contracts.credentials.address]
-        for ev in decode_events(chain.get_logs(self.from_block, head, addresses)):
+        for ev in decode_events(chain.get_logs(self.from_block, head, addresses), crypto=chain.crypto):
             a, name = ev.args, ev.name
             if name == "BatchAnchored":
                 self._roots.add((a["issuer"].lower(), "0x" + a["root"].hex()))

@@ -18,6 +18,7 @@ REPORT_DOMAIN_TAG = b"fisco-talent-ledger/audit-report/v1\x00"
 
 ISSUED_WHILE_ISSUER_SUSPENDED = "ISSUED_WHILE_ISSUER_SUSPENDED"
 EVIDENCE_REVOKED_AFTER_ISSUANCE = "EVIDENCE_REVOKED_AFTER_ISSUANCE"
+COMPONENT_REVOKED_AFTER_ISSUANCE = "COMPONENT_REVOKED_AFTER_ISSUANCE"
 REVOKED_THEN_REISSUED = "REVOKED_THEN_REISSUED"
 CONTRIBUTION_CLAIMED_TWICE = "CONTRIBUTION_CLAIMED_TWICE"
 INDEX_DISAGREES_WITH_CHAIN = "INDEX_DISAGREES_WITH_CHAIN"
@@ -56,6 +57,9 @@ class EvidenceItem:
     released: Mapping[str, Any] | None = None
     recorder: str | None = None
     recorder_compromised: bool = False
+    source: str | None = None  # the work, e.g. github.com/owner/repo/pull/7 (from its evidence document)
+    url: str | None = None
+    project_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class CredentialAudit:
     evidence: tuple[EvidenceItem, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
     chain_checked: bool = False
+    holder: str | None = None  # the person: the document's holder name, or the workspace's vault
+    title: str | None = None  # the certificate type's name
+    issuer_name: str | None = None  # the institution: its registered name, else the document's
+    issuer_domain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,8 @@ class AuditReport:
     issuer: Mapping[str, Any] | None = None
     chain_rechecked: bool = False
     anchored: Mapping[str, Any] | None = None
+    #: Names of the contributions' work (source, url, project_name) by contribution key.
+    contribution_names: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
 
     @property
     def valid_count(self) -> int:
@@ -163,7 +173,7 @@ class AuditReport:
             "summary": self.summary(),
             "issuer": to_jsonable(self.issuer) if self.issuer else None,
             "credentials": to_jsonable(list(self.credentials)),
-            "contributions": [_contribution_dict(c) for c in self.contributions],
+            "contributions": [_contribution_dict(c, self.contribution_names.get(c.key)) for c in self.contributions],
             "anomalies": to_jsonable(list(self.anomalies)),
         }
 
@@ -215,8 +225,12 @@ def render_plain(value: Any) -> Any:
     return value
 
 
-def _contribution_dict(c: Contribution) -> dict[str, Any]:
+def _contribution_dict(c: Contribution, names: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    named = dict(names or {})
     return {
+        "source": named.get("source"),
+        "url": named.get("url"),
+        "project_name": named.get("project_name"),
         "key": c.key,
         "subject": c.subject,
         "kind": c.kind,

@@ -19,6 +19,7 @@ from ledger.contracts.committee import PROPOSAL_GAS
 from ledger.contracts.facade import ContractFacade
 from ledger.contracts.facade import bytes32 as _b32
 from ledger.contracts.facade import bytes32_list as _b32s
+from ledger.crypto.hashing import to_checksum_address
 from ledger.crypto.keys import PrivateKey
 
 __all__ = ["CredentialRegistry"]
@@ -106,6 +107,32 @@ class CredentialRegistry(ContractFacade):
     def report_anchor(self, auditor: str, report_hash: bytes, *, block: int | None = None) -> int:
         """The block in which ``auditor`` anchored ``report_hash`` (0 if it did not)."""
         return int(self._call("reportAnchor", auditor, _b32(report_hash), block=block)[0])
+
+    def report_anchored_log(self, report_hash: bytes, block: int, auditor: str | None = None
+                            ) -> tuple[str, str] | None:
+        """(transaction hash, target) of the ``ReportAnchored`` log of ``report_hash`` in ``block`` (by
+        ``auditor``, when given), as 0x hex, or ``None`` when the block holds none (what anchored a hash,
+        and for which target: audit reports, contribution reports, handle-link commitments)."""
+        event = next(e for e in self.abi.events.values() if e.name == "ReportAnchored")
+        digest = _b32(report_hash)
+        who = None if auditor is None else bytes(12) + bytes.fromhex(auditor[2:])
+        topics = [event.topic, digest] + ([who] if who is not None else [])
+        for log in self.chain.get_logs(block, block, [self.address], topics):
+            if len(log.topics) == 4 and log.topics[0] == event.topic and log.topics[1] == digest and (
+                    who is None or log.topics[2] == who):
+                return "0x" + log.tx_hash.hex(), "0x" + log.topics[3].hex()
+        return None
+
+    def first_report_anchor(self, report_hash: bytes, from_block: int = 0) -> tuple[str | None, int]:
+        """(auditor, block) of the earliest anchor of ``report_hash`` by anyone, from the logs; ``(None,
+        0)`` if none. Reports are kept per auditor (another account's anchor of the same hash blocks
+        nothing), so a check that knows who should have anchored asks :meth:`report_anchor` instead."""
+        event = next(e for e in self.abi.events.values() if e.name == "ReportAnchored")
+        digest = _b32(report_hash)
+        for log in self.chain.get_logs(from_block, self.chain.block_number(), [self.address], [event.topic, digest]):
+            if len(log.topics) == 4 and log.topics[0] == event.topic and log.topics[1] == digest:
+                return to_checksum_address(log.topics[2][12:]), log.block_number
+        return None, 0
 
     def credential_type(self, type_id: int, *, block: int | None = None) -> types.CredentialType:
         """A certificate type as defined at ``block`` (``exists`` false if undefined)."""

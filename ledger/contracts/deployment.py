@@ -26,6 +26,7 @@ facade per contract.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from eth_abi import encode as abi_encode
@@ -51,8 +52,9 @@ DEFAULT_PROPOSAL_WINDOW = 100_000
 
 
 def _deploy_one(chain: ChainBackend, key: PrivateKey, name: str, ctor_types: list[str], args: list[Any]) -> Receipt:
-    code = artifact(name).bytecode + abi_encode(ctor_types, args)
-    receipt = chain.deploy(key, code, gas=DEPLOY_GAS)
+    built = artifact(name, chain.crypto)  # the SM3 build on SM chains
+    code = built.bytecode + abi_encode(ctor_types, args)
+    receipt = chain.deploy(key, code, gas=DEPLOY_GAS, abi=json.dumps(built.abi, separators=(",", ":")))
     if not receipt.succeeded or receipt.contract_address is None:
         raise ChainError(f"deploying {name} failed ({receipt.status}, gas used {receipt.gas_used})")
     return receipt
@@ -129,4 +131,4 @@ class Contracts:
         """Decoded events of the four contracts in a block range (default: since deployment)."""
         start = self.deployment.block_number if from_block is None else from_block
         end = self.chain.block_number() if to_block is None else to_block
-        return decode_events(self.chain.get_logs(start, end, list(self.deployment.addresses)))
+        return decode_events(self.chain.get_logs(start, end, list(self.deployment.addresses)), crypto=self.chain.crypto)

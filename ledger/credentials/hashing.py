@@ -7,12 +7,19 @@ digest (:func:`field_digest`) and the hash commits to the rest of the document a
 ``H`` is named by the proof's ``hashAlgorithm`` (:func:`hash_function`: keccak256, or SM3 on SM chains). It is a module of its own
 because everything that handles credentials hashes them (stamping a batch, parsing, verifying,
 building proofs) while none of that needs the document model.
+
+:func:`metadata_hash` is the other hash of a document that goes on chain: that of an off-chain
+metadata document (an issuer's name and domain, a certificate type's name), which the registries hold.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sha3  # safe-pysha3
 
+from ledger.canonical import canonicalize
 from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.merkle import Hasher
 from ledger.crypto.hashing import keccak256
@@ -21,16 +28,26 @@ __all__ = [
     "FIELD_DOMAIN_TAG",
     "HASH_DOMAIN_TAG",
     "HASH_DOMAIN_TAG_V2",
+    "METADATA_DOMAIN",
     "committed_hash",
     "credential_hash",
     "field_digest",
     "hash_function",
+    "metadata_hash",
 ]
 
 #: Prefix of every credential hash pre-image; the NUL cannot start a JSON text.
 HASH_DOMAIN_TAG = b"fisco-talent-ledger/credential/v1\x00"
 
+#: Prefix of every metadata document's hash pre-image.
+METADATA_DOMAIN = b"ledger:metadata:v1\x00"
+
 _HASHERS: dict[str, Hasher] = {"keccak256": keccak256}
+
+
+def metadata_hash(document: Mapping[str, Any]) -> bytes:
+    """Hash of an off-chain metadata document (issuer or type), as anchored on chain."""
+    return keccak256(METADATA_DOMAIN + canonicalize(dict(document)))
 
 
 def hash_function(name: str) -> Hasher:

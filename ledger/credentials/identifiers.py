@@ -63,7 +63,7 @@ _HEX40 = r"0x[0-9a-f]{40}"
 ACCOUNT_DID = re.compile(rf"^did:fisco:{_CHAIN}:({_HEX40})\Z")
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _HOST = rf"{_LABEL}(?:\.{_LABEL})+"
-WEB_DID = re.compile(rf"^did:web:({_HOST})\Z")
+WEB_DID = re.compile(rf"^did:web:({_HOST})(?:%3A([1-9][0-9]{{0,4}}))?\Z")  # a port is written %3A<port>
 SUBJECT_URL = re.compile(rf"^did:fisco:{_CHAIN}:({_HEX40})/subjects/(0x[0-9a-f]{{64}})\Z")
 CONTRIBUTION_URL = re.compile(rf"^did:fisco:{_CHAIN}:({_HEX40})/contributions/(0x[0-9a-f]{{64}})\Z")
 TYPE_URL = re.compile(rf"^did:fisco:{_CHAIN}:({_HEX40})/types/([0-9]{{1,20}})/versions/([0-9]{{1,20}})\Z")
@@ -90,16 +90,19 @@ def parse_account_did(did: str, path: str = "issuer.id") -> tuple[int, str]:
 
 
 def web_did(domain: str) -> str:
-    """``did:web:<domain>`` for an institution's domain (a host name, lower case, no port or path).
+    """``did:web:<domain>`` for an institution's domain (a host name, lower case, no path; a port, as in
+    ``uni.example.edu:8443``, is written ``%3A8443`` as did:web says).
 
     Raises:
         CredentialFormatError: not a host name (``uni.example.edu``); an IDN goes in its ``xn--`` form.
     """
-    host = domain.strip().lower().rstrip(".") if isinstance(domain, str) else ""
-    did = f"did:web:{host}"
-    if not WEB_DID.match(did) or len(host) > 253:
+    text = domain.strip().lower() if isinstance(domain, str) else ""
+    host, _, port = text.partition(":")
+    host = host.rstrip(".")
+    did = f"did:web:{host}" + (f"%3A{port}" if port else "")
+    if not WEB_DID.match(did) or len(host) > 253 or (port and int(port) > 65535):
         raise CredentialFormatError(
-            "issuer.id", f"{domain!r:.80} is not a domain name for did:web (like uni.example.edu, no scheme, port or path)"
+            "issuer.id", f"{domain!r:.80} is not a domain name for did:web (like uni.example.edu, no scheme or path)"
         )
     return did
 
@@ -109,7 +112,8 @@ def did_web_document_url(did: str) -> str:
     m = WEB_DID.match(did)
     if m is None:
         raise CredentialFormatError("issuer.id", f"{did!r:.80} is not did:web:<domain>")
-    return f"https://{m.group(1)}/.well-known/did.json"
+    port = f":{m.group(2)}" if m.group(2) else ""
+    return f"https://{m.group(1)}{port}/.well-known/did.json"
 
 
 def subject_url(deployment: str, subject: bytes) -> str:

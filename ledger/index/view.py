@@ -110,4 +110,6 @@ class IndexChainView:
             type_version=issued.type_version,
             transaction=bytes.fromhex(issued.tx_hash[2:]),
             contribution_keys=tuple(bytes.fromhex(k[2:]) for k in issued.evidence),
+            prerequisites=tuple((who, bytes.fromhex(h[2:])) for who, h in
+                                zip(issued.prerequisite_issuers, issued.prerequisites) if who is not None),
         )

@@ -25,9 +25,13 @@ from ledger.index import Index
 from ledger.index.view import IndexChainView
 from ledger.issuance.pipeline import check_output_dir
 from ledger.operations.governance import _bytes32, _Context
+from ledger.receipts import ReceiptSigner
 from ledger.verify.chainview import ChainView
 from ledger.verify.contracts_view import ContractsView
 from ledger.verify.files import snapshot_files, verify_files
+from ledger.verify.identity import IssuerIdentities
+from ledger.wellknown.document import DeploymentRef
+from ledger.wellknown.fetch import DomainDirectory, FetchPolicy
 
 if TYPE_CHECKING:
     from ledger.credentials.document import Credential
@@ -94,7 +98,7 @@ class CertifyingOps(_Context):
             description=meta.get("description") or meta.get("name") or f"Certificate type {type_id}",
             criteria=criteria_narrative(t.criteria),
             field_of_study=FIELD_NAMES.get(t.field, str(t.field)),
-            achievement_type="Certificate",
+            achievement_type=meta.get("achievementType") or "Certificate",
         )
 
     def _issuer_profile(self) -> IssuerProfile:
@@ -361,6 +365,54 @@ class CertifyingOps(_Context):
 
     # -- verification ------------------------------------------------------------------------
 
+    _domains: DomainDirectory | None = None
+
+    def deployment_ref(self) -> DeploymentRef:
+        """The deployment this workspace reads, as a ``.well-known`` document names it."""
+        d = self.settings.deployment
+        assert d is not None
+        return DeploymentRef(d.chain_id, d.issuer_registry, d.contribution_ledger, d.credential_registry)
+
+    def domain_directory(self) -> DomainDirectory:
+        """Fetches (and keeps for a while) the ``.well-known`` documents of issuers' domains, as the
+        workspace's ``[domains]`` settings say."""
+        if self._domains is None:
+            d = self.settings.domains
+            self._domains = DomainDirectory(FetchPolicy(timeout=d.timeout, ca_file=d.ca_file,
+                                                        allow_private=d.allow_private, resolve=dict(d.resolve)))
+        return self._domains
+
+    def issuer_identities(self, *, check_domains: bool | None = None) -> IssuerIdentities:
+        """What the ``issuer_domain`` step reads: the registry's entries (asked of the contracts), this
+        workspace's metadata files, and the domains' documents (unless ``check_domains`` is false, or
+        the workspace's ``[domains] check`` is)."""
+        check = self.settings.domains.check if check_domains is None else check_domains
+
+        def meta_hash(address: str) -> bytes | None:
+            info = self.contracts.issuers.issuer(address)
+            return None if int(info.kind) == 0 else bytes(info.meta_hash)
+
+        return IssuerIdentities(
+            self.deployment_ref(), meta_hash,
+            local_metadata=lambda digest: self._load_metadata(digest) or None,
+            directory=self.domain_directory() if check else None,
+        )
+
+    def receipt_signer(self, key_name: str, password: Callable[[], str]) -> ReceiptSigner:
+        """The verifier's receipt signer, with the workspace key ``key_name``.
+
+        Raises:
+            ValidationError: the key is an issuer's or a committee member's (a receipt says what a
+                verifier saw; it must not be signed by a key that writes what is verified).
+        """
+        key = self.keyring.load(key_name, password())
+        registry = self.contracts.issuers
+        if registry.is_member(key.address) or int(registry.issuer(key.address).kind) != 0:
+            raise ValidationError(
+                f"key {key_name!r} ({key.address}) is an issuer's or a committee member's; receipts are signed by "
+                "a key of the verifier's own", hint="make one: ledger key new --name verifier")
+        return ReceiptSigner(key)
+
     def snapshot(self, paths: Sequence[Path]) -> StaticChainView:
         """The chain's answers for verifying the credentials in ``paths``, as of now: verify them later
         with no network (``ledger verify --snapshot``)."""
@@ -374,12 +426,14 @@ class CertifyingOps(_Context):
         at: str | int | None = None,
         now: datetime | None = None,
         progress: Callable[[int, int], None] | None = None,
+        check_domains: bool | None = None,
     ) -> list[dict[str, Any]]:
         """Verify credential files against the chain; one report dict per file.
 
         ``at`` (a date or a block) judges the credentials as the chain stood then: the workspace's
         index is synced and answers (so time travel works on nodes that keep no old state); without
         ``at`` the contracts answer. ``now`` is the time the expiry step compares with.
+        ``check_domains`` overrides the workspace's ``[domains] check``.
         """
 
         at_block = None
@@ -394,5 +448,6 @@ class CertifyingOps(_Context):
                                       f"{self.settings.deployment.block_number}")
             online = IndexChainView(index.reader, at=at_block)
 
-        return verify_files(paths, online, at_block=at_block, now=now, progress=progress)
+        return verify_files(paths, online, at_block=at_block, now=now, progress=progress,
+                            identities=self.issuer_identities(check_domains=check_domains))
 

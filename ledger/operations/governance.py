@@ -16,6 +16,7 @@ from ledger.contracts.errors import ThresholdOutOfRange
 from ledger.contributions.model import FIELD_NAMES
 from ledger.credentials.fields import check_line
 from ledger.credentials.standards import (
+    AWARD_CONTRACT_VERSION,
     check_type,
     criteria_narrative,
     criteria_table,
@@ -26,6 +27,7 @@ from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import ValidationError
 from ledger.identity.privacy import check_fields
 from ledger.types import ANY_TYPE, IssuerKind
+from ledger.wellknown.document import DeploymentRef, PublishedIssuer, build_document, normalize_domain
 
 if TYPE_CHECKING:
     from ledger.chain.base import ChainBackend, Receipt
@@ -71,8 +73,9 @@ class ProposedCall:
         return f"{self.action}({inner})" if self.function else self.action
 
 
-def decode_call(contract: str, data: bytes) -> ProposedCall:
-    """Decode calldata for one of our contracts with its ABI; arguments by name, made JSON-friendly.
+def decode_call(contract: str, data: bytes, crypto: str = "ecdsa") -> ProposedCall:
+    """Decode calldata for one of our contracts with its ABI (the selectors of crypto mode ``crypto``);
+    arguments by name, made JSON-friendly.
 
     Calldata whose selector or arguments do not fit the ABI is named, not decoded (a proposal's data
     is whatever its proposer sent).
@@ -82,10 +85,10 @@ def decode_call(contract: str, data: bytes) -> ProposedCall:
 
 
     selector = bytes(data[:4])
-    for fn_name, fn in contract_abi(contract).functions.items():
+    for fn_name, fn in contract_abi(contract, crypto).functions.items():
         if fn.selector != selector:
             continue
-        entry = next(e for e in artifact(contract).abi if e.get("type") == "function" and e["name"] == fn_name
+        entry = next(e for e in artifact(contract, crypto).abi if e.get("type") == "function" and e["name"] == fn_name
                      and tuple(abi_type(i) for i in e["inputs"]) == fn.inputs)
         try:
             values = abi_decode(list(fn.inputs), bytes(data[4:]))
@@ -213,7 +216,7 @@ class GovernanceOps(_Context):
 
     def _outcome(self, receipt: Receipt) -> ProposalOutcome:
         pid, executed, expires = 0, False, None
-        for ev in decode_events(receipt.logs):
+        for ev in decode_events(receipt.logs, crypto=self.chain.crypto):
             if ev.name in ("ProposalCreated", "ProposalApproved"):
                 pid = int(ev.args["id"])
             if ev.name == "ProposalCreated":
@@ -318,7 +321,7 @@ class GovernanceOps(_Context):
         name = self.contracts.name_of(target)
         if name is None:
             return ProposedCall(f"call {target}", None, {})
-        return decode_call(name, data)
+        return decode_call(name, data, self.chain.crypto)
 
     def add_issuer(
         self, address: str, *, kind: str, scope: str | list[int], metadata: dict[str, str], child: bool = False
@@ -330,6 +333,8 @@ class GovernanceOps(_Context):
         kind_value = types.IssuerKind(parse_issuer_kind(kind))
         type_ids = _scope(scope, kind_value)
         doc = {"type": "ledger:Issuer", **{k: v for k, v in metadata.items() if v}}
+        if "domain" in doc:  # the domain verifiers check (ledger.wellknown): a host name, spelt one way
+            doc["domain"] = normalize_domain(doc["domain"])
         for field_name, value in doc.items():
             # The name goes into every credential this issuer signs, whose format check it must pass; and
             # no text that reaches a terminal may carry escape sequences.
@@ -532,6 +537,44 @@ class GovernanceOps(_Context):
             "meta_hash": "0x" + info.meta_hash.hex(),
         }
 
+    def well_known_document(self, domain: str, addresses: list[str] | None = None) -> dict[str, Any]:
+        """The document ``domain`` publishes at ``https://<domain>/.well-known/did.json``: the DID document
+        of ``did:web:<domain>`` listing the issuer accounts registered with that domain (or those in
+        ``addresses``) for this deployment, each with the metadata document whose hash the registry holds.
+
+        Raises:
+            ValidationError: an address is not an issuer, this workspace lacks an issuer's metadata, no
+                issuer is registered with the domain, or one named is registered with another.
+        """
+
+        name = normalize_domain(domain)
+        reg = self.contracts.issuers
+        wanted = [_address(a) for a in addresses] if addresses else [
+            reg.issuer_at(i) for i in range(1, reg.issuer_count() + 1)]
+        published = []
+        for address in wanted:
+            if not address:
+                continue
+            info = reg.issuer(address)
+            if int(info.kind) == 0:
+                raise ValidationError(f"{address} is not an issuer", hint="see `ledger issuer list`")
+            meta = self._load_metadata(info.meta_hash)
+            if not meta:
+                if addresses:
+                    raise ValidationError(
+                        f"this workspace does not hold the metadata of issuer {address} (hash "
+                        f"0x{bytes(info.meta_hash).hex()})", hint="make the document in the workspace that added the issuer")
+                continue
+            if addresses or meta.get("domain") == name:
+                published.append(PublishedIssuer(address, meta, self.settings.network.crypto or "ecdsa"))
+        if not published:
+            raise ValidationError(f"no issuer of this deployment is registered with domain {name}",
+                                  hint="add the issuer with `ledger issuer add ... --domain " + name + "`")
+        d = self.settings.deployment
+        assert d is not None
+        ref = DeploymentRef(d.chain_id, d.issuer_registry, d.contribution_ledger, d.credential_registry)
+        return build_document(name, ref, published)
+
     def define_type(self, definition: TypeDefinition) -> ProposalOutcome:
         """Define (or redefine) a certificate type through the committee.
 
@@ -544,6 +587,8 @@ class GovernanceOps(_Context):
         """
 
         check_type(definition, self.vault.known_names())
+        if definition.award is not None:
+            self._check_award_support(definition)
         meta = self._store_metadata(definition.metadata())
         receipt = self.contracts.credentials.define_type(
             self.key,
@@ -557,6 +602,26 @@ class GovernanceOps(_Context):
         )
         return self._outcome(receipt)
 
+    def _check_award_support(self, definition: TypeDefinition) -> None:
+        """Refuse an award type on a deployment whose CredentialRegistry cannot check its criteria.
+
+        Sent anyway, the type would carry criteria nobody checks: its certificates would look like
+        awards the contract vouched for.
+
+        Raises:
+            ValidationError: the deployed CredentialRegistry is older than contracts v2.
+        """
+        version = self.contracts.credentials.version()
+        major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
+        if major < AWARD_CONTRACT_VERSION:
+            raise ValidationError(
+                f"type {definition.type_id} is a {definition.award.kind if definition.award else ''} award: its "
+                f"criteria need contracts v{AWARD_CONTRACT_VERSION}, and this deployment's CredentialRegistry is "
+                f"{version}",
+                hint="define it once the consortium runs contracts v2; the file is checked and described by "
+                     "`ledger type define --file FILE --dry-run`",
+            )
+
     def types(self) -> list[dict[str, Any]]:
         return [self.type(t) for t in self.contracts.credentials.type_ids()]
 
@@ -565,7 +630,7 @@ class GovernanceOps(_Context):
         if t.version == 0:
             raise ValidationError(f"type {type_id} is not defined", hint="see `ledger type list`")
         meta = self._load_metadata(t.meta_hash)
-        return {
+        shown: dict[str, Any] = {
             "type_id": t.type_id,
             "version": t.version,
             "name": meta.get("name", ""),
@@ -580,6 +645,14 @@ class GovernanceOps(_Context):
             "prerequisites": list(t.prerequisites),
             "meta_hash": "0x" + t.meta_hash.hex(),
         }
+        # Shown only when the definition gave them, so that the output can be defined again as it is.
+        if isinstance(meta.get("achievementType"), str):
+            shown["achievement_type"] = meta["achievementType"]
+        if isinstance(meta.get("tags"), list):
+            shown["tags"] = meta["tags"]
+        if isinstance(meta.get("award"), dict):
+            shown["award"] = meta["award"]
+        return shown
 
     def _store_metadata(self, document: dict[str, Any]) -> bytes:
         """Keep an off-chain metadata document in the workspace; return its on-chain hash."""

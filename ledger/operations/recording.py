@@ -67,7 +67,7 @@ class RecordingOps(_Context):
         try:
             receipts = self.chain.send_many(self.key, txs) if len(txs) > 1 else [self.chain.send(self.key, txs[0])]
             for receipt in receipts:
-                raise_for_receipt(receipt)
+                raise_for_receipt(receipt, crypto=self.chain.crypto)
         except ContractError:
             if len(txs) == 1:  # several chunks may have partly succeeded: their evidence must stay
                 for path in stored:
@@ -137,7 +137,7 @@ class RecordingOps(_Context):
         """(proposal id, executed) of a proposing receipt."""
         from ledger.contracts.abi import decode_events
 
-        events = decode_events(receipt.logs)
+        events = decode_events(receipt.logs, crypto=self.chain.crypto)
         created = [e for e in events if e.name == "ProposalCreated"]
         if not created:
             return None

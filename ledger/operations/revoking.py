@@ -285,7 +285,7 @@ class RevokingOps(_Context):
             self.chain.send_many(self.key, [tx for tx, _ in plans])
         rows = []
         for receipt, (_, row) in zip(receipts, plans):
-            raise_for_receipt(receipt)
+            raise_for_receipt(receipt, crypto=self.chain.crypto)
             rows.append({**row, "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number,
                          "gas_used": receipt.gas_used, **self._proposal_fields(receipt)})
         return {"status": status, "reason": why.name.lower(), "transactions": rows,
@@ -377,7 +377,7 @@ class RevokingOps(_Context):
     def _proposal_fields(self, receipt: Receipt) -> dict[str, Any]:
         from ledger.contracts.abi import decode_events
 
-        events = decode_events(receipt.logs)
+        events = decode_events(receipt.logs, crypto=self.chain.crypto)
         created = [e for e in events if e.name == "ProposalCreated"]
         if not created:
             return {}

@@ -84,7 +84,9 @@ class AnchorRecord:
 class IssuanceRecord:
     """A criteria-checked issuance as the contract recorded it.
 
-    ``contribution_keys`` is ``None`` when the view cannot tell (the evidence is then not compared).
+    ``contribution_keys`` is ``None`` when the view cannot tell (the evidence is then not compared);
+    ``prerequisites`` are the (issuer, hash) of each certificate it was stacked on (its components),
+    ``None`` when the view cannot tell.
     """
 
     credential_hash: bytes
@@ -95,6 +97,7 @@ class IssuanceRecord:
     type_version: int | None = None
     transaction: bytes | None = None
     contribution_keys: tuple[bytes, ...] | None = None
+    prerequisites: tuple[tuple[str, bytes], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,7 +113,7 @@ class ContractsView:
             logs = self.chain.get_logs(block, block, [facade.address], [topic, *topics])
         except LedgerError:
             return None, {}
-        for event in decode_events(logs):
+        for event in decode_events(logs, crypto=facade.crypto):
             if event.name == name:
                 return event.tx_hash, event.args
         return None, {}
@@ -182,7 +182,7 @@ class ContractsView:
                 self._head = self.chain.block_number()
             logs = self.chain.get_logs(anchored.block_number, max(self._head, anchored.block_number),
                                        [c.issuers.address], [None, _topic(issuer), root])
-            events = decode_events(logs)
+            events = decode_events(logs, crypto=c.issuers.crypto)
         except LedgerError:
             return None  # logs not readable here: the stored bits answer
         found: dict[int, list[LeafChange]] = {}
@@ -208,6 +208,7 @@ class ContractsView:
             return None
         tx, args = self._event(c, "CredentialIssued", issued.block_number, [credential_hash, None, _topic(issuer)])
         keys = args.get("contributionKeys")
+        prerequisites = args.get("prerequisites")
         return IssuanceRecord(
             credential_hash=credential_hash,
             issuer=issuer,
@@ -217,7 +218,17 @@ class ContractsView:
             type_version=issued.type_version,
             transaction=tx,
             contribution_keys=tuple(keys) if isinstance(keys, (list, tuple)) else None,
+            prerequisites=_pairs(prerequisites) if isinstance(prerequisites, (list, tuple)) else None,
         )
+
+
+def _pairs(prerequisites: Any) -> tuple[tuple[str, bytes], ...]:
+    """(issuer, hash) of each prerequisite struct of a CredentialIssued event."""
+    out = []
+    for p in prerequisites:
+        issuer, digest = (p["issuer"], p["credentialHash"]) if isinstance(p, dict) else p
+        out.append((str(issuer), bytes(digest)))
+    return tuple(out)
 
 
 def _deployment_of(chain: ChainBackend, committee: str, newer: Deployment) -> Deployment:

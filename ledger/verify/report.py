@@ -30,7 +30,17 @@ __all__ = [
 PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
 
 #: The steps of every report, in order.
-STEPS = ("format", "integrity", "inclusion", "anchoring", "issuer_authorized", "status", "criteria", "expiry")
+STEPS = (
+    "format",
+    "integrity",
+    "inclusion",
+    "anchoring",
+    "issuer_authorized",
+    "issuer_domain",
+    "status",
+    "criteria",
+    "expiry",
+)
 
 #: Every reason code a step can end with (the stable interface of a report), by step. Contracts v2 added:
 #:
@@ -51,6 +61,7 @@ REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "ROOT_UNKNOWN",
             "NOT_ISSUED",
             "CHAIN_MISMATCH",
+            "CONTRACT_MISMATCH",
             "ISSUER_MISMATCH",
             "TYPE_MISMATCH",
             "SUBJECT_MISMATCH",
@@ -58,8 +69,17 @@ REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "DEPLOYMENT_SUPERSEDED",
         ),
         "issuer_authorized": ("AUTHORIZED", "ISSUER_COMPROMISED", "ISSUER_NOT_AUTHORIZED"),
+        "issuer_domain": (
+            "DOMAIN_VERIFIED",
+            "DOMAIN_UNCHECKED",
+            "DOMAIN_UNREACHABLE",
+            "DOMAIN_DOCUMENT_INVALID",
+            "DOMAIN_MISMATCH",
+            "REGISTRY_MISMATCH",
+        ),
         "status": ("ACTIVE", "REINSTATED", "REVOKED", "SUSPENDED", "BATCH_REVOKED"),
-        "criteria": ("CRITERIA_CHECKED", "EVIDENCE_MISMATCH", "EVIDENCE_MISSING"),
+        "criteria": ("CRITERIA_CHECKED", "EVIDENCE_MISMATCH", "EVIDENCE_MISSING", "COMPONENT_REVOKED",
+                     "COMPONENT_SUSPENDED"),
         "expiry": ("IN_VALIDITY_PERIOD", "NOT_YET_VALID", "EXPIRED"),
         "any": ("OFFLINE", "NOT_APPLICABLE", "PRECONDITION_FAILED"),
     }
@@ -111,6 +131,9 @@ class CredentialReport:
     ``verdict`` is ``invalid`` when a step failed, ``incomplete`` when a step was skipped for a reason
     other than ``NOT_APPLICABLE`` (e.g. offline), else ``valid``. ``valid`` is ``verdict == "valid"``;
     ``valid_offline`` only asks that no step failed.
+
+    ``summary`` says what the credential is about in words (holder, title, institution, dates; see
+    :func:`ledger.verify.verifier.summarize`), ``None`` when the document could not be read.
     """
 
     steps: tuple[StepResult, ...]
@@ -121,6 +144,7 @@ class CredentialReport:
     chain_id: int | None = None
     as_of_block: int | None = None
     withheld: tuple[str, ...] = ()
+    summary: Mapping[str, Any] | None = None
 
     @property
     def verdict(self) -> str:
@@ -163,4 +187,5 @@ class CredentialReport:
             "as_of_block": self.as_of_block,
             "withheld_fields": list(self.withheld),
             "steps": [s.to_dict() for s in self.steps],
+            **({"credential": dict(self.summary)} if self.summary is not None else {}),
         }

@@ -222,6 +222,8 @@ def _from_json(name: str, value: Any) -> Any:
         return bytes.fromhex(value[2:])
     if name == "contribution_keys":
         return tuple(bytes.fromhex(k[2:]) for k in value)
+    if name == "prerequisites":  # (issuer, hash) of each component
+        return tuple((str(issuer), bytes.fromhex(digest[2:])) for issuer, digest in value)
     return value
 
 
@@ -247,6 +249,7 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
     marks: dict[str, KeyCompromise] = {}
     superseded: dict[str, int] = {}
     changes: list[StatusChange] = []
+    components: set[bytes] = set()
     for credential in credentials:
         proof = credential.proof
         if proof is None:
@@ -262,6 +265,13 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
             record = chain.checked_issuance(ref.issuer, credential.hash, proof.contract)
             if record is not None:
                 issuances[credential.hash] = record
+                for issuer, component in record.prerequisites or ():  # a stacked certificate: its components
+                    if component not in components:
+                        components.add(component)
+                        held = chain.status(CredentialRef(issuer, component, contract=proof.contract), None)
+                        if held.status != ACTIVE:
+                            changes.append(StatusChange(component, held.status, head if held.block is None
+                                                        else held.block, held.reason))
         if record is None:
             continue
         type_id = credential.achievement.type_id
@@ -291,7 +301,7 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
         tuple(issuances.values()),
         history_complete=False,
         addresses=chain.contract_addresses(),
-        covers=frozenset(c.hash for c in credentials if c.proof is not None),
+        covers=frozenset(c.hash for c in credentials if c.proof is not None) | frozenset(components),
         compromises=tuple(marks.values()),
         superseded=superseded,
     )

@@ -44,12 +44,16 @@ OFFLINE_JOBS = (
     "build a batch of 200 with proofs",
     "verify (200 of the batch)",
     "`ledger --help`",
+    "sign a legacy transaction (EIP-155, 200 bytes of data)",
 )
 #: Jobs through the product path on the embedded chain only.
 EMBEDDED_JOBS = (
     "issue 200 with `ledger cred issue`, one JSON Lines bundle",
     "issue 200 with `ledger cred issue`, one file per credential",
     "index sync from scratch (file, WAL)",
+    "import and record 500 merged pull requests from a GitHub export",
+    "POST /api/v1/verify, a batch of 200",
+    "POST /api/v1/verify, one credential, 8 concurrent clients: p99 latency",
 )
 PEER_JOBS = {
     "anchor one batch root": "DocumentStore issue",
@@ -59,6 +63,7 @@ PEER_JOBS = {
     "revoke one leaf of a 1024-leaf batch": "DocumentStore revoke(root, doc, proof)",
     "build a batch of 200 with proofs": "OpenAttestation wrapDocuments",
     "verify (200 of the batch)": "OpenAttestation verifySignature",
+    "sign a legacy transaction (EIP-155, 200 bytes of data)": "eth-account sign_transaction",
 }
 
 
@@ -83,6 +88,8 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     expected = {(job, backend) for job in CHAIN_JOBS for backend in ("embedded", "anvil")}
     expected |= {(job, "offline") for job in OFFLINE_JOBS}
     expected |= {(job, "embedded") for job in EMBEDDED_JOBS}
+    expected |= {(job, "fisco3-sm (ledger node)") for job in CHAIN_JOBS if "per second" in job}
+    expected.add(("`ledger node` start, launch to serving", "fisco3-sm"))
     assert any(job.startswith("audit a subject with") and backend == "embedded" for job, backend in rows)
     assert expected <= set(rows), f"missing rows: {sorted(expected - set(rows))}"
 

@@ -21,10 +21,10 @@ from ledger.contracts import errors as E
 from ledger.contracts.abi import decode_events, decode_revert
 from ledger.contracts.deployment import Contracts
 from ledger.credentials.merkle import MerkleTree
-from ledger.crypto.hashing import keccak256
+from ledger.crypto.hashing import hash_function, keccak256
 from ledger.crypto.keys import PrivateKey
 
-from .conftest import BASIC_TYPE, BATCH_TYPE, CHECKED_TYPE, World, child_of, item, mine, rand32
+from .conftest import BASIC_TYPE, BATCH_TYPE, CHECKED_TYPE, World, child_of, item, mine, proposal_id, rand32
 
 R = T.RevocationReason
 S = T.CredentialStatus
@@ -35,7 +35,7 @@ S = T.CredentialStatus
 
 def university(w: World) -> PrivateKey:
     """Another top-level University issuer (another organisation)."""
-    key = PrivateKey.generate()
+    key = w.new_key()
     w.c.issuers.add_issuer(w.k.committee, key.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE, CHECKED_TYPE, BASIC_TYPE])
     return key
 
@@ -46,7 +46,7 @@ class Batch:
     def __init__(self, w: World, issuer: PrivateKey, n: int = 8, type_id: int = BATCH_TYPE) -> None:
         self.w, self.issuer = w, issuer
         self.values = [rand32() for _ in range(n)]
-        self.tree = MerkleTree.build(self.values)
+        self.tree = MerkleTree.build(self.values, hash_function(w.chain.crypto))
         self.root = self.tree.root
         self.block = w.c.issuers.anchor(issuer, type_id, n, self.root).block_number
 
@@ -70,10 +70,6 @@ def basic(w: World, issuer: PrivateKey, subject: bytes) -> T.Prerequisite:
     digest = rand32()
     w.c.credentials.issue(issuer, BASIC_TYPE, subject, digest, [])
     return T.Prerequisite(issuer.address, digest)
-
-
-def _proposal_id(receipt) -> int:  # type: ignore[no-untyped-def]
-    return int(next(e for e in decode_events(receipt.logs) if e.name == "ProposalCreated").args["id"])
 
 
 # == finding 1 (high): a stolen key's batches stay valid forever =======================================
@@ -101,7 +97,7 @@ def test_finding_1_the_committee_marks_a_stolen_key_and_what_it_wrote_since_is_v
     with pytest.raises(E.KeyCompromised):
         c.contributions.co_sign(k.university, work.key)
     # the node gets a new key from the committee (a top-level issuer has no parent) and writes again
-    successor = PrivateKey.generate()
+    successor = world.new_key()
     c.issuers.propose_offer_successor(k.committee, k.university.address, successor.address)
     c.issuers.accept_successor(successor, k.university.address)
     Batch(world, successor)
@@ -119,11 +115,11 @@ def test_finding_1_a_parent_marks_its_childs_stolen_key_and_replaces_it(world: W
     with pytest.raises(E.KeyCompromised) as info:
         c.issuers.anchor(child, BATCH_TYPE, 2, rand32())
     assert info.value.issuer == child.address
-    new_key = PrivateKey.generate()
-    c.issuers.offer_successor(k.university, child.address, new_key.address)
-    c.issuers.accept_successor(new_key, child.address)
-    Batch(world, new_key)
-    assert c.issuers.issuer(child.address).current_key == new_key.address
+    replacement = world.new_key()
+    c.issuers.offer_successor(k.university, child.address, replacement.address)
+    c.issuers.accept_successor(replacement, child.address)
+    Batch(world, replacement)
+    assert c.issuers.issuer(child.address).current_key == replacement.address
 
 
 def test_finding_1_the_owner_marks_through_its_successor_and_a_thief_cannot_back_date(world: World) -> None:
@@ -133,7 +129,7 @@ def test_finding_1_the_owner_marks_through_its_successor_and_a_thief_cannot_back
     with pytest.raises(E.InvalidCompromiseBlock) as back:  # the thief tries to void the owner's history
         c.issuers.mark_compromised(org, org.address, 1)
     assert (back.value.key, back.value.since) == (org.address, 1)
-    rotated = PrivateKey.generate()
+    rotated = world.new_key()
     c.issuers.offer_successor(org, org.address, rotated.address)
     c.issuers.accept_successor(rotated, org.address)
     with pytest.raises(E.KeyRotated) as old:  # the old key writes nothing after a rotation
@@ -170,7 +166,7 @@ def test_finding_1_a_whole_batch_is_revoked_by_its_issuer_its_parent_or_the_comm
     with pytest.raises(E.InvalidReason):
         c.issuers.revoke_batch(k.university, child.address, batch.root, R.NONE)
     receipt = c.issuers.revoke_batch(k.university, child.address, batch.root, R.MISCONDUCT)  # by its parent
-    revoked = next(e for e in decode_events(receipt.logs) if e.name == "BatchRevoked").args
+    revoked = next(e for e in decode_events(receipt.logs, crypto=c.chain.crypto) if e.name == "BatchRevoked").args
     assert (revoked["issuer"], revoked["by"], revoked["reason"]) == (child.address, k.university.address, R.MISCONDUCT)
     assert batch.verdict(5) == T.Verdict.BATCH_REVOKED
     anchor = c.issuers.anchor_of(child.address, batch.root)
@@ -217,7 +213,7 @@ def test_finding_1_contributions_cosigns_issuances_and_status_changes_of_a_stole
         c.credentials.issue(k.university, CHECKED_TYPE, subject, rand32(), keys, [prerequisite])
     assert (cosigns.value.key, cosigns.value.needed, cosigns.value.found) == (keys[0], 1, 0)
     # contributions recorded by a stolen key prove nothing
-    recorder = PrivateKey.generate()
+    recorder = world.new_key()
     c.issuers.add_issuer(k.committee, recorder.address, T.IssuerKind.COMMUNITY, [])
     subject = rand32()
     prerequisite = basic(world, uni2, subject)
@@ -251,24 +247,24 @@ def test_finding_1_contributions_cosigns_issuances_and_status_changes_of_a_stole
 def test_finding_1_a_thief_cannot_install_keys(world: World) -> None:
     c, k = world.c, world.k
     # a successor offer made by the stolen key dies with the mark; the stolen key offers nothing more
-    thief = PrivateKey.generate()
+    thief = world.new_key()
     c.issuers.offer_successor(k.university, k.university.address, thief.address)
     c.issuers.propose_mark_compromised(k.committee, k.university.address, c.chain.block_number())
     with pytest.raises(E.KeyCompromised) as accepted:
         c.issuers.accept_successor(thief, k.university.address)
     assert accepted.value.issuer == k.university.address
     with pytest.raises(E.KeyCompromised):
-        c.issuers.offer_successor(k.university, k.university.address, PrivateKey.generate().address)
+        c.issuers.offer_successor(k.university, k.university.address, world.new_key().address)
     # a child offer of the stolen key cannot be accepted even once the node has a new key; a child the
     # thief installed before the mark is marked by the parent's new key
     org = university(world)
     theft = c.chain.block_number() + 1
     early_child = child_of(c, org)
     early = Batch(world, early_child)
-    pending = PrivateKey.generate()
+    pending = world.new_key()
     c.issuers.offer_child(org, pending.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE])
     c.issuers.propose_mark_compromised(k.committee, org.address, theft)
-    fresh = PrivateKey.generate()
+    fresh = world.new_key()
     c.issuers.propose_offer_successor(k.committee, org.address, fresh.address)
     c.issuers.accept_successor(fresh, org.address)
     with pytest.raises(E.KeyCompromised) as child_offer:
@@ -279,7 +275,7 @@ def test_finding_1_a_thief_cannot_install_keys(world: World) -> None:
     assert early.verdict(0) == T.Verdict.ISSUER_COMPROMISED
     # an offer made before a later rotation was overruled by it
     owner = university(world)
-    stale, chosen = PrivateKey.generate(), PrivateKey.generate()
+    stale, chosen = world.new_key(), world.new_key()
     c.issuers.offer_successor(owner, owner.address, stale.address)
     c.issuers.offer_successor(owner, owner.address, chosen.address)
     c.issuers.accept_successor(chosen, owner.address)
@@ -314,8 +310,8 @@ def test_finding_3_a_child_must_accept_so_a_pending_address_cannot_be_claimed(wo
     c, k = world.c, world.k
     c.committee.add_member(k.committee, k.member2.address)
     c.committee.set_threshold(k.committee, 2)
-    target = PrivateKey.generate()
-    pending = _proposal_id(c.issuers.add_issuer(k.committee, target.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE]))
+    target = world.new_key()
+    pending = proposal_id(c.issuers.add_issuer(k.committee, target.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE]))
     c.issuers.offer_child(k.university, target.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE])  # the rogue's claim
     assert not c.issuers.issuer(target.address).exists  # an offer registers nothing
     c.committee.approve(k.member2, pending)
@@ -326,7 +322,7 @@ def test_finding_3_a_child_must_accept_so_a_pending_address_cannot_be_claimed(wo
     with pytest.raises(E.IssuerExists) as stale:  # the stale offer can never make it a child now
         c.issuers.accept_child(target, k.university.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE])
     assert stale.value.issuer == target.address
-    lone = PrivateKey.generate()
+    lone = world.new_key()
     with pytest.raises(E.NoChildOffer) as unasked:
         c.issuers.accept_child(lone, k.university.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE])
     assert (unasked.value.child, unasked.value.parent) == (lone.address, k.university.address)
@@ -339,7 +335,7 @@ def test_finding_4_roots_hashes_and_reports_are_keyed_by_their_writer(world: Wor
     c, k = world.c, world.k
     rogue = university(world)
     values = [rand32() for _ in range(4)]
-    tree = MerkleTree.build(values)
+    tree = MerkleTree.build(values, hash_function(c.chain.crypto))
     c.issuers.anchor(rogue, BATCH_TYPE, 4, tree.root)  # the rogue copies the root from the pool first
     c.issuers.anchor(k.university, BATCH_TYPE, 4, tree.root)  # the real issuer still anchors
     c.issuers.revoke_leaf(rogue, tree.root, 1, R.MISCONDUCT)  # the rogue revokes in its own copy only
@@ -406,13 +402,13 @@ def short_window(chain: EmbeddedChain, keys) -> World:  # type: ignore[no-untype
 
 def test_finding_6_proposals_expire_and_a_new_member_cannot_complete_them(short_window: World) -> None:
     c, k = short_window.c, short_window.k
-    late = PrivateKey.generate()
+    late = short_window.new_key()
     c.committee.add_member(k.committee, k.member2.address)
     c.committee.add_member(k.committee, k.member3.address)
     c.committee.set_threshold(k.committee, 3)
     receipt = c.committee.propose(k.committee, c.committee.address, c.committee.encode("setProposalWindow", 50))
-    stale = _proposal_id(receipt)
-    events = decode_events(receipt.logs)
+    stale = proposal_id(receipt)
+    events = decode_events(receipt.logs, crypto=c.chain.crypto)
     created = next(e for e in events if e.name == "ProposalCreated").args
     assert [e.args for e in events if e.name == "ProposalApproved"] == [{"id": stale, "member": k.committee.address}]
     c.committee.approve(k.member2, stale)  # 2 of 3; the third member says no by not approving
@@ -422,7 +418,7 @@ def test_finding_6_proposals_expire_and_a_new_member_cannot_complete_them(short_
         with pytest.raises(E.ProposalExpired) as expired:
             c.committee.approve(member, stale)
         assert (expired.value.id, expired.value.expiresAt) == (stale, created["expiresAt"])
-    admit = _proposal_id(c.committee.add_member(k.committee, late.address))
+    admit = proposal_id(c.committee.add_member(k.committee, late.address))
     c.committee.approve(k.member2, admit)
     c.committee.approve(k.member3, admit)
     with pytest.raises(E.ProposalExpired):
@@ -437,19 +433,19 @@ def test_finding_6_a_proposal_is_cancelled_by_its_proposer_or_the_committee_only
     c.committee.add_member(k.committee, k.member2.address)
     c.committee.set_threshold(k.committee, 2)
     data = c.committee.encode("setProposalWindow", 30)
-    mine_id = _proposal_id(c.committee.propose(k.committee, c.committee.address, data))
+    mine_id = proposal_id(c.committee.propose(k.committee, c.committee.address, data))
     with pytest.raises(E.NotProposerOrCommittee) as other:
         c.committee.cancel(k.member2, mine_id)
     assert (other.value.id, other.value.caller) == (mine_id, k.member2.address)
     with pytest.raises(E.NotProposerOrCommittee):
         c.committee.cancel(k.stranger, mine_id)
     cancelled = c.committee.cancel(k.committee, mine_id)
-    assert [e.args for e in decode_events(cancelled.logs)] == [{"id": mine_id, "by": k.committee.address}]
+    assert [e.args for e in decode_events(cancelled.logs, crypto=c.chain.crypto)] == [{"id": mine_id, "by": k.committee.address}]
     with pytest.raises(E.ProposalNotPending) as closed:
         c.committee.approve(k.member2, mine_id)
     assert (closed.value.id, closed.value.state) == (mine_id, T.ProposalState.CANCELLED)
-    theirs = _proposal_id(c.committee.propose(k.member2, c.committee.address, data))
-    cancelling = _proposal_id(c.committee.propose_cancel(k.committee, theirs))  # the committee cancels it ...
+    theirs = proposal_id(c.committee.propose(k.member2, c.committee.address, data))
+    cancelling = proposal_id(c.committee.propose_cancel(k.committee, theirs))  # the committee cancels it ...
     c.committee.approve(k.member2, cancelling)  # ... once the threshold approves
     assert c.committee.proposal_state(theirs) == T.ProposalState.CANCELLED
 
@@ -484,7 +480,7 @@ def test_finding_8_the_committee_holds_a_child_its_parent_suspended(world: World
     receipt = c.issuers.propose_issuer_status(k.committee, child.address, T.IssuerStatus.SUSPENDED)
     node = c.issuers.issuer(child.address).node
     assert {"issuer": child.address, "node": node, "held": True} in [
-        e.args for e in decode_events(receipt.logs) if e.name == "IssuerHoldChanged"]
+        e.args for e in decode_events(receipt.logs, crypto=c.chain.crypto) if e.name == "IssuerHoldChanged"]
     with pytest.raises(E.CommitteeHold) as held:
         c.issuers.set_issuer_status(k.university, child.address, T.IssuerStatus.ACTIVE)
     assert held.value.issuer == child.address
@@ -497,8 +493,11 @@ def test_finding_8_the_committee_holds_a_child_its_parent_suspended(world: World
 
 def test_finding_9_the_anchor_records_the_authority_of_its_block(world: World) -> None:
     c, k = world.c, world.k
+    if not hasattr(world.chain, "send_block"):
+        pytest.xfail(f"{world.chain.name}: only the embedded chain mines two senders' transactions in one block "
+                     "on demand")
     values = [rand32() for _ in range(3)]
-    tree = MerkleTree.build(values)
+    tree = MerkleTree.build(values, hash_function(c.chain.crypto))
     suspend = c.committee.build_propose(
         c.issuers.address, c.issuers.encode("setIssuerStatus", k.university.address, int(T.IssuerStatus.SUSPENDED)))
     receipts = world.chain.send_block([(k.university, c.issuers.build_anchor(BATCH_TYPE, 3, tree.root)),
@@ -517,7 +516,7 @@ def test_finding_9_the_anchor_records_the_authority_of_its_block(world: World) -
     late = world.chain.send_block([(k.committee, suspend_again),
                                    (k.university, c.issuers.build_anchor(BATCH_TYPE, 3, rand32()))])
     assert late[0].succeeded and not late[1].succeeded
-    refused = decode_revert(late[1].revert_data or b"")
+    refused = decode_revert(late[1].revert_data or b"", crypto=c.chain.crypto)
     assert isinstance(refused, E.IssuerNotActive)
     assert (refused.issuer, refused.status) == (k.university.address, T.IssuerStatus.SUSPENDED)
 
@@ -538,7 +537,7 @@ def test_leaf_index_an_edited_index_fails_verification(world: World) -> None:
     rng = random.Random(15)
     for size in (1, 2, 3, 5, 8, 13, 33):
         values = [rng.randbytes(32) for _ in range(size)]
-        tree = MerkleTree.build(values)
+        tree = MerkleTree.build(values, hash_function(c.chain.crypto))
         for i in range(size):
             j = rng.randrange(size + 3)
             assert c.credentials.verify_leaf(tree.root, values[i], j, tree.proof(i)) == (j == i)

@@ -19,10 +19,11 @@ from ledger.chain.base import FUNDING, Reverted, Transaction
 from ledger.contracts import errors as E
 from ledger.contracts.deployment import Contracts
 from ledger.credentials.merkle import MerkleTree
+from ledger.crypto.hashing import hash_function
 from ledger.crypto.keys import PrivateKey
 from ledger.errors import ContractError
 
-from .conftest import BASIC_TYPE, BATCH_TYPE, OTHER_TYPE, World, item, rand32
+from .conftest import BASIC_TYPE, BATCH_TYPE, OTHER_TYPE, World, item, rand32, require_call_sender
 
 ZERO32 = b"\0" * 32
 
@@ -36,7 +37,7 @@ def _fields(error: ContractError) -> dict[str, Any]:
 
 
 def _new_key(world: World) -> PrivateKey:
-    key = PrivateKey.generate()
+    key = world.new_key()
     if FUNDING in world.chain.features:
         world.chain.fund(key.address, 10**21)
     return key
@@ -45,6 +46,7 @@ def _new_key(world: World) -> PrivateKey:
 def _would_succeed(world: World, key: PrivateKey, tx: Transaction) -> bool:
     """Whether ``tx`` from ``key`` runs without reverting on the current state (a dry run, nothing sent)."""
     assert tx.to is not None
+    require_call_sender(world.chain)
     try:
         world.chain.call(tx.to, tx.data, sender=key.address)
     except Reverted:
@@ -108,7 +110,7 @@ def _co_sign(world: World, line: Lineage) -> WritePath:
 
 
 def _offer_child(world: World, line: Lineage) -> WritePath:
-    child = PrivateKey.generate().address
+    child = world.new_key().address
     return WritePath(world.c.issuers.build_offer_child(child, UNIVERSITY, [BATCH_TYPE]),
                      lambda: world.c.issuers.child_offer(child, line.teacher.address).exists)
 
@@ -128,7 +130,7 @@ def _revoke_batch(world: World, line: Lineage) -> WritePath:
 
 
 def _offer_successor(world: World, line: Lineage) -> WritePath:
-    successor = PrivateKey.generate().address
+    successor = world.new_key().address
     return WritePath(world.c.issuers.build_offer_successor(line.assistant.address, successor),
                      lambda: world.c.issuers.successor_offer(successor, line.assistant.address).offered)
 
@@ -281,8 +283,8 @@ def test_a_stranger_cannot_revoke_co_sign_or_anchor(world: World) -> None:
         lambda: c.issuers.set_leaves_status(k.stranger, uni, root, [0], T.CredentialStatus.REVOKED,
                                             T.RevocationReason.OTHER),
         lambda: c.issuers.restore_leaves(k.stranger, uni, root, [0], T.CredentialStatus.REVOKED),
-        lambda: c.issuers.offer_successor(k.stranger, uni, PrivateKey.generate().address),
-        lambda: c.issuers.offer_child(k.stranger, PrivateKey.generate().address, UNIVERSITY, []),
+        lambda: c.issuers.offer_successor(k.stranger, uni, world.new_key().address),
+        lambda: c.issuers.offer_child(k.stranger, world.new_key().address, UNIVERSITY, []),
         lambda: c.issuers.set_issuer_status(k.stranger, uni, T.IssuerStatus.SUSPENDED),
         lambda: c.issuers.mark_compromised(k.stranger, uni, 1),
         lambda: c.credentials.issue(k.stranger, BASIC_TYPE, rand32(), rand32(), []),
@@ -329,7 +331,7 @@ def test_an_inactive_issuer_no_longer_manages_its_credentials(world: World, stat
     credential = rand32()
     c.credentials.issue(k.university, BASIC_TYPE, rand32(), credential, [])
     leaves = [rand32() for _ in range(4)]
-    tree = MerkleTree.build(leaves)
+    tree = MerkleTree.build(leaves, hash_function(c.chain.crypto))
     uni = k.university.address
     c.issuers.anchor(k.university, BATCH_TYPE, len(leaves), tree.root)
     txs = [
@@ -369,7 +371,7 @@ def _targets(world: World) -> Targets:
     credential = rand32()
     c.credentials.issue(k.university, BASIC_TYPE, rand32(), credential, [])
     leaves = [rand32() for _ in range(4)]
-    tree = MerkleTree.build(leaves)
+    tree = MerkleTree.build(leaves, hash_function(c.chain.crypto))
     c.issuers.anchor(k.university, BATCH_TYPE, len(leaves), tree.root)
     c.contributions.propose_revoke(k.committee, work.key, T.RevocationReason.MISCONDUCT)  # for release
     return Targets(work.key, credential, tree, leaves)
@@ -393,7 +395,7 @@ def _direct_call(name: str, world: World, t: Targets) -> DirectCall:
     not_committee = (E.NotCommittee, lambda caller: {"caller": caller})
     # A member who is no issuer is unknown to the functions an issuer's managers may also call.
     unknown = (E.UnknownIssuer, lambda caller: {"issuer": caller})
-    newcomer = PrivateKey.generate().address
+    newcomer = world.new_key().address
     cases: dict[str, tuple[Transaction, tuple[type[ContractError], Callable[[str], dict[str, Any]]],
                            Callable[[], bool]]] = {
         # Not modifier-gated: besides the committee, the issuer's parent may call it.
@@ -480,7 +482,7 @@ def test_an_issuer_of_another_organisation_manages_nothing_of_this_one(world: Wo
         lambda: c.issuers.set_leaves_status(other, uni, t.tree.root, [0], T.CredentialStatus.REVOKED,
                                             T.RevocationReason.OTHER),
         lambda: c.issuers.restore_leaves(other, uni, t.tree.root, [0], T.CredentialStatus.REVOKED),
-        lambda: c.issuers.offer_successor(other, uni, PrivateKey.generate().address),
+        lambda: c.issuers.offer_successor(other, uni, world.new_key().address),
         lambda: c.issuers.mark_compromised(other, uni, 1),
         lambda: c.credentials.set_status(other, uni, t.credential, T.CredentialStatus.REVOKED,
                                          T.RevocationReason.OTHER),
@@ -524,7 +526,7 @@ def test_a_grandparent_cannot_change_a_grandchilds_status(world: World) -> None:
 
 def test_an_authority_cannot_be_a_parent(world: World) -> None:
     c, k = world.c, world.k
-    child = PrivateKey.generate().address
+    child = world.new_key().address
     # The parent's kind is checked first, whatever kind the child would have.
     for kind in (T.IssuerKind.AUTHORITY, UNIVERSITY, T.IssuerKind.NONE):
         with pytest.raises(E.ParentKindNotAllowed) as refused:
@@ -535,7 +537,7 @@ def test_an_authority_cannot_be_a_parent(world: World) -> None:
 
 def test_a_child_of_kind_none_is_refused(world: World) -> None:
     c, k = world.c, world.k
-    child = PrivateKey.generate().address
+    child = world.new_key().address
     # "None" is not the parent's kind, so the child-kind rule refuses it before the generic kind check.
     for parent in (k.university, k.community):
         with pytest.raises(E.ChildKindNotAllowed) as refused:

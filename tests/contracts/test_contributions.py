@@ -7,11 +7,11 @@ import pytest
 from ledger import types as T
 from ledger.contracts import errors as E
 from ledger.contracts.abi import decode_events
-from ledger.crypto.hashing import keccak256
+from ledger.crypto.hashing import hash_function, keccak256
 
 from ledger.crypto.keys import PrivateKey
 
-from .conftest import World, child_of, item, rand32
+from .conftest import World, child_of, item, ordered_bursts, rand32
 
 
 def test_record_a_batch(world: World) -> None:
@@ -19,7 +19,7 @@ def test_record_a_batch(world: World) -> None:
     items = [item(kind=T.ContributionKind(i % 12)) for i in range(5)]
     receipt = c.contributions.record(k.university, items)
     block = receipt.block_number
-    events = decode_events(receipt.logs)
+    events = decode_events(receipt.logs, crypto=c.chain.crypto)
     assert [e.name for e in events] == ["ContributionRecorded"] * 5
     for it, event in zip(items, events):
         assert event.args == {
@@ -31,7 +31,7 @@ def test_record_a_batch(world: World) -> None:
         recorder_id = c.issuers.issuer(k.university.address).id
         assert stored == T.Contribution(it.key, it.subject, recorder_id, it.kind, it.field, it.weight, it.occurred_at,
                                         block, 0, T.ContributionStatus.ACTIVE, T.RevocationReason.NONE, 0,
-                                        keccak256(it.project)[:12])
+                                        hash_function(c.chain.crypto)(it.project)[:12])
         assert c.contributions.recorder_of(it.key) == k.university.address
         assert c.contributions.project_tag(it.project) == stored.project_tag
     assert c.contributions.contributions([i.key for i in items]) == [c.contributions.contribution(i.key)
@@ -86,7 +86,7 @@ def test_co_sign(world: World) -> None:
     c.contributions.record(k.university, [it])
     receipt = c.contributions.co_sign(k.community, it.key)
     org = c.issuers.organisation_of(k.community.address)
-    assert decode_events(receipt.logs)[0].args == {"key": it.key, "signer": k.community.address, "org": org}
+    assert decode_events(receipt.logs, crypto=c.chain.crypto)[0].args == {"key": it.key, "signer": k.community.address, "org": org}
     second = c.contributions.co_sign(k.enterprise, it.key)
     assert c.contributions.co_signers(it.key) == [k.community.address, k.enterprise.address]
     assert c.contributions.contribution(it.key).co_sign_orgs == 2
@@ -130,7 +130,7 @@ def test_revoke_by_recorder(world: World) -> None:
     it = item()
     c.contributions.record(k.university, [it])
     receipt = c.contributions.revoke(k.university, it.key, T.RevocationReason.ISSUED_IN_ERROR)
-    assert decode_events(receipt.logs)[0].args == {"key": it.key, "by": k.university.address,
+    assert decode_events(receipt.logs, crypto=c.chain.crypto)[0].args == {"key": it.key, "by": k.university.address,
                                                    "reason": T.RevocationReason.ISSUED_IN_ERROR}
     stored = c.contributions.contribution(it.key)
     assert (stored.status, stored.reason) == (T.ContributionStatus.REVOKED, T.RevocationReason.ISSUED_IN_ERROR)
@@ -186,11 +186,15 @@ def test_built_transactions_go_out_together_with_send_many(world: World) -> None
     duplicate = item(key=batches[0][0].key)
     txs = [c.contributions.build_record(b) for b in batches] + [c.contributions.build_record([duplicate])]
     receipts = world.chain.send_many(k.university, txs)
+    if not ordered_bursts(world.chain):  # the duplicate may have run first: then batch 0 is the refused one
+        assert sorted(r.succeeded for r in receipts) == [False] + [True] * 4
+        assert not (receipts[0].succeeded and receipts[4].succeeded)
+        pytest.xfail(f"{world.chain.name}: send_many's execution order is not the order given")
     assert [r.succeeded for r in receipts] == [True] * 4 + [False]
     for r in receipts[:4]:
         raise_for_receipt(r)
     with pytest.raises(E.ContributionExists) as info:
-        raise_for_receipt(receipts[4])
+        raise_for_receipt(receipts[4], crypto=world.chain.crypto)
     assert info.value.key == duplicate.key and info.value.tx_hash == "0x" + receipts[4].tx_hash.hex()
     assert all(c.contributions.contribution(i.key).exists for b in batches for i in b)
 
@@ -201,7 +205,7 @@ def test_a_parent_and_a_successor_manage_what_a_key_recorded(world: World) -> No
     mine_, theirs = item(), item()
     c.contributions.record(college, [mine_, theirs])
     c.contributions.revoke(k.university, mine_.key, T.RevocationReason.ISSUED_IN_ERROR)  # the parent
-    successor = PrivateKey.generate()
+    successor = world.new_key()
     c.issuers.offer_successor(college, college.address, successor.address)
     c.issuers.accept_successor(successor, college.address)
     with pytest.raises(E.KeyRotated):
@@ -217,7 +221,7 @@ def test_release_archives_the_record_and_frees_the_key(world: World) -> None:
     c.contributions.co_sign(k.university, first.key)
     c.contributions.propose_revoke(k.committee, first.key, T.RevocationReason.MISCONDUCT)
     receipt = c.contributions.propose_release(k.committee, first.key)
-    assert {"key": first.key, "generation": 0} in [e.args for e in decode_events(receipt.logs)
+    assert {"key": first.key, "generation": 0} in [e.args for e in decode_events(receipt.logs, crypto=c.chain.crypto)
                                                    if e.name == "ContributionReleased"]
     assert not c.contributions.contribution(first.key).exists
     assert c.contributions.co_signers(first.key) == [] and c.contributions.recorder_of(first.key) is None

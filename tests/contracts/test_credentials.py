@@ -11,6 +11,7 @@ from ledger.contracts import errors as E
 from ledger.contracts.abi import decode_events
 from ledger.credentials.merkle import MerkleTree
 
+from ledger.crypto.hashing import hash_function
 from ledger.crypto.keys import PrivateKey
 
 from .conftest import (
@@ -24,6 +25,7 @@ from .conftest import (
     child_of,
     item,
     rand32,
+    require_history,
 )
 
 UNI_OR_AUTH = T.IssuerKinds.of(T.IssuerKind.UNIVERSITY, T.IssuerKind.AUTHORITY)
@@ -51,9 +53,10 @@ def test_define_and_redefine_a_type(world: World) -> None:
                                   criteria=T.Criteria())
     assert (narrower.value.typeId, narrower.value.previous, narrower.value.requested) == (
         CHECKED_TYPE, int(wider), int(UNI_OR_AUTH))
+    require_history(world.chain)
     assert c.credentials.credential_type(CHECKED_TYPE, block=receipt.block_number - 1).version == 1
     assert c.credentials.type_ids() == [BATCH_TYPE, BASIC_TYPE, CHECKED_TYPE, OTHER_TYPE]
-    defined = next(e for e in decode_events(receipt.logs) if e.name == "TypeDefined").args
+    defined = next(e for e in decode_events(receipt.logs, crypto=c.chain.crypto) if e.name == "TypeDefined").args
     assert defined["version"] == 2 and defined["criteria"]["minTotal"] == 9 and defined["metaHash"] == meta
     assert not c.credentials.credential_type(99).exists
 
@@ -105,7 +108,7 @@ def test_anchor(world: World) -> None:
     receipt = c.issuers.anchor(k.university, BATCH_TYPE, 1000, root, meta)
     assert c.issuers.anchor_of(k.university.address, root) == T.Anchor(k.university.address, root, BATCH_TYPE, 1000,
                                                                       receipt.block_number)
-    assert decode_events(receipt.logs)[0].args == {"issuer": k.university.address, "root": root,
+    assert decode_events(receipt.logs, crypto=c.chain.crypto)[0].args == {"issuer": k.university.address, "root": root,
                                                    "typeId": BATCH_TYPE, "count": 1000, "metaHash": meta}
     c.issuers.anchor(k.authority, OTHER_TYPE, 5, rand32())  # "any" scope
     assert not c.issuers.anchor_of(k.university.address, rand32()).exists
@@ -186,7 +189,7 @@ def test_issue_checked_credential(world: World) -> None:
     uni = c.issuers.issuer(k.university.address)
     assert c.credentials.issued(k.university.address, cred) == T.IssuedCredential(
         k.university.address, cred, cand.subject, CHECKED_TYPE, 1, receipt.block_number, uni.id)
-    assert decode_events(receipt.logs)[0].args == {
+    assert decode_events(receipt.logs, crypto=c.chain.crypto)[0].args == {
         "credentialHash": cred, "subject": cand.subject, "issuer": k.university.address, "typeId": CHECKED_TYPE,
         "typeVersion": 1, "contributionKeys": tuple(cand.keys),
         "prerequisites": ({"issuer": k.university.address, "credentialHash": cand.basic.credential_hash},)}
@@ -342,7 +345,7 @@ def test_status_lifecycle_of_an_issued_credential(world: World) -> None:
     c.credentials.set_status(k.university, uni, cred, T.CredentialStatus.VALID)
     assert c.credentials.status_of(uni, cred).status == T.CredentialStatus.VALID
     r = c.credentials.set_status(k.university, uni, cred, T.CredentialStatus.REVOKED, T.RevocationReason.SUPERSEDED)
-    assert decode_events(r.logs)[0].args == {"credentialHash": cred, "issuer": uni, "by": uni,
+    assert decode_events(r.logs, crypto=c.chain.crypto)[0].args == {"credentialHash": cred, "issuer": uni, "by": uni,
                                              "status": T.CredentialStatus.REVOKED,
                                              "reason": T.RevocationReason.SUPERSEDED}
     assert [e.status for e in c.credentials.status_log(uni, cred)] == [
@@ -407,7 +410,7 @@ def test_a_parent_manages_its_childs_credentials(world: World) -> None:
 
 def _batch(world: World, size: int = 8) -> tuple[MerkleTree, list[bytes]]:
     leaves = [rand32() for _ in range(size)]
-    tree = MerkleTree.build(leaves)
+    tree = MerkleTree.build(leaves, hash_function(world.chain.crypto))
     world.c.issuers.anchor(world.k.university, BATCH_TYPE, size, tree.root)
     return tree, leaves
 
@@ -418,7 +421,7 @@ def test_leaf_statuses(world: World) -> None:
     tree, leaves = _batch(world, 300)
     receipt = c.issuers.set_leaves_status(k.university, uni, tree.root, [3, 130], T.CredentialStatus.SUSPENDED,
                                           T.RevocationReason.OTHER)
-    assert decode_events(receipt.logs)[0].args == {
+    assert decode_events(receipt.logs, crypto=c.chain.crypto)[0].args == {
         "issuer": uni, "root": tree.root, "indexes": (3, 130), "status": T.CredentialStatus.SUSPENDED,
         "reason": T.RevocationReason.OTHER, "by": uni}
     assert c.issuers.leaf_status(uni, tree.root, 3) == T.CredentialStatus.SUSPENDED
@@ -433,7 +436,7 @@ def test_leaf_statuses(world: World) -> None:
                                                  tree.proof(130)) == T.Verdict.SUSPENDED
     with pytest.raises(E.LeafIsRevoked):
         c.issuers.set_leaves_status(k.university, uni, tree.root, [5], T.CredentialStatus.VALID)
-    revoked = decode_events(c.issuers.revoke_leaf(k.university, tree.root, 7, T.RevocationReason.MISCONDUCT).logs)
+    revoked = decode_events(c.issuers.revoke_leaf(k.university, tree.root, 7, T.RevocationReason.MISCONDUCT).logs, crypto=c.chain.crypto)
     assert revoked[0].args == {"issuer": uni, "root": tree.root, "index": 7, "reason": T.RevocationReason.MISCONDUCT}
 
 
@@ -480,11 +483,11 @@ def test_leaves_a_stolen_key_changed_are_restored(world: World) -> None:
     theft = c.chain.block_number() + 1
     c.issuers.revoke_leaf(k.university, tree.root, 2, T.RevocationReason.MISCONDUCT)  # the thief
     c.issuers.propose_mark_compromised(k.committee, uni, theft)
-    successor = PrivateKey.generate()
+    successor = world.new_key()
     c.issuers.propose_offer_successor(k.committee, uni, successor.address)
     c.issuers.accept_successor(successor, uni)
     receipt = c.issuers.restore_leaves(successor, uni, tree.root, [2], T.CredentialStatus.NONE)
-    assert decode_events(receipt.logs)[0].args == {"issuer": uni, "root": tree.root, "indexes": (2,),
+    assert decode_events(receipt.logs, crypto=c.chain.crypto)[0].args == {"issuer": uni, "root": tree.root, "indexes": (2,),
                                                    "status": T.CredentialStatus.NONE, "by": successor.address}
     assert c.issuers.leaf_status(uni, tree.root, 2) == T.CredentialStatus.NONE
     c.issuers.propose_restore_leaves(k.committee, uni, tree.root, [3], T.CredentialStatus.SUSPENDED)  # any status

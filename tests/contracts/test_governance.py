@@ -9,12 +9,7 @@ from ledger.contracts import errors as E
 from ledger.contracts.abi import decode_events
 from ledger.contracts.deployment import DEFAULT_PROPOSAL_WINDOW, Contracts, deploy
 
-from .conftest import Keys
-
-
-def _proposal_id(receipt) -> int:
-    created = [e for e in decode_events(receipt.logs) if e.name == "ProposalCreated"]
-    return int(created[0].args["id"])
+from .conftest import Keys, proposal_id
 
 
 def _three_of(c: Contracts, k: Keys, threshold: int) -> None:
@@ -39,10 +34,10 @@ def test_deployer_is_the_only_member_with_threshold_one(contracts: Contracts, ke
 
 def test_threshold_one_executes_in_the_propose_transaction(contracts: Contracts, keys: Keys) -> None:
     receipt = contracts.committee.add_member(keys.committee, keys.member2.address)
-    names = [e.name for e in decode_events(receipt.logs)]
+    names = [e.name for e in decode_events(receipt.logs, crypto=contracts.chain.crypto)]
     assert names == ["ProposalCreated", "ProposalApproved", "MemberAdded", "ProposalExecuted"]
     assert contracts.committee.is_member(keys.member2.address)
-    proposal = contracts.committee.proposal(_proposal_id(receipt))
+    proposal = contracts.committee.proposal(proposal_id(receipt))
     assert proposal.executed and proposal.approvals == 1 and proposal.proposer == keys.committee.address
     assert proposal.expires_at == receipt.block_number + DEFAULT_PROPOSAL_WINDOW
 
@@ -51,7 +46,7 @@ def test_two_of_three_waits_for_the_second_approval(contracts: Contracts, keys: 
     c, k = contracts, keys
     _three_of(c, k, 2)
     receipt = c.issuers.add_issuer(k.member2, k.university.address, T.IssuerKind.UNIVERSITY, [])
-    pid = _proposal_id(receipt)
+    pid = proposal_id(receipt)
     assert not c.issuers.issuer(k.university.address).exists
     assert c.committee.proposal(pid).approvals == 1
     with pytest.raises(E.AlreadyApproved) as info:
@@ -72,11 +67,11 @@ def test_two_of_three_waits_for_the_second_approval(contracts: Contracts, keys: 
 def test_execute_after_threshold_lowered(contracts: Contracts, keys: Keys) -> None:
     c, k = contracts, keys
     _three_of(c, k, 3)
-    pending = _proposal_id(c.issuers.add_issuer(k.committee, k.community.address, T.IssuerKind.COMMUNITY, []))
+    pending = proposal_id(c.issuers.add_issuer(k.committee, k.community.address, T.IssuerKind.COMMUNITY, []))
     with pytest.raises(E.NotEnoughApprovals) as info:
         c.committee.execute(k.committee, pending)
     assert (info.value.id, info.value.needed, info.value.found) == (pending, 3, 1)
-    lower = _proposal_id(c.committee.set_threshold(k.committee, 1))
+    lower = proposal_id(c.committee.set_threshold(k.committee, 1))
     c.committee.approve(k.member2, lower)
     c.committee.approve(k.member3, lower)
     assert c.committee.threshold() == 1
@@ -87,8 +82,8 @@ def test_execute_after_threshold_lowered(contracts: Contracts, keys: Keys) -> No
 def test_removed_members_approval_no_longer_counts(contracts: Contracts, keys: Keys) -> None:
     c, k = contracts, keys
     _three_of(c, k, 2)
-    pending = _proposal_id(c.issuers.add_issuer(k.member3, k.community.address, T.IssuerKind.COMMUNITY, []))
-    removal = _proposal_id(c.committee.remove_member(k.committee, k.member3.address))
+    pending = proposal_id(c.issuers.add_issuer(k.member3, k.community.address, T.IssuerKind.COMMUNITY, []))
+    removal = proposal_id(c.committee.remove_member(k.committee, k.member3.address))
     c.committee.approve(k.member2, removal)
     assert not c.committee.is_member(k.member3.address)
     assert c.committee.proposal(pending).approvals == 0
@@ -203,9 +198,9 @@ def test_the_proposal_window_is_the_committees_and_bounded(contracts: Contracts,
     c, k = contracts, keys
     receipt = c.committee.set_proposal_window(k.committee, 12)
     assert c.committee.proposal_window() == 12
-    assert [e.args for e in decode_events(receipt.logs) if e.name == "ProposalWindowChanged"] == [{"blocks": 12}]
+    assert [e.args for e in decode_events(receipt.logs, crypto=c.chain.crypto) if e.name == "ProposalWindowChanged"] == [{"blocks": 12}]
     later = c.committee.add_member(k.committee, k.member2.address)
-    assert c.committee.proposal(_proposal_id(later)).expires_at == later.block_number + 12
+    assert c.committee.proposal(proposal_id(later)).expires_at == later.block_number + 12
     for bad in (0, 2**32 + 1):
         with pytest.raises(E.InvalidProposalWindow) as info:
             c.committee.set_proposal_window(k.committee, bad)

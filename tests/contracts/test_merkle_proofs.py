@@ -16,13 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger import types as T
-from ledger.chain.embedded import EmbeddedChain
 from ledger.contracts.deployment import Contracts, deploy
 from ledger.credentials.merkle import MerkleTree, depth_of
 from ledger.crypto.hashing import hash_function
-from ledger.crypto.keys import PrivateKey
+from tests.conftest import open_test_chain
 
-from .conftest import BATCH_TYPE
+from .conftest import BATCH_TYPE, new_key
 
 ZERO = b"\0" * 32
 
@@ -38,9 +37,9 @@ def _reference_root(values: list[bytes], h) -> bytes:  # type: ignore[no-untyped
 
 
 class _Setup:
-    def __init__(self) -> None:
-        self.chain = EmbeddedChain(None)
-        self.committee, self.issuer = PrivateKey.generate(), PrivateKey.generate()
+    def __init__(self, config: pytest.Config) -> None:
+        self.chain, self.close = open_test_chain(config)  # the chain --chain names
+        self.committee, self.issuer = new_key(self.chain), new_key(self.chain)
         self.c = Contracts(self.chain, deploy(self.chain, self.committee))
         self.c.credentials.define_type(self.committee, BATCH_TYPE, field=1, level=1,
                                        allowed_kinds=T.IssuerKinds.of(T.IssuerKind.UNIVERSITY),
@@ -50,10 +49,10 @@ class _Setup:
 
 
 @pytest.fixture(scope="module")
-def setup() -> Iterator[_Setup]:
-    s = _Setup()
+def setup(pytestconfig: pytest.Config) -> Iterator[_Setup]:
+    s = _Setup(pytestconfig)
     yield s
-    s.chain.close()
+    s.close()
 
 
 values32 = st.binary(min_size=32, max_size=32)
@@ -85,8 +84,10 @@ def test_contract_accepts_python_proofs_at_their_index_only(setup: _Setup, leave
 
 @settings(max_examples=10, deadline=None)
 @given(leaves=st.lists(values32, min_size=2, max_size=64, unique=True), data=st.data())
-def test_the_on_chain_verdict_follows_python_proofs(leaves: list[bytes], data: st.DataObject) -> None:
-    setup = _Setup()  # state changes: a fresh chain per example keeps replays identical
+def test_the_on_chain_verdict_follows_python_proofs(
+    pytestconfig: pytest.Config, leaves: list[bytes], data: st.DataObject
+) -> None:
+    setup = _Setup(pytestconfig)  # state changes: a fresh chain per example keeps replays identical
     tree = MerkleTree.build(leaves, setup.hash)
     setup.c.issuers.anchor(setup.issuer, BATCH_TYPE, len(leaves), tree.root)
     index = data.draw(st.integers(0, len(leaves) - 1), label="index")
@@ -99,4 +100,4 @@ def test_the_on_chain_verdict_follows_python_proofs(leaves: list[bytes], data: s
     assert creds.verify_batch_credential(issuer, tree.root, leaves[index], index,
                                          tree.proof(index)) == T.Verdict.REVOKED
     assert creds.verify_batch_credential(issuer, tree.root, leaves[other], other, tree.proof(other)) == T.Verdict.VALID
-    setup.chain.close()
+    setup.close()

@@ -62,7 +62,7 @@ def test_organisation_views(world: World) -> None:
 def test_a_child_is_of_its_parents_kind(world: World) -> None:
     c, k = world.c, world.k
     # A "University" child of a Community could issue the types the committee allows Universities only.
-    child = PrivateKey.generate()
+    child = world.new_key()
     for kind in (T.IssuerKind.UNIVERSITY, T.IssuerKind.ENTERPRISE, T.IssuerKind.AUTHORITY):
         with pytest.raises(E.ChildKindNotAllowed) as refused:
             c.issuers.offer_child(k.community, child.address, kind, [])
@@ -96,13 +96,13 @@ def test_redefining_a_type_cannot_make_a_prerequisite_cycle(world: World) -> Non
 
 def test_an_approval_does_not_come_back_with_a_readmitted_member(world: World) -> None:
     c, k = world.c, world.k
-    second, third = PrivateKey.generate(), PrivateKey.generate()
+    second, third = world.new_key(), world.new_key()
     com = c.committee
     com.add_member(k.committee, second.address)
     com.add_member(k.committee, third.address)
     com.set_threshold(k.committee, 2)
     pending = com.proposal_count()
-    com.add_member(second, PrivateKey.generate().address)  # proposed; second's approval is 1 of 2
+    com.add_member(second, world.new_key().address)  # proposed; second's approval is 1 of 2
     assert com.has_approved(pending, second.address) and com.proposal(pending).approvals == 1
     com.remove_member(k.committee, second.address)
     com.approve(third, com.proposal_count() - 1)  # 2 of 2: removed

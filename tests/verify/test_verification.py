@@ -67,6 +67,7 @@ def test_good_credential_passes_every_step(batch: list[Credential], chain: Stati
             "inclusion": "PROOF_OK",
             "anchoring": "ANCHORED",
             "issuer_authorized": "AUTHORIZED",
+            "issuer_domain": "NOT_APPLICABLE",  # these issuers name no web domain
             "status": "ACTIVE",
             "criteria": "NOT_APPLICABLE",
             "expiry": "IN_VALIDITY_PERIOD",

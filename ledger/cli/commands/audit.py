@@ -12,8 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +20,9 @@ import click
 
 from ledger.cli import render
 from ledger.cli.app import App, json_option, key_option, network_options, pass_app, workspace_option
+from ledger.cli.indexing import opened as _opened
+from ledger.cli.indexing import resolve_at as _resolve
+from ledger.cli.indexing import sync_index as _sync
 
 if TYPE_CHECKING:
     from ledger.audit import AuditReport
@@ -34,60 +36,6 @@ def _read_options(f: F) -> F:
     f = click.option("--at", "at_spec", metavar="DATE|BLOCK",
                      help="Answer as of a block number or an ISO date/time (UTC unless an offset is given).")(f)
     return workspace_option(json_option(network_options(f)))
-
-
-@contextmanager
-def _opened(app: App, *, sync: bool, chain: bool = False) -> Iterator[tuple[Index, Any]]:
-    """The workspace's index, synced unless told not to, and the ledger when ``sync`` or ``chain``
-    asks for it and the chain is reachable (a query with ``--no-sync`` never touches the chain)."""
-    from ledger.errors import ChainError, WorkspaceLocked
-    from ledger.index import Index
-
-    settings = app.settings()
-    ledger = None
-    if sync or chain:
-        try:
-            ledger = app.ledger(need_key=False)
-        except (ChainError, WorkspaceLocked) as exc:
-            # The index answers on its own: say how far it reaches rather than refusing to answer.
-            render.note(f"[yellow]chain not reachable ({render.escape(str(exc))}); answering from the index as it is "
-                        "(--no-sync says so up front)[/]")
-    index = Index.open(settings.index_path)
-    try:
-        if sync and ledger is not None:
-            _sync(app, index, ledger)
-        yield index, ledger
-    finally:
-        index.close()
-
-
-def _resolve(index: Index, at_spec: str | None, *, synced: bool = False) -> int | None:
-    """``--at`` as a block, with a warning when the index has not reached that block (``synced``: it
-    was just synced to the chain's head, so a later block is in the future)."""
-    at = index.reader.resolve_at(at_spec)
-    cursor = index.reader.cursor()
-    if at is not None and (cursor is None or at > cursor):
-        if synced:
-            render.note(f"[yellow]block {at} is past the chain's head (block {cursor}): the answers are as of "
-                        "the head[/]")
-        else:
-            render.note(f"[yellow]the index only reaches block {cursor}; answers for block {at} may be incomplete "
-                        "(sync it: drop --no-sync, or run `ledger index sync`)[/]")
-    return at
-
-
-def _sync(app: App, index: Index, ledger: Any, **kwargs: Any) -> Any:
-    assert ledger.settings.deployment is not None
-    cursor = index.reader.cursor()
-    if app.json_output or (cursor is not None and cursor >= ledger.chain.block_number()):
-        return index.sync(ledger.chain, ledger.settings.deployment, **kwargs)
-    with render.progress() as bar:
-        task = bar.add_task("index sync", total=None)
-
-        def progress(done: int, total: int, events: int) -> None:
-            bar.update(task, completed=done, total=total, description=f"sync {events} ev")
-
-        return index.sync(ledger.chain, ledger.settings.deployment, progress=progress, **kwargs)
 
 
 # -- index -------------------------------------------------------------------------------------------
@@ -204,24 +152,32 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
     with _opened(app, sync=not no_sync) as (ix, lg):
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         view = ix.reader.subject(sid, at)
+        names = _names(app, ix)
+        person = names.person(sid)
+        works = {c.key: names.contribution(c.key, c.evidence_hash) for c in view.contributions}
+        issuers = {c.issuer: names.issuer(c.issuer) for c in view.credentials}
+        titles = {c.type_id: names.title(c.type_id) for c in view.credentials}
     if app.json_output:
-        render.print_json(view)
+        render.print_json({**render.to_jsonable(view), "person": person, "contribution_names": works,
+                           "issuer_names": issuers, "type_names": {str(k): v for k, v in titles.items()}})
         return
     revoked = sum(1 for c in view.contributions if c.revoked)
     projects = sorted(view.by_project.values(), reverse=True)
-    render.fields(f"Subject {view.subject}" + (f" at block {at}" if at is not None else ""), [
+    render.fields(f"Subject {person + ' · ' if person else ''}{view.subject}" + (f" at block {at}" if at is not None else ""), [
         ("contributions", f"{len(view.contributions)}" + (f" ({revoked} revoked, not counted below)" if revoked else "")),
         ("by kind", ", ".join(f"{_kind(k)} {n}" for k, n in view.by_kind.items()) or "-"),
         ("by project", f"{len(projects)} project(s): " + ", ".join(map(str, projects)) if projects else "-"),
         ("co-signers", len(view.cosigners)),
         ("credentials", len(view.credentials)),
     ])
-    render.table("Contributions", ("key", "kind", "field", "project", "co-signs", "status"), [
-        (c.key, _kind(c.kind), _field(c.field), c.project, len(c.cosigners), _contribution_status(c))
+    render.table("Contributions", ("work", "kind", "field", "project", "co-signs", "status", "key"), [
+        (works[c.key]["url"] or "", _kind(c.kind), _field(c.field), works[c.key]["project_name"] or c.project,
+         len(c.cosigners), _contribution_status(c), c.key)
         for c in view.contributions
     ])
-    render.table("Credentials", ("hash", "type", "issuer", "block", "status"), [
-        (c.label, c.type_id, c.issuer, c.block_number, shown_status(c.status)) for c in view.credentials
+    render.table("Credentials", ("certificate", "institution", "block", "status", "credential"), [
+        (titles[c.type_id] or f"type {c.type_id}", render.institution_words(issuers[c.issuer]) or c.issuer,
+         c.block_number, shown_status(c.status), c.label) for c in view.credentials
     ])
 
 
@@ -239,14 +195,17 @@ def query_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool) -> N
     with _opened(app, sync=not no_sync) as (ix, lg):
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         view = ix.reader.issuer_view(issuer, at)
+        named = _names(app, ix).issuer(issuer) if view is not None else {}
     if view is None:
         raise LedgerError(f"{issuer} is not an issuer" + (f" at block {at}" if at is not None else ""),
                               hint="check the address; `ledger issuer list` shows the issuers")
     if app.json_output:
-        render.print_json(view)
+        render.print_json({**render.to_jsonable(view), **named})
         return
     it = view.issuer
-    render.fields(f"Issuer {it.address}" + (f" at block {at}" if at is not None else ""), [
+    shown = render.institution_words({**named, "address": it.address})
+    render.fields(f"Issuer {shown}" + (f" · {it.address}" if named.get("name") else "")
+                  + (f" at block {at}" if at is not None else ""), [
         ("kind", it.kind), ("status", it.status + (" (committee hold)" if it.held else "")), ("parent", it.parent),
         ("current key", it.current_key), ("scope", list(it.scope)),
         ("children", list(it.children)), ("contributions recorded", view.contributions_recorded),
@@ -299,12 +258,16 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         rows = ix.reader.contributions(project=project_id, kind=kind_name, field_id=field_id, since=since_ts,
                                        subject=_subject_arg(subject) if subject else None, at=at, limit=limit)
+        names = _names(app, ix)
+        works = [(names.contribution(c.key, c.evidence_hash), names.person(c.subject)) for c in rows]
     if app.json_output:
-        render.print_json(rows)
+        render.print_json([{**render.to_jsonable(c), **work, "person": who} for c, (work, who) in zip(rows, works)])
         return
-    render.table(f"{len(rows)} contribution(s)", ("key", "subject", "kind", "field", "co-signs", "status"), [
-        (c.key, c.subject, _kind(c.kind), _field(c.field), len(c.cosigners), _contribution_status(c))
-        for c in rows
+    render.table(f"{len(rows)} contribution(s)",
+                 ("work", "project", "person", "kind", "field", "co-signs", "status", "key"), [
+        (work["url"] or "", work["project_name"] or c.project, who or c.subject, _kind(c.kind), _field(c.field),
+         len(c.cosigners), _contribution_status(c), c.key)
+        for c, (work, who) in zip(rows, works)
     ])
 
 
@@ -315,6 +278,14 @@ def _contribution_status(c: Any) -> str:
     if c.revoked is not None:
         return f"revoked (block {c.revoked.block_number})"
     return "active"
+
+
+def _names(app: App, index: Index) -> Any:
+    """What this workspace knows to put names on the index's hex (its metadata files and vault)."""
+    from ledger.audit.names import Names
+
+    settings = app.settings()
+    return Names.of_workspace(index.reader, settings.metadata_dir, settings.vault_path)
 
 
 def _kind(name: str) -> str:
@@ -349,14 +320,19 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
     with _opened(app, sync=not no_sync) as (ix, lg):
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         rows = ix.reader.credentials(type_id=type_id, status=status, issuer=issuer, at=at)
+        names = _names(app, ix)
+        shown = [(names.person(c.subject), names.title(c.type_id), names.issuer(c.issuer)) for c in rows]
     if app.json_output:
-        render.print_json(rows)
+        render.print_json([{**render.to_jsonable(c), "holder": who, "title": title, "issuer_name": inst["name"],
+                            "issuer_domain": inst["domain"]} for c, (who, title, inst) in zip(rows, shown)])
         return
-    render.table(f"{len(rows)} credential(s)", ("hash", "batch root", "leaf", "type", "issuer", "block", "status",
-                                                "reason"), [
-        (c.hash or "-", c.root if c.subject is None else "", "" if c.index is None else c.index, c.type_id, c.issuer,
-         c.block_number, shown_status(c.status), c.status_reason)
-        for c in rows
+    render.table(f"{len(rows)} credential(s)",
+                 ("holder", "certificate", "institution", "block", "status", "reason", "credential", "batch root",
+                  "leaf"), [
+        (who or "", title or f"type {c.type_id}", render.institution_words(inst) or c.issuer, c.block_number,
+         shown_status(c.status), c.status_reason, c.hash or "-", c.root if c.subject is None else "",
+         "" if c.index is None else c.index)
+        for c, (who, title, inst) in zip(rows, shown)
     ])
 
 
@@ -415,6 +391,7 @@ def _read_subjects(path: Path) -> list[str]:
 def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | None, html_path: Path | None,
                make: Callable[[Any], AuditReport], anchor: bool = False) -> None:
     from ledger.audit import Auditor, ChainLogCheck, anchor_report
+    from ledger.audit.names import Names
 
     for path in (json_path, html_path):
         if path is not None:
@@ -432,7 +409,9 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
             info = {"chain_id": identity.chain_id, "backend": identity.backend,
                     "description": f"{identity.backend} chain {identity.chain_id}"}
             check = ChainLogCheck(ledger.contracts, from_block=ledger.settings.deployment.block_number)
-        report = make(Auditor(ix.reader, chain=check, chain_info=info, at=at, at_spec=at_spec))
+        settings = app.settings()
+        names = Names.of_workspace(ix.reader, settings.metadata_dir, settings.vault_path)
+        report = make(Auditor(ix.reader, chain=check, chain_info=info, at=at, at_spec=at_spec, names=names))
         # The report is written in full before it is anchored (to files beside the targets, renamed into
         # place at the end): a path that cannot be written must fail before the anchor costs a transaction.
         staged = _OutputFiles({json_path: lambda r: _dumps(r.to_dict()), html_path: lambda r: r.to_html()})
@@ -450,8 +429,11 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
     else:
         summary = data["summary"]
         render.table(f"{render.escape(data['title'])}: {summary['verdict']}",
-                     ("", "credential", "type", "issuer", "reason"), [
-            ("valid" if c["valid"] else "INVALID", c["label"], c["type_id"], c["issuer"], c["reason"])
+                     ("", "holder", "certificate", "institution", "reason", "credential"), [
+            ("valid" if c["valid"] else "INVALID", c.get("holder") or "", c.get("title") or f"type {c['type_id']}",
+             render.institution_words({"name": c.get("issuer_name"), "address": c["issuer"],
+                                       "domain": c.get("issuer_domain")}) or c["issuer"] or "",
+             c["reason"], c["label"])
             for c in data["credentials"]
         ])
         for a in data["anomalies"]:

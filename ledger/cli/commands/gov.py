@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ledger.cli import render
-from ledger.cli.app import App, common_options, pass_app
+from ledger.cli.app import App, common_options, json_option, pass_app, workspace_option
 
 
 def _outcome(app: App, outcome: Any, what: str) -> None:
@@ -201,6 +201,45 @@ def issuer_add(app: App, address: str, kind: str, scope: str, display_name: str,
     _outcome(app, outcome, f"add issuer {address}")
 
 
+@issuer.command("well-known")
+@workspace_option
+@json_option
+@click.argument("domain")
+@click.argument("addresses", nargs=-1)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the document to FILE (default: print it).")
+@pass_app
+def issuer_well_known(app: App, domain: str, addresses: tuple[str, ...], out_path: Path | None) -> None:
+    """Make the document an institution publishes at https://DOMAIN/.well-known/did.json.
+
+    It is the DID document of did:web:DOMAIN: the issuer accounts registered with that domain (or the
+    ADDRESSES given) as verification methods, and this deployment with each issuer's registry metadata.
+    Verifiers fetch it to show the institution's domain as verified (the issuer_domain step). Run it in
+    the workspace that added the issuers (it holds their metadata).
+
+    \b
+    Examples:
+      ledger issuer well-known university.example --out did.json
+      ledger issuer well-known university.example 0xUni... 0xCollege...
+    """
+    import json as _json
+
+    document = app.ledger(need_key=False).well_known_document(domain, list(addresses) or None)
+    text = _json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if out_path is None:
+        click.echo(text, nl=False)
+        return
+    from ledger.files import write_private_file
+
+    write_private_file(out_path, text.encode("utf-8"))
+    out_path.chmod(0o644)  # a public document, to be served as it is
+    if app.json_output:
+        render.print_json({"file": str(out_path), "did": document["id"],
+                           "issuers": len(document["verificationMethod"])})
+    else:
+        render.message(f"wrote {render.escape(str(out_path))}: publish it at https://{domain}/.well-known/did.json")
+
+
 def _status_command(name: str, status: str, verb: str) -> click.Command:
     @click.command(name, help=f"{verb} an issuer (committee, or its parent).  Example: ledger issuer {name} 0xUni...")
     @common_options
@@ -363,6 +402,7 @@ def type_() -> None:
 @click.option("--window-from", default="")
 @click.option("--window-to", default="")
 @click.option("--prerequisite", multiple=True, type=int, help="Type id the subject must hold; repeat.")
+@click.option("--dry-run", is_flag=True, help="Check the definition and show its metadata; send nothing.")
 @pass_app
 def type_define(app: App, path: Path | None, type_id: int | None, type_name: str | None, **flags: Any) -> None:
     """Define (or redefine, as a new version) a certificate type, from a file or flags.
@@ -371,10 +411,11 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
     Examples:
       ledger type define --file blockchain-dev-1.toml
       ledger type define --id 101 --name "Blockchain Developer L1" --field blockchain --min-kind code=2
+      ledger type define --file examples/awards/mentor-award.toml --dry-run
     """
     from ledger.credentials.standards import parse_type
 
-    lg = app.ledger()
+    lg = app.ledger(need_key=not flags["dry_run"])
     names = lg.vault.known_names()
     if path is not None:
         from ledger.credentials.standards import load_type_file
@@ -409,6 +450,18 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
             },
             names,
         )
+    if flags["dry_run"]:
+        shown = {"type_id": definition.type_id, "metadata": definition.metadata(),
+                 "meta_hash": "0x" + definition.metadata_hash().hex(),
+                 "needs_contracts_v2": definition.award is not None}
+        if app.json_output:
+            render.print_json(shown)
+        else:
+            render.fields(f"type {definition.type_id}: {render.escape(definition.name)} (dry run, nothing sent)",
+                          [(k, v) for k, v in definition.metadata().items()] + [("meta hash", shown["meta_hash"])])
+            if definition.award is not None:
+                render.message("[yellow]an award type: its criteria need contracts v2 to be checked on chain[/]")
+        return
     what = f"define type {definition.type_id} ({definition.name})"
     current = lg.contracts.credentials.credential_type(definition.type_id).version
     if current:
