@@ -406,8 +406,7 @@ class CertifyingOps(_Context):
                 verifier saw; it must not be signed by a key that writes what is verified).
         """
         key = self.keyring.load(key_name, password())
-        registry = self.contracts.issuers
-        if registry.is_member(key.address) or int(registry.issuer(key.address).kind) != 0:
+        if self.contracts.committee.is_member(key.address) or self.contracts.issuers.key_info(key.address).active_from:
             raise ValidationError(
                 f"key {key_name!r} ({key.address}) is an issuer's or a committee member's; receipts are signed by "
                 "a key of the verifier's own", hint="make one: ledger key new --name verifier")

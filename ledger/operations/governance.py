@@ -616,10 +616,10 @@ class GovernanceOps(_Context):
         if major < AWARD_CONTRACT_VERSION:
             raise ValidationError(
                 f"type {definition.type_id} is a {definition.award.kind if definition.award else ''} award: its "
-                f"criteria need contracts v{AWARD_CONTRACT_VERSION}, and this deployment's CredentialRegistry is "
-                f"{version}",
-                hint="define it once the consortium runs contracts v2; the file is checked and described by "
-                     "`ledger type define --file FILE --dry-run`",
+                f"criteria need a CredentialRegistry that checks award criteria (version {AWARD_CONTRACT_VERSION} "
+                f"or later), and this deployment's is {version} (contracts v2 does not check awards)",
+                hint="define it once the consortium runs contracts that check awards; the file is checked and "
+                     "described by `ledger type define --file FILE --dry-run`",
             )
 
     def types(self) -> list[dict[str, Any]]:

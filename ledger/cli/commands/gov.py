@@ -460,7 +460,8 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
             render.fields(f"type {definition.type_id}: {render.escape(definition.name)} (dry run, nothing sent)",
                           [(k, v) for k, v in definition.metadata().items()] + [("meta hash", shown["meta_hash"])])
             if definition.award is not None:
-                render.message("[yellow]an award type: its criteria need contracts v2 to be checked on chain[/]")
+                render.message("[yellow]an award type: its criteria need contracts that check awards (not yet "
+                               "deployed) to be checked on chain[/]")
         return
     what = f"define type {definition.type_id} ({definition.name})"
     current = lg.contracts.credentials.credential_type(definition.type_id).version
