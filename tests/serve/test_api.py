@@ -266,3 +266,13 @@ def test_the_verifier_holds_no_key_and_writes_nothing_to_the_chain(
     c.get(f"/api/v1/issuers/{world.keys['uni'].address}")
     assert lg.chain.block_number() == head
     assert lg._key is None  # opened without a key, and nothing asked for one
+
+
+def test_the_page_has_words_for_every_reason_code_in_both_languages() -> None:
+    from pathlib import Path
+
+    from ledger.verify.report import REASON_CODES
+
+    page = (Path(__file__).resolve().parents[2] / "ledger" / "serve" / "static" / "app.js").read_text()
+    missing = [code for codes in REASON_CODES.values() for code in codes if page.count(f"    {code}: \"") != 2]
+    assert missing == []
