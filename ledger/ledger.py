@@ -40,6 +40,7 @@ from ledger.identity.vault import Vault
 from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from ledger.operations.importing import ImportingOps
+from ledger.operations.keys import KeyOps
 from ledger.operations.linking import LinkingOps
 from ledger.operations.recording import RecordingOps
 from ledger.operations.reporting import ReportingOps
@@ -57,7 +58,9 @@ PasswordSource = Callable[[], str]
 DEV_FUNDING_WEI = 10**24
 
 
-class Ledger(GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps, RevokingOps):
+class Ledger(
+    KeyOps, GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps, RevokingOps
+):
     """One workspace, connected to its chain."""
 
     def __init__(

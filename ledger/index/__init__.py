@@ -5,8 +5,9 @@
     index.reader.subject("0x…", at=1234)       # what the index knows about a subject at block 1234
 
 The modules: :mod:`.schema` (named migrations), :mod:`.store` (opening, errors), :mod:`.projection`
-(event -> rows), :mod:`.sync` (the sync engine), :mod:`.queries` (reads, ``--at``), :mod:`.view` (a
-verification ``ChainView`` answered from the index, as of any block).
+(event -> rows), :mod:`.sync` (the sync engine), :mod:`.queries` (reads, ``--at``) with
+:mod:`.authority` (issuers, keys, compromise marks, authorisation), :mod:`.view` (a verification
+``ChainView`` answered from the index, as of any block).
 
 May import: ``ledger.verify``, ``ledger.contracts`` (ABIs and event decoding), ``ledger.chain``
 (the interface) and everything below them.
