@@ -13,7 +13,9 @@ verify (the chain is unreachable, the file is not JSON) is an exception.
     │   ├── WorkspaceLocked                 another process holds the workspace lock
     │   └── IndexStoreError, IndexMismatch  (ledger.index.store) the index file is unusable / for
     │                                       another chain
-    ├── KeystoreError                       a key is missing, or its password is wrong
+    ├── KeystoreError                       a key is missing or damaged
+    │   ├── WrongPassword                   a key or the vault does not decrypt with the password (exit 2)
+    │   └── UnknownKey                      no key of that name (exit 2)
     ├── ValidationError (ValueError)        untrusted input refused before anything is written
     │   ├── RowError                        one bad row of a CSV / JSON Lines file
     │   └── PersonalDataError               personal data found in a field bound for the chain
@@ -76,7 +78,8 @@ class WorkspaceLocked(WorkspaceError):
     def __init__(self, path: str, timeout: float) -> None:
         super().__init__(
             f"workspace {path} is in use by another ledger process (waited {timeout:g} s)",
-            hint="wait for the other command to finish, or raise --lock-timeout",
+            hint="wait for the other command to finish, or wait longer: `ledger --lock-timeout SECONDS ...` "
+            "(or lock_timeout under [workspace] in config.toml); waiting commands are served in the order they came",
         )
         self.path = path
         self.timeout = timeout
@@ -84,6 +87,19 @@ class WorkspaceLocked(WorkspaceError):
 
 class KeystoreError(LedgerError):
     """A key cannot be found or decrypted."""
+
+
+class WrongPassword(KeystoreError):
+    """A key or the vault would not decrypt with the password given: a wrong input (exit 2), like a
+    wrong command line; nothing was written."""
+
+    exit_code = 2
+
+    def __init__(self, what: str = "the key") -> None:
+        super().__init__(
+            f"cannot decrypt {what}: wrong password", hint="check LEDGER_PASSWORD, LEDGER_PASSWORD_FILE or --password-file"
+        )
+        self.what = what
 
 
 class UnknownKey(KeystoreError):

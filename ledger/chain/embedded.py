@@ -23,8 +23,9 @@ How it works:
   outcomes (:mod:`ledger.chain.kvstore`), so a killed process never leaves half a block. If anything
   fails while a block is built, the buffered writes are dropped and the chain is reloaded from the
   last committed head.
-* One process at a time: the database file is guarded by a file lock (``<file>.lock``); a second
+* One process at a time: the database file is guarded by a file lock (``<file>.lock``); another
   process waits up to ``lock_timeout`` seconds, then gets :class:`ledger.errors.WorkspaceLocked`.
+  Waiters are served first come, first served (:mod:`ledger.chain.turns`).
 * Block timestamps are wall-clock seconds, strictly increasing: a block mined in the same second as
   its parent gets ``parent + 1``, so a long burst of single-transaction blocks runs ahead of the clock.
 * All state is kept (no pruning), so ``call(..., block=N)`` works at any old block, in any process.
@@ -55,6 +56,7 @@ from ledger.chain.base import (
     Reverted,
     Transaction,
 )
+from ledger.chain.turns import LockTimeout, QueueLock
 from ledger.crypto.hashing import keccak256, to_checksum_address
 from ledger.crypto.keys import PrivateKey
 from ledger.errors import (
@@ -161,7 +163,7 @@ class EmbeddedChain(ChainBackend):
     ) -> None:
         self.path = Path(path) if path is not None else None
         self._mutex = threading.RLock()
-        self._lock: Any = None
+        self._lock: QueueLock | None = None
         self._store: ChainStore | None = None
         self._call_vms: OrderedDict[bytes, VirtualMachineAPI] = OrderedDict()
         if self.path is not None:
@@ -175,14 +177,13 @@ class EmbeddedChain(ChainBackend):
     # -- opening -----------------------------------------------------------------------------
 
     @staticmethod
-    def _acquire_lock(path: Path, timeout: float) -> Any:
-        from filelock import FileLock, Timeout
-
+    def _acquire_lock(path: Path, timeout: float) -> QueueLock:
+        """The database's lock; processes waiting for it get it in the order they asked."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path) + ".lock")
+        lock = QueueLock(str(path) + ".lock")
         try:
-            lock.acquire(timeout=timeout)
-        except Timeout as exc:
+            lock.acquire(timeout)
+        except LockTimeout as exc:
             raise WorkspaceLocked(str(path), timeout) from exc
         except OSError as exc:
             raise WorkspaceError(f"cannot lock the embedded chain database {path}: {exc}") from exc

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,6 +37,7 @@ class App:
     password_file: str | None = None
     rpc_urls: tuple[str, ...] = ()
     network: str | None = None
+    lock_timeout: float | None = None
     yes: bool = False
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)  # may hold LEDGER_PASSWORD
     interrupt_hint: str | None = None  # what to do after Ctrl-C, set by a command before long work
@@ -55,6 +56,8 @@ class App:
             backend=self.network,
             require_init=require_init,
         )
+        if self.lock_timeout is not None:
+            settings = replace(settings, lock_timeout=self.lock_timeout)
         insecure = settings.network.plain_http_remotes
         if insecure and not self._warned_http:
             self._warned_http = True
@@ -104,7 +107,7 @@ pass_app = click.make_pass_decorator(App, ensure=True)
 def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
         app = ctx.ensure_object(App)
-        if value not in (None, (), False):
+        if value is not None and value is not False and value != ():  # 0 is a value (--lock-timeout 0)
             setattr(app, attr, value)
         return value
 
@@ -112,6 +115,8 @@ def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
 
 
 def workspace_option(f: F) -> F:
+    """``-w/--workspace DIR``: on the ``ledger`` group and on every command, so it works before and
+    after the subcommand (``ledger -w DIR subject new`` or ``ledger subject new -w DIR``)."""
     return click.option(
         "--workspace",
         "-w",
@@ -119,6 +124,18 @@ def workspace_option(f: F) -> F:
         expose_value=False,
         callback=_store("workspace_flag"),
         help="Workspace directory (default ./.ledger, or LEDGER_WORKSPACE).",
+    )(f)
+
+
+def lock_timeout_option(f: F) -> F:
+    return click.option(
+        "--lock-timeout",
+        metavar="SECONDS",
+        type=click.FloatRange(min=0),
+        expose_value=False,
+        callback=_store("lock_timeout"),
+        help="How long to wait for another ledger command using the workspace (default 30, or lock_timeout "
+             "under [workspace] in config.toml); waiting commands are served in the order they came.",
     )(f)
 
 

@@ -26,6 +26,7 @@ from ledger.contributions.model import (
     parse_field,
     parse_kind,
     parse_time,
+    time_text,
 )
 from ledger.contributions.sources import contribution_key, normalise_source, project_id, project_of
 
@@ -43,6 +44,7 @@ __all__ = [
     "parse_field",
     "parse_kind",
     "parse_time",
+    "time_text",
     "project_id",
     "project_of",
     "read_file",

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 from ledger import types
 from ledger.canonical import canonicalize
 from ledger.contracts.send import preflight, raise_for_receipt
-from ledger.contributions.model import FIELD_NAMES, KINDS, check_contribution
+from ledger.contributions.model import FIELD_NAMES, KINDS, check_contribution, time_text
 from ledger.errors import ContractError, ValidationError
 from ledger.operations.governance import _bytes32, _Context
 
@@ -116,7 +116,7 @@ class RecordingOps(_Context):
             "kind": KINDS[int(c.kind)],
             "field": FIELD_NAMES.get(c.field, str(c.field)),
             "weight": c.weight,
-            "occurred_at": c.occurred_at,
+            "occurred_at": time_text(c.occurred_at),
             "status": c.status.name.lower() if hasattr(c.status, "name") else str(c.status),
             "reason": c.reason.name.lower() if hasattr(c.reason, "name") else str(c.reason),
             "co_signs": c.co_sign_count,

@@ -63,7 +63,8 @@ def test_keys_new_import_list(workspace: Workspace, tmp_path: Path) -> None:
 def test_wrong_password_is_a_clear_error(workspace: Workspace) -> None:
     env = dict(workspace.env, LEDGER_PASSWORD="wrong")
     r = CliRunner().invoke(main, ["committee", "threshold", "1"], env=env)
-    assert r.exit_code == 1 and "wrong password" in r.output
+    # A wrong password is a wrong input, like a wrong flag: exit 2, and nothing was sent (issue 18).
+    assert r.exit_code == 2 and "wrong password" in r.output
     assert PASSWORD not in r.output
 
 

@@ -21,6 +21,7 @@ import click
 
 from ledger.cli import render
 from ledger.cli.app import App, json_option, key_option, network_options, pass_app, workspace_option
+from ledger.contributions.model import time_text
 
 if TYPE_CHECKING:
     from ledger.audit import AuditReport
@@ -205,7 +206,7 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         view = ix.reader.subject(sid, at)
     if app.json_output:
-        render.print_json(view)
+        render.print_json(_dated(view))
         return
     revoked = sum(1 for c in view.contributions if c.revoked)
     projects = sorted(view.by_project.values(), reverse=True)
@@ -216,8 +217,9 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
         ("co-signers", len(view.cosigners)),
         ("credentials", len(view.credentials)),
     ])
-    render.table("Contributions", ("key", "kind", "field", "project", "co-signs", "status"), [
-        (c.key, _kind(c.kind), _field(c.field), c.project, len(c.cosigners), "revoked" if c.revoked else "active")
+    render.table("Contributions", ("key", "kind", "field", "date", "project", "co-signs", "status"), [
+        (c.key, _kind(c.kind), _field(c.field), time_text(c.occurred_at), c.project, len(c.cosigners),
+         "revoked" if c.revoked else "active")
         for c in view.contributions
     ])
     render.table("Credentials", ("hash", "type", "issuer", "block", "status"), [
@@ -288,12 +290,23 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
         rows = ix.reader.contributions(project=project_id, kind=kind_name, field_id=field_id, since=since_ts,
                                        subject=_subject_arg(subject) if subject else None, at=at, limit=limit)
     if app.json_output:
-        render.print_json(rows)
+        render.print_json(_dated(rows))
         return
-    render.table(f"{len(rows)} contribution(s)", ("key", "subject", "kind", "field", "co-signs", "status"), [
-        (c.key, c.subject, _kind(c.kind), _field(c.field), len(c.cosigners), "revoked" if c.revoked else "active")
+    render.table(f"{len(rows)} contribution(s)", ("key", "subject", "kind", "field", "date", "co-signs", "status"), [
+        (c.key, c.subject, _kind(c.kind), _field(c.field), time_text(c.occurred_at), len(c.cosigners),
+         "revoked" if c.revoked else "active")
         for c in rows
     ])
+
+
+def _dated(value: Any) -> Any:
+    """``value`` as JSON, each contribution's ``occurred_at`` (Unix seconds in the index) as a date."""
+    data = render.to_jsonable(value)
+    items = data.get("contributions", []) if isinstance(data, dict) else data
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("occurred_at"), int):
+            item["occurred_at"] = time_text(item["occurred_at"])
+    return data
 
 
 def _kind(name: str) -> str:
