@@ -241,11 +241,12 @@ def test_a_snapshot_saved_online_verifies_offline_without_a_workspace(
     # have been revoked), so the snapshot cannot vouch for it.
     code, out = offline(str(files[3]), "--snapshot", str(snap))
     (other,) = out["credentials"]
-    assert code == 1 and other["verdict"] == "incomplete" and not other["valid"]
+    assert code == 3 and other["verdict"] == "incomplete" and not other["valid"]
     assert [s["code"] for s in other["steps"] if s["step"] == "status"] == ["OFFLINE"]
 
     code, out = offline(*map(str, files[:2]), "--offline")
-    assert code == 0 and out["valid"] == 2 and out["incomplete"] is True and "not checked" in out["note"]
+    assert code == 3 and (out["verdict"], out["valid"], out["incomplete"]) == ("incomplete", 0, 2)
+    assert "not checked" in out["note"]
     assert all(r["verdict"] == "incomplete" and r["valid_offline"] and not r["valid"] for r in out["credentials"])
     code, out = offline(str(forged), "--offline")
     assert code == 1 and out["valid"] == 0
@@ -316,3 +317,32 @@ def test_revoking_an_edited_copy_says_it_was_edited(batch: tuple[Workspace, list
         assert lg.chain.block_number() == head  # nothing sent
     code, reports = _verify(ws, files[0])
     assert code == 0 and reports[0]["valid"]
+
+
+def test_offline_never_counts_an_unchecked_credential_as_valid(
+    batch: tuple[Workspace, list[Path]], tmp_path: Path
+) -> None:
+    """Issue 18 item 1: a revoked credential and one from another deployment, verified --offline, were
+    printed INVALID each and then summed up as "3 of 3 valid offline (incomplete)", exit 0."""
+    ws, files = batch
+    assert ws.run("cred", "revoke", str(files[1]), "--reason", "misconduct", key="uni").exit_code == 0
+    elsewhere = _edit(files[2], tmp_path / "elsewhere.json",
+                      lambda d: d["proof"].__setitem__("contract", "0x" + "42" * 20))
+    chosen = (files[0], files[1], elsewhere)
+    r = ws.run("verify", *map(str, chosen), "--offline", "--json")
+    out = json.loads(r.output)
+    assert r.exit_code == 3
+    assert (out["verdict"], out["valid"], out["invalid"], out["incomplete"]) == ("incomplete", 0, 0, 3)
+    assert [c["verdict"] for c in out["credentials"]] == ["incomplete"] * 3
+    human = ws.run("verify", *map(str, chosen), "--offline")
+    assert human.exit_code == 3
+    assert human.output.count("INCOMPLETE") == 3 and "INVALID" not in human.output and " VALID" not in human.output
+    assert "0 of 3 valid, 3 incomplete" in human.output
+
+    # Against the chain the same three are judged in full: one valid, two invalid, and the counts agree.
+    online = ws.run("verify", *map(str, chosen), "--json")
+    out = json.loads(online.output)
+    assert online.exit_code == 1
+    assert (out["verdict"], out["valid"], out["invalid"], out["incomplete"]) == ("invalid", 1, 2, 0)
+    assert [c["valid"] for c in out["credentials"]] == [True, False, False]
+    assert sum(c["valid"] for c in out["credentials"]) == out["valid"]

@@ -291,7 +291,8 @@ def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ..
 @click.option("--at", "at", default=None, help="Also judge validity at a past DATE (YYYY-MM-DD) or BLOCK number.")
 @click.option("--offline", is_flag=True,
               help="No chain and no workspace: check format, integrity, the Merkle proof and expiry only. "
-                   "The verdict is 'incomplete' (exit 0 if every offline step passes).")
+                   "The verdict is 'incomplete' (exit 3) when every offline step passes, 'invalid' (exit 1) "
+                   "when one fails.")
 @click.option("--snapshot", "snapshot_in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="No network and no workspace: verify against the chain's answers saved by --save-snapshot.")
 @click.option("--save-snapshot", "snapshot_out", type=click.Path(dir_okay=False, path_type=Path),
@@ -302,7 +303,10 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
     """Verify credential files (or folders of them, or .jsonl batch files) against the chain.
 
     Runs named steps: format, integrity, inclusion, anchoring, issuer authorised at the anchoring
-    block, status, criteria (checked certificates) and expiry. Exit code 0 only if all are valid.
+    block, status, criteria (checked certificates) and expiry. Each credential is VALID, INVALID (a
+    step failed) or INCOMPLETE (every step that ran passed, but one could not run: offline, or a
+    snapshot without the answer). Exit code 0 only if every credential is valid; 1 if any is invalid;
+    3 if none is invalid but some are incomplete.
 
     Without the network: save the chain's answers once with --save-snapshot where the chain is
     reachable, then verify with --snapshot anywhere (as of the block it was saved at). A snapshot is
@@ -344,16 +348,14 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
             saved = lg.snapshot(paths)
             write_private_file(snapshot_out, _json.dumps(saved.to_dict(), indent=1).encode())
             note = f"chain snapshot as of block {saved.block_number()} saved to {snapshot_out}"
-    valid = sum(1 for r in reports if r["valid"])
-    if offline:
-        valid = sum(1 for r in reports if r["valid_offline"])
+    counts = {v: sum(1 for r in reports if r["verdict"] == v) for v in VERDICTS}
+    verdict = "invalid" if counts["invalid"] else "incomplete" if counts["incomplete"] else "valid"
     if app.json_output:
-        render.print_json({"valid": valid, "invalid": len(reports) - valid, "credentials": reports,
-                           **({"incomplete": True} if offline else {}), **({"note": note} if note else {})})
+        render.print_json({"verdict": verdict, **counts, "credentials": reports, **({"note": note} if note else {})})
     else:
         show_steps = len(reports) <= 20
         for r in reports:
-            mark = "[green]VALID[/]" if r["valid"] else "[red]INVALID[/]"
+            mark = _MARKS[r["verdict"]]
             if show_steps:
                 render.table(
                     f"{render.escape(r['file'])}  {mark}", ("step", "result", "code", "detail"),
@@ -361,11 +363,29 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
                 )
             elif not r["valid"]:
                 render.message(f"{mark} {render.escape(r['file'])}: {render.escape(r['reason'])}")
-        render.message(f"[bold]{valid} of {len(reports)} valid{' offline (incomplete)' if offline else ''}[/]")
+        render.message(f"[bold]{_summary(counts, len(reports))}[/]")
+        if counts["incomplete"]:
+            render.message("incomplete: every check that ran passed, but some could not run (see the steps marked "
+                           "skipped); that is not a valid credential yet" + (": verify against the chain, or with "
+                           "--snapshot" if offline else ""))
         if note:
             render.message(render.escape(note))
-    if valid != len(reports):
-        raise SystemExit(1)
+    if verdict != "valid":
+        raise SystemExit(EXIT_INVALID if verdict == "invalid" else EXIT_INCOMPLETE)
+
+
+#: The verdicts of a verification, each counted on its own (never "incomplete" as "valid").
+VERDICTS = ("valid", "invalid", "incomplete")
+#: Exit codes of ``ledger verify``: 0 every credential valid; 1 some invalid; 3 none invalid but some
+#: not fully checked (offline, or a snapshot without an answer). Documented in ``ledger --help``.
+EXIT_INVALID, EXIT_INCOMPLETE = 1, 3
+_MARKS = {"valid": "[green]VALID[/]", "invalid": "[red]INVALID[/]", "incomplete": "[yellow]INCOMPLETE[/]"}
+
+
+def _summary(counts: dict[str, int], total: int) -> str:
+    parts = [f"{counts['valid']} of {total} valid"]
+    parts += [f"{counts[v]} {v}" for v in ("invalid", "incomplete") if counts[v]]
+    return ", ".join(parts)
 
 
 
