@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.audit.checks import CHAIN_CHECKS
 from ledger.audit.html import render_html
 from ledger.canonical import canonicalize
 from ledger.crypto.hashing import keccak256
@@ -69,6 +70,8 @@ class CredentialAudit:
     evidence: tuple[EvidenceItem, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
     chain_checked: bool = False
+    #: What the final re-check on chain did for this row (:data:`CHAIN_CHECKS`).
+    chain_check: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class AuditReport:
         anomalies = len(self.anomalies)
         # Nothing to check is not a pass: an id with nothing on record (or a typo) must not read as vetted.
         verdict = "NONE" if total == 0 else "PASS" if valid == total else "FAIL"
-        where = "re-checked on chain" if self.chain_rechecked else "from the index only (chain not reachable)"
+        checks = {k: sum(1 for c in self.credentials if c.chain_check == k) for k in CHAIN_CHECKS}
         if total == 0:
             text = (
                 f"no credentials on record for {_WHOM.get(self.kind, 'this target')}: nothing to verify "
@@ -112,7 +115,7 @@ class AuditReport:
         else:
             text = (
                 f"{valid} of {total} credentials valid, {total - valid} invalid, {anomalies} "
-                f"anomal{'y' if anomalies == 1 else 'ies'}; verdict {where}."
+                f"anomal{'y' if anomalies == 1 else 'ies'}; {_where(checks, total)}."
             )
         text += self._batch_note()
         return {
@@ -122,6 +125,7 @@ class AuditReport:
             "invalid": total - valid,
             "anomalies": anomalies,
             "chain_rechecked": self.chain_rechecked,
+            "chain_checks": checks,
             "text": text,
         }
 
@@ -171,6 +175,25 @@ class AuditReport:
 
     def to_html(self) -> str:
         return render_html(self.to_dict())
+
+
+def _where(checks: Mapping[str, int], total: int) -> str:
+    """Where the verdicts came from, as counted per row: the chain, the files alone, or the index."""
+    rechecked, alone, index_only = checks["rechecked"], checks["not_needed"], checks["unreachable"]
+    if rechecked == total:
+        return "every verdict re-checked on chain"
+    if index_only == total:
+        return "every verdict from the index only (chain not reachable)"
+    if alone == total:
+        return "every file failed on its own (format, integrity or proof), so no chain answer was needed"
+    parts = []
+    if rechecked:
+        parts.append(f"re-checked on chain for {rechecked}")
+    if alone:
+        parts.append(f"{alone} failed on {'its' if alone == 1 else 'their'} own before any chain answer was needed")
+    if index_only:
+        parts.append(f"{index_only} from the index only (chain not reachable)")
+    return "verdict " + ", ".join(parts)
 
 
 def hash_report_body(body: Mapping[str, Any]) -> bytes:

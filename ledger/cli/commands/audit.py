@@ -439,10 +439,13 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
     if app.json_output:
         render.print_json(data)
     else:
+        from ledger.audit.checks import CHAIN_CHECKS
+
         summary = data["summary"]
         render.table(f"{render.escape(data['title'])}: {summary['verdict']}",
-                     ("", "credential", "type", "issuer", "reason"), [
-            ("valid" if c["valid"] else "INVALID", c["label"], c["type_id"], c["issuer"], c["reason"])
+                     ("", "credential", "type", "issuer", "re-checked on chain", "reason"), [
+            ("valid" if c["valid"] else "INVALID", c["label"], c["type_id"], c["issuer"],
+             CHAIN_CHECKS.get(c.get("chain_check") or "", ""), c["reason"])
             for c in data["credentials"]
         ])
         for a in data["anomalies"]:
