@@ -95,6 +95,14 @@ class QueueLock:
             finally:
                 os.close(fd)
 
+    def __del__(self) -> None:
+        # A holder dropped without release (a chain object left to the garbage collector) must not keep
+        # the workspace locked until its process ends.
+        try:
+            self.release()
+        except Exception:
+            pass
+
     # -- the queue ---------------------------------------------------------------------------------
 
     def _take_ticket(self) -> tuple[Path, int]:

@@ -110,6 +110,9 @@ def _fail(ctx: click.Context, exc: LedgerError, code: int) -> None:
         error = {"type": type(exc).__name__, "message": message, "hint": hint, "exit_code": code}
         if detail is not None and detail != message:
             error["contract_error"] = detail
+        details = getattr(exc, "details", None)
+        if callable(details):
+            error.update(details())
         sys.stdout.write(json.dumps({"error": error}, indent=2, ensure_ascii=False) + "\n")
         sys.exit(code)
     from rich.markup import escape

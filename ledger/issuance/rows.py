@@ -16,7 +16,7 @@ from typing import Any
 
 from ledger.canonical import NotJSONError, loads_lax
 from ledger.contributions.files import read_text_file
-from ledger.errors import RowError, ValidationError
+from ledger.errors import RowError, RowsError, ValidationError
 from ledger.identity.privacy import find_contact_data
 from ledger.identity.vault import Vault, parse_subject_id, person_field_problem, shorten
 
@@ -45,7 +45,10 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
     is the holder's display name, written into the document only (never on chain).
 
     Raises:
-        RowError: the first bad row, unless ``skip_invalid`` (then bad rows are returned as skipped).
+        RowsError: every bad row, found in one pass, unless ``skip_invalid`` (then bad rows are returned
+            as skipped).
+        ValidationError: the file cannot be read, or its header is wrong (a header problem is said as
+            one, not as a problem of every row).
     """
     text = read_text_file(path)
     raw_rows = list(_raw_rows(path, text))
@@ -65,9 +68,10 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
             seen[row.subject] = number
             rows.append(row)
         except RowError as exc:
-            if not skip_invalid:
-                raise
             skipped.append(exc)
+    if skipped and not skip_invalid:
+        raise RowsError(skipped, hint="fix these rows and run the command again, or pass --skip-invalid to issue "
+                        "the valid rows and list the others")
     if not rows:
         raise ValidationError(f"{path} holds no valid rows" + (f" ({len(skipped)} skipped)" if skipped else ""))
     if new_people:
@@ -91,6 +95,7 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | Row
         if header is None:
             raise ValidationError(f"{path} is empty")
         names = [name.strip() for name in header]
+        _check_header(path, names)
         for values in reader:
             if not values:
                 continue  # a blank line
@@ -105,6 +110,28 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | Row
             f"{path} line {reader.line_num}: not valid CSV ({exc})",
             hint="a quoted value must end with a closing quote; the rest of the file cannot be read",
         ) from exc
+
+
+def _check_header(path: Path, names: list[str]) -> None:
+    """Refuse a CSV header with an unknown or repeated column, or with no column naming the subject.
+
+    Raises:
+        ValidationError: naming the header (line 1) and every problem found in it.
+    """
+    problems = []
+    unknown = [n for n in names if n and n not in _COLUMNS]
+    if unknown:
+        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        problems.append(f"column{'s' if len(repeated) > 1 else ''} {', '.join(map(repr, repeated))} given twice")
+    if not {"subject", "student_number"} & set(names):
+        problems.append("no 'subject' or 'student_number' column to name each row's subject")
+    if problems:
+        raise ValidationError(
+            f"{path}, header (line 1): " + "; ".join(problems),
+            hint=f"the columns are {', '.join(sorted(_COLUMNS))} (subject or student_number, and an optional name)",
+        )
 
 
 def _json_row(number: int, line: str) -> dict[str, str] | RowError:

@@ -45,3 +45,27 @@ def test_audit_files_says_per_row_and_overall_what_the_chain_was_asked(
     assert "re-checked on chain for 3" in summary["text"] and "1 failed on its own" in summary["text"]
     human = ws.run("audit", "files", str(folder))
     assert "not reachable" not in human.output and "not needed (the file failed on its own)" in human.output
+
+
+def test_every_invalid_row_is_reported_in_one_pass(issuers: Workspace, tmp_path: Path) -> None:
+    """Item 5: the first bad row stopped the command; the next run found the next one."""
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n2024001,Good One\n2024002,ann@example.edu\n2024003,Good Three\n"
+                   ",No Number\n2024005,Good Five\n2024001,Twice\n")
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--json", key="uni")
+    assert r.exit_code == 2
+    error = json.loads(r.output)["error"]
+    assert error["type"] == "RowsError" and "--skip-invalid" in error["hint"]
+    assert [(row["row"], row["column"]) for row in error["rows"]] == [(3, "name"), (5, "subject"), (7, "subject")]
+    human = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", key="uni")
+    assert "3 invalid rows" in human.output and all(f"row {n}" in human.output for n in (3, 5, 7))
+    assert not (issuers.path / "journal").exists() or not any((issuers.path / "journal").iterdir())
+
+
+def test_a_header_problem_is_said_as_the_header(issuers: Workspace, tmp_path: Path) -> None:
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_nummer,name,name\n2024001,Good One\n2024002,Good Two\n")
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", key="uni")
+    assert r.exit_code == 2
+    assert "header (line 1)" in r.output and "'student_nummer'" in r.output and "'name' given twice" in r.output
+    assert "no 'subject' or 'student_number' column" in r.output and "row 2" not in r.output
