@@ -34,6 +34,7 @@ from ledger.errors import (
     WorkspaceError,
     WorkspacePathRefused,
 )
+from ledger.files import sweep_leftovers
 from ledger.identity.keyring import KeyInfo, Keyring, check_new_password
 from ledger.identity.vault import Vault
 from ledger.operations.certifying import CertifyingOps
@@ -104,6 +105,7 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
             chain.close()
             raise
         source = (lambda: password) if isinstance(password, str) else password
+        sweep_workspace(settings)
         return cls(settings, chain, key_name=key_name or settings.default_key, password=source, light_kdf=light_kdf)
 
     @classmethod
@@ -306,6 +308,17 @@ class _NewEntries:
             for entry in self.ws.iterdir():
                 if entry.name not in self.before:
                     shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+
+
+def sweep_workspace(settings: Settings) -> list[Path]:
+    """Remove what writers killed mid-write left in the workspace (``ledger.files.sweep_leftovers``):
+    in its own directories, each batch's journal, and the top of the credentials directory, where the
+    bundles are written. Run whenever a workspace is opened; cheap (a directory listing each)."""
+    ws = settings.workspace
+    places = [ws, settings.keys_dir, settings.metadata_dir, settings.credentials_dir, settings.journal_dir]
+    if settings.journal_dir.is_dir():
+        places += [d for d in settings.journal_dir.iterdir() if d.is_dir()]
+    return [path for place in places for path in sweep_leftovers(place)]
 
 
 def _join_address(registry_address: str, block_number: int) -> str:

@@ -133,7 +133,7 @@ def check_output_dir(directory: Path) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        probe.unlink()
+        probe.unlink(missing_ok=True)  # a sweep of leftovers (ledger.files) may have taken it already
     except OSError as exc:
         raise ValidationError(
             f"cannot write credential files to {directory}: {exc.strerror or exc}",

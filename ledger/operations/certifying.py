@@ -18,6 +18,7 @@ from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
 from ledger.credentials.proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
 from ledger.credentials.standards import CRITERIA_WORDS, criteria_narrative, explain_refusal, metadata_hash
 from ledger.errors import ContractError, IssuanceError, LedgerError, PersonalDataError, ValidationError
+from ledger.files import sweep_leftovers
 from ledger.identity.privacy import find_contact_data
 from ledger.identity.vault import parse_subject_id
 from ledger.index import Index
@@ -251,6 +252,9 @@ class CertifyingOps(_Context):
                 raise IssuanceError(f"no journaled batch {bid!r} in {root}")
             if out_dir is not None and journal.state().get("stage") != "done":
                 journal.move_output(out_dir)
+            output = Path(journal.plan().output)
+            # A write killed part way left its temporary file beside the output (it may hold names).
+            sweep_leftovers(output.parent if journal.plan().layout == "jsonl" else output)
             try:
                 with issuance.bulk_objects():
                     outcome.finished.append(

@@ -69,3 +69,62 @@ def test_a_header_problem_is_said_as_the_header(issuers: Workspace, tmp_path: Pa
     assert r.exit_code == 2
     assert "header (line 1)" in r.output and "'student_nummer'" in r.output and "'name' given twice" in r.output
     assert "no 'subject' or 'student_number' column" in r.output and "row 2" not in r.output
+
+
+_KILLED_WRITER = r"""
+import os, sys
+from pathlib import Path
+from ledger.files import write_private_file
+
+def pieces():
+    yield Path(sys.argv[2]).read_bytes()  # the bundle, names and all, not yet renamed into place
+    os._exit(137)  # killed mid-write: no exception handler runs
+
+write_private_file(Path(sys.argv[1]), pieces())
+"""
+
+
+def test_a_write_killed_mid_way_leaves_nothing_that_verify_trips_on(issuers: Workspace, tmp_path: Path) -> None:
+    """Item 10: SIGKILL while a bundle was written left `.<batch>.jsonl.<hex>.tmp` (holders' names in
+    it), and `ledger verify credentials/` exited 1 on it, also after a successful resume."""
+    import subprocess
+    import sys
+
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n" + "".join(f"2025{i:03d},Graduate Number {i}\n" for i in range(40)))
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--layout", "jsonl",
+                    "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    bundle = Path(json.loads(r.output)["output"])
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(bundle), str(bundle)], check=False)
+    assert killed.returncode == 137
+    (leftover,) = [p for p in bundle.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftover.name.startswith(f".{bundle.name}.") and b"Graduate Number" in leftover.read_bytes()
+
+    checked = issuers.run("verify", str(bundle.parent), "--json")
+    assert checked.exit_code == 0, checked.output  # the leftover is not a credential file
+    assert json.loads(checked.output)["valid"] == 40
+
+    assert issuers.run("cred", "issue", "--resume", key="uni").exit_code == 0  # opening the workspace sweeps
+    assert not leftover.exists()
+    assert [p.name for p in bundle.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_sweep_leaves_a_live_writers_file_alone(tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    from ledger.files import sweep_leftovers
+
+    live = tmp_path / ".batch.jsonl.0123abcd.tmp"
+    dead = tmp_path / ".batch.jsonl.89abcdef.tmp"
+    other = tmp_path / ".notes.tmp"  # not a name this package writes
+    for p in (live, dead, other):
+        p.write_bytes(b"x")
+    fd = os.open(live, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        assert sweep_leftovers(tmp_path) == [dead]
+    finally:
+        os.close(fd)
+    assert live.exists() and other.exists() and not dead.exists()

@@ -320,9 +320,13 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
       ledger verify alice.json --snapshot alice.chain.json          # later, offline
       ledger verify alice.json --offline                            # format, hash, proof, expiry only
     """
+    from ledger.files import is_leftover_name
+
     paths: list[Path] = []
     for f in files:
-        paths.extend(sorted(p for p in f.rglob("*.json*")) if f.is_dir() else [f])
+        # In a folder: credentials and bundles, not what a writer killed mid-write left (a hidden .tmp).
+        paths.extend(sorted(p for p in f.rglob("*.json*") if p.suffix.lower() in (".json", ".jsonl")
+                            and not is_leftover_name(p.name)) if f.is_dir() else [f])
     if not paths:
         raise click.UsageError("no credential files found")
     if sum(bool(x) for x in (offline, snapshot_in, snapshot_out)) > 1 or (at and (offline or snapshot_in)):
