@@ -64,11 +64,14 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
         key_name: str,
         password: PasswordSource | None,
         light_kdf: bool = False,
+        vault_password: PasswordSource | None = None,
     ) -> None:
         self.settings = settings
         self.chain = chain
         self.key_name = key_name
         self._password = password
+        self._vault_password = vault_password or password
+        self._light_kdf = light_kdf
         self._key: PrivateKey | None = None
         self._contracts: Contracts | None = None
         self.keyring = Keyring(settings.keys_dir, light_kdf=light_kdf)
@@ -84,8 +87,13 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
         key_name: str | None = None,
         password: PasswordSource | str | None = None,
         light_kdf: bool = False,
+        vault_password: PasswordSource | str | None = None,
     ) -> Ledger:
-        """Open the workspace ``settings`` describes and connect to its chain."""
+        """Open the workspace ``settings`` describes and connect to its chain.
+
+        ``password`` opens the signing key, ``vault_password`` the subject vault (default: the same);
+        each is asked for only when first needed.
+        """
 
         if settings.deployment is None:
             raise ConfigError(
@@ -105,8 +113,10 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
             chain.close()
             raise
         source = (lambda: password) if isinstance(password, str) else password
+        vault_source = (lambda: vault_password) if isinstance(vault_password, str) else vault_password
         sweep_workspace(settings)
-        return cls(settings, chain, key_name=key_name or settings.default_key, password=source, light_kdf=light_kdf)
+        return cls(settings, chain, key_name=key_name or settings.default_key, password=source, light_kdf=light_kdf,
+                   vault_password=vault_source)
 
     @classmethod
     def init(
@@ -169,6 +179,8 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
                 keyring = Keyring(settings.keys_dir, light_kdf=light_kdf)
                 key = PrivateKey.from_hex(secret_hex, mode) if secret_hex else PrivateKey.generate(mode)
                 keyring.add(key_name, key, password)
+                # The vault key, with the same password: the vault is ready for its first subject.
+                Vault(settings.vault_path, password=password, light_kdf=light_kdf).create_key()
                 _fund_if_needed(chain, key.address)
                 started = time.perf_counter()
                 sent = join_address is None and network.backend != "embedded"
@@ -236,8 +248,9 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
 
     @property
     def vault(self) -> Vault:
+        """The subject vault; its key is unlocked (with the vault password) when first needed."""
         if self._vault is None:
-            self._vault = Vault(self.settings.vault_path)
+            self._vault = Vault(self.settings.vault_path, password=self._vault_password, light_kdf=self._light_kdf)
         return self._vault
 
     @property
@@ -249,6 +262,8 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
 
     def close(self) -> None:
         self.chain.close()
+        if self._vault is not None:
+            self._vault.close()
 
     def __enter__(self) -> Self:
         return self
@@ -258,8 +273,8 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
 
 
 #: What a workspace directory holds (an earlier ``init`` that stopped half-way leaves some of these).
-_WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "vault.json", ".init.lock")
-_WORKSPACE_PREFIXES = ("chain.sqlite", "index.sqlite", "config.tmp")
+_WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "vault.json", "vault.key", ".init.lock")
+_WORKSPACE_PREFIXES = ("chain.sqlite", "index.sqlite", "config.tmp", "vault.sqlite", "vault-keys.sqlite")
 
 
 class _InitLock:

@@ -18,6 +18,7 @@ from ledger import config
 from ledger.types import RevocationReason
 
 if TYPE_CHECKING:
+    from ledger.identity.vault import Vault
     from ledger.ledger import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +43,7 @@ class App:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)  # may hold LEDGER_PASSWORD
     interrupt_hint: str | None = None  # what to do after Ctrl-C, set by a command before long work
     _ledger: Ledger | None = None
+    _vault: Vault | None = None
     _warned_http: bool = False
 
     @property
@@ -92,13 +94,29 @@ class App:
                 settings,
                 key_name=self.key_name or settings.default_key,
                 password=self.password if need_key else None,
+                vault_password=self.vault_password,
             )
         return self._ledger
+
+    def vault_password(self) -> str:
+        """The vault key's password, from the same places as a key's (asked only when the vault is used)."""
+        return self.password(prompt="Vault password")
+
+    def vault(self) -> Vault:
+        """The workspace's subject vault, without the chain (``ledger subject ...``)."""
+        from ledger.identity.vault import Vault
+
+        if self._vault is None:
+            self._vault = Vault(self.settings().vault_path, password=self.vault_password)
+        return self._vault
 
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+        if self._vault is not None:
+            self._vault.close()
+            self._vault = None
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)

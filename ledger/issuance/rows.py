@@ -52,7 +52,10 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
     """
     text = read_text_file(path)
     raw_rows = list(_raw_rows(path, text))
-    by_number = vault.by_student_number()
+    # Only the numbers this file names are looked up (by their tags: nothing is decrypted).
+    by_number = vault.student_numbers(
+        r.get("student_number", "") for _, r in raw_rows if isinstance(r, dict) and not r.get("subject")
+        and not person_field_problem("student_number", r.get("student_number", "")))
     rows: list[Row] = []
     skipped: list[RowError] = []
     seen: dict[str, int] = {}

@@ -80,4 +80,5 @@ def test_subjects_stay_in_the_vault(workspace: Workspace) -> None:
     found = json.loads(workspace.run("subject", "find", "2023001", "--json").output)
     assert found == [{"id": sid, "person": {"name": "Li Hua", "student_number": "2023001"}}]
     assert workspace.run("subject", "find", "nobody-here").exit_code == 1
-    assert stat.S_IMODE((workspace.path / "vault.json").stat().st_mode) == 0o600
+    for name in ("vault.sqlite", "vault-keys.sqlite", "vault.key"):
+        assert stat.S_IMODE((workspace.path / name).stat().st_mode) == 0o600

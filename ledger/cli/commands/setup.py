@@ -176,18 +176,17 @@ def subject() -> None:
 @click.option("--student-number", default="", help="Student or staff number (kept in the vault only).")
 @pass_app
 def subject_new(app: App, name: str, email: str, student_number: str) -> None:
-    """Make a random subject id and remember who it is, off chain.
+    """Make a random subject id and remember who it is, off chain (encrypted in the vault).
 
     Example: ledger subject new --name "Li Hua" --student-number 2023001
     """
-    from ledger.identity.vault import Vault
-
-    vault = Vault(app.settings().vault_path)
+    vault = app.vault()
     s = vault.new_subject({"name": name, "email": email, "student_number": student_number})
     if app.json_output:
         render.print_json({"id": s.id})
     else:
-        render.message(f"subject id: [bold]{s.id}[/]  (the person is in {render.escape(str(vault.path))}, never on chain)")
+        render.message(f"subject id: [bold]{s.id}[/]  (the person is in {render.escape(str(vault.path))}, "
+                       "encrypted, never on chain)")
 
 
 @subject.command("find")
@@ -196,13 +195,16 @@ def subject_new(app: App, name: str, email: str, student_number: str) -> None:
 @click.argument("text")
 @pass_app
 def subject_find(app: App, text: str) -> None:
-    """Look a subject up in the local vault by id, name, email or number.
+    """Look a subject up in the local vault: by its id (or the start of it, 0x and 8 hex digits or more),
+    a student number or an email address (whole), or words of a name (whole words, any case).
 
-    Example: ledger subject find 2023001
+    \b
+    Examples:
+      ledger subject find 2023001
+      ledger subject find "li hua"
+      ledger subject find 0x5e3a9c1f --json
     """
-    from ledger.identity.vault import Vault
-
-    found = Vault(app.settings().vault_path).find(text)
+    found = app.vault().find(text)
     if app.json_output:
         render.print_json([{"id": s.id, "person": s.person} for s in found])
         return
