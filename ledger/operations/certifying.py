@@ -283,12 +283,15 @@ class CertifyingOps(_Context):
     ) -> dict[str, Any]:
         """Issue one certificate whose criteria the contract checks; a refusal says which and by how much.
 
-        A subject that already holds a valid certificate of the type from this issuer is refused
+        The holder's name in the document is ``holder_name``, or else the name the vault keeps for the
+        subject. A subject that already holds a valid certificate of the type from this issuer is refused
         unless ``again`` is set: the contract accepts a second one (its hash is new), and running the
         same command twice would otherwise give two certificates without a word.
         """
 
         subject_bytes = parse_subject_id(subject)
+        if holder_name is None:
+            holder_name = self._holder_from_vault(subject)
         if holder_name is not None:
             _check_holder_name(holder_name)
         if valid_until:
@@ -331,6 +334,13 @@ class CertifyingOps(_Context):
             "block": receipt.block_number,
             "gas_used": receipt.gas_used,
         }
+
+    def _holder_from_vault(self, subject: str) -> str | None:
+        """The holder's display name for a document: the name the vault keeps for ``subject``, if any (a
+        subject not in this workspace's vault, or erased, gets none)."""
+        person = self.vault.get("0x" + parse_subject_id(subject).hex())
+        name = (person.person.get("name") or "").strip() if person is not None else ""
+        return name or None
 
     def _refuse_second_certificate(self, type_id: int, subject: str) -> None:
         """Raise if the subject holds a valid checked certificate of ``type_id`` from this issuer."""

@@ -128,3 +128,31 @@ def test_a_sweep_leaves_a_live_writers_file_alone(tmp_path: Path) -> None:
     finally:
         os.close(fd)
     assert live.exists() and other.exists() and not dead.exists()
+
+
+def _record_for_type_101(ws: Workspace, sid: str) -> list[str]:
+    keys = []
+    for src, kind in (("github.com/a/x/pull/1", "code"), ("github.com/b/y/pull/2", "review")):
+        r = ws.run("contrib", "add", "--source", src, "--subject", sid, "--kind", kind, "--json", key="community")
+        assert r.exit_code == 0, r.output
+        keys.append(json.loads(r.output)["keys"][0])
+    assert ws.run("contrib", "cosign", *keys, key="maintainer").exit_code == 0
+    return keys
+
+
+def test_checked_issuance_fills_the_holders_name_from_the_vault(issuers: Workspace) -> None:
+    """Item 8: without --holder the credential named no one, though the vault knows the subject."""
+    sid = json.loads(issuers.run("subject", "new", "--name", "Wang Fang", "--json").output)["id"]
+    evidence = [a for k in _record_for_type_101(issuers, sid) for a in ("--evidence", k)]
+    r = issuers.run("cred", "issue", "--type", "101", "--subject", sid, *evidence, "--json", key="community")
+    assert r.exit_code == 0, r.output
+    assert _holder(Path(json.loads(r.output)["file"])) == "Wang Fang"
+    given = issuers.run("cred", "issue", "--type", "101", "--subject", sid, *evidence, "--again", "--holder",
+                        "Fang Wang", "--json", key="community")
+    assert _holder(Path(json.loads(given.output)["file"])) == "Fang Wang"
+
+
+def _holder(path: Path) -> str | None:
+    from ledger.credentials.parse import parse_credential
+
+    return parse_credential(path.read_bytes()).holder_name

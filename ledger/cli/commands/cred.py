@@ -55,7 +55,9 @@ def cred() -> None:
 @click.option("--evidence", multiple=True, help="Checked issuance: a contribution key; repeat.")
 @click.option("--prerequisite", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Checked issuance: a prerequisite credential file; repeat.")
-@click.option("--holder", default=None, help="Checked issuance: holder display name, in the document only.")
+@click.option("--holder", default=None,
+              help="Checked issuance: holder display name, in the document only (default: the name the vault "
+                   "keeps for the subject).")
 @click.option("--again", is_flag=True,
               help="Checked issuance: issue even if the subject already holds a valid one of this type from you.")
 @pass_app
