@@ -432,6 +432,7 @@ class Auditor:
             # Every row that needed the chain got its answer (a file that failed on its own needs none).
             chain_rechecked=any(a.chain_checked for a in audits)
             and all(a.chain_check != "unreachable" for a in audits),
+            batch_leaves_known=self.r.knows_batch_leaves(),
         )
 
 

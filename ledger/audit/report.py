@@ -91,6 +91,8 @@ class AuditReport:
     issuer: Mapping[str, Any] | None = None
     chain_rechecked: bool = False
     anchored: Mapping[str, Any] | None = None
+    #: the index knows which batch leaf is whose (the issuer's workspace, from its journal)
+    batch_leaves_known: bool = False
 
     @property
     def valid_count(self) -> int:
@@ -140,8 +142,7 @@ class AuditReport:
                         f"{count:,} credentials in all, listed below; only revoked or suspended ones among them "
                         f"are rows here. Audit a batch's credentials from their files: ledger audit files.")
         if self.kind in ("subject", "subjects"):
-            return (" Credentials issued in batches name no subject on chain and are not counted here: audit "
-                    "them from their files (ledger audit files).")
+            return " " + batch_certificates_note(self.batch_leaves_known)
         return ""
 
     def body(self) -> dict[str, Any]:
@@ -175,6 +176,18 @@ class AuditReport:
 
     def to_html(self) -> str:
         return render_html(self.to_dict())
+
+
+def batch_certificates_note(leaves_known: bool) -> str:
+    """What an audit or a query of a subject says about batch certificates, which name no subject on chain
+    (only their batch's root is there): the issuer's workspace knows its own leaves from its journal and
+    includes them; anyone else audits them from the files the candidate hands in."""
+    if leaves_known:
+        return ("Batch certificates this workspace issued are included (its journal says which leaf is whose); "
+                "batch certificates from other issuers name no subject on chain: audit them from the files the "
+                "candidate hands in (ledger audit files).")
+    return ("Batch certificates name no subject on chain (only their batch's root is there), so none are counted "
+            "here: audit them from the files the candidate hands in (ledger audit files).")
 
 
 def _where(checks: Mapping[str, int], total: int) -> str:

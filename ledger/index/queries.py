@@ -353,16 +353,59 @@ class IndexReader:
         found = [self._credential(r, at) for r in rows]
         if subject is None:
             found.extend(self._leaves(type_id, issuer, at))
+        else:
+            found.extend(self._subject_leaves(bytes32_text(subject, "subject id"), type_id, issuer, at))
         if status is not None:
             wanted = status.strip().capitalize()
             found = [c for c in found if (c.valid_status if wanted == "Valid" else c.status == wanted)]
         return found
 
+    def knows_batch_leaves(self) -> bool:
+        """Whether this index holds the issuer's knowledge of which batch leaf is whose (it does in the
+        workspace that issued batches, from its journal; a verifier's does not)."""
+        return self.conn.execute("SELECT 1 FROM journal_batches LIMIT 1").fetchone() is not None
+
+    def _subject_leaves(self, subject: str, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
+        """The subject's batch certificates this workspace issued (``batch_leaves``), anchored by ``at``."""
+        where, params = ["l.subject = ?", "b.block_number <= ?"], [subject, _upto(at)]
+        if type_id is not None:
+            where.append("b.type_id = ?")
+            params.append(type_id)
+        if issuer is not None:
+            where.append("b.issuer = ?")
+            params.append(address_text(issuer))
+        rows = self.conn.execute(
+            "SELECT l.credential_hash AS hash, l.root AS root, b.issuer AS issuer, b.type_id AS type_id, "
+            "b.block_number AS block_number, b.tx_hash AS tx_hash, l.subject AS subject FROM batch_leaves l "
+            f"JOIN batches b ON b.root = l.root WHERE {' AND '.join(where)} ORDER BY b.block_number, l.leaf",
+            params,
+        ).fetchall()
+        return [self._leaf(r, at) for r in rows]
+
+    def _leaf(self, r: sqlite3.Row, at: int | None) -> Credential:
+        history = self.status_history(r["root"], r["hash"], at)
+        last = history[-1] if history else None
+        return Credential(
+            hash=r["hash"],
+            root=r["root"],
+            issuer=r["issuer"],
+            type_id=r["type_id"],
+            block_number=r["block_number"],
+            tx_hash=r["tx_hash"],
+            subject=r["subject"],
+            status=last.status if last else "None",
+            status_reason=last.reason if last else None,
+            status_block=last.block_number if last else None,
+            history=history,
+        )
+
     def _leaves(self, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
         rows = self.conn.execute(
             "SELECT DISTINCT s.credential_hash AS hash, s.root AS root, b.issuer AS issuer, b.type_id AS type_id, "
-            "b.block_number AS block_number, b.tx_hash AS tx_hash FROM credential_status s "
-            "JOIN batches b ON b.root = s.root WHERE s.block_number <= ? ORDER BY b.block_number, s.credential_hash",
+            "b.block_number AS block_number, b.tx_hash AS tx_hash, l.subject AS subject FROM credential_status s "
+            "JOIN batches b ON b.root = s.root LEFT JOIN batch_leaves l ON l.root = s.root "
+            "AND l.credential_hash = s.credential_hash WHERE s.block_number <= ? "
+            "ORDER BY b.block_number, s.credential_hash",
             (_upto(at),),
         ).fetchall()
         out = []
@@ -381,6 +424,7 @@ class IndexReader:
                     type_id=r["type_id"],
                     block_number=r["block_number"],
                     tx_hash=r["tx_hash"],
+                    subject=r["subject"],
                     status=last.status,
                     status_reason=last.reason,
                     status_block=last.block_number,

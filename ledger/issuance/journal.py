@@ -44,6 +44,26 @@ class BatchPlan:
 OUTPUT_LAYOUTS = ("files", "jsonl")
 
 
+@dataclass(frozen=True)
+class JournalRow:
+    """One credential of a journaled batch, a line of ``rows.jsonl``: its subject, holder name and id
+    (what the document is rebuilt from), and what was learnt when it was built: its hash, the row of
+    the input file it came from, and the name its file gets (``None``: named by its id)."""
+
+    subject: str
+    holder: str | None
+    id: str
+    hash: str | None = None
+    row: int | None = None
+    file: str | None = None
+
+    def line(self, encode: Any) -> str:
+        # subjects, ids and hashes are plain hex/uuid text; only the holder name and file need JSON escaping
+        extra = (f',"c":"{self.hash}"' if self.hash else "") + (f',"r":{self.row}' if self.row is not None else "") + (
+            f',"f":{encode(self.file)}' if self.file is not None else "")
+        return f'{{"s":"{self.subject}","h":{"null" if self.holder is None else encode(self.holder)},"id":"{self.id}"{extra}}}\n'
+
+
 class Journal:
     """One batch's journal directory: plan.json and rows.jsonl (fsynced: they *are* the batch) and
     state.json, a progress note replaced atomically but not fsynced. After a power cut the note may be
@@ -59,14 +79,10 @@ class Journal:
     def exists(self) -> bool:
         return (self.dir / "plan.json").exists()
 
-    def write_plan(self, plan: BatchPlan, rows: Sequence[tuple[str, str | None, str]]) -> None:
+    def write_plan(self, plan: BatchPlan, rows: Sequence[JournalRow]) -> None:
         make_directory(self.dir)  # durable: a batch whose directory vanished could not be rebuilt
-        # subjects and ids are plain hex/uuid text; only the holder name needs JSON escaping
         encode = json.JSONEncoder(ensure_ascii=False).encode
-        lines = "".join(
-            f'{{"s":"{s}","h":{"null" if h is None else encode(h)},"id":"{i}"}}\n' for s, h, i in rows
-        )
-        write_private_file(self.dir / "rows.jsonl", lines.encode())
+        write_private_file(self.dir / "rows.jsonl", "".join(r.line(encode) for r in rows).encode())
         write_private_file(self.dir / "plan.json", json.dumps(plan.__dict__, indent=1).encode())
         self.set_stage("planned")
 
@@ -88,12 +104,12 @@ class Journal:
         self.set_stage(self.state().get("stage", "planned"), moved_from=plan.output)
         return moved
 
-    def rows(self) -> list[tuple[str, str | None, str]]:
+    def rows(self) -> list[JournalRow]:
         out = []
         with open(self.dir / "rows.jsonl", encoding="utf-8") as fh:
             for line in fh:
                 r = json.loads(line)
-                out.append((r["s"], r["h"], r["id"]))
+                out.append(JournalRow(r["s"], r["h"], r["id"], r.get("c"), r.get("r"), r.get("f")))
         return out
 
     def state(self) -> dict[str, Any]:

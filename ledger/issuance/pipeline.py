@@ -35,7 +35,7 @@ from ledger.credentials.parts import Achievement, IssuerProfile
 from ledger.credentials.proof import ChainRef
 from ledger.errors import ContractError, IssuanceError, LedgerError, RowError, ValidationError
 from ledger.files import write_private_file
-from ledger.issuance.journal import OUTPUT_LAYOUTS, BatchPlan, Journal
+from ledger.issuance.journal import OUTPUT_LAYOUTS, BatchPlan, Journal, JournalRow
 from ledger.issuance.rows import Row, RowsResult, read_rows  # noqa: F401  (re-exported: the rows of a batch)
 
 
@@ -219,7 +219,10 @@ def plan_batch(
         layout=layout,
     )
     journal = Journal(journal_root, batch_id)
-    journal.write_plan(plan, [(c.subject_id.rsplit(":", 1)[1], c.holder_name, c.id) for c in credentials])
+    journal.write_plan(plan, [
+        JournalRow(c.subject_id.rsplit(":", 1)[1], c.holder_name, c.id, "0x" + c.hash.hex(), r.number, r.file)
+        for c, r in zip(credentials, rows)
+    ])
     journal.built = (credentials, tree)
     return journal
 
@@ -392,10 +395,20 @@ def _rebuild(journal: Journal, plan: BatchPlan, progress: Progress) -> tuple[lis
     )
     rows = journal.rows()
     progress("hashing", 0, len(rows))
-    credentials = build_batch(template, [SubjectEntry(s, h, (), i) for s, h, i in rows])
+    credentials = build_batch(template, [SubjectEntry(r.subject, r.holder, (), r.id) for r in rows])
     tree = MerkleTree.build([c.hash for c in credentials], _hasher(t["hash_algorithm"]))
     progress("hashing", len(rows), len(rows))
     return credentials, tree
+
+
+def leaf_hashes(journal: Journal) -> list[str]:
+    """The credential hash of every leaf of a journaled batch, in leaf order (``0x`` hex): from the
+    journal, or rebuilt from it for a batch journaled before the hashes were kept there."""
+    rows = journal.rows()
+    if all(r.hash for r in rows):
+        return [str(r.hash) for r in rows]
+    credentials, _ = _rebuild(journal, journal.plan(), _noop_progress)
+    return ["0x" + c.hash.hex() for c in credentials]
 
 
 def _hasher(algorithm: str) -> Callable[[bytes], bytes]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,13 @@ _COLUMNS = {"subject", "student_number", "name"}
 
 @dataclass(frozen=True)
 class Row:
-    """One validated batch row."""
+    """One validated batch row: its subject, the holder's display name, where it was in the file (the
+    line of a CSV, or of a JSON Lines file) and the name its credential's file gets (``None``: its id)."""
 
     subject: str
     holder_name: str | None
+    number: int | None = None
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,7 @@ def _validate_row(
             parse_subject_id(raw["subject"])
         except ValidationError as exc:
             raise RowError(number, "subject", str(exc)) from exc
-        return Row(raw["subject"].lower(), name)
+        return Row(raw["subject"].lower(), name, number)
     student = raw.get("student_number", "")
     if not student:
         raise RowError(number, "subject", "give a subject id or a student_number")
@@ -194,20 +197,20 @@ def _validate_row(
         if len(ids) > 1:
             raise RowError(number, "student_number", f"{student!r} is ambiguous: the vault gives it to subjects "
                            f"{', '.join(ids)}; name the subject by its id in a 'subject' column")
-        return Row(ids[0], name)
+        return Row(ids[0], name, number)
     if not create:
         raise RowError(number, "student_number", f"{shorten(student)!r} is not in the vault (use --new-subjects to add)")
     if student in new_index:  # one new subject per number: a second row with it is a repeated subject
-        return Row(f"new:{new_index[student]}", name)
+        return Row(f"new:{new_index[student]}", name, number)
     new_index[student] = len(new_people)
     new_people.append({"student_number": student, "name": name or ""})
-    return Row(f"new:{len(new_people) - 1}", name)
+    return Row(f"new:{len(new_people) - 1}", name, number)
 
 
 def _create_subjects(vault: Vault, rows: list[Row], people: list[dict[str, str]]) -> None:
     ids = [s.id for s in vault.new_subjects(people)]
     for i, row in enumerate(rows):
         if row.subject.startswith("new:"):
-            rows[i] = Row(ids[int(row.subject[4:])], row.holder_name)
+            rows[i] = replace(row, subject=ids[int(row.subject[4:])])
 
 

@@ -342,11 +342,41 @@ class CertifyingOps(_Context):
         name = (person.person.get("name") or "").strip() if person is not None else ""
         return name or None
 
+    def sync_index(self, index: Index, **kwargs: Any) -> Any:
+        """Bring ``index`` up to the chain's head, and take in this workspace's journaled batches (which
+        leaf is whose: only the issuer knows), so that its queries and audits of a subject include the
+        subject's batch certificates. Returns the chain sync's result."""
+        result = index.sync(self.chain, self.settings.deployment, **kwargs)
+        self.index_journal(index)
+        return result
+
+    def index_journal(self, index: Index) -> int:
+        """Record in ``index`` the leaves of every journaled batch it has not taken in yet; the number of
+        leaves recorded. Only anchored batches ever show (the index joins them with the chain's roots)."""
+        root = self.settings.journal_dir
+        if not root.is_dir():
+            return 0
+        known = index.journaled_batches()
+        recorded = 0
+        for entry in sorted(root.iterdir()):
+            journal = issuance.Journal(root, entry.name)
+            if entry.name in known or not journal.exists():
+                continue
+            try:
+                plan, rows = journal.plan(), journal.rows()
+                hashes = issuance.leaf_hashes(journal)
+            except (OSError, ValueError, KeyError, LedgerError):
+                continue  # a damaged journal: `cred issue --resume` reports it
+            leaves = [(i, h, "0x" + r.subject.lower().removeprefix("0x"), r.id) for i, (h, r) in enumerate(zip(hashes, rows))]
+            recorded += index.record_leaves(entry.name, plan.root, leaves)
+        return recorded
+
     def _refuse_second_certificate(self, type_id: int, subject: str) -> None:
-        """Raise if the subject holds a valid checked certificate of ``type_id`` from this issuer."""
+        """Raise if the subject holds a valid certificate of ``type_id`` from this issuer (checked, or a
+        leaf of one of this workspace's batches)."""
 
         with Index.open(self.settings.index_path) as index:
-            index.sync(self.chain, self.settings.deployment)
+            self.sync_index(index)
             held = index.reader.credentials(type_id=type_id, issuer=self.key.address, subject=subject, status="valid")
         if held:
             first = held[0]

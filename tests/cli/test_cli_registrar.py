@@ -156,3 +156,43 @@ def _holder(path: Path) -> str | None:
     from ledger.credentials.parse import parse_credential
 
     return parse_credential(path.read_bytes()).holder_name
+
+
+def test_an_issuers_queries_and_audits_include_a_graduates_batch_certificates(
+    graduates: tuple[Workspace, Path, list[Path]],
+) -> None:
+    """Item 3: a graduate holding two batch certificates showed "credentials 0" in `query subject` and a
+    red NONE in `audit subject`: the chain has only the roots, but the issuer's journal knows each leaf."""
+    ws, csv, files = graduates
+    assert ws.run("type", "define", "--id", "202", "--name", "OSS practice", "--allowed-issuers", "university"
+                  ).exit_code == 0
+    assert ws.run("issuer", "scope", ws.keys["uni"].address, "--allow", "202").exit_code == 0
+    second = ws.run("cred", "issue", "--type", "202", "--csv", str(csv), "--json", key="uni")
+    assert second.exit_code == 0, second.output
+    sid = json.loads(ws.run("subject", "find", "2023000", "--json").output)[0]["id"]
+
+    query = json.loads(ws.run("query", "subject", sid, "--json").output)
+    assert sorted(c["type_id"] for c in query["credentials"]) == [201, 202]
+    assert all(c["root"] != "0x" + "00" * 32 and c["subject"] == sid for c in query["credentials"])
+    assert "this workspace issued are included" in query["batch_certificates"]
+    audit = ws.run("audit", "subject", sid, "--json")
+    assert audit.exit_code == 0, audit.output
+    report = json.loads(audit.output)
+    assert report["summary"]["verdict"] == "PASS" and report["summary"]["credentials"] == 2
+    assert all(c["chain_check"] == "rechecked" for c in report["credentials"])
+
+    mine = next(f for f in files if json.loads(f.read_text())["credentialSubject"]["id"].endswith(sid))
+    assert ws.run("cred", "revoke", str(mine), "--reason", "misconduct", key="uni").exit_code == 0
+    after = json.loads(ws.run("audit", "subject", sid, "--json").output)
+    assert after["summary"]["verdict"] == "FAIL"
+    assert sorted((c["type_id"], c["valid"]) for c in after["credentials"]) == [(201, False), (202, True)]
+
+
+def test_a_verifiers_audit_says_batch_certificates_are_audited_from_files(tmp_path: Path) -> None:
+    from ledger.audit import Auditor
+    from ledger.index import Index
+
+    with Index.open(None) as index:  # a verifier's index: chain events only, no journal of its own
+        report = Auditor(index.reader).subject("0x" + "ab" * 32)
+    assert report.summary()["verdict"] == "NONE"
+    assert "ledger audit files" in report.summary()["text"] and "files the candidate hands in" in report.summary()["text"]

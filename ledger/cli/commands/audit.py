@@ -81,14 +81,14 @@ def _sync(app: App, index: Index, ledger: Any, **kwargs: Any) -> Any:
     assert ledger.settings.deployment is not None
     cursor = index.reader.cursor()
     if app.json_output or (cursor is not None and cursor >= ledger.chain.block_number()):
-        return index.sync(ledger.chain, ledger.settings.deployment, **kwargs)
+        return ledger.sync_index(index, **kwargs)
     with render.progress() as bar:
         task = bar.add_task("index sync", total=None)
 
         def progress(done: int, total: int, events: int) -> None:
             bar.update(task, completed=done, total=total, description=f"sync {events} ev")
 
-        return index.sync(ledger.chain, ledger.settings.deployment, progress=progress, **kwargs)
+        return ledger.sync_index(index, progress=progress, **kwargs)
 
 
 # -- index -------------------------------------------------------------------------------------------
@@ -200,13 +200,17 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
     Example: ledger query subject 0x5e... --at 2026-03-01
     """
     from ledger.audit.auditor import shown_status
+    from ledger.audit.report import batch_certificates_note
+    from ledger.index.projection import ZERO32
 
     sid = _subject_arg(subject)
     with _opened(app, sync=not no_sync) as (ix, lg):
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         view = ix.reader.subject(sid, at)
+        leaves_known = ix.reader.knows_batch_leaves()
+    note = batch_certificates_note(leaves_known)
     if app.json_output:
-        render.print_json(_dated(view))
+        render.print_json({**_dated(view), "batch_certificates": note})
         return
     revoked = sum(1 for c in view.contributions if c.revoked)
     projects = sorted(view.by_project.values(), reverse=True)
@@ -222,9 +226,11 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
          "revoked" if c.revoked else "active")
         for c in view.contributions
     ])
-    render.table("Credentials", ("hash", "type", "issuer", "block", "status"), [
-        (c.hash, c.type_id, c.issuer, c.block_number, shown_status(c.status)) for c in view.credentials
+    render.table("Credentials", ("hash", "batch root", "type", "issuer", "block", "status"), [
+        (c.hash, c.root if c.root != ZERO32 else "", c.type_id, c.issuer, c.block_number, shown_status(c.status))
+        for c in view.credentials
     ])
+    render.message(render.escape(note))
 
 
 @query.command("issuer")
@@ -337,6 +343,7 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
     Example: ledger query credentials --type 7 --status revoked --issuer 0xAb...
     """
     from ledger.audit.auditor import shown_status
+    from ledger.index.projection import ZERO32
 
     with _opened(app, sync=not no_sync) as (ix, lg):
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
@@ -345,7 +352,7 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
         render.print_json(rows)
         return
     render.table(f"{len(rows)} credential(s)", ("hash", "batch root", "type", "issuer", "block", "status", "reason"), [
-        (c.hash, c.root if c.subject is None else "", c.type_id, c.issuer, c.block_number, shown_status(c.status),
+        (c.hash, c.root if c.root != ZERO32 else "", c.type_id, c.issuer, c.block_number, shown_status(c.status),
          c.status_reason)
         for c in rows
     ])
