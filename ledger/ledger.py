@@ -39,6 +39,7 @@ from ledger.identity.keyring import KeyInfo, Keyring, check_new_password
 from ledger.identity.vault import Vault
 from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
+from ledger.operations.people import PeopleOps
 from ledger.operations.recording import RecordingOps
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ PasswordSource = Callable[[], str]
 DEV_FUNDING_WEI = 10**24
 
 
-class Ledger(GovernanceOps, RecordingOps, CertifyingOps):
+class Ledger(GovernanceOps, RecordingOps, CertifyingOps, PeopleOps):
     """One workspace, connected to its chain."""
 
     def __init__(

@@ -112,6 +112,25 @@ class Journal:
                 out.append(JournalRow(r["s"], r["h"], r["id"], r.get("c"), r.get("r"), r.get("f")))
         return out
 
+    def forget_holder(self, subject: str, hashes: Sequence[str]) -> int:
+        """Take the holder's name out of this batch's rows for ``subject`` (an erasure request), keeping
+        every leaf's hash (``hashes``, in leaf order: ``ledger.issuance.leaf_hashes``) so that the batch
+        can still be revoked and audited. Returns the rows changed. Only for a finished batch: its
+        documents are not rebuilt from the journal again."""
+        bare = subject.lower().removeprefix("0x")
+        rows = self.rows()
+        changed = 0
+        out = []
+        for r, h in zip(rows, hashes):
+            if r.subject.lower().removeprefix("0x") == bare and r.holder is not None:
+                r = replace(r, holder=None)
+                changed += 1
+            out.append(replace(r, hash=h))
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        write_private_file(self.dir / "rows.jsonl", "".join(r.line(encode) for r in out).encode())
+        self.set_stage(self.state().get("stage", "done"), holders_erased=True)
+        return changed
+
     def state(self) -> dict[str, Any]:
         try:
             return json.loads((self.dir / "state.json").read_text())  # type: ignore[no-any-return]

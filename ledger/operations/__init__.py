@@ -2,7 +2,8 @@
 
 Modules: :mod:`~ledger.operations.governance` (the committee, issuers, certificate types),
 :mod:`~ledger.operations.recording` (contributions: record, co-sign, revoke),
-:mod:`~ledger.operations.certifying` (batch and checked issuance, status changes, verification).
+:mod:`~ledger.operations.certifying` (batch and checked issuance, status changes, verification),
+:mod:`~ledger.operations.people` (erasing a person, and what remains).
 Each validates its input (personal data included) before anything is sent.
 
 May import every package below the facade: ``ledger.audit``, ``ledger.issuance``, ``ledger.index``,

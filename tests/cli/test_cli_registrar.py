@@ -196,3 +196,32 @@ def test_a_verifiers_audit_says_batch_certificates_are_audited_from_files(tmp_pa
         report = Auditor(index.reader).subject("0x" + "ab" * 32)
     assert report.summary()["verdict"] == "NONE"
     assert "ledger audit files" in report.summary()["text"] and "files the candidate hands in" in report.summary()["text"]
+
+
+def test_erasing_a_person_leaves_only_the_pseudonymous_id(
+    graduates: tuple[Workspace, Path, list[Path]], tmp_path: Path
+) -> None:
+    """Item 9: a command to erase a person and show what remains (pseudonymous ids on chain only)."""
+    from ledger.identity.vault import Vault
+
+    ws, _, files = graduates
+    sid = json.loads(ws.run("subject", "find", "2023001", "--json").output)[0]["id"]
+    mine = next(f for f in files if json.loads(f.read_text())["credentialSubject"]["id"].endswith(sid))
+    r = ws.run("subject", "erase", sid, "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["vault"]["fields_removed"] == ["name", "student_number"]
+    assert len(out["journal"]["batches_scrubbed"]) == 1
+    assert out["files"]["remaining"] == [{"path": str(mine), "credential_ids": [json.loads(mine.read_text())["id"]]}]
+    assert out["on_chain"]["subject_id"] == sid and out["on_chain"]["certificates"] == 1  # their batch leaf
+    assert json.loads(ws.run("subject", "find", "2023001", "--json").output) == []
+    journal = next((ws.path / "journal").iterdir())
+    assert b"Grad 1" not in (journal / "rows.jsonl").read_bytes() and b"Grad 2" in (journal / "rows.jsonl").read_bytes()
+    assert Vault(ws.path / "vault.sqlite", password="test-password").get(sid).person == {}
+
+    again = ws.run("subject", "erase", sid, "--delete-files", "--json")
+    assert json.loads(again.output)["already_erased"] and not mine.exists()
+    # The rest of the batch still verifies, and the erased person's credential is still on record by hash.
+    assert ws.run("verify", str(files[0] if files[0] != mine else files[2])).exit_code == 0
+    audit = json.loads(ws.run("audit", "subject", sid, "--json").output)
+    assert audit["summary"]["credentials"] == 1 and audit["summary"]["verdict"] == "PASS"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import click
 
 from ledger.cli import render
-from ledger.cli.app import App, json_option, key_option, network_options, pass_app, workspace_option
+from ledger.cli.app import App, json_option, key_option, network_options, pass_app, workspace_option, yes_option
 
 if TYPE_CHECKING:
     from ledger.identity.keyring import KeyInfo
@@ -212,6 +213,51 @@ def subject_find(app: App, text: str) -> None:
         render.message("no subject matches")
         raise SystemExit(1)
     render.table("Subjects", ("id", "person"), [(s.id, s.person) for s in found])
+
+
+@subject.command("erase")
+@workspace_option
+@json_option
+@click.argument("subject_id", metavar="SUBJECT")
+@click.option("--delete-files", is_flag=True,
+              help="Also delete this workspace's copies of their credential files (their lines of a bundle).")
+@yes_option
+@pass_app
+def subject_erase(app: App, subject_id: str, delete_files: bool) -> None:
+    """Erase a person (a PIPL/GDPR erasure request) and show what remains.
+
+    Their vault key is deleted first (crypto-shredding: no copy of their fields opens afterwards), then
+    their fields and lookup tags; their name is taken out of this workspace's finished batch journals.
+    What remains is shown: the pseudonymous id on chain, which carries nothing about them and cannot be
+    removed, and any credential files that still name them (--delete-files deletes those).
+
+    \b
+    Examples:
+      ledger subject erase 0x5e...
+      ledger subject erase 0x5e... --delete-files --yes --json
+    """
+    if not app.yes and not app.json_output and os.isatty(0):
+        click.confirm(f"Erase the person behind {subject_id}? This cannot be undone", abort=True)
+    result = app.ledger(need_key=False).erase_person(subject_id, delete_files=delete_files)
+    if app.json_output:
+        render.print_json(result)
+        return
+    vault = result["vault"]
+    render.fields(f"Erased {result['subject']}" + (" (already erased)" if result["already_erased"] else ""), [
+        ("vault", f"key shredded; fields removed: {', '.join(vault['fields_removed']) or '-'}; "
+                  f"{vault['lookup_tags_removed']} lookup and {vault['guard_tags_removed']} guard tags removed"),
+        ("journal", f"name taken out of {len(result['journal']['batches_scrubbed'])} finished batch(es)"),
+        ("files deleted", len(result["files"]["deleted"])),
+    ])
+    chain = result["on_chain"]
+    render.fields("What remains", [
+        ("in the vault", vault["kept"]),
+        ("on chain", f"the pseudonymous id in {chain['contributions']} contribution(s) and "
+                     f"{chain['certificates']} certificate(s); {chain['note']}"),
+        *[("file naming them", f"{f['path']} ({len(f['credential_ids'])} credential(s))") for f in result["files"]["remaining"]],
+        *[("unfinished batch naming them", f"{b}: finish it (ledger cred issue --resume --batch {b}), then erase again")
+          for b in result["journal"]["unfinished_batches_naming_them"]],
+    ])
 
 
 COMMANDS = [init, key, subject]
