@@ -360,6 +360,27 @@ class IndexReader:
             found = [c for c in found if (c.valid_status if wanted == "Valid" else c.status == wanted)]
         return found
 
+    def valid_holders(self, type_id: int, issuer: str) -> dict[str, str]:
+        """Subject -> hash of a certificate of ``type_id`` from ``issuer`` that it holds and that is neither
+        revoked nor suspended now: checked ones, and leaves of this workspace's batches (``batch_leaves``).
+        Two queries for any number of subjects (a batch asks it for every row)."""
+        last = ("COALESCE((SELECT s.status FROM credential_status s WHERE s.credential_hash = {h} AND s.root = {r} "
+                "ORDER BY s.block_number DESC, s.log_index DESC LIMIT 1), 'None') IN ('None', 'Valid')")
+        who = address_text(issuer)
+        out: dict[str, str] = {}
+        for subject, digest in self.conn.execute(
+            "SELECT l.subject, l.credential_hash FROM batch_leaves l JOIN batches b ON b.root = l.root "
+            "WHERE b.type_id = ? AND b.issuer = ? AND " + last.format(h="l.credential_hash", r="l.root")
+            + " ORDER BY b.block_number", (type_id, who),
+        ):
+            out.setdefault(subject, digest)
+        for subject, digest in self.conn.execute(
+            "SELECT c.subject, c.hash FROM credentials c WHERE c.type_id = ? AND c.issuer = ? AND "
+            + last.format(h="c.hash", r="?") + " ORDER BY c.block_number", (type_id, who, ZERO32),
+        ):
+            out.setdefault(subject, digest)
+        return out
+
     def knows_batch_leaves(self) -> bool:
         """Whether this index holds the issuer's knowledge of which batch leaf is whose (it does in the
         workspace that issued batches, from its journal; a verifier's does not)."""

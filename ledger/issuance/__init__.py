@@ -11,7 +11,15 @@ caller passes.
 
 from __future__ import annotations
 
-from ledger.issuance.journal import OUTPUT_LAYOUTS, STAGES, BatchPlan, Journal, JournalRow, unfinished_batches
+from ledger.issuance.journal import (
+    OUTPUT_LAYOUTS,
+    STAGES,
+    BatchPlan,
+    Journal,
+    JournalRow,
+    batches_from,
+    unfinished_batches,
+)
 from ledger.issuance.pipeline import (
     Anchorer,
     BatchFailure,
@@ -39,6 +47,7 @@ __all__ = [
     "ResumeOutcome",
     "Row",
     "RowsResult",
+    "batches_from",
     "bulk_objects",
     "check_output_dir",
     "crash_hook",

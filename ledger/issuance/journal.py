@@ -39,6 +39,8 @@ class BatchPlan:
     created: int
     #: "files": one JSON file per credential in ``output/``; "jsonl": one JSON Lines file ``output.jsonl``
     layout: str = "files"
+    #: the input the batch was made from: ``{"file": name, "sha256": hex}`` (``None`` in older journals)
+    source: dict[str, Any] | None = None
 
 
 OUTPUT_LAYOUTS = ("files", "jsonl")
@@ -73,8 +75,9 @@ class Journal:
     def __init__(self, root: Path, batch_id: str) -> None:
         self.dir = root / batch_id
         self.batch_id = batch_id
-        #: the batch as built when it was planned in this process (saves rebuilding it)
+        #: the batch as built when it was planned in this process (saves rebuilding it), and its rows
         self.built: tuple[list[Credential], MerkleTree] | None = None
+        self.built_rows: list[JournalRow] | None = None
 
     def exists(self) -> bool:
         return (self.dir / "plan.json").exists()
@@ -141,6 +144,26 @@ class Journal:
         state = {**self.state(), **extra, "stage": stage, "at": int(time.time())} if self.exists() else {
             "stage": stage, **extra}
         write_private_file(self.dir / "state.json", json.dumps(state).encode(), durable=False)
+
+
+def batches_from(journal_root: Path, source_sha256: str, type_id: int, issuer_id: str) -> list[tuple[str, str]]:
+    """``(batch id, stage)`` of every journaled batch made from an input with this content hash, for this
+    type and issuer, oldest first: a second run of the same file is a repeat, not a new batch."""
+    if not journal_root.is_dir():
+        return []
+    found = []
+    for d in sorted(journal_root.iterdir()):
+        j = Journal(journal_root, d.name)
+        if not j.exists():
+            continue
+        try:
+            plan = j.plan()
+        except IssuanceError:
+            continue  # a damaged journal is reported by --resume
+        if ((plan.source or {}).get("sha256") == source_sha256 and plan.type_id == type_id
+                and str(plan.template.get("issuer_id", "")).lower() == issuer_id.lower()):
+            found.append((d.name, str(j.state().get("stage", "planned"))))
+    return found
 
 
 def unfinished_batches(journal_root: Path) -> list[str]:

@@ -73,6 +73,7 @@ class BatchResult:
     anchor_gas: int = 0
     skipped: list[RowError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    manifest: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +86,7 @@ class BatchResult:
             "resumed_from": self.resumed_from,
             "anchored_now": self.anchored_now,
             "anchor_gas": self.anchor_gas,
+            "manifest": str(self.manifest) if self.manifest else None,
             "skipped_rows": [{"row": e.row, "column": e.column, "reason": e.reason} for e in self.skipped],
             "seconds": {k: round(v, 4) for k, v in self.timings.items()},
         }
@@ -190,8 +192,10 @@ def plan_batch(
     output: Path,
     hash_algorithm: str = "keccak256",
     layout: str = "files",
+    source: dict[str, Any] | None = None,
 ) -> Journal:
-    """Draw the credential ids, build the batch, and journal the plan (nothing written elsewhere yet)."""
+    """Draw the credential ids, build the batch, and journal the plan (nothing written elsewhere yet).
+    ``source`` names the input (file name and content hash), so that a second run of it is recognised."""
     if layout not in OUTPUT_LAYOUTS:
         raise ValidationError(f"output layout {layout!r}: choose one of {', '.join(OUTPUT_LAYOUTS)}")
     batch_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
@@ -217,12 +221,15 @@ def plan_batch(
         count=len(credentials),
         created=int(time.time()),
         layout=layout,
+        source=source,
     )
     journal = Journal(journal_root, batch_id)
-    journal.write_plan(plan, [
+    journal_rows = [
         JournalRow(c.subject_id.rsplit(":", 1)[1], c.holder_name, c.id, "0x" + c.hash.hex(), r.number, r.file)
         for c, r in zip(credentials, rows)
-    ])
+    ]
+    journal.write_plan(plan, journal_rows)
+    journal.built_rows = journal_rows
     journal.built = (credentials, tree)
     return journal
 
@@ -297,11 +304,13 @@ def run(
             credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash,
             anchor_block=block,
         ), progress, len(credentials))  # fmt: skip
+        rows = journal.built_rows or journal.rows()
         if plan.layout == "jsonl":
             write_bundle(out, documents, durable=durability != "none")
         else:
-            names = (default_filename(c, i) for i, c in enumerate(credentials))
+            names = (r.file or default_filename(c, i) for i, (c, r) in enumerate(zip(credentials, rows)))
             write_documents(out, zip(names, documents), durability=durability, overwrite=True)
+        write_private_file(manifest_path(plan), _manifest(plan, credentials, rows), durable=durability != "none")
     except OSError as exc:
         raise _unwritten(journal, state, out, exc) from exc
     progress("writing", len(credentials), len(credentials))
@@ -312,6 +321,32 @@ def run(
         journal, plan, journal.state(), anchored_now=anchored_now,
         resumed_from=start_stage if resumed else None, timings=timings,
     )
+
+
+def manifest_path(plan: BatchPlan) -> Path:
+    """Where a batch's manifest goes: ``manifest.csv`` in its directory (files layout), or
+    ``<batch>.manifest.csv`` beside its bundle (jsonl layout)."""
+    out = Path(plan.output)
+    return out / "manifest.csv" if plan.layout != "jsonl" else out.with_name(plan.batch_id + ".manifest.csv")
+
+
+MANIFEST_COLUMNS = ("row", "file", "line", "credential_id", "subject")
+
+
+def _manifest(plan: BatchPlan, credentials: Sequence[Credential], rows: Sequence[JournalRow]) -> bytes:
+    """The batch's manifest (CSV): for each credential, the row of the input file it came from, its
+    file (or its line of the bundle), its id and its subject, for handing each holder their file."""
+    lines = [",".join(MANIFEST_COLUMNS)]
+    bundle = Path(plan.output).name
+    for i, (c, r) in enumerate(zip(credentials, rows)):
+        file, line = (bundle, str(i + 1)) if plan.layout == "jsonl" else (r.file or default_filename(c, i), "")
+        lines.append(",".join(_csv_cell(v) for v in ("" if r.row is None else str(r.row), file, line, c.id,
+                                                       c.subject_id.rsplit(":", 1)[1])))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(ch in value for ch in ',"\n\r') else value
 
 
 def _counted(documents: Iterable[bytes], progress: Progress, total: int, every: int = 1_000) -> Iterator[bytes]:
@@ -437,6 +472,7 @@ def _result(
         anchored_now=anchored_now,
         anchor_gas=int(state.get("gas", 0)),
         timings=timings,
+        manifest=manifest_path(plan),
     )
 
 

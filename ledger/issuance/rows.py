@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,23 @@ class RowsResult:
     skipped: tuple[RowError, ...] = ()
 
 
-def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_subjects: bool = False) -> RowsResult:
+def read_rows(
+    path: Path,
+    vault: Vault,
+    *,
+    skip_invalid: bool = False,
+    create_subjects: bool = False,
+    held: Mapping[str, str] | None = None,
+    file_column: str | None = None,
+) -> RowsResult:
     """Read and validate every row of a CSV or JSON Lines file before anything is written.
 
     A row names its subject by ``subject`` (a subject id) or ``student_number`` (looked up in the
     vault; with ``create_subjects`` a new pseudonymous subject is made for an unknown number). ``name``
-    is the holder's display name, written into the document only (never on chain).
+    is the holder's display name, written into the document only (never on chain). A row whose subject
+    is in ``held`` (subject -> the hash of a valid certificate of the batch's type from this issuer) is
+    refused: it would be a second certificate. With ``file_column``, each credential's file is named by
+    that column's value (``2023001.json``) instead of the credential's id.
 
     Raises:
         RowsError: every bad row, found in one pass, unless ``skip_invalid`` (then bad rows are returned
@@ -64,6 +76,9 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
     seen: dict[str, int] = {}
     new_people: list[dict[str, str]] = []
     new_index: dict[str, int] = {}
+    files: dict[str, int] = {}
+    if file_column is not None and file_column not in _COLUMNS:
+        raise ValidationError(f"cannot name files by {file_column!r}: choose one of {', '.join(sorted(_COLUMNS))}")
     for number, raw in raw_rows:
         try:
             if isinstance(raw, RowError):
@@ -71,13 +86,20 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
             row = _validate_row(number, raw, by_number, create_subjects, new_people, new_index)
             if row.subject in seen:
                 raise RowError(number, "subject", f"same subject as row {seen[row.subject]}")
+            if held and row.subject in held:
+                raise RowError(number, "subject", f"{row.subject} already holds a valid certificate of this type "
+                               f"from you ({held[row.subject]}); --again issues another")
+            if file_column is not None:
+                row = replace(row, file=_file_name(number, raw, file_column, files))
             seen[row.subject] = number
             rows.append(row)
         except RowError as exc:
             skipped.append(exc)
     if skipped and not skip_invalid:
+        again = " (--again for rows whose subject already holds one)" if held and any(
+            "already holds a valid certificate" in e.reason for e in skipped) else ""
         raise RowsError(skipped, hint="fix these rows and run the command again, or pass --skip-invalid to issue "
-                        "the valid rows and list the others")
+                        "the valid rows and list the others" + again)
     if not rows:
         raise ValidationError(f"{path} holds no valid rows" + (f" ({len(skipped)} skipped)" if skipped else ""))
     if new_people:
@@ -116,6 +138,23 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | Row
             f"{path} line {reader.line_num}: not valid CSV ({exc})",
             hint="a quoted value must end with a closing quote; the rest of the file cannot be read",
         ) from exc
+
+
+_UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
+
+
+def _file_name(number: int, raw: dict[str, str], column: str, taken: dict[str, int]) -> str:
+    """The file name a row's credential gets from ``column`` (``2023001.json``): its value with anything
+    but letters, digits, ``.``, ``_`` and ``-`` replaced, unique within the batch."""
+    value = raw.get(column, "").strip()
+    stem = _UNSAFE_IN_NAME.sub("_", value).strip("._")[:100]
+    if not stem:
+        raise RowError(number, column, f"is empty: the credential's file is named by {column}")
+    name = stem + ".json"
+    if name.lower() in taken:
+        raise RowError(number, column, f"names the same file ({name}) as row {taken[name.lower()]}")
+    taken[name.lower()] = number
+    return name
 
 
 def _check_header(path: Path, names: list[str]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cliws import Workspace
+from test_cli_credentials import _cli
 
 
 @pytest.fixture()
@@ -225,3 +226,77 @@ def test_erasing_a_person_leaves_only_the_pseudonymous_id(
     assert ws.run("verify", str(files[0] if files[0] != mine else files[2])).exit_code == 0
     audit = json.loads(ws.run("audit", "subject", sid, "--json").output)
     assert audit["summary"]["credentials"] == 1 and audit["summary"]["verdict"] == "PASS"
+
+
+def _batches(ws: Workspace) -> int:
+    journal = ws.path / "journal"
+    return sum(1 for d in journal.iterdir() if (d / "plan.json").exists()) if journal.is_dir() else 0
+
+
+def test_the_same_file_run_again_is_refused_not_issued_twice(
+    graduates: tuple[Workspace, Path, list[Path]], tmp_path: Path
+) -> None:
+    """Item 4: running the same CSV again issued a second batch without a word."""
+    ws, csv, _ = graduates
+    again = ws.run("cred", "issue", "--type", "201", "--csv", str(csv), key="uni")
+    assert again.exit_code == 2 and "already issued as batch" in again.output and "--again" in again.output
+    assert _batches(ws) == 1
+    # The same rows under another file name are still the same people: each row is refused on its own.
+    copy = tmp_path / "copy.csv"
+    copy.write_text(csv.read_text() + "2024999,New Person\n")
+    rows = ws.run("cred", "issue", "--type", "201", "--csv", str(copy), "--new-subjects", "--json", key="uni")
+    assert rows.exit_code == 2
+    error = json.loads(rows.output)["error"]
+    assert [r["row"] for r in error["rows"]] == [2, 3, 4, 5, 6, 7]
+    assert all("already holds a valid certificate" in r["reason"] for r in error["rows"]) and "--again" in error["hint"]
+    skipped = ws.run("cred", "issue", "--type", "201", "--csv", str(copy), "--new-subjects", "--skip-invalid",
+                     "--json", key="uni")
+    assert skipped.exit_code == 0 and json.loads(skipped.output)["count"] == 1
+    forced = ws.run("cred", "issue", "--type", "201", "--csv", str(csv), "--again", "--json", key="uni")
+    assert forced.exit_code == 0 and json.loads(forced.output)["count"] == 6
+    assert _batches(ws) == 3
+
+
+def test_a_rerun_after_a_crash_points_at_resume(issuers: Workspace, tmp_path: Path) -> None:
+    """Item 4: after a crash the operator re-ran the command instead of --resume and got two roots."""
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n" + "".join(f"2026{i:03d},Grad {i}\n" for i in range(5)))
+    args = ("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects")
+    crashed = _cli(issuers, *args, "--key", "uni", crash_at="anchored")  # killed: a process of its own
+    assert crashed.returncode == 137
+    rerun = issuers.run(*args, key="uni")
+    assert rerun.exit_code == 2 and "unfinished" in rerun.output and "--resume --batch" in rerun.output
+    assert _batches(issuers) == 1
+    assert issuers.run("cred", "issue", "--resume", key="uni").exit_code == 0
+    assert issuers.run(*args, key="uni").exit_code == 2 and _batches(issuers) == 1
+
+
+def test_files_named_by_student_number_and_a_manifest(issuers: Workspace, tmp_path: Path) -> None:
+    """Item 6: distribution: files named by a column the registrar picks, and a manifest."""
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n2027001,Grad One\n2027/002,Grad Two\n")
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects",
+                    "--name-files-by", "student_number", "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    folder = Path(out["output"])
+    assert sorted(p.name for p in folder.glob("*.json")) == ["2027001.json", "2027_002.json"]
+    manifest = (folder / "manifest.csv").read_text().splitlines()
+    assert out["manifest"] == str(folder / "manifest.csv")
+    assert manifest[0] == "row,file,line,credential_id,subject"
+    first = manifest[1].split(",")
+    doc = json.loads((folder / "2027001.json").read_text())
+    assert first[:3] == ["2", "2027001.json", ""] and first[3] == doc["id"]
+    assert doc["credentialSubject"]["id"].endswith(first[4])
+    assert issuers.run("verify", str(folder)).exit_code == 0  # the manifest is not taken for a credential
+
+    bundle_csv = tmp_path / "b.csv"
+    bundle_csv.write_text("student_number,name\n2028001,Grad Three\n2028002,Grad Four\n")
+    b = issuers.run("cred", "issue", "--type", "201", "--csv", str(bundle_csv), "--new-subjects", "--layout",
+                    "jsonl", "--json", key="uni")
+    bundle = Path(json.loads(b.output)["output"])
+    assert bundle.with_name(bundle.stem + ".manifest.csv").read_text().splitlines()[1].startswith(f"2,{bundle.name},1,")
+    exported = issuers.run("cred", "export", str(bundle), "--manifest", "--out", str(tmp_path / "hand-out"), "--json")
+    assert exported.exit_code == 0, exported.output
+    lines = (tmp_path / "hand-out" / "manifest.csv").read_text().splitlines()
+    assert lines[0] == "file,line,credential_id,subject" and len(lines) == 3

@@ -59,7 +59,11 @@ def cred() -> None:
               help="Checked issuance: holder display name, in the document only (default: the name the vault "
                    "keeps for the subject).")
 @click.option("--again", is_flag=True,
-              help="Checked issuance: issue even if the subject already holds a valid one of this type from you.")
+              help="Issue even if it repeats: a subject who already holds a valid certificate of this type from "
+                   "you, or (a batch) a file already issued or still unfinished.")
+@click.option("--name-files-by", "name_files_by", type=click.Choice(["student_number", "subject", "name"]),
+              default=None, help="Batch, files layout: name each credential's file by this column (2023001.json) "
+                                 "instead of its id. Every batch also gets a manifest.csv (row, file, id, subject).")
 @pass_app
 def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path: Path | None, **opts: Any) -> None:
     """Issue credentials: a batch from a file, one checked by the contract, or resume a batch.
@@ -137,6 +141,8 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
             progress=bars.update,
             crash_at=hook_stage,
             layout=opts["layout"],
+            again=opts["again"],
+            name_files_by=opts["name_files_by"],
         )
     data = batch.to_dict()
     if app.json_output:
@@ -260,8 +266,11 @@ def _one_credential(path: Path) -> None:
               help="A credential id (urn:uuid:... or the uuid) to export; repeatable.")
 @click.option("--subject", "subjects", multiple=True, metavar="ID",
               help="Export the credentials of this subject id (0x...); repeatable.")
+@click.option("--manifest", is_flag=True,
+              help="Also write manifest.csv in the directory: file, line of the bundle, credential id, subject.")
 @pass_app
-def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ...], subjects: tuple[str, ...]) -> None:
+def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ...], subjects: tuple[str, ...],
+                manifest: bool) -> None:
     """Write credentials of a batch bundle (``--layout jsonl``) to files of their own.
 
     Every credential of the bundle, or those named by --id or --subject. Each file is the bundle's
@@ -273,18 +282,25 @@ def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ..
       ledger cred export credentials/20261125T101500-ab12cd.jsonl                  all, one file each
       ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's
       ledger cred export batch.jsonl --id urn:uuid:0f8e... --out ./for-li-hua --json
+      ledger cred export credentials/20261125T101500-ab12cd.jsonl --manifest     files + manifest.csv
     """
-    from ledger.credentials.bundle import default_directory, export
+    from ledger.credentials.bundle import default_directory, export, export_manifest
+    from ledger.files import write_private_file
 
     directory = (out_dir or default_directory(bundle)).absolute()
     with _Bars(app) as bars:
         report = export(bundle, directory, ids=ids, subjects=subjects,
                         progress=lambda done, total: bars.update("writing", done, total))
+    manifest_file = directory / "manifest.csv" if manifest else None
+    if manifest_file is not None:
+        write_private_file(manifest_file, export_manifest(bundle, report))
     if app.json_output:
         render.print_json({"directory": str(directory), "files": [str(p) for p in report.paths],
-                           "bytes": report.bytes_written, "durability": report.durability})
+                           "bytes": report.bytes_written, "durability": report.durability,
+                           "manifest": str(manifest_file) if manifest_file else None})
         return
-    render.message(f"wrote {len(report.paths)} credential file(s) to {render.escape(str(directory))}")
+    render.message(f"wrote {len(report.paths)} credential file(s) to {render.escape(str(directory))}"
+                   + (f", and {render.escape(str(manifest_file))}" if manifest_file else ""))
 
 
 @click.command()
