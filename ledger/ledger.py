@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.chain.backends import open_chain
-from ledger.chain.base import FUNDING
+from ledger.chain.bursts import BurstJournal, Settlement
+from ledger.chain.base import FUNDING, Receipt, Transaction
 from ledger.config import Deployment, Settings, save_settings
 from ledger.contracts.contribution_ledger import ContributionLedger
 from ledger.contracts.credential_registry import CredentialRegistry
@@ -77,6 +78,8 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps, PeopleOps):
         self._contracts: Contracts | None = None
         self.keyring = Keyring(settings.keys_dir, light_kdf=light_kdf)
         self._vault: Vault | None = None
+        #: what settling interrupted bursts did during this session (``send_burst``, ``settle_bursts``)
+        self.settlements: list[Settlement] = []
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -254,6 +257,26 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps, PeopleOps):
             self._vault = Vault(self.settings.vault_path, password=self._vault_password, light_kdf=self._light_kdf)
         return self._vault
 
+    # -- bursts ------------------------------------------------------------------------------------
+
+    @property
+    def bursts(self) -> BurstJournal:
+        """The journal of this workspace's bursts of signed transactions (``ledger.chain.bursts``)."""
+        return BurstJournal(self.settings.workspace / "bursts")
+
+    def send_burst(self, txs: Sequence[Transaction], *, timeout: float = 120.0) -> list[Receipt]:
+        """Send ``txs`` from the signing key as one journaled burst (an earlier burst of the key that a stop
+        interrupted is settled first); their receipts in order."""
+        receipts, settled = self.bursts.send(self.chain, self.key, txs, timeout=timeout)
+        self.settlements.extend(settled)
+        return receipts
+
+    def settle_bursts(self) -> list[Settlement]:
+        """Settle the signing key's interrupted bursts now: which were mined, the rest sent once."""
+        settled = self.bursts.settle(self.chain, self.key)
+        self.settlements.extend(settled)
+        return settled
+
     @property
     def contracts(self) -> Contracts:
         if self._contracts is None:
@@ -274,7 +297,8 @@ class Ledger(GovernanceOps, RecordingOps, CertifyingOps, PeopleOps):
 
 
 #: What a workspace directory holds (an earlier ``init`` that stopped half-way leaves some of these).
-_WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "vault.json", "vault.key", ".init.lock")
+_WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "bursts", "vault.json", "vault.key",
+                      ".init.lock")
 _WORKSPACE_PREFIXES = ("chain.sqlite", "index.sqlite", "config.tmp", "vault.sqlite", "vault-keys.sqlite")
 
 

@@ -52,9 +52,11 @@ from ledger.chain.base import (
     ChainBackend,
     ChainIdentity,
     Log,
+    Outgoing,
     Receipt,
     Reverted,
     Transaction,
+    announce,
 )
 from ledger.chain.turns import LockTimeout, QueueLock
 from ledger.crypto.hashing import keccak256, to_checksum_address
@@ -345,6 +347,12 @@ class EmbeddedChain(ChainBackend):
                 return None
             return _receipt(row, [_log(r) for r in store.logs_of_tx(row.block, row.tx_index)])
 
+    def rebroadcast(self, raw: bytes) -> bool:
+        """Always False: this chain keeps no pool. A transaction is mined in the call that signs it, or
+        not at all (a block is committed whole or not), so one not mined before a stop is gone for good,
+        and sending its request again cannot mine it twice."""
+        return False
+
     # -- writes ------------------------------------------------------------------------------
 
     def send(self, key: PrivateKey, tx: Transaction, *, timeout: float = 60.0) -> Receipt:
@@ -401,23 +409,15 @@ class EmbeddedChain(ChainBackend):
                 nonce = vm.state.get_nonce(sender)
                 builder = cast("Any", vm.get_transaction_builder())  # the fork builder has legacy_signed
                 own_signed = blocks.own_signed_class(builder.legacy_signed)
-                signed = [
-                    blocks.own_transaction(
-                        own_signed,
-                        ethtx.sign_legacy(
-                            key,
-                            nonce=nonce + offset,
-                            gas_price=0,
-                            gas=tx.gas,
-                            to=tx.to,
-                            data=tx.data,
-                            value=tx.value,
-                            chain_id=self._chain_id,
-                        ).raw,
-                        sender,
+                raws = [
+                    ethtx.sign_legacy(
+                        key, nonce=nonce + offset, gas_price=0, gas=tx.gas, to=tx.to, data=tx.data, value=tx.value,
+                        chain_id=self._chain_id,
                     )
                     for offset, tx in enumerate(txs)
                 ]
+                announce([Outgoing(r.hash, r.raw, tx.to, tx.data, tx.value, r.nonce) for r, tx in zip(raws, txs)])
+                signed = [blocks.own_transaction(own_signed, r.raw, sender) for r in raws]
                 block, evm_receipts, computations = blocks.build_block(vm, parent, signed)
                 chain.chaindb.persist_block(block)
                 receipts, log_rows, tx_rows = self._outcomes(

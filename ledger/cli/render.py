@@ -123,3 +123,17 @@ def progress(stderr: bool = True) -> Any:
         console=console(stderr=stderr),
         transient=False,
     )
+
+
+def render_settlements(settlements: Iterable[dict[str, Any]]) -> None:
+    """Say what settling interrupted bursts did (``ledger.chain.bursts``): which requests were mined
+    before, sent again as signed, sent anew, or refused."""
+    for s in settlements:
+        parts = [f"{len(s['mined_before'])} had been mined", f"{len(s['sent_again_as_signed'])} sent again as signed",
+                 f"{len(s['sent_anew'])} sent anew"]
+        if s["refused"]:
+            parts.append(f"{len(s['refused'])} refused by the node")
+        message(f"[yellow]settled the interrupted burst {escape(s['burst'])} of {s['requests']} transaction(s):[/] "
+                + ", ".join(parts))
+        for index, reason in s["refused"].items():
+            message(f"  request {index}: {escape(reason)}")

@@ -114,7 +114,7 @@ class PeopleOps(_Context):
         with Index.open(self.settings.index_path) as index:
             synced = True
             try:
-                self.sync_index(index)  # type: ignore[attr-defined]
+                self.sync_index(index)
             except LedgerError:
                 synced = False
             view = index.reader.subject(sid)

@@ -67,7 +67,7 @@ def test_record_keeps_no_evidence_of_a_refused_send_but_keeps_it_when_the_outcom
     def gone(*args: Any, **kwargs: Any) -> Any:
         raise NodeUnreachable("no endpoint answered")
 
-    monkeypatch.setattr(lg.chain, "send", gone)
+    monkeypatch.setattr(lg.chain, "send_many", gone)
     with pytest.raises(NodeUnreachable):
         lg.record([_contribution(2, evidence={"url": "https://example.org/two"})])
     # The transaction may have reached the node before it went away, and may still be mined: the

@@ -26,12 +26,28 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ledger.chain.answers import parse_hex, parse_int
-from ledger.chain.base import PERSISTENT, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Transaction
+from ledger.chain.base import (
+    PERSISTENT,
+    PIPELINING,
+    ChainBackend,
+    ChainIdentity,
+    Log,
+    Outgoing,
+    Receipt,
+    Transaction,
+    announce,
+)
 from ledger.chain.fisco import status as status_codes
 from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError
 from ledger.chain.fisco.receipts import status_of, to_receipt
 from ledger.chain.fisco.revert import revert_reason
-from ledger.chain.fisco.sending import call_output, collect_logs, require_key_mode, with_block_limit_retry
+from ledger.chain.fisco.sending import (
+    call_output,
+    collect_logs,
+    rebroadcast_with,
+    require_key_mode,
+    with_block_limit_retry,
+)
 from ledger.chain.fisco.signer import check_crypto
 from ledger.chain.fisco.v2 import TransactionFields, new_randomid, sign_transaction
 from ledger.crypto.keys import PrivateKey
@@ -193,6 +209,7 @@ class Fisco2Chain(ChainBackend):
             group_id=self.group_id,
         )
         signed = sign_transaction(fields, key, key.crypto)
+        announce([Outgoing(signed.hash, signed.raw, tx.to, tx.data, tx.value)])
         try:
             answer = self._group_call("sendRawTransaction", "0x" + signed.raw.hex())
         except JsonRpcError as exc:
@@ -203,6 +220,19 @@ class Fisco2Chain(ChainBackend):
                 f"the node named the transaction 0x{returned.hex()}, we hashed 0x{signed.hash.hex()}"
             )
         return signed.hash
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
+        return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
+
+    def rebroadcast(self, raw: bytes) -> bool:
+        def send() -> object:
+            try:
+                return self._group_call("sendRawTransaction", "0x" + raw.hex())
+            except JsonRpcError as exc:
+                raise _rejection(exc, "") from exc
+
+        return rebroadcast_with(send, status_codes.BLOCK_LIMIT_CODES[_LINE])
 
     def _wait(self, key: PrivateKey, tx_hash: bytes, deadline: float, timeout: float) -> Receipt:
         pause = self._poll_interval

@@ -32,12 +32,18 @@ from typing import Any, ClassVar
 
 from ledger.canonical import NotJSONError, loads_lax
 from ledger.chain.answers import parse_hex, parse_int
-from ledger.chain.base import PERSISTENT, ChainBackend, ChainIdentity, Log, Receipt, Transaction
+from ledger.chain.base import PERSISTENT, ChainBackend, ChainIdentity, Log, Outgoing, Receipt, Transaction, announce
 from ledger.chain.fisco import status as status_codes
 from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
 from ledger.chain.fisco.receipts import status_of, to_receipt
 from ledger.chain.fisco.revert import revert_reason
-from ledger.chain.fisco.sending import call_output, collect_logs, require_key_mode, with_block_limit_retry
+from ledger.chain.fisco.sending import (
+    call_output,
+    collect_logs,
+    rebroadcast_with,
+    require_key_mode,
+    with_block_limit_retry,
+)
 from ledger.chain.fisco.signer import check_crypto
 from ledger.chain.fisco.v3 import TransactionData, new_nonce, sign_transaction
 from ledger.crypto.keys import PrivateKey
@@ -224,6 +230,7 @@ class Fisco3Chain(ChainBackend):
             gas_limit=tx.gas if tx.value else 0,
         )
         signed = sign_transaction(data, key, self.crypto)
+        announce([Outgoing(signed.hash, signed.raw, tx.to, tx.data, tx.value)])
         deadline = time.monotonic() + timeout
         try:
             raw = self._rpc_call("sendTransaction", "0x" + signed.raw.hex(), False, timeout=max(timeout, 1.0))
@@ -240,6 +247,23 @@ class Fisco3Chain(ChainBackend):
                 status, tx_hash="0x" + signed.hash.hex(), sender=key.address, detail=detail or ""
             )
         return to_receipt(raw, _LINE)
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        raw = self._rpc_call("getTransactionReceipt", "0x" + tx_hash.hex(), False)
+        return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
+
+    def rebroadcast(self, raw: bytes) -> bool:
+        def send() -> object:
+            try:
+                answer = self._rpc_call("sendTransaction", "0x" + raw.hex(), False)
+            except JsonRpcError as exc:
+                raise _rejection(exc, "") from exc
+            status = status_of(answer, _LINE) if isinstance(answer, dict) else None
+            if status is not None and status.raises:
+                raise status_codes.to_error(status)
+            return answer
+
+        return rebroadcast_with(send, status_codes.BLOCK_LIMIT_CODES[_LINE])
 
     def _wait_for_receipt(self, tx_hash: bytes, deadline: float, timeout: float) -> dict[str, Any]:
         while time.monotonic() < deadline:

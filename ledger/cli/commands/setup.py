@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 import click
 
 from ledger.cli import render
-from ledger.cli.app import App, json_option, key_option, network_options, pass_app, workspace_option, yes_option
+from ledger.cli.app import (
+    App,
+    common_options,
+    json_option,
+    key_option,
+    network_options,
+    pass_app,
+    workspace_option,
+    yes_option,
+)
 
 if TYPE_CHECKING:
     from ledger.identity.keyring import KeyInfo
@@ -260,4 +269,34 @@ def subject_erase(app: App, subject_id: str, delete_files: bool) -> None:
     ])
 
 
-COMMANDS = [init, key, subject]
+@click.command()
+@common_options
+@network_options
+@pass_app
+def recover(app: App) -> None:
+    """Settle the bursts of transactions a stop interrupted (a dead node, a killed process).
+
+    Every signed transaction of a burst is journaled before it is sent. For each unfinished burst of the
+    signing key this says which were mined, sends again as signed those that were not (they cannot be
+    mined twice), and sends anew, once, requests none of whose versions can be mined any more. The next
+    command that writes with the key does the same by itself.
+
+    \b
+    Examples:
+      ledger recover --key community
+      ledger recover --json
+    """
+    lg = app.ledger()
+    settled = lg.settle_bursts()
+    others = [b for b in lg.bursts.pending() if b not in {s.burst for s in settled}]
+    if app.json_output:
+        render.print_json({"settled": [s.to_dict() for s in settled], "other_keys_bursts": others})
+        return
+    if not settled:
+        render.message("no interrupted burst of this key")
+    render.render_settlements([s.to_dict() for s in settled])
+    if others:
+        render.message(f"{len(others)} interrupted burst(s) of other keys: run `ledger recover --key NAME` with them")
+
+
+COMMANDS = [init, key, subject, recover]
