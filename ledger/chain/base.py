@@ -207,10 +207,10 @@ class ChainBackend(abc.ABC):
 
         raise CapabilityError(self.name, "looking transactions up by hash")
 
-    def rebroadcast(self, raw: bytes) -> bool:
-        """Send a signed transaction again, exactly as it was signed (same hash: it cannot be mined twice).
-        True if the node has it now (took it, or knew it); False if it can never be mined (its nonce is
-        used, its block limit has passed, or the chain keeps no pool it could be in)."""
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
+        """Send a signed transaction (``raw``, whose hash is ``tx_hash``) again, exactly as it was signed.
+        True if the node has it now (took it, knew it, or has mined it); False if it can never be mined
+        (its nonce is used, its block limit has passed, or the chain keeps no pool it could be in)."""
         from ledger.errors import CapabilityError
 
         raise CapabilityError(self.name, "sending a signed transaction again")

@@ -155,7 +155,7 @@ class BurstJournal:
             alive = []
             for v in reversed(tried):  # the latest version first: a replacement outbids the one before
                 try:
-                    if chain.rebroadcast(v.raw):
+                    if chain.rebroadcast(v.raw, v.tx_hash):
                         alive.append(v)
                 except (TransactionRejected, InsufficientFunds) as exc:
                     result.refused[i] = str(exc)

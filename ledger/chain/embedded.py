@@ -347,7 +347,7 @@ class EmbeddedChain(ChainBackend):
                 return None
             return _receipt(row, [_log(r) for r in store.logs_of_tx(row.block, row.tx_index)])
 
-    def rebroadcast(self, raw: bytes) -> bool:
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
         """Always False: this chain keeps no pool. A transaction is mined in the call that signs it, or
         not at all (a block is committed whole or not), so one not mined before a stop is gone for good,
         and sending its request again cannot mine it twice."""

@@ -649,7 +649,7 @@ class RpcChain(ChainBackend):
                              hint="the node is broken or not to be trusted: use another endpoint")
         return receipt
 
-    def rebroadcast(self, raw: bytes) -> bool:
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
         """Send a signed transaction again as it is; False once its nonce is used (it can never be mined).
 
         Raises:

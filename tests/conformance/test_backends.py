@@ -19,7 +19,9 @@ from ledger.chain.base import (
     PERSISTENT,
     PIPELINING,
     ChainBackend,
+    Outgoing,
     Reverted,
+    observing_outgoing,
 )
 from ledger.crypto.hashing import to_checksum_address
 from ledger.crypto.keys import PrivateKey
@@ -159,6 +161,26 @@ def test_send_many_keeps_going_past_a_revert(
     assert receipts[1].revert_data is not None
     assert isinstance(probe.decode_error(receipts[1].revert_data), TooLarge)
     assert uint(chain.call(deployed, probe.calldata("value"))) == 3
+
+
+def test_signed_transactions_are_announced_and_can_be_looked_up_and_sent_again(
+    chain: ChainBackend, key: PrivateKey, probe: Probe, deployed: str
+) -> None:
+    """What the burst journal (``ledger.chain.bursts``) needs of every backend: each signed transaction
+    shown before it leaves, its receipt found by hash, and the signed bytes sent again without harm."""
+    seen: list[Outgoing] = []
+    with observing_outgoing(seen.extend):
+        receipts = chain.send_many(key, [probe.tx(deployed, "set", v, "") for v in (71, 72)])
+    mined = {r.tx_hash for r in receipts}
+    assert mined <= {o.tx_hash for o in seen}
+    assert {o.data for o in seen if o.tx_hash in mined} == {probe.calldata("set", v, "") for v in (71, 72)}
+    for receipt in receipts:
+        found = chain.receipt(receipt.tx_hash)
+        assert found is not None and found.tx_hash == receipt.tx_hash and found.block_number == receipt.block_number
+    assert chain.receipt(b"\x42" * 32) is None
+    raw = next(o.raw for o in seen if o.tx_hash == receipts[0].tx_hash)
+    assert isinstance(chain.rebroadcast(raw, receipts[0].tx_hash), bool)  # already mined: the node must not mine it twice
+    assert [uint(v) for v in [chain.call(deployed, probe.calldata("value"))]] == [72]
 
 
 def test_pipelining_is_declared_where_send_many_batches(harness: Harness, chain: ChainBackend) -> None:

@@ -173,7 +173,12 @@ class Fisco2Chain(ChainBackend):
 
     def get_receipt(self, tx_hash: bytes) -> Receipt | None:
         """The receipt of a mined transaction, ``None`` while it is pending or unknown."""
-        raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
+        try:
+            raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
+        except JsonRpcError as exc:
+            if "not found" in exc.rpc_message.lower():  # a node's way of saying "no receipt (yet)"
+                return None
+            raise
         return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
 
     def get_logs(
@@ -222,10 +227,17 @@ class Fisco2Chain(ChainBackend):
         return signed.hash
 
     def receipt(self, tx_hash: bytes) -> Receipt | None:
-        raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
+        try:
+            raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
+        except JsonRpcError as exc:
+            if "not found" in exc.rpc_message.lower():  # a node's way of saying "no receipt (yet)"
+                return None
+            raise
         return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
 
-    def rebroadcast(self, raw: bytes) -> bool:
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
+        if self.receipt(tx_hash) is not None:
+            return True  # mined already: sent again, a node without a nonce check could mine it twice
         def send() -> object:
             try:
                 return self._group_call("sendRawTransaction", "0x" + raw.hex())

@@ -249,10 +249,17 @@ class Fisco3Chain(ChainBackend):
         return to_receipt(raw, _LINE)
 
     def receipt(self, tx_hash: bytes) -> Receipt | None:
-        raw = self._rpc_call("getTransactionReceipt", "0x" + tx_hash.hex(), False)
+        try:
+            raw = self._rpc_call("getTransactionReceipt", "0x" + tx_hash.hex(), False)
+        except JsonRpcError as exc:
+            if "not found" in exc.rpc_message.lower():  # a node's way of saying "no receipt (yet)"
+                return None
+            raise
         return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
 
-    def rebroadcast(self, raw: bytes) -> bool:
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
+        if self.receipt(tx_hash) is not None:
+            return True  # mined already: sent again, a node without a nonce check could mine it twice
         def send() -> object:
             try:
                 answer = self._rpc_call("sendTransaction", "0x" + raw.hex(), False)
