@@ -42,6 +42,7 @@ from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from ledger.operations.people import PeopleOps
 from ledger.operations.recording import RecordingOps
+from ledger.operations.revoking import RevokingOps
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -55,7 +56,7 @@ PasswordSource = Callable[[], str]
 DEV_FUNDING_WEI = 10**24
 
 
-class Ledger(GovernanceOps, RecordingOps, CertifyingOps, PeopleOps):
+class Ledger(GovernanceOps, RecordingOps, CertifyingOps, RevokingOps, PeopleOps):
     """One workspace, connected to its chain."""
 
     def __init__(

@@ -25,6 +25,7 @@ from ledger.index.records import (
     Credential,
     Issuer,
     IssuerView,
+    Leaf,
     ReportAnchor,
     StatusEntry,
     SubjectView,
@@ -380,6 +381,41 @@ class IndexReader:
         ):
             out.setdefault(subject, digest)
         return out
+
+    def leaves(
+        self,
+        *,
+        credential_ids: Iterable[str] | None = None,
+        hashes: Iterable[str] | None = None,
+        subject: str | None = None,
+        root: str | None = None,
+        batch_id: str | None = None,
+    ) -> list[Leaf]:
+        """This workspace's batch leaves (``batch_leaves``) named by credential id (``urn:uuid:...``),
+        credential hash, subject, batch root or batch id; in batch and leaf order."""
+        where: list[str] = []
+        params: list[Any] = []
+        for column, values in (("credential_id", credential_ids), ("credential_hash", hashes)):
+            if values is not None:
+                chosen = [v.lower() if column == "credential_hash" else v for v in values]
+                if not chosen:
+                    return []
+                where.append(f"{column} IN ({','.join('?' * len(chosen))})")
+                params += chosen
+        if subject is not None:
+            where.append("subject = ?")
+            params.append(bytes32_text(subject, "subject id"))
+        if root is not None:
+            where.append("root = ?")
+            params.append(bytes32_text(root, "root"))
+        if batch_id is not None:
+            where.append("batch_id = ?")
+            params.append(batch_id)
+        rows = self.conn.execute(
+            f"SELECT * FROM batch_leaves WHERE {' AND '.join(where) or '1=1'} ORDER BY batch_id, leaf", params
+        ).fetchall()
+        return [Leaf(r["root"], r["leaf"], r["credential_hash"], r["subject"], r["credential_id"], r["batch_id"])
+                for r in rows]
 
     def knows_batch_leaves(self) -> bool:
         """Whether this index holds the issuer's knowledge of which batch leaf is whose (it does in the

@@ -3,6 +3,8 @@
 Modules: :mod:`~ledger.operations.governance` (the committee, issuers, certificate types),
 :mod:`~ledger.operations.recording` (contributions: record, co-sign, revoke),
 :mod:`~ledger.operations.certifying` (batch and checked issuance, status changes, verification),
+:mod:`~ledger.operations.revoking` (status changes at scale: the selection, and
+:func:`~ledger.operations.revoking.status_transactions`, the seam contracts v2 replaces),
 :mod:`~ledger.operations.people` (erasing a person, and what remains).
 Each validates its input (personal data included) before anything is sent.
 

@@ -300,3 +300,86 @@ def test_files_named_by_student_number_and_a_manifest(issuers: Workspace, tmp_pa
     assert exported.exit_code == 0, exported.output
     lines = (tmp_path / "hand-out" / "manifest.csv").read_text().splitlines()
     assert lines[0] == "file,line,credential_id,subject" and len(lines) == 3
+
+
+def _head(ws: Workspace) -> int:
+    with ws.ledger() as lg:
+        return lg.chain.block_number()
+
+
+def _statuses(ws: Workspace, files: list[Path]) -> list[str]:
+    r = ws.run("verify", *map(str, files), "--json")
+    return [next(s["code"] for s in c["steps"] if s["step"] == "status") for c in json.loads(r.output)["credentials"]]
+
+
+def test_revocation_at_scale_by_id_subject_list_directory_bundle_and_batch(
+    issuers: Workspace, tmp_path: Path
+) -> None:
+    """Item 7: revoke many credentials chosen many ways, in one burst, and a re-run repeats nothing."""
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n" + "".join(f"2030{i:03d},Grad {i}\n" for i in range(12)))
+    r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--json", key="uni")
+    batch = json.loads(r.output)
+    folder = Path(batch["output"])
+    files = sorted(folder.glob("*.json"))
+    docs = {f: json.loads(f.read_text()) for f in files}
+    by_id = {d["id"]: f for f, d in docs.items()}
+    ids = list(by_id)
+
+    # by id (bare uuid and urn) and by subject, in one command: one burst, one block on the embedded chain
+    subject = docs[files[5]]["credentialSubject"]["id"].rsplit(":", 1)[1]
+    head = _head(issuers)
+    r = issuers.run("cred", "revoke", "--id", ids[0], "--id", ids[1].removeprefix("urn:uuid:"), "--subject", subject,
+                    "--reason", "issued-in-error", "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert len(out["changed"]) == 3 and out["unchanged"] == []
+    assert _head(issuers) == head + 1  # three transactions, sent as one burst
+    assert _statuses(issuers, [by_id[ids[0]], by_id[ids[1]], files[5]]) == ["REVOKED"] * 3
+
+    # a list file: the batch's own manifest, one credential id a row (three of them already revoked)
+    manifest = folder / "manifest.csv"
+    lines = manifest.read_text().splitlines()
+    some = tmp_path / "some.csv"
+    some.write_text("\n".join(lines[:7]) + "\n")  # header + six rows
+    r = issuers.run("cred", "suspend", "--list", str(some), "--reason", "other", "--json", key="uni")
+    out = json.loads(r.output)
+    assert r.exit_code == 0, r.output
+    revoked_before = {ids[0], ids[1], docs[files[5]]["id"]}
+    listed = [row.split(",")[3] for row in lines[1:7]]
+    assert len(out["changed"]) == len([i for i in listed if i not in revoked_before])
+    assert r.exit_code == 0
+
+    # the whole batch by its id, run twice: the second run sends nothing
+    batch_id = batch["batch_id"]
+    r = issuers.run("cred", "revoke", "--batch", batch_id, "--reason", "misconduct", "--json", key="uni")
+    out = json.loads(r.output)
+    assert r.exit_code == 0 and len(out["changed"]) + len(out["unchanged"]) == 12
+    head = _head(issuers)
+    again = json.loads(issuers.run("cred", "revoke", "--batch", batch["root"], "--reason", "misconduct", "--json",
+                                   key="uni").output)
+    assert again["changed"] == [] and len(again["unchanged"]) == 12 and _head(issuers) == head
+    assert set(_statuses(issuers, files)) == {"REVOKED"}
+
+
+def test_revoking_a_directory_and_a_bundle_and_refusals(issuers: Workspace, tmp_path: Path) -> None:
+    csv = tmp_path / "g.csv"
+    csv.write_text("student_number,name\n" + "".join(f"2031{i:03d},Grad {i}\n" for i in range(4)))
+    folder = Path(json.loads(issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects",
+                                         "--json", key="uni").output)["output"])
+    other = tmp_path / "b.csv"
+    other.write_text("student_number,name\n" + "".join(f"2032{i:03d},Grad {i}\n" for i in range(3)))
+    bundle = Path(json.loads(issuers.run("cred", "issue", "--type", "201", "--csv", str(other), "--new-subjects",
+                                         "--layout", "jsonl", "--json", key="uni").output)["output"])
+    outsider = issuers.run("cred", "revoke", str(folder), "--reason", "misconduct", key="outsider")
+    assert outsider.exit_code == 1 and "NotRootIssuer" in outsider.output
+    with issuers.ledger() as lg:
+        assert not [e for e in lg.contracts.events() if e.name == "CredentialStatusChanged"]  # nothing was sent
+    head = _head(issuers)
+    r = issuers.run("cred", "revoke", str(folder), str(bundle), "--reason", "misconduct", "--json", key="uni")
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(r.output)["changed"]) == 7 and _head(issuers) == head + 1
+    verified = json.loads(issuers.run("verify", str(bundle), "--json").output)
+    assert verified["invalid"] == 3
+    final = issuers.run("cred", "reinstate", str(folder), key="uni")
+    assert final.exit_code == 1 and "CredentialIsRevoked" in final.output  # revocation is final

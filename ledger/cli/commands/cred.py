@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from ledger.cli import render
-from ledger.cli.app import REASONS, App, common_options, json_option, pass_app, workspace_option
+from ledger.cli.app import REASONS, App, common_options, json_option, pass_app, workspace_option, yes_option
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -191,22 +192,59 @@ class _Bars:
 def _status_command(name: str, status: str, needs_reason: bool) -> click.Command:
     @click.command(name)
     @common_options
-    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @yes_option
+    @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
     @click.option("--reason", type=click.Choice(REASONS), required=needs_reason, default=None if needs_reason else "other")
+    @click.option("--id", "ids", multiple=True, metavar="ID", help="A credential id (urn:uuid:... or the uuid); repeat.")
+    @click.option("--subject", "subjects", multiple=True, metavar="ID",
+                  help="Every credential of this subject from your issuer (batch ones from the journal); repeat.")
+    @click.option("--list", "lists", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="A file naming credentials one a line (id, hash, subject or path), or a CSV with a "
+                       "credential_id, hash or subject column (a batch's manifest.csv); repeat.")
+    @click.option("--batch", "batches", multiple=True, metavar="BATCH",
+                  help="Every credential of a batch (its id or root); repeat.")
     @pass_app
-    def command(app: App, files: tuple[Path, ...], reason: str) -> None:
-        for f in files:
-            _one_credential(f)
-        rows = [app.ledger().set_credential_status(f, status, reason) for f in files]
+    def command(app: App, paths: tuple[Path, ...], reason: str, ids: tuple[str, ...], subjects: tuple[str, ...],
+                lists: tuple[Path, ...], batches: tuple[str, ...]) -> None:
+        from ledger.operations.revoking import Selection
+
+        selection = Selection(paths, ids, subjects, lists, batches)
+        if not selection:
+            raise click.UsageError("name the credentials: FILES (files, directories, bundles), --id, --subject, "
+                                   "--list or --batch")
+        if not app.yes and not app.json_output and os.isatty(0) and (subjects or lists or batches or
+                                                                      any(p.is_dir() or p.suffix == ".jsonl" for p in paths)):
+            click.confirm(f"{name.capitalize()} every credential this names?", abort=True)
+        with _Bars(app) as bars:
+            outcome = app.ledger().change_statuses(selection, status, reason,
+                                                   progress=lambda done, total: bars.update(name, done, total))
         if app.json_output:
-            render.print_json(rows)
+            render.print_json(outcome.to_dict())
             return
-        for row in rows:
-            render.message(f"{name}: {row['credential_hash']} ({row['reason']}) in block {row['block']}")
+        render.render_settlements(outcome.settled_bursts)
+        for row in outcome.changed[:20]:
+            render.message(f"{name}: {row['credential_hash']} ({row['reason']}) in block {row['block']}"
+                           f"  [dim]{render.escape(row['named_by'])}[/]")
+        if len(outcome.changed) > 20:
+            render.message(f"... and {len(outcome.changed) - 20} more")
+        for row in outcome.proposed:
+            render.message(f"proposed to the committee: {row['credential_hash']} in block {row['block']}")
+        for row in outcome.unchanged:
+            render.message(f"left as it is ({row['why']}): {row['credential_hash']}  [dim]{render.escape(row['named_by'])}[/]")
+        render.message(f"[bold]{len(outcome.changed)} {status}, {len(outcome.proposed)} proposed, "
+                       f"{len(outcome.unchanged)} left as they were[/]")
 
     command.help = (
-        f"{name.capitalize()} credentials by their files (the issuer of the credential, or the committee)."
-        f"\n\nExample: ledger cred {name} cert.json" + (" --reason misconduct" if needs_reason else "")
+        f"{name.capitalize()} credentials (as their issuer, or as a committee member: then proposed).\n\n"
+        "Name them by file (a credential file, a directory of them, a batch bundle), by --id, --subject, --list "
+        "or --batch, in any mix. Each is checked first: one already so is left as it is (running the command "
+        "again repeats nothing), one that cannot be changed stops everything before anything is sent. The "
+        "changes go as one journaled burst (today's contracts take one transaction per credential).\n\n"
+        "\b\nExamples:\n"
+        f"  ledger cred {name} cert.json" + (" --reason misconduct" if needs_reason else "") + "\n"
+        f"  ledger cred {name} --batch 20261125T101500-ab12cd" + (" --reason issued-in-error" if needs_reason else "")
+        + "\n"
+        f"  ledger cred {name} --list manifest.csv --subject 0x5e..." + (" --reason superseded" if needs_reason else "")
     )
     return command
 
