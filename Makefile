@@ -29,10 +29,12 @@ setup-test: $(VENV)/.installed-test node-tools system-tools
 node-tools: node_modules/.installed
 
 # Debian packages some tests use: chromium renders the HTML audit report, shellcheck checks the
-# docker/ scripts. Installed only when missing.
-SYSTEM_PACKAGES := chromium shellcheck
+# docker/ scripts, gcc (with libc6-dev) builds the power-cut shim of tests/faults/. Installed only when
+# missing.
+SYSTEM_PACKAGES := chromium shellcheck gcc
 system-tools:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	case "$$missing" in *gcc*) missing="$$missing libc6-dev";; esac; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; fi

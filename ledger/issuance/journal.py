@@ -135,10 +135,15 @@ class Journal:
         return changed
 
     def state(self) -> dict[str, Any]:
+        """The progress note, or ``{"stage": "planned"}`` when there is none or it cannot be read: it is
+        written without a sync, so after a power cut it may be gone, or be there empty or cut short (its
+        rename reached the disk, its bytes did not). Behind the truth is safe: a resumed batch asks the
+        chain before it anchors, and rewrites the same files."""
         try:
-            return json.loads((self.dir / "state.json").read_text())  # type: ignore[no-any-return]
-        except FileNotFoundError:
+            state = json.loads((self.dir / "state.json").read_bytes())
+        except (OSError, ValueError):
             return {"stage": "planned"}
+        return state if isinstance(state, dict) and state.get("stage") in STAGES else {"stage": "planned"}
 
     def set_stage(self, stage: str, **extra: Any) -> None:
         state = {**self.state(), **extra, "stage": stage, "at": int(time.time())} if self.exists() else {

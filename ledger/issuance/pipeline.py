@@ -268,6 +268,12 @@ def run(
 
     anchored_now = False
     state = journal.state()
+    if resumed and state["stage"] == "anchored" and anchorer.find_anchor(root, since_block) is None:
+        # The journal says anchored, the chain does not have it (a node restarted without its state, a
+        # chain that lost its newest blocks): anchor it again rather than write files naming an anchor
+        # that is not there.
+        journal.set_stage("anchoring", lost_anchor=state.get("tx"))
+        state = journal.state()
     if state["stage"] in ("planned", "anchoring"):
         t0 = time.perf_counter()
         progress("anchoring", 0, 1)
