@@ -268,7 +268,7 @@ def run(
 
     anchored_now = False
     state = journal.state()
-    if resumed and state["stage"] == "anchored" and anchorer.find_anchor(root, since_block) is None:
+    if resumed and state["stage"] == "anchored" and not _anchored(anchorer, root, since_block):
         # The journal says anchored, the chain does not have it (a node restarted without its state, a
         # chain that lost its newest blocks): anchor it again rather than write files naming an anchor
         # that is not there.
@@ -353,6 +353,15 @@ def _manifest(plan: BatchPlan, credentials: Sequence[Credential], rows: Sequence
 
 def _csv_cell(value: str) -> str:
     return '"' + value.replace('"', '""') + '"' if any(ch in value for ch in ',"\n\r') else value
+
+
+def _anchored(anchorer: Anchorer, root: bytes, since_block: int) -> bool:
+    """Whether the chain has ``root`` anchored (by the signer, or by the issuer the batch was planned for,
+    when another key finishes the batch)."""
+    try:
+        return anchorer.find_anchor(root, since_block) is not None
+    except IssuanceError:
+        return True  # anchored, by an account other than the signer: it is there
 
 
 def _counted(documents: Iterable[bytes], progress: Progress, total: int, every: int = 1_000) -> Iterator[bytes]:
