@@ -116,31 +116,32 @@ def person_field_problem(name: str, value: str) -> str | None:
 _MAIN_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subjects (
-    id      TEXT PRIMARY KEY,
+    n       INTEGER PRIMARY KEY,
+    id      BLOB NOT NULL UNIQUE,
     created INTEGER NOT NULL,
     erased  INTEGER
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS people (
-    subject TEXT PRIMARY KEY,
+    n       INTEGER PRIMARY KEY,
     sealed  BLOB NOT NULL
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS lookups (
     tag     BLOB NOT NULL,
-    subject TEXT NOT NULL,
-    PRIMARY KEY (tag, subject)
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (tag, n)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS lookups_by_subject ON lookups(subject);
+CREATE INDEX IF NOT EXISTS lookups_by_subject ON lookups(n);
 CREATE TABLE IF NOT EXISTS guard (
     tag     BLOB NOT NULL,
-    subject TEXT NOT NULL,
     n       INTEGER NOT NULL,
-    PRIMARY KEY (tag, subject)
+    length  INTEGER NOT NULL,
+    PRIMARY KEY (tag, n)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS guard_by_subject ON guard(subject);
-CREATE TABLE IF NOT EXISTS guard_lengths (n INTEGER PRIMARY KEY, count INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS erasing (subject TEXT PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS guard_by_subject ON guard(n);
+CREATE TABLE IF NOT EXISTS guard_lengths (length INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS erasing (id BLOB PRIMARY KEY);
 """
-_KEYS_SCHEMA = "CREATE TABLE IF NOT EXISTS person_keys (subject TEXT PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;"
+_KEYS_SCHEMA = "CREATE TABLE IF NOT EXISTS person_keys (id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;"
 
 #: Largest number of values in one ``IN (...)`` of a query (SQLite's default limit is 999 or more).
 _CHUNK = 500
@@ -232,7 +233,7 @@ class Vault:
         except sqlite3.DatabaseError as exc:
             self.close()
             raise WorkspaceError(f"the subject vault {self.path} is unreadable: {exc}") from exc
-        pending = [r[0] for r in self._main.execute("SELECT subject FROM erasing")]
+        pending = [_text(r[0]) for r in self._main.execute("SELECT id FROM erasing")]
         for subject in pending:  # stopped after the key went, before the rest: finish it
             self.erase(subject)
 
@@ -292,26 +293,30 @@ class Vault:
         person_keys = {s.id: new_person_key() for s in subjects if s.person}
         with _write(self._keys):
             self._keys.executemany("INSERT INTO person_keys VALUES (?, ?)",
-                                   [(sid, key.seal_person_key(sid, k)) for sid, k in person_keys.items()])
-        main.executemany("INSERT INTO subjects VALUES (?, ?, NULL)", [(s.id, s.created) for s in subjects])
+                                   [(_blob(sid), key.seal_person_key(sid, k)) for sid, k in person_keys.items()])
+        first = int(main.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM subjects").fetchone()[0])
+        numbers = {s.id: first + i for i, s in enumerate(subjects)}
+        main.executemany("INSERT INTO subjects VALUES (?, ?, ?, NULL)",
+                         [(numbers[s.id], _blob(s.id), s.created) for s in subjects])
         main.executemany("INSERT INTO people VALUES (?, ?)",
-                         [(s.id, seal_fields(person_keys[s.id], s.id, s.person)) for s in subjects if s.person])
-        lookups: set[tuple[bytes, str]] = set()
-        guard: dict[tuple[bytes, str], int] = {}
+                         [(numbers[s.id], seal_fields(person_keys[s.id], s.id, s.person)) for s in subjects if s.person])
+        lookups: set[tuple[bytes, int]] = set()
+        guard: dict[tuple[bytes, int], int] = {}
         for s in subjects:
+            n = numbers[s.id]
             for kind, value in _lookup_values(s.person):
-                lookups.add((key.lookup_tag(kind, value), s.id))
+                lookups.add((key.lookup_tag(kind, value), n))
             for value in s.person.values():
                 sequence = guarded_sequence(value) if len(value) >= 2 else None
                 if sequence:
-                    guard[(key.guard_tag(sequence), s.id)] = len(sequence)
+                    guard[(key.guard_tag(sequence), n)] = len(sequence)
         main.executemany("INSERT OR IGNORE INTO lookups VALUES (?, ?)", sorted(lookups))
-        main.executemany("INSERT OR IGNORE INTO guard VALUES (?, ?, ?)", [(t, s, n) for (t, s), n in sorted(guard.items())])
+        main.executemany("INSERT OR IGNORE INTO guard VALUES (?, ?, ?)", [(t, n, k) for (t, n), k in sorted(guard.items())])
         counts: dict[int, int] = {}
-        for n in guard.values():
-            counts[n] = counts.get(n, 0) + 1
-        main.executemany("INSERT INTO guard_lengths VALUES (?, ?) ON CONFLICT(n) DO UPDATE SET count = count + ?",
-                         [(n, c, c) for n, c in counts.items()])
+        for length in guard.values():
+            counts[length] = counts.get(length, 0) + 1
+        main.executemany("INSERT INTO guard_lengths VALUES (?, ?) ON CONFLICT(length) DO UPDATE SET count = count + ?",
+                         [(length, c, c) for length, c in counts.items()])
         self._lengths = None
 
     # -- finding people --------------------------------------------------------------------------------
@@ -321,18 +326,21 @@ class Vault:
         main = self._db(create=False)
         if main is None:
             return None
-        sid = subject_id.strip().lower()
-        row = main.execute("SELECT id, created, erased FROM subjects WHERE id = ?", (sid,)).fetchone()
+        try:
+            sid = "0x" + parse_subject_id(subject_id).hex()
+        except ValidationError:
+            return None
+        row = main.execute("SELECT n, created, erased FROM subjects WHERE id = ?", (_blob(sid),)).fetchone()
         if row is None:
             return None
-        return self._subject(main, row[0], int(row[1]), row[2])
+        return self._subject(main, int(row[0]), sid, int(row[1]), row[2])
 
-    def _subject(self, main: sqlite3.Connection, sid: str, created: int, erased: int | None) -> Subject:
-        sealed = main.execute("SELECT sealed FROM people WHERE subject = ?", (sid,)).fetchone()
+    def _subject(self, main: sqlite3.Connection, n: int, sid: str, created: int, erased: int | None) -> Subject:
+        sealed = main.execute("SELECT sealed FROM people WHERE n = ?", (n,)).fetchone()
         if sealed is None:
             return Subject(sid, {}, created, erased)
         assert self._keys is not None
-        key_row = self._keys.execute("SELECT sealed FROM person_keys WHERE subject = ?", (sid,)).fetchone()
+        key_row = self._keys.execute("SELECT sealed FROM person_keys WHERE id = ?", (_blob(sid),)).fetchone()
         if key_row is None:
             return Subject(sid, {}, created, erased)  # shredded: the fields can no longer be read
         person_key = self.unlock().open_person_key(sid, key_row[0])
@@ -351,27 +359,29 @@ class Vault:
         main = self._db(create=False)
         if main is None:
             return []
-        found: dict[str, None] = {}
+        found: dict[int, None] = {}
         lowered = needle.lower()
         if re.fullmatch(r"0x[0-9a-f]{8,64}", lowered):
-            for (sid,) in main.execute("SELECT id FROM subjects WHERE id >= ? AND id < ? ORDER BY id LIMIT 100",
-                                       (lowered, lowered + "g")):
-                found[sid] = None
+            prefix = bytes.fromhex(lowered[2:] + ("0" if len(lowered) % 2 else ""))
+            upper = bytes.fromhex(lowered[2:] + ("f" if len(lowered) % 2 else "")) + b"\xff" * 32
+            for (n,) in main.execute("SELECT n FROM subjects WHERE id >= ? AND id <= ? ORDER BY id LIMIT 100",
+                                     (prefix, upper)):
+                found[n] = None
         key = self.unlock()
         for tag in (key.lookup_tag("student_number", needle), key.lookup_tag("email", needle.casefold())):
-            for (sid,) in main.execute("SELECT subject FROM lookups WHERE tag = ?", (tag,)):
-                found[sid] = None
+            for (n,) in main.execute("SELECT n FROM lookups WHERE tag = ?", (tag,)):
+                found[n] = None
         words = sorted(set(tokens_of(needle)))
         if words:
-            matches: set[str] | None = None
+            matches: set[int] | None = None
             for word in words:
-                ids = {r[0] for r in main.execute("SELECT subject FROM lookups WHERE tag = ?",
-                                                  (key.lookup_tag("word", word),))}
+                ids = {r[0] for r in main.execute("SELECT n FROM lookups WHERE tag = ?", (key.lookup_tag("word", word),))}
                 matches = ids if matches is None else matches & ids
-            for sid in sorted(matches or ()):
-                found[sid] = None
-        rows = [main.execute("SELECT id, created, erased FROM subjects WHERE id = ?", (sid,)).fetchone() for sid in found]
-        return [self._subject(main, r[0], int(r[1]), r[2]) for r in rows if r is not None and r[2] is None]
+            for n in sorted(matches or ()):
+                found[n] = None
+        rows = [main.execute("SELECT n, id, created, erased FROM subjects WHERE n = ?", (n,)).fetchone() for n in found]
+        return [self._subject(main, int(r[0]), _text(r[1]), int(r[2]), r[3]) for r in rows
+                if r is not None and r[3] is None and _text(r[1]).startswith(lowered if lowered.startswith("0x") else "0x")]
 
     def student_numbers(self, numbers: Iterable[str]) -> dict[str, list[str]]:
         """For each of ``numbers`` held in the vault, the ids of the subjects with it (several only in
@@ -389,10 +399,10 @@ class Vault:
         out: dict[str, list[str]] = {}
         for start in range(0, len(tags), _CHUNK):
             chunk = tags[start : start + _CHUNK]
-            query = (f"SELECT l.tag, l.subject FROM lookups l JOIN subjects s ON s.id = l.subject "
+            query = (f"SELECT l.tag, s.id FROM lookups l JOIN subjects s ON s.n = l.n "
                      f"WHERE l.tag IN ({','.join('?' * len(chunk))}) AND s.erased IS NULL ORDER BY s.created, s.id")
             for tag, sid in main.execute(query, chunk):
-                out.setdefault(by_tag[tag], []).append(sid)
+                out.setdefault(by_tag[tag], []).append(_text(sid))
         return out
 
     def by_student_number(self) -> dict[str, list[str]]:
@@ -414,7 +424,7 @@ class Vault:
         if self._lengths is None:
             main = self._db(create=False)
             self._lengths = [] if main is None else [
-                r[0] for r in main.execute("SELECT n FROM guard_lengths WHERE count > 0 ORDER BY n")]
+                r[0] for r in main.execute("SELECT length FROM guard_lengths WHERE count > 0 ORDER BY length")]
         return self._lengths
 
     def _guard_hit(self, folded: str) -> bool:
@@ -447,29 +457,30 @@ class Vault:
         if main is None:
             raise ValidationError(f"subject {sid} is not in the vault")
         assert self._keys is not None
-        row = main.execute("SELECT erased FROM subjects WHERE id = ?", (sid,)).fetchone()
+        row = main.execute("SELECT n, erased FROM subjects WHERE id = ?", (_blob(sid),)).fetchone()
         if row is None:
             raise ValidationError(f"subject {sid} is not in the vault")
-        pending = main.execute("SELECT 1 FROM erasing WHERE subject = ?", (sid,)).fetchone() is not None
-        if row[0] is not None and not pending:
-            return Erasure(sid, int(row[0]), (), 0, 0, already=True)
+        n = int(row[0])
+        pending = main.execute("SELECT 1 FROM erasing WHERE id = ?", (_blob(sid),)).fetchone() is not None
+        if row[1] is not None and not pending:
+            return Erasure(sid, int(row[1]), (), 0, 0, already=True)
         fields: tuple[str, ...] = ()
-        if self._keys.execute("SELECT 1 FROM person_keys WHERE subject = ?", (sid,)).fetchone() is not None:
-            fields = tuple(sorted(self._subject(main, sid, 0, None).person))
+        if self._keys.execute("SELECT 1 FROM person_keys WHERE id = ?", (_blob(sid),)).fetchone() is not None:
+            fields = tuple(sorted(self._subject(main, n, sid, 0, None).person))
         with _write(main):
-            main.execute("INSERT OR IGNORE INTO erasing VALUES (?)", (sid,))
+            main.execute("INSERT OR IGNORE INTO erasing VALUES (?)", (_blob(sid),))
         with _write(self._keys):
-            self._keys.execute("DELETE FROM person_keys WHERE subject = ?", (sid,))
+            self._keys.execute("DELETE FROM person_keys WHERE id = ?", (_blob(sid),))
         now = int(time.time())
         with _write(main):
-            lookups = main.execute("DELETE FROM lookups WHERE subject = ?", (sid,)).rowcount
-            lengths = [r[0] for r in main.execute("SELECT n FROM guard WHERE subject = ?", (sid,))]
-            guard = main.execute("DELETE FROM guard WHERE subject = ?", (sid,)).rowcount
-            for n in lengths:
-                main.execute("UPDATE guard_lengths SET count = count - 1 WHERE n = ?", (n,))
-            main.execute("DELETE FROM people WHERE subject = ?", (sid,))
-            main.execute("UPDATE subjects SET erased = COALESCE(erased, ?) WHERE id = ?", (now, sid))
-            main.execute("DELETE FROM erasing WHERE subject = ?", (sid,))
+            lookups = main.execute("DELETE FROM lookups WHERE n = ?", (n,)).rowcount
+            lengths = [r[0] for r in main.execute("SELECT length FROM guard WHERE n = ?", (n,))]
+            guard = main.execute("DELETE FROM guard WHERE n = ?", (n,)).rowcount
+            for length in lengths:
+                main.execute("UPDATE guard_lengths SET count = count - 1 WHERE length = ?", (length,))
+            main.execute("DELETE FROM people WHERE n = ?", (n,))
+            main.execute("UPDATE subjects SET erased = COALESCE(erased, ?) WHERE n = ?", (now, n))
+            main.execute("DELETE FROM erasing WHERE id = ?", (_blob(sid),))
         for conn in (self._keys, main):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no old page of theirs left in a WAL file
         self._lengths = None
@@ -482,8 +493,8 @@ class Vault:
         main = self._db(create=False)
         if main is None:
             return iter(())
-        rows = main.execute("SELECT id, created, erased FROM subjects WHERE erased IS NULL ORDER BY created, id").fetchall()
-        return (self._subject(main, r[0], int(r[1]), r[2]) for r in rows)
+        rows = main.execute("SELECT n, id, created, erased FROM subjects WHERE erased IS NULL ORDER BY created, id").fetchall()
+        return (self._subject(main, int(r[0]), _text(r[1]), int(r[2]), r[3]) for r in rows)
 
     def __len__(self) -> int:
         """How many subjects the vault holds (erased ones not counted)."""
@@ -549,6 +560,15 @@ class _GuardIndex(NameIndex):
 
     def find(self, folded: str) -> bool:
         return self._vault._guard_hit(folded)
+
+
+def _blob(subject: str) -> bytes:
+    """A subject id as stored: 32 bytes."""
+    return bytes.fromhex(subject[2:])
+
+
+def _text(stored: bytes) -> str:
+    return "0x" + bytes(stored).hex()
 
 
 def _lookup_values(person: dict[str, str]) -> Iterator[tuple[str, str]]:

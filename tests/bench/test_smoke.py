@@ -84,6 +84,9 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     expected |= {(job, "offline") for job in OFFLINE_JOBS}
     expected |= {(job, "embedded") for job in EMBEDDED_JOBS}
     assert any(job.startswith("audit a subject with") and backend == "embedded" for job, backend in rows)
+    for job in ("open", "unlock the vault key", "subject new", "find by student number", "privacy guard check",
+                "migrate vault.json"):  # issue 18: the vault at scale
+        assert (f"vault: {job}, 2,000 subjects", "offline") in rows, job
     assert expected <= set(rows), f"missing rows: {sorted(expected - set(rows))}"
 
     for (job, _backend), row in rows.items():

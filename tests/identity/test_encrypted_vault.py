@@ -139,7 +139,8 @@ def test_erasing_a_person_shreds_their_key_and_leaves_the_pseudonymous_id(tmp_pa
 
     # Crypto-shredding: the backup still holds Li Hua's sealed fields, but their key is gone for good.
     sealed = sqlite3.connect(backup / "vault.sqlite").execute(
-        "SELECT sealed FROM people WHERE subject = ?", (li.id,)).fetchone()
+        "SELECT p.sealed FROM people p JOIN subjects s ON s.n = p.n WHERE s.id = ?", (bytes.fromhex(li.id[2:]),)
+    ).fetchone()
     assert sealed is not None
     with sqlite3.connect(backup / "vault-keys.sqlite") as copy:  # the keys as they are now
         sqlite3.connect(tmp_path / "vault-keys.sqlite").backup(copy)
@@ -147,7 +148,7 @@ def test_erasing_a_person_shreds_their_key_and_leaves_the_pseudonymous_id(tmp_pa
     assert restored.get(li.id).person == {}  # it does not open any more
     assert restored.get(wang.id).person == PEOPLE[1]
     keys = sqlite3.connect(tmp_path / "vault-keys.sqlite")
-    assert keys.execute("SELECT COUNT(*) FROM person_keys WHERE subject = ?", (li.id,)).fetchone()[0] == 0
+    assert keys.execute("SELECT COUNT(*) FROM person_keys WHERE id = ?", (bytes.fromhex(li.id[2:]),)).fetchone()[0] == 0
 
 
 def test_an_erasure_stopped_after_the_key_went_is_finished_on_the_next_open(tmp_path: Path) -> None:
@@ -156,8 +157,8 @@ def test_an_erasure_stopped_after_the_key_went_is_finished_on_the_next_open(tmp_
     # What an erasure has done when it stops right after the key's deletion was committed:
     main = vault._db(create=False)
     assert main is not None and vault._keys is not None
-    main.execute("INSERT INTO erasing VALUES (?)", (li.id,))
-    vault._keys.execute("DELETE FROM person_keys WHERE subject = ?", (li.id,))
+    main.execute("INSERT INTO erasing VALUES (?)", (bytes.fromhex(li.id[2:]),))
+    vault._keys.execute("DELETE FROM person_keys WHERE id = ?", (bytes.fromhex(li.id[2:]),))
     vault.close()
     again = _vault(tmp_path)
     assert len(again) == 0
