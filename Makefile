@@ -28,13 +28,13 @@ setup-test: $(VENV)/.installed-test node-tools system-tools
 
 node-tools: node_modules/.installed
 
-# Debian packages some tests use: chromium renders the HTML audit report, shellcheck checks the
-# docker/ scripts, gcc (with libc6-dev) builds the power-cut shim of tests/faults/. Installed only when
-# missing.
-SYSTEM_PACKAGES := chromium shellcheck gcc
+# Debian packages some tests use: chromium renders the HTML audit report and, driven through
+# chromium-driver (Selenium), runs the web verifier's page; poppler-utils (pdftoppm) checks printed
+# certificates; fonts-wqy-microhei draws Chinese in screenshots and PDFs; shellcheck checks the docker/
+# scripts; gcc and libc6-dev build the power-cut shim of tests/faults/. Installed only when missing.
+SYSTEM_PACKAGES := chromium chromium-driver poppler-utils fonts-wqy-microhei shellcheck gcc libc6-dev
 system-tools:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	case "$$missing" in *gcc*) missing="$$missing libc6-dev";; esac; \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; fi

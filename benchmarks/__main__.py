@@ -9,7 +9,8 @@ Usage::
 One run deploys our contracts, EAS and OpenAttestation's DocumentStore side by side on each backend
 (the embedded py-evm chain, and a fresh anvil from npm), measures gas for the same jobs, times document
 batches and verifications against OpenAttestation's library in node, chain throughput, index sync,
-audit and ``ledger --help`` start-up, and writes JSON and a markdown table. ``--quick`` is the smoke
+audit, the web verifier (``ledger serve``) and ``ledger --help`` start-up, and writes JSON and a markdown
+table. ``--quick`` is the smoke
 subset (small sizes, one run): it checks that everything still runs, not how fast.
 
 Our side comes from the modules that own it (``benchmarks.gas``, ``benchmarks.credentials``,
@@ -67,6 +68,9 @@ GOAL_PIPELINE = Goal(RATIO_AT_LEAST, 5.0)  # pipelined >= 5x sequential (anvil)
 GOAL_INDEX = Goal(AT_LEAST, 10_000)  # index sync events per second
 GOAL_AUDIT = Goal(AT_MOST, 2.0)  # seconds to audit a subject with 1,000 credentials
 GOAL_STARTUP = Goal(AT_MOST, 0.3)  # `ledger --help` seconds
+GOAL_SIGNING = Goal(RATIO_AT_LEAST, 3.0)  # our transaction signing >= 3x eth-account's (the rpc backend's budget)
+GOAL_SERVE_BATCH = Goal(AT_LEAST, 1_000)  # POST /api/v1/verify of a batch: credentials per CPU-second (issue 17)
+GOAL_SERVE_P99 = Goal(AT_MOST, 50.0)  # one credential, 8 concurrent clients: p99 milliseconds (issue 17)
 
 #: Absolute gas targets of issue 2 beside the ratio goals, by gas.py key; reported in the row's note.
 GAS_TARGETS = {"anchor": Goal(AT_MOST, 50_000), "record_100_per_item": Goal(AT_MOST, 70_000),
@@ -96,14 +100,16 @@ class Plan:
     audit_credentials: int
     startup_runs: int
     backends: tuple[str, ...]
+    serve_credentials: int = 1_000
+    serve_requests: int = 100  # per client, 8 clients
     vault_subjects: int = 200_000
 
     @classmethod
     def make(cls, *, quick: bool, runs: int | None, backends: Sequence[str]) -> Plan:
         if quick:
-            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 2_000)
+            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 200, 10, 2_000)
         return cls(False, runs or 3, (1_000, 10_000, 100_000), 10_000, 100, 1024, 300, 20_000, 1_000, 11,
-                   tuple(backends), 200_000)
+                   tuple(backends), vault_subjects=200_000)
 
 
 def _optional(module: str) -> ModuleType:
@@ -491,6 +497,50 @@ def vault_rows(plan: Plan) -> list[Row]:
     ]
 
 
+def serve_rows(plan: Plan) -> list[Row]:
+    """``benchmarks.serve``: the web verifier (``ledger serve`` as its own process) under a batch and under
+    8 concurrent single-credential clients."""
+    batch, single = _optional("benchmarks.serve").measure(plan.serve_credentials, plan.runs, 8, plan.serve_requests)
+    return [
+        Row("web verifier", batch.job, "embedded", batch.unit, batch.median, goal=GOAL_SERVE_BATCH, runs=plan.runs,
+            samples=batch.samples, note=batch.detail),
+        Row("web verifier", single.job, "embedded", single.unit, single.median, goal=GOAL_SERVE_P99,
+            runs=len(single.samples), samples=(), note=single.detail),
+    ]
+
+
+def signing_rows(plan: Plan) -> list[Row]:
+    """Signing one legacy (EIP-155) transaction: ``ledger.chain.ethtx`` against eth-account, per second.
+
+    Every transaction the rpc backend sends is signed locally; eth-account's path (about 0.4 ms here)
+    would cap a burst, which is why ``ethtx`` signs with coincurve and writes the RLP itself.
+    """
+    from eth_account import Account
+
+    from ledger.chain import ethtx
+    from ledger.crypto.keys import PrivateKey
+
+    key = PrivateKey.generate()
+    account = Account.from_key(key.secret_bytes())
+    to, data, rounds = "0x" + "11" * 20, b"\x01" * 200, 200 if plan.quick else 2_000
+
+    def rate(sign: Callable[[], object]) -> list[float]:
+        samples = []
+        for _ in range(max(plan.runs, 3)):
+            start = time.perf_counter()
+            for _ in range(rounds):
+                sign()
+            samples.append(rounds / (time.perf_counter() - start))
+        return samples
+
+    ours = rate(lambda: ethtx.sign_legacy(key, nonce=1, gas_price=0, gas=100_000, to=to, data=data, chain_id=1))
+    theirs = rate(lambda: account.sign_transaction(
+        {"nonce": 1, "gasPrice": 0, "gas": 100_000, "to": to, "value": 0, "data": data, "chainId": 1}))
+    return [Row("startup", "sign a legacy transaction (EIP-155, 200 bytes of data)", "offline", "tx/s",
+                median(ours), median(theirs), "eth-account sign_transaction", GOAL_SIGNING, len(ours),
+                samples=tuple(ours))]
+
+
 def startup_rows(plan: Plan) -> list[Row]:
     """Wall time of ``ledger --help`` in a fresh process, median of several."""
     ledger_bin = Path(sys.executable).with_name("ledger")
@@ -590,9 +640,19 @@ def run(plan: Plan) -> Report:
     audit = _guard("index and audit", lambda: audit_rows(plan), audit_default)
     vault_default = [Row("vault", vault_job(job, plan.vault_subjects), "offline", "s", None) for job in VAULT_JOBS]
     vault = _guard("vault", lambda: vault_rows(plan), vault_default)
+    serve_default = [
+        Row("web verifier", f"POST /api/v1/verify, a batch of {plan.serve_credentials:,}", "embedded",
+            "credentials/CPU-s", None, goal=GOAL_SERVE_BATCH),
+        Row("web verifier", "POST /api/v1/verify, one credential, 8 concurrent clients: p99 latency", "embedded",
+            "ms", None, goal=GOAL_SERVE_P99),
+    ]
+    serve = _guard("web verifier", lambda: serve_rows(plan), serve_default)
     startup_default = [Row("startup", "`ledger --help`", "offline", "s", None, goal=GOAL_STARTUP)]
     startup = _guard("startup", lambda: startup_rows(plan), startup_default)
-    rows = gas + documents + speed + audit + vault + startup
+    signing_default = [Row("startup", "sign a legacy transaction (EIP-155, 200 bytes of data)", "offline", "tx/s",
+                           None, goal=GOAL_SIGNING)]
+    startup += _guard("signing", lambda: signing_rows(plan), signing_default)
+    rows = gas + documents + speed + audit + serve + vault + startup
     seconds = time.perf_counter() - started
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)
 

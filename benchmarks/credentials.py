@@ -37,6 +37,7 @@ from typing import Any
 from ledger.credentials.batch import attach_batch_proofs
 from ledger.credentials.document import CredentialTemplate, SubjectEntry, build_batch
 from ledger.credentials.files import write_credentials
+from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.merkle import MerkleTree
 from ledger.credentials.parts import Achievement, IssuerProfile
 from ledger.credentials.proof import ChainRef
@@ -46,6 +47,8 @@ from ledger.verify.verifier import verify_credential
 CHAIN = ChainRef("embedded", 20200)
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 ISSUER = "0x9178F546D3FF57D7A6352bD61B80cCCD46199C2d"
+#: The deployment (its IssuerRegistry's DID) the sample subjects and type are named under.
+DEPLOYMENT = account_did(CHAIN.chain_id, "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512")
 
 
 def sample_template() -> CredentialTemplate:
@@ -53,6 +56,7 @@ def sample_template() -> CredentialTemplate:
     return CredentialTemplate(
         IssuerProfile.for_account(CHAIN.chain_id, ISSUER, "Example University School of Software"),
         Achievement(
+            id=type_url(DEPLOYMENT, 3, 1),
             type_id=3,
             type_version=1,
             name="Open-Source Micro-Major: Distributed Ledgers",
@@ -65,6 +69,7 @@ def sample_template() -> CredentialTemplate:
         ),
         "2026-07-01T00:00:00Z",
         "2031-07-01T00:00:00Z",
+        deployment=DEPLOYMENT,
     )
 
 

@@ -133,6 +133,59 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class DomainSettings:
+    """How verification checks the web domains issuers name (``[domains]`` in ``config.toml``).
+
+    ``check`` false reports every named domain as not checked. ``ca_file`` replaces the system's
+    certificate authorities (an intranet's own). ``allow_private`` lets a domain resolve to a private or
+    loopback address (an intranet; a public verifier leaves it off). ``resolve`` maps host names to
+    addresses, as ``curl --resolve`` does.
+    """
+
+    check: bool = True
+    timeout: float = 5.0
+    ca_file: str | None = None
+    allow_private: bool = False
+    resolve: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """``ledger serve`` (``[serve]`` in ``config.toml``; the command's flags override it).
+
+    ``public_url`` is the verifier's address as people reach it (share links and QR codes point
+    there). ``cors_origins`` lists the web origins allowed to call the API from a browser (none: CORS
+    off). Limits: a request body of ``max_body_bytes``, JSON nested ``max_json_depth`` deep, at most
+    ``max_credentials`` per request, ``rate_per_second`` requests per client (bursts of
+    ``rate_burst``), ``timeout`` seconds per request. ``receipt_key`` names the workspace key that
+    signs verification receipts (never an issuer's or a committee member's).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_json_depth: int = 32
+    max_credentials: int = 10_000
+    rate_per_second: float = 20.0
+    rate_burst: int = 40
+    timeout: float = 30.0
+    receipt_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port < 65536:
+            raise ConfigError(f"[serve] port {self.port} is not a port number")
+        for name in ("max_body_bytes", "max_json_depth", "max_credentials", "rate_burst"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"[serve] {name} must be at least 1")
+        if self.rate_per_second <= 0 or self.timeout <= 0:
+            raise ConfigError("[serve] rate_per_second and timeout must be above 0")
+        if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"[serve] public_url {self.public_url!r} must start with http:// or https://")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a :class:`ledger.ledger.Ledger` needs, resolved from all sources."""
 
@@ -141,6 +194,8 @@ class Settings:
     deployment: Deployment | None = None
     default_key: str = "admin"
     lock_timeout: float = 30.0
+    domains: DomainSettings = field(default_factory=DomainSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
     @property
     def config_path(self) -> Path:
@@ -241,7 +296,40 @@ def load_settings(
         deployment=deployment,
         default_key=env.get(ENV_KEY) or keys.get("default", "admin"),
         lock_timeout=float(data.get("workspace", {}).get("lock_timeout", 30.0)),
+        domains=_section(DomainSettings, data.get("domains", {}), path, "domains"),
+        serve=_section(ServeSettings, data.get("serve", {}), path, "serve"),
     )
+
+
+def _section(kind: type[Any], values: Any, path: Path, name: str) -> Any:
+    """A settings dataclass from its ``config.toml`` section, each value converted to its field's type."""
+    if not isinstance(values, dict):
+        raise ConfigError(f"[{name}] in {path} must be a table")
+    fields = {f.name: f for f in kind.__dataclass_fields__.values()}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ConfigError(f"[{name}] in {path}: unknown key {unknown[0]!r}; known: {', '.join(sorted(fields))}")
+    converted: dict[str, Any] = {}
+    try:
+        for key, value in values.items():
+            default = getattr(kind(), key)
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise TypeError(f"{key} must be true or false")
+                converted[key] = value
+            elif isinstance(default, tuple):
+                converted[key] = tuple(str(v) for v in value)
+            elif isinstance(default, Mapping):
+                converted[key] = {str(k): str(v) for k, v in dict(value).items()}
+            elif isinstance(default, (int, float)) and not isinstance(default, bool):
+                converted[key] = type(default)(value)
+            else:
+                converted[key] = None if value in ("", None) else str(value)
+        return kind(**converted)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"bad [{name}] section in {path}: {exc}") from exc
 
 
 def save_settings(settings: Settings) -> None:
@@ -263,11 +351,26 @@ def save_settings(settings: Settings) -> None:
     }
     if settings.deployment is not None:
         doc["contracts"] = settings.deployment.to_dict()
+    for name, section in (("domains", settings.domains), ("serve", settings.serve)):
+        changed = _changed(section)
+        if changed:
+            doc[name] = changed
     from ledger.files import write_private_file
 
     # 0600 like the keys: no secrets are written here, but a node's URL may carry an access token.
     text = "# ledger workspace configuration (no secrets here)\n" + tomli_w.dumps(doc)
     write_private_file(settings.config_path, text.encode("utf-8"))
+
+
+def _changed(section: Any) -> dict[str, Any]:
+    """The values of a settings dataclass that differ from its defaults, as TOML can hold them."""
+    default = type(section)()
+    out: dict[str, Any] = {}
+    for name in section.__dataclass_fields__:
+        value = getattr(section, name)
+        if value != getattr(default, name) and value is not None:
+            out[name] = list(value) if isinstance(value, tuple) else dict(value) if isinstance(value, Mapping) else value
+    return out
 
 
 #: Largest password file read: a password is short, and a wrong path (``/dev/zero``) must not fill memory.

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ledger.audit.checks import ChainCheck
+from ledger.audit.names import Names
 from ledger.audit.report import (
     CONTRIBUTION_CLAIMED_TWICE,
     EVIDENCE_REVOKED_AFTER_ISSUANCE,
@@ -41,6 +42,8 @@ class Auditor:
         chain: the chain's own answers for the final verdict (``None``: index only).
         chain_info: what to print about the chain (id, backend, description).
         at: block for "as of" answers (``None``: now only), and ``at_spec`` as the user wrote it.
+        names: where people's, institutions', certificates' and projects' names are looked up
+            (:class:`~ledger.audit.names.Names`; default: only what the audited documents say).
     """
 
     def __init__(
@@ -51,8 +54,10 @@ class Auditor:
         chain_info: Mapping[str, Any] | None = None,
         at: int | None = None,
         at_spec: str | None = None,
+        names: Names | None = None,
     ) -> None:
         self.r = reader
+        self.names = names or Names(reader)
         self.chain = chain
         self.chain_info = dict(chain_info or {})
         self.at = at
@@ -86,6 +91,7 @@ class Auditor:
             raise LedgerError(f"{who} is not an issuer known to the index", hint="check the address, or sync the index")
         audits = [self._audit_onchain(c) for c in view.credentials]
         info = render_plain(view.issuer)
+        info.update(self.names.issuer(view.issuer.address))
         info["batches"] = render_plain(list(view.batches))
         info["contributions_recorded"] = view.contributions_recorded
         info["revocations"] = list(view.revocations)
@@ -117,8 +123,14 @@ class Auditor:
                            chain_check="not_needed")
         doc = parse_credential(text)
         digest = "0x" + doc.hash.hex()
-        audit = CredentialAudit(label, digest, False, "", subject="0x" + doc.subject.hex(),
-                                type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps)
+        subject = None if doc.subject is None else "0x" + doc.subject.hex()  # None: withheld by the holder
+        self.names.learn(subject=subject, holder=doc.holder_name, type_id=doc.achievement.type_id,
+                         title=doc.achievement.name, issuer=doc.issuer.address, issuer_name=doc.issuer.name)
+        institution = self.names.issuer(doc.issuer.address)
+        audit = CredentialAudit(label, digest, False, "", subject=subject or "",
+                                type_id=doc.achievement.type_id, issuer=doc.issuer.address, steps=steps,
+                                holder=doc.holder_name or self.names.person(subject), title=doc.achievement.name,
+                                issuer_name=institution["name"] or doc.issuer.name, issuer_domain=institution["domain"])
         proof = doc.proof
         anchored = {s.name: s for s in verified.steps}.get("anchoring")
         if proof is None or proof.credential_hash != doc.hash or anchored is None or anchored.outcome != PASS:
@@ -227,6 +239,7 @@ class Auditor:
         anomalies += self._evidence_anomalies(evidence, block)
         status_now = cred.status  # the reader was asked for "now"
         steps.append(_status_step(status_now, cred.history[-1] if cred.history else None))
+        institution = self.names.issuer(cred.issuer)
         return self._finish(
             CredentialAudit(
                 label=cred.hash,
@@ -243,6 +256,10 @@ class Auditor:
                 steps=tuple(steps),
                 evidence=evidence,
                 anomalies=tuple(anomalies),
+                holder=self.names.person(cred.subject),
+                title=self.names.title(cred.type_id),
+                issuer_name=institution["name"],
+                issuer_domain=institution["domain"],
             ),
             cred.root,
         )
@@ -351,8 +368,10 @@ class Auditor:
             return EvidenceItem(key=key, missing=True)
         revoked = None if c.revoked is None else {"block_number": c.revoked.block_number, "reason": c.revoked.reason,
                                                   "by": c.revoked.by}
+        named = self.names.contribution(c.key, c.evidence_hash)
         return EvidenceItem(key=c.key, kind=c.kind, project=c.project, subject=c.subject, cosigners=c.cosigners,
-                            revoked=revoked)
+                            revoked=revoked, source=named["source"], url=named["url"],
+                            project_name=named["project_name"])
 
     def _claimed_twice(self, c: Contribution) -> list[Anomaly]:
         return self._claimed_twice_key(c.key, c.subject)
@@ -410,6 +429,7 @@ class Auditor:
         extra: Iterable[Anomaly] = (),
         issuer: Mapping[str, Any] | None = None,
     ) -> AuditReport:
+        contributions = list(contributions)
         seen: set[tuple[str, str]] = set()
         anomalies: list[Anomaly] = []
         for a in [x for c in audits for x in c.anomalies] + list(extra):
@@ -433,6 +453,7 @@ class Auditor:
             chain_rechecked=any(a.chain_checked for a in audits)
             and all(a.chain_check != "unreachable" for a in audits),
             batch_leaves_known=self.r.knows_batch_leaves(),
+            contribution_names={c.key: self.names.contribution(c.key, c.evidence_hash) for c in contributions},
         )
 
 

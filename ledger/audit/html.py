@@ -36,6 +36,7 @@ th { background:#f6f8fa; }
 .mark { font-weight:700; white-space:nowrap; }
 .ok { color:var(--ok); } .bad { color:var(--bad); } .warn { color:var(--warn); } .skip { color:var(--muted); }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break:break-all; }
+.hex { display:block; color:var(--muted); } .name { font-weight:600; }
 section.detail { border-top:2px solid var(--line); margin-top:24px; }
 ul.anomalies li { margin:2px 0; }
 footer { margin-top:40px; color:var(--muted); font-size:12px; }
@@ -62,6 +63,23 @@ def _rows(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _named(name: Any, hex_value: Any, extra: Any = None) -> str:
+    """A name for people with its hex underneath as secondary detail (only the hex when no name is known)."""
+    if not name:
+        return _code(hex_value)
+    more = f" <span class=\"meta\">({_e(extra)})</span>" if extra else ""
+    return f'<span class="name">{_e(name)}</span>{more}' + (f'<code class="hex">{_e(hex_value)}</code>' if hex_value else "")
+
+
+def _work(item: Mapping[str, Any]) -> str:
+    """A contribution as a person reads it: the work's link and project, the key as detail."""
+    if not item.get("source"):
+        return _code(item.get("key"))
+    url = item.get("url") or item.get("source")
+    return (f'<span class="name">{_e(item.get("source"))}</span><span class="meta"> {_e(url)}</span>'
+            f'<code class="hex">{_e(item.get("key"))}</code>')
 
 
 def _anchor_id(index: int) -> str:
@@ -104,14 +122,14 @@ def render_html(report: Mapping[str, Any]) -> str:
     if creds:
         parts.append(
             _rows(
-                ("#", "mark", "credential", "type", "issuer", "reason"),
+                ("#", "mark", "holder", "certificate", "institution", "reason"),
                 (
                     (
                         f'<a href="#{_anchor_id(i)}">{i + 1}</a>',
                         _mark(bool(c.get("valid"))),
-                        _e(c.get("label") or c.get("hash")),
-                        _e(c.get("type_id")),
-                        _code(c.get("issuer")),
+                        _named(c.get("holder"), c.get("label") or c.get("hash")),
+                        _named(c.get("title"), f"type {c.get('type_id')}" if c.get("type_id") is not None else ""),
+                        _named(c.get("issuer_name"), c.get("issuer"), c.get("issuer_domain")),
                         _e(c.get("reason")),
                     )
                     for i, c in enumerate(creds)
@@ -126,12 +144,12 @@ def render_html(report: Mapping[str, Any]) -> str:
         parts.append('<section id="contributions"><h2>Contributions</h2>')
         parts.append(
             _rows(
-                ("key", "kind", "project", "co-signers", "status"),
+                ("work", "kind", "project", "co-signers", "status"),
                 (
                     (
-                        _code(c.get("key")),
+                        _work(c),
                         _e(c.get("kind")),
-                        _code(c.get("project")),
+                        _named(c.get("project_name"), c.get("project")),
                         _e(len(c.get("cosigners") or ())),
                         '<span class="bad">revoked</span>' if c.get("revoked") else '<span class="ok">active</span>',
                     )
@@ -179,6 +197,8 @@ def _issuer_section(issuer: Mapping[str, Any]) -> str:
         + _rows(
             ("field", "value"),
             [
+                ("name", _e(issuer.get("name") or "(not known to this workspace)")),
+                ("domain", _e(issuer.get("domain") or "")),
                 ("address", _code(issuer.get("address"))),
                 ("kind", _e(issuer.get("kind"))),
                 ("status", _e(issuer.get("status"))),
@@ -215,15 +235,17 @@ def _detail(i: int, c: Mapping[str, Any]) -> str:
     auth = c.get("authorization") or {}
     out = [
         f'<section class="detail" id="{_anchor_id(i)}">',
-        f"<h3>{i + 1}. {_e(c.get('label') or c.get('hash'))} &mdash; {_mark(bool(c.get('valid')))}</h3>",
+        f"<h3>{i + 1}. {_e(' · '.join(str(x) for x in (c.get('holder'), c.get('title'), c.get('issuer_name')) if x) or c.get('label') or c.get('hash'))}"
+        f" &mdash; {_mark(bool(c.get('valid')))}</h3>",
+        f'<p class="meta">{_e(c.get("label"))}</p>',
         f"<p>{_e(c.get('reason'))}</p>",
         _rows(
             ("field", "value"),
             [
                 ("credential hash", _code(c.get("hash"))),
-                ("subject", _code(c.get("subject"))),
-                ("type", _e(c.get("type_id"))),
-                ("issuer", _code(c.get("issuer"))),
+                ("holder", _named(c.get("holder"), c.get("subject"))),
+                ("certificate", _named(c.get("title"), f"type {c.get('type_id')}")),
+                ("institution", _named(c.get("issuer_name"), c.get("issuer"), c.get("issuer_domain"))),
                 ("batch root", _code(anchor.get("root"))),
                 ("anchoring transaction", _code(anchor.get("tx_hash"))),
                 ("anchoring block", _e(anchor.get("block_number"))),
@@ -260,12 +282,12 @@ def _detail(i: int, c: Mapping[str, Any]) -> str:
         out.append("<h3>Evidence contributions</h3>")
         out.append(
             _rows(
-                ("key", "kind", "project", "co-signers", "status"),
+                ("work", "kind", "project", "co-signers", "status"),
                 (
                     (
-                        _code(e.get("key")),
+                        _work(e),
                         _e(e.get("kind")),
-                        _code(e.get("project")),
+                        _named(e.get("project_name"), e.get("project")),
                         "<br>".join(_code(s) for s in e.get("cosigners") or ()) or "&ndash;",
                         (
                             f'<span class="bad">revoked at block {_e(e["revoked"].get("block_number"))} ({_e(e["revoked"].get("reason"))})</span>'

@@ -48,6 +48,9 @@ class EvidenceItem:
     cosigners: tuple[str, ...] = ()
     revoked: Mapping[str, Any] | None = None
     missing: bool = False
+    source: str | None = None  # the work, e.g. github.com/owner/repo/pull/7 (from its evidence document)
+    url: str | None = None
+    project_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ class CredentialAudit:
     chain_checked: bool = False
     #: What the final re-check on chain did for this row (:data:`CHAIN_CHECKS`).
     chain_check: str = ""
+    holder: str | None = None  # the person: the document's holder name, or the workspace's vault
+    title: str | None = None  # the certificate type's name
+    issuer_name: str | None = None  # the institution: its registered name, else the document's
+    issuer_domain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,8 @@ class AuditReport:
     anchored: Mapping[str, Any] | None = None
     #: the index knows which batch leaf is whose (the issuer's workspace, from its journal)
     batch_leaves_known: bool = False
+    #: Names of the contributions' work (source, url, project_name) by contribution key.
+    contribution_names: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
 
     @property
     def valid_count(self) -> int:
@@ -159,7 +168,7 @@ class AuditReport:
             "summary": self.summary(),
             "issuer": to_jsonable(self.issuer) if self.issuer else None,
             "credentials": to_jsonable(list(self.credentials)),
-            "contributions": [_contribution_dict(c) for c in self.contributions],
+            "contributions": [_contribution_dict(c, self.contribution_names.get(c.key)) for c in self.contributions],
             "anomalies": to_jsonable(list(self.anomalies)),
         }
 
@@ -242,8 +251,12 @@ def render_plain(value: Any) -> Any:
     return value
 
 
-def _contribution_dict(c: Contribution) -> dict[str, Any]:
+def _contribution_dict(c: Contribution, names: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    named = dict(names or {})
     return {
+        "source": named.get("source"),
+        "url": named.get("url"),
+        "project_name": named.get("project_name"),
         "key": c.key,
         "subject": c.subject,
         "kind": c.kind,

@@ -143,9 +143,9 @@ def main(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from ledger.cli.commands import audit, contrib, cred, demo, gov, setup
+    from ledger.cli.commands import audit, contrib, cred, demo, gov, receipt, serve, setup
 
-    for module in (setup, gov, contrib, cred, demo, audit):
+    for module in (setup, gov, contrib, cred, demo, audit, serve, receipt):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -44,6 +44,7 @@ class App:
     interrupt_hint: str | None = None  # what to do after Ctrl-C, set by a command before long work
     _ledger: Ledger | None = None
     _vault: Vault | None = None
+    _names_vault: Vault | None = None
     _warned_http: bool = False
 
     @property
@@ -102,6 +103,31 @@ class App:
         """The vault key's password, from the same places as a key's (asked only when the vault is used)."""
         return self.password(prompt="Vault password")
 
+    def vault_for_names(self) -> Vault | None:
+        """The vault, for putting names on subject ids in what a read command shows: ``None`` when there is
+        none; its password is asked only when a name is looked up, and is not required (without it the ids
+        are shown, as on a verifier's side)."""
+        from ledger.errors import KeystoreError
+        from ledger.identity.vault import Vault
+
+        path = self.settings().vault_path
+        if not path.exists() and not path.with_name("vault.json").exists():
+            return None
+
+        def password() -> str:
+            value = config.read_password(self.env, self.password_file)
+            if value is None:
+                if not os.isatty(0):
+                    raise KeystoreError("no vault password to show names with")
+                value = click.prompt("Vault password (to show names; Enter to skip)", hide_input=True, default="",
+                                     show_default=False)
+                if not value:
+                    raise KeystoreError("no vault password to show names with")
+            return value
+
+        self._names_vault = Vault(path, password=password)
+        return self._names_vault
+
     def vault(self) -> Vault:
         """The workspace's subject vault, without the chain (``ledger subject ...``)."""
         from ledger.identity.vault import Vault
@@ -114,9 +140,10 @@ class App:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
-        if self._vault is not None:
-            self._vault.close()
-            self._vault = None
+        for vault in (self._vault, self._names_vault):
+            if vault is not None:
+                vault.close()
+        self._vault = self._names_vault = None
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)

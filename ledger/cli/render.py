@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 
@@ -137,3 +137,26 @@ def render_settlements(settlements: Iterable[dict[str, Any]]) -> None:
                 + ", ".join(parts))
         for index, reason in s["refused"].items():
             message(f"  request {index}: {escape(reason)}")
+
+
+def institution_words(issuer: Mapping[str, Any] | None) -> str:
+    """An issuer as a person reads it: ``Example University (example.edu, verified)``; the address only
+    when no name is known."""
+    if not issuer:
+        return ""
+    name = issuer.get("name") or issuer.get("registered_name") or issuer.get("address") or ""
+    domain = issuer.get("domain")
+    if domain:
+        name += f" ({domain}, {'verified' if issuer.get('domain_verified') else 'not verified'})"
+    return str(name)
+
+
+def credential_words(report: Mapping[str, Any]) -> str:
+    """What a verified credential is, in words: holder, certificate title, institution (or the file
+    name when the document could not be read)."""
+    summary = report.get("credential")
+    if not summary:
+        return str(report.get("file") or "")
+    parts = [summary.get("holder") or "(no holder name)", summary.get("title") or "",
+             institution_words(summary.get("issuer"))]
+    return " · ".join(p for p in parts if p)

@@ -10,6 +10,7 @@ for writing large batches. This is rendering over a finished batch, apart from t
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator, Sequence
 
 from ledger.credentials.document import Credential
@@ -17,7 +18,15 @@ from ledger.credentials.fields import ADDRESS as _ADDRESS
 from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.hashing import hash_function
 from ledger.credentials.merkle import MerkleTree
-from ledger.credentials.proof import BATCH_PROOF, ChainRef, CredentialProof, batch_proof_json, proof_head
+from ledger.credentials.proof import (
+    BATCH_PROOF,
+    ChainRef,
+    CredentialProof,
+    batch_payload_json,
+    batch_proof_json,
+    data_integrity_json,
+    proof_head,
+)
 from ledger.errors import ValidationError
 
 __all__ = ["attach_batch_proofs", "iter_batch_json", "iter_batch_proofs"]
@@ -98,7 +107,8 @@ def _proved(
         )
         c = credential
         yield Credential(
-            c.template, c.id, c.subject_id, c.holder_name, c.evidence, c.body, c.hash, c.hash_algorithm, proof
+            c.template, c.id, c.subject_id, c.holder_name, c.evidence, c.body, c.hash, c.hash_algorithm, proof,
+            c.salts, c.withheld,
         )
 
 
@@ -129,7 +139,19 @@ def iter_batch_json(
         anchor_transaction, anchor_block,
     )  # fmt: skip
     head = proof_head(first)
+    if credentials[0].profile == 1:
+        return (
+            c.body[:-1] + b',"proof":' + batch_proof_json(head, c.hash, algorithm, i, path).encode("utf-8") + b"}"
+            for i, (c, path) in enumerate(zip(credentials, paths))
+        )
+    # Profile 2: the Data Integrity proof around each leaf's proof value; all but the value is shared.
+    before, after = data_integrity_json(BATCH_PROOF, credentials[0].template.verification_method, "").split('"u', 1)
+    start = b',"proof":[' + before.encode("utf-8") + b'"u'
+    end = after.encode("utf-8") + b"]}"
+    encode = base64.urlsafe_b64encode
     return (
-        c.body[:-1] + b',"proof":' + batch_proof_json(head, c.hash, algorithm, i, path).encode("utf-8") + b"}"
+        c.body[:-1] + start
+        + encode(batch_payload_json(head, c.hash, algorithm, i, path, c.disclosures_json()).encode("utf-8")).rstrip(b"=")
+        + end
         for i, (c, path) in enumerate(zip(credentials, paths))
     )

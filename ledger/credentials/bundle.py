@@ -24,7 +24,7 @@ from ledger.canonical import NotJSONError, loads_lax
 from ledger.credentials.fields import UUID_URN, CredentialFormatError
 from ledger.credentials.files import WriteReport, write_documents
 from ledger.credentials.parse import MAX_CREDENTIAL_BYTES
-from ledger.credentials.parts import subject_uri
+from ledger.credentials.parts import subject_bytes
 from ledger.errors import ValidationError, VerificationError
 
 __all__ = ["BUNDLE_SUFFIX", "BundleEntry", "bundle_lines", "default_directory", "export", "export_manifest", "is_bundle",
@@ -91,7 +91,7 @@ class BundleEntry:
 
     line: int
     id: str  # urn:uuid:...
-    subject: str  # urn:ledger:subject:0x...
+    subject: str  # the document's credentialSubject.id ("" when the holder withheld it)
     document: bytes
 
     @property
@@ -133,7 +133,7 @@ def _entry(number: int, document: bytes) -> BundleEntry:
     if not isinstance(credential_id, str) or not UUID_URN.match(credential_id):
         raise CredentialFormatError(f"{where}: id", "must be a urn:uuid: credential id")
     subject = data.get("credentialSubject")
-    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    subject_id = subject.get("id", "") if isinstance(subject, dict) else None
     if not isinstance(subject_id, str):
         raise CredentialFormatError(f"{where}: credentialSubject.id", "is missing")
     return BundleEntry(number, credential_id, subject_id.lower(), document)
@@ -151,7 +151,7 @@ def select(
             (nothing is returned then, so nothing is written for half a request).
     """
     wanted_ids = {_credential_id(i) for i in ids}
-    wanted_subjects = {subject_uri(s) for s in subjects}
+    wanted_subjects = {subject_bytes(s) for s in subjects}
     everything = not wanted_ids and not wanted_subjects
     chosen: list[BundleEntry] = []
     first_line: dict[str, int] = {}
@@ -162,11 +162,12 @@ def select(
                 f"line {entry.line}: id", f"the same credential id as line {first_line[entry.id]}"
             )
         first_line[entry.id] = entry.line
-        if entry.subject in wanted_subjects:
-            seen_subjects.add(entry.subject)
-        if everything or entry.id in wanted_ids or entry.subject in wanted_subjects:
+        subject = _subject_of(entry.subject) if wanted_subjects else None
+        if subject in wanted_subjects:
+            seen_subjects.add(subject)
+        if everything or entry.id in wanted_ids or subject in wanted_subjects:
             chosen.append(entry)
-    missing = sorted(wanted_ids - first_line.keys()) + sorted(wanted_subjects - seen_subjects)
+    missing = sorted(wanted_ids - first_line.keys()) + sorted("0x" + s.hex() for s in wanted_subjects - seen_subjects)
     if missing:
         raise ValidationError(
             f"not in the bundle: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}",
@@ -174,6 +175,14 @@ def select(
             "lists the bundle's credentials with their lines",
         )
     return chosen
+
+
+def _subject_of(text: str) -> bytes | None:
+    """The subject id a document's ``credentialSubject.id`` names (either profile), or None."""
+    try:
+        return subject_bytes(text)
+    except CredentialFormatError:
+        return None
 
 
 def _credential_id(value: str) -> str:

@@ -4,67 +4,61 @@ A credential certifies one achievement (a certificate type defined on chain) for
 subject. The document stays with the holder; only its hash goes on chain, as a leaf of an anchored
 Merkle batch or as the record of a criteria-checked issuance.
 
-Document shape (every credential this module writes; :func:`parse_credential` checks it)::
+Document shape written now (profile 2, issue 20; :func:`parse_credential` checks it)::
 
     {
       "@context": ["https://www.w3.org/ns/credentials/v2",
-                   "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+                   "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+                   "https://w3id.org/fisco-talent-ledger/credentials/v1"],
       "type": ["VerifiableCredential", "OpenBadgeCredential"],
       "id": "urn:uuid:<uuid4>",
       "name": "<credential name, defaults to the achievement's name>",
-      "issuer": {"id": "did:fisco:<chainId>:<0x issuer address, lower case>", "type": ["Profile"],
-                 "name": "<issuer name>"},
+      "issuer": {"id": "did:web:<domain>" | "did:fisco:<chainId>:<0x address>", "type": ["Profile"],
+                 "name": "<issuer name>",
+                 "otherIdentifier": [{"type": "IdentifierEntry", "identifierType": "identifier",
+                                      "identifier": "did:fisco:<chainId>:<0x address>"}]},  (did:web only)
       "validFrom": "2026-06-30T00:00:00Z", "validUntil": "...",              (validUntil optional)
       "credentialSubject": {
-        "id": "urn:ledger:subject:0x<64 hex>",  "type": ["AchievementSubject"],
+        "id": "<deployment DID>/subjects/0x<64 hex>", "type": ["AchievementSubject"],   (disclosable)
         "identifier": [{"type": "IdentityObject", "identityType": "name", "hashed": false,
-                        "identityHash": "<holder display name>"}],           (optional)
-        "achievement": {"id": "urn:ledger:type:<typeId>", "type": ["Achievement"], "name": ...,
-                        "description": ..., "criteria": {"narrative": ...},
+                        "identityHash": "<holder display name>"}],                    (disclosable, optional)
+        "achievement": {"id": "<deployment DID>/types/<typeId>/versions/<v>", "type": ["Achievement"],
+                        "name": ..., "description": ..., "criteria": {"narrative": ...},
                         "achievementType": "Certificate", "fieldOfStudy": ...,
                         "typeId": 7, "typeVersion": 1}},
-      "evidence": [{"id": "urn:ledger:contribution:0x<64 hex>", "type": ["Evidence"],
-                    "name": "..."}],                                         (optional)
-      "proof": {...}
+      "evidence": [{"id": "<deployment DID>/contributions/0x<64 hex>", "type": ["Evidence"]}],  (disclosable)
+      "proof": [{"type": "DataIntegrityProof", "cryptosuite": "fisco-ledger-merkle-2026", ...}]
     }
 
-The ``proof`` member is not hashed; its form is described in :mod:`ledger.credentials.proof`.
+Identifiers are explained in :mod:`ledger.credentials.identifiers`, the proof in
+:mod:`ledger.credentials.proof`, our JSON-LD context in :mod:`ledger.credentials.vocabulary`.
 
-Choices worth knowing:
+Selective disclosure (:mod:`ledger.credentials.disclosure`): the three *disclosable* fields
+(:data:`DISCLOSABLE`) each get a random 16-byte salt and a digest ``H(tag || JCS([salt, path, value]))``;
+the hash is ``H(tag2 || JCS({"credential": <document without proof and disclosable fields>,
+"disclosures": {path: digest}}))``. The salts travel in the proof's ``proofValue`` of the holder's copy;
+a copy with a field withheld lacks the field and carries its digest instead, and still hashes the same.
 
-* **Issuer id** ``did:fisco:<chainId>:<address>``: our own DID-like URI naming the issuer's account on
-  one chain (decimal chain id, address as ``0x`` + 40 lower-case hex digits). No DID resolution is
-  implied; verification compares the address with the chain's record of who anchored the root.
-* **Subject id** ``urn:ledger:subject:0x<64 hex>``: the 32-byte pseudonymous id that goes on chain.
-* **Holder name**: Open Badges 3.0's ``identifier`` with ``identityType`` ``name`` and ``hashed``
-  false, for the human reader. It is inside the hashed document but never on chain.
-* **typeId / typeVersion**: the on-chain certificate type; VC 2.0's ``@vocab`` maps these terms to
-  issuer-dependent IRIs, so the document stays valid JSON-LD without a third context.
-* **Hash** = ``H(HASH_DOMAIN_TAG || JCS(document without "proof"))`` with ``H`` keccak256 (SM3 on SM
-  chains, named by the proof's ``hashAlgorithm``). The tag keeps a credential hash from ever equalling
-  the hash of some other JSON this system signs or anchors.
+Profile 1 (credentials written before issue 20, still read and verified): two contexts, ids
+``urn:ledger:subject:``/``urn:ledger:type:``/``urn:ledger:contribution:``, issuer ``did:fisco`` only, one
+proof object (``LedgerBatchAnchor2026``/``LedgerCheckedIssuance2026``), hash
+``H(HASH_DOMAIN_TAG || JCS(document without "proof"))``, nothing disclosable.
 
 Performance: a batch stamps many subjects into one :class:`CredentialTemplate`, whose canonical form
-is rendered once with placeholder slots; each credential is a string join plus one hash, no dict is
-built or copied per document.
-
-The parts of this subject live in their own modules, and every public name of them can be imported
-from this one: the field checks (:mod:`ledger.credentials.fields`), the hash
-(:mod:`ledger.credentials.hashing`), the issuer, achievement, evidence and subject id
-(:mod:`ledger.credentials.parts`), the proof (:mod:`ledger.credentials.proof`), batch proofs
-(:mod:`ledger.credentials.batch`), parsing a document (:mod:`ledger.credentials.parse`) and writing
-credential files durably (:mod:`ledger.credentials.files`). This module holds the document model:
-templates, batches stamped from them, and the credential.
+is rendered once with placeholder slots; each credential is a string join plus its hashes, no dict is
+built or copied per document; salts are derived from one seed per batch (keyed BLAKE2b).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import sha3  # safe-pysha3
@@ -74,15 +68,49 @@ from ledger.credentials.fields import UUID_URN as _UUID_URN
 from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.fields import check_line as _line
 from ledger.credentials.fields import check_timestamp as _timestamp
-from ledger.credentials.hashing import HASH_DOMAIN_TAG, hash_function
-from ledger.credentials.parts import Achievement, Evidence, IssuerProfile, subject_uri
-from ledger.credentials.proof import CredentialProof
+from ledger.credentials.hashing import (
+    FIELD_DOMAIN_TAG,
+    HASH_DOMAIN_TAG,
+    HASH_DOMAIN_TAG_V2,
+    committed_hash,
+    field_digest,
+    hash_function,
+)
+from ledger.credentials.identifiers import ACCOUNT_DID, subject_url, type_url, verification_method
+from ledger.credentials.parts import Achievement, Evidence, IssuerProfile, subject_bytes, subject_uri
+from ledger.credentials.proof import CredentialProof, data_integrity_json, payload_json
+from ledger.credentials.vocabulary import CONTEXTS, LEGACY_CONTEXTS, OB_CONTEXT, VC_CONTEXT
 
-__all__ = ["CREDENTIAL_TYPES", "OB_CONTEXT", "VC_CONTEXT", "Credential", "CredentialTemplate", "SubjectEntry", "build_batch"]
+__all__ = [
+    "CREDENTIAL_TYPES",
+    "DISCLOSABLE",
+    "OB_CONTEXT",
+    "PROFILES",
+    "VC_CONTEXT",
+    "Credential",
+    "CredentialTemplate",
+    "SubjectEntry",
+    "build_batch",
+    "derive_salt",
+]
 
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CREDENTIAL_TYPES = ("VerifiableCredential", "OpenBadgeCredential")
+#: Document profiles: 1 before issue 20 (read and verified), 2 written now.
+PROFILES = (1, 2)
+#: The fields a holder may withhold (profile 2), by path; everything else is always disclosed.
+DISCLOSABLE = ("credentialSubject.id", "credentialSubject.identifier", "evidence")
+_SUBJECT, _HOLDER, _EVIDENCE = DISCLOSABLE
+_NO_BYTES: Mapping[str, bytes] = MappingProxyType({})
+_HEX64 = re.compile(r"^0x[0-9a-fA-F]{64}\Z")
+
+
+def derive_salt(seed: bytes, credential_id: str, path: str) -> bytes:
+    """The 16-byte salt of field ``path`` of credential ``credential_id``: a slice of the keyed BLAKE2b of
+    the credential id under the batch's secret ``seed`` (16 bytes per field of :data:`DISCLOSABLE`, in that
+    order), so a journaled batch is rebuilt with the same salts from one seed."""
+    raw = hashlib.blake2b(credential_id.encode(), key=seed, digest_size=48).digest()
+    i = DISCLOSABLE.index(path)
+    return raw[16 * i : 16 * i + 16]
 
 
 # -- templates and credentials --------------------------------------------------------------
@@ -92,6 +120,11 @@ _SLOT_TOKEN = {name: json.dumps(f"\x00ledger-slot:{name}\x00") for name in _SLOT
 _SLOT_OF_TOKEN = {token: name for name, token in _SLOT_TOKEN.items()}
 _SLOT_SPLIT = re.compile("(" + "|".join(re.escape(t) for t in _SLOT_TOKEN.values()) + ")")
 _encode_str = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _holder_json(name_json: str) -> str:
+    """The canonical ``credentialSubject.identifier`` holding the holder's name (already JSON-encoded)."""
+    return f'[{{"hashed":false,"identityHash":{name_json},"identityType":"name","type":"IdentityObject"}}]'
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +139,16 @@ class SubjectEntry:
 
 @dataclass(frozen=True, slots=True)
 class CredentialTemplate:
-    """Everything a batch's credentials share: issuer, achievement, validity, name.
+    """Everything a batch's credentials share: issuer, achievement, validity, name, profile.
 
     Args:
         valid_from / valid_until: date-times with a time zone (``2026-06-30T00:00:00Z``).
         name: the credential's display name; defaults to the achievement's name.
         hash_algorithm: ``keccak256``, or ``sm3`` on SM chains.
+        deployment: the deployment's DID (``did:fisco:<chainId>:<IssuerRegistry>``), under which
+            subjects and evidence are named; required for profile 2.
+        profile: 2 (selective disclosure, what is written now) or 1 (before issue 20: parsing old
+            documents and finishing batches journaled then).
     """
 
     issuer: IssuerProfile
@@ -120,7 +157,9 @@ class CredentialTemplate:
     valid_until: str | None = None
     name: str = ""
     hash_algorithm: str = "keccak256"
-    _layouts: dict[tuple[bool, bool], tuple[list[str], list[str]]] = field(
+    deployment: str | None = None
+    profile: int = 2
+    _layouts: dict[tuple[bool, bool, bool], tuple[list[str], list[str]]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
 
@@ -132,6 +171,18 @@ class CredentialTemplate:
             object.__setattr__(self, "name", self.achievement.name)
         _line(self.name, "name")
         hash_function(self.hash_algorithm)
+        if self.profile not in PROFILES:
+            raise CredentialFormatError("", f"unknown document profile {self.profile!r}")
+        if self.profile == 2 and (not isinstance(self.deployment, str) or not ACCOUNT_DID.match(self.deployment)):
+            raise CredentialFormatError("credentialSubject.id", "names no deployment (did:fisco:<chainId>:<IssuerRegistry>)")
+        if self.profile == 2 and self.achievement.id != type_url(
+            self.deployment, self.achievement.type_id, self.achievement.type_version  # type: ignore[arg-type]
+        ):
+            raise CredentialFormatError(
+                "credentialSubject.achievement.id", "must be <deployment DID>/types/<typeId>/versions/<typeVersion>"
+            )
+        if self.profile == 1 and self.issuer.id != self.issuer.account:
+            raise CredentialFormatError("issuer.id", "credentials of profile 1 name a did:fisco issuer")
 
     def document(
         self,
@@ -140,27 +191,24 @@ class CredentialTemplate:
         holder_name: Any = None,
         evidence: Any = None,
     ) -> dict[str, Any]:
-        """The document (without proof) for the given per-credential values, as a fresh dict."""
-        subject_part: dict[str, Any] = {
-            "id": subject,
-            "type": ["AchievementSubject"],
-            "achievement": self.achievement.to_dict(),
-        }
+        """The document (without proof) for the given per-credential values, as a fresh dict.
+
+        A value of ``None`` leaves its member out (for profile 2, how the fixed part is made).
+        """
+        subject_part: dict[str, Any] = {"type": ["AchievementSubject"], "achievement": self.achievement.to_dict()}
+        if subject is not None:
+            subject_part["id"] = subject
         if holder_name is not None:
             subject_part["identifier"] = [
-                {
-                    "type": "IdentityObject",
-                    "identityType": "name",
-                    "hashed": False,
-                    "identityHash": holder_name,
-                }
+                {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": holder_name}
             ]
+        issuer = self.issuer.to_dict()
         doc: dict[str, Any] = {
-            "@context": [VC_CONTEXT, OB_CONTEXT],
+            "@context": list(CONTEXTS if self.profile == 2 else LEGACY_CONTEXTS),
             "type": list(CREDENTIAL_TYPES),
             "id": credential_id,
             "name": self.name,
-            "issuer": {"id": self.issuer.id, "type": ["Profile"], "name": self.issuer.name},
+            "issuer": issuer,
             "validFrom": self.valid_from,
             "credentialSubject": subject_part,
         }
@@ -170,28 +218,36 @@ class CredentialTemplate:
             doc["evidence"] = evidence
         return doc
 
-    def _layout(self, holder: bool, evidence: bool) -> tuple[list[str], list[str]]:
+    def _layout(self, holder: bool, evidence: bool, subject: bool = True) -> tuple[list[str], list[str]]:
         """The canonical text split around placeholder slots: (fixed parts, slot names in order)."""
-        key = (holder, evidence)
+        key = (holder, evidence, subject)
         layout = self._layouts.get(key)
         if layout is None:
             placeholder = {name: f"\x00ledger-slot:{name}\x00" for name in _SLOTS}
             doc = self.document(
                 placeholder["id"],
-                placeholder["subject"],
+                placeholder["subject"] if subject else None,
                 placeholder["holder"] if holder else None,
                 placeholder["evidence"] if evidence else None,
             )
             pieces = _SLOT_SPLIT.split(canonicalize(doc).decode("utf-8"))
             parts, slots = pieces[0::2], [_SLOT_OF_TOKEN[t] for t in pieces[1::2]]
             expected = (
-                {"id", "subject"} | ({"holder"} if holder else set()) | ({"evidence"} if evidence else set())
+                {"id"}
+                | ({"subject"} if subject else set())
+                | ({"holder"} if holder else set())
+                | ({"evidence"} if evidence else set())
             )
             if sorted(slots) != sorted(expected):
                 raise CredentialFormatError("", "a template field contains a reserved placeholder text")
             layout = (parts, slots)
             self._layouts[key] = layout
         return layout
+
+    @property
+    def verification_method(self) -> str:
+        """The proof's ``verificationMethod``: the issuer's chain account in its DID document."""
+        return verification_method(self.issuer.id, self.issuer.chain_id, self.issuer.address)
 
     def stamp(
         self,
@@ -220,13 +276,27 @@ def _new_ids(count: int) -> list[str]:
     return out
 
 
+def _join(layout: tuple[list[str], list[str]], values: Mapping[str, str]) -> bytes:
+    parts, slots = layout
+    text = parts[0]
+    for slot, part in zip(slots, parts[1:]):
+        text += values[slot] + part
+    return text.encode("utf-8")
+
+
 def build_batch(
-    template: CredentialTemplate, entries: Iterable[SubjectEntry | bytes | str]
+    template: CredentialTemplate,
+    entries: Iterable[SubjectEntry | bytes | str],
+    *,
+    salt_seed: bytes | None = None,
 ) -> list[Credential]:
     """Stamp one credential per entry into ``template`` (fast: no per-document dict or copy).
 
     Args:
         entries: a :class:`SubjectEntry`, or just a subject id (bytes or ``0x`` hex) per credential.
+        salt_seed: 32 secret bytes the salts of the disclosable fields are derived from
+            (:func:`derive_salt`; profile 2); a fresh random seed when None. A journaled batch keeps
+            its seed, so that it can be rebuilt byte for byte.
 
     Raises:
         CredentialFormatError: an entry is invalid; the message names the entry's position.
@@ -237,10 +307,25 @@ def build_batch(
     tag = HASH_DOMAIN_TAG
     keccak = sha3.keccak_256 if algorithm == "keccak256" else None
     hasher = hash_function(algorithm)
+    v2 = template.profile == 2
+    seed = (salt_seed if salt_seed is not None else os.urandom(32)) if v2 else b""
+    fixed_layout = template._layout(False, False, False) if v2 else None
+    deployment = template.deployment
+    blake2b = hashlib.blake2b
+    field_tag = FIELD_DOMAIN_TAG
+    tag2 = HASH_DOMAIN_TAG_V2 + b'{"credential":'
+    subject_prefix = f"{deployment}/subjects/"
     out = []
     for position, row in enumerate(rows):
         try:
-            subject = subject_uri(row.subject)
+            if v2:
+                given = row.subject
+                if type(given) is str and len(given) == 66 and given[:2] == "0x" and _HEX64.match(given):
+                    subject = subject_prefix + given.lower()  # a subject id as the rows give it: no round trip
+                else:
+                    subject = subject_url(deployment, subject_bytes(given))  # type: ignore[arg-type]
+            else:
+                subject = subject_uri(row.subject)
             credential_id = next(fresh) if row.credential_id is None else row.credential_id
             if row.credential_id is not None and not _UUID_URN.match(credential_id):
                 raise CredentialFormatError("id", f"{credential_id!r} is not urn:uuid:<lower-case uuid>")
@@ -252,41 +337,70 @@ def build_batch(
             if row.evidence:
                 if not all(isinstance(e, Evidence) for e in row.evidence):
                     raise CredentialFormatError("evidence", "items must be Evidence objects")
-                values["evidence"] = canonicalize([e.to_dict() for e in row.evidence]).decode("utf-8")
+                items = [e.to_dict(deployment if v2 else None) for e in row.evidence]
+                values["evidence"] = canonicalize(items).decode("utf-8")
         except CredentialFormatError as exc:
             raise CredentialFormatError(exc.path, f"entry {position}: {exc.reason}") from None
-        parts, slots = template._layout(row.holder_name is not None, bool(row.evidence))
-        text = parts[0]
-        for slot, part in zip(slots, parts[1:]):
-            text += values[slot] + part
-        body = text.encode("utf-8")
-        digest = keccak(tag + body).digest() if keccak is not None else hasher(tag + body)
-        out.append(
-            Credential(
-                template, credential_id, subject, row.holder_name, row.evidence, body, digest, algorithm
-            )
-        )
+        body = _join(template._layout(row.holder_name is not None, bool(row.evidence)), values)
+        if not v2:
+            digest = keccak(tag + body).digest() if keccak is not None else hasher(tag + body)
+            out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body, digest,
+                                  algorithm))
+            continue
+        # One keyed BLAKE2b per credential gives all three salts (subject id, holder name, evidence).
+        raw = blake2b(credential_id.encode(), key=seed, digest_size=48).digest()
+        salts = {_SUBJECT: raw[:16]}
+        fixed = _join(fixed_layout, values)  # type: ignore[arg-type]
+        if keccak is not None and not row.evidence:
+            # The common batch row, with committed_hash and field_digest written out (same bytes, a test checks).
+            d_subject = keccak(b'%s["%s","credentialSubject.id",%s]' % (
+                field_tag, raw[:16].hex().encode(), values["subject"].encode())).digest()
+            members = b'"credentialSubject.id":"0x' + d_subject.hex().encode()
+            if row.holder_name is not None:
+                salts[_HOLDER] = raw[16:32]
+                d_holder = keccak(b'%s["%s","credentialSubject.identifier",%s]' % (
+                    field_tag, raw[16:32].hex().encode(), _holder_json(values["holder"]).encode("utf-8"))).digest()
+                members += b'","credentialSubject.identifier":"0x' + d_holder.hex().encode()
+            digest = keccak(tag2 + fixed + b',"disclosures":{' + members + b'"}}').digest()
+        else:
+            digests = {_SUBJECT: field_digest(_SUBJECT, raw[:16], values["subject"].encode(), algorithm)}
+            if row.holder_name is not None:
+                salts[_HOLDER] = raw[16:32]
+                digests[_HOLDER] = field_digest(_HOLDER, raw[16:32], _holder_json(values["holder"]).encode("utf-8"),
+                                                algorithm)
+            if row.evidence:
+                salts[_EVIDENCE] = raw[32:]
+                digests[_EVIDENCE] = field_digest(_EVIDENCE, raw[32:], values["evidence"].encode("utf-8"), algorithm)
+            digest = committed_hash(fixed, digests, algorithm)
+        out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body, digest,
+                              algorithm, None, salts))
     return out
 
 
 @dataclass(frozen=True, slots=True)
 class Credential:
-    """One credential: its typed fields, its canonical body (the hashed bytes) and its hash.
+    """One credential: its typed fields, its canonical body and its hash.
 
     ``body`` is the RFC 8785 canonical JSON of the document without ``proof``; it is the truth the
     typed fields describe (a parsed document may carry extra members, which are kept in ``body``).
     Adding or replacing the proof (:meth:`with_proof`) never changes ``body`` or ``hash``.
+
+    Profile 2: ``salts`` holds the salt of each disclosable field present in ``body``, ``withheld`` the
+    digest of each one the holder withheld (absent from ``body``; ``subject_id``, ``holder_name`` or
+    ``evidence`` is then None or empty). Both travel in the proof's ``proofValue``.
     """
 
     template: CredentialTemplate
     id: str
-    subject_id: str
+    subject_id: str | None
     holder_name: str | None
     evidence: tuple[Evidence, ...]
     body: bytes
     hash: bytes
     hash_algorithm: str = "keccak256"
     proof: CredentialProof | None = None
+    salts: Mapping[str, bytes] = field(default_factory=lambda: _NO_BYTES)
+    withheld: Mapping[str, bytes] = field(default_factory=lambda: _NO_BYTES)
 
     @property
     def issuer(self) -> IssuerProfile:
@@ -297,9 +411,13 @@ class Credential:
         return self.template.achievement
 
     @property
-    def subject(self) -> bytes:
-        """The 32-byte pseudonymous subject id that goes on chain."""
-        return bytes.fromhex(self.subject_id.rsplit(":", 1)[1][2:])
+    def profile(self) -> int:
+        return self.template.profile
+
+    @property
+    def subject(self) -> bytes | None:
+        """The 32-byte pseudonymous subject id that goes on chain (None when the holder withheld it)."""
+        return None if self.subject_id is None else subject_bytes(self.subject_id)
 
     @property
     def valid_from(self) -> datetime:
@@ -317,17 +435,36 @@ class Credential:
             raise CredentialFormatError("proof.credentialHash", "does not match this credential's hash")
         return replace(self, proof=proof)
 
+    def disclosures_json(self) -> str:
+        """The ``disclosures`` member of the proof value: a salt per disclosed field, a digest per withheld one."""
+        salts = self.salts
+        if not self.withheld and len(salts) <= 2 and _EVIDENCE not in salts:  # a batch credential: fast path
+            holder = salts.get(_HOLDER)
+            tail = f',"{_HOLDER}":{{"salt":"{holder.hex()}"}}}}' if holder is not None else "}"
+            return f'{{"{_SUBJECT}":{{"salt":"{salts[_SUBJECT].hex()}"}}' + tail
+        entries = {p: f'{{"salt":"{s.hex()}"}}' for p, s in self.salts.items()}
+        entries.update({p: f'{{"digest":"0x{d.hex()}"}}' for p, d in self.withheld.items()})
+        return "{" + ",".join(f'"{p}":{entries[p]}' for p in sorted(entries)) + "}"
+
+    def proof_json(self) -> str:
+        """The ``proof`` member as JSON: one object (profile 1) or an array of one Data Integrity proof."""
+        assert self.proof is not None
+        if self.profile == 1:
+            return self.proof.to_json()
+        payload = payload_json(self.proof, self.disclosures_json())
+        return "[" + data_integrity_json(self.proof.kind, self.template.verification_method, payload) + "]"
+
     def to_json(self, *, indent: int | None = None) -> bytes:
         """The document as UTF-8 JSON: the canonical body with the proof (if any) as its last member."""
         if indent is not None:
             return json.dumps(self.document(), indent=indent, ensure_ascii=False).encode("utf-8")
         if self.proof is None:
             return self.body
-        return self.body[:-1] + b',"proof":' + self.proof.to_json().encode("utf-8") + b"}"
+        return self.body[:-1] + b',"proof":' + self.proof_json().encode("utf-8") + b"}"
 
     def document(self) -> dict[str, Any]:
         """The document as a fresh dict (proof included when present)."""
         doc: dict[str, Any] = json.loads(self.body)
         if self.proof is not None:
-            doc["proof"] = self.proof.to_dict()
+            doc["proof"] = json.loads(self.proof_json())
         return doc

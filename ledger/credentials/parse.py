@@ -10,21 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from os import PathLike
+from types import MappingProxyType
 from typing import Any
 
 from ledger.canonical import CanonicalizationError, ParsedJSON, canonicalize
 from ledger.canonical import parse as parse_json
 from ledger.credentials.document import (
     CREDENTIAL_TYPES,
+    DISCLOSABLE,
     OB_CONTEXT,
     VC_CONTEXT,
     Credential,
     CredentialTemplate,
 )
+from ledger.credentials.hashing import committed_hash, field_digest
+from ledger.credentials.identifiers import ACCOUNT_DID, CONTRIBUTION_URL, SUBJECT_URL, TYPE_URL, WEB_DID
+from ledger.credentials.proof import DI_MEMBERS, KIND_OF_SUITE, decode_proof_value
+from ledger.credentials.vocabulary import CONTEXTS
 from ledger.credentials.fields import EVIDENCE_URI as _EVIDENCE_URI
 from ledger.credentials.fields import SUBJECT_URI as _SUBJECT_URI
 from ledger.credentials.fields import UUID_URN as _UUID_URN
 from ledger.credentials.fields import CredentialFormatError
+from ledger.credentials.fields import check_bytes32 as _bytes32
 from ledger.credentials.fields import check_line as _line
 from ledger.credentials.hashing import credential_hash
 from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
@@ -32,6 +39,8 @@ from ledger.credentials.proof import CredentialProof
 from ledger.errors import LedgerError, VerificationError
 
 __all__ = ["MAX_CREDENTIAL_BYTES", "parse_credential", "read_credential_file"]
+
+_SUBJECT, _HOLDER, _EVIDENCE = DISCLOSABLE
 
 #: Largest credential document accepted, in bytes of JSON; ours are a few kilobytes.
 MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024
@@ -87,9 +96,16 @@ def _parse_template(
     achievement_doc: dict[str, Any],
     criteria: dict[str, Any],
     algorithm: str,
+    *,
+    account: str = "",
+    deployment: str | None = None,
+    profile: int = 1,
 ) -> CredentialTemplate:
     """The template a parsed document was stamped from; documents of one batch share one (cached)."""
     texts = (
+        account,
+        deployment,
+        str(profile),
         issuer_doc.get("id"),
         issuer_doc.get("name"),
         achievement_doc.get("id"),
@@ -112,7 +128,7 @@ def _parse_template(
         found = _TEMPLATES.get(key)
         if found is not None:
             return found
-    issuer = IssuerProfile(issuer_doc.get("id"), issuer_doc.get("name"))  # type: ignore[arg-type]
+    issuer = IssuerProfile(issuer_doc.get("id"), issuer_doc.get("name"), account)  # type: ignore[arg-type]
     achievement = Achievement(
         type_id=type_id,
         type_version=type_version,
@@ -130,6 +146,8 @@ def _parse_template(
         doc.get("validUntil"),
         _line(doc.get("name"), "name"),
         algorithm,
+        deployment,
+        profile,
     )
     if key is not None:
         if len(_TEMPLATES) >= 1024:
@@ -182,8 +200,10 @@ def _parse(source: str | bytes | Mapping[str, Any], hash_algorithm: str | None) 
         raise CredentialFormatError(exc.path, exc.reason) from None
     doc = _object(doc, "")
     context = doc.get("@context")
+    if context == list(CONTEXTS):
+        return _parse_v2(doc, parsed, hash_algorithm)
     if not isinstance(context, list) or context[:2] != [VC_CONTEXT, OB_CONTEXT]:
-        raise CredentialFormatError("@context", f"must start with [{VC_CONTEXT!r}, {OB_CONTEXT!r}]")
+        raise CredentialFormatError("@context", f"must be {list(CONTEXTS)!r}")
     _types(doc.get("type"), "type", CREDENTIAL_TYPES)
     credential_id = doc.get("id")
     if not isinstance(credential_id, str) or not _UUID_URN.match(credential_id):
@@ -255,3 +275,156 @@ def _parse(source: str | bytes | Mapping[str, Any], hash_algorithm: str | None) 
         template.hash_algorithm,
         proof,
     )
+
+
+def _issuer_account(issuer_doc: dict[str, Any]) -> str:
+    """The chain account a profile-2 issuer names: its own did:fisco id, or a did:web issuer's
+    ``otherIdentifier`` entry holding one."""
+    issuer_id = issuer_doc.get("id")
+    if isinstance(issuer_id, str) and ACCOUNT_DID.match(issuer_id):
+        return issuer_id
+    if not isinstance(issuer_id, str) or not WEB_DID.match(issuer_id):
+        raise CredentialFormatError("issuer.id", "must be did:web:<domain> or did:fisco:<chainId>:<0x address>")
+    entries = issuer_doc.get("otherIdentifier")
+    accounts = [
+        e.get("identifier") for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict) and e.get("type") == "IdentifierEntry" and e.get("identifierType") == "identifier"
+        and isinstance(e.get("identifier"), str) and ACCOUNT_DID.match(e["identifier"])
+    ]
+    if len(accounts) != 1:
+        raise CredentialFormatError(
+            "issuer.otherIdentifier", "a did:web issuer names exactly one chain account (an IdentifierEntry "
+            "of identifierType 'identifier' holding did:fisco:<chainId>:<0x address>)"
+        )
+    return accounts[0]  # type: ignore[no-any-return]
+
+
+def _proof_v2(raw: Any) -> tuple[CredentialProof, dict[str, Any], str]:
+    """The anchor, the disclosures and the verification method of a profile-2 ``proof`` member."""
+    if not isinstance(raw, list) or len(raw) != 1:
+        raise CredentialFormatError("proof", "must be an array of one DataIntegrityProof (the anchor)")
+    item = _object(raw[0], "proof[0]")
+    if set(item) != DI_MEMBERS:
+        raise CredentialFormatError("proof[0]", f"must have exactly the members {', '.join(sorted(DI_MEMBERS))}")
+    if item["type"] != "DataIntegrityProof":
+        raise CredentialFormatError("proof[0].type", "must be 'DataIntegrityProof'")
+    kind = KIND_OF_SUITE.get(item["cryptosuite"]) if isinstance(item["cryptosuite"], str) else None
+    if kind is None:
+        raise CredentialFormatError("proof[0].cryptosuite", f"must be one of {', '.join(sorted(KIND_OF_SUITE))}")
+    if item["proofPurpose"] != "assertionMethod":
+        raise CredentialFormatError("proof[0].proofPurpose", "must be 'assertionMethod'")
+    payload = decode_proof_value(item["proofValue"], "proof[0].proofValue")
+    proof = CredentialProof.from_dict(payload, "proof[0].proofValue", kind=kind)
+    disclosures = _object(payload.get("disclosures"), "proof[0].proofValue.disclosures")
+    method = item["verificationMethod"]
+    if not isinstance(method, str):
+        raise CredentialFormatError("proof[0].verificationMethod", "must be a DID URL")
+    return proof, disclosures, method
+
+
+def _same_deployment(value: Any, pattern: Any, deployment: str, path: str, what: str) -> Any:
+    m = pattern.match(value) if isinstance(value, str) else None
+    if m is None or f"did:fisco:{m.group(1)}:{m.group(2)}" != deployment:
+        raise CredentialFormatError(path, f"must be {deployment}/{what}")
+    return m
+
+
+def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: str | None) -> Credential:
+    """A document of profile 2 (see :mod:`ledger.credentials.document`)."""
+    _types(doc.get("type"), "type", CREDENTIAL_TYPES)
+    credential_id = doc.get("id")
+    if not isinstance(credential_id, str) or not _UUID_URN.match(credential_id):
+        raise CredentialFormatError("id", "must be urn:uuid:<lower-case uuid>")
+    issuer_doc = _object(doc.get("issuer"), "issuer")
+    _types(issuer_doc.get("type"), "issuer.type", ("Profile",))
+    account = _issuer_account(issuer_doc)
+    proof, disclosures, method = _proof_v2(doc.get("proof"))
+    algorithm = hash_algorithm or proof.hash_algorithm
+    subject_doc = _object(doc.get("credentialSubject"), "credentialSubject")
+    _types(subject_doc.get("type"), "credentialSubject.type", ("AchievementSubject",))
+    a = "credentialSubject.achievement"
+    achievement_doc = _object(subject_doc.get("achievement"), a)
+    _types(achievement_doc.get("type"), f"{a}.type", ("Achievement",))
+    criteria = _object(achievement_doc.get("criteria"), f"{a}.criteria")
+    for member in ("typeId", "typeVersion"):
+        if member not in achievement_doc:
+            raise CredentialFormatError(f"{a}.{member}", "is missing (the on-chain certificate type)")
+    m = TYPE_URL.match(achievement_doc.get("id")) if isinstance(achievement_doc.get("id"), str) else None
+    if m is None or (int(m.group(3)), int(m.group(4))) != (achievement_doc["typeId"], achievement_doc["typeVersion"]):
+        raise CredentialFormatError(
+            f"{a}.id", "must be <deployment DID>/types/<typeId>/versions/<typeVersion>, naming its typeId and typeVersion"
+        )
+    deployment = f"did:fisco:{m.group(1)}:{m.group(2)}"
+    subject = subject_doc.get("id")
+    if subject is not None:
+        _same_deployment(subject, SUBJECT_URL, deployment, "credentialSubject.id", "subjects/0x<64 lower-case hex>")
+    holder_name = None
+    identifiers = subject_doc.get("identifier")
+    if identifiers is not None:
+        if not isinstance(identifiers, list) or not identifiers:
+            raise CredentialFormatError("credentialSubject.identifier", "must be a list of IdentityObjects")
+        for i, item in enumerate(identifiers):
+            where = f"credentialSubject.identifier[{i}]"
+            item = _object(item, where)
+            if item.get("type") != "IdentityObject":
+                raise CredentialFormatError(f"{where}.type", "must be 'IdentityObject'")
+            if item.get("identityType") == "name" and item.get("hashed") is False and holder_name is None:
+                holder_name = _line(item.get("identityHash"), f"{where}.identityHash")
+    evidence: list[Evidence] = []
+    raw_evidence = doc.get("evidence")
+    if raw_evidence is not None:
+        if not isinstance(raw_evidence, list):
+            raise CredentialFormatError("evidence", "must be a list")
+        for i, item in enumerate(raw_evidence):
+            item = _object(item, f"evidence[{i}]")
+            _types(item.get("type"), f"evidence[{i}].type", ("Evidence",))
+            found = _same_deployment(item.get("id"), CONTRIBUTION_URL, deployment, f"evidence[{i}].id",
+                                     "contributions/0x<64 lower-case hex>")
+            name = item.get("name")
+            if name is not None:
+                _line(name, f"evidence[{i}].name")
+            evidence.append(Evidence(bytes.fromhex(found.group(3)[2:]), name))
+    # The disclosable fields: each present one with its salt, each absent one possibly withheld.
+    unknown = sorted(set(disclosures) - set(DISCLOSABLE))
+    if unknown:
+        raise CredentialFormatError("proof[0].proofValue.disclosures", f"{unknown[0]!r} is not a disclosable field")
+    canonical = parsed.canonicalize if parsed is not None else canonicalize
+    values = {_SUBJECT: subject, _HOLDER: identifiers, _EVIDENCE: raw_evidence}
+    salts: dict[str, bytes] = {}
+    withheld: dict[str, bytes] = {}
+    digests: dict[str, bytes] = {}
+    for path in DISCLOSABLE:
+        entry = disclosures.get(path)
+        where = f"proof[0].proofValue.disclosures.{path}"
+        if values[path] is not None:
+            if not isinstance(entry, dict) or set(entry) != {"salt"}:
+                raise CredentialFormatError(where, f"{path} is in the document, so its salt must be here")
+            salt_hex = entry["salt"]
+            if not isinstance(salt_hex, str) or len(salt_hex) != 32 or salt_hex != salt_hex.lower():
+                raise CredentialFormatError(f"{where}.salt", "must be 32 lower-case hex digits")
+            try:
+                salts[path] = bytes.fromhex(salt_hex)
+                value = canonical(values[path])
+            except (ValueError, CanonicalizationError) as exc:
+                raise CredentialFormatError(path, str(exc)) from None
+            digests[path] = field_digest(path, salts[path], value, algorithm)
+        elif entry is not None:
+            if not isinstance(entry, dict) or set(entry) != {"digest"}:
+                raise CredentialFormatError(where, f"{path} is withheld, so its digest (not a salt) must be here")
+            withheld[path] = digests[path] = _bytes32(entry["digest"], f"{where}.digest")
+    if subject is None and _SUBJECT not in withheld:
+        raise CredentialFormatError("credentialSubject.id", "is missing (and not withheld)")
+    template = _parse_template(doc, issuer_doc, achievement_doc, criteria, algorithm, account=account,
+                               deployment=deployment, profile=2)
+    if method != template.verification_method:
+        raise CredentialFormatError("proof[0].verificationMethod", f"must be {template.verification_method}")
+    fixed_subject = {k: v for k, v in subject_doc.items() if k not in ("id", "identifier")}
+    fixed = {k: v for k, v in doc.items() if k not in ("proof", "evidence")}
+    fixed["credentialSubject"] = fixed_subject
+    try:
+        body = canonical({k: v for k, v in doc.items() if k != "proof"})
+        digest = committed_hash(canonical(fixed), digests, template.hash_algorithm)
+    except CanonicalizationError as exc:
+        raise CredentialFormatError(exc.path, exc.reason) from None
+    return Credential(template, credential_id, subject, holder_name, tuple(evidence), body, digest,
+                      template.hash_algorithm, proof, MappingProxyType(salts), MappingProxyType(withheld))

@@ -17,11 +17,13 @@ hand and renders the members a batch shares only once. Proofs for a whole batch 
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.canonical import CanonicalizationError, loads
 from ledger.credentials.fields import ADDRESS as _ADDRESS
 from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.fields import check_bytes32 as _bytes32
@@ -31,7 +33,17 @@ from ledger.credentials.fields import check_opt_uint as _opt_uint
 from ledger.credentials.fields import check_path32 as _path32
 from ledger.credentials.fields import check_uint as _uint
 
-__all__ = ["BATCH_PROOF", "CHECKED_PROOF", "ChainRef", "CredentialProof"]
+__all__ = [
+    "BATCH_PROOF",
+    "BATCH_SUITE",
+    "CHECKED_PROOF",
+    "CHECKED_SUITE",
+    "ChainRef",
+    "CredentialProof",
+    "data_integrity_json",
+    "decode_proof_value",
+    "payload_json",
+]
 
 #: ``proof.type`` of a credential anchored as a leaf of a Merkle batch.
 BATCH_PROOF = "LedgerBatchAnchor2026"
@@ -108,15 +120,16 @@ class CredentialProof:
         return json.loads(self.to_json())  # type: ignore[no-any-return]
 
     @classmethod
-    def from_dict(cls, data: Any, path: str = "proof") -> CredentialProof:
-        """Parse and check a ``proof`` object.
+    def from_dict(cls, data: Any, path: str = "proof", *, kind: str | None = None) -> CredentialProof:
+        """Parse and check a ``proof`` object of profile 1, or (``kind`` given) the payload of a
+        profile-2 ``proofValue``, which has the same members without ``type``.
 
         Raises:
             CredentialFormatError: a member is missing or malformed (the path names it).
         """
         if not isinstance(data, dict):
             raise CredentialFormatError(path, "must be an object (one proof)")
-        kind = data.get("type")
+        kind = data.get("type") if kind is None else kind
         if kind not in (BATCH_PROOF, CHECKED_PROOF):
             raise CredentialFormatError(f"{path}.type", f"must be {BATCH_PROOF!r} or {CHECKED_PROOF!r}")
         algorithm = data.get("hashAlgorithm", "keccak256")
@@ -211,3 +224,69 @@ def proof_head(proof: CredentialProof) -> str:
             _HEADS.clear()
         _HEADS[key] = head
     return head
+
+
+# -- profile 2: a Data Integrity proof whose proofValue carries the anchor --------------------------
+
+#: ``cryptosuite`` of a batch credential: a leaf of a Merkle batch whose root the issuer anchored
+#: (today's tree: leaf ``H(H(hash))``, pairs sorted; a positional tree will get a suite of its own).
+BATCH_SUITE = "fisco-ledger-merkle-2026"
+#: ``cryptosuite`` of a criteria-checked certificate: the contract's issuance record of its hash.
+CHECKED_SUITE = "fisco-ledger-issuance-2026"
+SUITE_OF_KIND = {BATCH_PROOF: BATCH_SUITE, CHECKED_PROOF: CHECKED_SUITE}
+KIND_OF_SUITE = {suite: kind for kind, suite in SUITE_OF_KIND.items()}
+#: The members of the proof object of profile 2 (nothing else is accepted).
+DI_MEMBERS = frozenset({"type", "cryptosuite", "proofPurpose", "proofValue", "verificationMethod"})
+
+
+def payload_json(proof: CredentialProof, disclosures: str) -> str:
+    """The JSON inside a profile-2 ``proofValue``: the anchor's members (as in the profile-1 proof,
+    without ``type``) and ``disclosures`` (a JSON object, rendered by the caller)."""
+    head = proof_head(proof)
+    if proof.kind == BATCH_PROOF:
+        return batch_payload_json(head, proof.credential_hash, proof.hash_algorithm, int(proof.leaf_index or 0),
+                                  proof.merkle_path, disclosures)
+    tail = ""
+    if proof.issue_block is not None:
+        tail += f',"issueBlock":{int(proof.issue_block)}'
+    if proof.issue_transaction is not None:
+        tail += f',"issueTransaction":"0x{proof.issue_transaction.hex()}"'
+    return (f'{head}{proof.credential_hash.hex()}","disclosures":{disclosures},'
+            f'"hashAlgorithm":"{proof.hash_algorithm}"{tail}}}')
+
+
+def batch_payload_json(head: str, credential_hash: bytes, algorithm: str, leaf_index: int, path: Sequence[bytes],
+                       disclosures: str) -> str:
+    """:func:`payload_json` of a batch leaf from the batch's shared ``head`` (:func:`proof_head`)."""
+    joined = b"".join(path).hex()
+    siblings = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
+    members = f'"0x{siblings}"' if siblings else ""
+    return (f'{head}{credential_hash.hex()}","disclosures":{disclosures},"hashAlgorithm":"{algorithm}",'
+            f'"leafIndex":{leaf_index},"merklePath":[{members}]}}')
+
+
+def data_integrity_json(kind: str, verification_method: str, payload: str) -> str:
+    """The proof object of profile 2 (sorted members, compact): a ``DataIntegrityProof`` of our
+    cryptosuite whose ``proofValue`` is ``payload`` as multibase base64url (``u`` + base64url, no padding)."""
+    value = base64.urlsafe_b64encode(payload.encode("utf-8")).rstrip(b"=").decode("ascii")
+    return (f'{{"cryptosuite":"{SUITE_OF_KIND[kind]}","proofPurpose":"assertionMethod","proofValue":"u{value}",'
+            f'"type":"DataIntegrityProof","verificationMethod":{json.dumps(verification_method)}}}')
+
+
+def decode_proof_value(value: Any, path: str) -> dict[str, Any]:
+    """The payload of a profile-2 ``proofValue`` (``u`` + base64url of a JSON object), strictly parsed.
+
+    Raises:
+        CredentialFormatError: not multibase base64url, not UTF-8 strict JSON, or not an object.
+    """
+    if not isinstance(value, str) or not value.startswith("u") or len(value) > 1_000_000:
+        raise CredentialFormatError(path, "must be multibase base64url (u...) of the anchor's JSON")
+    text = value[1:]
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        data = loads(raw)
+    except (ValueError, CanonicalizationError) as exc:
+        raise CredentialFormatError(path, f"is not base64url of a JSON object ({exc})") from None
+    if not isinstance(data, dict):
+        raise CredentialFormatError(path, "must hold a JSON object")
+    return data

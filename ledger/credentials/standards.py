@@ -36,18 +36,12 @@ import tomllib
 from ledger.canonical import canonicalize, check_depth
 from ledger.contributions.files import read_text_file
 from ledger.contributions.model import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time
-from ledger.crypto.hashing import keccak256
+from ledger.credentials.hashing import METADATA_DOMAIN, metadata_hash  # noqa: F401  (re-exported)
 from ledger.errors import ValidationError
 from ledger.identity.privacy import check_fields
 from ledger.types import Criteria
 
-METADATA_DOMAIN = b"ledger:metadata:v1\x00"
 ISSUER_KINDS = ("none", "university", "community", "enterprise", "authority")
-
-
-def metadata_hash(document: Mapping[str, Any]) -> bytes:
-    """Hash of an off-chain metadata document (issuer or type), as anchored on chain."""
-    return keccak256(METADATA_DOMAIN + canonicalize(dict(document)))
 
 
 def parse_issuer_kind(value: str | int) -> int:

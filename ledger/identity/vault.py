@@ -348,7 +348,8 @@ class Vault:
 
     def find(self, text: str) -> list[Subject]:
         """Subjects found by ``text``: an id (or its start, ``0x`` and at least 8 hex digits), a student
-        number or an email address (whole, any case), or words of a name (all of them, whole words).
+        number or an email address (whole, any case), or else words of a name (all of them, whole words;
+        at most 1,000 subjects).
 
         Raises:
             ValidationError: ``text`` is empty (it would match every subject).
@@ -372,16 +373,29 @@ class Vault:
             for (n,) in main.execute("SELECT n FROM lookups WHERE tag = ?", (tag,)):
                 found[n] = None
         words = sorted(set(tokens_of(needle)))
-        if words:
-            matches: set[int] | None = None
-            for word in words:
-                ids = {r[0] for r in main.execute("SELECT n FROM lookups WHERE tag = ?", (key.lookup_tag("word", word),))}
-                matches = ids if matches is None else matches & ids
-            for n in sorted(matches or ()):
+        if words and not found:  # a whole number, email or id found is the answer; else the words of a name
+            for n in self._with_every_word(main, [key.lookup_tag("word", w) for w in words]):
                 found[n] = None
         rows = [main.execute("SELECT n, id, created, erased FROM subjects WHERE n = ?", (n,)).fetchone() for n in found]
         return [self._subject(main, int(r[0]), _text(r[1]), int(r[2]), r[3]) for r in rows
                 if r is not None and r[3] is None and _text(r[1]).startswith(lowered if lowered.startswith("0x") else "0x")]
+
+    @staticmethod
+    def _with_every_word(main: sqlite3.Connection, tags: list[bytes], cap: int = 1_000) -> list[int]:
+        """Subjects having every one of the word ``tags``, at most ``cap``: the rarest word is read, the
+        others only asked about its subjects (a common word, "s" of every student number, is never read
+        whole)."""
+        sizes = {tag: main.execute("SELECT COUNT(*) FROM (SELECT 1 FROM lookups WHERE tag = ? LIMIT ?)",
+                                   (tag, cap + 1)).fetchone()[0] for tag in tags}
+        rarest = min(tags, key=lambda t: sizes[t])
+        if sizes[rarest] == 0:
+            return []
+        others = [t for t in tags if t != rarest]
+        out = []
+        for (n,) in main.execute("SELECT n FROM lookups WHERE tag = ? LIMIT ?", (rarest, cap)):
+            if all(main.execute("SELECT 1 FROM lookups WHERE tag = ? AND n = ?", (t, n)).fetchone() for t in others):
+                out.append(n)
+        return sorted(out)
 
     def student_numbers(self, numbers: Iterable[str]) -> dict[str, list[str]]:
         """For each of ``numbers`` held in the vault, the ids of the subjects with it (several only in

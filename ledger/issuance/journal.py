@@ -41,6 +41,12 @@ class BatchPlan:
     layout: str = "files"
     #: the input the batch was made from: ``{"file": name, "sha256": hex}`` (``None`` in older journals)
     source: dict[str, Any] | None = None
+    #: the document profile (1: a batch planned before issue 20, rebuilt as it was planned; 2: now)
+    profile: int = 1
+    #: profile 2: the deployment's DID, under which subjects and types are named
+    deployment: str | None = None
+    #: profile 2: the secret seed (hex) the salts of the disclosable fields derive from
+    salt_seed: str | None = None
 
 
 OUTPUT_LAYOUTS = ("files", "jsonl")

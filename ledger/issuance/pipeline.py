@@ -192,15 +192,19 @@ def plan_batch(
     output: Path,
     hash_algorithm: str = "keccak256",
     layout: str = "files",
+    deployment: str,
     source: dict[str, Any] | None = None,
 ) -> Journal:
-    """Draw the credential ids, build the batch, and journal the plan (nothing written elsewhere yet).
+    """Draw the credential ids and the salt seed, build the batch, and journal the plan (nothing written
+    elsewhere yet). ``deployment`` is the deployment's DID (subjects and types are named under it);
     ``source`` names the input (file name and content hash), so that a second run of it is recognised."""
     if layout not in OUTPUT_LAYOUTS:
         raise ValidationError(f"output layout {layout!r}: choose one of {', '.join(OUTPUT_LAYOUTS)}")
     batch_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
-    template = CredentialTemplate(issuer, achievement, valid_from, valid_until, hash_algorithm=hash_algorithm)
-    credentials = build_batch(template, [SubjectEntry(r.subject, r.holder_name) for r in rows])
+    template = CredentialTemplate(issuer, achievement, valid_from, valid_until, hash_algorithm=hash_algorithm,
+                                  deployment=deployment)
+    seed = secrets.token_bytes(32)
+    credentials = build_batch(template, [SubjectEntry(r.subject, r.holder_name) for r in rows], salt_seed=seed)
     tree = MerkleTree.build([c.hash for c in credentials], _hasher(hash_algorithm))
     plan = BatchPlan(
         batch_id=batch_id,
@@ -209,6 +213,7 @@ def plan_batch(
         template={
             "issuer_id": issuer.id,
             "issuer_name": issuer.name,
+            "issuer_account": issuer.account,
             "achievement": achievement.to_dict(),
             "valid_from": valid_from,
             "valid_until": valid_until,
@@ -221,11 +226,14 @@ def plan_batch(
         count=len(credentials),
         created=int(time.time()),
         layout=layout,
+        profile=2,
+        deployment=deployment,
+        salt_seed=seed.hex(),
         source=source,
     )
     journal = Journal(journal_root, batch_id)
     journal_rows = [
-        JournalRow(c.subject_id.rsplit(":", 1)[1], c.holder_name, c.id, "0x" + c.hash.hex(), r.number, r.file)
+        JournalRow("0x" + c.subject.hex(), c.holder_name, c.id, "0x" + c.hash.hex(), r.number, r.file)  # type: ignore[union-attr]
         for c, r in zip(credentials, rows)
     ]
     journal.write_plan(plan, journal_rows)
@@ -378,7 +386,7 @@ def _check_signer(journal: Journal, plan: BatchPlan, anchorer: Anchorer) -> None
     The credentials name that issuer; anchored by another account, every one of them would fail
     verification, and the root could never be anchored again by the right issuer.
     """
-    planned = str(plan.template.get("issuer_id", "")).rsplit(":", 1)[-1].lower()
+    planned = str(plan.template.get("issuer_account") or plan.template.get("issuer_id", "")).rsplit(":", 1)[-1].lower()
     signer = anchorer.signer().lower()
     if planned != signer:
         raise IssuanceError(
@@ -440,12 +448,13 @@ def _rebuild(journal: Journal, plan: BatchPlan, progress: Progress) -> tuple[lis
         achievement_type=a["achievementType"], id=a["id"],
     )
     template = CredentialTemplate(
-        IssuerProfile(t["issuer_id"], t["issuer_name"]), achievement, t["valid_from"], t["valid_until"],
-        hash_algorithm=t["hash_algorithm"],
+        IssuerProfile(t["issuer_id"], t["issuer_name"], t.get("issuer_account", "")), achievement, t["valid_from"],
+        t["valid_until"], hash_algorithm=t["hash_algorithm"], deployment=plan.deployment, profile=plan.profile,
     )
     rows = journal.rows()
     progress("hashing", 0, len(rows))
-    credentials = build_batch(template, [SubjectEntry(r.subject, r.holder, (), r.id) for r in rows])
+    seed = bytes.fromhex(plan.salt_seed) if plan.salt_seed else None
+    credentials = build_batch(template, [SubjectEntry(r.subject, r.holder, (), r.id) for r in rows], salt_seed=seed)
     tree = MerkleTree.build([c.hash for c in credentials], _hasher(t["hash_algorithm"]))
     progress("hashing", len(rows), len(rows))
     return credentials, tree

@@ -14,6 +14,7 @@ from ledger.contracts.errors import IssuerKindNotAllowed
 from ledger.contributions.model import FIELD_NAMES, parse_time
 from ledger.credentials.document import CredentialTemplate
 from ledger.credentials.files import write_credentials
+from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.parse import parse_credential, read_credential_file
 from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
 from ledger.credentials.proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
@@ -29,6 +30,10 @@ from ledger.operations.governance import _bytes32, _Context
 from ledger.verify.chainview import ChainView
 from ledger.verify.contracts_view import ContractsView
 from ledger.verify.files import snapshot_files, verify_files
+from ledger.verify.identity import IssuerIdentities
+from ledger.receipts import ReceiptSigner
+from ledger.wellknown.document import DeploymentRef
+from ledger.wellknown.fetch import DomainDirectory, FetchPolicy
 
 if TYPE_CHECKING:
     from ledger.credentials.document import Credential
@@ -88,11 +93,19 @@ class CertifyingOps(_Context):
     def _chain_ref(self) -> Any:
         return ChainRef(self.settings.network.backend, self.chain.identity().chain_id)
 
+    def _deployment_did(self) -> str:
+        """The deployment's DID, ``did:fisco:<chainId>:<IssuerRegistry>``: subjects, types and
+        contributions are named under it."""
+
+        assert self.settings.deployment is not None
+        return account_did(self.chain.identity().chain_id, self.settings.deployment.issuer_registry)
+
     def _achievement(self, type_id: int, t: CredentialType) -> Achievement:
         """The Open Badges achievement of type ``t`` (as read by :meth:`_check_writer`)."""
 
         meta = self._load_metadata(t.meta_hash)
         return Achievement(
+            id=type_url(self._deployment_did(), type_id, t.version),
             type_id=type_id,
             type_version=t.version,
             name=meta.get("name") or f"Certificate type {type_id}",
@@ -103,9 +116,19 @@ class CertifyingOps(_Context):
         )
 
     def _issuer_profile(self) -> IssuerProfile:
+        """The issuer as its credentials name it: ``did:web:<domain>`` when its registry metadata names a
+        domain, else ``did:fisco:<chainId>:<address>`` (see ``ledger.credentials.identifiers``)."""
+
         info = self.contracts.issuers.issuer(self.key.address)
-        name = self._load_metadata(info.meta_hash).get("name") or self.key.address
-        return IssuerProfile.for_account(self.chain.identity().chain_id, self.key.address, name)
+        meta = self._load_metadata(info.meta_hash)
+        name = meta.get("name") or self.key.address
+        domain = meta.get("domain") or None
+        try:
+            return IssuerProfile.for_account(self.chain.identity().chain_id, self.key.address, name, domain=domain)
+        except ValidationError as exc:
+            exc.hint = ("the issuer's registry metadata names this domain; credentials name the issuer "
+                        "did:web:<domain>, so it must be a plain host name (like uni.example.edu)")
+            raise
 
     def _check_writer(self, type_id: int) -> CredentialType:
         """Fail early, before any file is written, if the signing key may not issue ``type_id``.
@@ -266,6 +289,7 @@ class CertifyingOps(_Context):
             output=out_dir or self.settings.credentials_dir,
             hash_algorithm=self._hash_algorithm(),
             layout=layout,
+            deployment=self._deployment_did(),
             source=source_info,
         )
         result = issuance.run(
@@ -360,6 +384,7 @@ class CertifyingOps(_Context):
         template = CredentialTemplate(
             self._issuer_profile(), achievement, _iso(now),
             _iso(parse_time(valid_until)) if valid_until else None, hash_algorithm=self._hash_algorithm(),
+            deployment=self._deployment_did(),
         )
         credential = template.stamp(subject, holder_name=holder_name, evidence=[Evidence(k) for k in keys])
         directory = out_dir or (self.settings.credentials_dir / "checked")
@@ -487,6 +512,54 @@ class CertifyingOps(_Context):
 
     # -- verification ------------------------------------------------------------------------
 
+    _domains: DomainDirectory | None = None
+
+    def deployment_ref(self) -> DeploymentRef:
+        """The deployment this workspace reads, as a ``.well-known`` document names it."""
+        d = self.settings.deployment
+        assert d is not None
+        return DeploymentRef(d.chain_id, d.issuer_registry, d.contribution_ledger, d.credential_registry)
+
+    def domain_directory(self) -> DomainDirectory:
+        """Fetches (and keeps for a while) the ``.well-known`` documents of issuers' domains, as the
+        workspace's ``[domains]`` settings say."""
+        if self._domains is None:
+            d = self.settings.domains
+            self._domains = DomainDirectory(FetchPolicy(timeout=d.timeout, ca_file=d.ca_file,
+                                                        allow_private=d.allow_private, resolve=dict(d.resolve)))
+        return self._domains
+
+    def issuer_identities(self, *, check_domains: bool | None = None) -> IssuerIdentities:
+        """What the ``issuer_domain`` step reads: the registry's entries (asked of the contracts), this
+        workspace's metadata files, and the domains' documents (unless ``check_domains`` is false, or
+        the workspace's ``[domains] check`` is)."""
+        check = self.settings.domains.check if check_domains is None else check_domains
+
+        def meta_hash(address: str) -> bytes | None:
+            info = self.contracts.issuers.issuer(address)
+            return None if int(info.kind) == 0 else bytes(info.meta_hash)
+
+        return IssuerIdentities(
+            self.deployment_ref(), meta_hash,
+            local_metadata=lambda digest: self._load_metadata(digest) or None,
+            directory=self.domain_directory() if check else None,
+        )
+
+    def receipt_signer(self, key_name: str, password: Callable[[], str]) -> ReceiptSigner:
+        """The verifier's receipt signer, with the workspace key ``key_name``.
+
+        Raises:
+            ValidationError: the key is an issuer's or a committee member's (a receipt says what a
+                verifier saw; it must not be signed by a key that writes what is verified).
+        """
+        key = self.keyring.load(key_name, password())
+        registry = self.contracts.issuers
+        if registry.is_member(key.address) or int(registry.issuer(key.address).kind) != 0:
+            raise ValidationError(
+                f"key {key_name!r} ({key.address}) is an issuer's or a committee member's; receipts are signed by "
+                "a key of the verifier's own", hint="make one: ledger key new --name verifier")
+        return ReceiptSigner(key)
+
     def snapshot(self, paths: Sequence[Path]) -> StaticChainView:
         """The chain's answers for verifying the credentials in ``paths``, as of now: verify them later
         with no network (``ledger verify --snapshot``)."""
@@ -500,12 +573,14 @@ class CertifyingOps(_Context):
         at: str | int | None = None,
         now: datetime | None = None,
         progress: Callable[[int, int], None] | None = None,
+        check_domains: bool | None = None,
     ) -> list[dict[str, Any]]:
         """Verify credential files against the chain; one report dict per file.
 
         ``at`` (a date or a block) judges the credentials as the chain stood then: the workspace's
         index is synced and answers (so time travel works on nodes that keep no old state); without
         ``at`` the contracts answer. ``now`` is the time the expiry step compares with.
+        ``check_domains`` overrides the workspace's ``[domains] check``.
         """
 
         at_block = None
@@ -520,5 +595,6 @@ class CertifyingOps(_Context):
                                       f"{self.settings.deployment.block_number}")
             online = IndexChainView(index.reader, at=at_block)
 
-        return verify_files(paths, online, at_block=at_block, now=now, progress=progress)
+        return verify_files(paths, online, at_block=at_block, now=now, progress=progress,
+                            identities=self.issuer_identities(check_domains=check_domains))
 

@@ -26,6 +26,7 @@ from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import ValidationError
 from ledger.identity.privacy import check_fields
 from ledger.types import ANY_TYPE, IssuerKind
+from ledger.wellknown.document import DeploymentRef, PublishedIssuer, build_document, normalize_domain
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -286,6 +287,8 @@ class GovernanceOps(_Context):
         kind_value = types.IssuerKind(parse_issuer_kind(kind))
         type_ids = _scope(scope, kind_value)
         doc = {"type": "ledger:Issuer", **{k: v for k, v in metadata.items() if v}}
+        if "domain" in doc:  # the domain verifiers check (ledger.wellknown): a host name, spelt one way
+            doc["domain"] = normalize_domain(doc["domain"])
         for field_name, value in doc.items():
             # The name goes into every credential this issuer signs, whose format check it must pass; and
             # no text that reaches a terminal may carry escape sequences.
@@ -354,6 +357,44 @@ class GovernanceOps(_Context):
             "id": info.id,
             "meta_hash": "0x" + info.meta_hash.hex(),
         }
+
+    def well_known_document(self, domain: str, addresses: list[str] | None = None) -> dict[str, Any]:
+        """The document ``domain`` publishes at ``https://<domain>/.well-known/did.json``: the DID document
+        of ``did:web:<domain>`` listing the issuer accounts registered with that domain (or those in
+        ``addresses``) for this deployment, each with the metadata document whose hash the registry holds.
+
+        Raises:
+            ValidationError: an address is not an issuer, this workspace lacks an issuer's metadata, no
+                issuer is registered with the domain, or one named is registered with another.
+        """
+
+        name = normalize_domain(domain)
+        reg = self.contracts.issuers
+        wanted = [_address(a) for a in addresses] if addresses else [
+            reg.issuer_at(i) for i in range(1, reg.issuer_count() + 1)]
+        published = []
+        for address in wanted:
+            if not address:
+                continue
+            info = reg.issuer(address)
+            if int(info.kind) == 0:
+                raise ValidationError(f"{address} is not an issuer", hint="see `ledger issuer list`")
+            meta = self._load_metadata(info.meta_hash)
+            if not meta:
+                if addresses:
+                    raise ValidationError(
+                        f"this workspace does not hold the metadata of issuer {address} (hash "
+                        f"0x{bytes(info.meta_hash).hex()})", hint="make the document in the workspace that added the issuer")
+                continue
+            if addresses or meta.get("domain") == name:
+                published.append(PublishedIssuer(address, meta, self.settings.network.crypto or "ecdsa"))
+        if not published:
+            raise ValidationError(f"no issuer of this deployment is registered with domain {name}",
+                                  hint="add the issuer with `ledger issuer add ... --domain " + name + "`")
+        d = self.settings.deployment
+        assert d is not None
+        ref = DeploymentRef(d.chain_id, d.issuer_registry, d.contribution_ledger, d.credential_registry)
+        return build_document(name, ref, published)
 
     def define_type(self, definition: TypeDefinition) -> ProposalOutcome:
         """Define (or redefine) a certificate type through the committee.

@@ -10,7 +10,7 @@ verify them later without the network.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.parse import parse_credential, read_credential_file
 from ledger.errors import LedgerError, ValidationError, VerificationError
 from ledger.verify.chainview import CachedChainView, ChainView
+from ledger.verify.identity import IssuerIdentities
 from ledger.verify.report import STEPS, CredentialReport, StepResult
 from ledger.verify.snapshot import StaticChainView, snapshot
 from ledger.verify.verifier import verify_many
@@ -49,47 +50,66 @@ def verify_files(
     at_block: int | None = None,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    identities: IssuerIdentities | None = None,
 ) -> list[dict[str, Any]]:
     """One report dict per credential (``file`` and ``reason`` added); ``chain=None`` verifies offline.
-    ``progress(done, total)`` is called every 1,000 credentials and at the end.
+    ``progress(done, total)`` is called every 1,000 credentials and at the end; ``identities`` checks
+    the web domains issuers name (the ``issuer_domain`` step).
 
     Raises:
         VerificationError: a file cannot be read, or the chain cannot answer.
     """
+    return verify_documents(_sources(paths), chain, at_block=at_block, now=now, progress=progress,
+                            identities=identities)
 
-    def unreadable(label: str, exc: LedgerError) -> CredentialReport:
-        steps = [StepResult("format", "fail", "FORMAT_INVALID", str(exc))]
-        steps += [StepResult(n, "skipped", "PRECONDITION_FAILED", "not checked: the format step failed")
-                  for n in STEPS[1:]]
-        return CredentialReport(tuple(steps), label)
 
-    view = CachedChainView(chain) if chain is not None else None
+def verify_documents(
+    sources: Sequence[tuple[str, bytes | Mapping[str, Any] | LedgerError]],
+    chain: ChainView | None,
+    *,
+    at_block: int | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    identities: IssuerIdentities | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`verify_files` for documents already read: ``(label, the JSON bytes or the parsed document,
+    or the error reading it)``."""
+
+    view = CachedChainView(chain) if chain is not None and not isinstance(chain, CachedChainView) else chain
     reports = []
-    sources = _sources(paths)
     for done, (label, data) in enumerate(sources):
         if progress is not None and done % 1_000 == 0:
             progress(done, len(sources))
         if isinstance(data, LedgerError):
-            reports.append(unreadable(label, data))
+            reports.append(_unreadable(label, data))
             continue
         try:
-            reports.extend(verify_many([(label, data)], view, at_block=at_block, now=now))
+            reports.extend(verify_many([(label, data)], view, at_block=at_block, now=now, identities=identities))
         except VerificationError as exc:  # not JSON at all: a failed format step, not a crash
-            reports.append(unreadable(label, exc))
+            reports.append(_unreadable(label, exc))
     if progress is not None:
         progress(len(sources), len(sources))
-    out = []
-    for report in reports:
-        entry = report.to_dict()
-        failures = report.failures
-        entry["file"] = report.source
-        entry["reason"] = (
-            f"{failures[0].code}: {failures[0].message}" if failures else
-            ("" if report.valid else "; ".join(f"{s.name}: {s.code}" for s in report.steps
-                                               if s.outcome == "skipped" and s.code != "NOT_APPLICABLE"))
-        )
-        out.append(entry)
-    return out
+    return [report_entry(report) for report in reports]
+
+
+def _unreadable(label: str, exc: LedgerError) -> CredentialReport:
+    steps = [StepResult("format", "fail", "FORMAT_INVALID", str(exc))]
+    steps += [StepResult(n, "skipped", "PRECONDITION_FAILED", "not checked: the format step failed")
+              for n in STEPS[1:]]
+    return CredentialReport(tuple(steps), label)
+
+
+def report_entry(report: CredentialReport) -> dict[str, Any]:
+    """A report as ``ledger verify --json`` lists it: the report's dict with ``file`` and ``reason``."""
+    entry = report.to_dict()
+    failures = report.failures
+    entry["file"] = report.source
+    entry["reason"] = (
+        f"{failures[0].code}: {failures[0].message}" if failures else
+        ("" if report.valid else "; ".join(f"{s.name}: {s.code}" for s in report.steps
+                                           if s.outcome == "skipped" and s.code != "NOT_APPLICABLE"))
+    )
+    return entry
 
 
 def snapshot_files(paths: Sequence[Path], chain: ChainView) -> StaticChainView:

@@ -30,7 +30,17 @@ __all__ = [
 PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
 
 #: The steps of every report, in order.
-STEPS = ("format", "integrity", "inclusion", "anchoring", "issuer_authorized", "status", "criteria", "expiry")
+STEPS = (
+    "format",
+    "integrity",
+    "inclusion",
+    "anchoring",
+    "issuer_authorized",
+    "issuer_domain",
+    "status",
+    "criteria",
+    "expiry",
+)
 
 #: Every reason code a step can end with (the stable interface of a report), by step.
 REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -44,12 +54,21 @@ REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "ROOT_UNKNOWN",
             "NOT_ISSUED",
             "CHAIN_MISMATCH",
+            "CONTRACT_MISMATCH",
             "ISSUER_MISMATCH",
             "TYPE_MISMATCH",
             "SUBJECT_MISMATCH",
             "ANCHOR_MISMATCH",
         ),
         "issuer_authorized": ("AUTHORIZED", "ISSUER_NOT_AUTHORIZED"),
+        "issuer_domain": (
+            "DOMAIN_VERIFIED",
+            "DOMAIN_UNCHECKED",
+            "DOMAIN_UNREACHABLE",
+            "DOMAIN_DOCUMENT_INVALID",
+            "DOMAIN_MISMATCH",
+            "REGISTRY_MISMATCH",
+        ),
         "status": ("ACTIVE", "REINSTATED", "REVOKED", "SUSPENDED"),
         "criteria": ("CRITERIA_CHECKED", "EVIDENCE_MISMATCH", "EVIDENCE_MISSING"),
         "expiry": ("IN_VALIDITY_PERIOD", "NOT_YET_VALID", "EXPIRED"),
@@ -99,9 +118,13 @@ def step_result(name: str, outcome: str, code: str, message: str, **details: Any
 class CredentialReport:
     """Every step's result for one credential.
 
+    ``withheld`` names the fields the holder withheld (selective disclosure; empty for a full copy).
     ``verdict`` is ``invalid`` when a step failed, ``incomplete`` when a step was skipped for a reason
     other than ``NOT_APPLICABLE`` (e.g. offline), else ``valid``. ``valid`` is ``verdict == "valid"``;
     ``valid_offline`` only asks that no step failed.
+
+    ``summary`` says what the credential is about in words (holder, title, institution, dates; see
+    :func:`ledger.verify.verifier.summarize`), ``None`` when the document could not be read.
     """
 
     steps: tuple[StepResult, ...]
@@ -111,6 +134,8 @@ class CredentialReport:
     checked_at: str = ""
     chain_id: int | None = None
     as_of_block: int | None = None
+    withheld: tuple[str, ...] = ()
+    summary: Mapping[str, Any] | None = None
 
     @property
     def verdict(self) -> str:
@@ -151,5 +176,7 @@ class CredentialReport:
             "checked_at": self.checked_at,
             "chain_id": self.chain_id,
             "as_of_block": self.as_of_block,
+            "withheld_fields": list(self.withheld),
             "steps": [s.to_dict() for s in self.steps],
+            **({"credential": dict(self.summary)} if self.summary is not None else {}),
         }

@@ -46,7 +46,7 @@ __all__ = [
 #: The online steps, skipped because no chain view was given.
 OFFLINE = {
     name: _step(name, SKIPPED, "OFFLINE", "needs the chain; verified offline")
-    for name in ("anchoring", "issuer_authorized", "status", "criteria")
+    for name in ("anchoring", "issuer_authorized", "issuer_domain", "status", "criteria")
 }
 _NOT_APPLICABLE_INCLUSION = _step(
     "inclusion", SKIPPED, "NOT_APPLICABLE", "a criteria-checked certificate is not part of a Merkle batch"
@@ -86,6 +86,10 @@ def check_integrity(credential: Credential) -> StepResult:
             computed=credential.hash,
             claimed=proof.credential_hash,
         )
+    if credential.withheld:
+        withheld = tuple(sorted(credential.withheld))
+        return _step("integrity", PASS, "HASH_OK", "the document hashes to its proof's credentialHash; withheld by "
+                     f"the holder (their digests checked, values not shown): {', '.join(withheld)}", withheld=withheld)
     return _step("integrity", PASS, "HASH_OK", "the document hashes to its proof's credentialHash")
 
 
@@ -213,7 +217,7 @@ def check_anchoring(
             return _step(
                 "anchoring", FAIL, "NOT_ISSUED", "the chain has no checked issuance of this credential"
             ), None
-        if credential.subject != issued.subject:
+        if credential.subject is not None and credential.subject != issued.subject:
             return _step(
                 "anchoring", FAIL, "SUBJECT_MISMATCH", "the chain's record names another subject"
             ), issued
@@ -319,6 +323,15 @@ def check_status(credential: Credential, chain: ChainView, at_block: int | None)
 def check_criteria(credential: Credential, issued: IssuanceRecord) -> StepResult:
     """Criteria: the document names as evidence the contributions the contract checked."""
     claimed = [e.key for e in credential.evidence]
+    if "evidence" in credential.withheld:
+        return _step(
+            "criteria",
+            PASS,
+            "CRITERIA_CHECKED",
+            f"the contract checked the criteria in block {issued.block}; the holder withheld the evidence list, "
+            "so it was not compared",
+            withheld=("evidence",),
+        )
     if not claimed:
         return _step(
             "criteria",

@@ -12,6 +12,9 @@ Steps, in order (each ends ``pass``, ``fail`` or ``skipped`` with a stable reaso
                                                                         ISSUER_MISMATCH | TYPE_MISMATCH |
                                                                         SUBJECT_MISMATCH | ANCHOR_MISMATCH
     issuer_authorized  the issuer could issue the type at that block    AUTHORIZED | ISSUER_NOT_AUTHORIZED
+    issuer_domain      the web domain the issuer names publishes its    DOMAIN_VERIFIED | DOMAIN_UNCHECKED |
+                       account, and the registry's entry names it        DOMAIN_UNREACHABLE | REGISTRY_MISMATCH |
+                       (:mod:`ledger.verify.identity`)                   DOMAIN_DOCUMENT_INVALID | DOMAIN_MISMATCH
     status             not revoked or suspended (now, or at a block)    ACTIVE | REINSTATED | REVOKED |
                                                                         SUSPENDED
     criteria           checked certificates: the chain's record names   CRITERIA_CHECKED | EVIDENCE_MISMATCH |
@@ -53,6 +56,7 @@ from ledger.verify.chainview import (
     ChainView,
     IssuanceRecord,
 )
+from ledger.verify.identity import IssuerIdentities, IssuerIdentity, check_issuer_domain
 from ledger.verify.report import FAIL, PASS, STEPS, CredentialReport, StepResult
 from ledger.verify.report import step_result as _step
 from ledger.verify.steps import (
@@ -68,7 +72,7 @@ from ledger.verify.steps import (
     check_status,
 )
 
-__all__ = ["verify_credential", "verify_many"]
+__all__ = ["summarize", "verify_credential", "verify_many"]
 
 
 def verify_credential(
@@ -78,6 +82,7 @@ def verify_credential(
     now: datetime | None = None,
     at_block: int | None = None,
     label: str | None = None,
+    identities: IssuerIdentities | None = None,
 ) -> CredentialReport:
     """Run every step on one credential.
 
@@ -87,6 +92,8 @@ def verify_credential(
         now: the time for the expiry step (default: the current UTC time).
         at_block: check the status as of this block instead of the latest.
         label: what to call the credential in the report (e.g. its file name).
+        identities: the registry entries and domain documents for the ``issuer_domain`` step; without
+            them a domain the issuer names is reported as not checked.
 
     Raises:
         VerificationError: the input is not JSON at all, so there is nothing to check.
@@ -95,7 +102,7 @@ def verify_credential(
     parsed = _parse_step(source, label, _stamp(moment), lenient=False)
     if isinstance(parsed, CredentialReport):
         return parsed
-    return _verify_parsed(parsed, chain, moment, at_block, label)
+    return _verify_parsed(parsed, chain, moment, at_block, label, identities)
 
 
 def _aware(now: datetime | None) -> datetime:
@@ -136,8 +143,41 @@ def _parse_step(
         return _format_invalid(str(exc), exc.path, label, checked_at)
 
 
+def summarize(credential: Credential, identity: IssuerIdentity | None = None) -> dict[str, Any]:
+    """What a credential says, for a person: holder, title, institution, dates, evidence.
+
+    ``identity`` adds what verification found out about the issuer (registered name, verified domain);
+    without it the issuer is as the document names it, with no domain verified.
+    """
+    achievement = credential.achievement
+    issuer = identity or IssuerIdentity(credential.issuer.address, credential.issuer.name)
+    return {
+        "id": credential.id,
+        "holder": credential.holder_name,
+        "subject": credential.subject_id,
+        "title": credential.template.name,
+        "achievement": achievement.name,
+        "description": achievement.description,
+        "criteria": achievement.criteria,
+        "field": achievement.field_of_study,
+        "type_id": achievement.type_id,
+        "type_version": achievement.type_version,
+        "issuer": {**issuer.to_dict(), "id": credential.issuer.id},
+        "valid_from": credential.template.valid_from,
+        "valid_until": credential.template.valid_until,
+        "evidence": [{"key": "0x" + e.key.hex(), "name": e.name} for e in credential.evidence],
+        "withheld": sorted(credential.withheld),  # fields the holder withheld (selective disclosure)
+        "proof": None if credential.proof is None else credential.proof.kind,
+    }
+
+
 def _verify_parsed(
-    credential: Credential, chain: ChainView | None, moment: datetime, at_block: int | None, label: str | None
+    credential: Credential,
+    chain: ChainView | None,
+    moment: datetime,
+    at_block: int | None,
+    label: str | None,
+    identities: IssuerIdentities | None = None,
 ) -> CredentialReport:
     """Every step after the format step, which ``credential`` passed."""
     checked_at = _stamp(moment)
@@ -154,12 +194,13 @@ def _verify_parsed(
     offline_ok = steps[1].outcome == PASS and steps[2].outcome != FAIL and credential.proof is not None
     batch = credential.proof is not None and credential.proof.kind == BATCH_PROOF
     chain_id = as_of = None
+    identity = None
     if chain is None:
-        steps.extend(OFFLINE[name] for name in ("anchoring", "issuer_authorized", "status"))
+        steps.extend(OFFLINE[name] for name in ("anchoring", "issuer_authorized", "issuer_domain", "status"))
         steps.append(NOT_APPLICABLE_CRITERIA if batch else OFFLINE["criteria"])
     elif not offline_ok:
         by = "integrity" if steps[1].outcome != PASS else "inclusion"
-        steps.extend(blocked(name, by) for name in ("anchoring", "issuer_authorized", "status"))
+        steps.extend(blocked(name, by) for name in ("anchoring", "issuer_authorized", "issuer_domain", "status"))
         steps.append(NOT_APPLICABLE_CRITERIA if batch else blocked("criteria", by))
     else:
         chain_id, as_of = chain.chain_id(), chain.block_number()
@@ -167,9 +208,11 @@ def _verify_parsed(
         steps.append(anchoring)
         if anchoring.outcome == PASS and record is not None:
             steps.append(check_authorized(credential, record, chain))
+            domain_step, identity = check_issuer_domain(credential, identities)
+            steps.append(domain_step)
             steps.append(check_status(credential, chain, at_block))
         else:
-            steps.extend(blocked(name, "anchoring") for name in ("issuer_authorized", "status"))
+            steps.extend(blocked(name, "anchoring") for name in ("issuer_authorized", "issuer_domain", "status"))
         if batch:
             steps.append(NOT_APPLICABLE_CRITERIA)
         elif anchoring.outcome == PASS and isinstance(record, IssuanceRecord):
@@ -185,6 +228,8 @@ def _verify_parsed(
         checked_at,
         chain_id,
         as_of if at_block is None else at_block,
+        tuple(sorted(credential.withheld)),
+        summarize(credential, identity),
     )
 
 
@@ -194,6 +239,7 @@ def verify_many(
     *,
     now: datetime | None = None,
     at_block: int | None = None,
+    identities: IssuerIdentities | None = None,
 ) -> list[CredentialReport]:
     """Verify ``(label, source)`` pairs, asking the chain once per batch root (:class:`CachedChainView`).
 
@@ -207,5 +253,5 @@ def verify_many(
     for name, src in sources:
         parsed = _parse_step(src, name, checked_at, lenient=True)
         reports.append(parsed if isinstance(parsed, CredentialReport)
-                       else _verify_parsed(parsed, view, moment, at_block, name))
+                       else _verify_parsed(parsed, view, moment, at_block, name, identities))
     return reports

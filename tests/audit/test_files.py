@@ -14,22 +14,28 @@ from ledger.chain.embedded import EmbeddedChain
 from ledger.contracts.send import raise_for_receipt
 from ledger.credentials.batch import attach_batch_proofs
 from ledger.credentials.document import CredentialTemplate, SubjectEntry, build_batch
+from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.merkle import MerkleTree
 from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
 from ledger.credentials.proof import CHECKED_PROOF, ChainRef, CredentialProof
 from ledger.index import Index
 from ledger.verify.report import STEPS
+from tests.credentials.credential_fixtures import edit_payload
 
 NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
+
+
+_DEPLOYMENT = account_did(1337, "0x" + "ef" * 20)
 
 
 def _template(issuer: str, valid_until: str | None = None) -> CredentialTemplate:
     return CredentialTemplate(
         issuer=IssuerProfile.for_account(1337, issuer, "Example University"),
         achievement=Achievement(1, 1, "Blockchain developer", "Builds on FISCO BCOS", "Passed the course",
-                                "blockchain"),
+                                "blockchain", id=type_url(_DEPLOYMENT, 1, 1)),
         valid_from="2026-01-01T00:00:00Z",
         valid_until=valid_until,
+        deployment=_DEPLOYMENT,
     )
 
 
@@ -83,7 +89,7 @@ def files() -> Iterator[tuple[History, dict]]:
         tampered = json.loads(text(proved[1]))
         tampered["credentialSubject"]["achievement"]["name"] = "Blockchain architect"
         wrong_path = json.loads(text(proved[3]))
-        wrong_path["proof"]["merklePath"][0] = "0x" + "11" * 32
+        edit_payload(wrong_path, lambda p: p["merklePath"].__setitem__(0, "0x" + "11" * 32))
         docs = {
             "good.json": good,
             "tampered.json": json.dumps(tampered),

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.credentials import main, measure_batch, sample_documents
-from ledger.canonical import canonicalize
-from ledger.credentials.parse import parse_credential
+from benchmarks.credentials import DEPLOYMENT, main, measure_batch, sample_documents
+from ledger.credentials.vocabulary import LEDGER_CONTEXT
 
 
 def test_measure_batch_reports_every_rate(tmp_path: Path) -> None:
@@ -22,7 +21,9 @@ def test_measure_batch_reports_every_rate(tmp_path: Path) -> None:
 def test_sample_documents_are_our_credentials() -> None:
     docs = list(sample_documents(3))
     assert len(docs) == 3 and "proof" not in docs[0]
-    assert parse_credential(canonicalize(docs[0])).id == docs[0]["id"]
+    # the documents of profile 2 as the holder sees them, without the proof that carries their salts
+    assert docs[0]["@context"][2] == LEDGER_CONTEXT
+    assert docs[0]["credentialSubject"]["id"].startswith(DEPLOYMENT + "/subjects/0x")
 
 
 def test_cli_writes_json(tmp_path: Path, capsys: object) -> None:

@@ -44,12 +44,15 @@ OFFLINE_JOBS = (
     "build a batch of 200 with proofs",
     "verify (200 of the batch)",
     "`ledger --help`",
+    "sign a legacy transaction (EIP-155, 200 bytes of data)",
 )
 #: Jobs through the product path on the embedded chain only.
 EMBEDDED_JOBS = (
     "issue 200 with `ledger cred issue`, one JSON Lines bundle",
     "issue 200 with `ledger cred issue`, one file per credential",
     "index sync from scratch (file, WAL)",
+    "POST /api/v1/verify, a batch of 200",
+    "POST /api/v1/verify, one credential, 8 concurrent clients: p99 latency",
 )
 PEER_JOBS = {
     "anchor one batch root": "DocumentStore issue",
@@ -59,6 +62,7 @@ PEER_JOBS = {
     "revoke one leaf of a 1024-leaf batch": "DocumentStore revoke(root, doc, proof)",
     "build a batch of 200 with proofs": "OpenAttestation wrapDocuments",
     "verify (200 of the batch)": "OpenAttestation verifySignature",
+    "sign a legacy transaction (EIP-155, 200 bytes of data)": "eth-account sign_transaction",
 }
 
 

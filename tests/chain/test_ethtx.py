@@ -177,34 +177,3 @@ def test_sign_rejects_bad_input() -> None:
         ethtx.sign_eip1559(
             KEY, nonce=0, max_fee_per_gas=1, max_priority_fee_per_gas=2, gas=1, to=None, chain_id=1
         )
-
-
-def test_signing_is_faster_than_eth_account() -> None:
-    import time
-
-    fields = {
-        "nonce": 1,
-        "gasPrice": 0,
-        "gas": 100_000,
-        "to": "0x" + "11" * 20,
-        "value": 0,
-        "data": b"\x01" * 200,
-    }
-    rounds = 200
-
-    def best(fn: object) -> float:
-        times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            for _ in range(rounds):
-                fn()  # type: ignore[operator]
-            times.append(time.perf_counter() - start)
-        return min(times) / rounds
-
-    ours = best(
-        lambda: ethtx.sign_legacy(
-            KEY, nonce=1, gas_price=0, gas=100_000, to=fields["to"], data=fields["data"], chain_id=1
-        )
-    )  # type: ignore[arg-type]
-    theirs = best(lambda: ACCOUNT.sign_transaction({**fields, "chainId": 1}))
-    assert ours * 3 < theirs, (ours, theirs)

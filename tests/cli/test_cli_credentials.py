@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cliws import Workspace
+from tests.credentials.credential_fixtures import proof_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +37,9 @@ def test_batch_issue_from_csv(issuers: Workspace, tmp_path: Path) -> None:
     files = sorted(Path(batch["output"]).glob("*.json"))
     assert batch["count"] == 40 and len(files) == 40
     doc = json.loads(files[0].read_text())
-    assert doc["proof"]["batchRoot"] == batch["root"] and doc["proof"]["anchorBlock"] == batch["anchor_block"]
+    anchor = proof_payload(doc)
+    assert anchor["batchRoot"] == batch["root"] and anchor["anchorBlock"] == batch["anchor_block"]
+    assert doc["proof"][0]["cryptosuite"] == "fisco-ledger-merkle-2026"
     assert "OpenBadgeCredential" in doc["type"]
     assert _anchor_events(issuers, batch["root"]) == 1
     # the vault got the new subjects; the chain got only the root
@@ -88,8 +91,8 @@ def test_checked_issuance_and_refusal_with_the_numbers(issuers: Workspace, tmp_p
                      "--holder", "Li Hua", "--json", key="community")
     assert ok.exit_code == 0, ok.output
     doc = json.loads(Path(json.loads(ok.output)["file"]).read_text())
-    assert [e["id"].rsplit(":", 1)[1] for e in doc["evidence"]] == keys
-    assert doc["proof"]["type"] == "LedgerCheckedIssuance2026"
+    assert [e["id"].rsplit("/", 1)[1] for e in doc["evidence"]] == keys
+    assert doc["proof"][0]["cryptosuite"] == "fisco-ledger-issuance-2026"
     # the same command again is refused before anything is sent; --again issues a second certificate
     evidence = [arg for k in keys for arg in ("--evidence", k)]
     issued_before = _issued_events(issuers)
@@ -137,7 +140,7 @@ def test_a_batch_killed_at_any_stage_is_finished_by_resume(issuers: Workspace, t
     files = sorted(Path(batch["output"]).glob("*.json"))
     assert len(files) == 60
     for f in files:
-        proof = json.loads(f.read_text())["proof"]
+        proof = proof_payload(json.loads(f.read_text()))
         assert proof["batchRoot"] == batch["root"] and proof["anchorTransaction"] == batch["anchor_transaction"]
     nothing = _cli(issuers, "cred", "issue", "--resume", "--key", "uni", "--json")
     assert json.loads(nothing.stdout) == []

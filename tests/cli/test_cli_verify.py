@@ -10,11 +10,13 @@ import pytest
 from cliws import PASSWORD, Workspace
 
 from ledger.credentials.batch import attach_batch_proofs
+from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.document import CredentialTemplate, build_batch
 from ledger.credentials.files import write_credentials
 from ledger.credentials.merkle import MerkleTree
 from ledger.credentials.parts import Achievement, IssuerProfile
 from ledger.credentials.proof import ChainRef
+from tests.credentials.credential_fixtures import edit_payload
 
 
 @pytest.fixture()
@@ -57,8 +59,8 @@ def test_each_tampering_has_its_own_reason(batch: tuple[Workspace, list[Path]], 
     changed = _edit(files[0], tmp_path / "changed.json",
                     lambda d: d["credentialSubject"]["achievement"].__setitem__("name", "Chief Architect"))
     wrong = _edit(files[1], tmp_path / "wrong.json",
-                  lambda d: d["proof"]["merklePath"].__setitem__(0, "0x" + "ab" * 32))
-    truncated = _edit(files[2], tmp_path / "truncated.json", lambda d: d["proof"]["merklePath"].pop())
+                  lambda d: edit_payload(d, lambda p: p["merklePath"].__setitem__(0, "0x" + "ab" * 32)))
+    truncated = _edit(files[2], tmp_path / "truncated.json", lambda d: edit_payload(d, lambda p: p["merklePath"].pop()))
     garbage = tmp_path / "garbage.json"
     garbage.write_text('{"@context": ["nope"]}')
     code, reports = _verify(ws, changed, wrong, truncated, garbage)
@@ -73,9 +75,10 @@ def test_unknown_root_and_unauthorised_issuer(issuers: Workspace, tmp_path: Path
     comm = issuers.keys["community"]
 
     def make(type_id: int, out: Path, anchor_as: int | None) -> Path:
-        ach = Achievement(type_id, 1, "Course", "A course", "Passed", "cs")
+        deployment = account_did(chain_id, lg.contracts.issuers.address)
+        ach = Achievement(type_id, 1, "Course", "A course", "Passed", "cs", id=type_url(deployment, type_id, 1))
         template = CredentialTemplate(IssuerProfile.for_account(chain_id, comm.address, "OpenChain"), ach,
-                                      "2026-01-01T00:00:00Z")
+                                      "2026-01-01T00:00:00Z", deployment=deployment)
         creds = build_batch(template, ["0x" + "11" * 32, "0x" + "22" * 32])
         tree = MerkleTree.build([c.hash for c in creds])
         tx, block = None, None
@@ -164,7 +167,7 @@ def test_a_holders_credential_is_exported_from_a_bundle_and_verifies_on_its_own(
 ) -> None:
     bundle = _bundle(issuers, tmp_path, 5)
     third = json.loads(bundle.read_text().splitlines()[2])
-    subject = third["credentialSubject"]["id"].rsplit(":", 1)[1]
+    subject = third["credentialSubject"]["id"].rsplit("/", 1)[1]
 
     out = tmp_path / "for-the-holder"
     r = issuers.run("cred", "export", str(bundle), "--subject", subject, "--out", str(out), "--json")

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ledger.credentials.batch import attach_batch_proofs
+from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.document import Credential, CredentialTemplate, SubjectEntry, build_batch
 from ledger.credentials.parts import Achievement, IssuerProfile
 from ledger.credentials.proof import ChainRef
@@ -18,6 +19,9 @@ from ledger.verify.snapshot import StaticChainView
 CHAIN_ID = 20200
 ISSUER = "0x" + "ab" * 20
 CONTRACT = "0x" + "cd" * 20
+REGISTRY = "0x" + "ef" * 20
+#: The deployment's DID, under which subjects, types and contributions are named.
+DEPLOYMENT = account_did(CHAIN_ID, REGISTRY)
 ANCHOR_TX = bytes.fromhex("11" * 32)
 ANCHOR_BLOCK = 40
 TYPE_ID = 7
@@ -40,8 +44,11 @@ def template(issuer: IssuerProfile) -> CredentialTemplate:
         criteria="Complete the course and have three merged pull requests co-signed by a maintainer.",
         field_of_study="Blockchain",
         achievement_type="Certificate",
+        id=type_url(DEPLOYMENT, TYPE_ID, 2),
     )
-    return CredentialTemplate(issuer, achievement, "2026-06-30T00:00:00Z", "2030-06-30T00:00:00Z")
+    return CredentialTemplate(
+        issuer, achievement, "2026-06-30T00:00:00Z", "2030-06-30T00:00:00Z", deployment=DEPLOYMENT
+    )
 
 
 @pytest.fixture
@@ -76,3 +83,28 @@ def chain(batch: list[Credential]) -> StaticChainView:
         ],
         authorizations=[Authorization(ISSUER, TYPE_ID, since=10)],
     )
+
+
+def proof_payload(doc: dict) -> dict:
+    """The JSON inside a profile-2 document's ``proofValue`` (the anchor and the disclosures)."""
+    import base64
+    import json
+
+    value = doc["proof"][0]["proofValue"][1:]
+    return json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+
+
+def set_proof_payload(doc: dict, payload: dict) -> None:
+    """Replace the JSON inside a profile-2 document's ``proofValue``."""
+    import base64
+    import json
+
+    raw = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    doc["proof"][0]["proofValue"] = "u" + raw
+
+
+def edit_payload(doc: dict, change) -> None:  # type: ignore[no-untyped-def]
+    """Apply ``change`` to the JSON inside a profile-2 document's ``proofValue`` (tests that tamper)."""
+    payload = proof_payload(doc)
+    change(payload)
+    set_proof_payload(doc, payload)

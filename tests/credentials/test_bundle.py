@@ -40,7 +40,7 @@ def test_credentials_are_picked_by_id_or_subject_and_a_missing_one_fails_the_who
     uuid = batch[2].id.rsplit(":", 1)[1]
     assert [e.id for e in select(read_bundle(bundle), ids=[uuid.upper()])] == [batch[2].id]
     assert [e.id for e in select(read_bundle(bundle), ids=[batch[4].id])] == [batch[4].id]
-    subject_hex = batch[5].subject_id.rsplit(":", 1)[1]
+    subject_hex = batch[5].subject_id.rsplit("/", 1)[1]
     picked = select(read_bundle(bundle), ids=[batch[0].id], subjects=[subject_hex])
     assert [e.id for e in picked] == [batch[0].id, batch[5].id]  # in bundle order
     assert len(select(read_bundle(bundle))) == 7  # nothing named: all

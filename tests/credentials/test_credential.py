@@ -30,12 +30,23 @@ from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
 from ledger.credentials.proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
 from ledger.crypto.hashing import keccak256
 from ledger.errors import ValidationError
-from tests.credentials.credential_fixtures import CHAIN_ID, CONTRACT, ISSUER, TYPE_ID
+from ledger.credentials.hashing import committed_hash, field_digest
+from ledger.credentials.identifiers import type_url
+from ledger.credentials.vocabulary import LEDGER_CONTEXT
+from tests.credentials.credential_fixtures import (
+    CHAIN_ID,
+    CONTRACT,
+    DEPLOYMENT,
+    ISSUER,
+    TYPE_ID,
+    proof_payload,
+    set_proof_payload,
+)
 
 
 def test_document_is_a_vc2_open_badge(batch: list[Credential]) -> None:
     doc = batch[1].document()
-    assert doc["@context"] == [VC_CONTEXT, OB_CONTEXT]
+    assert doc["@context"] == [VC_CONTEXT, OB_CONTEXT, LEDGER_CONTEXT]
     assert doc["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert doc["id"].startswith("urn:uuid:") and doc["id"][23] == "4"
     assert doc["issuer"] == {
@@ -44,26 +55,46 @@ def test_document_is_a_vc2_open_badge(batch: list[Credential]) -> None:
         "name": "Example University",
     }
     subject = doc["credentialSubject"]
-    assert subject["id"] == batch[1].subject_id == "urn:ledger:subject:0x" + batch[1].subject.hex()
+    assert subject["id"] == batch[1].subject_id == f"{DEPLOYMENT}/subjects/0x" + batch[1].subject.hex()
     assert subject["type"] == ["AchievementSubject"]
     assert subject["identifier"] == [
         {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": "Student 1"}
     ]
     achievement = subject["achievement"]
     assert achievement["type"] == ["Achievement"] and achievement["typeId"] == TYPE_ID
+    assert achievement["id"] == f"{DEPLOYMENT}/types/{TYPE_ID}/versions/2"
     assert achievement["typeVersion"] == 2 and achievement["fieldOfStudy"] == "Blockchain"
     assert achievement["criteria"]["narrative"].startswith("Complete the course")
     assert doc["validFrom"] == "2026-06-30T00:00:00Z" and doc["validUntil"] == "2030-06-30T00:00:00Z"
     assert "identifier" not in batch[0].document()["credentialSubject"]
-    assert doc["proof"]["type"] == BATCH_PROOF
+    [proof] = doc["proof"]
+    assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "fisco-ledger-merkle-2026"
+    assert proof["proofPurpose"] == "assertionMethod"
+    assert proof["verificationMethod"] == f"did:fisco:{CHAIN_ID}:{ISSUER}#fisco-{CHAIN_ID}-{ISSUER}"
+    payload = proof_payload(doc)
+    assert payload["leafIndex"] == 1 and payload["batchSize"] == 7 and len(payload["merklePath"]) == 3
+    assert set(payload["disclosures"]) == {"credentialSubject.id", "credentialSubject.identifier"}
 
 
-def test_hash_is_domain_tagged_keccak_of_canonical_json_without_proof(batch: list[Credential]) -> None:
+def test_hash_commits_to_the_fixed_part_and_a_salted_digest_per_disclosable_field(batch: list[Credential]) -> None:
     for credential in batch:
         doc = credential.document()
+        salts = {p: bytes.fromhex(e["salt"]) for p, e in proof_payload(doc)["disclosures"].items()}
         del doc["proof"]
         assert credential.body == canonicalize(doc)
-        assert credential.hash == keccak256(HASH_DOMAIN_TAG + canonicalize(doc))
+        subject = doc["credentialSubject"]
+        values = {"credentialSubject.id": subject.pop("id")}
+        if "identifier" in subject:
+            values["credentialSubject.identifier"] = subject.pop("identifier")
+        assert set(salts) == set(values) and all(len(s) == 16 for s in salts.values())
+        digests = {p: keccak256(b'fisco-talent-ledger/field/v1\x00["%s","%s",%s]' % (
+            salts[p].hex().encode(), p.encode(), canonicalize(v))) for p, v in values.items()}
+        assert digests == {p: field_digest(p, salts[p], canonicalize(v)) for p, v in values.items()}
+        wrapper = {"credential": doc, "disclosures": {p: "0x" + d.hex() for p, d in digests.items()}}
+        assert credential.hash == keccak256(b"fisco-talent-ledger/credential/v2\x00" + canonicalize(wrapper))
+        assert credential.hash == committed_hash(canonicalize(doc), digests)
+    # Salts differ per credential and per field, so equal holder names give unrelated digests.
+    assert len({s for c in batch for s in c.salts.values()}) == sum(len(c.salts) for c in batch)
 
 
 _names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(str.strip)
@@ -75,15 +106,16 @@ def test_stamping_equals_canonicalizing_the_full_document(
     name: str, subject: bytes, keys: list[bytes]
 ) -> None:
     issuer = IssuerProfile.for_account(1, "0x" + "12" * 20, 'Uni "Quoted" \\ \u00e9\U0001f600')
-    achievement = Achievement(1, 1, "N\u00e4me", "D\nmulti-line", 'C "q"', "F\U0001f600")
-    template = CredentialTemplate(issuer, achievement, "2026-01-01T00:00:00+08:00")
+    achievement = Achievement(1, 1, "N\u00e4me", "D\nmulti-line", 'C "q"', "F\U0001f600", id=type_url(DEPLOYMENT, 1, 1))
+    template = CredentialTemplate(issuer, achievement, "2026-01-01T00:00:00+08:00", deployment=DEPLOYMENT)
     evidence = tuple(Evidence(k, f"pr {i}") for i, k in enumerate(keys))
     credential = build_batch(template, [SubjectEntry(subject, name, evidence)])[0]
     expected = template.document(
-        credential.id, credential.subject_id, name, [e.to_dict() for e in evidence] if evidence else None
+        credential.id, credential.subject_id, name, [e.to_dict(DEPLOYMENT) for e in evidence] if evidence else None
     )
     assert credential.body == canonicalize(expected)
-    reparsed = parse_credential(credential.to_json())
+    proof = CredentialProof(CHECKED_PROOF, credential.hash, ChainRef("embedded", 1), CONTRACT, issue_block=3)
+    reparsed = parse_credential(credential.with_proof(proof).to_json())
     assert reparsed.hash == credential.hash and reparsed.holder_name == name and reparsed.evidence == evidence
 
 
@@ -160,8 +192,9 @@ _DELETE = object()
         ("validFrom", "2026-06-30", "validFrom"),
         ("validUntil", "2020-01-01T00:00:00Z", "validUntil"),
         ("credentialSubject.id", "did:example:alice", "credentialSubject.id"),
-        ("credentialSubject.achievement.typeId", -1, "credentialSubject.achievement.typeId"),
-        ("credentialSubject.achievement.typeId", "7", "credentialSubject.achievement.typeId"),
+        ("credentialSubject.achievement.typeId", -1, "credentialSubject.achievement.id"),
+        ("credentialSubject.achievement.typeId", "7", "credentialSubject.achievement.id"),
+        ("credentialSubject.achievement.id", "urn:ledger:type:7", "credentialSubject.achievement.id"),
         ("credentialSubject.achievement.typeVersion", _DELETE, "credentialSubject.achievement.typeVersion"),
         (
             "credentialSubject.achievement.criteria",
@@ -175,20 +208,41 @@ _DELETE = object()
         ),
         ("credentialSubject.identifier", [{"type": "Other"}], "credentialSubject.identifier[0].type"),
         ("evidence", [{"type": ["Evidence"], "id": "https://x"}], "evidence[0].id"),
-        ("proof.type", "DataIntegrityProof", "proof.type"),
-        ("proof.chain", None, "proof.chain"),
-        ("proof.merklePath", ["0x1234"], "proof.merklePath[0]"),
-        ("proof.leafIndex", 7, "proof.leafIndex"),
-        ("proof.batchRoot", "0x" + "zz" * 32, "proof.batchRoot"),
-        ("proof.contract", "0xabc", "proof.contract"),
-        ("proof.hashAlgorithm", "sha256", "proof.hashAlgorithm"),
+        ("proof", {"type": "DataIntegrityProof"}, "proof"),
+        ("proof.0.type", "MerkleProof2019", "proof[0].type"),
+        ("proof.0.cryptosuite", "ecdsa-rdfc-2019", "proof[0].cryptosuite"),
+        ("proof.0.proofPurpose", "authentication", "proof[0].proofPurpose"),
+        ("proof.0.verificationMethod", f"did:fisco:{CHAIN_ID}:{ISSUER}#other", "proof[0].verificationMethod"),
+        ("proof.0.proofValue", "z3vK", "proof[0].proofValue"),
+        ("payload.chain", None, "proof[0].proofValue.chain"),
+        ("payload.merklePath", ["0x1234"], "proof[0].proofValue.merklePath[0]"),
+        ("payload.leafIndex", 7, "proof[0].proofValue.leafIndex"),
+        ("payload.batchRoot", "0x" + "zz" * 32, "proof[0].proofValue.batchRoot"),
+        ("payload.contract", "0xabc", "proof[0].proofValue.contract"),
+        ("payload.hashAlgorithm", "sha256", "proof[0].proofValue.hashAlgorithm"),
+        ("payload.disclosures.credentialSubject.id", _DELETE, "proof[0].proofValue.disclosures.credentialSubject.id"),
+        ("payload.disclosures.name", {"salt": "00" * 16}, "proof[0].proofValue.disclosures"),
     ],
 )
 def test_schema_errors_name_the_field(
     batch: list[Credential], path: str, value: Any, error_path: str
 ) -> None:
     doc = batch[1].document()
-    _mutate(doc, path, value)
+    if path.startswith("payload."):
+        payload = proof_payload(doc)
+        if path.startswith("payload.disclosures."):
+            name = path[len("payload.disclosures."):]
+            if value is _DELETE:
+                del payload["disclosures"][name]
+            else:
+                payload["disclosures"][name] = value
+        else:
+            _mutate(payload, path[len("payload."):], value)
+        set_proof_payload(doc, payload)
+    elif path.startswith("proof.0."):
+        _mutate(doc["proof"][0], path[len("proof.0."):], value)
+    else:
+        _mutate(doc, path, value)
     with pytest.raises(CredentialFormatError) as info:
         parse_credential(json.dumps(doc))
     assert info.value.path == error_path
@@ -218,6 +272,10 @@ def test_template_and_entry_validation(template: CredentialTemplate) -> None:
     with pytest.raises(CredentialFormatError) as info:
         IssuerProfile.for_account(1, "0x12", "X")
     assert info.value.path == "issuer.id"
+    with pytest.raises(CredentialFormatError, match="not a domain name"):
+        IssuerProfile.for_account(1, "0x" + "12" * 20, "X", domain="https://uni.example/")
+    with pytest.raises(CredentialFormatError, match="names no deployment"):
+        CredentialTemplate(template.issuer, template.achievement, "2026-01-01T00:00:00Z")
     with pytest.raises(CredentialFormatError, match="entry 1"):
         build_batch(template, [os.urandom(32), "0x1234"])
     with pytest.raises(CredentialFormatError, match="entry 0: must not contain control"):
@@ -229,7 +287,12 @@ def test_template_and_entry_validation(template: CredentialTemplate) -> None:
     subject = os.urandom(32)
     one = build_batch(template, [SubjectEntry(subject, credential_id=fixed)])[0]
     again = template.stamp("0x" + subject.hex().upper(), credential_id=fixed)
-    assert one.id == fixed and one.hash == again.hash  # the same inputs give the same document
+    seed = os.urandom(32)
+    one = build_batch(template, [SubjectEntry(subject, credential_id=fixed)], salt_seed=seed)[0]
+    again = build_batch(template, ["0x" + subject.hex().upper()], salt_seed=seed)[0]
+    again = build_batch(template, [SubjectEntry("0x" + subject.hex().upper(), credential_id=fixed)], salt_seed=seed)[0]
+    assert one.id == fixed and one.hash == again.hash  # the same inputs and salt seed give the same document
+    assert template.stamp(subject, credential_id=fixed).hash != one.hash  # a fresh seed: other salts
 
 
 def test_fresh_ids_are_unique_uuid4(template: CredentialTemplate) -> None:
@@ -256,19 +319,25 @@ def test_checked_certificate_with_evidence(template: CredentialTemplate) -> None
     assert [e.key for e in parsed.evidence] == keys and parsed.evidence[0].name == "github:org/repo#1"
     assert parsed.proof == proof and parsed.proof.kind == CHECKED_PROOF
     assert parsed.document()["evidence"][1] == {
-        "id": "urn:ledger:contribution:0x" + keys[1].hex(),
+        "id": f"{DEPLOYMENT}/contributions/0x" + keys[1].hex(),
         "type": ["Evidence"],
     }
+    assert parsed.document()["proof"][0]["cryptosuite"] == "fisco-ledger-issuance-2026"
 
 
 def test_sm3_chains_hash_with_sm3(template: CredentialTemplate) -> None:
     from ledger.crypto.hashing import sm3
 
     sm_template = CredentialTemplate(
-        template.issuer, template.achievement, template.valid_from, hash_algorithm="sm3"
+        template.issuer, template.achievement, template.valid_from, hash_algorithm="sm3", deployment=DEPLOYMENT
     )
     credentials = build_batch(sm_template, [os.urandom(32) for _ in range(5)])
-    assert credentials[0].hash == sm3(HASH_DOMAIN_TAG + credentials[0].body)
+    doc = json.loads(credentials[0].body)
+    subject = doc["credentialSubject"].pop("id")
+    salt = credentials[0].salts["credentialSubject.id"]
+    digest = sm3(b'fisco-talent-ledger/field/v1\x00["%s","credentialSubject.id","%s"]' % (salt.hex().encode(),
+                                                                                         subject.encode()))
+    assert credentials[0].hash == committed_hash(canonicalize(doc), {"credentialSubject.id": digest}, "sm3")
     from ledger.credentials.batch import attach_batch_proofs
 
     proved = attach_batch_proofs(credentials, chain=ChainRef("fisco3", CHAIN_ID), contract=CONTRACT)

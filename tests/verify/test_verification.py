@@ -27,7 +27,16 @@ from ledger.verify.chainview import (
 from ledger.verify.report import STEPS, CredentialReport
 from ledger.verify.snapshot import StaticChainView
 from ledger.verify.verifier import verify_credential, verify_many
-from tests.credentials.credential_fixtures import ANCHOR_BLOCK, CHAIN_ID, CONTRACT, ISSUER, NOW, TYPE_ID
+from tests.credentials.credential_fixtures import (
+    ANCHOR_BLOCK,
+    CHAIN_ID,
+    CONTRACT,
+    ISSUER,
+    NOW,
+    TYPE_ID,
+    proof_payload,
+    set_proof_payload,
+)
 
 OTHER = "0x" + "ee" * 20
 
@@ -56,6 +65,7 @@ def test_good_credential_passes_every_step(batch: list[Credential], chain: Stati
             "inclusion": "PROOF_OK",
             "anchoring": "ANCHORED",
             "issuer_authorized": "AUTHORIZED",
+            "issuer_domain": "NOT_APPLICABLE",  # these issuers name no web domain
             "status": "ACTIVE",
             "criteria": "NOT_APPLICABLE",
             "expiry": "IN_VALIDITY_PERIOD",
@@ -83,21 +93,26 @@ def _tampered(batch: list[Credential], chain: StaticChainView) -> dict[str, tupl
     cases["HASH_MISMATCH"] = (_text(changed), chain)
 
     # The forger also fixes up credentialHash: now the Merkle path no longer leads to the root.
-    forged = parse_credential(_text({k: v for k, v in changed.items() if k != "proof"}))
+    forged = parse_credential(_text(changed))
     cases["PROOF_INVALID"] = (forged.with_proof(replace(proof, credential_hash=forged.hash)).to_json(), chain)
 
     wrong = _doc(good)
-    sibling = wrong["proof"]["merklePath"][0]
-    wrong["proof"]["merklePath"][0] = sibling[:-1] + ("0" if sibling[-1] != "0" else "1")
+    payload = proof_payload(wrong)
+    sibling = payload["merklePath"][0]
+    payload["merklePath"][0] = sibling[:-1] + ("0" if sibling[-1] != "0" else "1")
+    set_proof_payload(wrong, payload)
     cases["PROOF_INVALID/wrong sibling"] = (_text(wrong), chain)
 
     truncated = _doc(good)
-    truncated["proof"]["merklePath"] = truncated["proof"]["merklePath"][:-1]
+    payload = proof_payload(truncated)
+    payload["merklePath"] = payload["merklePath"][:-1]
+    set_proof_payload(truncated, payload)
     cases["PROOF_TRUNCATED"] = (_text(truncated), chain)
 
+    # Without its proof a credential of profile 2 has no salts, so nothing to hash: not a credential.
     bare = _doc(good)
     del bare["proof"]
-    cases["PROOF_MISSING"] = (_text(bare), chain)
+    cases["FORMAT_INVALID/no proof"] = (_text(bare), chain)
 
     cases["ROOT_UNKNOWN"] = (good.to_json(), replace(chain, anchors=()))
 
@@ -116,7 +131,9 @@ def _tampered(batch: list[Credential], chain: StaticChainView) -> dict[str, tupl
     cases["CHAIN_MISMATCH"] = (good.to_json(), replace(chain, chain=CHAIN_ID + 1))
 
     moved = _doc(good)
-    moved["proof"]["anchorBlock"] = ANCHOR_BLOCK + 3
+    payload = proof_payload(moved)
+    payload["anchorBlock"] = ANCHOR_BLOCK + 3
+    set_proof_payload(moved, payload)
     cases["ANCHOR_MISMATCH"] = (_text(moved), chain)
     # The issuer anchored the root with another count than the proof's batch size (sorted pairs do not
     # bind a leaf's position, so the size is bound by the anchor's count).
@@ -260,7 +277,10 @@ def test_checked_certificate(checked: tuple[Credential, StaticChainView, list[by
     revoked = replace(view, status_changes=[StatusChange(credential.hash, "revoked", 80, "misconduct")])
     assert fails_with(revoked) == ["REVOKED"]
     doc = credential.document()
-    del doc["evidence"], doc["proof"]
+    del doc["evidence"]
+    payload = proof_payload(doc)
+    del payload["disclosures"]["evidence"]
+    set_proof_payload(doc, payload)
     stripped = parse_credential(json.dumps(doc))
     assert credential.proof is not None
     text = stripped.with_proof(replace(credential.proof, credential_hash=stripped.hash)).to_json()

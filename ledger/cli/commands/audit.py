@@ -185,8 +185,8 @@ def _subject_arg(value: str) -> str:
     from ledger.identity.vault import parse_subject_id
 
     text = value.strip()
-    if text.startswith("urn:ledger:subject:"):
-        text = text.rsplit(":", 1)[1]
+    if text.startswith("urn:ledger:subject:") or "/subjects/" in text:  # a subject id as a credential names it
+        text = text.rsplit(":", 1)[1] if text.startswith("urn:") else text.rsplit("/", 1)[1]
     return "0x" + parse_subject_id(text).hex()
 
 
@@ -208,26 +208,34 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         view = ix.reader.subject(sid, at)
         leaves_known = ix.reader.knows_batch_leaves()
+        names = _names(app, ix)
+        person = names.person(sid)
+        works = {c.key: names.contribution(c.key, c.evidence_hash) for c in view.contributions}
+        issuers = {c.issuer: names.issuer(c.issuer) for c in view.credentials}
+        titles = {c.type_id: names.title(c.type_id) for c in view.credentials}
     note = batch_certificates_note(leaves_known)
     if app.json_output:
-        render.print_json({**_dated(view), "batch_certificates": note})
+        render.print_json({**_dated(view), "person": person, "contribution_names": works,
+                           "issuer_names": issuers, "type_names": {str(k): v for k, v in titles.items()},
+                           "batch_certificates": note})
         return
     revoked = sum(1 for c in view.contributions if c.revoked)
     projects = sorted(view.by_project.values(), reverse=True)
-    render.fields(f"Subject {view.subject}" + (f" at block {at}" if at is not None else ""), [
+    render.fields(f"Subject {person + ' · ' if person else ''}{view.subject}" + (f" at block {at}" if at is not None else ""), [
         ("contributions", f"{len(view.contributions)}" + (f" ({revoked} revoked, not counted below)" if revoked else "")),
         ("by kind", ", ".join(f"{_kind(k)} {n}" for k, n in view.by_kind.items()) or "-"),
         ("by project", f"{len(projects)} project(s): " + ", ".join(map(str, projects)) if projects else "-"),
         ("co-signers", len(view.cosigners)),
         ("credentials", len(view.credentials)),
     ])
-    render.table("Contributions", ("key", "kind", "field", "date", "project", "co-signs", "status"), [
-        (c.key, _kind(c.kind), _field(c.field), time_text(c.occurred_at), c.project, len(c.cosigners),
-         "revoked" if c.revoked else "active")
+    render.table("Contributions", ("work", "kind", "field", "date", "project", "co-signs", "status", "key"), [
+        (works[c.key]["url"] or "", _kind(c.kind), _field(c.field), time_text(c.occurred_at),
+         works[c.key]["project_name"] or c.project, len(c.cosigners), "revoked" if c.revoked else "active", c.key)
         for c in view.contributions
     ])
-    render.table("Credentials", ("hash", "batch root", "type", "issuer", "block", "status"), [
-        (c.hash, c.root if c.root != ZERO32 else "", c.type_id, c.issuer, c.block_number, shown_status(c.status))
+    render.table("Credentials", ("certificate", "institution", "block", "status", "hash", "batch root"), [
+        (titles[c.type_id] or f"type {c.type_id}", render.institution_words(issuers[c.issuer]) or c.issuer,
+         c.block_number, shown_status(c.status), c.hash, c.root if c.root != ZERO32 else "")
         for c in view.credentials
     ])
     render.message(render.escape(note))
@@ -247,14 +255,17 @@ def query_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool) -> N
     with _opened(app, sync=not no_sync) as (ix, lg):
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         view = ix.reader.issuer_view(issuer, at)
+        named = _names(app, ix).issuer(issuer) if view is not None else {}
     if view is None:
         raise LedgerError(f"{issuer} is not an issuer" + (f" at block {at}" if at is not None else ""),
                               hint="check the address; `ledger issuer list` shows the issuers")
     if app.json_output:
-        render.print_json(view)
+        render.print_json({**render.to_jsonable(view), **named})
         return
     it = view.issuer
-    render.fields(f"Issuer {it.address}" + (f" at block {at}" if at is not None else ""), [
+    shown = render.institution_words({**named, "address": it.address})
+    render.fields(f"Issuer {shown}" + (f" · {it.address}" if named.get("name") else "")
+                  + (f" at block {at}" if at is not None else ""), [
         ("kind", it.kind), ("status", it.status), ("parent", it.parent), ("scope", list(it.scope)),
         ("children", list(it.children)), ("contributions recorded", view.contributions_recorded),
         ("batches anchored", len(view.batches)), ("credentials issued", len(view.credentials)),
@@ -295,24 +306,34 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         rows = ix.reader.contributions(project=project_id, kind=kind_name, field_id=field_id, since=since_ts,
                                        subject=_subject_arg(subject) if subject else None, at=at, limit=limit)
+        names = _names(app, ix)
+        works = [(names.contribution(c.key, c.evidence_hash), names.person(c.subject)) for c in rows]
     if app.json_output:
-        render.print_json(_dated(rows))
+        render.print_json([{**_dated(c), **work, "person": who} for c, (work, who) in zip(rows, works)])
         return
-    render.table(f"{len(rows)} contribution(s)", ("key", "subject", "kind", "field", "date", "co-signs", "status"), [
-        (c.key, c.subject, _kind(c.kind), _field(c.field), time_text(c.occurred_at), len(c.cosigners),
-         "revoked" if c.revoked else "active")
-        for c in rows
+    render.table(f"{len(rows)} contribution(s)",
+                 ("work", "project", "person", "kind", "field", "date", "co-signs", "status", "key"), [
+        (work["url"] or "", work["project_name"] or c.project, who or c.subject, _kind(c.kind), _field(c.field),
+         time_text(c.occurred_at), len(c.cosigners), "revoked" if c.revoked else "active", c.key)
+        for c, (work, who) in zip(rows, works)
     ])
 
 
 def _dated(value: Any) -> Any:
     """``value`` as JSON, each contribution's ``occurred_at`` (Unix seconds in the index) as a date."""
     data = render.to_jsonable(value)
-    items = data.get("contributions", []) if isinstance(data, dict) else data
+    items = data.get("contributions", []) if isinstance(data, dict) and "contributions" in data else [data]
     for item in items:
         if isinstance(item, dict) and isinstance(item.get("occurred_at"), int):
             item["occurred_at"] = time_text(item["occurred_at"])
     return data
+
+
+def _names(app: App, index: Index) -> Any:
+    """What this workspace knows to put names on the index's hex (its metadata files and vault)."""
+    from ledger.audit.names import Names
+
+    return Names.of_workspace(index.reader, app.settings().metadata_dir, app.vault_for_names())
 
 
 def _kind(name: str) -> str:
@@ -348,13 +369,17 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
     with _opened(app, sync=not no_sync) as (ix, lg):
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         rows = ix.reader.credentials(type_id=type_id, status=status, issuer=issuer, at=at)
+        names = _names(app, ix)
+        shown = [(names.person(c.subject), names.title(c.type_id), names.issuer(c.issuer)) for c in rows]
     if app.json_output:
-        render.print_json(rows)
+        render.print_json([{**render.to_jsonable(c), "holder": who, "title": title, "issuer_name": inst["name"],
+                            "issuer_domain": inst["domain"]} for c, (who, title, inst) in zip(rows, shown)])
         return
-    render.table(f"{len(rows)} credential(s)", ("hash", "batch root", "type", "issuer", "block", "status", "reason"), [
-        (c.hash, c.root if c.root != ZERO32 else "", c.type_id, c.issuer, c.block_number, shown_status(c.status),
-         c.status_reason)
-        for c in rows
+    render.table(f"{len(rows)} credential(s)",
+                 ("holder", "certificate", "institution", "block", "status", "reason", "hash", "batch root"), [
+        (who or "", title or f"type {c.type_id}", render.institution_words(inst) or c.issuer, c.block_number,
+         shown_status(c.status), c.status_reason, c.hash, c.root if c.root != ZERO32 else "")
+        for c, (who, title, inst) in zip(rows, shown)
     ])
 
 
@@ -413,6 +438,7 @@ def _read_subjects(path: Path) -> list[str]:
 def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | None, html_path: Path | None,
                make: Callable[[Any], AuditReport], anchor: bool = False) -> None:
     from ledger.audit import Auditor, ChainLogCheck, anchor_report
+    from ledger.audit.names import Names
 
     for path in (json_path, html_path):
         if path is not None:
@@ -430,7 +456,9 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
             info = {"chain_id": identity.chain_id, "backend": identity.backend,
                     "description": f"{identity.backend} chain {identity.chain_id}"}
             check = ChainLogCheck(ledger.contracts, from_block=ledger.settings.deployment.block_number)
-        report = make(Auditor(ix.reader, chain=check, chain_info=info, at=at, at_spec=at_spec))
+        settings = app.settings()
+        names = Names.of_workspace(ix.reader, settings.metadata_dir, app.vault_for_names())
+        report = make(Auditor(ix.reader, chain=check, chain_info=info, at=at, at_spec=at_spec, names=names))
         # The report is written in full before it is anchored (to files beside the targets, renamed into
         # place at the end): a path that cannot be written must fail before the anchor costs a transaction.
         staged = _OutputFiles({json_path: lambda r: _dumps(r.to_dict()), html_path: lambda r: r.to_html()})
@@ -450,9 +478,11 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
 
         summary = data["summary"]
         render.table(f"{render.escape(data['title'])}: {summary['verdict']}",
-                     ("", "credential", "type", "issuer", "re-checked on chain", "reason"), [
-            ("valid" if c["valid"] else "INVALID", c["label"], c["type_id"], c["issuer"],
-             CHAIN_CHECKS.get(c.get("chain_check") or "", ""), c["reason"])
+                     ("", "holder", "certificate", "institution", "re-checked on chain", "reason", "credential"), [
+            ("valid" if c["valid"] else "INVALID", c.get("holder") or "", c.get("title") or f"type {c['type_id']}",
+             render.institution_words({"name": c.get("issuer_name"), "address": c["issuer"],
+                                       "domain": c.get("issuer_domain")}) or c["issuer"] or "",
+             CHAIN_CHECKS.get(c.get("chain_check") or "", ""), c["reason"], c["label"])
             for c in data["credentials"]
         ])
         for a in data["anomalies"]:

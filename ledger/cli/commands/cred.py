@@ -1,4 +1,4 @@
-"""Credentials: ``ledger cred issue|revoke|suspend|reinstate|show|export`` and ``ledger verify``."""
+"""Credentials: ``ledger cred issue|revoke|suspend|reinstate|show|withhold|export`` and ``ledger verify``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def cred() -> None:
       ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's file
       ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
       ledger cred revoke cert.json --reason misconduct
+      ledger cred withhold cert.json holder --out for-employer.json    share it without your name
     """
 
 
@@ -275,6 +276,7 @@ def cred_show(app: App, file: Path) -> None:
         "valid_from": c.template.valid_from,
         "valid_until": c.template.valid_until,
         "proof": c.proof.kind if c.proof else None,
+        "withheld": sorted(c.withheld),
     }
     if app.json_output:
         render.print_json(info)
@@ -292,6 +294,44 @@ def _one_credential(path: Path) -> None:
             f"{path} is a batch bundle (one credential per line), not one credential",
             hint=f"write the one you mean to its own file first: ledger cred export {path} --id ID (or --subject ID)",
         )
+
+
+@cred.command("withhold")
+@json_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("fields", nargs=-1, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the copy goes (default: FILE's name with .withheld.json).")
+@pass_app
+def cred_withhold(app: App, file: Path, fields: tuple[str, ...], out: Path | None) -> None:
+    """Make a copy of a credential with some fields withheld; the copy still verifies.
+
+    FIELDS: holder (the holder's name), subject (the pseudonymous subject id, which links the credential
+    to the subject's other records on chain), evidence (the contributions named as evidence), or their
+    paths. A verifier sees which fields were withheld, never their values. Keep your full copy: it holds
+    the salts, and only it can make other copies. Needs no workspace and no chain.
+
+    \b
+    Examples:
+      ledger cred withhold alice.json holder                   writes alice.withheld.json
+      ledger cred withhold alice.json subject evidence --out for-employer.json
+    """
+    from ledger.credentials.disclosure import withhold
+    from ledger.credentials.parse import parse_credential, read_credential_file
+    from ledger.errors import ValidationError
+    from ledger.files import write_private_file
+
+    _one_credential(file)
+    copy = withhold(parse_credential(read_credential_file(file)), fields)
+    target = out or file.with_name(file.name.removesuffix(".json") + ".withheld.json")
+    if target.exists():
+        raise ValidationError(f"{target} already exists", hint="give another file with --out")
+    write_private_file(target, copy.to_json())
+    result = {"file": str(target), "withheld": sorted(copy.withheld), "credential_hash": "0x" + copy.hash.hex()}
+    if app.json_output:
+        render.print_json(result)
+        return
+    render.message(f"wrote {render.escape(str(target))}, withholding {', '.join(result['withheld'])}")
 
 
 @cred.command("export")
@@ -341,6 +381,157 @@ def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ..
                    + (f", and {render.escape(str(manifest_file))}" if manifest_file else ""))
 
 
+def _verifier_url(app: App, given: str | None) -> str:
+    """The web verifier's address: --verifier, else the workspace's [serve] public_url or host and port."""
+    if given:
+        return given
+    from ledger.errors import ConfigError
+
+    try:
+        serve = app.settings().serve
+    except ConfigError:
+        raise click.UsageError("give --verifier URL (the address of a `ledger serve`), or run this in a workspace "
+                               "whose [serve] section names public_url") from None
+    if serve.public_url:
+        return serve.public_url
+    host = serve.host if ":" not in serve.host else f"[{serve.host}]"
+    return f"http://{host}:{serve.port}/"
+
+
+@cred.command("share")
+@workspace_option
+@json_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--verifier", "verifier", default=None, metavar="URL",
+              help="The web verifier's address (default: the workspace's [serve] public_url, or http://HOST:PORT/).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory for the QR code files (default: beside FILE).")
+@click.option("--no-qr", is_flag=True, help="Print the link only; write no QR code.")
+@pass_app
+def cred_share(app: App, file: Path, verifier: str | None, out_dir: Path | None, no_qr: bool) -> None:
+    """Print a link that opens FILE in the web verifier, and write its QR code (PNG and SVG).
+
+    The credential travels in the link's fragment (after #), which browsers never send to a server:
+    it is in no access log. The page reads it and verifies it with the verifier's API.
+
+    \b
+    Examples:
+      ledger cred share alice.json --verifier https://verify.example.edu
+      ledger cred share alice.json --out ./for-alice --json      # link, alice.qr.png, alice.qr.svg
+    """
+    from ledger.credentials.parse import parse_credential, read_credential_file
+    from ledger.render.share import share_link, write_qr
+
+    _one_credential(file)
+    credential = parse_credential(read_credential_file(file))
+    link = share_link(_verifier_url(app, verifier), credential.to_json())
+    codes = None
+    if not no_qr:
+        directory = out_dir or file.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        codes = write_qr(link, directory / f"{file.stem}.qr")
+    if app.json_output:
+        render.print_json({"link": link, "length": len(link),
+                           **({"qr_png": str(codes.png), "qr_svg": str(codes.svg), "qr_version": codes.version}
+                              if codes else {})})
+        return
+    click.echo(link)
+    if codes is not None:
+        render.note(f"QR code (version {codes.version}): {render.escape(str(codes.png))}, "
+                    f"{render.escape(str(codes.svg))}")
+
+
+@cred.command("render")
+@workspace_option
+@json_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the printable certificate as HTML (the default when no output is named: FILE.html).")
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write it as PDF (A4 landscape), printed by headless Chromium.")
+@click.option("--badge-svg", "badge_svg_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write an Open Badges 3.0 baked badge (SVG carrying the credential).")
+@click.option("--badge-png", "badge_png_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write an Open Badges 3.0 baked badge (PNG carrying the credential; drawn by Chromium).")
+@click.option("--verifier", default=None, metavar="URL", help="The web verifier the QR code opens (as for `cred share`).")
+@click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="An HTML template (default: the workspace's templates/certificate-<type>.html, "
+                                 "templates/certificate.html, or the built-in one).")
+@click.option("--logo", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The institution's logo (PNG, SVG or JPEG; default: the workspace's templates/logo.*).")
+@click.option("--browser", default=None, metavar="PATH", help="The Chromium to print with (default: found on PATH).")
+@pass_app
+def cred_render(app: App, file: Path, html_out: Path | None, pdf_out: Path | None, badge_svg_out: Path | None,
+                badge_png_out: Path | None, verifier: str | None, template_path: Path | None, logo: Path | None,
+                browser: str | None) -> None:
+    """Render a credential for people: a printable certificate (HTML, PDF) and baked badges (SVG, PNG).
+
+    The certificate shows the institution (name, logo, domain), the holder, the title, the dates and a
+    QR code that opens the credential in the web verifier. Templates are per certificate type. A baked
+    badge is an image that carries the credential itself, as Open Badges 3.0 specifies (a PNG iTXt
+    chunk `openbadgecredential`, or an `<openbadges:credential>` element in the SVG).
+
+    \b
+    Examples:
+      ledger cred render alice.json                                    alice.html beside it
+      ledger cred render alice.json --pdf alice.pdf --verifier https://verify.example.edu
+      ledger cred render alice.json --badge-png alice.badge.png --badge-svg alice.badge.svg
+    """
+    import tempfile
+
+    from ledger.credentials.parse import parse_credential, read_credential_file
+    from ledger.errors import ConfigError
+    from ledger.render import badge, browser as printer, certificate
+    from ledger.render.share import share_link
+    from ledger.verify.identity import claimed_domain
+
+    _one_credential(file)
+    credential = parse_credential(read_credential_file(file))
+    if not any((html_out, pdf_out, badge_svg_out, badge_png_out)):
+        html_out = file.with_suffix(".html")
+    try:
+        templates: Path | None = app.settings().workspace / "templates"
+    except ConfigError:
+        templates = None  # no workspace: the built-in template
+    if logo is None and templates is not None:
+        logo = next((templates / f"logo{ext}" for ext in (".svg", ".png", ".jpg", ".jpeg")
+                     if (templates / f"logo{ext}").is_file()), None)
+    link = share_link(_verifier_url(app, verifier), credential.to_json())
+    written: dict[str, str] = {}
+    if html_out or pdf_out:
+        html = certificate.render_certificate(
+            credential, link, template=template_path or certificate.template_for(credential.achievement.type_id, templates),
+            logo=certificate.logo_markup(logo), view=certificate.CertificateView(claimed_domain(credential)))
+        if html_out:
+            html_out.write_text(html, encoding="utf-8")
+            written["html"] = str(html_out)
+        if pdf_out:
+            with tempfile.TemporaryDirectory(prefix="ledger-render-") as scratch:
+                page = Path(scratch) / "certificate.html"
+                page.write_text(html, encoding="utf-8")
+                printer.html_to_pdf(page, pdf_out, browser=browser)
+            written["pdf"] = str(pdf_out)
+    if badge_svg_out or badge_png_out:
+        drawing = badge.badge_svg(title=credential.achievement.name, institution=credential.issuer.name,
+                                  holder=credential.holder_name, date=credential.template.valid_from[:10])
+        document = credential.to_json()
+        if badge_svg_out:
+            badge_svg_out.write_text(badge.bake_svg(drawing, document), encoding="utf-8")
+            written["badge_svg"] = str(badge_svg_out)
+        if badge_png_out:
+            with tempfile.TemporaryDirectory(prefix="ledger-render-") as scratch:
+                plain = Path(scratch) / "badge.svg"
+                plain.write_text(drawing, encoding="utf-8")
+                image = printer.svg_to_png(plain, Path(scratch) / "badge.png", size=(400, 400), browser=browser)
+                badge_png_out.write_bytes(badge.bake_png(image.read_bytes(), document))
+            written["badge_png"] = str(badge_png_out)
+    if app.json_output:
+        render.print_json({**written, "link": link})
+    else:
+        for kind, path in written.items():
+            render.message(f"{kind}: {render.escape(path)}")
+
+
 @click.command()
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
@@ -353,9 +544,16 @@ def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ..
               help="No network and no workspace: verify against the chain's answers saved by --save-snapshot.")
 @click.option("--save-snapshot", "snapshot_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also save the chain's answers for these credentials to FILE, to verify them offline later.")
+@click.option("--no-domain-check", is_flag=True,
+              help="Do not fetch the web domains issuers name (the issuer_domain step says not checked).")
+@click.option("--receipt", "receipt_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write a receipt of this verification, signed by --receipt-key, to FILE.")
+@click.option("--receipt-key", default=None, metavar="NAME",
+              help="The workspace key that signs receipts (the verifier's own, not an issuer's).")
 @pass_app
 def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, snapshot_in: Path | None,
-           snapshot_out: Path | None) -> None:
+           snapshot_out: Path | None, no_domain_check: bool, receipt_out: Path | None,
+           receipt_key: str | None) -> None:
     """Verify credential files (or folders of them, or .jsonl batch files) against the chain.
 
     Runs named steps: format, integrity, inclusion, anchoring, issuer authorised at the anchoring
@@ -375,6 +573,7 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
       ledger verify alice.json --save-snapshot alice.chain.json     # online, once
       ledger verify alice.json --snapshot alice.chain.json          # later, offline
       ledger verify alice.json --offline                            # format, hash, proof, expiry only
+      ledger verify alice.json --receipt alice.receipt.json --receipt-key verifier   # signed, for the files
     """
     from ledger.files import is_leftover_name
 
@@ -387,6 +586,8 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
         raise click.UsageError("no credential files found")
     if sum(bool(x) for x in (offline, snapshot_in, snapshot_out)) > 1 or (at and (offline or snapshot_in)):
         raise click.UsageError("--offline, --snapshot and --save-snapshot go one at a time; --at needs the chain")
+    if (receipt_out is None) != (receipt_key is None) or (receipt_out is not None and (offline or snapshot_in)):
+        raise click.UsageError("--receipt FILE and --receipt-key NAME go together, and need the chain")
     note = None
     if offline or snapshot_in is not None:
         from ledger.verify.files import load_snapshot, verify_files
@@ -398,8 +599,20 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
                 f"against the snapshot of chain {view.chain_id()} as of block {view.block_number()} ({snapshot_in})")
     else:
         lg = app.ledger(need_key=False)
+        signer = lg.receipt_signer(receipt_key, app.password) if receipt_key else None  # before the work
         with _Bars(app) as bars:
-            reports = lg.verify(paths, at=at, progress=lambda done, total: bars.update("verifying", done, total))
+            reports = lg.verify(paths, at=at, progress=lambda done, total: bars.update("verifying", done, total),
+                                check_domains=False if no_domain_check else None)
+        if signer is not None and receipt_out is not None:
+            import json as _json
+
+            from ledger.files import write_private_file
+
+            head = lg.chain.block_number()
+            receipt = signer.sign(reports, deployment=lg.settings.deployment.to_dict(),  # type: ignore[union-attr]
+                                  block=head, block_time=lg.chain.block_timestamp(head))
+            write_private_file(receipt_out, _json.dumps(receipt, indent=1, ensure_ascii=False).encode("utf-8"))
+            note = f"receipt signed by {signer.address} written to {receipt_out}"
         if snapshot_out is not None:
             import json as _json
 
@@ -418,11 +631,13 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
             mark = _MARKS[r["verdict"]]
             if show_steps:
                 render.table(
-                    f"{render.escape(r['file'])}  {mark}", ("step", "result", "code", "detail"),
+                    f"{mark}  {render.escape(render.credential_words(r))}\n[dim]{render.escape(r['file'])}[/]",
+                    ("step", "result", "code", "detail"),
                     [(s["step"], s["outcome"], s["code"], s["message"]) for s in r["steps"]],
                 )
             elif not r["valid"]:
-                render.message(f"{mark} {render.escape(r['file'])}: {render.escape(r['reason'])}")
+                render.message(f"{mark} {render.escape(render.credential_words(r))} [dim]{render.escape(r['file'])}[/]: "
+                               f"{render.escape(r['reason'])}")
         render.message(f"[bold]{_summary(counts, len(reports))}[/]")
         if counts["incomplete"]:
             render.message("incomplete: every check that ran passed, but some could not run (see the steps marked "

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ledger.cli import render
-from ledger.cli.app import App, common_options, pass_app
+from ledger.cli.app import App, common_options, json_option, pass_app, workspace_option
 
 
 def _outcome(app: App, outcome: Any, what: str) -> None:
@@ -148,6 +148,45 @@ def issuer_add(app: App, address: str, kind: str, scope: str, display_name: str,
         address, kind=kind, scope=scope, metadata={"name": display_name, "domain": domain}, child=child
     )
     _outcome(app, outcome, f"add issuer {address}")
+
+
+@issuer.command("well-known")
+@workspace_option
+@json_option
+@click.argument("domain")
+@click.argument("addresses", nargs=-1)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the document to FILE (default: print it).")
+@pass_app
+def issuer_well_known(app: App, domain: str, addresses: tuple[str, ...], out_path: Path | None) -> None:
+    """Make the document an institution publishes at https://DOMAIN/.well-known/did.json.
+
+    It is the DID document of did:web:DOMAIN: the issuer accounts registered with that domain (or the
+    ADDRESSES given) as verification methods, and this deployment with each issuer's registry metadata.
+    Verifiers fetch it to show the institution's domain as verified (the issuer_domain step). Run it in
+    the workspace that added the issuers (it holds their metadata).
+
+    \b
+    Examples:
+      ledger issuer well-known university.example --out did.json
+      ledger issuer well-known university.example 0xUni... 0xCollege...
+    """
+    import json as _json
+
+    document = app.ledger(need_key=False).well_known_document(domain, list(addresses) or None)
+    text = _json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if out_path is None:
+        click.echo(text, nl=False)
+        return
+    from ledger.files import write_private_file
+
+    write_private_file(out_path, text.encode("utf-8"))
+    out_path.chmod(0o644)  # a public document, to be served as it is
+    if app.json_output:
+        render.print_json({"file": str(out_path), "did": document["id"],
+                           "issuers": len(document["verificationMethod"])})
+    else:
+        render.message(f"wrote {render.escape(str(out_path))}: publish it at https://{domain}/.well-known/did.json")
 
 
 def _status_command(name: str, status: str, verb: str) -> click.Command:
