@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 PASSWORD = "bench-vault-password"
 CONTRIBUTION = {"source": "github.com/FISCO-BCOS/console/pull/812", "project": "github.com/FISCO-BCOS/console",

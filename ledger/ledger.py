@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.chain.backends import open_chain
-from ledger.chain.bursts import BurstJournal, Settlement
 from ledger.chain.base import FUNDING, Receipt, Transaction
+from ledger.chain.bursts import BurstJournal, Settlement
 from ledger.config import Deployment, Settings, save_settings
 from ledger.contracts.contribution_ledger import ContributionLedger
 from ledger.contracts.credential_registry import CredentialRegistry

@@ -234,7 +234,6 @@ class _Burst:
 
     def _gone(self) -> None:
         self.release()
-        return None
 
     def _write_requests(self, sender: str, chain: dict[str, Any], txs: Sequence[Transaction], generation: int) -> None:
         doc = {"sender": sender, "chain": chain, "generation": generation, "created": int(time.time()),

@@ -17,6 +17,7 @@ the ``filelock`` package is used, without the ordering.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
@@ -98,10 +99,8 @@ class QueueLock:
     def __del__(self) -> None:
         # A holder dropped without release (a chain object left to the garbage collector) must not keep
         # the workspace locked until its process ends.
-        try:
+        with contextlib.suppress(OSError):
             self.release()
-        except Exception:
-            pass
 
     # -- the queue ---------------------------------------------------------------------------------
 

@@ -44,9 +44,9 @@ __all__ = [
     "parse_field",
     "parse_kind",
     "parse_time",
-    "time_text",
     "project_id",
     "project_of",
     "read_file",
     "read_text_file",
+    "time_text",
 ]

@@ -15,8 +15,8 @@ May import: ``ledger.verify``, ``ledger.contracts`` (ABIs and event decoding), `
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.index.queries import IndexReader

@@ -27,11 +27,11 @@ from ledger.index import Index
 from ledger.index.view import IndexChainView
 from ledger.issuance.pipeline import check_output_dir
 from ledger.operations.governance import _bytes32, _Context
+from ledger.receipts import ReceiptSigner
 from ledger.verify.chainview import ChainView
 from ledger.verify.contracts_view import ContractsView
 from ledger.verify.files import snapshot_files, verify_files
 from ledger.verify.identity import IssuerIdentities
-from ledger.receipts import ReceiptSigner
 from ledger.wellknown.document import DeploymentRef
 from ledger.wellknown.fetch import DomainDirectory, FetchPolicy
 

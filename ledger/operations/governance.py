@@ -33,12 +33,12 @@ if TYPE_CHECKING:
 
     from ledger.chain.base import ChainBackend, Receipt, Transaction
     from ledger.chain.bursts import Settlement
-    from ledger.index import Index
     from ledger.config import Settings
     from ledger.contracts.deployment import Contracts
     from ledger.credentials.standards import TypeDefinition
     from ledger.crypto.keys import PrivateKey
     from ledger.identity.vault import Vault
+    from ledger.index import Index
 
 @dataclass(frozen=True)
 class ProposalOutcome:

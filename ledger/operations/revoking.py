@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from ledger import issuance, types
-from ledger.contracts.errors import CredentialIsRevoked, CredentialNotFound, NotCredentialIssuer, NotRootIssuer, UnknownRoot
+from ledger.contracts.errors import (
+    CredentialIsRevoked,
+    CredentialNotFound,
+    NotCredentialIssuer,
+    NotRootIssuer,
+    UnknownRoot,
+)
 from ledger.contracts.send import raise_for_receipt
 from ledger.credentials.bundle import bundle_lines, is_bundle
 from ledger.credentials.merkle import MerkleTree
@@ -281,7 +287,7 @@ class _Resolver:
     # -- this workspace's knowledge ----------------------------------------------------------------
 
     def _leaf_target(self, leaf: Any, label: str) -> StatusTarget:
-        hashes, tree = self._tree(leaf.batch_id)
+        _, tree = self._tree(leaf.batch_id)
         return StatusTarget(bytes.fromhex(leaf.credential_hash[2:]), bytes.fromhex(leaf.root[2:]),
                             tree.proof(leaf.leaf), leaf.leaf, label)
 

@@ -27,7 +27,7 @@ from ledger.chain.rpc import RpcChain
 from ledger.crypto.keys import PrivateKey
 from ledger.errors import NodeUnreachable
 from tests.anvil import Anvil
-from tests.conformance.probe import Probe, topic_uint
+from tests.conformance.probe import Probe
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +186,8 @@ def test_a_burst_mined_before_the_stop_is_only_reported(
     monkeypatch.undo()
     assert len(journal.pending(key.address)) == 1
     # The next burst of the key settles it first: all three were mined, none is sent again.
-    more, (settled,) = journal.send(chain, key, [probe.tx(address, "set", 4, "")])
+    (fourth,), (settled,) = journal.send(chain, key, [probe.tx(address, "set", 4, "")])
+    assert fourth.succeeded
     assert {i: r.tx_hash for i, r in settled.mined.items()} == {i: r.tx_hash for i, r in enumerate(receipts)}
     assert settled.sent_anew == {} and settled.sent_again == []
     assert _values(chain, probe, address) == [1, 2, 3, 4]

@@ -71,7 +71,7 @@ def kills(base: Path, count: int, seed: int) -> dict[str, Any]:
 
 
 def writers(base: Path, count: int, per_writer: int) -> dict[str, Any]:
-    recorded, env = prepare(base)
+    _, env = prepare(base)
     env = dict(os.environ, **env)
     sid = json.loads(_cli(env, "subject", "new", "--json").stdout)["id"]
     files = []
@@ -98,7 +98,7 @@ def writers(base: Path, count: int, per_writer: int) -> dict[str, Any]:
     waits = sorted(r[0] for r in results)
     return {"writers": count, "each_recorded": per_writer, "recorded": recorded_keys, "on_chain": on_chain,
             "seconds": round(took, 2), "latency_median": round(statistics.median(waits), 2),
-            "latency_p90": round(waits[max(0, int(round(0.9 * len(waits))) - 1)], 2), "latency_max": round(waits[-1], 2)}
+            "latency_p90": round(waits[max(0, round(0.9 * len(waits)) - 1)], 2), "latency_max": round(waits[-1], 2)}
 
 
 def main(argv: list[str] | None = None) -> int:

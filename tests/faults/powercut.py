@@ -107,7 +107,7 @@ class Replay:
         ops: the log.
     """
 
-    META = set("CTRLUMK")
+    META = frozenset("CTRLUMK")
 
     def __init__(self, snapshot: Path, root: Path, ops: list[Op]) -> None:
         self.snapshot, self.root, self.ops = snapshot, str(root), ops
@@ -315,7 +315,7 @@ def record_workload(base: Path, shim: Path) -> tuple[Replay, dict[str, Any]]:
     step("cred", "issue", "--type", "201", "--csv", str(inputs / "a.csv"), "--new-subjects", "--layout", "jsonl",
          "--key", "uni")
     files = step("cred", "issue", "--type", "201", "--csv", str(inputs / "b.csv"), "--new-subjects", "--key", "uni")
-    first = sorted(Path(files["output"]).glob("*.json"))[0]
+    first = min(Path(files["output"]).glob("*.json"))
     step("cred", "revoke", str(first), "--reason", "misconduct", "--key", "uni", ack={"file": str(first)})
     step("contrib", "add", "--source", "github.com/FISCO-BCOS/console/pull/4242", "--subject", subject["id"],
          "--kind", "code", "--key", "community")
@@ -391,9 +391,9 @@ def check(workspace: Path, acks: list[dict[str, Any]], recorded_root: Path) -> t
                     (report,) = lg.verify([here(a["file"])])
                     if not _only_revoked(report):
                         return "lost", f"the revocation of {a['file']} is gone"
-                elif a["kind"] == "contribution":
-                    if not lg.contracts.contributions.contribution(bytes.fromhex(a["key"][2:])).exists:
-                        return "lost", f"contribution {a['key']} is gone"
+                elif (a["kind"] == "contribution"
+                      and not lg.contracts.contributions.contribution(bytes.fromhex(a["key"][2:])).exists):
+                    return "lost", f"contribution {a['key']} is gone"
             with Index.open(settings.index_path) as index:
                 lg.sync_index(index)
             # Every credential file on disk, acknowledged or not, may have been handed out already: each

@@ -32,7 +32,16 @@ from typing import Any, ClassVar
 
 from ledger.canonical import NotJSONError, loads_lax
 from ledger.chain.answers import parse_hex, parse_int
-from ledger.chain.base import PERSISTENT, ChainBackend, ChainIdentity, Log, Outgoing, Receipt, Transaction, announce
+from ledger.chain.base import (
+    PERSISTENT,
+    ChainBackend,
+    ChainIdentity,
+    Log,
+    Outgoing,
+    Receipt,
+    Transaction,
+    announce,
+)
 from ledger.chain.fisco import status as status_codes
 from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
 from ledger.chain.fisco.receipts import status_of, to_receipt

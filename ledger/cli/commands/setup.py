@@ -253,16 +253,16 @@ def subject_erase(app: App, subject_id: str, delete_files: bool) -> None:
         return
     vault = result["vault"]
     render.fields(f"Erased {result['subject']}" + (" (already erased)" if result["already_erased"] else ""), [
-        ("vault", f"key shredded; fields removed: {', '.join(vault['fields_removed']) or '-'}; "
-                  f"{vault['lookup_tags_removed']} lookup and {vault['guard_tags_removed']} guard tags removed"),
+        ("vault", (f"key shredded; fields removed: {', '.join(vault['fields_removed']) or '-'}; "
+                   f"{vault['lookup_tags_removed']} lookup and {vault['guard_tags_removed']} guard tags removed")),
         ("journal", f"name taken out of {len(result['journal']['batches_scrubbed'])} finished batch(es)"),
         ("files deleted", len(result["files"]["deleted"])),
     ])
     chain = result["on_chain"]
     render.fields("What remains", [
         ("in the vault", vault["kept"]),
-        ("on chain", f"the pseudonymous id in {chain['contributions']} contribution(s) and "
-                     f"{chain['certificates']} certificate(s); {chain['note']}"),
+        ("on chain", (f"the pseudonymous id in {chain['contributions']} contribution(s) and "
+                      f"{chain['certificates']} certificate(s); {chain['note']}")),
         *[("file naming them", f"{f['path']} ({len(f['credential_ids'])} credential(s))") for f in result["files"]["remaining"]],
         *[("unfinished batch naming them", f"{b}: finish it (ledger cred issue --resume --batch {b}), then erase again")
           for b in result["journal"]["unfinished_batches_naming_them"]],
