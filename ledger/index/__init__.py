@@ -68,6 +68,11 @@ class Index:
         """Bring the index up to ``to_block`` (default: the chain head)."""
         return self.syncer(chain, deployment, decode=decode).sync(to_block, step=step, progress=progress)
 
+    def public_reader(self) -> IndexReader:
+        """A reader for answers that go to anyone who asks: without this workspace's knowledge of which
+        batch leaf is whose (``IndexReader.batch_leaves``)."""
+        return IndexReader(self.conn, batch_leaves=False)
+
     def journaled_batches(self) -> set[str]:
         """Ids of the journaled batches whose leaves :meth:`record_leaves` has taken in."""
         return {r[0] for r in self.conn.execute("SELECT batch_id FROM journal_batches")}

@@ -41,10 +41,17 @@ def _upto(at: int | None) -> int:
 
 
 class IndexReader:
-    """Queries over one index connection."""
+    """Queries over one index connection.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    ``batch_leaves`` says whether answers include this workspace's own knowledge of which batch leaf is
+    whose (``batch_leaves``, from its journal): yes for the issuer's own commands; no for an answer that
+    goes to anyone who asks (the web verifier), since it links subject ids to credentials in a way the
+    chain does not.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, batch_leaves: bool = True) -> None:
         self.conn = conn
+        self.batch_leaves = batch_leaves
 
     # -- when ------------------------------------------------------------------------------------
 
@@ -354,7 +361,7 @@ class IndexReader:
         found = [self._credential(r, at) for r in rows]
         if subject is None:
             found.extend(self._leaves(type_id, issuer, at))
-        else:
+        elif self.batch_leaves:
             found.extend(self._subject_leaves(bytes32_text(subject, "subject id"), type_id, issuer, at))
         if status is not None:
             wanted = status.strip().capitalize()
@@ -373,7 +380,7 @@ class IndexReader:
             "SELECT l.subject, l.credential_hash FROM batch_leaves l JOIN batches b ON b.root = l.root "
             "WHERE b.type_id = ? AND b.issuer = ? AND " + last.format(h="l.credential_hash", r="l.root")
             + " ORDER BY b.block_number", (type_id, who),
-        ):
+        ) if self.batch_leaves else ():
             out.setdefault(subject, digest)
         for subject, digest in self.conn.execute(
             "SELECT c.subject, c.hash FROM credentials c WHERE c.type_id = ? AND c.issuer = ? AND "
@@ -393,6 +400,8 @@ class IndexReader:
     ) -> list[Leaf]:
         """This workspace's batch leaves (``batch_leaves``) named by credential id (``urn:uuid:...``),
         credential hash, subject, batch root or batch id; in batch and leaf order."""
+        if not self.batch_leaves:
+            return []
         where: list[str] = []
         params: list[Any] = []
         for column, values in (("credential_id", credential_ids), ("credential_hash", hashes)):
@@ -419,8 +428,8 @@ class IndexReader:
 
     def knows_batch_leaves(self) -> bool:
         """Whether this index holds the issuer's knowledge of which batch leaf is whose (it does in the
-        workspace that issued batches, from its journal; a verifier's does not)."""
-        return self.conn.execute("SELECT 1 FROM journal_batches LIMIT 1").fetchone() is not None
+        workspace that issued batches, from its journal; a verifier's does not) and answers with it."""
+        return self.batch_leaves and self.conn.execute("SELECT 1 FROM journal_batches LIMIT 1").fetchone() is not None
 
     def _subject_leaves(self, subject: str, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
         """The subject's batch certificates this workspace issued (``batch_leaves``), anchored by ``at``."""
@@ -459,7 +468,8 @@ class IndexReader:
     def _leaves(self, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
         rows = self.conn.execute(
             "SELECT DISTINCT s.credential_hash AS hash, s.root AS root, b.issuer AS issuer, b.type_id AS type_id, "
-            "b.block_number AS block_number, b.tx_hash AS tx_hash, l.subject AS subject FROM credential_status s "
+            f"b.block_number AS block_number, b.tx_hash AS tx_hash, {'l.subject' if self.batch_leaves else 'NULL'} "
+            "AS subject FROM credential_status s "
             "JOIN batches b ON b.root = s.root LEFT JOIN batch_leaves l ON l.root = s.root "
             "AND l.credential_hash = s.credential_hash WHERE s.block_number <= ? "
             "ORDER BY b.block_number, s.credential_hash",

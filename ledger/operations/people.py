@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger import issuance
+from ledger.contributions.model import time_text
 from ledger.credentials.bundle import bundle_lines
 from ledger.errors import LedgerError
 from ledger.files import write_private_file
@@ -50,7 +51,7 @@ class PeopleOps(_Context):
         on_chain = self._on_chain(sid)
         return {
             "subject": sid,
-            "erased_at": erasure.erased_at,
+            "erased_at": time_text(erasure.erased_at),
             "already_erased": erasure.already,
             "vault": {"fields_removed": list(erasure.fields), "lookup_tags_removed": erasure.lookups_removed,
                       "guard_tags_removed": erasure.guard_tags_removed, "kept": "the subject id, marked erased"},

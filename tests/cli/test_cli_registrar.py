@@ -327,7 +327,7 @@ def test_revocation_at_scale_by_id_subject_list_directory_bundle_and_batch(
     ids = list(by_id)
 
     # by id (bare uuid and urn) and by subject, in one command: one burst, one block on the embedded chain
-    subject = docs[files[5]]["credentialSubject"]["id"].rsplit(":", 1)[1]
+    subject = docs[files[5]]["credentialSubject"]["id"].rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     head = _head(issuers)
     r = issuers.run("cred", "revoke", "--id", ids[0], "--id", ids[1].removeprefix("urn:uuid:"), "--subject", subject,
                     "--reason", "issued-in-error", "--json", key="uni")

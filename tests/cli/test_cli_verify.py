@@ -322,6 +322,24 @@ def test_revoking_an_edited_copy_says_it_was_edited(batch: tuple[Workspace, list
     assert code == 0 and reports[0]["valid"]
 
 
+def _another_deployment(doc: dict) -> None:
+    """The credential as if anchored through another deployment's registry (the proof names another
+    contract: in the clear in a profile-1 proof, inside the proofValue of a profile-2 one)."""
+    import base64
+
+    from ledger.credentials.proof import decode_proof_value
+
+    other = "0x" + "42" * 20
+    for proof in doc["proof"] if isinstance(doc["proof"], list) else [doc["proof"]]:
+        if "contract" in proof:
+            proof["contract"] = other
+        elif "proofValue" in proof:
+            payload = decode_proof_value(proof["proofValue"], "proof.proofValue")
+            payload["contract"] = other
+            encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+            proof["proofValue"] = "u" + base64.urlsafe_b64encode(encoded).rstrip(b"=").decode()
+
+
 def test_offline_never_counts_an_unchecked_credential_as_valid(
     batch: tuple[Workspace, list[Path]], tmp_path: Path
 ) -> None:
@@ -329,8 +347,7 @@ def test_offline_never_counts_an_unchecked_credential_as_valid(
     printed INVALID each and then summed up as "3 of 3 valid offline (incomplete)", exit 0."""
     ws, files = batch
     assert ws.run("cred", "revoke", str(files[1]), "--reason", "misconduct", key="uni").exit_code == 0
-    elsewhere = _edit(files[2], tmp_path / "elsewhere.json",
-                      lambda d: d["proof"].__setitem__("contract", "0x" + "42" * 20))
+    elsewhere = _edit(files[2], tmp_path / "elsewhere.json", _another_deployment)
     chosen = (files[0], files[1], elsewhere)
     r = ws.run("verify", *map(str, chosen), "--offline", "--json")
     out = json.loads(r.output)
