@@ -35,19 +35,19 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
                           check=False, timeout=600)
 
 
-def kills(base: Path, count: int, seed: int) -> dict[str, Any]:
+def kills(base: Path, count: int, seed: int, max_delay: float = 3.0) -> dict[str, Any]:
     recorded, env = prepare(base)
     env = dict(os.environ, **env)
     rng = random.Random(seed)
     outcome = {"kills": 0, "finished_before_the_kill": 0, "resumes": 0}
     for i in range(count):
         csv = base / f"g{i}.csv"
-        csv.write_text("student_number,name\n" + "".join(f"K{i:03d}{n:04d},Grad {i}-{n}\n" for n in range(300)))
+        csv.write_text("student_number,name\n" + "".join(f"K{i:03d}{n:04d},Grad {i}-{n}\n" for n in range(1000)))
         layout = "jsonl" if i % 2 else "files"
         proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "cred", "issue", "--type", "201", "--csv",
                                  str(csv), "--new-subjects", "--layout", layout, "--key", "uni", "--json"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.2, 3.5))  # a kill at a random moment: not a test, a measurement
+        time.sleep(rng.uniform(0.3, max_delay))  # a kill at a random moment: not a test, a measurement
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             outcome["kills"] += 1
@@ -62,7 +62,8 @@ def kills(base: Path, count: int, seed: int) -> dict[str, Any]:
     verified = json.loads(_cli(env, "verify", str(ws / "credentials"), "--json").stdout)
     leftovers = [str(p) for p in ws.rglob("*.tmp")]
     journal = [json.loads((d / "state.json").read_text())["stage"] for d in (ws / "journal").iterdir()]
-    anchors = _cli(env, "query", "issuer", json.loads(_cli(env, "key", "list", "--json").stdout)[1]["address"], "--json")
+    uni = next(k["address"] for k in json.loads(_cli(env, "key", "list", "--json").stdout) if k["name"] == "uni")
+    anchors = _cli(env, "query", "issuer", uni, "--json")
     roots = [b["root"] for b in json.loads(anchors.stdout)["batches"]]
     outcome.update(batches=len(journal), batches_done=journal.count("done"), credentials=verified["valid"]
                    + verified["invalid"] + verified["incomplete"], valid=verified["valid"], leftovers=leftovers,
@@ -81,18 +82,27 @@ def writers(base: Path, count: int, per_writer: int) -> dict[str, Any]:
                                                          for n in range(per_writer)))
         files.append(path)
     started = time.perf_counter()
-    procs = [(time.perf_counter(), subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "contrib", "add", "--file", str(f), "--key", "community", "--json",
-         "--lock-timeout", "300"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        for f in files]
-    results = []
-    for begun, proc in procs:
-        out, err = proc.communicate(timeout=900)
-        results.append((time.perf_counter() - begun, proc.returncode, out, err))
+    # Each writer's output goes to a file: a pipe read only after another writer finished would fill up
+    # and block a writer that holds the workspace (the others would then wait for it for ever).
+    procs = []
+    for w, f in enumerate(files):
+        out, err = base / f"w{w}.out", base / f"w{w}.err"
+        with open(out, "w") as o, open(err, "w") as e:
+            procs.append((time.perf_counter(), out, err, subprocess.Popen(
+                [sys.executable, str(ROOT / "cli.py"), "--lock-timeout", "300", "contrib", "add", "--file", str(f),
+                 "--key", "community", "--json"], env=env, stdout=o, stderr=e)))
+    ends = {}
+    while len(ends) < len(procs):
+        for n, (_, _, _, proc) in enumerate(procs):
+            if n not in ends and proc.poll() is not None:
+                ends[n] = time.perf_counter()
+        time.sleep(0.01)
+    results = [(ends[n] - begun, proc.returncode, out.read_text(), err.read_text())
+               for n, (begun, out, err, proc) in enumerate(procs)]
     took = time.perf_counter() - started
     failed = [r for r in results if r[1] != 0]
     if failed:
-        raise AssertionError(f"{len(failed)} writer(s) failed: {failed[0][3][-500:]}")
+        raise AssertionError(f"{len(failed)} writer(s) failed: {failed[0][2][-500:]}{failed[0][3][-500:]}")
     recorded_keys = sum(json.loads(r[2])["recorded"] for r in results)
     on_chain = len(json.loads(_cli(env, "query", "contributions", "--subject", sid, "--json").stdout))
     waits = sorted(r[0] for r in results)
@@ -107,10 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--per-writer", type=int, default=200)
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--max-delay", type=float, default=3.0, help="longest wait before a kill, in seconds")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kills-") as tmp:
         base = Path(tmp)
-        report = {"kills": kills(base / "kills", args.kills, args.seed) if args.kills else None,
+        report = {"kills": kills(base / "kills", args.kills, args.seed, args.max_delay) if args.kills else None,
                   "writers": writers(base / "writers", args.writers, args.per_writer) if args.writers else None}
     print(json.dumps(report, indent=1))
     k, w = report["kills"], report["writers"]
