@@ -68,6 +68,10 @@ GOAL_PIPELINE = Goal(RATIO_AT_LEAST, 5.0)  # pipelined >= 5x sequential (anvil)
 GOAL_INDEX = Goal(AT_LEAST, 10_000)  # index sync events per second
 GOAL_AUDIT = Goal(AT_MOST, 2.0)  # seconds to audit a subject with 1,000 credentials
 GOAL_STARTUP = Goal(AT_MOST, 0.3)  # `ledger --help` seconds
+GOAL_IMPORT = Goal(AT_LEAST, 1_000)  # contributions imported and recorded per second (issue 19)
+GOAL_NODE_START = Goal(AT_MOST, 2.0)  # `ledger node` launch to serving, seconds (issue 16)
+#: The backend column of the rows measured through a native protocol against `ledger node`.
+NODE_BACKEND = "fisco3-sm (ledger node)"
 GOAL_SIGNING = Goal(RATIO_AT_LEAST, 3.0)  # our transaction signing >= 3x eth-account's (the rpc backend's budget)
 GOAL_SERVE_BATCH = Goal(AT_LEAST, 1_000)  # POST /api/v1/verify of a batch: credentials per CPU-second (issue 17)
 GOAL_SERVE_P99 = Goal(AT_MOST, 50.0)  # one credential, 8 concurrent clients: p99 milliseconds (issue 17)
@@ -102,12 +106,13 @@ class Plan:
     backends: tuple[str, ...]
     serve_credentials: int = 1_000
     serve_requests: int = 100  # per client, 8 clients
+    import_size: int = 10_000
     vault_subjects: int = 200_000
 
     @classmethod
     def make(cls, *, quick: bool, runs: int | None, backends: Sequence[str]) -> Plan:
         if quick:
-            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 200, 10, 2_000)
+            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 200, 10, 500, 2_000)
         return cls(False, runs or 3, (1_000, 10_000, 100_000), 10_000, 100, 1024, 300, 20_000, 1_000, 11,
                    tuple(backends), vault_subjects=200_000)
 
@@ -497,6 +502,23 @@ def vault_rows(plan: Plan) -> list[Row]:
     ]
 
 
+def import_job(size: int) -> str:
+    return f"import and record {size:,} merged pull requests from a GitHub export"
+
+
+def import_rows(plan: Plan) -> list[Row]:
+    """``benchmarks.importing``: what ``ledger contrib import github FILE --apply`` does, end to end."""
+    importing = _optional("benchmarks.importing")
+    _log(f"ours: import {plan.import_size:,} merged pull requests x{plan.runs}")
+    row = importing.measure(plan.import_size, plan.runs)
+    stages = ", ".join(f"{k} {v:.3g} s" for k, v in row["stages"].items())
+    note = (f"parse, map authors, build and check, dedupe against the chain (its synced index), record in batches "
+            f"of 1,000 ({row['transactions']} transactions): {stages}; {row['per_cpu_second']:,} per CPU-second; "
+            f"load average {row['load_average']} on {os.cpu_count()} CPUs")
+    return [Row("contributions", import_job(plan.import_size), "embedded", "contribs/s", row["per_second"],
+                goal=GOAL_IMPORT, runs=plan.runs, samples=tuple(row["samples"]), note=note)]
+
+
 def serve_rows(plan: Plan) -> list[Row]:
     """``benchmarks.serve``: the web verifier (``ledger serve`` as its own process) under a batch and under
     8 concurrent single-credential clients."""
@@ -566,6 +588,40 @@ def startup_rows(plan: Plan) -> list[Row]:
                                 text=True, cwd=REPO_ROOT, check=False, timeout=60)
         row = dataclasses.replace(row, note=_slowest_imports(traced.stderr))
     return [row]
+
+
+def node_fallback() -> list[Row]:
+    rows = [Row("chain", f"{what} per second, pipelined vs sequential", NODE_BACKEND, "tx/s", None, None,
+                "ours, sequential") for what in ("contributions recorded", "credentials anchored")]
+    return rows + [Row("startup", "`ledger node` start, launch to serving", "fisco3-sm", "s", None,
+                       goal=GOAL_NODE_START)]
+
+
+def node_rows(plan: Plan) -> list[Row]:
+    """``benchmarks.node``: how long ``ledger node`` takes to serve, and fisco3's throughput against it
+    (SM chain, the node in its own process), sequential vs pipelined."""
+    node = _optional("benchmarks.node")
+    starts = plan.startup_runs if not plan.quick else 2
+    _log(f"ledger node: {starts} starts")
+    start = node.measure_start(starts)
+    items = plan.chain_items if not plan.quick else 40
+    _log(f"ledger node: fisco3 (sm), {items} transactions sequential and pipelined x{plan.runs}")
+    figures = node.measure_throughput(items, plan.runs, "sm")
+    rows = []
+    for template in node_fallback()[:2]:
+        what = template.job.split(" per second")[0]
+        result = figures[what]
+        seq, pipe = result["sequential"], result["pipelined"]
+        note = (f"{items} transactions per way, one item each, SM2-signed here and checked by the node, sealed by "
+                f"the node in its own process; node CPU per transaction {seq['node_cpu_ms_per_tx']} ms sequential, "
+                f"{pipe['node_cpu_ms_per_tx']} ms pipelined; client CPU {seq['client_cpu_ms_per_tx']} / "
+                f"{pipe['client_cpu_ms_per_tx']} ms; a pipelined burst landed in {pipe['blocks_per_run']:g} blocks")
+        rows.append(dataclasses.replace(template, ours=float(result["pipelined_tx_per_s"]),
+                                        peer=float(result["sequential_tx_per_s"]), runs=plan.runs,
+                                        samples=tuple(result["pipelined_samples"]), note=note))
+    rows.append(dataclasses.replace(node_fallback()[2], ours=median(start), runs=len(start), samples=tuple(start),
+                                    note="a fresh process each time: Python, the CLI, py-evm, a new chain in memory"))
+    return rows
 
 
 def _slowest_imports(importtime: str, top: int = 4) -> str:
@@ -652,7 +708,13 @@ def run(plan: Plan) -> Report:
     signing_default = [Row("startup", "sign a legacy transaction (EIP-155, 200 bytes of data)", "offline", "tx/s",
                            None, goal=GOAL_SIGNING)]
     startup += _guard("signing", lambda: signing_rows(plan), signing_default)
-    rows = gas + documents + speed + audit + serve + vault + startup
+    import_default = [Row("contributions", import_job(plan.import_size), "embedded", "contribs/s", None,
+                          goal=GOAL_IMPORT)]
+    imports = _guard("imports", lambda: import_rows(plan), import_default)
+    node = _guard("ledger node", lambda: node_rows(plan), node_fallback())
+    speed += [row for row in node if row.section == "chain"]
+    startup += [row for row in node if row.section == "startup"]
+    rows = gas + documents + speed + audit + imports + serve + vault + startup
     seconds = time.perf_counter() - started
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)
 

@@ -187,7 +187,7 @@ def block_cost(chain: Any, node_cpu: Callable[[], float | None], blocks: int = 1
     from ledger.errors import LedgerError
 
     before = node_cpu()
-    if before is None:
+    if before is None or not hasattr(chain, "request"):  # no evm_mine through FISCO's native RPC
         return None
     try:
         for _ in range(blocks):

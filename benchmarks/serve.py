@@ -191,7 +191,7 @@ def _singles(server: _Server, documents: list[bytes], clients: int, requests: in
     if failures:
         raise RuntimeError(f"{len(failures)} requests failed, first: {failures[0]}")
     ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     detail = (f"{clients} concurrent clients, {len(ordered):,} requests in {wall:.1f} s "
               f"({len(ordered) / wall:,.0f} per second); p50 {statistics.median(ordered):.1f} ms, "
               f"max {ordered[-1]:.1f} ms; server CPU {used / len(ordered) * 1000:.2f} ms per request")

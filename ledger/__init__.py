@@ -5,6 +5,7 @@ workspace; the subpackages are the concepts it is made of (see the README's modu
 
     ledger.crypto, ledger.identity          keys, SM2/SM3, keystores; the vault and the privacy guard
     ledger.chain                            chain backends behind one interface
+    ledger.node                             ``ledger node``: a FISCO BCOS-compatible local node
     ledger.contributions, ledger.credentials   pure logic: contributions; credential documents, proofs
     ledger.contracts                        ABIs, deployment, typed facades over the contracts
     ledger.verify, ledger.index, ledger.audit   verification, the SQLite index, audit reports

@@ -222,6 +222,16 @@ class Settings:
         return self.workspace / "metadata"
 
     @property
+    def links_path(self) -> Path:
+        """Handle links (platform handle -> subject) this workspace verified; private like the vault."""
+        return self.workspace / "links.json"
+
+    @property
+    def imports_dir(self) -> Path:
+        """One record per applied import: importer, version, rules, inputs, keys, blocks."""
+        return self.workspace / "imports"
+
+    @property
     def journal_dir(self) -> Path:
         return self.workspace / "journal"
 

@@ -103,7 +103,7 @@ def _story(
          f"committee member {admin.address} (threshold 1)"],
     )
 
-    actors = {name: PrivateKey.generate() for name in ("university", "community", "maintainer")}
+    actors = {name: PrivateKey.generate(lg.chain.crypto) for name in ("university", "community", "maintainer")}
     for name, key in actors.items():
         lg.keyring.add(name, key, PASSWORD)
     plans = [

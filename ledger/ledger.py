@@ -40,8 +40,11 @@ from ledger.identity.keyring import KeyInfo, Keyring, check_new_password
 from ledger.identity.vault import Vault
 from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
+from ledger.operations.importing import ImportingOps
+from ledger.operations.linking import LinkingOps
 from ledger.operations.people import PeopleOps
 from ledger.operations.recording import RecordingOps
+from ledger.operations.reporting import ReportingOps
 from ledger.operations.revoking import RevokingOps
 
 if TYPE_CHECKING:
@@ -56,7 +59,8 @@ PasswordSource = Callable[[], str]
 DEV_FUNDING_WEI = 10**24
 
 
-class Ledger(GovernanceOps, RecordingOps, CertifyingOps, RevokingOps, PeopleOps):
+class Ledger(GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps, RevokingOps,
+             PeopleOps):
     """One workspace, connected to its chain."""
 
     def __init__(

@@ -12,6 +12,9 @@ block, the issuer and whether it was authorised for the type at that block, the 
   retired according to the registry's own history (the registry answers per block, so a suspension
   mined in the same block as the issuance counts).
 * ``EVIDENCE_REVOKED_AFTER_ISSUANCE``: a contribution the credential rests on was revoked later.
+* ``COMPONENT_REVOKED_AFTER_ISSUANCE``: a certificate a stacked certificate rests on (a course of a
+  micro-major, a prerequisite) was revoked or suspended after the stacked one was issued; the stacked
+  certificate's criteria step then fails with ``COMPONENT_REVOKED`` or ``COMPONENT_SUSPENDED``.
 * ``REVOKED_THEN_REISSUED``: the subject held a credential of the same type that was revoked before
   this one was issued.
 * ``CONTRIBUTION_CLAIMED_TWICE``: the same piece of work (same evidence hash) was recorded for two
@@ -39,6 +42,7 @@ from ledger.audit.anchoring import ReportCheck, anchor_report, check_report, loa
 from ledger.audit.auditor import Auditor
 from ledger.audit.checks import ChainCheck, ChainLogCheck, ContractsCheck
 from ledger.audit.report import (
+    COMPONENT_REVOKED_AFTER_ISSUANCE,
     CONTRIBUTION_CLAIMED_TWICE,
     EVIDENCE_REVOKED_AFTER_ISSUANCE,
     FAIL,
@@ -57,6 +61,7 @@ from ledger.audit.report import (
 )
 
 __all__ = [
+    "COMPONENT_REVOKED_AFTER_ISSUANCE",
     "CONTRIBUTION_CLAIMED_TWICE",
     "EVIDENCE_REVOKED_AFTER_ISSUANCE",
     "FAIL",

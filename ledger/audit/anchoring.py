@@ -70,7 +70,7 @@ def anchor_report(contracts: Contracts, key: PrivateKey, report: AuditReport) ->
     except ReportAlreadyAnchored:
         # The very same report (same content, same second) was anchored before: that anchor proves it.
         first, block = contracts.credentials.report_anchor(digest)
-        found = _anchored_log(contracts, digest, block) if first is not None else None
+        found = anchored_log(contracts, digest, block) if first is not None else None
         if first is None or found is None or found[1] != "0x" + target.hex():
             raise
         auditor, tx_hash, again = first, found[0], True
@@ -160,7 +160,7 @@ def check_report(contracts: Contracts, data: Mapping[str, Any]) -> ReportCheck:
     if auditor is None:
         problems.append("this report's hash was never anchored on this chain")
     else:
-        log = _anchored_log(contracts, digest, block)
+        log = anchored_log(contracts, digest, block)
         if log is None:
             problems.append(f"no ReportAnchored log for this hash in block {block}")
         else:
@@ -182,14 +182,9 @@ def check_report(contracts: Contracts, data: Mapping[str, Any]) -> ReportCheck:
     )
 
 
-def _anchored_log(contracts: Contracts, digest: bytes, block: int) -> tuple[str, str] | None:
+def anchored_log(contracts: Contracts, digest: bytes, block: int) -> tuple[str, str] | None:
     """(transaction hash, target) of the ReportAnchored log of ``digest`` in ``block``."""
-    event = next(e for e in contracts.credentials.abi.events.values() if e.name == "ReportAnchored")
-    logs = contracts.chain.get_logs(block, block, [contracts.credentials.address], [event.topic, digest])
-    for log in logs:
-        if len(log.topics) == 4 and log.topics[0] == event.topic and log.topics[1] == digest:
-            return "0x" + log.tx_hash.hex(), "0x" + log.topics[3].hex()
-    return None
+    return contracts.credentials.report_anchored_log(digest, block)
 
 
 def _other_chain(claimed: Any, contracts: Contracts) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 from ledger.audit.checks import ChainCheck
 from ledger.audit.names import Names
 from ledger.audit.report import (
+    COMPONENT_REVOKED_AFTER_ISSUANCE,
     CONTRIBUTION_CLAIMED_TWICE,
     EVIDENCE_REVOKED_AFTER_ISSUANCE,
     FAIL,
@@ -30,7 +31,7 @@ from ledger.errors import ChainError, LedgerError, ValidationError, Verification
 from ledger.index.projection import ZERO32
 from ledger.index.queries import IndexReader
 from ledger.index.records import Contribution, Credential
-from ledger.index.view import IndexChainView
+from ledger.index.view import IndexChainView, reason_name
 from ledger.verify.verifier import verify_credential
 
 
@@ -136,6 +137,7 @@ class Auditor:
         if proof is None or proof.credential_hash != doc.hash or anchored is None or anchored.outcome != PASS:
             return self._unanchored(audit, doc, anchored)
         root, evidence_keys = ZERO32, ["0x" + e.key.hex() for e in doc.evidence]
+        components: list[str] = []
         if proof.kind == BATCH_PROOF and proof.batch_root is not None:
             root = "0x" + proof.batch_root.hex()
             batch = self.r.batch(root)
@@ -146,10 +148,12 @@ class Auditor:
             assert issued is not None
             issuer, type_id, block, tx = issued.issuer, issued.type_id, issued.block_number, issued.tx_hash
             evidence_keys = list(issued.evidence) or evidence_keys
+            components = list(issued.prerequisites)
         ok, why = self.r.authorization(issuer, type_id, block)
         anomalies = [] if ok else self._suspended_at(issuer, block)
         evidence = tuple(self._evidence(k) for k in evidence_keys)
         anomalies += self._evidence_anomalies(evidence, block)
+        anomalies += [a for a, _ in self._component_anomalies(components, block)]
         entry = self.r.credential_status_at(root, digest)
         audit = replace(
             audit,
@@ -239,6 +243,12 @@ class Auditor:
         anomalies += self._evidence_anomalies(evidence, block)
         status_now = cred.status  # the reader was asked for "now"
         steps.append(_status_step(status_now, cred.history[-1] if cred.history else None))
+        component_anomalies = self._component_anomalies(cred.prerequisites, block)
+        anomalies += [a for a, _ in component_anomalies]
+        for anomaly, entry in component_anomalies[:1]:  # the step names the first; the anomalies list all
+            steps.append(Step("criteria", FAIL, f"COMPONENT_{entry.status.upper()}",
+                              f"it is stacked on certificate {anomaly.related[0]}, {entry.status.lower()} since block "
+                              f"{entry.block_number} (reason {shown_reason(entry.reason)})"))
         institution = self.names.issuer(cred.issuer)
         return self._finish(
             CredentialAudit(
@@ -360,6 +370,24 @@ class Auditor:
                 ))
             if not e.missing:
                 found += self._claimed_twice_key(e.key, e.subject)
+        return found
+
+    def _component_anomalies(self, components: Iterable[str], block: int) -> list[tuple[Anomaly, Any]]:
+        """A stacked certificate's components revoked or suspended now (they were valid at its issuance:
+        the contract checked), each with the status entry that did it."""
+        found: list[tuple[Anomaly, Any]] = []
+        for component in components:
+            entry = self.r.credential_status_at(ZERO32, component)
+            if entry is None or entry.status not in ("Revoked", "Suspended"):
+                continue
+            other = self.r.issued(component)
+            what = f"of type {other.type_id} " if other is not None else ""
+            found.append((Anomaly(
+                COMPONENT_REVOKED_AFTER_ISSUANCE,
+                f"component certificate {component} {what}was {entry.status.lower()} at block {entry.block_number} "
+                f"({shown_reason(entry.reason)}), after this stacked certificate was issued at block {block}",
+                entry.block_number, (component,),
+            ), entry))
         return found
 
     def _evidence(self, key: str) -> EvidenceItem:
@@ -484,3 +512,8 @@ def _anomaly_reason(audit: CredentialAudit) -> str:
     tail = audit.reason.split(";", 1)[1] if ";" in audit.reason else ""
     n = len(audit.anomalies)
     return f"{head}, {n} anomal{'y' if n == 1 else 'ies'}: {', '.join(codes)}" + (f";{tail}" if tail else "")
+
+
+def shown_reason(reason: str | None) -> str:
+    """A revocation reason as the CLI spells it (``issued-in-error``), or ``unspecified``."""
+    return reason_name(reason) or "unspecified"

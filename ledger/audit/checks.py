@@ -84,9 +84,10 @@ class ChainLogCheck:
         chain = self.contracts.chain
         head = chain.block_number()
         registry = self.contracts.credentials.address
-        topics = {e.name: t for t, e in contract_abi("CredentialRegistry").events.items()}
+        crypto = self.contracts.credentials.crypto
+        topics = {e.name: t for t, e in contract_abi("CredentialRegistry", crypto).events.items()}
         for name in ("BatchAnchored", "CredentialIssued", "CredentialStatusChanged"):
-            for ev in decode_events(chain.get_logs(self.from_block, head, [registry], [topics[name]])):
+            for ev in decode_events(chain.get_logs(self.from_block, head, [registry], [topics[name]]), crypto=crypto):
                 a = ev.args
                 if name == "BatchAnchored":
                     self._roots.add("0x" + a["root"].hex())

@@ -235,8 +235,8 @@ def _detail(i: int, c: Mapping[str, Any]) -> str:
     auth = c.get("authorization") or {}
     out = [
         f'<section class="detail" id="{_anchor_id(i)}">',
-        f"<h3>{i + 1}. {_e(' · '.join(str(x) for x in (c.get('holder'), c.get('title'), c.get('issuer_name')) if x) or c.get('label') or c.get('hash'))}"
-        f" &mdash; {_mark(bool(c.get('valid')))}</h3>",
+        (f"<h3>{i + 1}. {_e(' · '.join(str(x) for x in (c.get('holder'), c.get('title'), c.get('issuer_name')) if x) or c.get('label') or c.get('hash'))}"
+        f" &mdash; {_mark(bool(c.get('valid')))}</h3>"),
         f'<p class="meta">{_e(c.get("label"))}</p>',
         f"<p>{_e(c.get('reason'))}</p>",
         _rows(

@@ -12,18 +12,38 @@ from typing import Any
 from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import ChainError
 
+#: Integers a node may send: anything an EVM word holds (a longer number is a hostile answer, and
+#: Python refuses to print or parse integers of more than 4,300 digits).
+_INT_BOUND = 1 << 256
 
-def parse_int(value: Any, what: str) -> int:
-    """An integer FISCO wrote as a JSON int, ``"0x…"`` hex text or decimal text."""
+
+def parse_int(value: Any, what: str, *, minimum: int = -_INT_BOUND, maximum: int = _INT_BOUND - 1) -> int:
+    """An integer FISCO wrote as a JSON int, ``"0x…"`` hex text or decimal text, within
+    ``[minimum, maximum]`` (by default what a 256-bit word holds)."""
+    number: int | None = None
     try:
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
+            number = value if -_INT_BOUND <= value < _INT_BOUND else None
+        elif isinstance(value, str) and len(value) <= 80:
             text = value.strip()
-            return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+            number = int(text, 16) if text.lower().startswith("0x") else int(text, 10)
     except ValueError:
-        pass
-    raise ChainError(f"the node sent {what} as {value!r}, which is not an integer")
+        number = None
+    if number is None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            shown = "a number beyond 256 bits"  # (repr of a number of over 4,300 digits raises)
+        else:
+            text = repr(value)
+            shown = text if len(text) <= 60 else text[:57] + "..."
+        raise ChainError(f"the node sent {what} as {shown}, which is not an integer")
+    if not minimum <= number <= maximum:
+        raise ChainError(f"the node sent {what} as {number}, outside [{minimum}, {maximum}]")
+    return number
+
+
+def parse_count(value: Any, what: str) -> int:
+    """A block number, a timestamp or another count: an integer in ``[0, 2**63)``."""
+    return parse_int(value, what, minimum=0, maximum=(1 << 63) - 1)
 
 
 def parse_hex(value: Any, what: str) -> bytes:

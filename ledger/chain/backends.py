@@ -21,7 +21,7 @@ def open_chain(network: NetworkSettings, *, chain_path: Path | None, lock_timeou
     if network.backend == "embedded":
         from ledger.chain.embedded import EmbeddedChain
 
-        return EmbeddedChain(chain_path, lock_timeout=lock_timeout)
+        return EmbeddedChain(chain_path, lock_timeout=lock_timeout, crypto=network.crypto)
     if network.backend == "rpc":
         from ledger.chain.rpc import RpcChain
 

@@ -47,13 +47,16 @@ MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 class Transaction:
     """An unsigned request: the backend adds nonce, chain id, fees or block limit and signs it.
 
-    ``to`` is ``None`` for a contract deployment, with the init code in ``data``.
+    ``to`` is ``None`` for a contract deployment, with the init code in ``data``. ``abi`` is the
+    deployed contract's JSON ABI, which FISCO BCOS 3.x keeps with the contract (``getABI``) when the
+    deployment carries it, as FISCO's SDKs send it; other backends ignore it.
     """
 
     to: str | None
     data: bytes
     gas: int
     value: int = 0
+    abi: str = ""
 
 
 @dataclass(frozen=True)
@@ -215,9 +218,12 @@ class ChainBackend(abc.ABC):
 
         raise CapabilityError(self.name, "sending a signed transaction again")
 
-    def deploy(self, key: PrivateKey, init_code: bytes, *, gas: int, timeout: float = 60.0) -> Receipt:
-        """Deploy a contract; the receipt's ``contract_address`` names it."""
-        return self.send(key, Transaction(to=None, data=init_code, gas=gas), timeout=timeout)
+    def deploy(
+        self, key: PrivateKey, init_code: bytes, *, gas: int, timeout: float = 60.0, abi: str = ""
+    ) -> Receipt:
+        """Deploy a contract; the receipt's ``contract_address`` names it. ``abi`` (JSON) goes with the
+        deployment where the chain keeps it (FISCO BCOS 3.x)."""
+        return self.send(key, Transaction(to=None, data=init_code, gas=gas, abi=abi), timeout=timeout)
 
     @abc.abstractmethod
     def get_logs(

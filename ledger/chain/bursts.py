@@ -28,6 +28,7 @@ import json
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -212,6 +213,7 @@ class _Burst:
         self._generation = 0
         self._taken: dict[tuple[str, bytes, int], list[int]] = {}
         self._signed = 0
+        self._recording = threading.Lock()
 
     @classmethod
     def create(cls, directory: Path, sender: str, chain: ChainBackend, txs: Sequence[Transaction]) -> _Burst:
@@ -287,7 +289,12 @@ class _Burst:
         return receipts
 
     def _record(self, outgoing: Sequence[Outgoing]) -> None:
-        """Append the signed transactions to ``signed.jsonl`` and sync, before they leave."""
+        """Append the signed transactions to ``signed.jsonl`` and sync, before they leave (one call at a
+        time: a backend may sign on several threads)."""
+        with self._recording:
+            self._record_now(outgoing)
+
+    def _record_now(self, outgoing: Sequence[Outgoing]) -> None:
         lines = []
         for o in outgoing:
             candidates = self._taken.get(_content(o.to, o.data, o.value), [])

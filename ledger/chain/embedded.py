@@ -29,20 +29,32 @@ How it works:
 * Block timestamps are wall-clock seconds, strictly increasing: a block mined in the same second as
   its parent gets ``parent + 1``, so a long burst of single-transaction blocks runs ahead of the clock.
 * All state is kept (no pruning), so ``call(..., block=N)`` works at any old block, in any process.
+
+Crypto modes (``crypto``, fixed when the chain is created and kept in its database):
+
+* ``"ecdsa"`` (the default): an Ethereum chain. Transactions are EIP-155 legacy transactions signed
+  with secp256k1 keys, named by their keccak256 hash.
+* ``"sm"``: a FISCO BCOS SM (guomi) chain (:mod:`ledger.chain.evm`: the KECCAK256 opcode computes SM3,
+  contract addresses derive from SM3). :meth:`EmbeddedChain.send` takes SM2 keys and signs each
+  transaction as FISCO BCOS 3.x does (a Tars ``TransactionData`` with a random nonce and a block limit,
+  its SM3 hash signed with SM2), names it by that hash and credits it to ``SM3(pubkey)[12:]``.
+
+:meth:`EmbeddedChain.mine` mines transactions that a node verified by its own rules (``ledger node``,
+FISCO's native protocols): each comes with its sender and its hash as its protocol derives them.
 """
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from eth_typing import Address, BlockNumber
 
-from ledger.chain import blocks, ethtx
+from ledger.chain import blocks, ethtx, evm
 from ledger.chain.base import (
     FUNDING,
     HISTORICAL_STATE,
@@ -64,6 +76,7 @@ from ledger.crypto.keys import PrivateKey
 from ledger.errors import (
     CapabilityError,
     ChainError,
+    ConfigError,
     InsufficientFunds,
     LedgerError,
     TransactionRejected,
@@ -126,22 +139,39 @@ def _use_fast_keccak() -> None:
         keccak.preimage = pysha3.backend.preimage  # type: ignore[assignment]
 
 
-@functools.cache
-def _chain_class(chain_id: int) -> type[MiningChain]:
-    """A py-evm MiningChain class for one chain id (py-evm keeps the id on the class)."""
-    from eth.chains.base import MiningChain
-    from eth.vm.forks.prague import PragueVM
+#: What an SM chain signs its own transactions as: FISCO BCOS 3.x's default chain and group.
+SM_CHAIN_NAME = "chain0"
+SM_GROUP_NAME = "group0"
+#: The block limit an SM chain gives its own transactions (as FISCO's SDKs do: current + 500).
+SM_BLOCK_LIMIT_MARGIN = 500
+#: The (unchecked) signature of transactions whose real signature was checked by a node's own rules:
+#: py-evm needs one in its block, nothing recovers it (:func:`blocks.own_signed_class`).
+_ADMITTED_SIGNATURE = {"v": 27, "r": 1, "s": 1}
 
-    class LedgerEmbeddedChain(MiningChain):
-        vm_configuration = ((BlockNumber(0), PragueVM),)
 
-        def create_header_from_parent(self, parent_header: Any, **header_params: Any) -> Any:
-            # A constant gas limit, so that the base fee never moves off zero.
-            header_params.setdefault("gas_limit", parent_header.gas_limit)
-            return super().create_header_from_parent(parent_header, **header_params)
+@dataclass(frozen=True)
+class Admitted:
+    """A transaction a node verified by its own protocol's rules, to be mined as it is.
 
-    LedgerEmbeddedChain.chain_id = chain_id
-    return LedgerEmbeddedChain
+    Attributes:
+        hash: the transaction's hash as its protocol derives it (FISCO: keccak256 or SM3 of its fields).
+        sender: the signer's address as its protocol derives it (SM chains: ``SM3(pubkey)[12:]``).
+        to: the called contract, ``None`` for a deployment.
+        data: calldata, or the init code of a deployment.
+        gas: the gas the transaction may use (FISCO: the chain's ``tx_gas_limit``).
+        value: value sent along.
+        raw: the transaction as received, kept with its outcome (``ledger node`` answers from it).
+        nonce: its replay-protection nonce, kept so that a repeat can be found.
+    """
+
+    hash: bytes
+    sender: str
+    to: str | None
+    data: bytes
+    gas: int
+    value: int = 0
+    raw: bytes = b""
+    nonce: bytes = b""
 
 
 class EmbeddedChain(ChainBackend):
@@ -151,18 +181,34 @@ class EmbeddedChain(ChainBackend):
         path: the database file (created if missing), or ``None`` for a chain in memory.
         lock_timeout: seconds to wait for another process to release the database.
         chain_id: chain id of a *new* chain; an existing file keeps the id it was created with.
+        crypto: ``"ecdsa"`` or ``"sm"`` (module docstring) of a *new* chain; ``None``: an existing
+            file's, else ``"ecdsa"``. Naming another mode than an existing file's is refused.
+        address_rule: how deployments get their addresses (:mod:`ledger.chain.evm`): ``"rlp"``
+            (Ethereum, FISCO 2.x) or ``"fisco3"``; ``None``: an existing file's, else ``"fisco3"`` on
+            SM chains and ``"rlp"`` on ECDSA ones.
 
     Raises:
         WorkspaceLocked: another process holds the database longer than ``lock_timeout``.
         WorkspaceError: the file cannot be opened or is not an embedded chain database.
+        ConfigError: ``crypto`` or ``address_rule`` differ from what the existing file was made with.
     """
 
     name: ClassVar[str] = "embedded"
     features: frozenset[str] = frozenset({PERSISTENT, HISTORICAL_STATE, PIPELINING, FUNDING, LOG_FILTER})
 
     def __init__(
-        self, path: Path | None = None, *, lock_timeout: float = 10.0, chain_id: int = DEFAULT_CHAIN_ID
+        self,
+        path: Path | None = None,
+        *,
+        lock_timeout: float = 10.0,
+        chain_id: int = DEFAULT_CHAIN_ID,
+        crypto: str | None = None,
+        address_rule: str | None = None,
     ) -> None:
+        if crypto not in (None, *evm.CRYPTO_MODES):
+            raise ConfigError(f"crypto must be 'ecdsa' or 'sm', not {crypto!r}")
+        if address_rule not in (None, *evm.ADDRESS_RULES):
+            raise ConfigError(f"address rule must be 'rlp' or 'fisco3', not {address_rule!r}")
         self.path = Path(path) if path is not None else None
         self._mutex = threading.RLock()
         self._lock: QueueLock | None = None
@@ -171,7 +217,7 @@ class EmbeddedChain(ChainBackend):
         if self.path is not None:
             self._lock = self._acquire_lock(self.path, lock_timeout)
         try:
-            self._open(chain_id)
+            self._open(chain_id, crypto, address_rule)
         except BaseException:
             self.close()
             raise
@@ -191,7 +237,7 @@ class EmbeddedChain(ChainBackend):
             raise WorkspaceError(f"cannot lock the embedded chain database {path}: {exc}") from exc
         return lock
 
-    def _open(self, chain_id: int) -> None:
+    def _open(self, chain_id: int, crypto: str | None, address_rule: str | None) -> None:
         from eth.db.atomic import AtomicDB
 
         from ledger.chain.kvstore import ChainStore
@@ -202,10 +248,23 @@ class EmbeddedChain(ChainBackend):
         self._db = AtomicDB(store.kv)
         if stored_id is None:
             self._chain_id = chain_id
+            self._crypto = crypto or "ecdsa"
+            self._address_rule = address_rule or ("fisco3" if self._crypto == "sm" else "rlp")
             self._create_genesis()
         else:
             self._chain_id = int(stored_id)
-            self._chain = _chain_class(self._chain_id)(self._db)
+            self._crypto = store.get_meta("crypto") or "ecdsa"
+            self._address_rule = store.get_meta("address_rule") or "rlp"
+            where = self.path if self.path is not None else "memory"
+            if crypto is not None and crypto != self._crypto:
+                raise ConfigError(
+                    f"the chain in {where} is an {self._crypto.upper()} chain, not {crypto.upper()}",
+                    hint="its crypto mode was fixed when it was made; start a new chain for the other mode",
+                )
+            if address_rule is not None and address_rule != self._address_rule:
+                raise ConfigError(f"the chain in {where} derives contract addresses by the "
+                                  f"{self._address_rule!r} rule, not {address_rule!r}")
+            self._chain = evm.chain_class(self._chain_id, self._crypto)(self._db)
 
     def _create_genesis(self) -> None:
         import time
@@ -223,9 +282,10 @@ class EmbeddedChain(ChainBackend):
                 "balance": FAUCET_BALANCE, "nonce": 0, "code": b"", "storage": {},
             }
         }  # fmt: skip
-        chain = _chain_class(self._chain_id).from_genesis(self._db, params, state)
+        chain = evm.chain_class(self._chain_id, self._crypto).from_genesis(self._db, params, state)
         self._chain = cast("MiningChain", chain)
-        self._checked_store().commit(meta={"chain_id": str(self._chain_id)})
+        meta = {"chain_id": str(self._chain_id), "crypto": self._crypto, "address_rule": self._address_rule}
+        self._checked_store().commit(meta=meta)
 
     def _checked_store(self) -> ChainStore:
         if self._store is None:
@@ -237,19 +297,29 @@ class EmbeddedChain(ChainBackend):
         store = self._checked_store()
         store.rollback()
         self._call_vms.clear()
-        self._chain = _chain_class(self._chain_id)(self._db)
+        self._chain = evm.chain_class(self._chain_id, self._crypto)(self._db)
 
     # -- reads -------------------------------------------------------------------------------
 
     def identity(self) -> ChainIdentity:
         where = str(self.path) if self.path is not None else "memory"
+        sm = " with FISCO BCOS SM semantics (SM2, SM3)" if self._crypto == "sm" else ""
         return ChainIdentity(
             backend=self.name,
             chain_id=self._chain_id,
-            crypto="ecdsa",
-            description=f"embedded py-evm (Prague) in {where}",
-            extra={"fork": "prague", "path": where},
+            crypto=self._crypto,
+            description=f"embedded py-evm (Prague){sm} in {where}",
+            extra={"fork": "prague", "path": where, "address_rule": self._address_rule},
         )
+
+    @property
+    def crypto(self) -> str:
+        return self._crypto
+
+    @property
+    def address_rule(self) -> str:
+        """How deployments get their addresses: ``"rlp"`` or ``"fisco3"`` (:mod:`ledger.chain.evm`)."""
+        return self._address_rule
 
     def block_number(self) -> int:
         with self._mutex:
@@ -353,6 +423,40 @@ class EmbeddedChain(ChainBackend):
         and sending its request again cannot mine it twice."""
         return False
 
+    # -- what a node answers from (ledger node) ----------------------------------------------
+
+    def stored_transaction(self, tx_hash: bytes) -> TxRow | None:
+        """A mined transaction's stored row (outcome, sender, and for admitted ones their raw bytes)."""
+        with self._mutex:
+            return self._checked_store().tx(tx_hash)
+
+    def block_transactions(self, number: int) -> list[TxRow]:
+        """The stored rows of block ``number``'s transactions, in order."""
+        with self._mutex:
+            return self._checked_store().txs_of_block(number)
+
+    def deployment_of(self, address: str) -> TxRow | None:
+        """The stored row of the transaction that created the contract at ``address``."""
+        with self._mutex:
+            return self._checked_store().deployment_of(bytes(_address_bytes(address)))
+
+    def transaction_count(self) -> int:
+        """How many transactions the chain holds."""
+        with self._mutex:
+            return self._checked_store().tx_count()
+
+    def get_code(self, address: str, *, block: int | None = None) -> bytes:
+        """The code at ``address`` after ``block`` (default: the latest)."""
+        with self._mutex:
+            self._checked_store()
+            header = self._chain.get_canonical_head() if block is None else self._header(block)
+            return bytes(self._call_vm(header).state.get_code(_address_bytes(address)))
+
+    def block_header(self, number: int) -> Any:
+        """py-evm's header of block ``number`` (hash, parent hash, roots, gas, timestamp)."""
+        with self._mutex:
+            return self._header(number)
+
     # -- writes ------------------------------------------------------------------------------
 
     def send(self, key: PrivateKey, tx: Transaction, *, timeout: float = 60.0) -> Receipt:
@@ -364,9 +468,9 @@ class EmbeddedChain(ChainBackend):
             TransactionRejected: py-evm refused the transaction (gas below the intrinsic cost or
                 above the block gas limit ...); nothing was mined.
             InsufficientFunds: the sender cannot pay the value it sends.
-            CapabilityError: ``key`` is an SM2 key.
+            CapabilityError: ``key`` is not of the chain's crypto mode.
         """
-        return self._mine(key, [tx])[0]
+        return self._send_signed(key, [tx])[0]
 
     def send_many(
         self, key: PrivateKey, txs: Sequence[Transaction], *, timeout: float = 120.0
@@ -379,13 +483,18 @@ class EmbeddedChain(ChainBackend):
         """
         if not txs:
             return []
-        return self._mine(key, list(txs))
+        return self._send_signed(key, list(txs))
 
     def fund(self, address: str, amount_wei: int) -> None:
         """Transfer ``amount_wei`` from the genesis faucet (gas is free here; this is for parity)."""
         if amount_wei < 0:
             raise ValidationError("cannot fund a negative amount")
-        receipt = self.send(FAUCET_KEY, Transaction(to=address, data=b"", gas=21_000, value=amount_wei))
+        if self._crypto == "sm":  # the faucet's key is ECDSA: its transfer is mined as admitted
+            with self._mutex:
+                tag = f"fund {address} {amount_wei} {self.block_number()}".encode()
+                receipt = self.mine([Admitted(keccak256(tag), FAUCET_KEY.address, address, b"", 21_000, amount_wei)])[0]
+        else:
+            receipt = self.send(FAUCET_KEY, Transaction(to=address, data=b"", gas=21_000, value=amount_wei))
         if not receipt.succeeded:
             raise ChainError(f"funding {address} failed ({receipt.status})")
 
@@ -396,49 +505,126 @@ class EmbeddedChain(ChainBackend):
             header = self._chain.get_canonical_head() if block is None else self._header(block)
             return int(self._chain.get_vm(header).state.get_balance(_address_bytes(address)))
 
-    def _mine(self, key: PrivateKey, txs: list[Transaction]) -> list[Receipt]:
-        if key.crypto != "ecdsa":
-            raise CapabilityError(self.name, "SM2 keys (the embedded chain is an ECDSA chain)")
+    def _send_signed(self, key: PrivateKey, txs: list[Transaction]) -> list[Receipt]:
+        if key.crypto != self._crypto:
+            raise CapabilityError(self.name, f"{key.crypto.upper()} keys on an {self._crypto.upper()} chain")
+        if self._crypto == "sm":
+            with self._mutex:
+                admitted = self._fisco_signed(key, txs)
+                announce([Outgoing(a.hash, a.raw or b"", a.to, a.data, a.value) for a in admitted])
+                return self.mine(admitted)
+        return self._mine_ethereum(key, txs)
+
+    def _fisco_signed(self, key: PrivateKey, txs: list[Transaction]) -> list[Admitted]:
+        """Sign ``txs`` as FISCO BCOS 3.x transactions of this SM chain (the module docstring)."""
+        from ledger.chain.fisco import v3
+
+        limit = self.block_number() + SM_BLOCK_LIMIT_MARGIN
+        admitted = []
+        for tx in txs:
+            data = v3.TransactionData(
+                version=1 if tx.value else 0,
+                chain_id=SM_CHAIN_NAME,
+                group_id=SM_GROUP_NAME,
+                block_limit=limit,
+                nonce=v3.new_nonce(),
+                to=tx.to.lower() if tx.to else "",
+                input=tx.data,
+                abi=tx.abi if tx.to is None else "",
+                value=hex(tx.value) if tx.value else "",
+                gas_limit=tx.gas if tx.value else 0,
+            )
+            signed = v3.sign_transaction(data, key, "sm")
+            admitted.append(
+                Admitted(signed.hash, key.address, tx.to, tx.data, tx.gas, tx.value, signed.raw, data.nonce.encode())
+            )
+        return admitted
+
+    def mine(self, txs: Sequence[Admitted]) -> list[Receipt]:
+        """Mine ``txs`` as they are, in one new block, and return their receipts in order.
+
+        For a node that verified them by its own rules (``ledger node``): py-evm does not check a
+        signature here, each transaction runs as its ``sender`` and is named by its ``hash``. Nonces in
+        py-evm's sense are assigned here (FISCO transactions have none). Deployments get their
+        addresses by the chain's address rule.
+
+        Raises:
+            InsufficientFunds: a transaction sends more value than its sender has; nothing is mined.
+            TransactionRejected: py-evm refused a transaction (gas below the intrinsic cost); nothing
+                is mined.
+        """
+        if not txs:
+            return []
         with self._mutex:
-            store = self._checked_store()
+            self._checked_store()
+            chain = self._chain
+            parent = chain.get_canonical_head()
+            vm = cast("VM", chain.get_vm(chain.create_header_from_parent(parent)))
+            builder = cast("Any", vm.get_transaction_builder())
+            own_signed = blocks.own_signed_class(builder.legacy_signed)
+            nonces: dict[bytes, int] = {}
+            entries = []
+            number = int(parent.block_number) + 1
+            for index, tx in enumerate(txs):
+                sender = _address_bytes(tx.sender)
+                if sender not in nonces:
+                    nonces[sender] = vm.state.get_nonce(sender)
+                transaction = own_signed(
+                    nonce=nonces[sender], gas_price=0, gas=tx.gas, to=_address_bytes(tx.to) if tx.to else b"",
+                    value=tx.value, data=tx.data, **_ADMITTED_SIGNATURE,
+                )
+                nonces[sender] += 1
+                transaction.__dict__["sender"] = sender
+                if tx.to is None and self._address_rule == "fisco3":
+                    evm.force_create_address(transaction, evm.fisco3_contract_address(self._crypto, number, index))
+                entries.append(_Entry(transaction, sender, tx.hash, tx.raw or None, tx.nonce or None))
+            return self._commit_block(vm, parent, entries, txs[0].sender)
+
+    def _mine_ethereum(self, key: PrivateKey, txs: list[Transaction]) -> list[Receipt]:
+        with self._mutex:
+            self._checked_store()
             chain = self._chain
             sender = _address_bytes(key.address)
-            try:
-                parent = chain.get_canonical_head()
-                vm = cast("VM", chain.get_vm(chain.create_header_from_parent(parent)))
-                nonce = vm.state.get_nonce(sender)
-                builder = cast("Any", vm.get_transaction_builder())  # the fork builder has legacy_signed
-                own_signed = blocks.own_signed_class(builder.legacy_signed)
-                raws = [
-                    ethtx.sign_legacy(
-                        key, nonce=nonce + offset, gas_price=0, gas=tx.gas, to=tx.to, data=tx.data, value=tx.value,
-                        chain_id=self._chain_id,
-                    )
-                    for offset, tx in enumerate(txs)
-                ]
-                announce([Outgoing(r.hash, r.raw, tx.to, tx.data, tx.value, r.nonce) for r, tx in zip(raws, txs)])
-                signed = [blocks.own_transaction(own_signed, r.raw, sender) for r in raws]
-                block, evm_receipts, computations = blocks.build_block(vm, parent, signed)
-                chain.chaindb.persist_block(block)
-                receipts, log_rows, tx_rows = self._outcomes(
-                    block.header, signed, evm_receipts, computations, sender
+            parent = chain.get_canonical_head()
+            vm = cast("VM", chain.get_vm(chain.create_header_from_parent(parent)))
+            nonce = vm.state.get_nonce(sender)
+            builder = cast("Any", vm.get_transaction_builder())  # the fork builder has legacy_signed
+            own_signed = blocks.own_signed_class(builder.legacy_signed)
+            entries = []
+            outgoing = []
+            for offset, tx in enumerate(txs):
+                signed = ethtx.sign_legacy(
+                    key, nonce=nonce + offset, gas_price=0, gas=tx.gas, to=tx.to, data=tx.data, value=tx.value,
+                    chain_id=self._chain_id,
                 )
-                store.commit(log_rows, tx_rows)
-            except BaseException as exc:
-                self._reload()
-                translated = _translate(exc, key.address)
-                if translated is exc:
-                    raise
-                raise translated from exc
-            return receipts
+                outgoing.append(Outgoing(signed.hash, signed.raw, tx.to, tx.data, tx.value, signed.nonce))
+                transaction = blocks.own_transaction(own_signed, signed.raw, sender)
+                entries.append(_Entry(transaction, sender, bytes(transaction.hash), None, None))
+            announce(outgoing)  # the burst journal writes them down before the block is built
+            return self._commit_block(vm, parent, entries, key.address)
+
+    def _commit_block(self, vm: VM, parent: BlockHeaderAPI, entries: list[_Entry], who: str) -> list[Receipt]:
+        """Apply ``entries`` on ``vm``, seal and persist the block with its logs and outcomes in one commit."""
+        store = self._checked_store()
+        try:
+            block, evm_receipts, computations = blocks.build_block(vm, parent, [e.transaction for e in entries])
+            self._chain.chaindb.persist_block(block)
+            receipts, log_rows, tx_rows = self._outcomes(block.header, entries, evm_receipts, computations)
+            store.commit(log_rows, tx_rows)
+        except BaseException as exc:
+            self._reload()
+            translated = _translate(exc, who)
+            if translated is exc:
+                raise
+            raise translated from exc
+        return receipts
 
     def _outcomes(
         self,
         header: BlockHeaderAPI,
-        signed: Sequence[Any],
+        entries: Sequence[_Entry],
         evm_receipts: Sequence[ReceiptAPI],
         computations: Sequence[ComputationAPI],
-        sender: bytes,
     ) -> tuple[list[Receipt], list[LogRow], list[TxRow]]:
         from eth.exceptions import Revert
 
@@ -450,10 +636,10 @@ class EmbeddedChain(ChainBackend):
         tx_rows: list[TxRow] = []
         log_index = 0
         previous_gas = 0
-        for index, (tx, evm_receipt, computation) in enumerate(zip(signed, evm_receipts, computations)):
+        for index, (entry, evm_receipt, computation) in enumerate(zip(entries, evm_receipts, computations)):
             gas_used = evm_receipt.gas_used - previous_gas
             previous_gas = evm_receipt.gas_used
-            tx_hash = bytes(tx.hash)
+            tx, tx_hash, sender = entry.transaction, entry.hash, entry.sender
             ok = computation.is_success
             revert_data = None
             if not ok:
@@ -482,6 +668,8 @@ class EmbeddedChain(ChainBackend):
                 gas_used=gas_used,
                 contract=contract,
                 revert_data=revert_data,
+                raw=entry.raw,
+                nonce=entry.nonce,
             )
             log_rows.extend(rows)
             tx_rows.append(row)
@@ -504,6 +692,17 @@ class EmbeddedChain(ChainBackend):
     def __repr__(self) -> str:
         where = str(self.path) if self.path is not None else "memory"
         return f"EmbeddedChain({where}, chain_id={getattr(self, '_chain_id', '?')})"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One transaction of a block being built: py-evm's object and what the chain names it by."""
+
+    transaction: Any
+    sender: bytes
+    hash: bytes
+    raw: bytes | None
+    nonce: bytes | None
 
 
 def _log(row: LogRow) -> Log:

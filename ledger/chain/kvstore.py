@@ -8,7 +8,8 @@ and a killed process never leaves half a block behind:
 * ``logs``: one row per event log, indexed by address and first topic, so ``get_logs`` reads a
   block range without decoding receipts;
 * ``txs``: one row per transaction with its normalised outcome (status, gas, revert data), which
-  py-evm's receipts do not keep.
+  py-evm's receipts do not keep; for transactions admitted by a FISCO node (``ledger node``) also the
+  transaction as it was received and its replay-protection nonce.
 
 ``path=None`` gives an in-memory database with the same behaviour (nothing survives ``close``).
 sqlite3 errors are translated here into :class:`ledger.errors.WorkspaceError`.
@@ -26,8 +27,9 @@ from eth.db.backends.base import BaseDB
 
 from ledger.errors import WorkspaceError
 
-#: Bumped when the tables change shape; a file with another version is refused.
-SCHEMA_VERSION = 1
+#: Bumped when the tables change shape; an older file is migrated (:data:`_MIGRATIONS`), a newer one
+#: is refused.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,9 +54,19 @@ CREATE TABLE IF NOT EXISTS txs (
     status TEXT NOT NULL,
     gas_used INTEGER NOT NULL,
     contract BLOB,
-    revert_data BLOB
+    revert_data BLOB,
+    raw BLOB,
+    nonce BLOB
 ) WITHOUT ROWID;
 """
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS txs_by_block ON txs (block, tx_index);
+CREATE INDEX IF NOT EXISTS txs_by_contract ON txs (contract) WHERE contract IS NOT NULL;
+"""
+#: Schema version -> the SQL that brings a file of that version to the next one.
+_MIGRATIONS = {
+    1: "ALTER TABLE txs ADD COLUMN raw BLOB; ALTER TABLE txs ADD COLUMN nonce BLOB;",
+}
 
 _MISSING = object()
 
@@ -84,6 +96,8 @@ class TxRow:
     gas_used: int
     contract: bytes | None
     revert_data: bytes | None
+    raw: bytes | None = None  # the transaction as a FISCO node received it
+    nonce: bytes | None = None  # its replay-protection nonce (FISCO 3.x nonce, 2.x randomid)
 
 
 class SQLiteKV(BaseDB):
@@ -213,18 +227,30 @@ class ChainStore:
                 self._conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
                 )
-            elif version != str(SCHEMA_VERSION):
+            elif not version.isdigit() or int(version) > SCHEMA_VERSION:
                 raise WorkspaceError(
                     f"embedded chain database {where} has schema version {version}, "
                     f"this ledger reads version {SCHEMA_VERSION}",
                     hint="use the ledger version that created it, or start a new workspace",
                 )
+            else:
+                self._migrate(int(version))
+            self._conn.executescript(_INDEXES)
         except sqlite3.Error as exc:
             raise WorkspaceError(
                 f"cannot open the embedded chain database {where}: {exc}",
                 hint="the file may be damaged or not a ledger chain database",
             ) from exc
         self.kv = SQLiteKV(self._conn)
+
+    def _migrate(self, version: int) -> None:
+        """Bring an older file to :data:`SCHEMA_VERSION`, one step per transaction."""
+        while version < SCHEMA_VERSION:
+            self._conn.executescript(
+                f"BEGIN IMMEDIATE; {_MIGRATIONS[version]} "
+                f"UPDATE meta SET value = '{version + 1}' WHERE key = 'schema_version'; COMMIT;"
+            )
+            version += 1
 
     # -- meta --------------------------------------------------------------------------------
 
@@ -264,10 +290,10 @@ class ChainStore:
                     )  # fmt: skip
                 if txs:
                     conn.executemany(
-                        "INSERT INTO txs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [
                             (t.hash, t.block, t.tx_index, t.sender, t.status, t.gas_used, t.contract,
-                             t.revert_data)
+                             t.revert_data, t.raw, t.nonce)
                             for t in txs
                         ],
                     )  # fmt: skip
@@ -325,6 +351,29 @@ class ChainStore:
         except sqlite3.Error as exc:
             raise WorkspaceError(f"cannot read the embedded chain database: {exc}") from exc
         return None if row is None else TxRow(*row)
+
+    def _txs(self, sql: str, params: Sequence[object]) -> list[TxRow]:
+        try:
+            rows = self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise WorkspaceError(f"cannot read the embedded chain database: {exc}") from exc
+        return [TxRow(*row) for row in rows]
+
+    def txs_of_block(self, block: int) -> list[TxRow]:
+        """The transactions of one block, in order."""
+        return self._txs("SELECT * FROM txs WHERE block = ? ORDER BY tx_index", (block,))
+
+    def deployment_of(self, contract: bytes) -> TxRow | None:
+        """The transaction that created ``contract``, if this chain has it."""
+        found = self._txs("SELECT * FROM txs WHERE contract = ? ORDER BY block LIMIT 1", (contract,))
+        return found[0] if found else None
+
+    def tx_count(self) -> int:
+        """How many transactions the chain holds."""
+        try:
+            return int(self._conn.execute("SELECT count(*) FROM txs").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise WorkspaceError(f"cannot read the embedded chain database: {exc}") from exc
 
     def logs_of_tx(self, block: int, tx_index: int) -> list[LogRow]:
         """The logs of one transaction, in order."""

@@ -25,6 +25,7 @@ Examples:
   ledger init                                  a workspace with an embedded chain in ./.ledger
   ledger init --rpc-url http://127.0.0.1:8545  deploy to a node (anvil, FISCO BCOS web3 RPC)
   ledger verify alice.json                     check a credential file
+  ledger node --protocol fisco3 --crypto sm    a local FISCO BCOS 3.x SM node for development
 
 \b
 Exit codes: 0 done; 1 the work failed (node, chain refusal, failed verification);
@@ -143,11 +144,25 @@ def main(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from ledger.cli.commands import audit, contrib, cred, demo, gov, receipt, serve, setup
+    from ledger.cli.commands import (
+        audit,
+        contrib,
+        cred,
+        demo,
+        gov,
+        importing,
+        link,
+        node,
+        receipt,
+        report,
+        serve,
+        setup,
+    )
 
-    for module in (setup, gov, contrib, cred, demo, audit, serve, receipt):
+    for module in (setup, gov, contrib, link, cred, demo, audit, report, serve, receipt, node):
         for command in module.COMMANDS:
             main.add_command(command)
+    contrib.contrib.add_command(importing.contrib_import)
 
 
 _register()

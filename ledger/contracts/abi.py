@@ -4,13 +4,19 @@ Parsed once from the committed artifacts (``ledger/artifacts``). Reverts are dec
 one place (:func:`decode_revert`): custom errors into their ``ledger.contracts.errors`` class with the
 error's arguments as attributes, ``Error(string)`` and ``Panic(uint256)`` into
 :class:`~ledger.errors.UnknownRevert`. This module does not import web3.
+
+Every reader takes the chain's ``crypto`` mode (``ChainBackend.crypto``): ``"ecdsa"`` chains get the
+keccak256 artifacts and keccak256 selectors, topics and error selectors; ``"sm"`` chains (FISCO BCOS
+guomi) get the SM3 artifacts (``ledger/artifacts/sm3``, built as FISCO's gm solc builds them) and SM3
+selectors, topics and error selectors, ``Error(string)`` and ``Panic(uint256)`` included, as FISCO's
+SDKs compute them there.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,16 +28,17 @@ from eth_abi.exceptions import DecodingError
 from ledger import types
 from ledger.chain.base import Log
 from ledger.contracts import errors as contract_errors
-from ledger.crypto.hashing import keccak256, to_checksum_address
+from ledger.crypto.hashing import hash_function, keccak256, to_checksum_address
 from ledger.errors import ContractError, LedgerError, UnknownRevert
 
 ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
+#: Where each crypto mode's artifacts are: keccak256 builds, and the SM3 builds for SM chains.
+ARTIFACT_DIRS = {"ecdsa": ARTIFACTS_DIR, "sm": ARTIFACTS_DIR / "sm3"}
 CONTRACT_NAMES = ("IssuerRegistry", "ContributionLedger", "CredentialRegistry")
 ZERO32 = b"\0" * 32
 ZERO_ADDRESS = "0x" + "00" * 20
 
-_ERROR_STRING = keccak256(b"Error(string)")[:4]
-_PANIC = keccak256(b"Panic(uint256)")[:4]
+Hasher = Callable[[bytes], bytes]
 _PANIC_CODES = {
     0x01: "assertion failed",
     0x11: "arithmetic overflow or underflow",
@@ -240,8 +247,9 @@ class ContractAbi:
     errors: dict[bytes, tuple[str, tuple[dict[str, Any], ...]]]
 
     @classmethod
-    def parse(cls, name: str, abi: Sequence[dict[str, Any]]) -> ContractAbi:
-        """Parse a JSON ABI (functions, events, errors)."""
+    def parse(cls, name: str, abi: Sequence[dict[str, Any]], hasher: Hasher = keccak256) -> ContractAbi:
+        """Parse a JSON ABI (functions, events, errors), hashing signatures with ``hasher`` (keccak256,
+        or SM3 on SM chains)."""
         functions: dict[str, AbiFunction] = {}
         events: dict[bytes, AbiEvent] = {}
         errors: dict[bytes, tuple[str, tuple[dict[str, Any], ...]]] = {}
@@ -251,7 +259,7 @@ class ContractAbi:
                 continue
             types_ = [abi_type(i) for i in entry["inputs"]]
             signature = f"{entry['name']}({','.join(types_)})"
-            digest = keccak256(signature.encode())
+            digest = hasher(signature.encode())
             if kind == "function":
                 functions[entry["name"]] = AbiFunction(
                     entry["name"], tuple(types_), tuple(entry["outputs"]), digest[:4]
@@ -272,47 +280,64 @@ class ContractAbi:
 
 @dataclass(frozen=True)
 class Artifact:
-    """A committed build output."""
+    """A committed build output. ``hash`` is ``"keccak256"`` or ``"sm3"``: the hash of every selector,
+    topic and compile-time constant in it."""
 
     name: str
     abi: tuple[dict[str, Any], ...]
     bytecode: bytes
     deployed_bytecode: bytes
     source_hash: str
+    hash: str = "keccak256"
+
+
+def _artifact_dir(crypto: str) -> Path:
+    try:
+        return ARTIFACT_DIRS[crypto]
+    except KeyError:
+        raise ValueError(f"unknown crypto mode {crypto!r} (expected 'ecdsa' or 'sm')") from None
 
 
 @functools.cache
-def artifact(name: str) -> Artifact:
-    """The committed artifact of contract ``name`` (cached)."""
-    data = json.loads((ARTIFACTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+def artifact(name: str, crypto: str = "ecdsa") -> Artifact:
+    """The committed artifact of contract ``name`` for a chain of crypto mode ``crypto`` (cached)."""
+    data = json.loads((_artifact_dir(crypto) / f"{name}.json").read_text(encoding="utf-8"))
     return Artifact(
         name=name,
         abi=tuple(data["abi"]),
         bytecode=bytes.fromhex(data["bytecode"][2:]),
         deployed_bytecode=bytes.fromhex(data["deployedBytecode"][2:]),
         source_hash=data["sourceHash"],
+        hash=data.get("hash", "keccak256"),
     )
 
 
 @functools.cache
-def contract_abi(name: str) -> ContractAbi:
-    """The parsed ABI of contract ``name`` (cached)."""
-    return ContractAbi.parse(name, artifact(name).abi)
+def contract_abi(name: str, crypto: str = "ecdsa") -> ContractAbi:
+    """The parsed ABI of contract ``name`` with the selectors and topics of crypto mode ``crypto`` (cached)."""
+    return ContractAbi.parse(name, artifact(name, crypto).abi, hash_function(crypto))
 
 
 @functools.cache
-def _our_errors() -> dict[bytes, tuple[str, tuple[dict[str, Any], ...]]]:
+def _standard_selectors(crypto: str) -> tuple[bytes, bytes]:
+    """The selectors of ``Error(string)`` and ``Panic(uint256)`` in crypto mode ``crypto``."""
+    hasher = hash_function(crypto)
+    return hasher(b"Error(string)")[:4], hasher(b"Panic(uint256)")[:4]
+
+
+@functools.cache
+def _our_errors(crypto: str) -> dict[bytes, tuple[str, tuple[dict[str, Any], ...]]]:
     merged: dict[bytes, tuple[str, tuple[dict[str, Any], ...]]] = {}
     for name in CONTRACT_NAMES:
-        merged.update(contract_abi(name).errors)
+        merged.update(contract_abi(name, crypto).errors)
     return merged
 
 
 @functools.cache
-def _our_events() -> dict[bytes, AbiEvent]:
+def _our_events(crypto: str) -> dict[bytes, AbiEvent]:
     merged: dict[bytes, AbiEvent] = {}
     for name in CONTRACT_NAMES:
-        merged.update(contract_abi(name).events)
+        merged.update(contract_abi(name, crypto).events)
     return merged
 
 
@@ -326,27 +351,32 @@ def _dynamic_error_class(name: str, fields: tuple[str, ...]) -> type[ContractErr
 
 
 def decode_revert(
-    data: bytes, *, extra_abi: Sequence[dict[str, Any]] | None = None, tx_hash: str | None = None
+    data: bytes,
+    *,
+    extra_abi: Sequence[dict[str, Any]] | None = None,
+    tx_hash: str | None = None,
+    crypto: str = "ecdsa",
 ) -> ContractError:
     """Decode revert data into the ContractError subclass it names.
 
     Custom errors of our three contracts map to the classes of ``ledger.contracts.errors``; errors
     of ``extra_abi`` (any other contract's ABI) to classes made on the fly; ``Error(string)`` and
     ``Panic(uint256)`` to :class:`UnknownRevert` with a readable reason; anything else to
-    :class:`UnknownRevert` with the raw data.
+    :class:`UnknownRevert` with the raw data. Selectors are those of crypto mode ``crypto``.
     """
     data = bytes(data)
     selector, body = data[:4], data[4:]
+    error_string, panic = _standard_selectors(crypto)
     try:
-        if selector == _ERROR_STRING:
+        if selector == error_string:
             return UnknownRevert(data, reason=abi_decode(["string"], body)[0], tx_hash=tx_hash)
-        if selector == _PANIC:
+        if selector == panic:
             code = abi_decode(["uint256"], body)[0]
             return UnknownRevert(data, reason=f"panic 0x{code:02x} ({_PANIC_CODES.get(code, 'unknown')})",
                                  tx_hash=tx_hash)
-        known = _our_errors().get(selector)
+        known = _our_errors(crypto).get(selector)
         if known is None and extra_abi is not None:
-            known = ContractAbi.parse("extra", extra_abi).errors.get(selector)
+            known = ContractAbi.parse("extra", extra_abi, hash_function(crypto)).errors.get(selector)
         if known is None:
             return UnknownRevert(data, tx_hash=tx_hash)
         name, inputs = known
@@ -359,7 +389,7 @@ def decode_revert(
     if name == "ProposalExecutionFailed":
         # The call the committee executed reverted: keep its own error, decoded, beside the wrapper.
         error.inner = (  # type: ignore[attr-defined]
-            decode_revert(args[1], extra_abi=extra_abi, tx_hash=tx_hash) if args[1] else None
+            decode_revert(args[1], extra_abi=extra_abi, tx_hash=tx_hash, crypto=crypto) if args[1] else None
         )
     return error
 
@@ -379,15 +409,18 @@ class Event:
     log_index: int
 
 
-def decode_events(logs: Iterable[Log], *, extra_abi: Sequence[dict[str, Any]] | None = None) -> list[Event]:
-    """Decode the logs our contracts (or ``extra_abi``) emitted; other logs are skipped.
+def decode_events(
+    logs: Iterable[Log], *, extra_abi: Sequence[dict[str, Any]] | None = None, crypto: str = "ecdsa"
+) -> list[Event]:
+    """Decode the logs our contracts (or ``extra_abi``) emitted; other logs are skipped. Topics are
+    those of crypto mode ``crypto``.
 
     Raises:
         UndecodableEvent: a log has the topic of one of the events but does not decode as it.
     """
-    known = dict(_our_events())
+    known = dict(_our_events(crypto))
     if extra_abi is not None:
-        known.update(ContractAbi.parse("extra", extra_abi).events)
+        known.update(ContractAbi.parse("extra", extra_abi, hash_function(crypto)).events)
     events = []
     for log in logs:
         event = known.get(log.topics[0]) if log.topics else None

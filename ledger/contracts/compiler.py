@@ -2,10 +2,22 @@
 
 ``python -m ledger.contracts.compiler`` compiles ``contracts/*.sol`` with the pinned solc-js 0.8.26 from npm
 (through its node API: the machine cannot download a native solc), optimizer on (IR pipeline),
-``evmVersion`` istanbul, and writes ``ledger/artifacts/<Contract>.json`` (abi, bytecode,
-deployedBytecode, the hash of the sources) plus ``ledger/contracts/errors.py`` (one exception class per Solidity custom
-error). Output is deterministic: the same sources give byte-identical files, which is what the
-staleness test (``--check``) relies on.
+``evmVersion`` istanbul, and writes two artifact sets plus ``ledger/contracts/errors.py`` (one exception
+class per Solidity custom error):
+
+* ``ledger/artifacts/<Contract>.json``: standard solc, keccak256 selectors, topics and error selectors
+  (Ethereum nodes, FISCO BCOS ECDSA chains);
+* ``ledger/artifacts/sm3/<Contract>.json``: the same contracts as FISCO's gm solc would build them for
+  SM chains, every compile-time hash SM3 (:mod:`ledger.contracts.sm3ir` says how and why).
+
+Both sets are compiled with optimizer settings that fold no hash at compile time (:data:`OPTIMIZER`):
+on an SM chain the KECCAK256 opcode computes SM3, so a storage location the optimizer had computed with
+keccak256 (the data slot of a dynamic array at a fixed slot, say) would point at the wrong storage; the
+keccak set must run correctly on an SM3-opcode EVM too. :func:`check_no_fold` refuses other settings,
+and every build scans its bytecode for folded slot hashes (:func:`ledger.contracts.sm3ir.folded_hashes`).
+
+Output is deterministic: the same sources give byte-identical files, which is what the staleness test
+(``--check``) relies on.
 
 Nothing at run time imports this module; installed copies use the committed artifacts.
 """
@@ -21,12 +33,42 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.crypto.hashing import keccak256
+from ledger.contracts import sm3ir
+from ledger.crypto.hashing import keccak256, sm3
 from ledger.errors import LedgerError
 
 SOLC_VERSION = "0.8.26"
 EVM_VERSION = "istanbul"
 OPTIMIZER_RUNS = 200
+
+#: solc 0.8.26's default Yul optimizer sequence (libsolidity/interface/OptimiserSettings.h) and cleanup.
+DEFAULT_YUL_STEPS = (
+    "dhfoDgvulfnTUtnIf"
+    "xa[r]EscLM"
+    "Vcul [j]"
+    "Trpeul"
+    "xa[r]cL"
+    "gvifM"
+    "CTUca[r]LSsTFOtfDnca[r]Iulc"
+    "scCTUt"
+    "gvifM"
+    "x[scCTUt] TOntnfDIul"
+    "gvifM"
+    "jmul[jul] VcTOcul jmul"
+)
+YUL_CLEANUP = "fDnTOcmuO"
+#: The default sequence without LoadResolver (``L``), the only Yul step that evaluates keccak256 at
+#: compile time (``tryEvaluateKeccak``: ``keccak256(p, n)`` of a known word, n <= 32, e.g. the data slot
+#: of an array at a fixed slot).
+NO_FOLD_YUL_STEPS = DEFAULT_YUL_STEPS.replace("L", "")
+#: Optimizer settings that compute no hash at compile time: the Yul steps above, and the legacy
+#: optimizer's common subexpression eliminator off (``cse``: it evaluates KECCAK256 of up to 128 known
+#: bytes of memory, e.g. a mapping entry at a constant key). Nothing else in solc 0.8.26 evaluates a hash.
+OPTIMIZER: dict[str, Any] = {
+    "enabled": True,
+    "runs": OPTIMIZER_RUNS,
+    "details": {"cse": False, "yul": True, "yulDetails": {"optimizerSteps": f"{NO_FOLD_YUL_STEPS}:{YUL_CLEANUP}"}},
+}
 #: The IR pipeline: about 1,400 gas less per anchor and 1,400 less per recorded item than legacy.
 VIA_IR = True
 #: Contracts that are deployed; interfaces and Common.sol only contribute to their ABIs.
@@ -36,9 +78,11 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 PROJECT_DIR = PACKAGE_DIR.parent
 CONTRACTS_DIR = PROJECT_DIR / "contracts"
 ARTIFACTS_DIR = PACKAGE_DIR / "artifacts"
+#: The SM3 set, relative to ``ledger/``.
+SM3_DIR = "artifacts/sm3"
 ERRORS_MODULE = PACKAGE_DIR / "contracts" / "errors.py"
 
-# Runs solc-js's standard-JSON API; stdin carries the input, stdout the output.
+# Runs solc-js's standard-JSON API on a list of inputs; stdin carries the inputs, stdout the outputs.
 _NODE_SHIM = """
 const path = require('path');
 const solc = require(path.join(process.argv[1], 'node_modules', 'solc'));
@@ -46,7 +90,8 @@ let input = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (c) => { input += c; });
 process.stdin.on('end', () => {
-  process.stdout.write(JSON.stringify({version: solc.version(), output: JSON.parse(solc.compile(input))}));
+  const outputs = JSON.parse(input).map((one) => JSON.parse(solc.compile(JSON.stringify(one))));
+  process.stdout.write(JSON.stringify({version: solc.version(), outputs: outputs}));
 });
 """
 
@@ -78,25 +123,63 @@ def source_hash(sources: dict[str, str]) -> str:
     return "0x" + keccak256(blob).hex()
 
 
-def standard_input(sources: dict[str, str]) -> dict[str, Any]:
-    """The solc standard-JSON input for ``sources``."""
+def check_no_fold(optimizer: dict[str, Any]) -> None:
+    """Refuse optimizer settings under which solc 0.8.26 may compute a hash at compile time.
+
+    Raises:
+        CompilerError: the legacy CSE is on, or the Yul sequence contains LoadResolver (``L``).
+    """
+    if not optimizer.get("enabled"):
+        return  # no optimizer, no folding
+    details = optimizer.get("details", {})
+    if details.get("cse", True):
+        raise CompilerError("optimizer.details.cse must be false: the legacy CSE folds keccak256 of known memory")
+    steps = details.get("yulDetails", {}).get("optimizerSteps", DEFAULT_YUL_STEPS)
+    if "L" in steps:
+        raise CompilerError("the Yul optimizer sequence contains LoadResolver (L), which folds keccak256")
+
+
+def standard_input(sources: dict[str, str], optimizer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The solc standard-JSON input for ``sources`` (also asking for the IR and the ASTs, which the SM3
+    set is built from)."""
     return {
         "language": "Solidity",
         "sources": {name: {"content": content} for name, content in sources.items()},
         "settings": {
-            "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
+            "optimizer": OPTIMIZER if optimizer is None else optimizer,
             "viaIR": VIA_IR,
             "evmVersion": EVM_VERSION,
             "metadata": {"bytecodeHash": "none"},
             "outputSelection": {
-                "*": {"*": ["abi", "userdoc", "evm.bytecode.object", "evm.deployedBytecode.object"]}
+                "*": {
+                    "*": ["abi", "userdoc", "ir", "evm.bytecode.object", "evm.deployedBytecode.object"],
+                    "": ["ast"],
+                }
             },
+        },
+    }
+
+
+def yul_input(name: str, text: str, optimizer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The standard-JSON input that compiles one Yul object with the same settings."""
+    return {
+        "language": "Yul",
+        "sources": {f"{name}.yul": {"content": text}},
+        "settings": {
+            "optimizer": OPTIMIZER if optimizer is None else optimizer,
+            "evmVersion": EVM_VERSION,
+            "outputSelection": {"*": {"*": ["evm.bytecode.object", "evm.deployedBytecode.object"]}},
         },
     }
 
 
 def run_solcjs(std_input: dict[str, Any], project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     """Compile through node and the npm solc package; return solc's standard-JSON output."""
+    return run_solcjs_many([std_input], project_dir)[0]
+
+
+def run_solcjs_many(inputs: list[dict[str, Any]], project_dir: Path = PROJECT_DIR) -> list[dict[str, Any]]:
+    """Compile several standard-JSON inputs in one node process (solc-js loads once)."""
     node = shutil.which("node")
     if node is None:
         raise CompilerError("node is not installed", hint="install Node.js 18+ and run `npm ci`")
@@ -105,7 +188,7 @@ def run_solcjs(std_input: dict[str, Any], project_dir: Path = PROJECT_DIR) -> di
     try:
         proc = subprocess.run(
             [node, "-e", _NODE_SHIM, str(project_dir)],
-            input=json.dumps(std_input),
+            input=json.dumps(inputs),
             capture_output=True,
             text=True,
             timeout=600,
@@ -118,24 +201,65 @@ def run_solcjs(std_input: dict[str, Any], project_dir: Path = PROJECT_DIR) -> di
     result = json.loads(proc.stdout)
     if not str(result["version"]).startswith(SOLC_VERSION + "+"):
         raise CompilerError(f"solc-js is {result['version']}, expected {SOLC_VERSION}", hint="run `npm ci`")
-    output: dict[str, Any] = result["output"]
-    errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
-    if errors:
-        raise CompilerError("Solidity errors:\n" + "\n".join(e["formattedMessage"] for e in errors))
-    return output
+    outputs: list[dict[str, Any]] = result["outputs"]
+    for output in outputs:
+        errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
+        if errors:
+            raise CompilerError("solc errors:\n" + "\n".join(e.get("formattedMessage", e["message"]) for e in errors))
+    return outputs
 
 
 def build(contracts_dir: Path = CONTRACTS_DIR, project_dir: Path = PROJECT_DIR) -> BuildResult:
-    """Compile and render every output file in memory (nothing is written)."""
+    """Compile and render every output file in memory (nothing is written): both artifact sets and
+    the errors module.
+
+    Raises:
+        CompilerError: solc failed, a contract lacks NatSpec, a hash could not be rewritten, or a
+            bytecode holds a folded storage-slot hash.
+    """
+    check_no_fold(OPTIMIZER)
     sources = read_sources(contracts_dir)
     output = run_solcjs(standard_input(sources), project_dir)
     digest = source_hash(sources)
     files: dict[str, str] = {}
     abis: dict[str, list[dict[str, Any]]] = {}
+    deployable: list[tuple[str, str, dict[str, Any]]] = []
     for file_name, contracts in sorted(output["contracts"].items()):
         for name, data in sorted(contracts.items()):
-            if name not in DEPLOYABLE:
-                continue
+            if name in DEPLOYABLE:
+                _require_natspec(name, data)
+                abis[name] = data["abi"]
+                deployable.append((name, file_name, data))
+    missing = set(DEPLOYABLE) - set(abis)
+    if missing:
+        raise CompilerError(f"contracts missing from the build: {', '.join(sorted(missing))}")
+
+    table = sm3ir.HashTable.from_output(output)
+    collisions = sm3ir.source_number_literals(output, table)
+    if collisions:
+        raise CompilerError("number literals in the sources equal hash-derived values, which the SM3 build "
+                            "cannot tell from compiler-made ones: " + ", ".join(collisions))
+    declared = sm3ir.declared_constants(output)
+    rewritten = []
+    for name, _file, data in deployable:
+        try:
+            rewritten.append(sm3ir.rewrite_ir(data["ir"], table, declared))
+        except sm3ir.RewriteError as exc:
+            raise CompilerError(f"{name}: {exc}") from exc
+    yul_outputs = run_solcjs_many(
+        [yul_input(name, result.text) for (name, _, _), result in zip(deployable, rewritten)], project_dir
+    )
+    for (name, file_name, data), result, yul in zip(deployable, rewritten, yul_outputs):
+        ((sm3_data,),) = (tuple(c.values()) for c in yul["contracts"].values())
+        sets: tuple[tuple[str, str, dict[str, Any], dict[str, Any]], ...] = (
+            ("artifacts", "keccak256", data["evm"], {}),
+            (SM3_DIR, "sm3", sm3_data["evm"], {"sm3Rewrites": result.counts}),
+        )
+        for folder, hash_name, evm, extra in sets:
+            creation, runtime = evm["bytecode"]["object"], evm["deployedBytecode"]["object"]
+            folded = sm3ir.folded_hashes(bytes.fromhex(creation)) + sm3ir.folded_hashes(bytes.fromhex(runtime))
+            if folded:
+                raise CompilerError(f"{name} ({hash_name}) holds hashes folded at compile time: {folded[:3]}")
             artifact = {
                 "contractName": name,
                 "sourceName": file_name,
@@ -144,18 +268,17 @@ def build(contracts_dir: Path = CONTRACTS_DIR, project_dir: Path = PROJECT_DIR) 
                     "evmVersion": EVM_VERSION,
                     "optimizerRuns": OPTIMIZER_RUNS,
                     "viaIR": VIA_IR,
+                    "optimizer": OPTIMIZER,
                 },
+                "hash": hash_name,
                 "sourceHash": digest,
                 "abi": data["abi"],
-                "bytecode": "0x" + data["evm"]["bytecode"]["object"],
-                "deployedBytecode": "0x" + data["evm"]["deployedBytecode"]["object"],
+                "bytecode": "0x" + creation,
+                "deployedBytecode": "0x" + runtime,
+                **sm3ir.interface(data["abi"], keccak256 if hash_name == "keccak256" else sm3),
+                **extra,
             }
-            _require_natspec(name, data)
-            abis[name] = data["abi"]
-            files[f"artifacts/{name}.json"] = json.dumps(artifact, indent=1, sort_keys=True) + "\n"
-    missing = set(DEPLOYABLE) - set(abis)
-    if missing:
-        raise CompilerError(f"contracts missing from the build: {', '.join(sorted(missing))}")
+            files[f"{folder}/{name}.json"] = json.dumps(artifact, indent=1, sort_keys=True) + "\n"
     files["contracts/errors.py"] = render_errors_module(abis)
     return BuildResult(files)
 
@@ -259,12 +382,34 @@ def write(result: BuildResult, package_dir: Path = PACKAGE_DIR) -> list[str]:
     return changed
 
 
+def identity_mismatches(contracts_dir: Path = CONTRACTS_DIR, project_dir: Path = PROJECT_DIR) -> list[str]:
+    """The contracts whose *unrewritten* IR, compiled as Yul, differs from the Solidity build (none is
+    expected): the SM3 route then adds nothing of its own beyond the rewritten constants."""
+    output = run_solcjs(standard_input(read_sources(contracts_dir)), project_dir)
+    deployable = [(name, data) for contracts in output["contracts"].values() for name, data in contracts.items()
+                  if name in DEPLOYABLE]
+    yul = run_solcjs_many([yul_input(name, data["ir"]) for name, data in deployable], project_dir)
+    differ = []
+    for (name, data), compiled in zip(deployable, yul):
+        ((evm,),) = (tuple(c.values()) for c in compiled["contracts"].values())
+        if evm["evm"]["bytecode"]["object"] != data["evm"]["bytecode"]["object"]:
+            differ.append(name)
+    return differ
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m ledger.contracts.compiler [--check]``."""
+    """Entry point of ``python -m ledger.contracts.compiler [--check] [--check-identity]``."""
     parser = argparse.ArgumentParser(prog="python -m ledger.contracts.compiler", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if committed artifacts are stale")
+    parser.add_argument("--check-identity", action="store_true",
+                        help="fail unless the unrewritten IR compiled as Yul equals the Solidity build")
     args = parser.parse_args(argv)
     try:
+        if args.check_identity:
+            differ = identity_mismatches()
+            for name in differ:
+                print(f"differs: {name}", file=sys.stderr)
+            return 1 if differ else 0
         result = build()
     except CompilerError as exc:
         print(f"error: {exc}" + (f"\nhint: {exc.hint}" if exc.hint else ""), file=sys.stderr)

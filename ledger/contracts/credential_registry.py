@@ -142,6 +142,17 @@ class CredentialRegistry(ContractFacade):
         auditor, block_number = self._call("reportAnchor", _b32(report_hash), block=block)
         return _addr(auditor), int(block_number)
 
+    def report_anchored_log(self, report_hash: bytes, block: int) -> tuple[str, str] | None:
+        """(transaction hash, target) of the ``ReportAnchored`` log of ``report_hash`` in ``block``, as
+        0x hex, or ``None`` when the block holds none (what anchored a hash, and for which target:
+        audit reports, contribution reports, handle-link commitments)."""
+        event = next(e for e in self.abi.events.values() if e.name == "ReportAnchored")
+        digest = _b32(report_hash)
+        for log in self.chain.get_logs(block, block, [self.address], [event.topic, digest]):
+            if len(log.topics) == 4 and log.topics[0] == event.topic and log.topics[1] == digest:
+                return "0x" + log.tx_hash.hex(), "0x" + log.topics[3].hex()
+        return None
+
     def credential_type(self, type_id: int, *, block: int | None = None) -> types.CredentialType:
         """A certificate type as defined at ``block`` (``exists`` false if undefined)."""
         (raw,) = self._call("credentialType", type_id, block=block)

@@ -26,6 +26,7 @@ dry run and receipt check (:mod:`ledger.contracts.send`), the facades' shared ba
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from eth_abi import encode as abi_encode
@@ -51,8 +52,9 @@ DEPLOY_GAS = 6_000_000
 
 
 def _deploy_one(chain: ChainBackend, key: PrivateKey, name: str, ctor_types: list[str], args: list[Any]) -> Receipt:
-    code = artifact(name).bytecode + abi_encode(ctor_types, args)
-    receipt = chain.deploy(key, code, gas=DEPLOY_GAS)
+    built = artifact(name, chain.crypto)  # the SM3 build on SM chains
+    code = built.bytecode + abi_encode(ctor_types, args)
+    receipt = chain.deploy(key, code, gas=DEPLOY_GAS, abi=json.dumps(built.abi, separators=(",", ":")))
     if not receipt.succeeded or receipt.contract_address is None:
         raise ChainError(f"deploying {name} failed ({receipt.status}, gas used {receipt.gas_used})")
     return receipt
@@ -105,4 +107,4 @@ class Contracts:
         end = self.chain.block_number() if to_block is None else to_block
         addresses = [self.deployment.issuer_registry, self.deployment.contribution_ledger,
                      self.deployment.credential_registry]
-        return decode_events(self.chain.get_logs(start, end, addresses))
+        return decode_events(self.chain.get_logs(start, end, addresses), crypto=self.chain.crypto)

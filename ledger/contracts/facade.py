@@ -38,7 +38,9 @@ class ContractFacade:
     def __init__(self, chain: ChainBackend, address: str, committee: Committee | None = None) -> None:
         self.chain = chain
         self.address = address
-        self.abi = contract_abi(self.contract_name)
+        #: The chain's crypto mode: SM chains use the SM3 artifacts' selectors, topics and errors.
+        self.crypto = chain.crypto
+        self.abi = contract_abi(self.contract_name, self.crypto)
         self._committee = committee
 
     def encode(self, fn: str, *args: Any) -> bytes:
@@ -50,7 +52,7 @@ class ContractFacade:
         try:
             out = self.chain.call(self.address, f.encode(*args), block=block)
         except Reverted as exc:
-            raise decode_revert(exc.data) from exc
+            raise decode_revert(exc.data, crypto=self.crypto) from exc
         return f.decode(out, contract=self.contract_name, address=self.address)
 
     def _build(self, fn: str, gas: int, *args: Any) -> Transaction:

@@ -36,7 +36,7 @@ def send_checked(chain: ChainBackend, key: PrivateKey, tx: Transaction, *, dry_r
     if dry_run:
         preflight(chain, key.address, tx)
     receipt = chain.send(key, tx)
-    raise_for_receipt(receipt)
+    raise_for_receipt(receipt, crypto=chain.crypto)
     return receipt
 
 
@@ -53,7 +53,7 @@ def preflight(chain: ChainBackend, sender: str, tx: Transaction) -> None:
     except CapabilityError:
         return
     except Reverted as exc:
-        error = decode_revert(exc.data)
+        error = decode_revert(exc.data, crypto=chain.crypto)
         inner = getattr(error, "inner", None)
         if isinstance(error, contract_errors.ProposalExecutionFailed) and isinstance(inner, ContractError):
             inner.proposal_id = error.id  # type: ignore[attr-defined]
@@ -61,14 +61,15 @@ def preflight(chain: ChainBackend, sender: str, tx: Transaction) -> None:
         raise error from exc
 
 
-def raise_for_receipt(receipt: Receipt) -> None:
-    """Raise the decoded error of a failed receipt (for receipts from ``chain.send_many``)."""
+def raise_for_receipt(receipt: Receipt, *, crypto: str = "ecdsa") -> None:
+    """Raise the decoded error of a failed receipt (for receipts from ``chain.send_many``); ``crypto``
+    is the chain's crypto mode (its error selectors)."""
     if receipt.succeeded:
         return
     tx_hash = "0x" + receipt.tx_hash.hex()
     if receipt.status != "reverted":
         raise ChainError(f"transaction {tx_hash} failed: {receipt.status} (gas used {receipt.gas_used})")
-    error = decode_revert(receipt.revert_data or b"", tx_hash=tx_hash)
+    error = decode_revert(receipt.revert_data or b"", tx_hash=tx_hash, crypto=crypto)
     inner = getattr(error, "inner", None)
     if isinstance(error, contract_errors.ProposalExecutionFailed) and isinstance(inner, ContractError):
         inner.proposal_id = error.id  # type: ignore[attr-defined]

@@ -39,7 +39,9 @@ KINDS = (
 )
 
 
-#: Fields of study and work (``field`` on chain is a uint8). 0 is "general".
+#: Fields of study and work (``field`` on chain is a uint8). 0 is "general". The numbers are on chain:
+#: a field is appended, never renumbered, and its name here is the one type metadata carries
+#: (``fieldOfStudy``), so a name is not changed either; other spellings go in :data:`FIELD_ALIASES`.
 FIELDS = {
     "general": 0,
     "ai": 1,
@@ -56,6 +58,21 @@ FIELDS = {
     "devops": 12,
     "hpc": 13,
     "open-source-governance": 14,
+    "industrial-internet": 15,
+    "autonomous-driving": 16,
+    "big-data": 17,
+}
+
+#: Other names of fields, as the talent-evaluation standards and users write them.
+FIELD_ALIASES = {
+    "artificial-intelligence": "ai",
+    "cloud-computing": "cloud-native",
+    "cloud": "cloud-native",
+    "os": "operating-systems",
+    "industrial-iot": "industrial-internet",
+    "iiot": "industrial-internet",
+    "self-driving": "autonomous-driving",
+    "intelligent-connected-vehicles": "autonomous-driving",
 }
 
 
@@ -81,6 +98,7 @@ def parse_field(value: str | int) -> int:
             return n
     else:
         name = str(value).strip().lower().replace("_", "-").replace(" ", "-")
+        name = FIELD_ALIASES.get(name, name)
         if name in FIELDS:
             return FIELDS[name]
     raise ValidationError(f"unknown field {value!r}; use a number 0-255 or one of: {', '.join(FIELDS)}")

@@ -14,10 +14,10 @@ metadata document (an issuer's name and domain, a certificate type's name), whic
 
 from __future__ import annotations
 
-import sha3  # safe-pysha3
-
 from collections.abc import Mapping
 from typing import Any
+
+import sha3  # safe-pysha3
 
 from ledger.canonical import canonicalize
 from ledger.credentials.fields import CredentialFormatError

@@ -23,19 +23,17 @@ from ledger.credentials.document import (
     Credential,
     CredentialTemplate,
 )
-from ledger.credentials.hashing import committed_hash, field_digest
-from ledger.credentials.identifiers import ACCOUNT_DID, CONTRIBUTION_URL, SUBJECT_URL, TYPE_URL, WEB_DID
-from ledger.credentials.proof import DI_MEMBERS, KIND_OF_SUITE, decode_proof_value
-from ledger.credentials.vocabulary import CONTEXTS
 from ledger.credentials.fields import EVIDENCE_URI as _EVIDENCE_URI
 from ledger.credentials.fields import SUBJECT_URI as _SUBJECT_URI
 from ledger.credentials.fields import UUID_URN as _UUID_URN
 from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.fields import check_bytes32 as _bytes32
 from ledger.credentials.fields import check_line as _line
-from ledger.credentials.hashing import credential_hash
+from ledger.credentials.hashing import committed_hash, credential_hash, field_digest
+from ledger.credentials.identifiers import ACCOUNT_DID, CONTRIBUTION_URL, SUBJECT_URL, TYPE_URL, WEB_DID
 from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
-from ledger.credentials.proof import CredentialProof
+from ledger.credentials.proof import DI_MEMBERS, KIND_OF_SUITE, CredentialProof, decode_proof_value
+from ledger.credentials.vocabulary import CONTEXTS
 from ledger.errors import LedgerError, VerificationError
 
 __all__ = ["MAX_CREDENTIAL_BYTES", "parse_credential", "read_credential_file"]

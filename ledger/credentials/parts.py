@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.credentials.fields import ACHIEVEMENT_TYPES, CredentialFormatError
-from ledger.credentials.fields import ADDRESS as _ADDRESS
 from ledger.credentials.fields import BYTES32 as _BYTES32
 from ledger.credentials.fields import EXT_TYPE as _EXT_TYPE
 from ledger.credentials.fields import ISSUER_DID as _ISSUER_DID

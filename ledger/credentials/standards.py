@@ -20,6 +20,10 @@ description, a criteria narrative) whose hash goes on chain. Example file::
     [criteria.min_per_kind]
     code = 2
     review = 1
+
+An award type (mentor, community MVP) adds an ``[award]`` table whose criteria need contracts v2
+(:class:`AwardCriteria`): the definition is parsed, checked and described here, and ``type define``
+refuses to send it to a deployment whose CredentialRegistry cannot check them.
 """
 
 from __future__ import annotations
@@ -33,9 +37,10 @@ from typing import Any
 
 import tomllib
 
-from ledger.canonical import canonicalize, check_depth
+from ledger.canonical import check_depth
 from ledger.contributions.files import read_text_file
 from ledger.contributions.model import FIELD_NAMES, KINDS, parse_field, parse_kind, parse_time
+from ledger.credentials.fields import ACHIEVEMENT_TYPES, EXT_TYPE
 from ledger.credentials.hashing import METADATA_DOMAIN, metadata_hash  # noqa: F401  (re-exported)
 from ledger.errors import ValidationError
 from ledger.identity.privacy import check_fields
@@ -71,6 +76,76 @@ def criteria_narrative(criteria: Criteria) -> str:
     return ("Requires " + "; ".join(parts) + ".") if parts else "No machine-checked criteria."
 
 
+#: Kinds of award a type can be, and the criteria each takes (contracts v2 checks them).
+AWARD_KINDS = ("mentor", "mvp")
+#: The first CredentialRegistry version that checks award criteria (see the README's contracts v2 notes).
+AWARD_CONTRACT_VERSION = 2
+
+
+@dataclass(frozen=True)
+class AwardCriteria:
+    """The criteria of an award type that today's contracts cannot check (they come with contracts v2).
+
+    * ``mentor``: among the evidence, contributions of the ``mentee_kinds`` (a bitmask over the kinds:
+      review, mentoring ...) each *about* another contribution (the one reviewed or mentored), and the
+      subjects of those other contributions, never the holder, number at least ``min_mentees``.
+    * ``mvp``: nominations recorded on chain for the holder and this type's version, one per
+      organisation (a top-level issuer and its children count once), from at least
+      ``min_nominations`` organisations, made within the type's window.
+    """
+
+    kind: str
+    min_mentees: int = 0
+    mentee_kinds: int = 0
+    min_nominations: int = 0
+
+    def narrative(self) -> str:
+        if self.kind == "mentor":
+            kinds = [k for i, k in enumerate(KINDS) if self.mentee_kinds >> i & 1]
+            return (f"Mentored or reviewed the recorded work of at least {self.min_mentees} other people "
+                    f"(contributions of kind {' or '.join(kinds)}, each about another person's contribution).")
+        return (f"Nominated by at least {self.min_nominations} different organisations (one nomination per "
+                "organisation, recorded on chain).")
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.kind == "mentor":
+            out["min_mentees"] = self.min_mentees
+            out["mentee_kinds"] = [k for i, k in enumerate(KINDS) if self.mentee_kinds >> i & 1]
+        else:
+            out["min_nominations"] = self.min_nominations
+        return out
+
+
+def parse_award(value: Any) -> AwardCriteria | None:
+    """The ``[award]`` table of a type file, checked; ``None`` when there is none.
+
+    Raises:
+        ValidationError: an unknown award kind or key, or a threshold out of range.
+    """
+    if value is None:
+        return None
+    table = dict(_table(value, "award"))
+    kind = table.pop("kind", None)
+    if kind not in AWARD_KINDS:
+        raise ValidationError(f"award.kind must be one of {', '.join(AWARD_KINDS)}, not {kind!r}")
+    if kind == "mentor":
+        mentees = _small_int(table.pop("min_mentees", 0), "award.min_mentees", 1, 65535)
+        names = table.pop("mentee_kinds", ["review", "mentoring"])
+        if not isinstance(names, list) or not names:
+            raise ValidationError("award.mentee_kinds must be a list of contribution kinds")
+        mask = 0
+        for name in names:
+            mask |= 1 << parse_kind(name)
+        award = AwardCriteria("mentor", min_mentees=mentees, mentee_kinds=mask)
+    else:
+        award = AwardCriteria("mvp", min_nominations=_small_int(table.pop("min_nominations", 0),
+                                                                "award.min_nominations", 1, 255))
+    if table:
+        raise ValidationError(f"unknown award key(s) {', '.join(sorted(table))} for a {kind} award")
+    return award
+
+
 @dataclass(frozen=True)
 class TypeDefinition:
     """A certificate type as the committee defines it."""
@@ -84,6 +159,7 @@ class TypeDefinition:
     criteria: Criteria
     prerequisites: tuple[int, ...] = ()
     extra: Mapping[str, Any] = dataclass_field(default_factory=dict)
+    award: AwardCriteria | None = None
 
     @property
     def allowed_kinds_mask(self) -> int:
@@ -101,9 +177,12 @@ class TypeDefinition:
             "description": self.description,
             "fieldOfStudy": FIELD_NAMES.get(self.field, str(self.field)),
             "level": self.level,
-            "criteria": {"narrative": criteria_narrative(self.criteria)},
+            "criteria": {"narrative": criteria_narrative(self.criteria) if self.award is None else
+                         " ".join(t for t in (self.award.narrative(), criteria_narrative(self.criteria))
+                                  if t != "No machine-checked criteria.")},
             "allowedIssuers": [ISSUER_KINDS[k] for k in self.allowed_kinds],
             "prerequisites": list(self.prerequisites),
+            **({"award": self.award.as_dict()} if self.award is not None else {}),
             **dict(self.extra),
         }
 
@@ -112,7 +191,10 @@ class TypeDefinition:
 
 
 #: The keys of a type definition file (a misspelt key is refused, not ignored).
-TYPE_KEYS = frozenset({"id", "name", "description", "field", "level", "allowed_issuers", "criteria", "prerequisites"})
+TYPE_KEYS = frozenset({"id", "name", "description", "field", "level", "allowed_issuers", "criteria", "prerequisites",
+                       "achievement_type", "tags", "award"})
+#: How many tags (skills, keywords) a type may carry, and how long each may be.
+MAX_TAGS, MAX_TAG_LENGTH = 32, 64
 #: Keys that ``ledger type show --json`` adds: ``type_id`` is read as ``id``; the others are what the chain
 #: derives (version, narrative, metadata hash) and are ignored, so that output can be defined again.
 SHOWN_KEYS = frozenset({"type_id", "version", "narrative", "meta_hash"})
@@ -212,9 +294,37 @@ def parse_type(data: Mapping[str, Any], known_names: Iterable[str] = ()) -> Type
         allowed_kinds=allowed,
         criteria=criteria,
         prerequisites=tuple(_whole(p, f"prerequisites[{i}]") for i, p in enumerate(prereqs)),
+        extra=_achievement_extra(data),
+        award=parse_award(data.get("award")),
     )
     check_type(definition, known_names)
     return definition
+
+
+def _achievement_extra(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The Open Badges members a type file may add to its metadata: ``achievementType`` and ``tags``.
+
+    Only members that are given are added, so the metadata (and its hash) of a type written without
+    them is what it always was.
+    """
+    extra: dict[str, Any] = {}
+    kind = data.get("achievement_type")
+    if kind is not None:
+        if not isinstance(kind, str) or (kind not in ACHIEVEMENT_TYPES and not EXT_TYPE.match(kind)):
+            raise ValidationError(
+                f"achievement_type {kind!r} is not an Open Badges 3.0 achievement type",
+                hint="e.g. Certificate, Certification, MicroCredential, Award, Badge, Competency (or ext:Name)",
+            )
+        extra["achievementType"] = kind
+    tags = data.get("tags")
+    if tags is not None:
+        if not isinstance(tags, (list, tuple)) or len(tags) > MAX_TAGS:
+            raise ValidationError(f"tags must be a list of at most {MAX_TAGS} words")
+        for i, tag in enumerate(tags):
+            if not isinstance(tag, str) or not tag.strip() or len(tag) > MAX_TAG_LENGTH or not tag.isprintable():
+                raise ValidationError(f"tags[{i}] must be one printable line of 1 to {MAX_TAG_LENGTH} characters")
+        extra["tags"] = [t.strip() for t in tags]
+    return extra
 
 
 def check_type(definition: TypeDefinition, known_names: Iterable[str] = ()) -> None:

@@ -115,21 +115,22 @@ class _Plan:
 
 
 @functools.cache
-def _plans() -> dict[bytes, _Plan]:
+def _plans(crypto: str) -> dict[bytes, _Plan]:
     plans: dict[bytes, _Plan] = {}
     for name in CONTRACT_NAMES:
-        for topic, event in contract_abi(name).events.items():
+        for topic, event in contract_abi(name, crypto).events.items():
             plans[topic] = _Plan(event)
     return plans
 
 
-def decode_events(logs: Iterable[Log]) -> list[Event]:
-    """Decode the logs of our three contracts (others are skipped), in order.
+def decode_events(logs: Iterable[Log], *, crypto: str = "ecdsa") -> list[Event]:
+    """Decode the logs of our three contracts (others are skipped), in order; topics are those of the
+    chain's crypto mode ``crypto`` (SM3 on SM chains).
 
     Raises:
         UndecodableEvent: a log has the topic of one of our events but does not decode as it.
     """
-    plans = _plans()
+    plans = _plans(crypto)
     out: list[Event] = []
     append = out.append
     for log in logs:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ledger.errors import ValidationError
@@ -260,6 +260,20 @@ class IndexReader:
             params.append(address_text(recorder))
         found = self._contributions(" AND ".join(where), params, at)
         return found[:limit] if limit is not None else found
+
+    def recorded_subjects(self, keys: Sequence[bytes], at: int | None = None) -> dict[bytes, bytes]:
+        """The subject of every key of ``keys`` recorded by ``at`` (revoked ones included: a key is
+        recorded once, ever); the keys not recorded are absent. One query per 500 keys."""
+        found: dict[bytes, bytes] = {}
+        texts = ["0x" + bytes(k).hex() for k in keys]
+        for start in range(0, len(texts), 500):
+            chunk = texts[start:start + 500]
+            rows = self.conn.execute(
+                f"SELECT key, subject FROM contributions WHERE key IN ({','.join('?' * len(chunk))}) "
+                "AND block_number <= ?", (*chunk, _upto(at)))
+            for key, subject in rows:
+                found[bytes.fromhex(key[2:])] = bytes.fromhex(subject[2:])
+        return found
 
     def same_evidence(self, evidence_hash: str) -> list[Contribution]:
         """Every contribution carrying this evidence hash (two subjects claiming one piece of work)."""

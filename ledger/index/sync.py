@@ -77,10 +77,10 @@ class SyncResult:
         return self.events / self.seconds if self.seconds > 0 else float("inf")
 
 
-def _default_decoder(logs: Sequence[Log]) -> Iterable[Any]:
+def _default_decoder(crypto: str) -> Decoder:
     from ledger.index.decode import decode_events
 
-    return decode_events(logs)
+    return lambda logs: decode_events(logs, crypto=crypto)
 
 
 class Syncer:
@@ -108,7 +108,7 @@ class Syncer:
         self.conn = conn
         self.chain = chain
         self.addresses = [address(a) for a in addresses]
-        self.decode: Decoder = decode or _default_decoder
+        self.decode: Decoder = decode or _default_decoder(chain.crypto)
         self.start_block = start_block
         self.chain_id = chain_id
 

@@ -81,4 +81,5 @@ class IndexChainView:
             type_version=issued.type_version,
             transaction=bytes.fromhex(issued.tx_hash[2:]),
             contribution_keys=tuple(bytes.fromhex(k[2:]) for k in issued.evidence),
+            prerequisites=tuple(bytes.fromhex(h[2:]) for h in issued.prerequisites),
         )

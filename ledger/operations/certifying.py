@@ -112,7 +112,7 @@ class CertifyingOps(_Context):
             description=meta.get("description") or meta.get("name") or f"Certificate type {type_id}",
             criteria=criteria_narrative(t.criteria),
             field_of_study=FIELD_NAMES.get(t.field, str(t.field)),
-            achievement_type="Certificate",
+            achievement_type=meta.get("achievementType") or "Certificate",
         )
 
     def _issuer_profile(self) -> IssuerProfile:

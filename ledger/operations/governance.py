@@ -16,6 +16,7 @@ from ledger.contracts.errors import ThresholdOutOfRange
 from ledger.contributions.model import FIELD_NAMES
 from ledger.credentials.fields import check_line
 from ledger.credentials.standards import (
+    AWARD_CONTRACT_VERSION,
     check_type,
     criteria_narrative,
     criteria_table,
@@ -66,8 +67,9 @@ class ProposedCall:
         return f"{self.action}({inner})" if self.function else self.action
 
 
-def decode_call(contract: str, data: bytes) -> ProposedCall:
-    """Decode calldata for one of our contracts with its ABI; arguments by name, made JSON-friendly.
+def decode_call(contract: str, data: bytes, crypto: str = "ecdsa") -> ProposedCall:
+    """Decode calldata for one of our contracts with its ABI (the selectors of crypto mode ``crypto``);
+    arguments by name, made JSON-friendly.
 
     Calldata whose selector or arguments do not fit the ABI is named, not decoded (a proposal's data
     is whatever its proposer sent).
@@ -77,10 +79,10 @@ def decode_call(contract: str, data: bytes) -> ProposedCall:
 
 
     selector = bytes(data[:4])
-    for fn_name, fn in contract_abi(contract).functions.items():
+    for fn_name, fn in contract_abi(contract, crypto).functions.items():
         if fn.selector != selector:
             continue
-        entry = next(e for e in artifact(contract).abi if e.get("type") == "function" and e["name"] == fn_name
+        entry = next(e for e in artifact(contract, crypto).abi if e.get("type") == "function" and e["name"] == fn_name
                      and tuple(abi_type(i) for i in e["inputs"]) == fn.inputs)
         try:
             values = abi_decode(list(fn.inputs), bytes(data[4:]))
@@ -201,7 +203,7 @@ class GovernanceOps(_Context):
 
     def _outcome(self, receipt: Receipt) -> ProposalOutcome:
         pid, approvals, executed = 0, 0, False
-        for ev in decode_events(receipt.logs):
+        for ev in decode_events(receipt.logs, crypto=self.chain.crypto):
             if ev.name in ("ProposalCreated", "ProposalApproved", "ProposalExecuted"):
                 pid = int(ev.args["id"])
             if ev.name == "ProposalApproved":
@@ -276,7 +278,7 @@ class GovernanceOps(_Context):
         name = names.get(target.lower())
         if name is None:
             return ProposedCall(f"call {target}", None, {})
-        return decode_call(name, data)
+        return decode_call(name, data, self.chain.crypto)
 
     def add_issuer(
         self, address: str, *, kind: str, scope: str | list[int], metadata: dict[str, str], child: bool = False
@@ -408,6 +410,8 @@ class GovernanceOps(_Context):
         """
 
         check_type(definition, self.vault.known_names())
+        if definition.award is not None:
+            self._check_award_support(definition)
         meta = self._store_metadata(definition.metadata())
         receipt = self.contracts.credentials.define_type(
             self.key,
@@ -421,6 +425,26 @@ class GovernanceOps(_Context):
         )
         return self._outcome(receipt)
 
+    def _check_award_support(self, definition: TypeDefinition) -> None:
+        """Refuse an award type on a deployment whose CredentialRegistry cannot check its criteria.
+
+        Sent anyway, the type would carry criteria nobody checks: its certificates would look like
+        awards the contract vouched for.
+
+        Raises:
+            ValidationError: the deployed CredentialRegistry is older than contracts v2.
+        """
+        version = self.contracts.credentials.version()
+        major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
+        if major < AWARD_CONTRACT_VERSION:
+            raise ValidationError(
+                f"type {definition.type_id} is a {definition.award.kind if definition.award else ''} award: its "
+                f"criteria need contracts v{AWARD_CONTRACT_VERSION}, and this deployment's CredentialRegistry is "
+                f"{version}",
+                hint="define it once the consortium runs contracts v2; the file is checked and described by "
+                     "`ledger type define --file FILE --dry-run`",
+            )
+
     def types(self) -> list[dict[str, Any]]:
         return [self.type(t) for t in self.contracts.credentials.type_ids()]
 
@@ -429,7 +453,7 @@ class GovernanceOps(_Context):
         if t.version == 0:
             raise ValidationError(f"type {type_id} is not defined", hint="see `ledger type list`")
         meta = self._load_metadata(t.meta_hash)
-        return {
+        shown: dict[str, Any] = {
             "type_id": t.type_id,
             "version": t.version,
             "name": meta.get("name", ""),
@@ -444,6 +468,14 @@ class GovernanceOps(_Context):
             "prerequisites": list(t.prerequisites),
             "meta_hash": "0x" + t.meta_hash.hex(),
         }
+        # Shown only when the definition gave them, so that the output can be defined again as it is.
+        if isinstance(meta.get("achievementType"), str):
+            shown["achievement_type"] = meta["achievementType"]
+        if isinstance(meta.get("tags"), list):
+            shown["tags"] = meta["tags"]
+        if isinstance(meta.get("award"), dict):
+            shown["award"] = meta["award"]
+        return shown
 
     def _store_metadata(self, document: dict[str, Any]) -> bytes:
         """Keep an off-chain metadata document in the workspace; return its on-chain hash."""

@@ -74,7 +74,7 @@ class RecordingOps(_Context):
         try:
             receipts = self.send_burst(txs)
             for receipt in receipts:
-                raise_for_receipt(receipt)
+                raise_for_receipt(receipt, crypto=self.chain.crypto)
         except ContractError:
             if len(txs) == 1:  # several chunks may have partly succeeded: their evidence must stay
                 for path in stored:

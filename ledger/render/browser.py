@@ -16,10 +16,12 @@ from pathlib import Path
 
 from ledger.errors import LedgerError
 
-__all__ = ["BrowserMissing", "find_browser", "html_to_pdf", "svg_to_png"]
+__all__ = ["HEADLESS_FLAGS", "BrowserMissing", "find_browser", "html_to_pdf", "svg_to_png"]
 
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
-_FLAGS = (
+#: How every headless Chromium of the project runs (printing here, the browser tests): no network
+#: services, no sync, no first-run, no shared-memory limits.
+HEADLESS_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -55,7 +57,7 @@ def find_browser(given: str | None = None) -> str:
 def _run(browser: str, args: list[str], url: str, timeout: float) -> None:
     with tempfile.TemporaryDirectory(prefix="ledger-print-") as profile:
         try:
-            subprocess.run([browser, *_FLAGS, f"--user-data-dir={profile}", *args, url], check=True,
+            subprocess.run([browser, *HEADLESS_FLAGS, f"--user-data-dir={profile}", *args, url], check=True,
                            capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired as exc:
             raise LedgerError(f"the browser did not finish printing within {timeout:g} s") from exc

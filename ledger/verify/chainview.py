@@ -56,7 +56,9 @@ class AnchorRecord:
 class IssuanceRecord:
     """A criteria-checked issuance as the contract recorded it.
 
-    ``contribution_keys`` is ``None`` when the view cannot tell (the evidence is then not compared).
+    ``contribution_keys`` is ``None`` when the view cannot tell (the evidence is then not compared);
+    ``prerequisites`` are the hashes of the certificates it was stacked on (its components), ``None``
+    when the view cannot tell.
     """
 
     credential_hash: bytes
@@ -67,6 +69,7 @@ class IssuanceRecord:
     type_version: int | None = None
     transaction: bytes | None = None
     contribution_keys: tuple[bytes, ...] | None = None
+    prerequisites: tuple[bytes, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,11 +137,12 @@ class ContractsView:
         try:
             if self._head is None:
                 self._head = self.chain.block_number()
-            topic = next(t for t, e in contract_abi("CredentialRegistry").events.items()
+            crypto = self.contracts.credentials.crypto
+            topic = next(t for t, e in contract_abi("CredentialRegistry", crypto).events.items()
                          if e.name == "CredentialStatusChanged")
             logs = self.chain.get_logs(min(anchored.block_number, self._head), self._head,
                                        [self.contracts.credentials.address], [topic, None, root])
-            for event in sorted(decode_events(logs), key=lambda e: (e.block_number, e.log_index)):
+            for event in sorted(decode_events(logs, crypto=crypto), key=lambda e: (e.block_number, e.log_index)):
                 if event.name == "CredentialStatusChanged" and event.args.get("root") == root:
                     entry = (event.block_number, int(event.args["status"]), int(event.args["reason"]))
                     found.setdefault(bytes(event.args["credentialHash"]), []).append(entry)
@@ -155,6 +156,7 @@ class ContractsView:
             return None
         tx, args = self._event("CredentialIssued", issued.block_number, credential_hash)
         keys = args.get("contributionKeys")
+        prerequisites = args.get("prerequisiteCredentialHashes")
         return IssuanceRecord(
             credential_hash=credential_hash,
             issuer=issued.issuer,
@@ -164,4 +166,5 @@ class ContractsView:
             type_version=issued.type_version,
             transaction=tx,
             contribution_keys=tuple(keys) if isinstance(keys, (list, tuple)) else None,
+            prerequisites=tuple(prerequisites) if isinstance(prerequisites, (list, tuple)) else None,
         )

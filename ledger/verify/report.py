@@ -70,7 +70,8 @@ REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "REGISTRY_MISMATCH",
         ),
         "status": ("ACTIVE", "REINSTATED", "REVOKED", "SUSPENDED"),
-        "criteria": ("CRITERIA_CHECKED", "EVIDENCE_MISMATCH", "EVIDENCE_MISSING"),
+        "criteria": ("CRITERIA_CHECKED", "EVIDENCE_MISMATCH", "EVIDENCE_MISSING", "COMPONENT_REVOKED",
+                     "COMPONENT_SUSPENDED"),
         "expiry": ("IN_VALIDITY_PERIOD", "NOT_YET_VALID", "EXPIRED"),
         "any": ("OFFLINE", "NOT_APPLICABLE", "PRECONDITION_FAILED"),
     }

@@ -183,7 +183,7 @@ def _from_json(name: str, value: Any) -> Any:
         if not isinstance(value, str) or not value.startswith("0x"):
             raise ValueError(f"{name} must be 0x hex")
         return bytes.fromhex(value[2:])
-    if name == "contribution_keys":
+    if name in ("contribution_keys", "prerequisites"):
         return tuple(bytes.fromhex(k[2:]) for k in value)
     return value
 
@@ -208,6 +208,7 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
     issuances: dict[bytes, IssuanceRecord] = {}
     authorizations: dict[tuple[str, int, int], Authorization] = {}
     changes: list[StatusChange] = []
+    components: set[bytes] = set()
     for credential in credentials:
         proof = credential.proof
         if proof is None:
@@ -222,6 +223,13 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
             record = chain.checked_issuance(credential.hash)
             if record is not None:
                 issuances[credential.hash] = record
+                for component in record.prerequisites or ():  # a stacked certificate: its components' statuses
+                    if component not in components:
+                        components.add(component)
+                        held = chain.status(component, None)
+                        if held.status != ACTIVE:
+                            changes.append(StatusChange(component, held.status, head if held.block is None
+                                                        else held.block, held.reason))
         if record is None:
             continue
         type_id = credential.achievement.type_id
@@ -241,5 +249,5 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
         tuple(issuances.values()),
         history_complete=False,
         addresses=chain.contract_addresses(),
-        covers=frozenset(c.hash for c in credentials if c.proof is not None),
+        covers=frozenset(c.hash for c in credentials if c.proof is not None) | frozenset(components),
     )

@@ -320,46 +320,71 @@ def check_status(credential: Credential, chain: ChainView, at_block: int | None)
     return _step("status", PASS, "ACTIVE", f"valid {when}: never revoked or suspended")
 
 
-def check_criteria(credential: Credential, issued: IssuanceRecord) -> StepResult:
-    """Criteria: the document names as evidence the contributions the contract checked."""
+def check_criteria(credential: Credential, issued: IssuanceRecord, chain: ChainView | None = None,
+                   at_block: int | None = None) -> StepResult:
+    """Criteria: the document names as evidence the contributions the contract checked (none, if it
+    checked none), and the certificates it was stacked on (its components, checked on chain at
+    issuance) are still in force.
+
+    A component revoked or suspended since (now, or as of ``at_block``) fails the step with its own
+    code, ``COMPONENT_REVOKED`` or ``COMPONENT_SUSPENDED``, naming the component, its reason and block:
+    the stacked certificate rests on it. A component the view cannot answer for (a snapshot not made
+    for it) is left unchecked and the message says so.
+    """
     claimed = [e.key for e in credential.evidence]
-    if "evidence" in credential.withheld:
-        return _step(
-            "criteria",
-            PASS,
-            "CRITERIA_CHECKED",
-            f"the contract checked the criteria in block {issued.block}; the holder withheld the evidence list, "
-            "so it was not compared",
-            withheld=("evidence",),
-        )
-    if not claimed:
+    components = issued.prerequisites or ()
+    chain_keys = issued.contribution_keys
+    withheld = "evidence" in credential.withheld  # a holder's copy without the evidence list
+    # No evidence is right only for a certificate the contract checked against none: a type without
+    # contribution criteria (a course), or a stacked one resting on its components.
+    if not withheld and not claimed and (chain_keys or (chain_keys is None and not components)):
         return _step(
             "criteria",
             FAIL,
             "EVIDENCE_MISSING",
             "a criteria-checked certificate must name the contributions it was issued for",
         )
-    if issued.contribution_keys is None:
-        return _step(
-            "criteria",
-            PASS,
-            "CRITERIA_CHECKED",
-            f"the contract checked the criteria in block {issued.block} "
-            "(the evidence list was not compared: the chain view does not hold it)",
-        )
-    if sorted(claimed) != sorted(issued.contribution_keys):
+    if not withheld and chain_keys is not None and sorted(claimed) != sorted(chain_keys):
         return _step(
             "criteria",
             FAIL,
             "EVIDENCE_MISMATCH",
             "the document's evidence differs from the contributions the contract checked",
             document=tuple(claimed),
-            chain=issued.contribution_keys,
+            chain=chain_keys,
         )
+    unknown = 0
+    for component in components if chain is not None else ():
+        state = chain.status(component, None, at_block)  # type: ignore[union-attr]
+        if state.status in (REVOKED, SUSPENDED):
+            reason = state.reason or "unspecified"
+            return _step(
+                "criteria",
+                FAIL,
+                f"COMPONENT_{state.status.upper()}",
+                f"it is stacked on certificate 0x{component.hex()}, {state.status} since block {state.block} "
+                f"(reason {reason})",
+                component=component,
+                reason=reason,
+                block=state.block,
+            )
+        unknown += state.status == UNKNOWN
+    if withheld:
+        what = "(the holder withheld the evidence list, so it was not compared)"
+    elif chain_keys is None:
+        what = "(the evidence list was not compared: the chain view does not hold it)"
+    else:
+        what = f"against these {len(claimed)} contributions"
+    stacked = ""
+    if components:
+        checked = len(components) - unknown if chain is not None else 0
+        stacked = f"; stacked on {len(components)} certificate(s), {checked} checked in force"
+        if unknown or chain is None:
+            stacked += f", {len(components) - checked} not known to this view"
     return _step(
         "criteria",
         PASS,
         "CRITERIA_CHECKED",
-        f"the contract checked the criteria against these {len(claimed)} contributions in block "
-        f"{issued.block}",
+        f"the contract checked the criteria {what} in block {issued.block}{stacked}",
+        **({"withheld": ("evidence",)} if withheld else {}),
     )

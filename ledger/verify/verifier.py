@@ -216,7 +216,7 @@ def _verify_parsed(
         if batch:
             steps.append(NOT_APPLICABLE_CRITERIA)
         elif anchoring.outcome == PASS and isinstance(record, IssuanceRecord):
-            steps.append(check_criteria(credential, record))
+            steps.append(check_criteria(credential, record, chain, at_block))
         else:
             steps.append(blocked("criteria", "anchoring"))
     steps.append(check_expiry(credential, moment))

@@ -11,20 +11,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ledger.render.browser import HEADLESS_FLAGS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-)
+FLAGS = HEADLESS_FLAGS
 
 
 def binary() -> str:

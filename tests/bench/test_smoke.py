@@ -51,6 +51,7 @@ EMBEDDED_JOBS = (
     "issue 200 with `ledger cred issue`, one JSON Lines bundle",
     "issue 200 with `ledger cred issue`, one file per credential",
     "index sync from scratch (file, WAL)",
+    "import and record 500 merged pull requests from a GitHub export",
     "POST /api/v1/verify, a batch of 200",
     "POST /api/v1/verify, one credential, 8 concurrent clients: p99 latency",
 )
@@ -87,6 +88,8 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     expected = {(job, backend) for job in CHAIN_JOBS for backend in ("embedded", "anvil")}
     expected |= {(job, "offline") for job in OFFLINE_JOBS}
     expected |= {(job, "embedded") for job in EMBEDDED_JOBS}
+    expected |= {(job, "fisco3-sm (ledger node)") for job in CHAIN_JOBS if "per second" in job}
+    expected.add(("`ledger node` start, launch to serving", "fisco3-sm"))
     assert any(job.startswith("audit a subject with") and backend == "embedded" for job, backend in rows)
     for job in ("open", "unlock the vault key", "subject new", "find by student number", "privacy guard check",
                 "migrate vault.json"):  # issue 18: the vault at scale

@@ -421,15 +421,34 @@ def test_ordered_trie_matches_py_evm(values: list[bytes]) -> None:
 def test_blocks_pass_py_evm_import_validation(
     embedded: EmbeddedChain, key: PrivateKey, other_key: PrivateKey, probe: str, probe_artifact: ProbeArtifact
 ) -> None:
-    """Re-execute every block on a fresh py-evm chain with full validation (roots, gas, state)."""
+    """Re-execute every block on a fresh, plain py-evm chain (py-evm's own storage tries, not the batched
+    ones of ledger.chain.storage) with full validation (roots, gas, state)."""
+    from eth.chains.base import MiningChain
     from eth.db.atomic import AtomicDB
+    from eth.vm.forks.prague import PragueVM
 
-    from ledger.chain.embedded import FAUCET_BALANCE, FAUCET_KEY, _chain_class
+    from ledger.chain.embedded import FAUCET_BALANCE, FAUCET_KEY
+
+    class PlainChain(MiningChain):
+        vm_configuration = ((0, PragueVM),)
+        chain_id = embedded.identity().chain_id
 
     embedded.send_many(key, [probe_artifact.set_tx(probe, v, "batch") for v in range(1, 41)])
     embedded.send(key, probe_artifact.set_tx(probe, 99, "alone"))
     embedded.send(key, Transaction(to=probe, data=probe_artifact.calldata("setNonZero", 0), gas=100_000))
     embedded.fund(other_key.address, 5)
+    # Many storage slots written in one block, and slots cleared: the batched trie update at work.
+    from ledger.contracts.deployment import Contracts, deploy
+    from ledger.types import ContributionItem, ContributionKind, IssuerKind
+
+    deployment = deploy(embedded, key)
+    ledger = Contracts(embedded, deployment)
+    ledger.issuers.add_issuer(key, other_key.address, IssuerKind.COMMUNITY, [], bytes(32))
+    items = [ContributionItem(i.to_bytes(32, "big"), bytes(31) + b"\1", bytes(32), ContributionKind.CODE, 1, 1,
+                              1_700_000_000, bytes(32)) for i in range(1, 301)]
+    embedded.send_many(other_key, [ledger.contributions.build_record(items[i:i + 100]) for i in range(0, 300, 100)])
+    assert all(c.exists for c in ledger.contributions.contributions([i.key for i in items]))
+    embedded.send(key, probe_artifact.set_tx(probe, 0, ""))  # the probe's slots back to zero: deleted
 
     chain = embedded._chain
     blocks = [chain.get_canonical_block_by_number(n) for n in range(embedded.block_number() + 1)]
@@ -438,7 +457,7 @@ def test_blocks_pass_py_evm_import_validation(
         name: getattr(genesis, name) for name in ("difficulty", "gas_limit", "timestamp", "base_fee_per_gas")
     }
     faucet = {"balance": FAUCET_BALANCE, "nonce": 0, "code": b"", "storage": {}}
-    fresh = _chain_class(embedded.identity().chain_id).from_genesis(
+    fresh = PlainChain.from_genesis(
         AtomicDB(), params, {bytes.fromhex(FAUCET_KEY.address[2:]): faucet}
     )
     assert fresh.get_canonical_head() == genesis

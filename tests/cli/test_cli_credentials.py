@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cliws import Workspace
+
 from tests.credentials.credential_fixtures import proof_payload
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -58,7 +58,7 @@ def test_query_and_audit_name_the_person_the_certificate_the_institution_and_the
 
 
 def test_names_are_shown_only_when_the_workspace_s_document_matches_the_chain_s_hash(issuers: Workspace) -> None:
-    sid, keys = _checked_certificate(issuers)
+    _sid, _keys = _checked_certificate(issuers)
     for path in (issuers.path / "metadata").glob("*.json"):
         doc = json.loads(path.read_text())
         if doc.get("name") == "OpenChain":

@@ -82,3 +82,22 @@ def test_subjects_stay_in_the_vault(workspace: Workspace) -> None:
     assert workspace.run("subject", "find", "nobody-here").exit_code == 1
     for name in ("vault.sqlite", "vault-keys.sqlite", "vault.key"):
         assert stat.S_IMODE((workspace.path / name).stat().st_mode) == 0o600
+
+
+def test_init_crypto_sm_makes_an_embedded_sm_chain(tmp_path: Path) -> None:
+    """``ledger init --crypto sm``: a local SM chain (SM2 keys, SM3 hashes and builds), remembered in the config."""
+    ws = tmp_path / "sm"
+    env = {"LEDGER_PASSWORD": "s3cret-pass", "LEDGER_WORKSPACE": str(ws), "COLUMNS": "200"}
+    runner = CliRunner()
+    made = runner.invoke(main, ["init", "--crypto", "sm", "--json"], env=env)
+    assert made.exit_code == 0, made.output
+    info = json.loads(made.output)
+    assert info["crypto"] == "sm" and info["backend"] == "embedded"
+    assert 'crypto = "sm"' in (ws / "config.toml").read_text()
+    key = json.loads(runner.invoke(main, ["key", "new", "--name", "uni", "--json"], env=env).output)
+    assert key["crypto"] == "sm"  # a new key follows the chain's mode
+    added = runner.invoke(main, ["issuer", "add", key["address"], "--kind", "university", "--scope", "201",
+                                 "--name", "SM University", "--json"], env=env)
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(main, ["issuer", "list", "--json"], env=env)
+    assert key["address"] in listed.output  # read back through the SM3 ABI from the SM3 build

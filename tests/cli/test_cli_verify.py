@@ -10,9 +10,9 @@ import pytest
 from cliws import PASSWORD, Workspace
 
 from ledger.credentials.batch import attach_batch_proofs
-from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.document import CredentialTemplate, build_batch
 from ledger.credentials.files import write_credentials
+from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.merkle import MerkleTree
 from ledger.credentials.parts import Achievement, IssuerProfile
 from ledger.credentials.proof import ChainRef

@@ -4,12 +4,15 @@ Backends (``BACKENDS``):
 
 * ``embedded``: py-evm in a SQLite file in a temporary directory;
 * ``anvil``: the ``rpc`` backend against a real anvil from npm, one process for the whole session;
-* ``fisco3`` and ``fisco3-sm``: the ``fisco3`` backend (Tars transactions, ECDSA or SM2/SM3) against a
-  loopback FISCO 3.x node that executes on py-evm (``tests/chain/fisco/fisco_evm_node.py``);
-* ``fisco2`` and ``fisco2-sm``: the ``fisco2`` backend (RLP transactions) against the 2.x counterpart.
+* ``fisco3-ecdsa`` and ``fisco3-sm``: the ``fisco3`` backend (Tars transactions, ECDSA or SM2/SM3)
+  against ``ledger node --protocol fisco3`` in the matching crypto mode (``ledger.node``: FISCO's rules,
+  executing on the embedded chain; in SM mode the KECCAK256 opcode computes SM3 and the contracts are
+  the SM3 builds);
+* ``fisco2-ecdsa`` and ``fisco2-sm``: the ``fisco2`` backend (RLP transactions) against
+  ``ledger node --protocol fisco2``.
 
-The fake FISCO nodes live one per variant for the session (like anvil): each test takes a fresh key
-and deploys its own contract, so tests do not see each other's state. The backend reads the crypto
+The nodes run in this process, one per variant for the session (like anvil): each test takes a fresh
+key and deploys its own contract, so tests do not see each other's state. The backend reads the crypto
 mode from the node (``getGroupInfo`` / ``getClientVersion``); the suite checks it read it right.
 
 Gaps are visible, never silent skips:
@@ -24,7 +27,6 @@ Gaps are visible, never silent skips:
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,32 +44,32 @@ EMBEDDED_CHAIN_ID = 1337
 #: The numeric chain id the fake FISCO nodes serve: 3.x's ``web3_chain_id`` system config (FISCO 3.x's
 #: own chain id is a string, ``chain0``, reported in ``ChainIdentity.extra``); 2.x's ``[chain] id``.
 FISCO_CHAIN_IDS = {"fisco3": 20200, "fisco2": 1}
-#: What the fake nodes say about themselves, which the backends must pass on in ``identity().extra``.
+#: What the nodes say about themselves, which the backends must pass on in ``identity().extra``.
 FISCO_EXTRA = {"fisco3": {"chainID": "chain0", "groupID": "group0"}, "fisco2": {"groupId": "1"}}
 
 #: FISCO variants: suite name -> (backend kind, crypto mode).
 FISCO = {
-    "fisco3": ("fisco3", "ecdsa"),
+    "fisco3-ecdsa": ("fisco3", "ecdsa"),
     "fisco3-sm": ("fisco3", "sm"),
-    "fisco2": ("fisco2", "ecdsa"),
+    "fisco2-ecdsa": ("fisco2", "ecdsa"),
     "fisco2-sm": ("fisco2", "sm"),
 }
 BACKENDS = ("embedded", "anvil", *FISCO)
 
 #: Behaviours of the ``ChainBackend`` interface that are not feature flags.
 CALL_SENDER = "call with a sender address"
+SEND_MANY_ORDER = "send_many executes in the order given"
 
 #: Per backend kind (``ChainBackend.name``): behaviours its protocol cannot offer, with the reason.
 GAPS: dict[str, dict[str, str]] = {
     "fisco3": {
         CALL_SENDER: "FISCO 3.x's native call is [group, node, to, data] with an optional signature "
         "by a key; there is no from address to pass",
+        SEND_MANY_ORDER: "FISCO 3.x's sendTransaction answers only at commit, so a pipelined burst goes out "
+        "on several connections at once, and its random nonces give the pool no order to keep: receipts "
+        "come back in the order given, execution may not follow it",
     },
 }
-
-#: The fake nodes' test modules live in tests/chain/fisco, which is not a package (its modules import
-#: each other by plain name), so that directory must be importable when only this suite runs.
-FISCO_TESTS = Path(__file__).resolve().parent.parent / "chain" / "fisco"
 
 
 @dataclass
@@ -78,12 +80,10 @@ class Harness:
         name: the suite's name for the variant (``BACKENDS``).
         chain: the open backend.
         reopen: closes the backend and opens a new one on the same chain.
-        new_key: a fresh key able to send on this chain (funded or registered as needed).
+        new_key: a fresh key able to send on this chain (of its crypto mode, funded where gas costs).
         chain_id: the numeric chain id the backend must report.
         crypto: the crypto mode the chain runs, which the backend must discover.
         extra: entries the backend's ``identity().extra`` must hold.
-        msg_sender: the address contracts see as ``msg.sender`` for a key; the key's own address
-            except on the fake SM nodes, whose py-evm runs SM senders under a stand-in ECDSA key.
     """
 
     name: str
@@ -93,7 +93,6 @@ class Harness:
     chain_id: int
     crypto: str = "ecdsa"
     extra: Mapping[str, str] = field(default_factory=dict)
-    msg_sender: Callable[[PrivateKey], str] = field(default=lambda key: key.address)
 
     @property
     def gaps(self) -> Mapping[str, str]:
@@ -108,7 +107,7 @@ def require(harness: Harness, feature: str) -> None:
 
 def _funded_key(chain: ChainBackend) -> Callable[[], PrivateKey]:
     def new_key() -> PrivateKey:
-        fresh = PrivateKey.generate()
+        fresh = PrivateKey.generate(chain.crypto)
         if FUNDING in chain.features:  # gas money where the chain charges for gas
             chain.fund(fresh.address, 10**21)
         return fresh
@@ -124,25 +123,21 @@ def anvil_node() -> Iterator[Anvil]:
 
 @pytest.fixture(scope="session")
 def fisco_node() -> Iterator[Callable[[str], Any]]:
-    """``fisco_node(variant)``: the session's executing fake node for a ``FISCO`` variant."""
-    if str(FISCO_TESTS) not in sys.path:
-        sys.path.insert(0, str(FISCO_TESTS))
-    from fisco_evm_node import EvmFisco2Node, EvmFisco3Node
-    from fisco_fake_node import serve
+    """``fisco_node(variant)``: the session's ``ledger node`` (``ledger.node.FiscoNode``, on 127.0.0.1) for a
+    ``FISCO`` variant."""
+    from ledger.node import NodeSettings, open_node
 
-    running: dict[str, tuple[Iterator[Any], Any]] = {}
+    running: dict[str, Any] = {}
 
     def node(variant: str) -> Any:
         if variant not in running:
             kind, crypto = FISCO[variant]
-            sm = crypto == "sm"
-            server = serve(EvmFisco3Node(sm=sm) if kind == "fisco3" else EvmFisco2Node(gm=sm))
-            running[variant] = (server, next(server))
-        return running[variant][1]
+            running[variant] = open_node(NodeSettings(protocol=kind, crypto=crypto, port=0))
+        return running[variant]
 
     yield node
-    for server, _ in running.values():
-        next(server, None)
+    for running_node in running.values():
+        running_node.stop()
 
 
 def _marks(name: str) -> list[pytest.MarkDecorator]:
@@ -182,21 +177,14 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
         node = request.getfixturevalue("fisco_node")(request.param)
         open_chain = opener(lambda: open_fisco(kind, node.url))
 
-        def new_key() -> PrivateKey:
-            # FISCO charges no gas by default; the fake node needs to know the sender's EVM key
-            fresh = PrivateKey.generate(crypto)
-            node.evm.register(fresh.address, fresh)
-            return fresh
-
         harness = Harness(
             request.param,
             open_chain(),
             open_chain,
-            new_key,
+            lambda: PrivateKey.generate(crypto),  # FISCO charges no gas by default: any key can send
             FISCO_CHAIN_IDS[kind],
             crypto=crypto,
             extra=FISCO_EXTRA[kind],
-            msg_sender=lambda key: node.evm.keys[key.address.lower()].address,
         )
     yield harness
     for opened_chain in opened:

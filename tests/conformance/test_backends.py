@@ -20,13 +20,14 @@ from ledger.chain.base import (
     PIPELINING,
     ChainBackend,
     Outgoing,
+    Receipt,
     Reverted,
     observing_outgoing,
 )
 from ledger.crypto.hashing import to_checksum_address
 from ledger.crypto.keys import PrivateKey
 from ledger.errors import CapabilityError, UnknownRevert
-from tests.conformance.conftest import CALL_SENDER, Harness, require
+from tests.conformance.conftest import CALL_SENDER, SEND_MANY_ORDER, Harness, require
 from tests.conformance.probe import Probe, TooLarge, topic_address, topic_uint, uint
 
 KNOWN_FEATURES = {PERSISTENT, HISTORICAL_STATE, PIPELINING, FUNDING, LOG_FILTER}
@@ -63,7 +64,7 @@ def test_send_then_call_reads_the_new_state(
     assert uint(chain.call(deployed, probe.calldata("value"))) == 42
     (log,) = receipt.logs
     assert log.address == deployed
-    assert log.topics == (probe.topic("ValueSet"), topic_address(harness.msg_sender(key)), topic_uint(42))
+    assert log.topics == (probe.topic("ValueSet"), topic_address(key.address), topic_uint(42))
     assert log.block_number == receipt.block_number and log.tx_hash == receipt.tx_hash
     assert chain.get_logs(receipt.block_number, receipt.block_number, [deployed]) == [log]
 
@@ -113,7 +114,7 @@ def test_logs_by_block_range_and_topics(
     assert blocks == sorted(blocks) and len(set(blocks)) == 3
 
     values = lambda logs: [int.from_bytes(log.topics[2], "big") for log in logs]
-    sender = topic_address(harness.msg_sender(key))
+    sender = topic_address(key.address)
     assert values(chain.get_logs(blocks[0], blocks[2], [deployed])) == [1, 2, 3]
     assert values(chain.get_logs(blocks[1], blocks[1], [deployed])) == [2]
     assert values(chain.get_logs(blocks[0], blocks[2], [deployed], [None, None, topic_uint(3)])) == [3]
@@ -136,8 +137,22 @@ def test_block_timestamps_are_real_and_ordered(
     assert chain.block_timestamps([]) == {}
 
 
+def _in_order_or_gap(harness: Harness, receipts: list[Receipt], deployed: str, last: int) -> None:
+    """The state after a burst is the last transaction's, or, where the backend declares that a burst's
+    execution order is not the order given, the value set by whichever ran last in the chain's order
+    (then an XFAIL)."""
+    chain = harness.chain
+    value = uint(chain.call(deployed, Probe.load().calldata("value")))
+    if SEND_MANY_ORDER in harness.gaps:
+        blocks = [r.block_number for r in receipts]
+        ran_last = chain.get_logs(min(blocks), max(blocks), [deployed])[-1]
+        assert value == int.from_bytes(ran_last.topics[2], "big")
+        pytest.xfail(f"backend {harness.name}: {harness.gaps[SEND_MANY_ORDER]}")
+    assert value == last
+
+
 def test_send_many_returns_receipts_in_order(
-    chain: ChainBackend, key: PrivateKey, probe: Probe, deployed: str
+    harness: Harness, chain: ChainBackend, key: PrivateKey, probe: Probe, deployed: str
 ) -> None:
     txs = [probe.tx(deployed, "set", value, "") for value in range(100, 130)]
     receipts = chain.send_many(key, txs)
@@ -145,11 +160,11 @@ def test_send_many_returns_receipts_in_order(
     assert all(r.succeeded for r in receipts)
     assert [int.from_bytes(r.logs[0].topics[2], "big") for r in receipts] == list(range(100, 130))
     assert len({r.tx_hash for r in receipts}) == len(txs)
-    assert uint(chain.call(deployed, probe.calldata("value"))) == 129
+    _in_order_or_gap(harness, receipts, deployed, 129)
 
 
 def test_send_many_keeps_going_past_a_revert(
-    chain: ChainBackend, key: PrivateKey, probe: Probe, deployed: str
+    harness: Harness, chain: ChainBackend, key: PrivateKey, probe: Probe, deployed: str
 ) -> None:
     txs = [
         probe.tx(deployed, "set", 1, ""),
@@ -160,7 +175,8 @@ def test_send_many_keeps_going_past_a_revert(
     assert [r.status for r in receipts] == ["ok", "reverted", "ok"]
     assert receipts[1].revert_data is not None
     assert isinstance(probe.decode_error(receipts[1].revert_data), TooLarge)
-    assert uint(chain.call(deployed, probe.calldata("value"))) == 3
+    ok = [r for r in receipts if r.succeeded]
+    _in_order_or_gap(harness, ok, deployed, 3)
 
 
 def test_signed_transactions_are_announced_and_can_be_looked_up_and_sent_again(
@@ -180,7 +196,9 @@ def test_signed_transactions_are_announced_and_can_be_looked_up_and_sent_again(
     assert chain.receipt(b"\x42" * 32) is None
     raw = next(o.raw for o in seen if o.tx_hash == receipts[0].tx_hash)
     assert isinstance(chain.rebroadcast(raw, receipts[0].tx_hash), bool)  # already mined: the node must not mine it twice
-    assert [uint(v) for v in [chain.call(deployed, probe.calldata("value"))]] == [72]
+    logs = chain.get_logs(min(r.block_number for r in receipts), chain.block_number(), [deployed], [probe.topic("ValueSet")])
+    assert sorted(int.from_bytes(log.topics[2], "big") for log in logs if log.topics[2] in
+                  (topic_uint(71), topic_uint(72))) == [71, 72]  # each once
 
 
 def test_pipelining_is_declared_where_send_many_batches(harness: Harness, chain: ChainBackend) -> None:

@@ -15,14 +15,15 @@ from typing import Any
 import pytest
 
 from ledger import types as T
-from ledger.chain.base import FUNDING, Reverted, Transaction
+from ledger.chain.base import Reverted, Transaction
 from ledger.contracts import errors as E
 from ledger.contracts.deployment import Contracts
 from ledger.credentials.merkle import MerkleTree
+from ledger.crypto.hashing import hash_function
 from ledger.crypto.keys import PrivateKey
 from ledger.errors import ContractError
 
-from .conftest import BASIC_TYPE, BATCH_TYPE, OTHER_TYPE, World, item, rand32
+from .conftest import BASIC_TYPE, BATCH_TYPE, OTHER_TYPE, World, item, rand32, require_call_sender
 
 UNIVERSITY = T.IssuerKind.UNIVERSITY
 INACTIVE = [T.IssuerStatus.SUSPENDED, T.IssuerStatus.RETIRED]
@@ -34,15 +35,13 @@ def _fields(error: ContractError) -> dict[str, Any]:
 
 
 def _new_key(world: World) -> PrivateKey:
-    key = PrivateKey.generate()
-    if FUNDING in world.chain.features:
-        world.chain.fund(key.address, 10**21)
-    return key
+    return world.new_key()
 
 
 def _would_succeed(world: World, key: PrivateKey, tx: Transaction) -> bool:
     """Whether ``tx`` from ``key`` runs without reverting on the current state (a dry run, nothing sent)."""
     assert tx.to is not None
+    require_call_sender(world.chain)
     try:
         world.chain.call(tx.to, tx.data, sender=key.address)
     except Reverted:
@@ -106,7 +105,7 @@ def _co_sign(world: World, line: Lineage) -> WritePath:
 
 
 def _add_child(world: World, line: Lineage) -> WritePath:
-    child = PrivateKey.generate().address
+    child = world.new_key().address
     return WritePath(world.c.issuers.build_add_child_issuer(child, UNIVERSITY, [BATCH_TYPE]),
                      lambda: world.c.issuers.issuer(child).exists)
 
@@ -269,7 +268,7 @@ def test_an_inactive_issuer_no_longer_manages_its_credentials(world: World, stat
     credential = rand32()
     c.credentials.issue(k.university, BASIC_TYPE, rand32(), credential, [])
     leaves = [rand32() for _ in range(4)]
-    tree = MerkleTree.build(leaves)
+    tree = MerkleTree.build(leaves, hash_function(world.chain.crypto))
     c.credentials.anchor(k.university, tree.root, len(leaves), BATCH_TYPE)
     txs = [
         c.credentials.build_set_status(credential, T.CredentialStatus.REVOKED, T.RevocationReason.OTHER),
@@ -306,7 +305,7 @@ def _targets(world: World) -> Targets:
     credential = rand32()
     c.credentials.issue(k.university, BASIC_TYPE, rand32(), credential, [])
     leaves = [rand32() for _ in range(4)]
-    tree = MerkleTree.build(leaves)
+    tree = MerkleTree.build(leaves, hash_function(world.chain.crypto))
     c.credentials.anchor(k.university, tree.root, len(leaves), BATCH_TYPE)
     return Targets(work.key, credential, tree, leaves)
 
@@ -354,7 +353,7 @@ def _direct_call(name: str, world: World, t: Targets) -> DirectCall:
                           E.NotCommittee, lambda caller: {"caller": caller},
                           lambda: c.credentials.credential_type(10).exists)
     if name == "addIssuer":
-        newcomer = PrivateKey.generate().address
+        newcomer = world.new_key().address
         return DirectCall(c.issuers.build_raw("addIssuer", newcomer, int(T.IssuerKind.COMMUNITY), [BATCH_TYPE],
                                               bytes(32)),
                           E.NotCommittee, lambda caller: {"caller": caller},
@@ -410,7 +409,7 @@ def test_a_grandparent_cannot_change_a_grandchilds_status(world: World) -> None:
 
 def test_an_authority_cannot_be_a_parent(world: World) -> None:
     c, k = world.c, world.k
-    child = PrivateKey.generate().address
+    child = world.new_key().address
     # The parent's kind is checked first, whatever kind the child would have.
     for kind in (T.IssuerKind.AUTHORITY, UNIVERSITY, T.IssuerKind.NONE):
         with pytest.raises(E.ParentKindNotAllowed) as refused:
@@ -421,7 +420,7 @@ def test_an_authority_cannot_be_a_parent(world: World) -> None:
 
 def test_a_child_of_kind_none_is_refused(world: World) -> None:
     c, k = world.c, world.k
-    child = PrivateKey.generate().address
+    child = world.new_key().address
     # "None" is not the parent's kind, so the child-kind rule refuses it before the generic kind check.
     for parent in (k.university, k.community):
         with pytest.raises(E.ChildKindNotAllowed) as refused:

@@ -12,8 +12,8 @@ from ledger.contracts.deployment import Contracts
 from .conftest import Keys
 
 
-def _proposal_id(receipt) -> int:
-    created = [e for e in decode_events(receipt.logs) if e.name == "ProposalCreated"]
+def _proposal_id(c: Contracts, receipt) -> int:
+    created = [e for e in decode_events(receipt.logs, crypto=c.chain.crypto) if e.name == "ProposalCreated"]
     return int(created[0].args["id"])
 
 
@@ -34,10 +34,10 @@ def test_deployer_is_the_only_member_with_threshold_one(contracts: Contracts, ke
 
 def test_threshold_one_executes_in_the_propose_transaction(contracts: Contracts, keys: Keys) -> None:
     receipt = contracts.issuers.add_member(keys.committee, keys.member2.address)
-    names = [e.name for e in decode_events(receipt.logs)]
+    names = [e.name for e in decode_events(receipt.logs, crypto=contracts.chain.crypto)]
     assert names == ["ProposalCreated", "ProposalApproved", "MemberAdded", "ProposalExecuted"]
     assert contracts.issuers.is_member(keys.member2.address)
-    proposal = contracts.issuers.proposal(_proposal_id(receipt))
+    proposal = contracts.issuers.proposal(_proposal_id(contracts, receipt))
     assert proposal.executed and proposal.approvals == 1 and proposal.proposer == keys.committee.address
 
 
@@ -45,7 +45,7 @@ def test_two_of_three_waits_for_the_second_approval(contracts: Contracts, keys: 
     c, k = contracts, keys
     _three_of(c, k, 2)
     receipt = c.issuers.add_issuer(k.member2, k.university.address, T.IssuerKind.UNIVERSITY, [1])
-    pid = _proposal_id(receipt)
+    pid = _proposal_id(c, receipt)
     assert not c.issuers.issuer(k.university.address).exists
     assert c.issuers.proposal(pid).approvals == 1
     with pytest.raises(E.AlreadyApproved) as info:
@@ -64,11 +64,11 @@ def test_two_of_three_waits_for_the_second_approval(contracts: Contracts, keys: 
 def test_execute_after_threshold_lowered(contracts: Contracts, keys: Keys) -> None:
     c, k = contracts, keys
     _three_of(c, k, 3)
-    pending = _proposal_id(c.issuers.add_issuer(k.committee, k.community.address, T.IssuerKind.COMMUNITY, []))
+    pending = _proposal_id(c, c.issuers.add_issuer(k.committee, k.community.address, T.IssuerKind.COMMUNITY, []))
     with pytest.raises(E.NotEnoughApprovals) as info:
         c.issuers.execute(k.committee, pending)
     assert (info.value.id, info.value.needed, info.value.found) == (pending, 3, 1)
-    lower = _proposal_id(c.issuers.set_threshold(k.committee, 1))
+    lower = _proposal_id(c, c.issuers.set_threshold(k.committee, 1))
     c.issuers.approve(k.member2, lower)
     c.issuers.approve(k.member3, lower)
     assert c.issuers.threshold() == 1
@@ -79,8 +79,8 @@ def test_execute_after_threshold_lowered(contracts: Contracts, keys: Keys) -> No
 def test_removed_members_approval_no_longer_counts(contracts: Contracts, keys: Keys) -> None:
     c, k = contracts, keys
     _three_of(c, k, 2)
-    pending = _proposal_id(c.issuers.add_issuer(k.member3, k.community.address, T.IssuerKind.COMMUNITY, []))
-    removal = _proposal_id(c.issuers.remove_member(k.committee, k.member3.address))
+    pending = _proposal_id(c, c.issuers.add_issuer(k.member3, k.community.address, T.IssuerKind.COMMUNITY, []))
+    removal = _proposal_id(c, c.issuers.remove_member(k.committee, k.member3.address))
     c.issuers.approve(k.member2, removal)
     assert not c.issuers.is_member(k.member3.address)
     assert c.issuers.proposal(pending).approvals == 0

@@ -15,7 +15,7 @@ from ledger.config import Deployment
 from ledger.contracts import compiler
 from ledger.contracts import errors as contract_errors
 from ledger.contracts.abi import CONTRACT_NAMES, abi_type, artifact, decode_events, decode_revert
-from ledger.crypto.hashing import keccak256, to_checksum_address
+from ledger.crypto.hashing import hash_function, keccak256, to_checksum_address
 from ledger.errors import ContractError, UnknownRevert
 
 ADDRESS = to_checksum_address(bytes.fromhex("00" * 19 + "aa"))
@@ -45,16 +45,17 @@ def _abi_errors() -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+@pytest.mark.parametrize("crypto", ["ecdsa", "sm"])
 @pytest.mark.parametrize("entry", _abi_errors(), ids=lambda e: e["name"])
-def test_every_abi_error_has_a_python_class(entry: dict[str, Any]) -> None:
+def test_every_abi_error_has_a_python_class(entry: dict[str, Any], crypto: str) -> None:
     cls = contract_errors.BY_NAME[entry["name"]]
     assert issubclass(cls, ContractError) and cls.error_name == entry["name"]
     assert cls.fields == tuple(i["name"] for i in entry["inputs"])
     types = [abi_type(i) for i in entry["inputs"]]
     assert cls.signature == f"{entry['name']}({','.join(types)})"
     args = [_sample(i) for i in entry["inputs"]]
-    data = keccak256(cls.signature.encode())[:4] + abi_encode(types, args)
-    error = decode_revert(data, tx_hash="0xabc")
+    data = hash_function(crypto)(cls.signature.encode())[:4] + abi_encode(types, args)
+    error = decode_revert(data, tx_hash="0xabc", crypto=crypto)
     assert type(error) is cls and error.tx_hash == "0xabc"
     for field, value in zip(cls.fields, args):
         assert getattr(error, field) == value
@@ -112,7 +113,10 @@ def test_committed_artifacts_are_fresh() -> None:
         pytest.skip("node is not installed: cannot recompile with solc-js (CI installs it)")
     if not (compiler.PROJECT_DIR / "node_modules" / "solc").is_dir():
         pytest.skip("npm package solc is not installed (run `npm ci`)")
-    stale = compiler.stale_files(compiler.build())
+    result = compiler.build()
+    assert {f"{folder}/{name}.json" for folder in ("artifacts", "artifacts/sm3") for name in compiler.DEPLOYABLE} \
+        <= set(result.files)  # both sets are built (and so checked) here
+    stale = compiler.stale_files(result)
     assert stale == [], f"stale artifacts, run `python -m ledger.contracts.compiler`: {stale}"
 
 

@@ -19,7 +19,7 @@ from .conftest import BASIC_TYPE, BATCH_TYPE, CHECKED_TYPE, World, item
 def _children(world: World, parent: PrivateKey, kind: T.IssuerKind, n: int) -> list[PrivateKey]:
     out = []
     for _ in range(n):
-        child = PrivateKey.generate()
+        child = world.new_key()
         world.c.issuers.add_child_issuer(parent, child.address, kind, [BATCH_TYPE])
         out.append(child)
     return out
@@ -28,7 +28,7 @@ def _children(world: World, parent: PrivateKey, kind: T.IssuerKind, n: int) -> l
 def test_the_recorders_own_organisation_cannot_co_sign(world: World) -> None:
     c, k = world.c, world.k
     college, teacher = _children(world, k.university, T.IssuerKind.UNIVERSITY, 2)
-    grandchild = PrivateKey.generate()
+    grandchild = world.new_key()
     c.issuers.add_child_issuer(college, grandchild.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE])
     recorded_by_parent, recorded_by_child = item(), item()
     c.contributions.record(k.university, [recorded_by_parent])
@@ -68,7 +68,7 @@ def test_a_child_is_of_its_parents_kind(world: World) -> None:
     c, k = world.c, world.k
     # The committee gave the Community a University-only type; a "University" child would issue it.
     c.issuers.set_issuer_scope(k.committee, k.community.address, [BASIC_TYPE], True)
-    child = PrivateKey.generate()
+    child = world.new_key()
     for kind in (T.IssuerKind.UNIVERSITY, T.IssuerKind.ENTERPRISE, T.IssuerKind.AUTHORITY):
         with pytest.raises(E.ChildKindNotAllowed) as refused:
             c.issuers.add_child_issuer(k.community, child.address, kind, [BASIC_TYPE])
@@ -102,12 +102,12 @@ def test_redefining_a_type_cannot_make_a_prerequisite_cycle(world: World) -> Non
 
 def test_an_approval_does_not_come_back_with_a_readmitted_member(world: World) -> None:
     c, k = world.c, world.k
-    second, third = PrivateKey.generate(), PrivateKey.generate()
+    second, third = world.new_key(), world.new_key()
     c.issuers.add_member(k.committee, second.address)
     c.issuers.add_member(k.committee, third.address)
     c.issuers.set_threshold(k.committee, 2)
     pending = c.issuers.proposal_count()
-    c.issuers.add_member(second, PrivateKey.generate().address)  # proposed; second's approval is 1 of 2
+    c.issuers.add_member(second, world.new_key().address)  # proposed; second's approval is 1 of 2
     assert c.issuers.has_approved(pending, second.address) and c.issuers.proposal(pending).approvals == 1
     c.issuers.remove_member(k.committee, second.address)
     c.issuers.approve(third, c.issuers.proposal_count() - 1)  # 2 of 2: removed

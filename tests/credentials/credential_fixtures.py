@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import pytest
 
 from ledger.credentials.batch import attach_batch_proofs
-from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.document import Credential, CredentialTemplate, SubjectEntry, build_batch
+from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.parts import Achievement, IssuerProfile
 from ledger.credentials.proof import ChainRef
 from ledger.verify.chainview import AnchorRecord, Authorization

@@ -23,16 +23,15 @@ from ledger.credentials.document import (
 )
 from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.files import write_credentials
-from ledger.credentials.hashing import HASH_DOMAIN_TAG
+from ledger.credentials.hashing import committed_hash, field_digest
+from ledger.credentials.identifiers import type_url
 from ledger.credentials.merkle import MerkleTree, verify
 from ledger.credentials.parse import parse_credential
 from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
 from ledger.credentials.proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
+from ledger.credentials.vocabulary import LEDGER_CONTEXT
 from ledger.crypto.hashing import keccak256
 from ledger.errors import ValidationError
-from ledger.credentials.hashing import committed_hash, field_digest
-from ledger.credentials.identifiers import type_url
-from ledger.credentials.vocabulary import LEDGER_CONTEXT
 from tests.credentials.credential_fixtures import (
     CHAIN_ID,
     CONTRACT,

@@ -21,17 +21,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-)
+from ledger.render.browser import HEADLESS_FLAGS
+
+FLAGS = HEADLESS_FLAGS
 
 
 def _which(*names: str) -> str:

@@ -5,9 +5,11 @@ Modules, bottom up: ``tars`` and ``rlp`` (codecs), ``signer`` (keys and signatur
 ``v2`` (transactions), ``status`` (both status-code tables), ``jsonrpc`` (the HTTP client),
 ``receipts`` and ``revert`` (normalising answers), ``fisco3`` and ``fisco2`` (the backends).
 
-On SM chains our contracts keep their keccak-based selectors and event topics (they are
-compiled with standard solc, so those are constants in the bytecode); only the KECCAK256 opcode
-(SM3 at run time, which matters for Merkle proofs) and address derivation (SM3) change.
+On SM chains everything hashed is SM3: transaction hashes, addresses, the KECCAK256 opcode (so
+in-contract hashing such as Merkle proofs), and the contracts' selectors, event topics and error
+selectors, which the contracts layer takes from the SM3 artifacts (``ledger/artifacts/sm3``), as FISCO's
+gm solc and SDKs make them. An RPC port that speaks SM TLS (TLCP) is recognised and refused with what to
+change on the node (``jsonrpc.SmTlsUnsupported``).
 """
 
 from __future__ import annotations

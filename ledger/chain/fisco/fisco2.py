@@ -12,10 +12,9 @@
 * The crypto mode is read from ``getClientVersion`` (SM builds report ``"2.x.y gm"``) unless
   given.
 
-SM chains and our contracts: the contracts are compiled with standard solc, so function
-selectors and event topics are keccak256 constants inside the bytecode; what becomes SM3 at
-run time is the KECCAK256 opcode (so in-contract hashing such as Merkle proofs uses SM3) and
-the derivation of account and contract addresses.
+SM chains: selectors, event topics and error selectors are SM3 (the contracts layer uses the SM3
+artifacts there), the KECCAK256 opcode computes SM3 (in-contract hashing such as Merkle proofs
+uses SM3), and account and contract addresses derive from SM3.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from ledger.chain.answers import parse_hex, parse_int
+from ledger.chain.answers import parse_count, parse_hex
 from ledger.chain.base import (
     PERSISTENT,
     PIPELINING,
@@ -59,19 +58,25 @@ DEFAULT_GAS_PRICE = 30_000_000
 _LINE = 2
 _ZERO = "0x" + "00" * 20
 
-# Pool failures as the 2.x node words them in -32603 errors -> 2.x status codes.
+# Pool failures as the 2.x node words them in -32603 errors (libtxpool/TxPool.cpp ``submitTransactions``,
+# letters only, lower case) -> 2.x status codes. First match wins. "TransactionAlreadyKown" is FISCO's
+# own spelling.
 _MESSAGE_CODES: tuple[tuple[str, int], ...] = (
     ("blocklimit", 16),
+    ("alreadykown", 10000),
+    ("alreadyknown", 10000),
+    ("alreadyinchain", 10001),
     ("nonce", 15),
     ("invalidchainid", 10002),
     ("invalidgroupid", 10003),
-    ("alreadyinchain", 10001),
-    ("alreadyknown", 10000),
-    ("txpoolisfull", 28),
+    ("poolisfull", 28),
+    ("overgroupmemorylimit", 10006),
     ("malformed", 10005),
     ("invalidsignature", 5),
     ("permission", 25),
     ("frozen", 31),
+    ("transactionsubmitfailed", 29),
+    ("transactionrefused", 29),
 )
 
 
@@ -123,8 +128,8 @@ class Fisco2Chain(ChainBackend):
                 raise ChainError(f"getClientVersion returned {info!r:.80}")
             version = str(info.get("FISCO-BCOS Version", ""))
             node_chain = info.get("Chain Id")
-            if node_chain not in (None, "") and parse_int(node_chain, "Chain Id") != self.chain_id:
-                raise ChainIdMismatch(self.chain_id, parse_int(node_chain, "Chain Id"), self._rpc.urls[0])
+            if node_chain not in (None, "") and parse_count(node_chain, "Chain Id") != self.chain_id:
+                raise ChainIdMismatch(self.chain_id, parse_count(node_chain, "Chain Id"), self._rpc.urls[0])
             node_crypto = "sm" if re.search(r"\bgm\b", version, re.IGNORECASE) else "ecdsa"
             if self._crypto is None:
                 self._crypto = node_crypto
@@ -145,7 +150,7 @@ class Fisco2Chain(ChainBackend):
     # -- reads ---------------------------------------------------------------------------------
 
     def block_number(self) -> int:
-        return parse_int(self._group_call("getBlockNumber"), "getBlockNumber")
+        return parse_count(self._group_call("getBlockNumber"), "getBlockNumber")
 
     def _block(self, number: int) -> dict[str, Any]:
         block = self._group_call("getBlockByNumber", hex(number), False)
@@ -155,7 +160,7 @@ class Fisco2Chain(ChainBackend):
 
     def block_timestamp(self, number: int) -> int:
         # FISCO block timestamps are milliseconds
-        return parse_int(self._block(number).get("timestamp"), "timestamp") // 1000
+        return parse_count(self._block(number).get("timestamp"), "timestamp") // 1000
 
     def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
         if block is not None and block != self.block_number():
@@ -176,8 +181,8 @@ class Fisco2Chain(ChainBackend):
         try:
             raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
         except JsonRpcError as exc:
-            if "not found" in exc.rpc_message.lower():  # a node's way of saying "no receipt (yet)"
-                return None
+            if any(words in exc.rpc_message.lower() for words in ("not found", "not exist")):
+                return None  # a node's way of saying "no receipt (yet)"
             raise
         return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
 
@@ -230,8 +235,8 @@ class Fisco2Chain(ChainBackend):
         try:
             raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
         except JsonRpcError as exc:
-            if "not found" in exc.rpc_message.lower():  # a node's way of saying "no receipt (yet)"
-                return None
+            if any(words in exc.rpc_message.lower() for words in ("not found", "not exist")):
+                return None  # a node's way of saying "no receipt (yet)"
             raise
         return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
 

@@ -2,19 +2,25 @@
 
 * Endpoint: the node's RPC port (20200), plain HTTP when ``[rpc] enable_ssl=false``, or HTTPS
   with the node's ``sdk/`` certificates (``ca.crt``, ``sdk.crt``, ``sdk.key``; mutual TLS).
-  SM chains default to SM TLS (``sm_ssl=true``), which Python's ``ssl`` cannot speak: use plain
-  HTTP on those.
+  SM chains default to SM TLS (``sm_ssl=true``), which Python's ``ssl`` cannot speak: such a port is
+  recognised and refused with :class:`~ledger.chain.fisco.jsonrpc.SmTlsUnsupported`, which says to set
+  ``sm_ssl=false`` with standard certificates or ``enable_ssl=false``.
 * Params are positional ``[group, node, ...]``; ``node`` is ``""`` (any node of the group).
 * ``sendTransaction`` blocks until the transaction is committed and answers with the receipt.
 * Every transaction gets ``blockLimit = current block + 500`` and a fresh random nonce; a
   ``BlockLimitCheckFail`` makes the backend read the block number again and retry once.
+* Transactions carry the attribute java-sdk sets on every EVM transaction (``EVM_ABI_CODEC``, 0x1),
+  and a deployment carries the contract's ABI (``TransactionData.abi``), as FISCO's SDKs send it, so
+  that the node's ``getABI`` answers for our contracts.
+* ``send_many`` pipelines: ``sendTransaction`` answers only at commit, so the transactions go out on
+  :data:`PIPELINE_WIDTH` connections at once (their random nonces make order irrelevant to the node)
+  and the receipts come back in the order given.
 * The crypto mode (ECDSA or SM) is read from ``getGroupInfo`` (``smCryptoType``) unless given.
 
-SM chains and our contracts: the contracts are compiled with standard solc, so function
-selectors and event topics are keccak256 values fixed at compile time inside the bytecode and
-do not change on an SM chain. What changes at run time is the KECCAK256 opcode, which computes
-SM3 there (so in-contract hashing such as Merkle proofs must be built with SM3, see
-``ledger.crypto.hashing.hash_function``), and account and contract addresses, which derive from SM3.
+SM chains: selectors, event topics and error selectors are SM3 there (FISCO's gm solc makes them so,
+and the contracts layer uses the SM3 artifacts and an SM3 ABI on SM chains); the KECCAK256 opcode
+computes SM3 (in-contract hashing such as Merkle proofs is built with SM3, see
+``ledger.crypto.hashing.hash_function``), and account and contract addresses derive from SM3.
 
 Logs are collected by walking blocks and their receipts, which every 3.x version supports.
 Calls run on the latest state (``call`` has no block parameter in the native RPC) and without a
@@ -25,15 +31,18 @@ raises :class:`~ledger.errors.CapabilityError`. ``Transaction.gas`` is not part 
 
 from __future__ import annotations
 
+import contextvars
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ledger.canonical import NotJSONError, loads_lax
-from ledger.chain.answers import parse_hex, parse_int
+from ledger.chain.answers import parse_count, parse_hex
 from ledger.chain.base import (
     PERSISTENT,
+    PIPELINING,
     ChainBackend,
     ChainIdentity,
     Log,
@@ -59,6 +68,10 @@ from ledger.crypto.keys import PrivateKey
 from ledger.errors import CapabilityError, ChainError, ChainIdMismatch, ConfigError, TransactionTimeout
 
 BLOCK_LIMIT_MARGIN = 500
+#: java-sdk's ``TransactionAttribute.EVM_ABI_CODEC``, set on every EVM transaction.
+EVM_ABI_CODEC = 0x1
+#: How many ``sendTransaction`` requests ``send_many`` keeps open at once.
+PIPELINE_WIDTH = 32
 _LINE = 3
 
 
@@ -77,7 +90,7 @@ class Fisco3Chain(ChainBackend):
     """
 
     name: ClassVar[str] = "fisco3"
-    features: frozenset[str] = frozenset({PERSISTENT})
+    features: frozenset[str] = frozenset({PERSISTENT, PIPELINING})
 
     def __init__(
         self,
@@ -116,26 +129,47 @@ class Fisco3Chain(ChainBackend):
         return self._group_info
 
     def _node_config(self) -> dict[str, Any]:
-        for node in self.group_info().get("nodeList") or []:
-            text = node.get("iniConfig") if isinstance(node, dict) else None
-            if text:
+        """The first node's ``iniConfig`` (a JSON text in 3.x's answer; an object is taken as it is).
+
+        Raises:
+            ChainError: ``nodeList`` is not a list, or an ``iniConfig`` is neither JSON text nor an object.
+        """
+        nodes = self.group_info().get("nodeList")
+        if nodes is None:
+            return {}
+        if not isinstance(nodes, list):
+            raise ChainError(f"getGroupInfo sent nodeList as {type(nodes).__name__}, not a list of nodes")
+        for node in nodes:
+            config = node.get("iniConfig") if isinstance(node, dict) else None
+            if isinstance(config, dict):
+                return config
+            if isinstance(config, str) and config:
                 try:
-                    parsed = loads_lax(text)
-                except NotJSONError:
-                    continue
+                    parsed = loads_lax(config)
+                except NotJSONError as exc:
+                    raise ChainError(f"getGroupInfo sent an iniConfig that is not JSON ({exc})") from exc
                 if isinstance(parsed, dict):
                     return parsed
+                raise ChainError(f"getGroupInfo sent an iniConfig that is a JSON {type(parsed).__name__}, "
+                                 "not an object")
+            if config not in (None, ""):
+                raise ChainError(f"getGroupInfo sent an iniConfig of type {type(config).__name__}, not JSON text")
         return {}
 
     def identity(self) -> ChainIdentity:
         if self._identity is None:
             info = self.group_info()
             node_config = self._node_config()
-            actual = str(info.get("chainID") or node_config.get("chainID") or "")
+            actual = info.get("chainID") or node_config.get("chainID") or ""
+            if not isinstance(actual, str) or len(actual) > 256:
+                raise ChainError(f"getGroupInfo sent chainID as {actual!r:.60}, not a chain name")
             if self._chain_id is not None and actual and actual != self._chain_id:
                 raise ChainIdMismatch(self._chain_id, actual, ", ".join(self._rpc.urls))
             chain_id = self._chain_id or actual or "chain0"
-            node_crypto = "sm" if node_config.get("smCryptoType") else "ecdsa"
+            sm_type = node_config.get("smCryptoType", False)
+            if not isinstance(sm_type, bool):
+                raise ChainError(f"getGroupInfo sent iniConfig.smCryptoType as {sm_type!r:.40}, not true or false")
+            node_crypto = "sm" if sm_type else "ecdsa"
             if self._crypto is None:
                 self._crypto = node_crypto if node_config else "ecdsa"
             elif node_config and node_crypto != self._crypto:
@@ -144,7 +178,9 @@ class Fisco3Chain(ChainBackend):
                     f"{'SM' if node_crypto == 'sm' else 'ECDSA'} chain",
                     hint="leave --crypto unset so the backend reads it from the node",
                 )
-            version = str((node_config.get("binaryInfo") or {}).get("version", ""))
+            binary = node_config.get("binaryInfo")
+            version = binary.get("version", "") if isinstance(binary, dict) else ""
+            version = version if isinstance(version, str) and len(version) <= 64 else ""
             self._chain_id = chain_id
             self._identity = ChainIdentity(
                 backend=self.name,
@@ -159,7 +195,7 @@ class Fisco3Chain(ChainBackend):
         """The numeric id (system config ``web3_chain_id``); 0 where the node has none."""
         try:
             value = self._rpc_call("getSystemConfigByKey", "web3_chain_id")
-            return parse_int(value.get("value"), "web3_chain_id") if isinstance(value, dict) else 0
+            return parse_count(value.get("value"), "web3_chain_id") if isinstance(value, dict) else 0
         except ChainError:  # older nodes do not know the key
             return 0
 
@@ -170,7 +206,7 @@ class Fisco3Chain(ChainBackend):
     # -- reads ---------------------------------------------------------------------------------
 
     def block_number(self) -> int:
-        return parse_int(self._rpc_call("getBlockNumber"), "getBlockNumber")
+        return parse_count(self._rpc_call("getBlockNumber"), "getBlockNumber")
 
     def _block(self, number: int) -> dict[str, Any]:
         block = self._rpc_call("getBlockByNumber", number, False, True)
@@ -180,7 +216,7 @@ class Fisco3Chain(ChainBackend):
 
     def block_timestamp(self, number: int) -> int:
         # FISCO block timestamps are milliseconds
-        return parse_int(self._block(number).get("timestamp"), "timestamp") // 1000
+        return parse_count(self._block(number).get("timestamp"), "timestamp") // 1000
 
     def call(self, to: str, data: bytes, *, block: int | None = None, sender: str | None = None) -> bytes:
         if block is not None and block != self.block_number():
@@ -235,10 +271,11 @@ class Fisco3Chain(ChainBackend):
             nonce=new_nonce(),
             to=tx.to.lower() if tx.to else "",
             input=tx.data,
+            abi=tx.abi if tx.to is None else "",
             value=hex(tx.value) if tx.value else "",
             gas_limit=tx.gas if tx.value else 0,
         )
-        signed = sign_transaction(data, key, self.crypto)
+        signed = sign_transaction(data, key, self.crypto, attribute=EVM_ABI_CODEC)
         announce([Outgoing(signed.hash, signed.raw, tx.to, tx.data, tx.value)])
         deadline = time.monotonic() + timeout
         try:
@@ -261,8 +298,8 @@ class Fisco3Chain(ChainBackend):
         try:
             raw = self._rpc_call("getTransactionReceipt", "0x" + tx_hash.hex(), False)
         except JsonRpcError as exc:
-            if "not found" in exc.rpc_message.lower():  # a node's way of saying "no receipt (yet)"
-                return None
+            if any(words in exc.rpc_message.lower() for words in ("not found", "not exist")):
+                return None  # a node's way of saying "no receipt (yet)"
             raise
         return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
 
@@ -281,6 +318,31 @@ class Fisco3Chain(ChainBackend):
 
         return rebroadcast_with(send, status_codes.BLOCK_LIMIT_CODES[_LINE])
 
+    def send_many(
+        self, key: PrivateKey, txs: Sequence[Transaction], *, timeout: float = 120.0
+    ) -> list[Receipt]:
+        """Send ``txs`` on up to :data:`PIPELINE_WIDTH` connections at once; receipts in the given order.
+
+        Every transaction is sent even if another fails; the first failure is raised after all have
+        answered (their receipts are then lost to the caller, as with one ``send`` that fails).
+        """
+        if len(txs) <= 1:
+            return [self.send(key, tx, timeout=timeout) for tx in txs]
+        require_key_mode(key, self.crypto)
+        block = self.block_number()  # one read for the burst; a refused block limit reads it again
+
+        def send_one(tx: Transaction) -> Receipt:
+            return with_block_limit_retry(
+                lambda current: self._send_once(key, tx, current, timeout),
+                _first_then(block, self.block_number),
+                status_codes.BLOCK_LIMIT_CODES[_LINE],
+            )
+
+        with ThreadPoolExecutor(max_workers=min(PIPELINE_WIDTH, len(txs)), thread_name_prefix="fisco3-send") as pool:
+            # each in a copy of this context: the burst journal's observer must see what the threads sign
+            futures = [pool.submit(contextvars.copy_context().run, send_one, tx) for tx in txs]
+            return [future.result() for future in futures]
+
     def _wait_for_receipt(self, tx_hash: bytes, deadline: float, timeout: float) -> dict[str, Any]:
         while time.monotonic() < deadline:
             try:
@@ -294,6 +356,16 @@ class Fisco3Chain(ChainBackend):
 
     def close(self) -> None:
         self._group_info = None
+
+
+def _first_then(first: int, then: Callable[[], int]) -> Callable[[], int]:
+    """A block-number reader that answers ``first`` on its first call and asks ``then`` after."""
+    pending = [first]
+
+    def read() -> int:
+        return pending.pop() if pending else then()
+
+    return read
 
 
 def _rejection(exc: JsonRpcError, tx_hash: str) -> Exception:

@@ -8,17 +8,28 @@
   ``sdk.key`` are presented as the client certificate (FISCO's RPC demands mutual TLS). Node
   certificates name no host, so host-name checking is off; the chain of trust is the chain's CA.
 * Error objects are raised as :class:`JsonRpcError`; the backends map their codes.
+* SM (guomi) TLS, TLCP: FISCO BCOS 3.x SM chains made by ``build_chain.sh`` serve their RPC over
+  TLCP (``[rpc] sm_ssl=true``: TASSL with SM2 sign and encryption certificates), which Python's ``ssl``
+  cannot speak, and no maintained Python package does (see the README). An ``sdk/`` directory holding
+  only SM certificates, an SM certificate given as the client certificate, and a port that answers a
+  TLCP ClientHello (:func:`speaks_tlcp`, probed when a connection fails the way a TLCP port makes it
+  fail) raise :class:`SmTlsUnsupported`, which says what to change on the node.
 
 Standard library only (``urllib`` + ``ssl``): nothing else is needed for one POST per call.
 """
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
+import os
+import socket
 import ssl
 import threading
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +41,13 @@ from ledger.errors import ChainError, ConfigError, NodeUnreachable
 
 #: File names in a FISCO node's ``sdk/`` directory (non-SM chains; SM TLS is not supported here).
 SDK_CERT_FILES = ("ca.crt", "sdk.crt", "sdk.key")
+#: The SM (TLCP) certificates ``build_chain.sh`` writes instead: 3.x ``sm_*`` (``gen_sm_node_cert``),
+#: 2.x ``gm*``.
+SM_CERT_FILES = ("sm_ca.crt", "sm_sdk.crt", "sm_ensdk.crt", "gmca.crt", "gmsdk.crt", "gmensdk.crt")
+#: The ssl errors a standard TLS client gets from a TLCP port (a TLCP-only server answers the TLS
+#: ClientHello with a protocol_version alert; a TLS server with NTLS enabled cannot agree on a suite).
+_TLCP_SYMPTOMS = ("WRONG_VERSION_NUMBER", "SSLV3_ALERT_HANDSHAKE_FAILURE", "TLSV1_ALERT_PROTOCOL_VERSION",
+                  "UNSUPPORTED_PROTOCOL", "UNKNOWN_PROTOCOL")
 
 
 class JsonRpcError(ChainError):
@@ -42,6 +60,70 @@ class JsonRpcError(ChainError):
         self.rpc_message = message
         self.data = data
         self.url = url
+
+
+class SmTlsUnsupported(ConfigError):
+    """The node's RPC speaks SM TLS (TLCP), which this client cannot: the node must be configured."""
+
+    exit_code = 1
+
+    def __init__(self, where: str, evidence: str) -> None:
+        super().__init__(
+            f"{where} uses SM (guomi) TLS, TLCP ({evidence}); Python's ssl cannot speak it and no maintained "
+            "Python package does",
+            hint="on each node set [rpc] sm_ssl=false and give the RPC standard (RSA or ECDSA) certificates, "
+            "then pass their sdk/ directory with --sdk-certs; or set [rpc] enable_ssl=false and reach the node "
+            "on loopback, an SSH tunnel or a standard-TLS proxy (transactions stay SM2/SM3 either way). "
+            "docker/fisco-chain.sh build --sm makes such a chain",
+        )
+        self.where = where
+
+
+def _client_hello() -> bytes:
+    """A TLCP (GB/T 38636, version 0x0101) ClientHello offering the four SM suites, no extensions."""
+    suites = bytes.fromhex("e013" "e011" "e053" "e051" "00ff")
+    body = (
+        b"\x01\x01"  # client_version: TLCP 1.1
+        + int(time.time()).to_bytes(4, "big") + os.urandom(28)  # random
+        + b"\x00"  # no session id
+        + len(suites).to_bytes(2, "big") + suites
+        + b"\x01\x00"  # one compression method: null
+    )
+    handshake = b"\x01" + len(body).to_bytes(3, "big") + body
+    return b"\x16\x01\x01" + len(handshake).to_bytes(2, "big") + handshake
+
+
+def speaks_tlcp(host: str, port: int, timeout: float = 3.0) -> bool:
+    """Whether ``host:port`` answers a TLCP ClientHello with a TLCP record (a ServerHello ``16 01 01``
+    or an alert ``15 01 01``): an SM TLS port. Any other answer, or none, is ``False``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            sock.sendall(_client_hello())
+            head = b""
+            while len(head) < 3:
+                chunk = sock.recv(3 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+    except OSError:
+        return False
+    return head in (b"\x16\x01\x01", b"\x15\x01\x01")
+
+
+def _refuse_sm_tls_if_tlcp(url: str, failure: BaseException) -> None:
+    """Raise :class:`SmTlsUnsupported` when ``url``'s port speaks TLCP; called after a failure that a TLCP
+    port causes (a TLS handshake refused, a connection reset, an answer that is not HTTP)."""
+    reason = getattr(failure, "reason", None)
+    symptom = (isinstance(failure, ssl.SSLError) and str(reason) in _TLCP_SYMPTOMS) or isinstance(
+        failure, (ConnectionResetError, http.client.BadStatusLine)
+    )
+    if not symptom:
+        return
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if parts.hostname and speaks_tlcp(parts.hostname, port):
+        raise SmTlsUnsupported(url, f"the port answered a TLCP ClientHello after {type(failure).__name__}: {failure}")
 
 
 class RequestTimeout(ChainError):
@@ -62,6 +144,10 @@ def sdk_ssl_context(cert_dir: Path) -> ssl.SSLContext:
     """
     cert_dir = Path(cert_dir)
     missing = [name for name in SDK_CERT_FILES if not (cert_dir / name).is_file()]
+    sm_files = [name for name in SM_CERT_FILES if (cert_dir / name).is_file()]
+    if missing and sm_files:
+        raise SmTlsUnsupported(f"the chain whose sdk certificates are in {cert_dir}",
+                               f"it holds {', '.join(sm_files)} and no {', '.join(missing)}")
     if missing:
         raise ConfigError(
             f"the sdk certificate directory {cert_dir} lacks {', '.join(missing)}",
@@ -73,7 +159,12 @@ def sdk_ssl_context(cert_dir: Path) -> ssl.SSLContext:
     try:
         context.load_verify_locations(cafile=str(cert_dir / "ca.crt"))
         context.load_cert_chain(str(cert_dir / "sdk.crt"), str(cert_dir / "sdk.key"))
-    except (ssl.SSLError, OSError) as exc:
+    except ssl.SSLError as exc:
+        if exc.reason == "UNKNOWN_CERTIFICATE_TYPE":  # OpenSSL cannot load an SM2 certificate for TLS
+            raise SmTlsUnsupported(f"the chain whose sdk certificates are in {cert_dir}",
+                                   "sdk.crt is an SM2 certificate") from exc
+        raise ConfigError(f"cannot load the sdk certificates from {cert_dir}: {exc}") from exc
+    except OSError as exc:
         raise ConfigError(f"cannot load the sdk certificates from {cert_dir}: {exc}") from exc
     return context
 
@@ -153,6 +244,9 @@ class JsonRpcClient:
             context = self._ssl_context if url.startswith("https://") else None
             with urllib.request.urlopen(req, timeout=timeout, context=context) as resp:
                 return bytes(resp.read(MAX_RESPONSE_BYTES + 1))
+        except http.client.HTTPException as exc:  # not HTTP: a TLCP port, or a broken node
+            _refuse_sm_tls_if_tlcp(url, exc)
+            raise _Unreachable(f"the answer is not HTTP ({type(exc).__name__}: {str(exc)[:80]})") from exc
         except urllib.error.HTTPError as exc:
             # some nodes put a JSON-RPC error object in a non-200 answer; keep it if present
             data = exc.read(MAX_RESPONSE_BYTES + 1) if exc.fp is not None else b""
@@ -162,8 +256,11 @@ class JsonRpcClient:
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError):
                 raise exc.reason from exc
+            if isinstance(exc.reason, BaseException):
+                _refuse_sm_tls_if_tlcp(url, exc.reason)
             raise _Unreachable(str(exc.reason)) from exc
         except (ConnectionError, ssl.SSLError) as exc:
+            _refuse_sm_tls_if_tlcp(url, exc)
             raise _Unreachable(str(exc)) from exc
 
     @staticmethod

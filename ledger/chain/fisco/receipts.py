@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledger.chain.answers import parse_address, parse_hex, parse_int
+from ledger.chain.answers import parse_address, parse_count, parse_hex, parse_int
 from ledger.chain.base import Log, Receipt
 from ledger.chain.fisco import status as status_codes
 from ledger.errors import ChainError
@@ -37,10 +37,13 @@ def parse_logs(entries: Any, *, block_number: int, tx_hash: bytes, first_index: 
         if not isinstance(entry, Mapping):
             raise ChainError("the node sent a receipt log that is not an object")
         address = parse_address(entry.get("address"), "a log address")
+        topics = entry.get("topics") or ()
+        if not isinstance(topics, list):
+            raise ChainError(f"the node sent a log's topics as {type(topics).__name__}, not a list")
         logs.append(
             Log(
                 address=address or _ZERO_ADDRESS,
-                topics=tuple(parse_hex(t, "a log topic") for t in entry.get("topics") or ()),
+                topics=tuple(parse_hex(t, "a log topic") for t in topics),
                 data=parse_hex(entry.get("data"), "log data"),
                 block_number=block_number,
                 tx_hash=tx_hash,
@@ -52,10 +55,8 @@ def parse_logs(entries: Any, *, block_number: int, tx_hash: bytes, first_index: 
 
 def status_of(receipt: Mapping[str, Any], line: int) -> status_codes.Status:
     """The receipt's status code looked up in the table of FISCO line ``line``."""
-    try:
-        code = status_codes.parse_code(receipt.get("status"))
-    except ValueError as exc:
-        raise ChainError(f"the node sent a receipt status {receipt.get('status')!r}") from exc
+    value = receipt.get("status")
+    code = parse_int(value, "a receipt status", minimum=-(1 << 31), maximum=(1 << 31) - 1)
     return status_codes.lookup(line, code)
 
 
@@ -65,7 +66,7 @@ def to_receipt(receipt: Mapping[str, Any], line: int) -> Receipt:
         raise ChainError(f"the node sent a receipt that is not an object: {receipt!r:.80}")
     status = status_of(receipt, line)
     tx_hash = parse_hex(receipt.get("transactionHash"), "transactionHash")
-    block_number = parse_int(receipt.get("blockNumber", 0), "blockNumber")
+    block_number = parse_count(receipt.get("blockNumber", 0), "blockNumber")
     entries = receipt.get("logEntries") if line == 3 else receipt.get("logs")
     if entries is None:
         entries = receipt.get("logs") if line == 3 else receipt.get("logEntries")
@@ -74,7 +75,7 @@ def to_receipt(receipt: Mapping[str, Any], line: int) -> Receipt:
         tx_hash=tx_hash,
         block_number=block_number,
         status=status.receipt_status,
-        gas_used=parse_int(receipt.get("gasUsed", 0), "gasUsed"),
+        gas_used=parse_int(receipt.get("gasUsed", 0), "gasUsed", minimum=0),
         contract_address=parse_address(receipt.get("contractAddress"), "contractAddress"),
         logs=parse_logs(entries, block_number=block_number, tx_hash=tx_hash),
         revert_data=None if status.kind == status_codes.OK else output,

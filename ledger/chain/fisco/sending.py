@@ -93,9 +93,16 @@ def collect_logs(
     out: list[Log] = []
     for number in range(from_block, to_block + 1):
         index = 0
-        for tx in transactions(number):
-            text = tx if isinstance(tx, str) else tx.get("hash", "")
+        listed = transactions(number)
+        if not isinstance(listed, list):
+            raise ChainError(f"the node sent block {number}'s transactions as {type(listed).__name__}, not a list")
+        for tx in listed:
+            text = tx if isinstance(tx, str) else tx.get("hash", "") if isinstance(tx, Mapping) else None
+            if not isinstance(text, str):
+                raise ChainError(f"the node listed a transaction of block {number} as {type(tx).__name__}")
             raw = receipt(text)
+            if raw is not None and not isinstance(raw, Mapping):
+                raise ChainError(f"the node sent the receipt of {text[:70]} as {type(raw).__name__}, not an object")
             entries = raw.get(entries_field) if isinstance(raw, Mapping) else None
             logs = parse_logs(entries, block_number=number, tx_hash=parse_hex(text, "hash"), first_index=index)
             index += len(logs)

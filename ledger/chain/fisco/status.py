@@ -99,7 +99,7 @@ _V3: dict[int, tuple[str, str]] = {
     10000: ("NonceCheckFail", REJECTED),
     10001: ("BlockLimitCheckFail", REJECTED),
     10002: ("TxPoolIsFull", REJECTED),
-    10003: ("Malform", REJECTED),
+    10003: ("Malformed", REJECTED),
     10004: ("AlreadyInTxPool", REJECTED),
     10005: ("TxAlreadyInChain", REJECTED),
     10006: ("InvalidChainId", REJECTED),
@@ -148,15 +148,6 @@ def lookup(line: int, code: int) -> Status:
     """The status ``code`` of FISCO line ``line`` (2 or 3); unknown codes are kept by number."""
     name, kind = TABLES[line].get(code, (f"Status{code}", EXECUTION))
     return Status(line, code, name, kind)
-
-
-def parse_code(value: object) -> int:
-    """A status as FISCO writes it: 2.x hex text (``"0x16"``), 3.x a JSON integer."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return int(value, 16) if value.lower().startswith("0x") else int(value)
-    raise ValueError(f"not a status code: {value!r}")
 
 
 def to_error(status: Status, *, tx_hash: str | None = None, sender: str = "", detail: str = "") -> ChainError:

@@ -309,6 +309,8 @@ def sign_transaction(
     data: Mapping[str, Any] | TransactionData,
     private_key: PrivateKey | bytes | str,
     crypto: str = "ecdsa",
+    *,
+    attribute: int = 0,
 ) -> SignedTransaction:
     """Hash and sign 3.x transaction data and wrap it in a Tars ``Transaction``.
 
@@ -316,6 +318,8 @@ def sign_transaction(
         data: a dict with FISCO's keys (module docstring) or a :class:`TransactionData`.
         private_key: a :class:`~ledger.crypto.keys.PrivateKey`, 32 raw bytes or a hex string.
         crypto: ``"ecdsa"`` (keccak256 + secp256k1) or ``"sm"`` (SM3 + SM2).
+        attribute: the ``Transaction.attribute`` flags (not signed): java-sdk sends ``EVM_ABI_CODEC``
+            (1) on EVM transactions, the python-sdk 0.
 
     Raises:
         MalformedTransaction: a field has a bad type or value.
@@ -324,7 +328,7 @@ def sign_transaction(
     tx_data = data if isinstance(data, TransactionData) else TransactionData.from_dict(data)
     digest = tx_data.hash(crypto)
     signature = signature_bytes(sign_digest(key, digest))
-    tx = Transaction(tx_data, digest, signature)
+    tx = Transaction(tx_data, digest, signature, attribute=attribute)
     return SignedTransaction(tx.encode(), digest, signature, key.address, tx)
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +20,9 @@ import click
 
 from ledger.cli import render
 from ledger.cli.app import App, json_option, key_option, network_options, pass_app, workspace_option
+from ledger.cli.indexing import opened as _opened
+from ledger.cli.indexing import resolve_at as _resolve
+from ledger.cli.indexing import sync_index as _sync
 from ledger.contributions.model import time_text
 
 if TYPE_CHECKING:
@@ -35,60 +37,6 @@ def _read_options(f: F) -> F:
     f = click.option("--at", "at_spec", metavar="DATE|BLOCK",
                      help="Answer as of a block number or an ISO date/time (UTC unless an offset is given).")(f)
     return workspace_option(json_option(network_options(f)))
-
-
-@contextmanager
-def _opened(app: App, *, sync: bool, chain: bool = False) -> Iterator[tuple[Index, Any]]:
-    """The workspace's index, synced unless told not to, and the ledger when ``sync`` or ``chain``
-    asks for it and the chain is reachable (a query with ``--no-sync`` never touches the chain)."""
-    from ledger.errors import ChainError, WorkspaceLocked
-    from ledger.index import Index
-
-    settings = app.settings()
-    ledger = None
-    if sync or chain:
-        try:
-            ledger = app.ledger(need_key=False)
-        except (ChainError, WorkspaceLocked) as exc:
-            # The index answers on its own: say how far it reaches rather than refusing to answer.
-            render.note(f"[yellow]chain not reachable ({render.escape(str(exc))}); answering from the index as it is "
-                        "(--no-sync says so up front)[/]")
-    index = Index.open(settings.index_path)
-    try:
-        if sync and ledger is not None:
-            _sync(app, index, ledger)
-        yield index, ledger
-    finally:
-        index.close()
-
-
-def _resolve(index: Index, at_spec: str | None, *, synced: bool = False) -> int | None:
-    """``--at`` as a block, with a warning when the index has not reached that block (``synced``: it
-    was just synced to the chain's head, so a later block is in the future)."""
-    at = index.reader.resolve_at(at_spec)
-    cursor = index.reader.cursor()
-    if at is not None and (cursor is None or at > cursor):
-        if synced:
-            render.note(f"[yellow]block {at} is past the chain's head (block {cursor}): the answers are as of "
-                        "the head[/]")
-        else:
-            render.note(f"[yellow]the index only reaches block {cursor}; answers for block {at} may be incomplete "
-                        "(sync it: drop --no-sync, or run `ledger index sync`)[/]")
-    return at
-
-
-def _sync(app: App, index: Index, ledger: Any, **kwargs: Any) -> Any:
-    assert ledger.settings.deployment is not None
-    cursor = index.reader.cursor()
-    if app.json_output or (cursor is not None and cursor >= ledger.chain.block_number()):
-        return ledger.sync_index(index, **kwargs)
-    with render.progress() as bar:
-        task = bar.add_task("index sync", total=None)
-
-        def progress(done: int, total: int, events: int) -> None:
-            bar.update(task, completed=done, total=total, description=f"sync {events} ev")
-
-        return ledger.sync_index(index, progress=progress, **kwargs)
 
 
 # -- index -------------------------------------------------------------------------------------------

@@ -22,9 +22,11 @@ def contrib() -> None:
       ledger contrib add --source github.com/FISCO-BCOS/console/pull/812 --subject 0x5e... \\
           --kind code --field blockchain --date 2026-03-01 --evidence-url https://... --key community
       ledger contrib add --file contributions.csv --key community
+      ledger contrib import git ../console --author-map authors.toml
       ledger contrib cosign 0x9a... --key maintainer
       ledger contrib show 0x9a...
     """
+
 
 
 @contrib.command("add")

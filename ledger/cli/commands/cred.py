@@ -481,7 +481,8 @@ def cred_render(app: App, file: Path, html_out: Path | None, pdf_out: Path | Non
 
     from ledger.credentials.parse import parse_credential, read_credential_file
     from ledger.errors import ConfigError
-    from ledger.render import badge, browser as printer, certificate
+    from ledger.render import badge, certificate
+    from ledger.render import browser as printer
     from ledger.render.share import share_link
     from ledger.verify.identity import claimed_domain
 

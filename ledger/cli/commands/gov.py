@@ -281,6 +281,7 @@ def type_() -> None:
 @click.option("--window-from", default="")
 @click.option("--window-to", default="")
 @click.option("--prerequisite", multiple=True, type=int, help="Type id the subject must hold; repeat.")
+@click.option("--dry-run", is_flag=True, help="Check the definition and show its metadata; send nothing.")
 @pass_app
 def type_define(app: App, path: Path | None, type_id: int | None, type_name: str | None, **flags: Any) -> None:
     """Define (or redefine, as a new version) a certificate type, from a file or flags.
@@ -289,10 +290,11 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
     Examples:
       ledger type define --file blockchain-dev-1.toml
       ledger type define --id 101 --name "Blockchain Developer L1" --field blockchain --min-kind code=2
+      ledger type define --file examples/awards/mentor-award.toml --dry-run
     """
     from ledger.credentials.standards import parse_type
 
-    lg = app.ledger()
+    lg = app.ledger(need_key=not flags["dry_run"])
     names = lg.vault.known_names()
     if path is not None:
         from ledger.credentials.standards import load_type_file
@@ -327,6 +329,18 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
             },
             names,
         )
+    if flags["dry_run"]:
+        shown = {"type_id": definition.type_id, "metadata": definition.metadata(),
+                 "meta_hash": "0x" + definition.metadata_hash().hex(),
+                 "needs_contracts_v2": definition.award is not None}
+        if app.json_output:
+            render.print_json(shown)
+        else:
+            render.fields(f"type {definition.type_id}: {render.escape(definition.name)} (dry run, nothing sent)",
+                          [(k, v) for k, v in definition.metadata().items()] + [("meta hash", shown["meta_hash"])])
+            if definition.award is not None:
+                render.message("[yellow]an award type: its criteria need contracts v2 to be checked on chain[/]")
+        return
     what = f"define type {definition.type_id} ({definition.name})"
     current = lg.contracts.credentials.credential_type(definition.type_id).version
     if current:

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 @network_options
 @key_option
 @click.option("--sdk-certs", metavar="DIR", help="fisco3 over HTTPS: directory with ca.crt, sdk.crt, sdk.key.")
-@click.option("--crypto", type=click.Choice(["ecdsa", "sm"]), help="Signature scheme (FISCO: asked from the node).")
+@click.option("--crypto", type=click.Choice(["ecdsa", "sm"]),
+              help="ecdsa (default) or sm: FISCO BCOS's guomi crypto (SM2 keys, SM3 hashes, SM3 contract builds). "
+                   "The embedded chain becomes a local SM chain; FISCO nodes are asked for theirs.")
 @click.option("--chain-id", type=int, help="Expected chain id; the node is checked against it.")
 @click.option("--import-key", "import_key_file", metavar="FILE", help="Use the private key (hex) in FILE as admin.")
 @click.option("--join", "join", metavar="ADDRESS",
@@ -51,6 +53,7 @@ def init(
     \b
     Examples:
       ledger init                                   embedded chain in ./.ledger
+      ledger init -w ./sm --crypto sm               embedded chain with FISCO BCOS's SM semantics
       ledger init -w ./uni --rpc-url http://127.0.0.1:8545
       ledger init --network fisco3 --rpc-url https://127.0.0.1:20200 --sdk-certs nodes/127.0.0.1/sdk
       ledger init -w ./hr --rpc-url http://127.0.0.1:8545 --join 0xRegistry... --from-block 120

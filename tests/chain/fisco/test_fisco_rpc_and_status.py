@@ -47,9 +47,14 @@ def test_status_tables() -> None:
     assert status.lookup(3, 0).receipt_status == "ok"
     assert status.lookup(3, 12).receipt_status == "OutOfGas" and not status.lookup(3, 12).raises
     assert status.lookup(3, 99).name == "Status99"
-    assert status.parse_code("0x16") == 22 and status.parse_code(16) == 16 and status.parse_code("7") == 7
-    with pytest.raises(ValueError):
-        status.parse_code(True)
+    from ledger.chain.fisco.receipts import status_of
+    from ledger.errors import ChainError
+
+    assert status_of({"status": "0x16"}, 2).code == 22 and status_of({"status": 16}, 3).code == 16
+    assert status_of({"status": "7"}, 3).code == 7
+    for bad in (True, None, "0xzz", 2**40, "1" * 5000):
+        with pytest.raises(ChainError):
+            status_of({"status": bad}, 3)
     every = [(line, code) for line, table in status.TABLES.items() for code in table]
     for line, code in every:
         st = status.lookup(line, code)

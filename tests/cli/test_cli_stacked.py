@@ -1,0 +1,112 @@
+"""Stacked certificates end to end through the CLI: a micro-major issued on its course certificates,
+checked on chain at issuance; a course revoked later shows in verify (its own reason code) and audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cliws import Workspace
+
+STANDARDS = Path(__file__).resolve().parents[2] / "examples" / "standards"
+
+
+def _ok(ws: Workspace, *args: str, key: str | None = None) -> dict:
+    result = ws.run(*args, "--json", key=key)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def _setup(ws: Workspace) -> str:
+    k = ws.keys
+    for args in (
+        ("issuer", "add", k["uni"].address, "--kind", "university", "--scope", "311,312,320", "--name", "Example Univ"),
+        ("issuer", "add", k["community"].address, "--kind", "community", "--scope", "311", "--name", "Community"),
+        ("type", "define", "--file", str(STANDARDS / "course-smart-contracts.toml")),
+        ("type", "define", "--file", str(STANDARDS / "course-open-source-practice.toml")),
+        ("type", "define", "--file", str(STANDARDS / "micro-major-blockchain.toml")),
+    ):
+        result = ws.run(*args)
+        assert result.exit_code == 0, result.output
+    return _ok(ws, "subject", "new")["id"]
+
+
+def _steps(ws: Workspace, path: str, *extra: str) -> dict[str, str]:
+    result = ws.run("verify", path, "--json", *extra)
+    (entry,) = json.loads(result.output)["credentials"]
+    return {s["step"]: s["code"] for s in entry["steps"]}
+
+
+def test_a_micro_major_on_its_courses(workspace: Workspace, tmp_path: Path) -> None:
+    ws = workspace
+    subject = _setup(ws)
+    course_a = _ok(ws, "cred", "issue", "--type", "311", "--subject", subject, key="uni")
+    # Without the second course the contract refuses, and says which type is missing.
+    refused = ws.run("cred", "issue", "--type", "320", "--subject", subject, "--prerequisite", course_a["file"],
+                     key="uni")
+    assert refused.exit_code == 1 and "MissingPrerequisite" in refused.output and "312" in refused.output
+    course_b = _ok(ws, "cred", "issue", "--type", "312", "--subject", subject, key="uni")
+    # Another subject's course does not count for this one.
+    other = _ok(ws, "subject", "new")["id"]
+    theirs = _ok(ws, "cred", "issue", "--type", "312", "--subject", other, key="uni")
+    mismatch = ws.run("cred", "issue", "--type", "320", "--subject", subject, "--prerequisite", course_a["file"],
+                      "--prerequisite", theirs["file"], key="uni")
+    assert mismatch.exit_code == 1 and "PrerequisiteSubjectMismatch" in mismatch.output
+    major = _ok(ws, "cred", "issue", "--type", "320", "--subject", subject, "--prerequisite", course_a["file"],
+                "--prerequisite", course_b["file"], key="uni")
+    document = json.loads(Path(major["file"]).read_text())
+    assert document["credentialSubject"]["achievement"]["achievementType"] == "MicroCredential"
+    steps = _steps(ws, major["file"])
+    assert steps["criteria"] == "CRITERIA_CHECKED" and steps["status"] == "ACTIVE"
+    assert _steps(ws, course_a["file"])["criteria"] == "CRITERIA_CHECKED"  # a course: checked against nothing
+    before = major["block"]
+
+    # A course is revoked later: the micro-major's verification says so with its own reason code ...
+    assert ws.run("cred", "revoke", course_b["file"], "--reason", "misconduct", key="uni").exit_code == 0
+    result = ws.run("verify", major["file"])
+    assert result.exit_code == 1 and "COMPONENT_REVOKED" in result.output
+    steps = _steps(ws, major["file"])
+    assert steps["criteria"] == "COMPONENT_REVOKED" and steps["status"] == "ACTIVE"  # itself still in force
+    # ... as of a block before the revocation, it was in force.
+    assert _steps(ws, major["file"], "--at", str(before))["criteria"] == "CRITERIA_CHECKED"
+    # An offline bundle made now carries the component's status too.
+    bundle = tmp_path / "snapshot.json"
+    assert ws.run("verify", major["file"], "--save-snapshot", str(bundle)).exit_code == 1
+    assert _steps(ws, major["file"], "--snapshot", str(bundle))["criteria"] == "COMPONENT_REVOKED"
+
+    # ... and the audit flags it, for the subject and for the file.
+    audit = ws.run("audit", "subject", subject, "--json")
+    assert audit.exit_code == 1
+    report = json.loads(audit.output)
+    by_type = {c["type_id"]: c for c in report["credentials"]}
+    stacked = by_type[320]
+    assert not stacked["valid"] and "COMPONENT_REVOKED" in stacked["reason"]
+    assert [a["code"] for a in stacked["anomalies"]] == ["COMPONENT_REVOKED_AFTER_ISSUANCE"]
+    assert "misconduct" in stacked["anomalies"][0]["message"]
+    files = json.loads(ws.run("audit", "files", major["file"], "--json").output)
+    assert [a["code"] for a in files["credentials"][0]["anomalies"]] == ["COMPONENT_REVOKED_AFTER_ISSUANCE"]
+
+
+def test_a_component_must_be_a_valid_certificate_from_an_authorised_issuer(workspace: Workspace) -> None:
+    ws = workspace
+    subject = _setup(ws)
+    course_a = _ok(ws, "cred", "issue", "--type", "311", "--subject", subject, key="uni")
+    course_b = _ok(ws, "cred", "issue", "--type", "312", "--subject", subject, key="uni")
+    # A suspended course cannot be stacked on.
+    assert ws.run("cred", "suspend", course_b["file"], "--reason", "other", key="uni").exit_code == 0
+    refused = ws.run("cred", "issue", "--type", "320", "--subject", subject, "--prerequisite", course_a["file"],
+                     "--prerequisite", course_b["file"], key="uni")
+    assert refused.exit_code == 1 and "PrerequisiteNotValid" in refused.output
+    assert ws.run("cred", "reinstate", course_b["file"], key="uni").exit_code == 0
+    # The micro-major's type allows universities only: the community issuer, in scope for a course, cannot
+    # issue it, and cannot issue the course type it has no scope for either.
+    assert ws.run("cred", "issue", "--type", "312", "--subject", subject, key="community").exit_code == 1
+    out = ws.run("cred", "issue", "--type", "320", "--subject", subject, "--prerequisite", course_a["file"],
+                 "--prerequisite", course_b["file"], key="community")
+    assert out.exit_code == 1
+    major = _ok(ws, "cred", "issue", "--type", "320", "--subject", subject, "--prerequisite", course_a["file"],
+                "--prerequisite", course_b["file"], key="uni")
+    assert _steps(ws, major["file"])["criteria"] == "CRITERIA_CHECKED"
+    # A suspended component shows with its own code.
+    assert ws.run("cred", "suspend", course_a["file"], "--reason", "other", key="uni").exit_code == 0
+    assert _steps(ws, major["file"])["criteria"] == "COMPONENT_SUSPENDED"
