@@ -101,6 +101,11 @@ class NameIndex:
     same token sequences without decrypting anyone (``ledger.identity.vault``).
     """
 
+    def __init__(self) -> None:
+        #: Values already checked and found clean against these names: an import checks the same
+        #: project, role and importer names on every contribution.
+        self.clean: set[str] = set()
+
     def find(self, folded: str) -> bool:
         """Whether ``folded`` (NFKC-normalised, case-folded) holds a vault value as whole tokens."""
         raise NotImplementedError
@@ -123,9 +128,7 @@ class VaultNames(NameIndex):
             if tokens:
                 self._sequences.add(tokens)
         self._lengths = sorted({len(t) for t in self._sequences})
-        #: Values already checked and found clean against these names: an import checks the same
-        #: project, role and importer names on every contribution.
-        self.clean: set[str] = set()
+        super().__init__()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)

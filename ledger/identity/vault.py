@@ -570,6 +570,7 @@ class _GuardIndex(NameIndex):
     """:meth:`Vault.known_names`: the privacy guard's questions answered by the vault's guard tags."""
 
     def __init__(self, vault: Vault) -> None:
+        super().__init__()
         self._vault = vault
 
     def find(self, folded: str) -> bool:
