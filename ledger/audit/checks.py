@@ -28,6 +28,15 @@ if TYPE_CHECKING:
 #: The index's status names by verification's.
 _NAMES = {ACTIVE: "None", REINSTATED: "Valid", SUSPENDED: "Suspended", REVOKED: "Revoked"}
 
+#: What the final re-check on chain did for one credential: the chain answered it; it was not needed
+#: (the file failed on its own: format, integrity or Merkle proof, which no chain answer can change);
+#: the chain could not be asked (not reachable, or busy), so the row stands on the index alone.
+CHAIN_CHECKS = {
+    "rechecked": "yes",
+    "not_needed": "not needed (the file failed on its own)",
+    "unreachable": "no: chain not reachable (index only)",
+}
+
 
 class ChainCheck(Protocol):
     """The questions the final verdict asks the chain (not the index)."""

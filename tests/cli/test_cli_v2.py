@@ -51,8 +51,8 @@ def test_revoke_by_files_ids_subjects_and_whole_batches(issuers: Workspace, tmp_
     # Three files of one batch: one transaction.
     three = _json(issuers, "cred", "revoke", *map(str, files[:3]), "--reason", "misconduct", key="uni")
     (tx,) = three["transactions"]
-    assert (tx["function"], tx["indexes"], tx["root"], three["changed"]) == ("setLeavesStatus", [0, 1, 2],
-                                                                              out["root"], 3)
+    assert (tx["function"], tx["indexes"], tx["root"], len(three["changed"])) == ("setLeavesStatus", [0, 1, 2],
+                                                                                   out["root"], 3)
     # Two by id, one by subject: one transaction each selection.
     ids = [_doc(f)["id"] for f in files[3:5]]
     by_id = _json(issuers, "cred", "suspend", "--id", ids[0], "--id", ids[1].removeprefix("urn:uuid:"),
@@ -63,11 +63,15 @@ def test_revoke_by_files_ids_subjects_and_whole_batches(issuers: Workspace, tmp_
     (one,) = by_subject["transactions"]
     assert (one["function"], one["indexes"]) == ("revokeLeaf", [5])  # one own leaf: the cheapest write
     assert _verify(issuers, *files) == ["REVOKED"] * 3 + ["SUSPENDED"] * 2 + ["REVOKED", "VALID", "VALID"]
-    # What is in that state already is left out and said; nothing to send is a failure.
+    # What is in that state already is left out and said (a re-run repeats nothing, and is no failure).
     again = issuers.run("cred", "revoke", str(files[0]), "--reason", "misconduct", key="uni")
-    assert again.exit_code == 1 and "unchanged:" in again.output and "it is revoked" in again.output
-    mixed = _json(issuers, "cred", "reinstate", *map(str, files[2:5]), key="uni")
-    assert mixed["changed"] == 2 and [s["index"] for s in mixed["skipped"]] == [2]
+    assert again.exit_code == 0 and "left as it is (already so)" in again.output and "in 0 transaction" in again.output
+    # Revocation is final: reinstating a revoked leaf stops everything with the contract's error, nothing sent.
+    final = issuers.run("cred", "reinstate", *map(str, files[2:5]), key="uni")
+    assert final.exit_code == 1 and "LeafIsRevoked" in final.output
+    mixed = _json(issuers, "cred", "reinstate", str(files[3]), str(files[4]), str(files[7]), key="uni")
+    assert [c["leaf"] for c in mixed["changed"]] == [3, 4] and [s["leaf"] for s in mixed["unchanged"]] == [7]
+    assert [t["indexes"] for t in mixed["transactions"]] == [[3, 4]]
     # The committee (not a manager of uni) proposes; with one member the proposal executes at once.
     proposed = _json(issuers, "cred", "suspend", str(files[6]), "--reason", "other")
     (row,) = proposed["transactions"]
@@ -78,9 +82,10 @@ def test_revoke_by_files_ids_subjects_and_whole_batches(issuers: Workspace, tmp_
     assert (tx["function"], tx["count"], tx["what"]) == ("revokeBatch", 8, "batch")
     assert set(_verify(issuers, *files)) == {"BATCH_REVOKED"}
     human = issuers.run("cred", "revoke", "--batch", out["root"], "--reason", "misconduct", key="uni")
-    assert human.exit_code == 1 and "revoked already" in human.output
-    usage = issuers.run("cred", "suspend", "--batch", out["root"], "--reason", "other", key="uni")
-    assert usage.exit_code == 2 and "--batch is for revoke" in usage.output
+    assert human.exit_code == 0 and "revoked already, with its whole batch" in human.output
+    assert "in 0 transaction" in human.output
+    final = issuers.run("cred", "suspend", "--batch", out["batch_id"], "--reason", "other", key="uni")
+    assert final.exit_code == 0 and "8 left as they were" in final.output
 
 
 def test_revoke_refuses_what_it_cannot_find(issuers: Workspace, tmp_path: Path) -> None:
@@ -91,7 +96,7 @@ def test_revoke_refuses_what_it_cannot_find(issuers: Workspace, tmp_path: Path) 
     unknown = issuers.run("cred", "revoke", "--batch", "0x" + "ab" * 32, "--reason", "misconduct", key="uni")
     assert unknown.exit_code == 2 and "was never anchored" in unknown.output
     empty = issuers.run("cred", "revoke", "--reason", "misconduct", key="uni")
-    assert empty.exit_code == 2 and "give credential files" in empty.output
+    assert empty.exit_code == 2 and "name the credentials" in empty.output
 
 
 def test_rotate_then_accept_moves_the_issuer_to_the_new_key(issuers: Workspace, tmp_path: Path) -> None:

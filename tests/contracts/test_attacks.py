@@ -15,7 +15,6 @@ import random
 import pytest
 
 from ledger import types as T
-from ledger.chain.base import Transaction
 from ledger.chain.embedded import EmbeddedChain
 from ledger.contracts import errors as E
 from ledger.contracts.abi import decode_events, decode_revert
