@@ -156,3 +156,35 @@ def test_every_new_command_has_an_example_and_json(issuers: Workspace, command: 
     helped = issuers.run(*command, "--help")
     assert helped.exit_code == 0 and "ledger " + " ".join(command) in helped.output
     assert "Example" in helped.output and "--json" in helped.output
+
+
+def _mined_since(ws: Workspace, head: int) -> list:
+    """Every transaction the chain mined after block ``head``, read from the chain's own blocks."""
+    with ws.ledger() as lg:
+        chain = lg.chain
+        return [tx for n in range(head + 1, chain.block_number() + 1) for tx in chain.block_transactions(n)]
+
+
+def test_revoking_many_leaves_or_a_whole_batch_sends_one_transaction_each(issuers: Workspace, tmp_path: Path) -> None:
+    """Issue 18 item 7 on contracts v2, counted from the chain's blocks: k leaves of one batch named by a
+    list are one transaction (batch revocation), a whole batch is one transaction (root revocation)."""
+    out, files = _issue(issuers, tmp_path, 40, name="many")
+    uni = bytes.fromhex(issuers.keys["uni"].address[2:])
+    with issuers.ledger() as lg:
+        head = lg.chain.block_number()
+    chosen = tmp_path / "chosen.txt"
+    chosen.write_text("".join(_doc(f)["id"] + "\n" for f in files[:25]))  # 25 of the 40, by id
+    revoked = _json(issuers, "cred", "revoke", "--list", str(chosen), "--reason", "issued-in-error", key="uni")
+    mined = _mined_since(issuers, head)
+    assert len(mined) == 1 and mined[0].status == "ok" and mined[0].sender == uni
+    assert len(revoked["changed"]) == 25 and revoked["transactions"][0]["tx_hash"] == "0x" + mined[0].hash.hex()
+    codes = _verify(issuers, *files)
+    assert codes.count("REVOKED") == 25 and codes.count("VALID") == 15
+    # The whole batch by its root: one transaction, whatever its size.
+    with issuers.ledger() as lg:
+        head = lg.chain.block_number()
+    whole = _json(issuers, "cred", "revoke", "--batch", out["root"], "--reason", "misconduct", key="uni")
+    mined = _mined_since(issuers, head)
+    assert len(mined) == 1 and mined[0].status == "ok" and mined[0].sender == uni
+    assert whole["transactions"][0]["tx_hash"] == "0x" + mined[0].hash.hex()
+    assert set(_verify(issuers, *files)) == {"BATCH_REVOKED"}
