@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from ledger.audit.html import CHAIN_CHECKS  # noqa: F401  (re-exported: where the chain checks' words are)
 from ledger.index.projection import CREDENTIAL_STATUSES, ZERO32
 from ledger.verify.chainview import (
     ACTIVE,
@@ -28,14 +29,6 @@ if TYPE_CHECKING:
 #: The index's status names by verification's.
 _NAMES = {ACTIVE: "None", REINSTATED: "Valid", SUSPENDED: "Suspended", REVOKED: "Revoked"}
 
-#: What the final re-check on chain did for one credential: the chain answered it; it was not needed
-#: (the file failed on its own: format, integrity or Merkle proof, which no chain answer can change);
-#: the chain could not be asked (not reachable, or busy), so the row stands on the index alone.
-CHAIN_CHECKS = {
-    "rechecked": "yes",
-    "not_needed": "not needed (the file failed on its own)",
-    "unreachable": "no: chain not reachable (index only)",
-}
 
 
 class ChainCheck(Protocol):

@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.audit.checks import CHAIN_CHECKS
-from ledger.audit.html import render_html
+from ledger.audit.html import CHAIN_CHECKS, render_html
 from ledger.canonical import canonicalize
 from ledger.crypto.hashing import keccak256
 from ledger.index.records import Contribution

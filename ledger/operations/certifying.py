@@ -164,8 +164,16 @@ class CertifyingOps(_Context):
 
     def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
         # Anchors are keyed by issuer: another issuer's copy of this root is its own batch, not ours.
-        anchor = self.contracts.issuers.anchor_of(self.key.address, root)
+        reg = self.contracts.issuers
+        anchor = reg.anchor_of(self.key.address, root)
         if not anchor.exists:
+            event = next(e for e in reg.abi.events.values() if e.name == "BatchAnchored")
+            theirs = self.chain.get_logs(since_block, self.chain.block_number(), [reg.address],
+                                         [event.topic, None, root])
+            if theirs:  # anchored since the batch was planned, by another key (its planned issuer's)
+                issuer = "0x" + theirs[0].topics[1][-20:].hex()
+                raise IssuanceError(f"batch root 0x{root.hex()} is anchored by {issuer}, not by the signer "
+                                    f"{self.key.address}", hint="resume it with the key it was planned for")
             return None
         for event in self.contracts.events(anchor.block_number, anchor.block_number):
             if event.name == "BatchAnchored" and event.args["root"] == root and \
