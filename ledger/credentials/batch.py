@@ -10,7 +10,7 @@ for writing large batches. This is rendering over a finished batch, apart from t
 
 from __future__ import annotations
 
-import base64
+import binascii
 from collections.abc import Iterator, Sequence
 
 from ledger.credentials.document import Credential
@@ -22,7 +22,7 @@ from ledger.credentials.proof import (
     BATCH_PROOF,
     ChainRef,
     CredentialProof,
-    batch_payload_json,
+    batch_payload_tail,
     batch_proof_json,
     data_integrity_json,
     proof_head,
@@ -148,10 +148,32 @@ def iter_batch_json(
     before, after = data_integrity_json(BATCH_PROOF, credentials[0].template.verification_method, "").split('"u', 1)
     start = b',"proof":[' + before.encode("utf-8") + b'"u'
     end = after.encode("utf-8") + b"]}"
-    encode = base64.urlsafe_b64encode
-    return (
-        c.body[:-1] + start
-        + encode(batch_payload_json(head, c.hash, algorithm, i, path, c.disclosures_json()).encode("utf-8")).rstrip(b"=")
-        + end
-        for i, (c, path) in enumerate(zip(credentials, paths))
-    )
+    return _profile2_documents(credentials, paths, head, algorithm, start, end)
+
+
+def _profile2_documents(
+    credentials: Sequence[Credential], paths: Sequence[Sequence[bytes]], head: str, algorithm: str, start: bytes,
+    end: bytes,
+) -> Iterator[bytes]:
+    """Each document of profile 2: its body, then ``start``, its proof value (base64url of the batch's
+    ``head`` and the leaf's :func:`batch_payload_tail`), then ``end``.
+
+    base64 encodes every 3 bytes on their own, so the head's encoding up to a multiple of 3 bytes is
+    made once and the rest of each payload encoded after it (the same text as encoding the whole
+    payload); ``+`` and ``/`` become ``-`` and ``_`` by two replaces, far cheaper than a translation
+    table over every byte of a value of 2 to 3 kB.
+    """
+    shared = head.encode("utf-8")
+    cut = len(shared) - len(shared) % 3
+    start += _base64url(shared[:cut])
+    carry = shared[cut:]
+    b2a = binascii.b2a_base64
+    for i, (c, path) in enumerate(zip(credentials, paths)):
+        tail = batch_payload_tail(c.hash, algorithm, i, path, c.disclosures_json().encode())
+        value = b2a(carry + tail, newline=False).replace(b"+", b"-").replace(b"/", b"_").rstrip(b"=")
+        yield b"".join((c.body[:-1], start, value, end))
+
+
+def _base64url(data: bytes) -> bytes:
+    """base64url without padding (multibase ``u``), as :func:`base64.urlsafe_b64encode` then stripped."""
+    return binascii.b2a_base64(data, newline=False).replace(b"+", b"-").replace(b"/", b"_").rstrip(b"=")
