@@ -10,8 +10,9 @@ for writing large batches. This is rendering over a finished batch, apart from t
 
 from __future__ import annotations
 
-import binascii
 from collections.abc import Iterator, Sequence
+
+from pybase64 import urlsafe_b64encode
 
 from ledger.credentials.document import Credential
 from ledger.credentials.fields import ADDRESS as _ADDRESS
@@ -159,21 +160,14 @@ def _profile2_documents(
     ``head`` and the leaf's :func:`batch_payload_tail`), then ``end``.
 
     base64 encodes every 3 bytes on their own, so the head's encoding up to a multiple of 3 bytes is
-    made once and the rest of each payload encoded after it (the same text as encoding the whole
-    payload); ``+`` and ``/`` become ``-`` and ``_`` by two replaces, far cheaper than a translation
-    table over every byte of a value of 2 to 3 kB.
+    made once and the rest of each payload encoded after it: the same text as encoding the whole
+    payload. The encoder is pybase64's (SIMD; the same output as :func:`base64.urlsafe_b64encode`): at
+    about 2 kB per credential, the standard library's took a fifth of rendering a batch.
     """
     shared = head.encode("utf-8")
     cut = len(shared) - len(shared) % 3
-    start += _base64url(shared[:cut])
+    start += urlsafe_b64encode(shared[:cut])
     carry = shared[cut:]
-    b2a = binascii.b2a_base64
     for i, (c, path) in enumerate(zip(credentials, paths)):
         tail = batch_payload_tail(c.hash, algorithm, i, path, c.disclosures_json().encode())
-        value = b2a(carry + tail, newline=False).replace(b"+", b"-").replace(b"/", b"_").rstrip(b"=")
-        yield b"".join((c.body[:-1], start, value, end))
-
-
-def _base64url(data: bytes) -> bytes:
-    """base64url without padding (multibase ``u``), as :func:`base64.urlsafe_b64encode` then stripped."""
-    return binascii.b2a_base64(data, newline=False).replace(b"+", b"-").replace(b"/", b"_").rstrip(b"=")
+        yield b"".join((c.body[:-1], start, urlsafe_b64encode(carry + tail).rstrip(b"="), end))
