@@ -162,7 +162,7 @@ def _profile2_documents(
     base64 encodes every 3 bytes on their own, so the head's encoding up to a multiple of 3 bytes is
     made once and the rest of each payload encoded after it: the same text as encoding the whole
     payload. The encoder is pybase64's (SIMD; the same output as :func:`base64.urlsafe_b64encode`): at
-    about 2 kB per credential, the standard library's took a fifth of rendering a batch.
+    about 2 kB per credential the standard library's cost some 2 µs each, pybase64's well under 1.
     """
     shared = head.encode("utf-8")
     cut = len(shared) - len(shared) % 3

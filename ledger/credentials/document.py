@@ -301,6 +301,7 @@ class _KeccakRows:
     plain: bytes
     named: bytes
     #: keccak256 having absorbed ``HASH_DOMAIN_TAG_V2 {"credential":`` and the fixed text up to the id
+    #: (never updated itself: each credential's hash goes on from a copy)
     committed: Any
     #: what follows the id in the committed hash's pre-image, up to the subject digest's hex
     after_id: bytes
@@ -394,23 +395,23 @@ def build_batch(
                 evidence = canonicalize(items).decode("utf-8")
         except CredentialFormatError as exc:
             raise CredentialFormatError(exc.path, f"entry {position}: {exc.reason}") from None
+        # One keyed BLAKE2b per credential gives all three salts (subject id, holder name, evidence).
         if fast is not None and not row.evidence:
-            # One keyed BLAKE2b per credential gives all three salts (subject id, holder name, evidence).
-            id_bytes, subject_bytes_ = credential_id.encode(), subject.encode()
-            raw = blake2b(id_bytes, key=seed, digest_size=48).digest()
+            id_utf8, subject_utf8 = credential_id.encode(), subject.encode()
+            raw = blake2b(id_utf8, key=seed, digest_size=48).digest()
             salts = {_SUBJECT: raw[:16]}
             state = fast.committed.copy()
-            state.update(id_bytes + fast.after_id + hexlify(
-                keccak(_SUBJECT_DIGEST % (hexlify(raw[:16]), subject_bytes_)).digest()))  # type: ignore[misc]
+            state.update(id_utf8 + fast.after_id + hexlify(
+                keccak(_SUBJECT_DIGEST % (hexlify(raw[:16]), subject_utf8)).digest()))  # type: ignore[misc]
             if name is None:
-                body = fast.plain % (subject_bytes_, id_bytes)
+                body = fast.plain % (subject_utf8, id_utf8)
                 state.update(b'"}}')
             else:
-                name_bytes = name.encode("utf-8")
-                body = fast.named % (subject_bytes_, name_bytes, id_bytes)
+                name_utf8 = name.encode("utf-8")
+                body = fast.named % (subject_utf8, name_utf8, id_utf8)
                 salts[_HOLDER] = raw[16:32]
                 state.update(_HOLDER_MEMBER + hexlify(
-                    keccak(_HOLDER_DIGEST % (hexlify(raw[16:32]), name_bytes)).digest()) + b'"}}')  # type: ignore[misc]
+                    keccak(_HOLDER_DIGEST % (hexlify(raw[16:32]), name_utf8)).digest()) + b'"}}')  # type: ignore[misc]
             out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body,
                                   state.digest(), algorithm, None, salts))
             continue

@@ -228,7 +228,7 @@ def plan_batch(
     )
     journal = Journal(journal_root, batch_id)
     # A subject id as the journal keeps it (0x + hex) ends the subject's DID URL that build_batch made
-    # (<deployment>/subjects/0x...): cut, not parsed back to bytes (a fifth of the plan at 100,000).
+    # (<deployment>/subjects/0x...): cut, not parsed back to bytes (about 0.1 s at 100,000).
     journal.write_plan(plan, [(c.subject_id.rpartition("/")[2], c.holder_name, c.id) for c in credentials])  # type: ignore[union-attr]
     journal.built = (credentials, tree)
     return journal
