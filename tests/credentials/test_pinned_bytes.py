@@ -1,5 +1,6 @@
 """The exact bytes of profile-2 batches built from fixed inputs, pinned before the issuance hot paths
-were optimised (``tests/credentials/pinned/``, written by commit b42898a's code).
+were optimised (``tests/credentials/pinned/``, written by commit b42898a's code), and of a profile-1
+batch (what a batch journaled before issue 20 is finished with).
 
 Everything a batch writes is derived from its inputs: the template, the rows, the credential ids, the
 salt seed and the anchoring. Given fixed ones, the bundle a batch writes (bodies, hashes, salts, Merkle
@@ -176,6 +177,19 @@ def test_fresh_ids_and_a_fresh_seed_come_from_os_urandom_as_pinned(monkeypatch: 
     assert_pinned("web-keccak-fresh.jsonl", bundle(template_web(), entries(with_ids=False, with_evidence=False), None))
 
 
+def template_v1() -> CredentialTemplate:
+    """Profile 1 (before issue 20): how a batch journaled then is still finished by ``--resume``."""
+    achievement = Achievement(type_id=201, type_version=1, name="Course certificate", description="Passed.",
+                              criteria="Pass the exam.", field_of_study="Databases")
+    return CredentialTemplate(IssuerProfile.for_account(CHAIN_ID, ISSUER, "Bench University"), achievement,
+                              "2026-01-02T03:04:05Z", profile=1)
+
+
+def test_a_profile_1_batch_renders_the_pinned_bundle() -> None:
+    rows = [SubjectEntry(_subject(i), name, (), _credential_id(i)) for i, name in enumerate(NAMES)]
+    assert_pinned("v1-rows.jsonl", bundle(template_v1(), rows, None))
+
+
 class _Anchorer:
     """The chain as the pipeline sees it: the issuer signs, the root is anchored at a fixed place."""
 
@@ -244,7 +258,8 @@ def _written(output: Path, layout: str) -> bytes:
     return b"".join((output / f"{u}.json").read_bytes() + b"\n" for u in order)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in PINNED.glob("*.jsonl") if p.name != "pipeline-journal-rows.jsonl"))
+@pytest.mark.parametrize("name", sorted(p.name for p in PINNED.glob("*.jsonl")
+                                        if p.name not in ("pipeline-journal-rows.jsonl", "v1-rows.jsonl")))
 def test_the_pinned_documents_are_credentials_whose_hash_is_their_proofs(name: str) -> None:
     lines = (PINNED / name).read_bytes().splitlines()
     parsed = [parse_credential(line) for line in lines]
