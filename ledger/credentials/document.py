@@ -367,6 +367,8 @@ def build_batch(
     seed = (salt_seed if salt_seed is not None else os.urandom(32)) if v2 else b""
     fixed_layout = template._layout(False, False, False) if v2 else None
     fast = _KeccakRows.of(template) if v2 and keccak is not None else None
+    if fast is not None:
+        committed, after_id, plain, named = fast.committed.copy, fast.after_id, fast.plain, fast.named
     deployment = template.deployment
     blake2b = hashlib.blake2b
     hexlify = binascii.hexlify
@@ -399,21 +401,22 @@ def build_batch(
         if fast is not None and not row.evidence:
             id_utf8, subject_utf8 = credential_id.encode(), subject.encode()
             raw = blake2b(id_utf8, key=seed, digest_size=48).digest()
-            salts = {_SUBJECT: raw[:16]}
-            state = fast.committed.copy()
-            state.update(id_utf8 + fast.after_id + hexlify(
-                keccak(_SUBJECT_DIGEST % (hexlify(raw[:16]), subject_utf8)).digest()))  # type: ignore[misc]
+            subject_salt = raw[:16]
+            state = committed()
+            state.update(id_utf8 + after_id + hexlify(
+                keccak(_SUBJECT_DIGEST % (hexlify(subject_salt), subject_utf8)).digest()))  # type: ignore[misc]
             if name is None:
-                body = fast.plain % (subject_utf8, id_utf8)
+                body = plain % (subject_utf8, id_utf8)
+                salts = {_SUBJECT: subject_salt}
                 state.update(b'"}}')
             else:
-                name_utf8 = name.encode("utf-8")
-                body = fast.named % (subject_utf8, name_utf8, id_utf8)
-                salts[_HOLDER] = raw[16:32]
+                name_utf8, holder_salt = name.encode("utf-8"), raw[16:32]
+                body = named % (subject_utf8, name_utf8, id_utf8)
+                salts = {_SUBJECT: subject_salt, _HOLDER: holder_salt}
                 state.update(_HOLDER_MEMBER + hexlify(
-                    keccak(_HOLDER_DIGEST % (hexlify(raw[16:32]), name_utf8)).digest()) + b'"}}')  # type: ignore[misc]
+                    keccak(_HOLDER_DIGEST % (hexlify(holder_salt), name_utf8)).digest()) + b'"}}')  # type: ignore[misc]
             out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body,
-                                  state.digest(), algorithm, None, salts))
+                                  state.digest(), algorithm, None, salts, _NO_BYTES))
             continue
         values = {"id": f'"{credential_id}"', "subject": f'"{subject}"'}
         if name is not None:
