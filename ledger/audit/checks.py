@@ -9,6 +9,16 @@ from ledger.index.projection import CREDENTIAL_STATUSES, ZERO32
 if TYPE_CHECKING:
     from ledger.contracts.deployment import Contracts
 
+#: What the final re-check on chain did for one credential: the chain answered it; it was not needed
+#: (the file failed on its own: format, integrity or Merkle proof, which no chain answer can change);
+#: the chain could not be asked (not reachable, or busy), so the row stands on the index alone.
+CHAIN_CHECKS = {
+    "rechecked": "yes",
+    "not_needed": "not needed (the file failed on its own)",
+    "unreachable": "no: chain not reachable (index only)",
+}
+
+
 # -- the chain's own answers ----------------------------------------------------------------------
 
 

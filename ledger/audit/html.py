@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
+from ledger.audit.checks import CHAIN_CHECKS as _CHAIN_CHECKS
+
 _CSS = """
 :root { --ok:#116329; --bad:#b42318; --warn:#9a6700; --line:#d0d7de; --muted:#57606a; }
 * { box-sizing: border-box; }
@@ -253,7 +255,8 @@ def _detail(i: int, c: Mapping[str, Any]) -> str:
                  if "authorized_at" in auth else "&ndash;"),
                 ("status now", _e(c.get("status_now"))),
                 ("status at the requested time", _e(c.get("status_at")) if c.get("status_at") else "&ndash; (no --at given)"),
-                ("final verdict re-checked on chain", _e("yes" if c.get("chain_checked") else "no (index only)")),
+                ("final verdict re-checked on chain", _e(_CHAIN_CHECKS.get(c.get("chain_check") or "",
+                                                                      "yes" if c.get("chain_checked") else "no (index only)"))),
             ],
         ),
     ]

@@ -25,6 +25,7 @@ from ledger.index.records import (
     Credential,
     Issuer,
     IssuerView,
+    Leaf,
     ReportAnchor,
     StatusEntry,
     SubjectView,
@@ -40,10 +41,17 @@ def _upto(at: int | None) -> int:
 
 
 class IndexReader:
-    """Queries over one index connection."""
+    """Queries over one index connection.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    ``batch_leaves`` says whether answers include this workspace's own knowledge of which batch leaf is
+    whose (``batch_leaves``, from its journal): yes for the issuer's own commands; no for an answer that
+    goes to anyone who asks (the web verifier), since it links subject ids to credentials in a way the
+    chain does not.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, batch_leaves: bool = True) -> None:
         self.conn = conn
+        self.batch_leaves = batch_leaves
 
     # -- when ------------------------------------------------------------------------------------
 
@@ -367,16 +375,118 @@ class IndexReader:
         found = [self._credential(r, at) for r in rows]
         if subject is None:
             found.extend(self._leaves(type_id, issuer, at))
+        elif self.batch_leaves:
+            found.extend(self._subject_leaves(bytes32_text(subject, "subject id"), type_id, issuer, at))
         if status is not None:
             wanted = status.strip().capitalize()
             found = [c for c in found if (c.valid_status if wanted == "Valid" else c.status == wanted)]
         return found
 
+    def valid_holders(self, type_id: int, issuer: str) -> dict[str, str]:
+        """Subject -> hash of a certificate of ``type_id`` from ``issuer`` that it holds and that is neither
+        revoked nor suspended now: checked ones, and leaves of this workspace's batches (``batch_leaves``).
+        Two queries for any number of subjects (a batch asks it for every row)."""
+        last = ("COALESCE((SELECT s.status FROM credential_status s WHERE s.credential_hash = {h} AND s.root = {r} "
+                "ORDER BY s.block_number DESC, s.log_index DESC LIMIT 1), 'None') IN ('None', 'Valid')")
+        who = address_text(issuer)
+        out: dict[str, str] = {}
+        for subject, digest in self.conn.execute(
+            "SELECT l.subject, l.credential_hash FROM batch_leaves l JOIN batches b ON b.root = l.root "
+            "WHERE b.type_id = ? AND b.issuer = ? AND " + last.format(h="l.credential_hash", r="l.root")
+            + " ORDER BY b.block_number", (type_id, who),
+        ) if self.batch_leaves else ():
+            out.setdefault(subject, digest)
+        for subject, digest in self.conn.execute(
+            "SELECT c.subject, c.hash FROM credentials c WHERE c.type_id = ? AND c.issuer = ? AND "
+            + last.format(h="c.hash", r="?") + " ORDER BY c.block_number", (type_id, who, ZERO32),
+        ):
+            out.setdefault(subject, digest)
+        return out
+
+    def leaves(
+        self,
+        *,
+        credential_ids: Iterable[str] | None = None,
+        hashes: Iterable[str] | None = None,
+        subject: str | None = None,
+        root: str | None = None,
+        batch_id: str | None = None,
+    ) -> list[Leaf]:
+        """This workspace's batch leaves (``batch_leaves``) named by credential id (``urn:uuid:...``),
+        credential hash, subject, batch root or batch id; in batch and leaf order."""
+        if not self.batch_leaves:
+            return []
+        where: list[str] = []
+        params: list[Any] = []
+        for column, values in (("credential_id", credential_ids), ("credential_hash", hashes)):
+            if values is not None:
+                chosen = [v.lower() if column == "credential_hash" else v for v in values]
+                if not chosen:
+                    return []
+                where.append(f"{column} IN ({','.join('?' * len(chosen))})")
+                params += chosen
+        if subject is not None:
+            where.append("subject = ?")
+            params.append(bytes32_text(subject, "subject id"))
+        if root is not None:
+            where.append("root = ?")
+            params.append(bytes32_text(root, "root"))
+        if batch_id is not None:
+            where.append("batch_id = ?")
+            params.append(batch_id)
+        rows = self.conn.execute(
+            f"SELECT * FROM batch_leaves WHERE {' AND '.join(where) or '1=1'} ORDER BY batch_id, leaf", params
+        ).fetchall()
+        return [Leaf(r["root"], r["leaf"], r["credential_hash"], r["subject"], r["credential_id"], r["batch_id"])
+                for r in rows]
+
+    def knows_batch_leaves(self) -> bool:
+        """Whether this index holds the issuer's knowledge of which batch leaf is whose (it does in the
+        workspace that issued batches, from its journal; a verifier's does not) and answers with it."""
+        return self.batch_leaves and self.conn.execute("SELECT 1 FROM journal_batches LIMIT 1").fetchone() is not None
+
+    def _subject_leaves(self, subject: str, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
+        """The subject's batch certificates this workspace issued (``batch_leaves``), anchored by ``at``."""
+        where, params = ["l.subject = ?", "b.block_number <= ?"], [subject, _upto(at)]
+        if type_id is not None:
+            where.append("b.type_id = ?")
+            params.append(type_id)
+        if issuer is not None:
+            where.append("b.issuer = ?")
+            params.append(address_text(issuer))
+        rows = self.conn.execute(
+            "SELECT l.credential_hash AS hash, l.root AS root, b.issuer AS issuer, b.type_id AS type_id, "
+            "b.block_number AS block_number, b.tx_hash AS tx_hash, l.subject AS subject FROM batch_leaves l "
+            f"JOIN batches b ON b.root = l.root WHERE {' AND '.join(where)} ORDER BY b.block_number, l.leaf",
+            params,
+        ).fetchall()
+        return [self._leaf(r, at) for r in rows]
+
+    def _leaf(self, r: sqlite3.Row, at: int | None) -> Credential:
+        history = self.status_history(r["root"], r["hash"], at)
+        last = history[-1] if history else None
+        return Credential(
+            hash=r["hash"],
+            root=r["root"],
+            issuer=r["issuer"],
+            type_id=r["type_id"],
+            block_number=r["block_number"],
+            tx_hash=r["tx_hash"],
+            subject=r["subject"],
+            status=last.status if last else "None",
+            status_reason=last.reason if last else None,
+            status_block=last.block_number if last else None,
+            history=history,
+        )
+
     def _leaves(self, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
         rows = self.conn.execute(
             "SELECT DISTINCT s.credential_hash AS hash, s.root AS root, b.issuer AS issuer, b.type_id AS type_id, "
-            "b.block_number AS block_number, b.tx_hash AS tx_hash FROM credential_status s "
-            "JOIN batches b ON b.root = s.root WHERE s.block_number <= ? ORDER BY b.block_number, s.credential_hash",
+            f"b.block_number AS block_number, b.tx_hash AS tx_hash, {'l.subject' if self.batch_leaves else 'NULL'} "
+            "AS subject FROM credential_status s "
+            "JOIN batches b ON b.root = s.root LEFT JOIN batch_leaves l ON l.root = s.root "
+            "AND l.credential_hash = s.credential_hash WHERE s.block_number <= ? "
+            "ORDER BY b.block_number, s.credential_hash",
             (_upto(at),),
         ).fetchall()
         out = []
@@ -395,6 +505,7 @@ class IndexReader:
                     type_id=r["type_id"],
                     block_number=r["block_number"],
                     tx_hash=r["tx_hash"],
+                    subject=r["subject"],
                     status=last.status,
                     status_reason=last.reason,
                     status_block=last.block_number,

@@ -75,6 +75,19 @@ class Credential:
 
 
 @dataclass(frozen=True)
+class Leaf:
+    """A leaf of one of this workspace's batches, as its journal knows it: who holds it (only the issuer's
+    workspace has these; on chain there is only the root)."""
+
+    root: str
+    leaf: int
+    credential_hash: str
+    subject: str
+    credential_id: str
+    batch_id: str
+
+
+@dataclass(frozen=True)
 class Batch:
     """An anchored Merkle root."""
 

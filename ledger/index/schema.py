@@ -17,6 +17,8 @@ Tables, one per kind of fact the contracts emit:
 * ``cert_types`` (one row per version), ``batches`` (anchored roots), ``credentials`` (criteria-checked
   issuance, with ``credential_evidence`` and ``credential_prerequisites``), ``credential_status``.
 * ``report_anchors``: hashes of audit reports anchored by auditors (migration ``0006``).
+* ``batch_leaves``, ``journal_batches``: which leaf of which of this workspace's batches is whose, read
+  from its issuance journal, not from the chain (migration ``0007``).
 """
 
 from __future__ import annotations
@@ -209,6 +211,8 @@ TABLES = (
     "credential_prerequisites",
     "credential_status",
     "report_anchors",
+    "batch_leaves",
+    "journal_batches",
 )
 
 #: Every migration ever shipped, in order. Append only.
@@ -253,6 +257,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             SELECT json_extract(args, '$.reportHash'), json_extract(args, '$.auditor'),
                    json_extract(args, '$.target'), block_number, log_index, tx_hash
             FROM events WHERE name = 'ReportAnchored' ORDER BY block_number, log_index;
+        """,
+    ),
+    # The issuer's own knowledge of its batches: which leaf is whose, from its issuance journal (the chain
+    # has only the root). Only the workspace that issued a batch has these rows; a query or an audit of a
+    # subject there includes the subject's batch certificates. ``journal_batches`` says which journaled
+    # batches were read, so each is read once.
+    Migration(
+        "0007_batch_leaves",
+        """
+        CREATE TABLE batch_leaves (
+            root            TEXT NOT NULL,
+            leaf            INTEGER NOT NULL,
+            credential_hash TEXT NOT NULL,
+            subject         TEXT NOT NULL,
+            credential_id   TEXT NOT NULL,
+            batch_id        TEXT NOT NULL,
+            PRIMARY KEY (root, leaf)
+        ) WITHOUT ROWID;
+        CREATE INDEX batch_leaves_by_subject ON batch_leaves(subject);
+        CREATE INDEX batch_leaves_by_hash ON batch_leaves(credential_hash);
+        CREATE INDEX batch_leaves_by_id ON batch_leaves(credential_id);
+        CREATE TABLE journal_batches (
+            batch_id TEXT PRIMARY KEY,
+            root     TEXT NOT NULL,
+            count    INTEGER NOT NULL
+        );
         """,
     ),
 )

@@ -5,7 +5,10 @@ Modules: :mod:`~ledger.operations.governance` (the committee, issuers, certifica
 :mod:`~ledger.operations.importing` (imports from git and platform exports: plan, apply in batches),
 :mod:`~ledger.operations.linking` (platform handles linked to subjects, anchored as commitments),
 :mod:`~ledger.operations.reporting` (contribution reports with their inputs from the workspace),
-:mod:`~ledger.operations.certifying` (batch and checked issuance, status changes, verification).
+:mod:`~ledger.operations.certifying` (batch and checked issuance, status changes, verification),
+:mod:`~ledger.operations.revoking` (status changes at scale: the selection, and
+:func:`~ledger.operations.revoking.status_transactions`, the seam contracts v2 replaces),
+:mod:`~ledger.operations.people` (erasing a person, and what remains).
 Each validates its input (personal data included) before anything is sent.
 
 May import every package below the facade: ``ledger.reports``, ``ledger.audit``, ``ledger.issuance``, ``ledger.index``,

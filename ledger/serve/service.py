@@ -219,7 +219,9 @@ class VerifierService:
             # Names of institutions, certificates and projects from the workspace's metadata; never the
             # vault's people: this answer goes to whoever asks.
             names = Names(index.reader, metadata_dir=lg.settings.metadata_dir)
-            return Auditor(index.reader, chain=check, chain_info=info, names=names).subject(ident).to_dict()
+            # Nor which batch leaf is whose (the issuer's journal knows): the chain links a subject to none.
+            reader = index.public_reader()
+            return Auditor(reader, chain=check, chain_info=info, names=names).subject(ident).to_dict()
 
     def health(self) -> dict[str, Any]:
         """The chain's id and head, and the deployment (raises the chain's error when it does not answer)."""
