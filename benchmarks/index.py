@@ -58,11 +58,12 @@ def _world(events: int, credentials: int) -> tuple[Any, Any, bytes]:
     community, maintainer = (PrivateKey(keccak256(b"bench-index:" + n)) for n in (b"community", b"maintainer"))
     deployment = deploy(chain, admin)
     c = Contracts(chain, deployment)
-    for who in (community, maintainer):
-        raise_for_receipt(c.issuers.add_issuer(admin, who.address, types.IssuerKind.COMMUNITY, [1]))
+    # The type first: scope is granted against its allowed issuer kinds.
     raise_for_receipt(c.credentials.define_type(admin, 1, field=2, level=1,
                                                 allowed_kinds=types.IssuerKinds.of(types.IssuerKind.COMMUNITY),
                                                 criteria=types.Criteria(min_total=2)))
+    for who in (community, maintainer):
+        raise_for_receipt(c.issuers.add_issuer(admin, who.address, types.IssuerKind.COMMUNITY, [1]))
 
     def items(prefix: bytes, subject_of: Any, n: int) -> list[types.ContributionItem]:
         return [

@@ -44,8 +44,8 @@ def run_once(size: int, layout: str, *, keep: list[Path] | None = None) -> dict[
         Ledger.init(Settings(ws), password="bench-password", light_kdf=True)
         with Ledger.open(load_settings(ws, env={}), password="bench-password", light_kdf=True) as lg:
             issuer = PrivateKey.generate()
-            lg.add_issuer(issuer.address, kind="university", scope="201", metadata={"name": "Bench University"})
             lg.define_type(standards.parse_type({"id": 201, "name": "Course certificate"}))
+            lg.add_issuer(issuer.address, kind="university", scope="201", metadata={"name": "Bench University"})
             lg.use_key(issuer)
             csv = root / "rows.csv"
             csv.write_text("subject,name\n" + "".join(f"0x{os.urandom(32).hex()},Graduate {i}\n" for i in range(size)))

@@ -10,7 +10,7 @@ transaction signed locally, sent, mined and its receipt read:
 
 * ``plain``: the tests' Probe contract, ``set(value, note)`` (a storage write and an event);
 * ``contributions recorded``: ``ContributionLedger.record`` with one contribution per transaction;
-* ``credentials anchored``: ``CredentialRegistry.anchor`` of one batch root per transaction.
+* ``credentials anchored``: ``IssuerRegistry.anchorMerkleRoot`` of one batch root per transaction.
 
 "sequential" is ``send`` for each transaction (wait for its receipt before sending the next);
 "pipelined" is one ``send_many`` (every transaction signed, sent as JSON-RPC batches, receipts
@@ -137,7 +137,7 @@ def record_job(facade: Any) -> Callable[[int], list[Transaction]]:
 
 
 def anchor_job(facade: Any, type_id: int) -> Callable[[int], list[Transaction]]:
-    return lambda n: [facade.credentials.build_anchor(os.urandom(32), 1_000, type_id) for _ in range(n)]
+    return lambda n: [facade.issuers.build_anchor(type_id, 1_000, os.urandom(32)) for _ in range(n)]
 
 
 # -- measuring -------------------------------------------------------------------------------------

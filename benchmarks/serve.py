@@ -69,8 +69,8 @@ def _workspace(root: Path, count: int) -> tuple[Path, list[bytes]]:
     csv = root / "batch.csv"
     csv.write_text("student_number,name\n" + "".join(f"30{i:08d},Graduate {i}\n" for i in range(count)))
     with Ledger.open(load_settings(ws, env={}), password=PASSWORD, light_kdf=True) as lg:
-        lg.add_issuer(uni.address, kind="university", scope="201", metadata={"name": "Bench University"})
         lg.define_type(parse_type({"id": 201, "name": "Bench course", "allowed_issuers": ["university"]}))
+        lg.add_issuer(uni.address, kind="university", scope="201", metadata={"name": "Bench University"})
         lg.use_key(uni)
         batch = lg.issue_batch(201, csv, new_subjects=True, layout="jsonl")
         documents = [line for _, line in bundle_lines(Path(batch.to_dict()["output"]))]

@@ -2,14 +2,16 @@
 pragma solidity 0.8.26;
 
 import "./Common.sol";
-import "./ICredentialRegistry.sol";
+import "./ICommittee.sol";
 import "./IContributionLedger.sol";
+import "./ICredentialRegistry.sol";
 import "./IIssuerRegistry.sol";
 
 /// @title CredentialRegistry
-/// @notice Certificate types, anchoring, criteria-checked issuance and status. See ICredentialRegistry.
+/// @notice Certificate types, criteria-checked issuance, credential status and audit reports.
+///         See ICredentialRegistry.
 contract CredentialRegistry is ICredentialRegistry {
-    /// @dev The part of a type that `anchor` reads: one word.
+    /// @dev The part of a type that `issue` reads first: one word.
     struct TypeHead {
         uint16 version;
         uint8 field;
@@ -17,6 +19,9 @@ contract CredentialRegistry is ICredentialRegistry {
         uint8 allowedKinds;
     }
 
+    uint256 private constant MAX_PREREQUISITES = 8;
+
+    ICommittee private immutable _committee;
     IIssuerRegistry private immutable _registry;
     IContributionLedger private immutable _ledger;
 
@@ -24,31 +29,29 @@ contract CredentialRegistry is ICredentialRegistry {
     mapping(uint32 => Criteria) private _criteria;
     mapping(uint32 => uint32[]) private _prerequisites;
     mapping(uint32 => bytes32) private _typeMeta;
-    uint32[] private _typeIds;
+    /// @dev Type ids in order of first definition, slots 0 .. _typeCount-1 (a mapping, not an array at a
+    ///      fixed slot: SM-safe, see Committee).
+    mapping(uint256 => uint32) private _typeAt;
+    /// @dev 1 + a type's slot in `_typeAt` (0: undefined).
+    mapping(uint32 => uint256) private _position;
+    uint256 private _typeCount;
 
-    mapping(bytes32 => Anchor) private _anchors;
-    mapping(bytes32 => Issued) private _issued;
-    /// @dev Keyed by (root, credential hash), root zero for issued credentials, so that an issuer
-    ///      can only ever change the status of leaves under its own roots.
-    mapping(bytes32 => mapping(bytes32 => StatusRecord)) private _status;
-    mapping(bytes32 => ReportAnchor) private _reports;
+    mapping(address => mapping(bytes32 => Issued)) private _issued;
+    mapping(address => mapping(bytes32 => StatusRecord[])) private _statusLog;
+    mapping(address => mapping(bytes32 => uint64)) private _reports;
 
-    /// @param registry_ The IssuerRegistry: issuers' authority and the committee.
+    /// @param committee_ The Committee whose executed proposals are "the committee".
+    /// @param registry_ The IssuerRegistry: writers, scope, compromise.
     /// @param ledger_ The ContributionLedger that `issue` checks contributions against.
-    constructor(IIssuerRegistry registry_, IContributionLedger ledger_) {
+    constructor(ICommittee committee_, IIssuerRegistry registry_, IContributionLedger ledger_) {
+        _committee = committee_;
         _registry = registry_;
         _ledger = ledger_;
     }
 
-    modifier onlyCommittee() {
-        // Type definitions are the consortium's standards: only an approved proposal changes them.
-        if (msg.sender != address(_registry)) revert NotCommittee(msg.sender);
-        _;
-    }
-
     /// @inheritdoc ICredentialRegistry
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "2.0.0";
     }
 
     // ------------------------------------------------------------------ types
@@ -62,25 +65,37 @@ contract CredentialRegistry is ICredentialRegistry {
         Criteria calldata criteria,
         uint32[] calldata prerequisites,
         bytes32 metaHash
-    ) external onlyCommittee {
+    ) external {
+        // Type definitions are the consortium's standards: only an approved proposal changes them.
+        if (msg.sender != address(_committee)) revert NotCommittee(msg.sender);
         // Type 0 is the "any type" scope entry of the IssuerRegistry.
         if (typeId == 0) revert InvalidTypeId(typeId);
         // Bits 1..4 are University, Community, Enterprise, Authority; at least one must be allowed.
         if (allowedKinds == 0 || allowedKinds & 0xE1 != 0) revert InvalidAllowedKinds(allowedKinds);
+        TypeHead memory head = _heads[typeId];
+        // Scope was granted against these kinds and writes trust the grant: kinds only widen.
+        if (head.allowedKinds & ~allowedKinds != 0) {
+            revert AllowedKindsNarrowed(typeId, head.allowedKinds, allowedKinds);
+        }
         if (criteria.windowFrom != 0 && criteria.windowTo != 0 && criteria.windowFrom > criteria.windowTo) {
             revert InvalidWindow(criteria.windowFrom, criteria.windowTo);
         }
-        bool redefining = _heads[typeId].version != 0;
+        if (prerequisites.length > MAX_PREREQUISITES) {
+            revert TooManyPrerequisites(prerequisites.length, MAX_PREREQUISITES);
+        }
         for (uint256 i = 0; i < prerequisites.length; i++) {
             uint32 p = prerequisites[i];
-            // A prerequisite must exist already. That rules out cycles for a new type; a redefined one
-            // must also not be needed, directly or not, by its own prerequisite.
-            if (p == typeId || _heads[p].version == 0 || (redefining && _needs(p, typeId))) {
-                revert InvalidPrerequisite(typeId, p);
-            }
+            // A prerequisite must exist already, which rules out cycles for a new type.
+            if (p == typeId || _heads[p].version == 0) revert InvalidPrerequisite(typeId, p);
         }
-        TypeHead storage head = _heads[typeId];
-        if (head.version == 0) _typeIds.push(typeId);
+        // A redefined type must not be needed, directly or not, by its own prerequisites.
+        if (head.version != 0 && prerequisites.length != 0) _requireAcyclic(typeId, prerequisites);
+        // The registry grants scope against the kinds, so it learns them first.
+        _registry.noteType(typeId, allowedKinds);
+        if (head.version == 0) {
+            _typeAt[_typeCount] = typeId;
+            _position[typeId] = ++_typeCount;
+        }
         uint16 newVersion = head.version + 1;
         _heads[typeId] = TypeHead(newVersion, field, level, allowedKinds);
         _criteria[typeId] = criteria;
@@ -89,31 +104,33 @@ contract CredentialRegistry is ICredentialRegistry {
         emit TypeDefined(typeId, newVersion, field, level, allowedKinds, criteria, prerequisites, metaHash);
     }
 
-    /// @dev Whether type `from` needs `target`, directly or through its prerequisites. The graph has no
-    /// cycle (defineType keeps it so), so the walk ends; committee-only, so its cost is not a concern.
-    function _needs(uint32 from, uint32 target) private view returns (bool) {
-        uint32[] storage next = _prerequisites[from];
-        for (uint256 i = 0; i < next.length; i++) {
-            if (next[i] == target || _needs(next[i], target)) return true;
+    /// @dev Depth-first search from each new prerequisite for `typeId`. Each type is pushed at most once
+    ///      (a memory bitmap by definition order), so the work is linear in the number of types, at most
+    ///      8 edges each (v1's unmemoised recursion was exponential on a lattice of diamonds). Reverts
+    ///      InvalidPrerequisite naming the direct prerequisite that leads back.
+    function _requireAcyclic(uint32 typeId, uint32[] calldata prerequisites) private view {
+        bool[] memory seen = new bool[](_typeCount);
+        uint32[] memory stack = new uint32[](_typeCount);
+        for (uint256 i = 0; i < prerequisites.length; i++) {
+            uint256 top = _push(stack, 0, seen, prerequisites[i]);
+            while (top != 0) {
+                uint32 t = stack[--top];
+                // A type that needs itself, directly or not, could never be issued.
+                if (t == typeId) revert InvalidPrerequisite(typeId, prerequisites[i]);
+                uint32[] storage next = _prerequisites[t];
+                for (uint256 j = 0; j < next.length; j++) {
+                    top = _push(stack, top, seen, next[j]);
+                }
+            }
         }
-        return false;
     }
 
-    // ------------------------------------------------------------------ anchoring
-
-    /// @inheritdoc ICredentialRegistry
-    function anchor(bytes32 root, uint32 count, uint32 typeId, bytes32 metaHash) external {
-        TypeHead memory t = _heads[typeId];
-        if (t.version == 0) revert UnknownType(typeId);
-        (, IssuerKind kind) = _registry.writerFor(msg.sender, typeId);
-        if (t.allowedKinds & (uint8(1) << uint8(kind)) == 0) revert IssuerKindNotAllowed(typeId, kind);
-        if (count == 0) revert EmptyBatch(count);
-        if (root == bytes32(0)) revert InvalidRoot(root);
-        Anchor memory existing = _anchors[root];
-        // A root is anchored once: re-anchoring would rewrite who issued the batch and when.
-        if (existing.issuer != address(0)) revert RootAlreadyAnchored(root, existing.issuer, existing.blockNumber);
-        _anchors[root] = Anchor(msg.sender, typeId, count, uint32(block.number));
-        emit BatchAnchored(root, msg.sender, typeId, count, metaHash);
+    function _push(uint32[] memory stack, uint256 top, bool[] memory seen, uint32 t) private view returns (uint256) {
+        uint256 k = _position[t] - 1;
+        if (seen[k]) return top;
+        seen[k] = true;
+        stack[top] = t;
+        return top + 1;
     }
 
     // ------------------------------------------------------------------ checked issuance
@@ -124,26 +141,29 @@ contract CredentialRegistry is ICredentialRegistry {
         bytes32 subject,
         bytes32 credentialHash,
         bytes32[] calldata contributionKeys,
-        bytes32[] calldata prerequisiteCredentialHashes
+        Prerequisite[] calldata prerequisites
     ) external {
         TypeHead memory t = _heads[typeId];
+        // Only a defined standard can be issued.
         if (t.version == 0) revert UnknownType(typeId);
-        (, IssuerKind kind) = _registry.writerFor(msg.sender, typeId);
+        (uint32 issuerId,, IssuerKind kind) = _registry.writerFor(msg.sender, typeId);
+        // The type's standard names the kinds of issuer it trusts.
         if (t.allowedKinds & (uint8(1) << uint8(kind)) == 0) revert IssuerKindNotAllowed(typeId, kind);
-        if (_issued[credentialHash].issuer != address(0)) revert CredentialExists(credentialHash);
+        // Keyed by issuer: another issuer's copy of the hash neither blocks nor touches this one.
+        if (_issued[msg.sender][credentialHash].blockNumber != 0) revert CredentialExists(msg.sender, credentialHash);
         _checkContributions(typeId, subject, contributionKeys);
-        _checkPrerequisites(typeId, subject, prerequisiteCredentialHashes);
-        _issued[credentialHash] = Issued(subject, msg.sender, typeId, t.version, uint32(block.number));
-        emit CredentialIssued(
-            credentialHash, subject, msg.sender, typeId, t.version, contributionKeys, prerequisiteCredentialHashes
-        );
+        _checkPrerequisites(typeId, subject, prerequisites);
+        _issued[msg.sender][credentialHash] = Issued(subject, typeId, t.version, uint64(block.number), issuerId);
+        emit CredentialIssued(credentialHash, subject, msg.sender, typeId, t.version, contributionKeys, prerequisites);
     }
 
     function _checkContributions(uint32 typeId, bytes32 subject, bytes32[] calldata keys) private view {
         Criteria memory c = _criteria[typeId];
-        IContributionLedger.Record[] memory recs = _ledger.contributions(keys);
+        IContributionLedger.Evidence[] memory recs = keys.length == 0
+            ? new IContributionLedger.Evidence[](0)
+            : _ledger.evidence(keys);
         uint256[CONTRIBUTION_KINDS] memory perKind;
-        bytes16[] memory projects = new bytes16[](keys.length);
+        bytes12[] memory projects = new bytes12[](keys.length);
         uint256 distinct = 0;
         for (uint256 i = 0; i < keys.length; i++) {
             for (uint256 j = 0; j < i; j++) {
@@ -161,6 +181,7 @@ contract CredentialRegistry is ICredentialRegistry {
             }
             if (!seen) projects[distinct++] = recs[i].projectTag;
         }
+        // The criteria are the standard: each minimum is checked here, not trusted from the issuer.
         if (keys.length < c.minTotal) revert NotEnoughContributions(c.minTotal, keys.length);
         for (uint256 k = 0; k < CONTRIBUTION_KINDS; k++) {
             if (perKind[k] < c.minPerKind[k]) revert NotEnoughOfKind(ContributionKind(k), c.minPerKind[k], perKind[k]);
@@ -168,98 +189,103 @@ contract CredentialRegistry is ICredentialRegistry {
         if (distinct < c.minDistinctProjects) revert NotEnoughDistinctProjects(c.minDistinctProjects, distinct);
     }
 
-    function _checkOne(bytes32 key, IContributionLedger.Record memory r, bytes32 subject, Criteria memory c)
+    function _checkOne(bytes32 key, IContributionLedger.Evidence memory r, bytes32 subject, Criteria memory c)
         private
         pure
     {
+        // Evidence must exist on chain.
         if (r.status == ContributionStatus.None) revert ContributionNotFound(key);
         if (r.status != ContributionStatus.Active) revert ContributionNotValid(key, r.status);
+        // What a stolen key recorded proves nothing.
+        if (r.recorderCompromised) revert ContributionRecorderCompromised(key, r.recorderId);
+        // Another person's work proves nothing about this subject.
         if (r.subject != subject) revert ContributionSubjectMismatch(key, subject, r.subject);
         if ((c.windowFrom != 0 && r.occurredAt < c.windowFrom) || (c.windowTo != 0 && r.occurredAt > c.windowTo)) {
             revert ContributionOutsideWindow(key, r.occurredAt, c.windowFrom, c.windowTo);
         }
-        if (r.coSignCount < c.minCoSigns) revert NotEnoughCoSigns(key, c.minCoSigns, r.coSignCount);
+        // Organisations, each once, whose key was not compromised when it signed.
+        if (r.validCoSigns < c.minCoSigns) revert NotEnoughCoSigns(key, c.minCoSigns, r.validCoSigns);
     }
 
-    function _checkPrerequisites(uint32 typeId, bytes32 subject, bytes32[] calldata hashes) private view {
-        uint32[] memory heldTypes = new uint32[](hashes.length);
-        for (uint256 i = 0; i < hashes.length; i++) {
-            Issued memory p = _issued[hashes[i]];
-            if (p.issuer == address(0)) revert PrerequisiteNotFound(hashes[i]);
+    function _checkPrerequisites(uint32 typeId, bytes32 subject, Prerequisite[] calldata given) private view {
+        // A type needs at most this many; more only costs the check.
+        if (given.length > MAX_PREREQUISITES) revert TooManyPrerequisites(given.length, MAX_PREREQUISITES);
+        uint32[] memory heldTypes = new uint32[](given.length);
+        for (uint256 i = 0; i < given.length; i++) {
+            Prerequisite calldata p = given[i];
+            Issued memory held = _issued[p.issuer][p.credentialHash];
+            // A prerequisite is a credential this registry issued after checking it.
+            if (held.blockNumber == 0) revert PrerequisiteNotFound(p.issuer, p.credentialHash);
             // Another person's certificate proves nothing about this subject.
-            if (p.subject != subject) revert PrerequisiteSubjectMismatch(hashes[i], subject, p.subject);
-            CredentialStatus s = _status[bytes32(0)][hashes[i]].status;
-            if (s == CredentialStatus.Suspended || s == CredentialStatus.Revoked) {
-                revert PrerequisiteNotValid(hashes[i], s);
+            if (held.subject != subject) revert PrerequisiteSubjectMismatch(p.credentialHash, subject, held.subject);
+            Standing standing = _registry.standing(p.issuer, held.blockNumber);
+            // Nor does one written by a stolen key, or one whose issuer is suspended now.
+            if (standing != Standing.Good) {
+                revert PrerequisiteIssuerNotInGoodStanding(p.issuer, p.credentialHash, standing);
             }
-            heldTypes[i] = p.typeId;
+            CredentialStatus s = _effective(p.issuer, p.credentialHash).status;
+            if (s == CredentialStatus.Suspended || s == CredentialStatus.Revoked) {
+                revert PrerequisiteNotValid(p.credentialHash, s);
+            }
+            heldTypes[i] = held.typeId;
         }
         uint32[] storage required = _prerequisites[typeId];
         for (uint256 r = 0; r < required.length; r++) {
             uint32 need = required[r];
-            bool held = false;
+            bool found = false;
             for (uint256 i = 0; i < heldTypes.length; i++) {
                 if (heldTypes[i] == need) {
-                    held = true;
+                    found = true;
                     break;
                 }
             }
-            if (!held) revert MissingPrerequisite(need);
+            // Every prerequisite type of the standard must be held.
+            if (!found) revert MissingPrerequisite(need);
         }
     }
 
     // ------------------------------------------------------------------ status
 
     /// @inheritdoc ICredentialRegistry
-    function setStatus(bytes32 credentialHash, CredentialStatus status, RevocationReason reason) external {
-        address issuer = _issued[credentialHash].issuer;
-        if (issuer == address(0)) revert CredentialNotFound(credentialHash);
-        if (msg.sender != address(_registry)) {
-            if (msg.sender != issuer) revert NotCredentialIssuer(credentialHash, msg.sender);
-            // A suspended or retired issuer no longer manages its credentials; the committee does.
-            _registry.writer(msg.sender);
-        }
-        _changeStatus(bytes32(0), credentialHash, status, reason);
-    }
-
-    /// @inheritdoc ICredentialRegistry
-    function setLeafStatus(
-        bytes32 root,
-        bytes32 credentialHash,
-        bytes32[] calldata proof,
-        CredentialStatus status,
-        RevocationReason reason
-    ) external {
-        address issuer = _anchors[root].issuer;
-        if (issuer == address(0)) revert UnknownRoot(root);
-        if (msg.sender != address(_registry)) {
-            if (msg.sender != issuer) revert NotRootIssuer(root, msg.sender);
-            _registry.writer(msg.sender);
-        }
-        if (!_verify(root, _leaf(credentialHash), proof)) revert InvalidProof(root, credentialHash);
-        _changeStatus(root, credentialHash, status, reason);
-    }
-
-    function _changeStatus(bytes32 root, bytes32 credentialHash, CredentialStatus status, RevocationReason reason)
-        private
+    function setStatus(address issuer, bytes32 credentialHash, CredentialStatus status, RevocationReason reason)
+        external
     {
-        StatusRecord storage rec = _status[root][credentialHash];
-        CredentialStatus current = rec.status;
+        // Statuses belong to credentials issued here, under their issuer.
+        if (_issued[issuer][credentialHash].blockNumber == 0) revert CredentialNotFound(issuer, credentialHash);
+        // The committee, or the issuer's line (its current key, its parent) in good standing.
+        uint32 by = msg.sender == address(_committee) ? 0 : _registry.requireManager(msg.sender, issuer);
+        CredentialStatus current = _effective(issuer, credentialHash).status;
         // Revocation is final.
-        if (current == CredentialStatus.Revoked) revert CredentialIsRevoked(credentialHash);
+        if (current == CredentialStatus.Revoked) revert CredentialIsRevoked(issuer, credentialHash);
         if (status == CredentialStatus.Valid) {
             // Reinstatement undoes a suspension, nothing else.
             if (current != CredentialStatus.Suspended) revert InvalidStatusTransition(credentialHash, current, status);
         } else if (status == CredentialStatus.Suspended || status == CredentialStatus.Revoked) {
+            // A status is not set twice.
             if (status == current) revert InvalidStatusTransition(credentialHash, current, status);
             if (reason == RevocationReason.None) revert InvalidReason(reason);
         } else {
             revert InvalidStatusTransition(credentialHash, current, status);
         }
-        rec.status = status;
-        rec.reason = reason;
-        rec.blockNumber = uint32(block.number);
-        emit CredentialStatusChanged(credentialHash, root, msg.sender, status, reason);
+        _statusLog[issuer][credentialHash].push(StatusRecord(status, reason, uint64(block.number), by));
+        emit CredentialStatusChanged(credentialHash, issuer, msg.sender, status, reason);
+    }
+
+    /// @dev The last change not made by a key compromised at the time (status None if there is none).
+    function _effective(address issuer, bytes32 credentialHash) private view returns (StatusRecord memory none) {
+        StatusRecord[] storage log = _statusLog[issuer][credentialHash];
+        uint256 n = log.length;
+        if (n == 0) return none;
+        uint32[] memory ids = new uint32[](n);
+        for (uint256 i = 0; i < n; i++) {
+            ids[i] = log[i].by;
+        }
+        uint64[] memory since = _registry.compromisedSinceOf(ids);
+        for (uint256 i = n; i > 0; i--) {
+            StatusRecord memory change = log[i - 1];
+            if (change.by == 0 || since[i - 1] == 0 || change.blockNumber < since[i - 1]) return change;
+        }
+        return none;
     }
 
     // ------------------------------------------------------------------ audit reports
@@ -269,47 +295,67 @@ contract CredentialRegistry is ICredentialRegistry {
         // A zero hash proves nothing and would read as "never anchored".
         if (reportHash == bytes32(0)) revert InvalidReportHash(reportHash);
         // Auditors are accountable parties: the committee's members, or issuers in good standing.
-        if (!_registry.isMember(msg.sender)) _registry.writer(msg.sender);
-        ReportAnchor memory existing = _reports[reportHash];
-        // First anchor wins: a second one would rewrite who saw the report and when.
-        if (existing.auditor != address(0)) {
-            revert ReportAlreadyAnchored(reportHash, existing.auditor, existing.blockNumber);
-        }
-        _reports[reportHash] = ReportAnchor(msg.sender, uint32(block.number));
+        if (!_committee.isMember(msg.sender)) _registry.writer(msg.sender);
+        uint64 existing = _reports[msg.sender][reportHash];
+        // Once per auditor: a second anchor would rewrite when this auditor saw the report.
+        if (existing != 0) revert ReportAlreadyAnchored(msg.sender, reportHash, existing);
+        _reports[msg.sender][reportHash] = uint64(block.number);
         emit ReportAnchored(reportHash, msg.sender, target);
     }
 
     /// @inheritdoc ICredentialRegistry
-    function reportAnchor(bytes32 reportHash) external view returns (address auditor, uint32 blockNumber) {
-        ReportAnchor memory r = _reports[reportHash];
-        return (r.auditor, r.blockNumber);
+    function reportAnchor(address auditor, bytes32 reportHash) external view returns (uint64 blockNumber) {
+        return _reports[auditor][reportHash];
     }
 
-    // ------------------------------------------------------------------ Merkle
+    // ------------------------------------------------------------------ verification
 
-    function _leaf(bytes32 credentialHash) private pure returns (bytes32) {
+    /// @inheritdoc ICredentialRegistry
+    function leafHash(bytes32 credentialHash) public pure returns (bytes32) {
         return keccak256(abi.encodePacked(keccak256(abi.encodePacked(credentialHash))));
     }
 
-    function _verify(bytes32 root, bytes32 leaf, bytes32[] calldata proof) private pure returns (bool) {
-        bytes32 node = leaf;
-        for (uint256 i = 0; i < proof.length; i++) {
-            bytes32 sibling = proof[i];
-            node = node < sibling
-                ? keccak256(abi.encodePacked(node, sibling))
-                : keccak256(abi.encodePacked(sibling, node));
+    /// @inheritdoc ICredentialRegistry
+    function verifyLeaf(bytes32 root, bytes32 credentialHash, uint256 index, bytes32[] calldata proof)
+        public
+        pure
+        returns (bool)
+    {
+        // Every bit of the index is used: a bit above the proof's depth would be ignored, and two
+        // indexes would verify with the same proof.
+        if (index >> proof.length != 0) return false;
+        bytes32 node = leafHash(credentialHash);
+        for (uint256 level = 0; level < proof.length; level++) {
+            node = (index >> level) & 1 == 0
+                ? keccak256(abi.encodePacked(node, proof[level]))
+                : keccak256(abi.encodePacked(proof[level], node));
         }
         return node == root;
     }
 
     /// @inheritdoc ICredentialRegistry
-    function leafHash(bytes32 credentialHash) external pure returns (bytes32) {
-        return _leaf(credentialHash);
-    }
-
-    /// @inheritdoc ICredentialRegistry
-    function verifyLeaf(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof) external pure returns (bool) {
-        return _verify(root, _leaf(credentialHash), proof);
+    function verifyBatchCredential(
+        address issuer,
+        bytes32 root,
+        bytes32 credentialHash,
+        uint256 index,
+        bytes32[] calldata proof
+    ) external view returns (Verdict) {
+        IIssuerRegistry.Anchor memory a = _registry.anchorOf(issuer, root);
+        if (a.blockNumber == 0) return Verdict.UnknownBatch;
+        if (index >= a.count) return Verdict.IndexOutOfRange;
+        if (!verifyLeaf(root, credentialHash, index, proof)) return Verdict.ProofInvalid;
+        uint32[] memory ids = new uint32[](1);
+        ids[0] = a.revokedBy;
+        uint64 issuerSince = _registry.keyInfo(issuer).compromisedSince;
+        if (issuerSince != 0 && a.blockNumber >= issuerSince) return Verdict.IssuerCompromised;
+        uint64 revokerSince = a.revokedBy == 0 ? 0 : _registry.compromisedSinceOf(ids)[0];
+        // A revocation by a key compromised at the time does not count.
+        if (a.revoked && (revokerSince == 0 || a.revokedBlock < revokerSince)) return Verdict.BatchRevoked;
+        CredentialStatus s = _registry.leafStatus(issuer, root, index);
+        if (s == CredentialStatus.Suspended) return Verdict.Suspended;
+        if (s == CredentialStatus.Revoked) return Verdict.Revoked;
+        return Verdict.Valid;
     }
 
     // ------------------------------------------------------------------ getters
@@ -318,28 +364,38 @@ contract CredentialRegistry is ICredentialRegistry {
     function credentialType(uint32 typeId) external view returns (CredentialType memory) {
         TypeHead memory h = _heads[typeId];
         return CredentialType(
-            typeId, h.version, h.field, h.level, h.allowedKinds, _criteria[typeId], _prerequisites[typeId], _typeMeta[typeId]
+            typeId,
+            h.version,
+            h.field,
+            h.level,
+            h.allowedKinds,
+            _criteria[typeId],
+            _prerequisites[typeId],
+            _typeMeta[typeId]
         );
     }
 
     /// @inheritdoc ICredentialRegistry
-    function typeIds() external view returns (uint32[] memory) {
-        return _typeIds;
+    function typeIds() external view returns (uint32[] memory out) {
+        out = new uint32[](_typeCount);
+        for (uint256 i = 0; i < out.length; i++) {
+            out[i] = _typeAt[i];
+        }
     }
 
     /// @inheritdoc ICredentialRegistry
-    function anchorOf(bytes32 root) external view returns (Anchor memory) {
-        return _anchors[root];
+    function issued(address issuer, bytes32 credentialHash) external view returns (Issued memory) {
+        return _issued[issuer][credentialHash];
     }
 
     /// @inheritdoc ICredentialRegistry
-    function issued(bytes32 credentialHash) external view returns (Issued memory) {
-        return _issued[credentialHash];
+    function statusOf(address issuer, bytes32 credentialHash) external view returns (StatusRecord memory) {
+        return _effective(issuer, credentialHash);
     }
 
     /// @inheritdoc ICredentialRegistry
-    function statusOf(bytes32 root, bytes32 credentialHash) external view returns (StatusRecord memory) {
-        return _status[root][credentialHash];
+    function statusLog(address issuer, bytes32 credentialHash) external view returns (StatusRecord[] memory) {
+        return _statusLog[issuer][credentialHash];
     }
 
     /// @inheritdoc ICredentialRegistry
@@ -350,5 +406,10 @@ contract CredentialRegistry is ICredentialRegistry {
     /// @inheritdoc ICredentialRegistry
     function ledger() external view returns (address) {
         return address(_ledger);
+    }
+
+    /// @inheritdoc ICredentialRegistry
+    function committee() external view returns (address) {
+        return address(_committee);
     }
 }

@@ -3,15 +3,15 @@ pragma solidity 0.8.26;
 
 import "./Common.sol";
 
-/// @title Certificate types, anchored batches, checked issuance, credential status and audit reports
-/// @notice The committee defines certificate types (talent standards) with machine-checkable criteria.
-///         Issuers anchor Merkle roots of credential batches, or issue single credentials whose criteria
-///         the contract checks against the ContributionLedger. A credential's status (suspended,
-///         reinstated, revoked) is changed by its issuer or the committee; a batch leaf is addressed by
-///         (root, credential hash, Merkle proof), with sorted-pair keccak256 and double-hashed leaves:
-///         leaf = keccak256(abi.encodePacked(keccak256(abi.encodePacked(credentialHash)))).
-///         Auditors (active issuers or committee members) anchor the hash of an audit report once, so a
-///         later auditor can prove which report was seen, by whom and when.
+/// @title Certificate types, criteria-checked issuance, credential status and audit reports
+/// @notice The committee defines certificate types (talent standards) with machine-checkable criteria and
+///         prerequisites. An issuer issues a single credential whose criteria the contract itself checks
+///         against the ContributionLedger; the credential is keyed by (issuer key, credential hash), so a
+///         copy of the hash under another issuer neither blocks nor touches it. Its managers or the
+///         committee change its status; every change is logged with its author, and a change made by a
+///         key compromised at the time does not count. Auditors (committee members, issuers in good
+///         standing) anchor the hash of an audit report, keyed by (auditor, report hash).
+///         Batches (Merkle roots) are anchored in the IssuerRegistry.
 interface ICredentialRegistry {
     /// @notice A certificate type as defined now; `version` counts definitions (1 for the first).
     struct CredentialType {
@@ -25,34 +25,27 @@ interface ICredentialRegistry {
         bytes32 metaHash;
     }
 
-    /// @notice An anchored batch (one word).
-    struct Anchor {
+    /// @notice A credential named as a prerequisite: who issued it, and its hash.
+    struct Prerequisite {
         address issuer;
-        uint32 typeId;
-        uint32 count;
-        uint32 blockNumber;
+        bytes32 credentialHash;
     }
 
-    /// @notice A credential issued by `issue` (two words).
+    /// @notice A credential issued by `issue` (two words); `issuerId` is the issuing key's id.
     struct Issued {
         bytes32 subject;
-        address issuer;
         uint32 typeId;
         uint16 typeVersion;
-        uint32 blockNumber;
+        uint64 blockNumber;
+        uint32 issuerId;
     }
 
-    /// @notice The last status change of a credential (status None: never changed).
+    /// @notice One status change of a credential: `by` is the changing key's id, 0 for the committee.
     struct StatusRecord {
         CredentialStatus status;
         RevocationReason reason;
-        uint32 blockNumber;
-    }
-
-    /// @notice An anchored audit report (one word): who anchored it, and in which block.
-    struct ReportAnchor {
-        address auditor;
-        uint32 blockNumber;
+        uint64 blockNumber;
+        uint32 by;
     }
 
     event TypeDefined(
@@ -65,9 +58,6 @@ interface ICredentialRegistry {
         uint32[] prerequisites,
         bytes32 metaHash
     );
-    event BatchAnchored(
-        bytes32 indexed root, address indexed issuer, uint32 indexed typeId, uint32 count, bytes32 metaHash
-    );
     event CredentialIssued(
         bytes32 indexed credentialHash,
         bytes32 indexed subject,
@@ -75,11 +65,11 @@ interface ICredentialRegistry {
         uint32 typeId,
         uint16 typeVersion,
         bytes32[] contributionKeys,
-        bytes32[] prerequisiteCredentialHashes
+        Prerequisite[] prerequisites
     );
     event CredentialStatusChanged(
         bytes32 indexed credentialHash,
-        bytes32 indexed root,
+        address indexed issuer,
         address indexed by,
         CredentialStatus status,
         RevocationReason reason
@@ -90,46 +80,46 @@ interface ICredentialRegistry {
 
     error InvalidTypeId(uint32 typeId);
     error InvalidAllowedKinds(uint8 allowedKinds);
+    error AllowedKindsNarrowed(uint32 typeId, uint8 previous, uint8 requested);
     error InvalidWindow(uint32 windowFrom, uint32 windowTo);
     error InvalidPrerequisite(uint32 typeId, uint32 prerequisite);
-    error UnknownType(uint32 typeId);
+    error TooManyPrerequisites(uint256 count, uint256 max);
     error IssuerKindNotAllowed(uint32 typeId, IssuerKind kind);
-    error InvalidRoot(bytes32 root);
-    error RootAlreadyAnchored(bytes32 root, address issuer, uint32 blockNumber);
-    error UnknownRoot(bytes32 root);
-    error NotRootIssuer(bytes32 root, address caller);
-    error InvalidProof(bytes32 root, bytes32 credentialHash);
-    error CredentialExists(bytes32 credentialHash);
-    error CredentialNotFound(bytes32 credentialHash);
-    error NotCredentialIssuer(bytes32 credentialHash, address caller);
-    error CredentialIsRevoked(bytes32 credentialHash);
+    error CredentialExists(address issuer, bytes32 credentialHash);
+    error CredentialNotFound(address issuer, bytes32 credentialHash);
+    error CredentialIsRevoked(address issuer, bytes32 credentialHash);
     error InvalidStatusTransition(bytes32 credentialHash, CredentialStatus current, CredentialStatus requested);
     error DuplicateContribution(bytes32 key);
     error ContributionNotFound(bytes32 key);
     error ContributionNotValid(bytes32 key, ContributionStatus status);
+    error ContributionRecorderCompromised(bytes32 key, uint32 recorderId);
     error ContributionSubjectMismatch(bytes32 key, bytes32 expected, bytes32 found);
     error ContributionOutsideWindow(bytes32 key, uint32 occurredAt, uint32 windowFrom, uint32 windowTo);
     error NotEnoughCoSigns(bytes32 key, uint256 needed, uint256 found);
     error NotEnoughContributions(uint256 needed, uint256 found);
     error NotEnoughOfKind(ContributionKind kind, uint256 needed, uint256 found);
     error NotEnoughDistinctProjects(uint256 needed, uint256 found);
-    error PrerequisiteNotFound(bytes32 credentialHash);
+    error PrerequisiteNotFound(address issuer, bytes32 credentialHash);
     error PrerequisiteSubjectMismatch(bytes32 credentialHash, bytes32 expected, bytes32 found);
     error PrerequisiteNotValid(bytes32 credentialHash, CredentialStatus status);
+    error PrerequisiteIssuerNotInGoodStanding(address issuer, bytes32 credentialHash, Standing standing);
     error MissingPrerequisite(uint32 typeId);
     error InvalidReportHash(bytes32 reportHash);
-    error ReportAlreadyAnchored(bytes32 reportHash, address auditor, uint32 blockNumber);
+    error ReportAlreadyAnchored(address auditor, bytes32 reportHash, uint64 blockNumber);
 
     /// @notice Version of this contract.
     function version() external pure returns (string memory);
 
-    /// @notice Committee only: define (or redefine, bumping the version) a certificate type.
-    /// @param typeId Type id (not 0; 0 means "any type" in issuer scopes).
-    /// @param field Field of the standard (AI, blockchain, databases ... as small integers).
-    /// @param level Level of the standard (1 = entry ...).
+    /// @notice Committee only: define (or redefine, bumping the version) a certificate type. A
+    ///         redefinition may widen `allowedKinds` but not narrow them (scope was granted against
+    ///         them: a narrower standard is a new type id), and must keep the prerequisite graph acyclic
+    ///         (checked by a search that visits each type once).
+    /// @param typeId Type id (not 0: 0 is the "any type" scope entry).
+    /// @param field Field of expertise (blockchain, databases ...), an off-chain code.
+    /// @param level Level within the field.
     /// @param allowedKinds Bitmask of issuer kinds allowed to issue it: bit (1 << IssuerKind).
     /// @param criteria Criteria checked by `issue`.
-    /// @param prerequisites Types the subject must already hold (credentials issued by `issue`).
+    /// @param prerequisites Types the subject must already hold (credentials issued by `issue`), at most 8.
     /// @param metaHash Hash of the off-chain description (name, Open Badges achievement).
     function defineType(
         uint32 typeId,
@@ -141,47 +131,43 @@ interface ICredentialRegistry {
         bytes32 metaHash
     ) external;
 
-    /// @notice Anchor the Merkle root of a batch of `count` credentials of type `typeId`.
-    /// @dev Caller: an issuer authorised for the type now, of a kind the type allows. A root anchors once.
-    function anchor(bytes32 root, uint32 count, uint32 typeId, bytes32 metaHash) external;
-
-    /// @notice Issue one credential after checking the type's criteria on chain.
+    /// @notice Issue one credential after checking the type's criteria on chain: every contribution
+    ///         live, of the subject, in the window, recorded by a key not compromised then, with enough
+    ///         co-signing organisations (co-signs by keys compromised then do not count); each counted
+    ///         once; totals per kind and distinct projects; every prerequisite type held by a credential
+    ///         of the subject, not suspended or revoked, from an issuer neither compromised then nor
+    ///         suspended now.
+    /// @dev Caller: a key in good standing with the type in scope, of a kind the type allows.
     /// @param typeId Certificate type.
     /// @param subject Pseudonymous subject id.
     /// @param credentialHash Hash of the credential document.
     /// @param contributionKeys Contributions the credential rests on (each counted once).
-    /// @param prerequisiteCredentialHashes Credentials (issued by `issue`) that satisfy the prerequisites.
+    /// @param prerequisites Credentials (issued by `issue`) that satisfy the prerequisites, at most 8.
     function issue(
         uint32 typeId,
         bytes32 subject,
         bytes32 credentialHash,
         bytes32[] calldata contributionKeys,
-        bytes32[] calldata prerequisiteCredentialHashes
+        Prerequisite[] calldata prerequisites
     ) external;
 
-    /// @notice Change the status of a credential issued by `issue`: Suspended or Revoked (with a
-    ///         reason), or Valid to reinstate a suspended one. Caller: its active issuer or the committee.
-    function setStatus(bytes32 credentialHash, CredentialStatus status, RevocationReason reason) external;
+    /// @notice Change the status of a credential issued by `issuer`: Suspended or Revoked (with a
+    ///         reason), or Valid to reinstate a suspended one. Transitions start from the status in force
+    ///         (changes made by keys compromised at the time do not count).
+    /// @dev Caller: a manager of `issuer` (its node's current key, its parent's) in good standing, or the
+    ///      committee.
+    function setStatus(address issuer, bytes32 credentialHash, CredentialStatus status, RevocationReason reason)
+        external;
 
-    /// @notice As `setStatus`, for a leaf of an anchored batch, proved by a Merkle proof.
-    ///         Caller: the active issuer of the root, or the committee.
-    function setLeafStatus(
-        bytes32 root,
-        bytes32 credentialHash,
-        bytes32[] calldata proof,
-        CredentialStatus status,
-        RevocationReason reason
-    ) external;
-
-    /// @notice Anchor the hash of an audit report, once.
-    /// @dev Caller: a committee member, or an issuer that may write now (it and its ancestors active);
-    ///      anyone else reverts with the IssuerRegistry's UnknownIssuer or IssuerNotActive.
+    /// @notice Anchor the hash of an audit report under the caller (once per auditor and hash): another
+    ///         auditor's anchor of the same hash is its own and blocks nothing.
+    /// @dev Caller: a committee member, or an issuer key in good standing.
     /// @param reportHash Hash of the report (not zero).
     /// @param target What was audited: a subject id, an issuer address as bytes32, or zero for files.
     function anchorReport(bytes32 reportHash, bytes32 target) external;
 
-    /// @notice Who anchored an audit report and in which block (auditor zero if never anchored).
-    function reportAnchor(bytes32 reportHash) external view returns (address auditor, uint32 blockNumber);
+    /// @notice The block in which `auditor` anchored `reportHash` (0 if it did not).
+    function reportAnchor(address auditor, bytes32 reportHash) external view returns (uint64 blockNumber);
 
     /// @notice A certificate type (version 0 if undefined).
     function credentialType(uint32 typeId) external view returns (CredentialType memory);
@@ -189,24 +175,46 @@ interface ICredentialRegistry {
     /// @notice Ids of every defined type, in order of first definition.
     function typeIds() external view returns (uint32[] memory);
 
-    /// @notice An anchored batch (issuer zero if unknown).
-    function anchorOf(bytes32 root) external view returns (Anchor memory);
+    /// @notice A credential issued by `issuer` with `issue` (blockNumber 0 if none).
+    function issued(address issuer, bytes32 credentialHash) external view returns (Issued memory);
 
-    /// @notice A credential issued by `issue` (issuer zero if unknown).
-    function issued(bytes32 credentialHash) external view returns (Issued memory);
+    /// @notice The status change in force of a credential (status None if none counts).
+    function statusOf(address issuer, bytes32 credentialHash) external view returns (StatusRecord memory);
 
-    /// @notice Last status change of a credential: root zero for one issued by `issue`.
-    function statusOf(bytes32 root, bytes32 credentialHash) external view returns (StatusRecord memory);
+    /// @notice Every status change of a credential, in order, including void ones.
+    function statusLog(address issuer, bytes32 credentialHash) external view returns (StatusRecord[] memory);
 
-    /// @notice The Merkle leaf of a credential hash (double keccak256).
+    /// @notice The Merkle leaf node of a credential hash: H(H(credentialHash)).
     function leafHash(bytes32 credentialHash) external pure returns (bytes32);
 
-    /// @notice Whether `proof` proves `credentialHash` in the tree of `root`.
-    function verifyLeaf(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof) external pure returns (bool);
+    /// @notice Whether `proof` places `credentialHash` at position `index` of the positional tree of
+    ///         `root`: at level l the running node is the left input of H when bit l of `index` is 0, the
+    ///         right one when it is 1. False when `index` does not fit in `proof.length` bits.
+    function verifyLeaf(bytes32 root, bytes32 credentialHash, uint256 index, bytes32[] calldata proof)
+        external
+        pure
+        returns (bool);
 
-    /// @notice The IssuerRegistry (the committee) this registry trusts.
+    /// @notice The chain's verdict on a batch credential, checks in this order: anchored by `issuer`
+    ///         (IssuerRegistry), index below the batch's count, proof valid, issuer key not compromised at
+    ///         the anchor block, batch not revoked (by a key in good standing then), leaf neither
+    ///         suspended nor revoked. The anchor itself records that the issuer was authorised. Leaf bits
+    ///         written by a key that was compromised are read as stored: replay the status events to
+    ///         discount them.
+    function verifyBatchCredential(
+        address issuer,
+        bytes32 root,
+        bytes32 credentialHash,
+        uint256 index,
+        bytes32[] calldata proof
+    ) external view returns (Verdict);
+
+    /// @notice The IssuerRegistry (writers, scope, compromise) this registry asks.
     function registry() external view returns (address);
 
     /// @notice The ContributionLedger `issue` checks against.
     function ledger() external view returns (address);
+
+    /// @notice The Committee this registry obeys.
+    function committee() external view returns (address);
 }

@@ -3,40 +3,80 @@ pragma solidity 0.8.26;
 
 import "./Common.sol";
 
-/// @title Committee governance and issuers
-/// @notice A k-of-n committee governs the ledger: a member proposes a call (to this registry, the
-///         ContributionLedger or the CredentialRegistry), members approve, and the call executes once
-///         approvals reach the threshold. Issuers (universities, communities, enterprises, authorities)
-///         write to the ledger; their status and scope are kept as append-only histories so that
-///         "was issuer X authorised for type T at block N" has an answer.
+/// @title Issuers, their keys, and the batches they anchor
+/// @notice Issuers (universities, communities, enterprises, authorities) write to the ledger. An issuer is
+///         a *node* (stable id, kind, parent, scope, status history) that signs with one *current key*;
+///         a key rotates to a successor that the successor key accepts, and a key can be marked
+///         compromised since a block, which voids what it wrote from that block on. A University or
+///         Community offers child issuers inside its own scope; the child key accepts. The committee
+///         (the Committee contract executing a proposal) adds top-level issuers and rules over all.
+///
+///         Batches live here too, so that anchoring and leaf revocation check the writer in the same
+///         contract (no cross-contract call): an anchor is keyed by (issuer key, root), and the status
+///         of a leaf is two bits in a bitmap by leaf index, namespaced by (issuer key, root). No Merkle
+///         proof is needed to change a leaf's status: verification checks inclusion against the root
+///         first, so a status written for an index outside the batch is never consulted.
+///
+///         Merkle tree (positional, double-hashed leaves; H = keccak256, SM3 on SM chains):
+///         leaf node = H(H(credentialHash)); each level pairs nodes (2j, 2j+1) into H(left || right),
+///         an odd last node pairs with 32 zero bytes; the root of one leaf is its leaf node. A proof
+///         lists one sibling per level (a missing one is 32 zero bytes); bit l of the index says
+///         whether the node is on the right at level l. CredentialRegistry.verifyLeaf and
+///         verifyBatchCredential check proofs and verdicts on chain; see contracts/README.md.
 interface IIssuerRegistry {
-    /// @notice Current state of an issuer, as stored (one word).
-    struct Issuer {
-        address parent;
+    /// @notice An issuer key and its node, as read by `issuer`.
+    struct IssuerView {
         uint32 id;
+        uint32 node;
+        uint32 parentNode;
+        address parent;
+        address currentKey;
         IssuerKind kind;
         IssuerStatus status;
         uint8 depth;
         bool anyScope;
         bool committeeHold;
+        bool rotated;
+        bool compromised;
+        uint64 activeFrom;
+        uint64 activeUntil;
+        uint64 compromisedSince;
+        bytes32 metaHash;
     }
 
-    /// @notice A committee proposal.
-    struct Proposal {
-        address proposer;
-        address target;
-        bool executed;
-        uint64 createdBlock;
-        bytes data;
+    /// @notice When a key held its node's authority (`activeUntil` 0 while it is the current key) and
+    ///         since when it is compromised (0: never marked).
+    struct KeyInfo {
+        uint64 activeFrom;
+        uint64 activeUntil;
+        uint64 compromisedSince;
     }
 
-    event MemberAdded(address indexed member);
-    event MemberRemoved(address indexed member);
-    event ThresholdChanged(uint32 threshold);
-    event ModulesBound(address ledger, address credentials);
-    event ProposalCreated(uint256 indexed id, address indexed proposer, address indexed target, bytes data);
-    event ProposalApproved(uint256 indexed id, address indexed member, uint256 approvals);
-    event ProposalExecuted(uint256 indexed id);
+    /// @notice An anchored batch (one word). `revokedBy` is the revoking key's id, 0 for the committee.
+    struct Anchor {
+        uint32 typeId;
+        uint32 count;
+        uint64 blockNumber;
+        bool revoked;
+        RevocationReason reason;
+        uint64 revokedBlock;
+        uint32 revokedBy;
+    }
+
+    /// @notice A pending child offer: the hash of its terms, H(abi.encode(kind, scope, metaHash)), and the
+    ///         offering key's id.
+    struct ChildOffer {
+        bytes32 terms;
+        uint32 by;
+    }
+
+    /// @notice A pending successor offer; `by` is the offering key's id, 0 for the committee.
+    struct SuccessorOffer {
+        bool offered;
+        uint32 by;
+    }
+
+    /// @notice A node was created: `id` is its first key's id and the node's id.
     event IssuerAdded(
         address indexed issuer,
         address indexed parent,
@@ -46,154 +86,265 @@ interface IIssuerRegistry {
         bytes32 metaHash,
         uint32[] scope
     );
-    event IssuerStatusChanged(address indexed issuer, IssuerStatus status, address by);
-    event IssuerScopeChanged(address indexed issuer, uint32[] typeIds, bool allowed);
+    event ChildOffered(
+        address indexed child, address indexed parent, IssuerKind kind, uint32[] scope, bytes32 metaHash
+    );
+    event ChildOfferCancelled(address indexed child, address indexed parent);
+    event IssuerStatusChanged(address indexed issuer, uint32 indexed node, IssuerStatus status, address by);
+    event IssuerHoldChanged(address indexed issuer, uint32 indexed node, bool held);
+    event IssuerScopeChanged(address indexed issuer, uint32 indexed node, uint32[] typeIds, bool allowed);
+    event SuccessorOffered(address indexed issuer, address indexed successor, address by);
+    event SuccessorOfferCancelled(address indexed issuer, address indexed successor, address by);
+    /// @notice `offeredBy` made the offer (zero: the committee); a key installed by an offer of a key
+    ///         that was compromised at the time is the marker's to judge (README, "Compromise").
+    event IssuerKeyRotated(
+        address indexed previous, address indexed successor, uint32 indexed node, uint32 id, address offeredBy
+    );
+    event IssuerKeyCompromised(address indexed key, uint64 since, address by);
+    event BatchAnchored(address indexed issuer, bytes32 indexed root, uint32 typeId, uint32 count, bytes32 metaHash);
+    event BatchRevoked(address indexed issuer, bytes32 indexed root, RevocationReason reason, address by);
+    /// @notice Leaf `index` of the batch (`issuer`, `root`) was revoked by the issuer's own key.
+    event LeafRevoked(address indexed issuer, bytes32 indexed root, uint256 index, RevocationReason reason);
+    event LeavesStatusChanged(
+        address indexed issuer,
+        bytes32 indexed root,
+        uint256[] indexes,
+        CredentialStatus status,
+        RevocationReason reason,
+        address by
+    );
+    event LeavesStatusRestored(
+        address indexed issuer, bytes32 indexed root, uint256[] indexes, CredentialStatus status, address by
+    );
 
-    error NotCommitteeMember(address caller);
-    error AlreadyMember(address member);
-    error NotMember(address member);
-    error InvalidMemberAddress(address member);
-    error ThresholdOutOfRange(uint256 threshold, uint256 memberCount);
-    error UnsupportedTarget(address target);
-    error ModulesAlreadyBound(address ledger, address credentials);
-    error UnknownProposal(uint256 id);
-    error ProposalAlreadyExecuted(uint256 id);
-    error AlreadyApproved(uint256 id, address member);
-    error NotEnoughApprovals(uint256 id, uint256 needed, uint256 found);
-    error ProposalExecutionFailed(uint256 id, bytes reason);
     error UnknownIssuer(address issuer);
     error IssuerExists(address issuer);
     error InvalidIssuerAddress(address issuer);
     error InvalidIssuerKind(IssuerKind kind);
     error IssuerNotActive(address issuer, IssuerStatus status);
     error AncestorNotActive(address issuer, address ancestor, IssuerStatus status);
+    error KeyRotated(address issuer, address currentKey);
+    error KeyCompromised(address issuer, uint64 since);
     error OutOfScope(address issuer, uint32 typeId);
+    error IssuerKindNotAllowed(uint32 typeId, IssuerKind kind);
     error AnyScopeNotAllowed(address issuer, IssuerKind kind);
     error ParentKindNotAllowed(address parent, IssuerKind kind);
     error ChildKindNotAllowed(address child, IssuerKind kind);
     error DepthExceeded(address child, uint8 depth);
     error ScopeNotSubset(address child, uint32 typeId);
+    error NoChildOffer(address child, address parent);
+    error NoSuccessorOffer(address issuer, address successor);
     error InvalidStatus(IssuerStatus status);
     error StatusUnchanged(address issuer, IssuerStatus status);
     error IssuerIsRetired(address issuer);
     error NotParentOrCommittee(address issuer, address caller);
     error CommitteeHold(address issuer);
+    error InvalidCompromiseBlock(address key, uint64 since);
+    error CompromiseNotEarlier(address key, uint64 current, uint64 requested);
+    error NoCompromiseToRepair(address issuer);
+    error NotCredentialsModule(address caller);
+    error InvalidRoot(bytes32 root);
+    error RootAlreadyAnchored(address issuer, bytes32 root, uint64 blockNumber);
+    error UnknownBatch(address issuer, bytes32 root);
+    error BatchIsRevoked(address issuer, bytes32 root, uint64 blockNumber);
+    error LeafIsRevoked(address issuer, bytes32 root, uint256 index);
+    error InvalidRequestedStatus(CredentialStatus status);
+    error InvalidLeafTransition(
+        address issuer, bytes32 root, uint256 index, CredentialStatus current, CredentialStatus requested
+    );
 
     /// @notice Version of this contract.
     function version() external pure returns (string memory);
 
-    /// @notice Propose a call to `target` (this registry, the ledger or the credential registry);
-    ///         the proposer's approval counts, so with threshold 1 it executes at once.
-    /// @param target Contract the committee calls.
-    /// @param data Calldata of the call (selector and arguments).
-    /// @return id The proposal id.
-    function propose(address target, bytes calldata data) external returns (uint256 id);
+    /// @notice The Committee this registry obeys.
+    function committee() external view returns (address);
 
-    /// @notice Approve a pending proposal; executes it when approvals reach the threshold.
-    /// @param id Proposal id.
-    function approve(uint256 id) external;
+    // ------------------------------------------------------------------ issuers
 
-    /// @notice Execute a pending proposal whose approvals already reach the threshold
-    ///         (useful after the threshold was lowered).
-    /// @param id Proposal id.
-    function execute(uint256 id) external;
-
-    /// @notice Committee only: name the ContributionLedger and CredentialRegistry (once).
-    function bindModules(address ledger, address credentials) external;
-
-    /// @notice Committee only: add a committee member.
-    function addMember(address member) external;
-
-    /// @notice Committee only: remove a committee member (the threshold must stay reachable).
-    function removeMember(address member) external;
-
-    /// @notice Committee only: set the approval threshold (1 ..= member count).
-    function setThreshold(uint32 threshold) external;
-
-    /// @notice Committee only: add a top-level issuer.
-    /// @param issuer Address the issuer signs with.
+    /// @notice Committee only: add a top-level issuer (a new node whose first key is `issuer`).
+    /// @param issuer Address the issuer signs with (fresh, never marked compromised).
     /// @param kind University, Community, Enterprise or Authority.
-    /// @param scope Certificate type ids it may issue; type 0 means "any", allowed only for an Authority.
+    /// @param scope Certificate type ids it may issue, each defined and allowing `kind`; type 0 means
+    ///        "any type", allowed only for an Authority.
     /// @param metaHash Hash of the off-chain description (name, domain, contact).
     function addIssuer(address issuer, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external;
 
-    /// @notice An active University or Community issuer adds a child issuer (a college, a teacher, a
-    ///         special-interest group) with a scope inside its own; no committee vote is needed.
-    /// @param child Address of the new issuer.
-    /// @param kind The caller's own kind (University or Community): a child is of its parent's kind.
-    /// @param scope Certificate type ids, each covered by the caller's own scope.
-    /// @param metaHash Hash of the off-chain description.
-    function addChildIssuer(address child, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external;
+    /// @notice Offer `child` a place as a child issuer (a college, a teacher, a group); the child key must
+    ///         accept with the same terms before it exists. A new offer to the same child replaces this
+    ///         node's previous one.
+    /// @dev Caller: a University or Community key in good standing (it and its ancestors active), of
+    ///      depth below 3. The child is of the caller's kind, its scope inside the caller's own.
+    function offerChild(address child, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external;
 
-    /// @notice Change an issuer's status (Active, Suspended, Retired; Retired is final). Callable by the
-    ///         committee, or by the issuer's active parent; a parent cannot reactivate a child the
-    ///         committee suspended (CommitteeHold).
+    /// @notice Accept the offer of `parent` (any key of the offering node): the caller becomes a child
+    ///         issuer with exactly these terms, rechecked now against the parent's standing and scope.
+    ///         An offer made by a key that is compromised or rotated by now is refused (KeyCompromised,
+    ///         KeyRotated).
+    function acceptChild(address parent, IssuerKind kind, uint32[] calldata scope, bytes32 metaHash) external;
+
+    /// @notice Withdraw this node's pending offer to `child`. Caller: a key in good standing.
+    function cancelChildOffer(address child) external;
+
+    /// @notice Change an issuer's (node's) status: Active, Suspended or Retired (final). Callable by the
+    ///         committee, whose Suspended or Retired also puts the node on hold (its Active lifts the
+    ///         hold), or by the current key of the issuer's parent while in good standing, which cannot
+    ///         change a held child. The committee may hold a child its parent already suspended.
+    /// @param issuer Any key of the node.
     function setIssuerStatus(address issuer, IssuerStatus status) external;
 
-    /// @notice Committee only: allow or disallow certificate types for an issuer.
+    /// @notice Committee only: allow or disallow certificate types for an issuer (any key of its node).
+    ///         An allowed type must be defined and allow the issuer's kind.
     function setIssuerScope(address issuer, uint32[] calldata typeIds, bool allowed) external;
 
-    /// @notice The issuer's id and kind if it may write now (it and every ancestor active); reverts
-    ///         with UnknownIssuer, IssuerNotActive or AncestorNotActive otherwise.
-    function writer(address issuer) external view returns (uint32 id, IssuerKind kind);
+    /// @notice Offer `successor` the authority of the node of `issuer`; the successor key accepts.
+    ///         The successor manages everything the node's earlier keys wrote.
+    /// @dev Caller: the node's current key unless compromised (rotation), the current key of its parent
+    ///      in good standing (a child's lost key), or the committee. The node must not be retired.
+    function offerSuccessor(address issuer, address successor) external;
 
-    /// @notice As `writer`, and the type must lie in the scope of the issuer and of every ancestor
-    ///         (reverts with OutOfScope otherwise).
-    function writerFor(address issuer, uint32 typeId) external view returns (uint32 id, IssuerKind kind);
+    /// @notice Accept a successor offer for the node of `issuer`: the caller (a fresh key) becomes the
+    ///         node's current key, the previous key is rotated out and can write nothing more. An offer
+    ///         made by a key that is compromised or rotated by now is refused (KeyCompromised, KeyRotated).
+    function acceptSuccessor(address issuer) external;
 
-    /// @notice Whether `issuer` was authorised to issue `typeId` at `blockNumber`, from the histories.
+    /// @notice Withdraw a pending successor offer. Caller: as for `offerSuccessor`.
+    function cancelSuccessorOffer(address issuer, address successor) external;
+
+    /// @notice Mark `key` compromised since block `since`: it can write nothing more, and what it wrote
+    ///         at or after `since` (anchors, issuances, contributions, co-signs, status changes) is void.
+    /// @dev Callers: the committee (any key, also one it does not know, such as a predecessor
+    ///      deployment's; any block up to now, also later than an earlier mark, to correct it); the key
+    ///      itself, only from the current block (it cannot back-date); the current key of its node (a
+    ///      successor) or of its parent, in good standing, which may only move a mark earlier.
+    function markCompromised(address key, uint64 since) external;
+
+    /// @notice The CredentialRegistry records which issuer kinds a type allows (0: undefined). Scope is
+    ///         granted only against it, so writes need no type read.
+    /// @dev Caller: the CredentialRegistry bound in the Committee.
+    function noteType(uint32 typeId, uint8 allowedKinds) external;
+
+    // ------------------------------------------------------------------ batches
+
+    /// @notice Anchor the Merkle root of a batch of `count` credentials of type `typeId`, under the
+    ///         caller's key: another issuer's copy of the same root is a different anchor and touches
+    ///         nothing of this one. Being accepted records that the caller was authorised then.
+    /// @dev Caller: a key in good standing, the type in its scope and in every ancestor's.
+    ///      (The name sorts first in the dispatcher; see contracts/README.md, "Gas".)
+    function anchorMerkleRoot(uint32 typeId, uint32 count, bytes32 root, bytes32 metaHash) external;
+
+    /// @notice Revoke a whole batch, with a reason (final, except that a revocation made by a key that
+    ///         was compromised at the time can be made again, with the right reason and author).
+    /// @dev Caller: the batch's managers (its issuer key or the node's current key, the parent's current
+    ///      key) in good standing, or the committee.
+    function revokeBatch(address issuer, bytes32 root, RevocationReason reason) external;
+
+    /// @notice Revoke leaf `index` of the caller's own batch `root`, with a reason (final). No proof is
+    ///         needed: verification checks inclusion against the root before it reads a status.
+    /// @dev Caller: the key that anchored the batch, in good standing. Managers of another key's batch
+    ///      use `setLeavesStatus`.
+    function revokeLeaf(bytes32 root, uint256 index, RevocationReason reason) external;
+
+    /// @notice Set the status of many leaves of the batch (`issuer`, `root`) in one transaction (all or
+    ///         nothing): Suspended or Revoked with a reason, or Valid to reinstate suspended leaves.
+    ///         Revoked is final.
+    /// @dev Caller: the batch's managers (its issuer key or the node's current key, the parent's current
+    ///      key) in good standing, or the committee.
+    function setLeavesStatus(
+        address issuer,
+        bytes32 root,
+        uint256[] calldata indexes,
+        CredentialStatus status,
+        RevocationReason reason
+    ) external;
+
+    /// @notice After a key of the issuer's node was marked compromised, set leaves to any status (also
+    ///         back from Revoked), to undo what the stolen key changed.
+    /// @dev Caller: the committee, or a manager of the batch once the node has a compromised key.
+    function restoreLeaves(address issuer, bytes32 root, uint256[] calldata indexes, CredentialStatus status) external;
+
+    // ------------------------------------------------------------------ checks for the other modules
+
+    /// @notice The key id, organisation (top-level node id) and kind of `issuer` if it may write now
+    ///         (not rotated or compromised, it and every ancestor active); reverts otherwise with
+    ///         UnknownIssuer, IssuerNotActive, KeyRotated, KeyCompromised or AncestorNotActive.
+    function writer(address issuer) external view returns (uint32 id, uint32 org, IssuerKind kind);
+
+    /// @notice As `writer`, and `typeId` must be in the scope of the issuer and of every ancestor
+    ///         (OutOfScope otherwise).
+    function writerFor(address issuer, uint32 typeId) external view returns (uint32 id, uint32 org, IssuerKind kind);
+
+    /// @notice The key id of `caller` if it may manage what `issuer` wrote (its issuer key or the node's
+    ///         current key, or the parent's current key, in good standing); reverts otherwise (NotManager,
+    ///         or the caller's own standing error).
+    function requireManager(address caller, address issuer) external view returns (uint32 callerId);
+
+    /// @notice For a co-sign: the signer's key id and organisation (reverts as `writer` does) and the
+    ///         organisation of the key with id `recorderId`.
+    function coSigner(address signer, uint32 recorderId)
+        external
+        view
+        returns (uint32 signerId, uint32 signerOrg, uint32 recorderOrg);
+
+    /// @notice Compromise blocks of keys by id (0: not compromised), in the order given.
+    function compromisedSinceOf(uint32[] calldata ids) external view returns (uint64[] memory);
+
+    /// @notice How `issuer` stands for what it wrote at `atBlock`: Compromised if its key was compromised
+    ///         at or before, Suspended if its node or an ancestor is suspended now, Unknown, else Good.
+    function standing(address issuer, uint64 atBlock) external view returns (Standing);
+
+    // ------------------------------------------------------------------ history
+
+    /// @notice Whether `issuer` (a key) could have written `typeId` at some moment of block `blockNumber`:
+    ///         it was its node's key then and not compromised, and its node and every ancestor were active
+    ///         with the type in scope in that block. It is never false for a block in which the registry
+    ///         accepted an anchor of that type from that key.
     function isAuthorized(address issuer, uint32 typeId, uint256 blockNumber) external view returns (bool);
 
-    /// @notice Status of `issuer` at `blockNumber` (None before it was added).
+    /// @notice Status of the node of `issuer` at the end of block `blockNumber` (None before it existed).
     function statusAt(address issuer, uint256 blockNumber) external view returns (IssuerStatus);
 
-    /// @notice Whether `typeId` was in the issuer's own scope at `blockNumber` ("any" included).
+    /// @notice Whether `typeId` was in the node's own scope at the end of `blockNumber` ("any" included).
     function scopeAt(address issuer, uint32 typeId, uint256 blockNumber) external view returns (bool);
 
-    /// @notice Current stored state of an issuer (kind None if unknown).
-    function issuer(address issuer) external view returns (Issuer memory);
-
-    /// @notice Metadata hash of an issuer.
-    function issuerMetaHash(address issuer) external view returns (bytes32);
-
-    /// @notice Address of the issuer with id `id` (ids start at 1).
-    function issuerAt(uint32 id) external view returns (address);
-
-    /// @notice Number of issuers ever added.
-    function issuerCount() external view returns (uint256);
-
-    /// @notice Full status history of an issuer.
+    /// @notice Full status history of the node of `issuer` (one entry per block with a change).
     function statusHistory(address issuer) external view returns (StatusChange[] memory);
 
-    /// @notice Full scope history of an issuer for one type (type 0: "any").
+    /// @notice Full scope history of the node of `issuer` for one type (type 0: "any").
     function scopeHistory(address issuer, uint32 typeId) external view returns (ScopeChange[] memory);
 
-    /// @notice Whether `typeId` is in the issuer's own scope now.
+    // ------------------------------------------------------------------ getters
+
+    /// @notice Whether `typeId` is in the own scope of the node of `issuer` now ("any" included).
     function inScope(address issuer, uint32 typeId) external view returns (bool);
 
-    /// @notice Current committee members.
-    function members() external view returns (address[] memory);
+    /// @notice An issuer key and its node (id 0 if unknown).
+    function issuer(address issuer) external view returns (IssuerView memory);
 
-    /// @notice Whether `account` is a committee member.
-    function isMember(address account) external view returns (bool);
+    /// @notice Address of the key with id `id` (ids start at 1; zero if none).
+    function issuerAt(uint32 id) external view returns (address);
 
-    /// @notice Current approval threshold.
-    function threshold() external view returns (uint32);
+    /// @notice Number of keys ever registered (first keys and successors).
+    function issuerCount() external view returns (uint256);
 
-    /// @notice A proposal and its approvals counted among current members.
-    function proposal(uint256 id) external view returns (Proposal memory, uint256 approvals);
+    /// @notice The organisation (top-level node id) of the node of `issuer` (0 if unknown).
+    function organisationOf(address issuer) external view returns (uint32);
 
-    /// @notice Number of proposals ever made.
-    function proposalCount() external view returns (uint256);
+    /// @notice When a key held authority and since when it is compromised.
+    function keyInfo(address key) external view returns (KeyInfo memory);
 
-    /// @notice Whether `issuer` and the issuer with id `otherId` belong to one organisation: the same
-    /// top-level issuer above them (or one is the other's ancestor). False when either is unknown.
-    function sameOrganisation(address issuer, uint32 otherId) external view returns (bool);
+    /// @notice The pending child offer of the node of `parent` to `child` (terms zero if none).
+    function childOffer(address child, address parent) external view returns (ChildOffer memory);
 
-    /// @notice Whether `member`'s approval of proposal `id` counts: given by a current member, in its
-    /// current term (an approval from before a removal does not come back with the member).
-    function hasApproved(uint256 id, address member) external view returns (bool);
+    /// @notice A pending successor offer of `successor` for the node of `issuer`.
+    function successorOffer(address successor, address issuer) external view returns (SuccessorOffer memory);
 
-    /// @notice The bound ContributionLedger and CredentialRegistry (zero until bound).
-    function modules() external view returns (address ledger, address credentials);
+    /// @notice The batch anchored by `issuer` with `root` (blockNumber 0 if none).
+    function anchorOf(address issuer, bytes32 root) external view returns (Anchor memory);
+
+    /// @notice Status bits of leaf `index` of the batch (`issuer`, `root`).
+    function leafStatus(address issuer, bytes32 root, uint256 index) external view returns (CredentialStatus);
+
+    /// @notice Raw status word `wordIndex` of a batch: leaves 128*wordIndex .. 128*wordIndex+127, two bits
+    ///         each, leaf 128*wordIndex + k at bits 2k and 2k+1.
+    function leafStatusWord(address issuer, bytes32 root, uint256 wordIndex) external view returns (uint256);
 }

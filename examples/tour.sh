@@ -33,12 +33,12 @@ uni=$(ledger key new --name university --json | get address)
 community=$(ledger key new --name community --json | get address)
 maintainer=$(ledger key new --name maintainer --json | get address)
 
-step "the committee makes them issuers and defines two certificate types"
+step "the committee defines two certificate types, then makes them issuers (scope is granted per type)"
+ledger type define --file "$examples/blockchain-dev-1.toml"
+ledger type define --id 201 --name "Open Source Software Engineering (course)" --allowed-issuers university
 ledger issuer add "$uni" --kind university --scope 101,201 --name "Example University"
 ledger issuer add "$community" --kind community --scope 101 --name "OpenChain Community"
 ledger issuer add "$maintainer" --kind community --name "Console Maintainers"
-ledger type define --file "$examples/blockchain-dev-1.toml"
-ledger type define --id 201 --name "Open Source Software Engineering (course)" --allowed-issuers university
 
 step "a student: a pseudonymous subject id on chain, the person in the local vault"
 student=$(ledger subject new --name "Li Hua" --student-number 2023001 --json | get id)
@@ -65,8 +65,9 @@ step "the same file again is refused (already issued); --again issues it once mo
 if ledger cred issue --type 201 --csv "$examples/graduates.csv" --key university; then
   echo "the same CSV was issued twice" >&2; exit 1
 fi
-bundle=$(ledger cred issue --type 201 --csv "$examples/graduates.csv" --layout jsonl --again --key university --json \
-  | get output)
+issued=$(ledger cred issue --type 201 --csv "$examples/graduates.csv" --layout jsonl --again --key university --json)
+bundle=$(get output <<<"$issued")
+bundle_root=$(get root <<<"$issued")
 graduate=$(ledger subject find 2022000001 --json | get 0 id)
 ledger cred export "$bundle" --subject "$graduate" --out "$scratch/for-graduate-one"
 ledger verify "$scratch/for-graduate-one"
@@ -78,6 +79,18 @@ step "revoke one, and see verification fail for it"
 revoked=$(find "$LEDGER_WORKSPACE/credentials" -name '*.json' | sort | head -n 1)
 ledger cred revoke "$revoked" --reason misconduct --key university
 if ledger verify "$revoked"; then echo "a revoked credential verified" >&2; exit 1; fi
+
+step "revoke a whole batch in one transaction, whatever its size (here: the bundle's)"
+ledger cred revoke --batch "$bundle_root" --reason superseded --key university
+if ledger verify "$scratch/for-graduate-one"; then echo "a credential of a revoked batch verified" >&2; exit 1; fi
+
+step "the university's key is stolen: it reports itself; the committee hands the university to a new key"
+new_uni=$(ledger key new --name university-2 --json | get address)
+ledger issuer compromised "$uni" --since now --key university
+ledger issuer rotate --issuer "$uni" --successor "$new_uni"      # the committee: a proposal (threshold 1)
+ledger issuer accept "$uni" --key university-2
+ledger issuer show "$uni"
+ledger verify "$LEDGER_WORKSPACE/credentials/" --json >/dev/null || true  # signed before the mark: unchanged
 
 step "governance, the index, time travel and audit"
 ledger committee list

@@ -29,7 +29,7 @@ from typing import Any
 import tomli_w
 import tomllib
 
-from ledger.errors import ConfigError
+from ledger.errors import ConfigError, OldDeployment
 
 BACKENDS = ("embedded", "rpc", "fisco3", "fisco2")
 DEFAULT_WORKSPACE = Path(".ledger")
@@ -96,18 +96,32 @@ class NetworkSettings:
         return tuple(remote)
 
 
+#: The version of the contracts a workspace's ``[contracts]`` section names (contracts v2: four contracts,
+#: the Committee first). A section without ``committee`` was written for contracts v1.
+CONTRACTS_VERSION = 2
+
+
 @dataclass(frozen=True)
 class Deployment:
-    """Where the ledger's contracts live on the configured chain."""
+    """Where the ledger's contracts live on the configured chain: the Committee, which names the three
+    modules it governs, and the modules themselves."""
 
+    committee: str
     issuer_registry: str
     contribution_ledger: str
     credential_registry: str
     block_number: int
     chain_id: int
 
+    @property
+    def addresses(self) -> tuple[str, str, str, str]:
+        """The four contracts' addresses (Committee, IssuerRegistry, ContributionLedger, CredentialRegistry)."""
+        return (self.committee, self.issuer_registry, self.contribution_ledger, self.credential_registry)
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "version": CONTRACTS_VERSION,
+            "committee": self.committee,
             "issuer_registry": self.issuer_registry,
             "contribution_ledger": self.contribution_ledger,
             "credential_registry": self.credential_registry,
@@ -117,13 +131,24 @@ class Deployment:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Deployment:
-        """Parse a deployment record; addresses are checksummed."""
+        """Parse a deployment record; addresses are checksummed.
+
+        Raises:
+            OldDeployment: the record names a deployment of contracts v1 (no Committee).
+        """
         from ledger.crypto.hashing import to_checksum_address
+
+        if "committee" not in data and "issuer_registry" in data:
+            raise OldDeployment(
+                f"this workspace was made for contracts v1 (IssuerRegistry {data['issuer_registry']}), which this "
+                f"version of the ledger no longer uses: contracts v{CONTRACTS_VERSION} are a new deployment"
+            )
 
         def address(name: str) -> str:
             return to_checksum_address(bytes.fromhex(str(data[name])[2:]))
 
         return cls(
+            committee=address("committee"),
             issuer_registry=address("issuer_registry"),
             contribution_ledger=address("contribution_ledger"),
             credential_registry=address("credential_registry"),
@@ -297,6 +322,8 @@ def load_settings(
     if "contracts" in data:
         try:
             deployment = Deployment.from_dict(data["contracts"])
+        except OldDeployment as exc:
+            raise OldDeployment(f"{path}: {exc}") from None
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"bad [contracts] section in {path}: {exc}") from exc
     keys = data.get("keys", {})

@@ -1,11 +1,12 @@
 """The end-to-end story on a fresh workspace, for ``ledger demo``.
 
-A committee governs; a university, a community and a maintainer are made issuers; three students
-get pseudonymous ids; the community records their contributions of several kinds and the
-maintainer co-signs; a certificate type with criteria is defined; one student gets a certificate
+A committee governs; it defines two certificate types (one with criteria), then makes a university, a
+community and a maintainer issuers; three students get pseudonymous ids; the community records their
+contributions of several kinds and the maintainer co-signs; one student gets a certificate
 checked by the contract, another is refused with the reason; the university issues 1,000 course
 certificates from a generated CSV in one Merkle batch; some are verified, a tampered one fails, one
-is revoked and then fails too. Every step is yielded as it happens so the CLI can print it.
+is revoked and then fails too; the university's key is stolen, marked compromised and replaced. Every
+step is yielded as it happens so the CLI can print it.
 """
 
 from __future__ import annotations
@@ -103,6 +104,26 @@ def _story(
          f"committee member {admin.address} (threshold 1)"],
     )
 
+    dev_type = standards.parse_type({
+        "id": 101, "name": "Blockchain Open-Source Developer, Level 1",
+        "description": "Code and review contributions to blockchain projects, co-signed by maintainers",
+        "field": "blockchain", "level": 1, "allowed_issuers": ["university", "community"],
+        "criteria": {"min_total": 3, "min_distinct_projects": 2, "min_cosigns": 1,
+                     "min_per_kind": {"code": 2, "review": 1}},
+    })
+    course_type = standards.parse_type({
+        "id": 201, "name": "Open Source Software Engineering (course)",
+        "description": "Passed the university's open-source software engineering course",
+        "field": "open-source-governance", "level": 1, "allowed_issuers": ["university"],
+    })
+    for t in (dev_type, course_type):
+        meter.add(lg.define_type(t).gas_used)
+    yield Step(
+        "The committee defines two certificate types (before the issuers: scope is granted against them)",
+        [f"101 {dev_type.name}: {standards.criteria_narrative(dev_type.criteria)}",
+         f"201 {course_type.name}: issued in batches, no machine-checked criteria"],
+    )
+
     actors = {name: PrivateKey.generate(lg.chain.crypto) for name in ("university", "community", "maintainer")}
     for name, key in actors.items():
         lg.keyring.add(name, key, PASSWORD)
@@ -122,26 +143,6 @@ def _story(
     yield Step(
         "Three students get pseudonymous subject ids (their names stay in the local vault)",
         [f"{p['name']:<10} -> {sid}" for p, sid in zip(STUDENTS, subjects)],
-    )
-
-    dev_type = standards.parse_type({
-        "id": 101, "name": "Blockchain Open-Source Developer, Level 1",
-        "description": "Code and review contributions to blockchain projects, co-signed by maintainers",
-        "field": "blockchain", "level": 1, "allowed_issuers": ["university", "community"],
-        "criteria": {"min_total": 3, "min_distinct_projects": 2, "min_cosigns": 1,
-                     "min_per_kind": {"code": 2, "review": 1}},
-    })
-    course_type = standards.parse_type({
-        "id": 201, "name": "Open Source Software Engineering (course)",
-        "description": "Passed the university's open-source software engineering course",
-        "field": "open-source-governance", "level": 1, "allowed_issuers": ["university"],
-    })
-    for t in (dev_type, course_type):
-        meter.add(lg.define_type(t).gas_used)
-    yield Step(
-        "The committee defines two certificate types",
-        [f"101 {dev_type.name}: {standards.criteria_narrative(dev_type.criteria)}",
-         f"201 {course_type.name}: issued in batches, no machine-checked criteria"],
     )
 
     day = "2026-0{}-1{}"
@@ -229,6 +230,34 @@ def _story(
         "An enterprise verifies certificates: a tampered file and a revoked one fail",
         table=(("file", "verdict", "reason"), rows_v),
         ok=[r["valid"] for r in reports] == [True] * len(sample) + [False, False],
+    )
+
+    # Contracts v2: a stolen key. It reports itself (what it signed before stays valid); the committee hands
+    # the university's authority to a new key, which accepts; the stolen key can change nothing any more.
+    stolen = actors["university"]
+    lg.use_key(stolen)
+    mark = lg.mark_compromised(stolen.address, "now")
+    meter.add(mark["gas_used"])
+    successor = PrivateKey.generate(lg.chain.crypto)
+    lg.keyring.add("university-2", successor, PASSWORD)
+    lg.use_key(admin)
+    meter.add(lg.rotate(successor.address, issuer=stolen.address).gas_used)  # type: ignore[union-attr]
+    lg.use_key(successor)
+    meter.add(lg.accept(stolen.address)["gas_used"])
+    (still,) = lg.verify(files[:1])
+    lg.use_key(stolen)
+    thief = ""
+    try:
+        lg.set_credential_status(files[5], "revoked", "misconduct")
+    except ContractError as exc:
+        thief = type(exc).__name__
+    yield Step(
+        "The university's key is stolen: marked compromised, its authority handed to a new key",
+        [f"{stolen.address} marked compromised from block {mark['since']} (by itself)",
+         f"the committee offers the university to {successor.address}; the new key accepts",
+         f"a certificate anchored before the mark: {'VALID' if still['valid'] else still['reason']}",
+         f"the stolen key tries to revoke a certificate: refused ({thief or 'not refused!'})"],
+        ok=still["valid"] and bool(thief),
     )
 
     seconds = time.perf_counter() - started

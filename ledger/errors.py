@@ -9,6 +9,7 @@ verify (the chain is unreachable, the file is not JSON) is an exception.
 
     LedgerError
     ├── ConfigError (ValueError)            a bad or missing setting
+    │   └── OldDeployment                   the workspace names a deployment of contracts v1
     ├── WorkspaceError                      the workspace is missing, damaged or busy
     │   ├── WorkspaceLocked                 another process holds the workspace lock
     │   └── IndexStoreError, IndexMismatch  (ledger.index.store) the index file is unusable / for
@@ -60,6 +61,15 @@ class ConfigError(LedgerError, ValueError):
     """A setting is missing or malformed."""
 
     exit_code = 2
+
+
+class OldDeployment(ConfigError):
+    """The workspace names a deployment of contracts v1 (no Committee), which this version cannot use:
+    contracts v2 are a new deployment."""
+
+    hint = ("make a new deployment: `ledger init --workspace NEW_DIR` (or `ledger init --join COMMITTEE` for a "
+            "consortium's v2 deployment); credentials issued under v1 keep verifying with their saved chain "
+            "answers (`ledger verify FILE --snapshot SNAPSHOT`)")
 
 
 class WorkspaceError(LedgerError):

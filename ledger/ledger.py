@@ -18,9 +18,10 @@ from ledger.chain.backends import open_chain
 from ledger.chain.base import FUNDING, Receipt, Transaction
 from ledger.chain.bursts import BurstJournal, Settlement
 from ledger.config import Deployment, Settings, save_settings
+from ledger.contracts.committee import Committee
 from ledger.contracts.contribution_ledger import ContributionLedger
 from ledger.contracts.credential_registry import CredentialRegistry
-from ledger.contracts.deployment import Contracts, deploy
+from ledger.contracts.deployment import DEFAULT_PROPOSAL_WINDOW, Contracts, deploy
 from ledger.contracts.issuer_registry import IssuerRegistry
 from ledger.crypto.hashing import to_checksum_address
 from ledger.crypto.keys import PrivateKey
@@ -41,6 +42,7 @@ from ledger.identity.vault import Vault
 from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from ledger.operations.importing import ImportingOps
+from ledger.operations.keys import KeyOps
 from ledger.operations.linking import LinkingOps
 from ledger.operations.people import PeopleOps
 from ledger.operations.recording import RecordingOps
@@ -59,8 +61,9 @@ PasswordSource = Callable[[], str]
 DEV_FUNDING_WEI = 10**24
 
 
-class Ledger(GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps, RevokingOps,
-             PeopleOps):
+class Ledger(
+    KeyOps, GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps, RevokingOps, PeopleOps
+):
     """One workspace, connected to its chain."""
 
     def __init__(
@@ -141,14 +144,18 @@ class Ledger(GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps
         light_kdf: bool = False,
         join: str | None = None,
         join_block: int = 0,
+        proposal_window: int = DEFAULT_PROPOSAL_WINDOW,
+        predecessor: str | None = None,
     ) -> dict[str, Any]:
         """Create the workspace and its first key, and deploy the contracts; return a summary.
 
-        With ``join`` (the address of a deployed IssuerRegistry), nothing is deployed: the workspace
-        uses that deployment (the registry names the other two contracts), as a verifier, an auditor
-        or another issuer of the same consortium does. ``join_block`` is where its history starts (the
-        index reads events from there; 0 when unknown). Joining needs a node: an embedded chain is
-        this workspace's own.
+        With ``join`` (the address of a deployed Committee, or of its IssuerRegistry), nothing is
+        deployed: the workspace uses that deployment (the Committee names its three modules), as a
+        verifier, an auditor or another issuer of the same consortium does. ``join_block`` is where its
+        history starts (the index reads events from there; 0 when unknown). Joining needs a node: an
+        embedded chain is this workspace's own. ``proposal_window`` is the blocks a committee proposal
+        stays open; ``predecessor`` the Committee of the deployment this one replaces (verifiers follow
+        the link back).
         """
 
         ws = settings.workspace
@@ -164,6 +171,10 @@ class Ledger(GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps
         join_address = _join_address(join, join_block) if join is not None else None
         if secret_hex is not None:
             PrivateKey.from_hex(secret_hex, crypto or settings.network.crypto or "ecdsa")  # refused before any file
+        if not 1 <= proposal_window <= 2**32:
+            raise ValidationError(f"--proposal-window {proposal_window}: give between 1 and 4,294,967,296 blocks")
+        if predecessor is not None:
+            predecessor = _join_address(predecessor, 0)
         network = replace(
             settings.network,
             sdk_certs=sdk_certs or settings.network.sdk_certs,
@@ -193,7 +204,8 @@ class Ledger(GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps
                 _fund_if_needed(chain, key.address)
                 started = time.perf_counter()
                 sent = join_address is None and network.backend != "embedded"
-                deployment = _join(chain, join_address, join_block) if join_address else deploy(chain, key)
+                deployment = (_join(chain, join_address, join_block) if join_address else
+                              deploy(chain, key, proposal_window=proposal_window, predecessor=predecessor))
                 elapsed = time.perf_counter() - started
             finally:
                 chain.close()
@@ -219,6 +231,7 @@ class Ledger(GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps
             "crypto": mode,
             "joined" if join is not None else "committee_member": key.address,
             "key": key_name,
+            "committee": final.deployment.committee,  # type: ignore[union-attr]
             "issuer_registry": final.deployment.issuer_registry,  # type: ignore[union-attr]
             "contribution_ledger": final.deployment.contribution_ledger,  # type: ignore[union-attr]
             "credential_registry": final.deployment.credential_registry,  # type: ignore[union-attr]
@@ -386,27 +399,35 @@ def _join_address(registry_address: str, block_number: int) -> str:
 
 
 def _join(chain: ChainBackend, address: str, block_number: int) -> Deployment:
-    """The deployment whose IssuerRegistry is at ``address``, checked on the chain.
+    """The deployment whose Committee (or IssuerRegistry) is at ``address``, checked on the chain.
 
     Raises:
-        ConfigError: no ledger contracts there, or a registry whose modules were never bound.
+        ConfigError: no ledger contracts of this version there, or a committee whose modules were never
+            bound.
     """
 
     where = f"at {address} on chain {chain.identity().chain_id}"
     try:
-        registry = IssuerRegistry(chain, address)
-        registry.version()
-        ledger, credentials = registry.modules()
-        if ledger is None or credentials is None:
-            raise ConfigError(f"the IssuerRegistry {where} has no contribution ledger and credential registry bound")
-        for facade in (ContributionLedger(chain, ledger), CredentialRegistry(chain, credentials)):
+        committee = Committee(chain, address)
+        try:
+            committee.proposal_window()
+        except ContractError:
+            # Not a Committee: an IssuerRegistry names the Committee it obeys.
+            committee = Committee(chain, IssuerRegistry(chain, address).committee())
+        if committee.version() != "2.0.0":
+            raise ConfigError(f"the contracts {where} are version {committee.version()}, this ledger uses 2.0.0")
+        registry, ledger, credentials = committee.modules()
+        if registry is None or ledger is None or credentials is None:
+            raise ConfigError(f"the Committee {where} has no modules bound")
+        for facade in (IssuerRegistry(chain, registry), ContributionLedger(chain, ledger),
+                       CredentialRegistry(chain, credentials)):
             facade.version()
     except ContractError as exc:
         raise ConfigError(
-            f"no ledger deployment {where}: {exc}",
-            hint="give the IssuerRegistry address from the consortium's `ledger init --json` (issuer_registry)",
+            f"no ledger deployment (contracts v2) {where}: {exc}",
+            hint="give the Committee address from the consortium's `ledger init --json` (committee)",
         ) from exc
-    return Deployment(address, ledger, credentials, block_number, chain.identity().chain_id)
+    return Deployment(committee.address, registry, ledger, credentials, block_number, chain.identity().chain_id)
 
 
 def _make_workspace_dir(ws: Path) -> None:

@@ -1,7 +1,7 @@
 """Python mirrors of the contracts' enums (``contracts/Common.sol``) and the records read from chain.
 
 The enums keep Solidity's order: their integer values are what the ABI carries. The dataclasses are
-frozen value objects built by ``ledger.contracts.deployment`` from call results; addresses are EIP-55
+frozen value objects built by the facades of ``ledger.contracts`` from call results; addresses are EIP-55
 checksummed strings and 32-byte values are ``bytes``.
 """
 
@@ -82,7 +82,8 @@ class ContributionStatus(IntEnum):
 
 
 class RevocationReason(IntEnum):
-    """Why something was revoked or suspended; ``NONE`` only when reinstating."""
+    """Why something was revoked or suspended; ``NONE`` only when reinstating. ``KEY_COMPROMISED``:
+    written by a key that was stolen."""
 
     NONE = 0
     ISSUED_IN_ERROR = 1
@@ -90,11 +91,12 @@ class RevocationReason(IntEnum):
     SUPERSEDED = 3
     EXPIRED = 4
     OTHER = 5
+    KEY_COMPROMISED = 6
 
 
 class CredentialStatus(IntEnum):
-    """Status of a credential. ``NONE``: never changed (valid if issued or anchored);
-    ``VALID``: reinstated after a suspension; ``REVOKED`` is final."""
+    """Status of a credential or batch leaf. ``NONE``: never changed (valid if issued or anchored);
+    ``VALID``: reinstated after a suspension; ``REVOKED`` is final. A leaf's status is these two bits."""
 
     NONE = 0
     VALID = 1
@@ -102,12 +104,51 @@ class CredentialStatus(IntEnum):
     REVOKED = 3
 
 
+class ProposalState(IntEnum):
+    """State of a committee proposal; ``EXPIRED`` is derived (a pending proposal past its last block)."""
+
+    NONE = 0
+    PENDING = 1
+    EXECUTED = 2
+    CANCELLED = 3
+    EXPIRED = 4
+
+
+class Standing(IntEnum):
+    """How an issuer key stands for what it wrote at a block (``IssuerRegistry.standing``)."""
+
+    GOOD = 0
+    UNKNOWN = 1
+    COMPROMISED = 2
+    SUSPENDED = 3
+
+
+class Verdict(IntEnum):
+    """The chain's verdict on a batch credential (``CredentialRegistry.verifyBatchCredential``), in the
+    order the checks run."""
+
+    VALID = 0
+    UNKNOWN_BATCH = 1
+    INDEX_OUT_OF_RANGE = 2
+    PROOF_INVALID = 3
+    ISSUER_COMPROMISED = 4
+    BATCH_REVOKED = 5
+    SUSPENDED = 6
+    REVOKED = 7
+
+
 @dataclass(frozen=True)
 class Issuer:
-    """An issuer's current state in the IssuerRegistry."""
+    """An issuer key and its node in the IssuerRegistry (``exists`` false for an unknown address).
+
+    An issuer is a *node* (stable id ``node``: its first key's id; kind, parent, scope, status) that signs
+    with one *current key*; ``id`` is this key's own id. ``status``, ``any_scope`` and ``committee_hold``
+    are the node's, read through its current key; ``rotated`` and ``compromised`` are this key's.
+    """
 
     address: str
     id: int
+    node: int
     kind: IssuerKind
     status: IssuerStatus
     parent: str | None
@@ -116,6 +157,15 @@ class Issuer:
     meta_hash: bytes
     #: The committee suspended or retired it: its parent cannot reactivate it.
     committee_hold: bool = False
+    parent_node: int = 0
+    current_key: str | None = None
+    rotated: bool = False
+    compromised: bool = False
+    active_from: int = 0
+    #: The block this key was rotated out in (0 while it is the current key).
+    active_until: int = 0
+    #: The first block whose writes of this key are void (0: never marked).
+    compromised_since: int = 0
 
     @property
     def exists(self) -> bool:
@@ -123,32 +173,76 @@ class Issuer:
 
 
 @dataclass(frozen=True)
+class KeyInfo:
+    """When a key held its node's authority and since when it is compromised (0: not)."""
+
+    active_from: int
+    active_until: int
+    compromised_since: int
+
+
+@dataclass(frozen=True)
 class StatusChange:
-    """One entry of an issuer's status history."""
+    """One entry of an issuer's status history: the status at the end of the block, and whether the
+    node was active at any moment of it."""
 
     block_number: int
     status: IssuerStatus
+    active_in_block: bool = False
 
 
 @dataclass(frozen=True)
 class ScopeChange:
-    """One entry of an issuer's scope history for one type."""
+    """One entry of an issuer's scope history for one type: allowed at the end of the block, and at
+    any moment of it."""
 
     block_number: int
     allowed: bool
+    allowed_in_block: bool = False
 
 
 @dataclass(frozen=True)
 class Proposal:
-    """A committee proposal, with approvals counted among current members."""
+    """A committee proposal; ``approvals`` counts current members in their current terms, ``state``
+    is derived (``EXPIRED`` for a pending one past ``expires_at``, its last block)."""
 
     id: int
     proposer: str
     target: str
-    executed: bool
+    state: ProposalState
     created_block: int
+    expires_at: int
     data: bytes
     approvals: int
+
+    @property
+    def executed(self) -> bool:
+        return self.state == ProposalState.EXECUTED
+
+    @property
+    def open(self) -> bool:
+        """Pending and not expired: it can still be approved, executed or cancelled."""
+        return self.state == ProposalState.PENDING
+
+
+@dataclass(frozen=True)
+class ChildOffer:
+    """A pending child offer: the hash of its terms and the offering key's id (``terms`` zero: none)."""
+
+    terms: bytes
+    by: int
+
+    @property
+    def exists(self) -> bool:
+        return self.terms != b"\0" * 32
+
+
+@dataclass(frozen=True)
+class SuccessorOffer:
+    """A pending successor offer; ``by`` is the offering key's id, 0 for the committee."""
+
+    offered: bool
+    by: int
 
 
 @dataclass(frozen=True)
@@ -179,7 +273,12 @@ class ContributionItem:
 
 @dataclass(frozen=True)
 class Contribution:
-    """A contribution as stored on chain (the full project id and evidence are in the event)."""
+    """A contribution as stored on chain (the full project id and evidence are in the event).
+
+    ``recorder_id`` is the recording key's id, ``recorded_at`` the block, ``co_sign_orgs`` the number of
+    organisations that co-signed, ``generation`` the number of times the key was released before;
+    ``project_tag`` is the first 12 bytes of H(project).
+    """
 
     key: bytes
     subject: bytes
@@ -188,14 +287,41 @@ class Contribution:
     field: int
     weight: int
     occurred_at: int
-    co_sign_count: int
+    recorded_at: int
+    co_sign_orgs: int
     status: ContributionStatus
     reason: RevocationReason
+    generation: int
     project_tag: bytes
 
     @property
     def exists(self) -> bool:
         return self.status != ContributionStatus.NONE
+
+
+@dataclass(frozen=True)
+class CoSign:
+    """One organisation's co-sign of a contribution: the signing key's id, the organisation (its
+    top-level node id) and the block."""
+
+    signer_id: int
+    org: int
+    block_number: int
+
+
+@dataclass(frozen=True)
+class ContributionEvidence:
+    """What a criteria check reads of a contribution (``ContributionLedger.evidence``)."""
+
+    key: bytes
+    subject: bytes
+    recorder_id: int
+    kind: ContributionKind
+    occurred_at: int
+    status: ContributionStatus
+    project_tag: bytes
+    recorder_compromised: bool
+    valid_co_signs: int
 
 
 @dataclass(frozen=True)
@@ -252,41 +378,62 @@ class CredentialType:
 
 @dataclass(frozen=True)
 class Anchor:
-    """An anchored batch root."""
+    """A batch anchored by ``issuer`` (a key) with ``root``; ``block_number`` 0 if there is none.
 
+    ``revoked_by`` is the revoking key's id, 0 for the committee.
+    """
+
+    issuer: str
     root: bytes
-    issuer: str | None
     type_id: int
     count: int
     block_number: int
+    revoked: bool = False
+    reason: RevocationReason = RevocationReason.NONE
+    revoked_block: int = 0
+    revoked_by: int = 0
 
     @property
     def exists(self) -> bool:
-        return self.issuer is not None
+        return self.block_number != 0
 
 
 @dataclass(frozen=True)
 class IssuedCredential:
-    """A credential issued by the criteria-checked ``issue``."""
+    """A credential issued by the criteria-checked ``issue``, keyed by (issuer key, hash)."""
 
+    issuer: str
     credential_hash: bytes
     subject: bytes
-    issuer: str | None
     type_id: int
     type_version: int
     block_number: int
+    issuer_id: int = 0
 
     @property
     def exists(self) -> bool:
-        return self.issuer is not None
+        return self.block_number != 0
 
 
 @dataclass(frozen=True)
 class CredentialStatusRecord:
-    """The last status change of a credential (``root`` is 32 zero bytes for an issued one)."""
+    """A status change of a credential issued by ``issue``: ``by`` is the changing key's id (0: the
+    committee). ``status_of`` answers the change in force (status ``NONE`` when none counts)."""
 
-    root: bytes
+    issuer: str
     credential_hash: bytes
     status: CredentialStatus
     reason: RevocationReason
     block_number: int
+    by: int = 0
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """A credential named as a prerequisite of a checked issuance: its issuer key and hash."""
+
+    issuer: str
+    credential_hash: bytes
+
+    def as_tuple(self) -> tuple[str, bytes]:
+        return (self.issuer, self.credential_hash)

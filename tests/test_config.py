@@ -22,7 +22,7 @@ def test_precedence_flag_env_file_default(tmp_path: Path) -> None:
     assert resolve_workspace("/b", {"LEDGER_WORKSPACE": "/a"}) == Path("/b")
 
     ws = tmp_path / "ws"
-    dep = Deployment("0x" + "11" * 20, "0x" + "22" * 20, "0x" + "33" * 20, 7, 31337)
+    dep = Deployment("0x" + "00" * 19 + "01", "0x" + "11" * 20, "0x" + "22" * 20, "0x" + "33" * 20, 7, 31337)
     save_settings(Settings(ws, NetworkSettings("rpc", ("http://file:1",)), dep, "uni"))
     s = load_settings(ws, env={})
     assert s.network.urls == ("http://file:1",) and s.deployment == dep and s.default_key == "uni"
@@ -105,3 +105,24 @@ def test_the_cli_warns_once_about_plain_http_to_another_machine(tmp_path: Path, 
     local = App(workspace_flag=str(tmp_path / "ws"), rpc_urls=("http://127.0.0.1:8545",), env={})
     local.settings(require_init=False)
     assert capsys.readouterr().err == ""
+
+
+def test_a_workspace_of_contracts_v1_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """A workspace whose config names the three contracts of v1 (no committee): every command says to
+    make a new deployment, with exit code 2 and no traceback."""
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    ws = tmp_path / "old"
+    save_settings(Settings(ws, NetworkSettings("embedded"), None, "default"))
+    config = ws / "config.toml"
+    config.write_text(config.read_text() + "\n[contracts]\n" + "".join(
+        f'{name} = "0x{digit * 40}"\n' for name, digit in
+        (("issuer_registry", "1"), ("contribution_ledger", "2"), ("credential_registry", "3")))
+        + "block_number = 7\nchain_id = 1337\n")
+    for argv in (["committee", "list"], ["verify", str(config)], ["index", "sync"]):
+        result = CliRunner().invoke(main, [*argv, "-w", str(ws)], env={"LEDGER_PASSWORD": "x"})
+        assert result.exit_code == 2, (argv, result.output)
+        assert "contracts v1" in result.output and "ledger init --workspace" in result.output
+        assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)

@@ -20,6 +20,14 @@ block, the issuer and whether it was authorised for the type at that block, the 
 * ``CONTRIBUTION_CLAIMED_TWICE``: the same piece of work (same evidence hash) was recorded for two
   different subjects under two keys (a second claim of the same key cannot happen: the contract
   refuses it, and failed transactions are out of scope).
+* ``ISSUER_COMPROMISED``: a key of the issuer is marked compromised (since which block, marked by whom,
+  in which block); what it wrote from then on is void, so such a credential fails ``issuer_authorized``.
+* ``BATCH_REVOKED``: the credential's batch was revoked as a whole (when, why, by whom).
+* ``CONTRIBUTION_RELEASED``: a contribution was revoked and its key released by the committee (a
+  squatted pull request freed for its rightful recorder), with when; the record stays in the history.
+* ``EVIDENCE_RECORDED_BY_COMPROMISED_KEY``: evidence recorded by a key compromised at the time.
+* ``PROPOSAL_CANCELLED`` / ``PROPOSAL_EXPIRED``: a committee proposal about the audited issuer was
+  cancelled (when, by whom) or expired unapproved (its last block).
 
 An anomaly is a warning for the reader; it makes a credential invalid only when the corresponding check
 fails (an issuer not authorised at the issuing block fails ``issuer_authorized``).
@@ -42,13 +50,19 @@ from ledger.audit.anchoring import ReportCheck, anchor_report, check_report, loa
 from ledger.audit.auditor import Auditor
 from ledger.audit.checks import ChainCheck, ChainLogCheck, ContractsCheck
 from ledger.audit.report import (
+    BATCH_REVOKED,
     COMPONENT_REVOKED_AFTER_ISSUANCE,
     CONTRIBUTION_CLAIMED_TWICE,
+    CONTRIBUTION_RELEASED,
+    EVIDENCE_RECORDED_BY_COMPROMISED_KEY,
     EVIDENCE_REVOKED_AFTER_ISSUANCE,
     FAIL,
     INDEX_DISAGREES_WITH_CHAIN,
     ISSUED_WHILE_ISSUER_SUSPENDED,
+    ISSUER_COMPROMISED,
     PASS,
+    PROPOSAL_CANCELLED,
+    PROPOSAL_EXPIRED,
     REPORT_DOMAIN_TAG,
     REVOKED_THEN_REISSUED,
     SKIPPED,
@@ -61,13 +75,19 @@ from ledger.audit.report import (
 )
 
 __all__ = [
+    "BATCH_REVOKED",
     "COMPONENT_REVOKED_AFTER_ISSUANCE",
     "CONTRIBUTION_CLAIMED_TWICE",
+    "CONTRIBUTION_RELEASED",
+    "EVIDENCE_RECORDED_BY_COMPROMISED_KEY",
     "EVIDENCE_REVOKED_AFTER_ISSUANCE",
     "FAIL",
     "INDEX_DISAGREES_WITH_CHAIN",
     "ISSUED_WHILE_ISSUER_SUSPENDED",
+    "ISSUER_COMPROMISED",
     "PASS",
+    "PROPOSAL_CANCELLED",
+    "PROPOSAL_EXPIRED",
     "REPORT_DOMAIN_TAG",
     "REVOKED_THEN_REISSUED",
     "SKIPPED",

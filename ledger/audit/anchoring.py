@@ -6,10 +6,11 @@ the transaction, block, auditor, target, contract and chain id. The hash does no
 the anchored report has the hash that was anchored.
 
 ``check_report`` is what a later auditor runs on a report file: it recomputes the hash from the file's
-content (not from the ``report_hash`` it states), asks the contract who anchored that hash and in which
-block, and finds the ``ReportAnchored`` log for the transaction and the target. The report passes when
-the content's hash is anchored, the file's stated hash and anchoring agree with the chain, and the
-anchored target is the report's target.
+content (not from the ``report_hash`` it states), asks the contract in which block the auditor the file
+names anchored that hash (anchors are keyed by auditor: another auditor's anchor of the same hash is its
+own), or, when the file names none, finds the first ``ReportAnchored`` log of the hash; the log gives the
+transaction and the target. The report passes when the content's hash is anchored, the file's stated
+hash and anchoring agree with the chain, and the anchored target is the report's target.
 """
 
 from __future__ import annotations
@@ -68,12 +69,13 @@ def anchor_report(contracts: Contracts, key: PrivateKey, report: AuditReport) ->
         receipt = contracts.credentials.anchor_report(key, digest, target)
         auditor, block, tx_hash, again = key.address, receipt.block_number, "0x" + receipt.tx_hash.hex(), False
     except ReportAlreadyAnchored:
-        # The very same report (same content, same second) was anchored before: that anchor proves it.
-        first, block = contracts.credentials.report_anchor(digest)
-        found = anchored_log(contracts, digest, block) if first is not None else None
-        if first is None or found is None or found[1] != "0x" + target.hex():
+        # The very same report (same content, same second) was anchored before by this auditor: that
+        # anchor proves it.
+        block = contracts.credentials.report_anchor(key.address, digest)
+        found = anchored_log(contracts, digest, block, key.address) if block else None
+        if found is None or found[1] != "0x" + target.hex():
             raise
-        auditor, tx_hash, again = first, found[0], True
+        auditor, tx_hash, again = key.address, found[0], True
     anchored: dict[str, Any] = {
         "tx_hash": tx_hash,
         "block_number": block,
@@ -155,19 +157,29 @@ def check_report(contracts: Contracts, data: Mapping[str, Any]) -> ReportCheck:
         problems.append(f"the report's content hashes to 0x{digest.hex()}, not to the report_hash it states "
                         f"({stated_hash}): it was changed after it was hashed")
     problems.extend(_other_chain(data.get("anchored"), contracts))
-    auditor, block = contracts.credentials.report_anchor(digest)
+    claimed = data.get("anchored")
+    said = claimed.get("auditor") if isinstance(claimed, Mapping) else None
+    auditor: str | None = None
+    block = 0
+    if isinstance(said, str):
+        block = contracts.credentials.report_anchor(said, digest)
+        auditor = said if block else None
+    if auditor is None:
+        first = _first_anchor(contracts, digest)
+        if first is not None:
+            auditor, block = first
     tx_hash = target = None
     if auditor is None:
         problems.append("this report's hash was never anchored on this chain")
     else:
-        log = anchored_log(contracts, digest, block)
+        log = anchored_log(contracts, digest, block, auditor)
         if log is None:
             problems.append(f"no ReportAnchored log for this hash in block {block}")
         else:
             tx_hash, target = log
             if target != expected:
                 problems.append(f"anchored for target {target}, but the report is about {expected}")
-        problems.extend(_claims(data.get("anchored"), auditor, block, tx_hash))
+        problems.extend(_claims(claimed, auditor, block, tx_hash))
     title = data.get("title")
     return ReportCheck(
         report_hash="0x" + digest.hex(),
@@ -182,9 +194,16 @@ def check_report(contracts: Contracts, data: Mapping[str, Any]) -> ReportCheck:
     )
 
 
-def anchored_log(contracts: Contracts, digest: bytes, block: int) -> tuple[str, str] | None:
-    """(transaction hash, target) of the ReportAnchored log of ``digest`` in ``block``."""
-    return contracts.credentials.report_anchored_log(digest, block)
+def anchored_log(contracts: Contracts, digest: bytes, block: int, auditor: str | None = None
+                 ) -> tuple[str, str] | None:
+    """(transaction hash, target) of the ReportAnchored log of ``digest`` in ``block`` (by ``auditor``)."""
+    return contracts.credentials.report_anchored_log(digest, block, auditor)
+
+
+def _first_anchor(contracts: Contracts, digest: bytes) -> tuple[str, int] | None:
+    """(auditor, block) of the first anchor of ``digest`` by anyone, from the logs."""
+    auditor, block = contracts.credentials.first_report_anchor(digest, contracts.deployment.block_number)
+    return None if auditor is None else (auditor, block)
 
 
 def _other_chain(claimed: Any, contracts: Contracts) -> list[str]:

@@ -10,13 +10,19 @@ from typing import Any
 from ledger.audit.checks import ChainCheck
 from ledger.audit.names import Names
 from ledger.audit.report import (
+    BATCH_REVOKED,
     COMPONENT_REVOKED_AFTER_ISSUANCE,
     CONTRIBUTION_CLAIMED_TWICE,
+    CONTRIBUTION_RELEASED,
+    EVIDENCE_RECORDED_BY_COMPROMISED_KEY,
     EVIDENCE_REVOKED_AFTER_ISSUANCE,
     FAIL,
     INDEX_DISAGREES_WITH_CHAIN,
     ISSUED_WHILE_ISSUER_SUSPENDED,
+    ISSUER_COMPROMISED,
     PASS,
+    PROPOSAL_CANCELLED,
+    PROPOSAL_EXPIRED,
     REVOKED_THEN_REISSUED,
     Anomaly,
     AuditReport,
@@ -30,7 +36,7 @@ from ledger.credentials.proof import BATCH_PROOF
 from ledger.errors import ChainError, LedgerError, ValidationError, VerificationError
 from ledger.index.projection import ZERO32
 from ledger.index.queries import IndexReader
-from ledger.index.records import Contribution, Credential
+from ledger.index.records import Batch, Contribution, Credential, Issuer
 from ledger.index.view import IndexChainView, reason_name
 from ledger.verify.verifier import verify_credential
 
@@ -70,7 +76,7 @@ class Auditor:
         view = self.r.subject(subject)
         audits = [self._audit_onchain(c) for c in view.credentials]
         audits = self._reissues(audits, list(view.credentials))
-        claimed = [a for c in view.contributions for a in self._claimed_twice(c)]
+        claimed = [a for c in view.contributions for a in self._claimed_twice(c) + self._contribution_anomalies(c)]
         return self._report("subject", view.subject, audits, contributions=view.contributions, extra=claimed)
 
     def subjects(self, subjects: Sequence[str | bytes]) -> AuditReport:
@@ -83,7 +89,7 @@ class Auditor:
             view = self.r.subject(s)
             audits += self._reissues([self._audit_onchain(c) for c in view.credentials], list(view.credentials))
             contributions += view.contributions
-            extra += [a for c in view.contributions for a in self._claimed_twice(c)]
+            extra += [a for c in view.contributions for a in self._claimed_twice(c) + self._contribution_anomalies(c)]
         return self._report("subjects", f"{len(unique)} subject(s)", audits, contributions=contributions, extra=extra)
 
     def issuer(self, who: str) -> AuditReport:
@@ -96,7 +102,10 @@ class Auditor:
         info["batches"] = render_plain(list(view.batches))
         info["contributions_recorded"] = view.contributions_recorded
         info["revocations"] = list(view.revocations)
-        return self._report("issuer", view.issuer.address, audits, issuer=info)
+        info["proposals"] = render_plain(list(view.proposals))
+        extra = self._key_anomalies(view.issuer) + [a for b in view.batches for a in self._batch_anomalies(b)]
+        extra += self._proposal_anomalies(view.proposals)
+        return self._report("issuer", view.issuer.address, audits, issuer=info, extra=extra)
 
     def documents(
         self, documents: Iterable[tuple[str, bytes | str | LedgerError]], *, now: datetime | None = None
@@ -136,30 +145,33 @@ class Auditor:
         anchored = {s.name: s for s in verified.steps}.get("anchoring")
         if proof is None or proof.credential_hash != doc.hash or anchored is None or anchored.outcome != PASS:
             return self._unanchored(audit, doc, anchored)
-        root, evidence_keys = ZERO32, ["0x" + e.key.hex() for e in doc.evidence]
-        components: list[str] = []
+        root, index, evidence_keys = ZERO32, None, ["0x" + e.key.hex() for e in doc.evidence]
+        anomalies: list[Anomaly] = []
+        components: list[tuple[str | None, str]] = []
         if proof.kind == BATCH_PROOF and proof.batch_root is not None:
-            root = "0x" + proof.batch_root.hex()
-            batch = self.r.batch(root)
+            root, index = "0x" + proof.batch_root.hex(), proof.leaf_index
+            batch = self.r.batch(doc.issuer.address, root)
             assert batch is not None  # the anchoring step passed on this index
             issuer, type_id, block, tx = batch.issuer, batch.type_id, batch.block_number, batch.tx_hash
+            anomalies += self._batch_anomalies(batch)
+            entry = self.r.leaf_status_at(issuer, root, int(index or 0))
         else:
-            issued = self.r.issued(digest)
+            issued = self.r.issued(digest, issuer=doc.issuer.address)
             assert issued is not None
             issuer, type_id, block, tx = issued.issuer, issued.type_id, issued.block_number, issued.tx_hash
             evidence_keys = list(issued.evidence) or evidence_keys
-            components = list(issued.prerequisites)
+            entry = self.r.credential_status_at(issuer, digest)
+            components = list(zip(issued.prerequisite_issuers, issued.prerequisites))
         ok, why = self.r.authorization(issuer, type_id, block)
-        anomalies = [] if ok else self._suspended_at(issuer, block)
+        anomalies += self._writer_anomalies(issuer, block, ok)
         evidence = tuple(self._evidence(k) for k in evidence_keys)
         anomalies += self._evidence_anomalies(evidence, block)
         anomalies += [a for a, _ in self._component_anomalies(components, block)]
-        entry = self.r.credential_status_at(root, digest)
         audit = replace(
             audit,
             issuer=issuer,
             type_id=type_id,
-            anchor={"root": None if root == ZERO32 else root, "tx_hash": tx, "block_number": block},
+            anchor={"root": None if root == ZERO32 else root, "index": index, "tx_hash": tx, "block_number": block},
             authorization={"authorized": ok, "reason": why, "block_number": block},
             status_now="None" if entry is None else entry.status,
             evidence=evidence,
@@ -184,7 +196,7 @@ class Auditor:
         root = "0x" + doc.proof.batch_root.hex() if doc.proof.batch_root is not None else ZERO32
         index_knows = anchored.code not in ("ROOT_UNKNOWN", "NOT_ISSUED")
         try:
-            on_chain = self.chain.exists(root, audit.hash)
+            on_chain = self.chain.exists(audit.issuer, root, audit.hash)
         except ChainError:
             return replace(finished, chain_check="unreachable", chain_checked=False)
         if on_chain == index_knows:
@@ -203,8 +215,10 @@ class Auditor:
         """REVOKED_THEN_REISSUED among files: same subject and type, one revoked before the other's block."""
         revoked: list[tuple[CredentialAudit, int]] = []
         for a in audits:
-            if a.status_now == "revoked" and a.anchor:
-                history = self.r.status_history(a.anchor.get("root") or ZERO32, a.hash)
+            if a.status_now == "revoked" and a.anchor and a.issuer:
+                root = a.anchor.get("root")
+                history = (self.r.leaf_history(a.issuer, root, int(a.anchor.get("index") or 0)) if root else
+                           self.r.credential_history(a.issuer, a.hash))
                 first = next((e.block_number for e in history if e.status == "Revoked"), None)
                 if first is not None:
                     revoked.append((a, first))
@@ -232,18 +246,32 @@ class Auditor:
         steps: list[Step] = []
         anomalies: list[Anomaly] = []
         block = cred.block_number
+        leaf = cred.root != ZERO32
         ok, why = self.r.authorization(cred.issuer, cred.type_id, block)
-        steps.append(Step("anchoring", PASS, "ANCHORED" if cred.root != ZERO32 else "ISSUED",
-                          f"{'anchored' if cred.root != ZERO32 else 'issued'} at block {block} in {cred.tx_hash}"))
-        steps.append(Step("issuer_authorized", PASS if ok else FAIL, "AUTHORIZED" if ok else "ISSUER_NOT_AUTHORIZED",
-                          f"issuer {why} at block {block}"))
-        if not ok:
-            anomalies += self._suspended_at(cred.issuer, block)
+        steps.append(Step("anchoring", PASS, "ANCHORED" if leaf else "ISSUED",
+                          f"{'anchored' if leaf else 'issued'} at block {block} in {cred.tx_hash}"))
+        since = self.r.compromised_since(cred.issuer)
+        if since is not None and block >= since:
+            steps.append(Step("issuer_authorized", FAIL, "ISSUER_COMPROMISED",
+                              f"{cred.issuer} is marked compromised since block {since}, before this write"))
+        else:
+            steps.append(Step("issuer_authorized", PASS if ok else FAIL,
+                              "AUTHORIZED" if ok else "ISSUER_NOT_AUTHORIZED", f"issuer {why} at block {block}"))
+        anomalies += self._writer_anomalies(cred.issuer, block, ok)
+        batch = self.r.batch(cred.issuer, cred.root) if leaf else None
+        if batch is not None:
+            anomalies += self._batch_anomalies(batch)
         evidence = tuple(self._evidence(k) for k in cred.evidence)
         anomalies += self._evidence_anomalies(evidence, block)
         status_now = cred.status  # the reader was asked for "now"
-        steps.append(_status_step(status_now, cred.history[-1] if cred.history else None))
-        component_anomalies = self._component_anomalies(cred.prerequisites, block)
+        if batch is not None and batch.revoked is not None and \
+                not self._void(batch.revoked.by, batch.revoked.block_number):
+            steps.append(Step("status", FAIL, "BATCH_REVOKED",
+                              f"the whole batch was revoked at block {batch.revoked.block_number} "
+                              f"({batch.revoked.reason}) by {batch.revoked.by}"))
+        else:
+            steps.append(_status_step(status_now, cred.history[-1] if cred.history else None))
+        component_anomalies = self._component_anomalies(zip(cred.prerequisite_issuers, cred.prerequisites), block)
         anomalies += [a for a, _ in component_anomalies]
         for anomaly, entry in component_anomalies[:1]:  # the step names the first; the anomalies list all
             steps.append(Step("criteria", FAIL, f"COMPONENT_{entry.status.upper()}",
@@ -252,14 +280,14 @@ class Auditor:
         institution = self.names.issuer(cred.issuer)
         return self._finish(
             CredentialAudit(
-                label=cred.hash,
+                label=cred.label,
                 hash=cred.hash,
                 valid=False,
                 reason="",
                 subject=cred.subject,
                 type_id=cred.type_id,
                 issuer=cred.issuer,
-                anchor={"root": None if cred.root == ZERO32 else cred.root, "tx_hash": cred.tx_hash,
+                anchor={"root": cred.root if leaf else None, "index": cred.index, "tx_hash": cred.tx_hash,
                         "block_number": block},
                 authorization={"authorized": ok, "reason": why, "block_number": block},
                 status_now=status_now,
@@ -274,8 +302,17 @@ class Auditor:
             cred.root,
         )
 
-    def _status(self, root: str, digest: str, at: int | None) -> str:
-        entry = self.r.credential_status_at(root, digest, at)
+    def _void(self, key: str | None, block: int) -> bool:
+        """Whether an act of ``key`` at ``block`` is void: the key was compromised then."""
+        since = None if key is None else self.r.compromised_since(key)
+        return since is not None and block >= since
+
+    def _status(self, audit: CredentialAudit, root: str, at: int | None) -> str:
+        assert audit.issuer is not None
+        if root != ZERO32:
+            entry = self.r.leaf_status_at(audit.issuer, root, int(audit.anchor.get("index") or 0), at)
+        else:
+            entry = self.r.credential_status_at(audit.issuer, audit.hash, at)
         return "None" if entry is None else entry.status
 
     def _finish(self, audit: CredentialAudit, root: str) -> CredentialAudit:
@@ -287,8 +324,8 @@ class Auditor:
         chain_check = "unreachable"
         if self.chain is not None and audit.issuer is not None and audit.anchor.get("block_number") is not None:
             try:
-                exists = self.chain.exists(root, audit.hash)
-                on_chain = self.chain.status(root, audit.hash)
+                exists = self.chain.exists(audit.issuer, root, audit.hash)
+                on_chain = self.chain.status(audit.issuer, root, audit.anchor.get("index"), audit.hash)
                 authorized = self.chain.authorized(audit.issuer, int(audit.type_id or 0), int(audit.anchor["block_number"]))
             except ChainError:
                 pass  # the chain is not reachable now: the index's answer stands, marked "index only"
@@ -313,7 +350,7 @@ class Auditor:
         if self.at is not None and audit.anchor:
             block = int(audit.anchor.get("block_number") or 0)
             existed = block <= self.at
-            status_at = self._status(root, audit.hash, self.at) if existed else NOT_YET
+            status_at = self._status(audit, root, self.at) if existed else NOT_YET
             valid_at = existed and status_at in ("None", "Valid") and bool(audit.authorization.get("authorized"))
             if audit.issuer is not None and audit.type_id is not None:
                 # "Was its issuer authorised for its type at that moment", asked apart from issuance.
@@ -355,12 +392,76 @@ class Auditor:
                 who = "the issuer" if current == issuer else f"its ancestor {current}"
                 return [Anomaly(ISSUED_WHILE_ISSUER_SUSPENDED,
                                 f"issued at block {block} while {who} was {status.lower()}", block, (current,))]
-            current = self.r.parent_of(current)
+            current = self.r.parent_of(current, block)
         return []
+
+    def _writer_anomalies(self, issuer: str, block: int, authorized: bool) -> list[Anomaly]:
+        """What went wrong with the key that wrote a credential: compromised then, or its issuer suspended."""
+        mark = self.r.compromise(issuer)
+        if mark is not None and block >= int(mark["since"]):
+            return [_compromise_anomaly(issuer, mark, f"wrote this at block {block}")]
+        return [] if authorized else self._suspended_at(issuer, block)
+
+    def _key_anomalies(self, issuer: Issuer) -> list[Anomaly]:
+        """Every compromised key of an issuer, with when and by whom."""
+        out = []
+        for key in issuer.compromised_keys:
+            mark = self.r.compromise(key.address)
+            if mark is not None:
+                out.append(_compromise_anomaly(key.address, mark, "a key of this issuer"))
+        return out
+
+    def _batch_anomalies(self, batch: Batch) -> list[Anomaly]:
+        """A batch revoked as a whole: when, why, by whom (void when by a key compromised then)."""
+        rev = batch.revoked
+        if rev is None:
+            return []
+        void = " (void: that key was compromised then)" if self._void(rev.by, rev.block_number) else ""
+        return [Anomaly(BATCH_REVOKED, f"batch {batch.root} of {batch.issuer} was revoked as a whole at block "
+                        f"{rev.block_number} ({rev.reason}) by {rev.by} in {rev.tx_hash}{void}", rev.block_number,
+                        (batch.root, batch.issuer, rev.by or ""))]
+
+    def _contribution_anomalies(self, c: Contribution) -> list[Anomaly]:
+        out = []
+        if c.released is not None:
+            out.append(Anomaly(
+                CONTRIBUTION_RELEASED,
+                f"contribution {c.key} recorded by {c.recorder} at block {c.block_number} was revoked"
+                + (f" at block {c.revoked.block_number} by {c.revoked.by} ({c.revoked.reason})" if c.revoked else "")
+                + f" and its key released by the committee at block {c.released.block_number} in "
+                f"{c.released.tx_hash}; the key may be recorded again (generation {c.generation + 1})",
+                c.released.block_number, (c.key,)))
+        if c.recorder_compromised:
+            out.append(Anomaly(EVIDENCE_RECORDED_BY_COMPROMISED_KEY,
+                               f"contribution {c.key} was recorded at block {c.block_number} by {c.recorder}, a key "
+                               "compromised by then: it proves nothing", c.block_number, (c.key, c.recorder)))
+        return out
+
+    def _proposal_anomalies(self, proposals: Iterable[Any]) -> list[Anomaly]:
+        out = []
+        for p in proposals:
+            if p.state == "Cancelled":
+                out.append(Anomaly(PROPOSAL_CANCELLED, f"committee proposal {p.id} by {p.proposer}, made at block "
+                                   f"{p.created_block}, was cancelled at block {p.closed_block} by {p.closed_by}",
+                                   p.closed_block, (str(p.id),)))
+            elif p.state == "Expired":
+                out.append(Anomaly(PROPOSAL_EXPIRED, f"committee proposal {p.id} by {p.proposer}, made at block "
+                                   f"{p.created_block}, expired unexecuted after block {p.expires_at} with "
+                                   f"{len(p.approvals)} approval(s)", p.expires_at, (str(p.id),)))
+        return out
 
     def _evidence_anomalies(self, evidence: Iterable[EvidenceItem], block: int) -> list[Anomaly]:
         found: list[Anomaly] = []
         for e in evidence:
+            if e.released is not None:
+                found.append(Anomaly(CONTRIBUTION_RELEASED,
+                                     f"evidence {e.key} was released by the committee at block "
+                                     f"{e.released['block_number']} (its record revoked and archived)",
+                                     e.released["block_number"], (e.key,)))
+            if e.recorder_compromised:
+                found.append(Anomaly(EVIDENCE_RECORDED_BY_COMPROMISED_KEY,
+                                     f"evidence {e.key} was recorded by {e.recorder}, a key compromised by then",
+                                     None, (e.key, e.recorder or "")))
             if e.revoked and e.revoked["block_number"] > block:
                 found.append(Anomaly(
                     EVIDENCE_REVOKED_AFTER_ISSUANCE,
@@ -372,15 +473,18 @@ class Auditor:
                 found += self._claimed_twice_key(e.key, e.subject)
         return found
 
-    def _component_anomalies(self, components: Iterable[str], block: int) -> list[tuple[Anomaly, Any]]:
-        """A stacked certificate's components revoked or suspended now (they were valid at its issuance:
-        the contract checked), each with the status entry that did it."""
+    def _component_anomalies(self, components: Iterable[tuple[str | None, str]], block: int
+                             ) -> list[tuple[Anomaly, Any]]:
+        """A stacked certificate's components, ``(issuer, hash)``, revoked or suspended now (they were valid
+        at its issuance: the contract checked), each with the status entry that did it."""
         found: list[tuple[Anomaly, Any]] = []
-        for component in components:
-            entry = self.r.credential_status_at(ZERO32, component)
+        for issuer, component in components:
+            if issuer is None:
+                continue  # an index from before contracts v2 does not say whose it is
+            entry = self.r.credential_status_at(issuer, component)
             if entry is None or entry.status not in ("Revoked", "Suspended"):
                 continue
-            other = self.r.issued(component)
+            other = self.r.issued(component, issuer=issuer)
             what = f"of type {other.type_id} " if other is not None else ""
             found.append((Anomaly(
                 COMPONENT_REVOKED_AFTER_ISSUANCE,
@@ -396,9 +500,12 @@ class Auditor:
             return EvidenceItem(key=key, missing=True)
         revoked = None if c.revoked is None else {"block_number": c.revoked.block_number, "reason": c.revoked.reason,
                                                   "by": c.revoked.by}
+        released = None if c.released is None else {"block_number": c.released.block_number,
+                                                    "tx_hash": c.released.tx_hash}
         named = self.names.contribution(c.key, c.evidence_hash)
         return EvidenceItem(key=c.key, kind=c.kind, project=c.project, subject=c.subject, cosigners=c.cosigners,
-                            revoked=revoked, source=named["source"], url=named["url"],
+                            revoked=revoked, released=released, recorder=c.recorder,
+                            recorder_compromised=c.recorder_compromised, source=named["source"], url=named["url"],
                             project_name=named["project_name"])
 
     def _claimed_twice(self, c: Contribution) -> list[Anomaly]:
@@ -435,7 +542,8 @@ class Auditor:
                     (old.hash, cred.hash),
                 )
                 for old, entry in revoked
-                if old.hash != cred.hash and old.type_id == cred.type_id and old.subject == cred.subject
+                if old.hash != cred.hash and old.type_id == cred.type_id and cred.subject is not None
+                and old.subject == cred.subject
                 and entry.block_number <= cred.block_number
             ]
             if extra:
@@ -493,6 +601,13 @@ def shown_status(status: str) -> str:
     """A status as reports show it, in ``ledger.verify.verifier``'s words: active (never changed),
     reinstated, suspended, revoked."""
     return _SHOWN.get(status, status)
+
+
+def _compromise_anomaly(key: str, mark: Any, what: str) -> Anomaly:
+    return Anomaly(ISSUER_COMPROMISED,
+                   f"key {key} ({what}) is marked compromised since block {mark['since']}: marked by "
+                   f"{mark['marked_by']} at block {mark['block_number']} in {mark['tx_hash']}; what it wrote from "
+                   f"block {mark['since']} on is void", int(mark["block_number"]), (key, str(mark["marked_by"])))
 
 
 def _status_step(status: str, entry: Any) -> Step:

@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.audit.checks import CHAIN_CHECKS
-from ledger.audit.html import render_html
+from ledger.audit.html import CHAIN_CHECKS, render_html
 from ledger.canonical import canonicalize
 from ledger.crypto.hashing import keccak256
 from ledger.index.records import Contribution
@@ -23,6 +22,12 @@ COMPONENT_REVOKED_AFTER_ISSUANCE = "COMPONENT_REVOKED_AFTER_ISSUANCE"
 REVOKED_THEN_REISSUED = "REVOKED_THEN_REISSUED"
 CONTRIBUTION_CLAIMED_TWICE = "CONTRIBUTION_CLAIMED_TWICE"
 INDEX_DISAGREES_WITH_CHAIN = "INDEX_DISAGREES_WITH_CHAIN"
+ISSUER_COMPROMISED = "ISSUER_COMPROMISED"
+BATCH_REVOKED = "BATCH_REVOKED"
+CONTRIBUTION_RELEASED = "CONTRIBUTION_RELEASED"
+EVIDENCE_RECORDED_BY_COMPROMISED_KEY = "EVIDENCE_RECORDED_BY_COMPROMISED_KEY"
+PROPOSAL_CANCELLED = "PROPOSAL_CANCELLED"
+PROPOSAL_EXPIRED = "PROPOSAL_EXPIRED"
 
 # One step model for verification and audit: a step of an audit is a verification step.
 Step = StepResult
@@ -49,6 +54,9 @@ class EvidenceItem:
     cosigners: tuple[str, ...] = ()
     revoked: Mapping[str, Any] | None = None
     missing: bool = False
+    released: Mapping[str, Any] | None = None
+    recorder: str | None = None
+    recorder_compromised: bool = False
     source: str | None = None  # the work, e.g. github.com/owner/repo/pull/7 (from its evidence document)
     url: str | None = None
     project_name: str | None = None
@@ -265,5 +273,10 @@ def _contribution_dict(c: Contribution, names: Mapping[str, str | None] | None =
         "recorder": c.recorder,
         "block_number": c.block_number,
         "cosigners": list(c.cosigners),
-        "revoked": None if c.revoked is None else {"block_number": c.revoked.block_number, "reason": c.revoked.reason},
+        "revoked": None if c.revoked is None else {"block_number": c.revoked.block_number, "reason": c.revoked.reason,
+                                                   "by": c.revoked.by},
+        "released": None if c.released is None else {"block_number": c.released.block_number,
+                                                     "tx_hash": c.released.tx_hash},
+        "generation": c.generation,
+        "recorder_compromised": c.recorder_compromised,
     }

@@ -485,6 +485,26 @@ class EmbeddedChain(ChainBackend):
             return []
         return self._send_signed(key, list(txs))
 
+    def send_block(self, pairs: Sequence[tuple[PrivateKey, Transaction]]) -> list[Receipt]:
+        """Mine transactions of several senders together in one new block, in the order given (each
+        sender's own transactions get consecutive nonces).
+
+        What a node's pool does when several parties' transactions land in one block: the tests use it
+        to put an anchor and a suspension in the same block. All or nothing, as :meth:`send_many`.
+
+        Raises:
+            CapabilityError: a key is not of the chain's crypto mode.
+        """
+        if not pairs:
+            return []
+        for key, _ in pairs:
+            if key.crypto != self._crypto:
+                raise CapabilityError(self.name, f"{key.crypto.upper()} keys on an {self._crypto.upper()} chain")
+        if self._crypto == "sm":
+            with self._mutex:
+                return self.mine([self._fisco_signed(key, [tx])[0] for key, tx in pairs])
+        return self._mine_ethereum(list(pairs))
+
     def fund(self, address: str, amount_wei: int) -> None:
         """Transfer ``amount_wei`` from the genesis faucet (gas is free here; this is for parity)."""
         if amount_wei < 0:
@@ -513,7 +533,7 @@ class EmbeddedChain(ChainBackend):
                 admitted = self._fisco_signed(key, txs)
                 announce([Outgoing(a.hash, a.raw or b"", a.to, a.data, a.value) for a in admitted])
                 return self.mine(admitted)
-        return self._mine_ethereum(key, txs)
+        return self._mine_ethereum([(key, tx) for tx in txs])
 
     def _fisco_signed(self, key: PrivateKey, txs: list[Transaction]) -> list[Admitted]:
         """Sign ``txs`` as FISCO BCOS 3.x transactions of this SM chain (the module docstring)."""
@@ -580,28 +600,30 @@ class EmbeddedChain(ChainBackend):
                 entries.append(_Entry(transaction, sender, tx.hash, tx.raw or None, tx.nonce or None))
             return self._commit_block(vm, parent, entries, txs[0].sender)
 
-    def _mine_ethereum(self, key: PrivateKey, txs: list[Transaction]) -> list[Receipt]:
+    def _mine_ethereum(self, pairs: list[tuple[PrivateKey, Transaction]]) -> list[Receipt]:
+        """Sign and mine ``(key, transaction)`` pairs in one block, each sender's nonces consecutive."""
         with self._mutex:
             self._checked_store()
             chain = self._chain
-            sender = _address_bytes(key.address)
             parent = chain.get_canonical_head()
             vm = cast("VM", chain.get_vm(chain.create_header_from_parent(parent)))
-            nonce = vm.state.get_nonce(sender)
             builder = cast("Any", vm.get_transaction_builder())  # the fork builder has legacy_signed
             own_signed = blocks.own_signed_class(builder.legacy_signed)
+            nonces: dict[bytes, int] = {}
             entries = []
             outgoing = []
-            for offset, tx in enumerate(txs):
+            for key, tx in pairs:
+                sender = _address_bytes(key.address)
+                nonce = nonces[sender] = nonces[sender] + 1 if sender in nonces else vm.state.get_nonce(sender)
                 signed = ethtx.sign_legacy(
-                    key, nonce=nonce + offset, gas_price=0, gas=tx.gas, to=tx.to, data=tx.data, value=tx.value,
+                    key, nonce=nonce, gas_price=0, gas=tx.gas, to=tx.to, data=tx.data, value=tx.value,
                     chain_id=self._chain_id,
                 )
                 outgoing.append(Outgoing(signed.hash, signed.raw, tx.to, tx.data, tx.value, signed.nonce))
                 transaction = blocks.own_transaction(own_signed, signed.raw, sender)
                 entries.append(_Entry(transaction, sender, bytes(transaction.hash), None, None))
             announce(outgoing)  # the burst journal writes them down before the block is built
-            return self._commit_block(vm, parent, entries, key.address)
+            return self._commit_block(vm, parent, entries, pairs[0][0].address)
 
     def _commit_block(self, vm: VM, parent: BlockHeaderAPI, entries: list[_Entry], who: str) -> list[Receipt]:
         """Apply ``entries`` on ``vm``, seal and persist the block with its logs and outcomes in one commit."""

@@ -34,7 +34,7 @@ from ledger.errors import ContractError, LedgerError, UnknownRevert
 ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
 #: Where each crypto mode's artifacts are: keccak256 builds, and the SM3 builds for SM chains.
 ARTIFACT_DIRS = {"ecdsa": ARTIFACTS_DIR, "sm": ARTIFACTS_DIR / "sm3"}
-CONTRACT_NAMES = ("IssuerRegistry", "ContributionLedger", "CredentialRegistry")
+CONTRACT_NAMES = ("Committee", "IssuerRegistry", "ContributionLedger", "CredentialRegistry")
 ZERO32 = b"\0" * 32
 ZERO_ADDRESS = "0x" + "00" * 20
 
@@ -57,6 +57,9 @@ _ENUMS: dict[str, type[Any]] = {
     "ContributionStatus": types.ContributionStatus,
     "RevocationReason": types.RevocationReason,
     "CredentialStatus": types.CredentialStatus,
+    "ProposalState": types.ProposalState,
+    "Standing": types.Standing,
+    "Verdict": types.Verdict,
 }
 
 
@@ -359,7 +362,7 @@ def decode_revert(
 ) -> ContractError:
     """Decode revert data into the ContractError subclass it names.
 
-    Custom errors of our three contracts map to the classes of ``ledger.contracts.errors``; errors
+    Custom errors of our four contracts map to the classes of ``ledger.contracts.errors``; errors
     of ``extra_abi`` (any other contract's ABI) to classes made on the fly; ``Error(string)`` and
     ``Panic(uint256)`` to :class:`UnknownRevert` with a readable reason; anything else to
     :class:`UnknownRevert` with the raw data. Selectors are those of crypto mode ``crypto``.

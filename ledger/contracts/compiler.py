@@ -72,7 +72,7 @@ OPTIMIZER: dict[str, Any] = {
 #: The IR pipeline: about 1,400 gas less per anchor and 1,400 less per recorded item than legacy.
 VIA_IR = True
 #: Contracts that are deployed; interfaces and Common.sol only contribute to their ABIs.
-DEPLOYABLE = ("IssuerRegistry", "ContributionLedger", "CredentialRegistry")
+DEPLOYABLE = ("Committee", "IssuerRegistry", "ContributionLedger", "CredentialRegistry")
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 PROJECT_DIR = PACKAGE_DIR.parent

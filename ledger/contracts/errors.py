@@ -9,6 +9,14 @@ from __future__ import annotations
 from ledger.errors import ContractError
 
 
+class AllowedKindsNarrowed(ContractError):
+    """Solidity ``AllowedKindsNarrowed(uint32,uint8,uint8)``."""
+
+    error_name = "AllowedKindsNarrowed"
+    signature = "AllowedKindsNarrowed(uint32,uint8,uint8)"
+    fields = ('typeId', 'previous', 'requested')
+
+
 class AlreadyApproved(ContractError):
     """Solidity ``AlreadyApproved(uint256,address)``."""
 
@@ -17,12 +25,12 @@ class AlreadyApproved(ContractError):
     fields = ('id', 'member')
 
 
-class AlreadyCoSigned(ContractError):
-    """Solidity ``AlreadyCoSigned(bytes32,address)``."""
+class AlreadyCoSignedByOrganisation(ContractError):
+    """Solidity ``AlreadyCoSignedByOrganisation(bytes32,uint32,address)``."""
 
-    error_name = "AlreadyCoSigned"
-    signature = "AlreadyCoSigned(bytes32,address)"
-    fields = ('key', 'signer')
+    error_name = "AlreadyCoSignedByOrganisation"
+    signature = "AlreadyCoSignedByOrganisation(bytes32,uint32,address)"
+    fields = ('key', 'org', 'signer')
 
 
 class AlreadyMember(ContractError):
@@ -49,6 +57,14 @@ class AnyScopeNotAllowed(ContractError):
     fields = ('issuer', 'kind')
 
 
+class BatchIsRevoked(ContractError):
+    """Solidity ``BatchIsRevoked(address,bytes32,uint64)``."""
+
+    error_name = "BatchIsRevoked"
+    signature = "BatchIsRevoked(address,bytes32,uint64)"
+    fields = ('issuer', 'root', 'blockNumber')
+
+
 class ChildKindNotAllowed(ContractError):
     """Solidity ``ChildKindNotAllowed(address,uint8)``."""
 
@@ -63,6 +79,14 @@ class CommitteeHold(ContractError):
     error_name = "CommitteeHold"
     signature = "CommitteeHold(address)"
     fields = ('issuer',)
+
+
+class CompromiseNotEarlier(ContractError):
+    """Solidity ``CompromiseNotEarlier(address,uint64,uint64)``."""
+
+    error_name = "CompromiseNotEarlier"
+    signature = "CompromiseNotEarlier(address,uint64,uint64)"
+    fields = ('key', 'current', 'requested')
 
 
 class ContributionExists(ContractError):
@@ -89,6 +113,14 @@ class ContributionNotFound(ContractError):
     fields = ('key',)
 
 
+class ContributionNotRevoked(ContractError):
+    """Solidity ``ContributionNotRevoked(bytes32,uint8)``."""
+
+    error_name = "ContributionNotRevoked"
+    signature = "ContributionNotRevoked(bytes32,uint8)"
+    fields = ('key', 'status')
+
+
 class ContributionNotValid(ContractError):
     """Solidity ``ContributionNotValid(bytes32,uint8)``."""
 
@@ -105,6 +137,14 @@ class ContributionOutsideWindow(ContractError):
     fields = ('key', 'occurredAt', 'windowFrom', 'windowTo')
 
 
+class ContributionRecorderCompromised(ContractError):
+    """Solidity ``ContributionRecorderCompromised(bytes32,uint32)``."""
+
+    error_name = "ContributionRecorderCompromised"
+    signature = "ContributionRecorderCompromised(bytes32,uint32)"
+    fields = ('key', 'recorderId')
+
+
 class ContributionSubjectMismatch(ContractError):
     """Solidity ``ContributionSubjectMismatch(bytes32,bytes32,bytes32)``."""
 
@@ -114,27 +154,27 @@ class ContributionSubjectMismatch(ContractError):
 
 
 class CredentialExists(ContractError):
-    """Solidity ``CredentialExists(bytes32)``."""
+    """Solidity ``CredentialExists(address,bytes32)``."""
 
     error_name = "CredentialExists"
-    signature = "CredentialExists(bytes32)"
-    fields = ('credentialHash',)
+    signature = "CredentialExists(address,bytes32)"
+    fields = ('issuer', 'credentialHash')
 
 
 class CredentialIsRevoked(ContractError):
-    """Solidity ``CredentialIsRevoked(bytes32)``."""
+    """Solidity ``CredentialIsRevoked(address,bytes32)``."""
 
     error_name = "CredentialIsRevoked"
-    signature = "CredentialIsRevoked(bytes32)"
-    fields = ('credentialHash',)
+    signature = "CredentialIsRevoked(address,bytes32)"
+    fields = ('issuer', 'credentialHash')
 
 
 class CredentialNotFound(ContractError):
-    """Solidity ``CredentialNotFound(bytes32)``."""
+    """Solidity ``CredentialNotFound(address,bytes32)``."""
 
     error_name = "CredentialNotFound"
-    signature = "CredentialNotFound(bytes32)"
-    fields = ('credentialHash',)
+    signature = "CredentialNotFound(address,bytes32)"
+    fields = ('issuer', 'credentialHash')
 
 
 class DepthExceeded(ContractError):
@@ -169,6 +209,14 @@ class InvalidAllowedKinds(ContractError):
     fields = ('allowedKinds',)
 
 
+class InvalidCompromiseBlock(ContractError):
+    """Solidity ``InvalidCompromiseBlock(address,uint64)``."""
+
+    error_name = "InvalidCompromiseBlock"
+    signature = "InvalidCompromiseBlock(address,uint64)"
+    fields = ('key', 'since')
+
+
 class InvalidIssuerAddress(ContractError):
     """Solidity ``InvalidIssuerAddress(address)``."""
 
@@ -185,12 +233,28 @@ class InvalidIssuerKind(ContractError):
     fields = ('kind',)
 
 
+class InvalidLeafTransition(ContractError):
+    """Solidity ``InvalidLeafTransition(address,bytes32,uint256,uint8,uint8)``."""
+
+    error_name = "InvalidLeafTransition"
+    signature = "InvalidLeafTransition(address,bytes32,uint256,uint8,uint8)"
+    fields = ('issuer', 'root', 'index', 'current', 'requested')
+
+
 class InvalidMemberAddress(ContractError):
     """Solidity ``InvalidMemberAddress(address)``."""
 
     error_name = "InvalidMemberAddress"
     signature = "InvalidMemberAddress(address)"
     fields = ('member',)
+
+
+class InvalidModule(ContractError):
+    """Solidity ``InvalidModule(address)``."""
+
+    error_name = "InvalidModule"
+    signature = "InvalidModule(address)"
+    fields = ('module',)
 
 
 class InvalidPrerequisite(ContractError):
@@ -201,12 +265,12 @@ class InvalidPrerequisite(ContractError):
     fields = ('typeId', 'prerequisite')
 
 
-class InvalidProof(ContractError):
-    """Solidity ``InvalidProof(bytes32,bytes32)``."""
+class InvalidProposalWindow(ContractError):
+    """Solidity ``InvalidProposalWindow(uint64)``."""
 
-    error_name = "InvalidProof"
-    signature = "InvalidProof(bytes32,bytes32)"
-    fields = ('root', 'credentialHash')
+    error_name = "InvalidProposalWindow"
+    signature = "InvalidProposalWindow(uint64)"
+    fields = ('blocks',)
 
 
 class InvalidReason(ContractError):
@@ -223,6 +287,14 @@ class InvalidReportHash(ContractError):
     error_name = "InvalidReportHash"
     signature = "InvalidReportHash(bytes32)"
     fields = ('reportHash',)
+
+
+class InvalidRequestedStatus(ContractError):
+    """Solidity ``InvalidRequestedStatus(uint8)``."""
+
+    error_name = "InvalidRequestedStatus"
+    signature = "InvalidRequestedStatus(uint8)"
+    fields = ('status',)
 
 
 class InvalidRoot(ContractError):
@@ -247,6 +319,14 @@ class InvalidStatusTransition(ContractError):
     error_name = "InvalidStatusTransition"
     signature = "InvalidStatusTransition(bytes32,uint8,uint8)"
     fields = ('credentialHash', 'current', 'requested')
+
+
+class InvalidSuccessor(ContractError):
+    """Solidity ``InvalidSuccessor(address)``."""
+
+    error_name = "InvalidSuccessor"
+    signature = "InvalidSuccessor(address)"
+    fields = ('successor',)
 
 
 class InvalidTypeId(ContractError):
@@ -297,6 +377,30 @@ class IssuerNotActive(ContractError):
     fields = ('issuer', 'status')
 
 
+class KeyCompromised(ContractError):
+    """Solidity ``KeyCompromised(address,uint64)``."""
+
+    error_name = "KeyCompromised"
+    signature = "KeyCompromised(address,uint64)"
+    fields = ('issuer', 'since')
+
+
+class KeyRotated(ContractError):
+    """Solidity ``KeyRotated(address,address)``."""
+
+    error_name = "KeyRotated"
+    signature = "KeyRotated(address,address)"
+    fields = ('issuer', 'currentKey')
+
+
+class LeafIsRevoked(ContractError):
+    """Solidity ``LeafIsRevoked(address,bytes32,uint256)``."""
+
+    error_name = "LeafIsRevoked"
+    signature = "LeafIsRevoked(address,bytes32,uint256)"
+    fields = ('issuer', 'root', 'index')
+
+
 class MissingPrerequisite(ContractError):
     """Solidity ``MissingPrerequisite(uint32)``."""
 
@@ -306,11 +410,35 @@ class MissingPrerequisite(ContractError):
 
 
 class ModulesAlreadyBound(ContractError):
-    """Solidity ``ModulesAlreadyBound(address,address)``."""
+    """Solidity ``ModulesAlreadyBound(address,address,address)``."""
 
     error_name = "ModulesAlreadyBound"
-    signature = "ModulesAlreadyBound(address,address)"
-    fields = ('ledger', 'credentials')
+    signature = "ModulesAlreadyBound(address,address,address)"
+    fields = ('registry', 'ledger', 'credentials')
+
+
+class NoChildOffer(ContractError):
+    """Solidity ``NoChildOffer(address,address)``."""
+
+    error_name = "NoChildOffer"
+    signature = "NoChildOffer(address,address)"
+    fields = ('child', 'parent')
+
+
+class NoCompromiseToRepair(ContractError):
+    """Solidity ``NoCompromiseToRepair(address)``."""
+
+    error_name = "NoCompromiseToRepair"
+    signature = "NoCompromiseToRepair(address)"
+    fields = ('issuer',)
+
+
+class NoSuccessorOffer(ContractError):
+    """Solidity ``NoSuccessorOffer(address,address)``."""
+
+    error_name = "NoSuccessorOffer"
+    signature = "NoSuccessorOffer(address,address)"
+    fields = ('issuer', 'successor')
 
 
 class NotCommittee(ContractError):
@@ -329,12 +457,12 @@ class NotCommitteeMember(ContractError):
     fields = ('caller',)
 
 
-class NotCredentialIssuer(ContractError):
-    """Solidity ``NotCredentialIssuer(bytes32,address)``."""
+class NotCredentialsModule(ContractError):
+    """Solidity ``NotCredentialsModule(address)``."""
 
-    error_name = "NotCredentialIssuer"
-    signature = "NotCredentialIssuer(bytes32,address)"
-    fields = ('credentialHash', 'caller')
+    error_name = "NotCredentialsModule"
+    signature = "NotCredentialsModule(address)"
+    fields = ('caller',)
 
 
 class NotEnoughApprovals(ContractError):
@@ -377,6 +505,14 @@ class NotEnoughOfKind(ContractError):
     fields = ('kind', 'needed', 'found')
 
 
+class NotManager(ContractError):
+    """Solidity ``NotManager(address,address)``."""
+
+    error_name = "NotManager"
+    signature = "NotManager(address,address)"
+    fields = ('issuer', 'caller')
+
+
 class NotMember(ContractError):
     """Solidity ``NotMember(address)``."""
 
@@ -393,20 +529,12 @@ class NotParentOrCommittee(ContractError):
     fields = ('issuer', 'caller')
 
 
-class NotRecorder(ContractError):
-    """Solidity ``NotRecorder(bytes32,address)``."""
+class NotProposerOrCommittee(ContractError):
+    """Solidity ``NotProposerOrCommittee(uint256,address)``."""
 
-    error_name = "NotRecorder"
-    signature = "NotRecorder(bytes32,address)"
-    fields = ('key', 'caller')
-
-
-class NotRootIssuer(ContractError):
-    """Solidity ``NotRootIssuer(bytes32,address)``."""
-
-    error_name = "NotRootIssuer"
-    signature = "NotRootIssuer(bytes32,address)"
-    fields = ('root', 'caller')
+    error_name = "NotProposerOrCommittee"
+    signature = "NotProposerOrCommittee(uint256,address)"
+    fields = ('id', 'caller')
 
 
 class OutOfScope(ContractError):
@@ -425,12 +553,20 @@ class ParentKindNotAllowed(ContractError):
     fields = ('parent', 'kind')
 
 
+class PrerequisiteIssuerNotInGoodStanding(ContractError):
+    """Solidity ``PrerequisiteIssuerNotInGoodStanding(address,bytes32,uint8)``."""
+
+    error_name = "PrerequisiteIssuerNotInGoodStanding"
+    signature = "PrerequisiteIssuerNotInGoodStanding(address,bytes32,uint8)"
+    fields = ('issuer', 'credentialHash', 'standing')
+
+
 class PrerequisiteNotFound(ContractError):
-    """Solidity ``PrerequisiteNotFound(bytes32)``."""
+    """Solidity ``PrerequisiteNotFound(address,bytes32)``."""
 
     error_name = "PrerequisiteNotFound"
-    signature = "PrerequisiteNotFound(bytes32)"
-    fields = ('credentialHash',)
+    signature = "PrerequisiteNotFound(address,bytes32)"
+    fields = ('issuer', 'credentialHash')
 
 
 class PrerequisiteNotValid(ContractError):
@@ -449,20 +585,28 @@ class PrerequisiteSubjectMismatch(ContractError):
     fields = ('credentialHash', 'expected', 'found')
 
 
-class ProposalAlreadyExecuted(ContractError):
-    """Solidity ``ProposalAlreadyExecuted(uint256)``."""
-
-    error_name = "ProposalAlreadyExecuted"
-    signature = "ProposalAlreadyExecuted(uint256)"
-    fields = ('id',)
-
-
 class ProposalExecutionFailed(ContractError):
     """Solidity ``ProposalExecutionFailed(uint256,bytes)``."""
 
     error_name = "ProposalExecutionFailed"
     signature = "ProposalExecutionFailed(uint256,bytes)"
     fields = ('id', 'reason')
+
+
+class ProposalExpired(ContractError):
+    """Solidity ``ProposalExpired(uint256,uint64)``."""
+
+    error_name = "ProposalExpired"
+    signature = "ProposalExpired(uint256,uint64)"
+    fields = ('id', 'expiresAt')
+
+
+class ProposalNotPending(ContractError):
+    """Solidity ``ProposalNotPending(uint256,uint8)``."""
+
+    error_name = "ProposalNotPending"
+    signature = "ProposalNotPending(uint256,uint8)"
+    fields = ('id', 'state')
 
 
 class RecorderCannotCoSign(ContractError):
@@ -481,20 +625,28 @@ class RecorderKindNotAllowed(ContractError):
     fields = ('recorder', 'kind')
 
 
+class ReleaseLimitReached(ContractError):
+    """Solidity ``ReleaseLimitReached(bytes32)``."""
+
+    error_name = "ReleaseLimitReached"
+    signature = "ReleaseLimitReached(bytes32)"
+    fields = ('key',)
+
+
 class ReportAlreadyAnchored(ContractError):
-    """Solidity ``ReportAlreadyAnchored(bytes32,address,uint32)``."""
+    """Solidity ``ReportAlreadyAnchored(address,bytes32,uint64)``."""
 
     error_name = "ReportAlreadyAnchored"
-    signature = "ReportAlreadyAnchored(bytes32,address,uint32)"
-    fields = ('reportHash', 'auditor', 'blockNumber')
+    signature = "ReportAlreadyAnchored(address,bytes32,uint64)"
+    fields = ('auditor', 'reportHash', 'blockNumber')
 
 
 class RootAlreadyAnchored(ContractError):
-    """Solidity ``RootAlreadyAnchored(bytes32,address,uint32)``."""
+    """Solidity ``RootAlreadyAnchored(address,bytes32,uint64)``."""
 
     error_name = "RootAlreadyAnchored"
-    signature = "RootAlreadyAnchored(bytes32,address,uint32)"
-    fields = ('root', 'issuer', 'blockNumber')
+    signature = "RootAlreadyAnchored(address,bytes32,uint64)"
+    fields = ('issuer', 'root', 'blockNumber')
 
 
 class SameOrganisationAsRecorder(ContractError):
@@ -521,12 +673,44 @@ class StatusUnchanged(ContractError):
     fields = ('issuer', 'status')
 
 
+class SuccessorAlreadyNamed(ContractError):
+    """Solidity ``SuccessorAlreadyNamed(address)``."""
+
+    error_name = "SuccessorAlreadyNamed"
+    signature = "SuccessorAlreadyNamed(address)"
+    fields = ('successor',)
+
+
 class ThresholdOutOfRange(ContractError):
     """Solidity ``ThresholdOutOfRange(uint256,uint256)``."""
 
     error_name = "ThresholdOutOfRange"
     signature = "ThresholdOutOfRange(uint256,uint256)"
     fields = ('threshold', 'memberCount')
+
+
+class TooManyCoSigns(ContractError):
+    """Solidity ``TooManyCoSigns(bytes32)``."""
+
+    error_name = "TooManyCoSigns"
+    signature = "TooManyCoSigns(bytes32)"
+    fields = ('key',)
+
+
+class TooManyPrerequisites(ContractError):
+    """Solidity ``TooManyPrerequisites(uint256,uint256)``."""
+
+    error_name = "TooManyPrerequisites"
+    signature = "TooManyPrerequisites(uint256,uint256)"
+    fields = ('count', 'max')
+
+
+class UnknownBatch(ContractError):
+    """Solidity ``UnknownBatch(address,bytes32)``."""
+
+    error_name = "UnknownBatch"
+    signature = "UnknownBatch(address,bytes32)"
+    fields = ('issuer', 'root')
 
 
 class UnknownContribution(ContractError):
@@ -553,14 +737,6 @@ class UnknownProposal(ContractError):
     fields = ('id',)
 
 
-class UnknownRoot(ContractError):
-    """Solidity ``UnknownRoot(bytes32)``."""
-
-    error_name = "UnknownRoot"
-    signature = "UnknownRoot(bytes32)"
-    fields = ('root',)
-
-
 class UnknownType(ContractError):
     """Solidity ``UnknownType(uint32)``."""
 
@@ -579,18 +755,23 @@ class UnsupportedTarget(ContractError):
 
 #: Every generated class by Solidity error name.
 BY_NAME: dict[str, type[ContractError]] = {
+    "AllowedKindsNarrowed": AllowedKindsNarrowed,
     "AlreadyApproved": AlreadyApproved,
-    "AlreadyCoSigned": AlreadyCoSigned,
+    "AlreadyCoSignedByOrganisation": AlreadyCoSignedByOrganisation,
     "AlreadyMember": AlreadyMember,
     "AncestorNotActive": AncestorNotActive,
     "AnyScopeNotAllowed": AnyScopeNotAllowed,
+    "BatchIsRevoked": BatchIsRevoked,
     "ChildKindNotAllowed": ChildKindNotAllowed,
     "CommitteeHold": CommitteeHold,
+    "CompromiseNotEarlier": CompromiseNotEarlier,
     "ContributionExists": ContributionExists,
     "ContributionIsRevoked": ContributionIsRevoked,
     "ContributionNotFound": ContributionNotFound,
+    "ContributionNotRevoked": ContributionNotRevoked,
     "ContributionNotValid": ContributionNotValid,
     "ContributionOutsideWindow": ContributionOutsideWindow,
+    "ContributionRecorderCompromised": ContributionRecorderCompromised,
     "ContributionSubjectMismatch": ContributionSubjectMismatch,
     "CredentialExists": CredentialExists,
     "CredentialIsRevoked": CredentialIsRevoked,
@@ -599,55 +780,72 @@ BY_NAME: dict[str, type[ContractError]] = {
     "DuplicateContribution": DuplicateContribution,
     "EmptyBatch": EmptyBatch,
     "InvalidAllowedKinds": InvalidAllowedKinds,
+    "InvalidCompromiseBlock": InvalidCompromiseBlock,
     "InvalidIssuerAddress": InvalidIssuerAddress,
     "InvalidIssuerKind": InvalidIssuerKind,
+    "InvalidLeafTransition": InvalidLeafTransition,
     "InvalidMemberAddress": InvalidMemberAddress,
+    "InvalidModule": InvalidModule,
     "InvalidPrerequisite": InvalidPrerequisite,
-    "InvalidProof": InvalidProof,
+    "InvalidProposalWindow": InvalidProposalWindow,
     "InvalidReason": InvalidReason,
     "InvalidReportHash": InvalidReportHash,
+    "InvalidRequestedStatus": InvalidRequestedStatus,
     "InvalidRoot": InvalidRoot,
     "InvalidStatus": InvalidStatus,
     "InvalidStatusTransition": InvalidStatusTransition,
+    "InvalidSuccessor": InvalidSuccessor,
     "InvalidTypeId": InvalidTypeId,
     "InvalidWindow": InvalidWindow,
     "IssuerExists": IssuerExists,
     "IssuerIsRetired": IssuerIsRetired,
     "IssuerKindNotAllowed": IssuerKindNotAllowed,
     "IssuerNotActive": IssuerNotActive,
+    "KeyCompromised": KeyCompromised,
+    "KeyRotated": KeyRotated,
+    "LeafIsRevoked": LeafIsRevoked,
     "MissingPrerequisite": MissingPrerequisite,
     "ModulesAlreadyBound": ModulesAlreadyBound,
+    "NoChildOffer": NoChildOffer,
+    "NoCompromiseToRepair": NoCompromiseToRepair,
+    "NoSuccessorOffer": NoSuccessorOffer,
     "NotCommittee": NotCommittee,
     "NotCommitteeMember": NotCommitteeMember,
-    "NotCredentialIssuer": NotCredentialIssuer,
+    "NotCredentialsModule": NotCredentialsModule,
     "NotEnoughApprovals": NotEnoughApprovals,
     "NotEnoughCoSigns": NotEnoughCoSigns,
     "NotEnoughContributions": NotEnoughContributions,
     "NotEnoughDistinctProjects": NotEnoughDistinctProjects,
     "NotEnoughOfKind": NotEnoughOfKind,
+    "NotManager": NotManager,
     "NotMember": NotMember,
     "NotParentOrCommittee": NotParentOrCommittee,
-    "NotRecorder": NotRecorder,
-    "NotRootIssuer": NotRootIssuer,
+    "NotProposerOrCommittee": NotProposerOrCommittee,
     "OutOfScope": OutOfScope,
     "ParentKindNotAllowed": ParentKindNotAllowed,
+    "PrerequisiteIssuerNotInGoodStanding": PrerequisiteIssuerNotInGoodStanding,
     "PrerequisiteNotFound": PrerequisiteNotFound,
     "PrerequisiteNotValid": PrerequisiteNotValid,
     "PrerequisiteSubjectMismatch": PrerequisiteSubjectMismatch,
-    "ProposalAlreadyExecuted": ProposalAlreadyExecuted,
     "ProposalExecutionFailed": ProposalExecutionFailed,
+    "ProposalExpired": ProposalExpired,
+    "ProposalNotPending": ProposalNotPending,
     "RecorderCannotCoSign": RecorderCannotCoSign,
     "RecorderKindNotAllowed": RecorderKindNotAllowed,
+    "ReleaseLimitReached": ReleaseLimitReached,
     "ReportAlreadyAnchored": ReportAlreadyAnchored,
     "RootAlreadyAnchored": RootAlreadyAnchored,
     "SameOrganisationAsRecorder": SameOrganisationAsRecorder,
     "ScopeNotSubset": ScopeNotSubset,
     "StatusUnchanged": StatusUnchanged,
+    "SuccessorAlreadyNamed": SuccessorAlreadyNamed,
     "ThresholdOutOfRange": ThresholdOutOfRange,
+    "TooManyCoSigns": TooManyCoSigns,
+    "TooManyPrerequisites": TooManyPrerequisites,
+    "UnknownBatch": UnknownBatch,
     "UnknownContribution": UnknownContribution,
     "UnknownIssuer": UnknownIssuer,
     "UnknownProposal": UnknownProposal,
-    "UnknownRoot": UnknownRoot,
     "UnknownType": UnknownType,
     "UnsupportedTarget": UnsupportedTarget,
 }

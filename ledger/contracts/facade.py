@@ -1,15 +1,17 @@
 """The base of the contract facades: encoding, calling, building and sending for one contract.
 
-:class:`ContractFacade` holds what the three facades (:mod:`ledger.contracts.issuer_registry`,
-:mod:`ledger.contracts.contribution_ledger`, :mod:`ledger.contracts.credential_registry`) share: an ABI from the
-committed artifacts, calls decoded into Python values (a revert raised as its decoded error),
-unsigned transactions with an explicit gas limit, checked sends (:mod:`ledger.contracts.send`) and
-proposals through the committee. The two argument checks every facade uses are here too. It is a
-module of its own so that each facade module holds only its contract's functions.
+:class:`ContractFacade` holds what the four facades (:mod:`ledger.contracts.committee`,
+:mod:`ledger.contracts.issuer_registry`, :mod:`ledger.contracts.contribution_ledger`,
+:mod:`ledger.contracts.credential_registry`) share: an ABI from the committed artifacts, calls decoded
+into Python values (a revert raised as its decoded error), unsigned transactions with an explicit gas
+limit, checked sends (:mod:`ledger.contracts.send`) and proposals through the Committee. The argument
+checks every facade uses are here too. It is a module of its own so that each facade module holds
+only its contract's functions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ledger.chain.base import ChainBackend, Receipt, Reverted, Transaction
@@ -17,11 +19,11 @@ from ledger.contracts.abi import contract_abi, decode_revert
 from ledger.contracts.send import send_checked
 from ledger.crypto.keys import PrivateKey
 
-__all__ = ["Committee", "ContractFacade", "address_or_none", "bytes32"]
+__all__ = ["ContractFacade", "Proposer", "address_or_none", "bytes32", "bytes32_list"]
 
 
-class Committee(Protocol):
-    """Where committee-only calls are proposed: the IssuerRegistry facade."""
+class Proposer(Protocol):
+    """Where committee-only calls are proposed: the Committee facade."""
 
     def propose(self, key: PrivateKey, target: str, data: bytes, *, gas: int = ...) -> Receipt: ...
 
@@ -29,13 +31,13 @@ class Committee(Protocol):
 class ContractFacade:
     """Shared plumbing: encode, call, build, send and decode for one deployed contract.
 
-    A subclass names its contract (``contract_name``); ``committee`` is the IssuerRegistry through
-    which the subclass proposes committee-only calls (the IssuerRegistry proposes its own).
+    A subclass names its contract (``contract_name``); ``committee`` is the Committee facade through
+    which the subclass proposes committee-only calls (the Committee proposes its own).
     """
 
     contract_name: str = ""
 
-    def __init__(self, chain: ChainBackend, address: str, committee: Committee | None = None) -> None:
+    def __init__(self, chain: ChainBackend, address: str, committee: Proposer | None = None) -> None:
         self.chain = chain
         self.address = address
         #: The chain's crypto mode: SM chains use the SM3 artifacts' selectors, topics and errors.
@@ -71,7 +73,7 @@ class ContractFacade:
 
     def _propose(self, key: PrivateKey, fn: str, gas: int, *args: Any) -> Receipt:
         if self._committee is None:
-            raise TypeError(f"{self.contract_name} was made without the committee's IssuerRegistry")
+            raise TypeError(f"{self.contract_name} was made without the Committee facade")
         return self._committee.propose(key, self.address, self.encode(fn, *args), gas=gas)
 
     def version(self, *, block: int | None = None) -> str:
@@ -84,6 +86,11 @@ def bytes32(value: bytes) -> bytes:
     if len(value) != 32:
         raise ValueError(f"expected 32 bytes, got {len(value)}")
     return bytes(value)
+
+
+def bytes32_list(values: Sequence[bytes]) -> list[bytes]:
+    """Each of ``values`` checked to be 32 bytes (a Merkle proof, a list of keys)."""
+    return [bytes32(v) for v in values]
 
 
 def address_or_none(value: str) -> str | None:

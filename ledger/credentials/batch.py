@@ -18,7 +18,7 @@ from ledger.credentials.document import Credential
 from ledger.credentials.fields import ADDRESS as _ADDRESS
 from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.hashing import hash_function
-from ledger.credentials.merkle import MerkleTree
+from ledger.credentials.merkle import POSITIONAL, SORTED_PAIRS, MerkleTree
 from ledger.credentials.proof import (
     BATCH_PROOF,
     ChainRef,
@@ -30,7 +30,7 @@ from ledger.credentials.proof import (
 )
 from ledger.errors import ValidationError
 
-__all__ = ["attach_batch_proofs", "iter_batch_json", "iter_batch_proofs"]
+__all__ = ["attach_batch_proofs", "iter_batch_json", "iter_batch_proofs", "tree_layout"]
 
 
 def attach_batch_proofs(
@@ -43,6 +43,8 @@ def attach_batch_proofs(
     anchor_block: int | None = None,
 ) -> list[Credential]:
     """Give every credential of a batch its Merkle proof (leaf index = position in ``credentials``).
+
+    The tree is positional (:func:`tree_layout`), or sorted pairs for documents of profile 1.
 
     Args:
         tree: the batch's tree, when already built (it must be over these credentials' hashes).
@@ -76,10 +78,25 @@ def iter_batch_proofs(
         return iter(())
     algorithm = credentials[0].hash_algorithm
     if tree is None:
-        tree = MerkleTree.build([c.hash for c in credentials], hash_function(algorithm))
-    elif len(tree) != len(credentials):
-        raise ValidationError(f"the tree has {len(tree)} leaves for {len(credentials)} credentials")
+        tree = MerkleTree.build([c.hash for c in credentials], hash_function(algorithm),
+                                layout=tree_layout(credentials[0].profile))
+    else:
+        _check_tree(tree, credentials)
     return _proved(credentials, chain, contract, algorithm, tree, anchor_transaction, anchor_block)
+
+
+def tree_layout(profile: int) -> str:
+    """The Merkle tree of a batch of documents of ``profile``: positional (contracts v2) for what is
+    issued now; the sorted-pair tree for profile 1, whose proof object names no tree."""
+    return SORTED_PAIRS if profile == 1 else POSITIONAL
+
+
+def _check_tree(tree: MerkleTree, credentials: Sequence[Credential]) -> None:
+    if len(tree) != len(credentials):
+        raise ValidationError(f"the tree has {len(tree)} leaves for {len(credentials)} credentials")
+    if tree.layout != tree_layout(credentials[0].profile):
+        raise ValidationError(f"a batch of profile {credentials[0].profile} needs a {tree_layout(credentials[0].profile)} "
+                              f"tree, not {tree.layout}")
 
 
 def _proved(
@@ -105,6 +122,7 @@ def _proved(
             path,
             anchor_transaction,
             anchor_block,
+            tree=tree.layout,
         )
         c = credential
         yield Credential(
@@ -128,16 +146,17 @@ def iter_batch_json(
     proof object per credential: the members a batch shares are checked and rendered once (about
     twice as fast, for writing large batches).
     """
-    if len(tree) != len(credentials):
-        raise ValidationError(f"the tree has {len(tree)} leaves for {len(credentials)} credentials")
     if not credentials:
+        if len(tree):
+            raise ValidationError(f"the tree has {len(tree)} leaves for 0 credentials")
         return iter(())
+    _check_tree(tree, credentials)
     algorithm = credentials[0].hash_algorithm
     paths = tree.proofs()
     # The first leaf's proof object checks the members the batch shares (contract, chain) once.
     first = CredentialProof(
         BATCH_PROOF, credentials[0].hash, chain, contract, algorithm, tree.root, len(credentials), 0, paths[0],
-        anchor_transaction, anchor_block,
+        anchor_transaction, anchor_block, tree=tree.layout,
     )  # fmt: skip
     head = proof_head(first)
     if credentials[0].profile == 1:
@@ -146,7 +165,8 @@ def iter_batch_json(
             for i, (c, path) in enumerate(zip(credentials, paths))
         )
     # Profile 2: the Data Integrity proof around each leaf's proof value; all but the value is shared.
-    before, after = data_integrity_json(BATCH_PROOF, credentials[0].template.verification_method, "").split('"u', 1)
+    before, after = data_integrity_json(BATCH_PROOF, credentials[0].template.verification_method, "",
+                                        tree.layout).split('"u', 1)
     start = b',"proof":[' + before.encode("utf-8") + b'"u'
     end = after.encode("utf-8") + b"]}"
     return _profile2_documents(credentials, paths, head, algorithm, start, end)

@@ -27,7 +27,7 @@ Document shape written now (profile 2, issue 20; :func:`parse_credential` checks
                         "achievementType": "Certificate", "fieldOfStudy": ...,
                         "typeId": 7, "typeVersion": 1}},
       "evidence": [{"id": "<deployment DID>/contributions/0x<64 hex>", "type": ["Evidence"]}],  (disclosable)
-      "proof": [{"type": "DataIntegrityProof", "cryptosuite": "fisco-ledger-merkle-2026", ...}]
+      "proof": [{"type": "DataIntegrityProof", "cryptosuite": "fisco-ledger-merkle-positional-2026", ...}]
     }
 
 Identifiers are explained in :mod:`ledger.credentials.identifiers`, the proof in
@@ -520,7 +520,8 @@ class Credential:
         if self.profile == 1:
             return self.proof.to_json()
         payload = payload_json(self.proof, self.disclosures_json())
-        return "[" + data_integrity_json(self.proof.kind, self.template.verification_method, payload) + "]"
+        return "[" + data_integrity_json(self.proof.kind, self.template.verification_method, payload,
+                                         self.proof.tree) + "]"
 
     def to_json(self, *, indent: int | None = None) -> bytes:
         """The document as UTF-8 JSON: the canonical body with the proof (if any) as its last member."""

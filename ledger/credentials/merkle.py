@@ -1,18 +1,23 @@
-"""Merkle trees over 32-byte credential hashes, in OpenZeppelin's convention.
+"""Merkle trees over 32-byte credential hashes: the positional tree of contracts v2, and the sorted-pair
+tree of credentials issued before it.
 
-The contract (``CredentialRegistry``) checks proofs with the same rules, so a proof built here is
-accepted there:
+Both share the leaf: **leaf node** = ``H(H(value))`` for a 32-byte value (OpenZeppelin's
+``keccak256(bytes.concat(keccak256(abi.encode(value))))``; ``abi.encode`` of a ``bytes32`` is the value
+itself). Hashing twice makes a leaf node impossible to confuse with an internal node. Level 0 holds the
+leaf nodes in batch order: position ``i`` is the credential's leaf index ``i``.
 
-* **Leaf node** = ``H(H(value))`` for a 32-byte value. This is OpenZeppelin's
-  ``keccak256(bytes.concat(keccak256(abi.encode(value))))``; ``abi.encode`` of a ``bytes32`` is the
-  value itself. Hashing twice makes a leaf node impossible to confuse with an internal node.
-* **Internal node** = ``H(min(a, b) || max(a, b))``: pairs are sorted as byte strings, so a proof is a
-  plain list of siblings with no left/right flags.
-* **Layout** (ours, deterministic): level 0 holds the leaf nodes in the order the values were given
-  (position ``i`` is the batch's leaf index ``i``; leaves are *not* sorted). Each next level pairs
-  nodes ``(0, 1), (2, 3), ...``; when a level has an odd count its last node is promoted unchanged to
-  the next level, and the proof skips that level. The root of a single leaf is its leaf node and its
-  proof is empty. An empty tree has no root.
+:data:`POSITIONAL` (contracts v2, ``CredentialRegistry.verifyLeaf``; ``contracts/README.md``, "Merkle
+tree"): level ``l+1`` has ``ceil(m / 2)`` nodes for the ``m`` of level ``l``; node ``j`` is
+``H(level[2j] || level[2j+1])``, where a missing right node (an odd last node) is 32 zero bytes: it is
+hashed, not promoted. The depth is ``D = ceil(log2 n)``; the proof of leaf ``i`` has exactly ``D``
+siblings, bottom-up, a missing one given as 32 zero bytes. A verifier puts the running node on the left
+when bit ``l`` of the index is 0, on the right when it is 1, and refuses an index that does not fit in
+``D`` bits: the index decides every step, so a proof binds its leaf's position and an edited index
+leads to another root.
+
+:data:`SORTED_PAIRS` (contracts v1; kept to verify credentials already issued): the parent of two nodes
+is ``H(min(a, b) || max(a, b))``; an odd last node is promoted unchanged and its proof skips that level.
+The index is not bound by the proof.
 
 ``H`` is a parameter: keccak256 by default, SM3 on SM (guomi) FISCO BCOS chains, whose EVM computes
 SM3 for the ``keccak256`` opcode. Use ``ledger.crypto.hashing.hash_function(crypto)`` to pick it.
@@ -29,6 +34,10 @@ from ledger.crypto.hashing import keccak256
 from ledger.errors import ValidationError
 
 __all__ = [
+    "LAYOUTS",
+    "POSITIONAL",
+    "SORTED_PAIRS",
+    "ZERO_NODE",
     "Hasher",
     "MerkleTree",
     "compute_root",
@@ -41,12 +50,25 @@ __all__ = [
 #: A 32-byte hash function over bytes.
 Hasher = Callable[[bytes], bytes]
 
+#: The tree of contracts v2: each pair in the order of its positions, an odd last node paired with zero.
+POSITIONAL = "positional"
+#: The tree of contracts v1: each pair sorted, an odd last node promoted.
+SORTED_PAIRS = "sorted-pairs"
+LAYOUTS = (POSITIONAL, SORTED_PAIRS)
+#: The sibling of a node that has none in the positional tree.
+ZERO_NODE = b"\0" * 32
+
 _keccak = sha3.keccak_256
 
 
 def _check_value(value: bytes, where: str) -> None:
     if not isinstance(value, bytes) or len(value) != 32:
         raise ValidationError(f"{where}: a Merkle leaf value is 32 bytes, got {value!r:.80}")
+
+
+def _check_layout(layout: str) -> None:
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown Merkle tree layout {layout!r}; one of {', '.join(LAYOUTS)}")
 
 
 def leaf_node(value: bytes, hasher: Hasher = keccak256) -> bytes:
@@ -56,35 +78,65 @@ def leaf_node(value: bytes, hasher: Hasher = keccak256) -> bytes:
 
 
 def hash_pair(a: bytes, b: bytes, hasher: Hasher = keccak256) -> bytes:
-    """The parent of two nodes: ``H`` of the pair in ascending byte order."""
+    """The parent of two nodes in the sorted-pair tree: ``H`` of the pair in ascending byte order."""
     return hasher(a + b) if a < b else hasher(b + a)
 
 
-def compute_root(value: bytes, proof: Iterable[bytes], hasher: Hasher = keccak256) -> bytes:
-    """The root that ``proof`` leads to from the leaf holding ``value``."""
+def depth_of(size: int) -> int:
+    """``ceil(log2 size)``: the levels above the leaves of a positional tree of ``size`` leaves."""
+    return (size - 1).bit_length() if size > 1 else 0
+
+
+def compute_root(
+    value: bytes, proof: Iterable[bytes], hasher: Hasher = keccak256, *, index: int | None = None,
+    layout: str = POSITIONAL,
+) -> bytes | None:
+    """The root that ``proof`` leads to from the leaf holding ``value``.
+
+    A positional proof needs the leaf's ``index``; an index that does not fit in ``len(proof)`` bits
+    leads nowhere (``None``), as the contract's ``verifyLeaf`` refuses it.
+    """
+    _check_layout(layout)
     node = leaf_node(value, hasher)
-    if hasher is keccak256:
-        k = _keccak
+    if layout == SORTED_PAIRS:
+        if hasher is keccak256:
+            k = _keccak
+            for sibling in proof:
+                node = k(node + sibling).digest() if node < sibling else k(sibling + node).digest()
+            return node
         for sibling in proof:
-            node = k(node + sibling).digest() if node < sibling else k(sibling + node).digest()
+            node = hasher(node + sibling) if node < sibling else hasher(sibling + node)
         return node
-    for sibling in proof:
-        node = hasher(node + sibling) if node < sibling else hasher(sibling + node)
+    if index is None or index < 0:
+        raise ValueError("a positional proof needs the leaf's index")
+    siblings = list(proof)
+    if index >> len(siblings):
+        return None
+    h = (lambda data: _keccak(data).digest()) if hasher is keccak256 else hasher
+    for level, sibling in enumerate(siblings):
+        node = h(node + sibling) if (index >> level) & 1 == 0 else h(sibling + node)
     return node
 
 
-def verify(root: bytes, value: bytes, proof: Iterable[bytes], hasher: Hasher = keccak256) -> bool:
-    """True when ``proof`` shows that the leaf holding ``value`` belongs to the tree of ``root``.
+def verify(
+    root: bytes, value: bytes, proof: Iterable[bytes], hasher: Hasher = keccak256, *, index: int | None = None,
+    layout: str = POSITIONAL,
+) -> bool:
+    """True when ``proof`` shows that the leaf holding ``value`` (at ``index``, for a positional tree)
+    belongs to the tree of ``root``.
 
     ``value`` is the credential hash (the leaf value), not the leaf node: it is double-hashed here.
     """
-    return compute_root(value, proof, hasher) == root
+    return compute_root(value, proof, hasher, index=index, layout=layout) == root
 
 
-def proof_length(index: int, size: int) -> int:
-    """How many siblings the proof of leaf ``index`` has in a tree of ``size`` leaves (our layout)."""
+def proof_length(index: int, size: int, layout: str = POSITIONAL) -> int:
+    """How many siblings the proof of leaf ``index`` has in a tree of ``size`` leaves."""
+    _check_layout(layout)
     if not 0 <= index < size:
         raise ValidationError(f"leaf index {index} is outside a tree of {size} leaves")
+    if layout == POSITIONAL:
+        return depth_of(size)
     length = 0
     while size > 1:
         if index ^ 1 < size:
@@ -101,21 +153,23 @@ class MerkleTree:
     credential ``i``. Every level is kept, so a proof costs ``log2(n)`` list look-ups.
     """
 
-    __slots__ = ("_index", "_levels", "hasher")
+    __slots__ = ("_index", "_levels", "hasher", "layout")
 
-    def __init__(self, levels: tuple[tuple[bytes, ...], ...], hasher: Hasher) -> None:
+    def __init__(self, levels: tuple[tuple[bytes, ...], ...], hasher: Hasher, layout: str = POSITIONAL) -> None:
         self._levels = levels
         self._index: dict[bytes, int] | None = None
         self.hasher = hasher
+        self.layout = layout
 
     @classmethod
-    def build(cls, values: Sequence[bytes], hasher: Hasher = keccak256) -> MerkleTree:
+    def build(cls, values: Sequence[bytes], hasher: Hasher = keccak256, *, layout: str = POSITIONAL) -> MerkleTree:
         """Build the tree of ``values`` (32-byte credential hashes), in the given order.
 
         Raises:
             ValidationError: no values, a value that is not 32 bytes, or the same value twice (two
-                identical credentials in one batch are a bug upstream, and would share one status).
+                identical credentials in one batch are a bug upstream).
         """
+        _check_layout(layout)
         if not values:
             raise ValidationError("a Merkle tree needs at least one leaf")
         try:
@@ -136,20 +190,19 @@ class MerkleTree:
                     raise ValidationError(f"leaf {i} repeats leaf {seen[v]} (0x{v.hex()})")
                 seen[v] = i
         levels = [tuple(level)]
+        h = (lambda data: _keccak(data).digest()) if hasher is keccak256 else hasher
         while len(level) > 1:
-            if hasher is keccak256:
-                k = _keccak
-                nxt = [
-                    k(a + b).digest() if a < b else k(b + a).digest()
-                    for a, b in zip(level[0::2], level[1::2])
-                ]
+            if layout == POSITIONAL:
+                if len(level) & 1:
+                    level = [*level, ZERO_NODE]
+                nxt = [h(a + b) for a, b in zip(level[0::2], level[1::2])]
             else:
-                nxt = [hasher(a + b) if a < b else hasher(b + a) for a, b in zip(level[0::2], level[1::2])]
-            if len(level) & 1:
-                nxt.append(level[-1])
+                nxt = [h(a + b) if a < b else h(b + a) for a, b in zip(level[0::2], level[1::2])]
+                if len(level) & 1:
+                    nxt.append(level[-1])
             level = nxt
             levels.append(tuple(level))
-        return cls(tuple(levels), hasher)
+        return cls(tuple(levels), hasher, layout)
 
     @property
     def root(self) -> bytes:
@@ -169,15 +222,19 @@ class MerkleTree:
         return self._levels[0][index]
 
     def proof(self, index: int) -> tuple[bytes, ...]:
-        """The siblings from leaf ``index`` up to the root (promoted levels skipped)."""
+        """The siblings from leaf ``index`` up to the root (positional: a zero node where a sibling is
+        missing; sorted pairs: promoted levels skipped)."""
         size = len(self._levels[0])
         if not 0 <= index < size:
             raise IndexError(f"leaf index {index} is outside a tree of {size} leaves")
         path = []
+        positional = self.layout == POSITIONAL
         for level in self._levels[:-1]:
             sibling = index ^ 1
             if sibling < len(level):
                 path.append(level[sibling])
+            elif positional:
+                path.append(ZERO_NODE)
             index >>= 1
         return tuple(path)
 
@@ -185,17 +242,18 @@ class MerkleTree:
         """Every leaf's proof, in leaf order (much faster than calling :meth:`proof` n times).
 
         Column ``l`` holds, for every leaf, its sibling at level ``l`` (each level-``l`` sibling
-        repeated ``2**l`` times); zipping the columns gives the proofs. Leaves whose ancestor is
-        promoted at some level get that level's gap removed afterwards.
+        repeated ``2**l`` times); zipping the columns gives the proofs. In the sorted-pair tree, leaves
+        whose ancestor is promoted at some level get that level's gap removed afterwards.
         """
         size = len(self._levels[0])
         columns = []
         first_gap = size
+        positional = self.layout == POSITIONAL
         for depth, level in enumerate(self._levels[:-1]):
             count = len(level)
             siblings: list[bytes | None] = [level[j ^ 1] for j in range(count & ~1)]
             if count & 1:
-                siblings.append(None)
+                siblings.append(ZERO_NODE if positional else None)
                 first_gap = min(first_gap, (count - 1) << depth)
             span = 1 << depth
             if span == 1:
@@ -205,8 +263,9 @@ class MerkleTree:
         if not columns:
             return [()]
         out: list[tuple[bytes, ...]] = list(zip(*columns))  # type: ignore[arg-type]
-        for i in range(first_gap, size):
-            out[i] = tuple(s for s in out[i] if s is not None)
+        if not positional:
+            for i in range(first_gap, size):
+                out[i] = tuple(s for s in out[i] if s is not None)
         return out
 
     def index_of(self, value: bytes) -> int:
@@ -220,4 +279,4 @@ class MerkleTree:
         return self._index[leaf_node(value, self.hasher)]
 
     def __repr__(self) -> str:
-        return f"MerkleTree(leaves={len(self)}, root=0x{self.root.hex()})"
+        return f"MerkleTree(leaves={len(self)}, layout={self.layout}, root=0x{self.root.hex()})"

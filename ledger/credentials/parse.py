@@ -325,13 +325,14 @@ def _proof_v2(raw: Any) -> tuple[CredentialProof, dict[str, Any], str]:
         raise CredentialFormatError("proof[0]", f"must have exactly the members {', '.join(sorted(DI_MEMBERS))}")
     if item["type"] != "DataIntegrityProof":
         raise CredentialFormatError("proof[0].type", "must be 'DataIntegrityProof'")
-    kind = KIND_OF_SUITE.get(item["cryptosuite"]) if isinstance(item["cryptosuite"], str) else None
-    if kind is None:
+    suite = KIND_OF_SUITE.get(item["cryptosuite"]) if isinstance(item["cryptosuite"], str) else None
+    if suite is None:
         raise CredentialFormatError("proof[0].cryptosuite", f"must be one of {', '.join(sorted(KIND_OF_SUITE))}")
+    kind, tree = suite
     if item["proofPurpose"] != "assertionMethod":
         raise CredentialFormatError("proof[0].proofPurpose", "must be 'assertionMethod'")
     payload = decode_proof_value(item["proofValue"], "proof[0].proofValue")
-    proof = CredentialProof.from_dict(payload, "proof[0].proofValue", kind=kind)
+    proof = CredentialProof.from_dict(payload, "proof[0].proofValue", kind=kind, tree=tree)
     disclosures = _object(payload.get("disclosures"), "proof[0].proofValue.disclosures")
     method = item["verificationMethod"]
     if not isinstance(method, str):

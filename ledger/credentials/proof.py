@@ -33,10 +33,12 @@ from ledger.credentials.fields import check_opt_bytes32 as _opt_bytes32
 from ledger.credentials.fields import check_opt_uint as _opt_uint
 from ledger.credentials.fields import check_path32 as _path32
 from ledger.credentials.fields import check_uint as _uint
+from ledger.credentials.merkle import LAYOUTS, POSITIONAL, SORTED_PAIRS
 
 __all__ = [
     "BATCH_PROOF",
     "BATCH_SUITE",
+    "BATCH_SUITE_SORTED",
     "CHECKED_PROOF",
     "CHECKED_SUITE",
     "ChainRef",
@@ -66,7 +68,10 @@ class CredentialProof:
 
     A batch proof (``kind == BATCH_PROOF``) names the batch root, the leaf index, the batch size and
     the Merkle path; ``anchor_transaction``/``anchor_block`` are ``None`` until the root is anchored.
-    A checked proof (``CHECKED_PROOF``) names the transaction and block of the contract's issuance.
+    ``tree`` is the Merkle tree's layout (``ledger.credentials.merkle``): positional for what is issued
+    now, sorted pairs for credentials issued under contracts v1; profile 2 names it by the cryptosuite,
+    profile 1 is always sorted pairs. A checked proof (``CHECKED_PROOF``) names the transaction and block
+    of the contract's issuance.
     """
 
     kind: str
@@ -82,6 +87,7 @@ class CredentialProof:
     anchor_block: int | None = None
     issue_transaction: bytes | None = None
     issue_block: int | None = None
+    tree: str = POSITIONAL
 
     def __post_init__(self) -> None:
         # The JSON is built by hand (to_json), so what goes into it verbatim is checked here.
@@ -95,6 +101,8 @@ class CredentialProof:
             raise CredentialFormatError("proof.credentialHash", "must be 32 bytes")
         if self.kind == BATCH_PROOF and (self.batch_root is None or self.batch_size is None or self.leaf_index is None):
             raise CredentialFormatError("proof", "a batch proof names its batch root, size and leaf index")
+        if self.tree not in LAYOUTS:
+            raise CredentialFormatError("proof", f"unknown Merkle tree layout {self.tree!r}")
 
     def to_json(self) -> str:
         """Compact JSON with sorted keys, built by hand: this runs once per issued credential.
@@ -121,9 +129,11 @@ class CredentialProof:
         return json.loads(self.to_json())  # type: ignore[no-any-return]
 
     @classmethod
-    def from_dict(cls, data: Any, path: str = "proof", *, kind: str | None = None) -> CredentialProof:
+    def from_dict(cls, data: Any, path: str = "proof", *, kind: str | None = None,
+                  tree: str = SORTED_PAIRS) -> CredentialProof:
         """Parse and check a ``proof`` object of profile 1, or (``kind`` given) the payload of a
-        profile-2 ``proofValue``, which has the same members without ``type``.
+        profile-2 ``proofValue``, which has the same members without ``type``; ``tree`` is the layout
+        the cryptosuite names (profile 1: always sorted pairs).
 
         Raises:
             CredentialFormatError: a member is missing or malformed (the path names it).
@@ -174,6 +184,7 @@ class CredentialProof:
             merkle_path=_path32(raw_path, f"{path}.merklePath"),
             anchor_transaction=_opt_bytes32(data.get("anchorTransaction"), f"{path}.anchorTransaction"),
             anchor_block=_opt_uint(data.get("anchorBlock"), f"{path}.anchorBlock"),
+            tree=tree,
         )
 
 
@@ -238,13 +249,28 @@ def proof_head(proof: CredentialProof) -> str:
 
 # -- profile 2: a Data Integrity proof whose proofValue carries the anchor --------------------------
 
-#: ``cryptosuite`` of a batch credential: a leaf of a Merkle batch whose root the issuer anchored
-#: (today's tree: leaf ``H(H(hash))``, pairs sorted; a positional tree will get a suite of its own).
-BATCH_SUITE = "fisco-ledger-merkle-2026"
+#: ``cryptosuite`` of a batch credential: a leaf of a Merkle batch whose root the issuer anchored in the
+#: IssuerRegistry of contracts v2, in the positional tree (leaf ``H(H(hash))``, each pair in the order
+#: of its positions, an odd last node paired with zero): the leaf index is bound by the path.
+BATCH_SUITE = "fisco-ledger-merkle-positional-2026"
+#: ``cryptosuite`` of a batch credential issued under contracts v1: the sorted-pair tree (pairs sorted,
+#: an odd last node promoted), whose path does not bind the leaf index. Still verified.
+BATCH_SUITE_SORTED = "fisco-ledger-merkle-2026"
 #: ``cryptosuite`` of a criteria-checked certificate: the contract's issuance record of its hash.
 CHECKED_SUITE = "fisco-ledger-issuance-2026"
-SUITE_OF_KIND = {BATCH_PROOF: BATCH_SUITE, CHECKED_PROOF: CHECKED_SUITE}
-KIND_OF_SUITE = {suite: kind for kind, suite in SUITE_OF_KIND.items()}
+#: (proof kind, Merkle tree layout) of each suite; a checked proof has no tree.
+KIND_OF_SUITE = {
+    BATCH_SUITE: (BATCH_PROOF, POSITIONAL),
+    BATCH_SUITE_SORTED: (BATCH_PROOF, SORTED_PAIRS),
+    CHECKED_SUITE: (CHECKED_PROOF, POSITIONAL),
+}
+
+
+def suite_of(kind: str, tree: str = POSITIONAL) -> str:
+    """The ``cryptosuite`` of a proof of ``kind`` whose batch tree has layout ``tree``."""
+    if kind == CHECKED_PROOF:
+        return CHECKED_SUITE
+    return BATCH_SUITE if tree == POSITIONAL else BATCH_SUITE_SORTED
 #: The members of the proof object of profile 2 (nothing else is accepted).
 DI_MEMBERS = frozenset({"type", "cryptosuite", "proofPurpose", "proofValue", "verificationMethod"})
 
@@ -281,11 +307,12 @@ def batch_payload_tail(credential_hash: bytes, algorithm: str, leaf_index: int, 
     ))  # fmt: skip
 
 
-def data_integrity_json(kind: str, verification_method: str, payload: str) -> str:
+def data_integrity_json(kind: str, verification_method: str, payload: str, tree: str = POSITIONAL) -> str:
     """The proof object of profile 2 (sorted members, compact): a ``DataIntegrityProof`` of our
-    cryptosuite whose ``proofValue`` is ``payload`` as multibase base64url (``u`` + base64url, no padding)."""
+    cryptosuite (by ``kind`` and the batch's ``tree``) whose ``proofValue`` is ``payload`` as multibase
+    base64url (``u`` + base64url, no padding)."""
     value = base64.urlsafe_b64encode(payload.encode("utf-8")).rstrip(b"=").decode("ascii")
-    return (f'{{"cryptosuite":"{SUITE_OF_KIND[kind]}","proofPurpose":"assertionMethod","proofValue":"u{value}",'
+    return (f'{{"cryptosuite":"{suite_of(kind, tree)}","proofPurpose":"assertionMethod","proofValue":"u{value}",'
             f'"type":"DataIntegrityProof","verificationMethod":{json.dumps(verification_method)}}}')
 
 

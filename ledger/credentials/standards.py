@@ -76,15 +76,17 @@ def criteria_narrative(criteria: Criteria) -> str:
     return ("Requires " + "; ".join(parts) + ".") if parts else "No machine-checked criteria."
 
 
-#: Kinds of award a type can be, and the criteria each takes (contracts v2 checks them).
+#: Kinds of award a type can be, and the criteria each takes (a later contracts version will check them).
 AWARD_KINDS = ("mentor", "mvp")
-#: The first CredentialRegistry version that checks award criteria (see the README's contracts v2 notes).
-AWARD_CONTRACT_VERSION = 2
+#: The first CredentialRegistry major version that would check award criteria. Contracts v2 (issue 15,
+#: CredentialRegistry 2.0.0) closes the security review's findings and does not check them, so award types
+#: stay refused until a version that does (``examples/awards/README.md`` specifies the checks).
+AWARD_CONTRACT_VERSION = 3
 
 
 @dataclass(frozen=True)
 class AwardCriteria:
-    """The criteria of an award type that today's contracts cannot check (they come with contracts v2).
+    """The criteria of an award type that today's contracts cannot check (a later contracts version will).
 
     * ``mentor``: among the evidence, contributions of the ``mentee_kinds`` (a bitmask over the kinds:
       review, mentoring ...) each *about* another contribution (the one reviewed or mentored), and the
@@ -432,7 +434,10 @@ CRITERIA_WORDS = {
     "NotEnoughContributions": "minimum number of contributions",
     "NotEnoughOfKind": "minimum contributions of one kind",
     "NotEnoughDistinctProjects": "minimum distinct projects",
-    "NotEnoughCoSigns": "minimum co-signs per contribution",
+    "NotEnoughCoSigns": "minimum co-signing organisations per contribution (co-signs by keys compromised "
+                        "when they signed do not count)",
+    "ContributionRecorderCompromised": "evidence recorded by a key in good standing (its recorder's key was "
+                                       "compromised when it recorded it)",
     "ContributionOutsideWindow": "time window",
     "ContributionSubjectMismatch": "evidence belongs to the subject",
     "ContributionNotFound": "evidence exists",
@@ -442,6 +447,8 @@ CRITERIA_WORDS = {
     "PrerequisiteNotFound": "prerequisite certificate exists",
     "PrerequisiteNotValid": "prerequisite certificate valid",
     "PrerequisiteSubjectMismatch": "prerequisite belongs to the subject",
+    "PrerequisiteIssuerNotInGoodStanding": "prerequisite from an issuer in good standing (not suspended now, "
+                                           "its key not compromised when it issued it)",
 }
 
 

@@ -5,8 +5,9 @@
     index.reader.subject("0x…", at=1234)       # what the index knows about a subject at block 1234
 
 The modules: :mod:`.schema` (named migrations), :mod:`.store` (opening, errors), :mod:`.projection`
-(event -> rows), :mod:`.sync` (the sync engine), :mod:`.queries` (reads, ``--at``), :mod:`.view` (a
-verification ``ChainView`` answered from the index, as of any block).
+(event -> rows), :mod:`.sync` (the sync engine), :mod:`.queries` (reads, ``--at``) with
+:mod:`.authority` (issuers, keys, compromise marks, authorisation), :mod:`.view` (a verification
+``ChainView`` answered from the index, as of any block).
 
 May import: ``ledger.verify``, ``ledger.contracts`` (ABIs and event decoding), ``ledger.chain``
 (the interface) and everything below them.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.index.queries import IndexReader
+from ledger.index.records import address_text
 from ledger.index.store import IndexMismatch, IndexStoreError, open_index
 from ledger.index.sync import Decoder, Progress, Syncer, SyncResult
 
@@ -44,12 +46,13 @@ class Index:
         return cls(open_index(path), None if path is None else Path(path))
 
     def syncer(self, chain: ChainBackend, deployment: Any, *, decode: Decoder | None = None) -> Syncer:
-        """A syncer for the three contracts of ``deployment`` (anything with the three addresses,
-        ``block_number`` (of the deployment) and ``chain_id``)."""
+        """A syncer for the four contracts of ``deployment`` (a :class:`~ledger.config.Deployment`: the
+        Committee and its three modules, ``block_number`` (of the deployment) and ``chain_id``)."""
         return Syncer(
             self.conn,
             chain,
-            [deployment.issuer_registry, deployment.contribution_ledger, deployment.credential_registry],
+            [deployment.committee, deployment.issuer_registry, deployment.contribution_ledger,
+             deployment.credential_registry],
             decode=decode,
             start_block=int(getattr(deployment, "block_number", 0) or 0),
             chain_id=getattr(deployment, "chain_id", None),
@@ -77,17 +80,21 @@ class Index:
         """Ids of the journaled batches whose leaves :meth:`record_leaves` has taken in."""
         return {r[0] for r in self.conn.execute("SELECT batch_id FROM journal_batches")}
 
-    def record_leaves(self, batch_id: str, root: str, leaves: Iterable[tuple[int, str, str, str]]) -> int:
-        """Take in which leaf of batch ``batch_id`` (root ``root``) is whose: ``(leaf index, credential hash,
-        subject, credential id)`` each, from the issuer's journal. Idempotent; one transaction.
+    def record_leaves(self, batch_id: str, issuer: str, root: str, leaves: Iterable[tuple[int, str, str, str]]) -> int:
+        """Take in which leaf of batch ``batch_id`` (anchored by ``issuer`` with root ``root``) is whose:
+        ``(leaf index, credential hash, subject, credential id)`` each, from the issuer's journal.
+        Idempotent; one transaction.
 
         Returns:
             the number of leaves recorded.
         """
-        rows = [(root.lower(), int(i), h.lower(), s.lower(), c, batch_id) for i, h, s, c in leaves]
+        who = address_text(issuer)
+        rows = [(root.lower(), int(i), h.lower(), s.lower(), c, batch_id, who) for i, h, s, c in leaves]
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            self.conn.executemany("INSERT OR REPLACE INTO batch_leaves VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO batch_leaves (root, leaf, credential_hash, subject, credential_id, batch_id, "
+                "issuer) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             self.conn.execute("INSERT OR REPLACE INTO journal_batches VALUES (?, ?, ?)", (batch_id, root.lower(), len(rows)))
         except BaseException:
             self.conn.execute("ROLLBACK")

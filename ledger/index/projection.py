@@ -38,7 +38,7 @@ CONTRIBUTION_KINDS = (
     "Security",
     "Other",
 )
-REVOCATION_REASONS = ("None", "IssuedInError", "Misconduct", "Superseded", "Expired", "Other")
+REVOCATION_REASONS = ("None", "IssuedInError", "Misconduct", "Superseded", "Expired", "Other", "KeyCompromised")
 CREDENTIAL_STATUSES = ("None", "Valid", "Suspended", "Revoked")
 ZERO32 = "0x" + "00" * 32
 
@@ -107,21 +107,27 @@ def _name(table: tuple[str, ...], value: Any) -> str:
 
 class Rows:
     """Rows to insert, grouped by statement, so that a chunk is written with one ``executemany`` per
-    statement. Handlers write to it as they would to a connection; order within a statement is kept."""
+    statement. Handlers write to it as they would to a connection; order within a statement is kept.
+
+    A statement that reads rows other statements write (``INSERT ... SELECT``) is given with
+    ``after=True``: those run after every plain insert of the chunk, so they see its rows.
+    """
 
     def __init__(self) -> None:
         self.pending: dict[str, list[Sequence[Any]]] = {}
+        self.later: dict[str, list[Sequence[Any]]] = {}
 
-    def execute(self, sql: str, params: Sequence[Any]) -> None:
-        self.pending.setdefault(sql, []).append(params)
+    def execute(self, sql: str, params: Sequence[Any], *, after: bool = False) -> None:
+        (self.later if after else self.pending).setdefault(sql, []).append(params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.pending.setdefault(sql, []).extend(rows)
 
     def flush(self, conn: sqlite3.Connection) -> None:
-        for sql, rows in self.pending.items():
-            conn.executemany(sql, rows)
-        self.pending.clear()
+        for group in (self.pending, self.later):
+            for sql, rows in group.items():
+                conn.executemany(sql, rows)
+            group.clear()
 
 
 Handler = Callable[[Rows, IndexedEvent], None]
@@ -146,7 +152,7 @@ def apply(conn: Rows, event: IndexedEvent) -> bool:
     return True
 
 
-# -- IssuerRegistry ------------------------------------------------------------------------------
+# -- Committee -------------------------------------------------------------------------------------
 
 
 @handles(
@@ -157,15 +163,24 @@ def apply(conn: Rows, event: IndexedEvent) -> bool:
     "ProposalCreated",
     "ProposalApproved",
     "ProposalExecuted",
+    "ProposalCancelled",
+    "ProposalWindowChanged",
+    "SuccessorNamed",
 )
 def _committee(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
-    member = a.get("member") or a.get("proposer")
+    member = a.get("member") or a.get("proposer") or a.get("by")
     data: Any = a.get("data")
+    details: dict[str, Any] | None = None
     if ev.name == "ModulesBound":
-        data = json.dumps({"ledger": a.get("ledger"), "credentials": a.get("credentials")})
+        data = json.dumps({"registry": a.get("registry"), "ledger": a.get("ledger"), "credentials": a.get("credentials")})
+    elif ev.name == "ProposalWindowChanged":
+        details = {"blocks": a.get("blocks")}
+    elif ev.name == "SuccessorNamed":
+        details = {"successor": a.get("successor")}
+    target = a.get("target") or a.get("successor")
     conn.execute(
-        "INSERT OR IGNORE INTO committee_actions VALUES (?,?,?,?,?,?,?,?,?,?)",
+        "INSERT OR IGNORE INTO committee_actions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             ev.block_number,
             ev.log_index,
@@ -173,12 +188,17 @@ def _committee(conn: Rows, ev: IndexedEvent) -> None:
             ev.name,
             a.get("id"),
             address(member) if member else None,
-            address(a["target"]) if a.get("target") else None,
+            address(target) if target else None,
             data,
             a.get("approvals"),
             a.get("threshold"),
+            a.get("expiresAt"),
+            None if details is None else json.dumps(details),
         ),
     )
+
+
+# -- IssuerRegistry: issuers and keys -----------------------------------------------------------------
 
 
 @handles("IssuerAdded")
@@ -186,32 +206,34 @@ def _issuer_added(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     who = address(a["issuer"])
     parent = address(a["parent"])
+    node = int(a["id"])  # a new node's id is its first key's
     conn.execute(
-        "INSERT OR IGNORE INTO issuers VALUES (?,?,?,?,?,?,?,?)",
+        "INSERT OR IGNORE INTO issuers VALUES (?,?,?,?,?,?,?,?,?)",
         (
             who,
-            a["id"],
+            node,
             None if int(parent, 16) == 0 else parent,
             _name(ISSUER_KINDS, a["kind"]),
             a["depth"],
             a["metaHash"],
             ev.block_number,
             ev.tx_hash,
+            node,
         ),
     )
     # Adding makes the issuer Active at this block (the contract starts its history here).
     conn.execute(
-        "INSERT OR IGNORE INTO issuer_status VALUES (?,?,?,?,?,?)",
-        (who, ev.block_number, ev.log_index, "Active", None, ev.tx_hash),
+        "INSERT OR IGNORE INTO issuer_status VALUES (?,?,?,?,?,?,?)",
+        (who, ev.block_number, ev.log_index, "Active", None, ev.tx_hash, node),
     )
-    _scope_rows(conn, ev, who, a.get("scope") or (), True)
+    _scope_rows(conn, ev, who, node, a.get("scope") or (), True)
 
 
 @handles("IssuerStatusChanged")
 def _issuer_status(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
-        "INSERT OR IGNORE INTO issuer_status VALUES (?,?,?,?,?,?)",
+        "INSERT OR IGNORE INTO issuer_status VALUES (?,?,?,?,?,?,?)",
         (
             address(a["issuer"]),
             ev.block_number,
@@ -219,6 +241,7 @@ def _issuer_status(conn: Rows, ev: IndexedEvent) -> None:
             _name(ISSUER_STATUSES, a["status"]),
             address(a["by"]) if a.get("by") else None,
             ev.tx_hash,
+            int(a["node"]),
         ),
     )
 
@@ -226,15 +249,105 @@ def _issuer_status(conn: Rows, ev: IndexedEvent) -> None:
 @handles("IssuerScopeChanged")
 def _issuer_scope(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
-    _scope_rows(conn, ev, address(a["issuer"]), a.get("typeIds") or (), bool(a["allowed"]))
+    _scope_rows(conn, ev, address(a["issuer"]), int(a["node"]), a.get("typeIds") or (), bool(a["allowed"]))
 
 
-def _scope_rows(
-    conn: Rows, ev: IndexedEvent, who: str, type_ids: Any, allowed: bool
-) -> None:
+def _scope_rows(conn: Rows, ev: IndexedEvent, who: str, node: int, type_ids: Any, allowed: bool) -> None:
     conn.executemany(
-        "INSERT OR IGNORE INTO issuer_scope VALUES (?,?,?,?,?)",
-        [(who, int(t), ev.block_number, ev.log_index, int(allowed)) for t in type_ids],
+        "INSERT OR IGNORE INTO issuer_scope VALUES (?,?,?,?,?,?)",
+        [(who, int(t), ev.block_number, ev.log_index, int(allowed), node) for t in type_ids],
+    )
+
+
+@handles("IssuerHoldChanged")
+def _issuer_hold(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    conn.execute("INSERT OR IGNORE INTO issuer_holds VALUES (?,?,?,?,?,?)",
+                 (address(a["issuer"]), int(a["node"]), int(bool(a["held"])), ev.block_number, ev.log_index,
+                  ev.tx_hash))
+
+
+@handles("IssuerKeyRotated")
+def _key_rotated(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    previous, successor, node = address(a["previous"]), address(a["successor"]), int(a["node"])
+    offered_by = address(a["offeredBy"]) if a.get("offeredBy") and int(str(a["offeredBy"]), 16) else None
+    conn.execute("INSERT OR IGNORE INTO key_rotations VALUES (?,?,?,?,?,?,?,?)",
+                 (previous, successor, node, int(a["id"]), offered_by, ev.block_number, ev.log_index, ev.tx_hash))
+    # The successor is a key of the same node: its row copies the node's kind, parent, depth and metadata
+    # from the node's first key (written when the node was added, so already in the table).
+    conn.execute(
+        "INSERT OR IGNORE INTO issuers SELECT ?, ?, parent, kind, depth, meta_hash, ?, ?, node FROM issuers "
+        "WHERE node = ? ORDER BY added_block LIMIT 1",
+        (successor, int(a["id"]), ev.block_number, ev.tx_hash, node),
+        after=True,
+    )
+
+
+@handles("IssuerKeyCompromised")
+def _key_compromised(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    conn.execute("INSERT OR IGNORE INTO key_compromises VALUES (?,?,?,?,?,?)",
+                 (address(a["key"]), int(a["since"]), address(a["by"]), ev.block_number, ev.log_index, ev.tx_hash))
+
+
+@handles("ChildOffered", "ChildOfferCancelled", "SuccessorOffered", "SuccessorOfferCancelled")
+def _offer(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    child = ev.name.startswith("Child")
+    offeree = address(a["child"] if child else a["successor"])
+    issuer = address(a["parent"] if child else a["issuer"])
+    details = json.dumps({"kind": a["kind"], "scope": list(a.get("scope") or ()), "metaHash": a["metaHash"]}) \
+        if ev.name == "ChildOffered" else None
+    made_by = issuer if child else address(a["by"])
+    conn.execute("INSERT OR IGNORE INTO offers VALUES (?,?,?,?,?,?,?,?,?)",
+                 ("child" if child else "successor", "cancelled" if ev.name.endswith("Cancelled") else "offered",
+                  offeree, issuer, made_by, details, ev.block_number, ev.log_index, ev.tx_hash))
+
+
+# -- IssuerRegistry: batches ------------------------------------------------------------------------
+
+
+@handles("BatchAnchored")
+def _batch(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    conn.execute(
+        "INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?,?,?,?)",
+        (
+            address(a["issuer"]),
+            a["root"],
+            a["typeId"],
+            a["count"],
+            a.get("metaHash"),
+            ev.block_number,
+            ev.log_index,
+            ev.tx_hash,
+        ),
+    )
+
+
+@handles("BatchRevoked")
+def _batch_revoked(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    conn.execute("INSERT OR IGNORE INTO batch_revocations VALUES (?,?,?,?,?,?,?)",
+                 (address(a["issuer"]), a["root"], _name(REVOCATION_REASONS, a["reason"]), address(a["by"]),
+                  ev.block_number, ev.log_index, ev.tx_hash))
+
+
+@handles("LeafRevoked", "LeavesStatusChanged", "LeavesStatusRestored")
+def _leaves(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    issuer = address(a["issuer"])
+    if ev.name == "LeafRevoked":
+        indexes, status, reason, by, action = [a["index"]], "Revoked", a["reason"], issuer, "revoke"
+    else:
+        indexes, status, by = a["indexes"], _name(CREDENTIAL_STATUSES, a["status"]), address(a["by"])
+        reason = a.get("reason", 0)
+        action = "set" if ev.name == "LeavesStatusChanged" else "restore"
+    conn.executemany(
+        "INSERT OR IGNORE INTO leaf_status VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [(issuer, a["root"], int(i), status, _name(REVOCATION_REASONS, reason), by, action, ev.block_number,
+          ev.log_index, ev.tx_hash) for i in indexes],
     )
 
 
@@ -268,7 +381,7 @@ def _cosign(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
         "INSERT OR IGNORE INTO cosigns VALUES (?,?,?,?,?,?)",
-        (a["key"], address(a["signer"]), a["coSignCount"], ev.block_number, ev.log_index, ev.tx_hash),
+        (a["key"], address(a["signer"]), a.get("org"), ev.block_number, ev.log_index, ev.tx_hash),
     )
 
 
@@ -286,6 +399,13 @@ def _contribution_revoked(conn: Rows, ev: IndexedEvent) -> None:
             ev.tx_hash,
         ),
     )
+
+
+@handles("ContributionReleased")
+def _contribution_released(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    conn.execute("INSERT OR IGNORE INTO contribution_releases VALUES (?,?,?,?,?)",
+                 (a["key"], int(a["generation"]), ev.block_number, ev.log_index, ev.tx_hash))
 
 
 # -- CredentialRegistry --------------------------------------------------------------------------
@@ -308,34 +428,17 @@ def _type_defined(conn: Rows, ev: IndexedEvent) -> None:
     )
 
 
-@handles("BatchAnchored")
-def _batch(conn: Rows, ev: IndexedEvent) -> None:
-    a = ev.args
-    conn.execute(
-        "INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?,?,?,?)",
-        (
-            a["root"],
-            address(a["issuer"]),
-            a["typeId"],
-            a["count"],
-            a.get("metaHash"),
-            ev.block_number,
-            ev.log_index,
-            ev.tx_hash,
-        ),
-    )
-
-
 @handles("CredentialIssued")
 def _credential(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     digest = a["credentialHash"]
+    issuer = address(a["issuer"])
     conn.execute(
         "INSERT OR IGNORE INTO credentials VALUES (?,?,?,?,?,?,?,?)",
         (
+            issuer,
             digest,
             a["subject"],
-            address(a["issuer"]),
             a["typeId"],
             a.get("typeVersion"),
             ev.block_number,
@@ -344,29 +447,43 @@ def _credential(conn: Rows, ev: IndexedEvent) -> None:
         ),
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO credential_evidence VALUES (?,?,?)",
-        [(digest, k, i) for i, k in enumerate(a.get("contributionKeys") or ())],
+        "INSERT OR IGNORE INTO credential_evidence VALUES (?,?,?,?)",
+        [(issuer, digest, k, i) for i, k in enumerate(a.get("contributionKeys") or ())],
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO credential_prerequisites VALUES (?,?,?)",
-        [(digest, p, i) for i, p in enumerate(a.get("prerequisiteCredentialHashes") or ())],
+        "INSERT OR IGNORE INTO credential_prerequisites VALUES (?,?,?,?,?)",
+        [(issuer, digest, address(p["issuer"]), p["credentialHash"], i)
+         for i, p in enumerate(_prerequisites(a.get("prerequisites")))],
     )
+
+
+def _prerequisites(value: Any) -> list[dict[str, Any]]:
+    """The ``prerequisites`` of a CredentialIssued event: (issuer, credentialHash) structs."""
+    out = []
+    for p in value or ():
+        if isinstance(p, dict):
+            out.append(p)
+        else:
+            issuer, digest = p
+            out.append({"issuer": issuer, "credentialHash": digest})
+    return out
 
 
 @handles("CredentialStatusChanged")
 def _credential_status(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
-        "INSERT OR IGNORE INTO credential_status VALUES (?,?,?,?,?,?,?,?)",
+        "INSERT OR IGNORE INTO credential_status VALUES (?,?,?,?,?,?,?,?,?)",
         (
             a["credentialHash"],
             _name(CREDENTIAL_STATUSES, a["status"]),
             _name(REVOCATION_REASONS, a["reason"]),
             address(a["by"]) if a.get("by") else None,
-            a.get("root") or ZERO32,
+            ZERO32,
             ev.block_number,
             ev.log_index,
             ev.tx_hash,
+            address(a["issuer"]),
         ),
     )
 
@@ -376,5 +493,5 @@ def _report_anchored(conn: Rows, ev: IndexedEvent) -> None:
     a = ev.args
     conn.execute(
         "INSERT OR IGNORE INTO report_anchors VALUES (?,?,?,?,?,?)",
-        (a["reportHash"], address(a["auditor"]), a["target"], ev.block_number, ev.log_index, ev.tx_hash),
+        (address(a["auditor"]), a["reportHash"], a["target"], ev.block_number, ev.log_index, ev.tx_hash),
     )

@@ -1,8 +1,12 @@
 """Reading the index: entities, histories, and the state "as of" any block.
 
-Every question takes an optional ``at`` block. Histories follow the contracts' own rule: a change
-recorded in block N is in force at N (``IssuerRegistry.statusAt`` and ``isAuthorized`` read them the
-same way), so the index and the chain give the same answer for the same block.
+Every question takes an optional ``at`` block. Histories follow the contracts' own rules, so the index
+and the chain give the same answer for the same block: a change recorded in block N is in force at the
+end of N (``IssuerRegistry.statusAt``), and ``isAuthorized`` answers for *any moment* of a block (an
+anchor accepted before a suspension in the same block was authorised). An issuer is a *node* that signs
+with one key at a time: status and scope belong to the node, a key holds its authority from the block
+it was registered to the block it was rotated out, and a key marked compromised since block N wrote
+nothing valid from N on (the mark in force is the last one made, as the contract stores it).
 
 ``resolve_at`` turns the user's ``--at DATE|BLOCK`` into a block number: a plain integer is a block; a
 date or date-time (ISO 8601, UTC unless an offset is given; a bare date means its first second) is the
@@ -18,14 +22,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ledger.errors import ValidationError
+from ledger.index.authority import AuthorityQueries, _upto
 from ledger.index.projection import ZERO32
 from ledger.index.records import (
     Batch,
     Contribution,
     Credential,
-    Issuer,
     IssuerView,
     Leaf,
+    Proposal,
     ReportAnchor,
     StatusEntry,
     SubjectView,
@@ -35,13 +40,12 @@ from ledger.index.records import (
 )
 from ledger.index.sync import get_cursor
 
+#: Statuses of a credential or leaf that leave it valid.
+VALID_STATUSES = ("None", "Valid")
 
-def _upto(at: int | None) -> int:
-    return (1 << 62) if at is None else at
 
-
-class IndexReader:
-    """Queries over one index connection.
+class IndexReader(AuthorityQueries):
+    """Queries over one index connection (issuers, keys and authorisation: :class:`AuthorityQueries`).
 
     ``batch_leaves`` says whether answers include this workspace's own knowledge of which batch leaf is
     whose (``batch_leaves``, from its journal): yes for the issuer's own commands; no for an answer that
@@ -86,93 +90,6 @@ class IndexReader:
         # Before the first indexed event nothing existed yet: block 0 answers "not issued".
         return int(row[0]) if row and row[0] is not None else 0
 
-    # -- issuers -----------------------------------------------------------------------------------
-
-    def issuer_status_at(self, who: str, at: int | None = None) -> str:
-        row = self.conn.execute(
-            "SELECT status FROM issuer_status WHERE address = ? AND block_number <= ? "
-            "ORDER BY block_number DESC, log_index DESC LIMIT 1",
-            (who, _upto(at)),
-        ).fetchone()
-        return "None" if row is None else str(row[0])
-
-    def scope_at(self, who: str, type_id: int, at: int | None = None) -> bool:
-        """Whether ``type_id`` (or "any", type 0) was in the issuer's own scope at ``at``."""
-        for t in {0, type_id}:
-            row = self.conn.execute(
-                "SELECT allowed FROM issuer_scope WHERE address = ? AND type_id = ? AND block_number <= ? "
-                "ORDER BY block_number DESC, log_index DESC LIMIT 1",
-                (who, t, _upto(at)),
-            ).fetchone()
-            if row is not None and row[0]:
-                return True
-        return False
-
-    def parent_of(self, who: str) -> str | None:
-        row = self.conn.execute("SELECT parent FROM issuers WHERE address = ?", (who,)).fetchone()
-        return None if row is None else row[0]
-
-    def is_authorized(self, who: str, type_id: int, at: int | None = None) -> bool:
-        """The index's answer to ``IssuerRegistry.isAuthorized``: the issuer and every ancestor active
-        and in scope at ``at``."""
-        return self.authorization(who, type_id, at)[0]
-
-    def authorization(self, who: str, type_id: int, at: int | None = None) -> tuple[bool, str]:
-        """(authorised, reason): the reason names the first issuer in the chain that failed and why."""
-        current: str | None = who
-        while current is not None:
-            status = self.issuer_status_at(current, at)
-            role = "issuer" if current == who else f"ancestor {current}"
-            if status != "Active":
-                return False, f"{role} was {status if status != 'None' else 'not yet registered'}"
-            if not self.scope_at(current, type_id, at):
-                return False, f"type {type_id} was outside the scope of the {role}"
-            current = self.parent_of(current)
-        return True, "active and in scope"
-
-    def issuer(self, who: str, at: int | None = None) -> Issuer | None:
-        who = address_text(who)
-        row = self.conn.execute("SELECT * FROM issuers WHERE address = ?", (who,)).fetchone()
-        if row is None or (at is not None and row["added_block"] > at):
-            return None
-        history = tuple(
-            StatusEntry(r["status"], r["block_number"], r["tx_hash"], by=r["changed_by"])
-            for r in self.conn.execute(
-                "SELECT * FROM issuer_status WHERE address = ? AND block_number <= ? "
-                "ORDER BY block_number, log_index",
-                (who, _upto(at)),
-            )
-        )
-        scope_ids = [r[0] for r in self.conn.execute("SELECT DISTINCT type_id FROM issuer_scope WHERE address = ?", (who,))]
-        scope = tuple(sorted(t for t in scope_ids if self._own(who, t, at)))
-        children = tuple(
-            r[0]
-            for r in self.conn.execute(
-                "SELECT address FROM issuers WHERE parent = ? AND added_block <= ? ORDER BY issuer_id", (who, _upto(at))
-            )
-        )
-        return Issuer(
-            address=who,
-            issuer_id=row["issuer_id"],
-            kind=row["kind"],
-            parent=row["parent"],
-            depth=row["depth"],
-            meta_hash=row["meta_hash"],
-            added_block=row["added_block"],
-            status=history[-1].status if history else "None",
-            status_history=history,
-            scope=scope,
-            children=children,
-        )
-
-    def _own(self, who: str, type_id: int, at: int | None) -> bool:
-        row = self.conn.execute(
-            "SELECT allowed FROM issuer_scope WHERE address = ? AND type_id = ? AND block_number <= ? "
-            "ORDER BY block_number DESC, log_index DESC LIMIT 1",
-            (who, type_id, _upto(at)),
-        ).fetchone()
-        return bool(row and row[0])
-
     # -- contributions -----------------------------------------------------------------------------
 
     def _contributions(self, where: str, params: Iterable[Any], at: int | None) -> list[Contribution]:
@@ -183,25 +100,38 @@ class IndexReader:
         return [self._contribution(r, at) for r in rows]
 
     def _contribution(self, r: sqlite3.Row, at: int | None) -> Contribution:
+        key, recorded = r["key"], r["block_number"]
+        release = self.conn.execute(
+            "SELECT * FROM contribution_releases WHERE key = ? AND block_number > ? AND block_number <= ? "
+            "ORDER BY block_number LIMIT 1", (key, recorded, _upto(at))
+        ).fetchone()
+        # This record's life: from its recording to its release (a later record of the key is another one).
+        end = _upto(at) if release is None else int(release["block_number"])
         cosigners = tuple(
             s[0]
             for s in self.conn.execute(
-                "SELECT signer FROM cosigns WHERE key = ? AND block_number <= ? ORDER BY block_number, log_index",
-                (r["key"], _upto(at)),
+                "SELECT signer FROM cosigns WHERE key = ? AND block_number >= ? AND block_number <= ? "
+                "ORDER BY block_number, log_index",
+                (key, recorded, end),
             )
         )
         rev = self.conn.execute(
-            "SELECT * FROM contribution_revocations WHERE key = ? AND block_number <= ? "
+            "SELECT * FROM contribution_revocations WHERE key = ? AND block_number >= ? AND block_number <= ? "
             "ORDER BY block_number, log_index LIMIT 1",
-            (r["key"], _upto(at)),
+            (key, recorded, end),
         ).fetchone()
         revoked = (
             None
             if rev is None
             else StatusEntry("Revoked", rev["block_number"], rev["tx_hash"], by=rev["revoked_by"], reason=rev["reason"])
         )
+        released = None if release is None else StatusEntry("Released", release["block_number"], release["tx_hash"])
+        generation = self.conn.execute(
+            "SELECT COUNT(*) FROM contribution_releases WHERE key = ? AND block_number <= ?", (key, recorded)
+        ).fetchone()[0]
+        since = self.compromised_since(r["recorder"], at)
         return Contribution(
-            key=r["key"],
+            key=key,
             subject=r["subject"],
             recorder=r["recorder"],
             project=r["project"],
@@ -210,15 +140,19 @@ class IndexReader:
             weight=r["weight"],
             occurred_at=r["occurred_at"],
             evidence_hash=r["evidence_hash"],
-            block_number=r["block_number"],
+            block_number=recorded,
             tx_hash=r["tx_hash"],
             cosigners=cosigners,
             revoked=revoked,
+            released=released,
+            generation=int(generation),
+            recorder_compromised=since is not None and recorded >= since,
         )
 
     def contribution(self, key: str | bytes, at: int | None = None) -> Contribution | None:
+        """The latest record of a contribution key by ``at`` (a released one, if nothing replaced it)."""
         found = self._contributions("key = ?", (bytes32_text(key, "contribution key"),), at)
-        return found[0] if found else None
+        return found[-1] if found else None
 
     def revocation_of(self, key: str) -> StatusEntry | None:
         """A contribution's revocation whenever it happened (the audit compares it with issuance)."""
@@ -283,7 +217,7 @@ class IndexReader:
         """Other subjects' contributions with the same evidence as contribution ``key``: (their key,
         their subject, the evidence hash, their block). A light query for audits of many credentials."""
         rows = self.conn.execute(
-            "SELECT o.key, o.subject, o.evidence_hash, o.block_number FROM contributions c "
+            "SELECT DISTINCT o.key, o.subject, o.evidence_hash, o.block_number FROM contributions c "
             "JOIN contributions o ON o.evidence_hash = c.evidence_hash AND o.subject != c.subject "
             "WHERE c.key = ? AND c.evidence_hash != ? ORDER BY o.block_number, o.log_index",
             (key, ZERO32),
@@ -292,59 +226,115 @@ class IndexReader:
 
     # -- credentials -----------------------------------------------------------------------------
 
-    def status_history(self, root: str, digest: str, at: int | None = None) -> tuple[StatusEntry, ...]:
+    def credential_history(self, issuer: str, digest: str, at: int | None = None) -> tuple[StatusEntry, ...]:
+        """Every status change of a credential ``issuer`` issued, void ones included, as of ``at``."""
         return tuple(
             StatusEntry(r["status"], r["block_number"], r["tx_hash"], by=r["changed_by"], reason=r["reason"])
             for r in self.conn.execute(
-                "SELECT * FROM credential_status WHERE credential_hash = ? AND root = ? AND block_number <= ? "
-                "ORDER BY block_number, log_index",
-                (digest, root, _upto(at)),
+                "SELECT * FROM credential_status WHERE issuer = ? AND credential_hash = ? AND root = ? AND "
+                "block_number <= ? ORDER BY block_number, log_index",
+                (issuer, digest, ZERO32, _upto(at)),
             )
         )
 
-    def credential_status_at(self, root: str | bytes, digest: str | bytes, at: int | None = None) -> StatusEntry | None:
-        """The last status change of a credential in force at ``at`` (``None``: never changed)."""
-        history = self.status_history(bytes32_text(root, "root"), bytes32_text(digest, "credential hash"), at)
-        return history[-1] if history else None
+    def _effective(self, entries: Iterable[StatusEntry], at: int | None) -> StatusEntry | None:
+        """The last change that counts: changes by a key compromised at their block are void (marks as
+        made by the end of block ``at``)."""
+        last = None
+        for e in entries:
+            since = None if e.by is None else self.compromised_since(e.by, at)
+            if since is not None and e.block_number >= since:
+                continue
+            last = None if e.status == "None" else e
+        return last
 
-    def batch(self, root: str | bytes, at: int | None = None) -> Batch | None:
+    def credential_status_at(self, issuer: str, digest: str | bytes, at: int | None = None) -> StatusEntry | None:
+        """The status change in force of a credential ``issuer`` issued at ``at`` (None: never changed)."""
+        history = self.credential_history(address_text(issuer), bytes32_text(digest, "credential hash"), at)
+        return self._effective(history, at)
+
+    def leaf_history(self, issuer: str, root: str, index: int, at: int | None = None) -> tuple[StatusEntry, ...]:
+        """Every status change of leaf ``index`` of the batch (``issuer``, ``root``), as of ``at``."""
+        return tuple(
+            StatusEntry(r["status"], r["block_number"], r["tx_hash"], by=r["changed_by"],
+                        reason=None if r["reason"] == "None" else r["reason"])
+            for r in self.conn.execute(
+                "SELECT * FROM leaf_status WHERE issuer = ? AND root = ? AND leaf_index = ? AND block_number <= ? "
+                "ORDER BY block_number, log_index",
+                (issuer, root, index, _upto(at)),
+            )
+        )
+
+    def leaf_status_at(self, issuer: str, root: str | bytes, index: int, at: int | None = None) -> StatusEntry | None:
+        """The status in force of a batch leaf at ``at`` (changes by compromised keys skipped)."""
+        history = self.leaf_history(address_text(issuer), bytes32_text(root, "root"), index, at)
+        return self._effective(history, at)
+
+    def batch(self, issuer: str, root: str | bytes, at: int | None = None) -> Batch | None:
+        """The batch ``issuer`` anchored with ``root`` (None if not by ``at``)."""
+        root_text = bytes32_text(root, "root")
         r = self.conn.execute(
-            "SELECT * FROM batches WHERE root = ? AND block_number <= ?", (bytes32_text(root, "root"), _upto(at))
+            "SELECT * FROM batches WHERE issuer = ? AND root = ? AND block_number <= ?",
+            (address_text(issuer), root_text, _upto(at)),
         ).fetchone()
-        return None if r is None else Batch(r["root"], r["issuer"], r["type_id"], r["count"], r["meta_hash"], r["block_number"], r["tx_hash"])
+        return None if r is None else self._batch(r, at)
+
+    def _batch(self, r: sqlite3.Row, at: int | None) -> Batch:
+        rev = self.conn.execute(
+            "SELECT * FROM batch_revocations WHERE issuer = ? AND root = ? AND block_number <= ? "
+            "ORDER BY block_number DESC, log_index DESC LIMIT 1", (r["issuer"], r["root"], _upto(at))
+        ).fetchone()
+        revoked = None if rev is None else StatusEntry("Revoked", rev["block_number"], rev["tx_hash"],
+                                                       by=rev["revoked_by"], reason=rev["reason"])
+        return Batch(r["root"], r["issuer"], r["type_id"], r["count"], r["meta_hash"], r["block_number"], r["tx_hash"],
+                     revoked)
+
+    def batches_of_root(self, root: str | bytes, at: int | None = None) -> list[Batch]:
+        """Every batch anchored with ``root``, by any issuer (a copy under another key is another batch)."""
+        rows = self.conn.execute("SELECT * FROM batches WHERE root = ? AND block_number <= ? ORDER BY block_number",
+                                 (bytes32_text(root, "root"), _upto(at))).fetchall()
+        return [self._batch(r, at) for r in rows]
 
     def _credential(self, r: sqlite3.Row, at: int | None) -> Credential:
-        digest = r["hash"]
+        digest, issuer = r["hash"], r["issuer"]
         evidence = tuple(
-            e[0] for e in self.conn.execute("SELECT contribution_key FROM credential_evidence WHERE credential_hash = ? ORDER BY position", (digest,))
+            e[0] for e in self.conn.execute(
+                "SELECT contribution_key FROM credential_evidence WHERE issuer = ? AND credential_hash = ? "
+                "ORDER BY position", (issuer, digest))
         )
-        prereq = tuple(
-            e[0] for e in self.conn.execute("SELECT prerequisite_hash FROM credential_prerequisites WHERE credential_hash = ? ORDER BY position", (digest,))
-        )
-        history = self.status_history(ZERO32, digest, at)
-        last = history[-1] if history else None
+        prereq = self.conn.execute(
+            "SELECT prerequisite_issuer, prerequisite_hash FROM credential_prerequisites WHERE issuer = ? AND "
+            "credential_hash = ? ORDER BY position", (issuer, digest)).fetchall()
+        history = self.credential_history(issuer, digest, at)
+        last = self._effective(history, at)
         return Credential(
             hash=digest,
             root=ZERO32,
-            issuer=r["issuer"],
+            issuer=issuer,
             type_id=r["type_id"],
             block_number=r["block_number"],
             tx_hash=r["tx_hash"],
             subject=r["subject"],
             type_version=r["type_version"],
             evidence=evidence,
-            prerequisites=prereq,
+            prerequisites=tuple(p[1] for p in prereq),
             status=last.status if last else "None",
             status_reason=last.reason if last else None,
             status_block=last.block_number if last else None,
             history=history,
+            prerequisite_issuers=tuple(p[0] for p in prereq),
         )
 
-    def issued(self, digest: str | bytes, at: int | None = None) -> Credential | None:
-        """A credential issued by ``issue`` (criteria-checked), as of ``at``."""
-        r = self.conn.execute(
-            "SELECT * FROM credentials WHERE hash = ? AND block_number <= ?", (bytes32_text(digest, "credential hash"), _upto(at))
-        ).fetchone()
+    def issued(self, digest: str | bytes, at: int | None = None, *, issuer: str | None = None) -> Credential | None:
+        """A credential issued by ``issue`` (criteria-checked), as of ``at``: by ``issuer`` when given,
+        else the first issuer's record of that hash."""
+        params: list[Any] = [bytes32_text(digest, "credential hash"), _upto(at)]
+        where = "hash = ? AND block_number <= ?"
+        if issuer is not None:
+            where += " AND issuer = ?"
+            params.append(address_text(issuer))
+        r = self.conn.execute(f"SELECT * FROM credentials WHERE {where} ORDER BY block_number LIMIT 1",
+                              params).fetchone()
         return None if r is None else self._credential(r, at)
 
     def credentials(
@@ -386,19 +376,23 @@ class IndexReader:
         """Subject -> hash of a certificate of ``type_id`` from ``issuer`` that it holds and that is neither
         revoked nor suspended now: checked ones, and leaves of this workspace's batches (``batch_leaves``).
         Two queries for any number of subjects (a batch asks it for every row)."""
-        last = ("COALESCE((SELECT s.status FROM credential_status s WHERE s.credential_hash = {h} AND s.root = {r} "
-                "ORDER BY s.block_number DESC, s.log_index DESC LIMIT 1), 'None') IN ('None', 'Valid')")
+        in_force = "COALESCE(({}), 'None') IN ('None', 'Valid')"
+        leaf_last = ("SELECT s.status FROM leaf_status s WHERE s.issuer = l.issuer AND s.root = l.root AND "
+                     "s.leaf_index = l.leaf ORDER BY s.block_number DESC, s.log_index DESC LIMIT 1")
+        checked_last = ("SELECT s.status FROM credential_status s WHERE s.issuer = c.issuer AND s.credential_hash = "
+                        "c.hash AND s.root = ? ORDER BY s.block_number DESC, s.log_index DESC LIMIT 1")
         who = address_text(issuer)
         out: dict[str, str] = {}
         for subject, digest in self.conn.execute(
-            "SELECT l.subject, l.credential_hash FROM batch_leaves l JOIN batches b ON b.root = l.root "
-            "WHERE b.type_id = ? AND b.issuer = ? AND " + last.format(h="l.credential_hash", r="l.root")
+            "SELECT l.subject, l.credential_hash FROM batch_leaves l JOIN batches b ON b.root = l.root AND "
+            "b.issuer = l.issuer WHERE b.type_id = ? AND b.issuer = ? AND NOT EXISTS (SELECT 1 FROM batch_revocations "
+            "r WHERE r.issuer = b.issuer AND r.root = b.root) AND " + in_force.format(leaf_last)
             + " ORDER BY b.block_number", (type_id, who),
         ) if self.batch_leaves else ():
             out.setdefault(subject, digest)
         for subject, digest in self.conn.execute(
             "SELECT c.subject, c.hash FROM credentials c WHERE c.type_id = ? AND c.issuer = ? AND "
-            + last.format(h="c.hash", r="?") + " ORDER BY c.block_number", (type_id, who, ZERO32),
+            + in_force.format(checked_last) + " ORDER BY c.block_number", (type_id, who, ZERO32),
         ):
             out.setdefault(subject, digest)
         return out
@@ -437,8 +431,8 @@ class IndexReader:
         rows = self.conn.execute(
             f"SELECT * FROM batch_leaves WHERE {' AND '.join(where) or '1=1'} ORDER BY batch_id, leaf", params
         ).fetchall()
-        return [Leaf(r["root"], r["leaf"], r["credential_hash"], r["subject"], r["credential_id"], r["batch_id"])
-                for r in rows]
+        return [Leaf(r["root"], r["leaf"], r["credential_hash"], r["subject"], r["credential_id"], r["batch_id"],
+                     r["issuer"] or "") for r in rows]
 
     def knows_batch_leaves(self) -> bool:
         """Whether this index holds the issuer's knowledge of which batch leaf is whose (it does in the
@@ -455,16 +449,28 @@ class IndexReader:
             where.append("b.issuer = ?")
             params.append(address_text(issuer))
         rows = self.conn.execute(
-            "SELECT l.credential_hash AS hash, l.root AS root, b.issuer AS issuer, b.type_id AS type_id, "
-            "b.block_number AS block_number, b.tx_hash AS tx_hash, l.subject AS subject FROM batch_leaves l "
-            f"JOIN batches b ON b.root = l.root WHERE {' AND '.join(where)} ORDER BY b.block_number, l.leaf",
+            "SELECT l.credential_hash AS hash, l.root AS root, l.leaf AS leaf_index, b.issuer AS issuer, "
+            "b.type_id AS type_id, b.block_number AS block_number, b.tx_hash AS tx_hash, l.subject AS subject "
+            "FROM batch_leaves l JOIN batches b ON b.root = l.root AND b.issuer = l.issuer "
+            f"WHERE {' AND '.join(where)} ORDER BY b.block_number, l.leaf",
             params,
         ).fetchall()
         return [self._leaf(r, at) for r in rows]
 
+    def leaf_state_at(self, issuer: str, root: str | bytes, index: int, at: int | None = None) -> StatusEntry | None:
+        """The status in force of a batch leaf at ``at``, its batch's revocation included (a revoked batch
+        revokes every leaf; a revocation by a key compromised at its block is void)."""
+        batch = self.batch(issuer, root, at)
+        revoked = None if batch is None else batch.revoked
+        if revoked is not None and revoked.by is not None:
+            since = self.compromised_since(revoked.by, at)
+            if since is not None and revoked.block_number >= since:
+                revoked = None
+        return revoked or self.leaf_status_at(issuer, root, index, at)
+
     def _leaf(self, r: sqlite3.Row, at: int | None) -> Credential:
-        history = self.status_history(r["root"], r["hash"], at)
-        last = history[-1] if history else None
+        history = self.leaf_history(r["issuer"], r["root"], r["leaf_index"], at)
+        last = self.leaf_state_at(r["issuer"], r["root"], r["leaf_index"], at)
         return Credential(
             hash=r["hash"],
             root=r["root"],
@@ -477,16 +483,18 @@ class IndexReader:
             status_reason=last.reason if last else None,
             status_block=last.block_number if last else None,
             history=history,
+            index=r["leaf_index"],
         )
 
     def _leaves(self, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
+        """Batch leaves with a status change (a leaf's hash is not on chain: root and index name it)."""
         rows = self.conn.execute(
-            "SELECT DISTINCT s.credential_hash AS hash, s.root AS root, b.issuer AS issuer, b.type_id AS type_id, "
+            "SELECT DISTINCT s.issuer AS issuer, s.root AS root, s.leaf_index AS leaf_index, b.type_id AS type_id, "
             f"b.block_number AS block_number, b.tx_hash AS tx_hash, {'l.subject' if self.batch_leaves else 'NULL'} "
-            "AS subject FROM credential_status s "
-            "JOIN batches b ON b.root = s.root LEFT JOIN batch_leaves l ON l.root = s.root "
-            "AND l.credential_hash = s.credential_hash WHERE s.block_number <= ? "
-            "ORDER BY b.block_number, s.credential_hash",
+            f"AS subject, {'l.credential_hash' if self.batch_leaves else 'NULL'} AS hash FROM leaf_status s "
+            "JOIN batches b ON b.root = s.root AND b.issuer = s.issuer LEFT JOIN batch_leaves l ON l.root = s.root "
+            "AND l.leaf = s.leaf_index AND l.issuer = s.issuer WHERE s.block_number <= ? "
+            "ORDER BY b.block_number, s.root, s.leaf_index",
             (_upto(at),),
         ).fetchall()
         out = []
@@ -495,21 +503,22 @@ class IndexReader:
                 continue
             if issuer is not None and r["issuer"] != address_text(issuer):
                 continue
-            history = self.status_history(r["root"], r["hash"], at)
-            last = history[-1]
+            history = self.leaf_history(r["issuer"], r["root"], r["leaf_index"], at)
+            last = self._effective(history, at)
             out.append(
                 Credential(
-                    hash=r["hash"],
+                    hash=r["hash"] or "",
                     root=r["root"],
                     issuer=r["issuer"],
                     type_id=r["type_id"],
                     block_number=r["block_number"],
                     tx_hash=r["tx_hash"],
                     subject=r["subject"],
-                    status=last.status,
-                    status_reason=last.reason,
-                    status_block=last.block_number,
+                    status=last.status if last else "None",
+                    status_reason=last.reason if last else None,
+                    status_block=last.block_number if last else None,
                     history=history,
+                    index=r["leaf_index"],
                 )
             )
         return out
@@ -522,6 +531,44 @@ class IndexReader:
         if r is None:
             return None
         return {"type_id": r["type_id"], "version": r["version"], "block_number": r["block_number"], **json.loads(r["details"])}
+
+    # -- the committee -----------------------------------------------------------------------------
+
+    def proposals(self, *, concerning: str | None = None, at: int | None = None) -> list[Proposal]:
+        """Committee proposals made by ``at``, with their state then; ``concerning``: only those whose call
+        names this address (an issuer the committee acted on, say)."""
+        head = _upto(at) if at is not None else (self.cursor() or 0)
+        params: list[Any] = [_upto(at)]
+        where = "action = 'ProposalCreated' AND block_number <= ?"
+        if concerning is not None:
+            where += " AND lower(data) LIKE ?"
+            params.append("%" + address_text(concerning)[2:].lower() + "%")
+        out = []
+        for r in self.conn.execute(f"SELECT * FROM committee_actions WHERE {where} ORDER BY proposal_id", params):
+            pid = int(r["proposal_id"])
+            closing = self.conn.execute(
+                "SELECT * FROM committee_actions WHERE proposal_id = ? AND action IN ('ProposalExecuted', "
+                "'ProposalCancelled') AND block_number <= ? ORDER BY block_number LIMIT 1", (pid, _upto(at))
+            ).fetchone()
+            approvals = tuple(a[0] for a in self.conn.execute(
+                "SELECT member FROM committee_actions WHERE proposal_id = ? AND action = 'ProposalApproved' AND "
+                "block_number <= ? ORDER BY block_number, log_index", (pid, _upto(at))))
+            expires = r["expires_at"]
+            if closing is not None:
+                state = "Executed" if closing["action"] == "ProposalExecuted" else "Cancelled"
+            else:
+                state = "Expired" if expires is not None and head > int(expires) else "Pending"
+            out.append(Proposal(pid, r["member"], r["target"], r["data"], r["block_number"], expires, state,
+                                None if closing is None else closing["block_number"],
+                                None if closing is None else closing["member"], approvals))
+        return out
+
+    def superseded_at(self, at: int | None = None) -> int | None:
+        """The block in which the indexed deployment named its successor (None: it did not, by ``at``)."""
+        row = self.conn.execute(
+            "SELECT block_number FROM committee_actions WHERE action = 'SuccessorNamed' AND block_number <= ? "
+            "ORDER BY block_number LIMIT 1", (_upto(at),)).fetchone()
+        return None if row is None else int(row[0])
 
     # -- composite views ---------------------------------------------------------------------------
 
@@ -550,56 +597,76 @@ class IndexReader:
         it = self.issuer(who, at)
         if it is None:
             return None
+        keys = [k.address for k in it.keys] or [it.address]
+        marks = ",".join("?" * len(keys))
         batches = tuple(
-            Batch(r["root"], r["issuer"], r["type_id"], r["count"], r["meta_hash"], r["block_number"], r["tx_hash"])
+            self._batch(r, at)
             for r in self.conn.execute(
-                "SELECT * FROM batches WHERE issuer = ? AND block_number <= ? ORDER BY block_number, log_index",
-                (it.address, _upto(at)),
+                f"SELECT * FROM batches WHERE issuer IN ({marks}) AND block_number <= ? ORDER BY block_number, log_index",
+                (*keys, _upto(at)),
             )
         )
         recorded = self.conn.execute(
-            "SELECT COUNT(*) FROM contributions WHERE recorder = ? AND block_number <= ?", (it.address, _upto(at))
+            f"SELECT COUNT(*) FROM contributions WHERE recorder IN ({marks}) AND block_number <= ?", (*keys, _upto(at))
         ).fetchone()[0]
         revocations: list[dict[str, Any]] = [
-            {"what": "contribution", "id": r["key"], "reason": r["reason"], "block_number": r["block_number"], "tx_hash": r["tx_hash"]}
+            {"what": "contribution", "id": r["key"], "reason": r["reason"], "block_number": r["block_number"],
+             "tx_hash": r["tx_hash"], "by": r["revoked_by"]}
             for r in self.conn.execute(
-                "SELECT * FROM contribution_revocations WHERE revoked_by = ? AND block_number <= ? ORDER BY block_number",
-                (it.address, _upto(at)),
+                f"SELECT * FROM contribution_revocations WHERE revoked_by IN ({marks}) AND block_number <= ? "
+                "ORDER BY block_number", (*keys, _upto(at)),
             )
         ]
         revocations += [
-            {
-                "what": "credential",
-                "id": r["credential_hash"],
-                "root": r["root"],
-                "status": r["status"],
-                "reason": r["reason"],
-                "block_number": r["block_number"],
-                "tx_hash": r["tx_hash"],
-            }
+            {"what": "credential", "id": r["credential_hash"], "issuer": r["issuer"], "status": r["status"],
+             "reason": r["reason"], "block_number": r["block_number"], "tx_hash": r["tx_hash"], "by": r["changed_by"]}
             for r in self.conn.execute(
-                "SELECT * FROM credential_status WHERE changed_by = ? AND block_number <= ? ORDER BY block_number",
-                (it.address, _upto(at)),
+                f"SELECT * FROM credential_status WHERE changed_by IN ({marks}) AND block_number <= ? "
+                "ORDER BY block_number", (*keys, _upto(at)),
             )
         ]
+        revocations += [
+            {"what": "leaf", "id": f"{r['root']}#{r['leaf_index']}", "issuer": r["issuer"], "root": r["root"],
+             "index": r["leaf_index"], "status": r["status"], "reason": r["reason"], "block_number": r["block_number"],
+             "tx_hash": r["tx_hash"], "by": r["changed_by"]}
+            for r in self.conn.execute(
+                f"SELECT * FROM leaf_status WHERE changed_by IN ({marks}) AND block_number <= ? "
+                "ORDER BY block_number, leaf_index", (*keys, _upto(at)),
+            )
+        ]
+        revocations += [
+            {"what": "batch", "id": r["root"], "issuer": r["issuer"], "root": r["root"], "reason": r["reason"],
+             "block_number": r["block_number"], "tx_hash": r["tx_hash"], "by": r["revoked_by"]}
+            for r in self.conn.execute(
+                f"SELECT * FROM batch_revocations WHERE (revoked_by IN ({marks}) OR issuer IN ({marks})) AND "
+                "block_number <= ? ORDER BY block_number", (*keys, *keys, _upto(at)),
+            )
+        ]
+        proposals = {p.id: p for k in keys for p in self.proposals(concerning=k, at=at)}
         return IssuerView(
             issuer=it,
             at_block=at,
             batches=batches,
-            credentials=tuple(self.credentials(issuer=it.address, at=at)),
+            credentials=tuple(c for k in keys for c in self.credentials(issuer=k, at=at)),
             contributions_recorded=int(recorded),
             revocations=tuple(revocations),
+            proposals=tuple(proposals[i] for i in sorted(proposals)),
         )
-
 
     # -- audit reports -----------------------------------------------------------------------------
 
-    def report_anchor(self, report_hash: str | bytes, at: int | None = None) -> ReportAnchor | None:
-        """Who anchored an audit report's hash, and where (None if not anchored by block ``at``)."""
+    def report_anchor(self, report_hash: str | bytes, at: int | None = None, *,
+                      auditor: str | None = None) -> ReportAnchor | None:
+        """Who anchored an audit report's hash (``auditor``'s anchor, or the first), and where (None if not
+        anchored by block ``at``)."""
         digest = report_hash if isinstance(report_hash, str) else "0x" + bytes(report_hash).hex()
-        row = self.conn.execute(
-            "SELECT * FROM report_anchors WHERE report_hash = ? AND block_number <= ?", (digest.lower(), _upto(at))
-        ).fetchone()
+        params: list[Any] = [digest.lower(), _upto(at)]
+        where = "report_hash = ? AND block_number <= ?"
+        if auditor is not None:
+            where += " AND auditor = ?"
+            params.append(address_text(auditor))
+        row = self.conn.execute(f"SELECT * FROM report_anchors WHERE {where} ORDER BY block_number, log_index LIMIT 1",
+                                params).fetchone()
         if row is None:
             return None
         return ReportAnchor(row["report_hash"], row["auditor"], row["target"], row["block_number"], row["tx_hash"])

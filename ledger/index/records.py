@@ -42,10 +42,16 @@ class Contribution:
     tx_hash: str
     cosigners: tuple[str, ...] = ()
     revoked: StatusEntry | None = None
+    #: The record was archived and its key freed by the committee (a squat released, say).
+    released: StatusEntry | None = None
+    #: How many times the key was released before this record (0 for the first).
+    generation: int = 0
+    #: The recording key was marked compromised since a block at or before this record's.
+    recorder_compromised: bool = False
 
     @property
     def active(self) -> bool:
-        return self.revoked is None
+        return self.revoked is None and self.released is None
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,14 @@ class Credential:
     status_reason: str | None = None
     status_block: int | None = None
     history: tuple[StatusEntry, ...] = ()
+    #: A batch leaf's index (``hash`` is then empty: a leaf's hash is not on chain).
+    index: int | None = None
+    prerequisite_issuers: tuple[str | None, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """How a report names it: its hash, or a leaf's root and index."""
+        return self.hash if self.hash else f"{self.root}#{self.index}"
 
     @property
     def valid_status(self) -> bool:
@@ -85,11 +99,13 @@ class Leaf:
     subject: str
     credential_id: str
     batch_id: str
+    issuer: str = ""  # the key the batch is anchored under
 
 
 @dataclass(frozen=True)
 class Batch:
-    """An anchored Merkle root."""
+    """An anchored Merkle root, keyed by the key that anchored it; ``revoked`` when the whole batch was
+    revoked (the last revocation: with its reason, block and author)."""
 
     root: str
     issuer: str
@@ -98,6 +114,40 @@ class Batch:
     meta_hash: str | None
     block_number: int
     tx_hash: str
+    revoked: StatusEntry | None = None
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One key of an issuer's node: when it held the node's authority, who offered it, and whether (and
+    since when, by whom, in which block) it was marked compromised."""
+
+    address: str
+    key_id: int
+    active_from: int
+    active_until: int | None = None
+    offered_by: str | None = None
+    compromised_since: int | None = None
+    marked_by: str | None = None
+    marked_block: int | None = None
+    marked_tx: str | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A committee proposal as the index knows it, with its state as of a block: Pending, Executed,
+    Cancelled or Expired (pending past its last block)."""
+
+    id: int
+    proposer: str
+    target: str | None
+    data: str | None
+    created_block: int
+    expires_at: int | None
+    state: str
+    closed_block: int | None = None
+    closed_by: str | None = None
+    approvals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +165,14 @@ class Issuer:
     status_history: tuple[StatusEntry, ...]
     scope: tuple[int, ...]  # type ids in its own scope at the block (0 = any type)
     children: tuple[str, ...] = ()
+    node: int = 0
+    current_key: str | None = None
+    keys: tuple[KeyEntry, ...] = ()
+    held: bool = False
+
+    @property
+    def compromised_keys(self) -> tuple[KeyEntry, ...]:
+        return tuple(k for k in self.keys if k.compromised_since is not None)
 
 
 @dataclass(frozen=True)
@@ -140,6 +198,7 @@ class IssuerView:
     credentials: tuple[Credential, ...]
     contributions_recorded: int
     revocations: tuple[dict[str, Any], ...]
+    proposals: tuple[Proposal, ...] = ()
 
 
 def bytes32_text(value: str | bytes, what: str) -> str:

@@ -19,6 +19,13 @@ Tables, one per kind of fact the contracts emit:
 * ``report_anchors``: hashes of audit reports anchored by auditors (migration ``0006``).
 * ``batch_leaves``, ``journal_batches``: which leaf of which of this workspace's batches is whose, read
   from its issuance journal, not from the chain (migration ``0007``).
+* Contracts v2 (migration ``0008_contracts_v2``): issuers are keys of *nodes* (``issuers.node``; status and
+  scope rows carry the node), ``key_rotations``, ``key_compromises``, ``issuer_holds`` and ``offers``
+  (child and successor offers); anchors keyed by (issuer, root) with ``batch_revocations`` and
+  ``leaf_status`` (a row per leaf per change); credentials, their evidence and prerequisites keyed by
+  (issuer, hash); contributions by their event's position (a released key is recorded again), co-signs
+  with their organisation, ``contribution_releases``; report anchors by (auditor, hash); proposals with
+  their last block and cancellations; ``batch_leaves`` name the key that anchored their batch.
 """
 
 from __future__ import annotations
@@ -192,6 +199,226 @@ CREATE TABLE credential_status (
 ) WITHOUT ROWID;
 """
 
+_CONTRACTS_V2 = """
+ALTER TABLE issuers ADD COLUMN node INTEGER;
+UPDATE issuers SET node = issuer_id;
+CREATE INDEX issuers_by_node ON issuers(node);
+ALTER TABLE issuer_status ADD COLUMN node INTEGER;
+UPDATE issuer_status SET node = (SELECT issuer_id FROM issuers WHERE issuers.address = issuer_status.address);
+CREATE INDEX issuer_status_by_node ON issuer_status(node, block_number);
+ALTER TABLE issuer_scope ADD COLUMN node INTEGER;
+UPDATE issuer_scope SET node = (SELECT issuer_id FROM issuers WHERE issuers.address = issuer_scope.address);
+CREATE INDEX issuer_scope_by_node ON issuer_scope(node, type_id, block_number);
+
+CREATE TABLE key_rotations (
+    previous     TEXT NOT NULL,
+    successor    TEXT NOT NULL,
+    node         INTEGER NOT NULL,
+    key_id       INTEGER NOT NULL,
+    offered_by   TEXT,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX key_rotations_by_node ON key_rotations(node);
+CREATE TABLE key_compromises (
+    key          TEXT NOT NULL,
+    since        INTEGER NOT NULL,
+    marked_by    TEXT NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX key_compromises_by_key ON key_compromises(key, block_number);
+CREATE TABLE issuer_holds (
+    address      TEXT NOT NULL,
+    node         INTEGER NOT NULL,
+    held         INTEGER NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE TABLE offers (
+    kind         TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    offeree      TEXT NOT NULL,
+    issuer       TEXT NOT NULL,
+    made_by      TEXT,
+    details      TEXT,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX offers_by_offeree ON offers(offeree);
+
+CREATE TABLE batches_v2 (
+    issuer       TEXT NOT NULL,
+    root         TEXT NOT NULL,
+    type_id      INTEGER NOT NULL,
+    count        INTEGER NOT NULL,
+    meta_hash    TEXT,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (issuer, root)
+);
+INSERT OR IGNORE INTO batches_v2 SELECT issuer, root, type_id, count, meta_hash, block_number, log_index, tx_hash
+    FROM batches;
+DROP TABLE batches;
+ALTER TABLE batches_v2 RENAME TO batches;
+CREATE INDEX batches_by_issuer ON batches(issuer);
+CREATE INDEX batches_by_root ON batches(root);
+CREATE TABLE batch_revocations (
+    issuer       TEXT NOT NULL,
+    root         TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    revoked_by   TEXT NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX batch_revocations_by_batch ON batch_revocations(issuer, root);
+CREATE TABLE leaf_status (
+    issuer       TEXT NOT NULL,
+    root         TEXT NOT NULL,
+    leaf_index   INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    reason       TEXT,
+    changed_by   TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (issuer, root, leaf_index, block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX leaf_status_by_author ON leaf_status(changed_by);
+
+CREATE TABLE credentials_v2 (
+    issuer       TEXT NOT NULL,
+    hash         TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    type_id      INTEGER NOT NULL,
+    type_version INTEGER,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (issuer, hash)
+);
+INSERT OR IGNORE INTO credentials_v2 SELECT issuer, hash, subject, type_id, type_version, block_number, log_index,
+    tx_hash FROM credentials;
+DROP TABLE credentials;
+ALTER TABLE credentials_v2 RENAME TO credentials;
+CREATE INDEX credentials_by_subject ON credentials(subject);
+CREATE INDEX credentials_by_issuer ON credentials(issuer);
+CREATE INDEX credentials_by_type ON credentials(type_id);
+CREATE INDEX credentials_by_hash ON credentials(hash);
+CREATE TABLE credential_evidence_v2 (
+    issuer           TEXT NOT NULL,
+    credential_hash  TEXT NOT NULL,
+    contribution_key TEXT NOT NULL,
+    position         INTEGER,
+    PRIMARY KEY (issuer, credential_hash, contribution_key)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO credential_evidence_v2 SELECT c.issuer, e.credential_hash, e.contribution_key, e.position
+    FROM credential_evidence e JOIN credentials c ON c.hash = e.credential_hash;
+DROP TABLE credential_evidence;
+ALTER TABLE credential_evidence_v2 RENAME TO credential_evidence;
+CREATE INDEX credential_evidence_by_key ON credential_evidence(contribution_key);
+CREATE TABLE credential_prerequisites_v2 (
+    issuer              TEXT NOT NULL,
+    credential_hash     TEXT NOT NULL,
+    prerequisite_issuer TEXT,
+    prerequisite_hash   TEXT NOT NULL,
+    position            INTEGER,
+    PRIMARY KEY (issuer, credential_hash, position)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO credential_prerequisites_v2 SELECT c.issuer, p.credential_hash, NULL, p.prerequisite_hash,
+    p.position FROM credential_prerequisites p JOIN credentials c ON c.hash = p.credential_hash;
+DROP TABLE credential_prerequisites;
+ALTER TABLE credential_prerequisites_v2 RENAME TO credential_prerequisites;
+ALTER TABLE credential_status ADD COLUMN issuer TEXT;
+UPDATE credential_status SET issuer = (SELECT issuer FROM credentials WHERE credentials.hash =
+    credential_status.credential_hash) WHERE root = '0x0000000000000000000000000000000000000000000000000000000000000000';
+CREATE INDEX credential_status_by_issuer ON credential_status(issuer, credential_hash);
+
+CREATE TABLE contributions_v2 (
+    key           TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    recorder      TEXT NOT NULL,
+    project       TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    field         INTEGER NOT NULL,
+    weight        INTEGER NOT NULL,
+    occurred_at   INTEGER NOT NULL,
+    evidence_hash TEXT NOT NULL,
+    block_number  INTEGER NOT NULL,
+    log_index     INTEGER NOT NULL,
+    tx_hash       TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO contributions_v2 SELECT key, subject, recorder, project, kind, field, weight, occurred_at,
+    evidence_hash, block_number, log_index, tx_hash FROM contributions;
+DROP TABLE contributions;
+ALTER TABLE contributions_v2 RENAME TO contributions;
+CREATE INDEX contributions_by_key ON contributions(key, block_number);
+CREATE INDEX contributions_by_subject ON contributions(subject);
+CREATE INDEX contributions_by_project ON contributions(project);
+CREATE INDEX contributions_by_evidence ON contributions(evidence_hash);
+CREATE INDEX contributions_by_recorder ON contributions(recorder);
+CREATE TABLE cosigns_v2 (
+    key          TEXT NOT NULL,
+    signer       TEXT NOT NULL,
+    org          INTEGER,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO cosigns_v2 SELECT key, signer, NULL, block_number, log_index, tx_hash FROM cosigns;
+DROP TABLE cosigns;
+ALTER TABLE cosigns_v2 RENAME TO cosigns;
+CREATE INDEX cosigns_by_key ON cosigns(key);
+CREATE INDEX cosigns_by_signer ON cosigns(signer);
+CREATE TABLE contribution_releases (
+    key          TEXT NOT NULL,
+    generation   INTEGER NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX contribution_releases_by_key ON contribution_releases(key);
+
+CREATE TABLE report_anchors_v2 (
+    auditor      TEXT NOT NULL,
+    report_hash  TEXT NOT NULL,
+    target       TEXT NOT NULL,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    PRIMARY KEY (auditor, report_hash)
+);
+INSERT OR IGNORE INTO report_anchors_v2 SELECT auditor, report_hash, target, block_number, log_index, tx_hash
+    FROM report_anchors;
+DROP TABLE report_anchors;
+ALTER TABLE report_anchors_v2 RENAME TO report_anchors;
+CREATE INDEX report_anchors_by_hash ON report_anchors(report_hash);
+CREATE INDEX report_anchors_by_target ON report_anchors(target);
+
+ALTER TABLE committee_actions ADD COLUMN expires_at INTEGER;
+ALTER TABLE committee_actions ADD COLUMN details TEXT;
+CREATE INDEX committee_actions_by_proposal ON committee_actions(proposal_id);
+
+ALTER TABLE batch_leaves ADD COLUMN issuer TEXT;
+DELETE FROM batch_leaves;
+DELETE FROM journal_batches;
+"""
+
 #: The tables of facts (besides ``schema_migrations``).
 TABLES = (
     "sync_state",
@@ -213,6 +440,13 @@ TABLES = (
     "report_anchors",
     "batch_leaves",
     "journal_batches",
+    "key_rotations",
+    "key_compromises",
+    "issuer_holds",
+    "offers",
+    "batch_revocations",
+    "leaf_status",
+    "contribution_releases",
 )
 
 #: Every migration ever shipped, in order. Append only.
@@ -285,6 +519,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    # Contracts v2 (issue 15). Tables whose key changes are rebuilt with their rows (an index of a v1
+    # deployment keeps what it held; a v1 deployment's issuer ids are its node ids). Batch leaves name the
+    # key their batch is anchored under (a copy of a root under another key is another batch): the rows
+    # are read again from the journal, which names it.
+    Migration("0008_contracts_v2", _CONTRACTS_V2),
 )
 
 

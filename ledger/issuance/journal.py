@@ -48,6 +48,12 @@ class BatchPlan:
     #: profile 2: the secret seed (hex) the salts of the disclosable fields derive from
     salt_seed: str | None = None
 
+    @property
+    def issuer_account(self) -> str:
+        """The account the batch is anchored under (lower-case hex address): the template's
+        ``issuer_account`` (profile 2), or its ``issuer_id`` (profile 1: ``did:...:0x...``)."""
+        return str(self.template.get("issuer_account") or self.template.get("issuer_id", "")).rsplit(":", 1)[-1].lower()
+
 
 OUTPUT_LAYOUTS = ("files", "jsonl")
 

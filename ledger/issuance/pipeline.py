@@ -50,8 +50,9 @@ class Anchorer(Protocol):
     ) -> tuple[bytes, int, int]:
         """Send ``anchor`` (run as a call first if ``dry_run``); return (transaction hash, block, gas used)."""
 
-    def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
-        """(transaction hash, block) of the root's anchoring by the signer, or None if it is not anchored.
+    def find_anchor(self, root: bytes, since_block: int, *, issuer: str | None = None) -> tuple[bytes, int] | None:
+        """(transaction hash, block) of the root's anchoring by the signer (or by ``issuer``: anchors are
+        keyed by the anchoring key), or None if it is not anchored.
 
         Raises:
             IssuanceError: the root is anchored by another account.
@@ -278,7 +279,7 @@ def run(
 
     anchored_now = False
     state = journal.state()
-    if resumed and state["stage"] == "anchored" and not _anchored(anchorer, root, since_block):
+    if resumed and state["stage"] == "anchored" and not _anchored(anchorer, root, since_block, plan.issuer_account):
         # The journal says anchored, the chain does not have it (a node restarted without its state, a
         # chain that lost its newest blocks): anchor it again rather than write files naming an anchor
         # that is not there.
@@ -365,13 +366,10 @@ def _csv_cell(value: str) -> str:
     return '"' + value.replace('"', '""') + '"' if any(ch in value for ch in ',"\n\r') else value
 
 
-def _anchored(anchorer: Anchorer, root: bytes, since_block: int) -> bool:
-    """Whether the chain has ``root`` anchored (by the signer, or by the issuer the batch was planned for,
-    when another key finishes the batch)."""
-    try:
-        return anchorer.find_anchor(root, since_block) is not None
-    except IssuanceError:
-        return True  # anchored, by an account other than the signer: it is there
+def _anchored(anchorer: Anchorer, root: bytes, since_block: int, planned: str) -> bool:
+    """Whether the chain has ``root`` anchored by the issuer the batch was planned for (which may not be
+    the signer, when another key of the workspace finishes the batch)."""
+    return anchorer.find_anchor(root, since_block, issuer=planned or None) is not None
 
 
 def _counted(documents: Iterable[bytes], progress: Progress, total: int, every: int = 1_000) -> Iterator[bytes]:

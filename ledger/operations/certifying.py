@@ -17,7 +17,7 @@ from ledger.credentials.files import write_credentials
 from ledger.credentials.identifiers import account_did, type_url
 from ledger.credentials.parse import parse_credential, read_credential_file
 from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
-from ledger.credentials.proof import BATCH_PROOF, CHECKED_PROOF, ChainRef, CredentialProof
+from ledger.credentials.proof import CHECKED_PROOF, ChainRef, CredentialProof
 from ledger.credentials.standards import CRITERIA_WORDS, criteria_narrative, explain_refusal, metadata_hash
 from ledger.errors import ContractError, IssuanceError, LedgerError, PersonalDataError, ValidationError
 from ledger.files import sweep_leftovers
@@ -36,7 +36,6 @@ from ledger.wellknown.document import DeploymentRef
 from ledger.wellknown.fetch import DomainDirectory, FetchPolicy
 
 if TYPE_CHECKING:
-    from ledger.credentials.document import Credential
     from ledger.issuance.pipeline import BatchResult, Progress, ResumeOutcome
     from ledger.types import CredentialType
     from ledger.verify.snapshot import StaticChainView
@@ -137,7 +136,7 @@ class CertifyingOps(_Context):
         is defined, and it allows the issuer's kind. Returns the type (read once, reused for the document).
         """
 
-        _, kind = self.contracts.issuers.writer_for(self.key.address, type_id)
+        _, _, kind = self.contracts.issuers.writer_for(self.key.address, type_id)
         t = self.contracts.credentials.credential_type(type_id)
         if t.version == 0:
             raise ValidationError(f"certificate type {type_id} is not defined", hint="see `ledger type list`")
@@ -160,21 +159,18 @@ class CertifyingOps(_Context):
         # Without a dry run for a batch planned just now: ``_check_writer`` asked the chain the same
         # questions moments before, and repeating them is a quarter of a 1,000-credential batch's
         # chain time. A refusal in between still raises the decoded error, from the receipt.
-        receipt = self.contracts.credentials.anchor(self.key, root, count, type_id, meta_hash, dry_run=dry_run)
+        receipt = self.contracts.issuers.anchor(self.key, type_id, count, root, meta_hash, dry_run=dry_run)
         return receipt.tx_hash, receipt.block_number, receipt.gas_used
 
-    def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
-        anchor = self.contracts.credentials.anchor_of(root)
-        if anchor.issuer is None:
+    def find_anchor(self, root: bytes, since_block: int, *, issuer: str | None = None) -> tuple[bytes, int] | None:
+        # Anchors are keyed by issuer: another issuer's copy of this root is its own batch, not ours.
+        who = issuer or self.key.address
+        anchor = self.contracts.issuers.anchor_of(who, root)
+        if not anchor.exists:
             return None
-        if anchor.issuer.lower() != self.key.address.lower():
-            # Someone else's anchor of this root is not ours: our credentials name the signer as issuer.
-            raise IssuanceError(
-                f"batch root 0x{root.hex()} is anchored by {anchor.issuer}, not by the signer {self.key.address}",
-                hint="this batch can no longer be anchored; drop its journal directory and issue the rows again",
-            )
         for event in self.contracts.events(anchor.block_number, anchor.block_number):
-            if event.name == "BatchAnchored" and event.args["root"] == root:
+            if event.name == "BatchAnchored" and event.args["root"] == root and \
+                    event.args["issuer"].lower() == who.lower():
                 return event.tx_hash, event.block_number
         return b"\0" * 32, anchor.block_number
 
@@ -285,7 +281,7 @@ class CertifyingOps(_Context):
             valid_from=_iso(now),
             valid_until=until,
             chain=chain_ref,
-            contract=self.contracts.credentials.address,
+            contract=self.contracts.issuers.address,  # where the batch is anchored
             output=out_dir or self.settings.credentials_dir,
             hash_algorithm=self._hash_algorithm(),
             layout=layout,
@@ -376,7 +372,8 @@ class CertifyingOps(_Context):
         if valid_until:
             _check_valid_until(valid_until)
         keys = [_bytes32(k, "contribution key") for k in evidence]
-        prereq_hashes = [parse_credential(read_credential_file(p)).hash for p in prerequisites]
+        prereqs = [types.Prerequisite(c.issuer.address, c.hash)
+                   for c in (parse_credential(read_credential_file(p)) for p in prerequisites)]
         achievement = self._achievement(type_id, self._check_writer(type_id))
         if not again:
             self._refuse_second_certificate(type_id, subject)
@@ -390,9 +387,7 @@ class CertifyingOps(_Context):
         directory = out_dir or (self.settings.credentials_dir / "checked")
         check_output_dir(directory)  # before the certificate is issued: its document exists only here
         try:
-            receipt = self.contracts.credentials.issue(
-                self.key, type_id, subject_bytes, credential.hash, keys, prereq_hashes
-            )
+            receipt = self.contracts.credentials.issue(self.key, type_id, subject_bytes, credential.hash, keys, prereqs)
         except ContractError as exc:
             if exc.error_name in CRITERIA_WORDS:
                 exc.hint = explain_refusal(exc)
@@ -448,7 +443,7 @@ class CertifyingOps(_Context):
             except (OSError, ValueError, KeyError, LedgerError):
                 continue  # a damaged journal: `cred issue --resume` reports it
             leaves = [(i, h, "0x" + r.subject.lower().removeprefix("0x"), r.id) for i, (h, r) in enumerate(zip(hashes, rows))]
-            recorded += index.record_leaves(entry.name, plan.root, leaves)
+            recorded += index.record_leaves(entry.name, plan.issuer_account, plan.root, leaves)
         return recorded
 
     def _refuse_second_certificate(self, type_id: int, subject: str) -> None:
@@ -466,49 +461,6 @@ class CertifyingOps(_Context):
                 hint="pass --again to issue another one anyway (to renew an expired one, say, or to issue under "
                 "the type's new version)",
             )
-
-    # -- status ------------------------------------------------------------------------------
-
-    def set_credential_status(self, path: Path, status: str, reason: str | None) -> dict[str, Any]:
-        """Revoke, suspend or reinstate a credential named by its file."""
-
-        credential: Credential = parse_credential(read_credential_file(path))
-        if credential.proof is None:
-            raise ValidationError(f"{path} has no proof: it was never issued on chain")
-        stated = credential.proof.credential_hash
-        if stated is not None and stated != credential.hash:
-            # The chain knows the credential by the hash it was issued with: an edited copy names nothing.
-            raise ValidationError(
-                f"{path} was changed after it was issued: its content hashes to 0x{credential.hash.hex()}, its "
-                f"proof names 0x{stated.hex()}",
-                hint="give the file as it was issued (`ledger verify` says HASH_MISMATCH for this one)",
-            )
-        value = {"revoked": types.CredentialStatus.REVOKED, "suspended": types.CredentialStatus.SUSPENDED,
-                 "valid": types.CredentialStatus.VALID}[status]
-        why = types.RevocationReason.NONE
-        if value != types.CredentialStatus.VALID:
-            why = types.RevocationReason[(reason or "other").upper().replace("-", "_")]
-        reg = self.contracts.credentials
-        proof = credential.proof
-        committee = self.contracts.issuers.is_member(self.key.address)
-        if proof.kind == BATCH_PROOF:
-            assert proof.batch_root is not None
-            own = reg.anchor_of(proof.batch_root).issuer == self.key.address
-            send = reg.set_leaf_status if own or not committee else reg.propose_set_leaf_status
-            receipt = send(self.key, proof.batch_root, credential.hash, list(proof.merkle_path), value, why)
-        else:
-            own = reg.issued(credential.hash).issuer == self.key.address
-            send2 = reg.set_status if own or not committee else reg.propose_set_status
-            receipt = send2(self.key, credential.hash, value, why)
-        return {
-            "file": str(path),
-            "credential_hash": "0x" + credential.hash.hex(),
-            "status": status,
-            "reason": why.name.lower(),
-            "tx_hash": "0x" + receipt.tx_hash.hex(),
-            "block": receipt.block_number,
-            "gas_used": receipt.gas_used,
-        }
 
     # -- verification ------------------------------------------------------------------------
 
@@ -553,8 +505,7 @@ class CertifyingOps(_Context):
                 verifier saw; it must not be signed by a key that writes what is verified).
         """
         key = self.keyring.load(key_name, password())
-        registry = self.contracts.issuers
-        if registry.is_member(key.address) or int(registry.issuer(key.address).kind) != 0:
+        if self.contracts.committee.is_member(key.address) or self.contracts.issuers.key_info(key.address).active_from:
             raise ValidationError(
                 f"key {key_name!r} ({key.address}) is an issuer's or a committee member's; receipts are signed by "
                 "a key of the verifier's own", hint="make one: ledger key new --name verifier")
@@ -584,7 +535,7 @@ class CertifyingOps(_Context):
         """
 
         at_block = None
-        online: ChainView = ContractsView(self.contracts, batch_statuses=True)
+        online: ChainView = ContractsView(self.contracts)
         if at is not None:
             index = Index.open(self.settings.index_path)
             index.sync(self.chain, self.settings.deployment)

@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ProposalOutcome:
-    """What a governance call did: executed now, or waiting for more approvals."""
+    """What a governance call did: executed now, or waiting for more approvals (until ``expires_at``,
+    its last block), or cancelled."""
 
     proposal_id: int
     executed: bool
@@ -52,6 +53,15 @@ class ProposalOutcome:
     tx_hash: str
     block: int
     gas_used: int
+    expires_at: int | None = None
+    state: str = "pending"
+
+
+#: What a direct write (no proposal: an issuer acting itself) returns, shaped like a ProposalOutcome.
+def _direct(receipt: Receipt, **extra: Any) -> dict[str, Any]:
+    return {"executed": True, "proposal_id": None, "approvals": 0, "threshold": 0,
+            "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number, "gas_used": receipt.gas_used,
+            **extra}
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,19 @@ def _bytes32(text: str, what: str) -> bytes:
     return raw
 
 
+def _block_or_date(text: str, what: str) -> int | str:
+    """``--since``: a block number, or a date/date-time (resolved later against the index), or ``now``."""
+    value = text.strip()
+    if value.lstrip("#").isdigit():
+        return int(value.lstrip("#"))
+    if value.lower() == "now":
+        return "now"
+    from ledger.index.records import parse_moment
+
+    parse_moment(value)  # refused here if it is neither
+    return value
+
+
 def _type_ids(text: str) -> list[int]:
     try:
         ids = [int(t) for t in text.replace(" ", "").split(",") if t]
@@ -202,29 +225,36 @@ class GovernanceOps(_Context):
     # -- governance ----------------------------------------------------------------------------
 
     def _outcome(self, receipt: Receipt) -> ProposalOutcome:
-        pid, approvals, executed = 0, 0, False
+        pid, executed, expires = 0, False, None
         for ev in decode_events(receipt.logs, crypto=self.chain.crypto):
-            if ev.name in ("ProposalCreated", "ProposalApproved", "ProposalExecuted"):
+            if ev.name in ("ProposalCreated", "ProposalApproved"):
                 pid = int(ev.args["id"])
-            if ev.name == "ProposalApproved":
-                approvals = int(ev.args["approvals"])
-            if ev.name == "ProposalExecuted":
+            if ev.name == "ProposalCreated":
+                expires = int(ev.args["expiresAt"])
+            if ev.name == "ProposalExecuted" and int(ev.args["id"]) == pid:
                 executed = True
+        com = self.contracts.committee
+        proposal = com.proposal(pid)
         return ProposalOutcome(
             proposal_id=pid,
             executed=executed,
-            approvals=approvals,
-            threshold=self.contracts.issuers.threshold(),
+            approvals=proposal.approvals,
+            threshold=com.threshold(),
             tx_hash="0x" + receipt.tx_hash.hex(),
             block=receipt.block_number,
             gas_used=receipt.gas_used,
+            expires_at=expires if expires is not None else proposal.expires_at,
+            state=proposal.state.name.lower(),
         )
 
+    def _is_member(self) -> bool:
+        return self.contracts.committee.is_member(self.key.address)
+
     def add_member(self, address: str) -> ProposalOutcome:
-        return self._outcome(self.contracts.issuers.add_member(self.key, _address(address)))
+        return self._outcome(self.contracts.committee.add_member(self.key, _address(address)))
 
     def remove_member(self, address: str) -> ProposalOutcome:
-        return self._outcome(self.contracts.issuers.remove_member(self.key, _address(address)))
+        return self._outcome(self.contracts.committee.remove_member(self.key, _address(address)))
 
     def set_threshold(self, count: int) -> ProposalOutcome:
         """Propose a new approval threshold; refused here, with nothing proposed, unless 1 <= count <= members.
@@ -232,50 +262,73 @@ class GovernanceOps(_Context):
         Raises:
             ThresholdOutOfRange: ``count`` is outside 1 to the number of members, found here before anything
                 is sent (the contract would refuse it only when the proposal executes, after approvals,
-                leaving a proposal pending for ever). It is the contract's own error, as the chain would say.
+                leaving a proposal pending until it expires). It is the contract's own error, as the chain
+                would say.
         """
 
         if isinstance(count, bool) or not isinstance(count, int):
             raise ValidationError(f"threshold {count!r} must be a whole number")
-        members = len(self.contracts.issuers.members())
+        members = len(self.contracts.committee.members())
         if not 1 <= count <= members:
             error = ThresholdOutOfRange(count, members)
             error.hint = (f"the committee has {members} member(s): the threshold is between 1 and {members}; "
                           "add members first (`ledger committee add-member ADDRESS`); nothing was proposed")
             raise error
-        return self._outcome(self.contracts.issuers.set_threshold(self.key, count))
+        return self._outcome(self.contracts.committee.set_threshold(self.key, count))
+
+    def set_proposal_window(self, blocks: int) -> ProposalOutcome:
+        """Propose the window (blocks) given to proposals made from then on."""
+        if isinstance(blocks, bool) or not isinstance(blocks, int) or not 1 <= blocks <= 2**32:
+            raise ValidationError(f"proposal window {blocks!r}: give between 1 and 4,294,967,296 blocks")
+        return self._outcome(self.contracts.committee.set_proposal_window(self.key, blocks))
 
     def approve(self, proposal_id: int) -> ProposalOutcome:
-        return self._outcome(self.contracts.issuers.approve(self.key, proposal_id))
+        return self._outcome(self.contracts.committee.approve(self.key, proposal_id))
+
+    def cancel_proposal(self, proposal_id: int) -> ProposalOutcome | dict[str, Any]:
+        """Cancel a pending proposal: its proposer does it at once; another member proposes the committee's
+        cancellation (which executes when approved).
+
+        Raises:
+            UnknownProposal: there is no such proposal (refused before anything is sent).
+        """
+        com = self.contracts.committee
+        proposal = com.proposal(proposal_id)
+        if proposal.proposer.lower() == self.key.address.lower() or not self._is_member():
+            receipt = com.cancel(self.key, proposal_id)
+            return _direct(receipt, proposal_id=proposal_id, state="cancelled")
+        return self._outcome(com.propose_cancel(self.key, proposal_id))
 
     def committee(self, *, pending_only: bool = False) -> dict[str, Any]:
-        """Members, threshold and proposals, each with its call decoded.
+        """Members, threshold, proposal window and proposals, each with its call decoded and its state.
 
         A proposal's ``action`` names the contract and function (``IssuerRegistry.setIssuerStatus``);
         ``function`` and ``args`` give the call's arguments by their Solidity names, enums by name
-        (``{"issuer": "0x...", "status": "suspended"}``).
+        (``{"issuer": "0x...", "status": "suspended"}``). ``state`` is pending, executed, cancelled or
+        expired (pending past ``expires_at``, its last block); ``pending_only`` keeps the pending ones.
         """
-        reg = self.contracts.issuers
+        com = self.contracts.committee
+        head = self.chain.block_number()
         proposals = []
-        for pid in range(reg.proposal_count()):
-            p = reg.proposal(pid)
-            if pending_only and p.executed:
+        for pid in range(com.proposal_count()):
+            p = com.proposal(pid)
+            if pending_only and p.state != types.ProposalState.PENDING:
                 continue
             call = self._decode_call(p.target, p.data)
             proposals.append(
                 {"id": pid, "action": call.action, "function": call.function, "args": call.args,
                  "proposer": p.proposer, "approvals": p.approvals, "executed": p.executed,
-                 "block": p.created_block}
+                 "state": p.state.name.lower(), "block": p.created_block, "expires_at": p.expires_at,
+                 "blocks_left": max(0, p.expires_at - head) if p.state == types.ProposalState.PENDING else 0}
             )
-        return {"members": reg.members(), "threshold": reg.threshold(), "proposals": proposals}
+        successor, named = com.successor()
+        return {"members": com.members(), "threshold": com.threshold(), "proposal_window": com.proposal_window(),
+                "block": head, "predecessor": com.predecessor(),
+                "successor": None if successor is None else {"committee": successor, "block": named},
+                "proposals": proposals}
 
     def _decode_call(self, target: str, data: bytes) -> ProposedCall:
-        names = {
-            self.contracts.issuers.address.lower(): "IssuerRegistry",
-            self.contracts.contributions.address.lower(): "ContributionLedger",
-            self.contracts.credentials.address.lower(): "CredentialRegistry",
-        }
-        name = names.get(target.lower())
+        name = self.contracts.name_of(target)
         if name is None:
             return ProposedCall(f"call {target}", None, {})
         return decode_call(name, data, self.chain.crypto)
@@ -283,7 +336,8 @@ class GovernanceOps(_Context):
     def add_issuer(
         self, address: str, *, kind: str, scope: str | list[int], metadata: dict[str, str], child: bool = False
     ) -> ProposalOutcome | dict[str, Any]:
-        """Add an issuer through the committee, or as a child of the signing issuer."""
+        """Add an issuer through the committee, or offer it a place as a child of the signing issuer (the
+        child key then accepts: :meth:`accept`)."""
 
         issuer = _address(address)
         kind_value = types.IssuerKind(parse_issuer_kind(kind))
@@ -298,9 +352,9 @@ class GovernanceOps(_Context):
         check_fields(doc, self.vault.known_names())
         meta = self._store_metadata(doc)
         if child:
-            receipt = self.contracts.issuers.add_child_issuer(self.key, issuer, kind_value, type_ids, meta)
-            return {"executed": True, "proposal_id": 0, "approvals": 0, "threshold": 0,
-                    "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number}
+            receipt = self.contracts.issuers.offer_child(self.key, issuer, kind_value, type_ids, meta)
+            return _direct(receipt, executed=False, offered=True, child=issuer, parent=self.key.address,
+                           next=f"the child key accepts: ledger issuer accept {self.key.address} --key CHILD")
         return self._outcome(self.contracts.issuers.add_issuer(self.key, issuer, kind_value, type_ids, meta))
 
     def set_issuer_status(self, address: str, status: str) -> ProposalOutcome | dict[str, Any]:
@@ -308,11 +362,12 @@ class GovernanceOps(_Context):
         issuer = _address(address)
         value = types.IssuerStatus[status.upper()]
         reg = self.contracts.issuers
-        if reg.is_member(self.key.address):
+        info = reg.issuer(issuer)
+        is_parent = info.parent is not None and info.parent.lower() == self.key.address.lower()
+        if self._is_member() and not is_parent:
             return self._outcome(reg.propose_issuer_status(self.key, issuer, value))
         receipt = reg.set_issuer_status(self.key, issuer, value)
-        return {"executed": True, "proposal_id": 0, "approvals": 0, "threshold": 0,
-                "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number}
+        return _direct(receipt)
 
     def set_issuer_scope(self, address: str, *, allow: str = "", disallow: str = "") -> list[ProposalOutcome]:
         issuer = _address(address)
@@ -324,21 +379,28 @@ class GovernanceOps(_Context):
         return out
 
     def issuers(self) -> list[dict[str, Any]]:
+        """Every issuer (one row per node, by its current key)."""
         reg = self.contracts.issuers
         out = []
-        for issuer_id in range(1, reg.issuer_count() + 1):
-            address = reg.issuer_at(issuer_id)
-            if address:
-                out.append(self._issuer_row(address))
+        seen: set[int] = set()
+        for key_id in range(1, reg.issuer_count() + 1):
+            address = reg.issuer_at(key_id)
+            if not address:
+                continue
+            info = reg.issuer(address)
+            if info.node in seen:
+                continue
+            seen.add(info.node)
+            out.append(self._issuer_row(info.current_key or address))
         return out
 
     def issuer(self, address: str) -> dict[str, Any]:
         row = self._issuer_row(_address(address))
         if row["kind"] == "NONE":
             raise ValidationError(f"{address} is not an issuer", hint="see `ledger issuer list`")
+        reg = self.contracts.issuers
         row["history"] = [
-            {"block": h.block_number, "status": h.status.name.lower()}
-            for h in self.contracts.issuers.status_history(row["address"])
+            {"block": h.block_number, "status": h.status.name.lower()} for h in reg.status_history(row["address"])
         ]
         return row
 
@@ -357,6 +419,11 @@ class GovernanceOps(_Context):
             "scope": scope,
             "parent": info.parent,
             "id": info.id,
+            "node": info.node,
+            "current_key": info.current_key,
+            "committee_hold": info.committee_hold,
+            "rotated_in_block": info.active_until or None,
+            "compromised_since": info.compromised_since or None,
             "meta_hash": "0x" + info.meta_hash.hex(),
         }
 
@@ -439,10 +506,10 @@ class GovernanceOps(_Context):
         if major < AWARD_CONTRACT_VERSION:
             raise ValidationError(
                 f"type {definition.type_id} is a {definition.award.kind if definition.award else ''} award: its "
-                f"criteria need contracts v{AWARD_CONTRACT_VERSION}, and this deployment's CredentialRegistry is "
-                f"{version}",
-                hint="define it once the consortium runs contracts v2; the file is checked and described by "
-                     "`ledger type define --file FILE --dry-run`",
+                f"criteria need a CredentialRegistry that checks award criteria (version {AWARD_CONTRACT_VERSION} "
+                f"or later), and this deployment's is {version} (contracts v2 does not check awards)",
+                hint="define it once the consortium runs contracts that check awards; the file is checked and "
+                     "described by `ledger type define --file FILE --dry-run`",
             )
 
     def types(self) -> list[dict[str, Any]]:

@@ -260,7 +260,7 @@ class ImportingOps(_Context):
         landed, refused = [], []
         for chunk, receipt in zip(chunks, receipts):
             try:
-                raise_for_receipt(receipt)
+                raise_for_receipt(receipt, crypto=self.chain.crypto)
                 landed.append(receipt)
             except ContributionExists:
                 if not again:

@@ -71,11 +71,12 @@ class LinkingOps(_Context):
             receipt = credentials.anchor_report(self.key, digest, target)
             by, block, tx = self.key.address, receipt.block_number, "0x" + receipt.tx_hash.hex()
         except ReportAlreadyAnchored:  # a public link verified again: the same commitment, anchored before
-            by_or_none, block = credentials.report_anchor(digest)
-            found = credentials.report_anchored_log(digest, block)
-            if by_or_none is None or found is None:
+            by = self.key.address  # anchors are kept per account: this one anchored it
+            block = credentials.report_anchor(by, digest)
+            found = credentials.report_anchored_log(digest, block, by) if block else None
+            if found is None:
                 raise
-            by, tx = by_or_none, found[0]
+            tx = found[0]
         return {"tx_hash": tx, "block_number": block, "by": by, "contract": credentials.address,
                 "chain_id": self.contracts.deployment.chain_id}
 
@@ -84,13 +85,21 @@ class LinkingOps(_Context):
         anchored, by whom, when, and for its subject. ``ok`` only when all agree."""
         link = HandleLink.from_dict(record)
         digest = link.commitment
-        by, block = self.contracts.credentials.report_anchor(digest)
+        credentials = self.contracts.credentials
+        said = (link.anchored or {}).get("by")
+        by: str | None = None
+        block = 0
+        if isinstance(said, str):  # anchors are kept per account: ask for the one the record names
+            block = credentials.report_anchor(said, digest)
+            by = said if block else None
+        if by is None:
+            by, block = credentials.first_report_anchor(digest, self.contracts.deployment.block_number)
         problems: list[str] = []
         tx = None
         if by is None:
             problems.append("the link's commitment was never anchored on this chain")
         else:
-            found = self.contracts.credentials.report_anchored_log(digest, block)
+            found = credentials.report_anchored_log(digest, block, by)
             if found is None:
                 problems.append(f"no anchoring log for the commitment in block {block}")
             else:

@@ -1,4 +1,4 @@
-"""Contribution operations of the facade: record, co-sign, revoke, show."""
+"""Contribution operations of the facade: record, co-sign (once per organisation), revoke, release, show."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ledger.chain.base import Receipt
     from ledger.contributions.model import Contribution
 
 from ledger import types
@@ -17,6 +18,13 @@ from ledger.contributions.model import FIELD_NAMES, KINDS, check_contribution, t
 from ledger.errors import ContractError, ValidationError
 from ledger.index import Index
 from ledger.operations.governance import _bytes32, _Context
+
+
+def proposed_fields(proposal: tuple[int, bool] | None) -> dict[str, Any]:
+    """The fields a result carries when the write was a committee proposal."""
+    if proposal is None:
+        return {}
+    return {"proposal_id": proposal[0], "executed": proposal[1]}
 
 
 class RecordingOps(_Context):
@@ -119,28 +127,63 @@ class RecordingOps(_Context):
         for text in keys:
             key = _bytes32(text, "contribution key")
             receipt = self.contracts.contributions.co_sign(self.key, key)
-            count = self.contracts.contributions.contribution(key).co_sign_count
+            count = self.contracts.contributions.contribution(key).co_sign_orgs
             out.append({"key": "0x" + key.hex(), "co_signs": count, "tx_hash": "0x" + receipt.tx_hash.hex(),
                         "gas_used": receipt.gas_used})
         return out
 
     def revoke_contribution(self, key_text: str, reason: str) -> dict[str, Any]:
+        """Revoke a contribution: directly as a manager of its recorder (the recording key, its node's
+        current key, its parent's), else by proposal as a committee member."""
         key = _bytes32(key_text, "contribution key")
         value = types.RevocationReason[reason.upper().replace("-", "_")]
         ledger = self.contracts.contributions
-        if ledger.recorder_of(key) == self.key.address:
+        recorder = ledger.recorder_of(key)
+        proposed = None
+        if recorder is None or self._manages(recorder) or not self.contracts.committee.is_member(self.key.address):
             receipt = ledger.revoke(self.key, key, value)
         else:
             receipt = ledger.propose_revoke(self.key, key, value)
+            proposed = self._proposal_of(receipt)
         return {"key": "0x" + key.hex(), "reason": reason, "tx_hash": "0x" + receipt.tx_hash.hex(),
-                "block": receipt.block_number}
+                "block": receipt.block_number, **proposed_fields(proposed)}
+
+    def release_contribution(self, key_text: str) -> dict[str, Any]:
+        """Propose the committee's release of a revoked contribution: its record is archived and its key can
+        be recorded again (by the rightful recorder of a squatted key)."""
+        key = _bytes32(key_text, "contribution key")
+        receipt = self.contracts.contributions.propose_release(self.key, key)
+        proposal = self._proposal_of(receipt)
+        return {"key": "0x" + key.hex(), "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number,
+                **proposed_fields(proposal)}
+
+    def _manages(self, issuer: str) -> bool:
+        """Whether the signing key may manage what ``issuer`` wrote (asked of the registry)."""
+        try:
+            self.contracts.issuers.require_manager(self.key.address, issuer)
+        except ContractError:
+            return False
+        return True
+
+    def _proposal_of(self, receipt: Receipt) -> tuple[int, bool] | None:
+        """(proposal id, executed) of a proposing receipt."""
+        from ledger.contracts.abi import decode_events
+
+        events = decode_events(receipt.logs, crypto=self.chain.crypto)
+        created = [e for e in events if e.name == "ProposalCreated"]
+        if not created:
+            return None
+        pid = int(created[0].args["id"])
+        return pid, any(e.name == "ProposalExecuted" and int(e.args["id"]) == pid for e in events)
 
     def contribution(self, key_text: str) -> dict[str, Any]:
         key = _bytes32(key_text, "contribution key")
         ledger = self.contracts.contributions
         c = ledger.contribution(key)
         if not c.exists:
-            raise ValidationError(f"no contribution with key 0x{key.hex()}")
+            raise ValidationError(f"no contribution with key 0x{key.hex()}",
+                                  hint="a released key has no live record: `ledger query contributions` shows its "
+                                       "history")
         return {
             "key": "0x" + key.hex(),
             "subject": "0x" + c.subject.hex(),
@@ -149,10 +192,12 @@ class RecordingOps(_Context):
             "field": FIELD_NAMES.get(c.field, str(c.field)),
             "weight": c.weight,
             "occurred_at": time_text(c.occurred_at),
+            "recorded_block": c.recorded_at,
             "status": c.status.name.lower() if hasattr(c.status, "name") else str(c.status),
             "reason": c.reason.name.lower() if hasattr(c.reason, "name") else str(c.reason),
-            "co_signs": c.co_sign_count,
+            "co_signs": c.co_sign_orgs,
             "co_signers": ledger.co_signers(key),
+            "generation": c.generation,
             "project_tag": "0x" + c.project_tag.hex(),
         }
 

@@ -55,12 +55,12 @@ def anchor_report(contracts: Contracts, key: PrivateKey, report: ContributionRep
     try:
         receipt = credentials.anchor_report(key, digest, target)
         by, block, tx = key.address, receipt.block_number, "0x" + receipt.tx_hash.hex()
-    except ReportAlreadyAnchored:
-        first, block = credentials.report_anchor(digest)
-        found = credentials.report_anchored_log(digest, block) if first is not None else None
-        if first is None or found is None:
+    except ReportAlreadyAnchored:  # this account anchored the very same report before (anchors are per account)
+        block = credentials.report_anchor(key.address, digest)
+        found = credentials.report_anchored_log(digest, block, key.address) if block else None
+        if found is None:
             raise
-        by, tx, again = first, found[0], True
+        by, tx, again = key.address, found[0], True
     anchored: dict[str, Any] = {"tx_hash": tx, "block_number": block, "auditor": by, "target": "0x" + target.hex(),
                                 "contract": credentials.address, "chain_id": contracts.deployment.chain_id}
     if again:
@@ -148,13 +148,20 @@ def check_report(reader: IndexReader, contracts: Contracts | None, data: Mapping
     block: int | None = None
     claimed = data.get("anchored")
     if contracts is not None:
-        by, block = contracts.credentials.report_anchor(bytes.fromhex(digest[2:]))
+        raw = bytes.fromhex(digest[2:])
+        said = claimed.get("auditor") if isinstance(claimed, Mapping) else None
+        if isinstance(said, str):  # anchors are kept per account: ask for the one the report names
+            block = contracts.credentials.report_anchor(said, raw)
+            by = said if block else None
+        if by is None:
+            by, block = contracts.credentials.first_report_anchor(raw, contracts.deployment.block_number)
         if by is None:
             block = None
             if isinstance(claimed, Mapping):
                 problems.append("the report says it was anchored, but this chain never anchored its hash")
         else:
-            found = contracts.credentials.report_anchored_log(bytes.fromhex(digest[2:]), block)
+            assert block is not None
+            found = contracts.credentials.report_anchored_log(raw, block, by)
             expected = "0x" + report_target(inputs.kind, inputs.target).hex()
             if found is None:
                 problems.append(f"no anchoring log for the report's hash in block {block}")

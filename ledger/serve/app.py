@@ -161,8 +161,9 @@ def create_app(service: VerifierService, settings: ServeSettings | None = None) 
         return answer(result, headers={"Ledger-Verdict": result["verdict"]})
 
     async def status(request: Request) -> Response:
-        digest, root = request.path_params["hash"], request.query_params.get("root")
-        return answer(await run(lambda: service.credential_status(digest, root)))
+        digest, query = request.path_params["hash"], request.query_params
+        issuer, root, index = query.get("issuer"), query.get("root"), query.get("index")
+        return answer(await run(lambda: service.credential_status(digest, issuer, root, index)))
 
     async def issuer(request: Request) -> Response:
         address = request.path_params["address"]

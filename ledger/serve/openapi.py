@@ -87,16 +87,23 @@ def openapi_document() -> dict[str, Any]:
             },
             "/api/v1/credentials/{hash}/status": {
                 "get": {
-                    "summary": "A credential's status now",
+                    "summary": "A credential's status now (a batch leaf's: of its issuer's batch, at its index)",
                     "parameters": [
                         {"name": "hash", "in": "path", "required": True, "schema": {"$ref": "#/components/schemas/Bytes32"}},
+                        {"name": "issuer", "in": "query", "required": True,
+                         "schema": {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"},
+                         "description": "The key that issued it or anchored its batch (the credential's issuer "
+                                        "account): credentials and batches are kept per issuer."},
                         {"name": "root", "in": "query", "required": False, "schema": {"$ref": "#/components/schemas/Bytes32"},
                          "description": "The batch root (the proof's batchRoot) of a batch credential."},
+                        {"name": "index", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0},
+                         "description": "The leaf index (the proof's leafIndex) of a batch credential; with root."},
                     ],
                     "responses": {
                         "200": {"description": "The status.", "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/CredentialStatus"}}}},
-                        "404": _error_response("No checked issuance of that hash, or a root never anchored."),
+                        "404": _error_response("No checked issuance of that hash by that issuer, or a root that "
+                                               "issuer never anchored."),
                         **_ERRORS,
                     },
                 },
@@ -203,6 +210,8 @@ def openapi_document() -> dict[str, Any]:
                         "status": {"enum": ["active", "reinstated", "suspended", "revoked"]},
                         "reason": {"type": ["string", "null"]}, "since_block": {"type": ["integer", "null"]},
                         "issuer": {"type": "string"}, "type_id": {"type": "integer"}, "as_of_block": {"type": "integer"},
+                        "batch_root": {"type": "string"}, "index": {"type": "integer"},
+                        "batch_revoked": {"type": "boolean"},
                     },
                 },
                 "Issuer": {

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.audit import Auditor, ChainLogCheck
 from ledger.audit.names import Names
+from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import LedgerError, ValidationError
 from ledger.index import Index
 from ledger.serve.errors import NotFound
-from ledger.verify.chainview import CachedChainView
+from ledger.verify.chainview import CachedChainView, CredentialRef
 from ledger.verify.contracts_view import ContractsView
 from ledger.verify.files import verify_documents
 from ledger.verify.identity import IssuerIdentities, IssuerIdentity, check_domain
@@ -56,6 +57,17 @@ def _bytes32(text: str, what: str) -> bytes:
     return raw
 
 
+def _address(text: str) -> str:
+    value = text.strip()
+    if len(value) != 42 or not value.startswith("0x"):
+        raise ValidationError(f"issuer {text[:80]!r} is not an address (0x + 40 hex digits)")
+    try:
+        raw = bytes.fromhex(value[2:])
+    except ValueError:
+        raise ValidationError(f"issuer {text[:80]!r} is not an address (0x + 40 hex digits)") from None
+    return to_checksum_address(raw)
+
+
 def _verdict(entries: Sequence[Mapping[str, Any]]) -> str:
     verdicts = {e["verdict"] for e in entries}
     if not entries or "invalid" in verdicts:
@@ -88,7 +100,7 @@ class VerifierService:
         head = self.ledger.chain.block_number()
         with self._lock:
             if self._state is None or self._state.head != head:
-                view = CachedChainView(ContractsView(self.ledger.contracts, batch_statuses=True))
+                view = CachedChainView(ContractsView(self.ledger.contracts))
                 self._state = _State(head, view, self.ledger.issuer_identities(check_domains=self.check_domains))
             return self._state
 
@@ -134,33 +146,53 @@ class VerifierService:
 
     # -- reads -----------------------------------------------------------------------------------
 
-    def credential_status(self, credential_hash: str, root: str | None = None) -> dict[str, Any]:
-        """A credential's status now: a checked issuance by its hash, a batch leaf by hash and root.
+    def credential_status(self, credential_hash: str, issuer: str | None, root: str | None = None,
+                          index: str | int | None = None) -> dict[str, Any]:
+        """A credential's status now: a checked issuance by its issuer and hash; a batch leaf by its
+        issuer, batch root and leaf index (contracts v2 keep both per issuer; a leaf's status is its
+        index's). Changes made by a key compromised at the time do not count; a batch revoked as a whole
+        is ``revoked`` (``batch_revoked``). The hash of a leaf is not checked against the batch here
+        (verification does that, with the proof).
 
         Raises:
-            ValidationError: a malformed hash or root.
-            NotFound: no checked issuance of that hash (and no root given), or a root never anchored.
+            ValidationError: a malformed hash, issuer, root or index; a root without an index.
+            NotFound: no checked issuance of that hash by that issuer, or a root it never anchored.
         """
         digest = _bytes32(credential_hash, "credential hash")
+        if issuer is None:
+            raise ValidationError("give the credential's issuer: ?issuer=0x... (the proof's issuer account)",
+                                  hint="credentials and batches are kept per issuer; a batch credential also "
+                                       "needs &root=0x...&index=N (the proof's batchRoot and leafIndex)")
+        who = _address(issuer)
         state = self._current()
         view = state.view
         out: dict[str, Any] = {"credential_hash": "0x" + digest.hex(), "as_of_block": state.head}
         if root is None:
-            issued = view.checked_issuance(digest)
+            issued = view.checked_issuance(who, digest)
             if issued is None:
-                raise NotFound(f"no checked issuance of 0x{digest.hex()} on this chain",
-                               hint="a batch credential's status needs its batch root: add ?root=0x... (the "
-                               "proof's batchRoot)")
+                raise NotFound(f"no checked issuance of 0x{digest.hex()} by {who} on this chain",
+                               hint="a batch credential's status needs its batch root and leaf index: add "
+                               "&root=0x...&index=N (the proof's batchRoot and leafIndex)")
             out.update(kind="checked", issuer=issued.issuer, type_id=issued.type_id, issued_block=issued.block)
-            record = view.status(digest, None)
+            record = view.status(CredentialRef(who, digest))
         else:
             batch_root = _bytes32(root, "batch root")
-            anchor = view.anchor(batch_root)
+            if index is None or not str(index).isdigit():
+                raise ValidationError(f"a batch credential's status needs its leaf index: &index=N, not {index!r}")
+            leaf = int(index)
+            anchor = view.anchor(who, batch_root)
             if anchor is None:
-                raise NotFound(f"batch root 0x{batch_root.hex()} was never anchored on this chain")
-            out.update(kind="batch", batch_root="0x" + batch_root.hex(), issuer=anchor.issuer,
-                       type_id=anchor.type_id, anchored_block=anchor.block)
-            record = view.status(digest, batch_root)
+                raise NotFound(f"batch root 0x{batch_root.hex()} was never anchored by {who} on this chain")
+            revoked = anchor.revoked_block is not None and anchor.revoked_by is not None
+            if revoked:  # a revocation by a key compromised at the time does not count
+                since = view.compromised_since(anchor.revoked_by)  # type: ignore[arg-type]
+                revoked = not (since and anchor.revoked_block >= since)  # type: ignore[operator]
+            out.update(kind="batch", batch_root="0x" + batch_root.hex(), index=leaf, issuer=anchor.issuer,
+                       type_id=anchor.type_id, anchored_block=anchor.block, batch_revoked=revoked)
+            if revoked:
+                out.update(status="revoked", reason=anchor.revoked_reason, since_block=anchor.revoked_block)
+                return out
+            record = view.status(CredentialRef(who, digest, batch_root, leaf))
         out.update(status=record.status, reason=record.reason, since_block=record.block)
         return out
 

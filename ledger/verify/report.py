@@ -42,7 +42,14 @@ STEPS = (
     "expiry",
 )
 
-#: Every reason code a step can end with (the stable interface of a report), by step.
+#: Every reason code a step can end with (the stable interface of a report), by step. Contracts v2 added:
+#:
+#: * ``ISSUER_COMPROMISED`` (issuer_authorized): the key that anchored the batch (or issued the
+#:   credential) is marked compromised since a block at or before that write: it may be the thief's.
+#: * ``BATCH_REVOKED`` (status): the whole batch was revoked, by its issuer, its parent or the committee
+#:   (a revocation by a key compromised at the time does not count).
+#: * ``DEPLOYMENT_SUPERSEDED`` (anchoring): written after its deployment named its successor.
+#: * ``PROOF_INVALID`` now also for an edited ``leafIndex``: the positional tree binds the index.
 REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "format": ("FORMAT_OK", "FORMAT_INVALID"),
@@ -59,8 +66,9 @@ REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "TYPE_MISMATCH",
             "SUBJECT_MISMATCH",
             "ANCHOR_MISMATCH",
+            "DEPLOYMENT_SUPERSEDED",
         ),
-        "issuer_authorized": ("AUTHORIZED", "ISSUER_NOT_AUTHORIZED"),
+        "issuer_authorized": ("AUTHORIZED", "ISSUER_COMPROMISED", "ISSUER_NOT_AUTHORIZED"),
         "issuer_domain": (
             "DOMAIN_VERIFIED",
             "DOMAIN_UNCHECKED",
@@ -69,7 +77,7 @@ REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "DOMAIN_MISMATCH",
             "REGISTRY_MISMATCH",
         ),
-        "status": ("ACTIVE", "REINSTATED", "REVOKED", "SUSPENDED"),
+        "status": ("ACTIVE", "REINSTATED", "REVOKED", "SUSPENDED", "BATCH_REVOKED"),
         "criteria": ("CRITERIA_CHECKED", "EVIDENCE_MISMATCH", "EVIDENCE_MISSING", "COMPONENT_REVOKED",
                      "COMPONENT_SUSPENDED"),
         "expiry": ("IN_VALIDITY_PERIOD", "NOT_YET_VALID", "EXPIRED"),

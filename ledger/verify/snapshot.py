@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ledger.credentials.proof import BATCH_PROOF
 from ledger.errors import ValidationError, VerificationError
 from ledger.verify.chainview import (
     ACTIVE,
@@ -19,11 +18,14 @@ from ledger.verify.chainview import (
     AnchorRecord,
     Authorization,
     ChainView,
+    CredentialRef,
     IssuanceRecord,
+    KeyCompromise,
     StatusChange,
     StatusRecord,
     jsonable,
 )
+from ledger.verify.steps import credential_ref
 
 if TYPE_CHECKING:
     from ledger.credentials.document import Credential
@@ -50,12 +52,20 @@ class StaticChainView:
     #: The credential hashes a :func:`snapshot` was made for (``None``: any). Another credential of the
     #: same batch is anchored there too, but its status was never asked: it is :data:`UNKNOWN`.
     covers: frozenset[bytes] | None = None
-    _anchors: dict[bytes, AnchorRecord] = field(init=False, repr=False, compare=False)
+    #: Keys marked compromised, and since when.
+    compromises: Sequence[KeyCompromise] = ()
+    #: The block in which a deployment named its successor, by the lower-case address of any of its contracts.
+    superseded: Mapping[str, int] = field(default_factory=dict)
+    _anchors: dict[tuple[str, bytes], AnchorRecord] = field(init=False, repr=False, compare=False)
+    _roots: dict[bytes, AnchorRecord] = field(init=False, repr=False, compare=False)
     _issuances: dict[bytes, IssuanceRecord] = field(init=False, repr=False, compare=False)
+    _marks: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_anchors", {a.root: a for a in self.anchors})
+        object.__setattr__(self, "_anchors", {(a.issuer.lower(), a.root): a for a in self.anchors})
+        object.__setattr__(self, "_roots", {a.root: a for a in self.anchors})
         object.__setattr__(self, "_issuances", {i.credential_hash: i for i in self.issuances})
+        object.__setattr__(self, "_marks", {c.key.lower(): c.since for c in self.compromises})
 
     def chain_id(self) -> int:
         return self.chain
@@ -66,11 +76,19 @@ class StaticChainView:
     def block_number(self) -> int:
         return self.head
 
-    def anchor(self, root: bytes) -> AnchorRecord | None:
-        found = self._anchors.get(root)
+    def anchor(self, issuer: str, root: bytes, contract: str | None = None) -> AnchorRecord | None:
+        # By issuer and root, as the contracts key anchors; by root alone, a record under another issuer
+        # (the verification then says ISSUER_MISMATCH).
+        found = self._anchors.get((issuer.lower(), root)) or self._roots.get(root)
         return found if found is not None and found.block <= self.head else None
 
-    def is_authorized(self, issuer: str, type_id: int, block: int) -> bool:
+    def compromised_since(self, key: str, contract: str | None = None) -> int | None:
+        return self._marks.get(key.lower())
+
+    def superseded_at(self, contract: str) -> int | None:
+        return self.superseded.get(contract.lower())
+
+    def is_authorized(self, issuer: str, type_id: int, block: int, contract: str | None = None) -> bool:
         who = issuer.lower()
         return any(
             a.issuer.lower() == who
@@ -80,8 +98,8 @@ class StaticChainView:
             for a in self.authorizations
         )
 
-    def status(self, credential_hash: bytes, root: bytes | None, block: int | None = None) -> StatusRecord:
-        if self.covers is not None and credential_hash not in self.covers:
+    def status(self, ref: CredentialRef, block: int | None = None) -> StatusRecord:
+        if self.covers is not None and ref.credential_hash not in self.covers:
             return StatusRecord(UNKNOWN)
         at = self.head if block is None else min(block, self.head)
         if at < self.head and not self.history_complete:
@@ -89,16 +107,14 @@ class StaticChainView:
                 f"this snapshot holds statuses as of block {self.head} only, not at block {at}",
                 hint="verify against the chain or the index for an earlier moment",
             )
-        changes = sorted(
-            (c for c in self.status_changes if c.credential_hash == credential_hash and c.block <= at),
-            key=lambda c: c.block,
-        )
+        changes = sorted((c for c in self.status_changes if _concerns(c, ref) and c.block <= at), key=lambda c: c.block)
         if not changes:
             return StatusRecord()
         last = changes[-1]
         return StatusRecord(last.status, last.reason, last.block)
 
-    def checked_issuance(self, credential_hash: bytes) -> IssuanceRecord | None:
+    def checked_issuance(self, issuer: str, credential_hash: bytes, contract: str | None = None
+                         ) -> IssuanceRecord | None:
         found = self._issuances.get(credential_hash)
         return found if found is not None and found.block <= self.head else None
 
@@ -115,6 +131,8 @@ class StaticChainView:
             "authorizations": [_record_dict(a) for a in self.authorizations],
             "statusChanges": [_record_dict(c) for c in self.status_changes],
             "issuances": [_record_dict(i) for i in self.issuances],
+            **({"compromises": [_record_dict(c) for c in self.compromises]} if self.compromises else {}),
+            **({"superseded": dict(sorted(self.superseded.items()))} if self.superseded else {}),
         }
 
     @classmethod
@@ -137,9 +155,27 @@ class StaticChainView:
                 bool(data.get("historyComplete", True)),
                 _addresses(data["contracts"]) if "contracts" in data else None,
                 _hashes(data["covers"]) if "covers" in data else None,
+                tuple(KeyCompromise(**_record_args(c)) for c in data.get("compromises", ())),
+                _superseded(data.get("superseded", {})),
             )
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ValidationError(f"not a verification bundle: {exc}") from exc
+
+
+def _concerns(change: StatusChange, ref: CredentialRef) -> bool:
+    """Whether a snapshot's status change is of the credential ``ref``: by root and leaf index for a leaf
+    of a contracts-v2 batch, by hash otherwise (checked credentials, contracts-v1 leaves)."""
+    if change.root is not None and change.index is not None:
+        return change.root == ref.root and change.index == ref.index and (
+            change.issuer is None or change.issuer.lower() == ref.issuer.lower())
+    return change.credential_hash == ref.credential_hash
+
+
+def _superseded(values: Any) -> dict[str, int]:
+    if not isinstance(values, dict) or not all(isinstance(k, str) and len(k) == 42 and type(v) is int
+                                               for k, v in values.items()):
+        raise ValueError("superseded must map contract addresses to block numbers")
+    return {k.lower(): v for k, v in values.items()}
 
 
 def _hashes(values: Any) -> frozenset[bytes]:
@@ -183,8 +219,10 @@ def _from_json(name: str, value: Any) -> Any:
         if not isinstance(value, str) or not value.startswith("0x"):
             raise ValueError(f"{name} must be 0x hex")
         return bytes.fromhex(value[2:])
-    if name in ("contribution_keys", "prerequisites"):
+    if name == "contribution_keys":
         return tuple(bytes.fromhex(k[2:]) for k in value)
+    if name == "prerequisites":  # (issuer, hash) of each component
+        return tuple((str(issuer), bytes.fromhex(digest[2:])) for issuer, digest in value)
     return value
 
 
@@ -204,42 +242,55 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
     """
     credentials = list(credentials)
     head, chain_id = chain.block_number(), chain.chain_id()
-    anchors: dict[bytes, AnchorRecord] = {}
+    anchors: dict[tuple[str, bytes], AnchorRecord] = {}
     issuances: dict[bytes, IssuanceRecord] = {}
     authorizations: dict[tuple[str, int, int], Authorization] = {}
+    marks: dict[str, KeyCompromise] = {}
+    superseded: dict[str, int] = {}
     changes: list[StatusChange] = []
     components: set[bytes] = set()
     for credential in credentials:
         proof = credential.proof
         if proof is None:
             continue
+        ref = credential_ref(credential)
         record: AnchorRecord | IssuanceRecord | None
-        root = proof.batch_root if proof.kind == BATCH_PROOF else None
-        if root is not None:
-            record = anchors.get(root) or chain.anchor(root)
+        if ref.root is not None:
+            key = (ref.issuer.lower(), ref.root)
+            record = anchors.get(key) or chain.anchor(ref.issuer, ref.root, proof.contract)
             if record is not None:
-                anchors[root] = record
+                anchors[key] = record
         else:
-            record = chain.checked_issuance(credential.hash)
+            record = chain.checked_issuance(ref.issuer, credential.hash, proof.contract)
             if record is not None:
                 issuances[credential.hash] = record
-                for component in record.prerequisites or ():  # a stacked certificate: its components' statuses
+                for issuer, component in record.prerequisites or ():  # a stacked certificate: its components
                     if component not in components:
                         components.add(component)
-                        held = chain.status(component, None)
+                        held = chain.status(CredentialRef(issuer, component, contract=proof.contract), None)
                         if held.status != ACTIVE:
                             changes.append(StatusChange(component, held.status, head if held.block is None
                                                         else held.block, held.reason))
         if record is None:
             continue
         type_id = credential.achievement.type_id
-        key = (record.issuer.lower(), type_id, record.block)
-        if key not in authorizations and chain.is_authorized(record.issuer, type_id, record.block):
-            authorizations[key] = Authorization(record.issuer, type_id, record.block, record.block + 1)
-        state = chain.status(credential.hash, root)
+        key3 = (record.issuer.lower(), type_id, record.block)
+        if key3 not in authorizations and chain.is_authorized(record.issuer, type_id, record.block, proof.contract):
+            authorizations[key3] = Authorization(record.issuer, type_id, record.block, record.block + 1)
+        revoker = record.revoked_by if isinstance(record, AnchorRecord) else None
+        for who in (record.issuer, revoker):
+            if who is not None and who.lower() not in marks:
+                since = chain.compromised_since(who, proof.contract)
+                if since:
+                    marks[who.lower()] = KeyCompromise(who, since)
+        named = chain.superseded_at(proof.contract)
+        if named is not None:
+            superseded[proof.contract.lower()] = named
+        state = chain.status(ref, None)
         if state.status != ACTIVE:
             block = head if state.block is None else state.block
-            changes.append(StatusChange(credential.hash, state.status, block, state.reason))
+            changes.append(StatusChange(credential.hash, state.status, block, state.reason, ref.root, ref.index,
+                                        ref.issuer if ref.root is not None else None))
     return StaticChainView(
         chain_id,
         head,
@@ -250,4 +301,6 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
         history_complete=False,
         addresses=chain.contract_addresses(),
         covers=frozenset(c.hash for c in credentials if c.proof is not None) | frozenset(components),
+        compromises=tuple(marks.values()),
+        superseded=superseded,
     )

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ledger.credentials.document import Credential
 from ledger.credentials.hashing import hash_function
-from ledger.credentials.merkle import compute_root, proof_length
+from ledger.credentials.merkle import POSITIONAL, compute_root, proof_length
 from ledger.credentials.proof import BATCH_PROOF
 from ledger.errors import VerificationError
 from ledger.verify.chainview import (
@@ -25,6 +25,7 @@ from ledger.verify.chainview import (
     UNKNOWN,
     AnchorRecord,
     ChainView,
+    CredentialRef,
     IssuanceRecord,
 )
 from ledger.verify.report import FAIL, PASS, SKIPPED, StepResult
@@ -41,6 +42,7 @@ __all__ = [
     "check_inclusion",
     "check_integrity",
     "check_status",
+    "credential_ref",
 ]
 
 #: The online steps, skipped because no chain view was given.
@@ -94,7 +96,8 @@ def check_integrity(credential: Credential) -> StepResult:
 
 
 def check_inclusion(credential: Credential) -> StepResult:
-    """Inclusion: a batch credential's Merkle path, of the right length, leads to its batch root."""
+    """Inclusion: a batch credential's Merkle path, of the right length, leads to its batch root; in the
+    positional tree from its own leaf index (an edited index leads elsewhere)."""
     proof = credential.proof
     if proof is None:
         return _step(
@@ -103,7 +106,7 @@ def check_inclusion(credential: Credential) -> StepResult:
     if proof.kind != BATCH_PROOF:
         return _NOT_APPLICABLE_INCLUSION
     assert proof.batch_root is not None and proof.batch_size is not None and proof.leaf_index is not None
-    expected = proof_length(proof.leaf_index, proof.batch_size)
+    expected = proof_length(proof.leaf_index, proof.batch_size, proof.tree)
     if len(proof.merkle_path) < expected:
         return _step(
             "inclusion",
@@ -114,19 +117,30 @@ def check_inclusion(credential: Credential) -> StepResult:
             expected=expected,
             found=len(proof.merkle_path),
         )
-    root = compute_root(credential.hash, proof.merkle_path, hash_function(credential.hash_algorithm))
+    root = compute_root(credential.hash, proof.merkle_path, hash_function(credential.hash_algorithm),
+                        index=proof.leaf_index, layout=proof.tree)
     if len(proof.merkle_path) != expected or root != proof.batch_root:
+        where = f" from leaf {proof.leaf_index}" if proof.tree == POSITIONAL else ""
         return _step(
             "inclusion",
             FAIL,
             "PROOF_INVALID",
-            "the Merkle path does not lead to the batch root",
+            f"the Merkle path does not lead to the batch root{where}",
             batch_root=proof.batch_root,
             computed_root=root,
         )
     return _step(
         "inclusion", PASS, "PROOF_OK", f"leaf {proof.leaf_index} of {proof.batch_size} is in the batch"
     )
+
+
+def credential_ref(credential: Credential) -> CredentialRef:
+    """Where ``credential`` (with a proof) is recorded on chain: issuer key, hash, batch root and index."""
+    proof = credential.proof
+    assert proof is not None
+    batch = proof.kind == BATCH_PROOF
+    return CredentialRef(credential.issuer.address, credential.hash, proof.batch_root if batch else None,
+                         proof.leaf_index if batch else None, proof.contract)
 
 
 def check_expiry(credential: Credential, now: datetime) -> StepResult:
@@ -149,8 +163,9 @@ def check_expiry(credential: Credential, now: datetime) -> StepResult:
 def check_anchoring(
     credential: Credential, chain: ChainView
 ) -> tuple[StepResult, AnchorRecord | IssuanceRecord | None]:
-    """Anchoring: the chain holds the batch root (or the checked issuance), by the document's issuer,
-    for its type; returns the step and the chain's record (None when there is none to go on)."""
+    """Anchoring: the chain holds the batch root (or the checked issuance) under the document's issuer,
+    for its type, in a deployment that had not named its successor by then; returns the step and the
+    chain's record (None when there is none to go on)."""
     proof = credential.proof
     assert proof is not None
     chain_id = chain.chain_id()
@@ -169,20 +184,20 @@ def check_anchoring(
             FAIL,
             "CONTRACT_MISMATCH",
             f"the proof names contract {proof.contract}, which is not part of the deployment this verifier "
-            f"reads; verify against that deployment (ledger init --join its IssuerRegistry)",
+            f"reads; verify against that deployment (ledger init --join its Committee)",
         ), None
     issuer = credential.issuer.address
     type_id = credential.achievement.type_id
     record: AnchorRecord | IssuanceRecord
     if proof.kind == BATCH_PROOF:
         assert proof.batch_root is not None
-        anchor = chain.anchor(proof.batch_root)
+        anchor = chain.anchor(issuer, proof.batch_root, proof.contract)
         if anchor is None:
             return _step(
                 "anchoring",
                 FAIL,
                 "ROOT_UNKNOWN",
-                "the batch root was never anchored on this chain",
+                f"the batch root was never anchored by {issuer} on this chain",
                 batch_root=proof.batch_root,
             ), None
         where = f"block {anchor.block}"
@@ -199,8 +214,8 @@ def check_anchoring(
                 proof_block=proof.anchor_block,
             ), anchor
         if anchor.count is not None and proof.batch_size != anchor.count:
-            # The tree's pairs are sorted, so a path does not bind the leaf's position; the batch size
-            # is bound here, by the count the issuer anchored with the root.
+            # The index must be below the count anchored with the root (the contract's IndexOutOfRange);
+            # a proof that claims another batch size is not this batch's.
             return _step(
                 "anchoring",
                 FAIL,
@@ -212,10 +227,10 @@ def check_anchoring(
         who, what, record = anchor.issuer, anchor.type_id, anchor
         ok = ("ANCHORED", f"root anchored by {anchor.issuer} in {where}")
     else:
-        issued = chain.checked_issuance(credential.hash)
+        issued = chain.checked_issuance(issuer, credential.hash, proof.contract)
         if issued is None:
             return _step(
-                "anchoring", FAIL, "NOT_ISSUED", "the chain has no checked issuance of this credential"
+                "anchoring", FAIL, "NOT_ISSUED", f"the chain has no checked issuance of this credential by {issuer}"
             ), None
         if credential.subject is not None and credential.subject != issued.subject:
             return _step(
@@ -257,20 +272,48 @@ def check_anchoring(
             "TYPE_MISMATCH",
             f"recorded for type {what}, but the document is of type {type_id}",
         ), record
+    superseded = chain.superseded_at(proof.contract)
+    if superseded is not None and record.block > superseded:
+        return _step(
+            "anchoring",
+            FAIL,
+            "DEPLOYMENT_SUPERSEDED",
+            f"recorded in block {record.block}, after its deployment named its successor in block {superseded}: "
+            "writes there after that block are not trusted",
+            block=record.block,
+            superseded_at=superseded,
+        ), record
     return _step("anchoring", PASS, ok[0], ok[1], block=record.block), record
 
 
 def check_authorized(
     credential: Credential, record: AnchorRecord | IssuanceRecord, chain: ChainView
 ) -> StepResult:
-    """Issuer authorised: the recording issuer could issue the type at the block of ``record``."""
+    """Issuer authorised: the recording key was not compromised at the block of ``record``, and it could
+    issue the type then. The record itself attests the authority (the registry accepts an anchor, the
+    credential registry an issuance, only from a key authorised at that moment); the chain's history is
+    asked too, and must agree."""
     type_id = credential.achievement.type_id
-    if chain.is_authorized(record.issuer, type_id, record.block):
+    contract = credential.proof.contract if credential.proof is not None else None
+    since = chain.compromised_since(record.issuer, contract)
+    if since and record.block >= since:
+        return _step(
+            "issuer_authorized",
+            FAIL,
+            "ISSUER_COMPROMISED",
+            f"{record.issuer} is marked compromised since block {since}; this was written in block {record.block}, "
+            "so it may be the thief's",
+            issuer=record.issuer,
+            compromised_since=since,
+            block=record.block,
+        )
+    if chain.is_authorized(record.issuer, type_id, record.block, contract):
         return _step(
             "issuer_authorized",
             PASS,
             "AUTHORIZED",
-            f"{record.issuer} could issue type {type_id} at block {record.block}",
+            f"{record.issuer} could issue type {type_id} at block {record.block} (the chain accepted the write "
+            "from it then)",
         )
     return _step(
         "issuer_authorized",
@@ -283,27 +326,47 @@ def check_authorized(
     )
 
 
-def check_status(credential: Credential, chain: ChainView, at_block: int | None) -> StepResult:
-    """Status: neither revoked nor suspended, now or as of ``at_block``.
+def check_status(
+    credential: Credential, chain: ChainView, at_block: int | None, record: AnchorRecord | IssuanceRecord | None = None
+) -> StepResult:
+    """Status: the batch not revoked as a whole, the credential neither revoked nor suspended, now or as of
+    ``at_block``; revocations and status changes by keys compromised at their block do not count.
 
     Raises:
         VerificationError: the chain view answered a status this check does not know.
     """
     proof = credential.proof
     assert proof is not None
-    root = proof.batch_root if proof.kind == BATCH_PROOF else None
-    state = chain.status(credential.hash, root, at_block)
+    when = "now" if at_block is None else f"at block {at_block}"
+    if isinstance(record, AnchorRecord) and record.revoked_block is not None and (
+        at_block is None or record.revoked_block <= at_block
+    ):
+        by = record.revoked_by
+        since = chain.compromised_since(by, proof.contract) if by else None
+        if not (since and record.revoked_block >= since):
+            reason = record.revoked_reason or "unspecified"
+            return _step(
+                "status",
+                FAIL,
+                "BATCH_REVOKED",
+                f"the whole batch is revoked {when}: reason {reason}, since block {record.revoked_block}"
+                + (f", by {by}" if by else ""),
+                reason=reason,
+                block=record.revoked_block,
+                by=by,
+            )
+    state = chain.status(credential_ref(credential), at_block)
     if state.status == UNKNOWN:
         return _step("status", SKIPPED, "OFFLINE", "not known here: the chain snapshot was not made for this "
                      "credential (verify it against the chain, or save a snapshot for it)")
-    when = "now" if at_block is None else f"at block {at_block}"
     if state.status in (REVOKED, SUSPENDED):
         reason = state.reason or "unspecified"
+        since = f", since block {state.block}" if state.block is not None else ""
         return _step(
             "status",
             FAIL,
             state.status.upper(),
-            f"{state.status} {when}: reason {reason}, since block {state.block}",
+            f"{state.status} {when}: reason {reason}{since}",
             reason=reason,
             block=state.block,
         )
@@ -321,7 +384,7 @@ def check_status(credential: Credential, chain: ChainView, at_block: int | None)
 
 
 def check_criteria(credential: Credential, issued: IssuanceRecord, chain: ChainView | None = None,
-                   at_block: int | None = None) -> StepResult:
+                   at_block: int | None = None, contract: str | None = None) -> StepResult:
     """Criteria: the document names as evidence the contributions the contract checked (none, if it
     checked none), and the certificates it was stacked on (its components, checked on chain at
     issuance) are still in force.
@@ -354,8 +417,8 @@ def check_criteria(credential: Credential, issued: IssuanceRecord, chain: ChainV
             chain=chain_keys,
         )
     unknown = 0
-    for component in components if chain is not None else ():
-        state = chain.status(component, None, at_block)  # type: ignore[union-attr]
+    for issuer, component in components if chain is not None else ():
+        state = chain.status(CredentialRef(issuer, component, contract=contract), at_block)  # type: ignore[union-attr]
         if state.status in (REVOKED, SUSPENDED):
             reason = state.reason or "unspecified"
             return _step(

@@ -4,26 +4,34 @@ Steps, in order (each ends ``pass``, ``fail`` or ``skipped`` with a stable reaso
 
     format             the document is a credential of our profile      FORMAT_OK | FORMAT_INVALID
     integrity          its hash equals the proof's credentialHash       HASH_OK | HASH_MISMATCH
-    inclusion          the Merkle path leads to the batch root          PROOF_OK | PROOF_MISSING |
-                                                                        PROOF_TRUNCATED | PROOF_INVALID
-    anchoring          the root (or checked issuance) is on chain,      ANCHORED | ISSUED | ROOT_UNKNOWN |
-                       by the document's issuer, for its type            NOT_ISSUED | CHAIN_MISMATCH |
-                                                                        CONTRACT_MISMATCH |
+    inclusion          the Merkle path leads to the batch root (in      PROOF_OK | PROOF_MISSING |
+                       the positional tree, from its own leaf index)    PROOF_TRUNCATED | PROOF_INVALID
+    anchoring          the root (or checked issuance) is on chain       ANCHORED | ISSUED | ROOT_UNKNOWN |
+                       under the document's issuer, for its type, in    NOT_ISSUED | CHAIN_MISMATCH |
+                       a deployment not superseded by then              CONTRACT_MISMATCH |
                                                                         ISSUER_MISMATCH | TYPE_MISMATCH |
-                                                                        SUBJECT_MISMATCH | ANCHOR_MISMATCH
-    issuer_authorized  the issuer could issue the type at that block    AUTHORIZED | ISSUER_NOT_AUTHORIZED
+                                                                        SUBJECT_MISMATCH | ANCHOR_MISMATCH |
+                                                                        DEPLOYMENT_SUPERSEDED
+    issuer_authorized  the issuer's key was not compromised then, and   AUTHORIZED | ISSUER_COMPROMISED |
+                       could issue the type at that block               ISSUER_NOT_AUTHORIZED
     issuer_domain      the web domain the issuer names publishes its    DOMAIN_VERIFIED | DOMAIN_UNCHECKED |
                        account, and the registry's entry names it        DOMAIN_UNREACHABLE | REGISTRY_MISMATCH |
                        (:mod:`ledger.verify.identity`)                   DOMAIN_DOCUMENT_INVALID | DOMAIN_MISMATCH
-    status             not revoked or suspended (now, or at a block)    ACTIVE | REINSTATED | REVOKED |
-                                                                        SUSPENDED
+    status             the batch not revoked as a whole; the credential  ACTIVE | REINSTATED | REVOKED |
+                       not revoked or suspended (now, or at a block);   SUSPENDED | BATCH_REVOKED
+                       changes by compromised keys do not count
     criteria           checked certificates: the chain's record names   CRITERIA_CHECKED | EVIDENCE_MISMATCH |
                        the document's evidence                          EVIDENCE_MISSING
     expiry             ``now`` lies in [validFrom, validUntil)          IN_VALIDITY_PERIOD | NOT_YET_VALID |
                                                                         EXPIRED
 
 Skipped steps say why: ``OFFLINE`` (no chain view given), ``NOT_APPLICABLE`` (inclusion for a checked
-certificate, criteria for a batch one), ``PRECONDITION_FAILED`` (a step it relies on failed).
+certificate, criteria for a batch one), ``PRECONDITION_FAILED`` (a step it relies on failed; the status
+of what a compromised key wrote is not asked).
+
+The on-chain checks run in the order of ``contracts/README.md`` ("Verifying a batch credential"): the
+root under its issuer, the proof, the key's compromise, the authority (which the accepted anchor itself
+records), the batch's revocation, the leaf's status, the deployment's succession.
 
 Format, integrity, inclusion and expiry are offline. The online questions go through a
 :class:`~ledger.verify.chainview.ChainView` (defined, with its records and views, in :mod:`ledger.verify.chainview`),
@@ -207,16 +215,21 @@ def _verify_parsed(
         anchoring, record = check_anchoring(credential, chain)
         steps.append(anchoring)
         if anchoring.outcome == PASS and record is not None:
-            steps.append(check_authorized(credential, record, chain))
+            authorized = check_authorized(credential, record, chain)
+            steps.append(authorized)
             domain_step, identity = check_issuer_domain(credential, identities)
             steps.append(domain_step)
-            steps.append(check_status(credential, chain, at_block))
+            if authorized.code == "ISSUER_COMPROMISED":
+                # What a stolen key wrote is void: its status is not asked.
+                steps.append(blocked("status", "issuer_authorized"))
+            else:
+                steps.append(check_status(credential, chain, at_block, record))
         else:
             steps.extend(blocked(name, "anchoring") for name in ("issuer_authorized", "issuer_domain", "status"))
         if batch:
             steps.append(NOT_APPLICABLE_CRITERIA)
         elif anchoring.outcome == PASS and isinstance(record, IssuanceRecord):
-            steps.append(check_criteria(credential, record, chain, at_block))
+            steps.append(check_criteria(credential, record, chain, at_block, credential.proof.contract))
         else:
             steps.append(blocked("criteria", "anchoring"))
     steps.append(check_expiry(credential, moment))

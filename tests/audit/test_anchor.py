@@ -40,11 +40,13 @@ class Ws:
         with EmbeddedChain(load_settings(self.path, env={}).chain_path) as chain:
             return chain.block_number()
 
-    def chain_anchor(self, report_hash: str) -> tuple[str | None, int]:
+    def chain_anchor(self, auditor: str, report_hash: str) -> int:
+        """The block in which ``auditor`` anchored ``report_hash`` (0: it did not); reports are kept per auditor."""
         settings = load_settings(self.path, env={})
         assert settings.deployment is not None
         with EmbeddedChain(settings.chain_path) as chain:
-            return Contracts(chain, settings.deployment).credentials.report_anchor(bytes.fromhex(report_hash[2:]))
+            return Contracts(chain, settings.deployment).credentials.report_anchor(
+                auditor, bytes.fromhex(report_hash[2:]))
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +60,13 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Ws:
     keyring.add("stranger", stranger, PASSWORD)
     with EmbeddedChain(settings.chain_path) as chain:
         hist = History(chain, admin=admin, deployment=settings.deployment)
-        hist.add_issuer(community, K.COMMUNITY, [1])
         hist.define_type(1)
+        hist.add_issuer(community, K.COMMUNITY, [1])
         alice, bob = h("subject:anchor-alice"), h("subject:anchor-bob")
         hist.issue(community, 1, alice, "anchor-alice-1", hist.record(community, alice, ["anchor/alice/1"]))
         bad, _ = hist.issue(community, 1, bob, "anchor-bob-1", [])
-        raise_for_receipt(hist.c.credentials.set_status(community, bad, CS.REVOKED, R.MISCONDUCT))
+        raise_for_receipt(hist.c.credentials.set_status(community, community.address, bad, CS.REVOKED,
+                                                        R.MISCONDUCT))
     facts = {"alice": "0x" + alice.hex(), "bob": "0x" + bob.hex(), "admin": admin.address,
              "community": community.address, "stranger": stranger.address}
     return Ws(path, facts)
@@ -79,7 +82,7 @@ def test_anchor_a_subject_report_then_check_it(ws: Ws, tmp_path: Path) -> None:
     anchored = saved["anchored"]
     assert anchored["auditor"] == ws.facts["admin"]  # the default key: the committee member
     assert anchored["target"] == ws.facts["alice"]
-    assert ws.chain_anchor(saved["report_hash"]) == (ws.facts["admin"], anchored["block_number"])
+    assert ws.chain_anchor(ws.facts["admin"], saved["report_hash"]) == anchored["block_number"]
     page = html.read_text()
     assert anchored["tx_hash"] in page and saved["report_hash"] in page and ws.facts["admin"] in page
 

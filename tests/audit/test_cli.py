@@ -43,14 +43,14 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Ws:
     with EmbeddedChain(settings.chain_path) as chain:
         hist = History(chain, admin=admin, deployment=settings.deployment)
         community = key("cli-community")
-        hist.add_issuer(community, K.COMMUNITY, [1])
         hist.define_type(1)
+        hist.add_issuer(community, K.COMMUNITY, [1])
         alice, bob = h("subject:cli-alice"), h("subject:cli-bob")
         a_keys = hist.record(community, alice, ["cli/alice/1", "cli/alice/2"])
         hist.record(community, bob, ["cli/bob/1"], kind=types.ContributionKind.DOCS)
         good, _ = hist.issue(community, 1, alice, "cli-alice-1", a_keys)
         bad, _ = hist.issue(community, 1, bob, "cli-bob-1", [])
-        revoked = hist.c.credentials.set_status(community, bad, CS.REVOKED, R.MISCONDUCT)
+        revoked = hist.c.credentials.set_status(community, community.address, bad, CS.REVOKED, R.MISCONDUCT)
         raise_for_receipt(revoked)
         facts = {"alice": "0x" + alice.hex(), "bob": "0x" + bob.hex(), "community": community.address,
                  "good": "0x" + good.hex(), "bad": "0x" + bad.hex(), "revoked_block": revoked.block_number,

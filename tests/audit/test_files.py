@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
-from index.history import CS, History, K, R, h, key
+from index.history import History, K, R, h, key
 
 from ledger.audit import REVOKED_THEN_REISSUED, Auditor, ContractsCheck
 from ledger.chain.embedded import EmbeddedChain
@@ -44,33 +44,32 @@ def files() -> Iterator[tuple[History, dict]]:
     with EmbeddedChain(None) as chain:
         hist = History(chain)
         uni, community = key("f-uni"), key("f-community")
+        hist.define_type(1)
         hist.add_issuer(uni, K.UNIVERSITY, [1])
         hist.add_issuer(community, K.COMMUNITY, [1])
-        hist.define_type(1)
         ref = ChainRef("embedded", 1337)
         subjects = [h(f"subject:f{i}") for i in range(4)]
         batch = build_batch(_template(uni.address), subjects)
         tree = MerkleTree.build([c.hash for c in batch])
-        receipt = hist.c.credentials.anchor(uni, tree.root, len(batch), 1)
+        receipt = hist.c.issuers.anchor(uni, 1, len(batch), tree.root)
         raise_for_receipt(receipt)
-        proved = attach_batch_proofs(batch, chain=ref, contract=hist.c.credentials.address, tree=tree,
+        proved = attach_batch_proofs(batch, chain=ref, contract=hist.c.issuers.address, tree=tree,
                                      anchor_transaction=receipt.tx_hash, anchor_block=receipt.block_number)
         # Leaf 2 revoked; then the same subject gets a new credential in a second batch.
-        raise_for_receipt(hist.c.credentials.set_leaf_status(uni, tree.root, batch[2].hash, tree.proof(2),
-                                                             CS.REVOKED, R.ISSUED_IN_ERROR))
+        raise_for_receipt(hist.c.issuers.revoke_leaf(uni, tree.root, 2, R.ISSUED_IN_ERROR))
         again = build_batch(_template(uni.address), [subjects[2]])
         tree2 = MerkleTree.build([c.hash for c in again])
-        r2 = hist.c.credentials.anchor(uni, tree2.root, 1, 1)
+        r2 = hist.c.issuers.anchor(uni, 1, 1, tree2.root)
         raise_for_receipt(r2)
-        reissued = attach_batch_proofs(again, chain=ref, contract=hist.c.credentials.address, tree=tree2,
+        reissued = attach_batch_proofs(again, chain=ref, contract=hist.c.issuers.address, tree=tree2,
                                        anchor_transaction=r2.tx_hash, anchor_block=r2.block_number)[0]
         # A batch never anchored, and an expired credential.
         stray = attach_batch_proofs(build_batch(_template(uni.address), [h("subject:stray")]), chain=ref,
-                                    contract=hist.c.credentials.address)[0]
+                                    contract=hist.c.issuers.address)[0]
         old = build_batch(_template(uni.address, valid_until="2026-06-30T00:00:00Z"), [h("subject:old")])
         tree3 = MerkleTree.build([c.hash for c in old])
-        raise_for_receipt(hist.c.credentials.anchor(uni, tree3.root, 1, 1))
-        expired = attach_batch_proofs(old, chain=ref, contract=hist.c.credentials.address, tree=tree3)[0]
+        raise_for_receipt(hist.c.issuers.anchor(uni, 1, 1, tree3.root))
+        expired = attach_batch_proofs(old, chain=ref, contract=hist.c.issuers.address, tree=tree3)[0]
         # A criteria-checked credential resting on a contribution.
         subject = h("subject:checked")
         keys = hist.record(community, subject, ["checked/pr/1"])

@@ -101,7 +101,7 @@ def chain(node: HostileNode) -> Iterator[RpcChain]:
 
 def good_log(**changes: Any) -> dict[str, Any]:
     """A well-formed ``eth_getLogs`` item (a MemberAdded of OTHER at block 3), with ``changes``."""
-    topic = next(t for t, e in contract_abi("IssuerRegistry").events.items() if e.name == "MemberAdded")
+    topic = next(t for t, e in contract_abi("Committee").events.items() if e.name == "MemberAdded")
     item = {
         "address": ADDRESS,
         "topics": ["0x" + topic.hex(), "0x" + word(int(OTHER, 16))],
@@ -251,17 +251,17 @@ def test_a_malformed_balance_on_a_dev_node_is_a_malformed_answer() -> None:
 # -- contract answers -------------------------------------------------------------------------------
 
 FACADE_READS: list[tuple[str, str, Callable[[IssuerRegistry], object], str, str]] = [
-    ("empty: no contract", "0x", lambda r: r.threshold(), "threshold", "no data (0 bytes)"),
-    ("short", "0x" + "00" * 5, lambda r: r.threshold(), "threshold", "5 bytes that are not (uint32)"),
-    ("uint32 overflow", "0x" + word(2**40), lambda r: r.threshold(), "threshold", "NonEmptyPaddingBytes"),
+    ("empty: no contract", "0x", lambda r: r.organisation_of(ADDRESS), "organisationOf", "no data (0 bytes)"),
+    ("short", "0x" + "00" * 5, lambda r: r.organisation_of(ADDRESS), "organisationOf", "5 bytes that are not (uint32)"),
+    ("uint32 overflow", "0x" + word(2**40), lambda r: r.organisation_of(ADDRESS), "organisationOf", "NonEmptyPaddingBytes"),
     ("enum out of range", "0x" + word(9), lambda r: r.status_at(ADDRESS, 1), "statusAt",
      "an enum value out of range"),
-    ("enum out of range in a tuple", "0x" + word(1) + word(9), lambda r: r.writer(ADDRESS), "writer",
+    ("enum out of range in a tuple", "0x" + word(1) + word(1) + word(9), lambda r: r.writer(ADDRESS), "writer",
      "an enum value out of range"),
     ("string offset past the end", "0x" + word(2**200) + word(0), lambda r: r.version(), "version",
      "64 bytes that are not (string)"),
-    ("array length past the end", "0x" + word(32) + word(2**64), lambda r: r.members(), "members",
-     "64 bytes that are not (address[])"),
+    ("array length past the end", "0x" + word(32) + word(2**64), lambda r: r.compromised_since_of([1]),
+     "compromisedSinceOf", "64 bytes that are not (uint64[])"),
 ]
 
 
@@ -300,7 +300,7 @@ def test_a_sound_call_answer_still_decodes(node: HostileNode, chain: RpcChain) -
 
 
 def _topic(name: str) -> bytes:
-    return next(t for c in ("IssuerRegistry", "CredentialRegistry", "ContributionLedger")
+    return next(t for c in ("Committee", "IssuerRegistry", "CredentialRegistry", "ContributionLedger")
                 for t, e in contract_abi(c).events.items() if e.name == name)
 
 
@@ -314,9 +314,9 @@ BAD_LOGS: list[tuple[str, Log, str]] = [
     ("indexed topic missing", _log((_topic("IssuerStatusChanged"),), bytes.fromhex(word(1) + word(2))),
      "IssuerStatusChanged"),
     ("topic of 2 bytes", _log((_topic("MemberAdded"), b"\x01\x02"), b""), "MemberAdded"),
-    ("enum out of range", _log((_topic("IssuerStatusChanged"), b"\0" * 32),
+    ("enum out of range", _log((_topic("IssuerStatusChanged"), b"\0" * 32, b"\0" * 32),
                                bytes.fromhex(word(99) + word(2))), "IssuerStatusChanged"),
-    ("array past the data", _log((_topic("IssuerScopeChanged"), b"\0" * 32),
+    ("array past the data", _log((_topic("IssuerScopeChanged"), b"\0" * 32, b"\0" * 32),
                                  bytes.fromhex(word(64) + word(1) + word(2**40))), "IssuerScopeChanged"),
 ]
 
@@ -345,7 +345,8 @@ def test_index_sync_skips_an_undecodable_log_records_it_and_keeps_the_others(
     bad = good_log(topics=["0x" + _topic("ThresholdChanged").hex()], data="0x0102", logIndex="0x1")
     node.answers.update({"eth_blockNumber": "0x4", "eth_getBlockByNumber": {"timestamp": "0x64"},
                          "eth_getLogs": [good_log(), bad]})
-    deployment = Deployment(ADDRESS, "0x" + "33" * 20, "0x" + "44" * 20, block_number=1, chain_id=1337)
+    deployment = Deployment(ADDRESS, "0x" + "22" * 20, "0x" + "33" * 20, "0x" + "44" * 20, block_number=1,
+                            chain_id=1337)
     with Index.open(None) as index:
         result = index.sync(chain, deployment)
         assert (result.events, result.new_events) == (1, 1)

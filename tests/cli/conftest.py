@@ -29,13 +29,13 @@ def workspace(tmp_path: Path) -> Workspace:
 def issuers(workspace: Workspace) -> Workspace:
     """The workspace with a university, a community, a maintainer and two certificate types."""
     k = workspace.keys
-    for args in (
-        ("issuer", "add", k["uni"].address, "--kind", "university", "--scope", "101,201", "--name", "Example Univ"),
-        ("issuer", "add", k["community"].address, "--kind", "community", "--scope", "101", "--name", "OpenChain"),
-        ("issuer", "add", k["maintainer"].address, "--kind", "community", "--name", "Console maintainers"),
+    for args in (  # types first: scope is granted against a type's allowed issuer kinds
         ("type", "define", "--id", "101", "--name", "Blockchain Dev L1", "--field", "blockchain",
          "--min-total", "2", "--min-kind", "code=1", "--min-projects", "2", "--min-cosigns", "1"),
         ("type", "define", "--id", "201", "--name", "OSS course", "--allowed-issuers", "university"),
+        ("issuer", "add", k["uni"].address, "--kind", "university", "--scope", "101,201", "--name", "Example Univ"),
+        ("issuer", "add", k["community"].address, "--kind", "community", "--scope", "101", "--name", "OpenChain"),
+        ("issuer", "add", k["maintainer"].address, "--kind", "community", "--name", "Console maintainers"),
     ):
         result = workspace.run(*args)
         assert result.exit_code == 0, result.output

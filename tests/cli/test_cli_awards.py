@@ -44,9 +44,10 @@ def test_a_type_without_an_award_is_unchanged() -> None:
     assert "award" not in parse_type({"id": 5, "name": "Plain"}).metadata()
 
 
-def test_defining_an_award_needs_contracts_v2(issuers: Workspace) -> None:
+def test_defining_an_award_needs_contracts_that_check_awards(issuers: Workspace) -> None:
+    # Contracts v2 (CredentialRegistry 2.0.0) does not check award criteria: an award type is refused.
     refused = issuers.run("type", "define", "--file", str(AWARDS / "mentor-award.toml"))
-    assert refused.exit_code == 2 and "contracts v2" in refused.output and "1.0.0" in refused.output
+    assert refused.exit_code == 2 and "checks award criteria" in refused.output and "2.0.0" in refused.output
     assert issuers.run("type", "show", "401").exit_code != 0  # nothing was sent
     dry = issuers.run("type", "define", "--file", str(AWARDS / "community-mvp-2026.toml"), "--dry-run", "--json")
     assert dry.exit_code == 0, dry.output

@@ -29,10 +29,32 @@ def test_record_cosign_revoke_show(issuers: Workspace, tmp_path: Path) -> None:
     assert shown["subject"] == sid and shown["kind"] == "code" and shown["field"] == "blockchain"
     assert shown["co_signers"] == [issuers.keys["maintainer"].address]
     outsider = issuers.run("contrib", "revoke", key, "--reason", "misconduct", key="outsider")
-    assert outsider.exit_code == 1 and "NotCommitteeMember" in outsider.output
+    assert outsider.exit_code == 1 and "UnknownIssuer" in outsider.output
+    other = issuers.run("contrib", "revoke", key, "--reason", "misconduct", key="uni")  # another organisation
+    assert other.exit_code == 1 and "NotManager" in other.output
     rv = issuers.run("contrib", "revoke", key, "--reason", "issued-in-error", key="community")
     assert rv.exit_code == 0, rv.output
     assert json.loads(issuers.run("contrib", "show", key, "--json").output)["status"] == "revoked"
+
+
+def test_a_squatted_key_is_revoked_and_released_by_the_committee(issuers: Workspace) -> None:
+    sid = _subject(issuers, "Li Hua")
+    source = ("--source", "github.com/FISCO-BCOS/console/pull/900", "--subject", sid, "--kind", "code")
+    squat = issuers.run("contrib", "add", *source, "--json", key="maintainer")
+    key = json.loads(squat.output)["keys"][0]
+    early = issuers.run("contrib", "release", key)  # a live record cannot be released
+    assert early.exit_code == 1 and "ContributionNotRevoked" in early.output and "only a revoked" in early.output
+    assert issuers.run("contrib", "revoke", key, "--reason", "misconduct").exit_code == 0  # the committee
+    assert issuers.run("contrib", "add", *source, key="community").exit_code == 1  # still taken
+    released = json.loads(issuers.run("contrib", "release", key, "--json").output)
+    assert released["executed"] is True and released["proposal_id"] >= 0
+    assert issuers.run("contrib", "show", key).exit_code == 2  # no live record
+    rightful = issuers.run("contrib", "add", *source, "--json", key="community")
+    assert rightful.exit_code == 0, rightful.output
+    shown = json.loads(issuers.run("contrib", "show", key, "--json").output)
+    assert shown["generation"] == 1 and shown["recorder"] == issuers.keys["community"].address
+    helped = issuers.run("contrib", "release", "--help")
+    assert "Example:" in helped.output
 
 
 def test_record_many_from_a_file_in_one_transaction(issuers: Workspace, tmp_path: Path) -> None:

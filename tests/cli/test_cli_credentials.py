@@ -40,7 +40,7 @@ def test_batch_issue_from_csv(issuers: Workspace, tmp_path: Path) -> None:
     doc = json.loads(files[0].read_text())
     anchor = proof_payload(doc)
     assert anchor["batchRoot"] == batch["root"] and anchor["anchorBlock"] == batch["anchor_block"]
-    assert doc["proof"][0]["cryptosuite"] == "fisco-ledger-merkle-2026"
+    assert doc["proof"][0]["cryptosuite"] == "fisco-ledger-merkle-positional-2026"
     assert "OpenBadgeCredential" in doc["type"]
     assert _anchor_events(issuers, batch["root"]) == 1
     # the vault got the new subjects; the chain got only the root

@@ -40,7 +40,37 @@ def test_k_of_n_proposals_wait_for_approvals(issuers: Workspace) -> None:
     assert done["executed"] is True
     assert json.loads(issuers.run("issuer", "show", k["community"].address, "--json").output)["status"] == "suspended"
     twice = issuers.run("committee", "approve", str(pending["proposal_id"]), key="uni")
-    assert twice.exit_code == 1 and "ProposalAlreadyExecuted" in twice.output
+    assert twice.exit_code == 1 and "ProposalNotPending" in twice.output and "is executed" in twice.output
+
+
+def test_proposals_are_cancelled_and_expire(issuers: Workspace) -> None:
+    k = issuers.keys
+    assert issuers.run("committee", "add-member", k["uni"].address).exit_code == 0
+    assert issuers.run("committee", "threshold", "2").exit_code == 0
+    window = json.loads(issuers.run("committee", "window", "4", "--json").output)
+    assert window["executed"] is False  # 2 of 2 needed
+    approved = json.loads(issuers.run("committee", "approve", str(window["proposal_id"]), "--json", key="uni").output)
+    assert approved["executed"] is True
+    first = json.loads(issuers.run("issuer", "suspend", k["community"].address, "--json").output)
+    assert first["expires_at"] == first["block"] + 4
+    # its proposer cancels it at once; another member's cancellation of another proposal is a proposal itself
+    cancelled = json.loads(issuers.run("committee", "cancel", str(first["proposal_id"]), "--json").output)
+    assert cancelled["state"] == "cancelled"
+    second = json.loads(issuers.run("issuer", "suspend", k["maintainer"].address, "--json").output)
+    by_other = json.loads(issuers.run("committee", "cancel", str(second["proposal_id"]), "--json", key="uni").output)
+    assert by_other["executed"] is False and by_other["proposal_id"] == second["proposal_id"] + 1
+    with issuers.ledger() as lg:  # blocks pass: the second proposal and the cancellation expire
+        for _ in range(5):
+            lg.chain.fund(k["outsider"].address, 1)
+    listed = json.loads(issuers.run("committee", "list", "--json").output)
+    states = {p["id"]: p["state"] for p in listed["proposals"]}
+    assert states[first["proposal_id"]] == "cancelled" and states[second["proposal_id"]] == "expired"
+    assert listed["proposal_window"] == 4
+    late = issuers.run("committee", "approve", str(second["proposal_id"]), key="uni")
+    assert late.exit_code == 1 and "expired after block" in late.output and "ProposalExpired" in late.output
+    text = issuers.run("committee", "list").output
+    assert "expired" in text and "cancelled" in text
+    assert json.loads(issuers.run("committee", "list", "--pending", "--json").output)["proposals"] == []
 
 
 def test_bad_governance_input(issuers: Workspace) -> None:

@@ -38,8 +38,8 @@ def node() -> Any:
 def test_a_verifier_joins_the_issuers_deployment_and_verifies_its_credentials(node: Any, tmp_path: Path) -> None:
     uni = str(tmp_path / "uni")
     made = ok("init", "-w", uni, "--rpc-url", node.url)
-    ok("issuer", "add", made["committee_member"], "--kind", "university", "--scope", "201", "--name", "Uni", "-w", uni)
     ok("type", "define", "--id", "201", "--name", "Course", "--allowed-issuers", "university", "-w", uni)
+    ok("issuer", "add", made["committee_member"], "--kind", "university", "--scope", "201", "--name", "Uni", "-w", uni)
     rows = tmp_path / "rows.csv"
     rows.write_text("student_number,name\n2023001,Graduate One\n2023002,Graduate Two\n")
     ok("cred", "issue", "--type", "201", "--csv", str(rows), "--new-subjects", "--out", str(tmp_path / "out"),
@@ -52,7 +52,11 @@ def test_a_verifier_joins_the_issuers_deployment_and_verifies_its_credentials(no
                 "--from-block", str(made["block_number"]))
     assert "joined" in joined and "committee_member" not in joined
     ours, theirs = load_settings(Path(hr), env={}).deployment, load_settings(Path(uni), env={}).deployment
-    assert ours == theirs  # the same three contracts, found from the registry alone
+    assert ours == theirs  # the same four contracts, found from the registry alone
+    by_committee = str(tmp_path / "hr2")
+    ok("init", "-w", by_committee, "--rpc-url", node.url, "--join", made["committee"], "--from-block",
+       str(made["block_number"]))
+    assert load_settings(Path(by_committee), env={}).deployment == theirs  # the Committee's address finds them too
     reports = ok("verify", *map(str, files), "-w", hr)
     assert [r["valid"] for r in reports["credentials"]] == [True, True], reports
 
@@ -70,7 +74,7 @@ def test_join_refuses_what_it_cannot_use(node: Any, tmp_path: Path) -> None:
     embedded = run("init", "-w", str(tmp_path / "a"), "--join", "0x" + "11" * 20)
     assert embedded.exit_code == 2 and "--join needs a node" in embedded.output
     nothing = run("init", "-w", str(tmp_path / "b"), "--rpc-url", node.url, "--join", "0x" + "22" * 20)
-    assert nothing.exit_code == 2 and "no ledger deployment at 0x2222" in nothing.output
+    assert nothing.exit_code == 2 and "no ledger deployment (contracts v2) at 0x2222" in nothing.output
     bad = run("init", "-w", str(tmp_path / "c"), "--rpc-url", node.url, "--join", "0x1234")
     assert bad.exit_code == 2 and "is not an address" in bad.output
     assert not (tmp_path / "b" / "config.toml").exists() and not (tmp_path / "c" / "config.toml").exists()

@@ -334,7 +334,9 @@ def test_revocation_at_scale_by_id_subject_list_directory_bundle_and_batch(
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     assert len(out["changed"]) == 3 and out["unchanged"] == []
-    assert _head(issuers) == head + 1  # three transactions, sent as one burst
+    # three leaves of one batch: one transaction (contracts v2's batch revocation), in one block
+    assert [(t["function"], t["count"]) for t in out["transactions"]] == [("setLeavesStatus", 3)]
+    assert _head(issuers) == head + 1
     assert _statuses(issuers, [by_id[ids[0]], by_id[ids[1]], files[5]]) == ["REVOKED"] * 3
 
     # a list file: the batch's own manifest, one credential id a row (three of them already revoked)
@@ -355,11 +357,12 @@ def test_revocation_at_scale_by_id_subject_list_directory_bundle_and_batch(
     r = issuers.run("cred", "revoke", "--batch", batch_id, "--reason", "misconduct", "--json", key="uni")
     out = json.loads(r.output)
     assert r.exit_code == 0 and len(out["changed"]) + len(out["unchanged"]) == 12
+    assert [(t["function"], t["count"]) for t in out["transactions"]] == [("revokeBatch", 12)]  # the root: one tx
     head = _head(issuers)
     again = json.loads(issuers.run("cred", "revoke", "--batch", batch["root"], "--reason", "misconduct", "--json",
                                    key="uni").output)
     assert again["changed"] == [] and len(again["unchanged"]) == 12 and _head(issuers) == head
-    assert set(_statuses(issuers, files)) == {"REVOKED"}
+    assert set(_statuses(issuers, files)) == {"BATCH_REVOKED"}
 
 
 def test_revoking_a_directory_and_a_bundle_and_refusals(issuers: Workspace, tmp_path: Path) -> None:
@@ -372,14 +375,19 @@ def test_revoking_a_directory_and_a_bundle_and_refusals(issuers: Workspace, tmp_
     bundle = Path(json.loads(issuers.run("cred", "issue", "--type", "201", "--csv", str(other), "--new-subjects",
                                          "--layout", "jsonl", "--json", key="uni").output)["output"])
     outsider = issuers.run("cred", "revoke", str(folder), "--reason", "misconduct", key="outsider")
-    assert outsider.exit_code == 1 and "NotRootIssuer" in outsider.output
+    assert outsider.exit_code == 1 and "UnknownIssuer" in outsider.output  # not an issuer at all
+    community = issuers.run("cred", "revoke", str(folder), "--reason", "misconduct", key="community")
+    assert community.exit_code == 1 and "NotManager" in community.output  # an issuer, not this one's manager
+    changes = ("CredentialStatusChanged", "LeavesStatusChanged", "LeafRevoked", "BatchRevoked")
     with issuers.ledger() as lg:
-        assert not [e for e in lg.contracts.events() if e.name == "CredentialStatusChanged"]  # nothing was sent
+        assert not [e for e in lg.contracts.events() if e.name in changes]  # nothing was sent
     head = _head(issuers)
     r = issuers.run("cred", "revoke", str(folder), str(bundle), "--reason", "misconduct", "--json", key="uni")
     assert r.exit_code == 0, r.output
-    assert len(json.loads(r.output)["changed"]) == 7 and _head(issuers) == head + 1
+    out = json.loads(r.output)
+    assert len(out["changed"]) == 7 and _head(issuers) == head + 1
+    assert [(t["function"], t["count"]) for t in out["transactions"]] == [("setLeavesStatus", 4), ("setLeavesStatus", 3)]
     verified = json.loads(issuers.run("verify", str(bundle), "--json").output)
     assert verified["invalid"] == 3
     final = issuers.run("cred", "reinstate", str(folder), key="uni")
-    assert final.exit_code == 1 and "CredentialIsRevoked" in final.output  # revocation is final
+    assert final.exit_code == 1 and "LeafIsRevoked" in final.output  # revocation is final

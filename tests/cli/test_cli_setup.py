@@ -96,6 +96,9 @@ def test_init_crypto_sm_makes_an_embedded_sm_chain(tmp_path: Path) -> None:
     assert 'crypto = "sm"' in (ws / "config.toml").read_text()
     key = json.loads(runner.invoke(main, ["key", "new", "--name", "uni", "--json"], env=env).output)
     assert key["crypto"] == "sm"  # a new key follows the chain's mode
+    defined = runner.invoke(main, ["type", "define", "--id", "201", "--name", "SM course", "--allowed-issuers",
+                                   "university", "--json"], env=env)
+    assert defined.exit_code == 0, defined.output
     added = runner.invoke(main, ["issuer", "add", key["address"], "--kind", "university", "--scope", "201",
                                  "--name", "SM University", "--json"], env=env)
     assert added.exit_code == 0, added.output

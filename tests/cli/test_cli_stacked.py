@@ -20,11 +20,11 @@ def _ok(ws: Workspace, *args: str, key: str | None = None) -> dict:
 def _setup(ws: Workspace) -> str:
     k = ws.keys
     for args in (
-        ("issuer", "add", k["uni"].address, "--kind", "university", "--scope", "311,312,320", "--name", "Example Univ"),
-        ("issuer", "add", k["community"].address, "--kind", "community", "--scope", "311", "--name", "Community"),
-        ("type", "define", "--file", str(STANDARDS / "course-smart-contracts.toml")),
-        ("type", "define", "--file", str(STANDARDS / "course-open-source-practice.toml")),
+        ("type", "define", "--file", str(STANDARDS / "course-smart-contracts.toml")),  # types first: scope is
+        ("type", "define", "--file", str(STANDARDS / "course-open-source-practice.toml")),  # granted per type
         ("type", "define", "--file", str(STANDARDS / "micro-major-blockchain.toml")),
+        ("issuer", "add", k["uni"].address, "--kind", "university", "--scope", "311,312,320", "--name", "Example Univ"),
+        ("issuer", "add", k["community"].address, "--kind", "community", "--name", "Community"),
     ):
         result = ws.run(*args)
         assert result.exit_code == 0, result.output
@@ -98,8 +98,10 @@ def test_a_component_must_be_a_valid_certificate_from_an_authorised_issuer(works
                      "--prerequisite", course_b["file"], key="uni")
     assert refused.exit_code == 1 and "PrerequisiteNotValid" in refused.output
     assert ws.run("cred", "reinstate", course_b["file"], key="uni").exit_code == 0
-    # The micro-major's type allows universities only: the community issuer, in scope for a course, cannot
-    # issue it, and cannot issue the course type it has no scope for either.
+    # The types allow universities only: the committee cannot even grant a community issuer a course (scope
+    # is checked against the type's kinds), and the community issues neither a course nor the micro-major.
+    grant = ws.run("issuer", "scope", ws.keys["community"].address, "--allow", "311")
+    assert grant.exit_code == 1 and "IssuerKindNotAllowed" in grant.output
     assert ws.run("cred", "issue", "--type", "312", "--subject", subject, key="community").exit_code == 1
     out = ws.run("cred", "issue", "--type", "320", "--subject", subject, "--prerequisite", course_a["file"],
                  "--prerequisite", course_b["file"], key="community")

@@ -353,8 +353,16 @@ def test_redefining_a_type_says_which_version_it_makes(issuers: Workspace) -> No
     assert r.exit_code == 0 and "version" not in r.output
 
 
-def test_an_issuers_own_child_is_added_without_a_proposal_in_the_message(issuers: Workspace) -> None:
-    r = issuers.run("issuer", "add", issuers.keys["outsider"].address, "--kind", "university", "--scope", "201",
+def test_an_issuers_own_child_is_offered_then_accepted_without_a_proposal_in_the_message(
+    issuers: Workspace,
+) -> None:
+    child = issuers.keys["outsider"].address
+    r = issuers.run("issuer", "add", child, "--kind", "university", "--scope", "201",
                     "--name", "School of Software", "--child", key="uni")
     assert r.exit_code == 0, r.output
-    assert "done:" in r.output and "(tx 0x" in r.output and "proposal" not in r.output
+    assert "offered:" in r.output and "(tx 0x" in r.output and "proposal" not in r.output
+    assert f"ledger issuer accept {issuers.keys['uni'].address} --key" in r.output
+    r = issuers.run("issuer", "accept", issuers.keys["uni"].address, key="outsider")
+    assert r.exit_code == 0, r.output
+    assert f"accepted: {child} is a child of {issuers.keys['uni'].address} (university, scope [201]" in r.output
+    assert "proposal" not in r.output

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -109,11 +110,7 @@ def contracts(chain: EmbeddedChain, keys: Keys) -> Contracts:
 @pytest.fixture
 def world(chain: EmbeddedChain, keys: Keys, contracts: Contracts) -> World:
     c, k = contracts, keys
-    c.issuers.add_issuer(k.committee, k.university.address, T.IssuerKind.UNIVERSITY,
-                         [BATCH_TYPE, CHECKED_TYPE, BASIC_TYPE])
-    c.issuers.add_issuer(k.committee, k.community.address, T.IssuerKind.COMMUNITY, [BATCH_TYPE])
-    c.issuers.add_issuer(k.committee, k.enterprise.address, T.IssuerKind.ENTERPRISE, [BATCH_TYPE])
-    c.issuers.add_issuer(k.committee, k.authority.address, T.IssuerKind.AUTHORITY, [T.ANY_TYPE])
+    # Types first: scope is granted against a type's allowed issuer kinds.
     uni_or_auth = T.IssuerKinds.of(T.IssuerKind.UNIVERSITY, T.IssuerKind.AUTHORITY)
     c.credentials.define_type(k.committee, BATCH_TYPE, field=1, level=1, allowed_kinds=uni_or_auth,
                               criteria=T.Criteria())
@@ -127,6 +124,11 @@ def world(chain: EmbeddedChain, keys: Keys, contracts: Contracts) -> World:
                               criteria=criteria, prerequisites=[BASIC_TYPE])
     c.credentials.define_type(k.committee, OTHER_TYPE, field=2, level=1, allowed_kinds=uni_or_auth,
                               criteria=T.Criteria())
+    c.issuers.add_issuer(k.committee, k.university.address, T.IssuerKind.UNIVERSITY,
+                         [BATCH_TYPE, CHECKED_TYPE, BASIC_TYPE])
+    c.issuers.add_issuer(k.committee, k.community.address, T.IssuerKind.COMMUNITY, [])
+    c.issuers.add_issuer(k.committee, k.enterprise.address, T.IssuerKind.ENTERPRISE, [])
+    c.issuers.add_issuer(k.committee, k.authority.address, T.IssuerKind.AUTHORITY, [T.ANY_TYPE])
     return World(chain, c, k)
 
 
@@ -149,3 +151,36 @@ def item(
         occurred_at=occurred_at,
         evidence_hash=rand32(),
     )
+
+
+def child_of(c: Contracts, parent: PrivateKey, scope: tuple[int, ...] | list[int] = (BATCH_TYPE,),
+             kind: T.IssuerKind = T.IssuerKind.UNIVERSITY, meta_hash: bytes = b"\0" * 32) -> PrivateKey:
+    """A child issuer of ``parent``, registered in two steps: the parent offers, the child key accepts."""
+    child = new_key(c.chain)
+    c.issuers.offer_child(parent, child.address, kind, list(scope), meta_hash)
+    c.issuers.accept_child(child, parent.address, kind, list(scope), meta_hash)
+    return child
+
+
+def mine(chain: ChainBackend, blocks: int) -> None:
+    """Let ``blocks`` blocks pass (one transaction each: the embedded chain and ``ledger node`` seal a block
+    per transaction sent alone)."""
+    from ledger.chain.base import Transaction
+
+    filler = new_key(chain)
+    for _ in range(blocks):
+        if FUNDING in chain.features:
+            chain.fund(filler.address, 1)
+        else:  # a call of nothing at a fresh address: succeeds, changes nothing, takes a block
+            chain.send(filler, Transaction(new_key(chain).address, b"", 50_000))
+
+
+def proposal_id(receipt: Any) -> int:
+    """The id of the proposal a receipt created (its ProposalCreated event, in either crypto mode's topics)."""
+    from ledger.contracts.abi import decode_events
+
+    for crypto in ("ecdsa", "sm"):
+        for event in decode_events(receipt.logs, crypto=crypto):
+            if event.name == "ProposalCreated":
+                return int(event.args["id"])
+    raise AssertionError("the receipt created no proposal")

@@ -15,8 +15,10 @@ from ledger.config import Deployment
 from ledger.contracts import compiler
 from ledger.contracts import errors as contract_errors
 from ledger.contracts.abi import CONTRACT_NAMES, abi_type, artifact, decode_events, decode_revert
-from ledger.crypto.hashing import hash_function, keccak256, to_checksum_address
-from ledger.errors import ContractError, UnknownRevert
+from ledger.contracts.hints import _TEXTS
+from ledger.credentials.standards import CRITERIA_WORDS
+from ledger.crypto.hashing import keccak256, to_checksum_address
+from ledger.errors import ContractError, OldDeployment, UnknownRevert
 
 ADDRESS = to_checksum_address(bytes.fromhex("00" * 19 + "aa"))
 
@@ -45,17 +47,16 @@ def _abi_errors() -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-@pytest.mark.parametrize("crypto", ["ecdsa", "sm"])
 @pytest.mark.parametrize("entry", _abi_errors(), ids=lambda e: e["name"])
-def test_every_abi_error_has_a_python_class(entry: dict[str, Any], crypto: str) -> None:
+def test_every_abi_error_has_a_python_class(entry: dict[str, Any]) -> None:
     cls = contract_errors.BY_NAME[entry["name"]]
     assert issubclass(cls, ContractError) and cls.error_name == entry["name"]
     assert cls.fields == tuple(i["name"] for i in entry["inputs"])
     types = [abi_type(i) for i in entry["inputs"]]
     assert cls.signature == f"{entry['name']}({','.join(types)})"
     args = [_sample(i) for i in entry["inputs"]]
-    data = hash_function(crypto)(cls.signature.encode())[:4] + abi_encode(types, args)
-    error = decode_revert(data, tx_hash="0xabc", crypto=crypto)
+    data = keccak256(cls.signature.encode())[:4] + abi_encode(types, args)
+    error = decode_revert(data, tx_hash="0xabc")
     assert type(error) is cls and error.tx_hash == "0xabc"
     for field, value in zip(cls.fields, args):
         assert getattr(error, field) == value
@@ -97,8 +98,24 @@ def test_decode_events_skips_foreign_logs() -> None:
 
 
 def test_deployment_round_trips() -> None:
-    d = Deployment(ADDRESS, ADDRESS, ADDRESS, 3, 1337)
+    d = Deployment(ADDRESS, ADDRESS, ADDRESS, ADDRESS, 3, 1337)
     assert Deployment.from_dict(d.to_dict()) == d
+
+
+def test_a_deployment_of_contracts_v1_is_refused_with_what_to_do() -> None:
+    old = {"issuer_registry": ADDRESS, "contribution_ledger": ADDRESS, "credential_registry": ADDRESS,
+           "block_number": 3, "chain_id": 1337}
+    with pytest.raises(OldDeployment) as info:
+        Deployment.from_dict(old)
+    assert "contracts v1" in str(info.value) and "new deployment" in str(info.value)
+    assert info.value.hint is not None and "ledger init" in info.value.hint and info.value.exit_code == 2
+
+
+def test_every_contract_error_has_words_for_people() -> None:
+    """A refusal reaches a user as a sentence and a hint (``ledger.contracts.hints``), or, for a checked
+    issuance, as the criterion it failed (``CRITERIA_WORDS``)."""
+    worded = set(_TEXTS) | set(CRITERIA_WORDS)
+    assert sorted(set(contract_errors.BY_NAME) - worded) == []
 
 
 def test_importing_the_facades_does_not_import_web3() -> None:
@@ -113,10 +130,7 @@ def test_committed_artifacts_are_fresh() -> None:
         pytest.skip("node is not installed: cannot recompile with solc-js (CI installs it)")
     if not (compiler.PROJECT_DIR / "node_modules" / "solc").is_dir():
         pytest.skip("npm package solc is not installed (run `npm ci`)")
-    result = compiler.build()
-    assert {f"{folder}/{name}.json" for folder in ("artifacts", "artifacts/sm3") for name in compiler.DEPLOYABLE} \
-        <= set(result.files)  # both sets are built (and so checked) here
-    stale = compiler.stale_files(result)
+    stale = compiler.stale_files(compiler.build())
     assert stale == [], f"stale artifacts, run `python -m ledger.contracts.compiler`: {stale}"
 
 

@@ -27,8 +27,8 @@ try:
     root = bytes.fromhex(args["root"])
     print(json.dumps({
         "version": c.credentials.version(),
-        "anchor_issuer": c.credentials.anchor_of(root).issuer,
-        "anchor_before": c.credentials.anchor_of(root, block=args["before"]).issuer,
+        "anchor_count": c.issuers.anchor_of(args["issuer"], root).count,
+        "anchor_before": c.issuers.anchor_of(args["issuer"], root, block=args["before"]).exists,
         "status_now": int(c.issuers.issuer(args["issuer"]).status),
         "status_then": int(c.issuers.issuer(args["issuer"], block=args["before"]).status),
         "authorized_then": c.issuers.is_authorized(args["issuer"], args["type"], args["before"]),
@@ -47,10 +47,10 @@ def test_state_survives_into_a_fresh_process(tmp_path: Path) -> None:
     try:
         deployment = deploy(chain, committee)
         c = Contracts(chain, deployment)
-        c.issuers.add_issuer(committee, issuer.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE])
         c.credentials.define_type(committee, BATCH_TYPE, field=1, level=1,
                                   allowed_kinds=T.IssuerKinds.of(T.IssuerKind.UNIVERSITY), criteria=T.Criteria())
-        before = c.credentials.anchor(issuer, root, 10, BATCH_TYPE).block_number - 1
+        c.issuers.add_issuer(committee, issuer.address, T.IssuerKind.UNIVERSITY, [BATCH_TYPE])
+        before = c.issuers.anchor(issuer, BATCH_TYPE, 10, root).block_number - 1
         c.issuers.propose_issuer_status(committee, issuer.address, T.IssuerStatus.SUSPENDED)
     finally:
         chain.close()
@@ -60,8 +60,8 @@ def test_state_survives_into_a_fresh_process(tmp_path: Path) -> None:
                           timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout)
-    assert seen["version"] == "1.0.0"
-    assert seen["anchor_issuer"] == issuer.address and seen["anchor_before"] is None
+    assert seen["version"] == "2.0.0"
+    assert seen["anchor_count"] == 10 and seen["anchor_before"] is False
     assert (seen["status_now"], seen["status_then"]) == (T.IssuerStatus.SUSPENDED, T.IssuerStatus.ACTIVE)
     assert seen["authorized_then"] is True
     assert seen["events"].count("BatchAnchored") == 1 and "IssuerStatusChanged" in seen["events"]

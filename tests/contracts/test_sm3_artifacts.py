@@ -144,7 +144,7 @@ def test_sm3_reverts_and_events_decode_only_in_sm_mode() -> None:
 
     from ledger.chain.base import Log
 
-    event = next(e for e in contract_abi("IssuerRegistry", "sm").events.values() if e.name == "MemberAdded")
+    event = next(e for e in contract_abi("Committee", "sm").events.values() if e.name == "MemberAdded")
     assert event.topic == sm3(b"MemberAdded(address)")
     log = Log("0x" + "11" * 20, (event.topic, bytes(12) + b"\xab" * 20), b"", 1, bytes(32), 0)
     assert [e.name for e in decode_events([log], crypto="sm")] == ["MemberAdded"]

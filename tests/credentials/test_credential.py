@@ -67,7 +67,7 @@ def test_document_is_a_vc2_open_badge(batch: list[Credential]) -> None:
     assert doc["validFrom"] == "2026-06-30T00:00:00Z" and doc["validUntil"] == "2030-06-30T00:00:00Z"
     assert "identifier" not in batch[0].document()["credentialSubject"]
     [proof] = doc["proof"]
-    assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "fisco-ledger-merkle-2026"
+    assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "fisco-ledger-merkle-positional-2026"
     assert proof["proofPurpose"] == "assertionMethod"
     assert proof["verificationMethod"] == f"did:fisco:{CHAIN_ID}:{ISSUER}#fisco-{CHAIN_ID}-{ISSUER}"
     payload = proof_payload(doc)
@@ -145,7 +145,7 @@ def test_parse_round_trip_keeps_hash_fields_and_proof(batch: list[Credential]) -
             assert parsed.achievement == credential.achievement and parsed.issuer == credential.issuer
     proof = batch[2].proof
     assert proof is not None and proof.batch_root is not None
-    assert verify(proof.batch_root, batch[2].hash, proof.merkle_path)
+    assert verify(proof.batch_root, batch[2].hash, proof.merkle_path, index=2)
     assert proof.leaf_index == 2 and proof.batch_size == 7
 
 
@@ -344,7 +344,7 @@ def test_sm3_chains_hash_with_sm3(template: CredentialTemplate) -> None:
     assert parsed.hash == credentials[4].hash and parsed.proof is not None
     assert parsed.proof.hash_algorithm == "sm3" and parsed.proof.anchor_block is None
     assert parsed.proof.batch_root == MerkleTree.build([c.hash for c in credentials], sm3).root
-    assert verify(parsed.proof.batch_root, parsed.hash, parsed.proof.merkle_path, sm3)
+    assert verify(parsed.proof.batch_root, parsed.hash, parsed.proof.merkle_path, sm3, index=4)
 
 
 @pytest.mark.parametrize("durability", ["none", "fsync", "syncfs"])

@@ -419,7 +419,7 @@ def test_an_init_that_fails_while_deploying_to_a_node_keeps_the_key(
 
     monkeypatch.setattr(ledger.ledger, "open_chain", lambda *args, **kwargs: EmbeddedChain(None))
 
-    def deploy_then_fail(*args: object) -> None:
+    def deploy_then_fail(*args: object, **kwargs: object) -> None:
         raise ChainError("the node stopped answering")
 
     monkeypatch.setattr(ledger.ledger, "deploy", deploy_then_fail)

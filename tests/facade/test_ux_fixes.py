@@ -31,7 +31,7 @@ def lg(tmp_path: Path) -> Any:
     ws = tmp_path / "ws"
     Ledger.init(Settings(workspace=ws), password=PASSWORD, light_kdf=True)
     with Ledger.open(load_settings(ws, env={}), password=PASSWORD, light_kdf=True) as opened:
-        opened.add_issuer(opened.key.address, kind="community", scope="101", metadata={"name": "C"})
+        opened.add_issuer(opened.key.address, kind="community", scope="", metadata={"name": "C"})
         yield opened
 
 
@@ -184,9 +184,10 @@ def test_a_proposal_call_is_decoded_by_name() -> None:
     assert (call.action, call.function, call.args) == ("IssuerRegistry.setIssuerStatus", "setIssuerStatus",
                                                        {"issuer": who, "status": "retired"})
     assert str(call) == f"IssuerRegistry.setIssuerStatus(issuer={who}, status=retired)"
-    assert decode_call("IssuerRegistry", abi.fn("setThreshold").encode(3)).args == {"threshold": 3}
+    committee = contract_abi("Committee")
+    assert decode_call("Committee", committee.fn("setThreshold").encode(3)).args == {"threshold": 3}
     assert decode_call("IssuerRegistry", b"\xde\xad\xbe\xef").function is None
-    short = decode_call("IssuerRegistry", abi.fn("setThreshold").selector + b"\x01")
+    short = decode_call("Committee", committee.fn("setThreshold").selector + b"\x01")
     assert short.function == "setThreshold" and "undecodable" in short.args
 
 

@@ -263,10 +263,11 @@ def prepare(base: Path) -> tuple[Path, dict[str, str]]:
     for name, key in keys.items():
         ring.add(name, key, PASSWORD)
     env = {"LEDGER_WORKSPACE": str(ws), "LEDGER_PASSWORD": PASSWORD, "COLUMNS": "200"}
-    for args in (
+    for args in (  # types first: scope is granted against a type's allowed issuer kinds
+        ("type", "define", "--id", "101", "--name", "Blockchain Dev L1", "--field", "blockchain"),
+        ("type", "define", "--id", "201", "--name", "OSS course", "--allowed-issuers", "university"),
         ("issuer", "add", keys["uni"].address, "--kind", "university", "--scope", "101,201", "--name", "Uni"),
         ("issuer", "add", keys["community"].address, "--kind", "community", "--scope", "101", "--name", "Comm"),
-        ("type", "define", "--id", "201", "--name", "OSS course", "--allowed-issuers", "university"),
     ):
         result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
         assert result.exit_code == 0, result.output

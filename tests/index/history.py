@@ -2,7 +2,7 @@
 
 :class:`History` wraps a deployed set of contracts and a cast of issuers; its methods do one thing on
 chain each and return what a test needs to assert (block numbers, keys, hashes). :func:`full_history`
-exercises every event type of the three contracts.
+exercises every event type of the four contracts.
 """
 
 from __future__ import annotations
@@ -105,8 +105,14 @@ class History:
     def anchor(self, issuer: PrivateKey, type_id: int, labels: list[str]) -> tuple[MerkleTree, list[bytes], Receipt]:
         hashes = [h("credential:" + label) for label in labels]
         tree = MerkleTree.build(hashes)
-        receipt = _ok(self.c.credentials.anchor(issuer, tree.root, len(hashes), type_id, h("batch-meta")))
+        receipt = _ok(self.c.issuers.anchor(issuer, type_id, len(hashes), tree.root, h("batch-meta")))
         return tree, hashes, receipt
+
+    def child(self, parent: PrivateKey, child: PrivateKey, kind: types.IssuerKind, scope: list[int]) -> Receipt:
+        """Two-step: the parent offers, the child key accepts."""
+        meta = h("meta:" + child.address)
+        _ok(self.c.issuers.offer_child(parent, child.address, kind, scope, meta))
+        return _ok(self.c.issuers.accept_child(child, parent.address, kind, scope, meta))
 
     def issue(
         self, issuer: PrivateKey, type_id: int, subject: bytes, label: str, evidence: list[bytes]
@@ -116,7 +122,7 @@ class History:
 
 
 def full_history(chain: ChainBackend) -> History:
-    """Every event type of the three contracts, in a small realistic story."""
+    """Every event type of the four contracts, in a small realistic story (contracts v2)."""
     hist = History(chain)
     uni, college, community, maintainer, enterprise = (
         key("uni"),
@@ -127,45 +133,76 @@ def full_history(chain: ChainBackend) -> History:
     )
     member2 = key("member2")
     c = hist.c
-    # Committee: a second member, threshold 2, a proposal approved by the second member, back to 1.
-    _ok(c.issuers.add_member(hist.admin, member2.address))
-    _ok(c.issuers.set_threshold(hist.admin, 2))
-    hist.add_issuer(uni, K.UNIVERSITY, [1, 2])  # pending: needs the second approval
-    pending = c.issuers.proposal_count() - 1
-    _ok(c.issuers.approve(member2, pending))
-    _ok(c.issuers.propose(hist.admin, c.issuers.address, c.issuers.encode("setThreshold", 1)))
-    _ok(c.issuers.approve(member2, c.issuers.proposal_count() - 1))
-    _ok(c.issuers.add_member(hist.admin, key("member3").address))
-    _ok(c.issuers.remove_member(hist.admin, key("member3").address))
-    hist.add_issuer(community, K.COMMUNITY, [1])
-    hist.add_issuer(maintainer, K.COMMUNITY, [1])
-    hist.add_issuer(enterprise, K.ENTERPRISE, [2])
-    _ok(c.issuers.add_child_issuer(uni, college.address, K.UNIVERSITY, [1]))
-    _ok(c.issuers.set_issuer_scope(hist.admin, enterprise.address, [1], True))
-    hist.set_status(enterprise, S.SUSPENDED)
-    hist.set_status(enterprise, S.ACTIVE)
-    _ok(c.issuers.set_issuer_status(uni, college.address, S.SUSPENDED))
-    _ok(c.issuers.set_issuer_status(uni, college.address, S.ACTIVE))
-    # Types: type 1 defined twice (version 2), type 2 once.
+    com = c.committee
+    # Types first (scope is granted against a type's kinds): type 1 defined twice (version 2), type 2 once.
     hist.define_type(1)
     hist.define_type(1, min_total=1)
     hist.define_type(2)
-    # Contributions, co-signs, a revocation.
+    # Committee: a second member, threshold 2, a proposal approved by the second member, back to 1; a
+    # proposal cancelled by its proposer; the window changed.
+    _ok(com.add_member(hist.admin, member2.address))
+    _ok(com.set_threshold(hist.admin, 2))
+    hist.add_issuer(uni, K.UNIVERSITY, [1, 2])  # pending: needs the second approval
+    pending = com.proposal_count() - 1
+    _ok(com.approve(member2, pending))
+    _ok(com.propose(member2, com.address, com.encode("setProposalWindow", 100_000)))
+    cancelled = com.proposal_count() - 1
+    _ok(com.cancel(member2, cancelled))
+    _ok(com.propose(hist.admin, com.address, com.encode("setThreshold", 1)))
+    _ok(com.approve(member2, com.proposal_count() - 1))
+    _ok(com.set_proposal_window(hist.admin, 50_000))
+    _ok(com.add_member(hist.admin, key("member3").address))
+    _ok(com.remove_member(hist.admin, key("member3").address))
+    hist.add_issuer(community, K.COMMUNITY, [1])
+    hist.add_issuer(maintainer, K.COMMUNITY, [1])
+    hist.add_issuer(enterprise, K.ENTERPRISE, [2])
+    # A child offered and accepted; an offer withdrawn.
+    hist.child(uni, college, K.UNIVERSITY, [1])
+    _ok(c.issuers.offer_child(uni, key("never").address, K.UNIVERSITY, [1]))
+    _ok(c.issuers.cancel_child_offer(uni, key("never").address))
+    _ok(c.issuers.set_issuer_scope(hist.admin, enterprise.address, [1], True))
+    hist.set_status(enterprise, S.SUSPENDED)  # the committee's suspension holds it
+    hist.set_status(enterprise, S.ACTIVE)
+    _ok(c.issuers.set_issuer_status(uni, college.address, S.SUSPENDED))
+    _ok(c.issuers.set_issuer_status(uni, college.address, S.ACTIVE))
+    # Contributions, co-signs (one per organisation), a revocation, a squat released and recorded again.
     alice, bob = h("subject:alice"), h("subject:bob")
     a_keys = hist.record(community, alice, ["pr/1", "pr/2", "pr/3"])
     b_keys = hist.record(uni, bob, ["pr/10"], kind=types.ContributionKind.DOCS, project="github.com/x/y")
     _ok(c.contributions.co_sign(maintainer, a_keys[0]))
     _ok(c.contributions.co_sign(uni, a_keys[0]))
     _ok(c.contributions.revoke(community, a_keys[2], R.ISSUED_IN_ERROR))
+    squat = hist.record(maintainer, bob, ["pr/squat"])[0]
+    _ok(c.contributions.propose_revoke(hist.admin, squat, R.MISCONDUCT))
+    released = _ok(c.contributions.propose_release(hist.admin, squat)).block_number
+    hist.record(uni, bob, ["pr/squat"])
     # Credentials: a batch, a checked issuance, status changes on both.
     tree, hashes, anchored = hist.anchor(uni, 1, ["batch-a", "batch-b", "batch-c"])
     digest, issued = hist.issue(community, 1, alice, "alice-cert", a_keys[:2])
-    _ok(c.credentials.set_status(community, digest, CS.SUSPENDED, R.OTHER))
-    _ok(c.credentials.set_status(community, digest, CS.VALID, R.NONE))
-    _ok(c.credentials.set_leaf_status(uni, tree.root, hashes[1], tree.proof(1), CS.REVOKED, R.MISCONDUCT))
+    _ok(c.credentials.set_status(community, community.address, digest, CS.SUSPENDED, R.OTHER))
+    _ok(c.credentials.set_status(community, community.address, digest, CS.VALID, R.NONE))
+    _ok(c.issuers.set_leaves_status(uni, uni.address, tree.root, [1], CS.REVOKED, R.MISCONDUCT))
+    _ok(c.issuers.set_leaves_status(uni, uni.address, tree.root, [2], CS.SUSPENDED, R.OTHER))
+    # The college's key: a batch, then stolen: the thief revokes a leaf, the parent marks the key and gives
+    # the college a new key; the committee restores the leaf; the stolen batch is revoked as a whole.
+    c_tree, c_hashes, _c_anchored = hist.anchor(college, 1, ["college-a", "college-b"])
+    theft = hist.head + 1
+    stolen_tree, _stolen_hashes, stolen = hist.anchor(college, 1, ["stolen-a"])
+    _ok(c.issuers.revoke_leaf(college, c_tree.root, 0, R.OTHER))  # by the thief
+    marked = _ok(c.issuers.mark_compromised(uni, college.address, theft)).block_number
+    college2 = key("college2")
+    _ok(c.issuers.offer_successor(uni, college.address, college2.address))
+    _ok(c.issuers.cancel_successor_offer(uni, college.address, college2.address))
+    _ok(c.issuers.offer_successor(uni, college.address, college2.address))
+    rotated = _ok(c.issuers.accept_successor(college2, college.address)).block_number
+    _ok(c.issuers.propose_restore_leaves(hist.admin, college.address, c_tree.root, [0], CS.NONE))
+    _ok(c.issuers.revoke_batch(college2, college.address, stolen_tree.root, R.KEY_COMPROMISED))
     # An audit report of alice anchored by a committee member (not an issuer).
     report = h("report:alice")
     reported = _ok(c.credentials.anchor_report(member2, report, alice))
+    # The deployment names its successor (a newer deployment, same chain).
+    newer = deploy(hist.chain, hist.admin, predecessor=com.address)
+    superseded = _ok(com.name_successor(hist.admin, newer.committee)).block_number
     hist.facts.update(
         report=report,
         report_block=reported.block_number,
@@ -174,12 +211,24 @@ def full_history(chain: ChainBackend) -> History:
         bob=bob,
         a_keys=a_keys,
         b_keys=b_keys,
+        squat=squat,
+        released_block=released,
         root=tree.root,
         leaf_hashes=hashes,
         anchor_block=anchored.block_number,
+        college_root=c_tree.root,
+        college_hashes=c_hashes,
+        stolen_root=stolen_tree.root,
+        stolen_block=stolen.block_number,
+        theft=theft,
+        marked_block=marked,
+        rotated_block=rotated,
+        cancelled_proposal=cancelled,
+        superseded_block=superseded,
+        newer=newer,
         issued=digest,
         issued_block=issued.block_number,
-        keys={"uni": uni, "college": college, "community": community, "maintainer": maintainer,
-              "enterprise": enterprise, "member2": member2},
+        keys={"uni": uni, "college": college, "college2": college2, "community": community,
+              "maintainer": maintainer, "enterprise": enterprise, "member2": member2},
     )
     return hist

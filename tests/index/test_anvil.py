@@ -20,7 +20,8 @@ pytestmark = pytest.mark.anvil
 def anvil_history() -> Iterator[History]:
     with Anvil(mining="auto") as node:
         chain = RpcChain([node.url])
-        for name in ("admin", "uni", "college", "community", "maintainer", "enterprise", "member2", "member3"):
+        for name in ("admin", "uni", "college", "college2", "community", "maintainer", "enterprise", "member2",
+                     "member3"):
             chain.fund(key(name).address, 10**24)
         try:
             yield full_history(chain)
@@ -38,7 +39,7 @@ def test_sync_over_json_rpc(anvil_history: History) -> None:
         pieces.sync(hist.chain, hist.deployment)
         assert dump(pieces) == dump(whole)
         f = hist.facts
-        status = whole.reader.credential_status_at(f["root"], f["leaf_hashes"][1])
+        status = whole.reader.leaf_status_at(f["keys"]["uni"].address, f["root"], 1)
         assert status is not None and status.status == "Revoked"
         for number, stamp in whole.conn.execute("SELECT number, timestamp FROM blocks"):
             assert hist.chain.block_timestamp(number) == stamp

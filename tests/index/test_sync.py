@@ -41,56 +41,87 @@ def test_every_event_lands_in_its_table(history: History, index: Index) -> None:
     f, keys, q = history.facts, history.facts["keys"], index.conn.execute
     raw = q("SELECT COUNT(*) FROM events").fetchone()[0]
     assert result.events == result.new_events == raw == len(history.c.events())
+    assert {r[0] for r in q("SELECT DISTINCT name FROM events")} == {e.name for e in _all_events()}
 
     actions = [r[0] for r in q("SELECT action FROM committee_actions ORDER BY block_number, log_index")]
     assert {"MemberAdded", "MemberRemoved", "ThresholdChanged", "ModulesBound", "ProposalCreated", "ProposalApproved",
-            "ProposalExecuted"} <= set(actions)
+            "ProposalExecuted", "ProposalCancelled", "ProposalWindowChanged", "SuccessorNamed"} <= set(actions)
     assert q("SELECT member FROM committee_actions WHERE action='MemberRemoved'").fetchone()[0] == key("member3").address
     assert [r[0] for r in q("SELECT threshold FROM committee_actions WHERE action='ThresholdChanged' "
                              "ORDER BY block_number")] == [1, 2, 1]
+    cancelled = q("SELECT proposal_id, member FROM committee_actions WHERE action='ProposalCancelled'").fetchone()
+    assert tuple(cancelled) == (f["cancelled_proposal"], keys["member2"].address)
+    assert all(r[0] is not None for r in q("SELECT expires_at FROM committee_actions WHERE action='ProposalCreated'"))
 
     issuers = {r["address"]: r for r in q("SELECT * FROM issuers")}
     assert issuers[keys["uni"].address]["kind"] == "University"
     assert issuers[keys["college"].address]["parent"] == keys["uni"].address
     assert issuers[keys["college"].address]["depth"] == 1
     assert issuers[keys["enterprise"].address]["kind"] == "Enterprise"
+    successor = issuers[keys["college2"].address]  # a key of the college's node, not a new issuer
+    assert (successor["node"], successor["kind"], successor["parent"]) == (
+        issuers[keys["college"].address]["node"], "University", keys["uni"].address)
     ent = [r[0] for r in q("SELECT status FROM issuer_status WHERE address=? ORDER BY block_number",
                            (keys["enterprise"].address,))]
     assert ent == ["Active", "Suspended", "Active"]
+    assert [tuple(r)[1:] for r in q("SELECT block_number, held FROM issuer_holds ORDER BY block_number")] == [(1,), (0,)]
     college = q("SELECT status, changed_by FROM issuer_status WHERE address=? ORDER BY block_number",
                 (keys["college"].address,)).fetchall()
     assert [tuple(r) for r in college] == [("Active", None), ("Suspended", keys["uni"].address),
                                          ("Active", keys["uni"].address)]
     assert sorted(r[0] for r in q("SELECT type_id FROM issuer_scope WHERE address=?", (keys["enterprise"].address,))) \
         == [1, 2]
+    rotation = q("SELECT previous, successor, offered_by, block_number FROM key_rotations").fetchone()
+    assert tuple(rotation) == (keys["college"].address, keys["college2"].address, keys["uni"].address,
+                               f["rotated_block"])
+    mark = q("SELECT key, since, marked_by, block_number FROM key_compromises").fetchone()
+    assert tuple(mark) == (keys["college"].address, f["theft"], keys["uni"].address, f["marked_block"])
+    assert sorted(tuple(r) for r in q("SELECT kind, action FROM offers")) == [
+        ("child", "cancelled"), ("child", "offered"), ("child", "offered"),
+        ("successor", "cancelled"), ("successor", "offered"), ("successor", "offered")]
 
     assert [tuple(r) for r in q("SELECT type_id, version FROM cert_types ORDER BY type_id, version")] == \
         [(1, 1), (1, 2), (2, 1)]
     assert json.loads(q("SELECT details FROM cert_types WHERE type_id=1 AND version=2").fetchone()[0])["criteria"][
         "minTotal"] == 1
 
-    contribs = {r["key"]: r for r in q("SELECT * FROM contributions")}
-    assert set(contribs) == {_hex(k) for k in f["a_keys"] + f["b_keys"]}
-    assert contribs[_hex(f["b_keys"][0])]["kind"] == "Docs"
-    assert contribs[_hex(f["a_keys"][0])]["subject"] == _hex(f["alice"])
-    signers = [r[0] for r in q("SELECT signer FROM cosigns WHERE key=? ORDER BY block_number", (_hex(f["a_keys"][0]),))]
-    assert signers == [keys["maintainer"].address, keys["uni"].address]
-    rev = q("SELECT key, reason, revoked_by FROM contribution_revocations").fetchall()
-    assert [tuple(r) for r in rev] == [(_hex(f["a_keys"][2]), "IssuedInError", keys["community"].address)]
+    contribs = q("SELECT key, kind, subject, recorder FROM contributions ORDER BY block_number, log_index").fetchall()
+    assert {r["key"] for r in contribs} == {_hex(k) for k in f["a_keys"] + f["b_keys"] + [f["squat"]]}
+    squats = [r["recorder"] for r in contribs if r["key"] == _hex(f["squat"])]
+    assert squats == [keys["maintainer"].address, keys["uni"].address]  # released, then recorded again
+    assert [tuple(r) for r in q("SELECT key, generation FROM contribution_releases")] == [(_hex(f["squat"]), 0)]
+    assert {r["kind"] for r in contribs if r["key"] == _hex(f["b_keys"][0])} == {"Docs"}
+    signers = q("SELECT signer, org FROM cosigns WHERE key=? ORDER BY block_number", (_hex(f["a_keys"][0]),)).fetchall()
+    assert [r[0] for r in signers] == [keys["maintainer"].address, keys["uni"].address]
+    assert all(r[1] for r in signers)
+    rev = q("SELECT key, reason, revoked_by FROM contribution_revocations ORDER BY block_number").fetchall()
+    assert [tuple(r) for r in rev] == [(_hex(f["a_keys"][2]), "IssuedInError", keys["community"].address),
+                                       (_hex(f["squat"]), "Misconduct", history.c.committee.address)]
 
-    batch = q("SELECT * FROM batches").fetchone()
+    batch = q("SELECT * FROM batches WHERE root = ?", (_hex(f["root"]),)).fetchone()
     assert (batch["root"], batch["issuer"], batch["type_id"], batch["count"], batch["block_number"]) == \
         (_hex(f["root"]), keys["uni"].address, 1, 3, f["anchor_block"])
+    revoked = q("SELECT issuer, root, reason, revoked_by FROM batch_revocations").fetchone()
+    assert tuple(revoked) == (keys["college"].address, _hex(f["stolen_root"]), "KeyCompromised",
+                              keys["college2"].address)
+    leaves = [tuple(r) for r in q("SELECT root, leaf_index, status, reason, changed_by, action FROM leaf_status "
+                                  "ORDER BY block_number, log_index")]
+    assert leaves == [
+        (_hex(f["root"]), 1, "Revoked", "Misconduct", keys["uni"].address, "set"),
+        (_hex(f["root"]), 2, "Suspended", "Other", keys["uni"].address, "set"),
+        (_hex(f["college_root"]), 0, "Revoked", "Other", keys["college"].address, "revoke"),
+        (_hex(f["college_root"]), 0, "None", "None", history.c.committee.address, "restore"),
+    ]
     cred = q("SELECT * FROM credentials").fetchone()
-    assert (cred["hash"], cred["subject"], cred["type_version"]) == (_hex(f["issued"]), _hex(f["alice"]), 2)
+    assert (cred["issuer"], cred["hash"], cred["subject"], cred["type_version"]) == (
+        keys["community"].address, _hex(f["issued"]), _hex(f["alice"]), 2)
     assert sorted(r[0] for r in q("SELECT contribution_key FROM credential_evidence")) == \
         sorted(_hex(k) for k in f["a_keys"][:2])
-    statuses = [tuple(r) for r in q("SELECT credential_hash, root, status, reason FROM credential_status "
+    statuses = [tuple(r) for r in q("SELECT issuer, credential_hash, root, status, reason FROM credential_status "
                                     "ORDER BY block_number")]
     assert statuses == [
-        (_hex(f["issued"]), ZERO32, "Suspended", "Other"),
-        (_hex(f["issued"]), ZERO32, "Valid", "None"),
-        (_hex(f["leaf_hashes"][1]), _hex(f["root"]), "Revoked", "Misconduct"),
+        (keys["community"].address, _hex(f["issued"]), ZERO32, "Suspended", "Other"),
+        (keys["community"].address, _hex(f["issued"]), ZERO32, "Valid", "None"),
     ]
     anchors = [tuple(r) for r in q("SELECT report_hash, auditor, target, block_number, tx_hash FROM report_anchors")]
     assert anchors == [(_hex(f["report"]), keys["member2"].address, _hex(f["alice"]), f["report_block"],
@@ -198,28 +229,39 @@ def test_migrations_are_named_and_run_once(tmp_path: Path) -> None:
     assert len({m.name for m in MIGRATIONS}) == len(MIGRATIONS)
 
 
-def test_report_anchors_migration_projects_events_an_older_index_kept_raw(history: History, tmp_path: Path) -> None:
+def test_an_older_index_is_migrated_with_what_it_held(history: History, tmp_path: Path) -> None:
+    """An index written before 0006 kept ReportAnchored raw: 0006 projects it, 0008 rekeys it by auditor.
+    A contracts-v1 index's rows are carried into the rebuilt tables."""
     path = tmp_path / "index.sqlite"
-    with Index.open(path) as ix:
-        ix.sync(history.chain, history.deployment)
-        expected = dump(ix)["report_anchors"]
-    assert len(expected) == 1
-    # What a version without 0006 left behind: the raw event, no table, no migration row.
+    report, auditor, target = (_hex(history.facts["report"]), history.facts["keys"]["member2"].address,
+                               _hex(history.facts["alice"]))
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("DROP TABLE report_anchors")
-    conn.execute("DELETE FROM schema_migrations WHERE name = '0006_report_anchors'")
+    migrate(conn, MIGRATIONS[:5])
+    conn.execute("INSERT INTO events VALUES (?,?,?,?,?,?)", (7, 0, "0x" + "aa" * 32, auditor, "ReportAnchored",
+                 json.dumps({"reportHash": report, "auditor": auditor, "target": target})))
+    conn.execute("INSERT INTO issuers VALUES (?,?,?,?,?,?,?,?)", (auditor, 3, None, "University", 0, ZERO32, 5, "0x"))
+    conn.execute("INSERT INTO issuer_status VALUES (?,?,?,?,?,?)", (auditor, 5, 0, "Active", None, "0x"))
+    conn.execute("INSERT INTO batches VALUES (?,?,?,?,?,?,?,?)", (report, auditor, 1, 3, None, 6, 0, "0x"))
     conn.close()
     with Index.open(path) as ix:
-        assert applied(ix.conn)[-1] == "0006_report_anchors"
-        assert dump(ix)["report_anchors"] == expected
-        found = ix.reader.report_anchor(history.facts["report"])
-        assert found is not None and found.auditor == history.facts["keys"]["member2"].address
-        assert found.block_number == history.facts["report_block"]
-        assert ix.reader.report_anchor(history.facts["report"], at=history.facts["report_block"] - 1) is None
-        assert ix.reader.report_anchor(b"\x01" * 32) is None
-        assert [a.report_hash for a in ix.reader.report_anchors(_hex(history.facts["alice"]))] == \
-            [_hex(history.facts["report"])]
-        assert ix.reader.report_anchors(_hex(history.facts["bob"])) == []
+        assert applied(ix.conn) == [m.name for m in MIGRATIONS]
+        found = ix.reader.report_anchor(report)
+        assert found is not None and (found.auditor, found.target, found.block_number) == (auditor, target, 7)
+        assert ix.reader.report_anchor(report, at=6) is None
+        assert [a.report_hash for a in ix.reader.report_anchors(target)] == [report]
+        assert ix.reader.node_of(auditor) == 3 and ix.reader.issuer_status_at(auditor) == "Active"
+        batch = ix.reader.batch(auditor, report)
+        assert batch is not None and batch.count == 3
+
+
+def test_report_anchors_are_read_by_hash_and_auditor(history: History, index: Index) -> None:
+    index.sync(history.chain, history.deployment)
+    f = history.facts
+    found = index.reader.report_anchor(f["report"], auditor=f["keys"]["member2"].address)
+    assert found is not None and found.block_number == f["report_block"]
+    assert index.reader.report_anchor(f["report"], auditor=f["keys"]["uni"].address) is None
+    assert index.reader.report_anchor(b"\x01" * 32) is None
+    assert index.reader.report_anchors(_hex(f["bob"])) == []
 
 
 def test_a_file_that_is_not_an_index_is_refused(tmp_path: Path) -> None:
@@ -238,7 +280,7 @@ def test_fast_decoder_agrees_with_the_contracts_decoder(history: History) -> Non
     from ledger.index.projection import normalise
 
     d = history.deployment
-    logs = history.chain.get_logs(0, history.head, [d.issuer_registry, d.contribution_ledger, d.credential_registry])
+    logs = history.chain.get_logs(0, history.head, list(d.addresses))
     ours, reference = fast(logs), contracts.decode_events(logs)
     assert {e.name for e in ours} == {e.name for e in _all_events()}
     assert [(e.name, e.block_number, e.log_index) for e in ours] == \

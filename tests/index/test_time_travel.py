@@ -20,14 +20,15 @@ def story() -> Iterator[tuple[History, dict]]:
     with EmbeddedChain(None) as chain:
         hist = History(chain)
         uni = key("tt-uni")
-        added = hist.add_issuer(uni, K.UNIVERSITY, [1]).block_number
         hist.define_type(1)
+        added = hist.add_issuer(uni, K.UNIVERSITY, [1]).block_number
         tree1, _, first = hist.anchor(uni, 1, ["p1-a", "p1-b"])
         suspended = hist.set_status(uni, S.SUSPENDED)
+        hist.define_type(2)  # a block while suspended
         reinstated = hist.set_status(uni, S.ACTIVE)
         tree2, hashes2, second = hist.anchor(uni, 1, ["p2-a", "p2-b", "p2-c"])
-        revoked = hist.c.credentials.set_leaf_status(uni, tree2.root, hashes2[2], tree2.proof(2), CS.REVOKED,
-                                                     R.SUPERSEDED).block_number
+        revoked = hist.c.issuers.set_leaves_status(uni, uni.address, tree2.root, [2], CS.REVOKED,
+                                                   R.SUPERSEDED).block_number
         hist.anchor(uni, 1, ["later"])  # a block after the revocation
         facts = {"uni": uni, "added": added, "tree1": tree1, "tree2": tree2, "hashes2": hashes2,
                  "first": first.block_number, "second": second.block_number, "suspended": suspended,
@@ -45,19 +46,20 @@ def synced(story: tuple[History, dict]) -> Iterator[Index]:
 
 def test_revoked_at_n_is_valid_at_n_minus_1_and_invalid_at_n(story: tuple[History, dict], synced: Index) -> None:
     hist, f = story
-    r, n = synced.reader, f["revoked"]
-    root, leaf = f["tree2"].root, f["hashes2"][2]
-    assert r.credential_status_at(root, leaf, n - 1) is None  # never changed yet: valid if anchored
-    at_n = r.credential_status_at(root, leaf, n)
+    r, n, uni = synced.reader, f["revoked"], f["uni"].address
+    root = f["tree2"].root
+    assert r.leaf_status_at(uni, root, 2, n - 1) is None  # never changed yet: valid if anchored
+    at_n = r.leaf_status_at(uni, root, 2, n)
     assert at_n is not None and (at_n.status, at_n.reason, at_n.block_number) == ("Revoked", "Superseded", n)
-    assert r.credential_status_at(root, leaf, None).status == "Revoked"
+    now = r.leaf_status_at(uni, root, 2, None)
+    assert now is not None and now.status == "Revoked"
     # The other leaves of the batch are untouched.
-    assert r.credential_status_at(root, f["hashes2"][0], n) is None
+    assert r.leaf_status_at(uni, root, 0, n) is None
     # Same answers as the contract's own state at those blocks.
     for block in (n - 1, n):
-        on_chain = hist.c.credentials.status_of(leaf, root, block=block)
-        indexed = r.credential_status_at(root, leaf, block)
-        assert on_chain.status.name.capitalize() == (indexed.status if indexed else "None")
+        on_chain = hist.c.issuers.leaf_status(uni, root, 2, block=block)
+        indexed = r.leaf_status_at(uni, root, 2, block)
+        assert on_chain.name.capitalize() == (indexed.status if indexed else "None")
 
 
 def test_suspended_then_reinstated_issuer(story: tuple[History, dict], synced: Index) -> None:
@@ -65,8 +67,9 @@ def test_suspended_then_reinstated_issuer(story: tuple[History, dict], synced: I
     r, uni = synced.reader, f["uni"].address
     # Each batch was issued while the issuer was authorised ...
     assert r.is_authorized(uni, 1, f["first"]) and r.is_authorized(uni, 1, f["second"])
-    # ... and during the suspension it was not.
-    assert r.authorization(uni, 1, f["suspended"]) == (False, "issuer was Suspended")
+    # ... and during the suspension it was not (its block began active: any moment of a block counts).
+    assert r.is_authorized(uni, 1, f["suspended"])
+    assert r.authorization(uni, 1, f["suspended"] + 1) == (False, "issuer was Suspended")
     assert r.is_authorized(uni, 1, f["reinstated"])
     assert not r.is_authorized(uni, 2, f["second"])  # never in scope for type 2
     assert r.authorization(uni, 1, f["added"] - 1) == (False, "issuer was not yet registered")
@@ -107,23 +110,49 @@ def test_revocation_by_date(story: tuple[History, dict], synced: Index) -> None:
     r = synced.reader
     n = f["revoked"]
     at = r.resolve_at(datetime.fromtimestamp(hist.chain.block_timestamp(n), tz=timezone.utc).isoformat())
-    assert r.credential_status_at(f["tree2"].root, f["hashes2"][2], at).status == "Revoked"
+    uni = f["uni"].address
+    at_then = r.leaf_status_at(uni, f["tree2"].root, 2, at)
+    assert at_then is not None and at_then.status == "Revoked"
     prev = r.resolve_at(datetime.fromtimestamp(hist.chain.block_timestamp(n - 1), tz=timezone.utc).isoformat())
     # Embedded block timestamps strictly increase, so the previous block's moment is before the revocation.
     assert prev == n - 1
-    assert r.credential_status_at(f["tree2"].root, f["hashes2"][2], prev) is None
+    assert r.leaf_status_at(uni, f["tree2"].root, 2, prev) is None
 
 
 def test_index_chain_view_answers_as_of_a_block(story: tuple[History, dict], synced: Index) -> None:
     from ledger.index.view import IndexChainView
+    from ledger.verify.chainview import CredentialRef
 
     hist, f = story
+    uni = f["uni"].address
     now, before = IndexChainView(synced.reader), IndexChainView(synced.reader, at=f["second"] - 1)
     root2, leaf = f["tree2"].root, f["hashes2"][2]
+    ref = CredentialRef(uni, leaf, root2, 2)
     assert now.chain_id() == 1337 and now.block_number() == hist.head
-    assert now.anchor(root2).block == f["second"] and before.anchor(root2) is None
-    assert before.anchor(f["tree1"].root).issuer == f["uni"].address
-    assert now.status(leaf, root2).status == "revoked" and now.status(leaf, root2).reason == "superseded"
-    assert now.status(leaf, root2, f["revoked"] - 1).status == "active"
-    assert now.is_authorized(f["uni"].address, 1, f["suspended"]) is False
-    assert now.checked_issuance(leaf) is None
+    assert now.anchor(uni, root2).block == f["second"] and before.anchor(uni, root2) is None  # type: ignore[union-attr]
+    assert before.anchor(uni, f["tree1"].root).issuer == uni  # type: ignore[union-attr]
+    assert now.status(ref).status == "revoked" and now.status(ref).reason == "superseded"
+    assert now.status(ref, f["revoked"] - 1).status == "active"
+    assert now.is_authorized(uni, 1, f["suspended"] + 1) is False
+    assert now.checked_issuance(uni, leaf) is None
+
+
+def test_a_compromise_mark_is_known_from_the_block_it_was_made(synced: Index) -> None:
+    """Time travel does not see a mark before it was made: as of an earlier block the key was trusted."""
+    from ledger.chain.embedded import EmbeddedChain as Chain
+
+    with Chain(None) as chain, Index.open(None) as ix:
+        hist = History(chain)
+        hist.define_type(1)
+        uni = key("tt-stolen")
+        hist.add_issuer(uni, K.UNIVERSITY, [1])
+        _, _, anchored = hist.anchor(uni, 1, ["x"])
+        marked = hist.c.issuers.propose_mark_compromised(hist.admin, uni.address, anchored.block_number).block_number
+        ix.sync(chain, hist.deployment)
+        r = ix.reader
+        assert r.compromised_since(uni.address, marked - 1) is None
+        assert r.compromised_since(uni.address, marked) == anchored.block_number
+        assert r.is_authorized(uni.address, 1, anchored.block_number, state=marked - 1)
+        assert not r.is_authorized(uni.address, 1, anchored.block_number)
+        assert r.authorization(uni.address, 1, anchored.block_number)[1] == \
+            f"the key is marked compromised since block {anchored.block_number}"

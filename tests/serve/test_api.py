@@ -31,10 +31,13 @@ def _doc(world: World, name: str) -> dict[str, Any]:
     return json.loads(world.file(name).read_text(encoding="utf-8"))
 
 
-def _hash_and_root(world: World, name: str) -> tuple[str, str]:
-    proof = parse_credential(world.file(name).read_bytes()).proof
-    assert proof is not None and proof.batch_root is not None
-    return "0x" + proof.credential_hash.hex(), "0x" + proof.batch_root.hex()
+def _leaf(world: World, name: str) -> tuple[str, dict[str, Any]]:
+    """A batch credential's hash, and the query that names its leaf: issuer, batch root, leaf index."""
+    doc = parse_credential(world.file(name).read_bytes())
+    proof = doc.proof
+    assert proof is not None and proof.batch_root is not None and proof.leaf_index is not None
+    return "0x" + proof.credential_hash.hex(), {"issuer": doc.issuer.address, "root": "0x" + proof.batch_root.hex(),
+                                                "index": proof.leaf_index}
 
 
 def _codes(entry: dict[str, Any]) -> dict[str, str]:
@@ -178,19 +181,27 @@ def test_the_openapi_document_describes_exactly_the_api_routes(service: Verifier
     assert {"HASH_MISMATCH", "DOMAIN_VERIFIED", "REVOKED", "CONTRACT_MISMATCH"} <= set(codes)
 
 
-def test_credential_status_by_hash_and_batch_root(world: World, service: VerifierService) -> None:
+def test_credential_status_by_issuer_batch_root_and_leaf_index(world: World, service: VerifierService) -> None:
     c = client(service)
-    digest, root = _hash_and_root(world, "revoked")
-    body = c.get(f"/api/v1/credentials/{digest}/status", params={"root": root}).json()
-    assert (body["kind"], body["status"], body["reason"]) == ("batch", "revoked", "misconduct")
-    valid_hash, valid_root = _hash_and_root(world, "valid")
-    body = c.get(f"/api/v1/credentials/{valid_hash}/status", params={"root": valid_root}).json()
+    digest, leaf = _leaf(world, "revoked")
+    body = c.get(f"/api/v1/credentials/{digest}/status", params=leaf).json()
+    assert (body["kind"], body["status"], body["reason"], body["index"]) == ("batch", "revoked", "misconduct",
+                                                                            leaf["index"])
+    assert body["batch_revoked"] is False
+    valid_hash, valid_leaf = _leaf(world, "valid")
+    body = c.get(f"/api/v1/credentials/{valid_hash}/status", params=valid_leaf).json()
     assert body["status"] == "active" and body["since_block"] is None
-    no_root = c.get(f"/api/v1/credentials/{digest}/status")
-    assert no_root.status_code == 404 and "?root=" in no_root.json()["error"]["hint"]
-    assert c.get("/api/v1/credentials/0x12/status").status_code == 400
-    unknown = c.get(f"/api/v1/credentials/{digest}/status", params={"root": "0x" + "ab" * 32})
+    no_issuer = c.get(f"/api/v1/credentials/{digest}/status", params={"root": leaf["root"]})
+    assert no_issuer.status_code == 400 and "?issuer=" in no_issuer.json()["error"]["message"]
+    no_index = c.get(f"/api/v1/credentials/{digest}/status", params={"issuer": leaf["issuer"], "root": leaf["root"]})
+    assert no_index.status_code == 400 and "index" in no_index.json()["error"]["message"]
+    no_root = c.get(f"/api/v1/credentials/{digest}/status", params={"issuer": leaf["issuer"]})
+    assert no_root.status_code == 404 and "&root=" in no_root.json()["error"]["hint"]
+    assert c.get("/api/v1/credentials/0x12/status", params={"issuer": leaf["issuer"]}).status_code == 400
+    unknown = c.get(f"/api/v1/credentials/{digest}/status", params={**leaf, "root": "0x" + "ab" * 32})
     assert unknown.status_code == 404
+    other = c.get(f"/api/v1/credentials/{digest}/status", params={**leaf, "issuer": world.keys["verifier"].address})
+    assert other.status_code == 404  # another key's batch of the same root would be another batch
 
 
 def test_an_issuer_by_address_with_its_name_history_and_verified_domain(world: World, service: VerifierService) -> None:
@@ -255,3 +266,14 @@ def test_the_verifier_holds_no_key_and_writes_nothing_to_the_chain(
     c.get(f"/api/v1/issuers/{world.keys['uni'].address}")
     assert lg.chain.block_number() == head
     assert lg._key is None  # opened without a key, and nothing asked for one
+
+
+def test_the_page_has_words_for_every_reason_code_in_both_languages() -> None:
+    from pathlib import Path
+
+    from ledger.verify.report import REASON_CODES
+
+    page = (Path(__file__).resolve().parents[2] / "ledger" / "serve" / "static" / "app.js").read_text()
+    words = page[page.index("const CODE_WORDS"):page.index("\n};\n", page.index("const CODE_WORDS"))]
+    missing = [code for codes in REASON_CODES.values() for code in codes if words.count(f"    {code}: \"") != 2]
+    assert missing == []

@@ -59,9 +59,9 @@ def make_workspace(path: Path) -> dict[str, PrivateKey]:
 
 def issue_course(ws: Path, uni: PrivateKey, csv: Path, *, domain: str | None) -> list[Path]:
     extra = ["--domain", domain] if domain else []
-    run(ws, "issuer", "add", uni.address, "--kind", "university", "--scope", "201", "--name", UNIVERSITY, *extra)
     run(ws, "type", "define", "--id", "201", "--name", COURSE, "--description",
         "Completed the course and its open-source project", "--allowed-issuers", "university")
+    run(ws, "issuer", "add", uni.address, "--kind", "university", "--scope", "201", "--name", UNIVERSITY, *extra)
     batch = run(ws, "cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--key", "uni")
     return sorted(Path(batch["output"]).glob("*.json"))
 

@@ -216,8 +216,8 @@ class CliWorkspace:
         uni = PrivateKey.generate()
         Keyring(self.path / "keys", light_kdf=True).add("uni", uni, PASSWORD)
         self.env = {"LEDGER_WORKSPACE": str(self.path), "LEDGER_PASSWORD": PASSWORD, "COLUMNS": "200"}
-        self.ok("issuer", "add", uni.address, "--kind", "university", "--scope", "201", "--name", "Example Univ")
         self.ok("type", "define", "--id", "201", "--name", "OSS course", "--allowed-issuers", "university")
+        self.ok("issuer", "add", uni.address, "--kind", "university", "--scope", "201", "--name", "Example Univ")
         csv = root / "grads.csv"
         csv.write_text("student_number,name\n" + "".join(f"S{i},Grad {i}\n" for i in range(3)))
         issued = self.ok("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--valid-until",

@@ -35,6 +35,8 @@ from tests.credentials.credential_fixtures import (
 )
 
 LEGACY = Path(__file__).resolve().parents[1] / "credentials" / "legacy_v1"
+#: Profile 2 as written under contracts v1: the sorted-pair tree's cryptosuite.
+SORTED = Path(__file__).resolve().parents[1] / "credentials" / "profile2_sorted"
 
 
 def test_credentials_issued_in_the_old_format_keep_verifying() -> None:
@@ -52,6 +54,35 @@ def test_credentials_issued_in_the_old_format_keep_verifying() -> None:
     assert [f.code for f in verify_credential(json.dumps(doc), view).failures] == ["HASH_MISMATCH"]
     with pytest.raises(ValidationError, match="before selective disclosure"):
         withhold(old, ["holder"])
+
+
+def test_profile_2_credentials_of_the_sorted_pair_tree_keep_verifying() -> None:
+    view = load_snapshot(SORTED / "chain-snapshot.json")
+    reports = verify_files([SORTED / "checked.json", SORTED / "batch.jsonl"], view)
+    assert [r["verdict"] for r in reports] == ["valid"] * 4, [r["reason"] for r in reports]
+    assert [r["steps"][2]["code"] for r in reports] == ["NOT_APPLICABLE"] + ["PROOF_OK"] * 3
+    first = json.loads((SORTED / "batch.jsonl").read_text().splitlines()[0])
+    assert first["proof"][0]["cryptosuite"] == "fisco-ledger-merkle-2026"
+    parsed = parse_credential(json.dumps(first))
+    assert parsed.proof is not None and parsed.proof.tree == "sorted-pairs"
+    assert parsed.to_json() == (SORTED / "batch.jsonl").read_text().splitlines()[0].encode()  # rendered as it was
+    # the sorted-pair tree never bound the index, so an edited leafIndex is not caught there (the reason
+    # for the positional suite); the batch size is still bound by the anchor's count
+    edit_payload(first, lambda p: p.update(leafIndex=(p["leafIndex"] + 1) % 3))
+    assert verify_credential(json.dumps(first), view).valid
+    edit_payload(first, lambda p: p.update(batchSize=4))
+    assert [f.code for f in verify_credential(json.dumps(first), view).failures] == ["ANCHOR_MISMATCH"]
+
+
+def test_an_edited_leaf_index_of_the_positional_suite_fails_proof_invalid(
+    batch: list[Credential], chain: StaticChainView
+) -> None:
+    for credential in batch:
+        doc = json.loads(credential.to_json())
+        assert doc["proof"][0]["cryptosuite"] == "fisco-ledger-merkle-positional-2026"
+        edit_payload(doc, lambda p: p.update(leafIndex=(p["leafIndex"] + 3) % len(batch)))
+        report = verify_credential(json.dumps(doc), chain, now=NOW)
+        assert [f.code for f in report.failures] == ["PROOF_INVALID"]
 
 
 def test_a_copy_with_the_holder_name_withheld_verifies_and_says_what_was_withheld(

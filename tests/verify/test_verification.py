@@ -20,7 +20,9 @@ from ledger.verify.chainview import (
     Authorization,
     CachedChainView,
     ChainView,
+    CredentialRef,
     IssuanceRecord,
+    KeyCompromise,
     StatusChange,
     StatusRecord,
 )
@@ -103,6 +105,13 @@ def _tampered(batch: list[Credential], chain: StaticChainView) -> dict[str, tupl
     set_proof_payload(wrong, payload)
     cases["PROOF_INVALID/wrong sibling"] = (_text(wrong), chain)
 
+    # The positional tree binds the index: a path presented as another leaf's leads to another root.
+    renumbered = _doc(good)
+    payload = proof_payload(renumbered)
+    payload["leafIndex"] = 3
+    set_proof_payload(renumbered, payload)
+    cases["PROOF_INVALID/edited leaf index"] = (_text(renumbered), chain)
+
     truncated = _doc(good)
     payload = proof_payload(truncated)
     payload["merklePath"] = payload["merklePath"][:-1]
@@ -142,6 +151,15 @@ def _tampered(batch: list[Credential], chain: StaticChainView) -> dict[str, tupl
 
     revoked = replace(chain, status_changes=[StatusChange(good.hash, "revoked", 60, "misconduct")])
     cases["REVOKED"] = (good.to_json(), revoked)
+    leaf = replace(chain, status_changes=[StatusChange(b"\0" * 32, "revoked", 60, "misconduct", proof.batch_root, 2,
+                                                       ISSUER)])
+    cases["REVOKED/by root and leaf index"] = (good.to_json(), leaf)
+    # The key that anchored the batch was reported stolen since a block at or before the anchor.
+    cases["ISSUER_COMPROMISED"] = (good.to_json(), replace(chain, compromises=[KeyCompromise(ISSUER, ANCHOR_BLOCK)]))
+    whole = replace(chain, anchors=[replace(chain.anchors[0], revoked_block=60, revoked_reason="misconduct",
+                                            revoked_by=OTHER)])
+    cases["BATCH_REVOKED"] = (good.to_json(), whole)
+    cases["DEPLOYMENT_SUPERSEDED"] = (good.to_json(), replace(chain, superseded={CONTRACT: ANCHOR_BLOCK - 1}))
     paused = replace(chain, status_changes=[StatusChange(good.hash, "suspended", 55, "other")])
     cases["SUSPENDED"] = (good.to_json(), paused)
 
@@ -291,13 +309,17 @@ def test_checked_certificate(checked: tuple[Credential, StaticChainView, list[by
 class CountingView(StaticChainView):
     calls: list[str]
 
-    def anchor(self, root: bytes) -> AnchorRecord | None:
+    def anchor(self, issuer: str, root: bytes, contract: str | None = None) -> AnchorRecord | None:
         self.calls.append("anchor")
-        return super().anchor(root)
+        return super().anchor(issuer, root, contract)
 
-    def is_authorized(self, issuer: str, type_id: int, block: int) -> bool:
+    def is_authorized(self, issuer: str, type_id: int, block: int, contract: str | None = None) -> bool:
         self.calls.append("auth")
-        return super().is_authorized(issuer, type_id, block)
+        return super().is_authorized(issuer, type_id, block, contract)
+
+    def compromised_since(self, key: str, contract: str | None = None) -> int | None:
+        self.calls.append("compromised")
+        return super().compromised_since(key, contract)
 
 
 def test_verify_many_asks_once_per_batch(batch: list[Credential], chain: StaticChainView) -> None:
@@ -305,9 +327,9 @@ def test_verify_many_asks_once_per_batch(batch: list[Credential], chain: StaticC
     object.__setattr__(view, "calls", [])
     reports = verify_many([(f"{i}.json", c.to_json()) for i, c in enumerate(batch)], view, now=NOW)
     assert all(r.valid for r in reports) and [r.source for r in reports] == [f"{i}.json" for i in range(7)]
-    assert view.calls == ["anchor", "auth"]
+    assert view.calls == ["anchor", "compromised", "auth"]
     cached = CachedChainView(view)
-    assert cached.status(batch[0].hash, None) == StatusRecord()
+    assert cached.status(CredentialRef(ISSUER, batch[0].hash)) == StatusRecord()
 
 
 def test_unknown_status_from_a_view_is_an_error(batch: list[Credential], chain: StaticChainView) -> None:
@@ -361,3 +383,42 @@ def test_a_proof_naming_another_deployments_contract_is_refused(
     bundle = StaticChainView.from_dict(json.loads(json.dumps(theirs.to_dict())))
     assert bundle.contract_addresses() == theirs.addresses  # carried by a verification bundle
     assert verify_credential(text, bundle, now=NOW).step("anchoring").code == "CONTRACT_MISMATCH"
+
+
+def test_what_a_compromised_key_did_not_write_stays_valid(batch: list[Credential], chain: StaticChainView) -> None:
+    good = batch[2]
+    assert good.proof is not None and good.proof.batch_root is not None
+    # a mark after the anchor's block voids only what the key wrote from then on
+    later = replace(chain, compromises=[KeyCompromise(ISSUER, ANCHOR_BLOCK + 1)])
+    assert verify_credential(good.to_json(), later, now=NOW).valid
+    step = verify_credential(good.to_json(), replace(chain, compromises=[KeyCompromise(ISSUER, ANCHOR_BLOCK)]),
+                             now=NOW).step("issuer_authorized")
+    assert dict(step.details) == {"issuer": chain.anchors[0].issuer, "compromised_since": ANCHOR_BLOCK, "block": ANCHOR_BLOCK}
+    # a whole-batch revocation by a key that was compromised when it revoked does not count
+    thief = replace(chain, anchors=[replace(chain.anchors[0], revoked_block=60, revoked_reason="misconduct",
+                                            revoked_by=OTHER)], compromises=[KeyCompromise(OTHER, 55)])
+    report = verify_credential(good.to_json(), thief, now=NOW)
+    assert report.valid, report.failures
+    # ... and one made later than the moment asked about is not in force then
+    revoked = replace(chain, anchors=[replace(chain.anchors[0], revoked_block=60, revoked_reason="misconduct",
+                                              revoked_by=OTHER)])
+    assert verify_credential(good.to_json(), revoked, now=NOW, at_block=59).valid
+    assert verify_credential(good.to_json(), revoked, now=NOW, at_block=60).step("status").code == "BATCH_REVOKED"
+
+
+def test_a_leaf_replay_skips_changes_by_compromised_keys() -> None:
+    from ledger.verify.chainview import LeafChange, replay_leaf
+
+    owner, thief, committee = "0x" + "01" * 20, "0x" + "02" * 20, "0x" + "03" * 20
+    changes = [
+        LeafChange(10, 0, "suspended", "other", owner),
+        LeafChange(20, 0, "reinstated", None, thief),  # the thief reinstates
+        LeafChange(30, 1, "revoked", "misconduct", thief),
+    ]
+    marks = {thief: 15}
+    assert replay_leaf(changes, marks.get) == StatusRecord("suspended", "other", 10, owner)
+    assert replay_leaf(changes, {}.get) == StatusRecord("revoked", "misconduct", 30, thief)
+    assert replay_leaf(changes, {thief: 25}.get) == StatusRecord("reinstated", None, 20, thief)
+    assert replay_leaf(changes, marks.get, block=9) == StatusRecord()
+    restored = [*changes, LeafChange(40, 0, "active", None, committee)]
+    assert replay_leaf(restored, {}.get) == StatusRecord()

@@ -178,12 +178,12 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
     ])
     render.table("Contributions", ("work", "kind", "field", "date", "project", "co-signs", "status", "key"), [
         (works[c.key]["url"] or "", _kind(c.kind), _field(c.field), time_text(c.occurred_at),
-         works[c.key]["project_name"] or c.project, len(c.cosigners), "revoked" if c.revoked else "active", c.key)
+         works[c.key]["project_name"] or c.project, len(c.cosigners), _contribution_status(c), c.key)
         for c in view.contributions
     ])
-    render.table("Credentials", ("certificate", "institution", "block", "status", "hash", "batch root"), [
+    render.table("Credentials", ("certificate", "institution", "block", "status", "credential", "batch root"), [
         (titles[c.type_id] or f"type {c.type_id}", render.institution_words(issuers[c.issuer]) or c.issuer,
-         c.block_number, shown_status(c.status), c.hash, c.root if c.root != ZERO32 else "")
+         c.block_number, shown_status(c.status), c.label, c.root if c.root != ZERO32 else "")
         for c in view.credentials
     ])
     render.message(render.escape(note))
@@ -214,15 +214,27 @@ def query_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool) -> N
     shown = render.institution_words({**named, "address": it.address})
     render.fields(f"Issuer {shown}" + (f" · {it.address}" if named.get("name") else "")
                   + (f" at block {at}" if at is not None else ""), [
-        ("kind", it.kind), ("status", it.status), ("parent", it.parent), ("scope", list(it.scope)),
+        ("kind", it.kind), ("status", it.status + (" (committee hold)" if it.held else "")), ("parent", it.parent),
+        ("current key", it.current_key), ("scope", list(it.scope)),
         ("children", list(it.children)), ("contributions recorded", view.contributions_recorded),
         ("batches anchored", len(view.batches)), ("credentials issued", len(view.credentials)),
     ])
+    render.table("Keys", ("key", "from block", "until block", "offered by", "compromised since", "marked by"), [
+        (k.address, k.active_from, k.active_until or "", k.offered_by or "", k.compromised_since or "",
+         f"{k.marked_by} (block {k.marked_block})" if k.marked_by else "") for k in it.keys
+    ])
     render.table("Status history", ("status", "block", "by"), [(e.status, e.block_number, e.by) for e in it.status_history])
-    render.table("Batches", ("root", "type", "count", "block"), [(b.root, b.type_id, b.count, b.block_number)
-                                                                  for b in view.batches])
-    render.table("Revocations", ("what", "id", "reason", "block"), [
-        (r["what"], r["id"], r.get("reason"), r["block_number"]) for r in view.revocations
+    render.table("Batches", ("root", "type", "count", "block", "revoked"), [
+        (b.root, b.type_id, b.count, b.block_number,
+         f"block {b.revoked.block_number} ({b.revoked.reason}) by {b.revoked.by}" if b.revoked else "")
+        for b in view.batches])
+    render.table("Revocations", ("what", "id", "reason", "block", "by"), [
+        (r["what"], r["id"], r.get("reason"), r["block_number"], r.get("by")) for r in view.revocations
+    ])
+    render.table("Committee proposals about it", ("id", "state", "made", "closed", "by"), [
+        (p.id, p.state, p.created_block, p.closed_block or (f"expires {p.expires_at}" if p.state == "Pending" else
+                                                               p.expires_at), p.closed_by or "")
+        for p in view.proposals
     ])
 
 
@@ -262,9 +274,18 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
     render.table(f"{len(rows)} contribution(s)",
                  ("work", "project", "person", "kind", "field", "date", "co-signs", "status", "key"), [
         (work["url"] or "", work["project_name"] or c.project, who or c.subject, _kind(c.kind), _field(c.field),
-         time_text(c.occurred_at), len(c.cosigners), "revoked" if c.revoked else "active", c.key)
+         time_text(c.occurred_at), len(c.cosigners), _contribution_status(c), c.key)
         for c, (work, who) in zip(rows, works)
     ])
+
+
+def _contribution_status(c: Any) -> str:
+    """active, revoked, or released (revoked and its key freed by the committee), with the block."""
+    if c.released is not None:
+        return f"released (block {c.released.block_number})"
+    if c.revoked is not None:
+        return f"revoked (block {c.revoked.block_number})"
+    return "active"
 
 
 def _dated(value: Any) -> Any:
@@ -324,9 +345,11 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
                             "issuer_domain": inst["domain"]} for c, (who, title, inst) in zip(rows, shown)])
         return
     render.table(f"{len(rows)} credential(s)",
-                 ("holder", "certificate", "institution", "block", "status", "reason", "hash", "batch root"), [
+                 ("holder", "certificate", "institution", "block", "status", "reason", "credential", "batch root",
+                  "leaf"), [
         (who or "", title or f"type {c.type_id}", render.institution_words(inst) or c.issuer, c.block_number,
-         shown_status(c.status), c.status_reason, c.hash, c.root if c.root != ZERO32 else "")
+         shown_status(c.status), c.status_reason, c.hash or "-", c.root if c.root != ZERO32 else "",
+         "" if c.index is None else c.index)
         for c, (who, title, inst) in zip(rows, shown)
     ])
 

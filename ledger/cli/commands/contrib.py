@@ -1,4 +1,4 @@
-"""Contributions: ``ledger contrib add|cosign|revoke|show``."""
+"""Contributions: ``ledger contrib add|cosign|revoke|release|show``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def contrib() -> None:
       ledger contrib import git ../console --author-map authors.toml
       ledger contrib cosign 0x9a... --key maintainer
       ledger contrib show 0x9a...
+      ledger contrib release 0x9a...                    the committee frees a revoked (squatted) key
     """
 
 
@@ -120,7 +121,7 @@ def contrib_cosign(app: App, keys: tuple[str, ...]) -> None:
 @click.option("--reason", required=True, type=click.Choice(REASONS))
 @pass_app
 def contrib_revoke(app: App, key: str, reason: str) -> None:
-    """Revoke a contribution (its recorder directly, or the committee by proposal).
+    """Revoke a contribution (its recorder or the recorder's parent directly, or the committee by proposal).
 
     Example: ledger contrib revoke 0x9a... --reason issued-in-error
     """
@@ -129,6 +130,30 @@ def contrib_revoke(app: App, key: str, reason: str) -> None:
         render.print_json(result)
     else:
         render.message(f"revoked {key} ({reason}); tx {result['tx_hash']}")
+
+
+@contrib.command("release")
+@common_options
+@click.argument("key")
+@pass_app
+def contrib_release(app: App, key: str) -> None:
+    """Release a revoked contribution key (the committee, by proposal): its record is archived and the key
+    can be recorded again, by the rightful recorder of a squatted pull request, say.
+
+    \b
+    Example:
+      ledger contrib revoke 0x9a... --reason misconduct
+      ledger contrib release 0x9a...
+    """
+    result = app.ledger().release_contribution(key)
+    if app.json_output:
+        render.print_json(result)
+    elif result.get("executed"):
+        render.message(f"released {key}: it can be recorded again (proposal {result['proposal_id']}, tx "
+                       f"{result['tx_hash']})")
+    else:
+        render.message(f"[yellow]proposed:[/] release {key} - proposal {result['proposal_id']}; other members run "
+                       f"`ledger committee approve {result['proposal_id']}`")
 
 
 @contrib.command("show")

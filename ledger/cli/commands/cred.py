@@ -32,6 +32,8 @@ def cred() -> None:
       ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's file
       ledger cred issue --type 101 --subject 0x5e... --evidence 0x9a... --evidence 0x7c...
       ledger cred revoke cert.json --reason misconduct
+      ledger cred revoke --batch 0xd38d... --reason issued-in-error     a whole batch, one transaction
+      ledger cred revoke --subject 0x5e... --reason misconduct          every credential of a subject
       ledger cred withhold cert.json holder --out for-employer.json    share it without your name
     """
 
@@ -191,6 +193,8 @@ class _Bars:
 
 
 def _status_command(name: str, status: str, needs_reason: bool) -> click.Command:
+    whole = status == "revoked"
+
     @click.command(name)
     @common_options
     @yes_option
@@ -223,29 +227,36 @@ def _status_command(name: str, status: str, needs_reason: bool) -> click.Command
             render.print_json(outcome.to_dict())
             return
         render.render_settlements(outcome.settled_bursts)
-        for row in outcome.changed[:20]:
-            render.message(f"{name}: {row['credential_hash']} ({row['reason']}) in block {row['block']}"
+        for tx in outcome.transactions:
+            what = (f"batch {tx['root']} as a whole ({tx['count']} credential(s))" if tx["what"] == "batch" else
+                    f"{tx['count']} credential(s) of batch {tx['root']}" if tx["what"] == "leaves" else
+                    f"credential {tx['credential_hash']}")
+            proposed = (f" (proposal {tx['proposal_id']}{'' if tx.get('executed') else ', waiting for approvals'})"
+                        if "proposal_id" in tx else "")
+            render.message(f"{name}: {what} ({outcome.reason}) by {tx['function']} in block {tx['block']}{proposed}")
+        for row in outcome.unchanged[:20]:
+            render.message(f"left as it is ({row['why']}): {row['credential_hash'] or row['root']}"
                            f"  [dim]{render.escape(row['named_by'])}[/]")
-        if len(outcome.changed) > 20:
-            render.message(f"... and {len(outcome.changed) - 20} more")
-        for row in outcome.proposed:
-            render.message(f"proposed to the committee: {row['credential_hash']} in block {row['block']}")
-        for row in outcome.unchanged:
-            render.message(f"left as it is ({row['why']}): {row['credential_hash']}  [dim]{render.escape(row['named_by'])}[/]")
+        if len(outcome.unchanged) > 20:
+            render.message(f"... and {len(outcome.unchanged) - 20} more left as they were")
         render.message(f"[bold]{len(outcome.changed)} {status}, {len(outcome.proposed)} proposed, "
-                       f"{len(outcome.unchanged)} left as they were[/]")
+                       f"{len(outcome.unchanged)} left as they were, in {len(outcome.transactions)} transaction(s)[/]")
 
+    verb = {"revoke": "Revoke", "suspend": "Suspend", "reinstate": "Reinstate (after a suspension)"}[name]
+    example = " --reason misconduct" if needs_reason else ""
     command.help = (
-        f"{name.capitalize()} credentials (as their issuer, or as a committee member: then proposed).\n\n"
+        f"{verb} credentials (as their issuer, or as a committee member: then proposed).\n\n"
         "Name them by file (a credential file, a directory of them, a batch bundle), by --id, --subject, --list "
         "or --batch, in any mix. Each is checked first: one already so is left as it is (running the command "
         "again repeats nothing), one that cannot be changed stops everything before anything is sent. The "
-        "changes go as one journaled burst (today's contracts take one transaction per credential).\n\n"
+        "leaves of one batch change in one transaction, however many"
+        + ("; a whole batch (--batch) is revoked by one transaction, whatever its size" if whole else "")
+        + "; a credential issued singly (criteria checked) takes one each. They go as one journaled burst.\n\n"
         "\b\nExamples:\n"
-        f"  ledger cred {name} cert.json" + (" --reason misconduct" if needs_reason else "") + "\n"
-        f"  ledger cred {name} --batch 20261125T101500-ab12cd" + (" --reason issued-in-error" if needs_reason else "")
-        + "\n"
-        f"  ledger cred {name} --list manifest.csv --subject 0x5e..." + (" --reason superseded" if needs_reason else "")
+        f"  ledger cred {name} cert.json{example}\n"
+        f"  ledger cred {name} --batch 20261125T101500-ab12cd{example}\n"
+        f"  ledger cred {name} --list manifest.csv --subject 0x5e...{example}\n"
+        f"  ledger cred {name} --id urn:uuid:0f8e... --id urn:uuid:77aa...{example}\n"
     )
     return command
 

@@ -16,14 +16,20 @@ def _outcome(app: App, outcome: Any, what: str) -> None:
     if app.json_output:
         render.print_json(data)
         return
-    if data.get("executed"):
-        # Proposal 0 is a direct call (an issuer acting on its own children): there was no proposal.
-        by = f"proposal {data['proposal_id']}, " if data.get("proposal_id") else ""
+    if data.get("offered"):
+        render.message(f"[green]offered:[/] {what} (tx {data['tx_hash']}); {data.get('next', '')}")
+    elif data.get("executed"):
+        # A direct call (an issuer acting itself) has no proposal id.
+        by = f"proposal {data['proposal_id']}, " if data.get("proposal_id") is not None else ""
         render.message(f"[green]done:[/] {what} ({by}tx {data['tx_hash']})")
+    elif data.get("state") == "cancelled":
+        render.message(f"[green]cancelled:[/] {what} (tx {data['tx_hash']})")
     else:
+        expires = f", open until block {data['expires_at']}" if data.get("expires_at") else ""
         render.message(
             f"[yellow]proposed:[/] {what} - proposal {data['proposal_id']} has {data['approvals']} of "
-            f"{data['threshold']} approvals; other members run `ledger committee approve {data['proposal_id']}`"
+            f"{data['threshold']} approvals{expires}; other members run "
+            f"`ledger committee approve {data['proposal_id']}`"
         )
 
 
@@ -37,12 +43,17 @@ def committee() -> None:
     Every change is a proposal; it executes when approvals (the proposer's included) reach the
     threshold. With one member and threshold 1 it executes at once.
 
+    Proposals expire after a window of blocks (`ledger committee window`); their proposer, or the
+    committee, cancels them.
+
     \b
     Examples:
       ledger committee add-member 0xAbc...
       ledger committee threshold 2
       ledger committee list --pending
       ledger committee approve 3 --key member2
+      ledger committee cancel 3
+      ledger committee window 20000
     """
 
 
@@ -85,14 +96,39 @@ def committee_approve(app: App, proposal_id: int) -> None:
     _outcome(app, app.ledger().approve(proposal_id), f"proposal {proposal_id}")
 
 
+@committee.command("cancel")
+@common_options
+@click.argument("proposal_id", type=click.IntRange(0))
+@pass_app
+def committee_cancel(app: App, proposal_id: int) -> None:
+    """Cancel a pending proposal: its proposer at once; another member proposes the committee's cancellation.
+
+    Example: ledger committee cancel 3
+    """
+    _outcome(app, app.ledger().cancel_proposal(proposal_id), f"cancel proposal {proposal_id}")
+
+
+@committee.command("window")
+@common_options
+@click.argument("blocks", type=click.IntRange(1, 2**32))
+@pass_app
+def committee_window(app: App, blocks: int) -> None:
+    """Propose the window (in blocks) a proposal made from then on stays open.
+
+    Example: ledger committee window 20000
+    """
+    _outcome(app, app.ledger().set_proposal_window(blocks), f"set the proposal window to {blocks} blocks")
+
+
 @committee.command("list")
 @common_options
-@click.option("--pending", is_flag=True, help="Only proposals not yet executed.")
+@click.option("--pending", is_flag=True, help="Only proposals still open (pending and not expired).")
 @pass_app
 def committee_list(app: App, pending: bool) -> None:
-    """List proposals with their calls decoded (and the members and threshold).
+    """List proposals with their calls decoded, their state and expiry (and the members and threshold).
 
-    Each proposal shows the function it calls and its arguments by name (issuer, status, threshold ...).
+    Each proposal shows the function it calls and its arguments by name (issuer, status, threshold ...),
+    and its state: pending (until its last block), executed, cancelled or expired.
 
     Example: ledger committee list --pending
     """
@@ -102,12 +138,15 @@ def committee_list(app: App, pending: bool) -> None:
         return
     from ledger.operations.governance import ProposedCall
 
-    render.fields("Committee", [("members", ", ".join(info["members"])), ("threshold", info["threshold"])])
+    render.fields("Committee", [("members", ", ".join(info["members"])), ("threshold", info["threshold"]),
+                                ("proposal window", f"{info['proposal_window']:,} blocks"),
+                                ("block now", info["block"])])
     render.table(
         "Proposals",
-        ("id", "action", "proposer", "approvals", "executed"),
+        ("id", "action", "proposer", "approvals", "state", "expires"),
         [(p["id"], str(ProposedCall(p["action"], p["function"], p["args"])), p["proposer"], p["approvals"],
-          p["executed"]) for p in info["proposals"]],
+          p["state"], f"block {p['expires_at']}" + (f" ({p['blocks_left']:,} left)" if p["state"] == "pending" else ""))
+         for p in info["proposals"]],
     )
 
 
@@ -118,10 +157,17 @@ def committee_list(app: App, pending: bool) -> None:
 def issuer() -> None:
     """Issuers: universities, communities, enterprises and authorities allowed to write.
 
+    An issuer signs with one key at a time: it rotates to a successor key (`rotate`, then `accept` by the
+    new key), and a stolen key is marked compromised since a block (`compromised`), which voids what it
+    wrote from then on. A child issuer is offered by its parent and accepted by the child key.
+
     \b
     Examples:
       ledger issuer add 0xUni... --kind university --scope 101,102 --name "Example University"
       ledger issuer add 0xCollege... --kind university --scope 101 --name "School of CS" --child --key uni
+      ledger issuer accept 0xUni... --key college          the child key accepts its parent's offer
+      ledger issuer rotate --successor 0xNew... --key uni   then: ledger issuer accept 0xUni... --key new
+      ledger issuer compromised 0xUni... --since 2026-03-01
       ledger issuer suspend 0xUni...
       ledger issuer list
     """
@@ -134,15 +180,20 @@ def issuer() -> None:
 @click.option("--scope", default="", help="Comma-separated type ids it may issue, or 'any' (authority only).")
 @click.option("--name", "display_name", required=True, help="Display name (an institution, not a person).")
 @click.option("--domain", default="", help="The institution's web domain.")
-@click.option("--child", is_flag=True, help="Add as a child of the signing issuer (no committee vote).")
+@click.option("--child", is_flag=True,
+              help="Offer it a place as a child of the signing issuer (no committee vote); the child key accepts "
+                   "with `ledger issuer accept PARENT`.")
 @pass_app
 def issuer_add(app: App, address: str, kind: str, scope: str, display_name: str, domain: str, child: bool) -> None:
-    """Add an issuer (through the committee, or as a child of the signing issuer with --child).
+    """Add an issuer (through the committee), or offer a child place (--child; the child key accepts).
+
+    Scope is granted against each type's allowed issuer kinds: define the types first.
 
     \b
     Examples:
       ledger issuer add 0xUni... --kind university --scope 101,102 --name "Example University"
       ledger issuer add 0xCollege... --kind university --scope 101 --name "School of CS" --child --key uni
+      ledger issuer accept 0xUni... --key college
     """
     outcome = app.ledger().add_issuer(
         address, kind=kind, scope=scope, metadata={"name": display_name, "domain": domain}, child=child
@@ -200,6 +251,76 @@ def _status_command(name: str, status: str, verb: str) -> click.Command:
     return command
 
 
+@issuer.command("accept")
+@common_options
+@click.argument("address")
+@pass_app
+def issuer_accept(app: App, address: str) -> None:
+    """Accept, as the signing key, an offer: a child place offered by the issuer ADDRESS, or the authority
+    of the issuer ADDRESS (a successor key after `ledger issuer rotate`).
+
+    \b
+    Examples:
+      ledger issuer accept 0xUni... --key college       become a child of 0xUni... with the offered terms
+      ledger issuer accept 0xUni... --key uni-2026      become the current key of 0xUni...'s issuer
+    """
+    result = app.ledger().accept(address)
+    if app.json_output:
+        render.print_json(result)
+        return
+    if result["accepted"] == "child":
+        render.message(f"[green]accepted:[/] {result['issuer']} is a child of {result['parent']} "
+                       f"({result['kind']}, scope {result['scope'] or 'none'}; tx {result['tx_hash']})")
+    else:
+        render.message(f"[green]accepted:[/] {result['key']} speaks for the issuer of {result['issuer']} now; "
+                       f"{result['previous_key']} writes nothing more (tx {result['tx_hash']})")
+
+
+@issuer.command("rotate")
+@common_options
+@click.option("--successor", required=True, metavar="ADDRESS", help="The new key (fresh, never an issuer).")
+@click.option("--issuer", "target", default=None, metavar="ADDRESS",
+              help="The issuer whose key changes (default: the signing key's own; a parent names its child).")
+@pass_app
+def issuer_rotate(app: App, successor: str, target: str | None) -> None:
+    """Offer a successor key the authority of an issuer; the successor accepts (`ledger issuer accept`).
+
+    The issuer's current key rotates itself; a parent replaces the lost key of its child; the committee
+    (by proposal) replaces any. The old key writes nothing after the rotation, and the new key manages
+    everything the old one wrote.
+
+    \b
+    Examples:
+      ledger issuer rotate --successor 0xNew... --key uni                 the key hands over
+      ledger issuer rotate --issuer 0xCollege... --successor 0xNew... --key uni   a parent, for a lost key
+      ledger issuer accept 0xUni... --key new                            then, by the new key
+    """
+    _outcome(app, app.ledger().rotate(successor, target), f"successor {successor} for {target or 'the signing key'}")
+
+
+@issuer.command("compromised")
+@common_options
+@click.argument("address")
+@click.option("--since", required=True, metavar="BLOCK|DATE|now",
+              help="The first block the owner does not vouch for (a block, an ISO date, or now).")
+@pass_app
+def issuer_compromised(app: App, address: str, since: str) -> None:
+    """Mark a key compromised since a block or date: everything it wrote from then on is void.
+
+    The committee marks any key (by proposal), the key's issuer (its current key after a rotation) or its
+    parent mark it directly (only earlier than an existing mark), and the key itself reports "now". Give the
+    issuer a new key afterwards (`ledger issuer rotate`), and review what the key wrote since (`ledger audit
+    issuer ADDRESS`).
+
+    \b
+    Examples:
+      ledger issuer compromised 0xCollege... --since 2026-03-01 --key uni     a parent
+      ledger issuer compromised 0xUni... --since 1200                          the committee (a proposal)
+      ledger issuer compromised 0xUni... --since now --key uni                the key reports itself
+    """
+    _outcome(app, app.ledger().mark_compromised(address, since), f"mark {address} compromised since {since}")
+
+
 issuer.add_command(_status_command("suspend", "suspended", "Suspend"))
 issuer.add_command(_status_command("reinstate", "active", "Reinstate"))
 issuer.add_command(_status_command("retire", "retired", "Retire (final)"))
@@ -245,7 +366,7 @@ def issuer_show(app: App, address: str) -> None:
     if app.json_output:
         render.print_json(info)
         return
-    render.fields(f"Issuer {address}", [(k, v) for k, v in info.items() if k != "history"])
+    render.fields(f"Issuer {address}", [(k, v) for k, v in info.items() if k != "history" and v is not None])
     render.table("Status history", ("block", "status"), [(h["block"], h["status"]) for h in info["history"]])
 
 
@@ -339,7 +460,8 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
             render.fields(f"type {definition.type_id}: {render.escape(definition.name)} (dry run, nothing sent)",
                           [(k, v) for k, v in definition.metadata().items()] + [("meta hash", shown["meta_hash"])])
             if definition.award is not None:
-                render.message("[yellow]an award type: its criteria need contracts v2 to be checked on chain[/]")
+                render.message("[yellow]an award type: its criteria need contracts that check awards (not yet "
+                               "deployed) to be checked on chain[/]")
         return
     what = f"define type {definition.type_id} ({definition.name})"
     current = lg.contracts.credentials.credential_type(definition.type_id).version

@@ -35,20 +35,25 @@ if TYPE_CHECKING:
 @click.option("--chain-id", type=int, help="Expected chain id; the node is checked against it.")
 @click.option("--import-key", "import_key_file", metavar="FILE", help="Use the private key (hex) in FILE as admin.")
 @click.option("--join", "join", metavar="ADDRESS",
-              help="Use the deployment whose IssuerRegistry is at ADDRESS instead of deploying (verifiers, auditors, "
-                   "other issuers of the same consortium).")
+              help="Use the deployment whose Committee (or IssuerRegistry) is at ADDRESS instead of deploying "
+                   "(verifiers, auditors, other issuers of the same consortium).")
 @click.option("--from-block", "join_block", type=click.IntRange(min=0), default=0, show_default=True,
               help="With --join: the block the deployment was made in (the index reads events from there).")
+@click.option("--proposal-window", type=click.IntRange(1, 2**32), default=None, metavar="BLOCKS",
+              help="Blocks a committee proposal stays open (default 100,000; the committee can change it).")
+@click.option("--predecessor", metavar="ADDRESS",
+              help="The Committee of the deployment this one replaces (verifiers follow the link back).")
 @pass_app
 def init(
     app: App, sdk_certs: str | None, crypto: str | None, chain_id: int | None, import_key_file: str | None,
-    join: str | None, join_block: int,
+    join: str | None, join_block: int, proposal_window: int | None, predecessor: str | None,
 ) -> None:
     """Create a workspace: config, chain, an encrypted admin key, deployed contracts.
 
-    The key that deploys becomes the first committee member (threshold 1). With --join nothing is
-    deployed: the workspace uses a consortium's existing contracts, and its key is just a key (the
-    committee makes it an issuer if it is to write).
+    Four contracts are deployed: the Committee and the three modules it governs (IssuerRegistry,
+    ContributionLedger, CredentialRegistry). The key that deploys becomes the first committee member
+    (threshold 1). With --join nothing is deployed: the workspace uses a consortium's existing
+    contracts, and its key is just a key (the committee makes it an issuer if it is to write).
 
     \b
     Examples:
@@ -56,8 +61,10 @@ def init(
       ledger init -w ./sm --crypto sm               embedded chain with FISCO BCOS's SM semantics
       ledger init -w ./uni --rpc-url http://127.0.0.1:8545
       ledger init --network fisco3 --rpc-url https://127.0.0.1:20200 --sdk-certs nodes/127.0.0.1/sdk
-      ledger init -w ./hr --rpc-url http://127.0.0.1:8545 --join 0xRegistry... --from-block 120
+      ledger init -w ./hr --rpc-url http://127.0.0.1:8545 --join 0xCommittee... --from-block 120
+      ledger init -w ./v2 --rpc-url http://127.0.0.1:8545 --predecessor 0xOldCommittee...
     """
+    from ledger.contracts.deployment import DEFAULT_PROPOSAL_WINDOW
     from ledger.ledger import Ledger
 
     settings = app.settings(require_init=False)
@@ -72,6 +79,8 @@ def init(
         chain_id=chain_id,
         join=join,
         join_block=join_block,
+        proposal_window=proposal_window or DEFAULT_PROPOSAL_WINDOW,
+        predecessor=predecessor,
     )
     if app.json_output:
         render.print_json(summary)

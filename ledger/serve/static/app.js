@@ -156,7 +156,9 @@ const CODE_WORDS = {
     TYPE_MISMATCH: "The chain records another certificate type.",
     SUBJECT_MISMATCH: "The chain records another holder.",
     ANCHOR_MISMATCH: "Its proof names another record than the chain's.",
+    DEPLOYMENT_SUPERSEDED: "It was written in a deployment after that deployment handed over to its successor.",
     AUTHORIZED: "The institution was allowed to issue this type at that time.",
+    ISSUER_COMPROMISED: "The key that issued it was reported stolen before then: it does not count.",
     ISSUER_NOT_AUTHORIZED: "The institution was not allowed to issue this type at that time.",
     DOMAIN_VERIFIED: "The institution's website confirms this issuer.",
     DOMAIN_UNCHECKED: "The institution's website was not checked.",
@@ -168,9 +170,12 @@ const CODE_WORDS = {
     REINSTATED: "Valid again after a suspension.",
     REVOKED: "The issuer revoked it.",
     SUSPENDED: "The issuer suspended it.",
+    BATCH_REVOKED: "Its whole batch was revoked.",
     CRITERIA_CHECKED: "The contract checked the criteria against the recorded contributions.",
     EVIDENCE_MISMATCH: "Its contributions differ from those the contract checked.",
     EVIDENCE_MISSING: "It names no contributions.",
+    COMPONENT_REVOKED: "A certificate it is stacked on was revoked.",
+    COMPONENT_SUSPENDED: "A certificate it is stacked on is suspended.",
     IN_VALIDITY_PERIOD: "Within its validity period.",
     NOT_YET_VALID: "Not valid yet.",
     EXPIRED: "It has expired.",
@@ -197,7 +202,9 @@ const CODE_WORDS = {
     TYPE_MISMATCH: "链上记录的证书类型不同。",
     SUBJECT_MISMATCH: "链上记录的持有人不同。",
     ANCHOR_MISMATCH: "证明所指记录与链上不符。",
+    DEPLOYMENT_SUPERSEDED: "证书写入时，该部署已移交给后继部署。",
     AUTHORIZED: "签发时该机构有权签发此类证书。",
+    ISSUER_COMPROMISED: "签发所用的密钥此前已被报告失窃，该证书不予认可。",
     ISSUER_NOT_AUTHORIZED: "签发时该机构无权签发此类证书。",
     DOMAIN_VERIFIED: "机构官网确认了此签发账户。",
     DOMAIN_UNCHECKED: "未检查机构官网。",
@@ -209,9 +216,12 @@ const CODE_WORDS = {
     REINSTATED: "暂停后已恢复有效。",
     REVOKED: "签发机构已撤销此证书。",
     SUSPENDED: "签发机构已暂停此证书。",
+    BATCH_REVOKED: "该证书所在的整个批次已被撤销。",
     CRITERIA_CHECKED: "合约已根据登记的贡献核验标准。",
     EVIDENCE_MISMATCH: "证书所列贡献与合约核验的不同。",
     EVIDENCE_MISSING: "证书未列出贡献。",
+    COMPONENT_REVOKED: "其所依据的某一证书已被撤销。",
+    COMPONENT_SUSPENDED: "其所依据的某一证书已被暂停。",
     IN_VALIDITY_PERIOD: "在有效期内。",
     NOT_YET_VALID: "尚未生效。",
     EXPIRED: "已过期。",
@@ -293,9 +303,10 @@ function statusText(report) {
   const s = stepOf(report, "status");
   if (!s || s.outcome === "skipped") return { text: t("st_unknown"), cls: "no" };
   const details = s.details || {};
-  const key = { ACTIVE: "st_active", REINSTATED: "st_reinstated", REVOKED: "st_revoked", SUSPENDED: "st_suspended" }[s.code];
+  const key = { ACTIVE: "st_active", REINSTATED: "st_reinstated", REVOKED: "st_revoked", BATCH_REVOKED: "st_revoked",
+                SUSPENDED: "st_suspended" }[s.code];
   let text = t(key || "st_unknown");
-  if (s.code === "REVOKED" || s.code === "SUSPENDED") {
+  if (s.code === "REVOKED" || s.code === "BATCH_REVOKED" || s.code === "SUSPENDED") {
     const parts = [];
     if (details.reason) parts.push(`${t("reason")}: ${details.reason}`);
     if (details.block !== undefined && details.block !== null) parts.push(`${t("since_block")} ${details.block}`);
