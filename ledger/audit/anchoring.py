@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ledger.audit.report import AuditReport, hash_report_body
+from ledger.contracts.hash_anchors import anchor_hash, find_hash_anchor, padded_target
 from ledger.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -41,15 +42,7 @@ def report_target(kind: str, target: str) -> bytes:
     """
     if kind not in ("subject", "issuer"):
         return ZERO_TARGET
-    size = 32 if kind == "subject" else 20
-    text = target[2:] if target.startswith(("0x", "0X")) else target
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raw = b""
-    if len(raw) != size:
-        raise ValidationError(f"the report's {kind} {target!r} is not {size} bytes of 0x hex")
-    return raw.rjust(32, b"\0")
+    return padded_target(target, 32 if kind == "subject" else 20, f"the report's {kind}")
 
 
 def anchor_report(contracts: Contracts, key: PrivateKey, report: AuditReport) -> AuditReport:
@@ -61,30 +54,16 @@ def anchor_report(contracts: Contracts, key: PrivateKey, report: AuditReport) ->
             content and target) is not an error: its existing anchor is returned, marked
             ``already_anchored``.
     """
-    from ledger.contracts.errors import ReportAlreadyAnchored
-
-    target = report_target(report.kind, report.target)
-    digest = report.report_hash
-    try:
-        receipt = contracts.credentials.anchor_report(key, digest, target)
-        auditor, block, tx_hash, again = key.address, receipt.block_number, "0x" + receipt.tx_hash.hex(), False
-    except ReportAlreadyAnchored:
-        # The very same report (same content, same second) was anchored before by this auditor: that
-        # anchor proves it.
-        block = contracts.credentials.report_anchor(key.address, digest)
-        found = anchored_log(contracts, digest, block, key.address) if block else None
-        if found is None or found[1] != "0x" + target.hex():
-            raise
-        auditor, tx_hash, again = key.address, found[0], True
+    anchor = anchor_hash(contracts, key, report.report_hash, report_target(report.kind, report.target))
     anchored: dict[str, Any] = {
-        "tx_hash": tx_hash,
-        "block_number": block,
-        "auditor": auditor,
-        "target": "0x" + target.hex(),
+        "tx_hash": anchor.tx_hash,
+        "block_number": anchor.block_number,
+        "auditor": anchor.by,
+        "target": anchor.target,
         "contract": contracts.credentials.address,
         "chain_id": contracts.deployment.chain_id,
     }
-    if again:
+    if anchor.already_anchored:
         anchored["already_anchored"] = True
     return dataclasses.replace(report, anchored=anchored)
 
@@ -159,51 +138,27 @@ def check_report(contracts: Contracts, data: Mapping[str, Any]) -> ReportCheck:
     problems.extend(_other_chain(data.get("anchored"), contracts))
     claimed = data.get("anchored")
     said = claimed.get("auditor") if isinstance(claimed, Mapping) else None
-    auditor: str | None = None
-    block = 0
-    if isinstance(said, str):
-        block = contracts.credentials.report_anchor(said, digest)
-        auditor = said if block else None
-    if auditor is None:
-        first = _first_anchor(contracts, digest)
-        if first is not None:
-            auditor, block = first
-    tx_hash = target = None
-    if auditor is None:
+    anchor = find_hash_anchor(contracts, digest, said if isinstance(said, str) else None)
+    if anchor is None:
         problems.append("this report's hash was never anchored on this chain")
     else:
-        log = anchored_log(contracts, digest, block, auditor)
-        if log is None:
-            problems.append(f"no ReportAnchored log for this hash in block {block}")
-        else:
-            tx_hash, target = log
-            if target != expected:
-                problems.append(f"anchored for target {target}, but the report is about {expected}")
-        problems.extend(_claims(claimed, auditor, block, tx_hash))
+        if anchor.tx_hash is None:
+            problems.append(f"no ReportAnchored log for this hash in block {anchor.block_number}")
+        elif anchor.target != expected:
+            problems.append(f"anchored for target {anchor.target}, but the report is about {expected}")
+        problems.extend(_claims(claimed, anchor.by, anchor.block_number, anchor.tx_hash))
     title = data.get("title")
     return ReportCheck(
         report_hash="0x" + digest.hex(),
         stated_hash=stated_hash,
         title=title if isinstance(title, str) else None,
-        auditor=auditor,
-        block_number=block if auditor is not None else None,
-        tx_hash=tx_hash,
-        target=target,
+        auditor=anchor.by if anchor else None,
+        block_number=anchor.block_number if anchor else None,
+        tx_hash=anchor.tx_hash if anchor else None,
+        target=anchor.target if anchor else None,
         expected_target=expected,
         problems=tuple(problems),
     )
-
-
-def anchored_log(contracts: Contracts, digest: bytes, block: int, auditor: str | None = None
-                 ) -> tuple[str, str] | None:
-    """(transaction hash, target) of the ReportAnchored log of ``digest`` in ``block`` (by ``auditor``)."""
-    return contracts.credentials.report_anchored_log(digest, block, auditor)
-
-
-def _first_anchor(contracts: Contracts, digest: bytes) -> tuple[str, int] | None:
-    """(auditor, block) of the first anchor of ``digest`` by anyone, from the logs."""
-    auditor, block = contracts.credentials.first_report_anchor(digest, contracts.deployment.block_number)
-    return None if auditor is None else (auditor, block)
 
 
 def _other_chain(claimed: Any, contracts: Contracts) -> list[str]:

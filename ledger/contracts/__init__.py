@@ -6,7 +6,8 @@ decoding), :mod:`~ledger.contracts.errors` (one exception class per Solidity cus
 run before a send, the decoded revert after), :mod:`~ledger.contracts.issuer_registry`,
 :mod:`~ledger.contracts.contribution_ledger`, :mod:`~ledger.contracts.credential_registry` (one facade
 per contract), :mod:`~ledger.contracts.deployment` (``deploy`` and :class:`Contracts`),
-:mod:`~ledger.contracts.hints` (what a refusal means, in words), :mod:`~ledger.contracts.compiler`
+:mod:`~ledger.contracts.hints` (what a refusal means, in words), :mod:`~ledger.contracts.hash_anchors`
+(a hash anchored once per account and found again: audit and contribution reports, handle links), :mod:`~ledger.contracts.compiler`
 (the build command, ``python -m ledger.contracts.compiler``; nothing imports it at run time).
 
 Nothing is imported here: ``deploy`` and :class:`~ledger.contracts.deployment.Contracts` come from

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ledger.contracts.errors import ReportAlreadyAnchored
+from ledger.contracts.hash_anchors import anchor_hash, find_hash_anchor
 from ledger.contributions.handles import HandleLink, LinkStore, SignedStatement, new_link, sign_statement
 from ledger.contributions.linkproof import find_in_clone, find_in_exports
 from ledger.errors import ValidationError
@@ -64,53 +64,33 @@ class LinkingOps(_Context):
         return link
 
     def _anchor_commitment(self, link: HandleLink) -> dict[str, Any]:
-        target = bytes.fromhex(link.subject[2:])
-        digest = link.commitment
-        credentials = self.contracts.credentials
-        try:
-            receipt = credentials.anchor_report(self.key, digest, target)
-            by, block, tx = self.key.address, receipt.block_number, "0x" + receipt.tx_hash.hex()
-        except ReportAlreadyAnchored:  # a public link verified again: the same commitment, anchored before
-            by = self.key.address  # anchors are kept per account: this one anchored it
-            block = credentials.report_anchor(by, digest)
-            found = credentials.report_anchored_log(digest, block, by) if block else None
-            if found is None:
-                raise
-            tx = found[0]
-        return {"tx_hash": tx, "block_number": block, "by": by, "contract": credentials.address,
-                "chain_id": self.contracts.deployment.chain_id}
+        # A public link verified again anchors the same commitment: its earlier anchor is the answer.
+        anchor = anchor_hash(self.contracts, self.key, link.commitment, bytes.fromhex(link.subject[2:]))
+        return {"tx_hash": anchor.tx_hash, "block_number": anchor.block_number, "by": anchor.by,
+                "contract": self.contracts.credentials.address, "chain_id": self.contracts.deployment.chain_id}
 
     def check_link(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """What the chain says about a link record (``ledger link show --json``): is its commitment
         anchored, by whom, when, and for its subject. ``ok`` only when all agree."""
         link = HandleLink.from_dict(record)
         digest = link.commitment
-        credentials = self.contracts.credentials
         said = (link.anchored or {}).get("by")
-        by: str | None = None
-        block = 0
-        if isinstance(said, str):  # anchors are kept per account: ask for the one the record names
-            block = credentials.report_anchor(said, digest)
-            by = said if block else None
-        if by is None:
-            by, block = credentials.first_report_anchor(digest, self.contracts.deployment.block_number)
+        anchor = find_hash_anchor(self.contracts, digest, said if isinstance(said, str) else None)
         problems: list[str] = []
-        tx = None
-        if by is None:
+        by = tx = block = None
+        if anchor is None:
             problems.append("the link's commitment was never anchored on this chain")
         else:
-            found = credentials.report_anchored_log(digest, block, by)
-            if found is None:
+            by, block, tx = anchor.by, anchor.block_number, anchor.tx_hash
+            if anchor.tx_hash is None:
                 problems.append(f"no anchoring log for the commitment in block {block}")
-            else:
-                tx, target = found
-                if target != link.subject:
-                    problems.append(f"anchored for {target}, not for the link's subject {link.subject}")
+            elif anchor.target != link.subject:
+                problems.append(f"anchored for {anchor.target}, not for the link's subject {link.subject}")
             claimed = link.anchored or {}
             if claimed.get("block_number") not in (None, block):
                 problems.append(f"the record says block {claimed.get('block_number')}, the chain says {block}")
         return {"handle": link.handle, "subject": link.subject, "commitment": "0x" + digest.hex(),
-                "public": link.public, "anchored_by": by, "block_number": block if by else None, "tx_hash": tx,
+                "public": link.public, "anchored_by": by, "block_number": block, "tx_hash": tx,
                 "proof": dict(link.proof), "problems": problems, "ok": by is not None and not problems}
 
     def unlink(self, handle: str) -> HandleLink:

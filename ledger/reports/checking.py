@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from ledger.contracts.errors import ReportAlreadyAnchored
+from ledger.contracts.hash_anchors import anchor_hash, find_hash_anchor, padded_target
 from ledger.errors import ValidationError
 from ledger.index.queries import IndexReader
 from ledger.reports.builder import ReportInputs, build_report
@@ -29,16 +29,12 @@ __all__ = ["ReportCheck", "anchor_report", "check_report", "report_target"]
 
 
 def report_target(kind: str, target: str) -> bytes:
-    """The 32 bytes anchored with a report: the subject id, or the organisation's address left-padded."""
-    size = 32 if kind == "subject" else 20
-    text = target[2:] if target.startswith(("0x", "0X")) else target
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raw = b""
-    if len(raw) != size:
-        raise ValidationError(f"the report's target {target!r} is not {size} bytes of 0x hex")
-    return raw.rjust(32, b"\0")
+    """The 32 bytes anchored with a report: the subject id, or the organisation's address left-padded.
+
+    Raises:
+        ValidationError: the target is not 0x hex of the right size.
+    """
+    return padded_target(target, 32 if kind == "subject" else 20, "the report's target")
 
 
 def anchor_report(contracts: Contracts, key: PrivateKey, report: ContributionReport) -> ContributionReport:
@@ -48,22 +44,11 @@ def anchor_report(contracts: Contracts, key: PrivateKey, report: ContributionRep
         ContractError: the contract refused (the key is neither). The very same report anchored before
             is not an error: that anchor is returned, marked ``already_anchored``.
     """
-    target = report_target(report.kind, report.target)
-    digest = report.report_hash
-    credentials = contracts.credentials
-    again = False
-    try:
-        receipt = credentials.anchor_report(key, digest, target)
-        by, block, tx = key.address, receipt.block_number, "0x" + receipt.tx_hash.hex()
-    except ReportAlreadyAnchored:  # this account anchored the very same report before (anchors are per account)
-        block = credentials.report_anchor(key.address, digest)
-        found = credentials.report_anchored_log(digest, block, key.address) if block else None
-        if found is None:
-            raise
-        by, tx, again = key.address, found[0], True
-    anchored: dict[str, Any] = {"tx_hash": tx, "block_number": block, "auditor": by, "target": "0x" + target.hex(),
-                                "contract": credentials.address, "chain_id": contracts.deployment.chain_id}
-    if again:
+    anchor = anchor_hash(contracts, key, report.report_hash, report_target(report.kind, report.target))
+    anchored: dict[str, Any] = {"tx_hash": anchor.tx_hash, "block_number": anchor.block_number, "auditor": anchor.by,
+                                "target": anchor.target, "contract": contracts.credentials.address,
+                                "chain_id": contracts.deployment.chain_id}
+    if anchor.already_anchored:
         anchored["already_anchored"] = True
     return report.with_anchor(anchored)
 
@@ -148,27 +133,18 @@ def check_report(reader: IndexReader, contracts: Contracts | None, data: Mapping
     block: int | None = None
     claimed = data.get("anchored")
     if contracts is not None:
-        raw = bytes.fromhex(digest[2:])
         said = claimed.get("auditor") if isinstance(claimed, Mapping) else None
-        if isinstance(said, str):  # anchors are kept per account: ask for the one the report names
-            block = contracts.credentials.report_anchor(said, raw)
-            by = said if block else None
-        if by is None:
-            by, block = contracts.credentials.first_report_anchor(raw, contracts.deployment.block_number)
-        if by is None:
-            block = None
+        anchor = find_hash_anchor(contracts, bytes.fromhex(digest[2:]), said if isinstance(said, str) else None)
+        if anchor is None:
             if isinstance(claimed, Mapping):
                 problems.append("the report says it was anchored, but this chain never anchored its hash")
         else:
-            assert block is not None
-            found = contracts.credentials.report_anchored_log(raw, block, by)
+            by, block, tx = anchor.by, anchor.block_number, anchor.tx_hash
             expected = "0x" + report_target(inputs.kind, inputs.target).hex()
-            if found is None:
+            if anchor.tx_hash is None:
                 problems.append(f"no anchoring log for the report's hash in block {block}")
-            else:
-                tx = found[0]
-                if found[1] != expected:
-                    problems.append(f"anchored for target {found[1]}, but the report is about {expected}")
+            elif anchor.target != expected:
+                problems.append(f"anchored for target {anchor.target}, but the report is about {expected}")
     elif isinstance(claimed, Mapping):
         problems.append("the chain is not reachable: the anchoring was not checked")
     title = data.get("title")
