@@ -460,31 +460,21 @@ class IndexReader(AuthorityQueries):
     def leaf_state_at(self, issuer: str, root: str | bytes, index: int, at: int | None = None) -> StatusEntry | None:
         """The status in force of a batch leaf at ``at``, its batch's revocation included (a revoked batch
         revokes every leaf; a revocation by a key compromised at its block is void)."""
+        return self._batch_revocation(issuer, root, at) or self.leaf_status_at(issuer, root, index, at)
+
+    def _batch_revocation(self, issuer: str, root: str | bytes, at: int | None) -> StatusEntry | None:
+        """The revocation of the whole batch in force at ``at`` (none if made by a key compromised then)."""
         batch = self.batch(issuer, root, at)
         revoked = None if batch is None else batch.revoked
         if revoked is not None and revoked.by is not None:
             since = self.compromised_since(revoked.by, at)
             if since is not None and revoked.block_number >= since:
                 revoked = None
-        return revoked or self.leaf_status_at(issuer, root, index, at)
+        return revoked
 
     def _leaf(self, r: sqlite3.Row, at: int | None) -> Credential:
         history = self.leaf_history(r["issuer"], r["root"], r["leaf_index"], at)
-        last = self.leaf_state_at(r["issuer"], r["root"], r["leaf_index"], at)
-        return Credential(
-            hash=r["hash"],
-            root=r["root"],
-            issuer=r["issuer"],
-            type_id=r["type_id"],
-            block_number=r["block_number"],
-            tx_hash=r["tx_hash"],
-            subject=r["subject"],
-            status=last.status if last else "None",
-            status_reason=last.reason if last else None,
-            status_block=last.block_number if last else None,
-            history=history,
-            index=r["leaf_index"],
-        )
+        return _leaf_credential(r, r["hash"], history, self.leaf_state_at(r["issuer"], r["root"], r["leaf_index"], at))
 
     def _leaves(self, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
         """Batch leaves with a status change (a leaf's hash is not on chain: root and index name it)."""
@@ -498,29 +488,18 @@ class IndexReader(AuthorityQueries):
             (_upto(at),),
         ).fetchall()
         out = []
+        batch_revocations: dict[tuple[str, str], StatusEntry | None] = {}
         for r in rows:
             if type_id is not None and r["type_id"] != type_id:
                 continue
             if issuer is not None and r["issuer"] != address_text(issuer):
                 continue
+            batch = (r["issuer"], r["root"])
+            if batch not in batch_revocations:
+                batch_revocations[batch] = self._batch_revocation(*batch, at)
             history = self.leaf_history(r["issuer"], r["root"], r["leaf_index"], at)
-            last = self._effective(history, at)
-            out.append(
-                Credential(
-                    hash=r["hash"] or "",
-                    root=r["root"],
-                    issuer=r["issuer"],
-                    type_id=r["type_id"],
-                    block_number=r["block_number"],
-                    tx_hash=r["tx_hash"],
-                    subject=r["subject"],
-                    status=last.status if last else "None",
-                    status_reason=last.reason if last else None,
-                    status_block=last.block_number if last else None,
-                    history=history,
-                    index=r["leaf_index"],
-                )
-            )
+            last = batch_revocations[batch] or self._effective(history, at)  # as leaf_state_at says
+            out.append(_leaf_credential(r, r["hash"] or "", history, last))
         return out
 
     def cert_type(self, type_id: int, at: int | None = None) -> dict[str, Any] | None:
@@ -681,3 +660,23 @@ class IndexReader(AuthorityQueries):
         rows = self.conn.execute(sql + " ORDER BY block_number, log_index", params)
         return [ReportAnchor(r["report_hash"], r["auditor"], r["target"], r["block_number"], r["tx_hash"])
                 for r in rows]
+
+
+def _leaf_credential(r: sqlite3.Row, credential_hash: str, history: tuple[StatusEntry, ...],
+                     last: StatusEntry | None) -> Credential:
+    """A batch leaf's row (issuer, root, leaf_index, type, anchoring, subject) as a :class:`Credential`
+    whose status is ``last``, the change in force."""
+    return Credential(
+        hash=credential_hash,
+        root=r["root"],
+        issuer=r["issuer"],
+        type_id=r["type_id"],
+        block_number=r["block_number"],
+        tx_hash=r["tx_hash"],
+        subject=r["subject"],
+        status=last.status if last else "None",
+        status_reason=last.reason if last else None,
+        status_block=last.block_number if last else None,
+        history=history,
+        index=r["leaf_index"],
+    )
