@@ -449,6 +449,13 @@ CRITERIA_WORDS = {
     "PrerequisiteSubjectMismatch": "prerequisite belongs to the subject",
     "PrerequisiteIssuerNotInGoodStanding": "prerequisite from an issuer in good standing (not suspended now, "
                                            "its key not compromised when it issued it)",
+    "NotEnoughMentees": "minimum distinct people whose recorded work the holder's reviews or mentoring are about "
+                        "(live contributions, recorded by keys in good standing)",
+    "MenteeIsHolder": "a review or mentoring counts for another person's work, never the holder's own",
+    "NotEnoughNominations": "minimum nominating organisations (one per organisation, for the type's current "
+                            "version; the issuing organisation's own only if the type says so; none from a key "
+                            "compromised when it nominated, nor from an issuer or organisation suspended or "
+                            "retired now)",
 }
 
 
@@ -468,4 +475,7 @@ def explain_refusal(error: Any) -> str:
     if "key" in args and args.get("key") is not None:
         key = args["key"]
         detail += f"; contribution 0x{key.hex() if isinstance(key, bytes) else key}"
+    if name == "MenteeIsHolder" and args.get("about") is not None:
+        about = args["about"]
+        detail += f" is about the holder's own contribution 0x{about.hex() if isinstance(about, bytes) else about}"
     return f"criterion not met - {words}{detail}"
