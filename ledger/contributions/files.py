@@ -39,7 +39,8 @@ def read_text_file(path: Path) -> str:
         ) from exc
 
 
-_COLUMNS = ("source", "subject", "kind", "field", "weight", "occurred_at", "project", "evidence_url", "note")
+_COLUMNS = ("source", "subject", "kind", "field", "weight", "occurred_at", "project", "evidence_url", "note",
+            "about")
 
 
 def read_file(path: Path, known_names: Iterable[str] = ()) -> list[Contribution]:
@@ -73,6 +74,7 @@ def read_file(path: Path, known_names: Iterable[str] = ()) -> list[Contribution]
                 occurred_at=row.get("occurred_at") or None,
                 project=row.get("project") or None,
                 evidence=evidence,
+                about=str(row.get("about") or "") or None,
                 known_names=known_names,
             )
         except ValidationError as exc:
