@@ -37,6 +37,7 @@ from ledger.errors import (
 )
 from ledger.identity.keyring import KeyInfo, Keyring, check_new_password
 from ledger.identity.vault import Vault
+from ledger.operations.awards import AwardOps
 from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from ledger.operations.importing import ImportingOps
@@ -59,7 +60,7 @@ DEV_FUNDING_WEI = 10**24
 
 
 class Ledger(
-    KeyOps, GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps, RevokingOps
+    KeyOps, GovernanceOps, AwardOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps, RevokingOps
 ):
     """One workspace, connected to its chain."""
 

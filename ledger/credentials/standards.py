@@ -81,17 +81,15 @@ def criteria_narrative(criteria: Criteria) -> str:
 AWARD_KINDS = ("mentor", "mvp")
 #: The first CredentialRegistry version that checks award criteria (mentees, nominations): contracts
 #: 2.1.0. CredentialRegistry 2.0.0 (issue 15's v2) does not, so award types are refused there.
-AWARD_CONTRACT_VERSION = (2, 1)
+AWARD_CONTRACT_VERSION = (2, 1, 0)
 
 
 def checks_awards(version: str) -> bool:
     """Whether a CredentialRegistry of ``version`` (``"2.1.0"``) checks award criteria."""
-    parts = []
-    for part in version.split(".")[:2]:
-        if not part.isdigit():
-            return False
-        parts.append(int(part))
-    return tuple(parts) >= AWARD_CONTRACT_VERSION
+    parts = version.split(".")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return False
+    return tuple(int(p) for p in parts) + (0,) * (3 - len(parts)) >= AWARD_CONTRACT_VERSION
 
 
 @dataclass(frozen=True)
