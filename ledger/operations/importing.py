@@ -234,6 +234,8 @@ class ImportingOps(_Context):
         # run one burst's transactions in any order).
         phases = about_phases([p.contribution for p in plan.new])
         items = [c for phase in phases for c in phase]
+        if len(items) <= RECORD_CHUNK:  # one transaction, in that order: nothing to wait for
+            phases = [items]
         if not items:  # nothing new: nothing is sent and no import record is written
             return {"recorded": 0, "already_on_chain": len(plan.on_chain), "unlinked_authors": len(plan.unlinked),
                     "transactions": 0, "import_record": None, "blocks": [None, None], "gas_used": 0}
