@@ -31,8 +31,8 @@ node-tools: node_modules/.installed
 # Debian packages some tests use: chromium renders the HTML audit report and, driven through
 # chromium-driver (Selenium), runs the web verifier's page; poppler-utils (pdftoppm) checks printed
 # certificates; fonts-wqy-microhei draws Chinese in screenshots and PDFs; shellcheck checks the docker/
-# scripts. Installed only when missing.
-SYSTEM_PACKAGES := chromium chromium-driver poppler-utils fonts-wqy-microhei shellcheck
+# scripts; gcc and libc6-dev build the power-cut shim of tests/faults/. Installed only when missing.
+SYSTEM_PACKAGES := chromium chromium-driver poppler-utils fonts-wqy-microhei shellcheck gcc libc6-dev
 system-tools:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -14,7 +14,7 @@ table. ``--quick`` is the smoke
 subset (small sizes, one run): it checks that everything still runs, not how fast.
 
 Our side comes from the modules that own it (``benchmarks.gas``, ``benchmarks.credentials``,
-``benchmarks.rpc``, ``benchmarks.index``); a module that is not there gives rows marked
+``benchmarks.rpc``, ``benchmarks.index``, ``benchmarks.vault``); a module that is not there gives rows marked
 "not measured" with the reason, never a made-up number.
 """
 
@@ -109,13 +109,14 @@ class Plan:
     serve_credentials: int = 1_000
     serve_requests: int = 100  # per client, 8 clients
     import_size: int = 10_000
+    vault_subjects: int = 200_000
 
     @classmethod
     def make(cls, *, quick: bool, runs: int | None, backends: Sequence[str]) -> Plan:
         if quick:
-            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 200, 10, 500)
+            return cls(True, runs or 1, (200,), 200, 100, 1024, 40, 400, 20, 3, tuple(backends), 200, 10, 500, 2_000)
         return cls(False, runs or 3, (1_000, 10_000, 100_000), 10_000, 100, 1024, 300, 20_000, 1_000, 11,
-                   tuple(backends))
+                   tuple(backends), vault_subjects=200_000)
 
 
 def _optional(module: str) -> ModuleType:
@@ -497,6 +498,26 @@ def audit_rows(plan: Plan) -> list[Row]:
     return rows
 
 
+VAULT_JOBS = ("open", "unlock the vault key", "subject new", "find by student number", "privacy guard check",
+              "migrate vault.json")
+
+
+def vault_job(job: str, subjects: int) -> str:
+    return f"vault: {job}, {subjects:,} subjects"
+
+
+def vault_rows(plan: Plan) -> list[Row]:
+    """``benchmarks.vault``: the encrypted SQLite vault at scale, beside the vault.json it replaced."""
+    runs = max(plan.runs, 5) if not plan.quick else 1
+    figures = _optional("benchmarks.vault").run(plan.vault_subjects, runs)
+    return [
+        Row("vault", vault_job(f.job, plan.vault_subjects), "offline", "s", f.median, f.before,
+            "vault.json (before issue 18)" if f.before is not None else None, runs=len(f.samples),
+            samples=f.samples, note=f.detail)
+        for f in figures
+    ]
+
+
 def import_job(size: int) -> str:
     return f"import and record {size:,} merged pull requests from a GitHub export"
 
@@ -689,6 +710,8 @@ def run(plan: Plan) -> Report:
             None, goal=GOAL_AUDIT),
     ]
     audit = _guard("index and audit", lambda: audit_rows(plan), audit_default)
+    vault_default = [Row("vault", vault_job(job, plan.vault_subjects), "offline", "s", None) for job in VAULT_JOBS]
+    vault = _guard("vault", lambda: vault_rows(plan), vault_default)
     serve_default = [
         Row("web verifier", f"POST /api/v1/verify, a batch of {plan.serve_credentials:,}", "embedded",
             "credentials/CPU-s", None, goal=GOAL_SERVE_BATCH),
@@ -707,7 +730,7 @@ def run(plan: Plan) -> Report:
     node = _guard("ledger node", lambda: node_rows(plan), node_fallback())
     speed += [row for row in node if row.section == "chain"]
     startup += [row for row in node if row.section == "startup"]
-    rows = gas + documents + speed + audit + imports + serve + startup
+    rows = gas + documents + speed + audit + imports + serve + vault + startup
     seconds = time.perf_counter() - started
     return Report(rows=tuple(rows), versions=versions, quick=plan.quick, seconds=seconds)
 

@@ -61,8 +61,11 @@ step "a batch of course certificates from a CSV (new students get subject ids)"
 ledger cred issue --type 201 --csv "$examples/graduates.csv" --new-subjects --key university
 ledger cred issue --resume                     # nothing left to finish: every batch completed
 
-step "the same course as one JSON Lines bundle (the fast layout), and one holder's file taken out of it"
-issued=$(ledger cred issue --type 201 --csv "$examples/graduates.csv" --layout jsonl --key university --json)
+step "the same file again is refused (already issued); --again issues it once more, as one JSON Lines bundle"
+if ledger cred issue --type 201 --csv "$examples/graduates.csv" --key university; then
+  echo "the same CSV was issued twice" >&2; exit 1
+fi
+issued=$(ledger cred issue --type 201 --csv "$examples/graduates.csv" --layout jsonl --again --key university --json)
 bundle=$(get output <<<"$issued")
 bundle_root=$(get root <<<"$issued")
 graduate=$(ledger subject find 2022000001 --json | get 0 id)

@@ -10,7 +10,9 @@ Workspace layout (default ``./.ledger``)::
     chain.sqlite        the embedded chain (embedded backend only)
     index.sqlite        SQLite index of chain events
     keys/<name>.json    encrypted keystores (Ethereum keystore v3, mode 0600)
-    vault.json          pseudonymous subject id -> person (mode 0600; never on chain)
+    vault.sqlite        pseudonymous subject id -> person, encrypted (mode 0600; never on chain), with
+    vault-keys.sqlite   one key per person (erasing a person deletes it) and
+    vault.key           the vault key (encrypted like the keys); an old vault.json is migrated
     metadata/           off-chain documents whose hashes are on chain (issuers, types)
     journal/            batch issuance journals (resume after a crash)
     credentials/        issued credential files, one folder per batch
@@ -238,7 +240,7 @@ class Settings:
 
     @property
     def vault_path(self) -> Path:
-        return self.workspace / "vault.json"
+        return self.workspace / "vault.sqlite"
 
     @property
     def metadata_dir(self) -> Path:

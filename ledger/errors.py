@@ -14,9 +14,12 @@ verify (the chain is unreachable, the file is not JSON) is an exception.
     │   ├── WorkspaceLocked                 another process holds the workspace lock
     │   └── IndexStoreError, IndexMismatch  (ledger.index.store) the index file is unusable / for
     │                                       another chain
-    ├── KeystoreError                       a key is missing, or its password is wrong
+    ├── KeystoreError                       a key is missing or damaged
+    │   ├── WrongPassword                   a key or the vault does not decrypt with the password (exit 2)
+    │   └── UnknownKey                      no key of that name (exit 2)
     ├── ValidationError (ValueError)        untrusted input refused before anything is written
     │   ├── RowError                        one bad row of a CSV / JSON Lines file
+    │   │   └── RowsError                   every bad row of a file, found in one pass
     │   └── PersonalDataError               personal data found in a field bound for the chain
     ├── ChainError                          a backend could not do what was asked
     │   ├── NodeUnreachable                 no endpoint answered
@@ -86,7 +89,8 @@ class WorkspaceLocked(WorkspaceError):
     def __init__(self, path: str, timeout: float) -> None:
         super().__init__(
             f"workspace {path} is in use by another ledger process (waited {timeout:g} s)",
-            hint="wait for the other command to finish, or raise --lock-timeout",
+            hint="wait for the other command to finish, or wait longer: `ledger --lock-timeout SECONDS ...` "
+            "(or lock_timeout under [workspace] in config.toml); waiting commands are served in the order they came",
         )
         self.path = path
         self.timeout = timeout
@@ -94,6 +98,19 @@ class WorkspaceLocked(WorkspaceError):
 
 class KeystoreError(LedgerError):
     """A key cannot be found or decrypted."""
+
+
+class WrongPassword(KeystoreError):
+    """A key or the vault would not decrypt with the password given: a wrong input (exit 2), like a
+    wrong command line; nothing was written."""
+
+    exit_code = 2
+
+    def __init__(self, what: str = "the key") -> None:
+        super().__init__(
+            f"cannot decrypt {what}: wrong password", hint="check LEDGER_PASSWORD, LEDGER_PASSWORD_FILE or --password-file"
+        )
+        self.what = what
 
 
 class UnknownKey(KeystoreError):
@@ -121,6 +138,31 @@ class RowError(ValidationError):
         self.row = row
         self.column = column
         self.reason = reason
+
+
+class RowsError(RowError):
+    """Several rows of an input file are invalid: every one of them, found in one pass, so that they can
+    all be fixed at once. ``errors`` lists them in file order; ``row``, ``column`` and ``reason`` are the
+    first one's (a caller that looks at one row still can)."""
+
+    #: Rows spelled out in the message; the rest are counted (``errors`` and ``--json`` have them all).
+    SHOWN = 20
+
+    def __init__(self, errors: list[RowError] | tuple[RowError, ...], *, what: str = "rows", hint: str | None = None) -> None:
+        first = errors[0]
+        super().__init__(first.row, first.column, first.reason)
+        self.errors = tuple(errors)
+        lines = [str(e) for e in self.errors[: self.SHOWN]]
+        more = len(self.errors) - len(lines)
+        head = f"{len(self.errors)} invalid {what}" if len(self.errors) != 1 else f"1 invalid {what.rstrip('s')}"
+        self.args = (head + " (nothing was written):\n  " + "\n  ".join(lines)
+                     + (f"\n  ... and {more} more (--json lists every one)" if more else ""),)
+        if hint is not None:
+            self.hint = hint
+
+    def details(self) -> dict[str, Any]:
+        """Every invalid row, for the JSON error object."""
+        return {"rows": [{"row": e.row, "column": e.column, "reason": e.reason} for e in self.errors]}
 
 
 class PersonalDataError(ValidationError):

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
+import time
 from collections.abc import Iterable
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 
 def write_private_file(
@@ -23,6 +30,10 @@ def write_private_file(
     ``content`` may come in pieces (an iterable of bytes), written as they come: a large file is never
     held in memory whole. ``durable=False`` skips the fsyncs (the rename stays atomic).
 
+    The temporary file (``.<name>.<8 hex>.tmp``) is held with an ``flock`` while it is written. A
+    process killed mid-write (SIGKILL reaches no clean-up handler) leaves it behind, unlocked:
+    :func:`sweep_leftovers` removes such files, and only such files.
+
     Raises:
         FileExistsError: ``exclusive`` and ``path`` exists (checked atomically: the finished temp file is
             hard-linked to the name, which fails if the name is taken, where a rename would replace it).
@@ -30,6 +41,7 @@ def write_private_file(
     make_directory(path.parent, durable=durable)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    _mark_in_use(fd)
     try:
         with os.fdopen(fd, "wb") as fh:
             for piece in (content,) if isinstance(content, (bytes, bytearray, memoryview)) else content:
@@ -47,6 +59,71 @@ def write_private_file(
     os.chmod(path, 0o600)
     if durable:
         fsync_directory(path.parent)
+
+
+#: The name of a temporary file of :func:`write_private_file` (and of the probe files written to test
+#: that a directory is writable): what :func:`sweep_leftovers` may remove.
+LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp\Z|^\.ledger-probe-[0-9a-f]{8}\Z")
+
+
+def _mark_in_use(fd: int) -> None:
+    """Hold an exclusive ``flock`` on a temporary file while it is written (released by the kernel when
+    the file is closed or its process dies), so that a sweep can tell a live write from a leftover."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def is_leftover_name(name: str) -> bool:
+    """Whether ``name`` is the name of a temporary or probe file this package writes (never a document)."""
+    return bool(LEFTOVER.match(name))
+
+
+def sweep_leftovers(directory: Path) -> list[Path]:
+    """Remove the temporary files that writers killed mid-write left in ``directory`` (not below it).
+
+    Only files named like :data:`LEFTOVER` whose writer is gone are removed: a temporary file that a
+    live writer holds (its ``flock``, see :func:`write_private_file`) is left alone, so a sweep never
+    breaks another process's write. Where ``flock`` is missing (Windows) only files untouched for a
+    day are removed. A leftover may hold personal data (a bundle's holder names), so it is not kept.
+
+    Returns:
+        The files removed (none if ``directory`` does not exist).
+    """
+    removed: list[Path] = []
+    try:
+        names = os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    for name in names:
+        if not LEFTOVER.match(name):
+            continue
+        path = directory / name
+        if _abandoned(path):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(path)
+    return removed
+
+
+def _abandoned(path: Path) -> bool:
+    if fcntl is None:
+        try:
+            return time.time() - path.stat().st_mtime > 86_400
+        except OSError:
+            return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # a live writer holds it
+    finally:
+        os.close(fd)
+    return True
 
 
 def _link_exclusive(tmp: Path, path: Path) -> None:

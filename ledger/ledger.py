@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.chain.backends import open_chain
-from ledger.chain.base import FUNDING
+from ledger.chain.base import FUNDING, Receipt, Transaction
+from ledger.chain.bursts import BurstJournal, Settlement
 from ledger.config import Deployment, Settings, save_settings
 from ledger.contracts.committee import Committee
 from ledger.contracts.contribution_ledger import ContributionLedger
@@ -35,6 +36,7 @@ from ledger.errors import (
     WorkspaceError,
     WorkspacePathRefused,
 )
+from ledger.files import sweep_leftovers
 from ledger.identity.keyring import KeyInfo, Keyring, check_new_password
 from ledger.identity.vault import Vault
 from ledger.operations.awards import AwardOps
@@ -43,6 +45,7 @@ from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa:
 from ledger.operations.importing import ImportingOps
 from ledger.operations.keys import KeyOps
 from ledger.operations.linking import LinkingOps
+from ledger.operations.people import PeopleOps
 from ledger.operations.recording import RecordingOps
 from ledger.operations.reporting import ReportingOps
 from ledger.operations.revoking import RevokingOps
@@ -60,7 +63,8 @@ DEV_FUNDING_WEI = 10**24
 
 
 class Ledger(
-    KeyOps, GovernanceOps, AwardOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps, RevokingOps
+    KeyOps, GovernanceOps, AwardOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps,
+    RevokingOps, PeopleOps
 ):
     """One workspace, connected to its chain."""
 
@@ -72,15 +76,20 @@ class Ledger(
         key_name: str,
         password: PasswordSource | None,
         light_kdf: bool = False,
+        vault_password: PasswordSource | None = None,
     ) -> None:
         self.settings = settings
         self.chain = chain
         self.key_name = key_name
         self._password = password
+        self._vault_password = vault_password or password
+        self._light_kdf = light_kdf
         self._key: PrivateKey | None = None
         self._contracts: Contracts | None = None
         self.keyring = Keyring(settings.keys_dir, light_kdf=light_kdf)
         self._vault: Vault | None = None
+        #: what settling interrupted bursts did during this session (``send_burst``, ``settle_bursts``)
+        self.settlements: list[Settlement] = []
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -92,8 +101,13 @@ class Ledger(
         key_name: str | None = None,
         password: PasswordSource | str | None = None,
         light_kdf: bool = False,
+        vault_password: PasswordSource | str | None = None,
     ) -> Ledger:
-        """Open the workspace ``settings`` describes and connect to its chain."""
+        """Open the workspace ``settings`` describes and connect to its chain.
+
+        ``password`` opens the signing key, ``vault_password`` the subject vault (default: the same);
+        each is asked for only when first needed.
+        """
 
         if settings.deployment is None:
             raise ConfigError(
@@ -113,7 +127,10 @@ class Ledger(
             chain.close()
             raise
         source = (lambda: password) if isinstance(password, str) else password
-        return cls(settings, chain, key_name=key_name or settings.default_key, password=source, light_kdf=light_kdf)
+        vault_source = (lambda: vault_password) if isinstance(vault_password, str) else vault_password
+        sweep_workspace(settings)
+        return cls(settings, chain, key_name=key_name or settings.default_key, password=source, light_kdf=light_kdf,
+                   vault_password=vault_source)
 
     @classmethod
     def init(
@@ -184,6 +201,8 @@ class Ledger(
                 keyring = Keyring(settings.keys_dir, light_kdf=light_kdf)
                 key = PrivateKey.from_hex(secret_hex, mode) if secret_hex else PrivateKey.generate(mode)
                 keyring.add(key_name, key, password)
+                # The vault key, with the same password: the vault is ready for its first subject.
+                Vault(settings.vault_path, password=password, light_kdf=light_kdf).create_key()
                 _fund_if_needed(chain, key.address)
                 started = time.perf_counter()
                 sent = join_address is None and network.backend != "embedded"
@@ -253,9 +272,30 @@ class Ledger(
 
     @property
     def vault(self) -> Vault:
+        """The subject vault; its key is unlocked (with the vault password) when first needed."""
         if self._vault is None:
-            self._vault = Vault(self.settings.vault_path)
+            self._vault = Vault(self.settings.vault_path, password=self._vault_password, light_kdf=self._light_kdf)
         return self._vault
+
+    # -- bursts ------------------------------------------------------------------------------------
+
+    @property
+    def bursts(self) -> BurstJournal:
+        """The journal of this workspace's bursts of signed transactions (``ledger.chain.bursts``)."""
+        return BurstJournal(self.settings.workspace / "bursts")
+
+    def send_burst(self, txs: Sequence[Transaction], *, timeout: float = 120.0) -> list[Receipt]:
+        """Send ``txs`` from the signing key as one journaled burst (an earlier burst of the key that a stop
+        interrupted is settled first); their receipts in order."""
+        receipts, settled = self.bursts.send(self.chain, self.key, txs, timeout=timeout)
+        self.settlements.extend(settled)
+        return receipts
+
+    def settle_bursts(self) -> list[Settlement]:
+        """Settle the signing key's interrupted bursts now: which were mined, the rest sent once."""
+        settled = self.bursts.settle(self.chain, self.key)
+        self.settlements.extend(settled)
+        return settled
 
     @property
     def contracts(self) -> Contracts:
@@ -266,6 +306,8 @@ class Ledger(
 
     def close(self) -> None:
         self.chain.close()
+        if self._vault is not None:
+            self._vault.close()
 
     def __enter__(self) -> Self:
         return self
@@ -275,8 +317,9 @@ class Ledger(
 
 
 #: What a workspace directory holds (an earlier ``init`` that stopped half-way leaves some of these).
-_WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "vault.json", ".init.lock")
-_WORKSPACE_PREFIXES = ("chain.sqlite", "index.sqlite", "config.tmp")
+_WORKSPACE_ENTRIES = ("config.toml", "keys", "metadata", "journal", "credentials", "bursts", "vault.json", "vault.key",
+                      ".init.lock")
+_WORKSPACE_PREFIXES = ("chain.sqlite", "index.sqlite", "config.tmp", "vault.sqlite", "vault-keys.sqlite")
 
 
 class _InitLock:
@@ -325,6 +368,17 @@ class _NewEntries:
             for entry in self.ws.iterdir():
                 if entry.name not in self.before:
                     shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+
+
+def sweep_workspace(settings: Settings) -> list[Path]:
+    """Remove what writers killed mid-write left in the workspace (``ledger.files.sweep_leftovers``):
+    in its own directories, each batch's journal, and the top of the credentials directory, where the
+    bundles are written. Run whenever a workspace is opened; cheap (a directory listing each)."""
+    ws = settings.workspace
+    places = [ws, settings.keys_dir, settings.metadata_dir, settings.credentials_dir, settings.journal_dir]
+    if settings.journal_dir.is_dir():
+        places += [d for d in settings.journal_dir.iterdir() if d.is_dir()]
+    return [path for place in places for path in sweep_leftovers(place)]
 
 
 def _join_address(registry_address: str, block_number: int) -> str:

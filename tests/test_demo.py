@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from ledger.crypto.hashing import keccak256
-from ledger.demo import STUDENTS
+from ledger.demo import PASSWORD, STUDENTS
+from ledger.identity.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,10 +34,10 @@ def test_demo_tells_the_story_and_puts_no_personal_data_on_chain(tmp_path: Path)
     assert summary["verified_valid"] == 4 and summary["gas_used"] > 0
 
     # Everything the demo wrote to the chain lives in the embedded chain's database files.
-    chain_bytes = b"".join(p.read_bytes() for p in ws.glob("chain.sqlite*"))
+    chain_bytes = b"".join(p.read_bytes() for p in ws.glob("chain.sqlite*") if p.is_file())
     assert len(chain_bytes) > 100_000
-    vault = json.loads((ws / "vault.json").read_text())["subjects"]
-    people = [p for s in vault.values() for p in s["person"].values()]
+    subjects = list(Vault(ws / "vault.sqlite", password=PASSWORD))
+    people = [p for s in subjects for p in s.person.values()]
     assert len(people) >= 3 * len(STUDENTS)
     for student in STUDENTS:
         for value in student.values():
@@ -46,7 +47,10 @@ def test_demo_tells_the_story_and_puts_no_personal_data_on_chain(tmp_path: Path)
             assert encoded not in chain_bytes, f"{value!r} found on chain"
         assert keccak256(value.encode()) not in chain_bytes, f"hash of {value!r} found on chain"
     # ... while the same database does hold what should be there: the subjects' pseudonymous ids.
-    assert any(bytes.fromhex(sid[2:]) in chain_bytes for sid in vault)
+    assert any(bytes.fromhex(s.id[2:]) in chain_bytes for s in subjects)
+    # ... and the vault's own files hold none of the people in clear text: they are encrypted there.
+    vault_bytes = b"".join(p.read_bytes() for p in ws.glob("vault*") if p.is_file())
+    assert not [v for v in people if v.encode() in vault_bytes]
 
 
 def test_the_same_story_runs_against_a_real_node(tmp_path: Path) -> None:

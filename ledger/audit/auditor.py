@@ -126,10 +126,11 @@ class Auditor:
             verified = verify_credential(text, IndexChainView(self.r), now=now, label=label)
         except (VerificationError, ValidationError) as exc:
             step = Step("format", FAIL, "FORMAT_INVALID", str(exc))
-            return CredentialAudit(label, "", False, f"FORMAT_INVALID: {exc}", steps=(step,))
+            return CredentialAudit(label, "", False, f"FORMAT_INVALID: {exc}", steps=(step,), chain_check="not_needed")
         steps = verified.steps
         if verified.credential_hash is None:  # the format step failed
-            return self._finish(CredentialAudit(label, "", False, "", steps=steps), ZERO32)
+            return replace(self._finish(CredentialAudit(label, "", False, "", steps=steps), ZERO32),
+                           chain_check="not_needed")
         doc = parse_credential(text)
         digest = "0x" + doc.hash.hex()
         subject = None if doc.subject is None else "0x" + doc.subject.hex()  # None: withheld by the holder
@@ -143,7 +144,7 @@ class Auditor:
         proof = doc.proof
         anchored = {s.name: s for s in verified.steps}.get("anchoring")
         if proof is None or proof.credential_hash != doc.hash or anchored is None or anchored.outcome != PASS:
-            return self._finish(audit, ZERO32)
+            return self._unanchored(audit, doc, anchored)
         root, index, evidence_keys = ZERO32, None, ["0x" + e.key.hex() for e in doc.evidence]
         anomalies: list[Anomaly] = []
         components: list[tuple[str | None, str]] = []
@@ -177,6 +178,38 @@ class Auditor:
             anomalies=tuple(anomalies),
         )
         return self._finish(audit, root)
+
+    def _unanchored(self, audit: CredentialAudit, doc: Any, anchored: Step | None) -> CredentialAudit:
+        """A file that failed before or at the anchoring step, with what the chain was asked about it.
+
+        A file whose format, hash or Merkle proof is wrong fails on its own: no chain answer can make it
+        valid, so the chain is not asked ("not needed"). A file that is intact but whose anchoring the
+        index does not confirm is asked of the chain itself, so that an index behind the chain cannot
+        condemn it unheard: the chain's answer is the final one, and a disagreement is an anomaly.
+        """
+        finished = self._finish(audit, ZERO32)
+        failed_on_its_own = any(s.failed and s.name in ("format", "integrity", "inclusion") for s in audit.steps)
+        if failed_on_its_own or anchored is None or anchored.code == "CHAIN_MISMATCH" or doc.proof is None:
+            return replace(finished, chain_check="not_needed", chain_checked=False)
+        if self.chain is None:
+            return replace(finished, chain_check="unreachable", chain_checked=False)
+        root = "0x" + doc.proof.batch_root.hex() if doc.proof.batch_root is not None else ZERO32
+        index_knows = anchored.code not in ("ROOT_UNKNOWN", "NOT_ISSUED")
+        try:
+            on_chain = self.chain.exists(audit.issuer, root, audit.hash)
+        except ChainError:
+            return replace(finished, chain_check="unreachable", chain_checked=False)
+        if on_chain == index_knows:
+            return replace(finished, chain_check="rechecked", chain_checked=True)
+        anomaly = Anomaly(
+            INDEX_DISAGREES_WITH_CHAIN,
+            f"the index {'knows' if index_knows else 'does not know'} the {'root' if root != ZERO32 else 'credential'}"
+            f" of {audit.label}; the chain {'has' if on_chain else 'does not have'} it (sync the index: "
+            "`ledger index sync`, then audit again)",
+        )
+        return replace(finished, chain_check="rechecked", chain_checked=True,
+                       anomalies=finished.anomalies + (anomaly,),
+                       reason=finished.reason + "; the chain disagrees with the index (INDEX_DISAGREES_WITH_CHAIN)")
 
     def _reissued_documents(self, audits: list[CredentialAudit]) -> list[CredentialAudit]:
         """REVOKED_THEN_REISSUED among files: same subject and type, one revoked before the other's block."""
@@ -288,6 +321,7 @@ class Auditor:
         anomalies = list(audit.anomalies)
         status_now = audit.status_now
         chain_checked = False
+        chain_check = "unreachable"
         if self.chain is not None and audit.issuer is not None and audit.anchor.get("block_number") is not None:
             try:
                 exists = self.chain.exists(audit.issuer, root, audit.hash)
@@ -296,7 +330,7 @@ class Auditor:
             except ChainError:
                 pass  # the chain is not reachable now: the index's answer stands, marked "index only"
             else:
-                chain_checked = True
+                chain_checked, chain_check = True, "rechecked"
                 index_auth = bool(audit.authorization.get("authorized"))
                 if not exists or on_chain != status_now or authorized != index_auth:
                     anomalies.append(Anomaly(
@@ -345,6 +379,7 @@ class Auditor:
             steps=tuple(steps),
             anomalies=tuple(anomalies),
             chain_checked=chain_checked,
+            chain_check=chain_check,
         )
 
     # -- anomaly finders -----------------------------------------------------------------------------
@@ -550,7 +585,10 @@ class Auditor:
             contributions=tuple(contributions),
             anomalies=tuple(anomalies),
             issuer=issuer,
-            chain_rechecked=bool(audits) and all(a.chain_checked for a in audits),
+            # Every row that needed the chain got its answer (a file that failed on its own needs none).
+            chain_rechecked=any(a.chain_checked for a in audits)
+            and all(a.chain_check != "unreachable" for a in audits),
+            batch_leaves_known=self.r.knows_batch_leaves(),
             contribution_names={c.key: self.names.contribution(c.key, c.evidence_hash) for c in contributions},
         )
 

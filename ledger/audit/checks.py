@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from ledger.audit.html import CHAIN_CHECKS  # noqa: F401  (re-exported: where the chain checks' words are)
 from ledger.index.projection import CREDENTIAL_STATUSES, ZERO32
 from ledger.verify.chainview import (
     ACTIVE,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 #: The index's status names by verification's.
 _NAMES = {ACTIVE: "None", REINSTATED: "Valid", SUSPENDED: "Suspended", REVOKED: "Revoked"}
+
 
 
 class ChainCheck(Protocol):

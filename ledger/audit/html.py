@@ -16,6 +16,16 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
+#: What the final re-check on chain did for one credential: the chain answered it; it was not needed
+#: (the file failed on its own: format, integrity or Merkle proof, which no chain answer can change);
+#: the chain could not be asked (not reachable, or busy), so the row stands on the index alone.
+CHAIN_CHECKS = {
+    "rechecked": "yes",
+    "not_needed": "not needed (the file failed on its own)",
+    "unreachable": "no: chain not reachable (index only)",
+}
+
+
 _CSS = """
 :root { --ok:#116329; --bad:#b42318; --warn:#9a6700; --line:#d0d7de; --muted:#57606a; }
 * { box-sizing: border-box; }
@@ -253,7 +263,8 @@ def _detail(i: int, c: Mapping[str, Any]) -> str:
                  if "authorized_at" in auth else "&ndash;"),
                 ("status now", _e(c.get("status_now"))),
                 ("status at the requested time", _e(c.get("status_at")) if c.get("status_at") else "&ndash; (no --at given)"),
-                ("final verdict re-checked on chain", _e("yes" if c.get("chain_checked") else "no (index only)")),
+                ("final verdict re-checked on chain", _e(CHAIN_CHECKS.get(c.get("chain_check") or "",
+                                                                      "yes" if c.get("chain_checked") else "no (index only)"))),
             ],
         ),
     ]

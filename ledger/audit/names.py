@@ -9,7 +9,8 @@ knows, each checked against the hash the chain holds before it is shown:
 * a certificate type's title: the type's metadata document;
 * a contribution's link and project: its evidence document (whose hash the contribution holds): the
   normalised source (``github.com/owner/repo/pull/N``), its URL, the project ``github.com/owner/repo``;
-* a subject's person: the workspace's vault (the issuer's own records, never on chain);
+* a subject's person: the workspace's vault (the issuer's own records, never on chain), one person at a
+  time, decrypted when asked for;
 * what credentials say (holder, title, issuer name), learned while their files are audited.
 
 Where nothing is known the hex stays, and is still shown as secondary detail everywhere.
@@ -25,6 +26,8 @@ from typing import Any
 from ledger.contributions.model import evidence_hash
 from ledger.contributions.sources import project_of
 from ledger.credentials.hashing import metadata_hash
+from ledger.errors import LedgerError
+from ledger.identity.vault import Vault
 from ledger.index.queries import IndexReader
 
 __all__ = ["Names"]
@@ -52,18 +55,32 @@ class Names:
         self._titles: dict[int, str] = {}
 
     @classmethod
-    def of_workspace(cls, reader: IndexReader, metadata_dir: Path, vault_path: Path) -> Names:
-        """Names from a workspace's index, metadata folder and vault (each may be empty or missing)."""
-        people: dict[str, str] = {}
-        try:
-            raw = json.loads(vault_path.read_text(encoding="utf-8")) if vault_path.is_file() else {}
-            for sid, entry in (raw.get("subjects") or {}).items():
-                name = (entry.get("person") or {}).get("name")
-                if isinstance(name, str) and name.strip():
-                    people[sid.lower()] = name
-        except (OSError, ValueError, AttributeError):
-            people = {}  # an unreadable vault names nobody; the report still has the ids
-        return cls(reader, metadata_dir=metadata_dir, people=lambda sid: people.get(sid.lower()))
+    def of_workspace(cls, reader: IndexReader, metadata_dir: Path, vault: Vault | None) -> Names:
+        """Names from a workspace's index, metadata folder and vault (each may be empty or missing).
+
+        A person is looked up in the vault when first asked for, by their id, and decrypted alone (the
+        vault is never loaded whole); a vault that cannot be opened (no password given, say) names nobody
+        from then on, and the report keeps the ids.
+        """
+        known: dict[str, str | None] = {}
+        closed = vault is None
+
+        def person(sid: str) -> str | None:
+            nonlocal closed
+            if closed:
+                return None
+            key = sid.lower()
+            if key not in known:
+                try:
+                    found = vault.get(key) if vault is not None else None
+                except LedgerError:
+                    closed = True
+                    return None
+                name = (found.person.get("name") or "").strip() if found is not None else ""
+                known[key] = name or None
+            return known[key]
+
+        return cls(reader, metadata_dir=metadata_dir, people=person)
 
     def _document(self, digest: str | None, hasher: Callable[[Mapping[str, Any]], bytes]) -> Mapping[str, Any] | None:
         """The workspace's document of hash ``digest``, only if it hashes to it."""

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.audit.html import render_html
+from ledger.audit.html import CHAIN_CHECKS, render_html
 from ledger.canonical import canonicalize
 from ledger.crypto.hashing import keccak256
 from ledger.index.records import Contribution
@@ -82,6 +82,8 @@ class CredentialAudit:
     evidence: tuple[EvidenceItem, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
     chain_checked: bool = False
+    #: What the final re-check on chain did for this row (:data:`CHAIN_CHECKS`).
+    chain_check: str = ""
     holder: str | None = None  # the person: the document's holder name, or the workspace's vault
     title: str | None = None  # the certificate type's name
     issuer_name: str | None = None  # the institution: its registered name, else the document's
@@ -105,6 +107,8 @@ class AuditReport:
     issuer: Mapping[str, Any] | None = None
     chain_rechecked: bool = False
     anchored: Mapping[str, Any] | None = None
+    #: the index knows which batch leaf is whose (the issuer's workspace, from its journal)
+    batch_leaves_known: bool = False
     #: Names of the contributions' work (source, url, project_name) by contribution key.
     contribution_names: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
 
@@ -122,7 +126,7 @@ class AuditReport:
         anomalies = len(self.anomalies)
         # Nothing to check is not a pass: an id with nothing on record (or a typo) must not read as vetted.
         verdict = "NONE" if total == 0 else "PASS" if valid == total else "FAIL"
-        where = "re-checked on chain" if self.chain_rechecked else "from the index only (chain not reachable)"
+        checks = {k: sum(1 for c in self.credentials if c.chain_check == k) for k in CHAIN_CHECKS}
         if total == 0:
             text = (
                 f"no credentials on record for {_WHOM.get(self.kind, 'this target')}: nothing to verify "
@@ -131,7 +135,7 @@ class AuditReport:
         else:
             text = (
                 f"{valid} of {total} credentials valid, {total - valid} invalid, {anomalies} "
-                f"anomal{'y' if anomalies == 1 else 'ies'}; verdict {where}."
+                f"anomal{'y' if anomalies == 1 else 'ies'}; {_where(checks, total)}."
             )
         text += self._batch_note()
         return {
@@ -141,6 +145,7 @@ class AuditReport:
             "invalid": total - valid,
             "anomalies": anomalies,
             "chain_rechecked": self.chain_rechecked,
+            "chain_checks": checks,
             "text": text,
         }
 
@@ -155,8 +160,7 @@ class AuditReport:
                         f"{count:,} credentials in all, listed below; only revoked or suspended ones among them "
                         f"are rows here. Audit a batch's credentials from their files: ledger audit files.")
         if self.kind in ("subject", "subjects"):
-            return (" Credentials issued in batches name no subject on chain and are not counted here: audit "
-                    "them from their files (ledger audit files).")
+            return " " + batch_certificates_note(self.batch_leaves_known)
         return ""
 
     def body(self) -> dict[str, Any]:
@@ -190,6 +194,37 @@ class AuditReport:
 
     def to_html(self) -> str:
         return render_html(self.to_dict())
+
+
+def batch_certificates_note(leaves_known: bool) -> str:
+    """What an audit or a query of a subject says about batch certificates, which name no subject on chain
+    (only their batch's root is there): the issuer's workspace knows its own leaves from its journal and
+    includes them; anyone else audits them from the files the candidate hands in."""
+    if leaves_known:
+        return ("Batch certificates this workspace issued are included (its journal says which leaf is whose); "
+                "batch certificates from other issuers name no subject on chain: audit them from the files the "
+                "candidate hands in (ledger audit files).")
+    return ("Batch certificates name no subject on chain (only their batch's root is there), so none are counted "
+            "here: audit them from the files the candidate hands in (ledger audit files).")
+
+
+def _where(checks: Mapping[str, int], total: int) -> str:
+    """Where the verdicts came from, as counted per row: the chain, the files alone, or the index."""
+    rechecked, alone, index_only = checks["rechecked"], checks["not_needed"], checks["unreachable"]
+    if rechecked == total:
+        return "every verdict re-checked on chain"
+    if index_only == total:
+        return "every verdict from the index only (chain not reachable)"
+    if alone == total:
+        return "every file failed on its own (format, integrity or proof), so no chain answer was needed"
+    parts = []
+    if rechecked:
+        parts.append(f"re-checked on chain for {rechecked}")
+    if alone:
+        parts.append(f"{alone} failed on {'its' if alone == 1 else 'their'} own before any chain answer was needed")
+    if index_only:
+        parts.append(f"{index_only} from the index only (chain not reachable)")
+    return "verdict " + ", ".join(parts)
 
 
 def hash_report_body(body: Mapping[str, Any]) -> bytes:

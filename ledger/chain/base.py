@@ -17,7 +17,9 @@ Every backend translates its own native errors into ``ledger.errors`` classes, k
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -111,6 +113,50 @@ class Reverted(ChainError):
         self.tx_hash = tx_hash
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A signed transaction about to leave for the node: what the burst journal
+    (``ledger.chain.bursts``) writes down before it is sent, so that after a crash or a dead node it
+    can be looked up (``receipt``) or sent again as it is (``rebroadcast``).
+
+    ``to``, ``data`` and ``value`` say which request it carries out (a replacement at a higher gas
+    price carries the same; a filler of a nonce gap is a self-transfer of nothing); ``nonce`` is the
+    sender's nonce where the chain has one (Ethereum), ``None`` where a random nonce and a block limit
+    keep it from being mined twice (FISCO native).
+    """
+
+    tx_hash: bytes
+    raw: bytes
+    to: str | None
+    data: bytes
+    value: int = 0
+    nonce: int | None = None
+
+
+_outgoing_observer: ContextVar[Callable[[Sequence[Outgoing]], None] | None] = ContextVar(
+    "ledger_outgoing_observer", default=None
+)
+
+
+@contextmanager
+def observing_outgoing(observer: Callable[[Sequence[Outgoing]], None]) -> Iterator[None]:
+    """While the block runs, every signed transaction a backend is about to send (in this thread or
+    task) is shown to ``observer`` first, which may write it down durably before it leaves."""
+    token = _outgoing_observer.set(observer)
+    try:
+        yield
+    finally:
+        _outgoing_observer.reset(token)
+
+
+def announce(outgoing: Sequence[Outgoing]) -> None:
+    """Called by a backend right before signed transactions leave for the node (see
+    :func:`observing_outgoing`); does nothing when nobody observes."""
+    observer = _outgoing_observer.get()
+    if observer is not None and outgoing:
+        observer(outgoing)
+
+
 class ChainBackend(abc.ABC):
     """One chain, reached one way. Implementations: embedded, rpc, fisco3, fisco2."""
 
@@ -156,6 +202,21 @@ class ChainBackend(abc.ABC):
         Backends with the ``pipelining`` feature send them all before waiting for any receipt.
         """
         return [self.send(key, tx, timeout=timeout) for tx in txs]
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        """The receipt of a mined transaction, or ``None`` if the chain has none with that hash (not
+        mined, or never seen). The burst journal asks it after a stop."""
+        from ledger.errors import CapabilityError
+
+        raise CapabilityError(self.name, "looking transactions up by hash")
+
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
+        """Send a signed transaction (``raw``, whose hash is ``tx_hash``) again, exactly as it was signed.
+        True if the node has it now (took it, knew it, or has mined it); False if it can never be mined
+        (its nonce is used, its block limit has passed, or the chain keeps no pool it could be in)."""
+        from ledger.errors import CapabilityError
+
+        raise CapabilityError(self.name, "sending a signed transaction again")
 
     def deploy(
         self, key: PrivateKey, init_code: bytes, *, gas: int, timeout: float = 60.0, abi: str = ""

@@ -23,8 +23,9 @@ How it works:
   outcomes (:mod:`ledger.chain.kvstore`), so a killed process never leaves half a block. If anything
   fails while a block is built, the buffered writes are dropped and the chain is reloaded from the
   last committed head.
-* One process at a time: the database file is guarded by a file lock (``<file>.lock``); a second
+* One process at a time: the database file is guarded by a file lock (``<file>.lock``); another
   process waits up to ``lock_timeout`` seconds, then gets :class:`ledger.errors.WorkspaceLocked`.
+  Waiters are served first come, first served (:mod:`ledger.chain.turns`).
 * Block timestamps are wall-clock seconds, strictly increasing: a block mined in the same second as
   its parent gets ``parent + 1``, so a long burst of single-transaction blocks runs ahead of the clock.
 * All state is kept (no pruning), so ``call(..., block=N)`` works at any old block, in any process.
@@ -63,10 +64,13 @@ from ledger.chain.base import (
     ChainBackend,
     ChainIdentity,
     Log,
+    Outgoing,
     Receipt,
     Reverted,
     Transaction,
+    announce,
 )
+from ledger.chain.turns import LockTimeout, QueueLock
 from ledger.crypto.hashing import keccak256, to_checksum_address
 from ledger.crypto.keys import PrivateKey
 from ledger.errors import (
@@ -207,7 +211,7 @@ class EmbeddedChain(ChainBackend):
             raise ConfigError(f"address rule must be 'rlp' or 'fisco3', not {address_rule!r}")
         self.path = Path(path) if path is not None else None
         self._mutex = threading.RLock()
-        self._lock: Any = None
+        self._lock: QueueLock | None = None
         self._store: ChainStore | None = None
         self._call_vms: OrderedDict[bytes, VirtualMachineAPI] = OrderedDict()
         if self.path is not None:
@@ -221,14 +225,13 @@ class EmbeddedChain(ChainBackend):
     # -- opening -----------------------------------------------------------------------------
 
     @staticmethod
-    def _acquire_lock(path: Path, timeout: float) -> Any:
-        from filelock import FileLock, Timeout
-
+    def _acquire_lock(path: Path, timeout: float) -> QueueLock:
+        """The database's lock; processes waiting for it get it in the order they asked."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path) + ".lock")
+        lock = QueueLock(str(path) + ".lock")
         try:
-            lock.acquire(timeout=timeout)
-        except Timeout as exc:
+            lock.acquire(timeout)
+        except LockTimeout as exc:
             raise WorkspaceLocked(str(path), timeout) from exc
         except OSError as exc:
             raise WorkspaceError(f"cannot lock the embedded chain database {path}: {exc}") from exc
@@ -414,6 +417,12 @@ class EmbeddedChain(ChainBackend):
                 return None
             return _receipt(row, [_log(r) for r in store.logs_of_tx(row.block, row.tx_index)])
 
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
+        """Always False: this chain keeps no pool. A transaction is mined in the call that signs it, or
+        not at all (a block is committed whole or not), so one not mined before a stop is gone for good,
+        and sending its request again cannot mine it twice."""
+        return False
+
     # -- what a node answers from (ledger node) ----------------------------------------------
 
     def stored_transaction(self, tx_hash: bytes) -> TxRow | None:
@@ -521,7 +530,9 @@ class EmbeddedChain(ChainBackend):
             raise CapabilityError(self.name, f"{key.crypto.upper()} keys on an {self._crypto.upper()} chain")
         if self._crypto == "sm":
             with self._mutex:
-                return self.mine(self._fisco_signed(key, txs))
+                admitted = self._fisco_signed(key, txs)
+                announce([Outgoing(a.hash, a.raw or b"", a.to, a.data, a.value) for a in admitted])
+                return self.mine(admitted)
         return self._mine_ethereum([(key, tx) for tx in txs])
 
     def _fisco_signed(self, key: PrivateKey, txs: list[Transaction]) -> list[Admitted]:
@@ -600,15 +611,18 @@ class EmbeddedChain(ChainBackend):
             own_signed = blocks.own_signed_class(builder.legacy_signed)
             nonces: dict[bytes, int] = {}
             entries = []
+            outgoing = []
             for key, tx in pairs:
                 sender = _address_bytes(key.address)
                 nonce = nonces[sender] = nonces[sender] + 1 if sender in nonces else vm.state.get_nonce(sender)
-                raw = ethtx.sign_legacy(
+                signed = ethtx.sign_legacy(
                     key, nonce=nonce, gas_price=0, gas=tx.gas, to=tx.to, data=tx.data, value=tx.value,
                     chain_id=self._chain_id,
-                ).raw
-                transaction = blocks.own_transaction(own_signed, raw, sender)
+                )
+                outgoing.append(Outgoing(signed.hash, signed.raw, tx.to, tx.data, tx.value, signed.nonce))
+                transaction = blocks.own_transaction(own_signed, signed.raw, sender)
                 entries.append(_Entry(transaction, sender, bytes(transaction.hash), None, None))
+            announce(outgoing)  # the burst journal writes them down before the block is built
             return self._commit_block(vm, parent, entries, pairs[0][0].address)
 
     def _commit_block(self, vm: VM, parent: BlockHeaderAPI, entries: list[_Entry], who: str) -> list[Receipt]:

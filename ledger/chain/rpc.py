@@ -68,9 +68,11 @@ from ledger.chain.base import (
     ChainBackend,
     ChainIdentity,
     Log,
+    Outgoing,
     Receipt,
     Reverted,
     Transaction,
+    announce,
 )
 from ledger.chain.failover import Answer, FailoverClient, RpcError
 from ledger.chain.nonces import NonceManager
@@ -447,6 +449,7 @@ class RpcChain(ChainBackend):
                 )
                 for i, n in zip(todo, nonces)
             }
+            announce([_outgoing(attempt[i], txs[i]) for i in todo])
             try:
                 answers = self._send_raw([attempt[i] for i in todo])
             except NodeUnreachable:
@@ -513,6 +516,7 @@ class RpcChain(ChainBackend):
             )
             for n in reserved
         ]
+        announce([_outgoing(f, Transaction(to=key.address, data=b"", gas=21_000)) for f in fillers])
         answers = self._send_raw(fillers)
         refused = [f.nonce for f, a in zip(fillers, answers) if a.error is not None and not _says(a.error, _KNOWN)]
         if any(a.error is not None and _says(a.error, _NONCE_USED) for a in answers):
@@ -629,9 +633,36 @@ class RpcChain(ChainBackend):
             key, nonce=signed[first].nonce, gas_price=price, gas=tx.gas, to=tx.to, data=tx.data, value=tx.value,
             chain_id=self._rpc.chain_id or 1,
         )
+        announce([_outgoing(replacement, tx)])
         if self._send_raw([replacement])[0].error is None:
             superseded.setdefault(first, []).append(signed[first])
             signed[first] = replacement
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        """The receipt of ``tx_hash``, or ``None`` while the node has none (not mined, or unknown)."""
+        answer = self._rpc.single("eth_getTransactionReceipt", ["0x" + tx_hash.hex()])
+        if not answer.result:
+            return None
+        receipt = self._read().receipt(answer.result)
+        if receipt.tx_hash != tx_hash:
+            raise ChainError(f"the node answered the receipt of 0x{receipt.tx_hash.hex()} when asked for 0x{tx_hash.hex()}",
+                             hint="the node is broken or not to be trusted: use another endpoint")
+        return receipt
+
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
+        """Send a signed transaction again as it is; False once its nonce is used (it can never be mined).
+
+        Raises:
+            InsufficientFunds, TransactionRejected: the node refuses it for another reason.
+        """
+        answer = self._rpc.single("eth_sendRawTransaction", ["0x" + raw.hex()])
+        if answer.error is None or _says(answer.error, _KNOWN):
+            return True
+        if _says(answer.error, _NONCE_USED):
+            return False
+        if _says(answer.error, _NO_FUNDS):
+            raise InsufficientFunds(ethtx.decode(raw).sender, answer.error.message)
+        raise TransactionRejected(answer.error.message, answer.error.code)
 
     def _with_revert_data(self, receipt: Receipt, tx: Transaction) -> Receipt:
         """Replay a reverted transaction as ``eth_call`` to recover its revert data."""
@@ -687,6 +718,10 @@ _DEV_NODES = (
     ("hardhatnetwork/", "hardhat_setBalance"),
     ("ganache/", "evm_setAccountBalance"),
 )
+
+
+def _outgoing(signed: ethtx.SignedTransaction, tx: Transaction) -> Outgoing:
+    return Outgoing(signed.hash, signed.raw, tx.to, tx.data, tx.value, signed.nonce)
 
 
 def _own_receipt(receipt: Receipt, tx: ethtx.SignedTransaction) -> Receipt:

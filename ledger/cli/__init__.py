@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from ledger.cli.app import App
+from ledger.cli.app import App, lock_timeout_option, workspace_option
 from ledger.errors import LedgerError
 
 EPILOG = """\b
@@ -29,7 +29,9 @@ Examples:
 
 \b
 Exit codes: 0 done; 1 the work failed (node, chain refusal, failed verification);
-            2 wrong command line or input (nothing was written); 130 interrupted
+            2 wrong command line or input, a wrong password included (nothing was written);
+            3 verification incomplete (every check that ran passed, but some could not run,
+              e.g. --offline); 130 interrupted
 \b
 Environment: LEDGER_WORKSPACE, LEDGER_RPC_URL, LEDGER_NETWORK, LEDGER_KEY,
              LEDGER_PASSWORD, LEDGER_PASSWORD_FILE
@@ -37,11 +39,30 @@ Environment: LEDGER_WORKSPACE, LEDGER_RPC_URL, LEDGER_NETWORK, LEDGER_KEY,
 
 
 class LedgerGroup(click.Group):
-    """Turns expected failures into a clear message and an exit code instead of a traceback."""
+    """Turns expected failures into a clear message and an exit code instead of a traceback.
+
+    A wrong command line (click's usage errors, met while parsing or raised by a command) is said as a
+    JSON error object too when ``--json`` is on the command line, like every other error.
+    """
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().main(self._argv, *rest, **kwargs)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            self._usage_error(exc, args)
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            self._usage_error(exc, getattr(self, "_argv", None) or [*ctx.protected_args, *ctx.args])
+            raise
         except LedgerError as exc:
             _fail(ctx, exc, exc.exit_code)
         except KeyboardInterrupt:
@@ -52,6 +73,21 @@ class LedgerGroup(click.Group):
             app = ctx.find_object(App)
             if app is not None:
                 app.close()
+
+
+    def _usage_error(self, exc: click.UsageError, args: list[str]) -> None:
+        """With ``--json`` among the arguments, print the usage error as JSON and exit 2; else return
+        (click prints it with the usage line)."""
+        argv = getattr(self, "_argv", None) or args
+        if "--json" not in argv:
+            return
+        import json
+
+        command = exc.ctx.command_path if exc.ctx is not None else "ledger"
+        error = {"type": "UsageError", "message": exc.format_message(), "hint": f"see `{command} --help`",
+                 "exit_code": exc.exit_code}
+        sys.stdout.write(json.dumps({"error": error}, indent=2, ensure_ascii=False) + "\n")
+        sys.exit(exc.exit_code)
 
 
 def _fail(ctx: click.Context, exc: LedgerError, code: int) -> None:
@@ -75,6 +111,9 @@ def _fail(ctx: click.Context, exc: LedgerError, code: int) -> None:
         error = {"type": type(exc).__name__, "message": message, "hint": hint, "exit_code": code}
         if detail is not None and detail != message:
             error["contract_error"] = detail
+        details = getattr(exc, "details", None)
+        if callable(details):
+            error.update(details())
         sys.stdout.write(json.dumps({"error": error}, indent=2, ensure_ascii=False) + "\n")
         sys.exit(code)
     from rich.markup import escape
@@ -92,6 +131,8 @@ def _fail(ctx: click.Context, exc: LedgerError, code: int) -> None:
 
 @click.group(cls=LedgerGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fisco-talent-ledger", prog_name="ledger")
+@workspace_option
+@lock_timeout_option
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """A ledger of open-source contributions and talent credentials on FISCO BCOS.

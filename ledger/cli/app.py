@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,6 +18,7 @@ from ledger import config
 from ledger.types import RevocationReason
 
 if TYPE_CHECKING:
+    from ledger.identity.vault import Vault
     from ledger.ledger import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,10 +38,13 @@ class App:
     password_file: str | None = None
     rpc_urls: tuple[str, ...] = ()
     network: str | None = None
+    lock_timeout: float | None = None
     yes: bool = False
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)  # may hold LEDGER_PASSWORD
     interrupt_hint: str | None = None  # what to do after Ctrl-C, set by a command before long work
     _ledger: Ledger | None = None
+    _vault: Vault | None = None
+    _names_vault: Vault | None = None
     _warned_http: bool = False
 
     @property
@@ -55,6 +59,8 @@ class App:
             backend=self.network,
             require_init=require_init,
         )
+        if self.lock_timeout is not None:
+            settings = replace(settings, lock_timeout=self.lock_timeout)
         insecure = settings.network.plain_http_remotes
         if insecure and not self._warned_http:
             self._warned_http = True
@@ -89,13 +95,55 @@ class App:
                 settings,
                 key_name=self.key_name or settings.default_key,
                 password=self.password if need_key else None,
+                vault_password=self.vault_password,
             )
         return self._ledger
+
+    def vault_password(self) -> str:
+        """The vault key's password, from the same places as a key's (asked only when the vault is used)."""
+        return self.password(prompt="Vault password")
+
+    def vault_for_names(self) -> Vault | None:
+        """The vault, for putting names on subject ids in what a read command shows: ``None`` when there is
+        none; its password is asked only when a name is looked up, and is not required (without it the ids
+        are shown, as on a verifier's side)."""
+        from ledger.errors import KeystoreError
+        from ledger.identity.vault import Vault
+
+        path = self.settings().vault_path
+        if not path.exists() and not path.with_name("vault.json").exists():
+            return None
+
+        def password() -> str:
+            value = config.read_password(self.env, self.password_file)
+            if value is None:
+                if not os.isatty(0):
+                    raise KeystoreError("no vault password to show names with")
+                value = click.prompt("Vault password (to show names; Enter to skip)", hide_input=True, default="",
+                                     show_default=False)
+                if not value:
+                    raise KeystoreError("no vault password to show names with")
+            return value
+
+        self._names_vault = Vault(path, password=password)
+        return self._names_vault
+
+    def vault(self) -> Vault:
+        """The workspace's subject vault, without the chain (``ledger subject ...``)."""
+        from ledger.identity.vault import Vault
+
+        if self._vault is None:
+            self._vault = Vault(self.settings().vault_path, password=self.vault_password)
+        return self._vault
 
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+        for vault in (self._vault, self._names_vault):
+            if vault is not None:
+                vault.close()
+        self._vault = self._names_vault = None
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)
@@ -104,7 +152,7 @@ pass_app = click.make_pass_decorator(App, ensure=True)
 def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
         app = ctx.ensure_object(App)
-        if value not in (None, (), False):
+        if value is not None and value is not False and value != ():  # 0 is a value (--lock-timeout 0)
             setattr(app, attr, value)
         return value
 
@@ -112,6 +160,8 @@ def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
 
 
 def workspace_option(f: F) -> F:
+    """``-w/--workspace DIR``: on the ``ledger`` group and on every command, so it works before and
+    after the subcommand (``ledger -w DIR subject new`` or ``ledger subject new -w DIR``)."""
     return click.option(
         "--workspace",
         "-w",
@@ -119,6 +169,18 @@ def workspace_option(f: F) -> F:
         expose_value=False,
         callback=_store("workspace_flag"),
         help="Workspace directory (default ./.ledger, or LEDGER_WORKSPACE).",
+    )(f)
+
+
+def lock_timeout_option(f: F) -> F:
+    return click.option(
+        "--lock-timeout",
+        metavar="SECONDS",
+        type=click.FloatRange(min=0),
+        expose_value=False,
+        callback=_store("lock_timeout"),
+        help="How long to wait for another ledger command using the workspace (default 30, or lock_timeout "
+             "under [workspace] in config.toml); waiting commands are served in the order they came.",
     )(f)
 
 

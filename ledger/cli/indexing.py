@@ -59,14 +59,16 @@ def resolve_at(index: Index, at_spec: str | None, *, synced: bool = False) -> in
 
 
 def sync_index(app: App, index: Index, ledger: Any, **kwargs: Any) -> Any:
+    """Sync ``index`` with the chain, and take in the workspace's journaled batches (which leaf is whose:
+    ``Ledger.sync_index``), with a progress bar for a long sync."""
     assert ledger.settings.deployment is not None
     cursor = index.reader.cursor()
     if app.json_output or (cursor is not None and cursor >= ledger.chain.block_number()):
-        return index.sync(ledger.chain, ledger.settings.deployment, **kwargs)
+        return ledger.sync_index(index, **kwargs)
     with render.progress() as bar:
         task = bar.add_task("index sync", total=None)
 
         def progress(done: int, total: int, events: int) -> None:
             bar.update(task, completed=done, total=total, description=f"sync {events} ev")
 
-        return index.sync(ledger.chain, ledger.settings.deployment, progress=progress, **kwargs)
+        return ledger.sync_index(index, progress=progress, **kwargs)

@@ -125,6 +125,20 @@ def progress(stderr: bool = True) -> Any:
     )
 
 
+def render_settlements(settlements: Iterable[dict[str, Any]]) -> None:
+    """Say what settling interrupted bursts did (``ledger.chain.bursts``): which requests were mined
+    before, sent again as signed, sent anew, or refused."""
+    for s in settlements:
+        parts = [f"{len(s['mined_before'])} had been mined", f"{len(s['sent_again_as_signed'])} sent again as signed",
+                 f"{len(s['sent_anew'])} sent anew"]
+        if s["refused"]:
+            parts.append(f"{len(s['refused'])} refused by the node")
+        message(f"[yellow]settled the interrupted burst {escape(s['burst'])} of {s['requests']} transaction(s):[/] "
+                + ", ".join(parts))
+        for index, reason in s["refused"].items():
+            message(f"  request {index}: {escape(reason)}")
+
+
 def institution_words(issuer: Mapping[str, Any] | None) -> str:
     """An issuer as a person reads it: ``Example University (example.edu, verified)``; the address only
     when no name is known."""

@@ -95,10 +95,10 @@ _TEXTS: dict[str, tuple[str, str | None]] = {
         "sign with the current key (--key)",
     ),
     "KeyCompromised": (
-        "key {issuer} is marked compromised since block {since}: it writes nothing more, and offers it made "
-        "can no longer be accepted",
-        "the issuer's parent or the committee gives it a new key: `ledger issuer rotate --issuer ADDRESS "
-        "--successor NEW`",
+        ("key {issuer} is marked compromised since block {since}: it writes nothing more, and offers it made "
+        "can no longer be accepted"),
+        ("the issuer's parent or the committee gives it a new key: `ledger issuer rotate --issuer ADDRESS "
+        "--successor NEW`"),
     ),
     "IssuerIsRetired": ("issuer {issuer} is retired, which is final", "add a new issuer instead"),
     "IssuerExists": ("{issuer} is an issuer already (a key belongs to one issuer)", "see `ledger issuer show ADDRESS`"),
@@ -136,8 +136,8 @@ _TEXTS: dict[str, tuple[str, str | None]] = {
     ),
     "NoChildOffer": (
         "{parent} has no pending child offer to {child} with these terms",
-        "the parent offers first (`ledger issuer add ADDRESS --child ... --key PARENT`); then the child runs "
-        "`ledger issuer accept PARENT`",
+        ("the parent offers first (`ledger issuer add ADDRESS --child ... --key PARENT`); then the child runs "
+        "`ledger issuer accept PARENT`"),
     ),
     "NoSuccessorOffer": (
         "there is no pending offer of the authority of {issuer} to {successor}",
@@ -151,13 +151,13 @@ _TEXTS: dict[str, tuple[str, str | None]] = {
         "ask the committee (`ledger issuer reinstate ADDRESS` by a member)",
     ),
     "InvalidCompromiseBlock": (
-        "key {key} cannot be marked compromised since block {since} (a block up to now; the key itself only "
-        "from now on)",
+        ("key {key} cannot be marked compromised since block {since} (a block up to now; the key itself only "
+        "from now on)"),
         "give a past block or date (--since); a key reporting itself uses --since now",
     ),
     "CompromiseNotEarlier": (
-        "key {key} is marked compromised since block {current} already; only an earlier block ({requested} is not) "
-        "can be set by an issuer",
+        ("key {key} is marked compromised since block {current} already; only an earlier block ({requested} is not) "
+        "can be set by an issuer"),
         "the committee can correct a mark in either direction",
     ),
     "NoCompromiseToRepair": (
@@ -188,8 +188,8 @@ _TEXTS: dict[str, tuple[str, str | None]] = {
     # -- contributions
     "ContributionExists": (
         "contribution {key} is recorded already (the same source cannot be claimed twice)",
-        "see `ledger contrib show {key}`; a squatted key is revoked and released by the committee "
-        "(`ledger contrib release {key}`)",
+        ("see `ledger contrib show {key}`; a squatted key is revoked and released by the committee "
+        "(`ledger contrib release {key}`)"),
     ),
     "UnknownContribution": ("there is no contribution {key}", "check the key (`ledger query contributions`)"),
     "ContributionIsRevoked": ("contribution {key} is revoked", None),

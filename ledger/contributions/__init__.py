@@ -36,6 +36,7 @@ from ledger.contributions.model import (
     parse_field,
     parse_kind,
     parse_time,
+    time_text,
 )
 from ledger.contributions.sources import contribution_key, normalise_source, project_id, project_of
 
@@ -58,4 +59,5 @@ __all__ = [
     "project_of",
     "read_file",
     "read_text_file",
+    "time_text",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger.canonical import NotJSONError, loads_lax
 from ledger.contributions.model import Contribution, build
-from ledger.errors import RowError, ValidationError
+from ledger.errors import RowError, RowsError, ValidationError
 from ledger.identity.privacy import vault_names
 
 
@@ -46,51 +46,63 @@ _COLUMNS = ("source", "subject", "kind", "field", "weight", "occurred_at", "proj
 def read_file(path: Path, known_names: Iterable[str] = ()) -> list[Contribution]:
     """Contributions from a CSV or JSON (list of objects) or JSON Lines file.
 
-    Every row is validated; the first bad one raises :class:`RowError` with its row number and column.
+    Every row is validated; the bad ones raise :class:`RowsError`, every one with its row number and
+    column, found in one pass.
     Two rows with the same source are refused (the chain would refuse the whole batch).
     """
     known_names = vault_names(known_names)  # indexed once for every row
     rows = _rows(path, read_text_file(path))
     out: list[Contribution] = []
     seen: dict[bytes, int] = {}
+    errors: list[RowError] = []
     for number, row in rows:
-        unknown = set(row) - set(_COLUMNS) - {"evidence"}
-        if unknown:
-            raise RowError(number, min(unknown), f"unknown column; expected {', '.join(_COLUMNS)}")
-        for column, value in row.items():
-            _check_cell(number, column, value)
         try:
-            evidence = dict(row.get("evidence") or {})
-            if row.get("evidence_url"):
-                evidence["url"] = row["evidence_url"]
-            if row.get("note"):
-                evidence["note"] = row["note"]
-            c = build(
-                source=str(row.get("source") or ""),
-                subject=str(row.get("subject") or ""),
-                kind=row.get("kind") or "",
-                field=row.get("field") or "general",
-                weight=row.get("weight") or 1,
-                occurred_at=row.get("occurred_at") or None,
-                project=row.get("project") or None,
-                evidence=evidence,
-                about=str(row.get("about") or "") or None,
-                known_names=known_names,
-            )
-        except ValidationError as exc:
-            bad_column = _guess_column(exc, row)
-            reason = str(exc)
-            field_name = getattr(exc, "field", None)
-            if bad_column and field_name and bad_column != str(field_name):
-                reason = reason.replace(f"field {str(field_name)!r}", f"column {bad_column!r}")
-            raise RowError(number, bad_column, reason) from exc
-        if c.key in seen:
-            raise RowError(number, "source", f"same source as row {seen[c.key]}")
-        seen[c.key] = number
-        out.append(c)
+            out.append(_row(number, row, known_names, seen))
+        except RowError as exc:
+            errors.append(exc)
+    if errors:
+        raise RowsError(errors, hint="fix these rows and run the command again (nothing was recorded)")
     if not out:
         raise ValidationError(f"{path} holds no contributions")
     return out
+
+
+def _row(number: int, row: dict[str, Any], known_names: Any, seen: dict[bytes, int]) -> Contribution:
+    """One row as a contribution, or the :class:`RowError` that says what is wrong with it."""
+    unknown = set(row) - set(_COLUMNS) - {"evidence"}
+    if unknown:
+        raise RowError(number, min(unknown), f"unknown column; expected {', '.join(_COLUMNS)}")
+    for column, value in row.items():
+        _check_cell(number, column, value)
+    try:
+        evidence = dict(row.get("evidence") or {})
+        if row.get("evidence_url"):
+            evidence["url"] = row["evidence_url"]
+        if row.get("note"):
+            evidence["note"] = row["note"]
+        c = build(
+            source=str(row.get("source") or ""),
+            subject=str(row.get("subject") or ""),
+            kind=row.get("kind") or "",
+            field=row.get("field") or "general",
+            weight=row.get("weight") or 1,
+            occurred_at=row.get("occurred_at") or None,
+            project=row.get("project") or None,
+            evidence=evidence,
+            known_names=known_names,
+            about=str(row.get("about") or "") or None,
+        )
+    except ValidationError as exc:
+        bad_column = _guess_column(exc, row)
+        reason = str(exc)
+        field_name = getattr(exc, "field", None)
+        if bad_column and field_name and bad_column != str(field_name):
+            reason = reason.replace(f"field {str(field_name)!r}", f"column {bad_column!r}")
+        raise RowError(number, bad_column, reason) from exc
+    if c.key in seen:
+        raise RowError(number, "source", f"same source as row {seen[c.key]}")
+    seen[c.key] = number
+    return c
 
 
 def _check_cell(number: int, column: str, value: Any) -> None:

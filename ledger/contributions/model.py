@@ -123,6 +123,15 @@ def parse_time(value: str | int | None, *, now: int | None = None) -> int:
     return n
 
 
+def time_text(seconds: int) -> str:
+    """Unix seconds as people read them: ``2026-03-01`` for a date's first second (a ``--date`` given as
+    a day), else ``2026-03-01T10:15:00Z`` (UTC)."""
+    moment = datetime.fromtimestamp(int(seconds), timezone.utc)
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass(frozen=True)
 class Contribution:
     """A validated contribution, ready to record. ``evidence`` stays off chain."""

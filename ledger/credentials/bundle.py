@@ -27,7 +27,8 @@ from ledger.credentials.parse import MAX_CREDENTIAL_BYTES
 from ledger.credentials.parts import subject_bytes
 from ledger.errors import ValidationError, VerificationError
 
-__all__ = ["BUNDLE_SUFFIX", "BundleEntry", "bundle_lines", "default_directory", "export", "is_bundle", "read_bundle", "select"]
+__all__ = ["BUNDLE_SUFFIX", "BundleEntry", "bundle_lines", "default_directory", "export", "export_manifest", "is_bundle",
+           "read_bundle", "select"]
 
 #: File name suffix of a bundle.
 BUNDLE_SUFFIX = ".jsonl"
@@ -199,6 +200,17 @@ def default_directory(bundle: str | PathLike[str]) -> Path:
     path = Path(bundle)
     stem = path.name[: -len(BUNDLE_SUFFIX)] if is_bundle(path) else ""
     return path.with_name(stem if stem else path.name + ".files")
+
+
+def export_manifest(bundle: str | PathLike[str], report: WriteReport) -> bytes:
+    """A manifest (CSV: file, line, credential id, subject) of the files :func:`export` wrote from
+    ``bundle``, for handing each holder their file."""
+    written = {p.name for p in report.paths}
+    rows = ["file,line,credential_id,subject"]
+    for entry in read_bundle(bundle, documents=False):
+        if entry.filename in written:
+            rows.append(f"{entry.filename},{entry.line},{entry.id},{entry.subject.rsplit(':', 1)[-1]}")
+    return ("\n".join(rows) + "\n").encode()
 
 
 def export(

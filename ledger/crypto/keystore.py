@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.crypto.keys import PrivateKey
-from ledger.errors import KeystoreError, ValidationError
+from ledger.errors import KeystoreError, ValidationError, WrongPassword
 from ledger.files import write_private_file
 
 
@@ -95,9 +95,7 @@ def decrypt_keystore(data: dict[str, Any], password: str) -> PrivateKey:
     except ValueError as exc:
         # eth_keyfile says "MAC mismatch" for a wrong password (and for a damaged ciphertext)
         if "MAC mismatch" in str(exc):
-            raise KeystoreError(
-                "cannot decrypt the key: wrong password", hint="check LEDGER_PASSWORD or --password-file"
-            ) from exc
+            raise WrongPassword() from exc
         raise KeystoreError("the keystore is malformed (a field has a bad value)") from None
     except (KeyError, TypeError, NotImplementedError, AttributeError, OverflowError, AssertionError):
         # The native message may quote the file's content; none of it goes into ours.
@@ -142,7 +140,7 @@ def load_keystore(path: Path, password: str) -> PrivateKey:
         raise KeystoreError(f"keystore {path} is not valid JSON") from None
     try:
         return decrypt_keystore(data, password)
+    except WrongPassword:
+        raise
     except KeystoreError as exc:
-        if "wrong password" in str(exc):
-            raise
         raise KeystoreError(f"keystore {path}: {exc}", hint="restore the file from a backup") from None

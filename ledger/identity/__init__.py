@@ -1,8 +1,10 @@
 """The people and keys behind the ledger, kept off chain: keyring, subject vault, personal-data guard.
 
 Modules: :mod:`~ledger.identity.keyring` (the workspace's named, encrypted keys),
-:mod:`~ledger.identity.vault` (pseudonymous subject ids and the people behind them),
-:mod:`~ledger.identity.privacy` (the guard that refuses personal data bound for the chain).
+:mod:`~ledger.identity.vault` (pseudonymous subject ids and the people behind them, in SQLite, each
+person sealed under a key of their own), :mod:`~ledger.identity.sealing` (the vault's key, the person
+keys, sealing and keyed tags), :mod:`~ledger.identity.privacy` (the guard that refuses personal data
+bound for the chain).
 
 May import: ``ledger.errors``, ``ledger.canonical``, ``ledger.files``, ``ledger.crypto``.
 """

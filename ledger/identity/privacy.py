@@ -67,7 +67,51 @@ def _tokens(folded: str) -> tuple[str, ...]:
     return tuple(m.group() for m in _TOKEN.finditer(folded))
 
 
-class VaultNames:
+def tokens_of(text: str) -> tuple[str, ...]:
+    """The tokens of ``text`` as the guard compares them (NFKC, case-folded; see the module's notes)."""
+    return _tokens(_folded_name(text))
+
+
+def guarded_sequence(value: str) -> tuple[str, ...] | None:
+    """The token sequence the guard looks for to find ``value``, or ``None`` for a value too short to
+    single anyone out (one or two letters, one Han character, a number of fewer than six digits)."""
+    tokens = tokens_of(value)
+    if len(tokens) == 1:
+        (only,) = tokens
+        if only.isdigit() and len(only) < _MIN_DIGITS:
+            return None
+        if not only.isdigit() and (len(only) < _MIN_WORD or _TOKEN.match(only).group("han")):  # type: ignore[union-attr]
+            return None  # one or two letters, or one Han character
+    return tokens or None
+
+
+def windows(folded: str, lengths: Iterable[int]) -> Iterator[tuple[str, ...]]:
+    """Every run of ``n`` consecutive tokens of ``folded`` for each ``n`` in ``lengths``: the places a
+    vault value's token sequence can sit in a text."""
+    tokens = _tokens(folded)
+    for n in lengths:
+        for start in range(len(tokens) - n + 1):
+            yield tokens[start : start + n]
+
+
+class NameIndex:
+    """What the guard asks of the vault's people: does this text hold one of them, as whole tokens?
+
+    :class:`VaultNames` answers from values held in memory; the vault answers from keyed tags of the
+    same token sequences without decrypting anyone (``ledger.identity.vault``).
+    """
+
+    def __init__(self) -> None:
+        #: Values already checked and found clean against these names: an import checks the same
+        #: project, role and importer names on every contribution.
+        self.clean: set[str] = set()
+
+    def find(self, folded: str) -> bool:
+        """Whether ``folded`` (NFKC-normalised, case-folded) holds a vault value as whole tokens."""
+        raise NotImplementedError
+
+
+class VaultNames(NameIndex):
     """The vault's values, indexed for matching as whole tokens; build once, check many fields.
 
     A value matches where its tokens appear in a row in the text: ``al chen`` in "mentored by Al Chen",
@@ -80,19 +124,11 @@ class VaultNames:
         self._values = tuple(values)
         self._sequences: set[tuple[str, ...]] = set()
         for value in self._values:
-            tokens = _tokens(_folded_name(value))
-            if len(tokens) == 1:
-                (only,) = tokens
-                if only.isdigit() and len(only) < _MIN_DIGITS:
-                    continue
-                if not only.isdigit() and (len(only) < _MIN_WORD or _TOKEN.match(only).group("han")):  # type: ignore[union-attr]
-                    continue  # one or two letters, or one Han character
+            tokens = guarded_sequence(value)
             if tokens:
                 self._sequences.add(tokens)
         self._lengths = sorted({len(t) for t in self._sequences})
-        #: Values already checked and found clean against these names: an import checks the same
-        #: project, role and importer names on every contribution.
-        self.clean: set[str] = set()
+        super().__init__()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
@@ -101,21 +137,14 @@ class VaultNames:
         return len(self._values)
 
     def find(self, folded: str) -> bool:
-        """Whether ``folded`` (NFKC-normalised, case-folded) holds a vault value as whole tokens."""
         if not self._sequences:
             return False
-        tokens = _tokens(folded)
-        return any(
-            tuple(tokens[start : start + n]) in self._sequences
-            for start in range(len(tokens))
-            for n in self._lengths
-            if start + n <= len(tokens)
-        )
+        return any(window in self._sequences for window in windows(folded, self._lengths))
 
 
-def vault_names(known_names: Iterable[str]) -> VaultNames:
-    """``known_names`` as a :class:`VaultNames` (itself if it already is one)."""
-    return known_names if isinstance(known_names, VaultNames) else VaultNames(known_names)
+def vault_names(known_names: Iterable[str] | NameIndex) -> NameIndex:
+    """``known_names`` as a :class:`NameIndex` (itself if it already is one)."""
+    return known_names if isinstance(known_names, NameIndex) else VaultNames(known_names)
 
 
 def find_contact_data(value: str) -> str | None:

@@ -16,10 +16,12 @@ May import: ``ledger.verify``, ``ledger.contracts`` (ABIs and event decoding), `
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.index.queries import IndexReader
+from ledger.index.records import address_text
 from ledger.index.store import IndexMismatch, IndexStoreError, open_index
 from ledger.index.sync import Decoder, Progress, Syncer, SyncResult
 
@@ -68,6 +70,37 @@ class Index:
     ) -> SyncResult:
         """Bring the index up to ``to_block`` (default: the chain head)."""
         return self.syncer(chain, deployment, decode=decode).sync(to_block, step=step, progress=progress)
+
+    def public_reader(self) -> IndexReader:
+        """A reader for answers that go to anyone who asks: without this workspace's knowledge of which
+        batch leaf is whose (``IndexReader.batch_leaves``)."""
+        return IndexReader(self.conn, batch_leaves=False)
+
+    def journaled_batches(self) -> set[str]:
+        """Ids of the journaled batches whose leaves :meth:`record_leaves` has taken in."""
+        return {r[0] for r in self.conn.execute("SELECT batch_id FROM journal_batches")}
+
+    def record_leaves(self, batch_id: str, issuer: str, root: str, leaves: Iterable[tuple[int, str, str, str]]) -> int:
+        """Take in which leaf of batch ``batch_id`` (anchored by ``issuer`` with root ``root``) is whose:
+        ``(leaf index, credential hash, subject, credential id)`` each, from the issuer's journal.
+        Idempotent; one transaction.
+
+        Returns:
+            the number of leaves recorded.
+        """
+        who = address_text(issuer)
+        rows = [(root.lower(), int(i), h.lower(), s.lower(), c, batch_id, who) for i, h, s, c in leaves]
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO batch_leaves (root, leaf, credential_hash, subject, credential_id, batch_id, "
+                "issuer) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self.conn.execute("INSERT OR REPLACE INTO journal_batches VALUES (?, ?, ?)", (batch_id, root.lower(), len(rows)))
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        return len(rows)
 
     def close(self) -> None:
         self.conn.close()

@@ -22,12 +22,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ledger.errors import ValidationError
+from ledger.index.authority import AuthorityQueries, _upto
 from ledger.index.projection import ZERO32
 from ledger.index.records import (
     Batch,
     Contribution,
     Credential,
     IssuerView,
+    Leaf,
     NominationEntry,
     Proposal,
     ReportAnchor,
@@ -37,7 +39,6 @@ from ledger.index.records import (
     bytes32_text,
     parse_moment,
 )
-from ledger.index.authority import AuthorityQueries, _upto
 from ledger.index.sync import get_cursor
 
 #: Statuses of a credential or leaf that leave it valid.
@@ -45,10 +46,17 @@ VALID_STATUSES = ("None", "Valid")
 
 
 class IndexReader(AuthorityQueries):
-    """Queries over one index connection (issuers, keys and authorisation: :class:`AuthorityQueries`)."""
+    """Queries over one index connection (issuers, keys and authorisation: :class:`AuthorityQueries`).
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    ``batch_leaves`` says whether answers include this workspace's own knowledge of which batch leaf is
+    whose (``batch_leaves``, from its journal): yes for the issuer's own commands; no for an answer that
+    goes to anyone who asks (the web verifier), since it links subject ids to credentials in a way the
+    chain does not.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, batch_leaves: bool = True) -> None:
         self.conn = conn
+        self.batch_leaves = batch_leaves
 
     # -- when ------------------------------------------------------------------------------------
 
@@ -397,17 +405,135 @@ class IndexReader(AuthorityQueries):
         found = [self._credential(r, at) for r in rows]
         if subject is None:
             found.extend(self._leaves(type_id, issuer, at))
+        elif self.batch_leaves:
+            found.extend(self._subject_leaves(bytes32_text(subject, "subject id"), type_id, issuer, at))
         if status is not None:
             wanted = status.strip().capitalize()
             found = [c for c in found if (c.valid_status if wanted == "Valid" else c.status == wanted)]
         return found
 
+    def valid_holders(self, type_id: int, issuer: str) -> dict[str, str]:
+        """Subject -> hash of a certificate of ``type_id`` from ``issuer`` that it holds and that is neither
+        revoked nor suspended now: checked ones, and leaves of this workspace's batches (``batch_leaves``).
+        Two queries for any number of subjects (a batch asks it for every row)."""
+        in_force = "COALESCE(({}), 'None') IN ('None', 'Valid')"
+        leaf_last = ("SELECT s.status FROM leaf_status s WHERE s.issuer = l.issuer AND s.root = l.root AND "
+                     "s.leaf_index = l.leaf ORDER BY s.block_number DESC, s.log_index DESC LIMIT 1")
+        checked_last = ("SELECT s.status FROM credential_status s WHERE s.issuer = c.issuer AND s.credential_hash = "
+                        "c.hash AND s.root = ? ORDER BY s.block_number DESC, s.log_index DESC LIMIT 1")
+        who = address_text(issuer)
+        out: dict[str, str] = {}
+        for subject, digest in self.conn.execute(
+            "SELECT l.subject, l.credential_hash FROM batch_leaves l JOIN batches b ON b.root = l.root AND "
+            "b.issuer = l.issuer WHERE b.type_id = ? AND b.issuer = ? AND NOT EXISTS (SELECT 1 FROM batch_revocations "
+            "r WHERE r.issuer = b.issuer AND r.root = b.root) AND " + in_force.format(leaf_last)
+            + " ORDER BY b.block_number", (type_id, who),
+        ) if self.batch_leaves else ():
+            out.setdefault(subject, digest)
+        for subject, digest in self.conn.execute(
+            "SELECT c.subject, c.hash FROM credentials c WHERE c.type_id = ? AND c.issuer = ? AND "
+            + in_force.format(checked_last) + " ORDER BY c.block_number", (type_id, who, ZERO32),
+        ):
+            out.setdefault(subject, digest)
+        return out
+
+    def leaves(
+        self,
+        *,
+        credential_ids: Iterable[str] | None = None,
+        hashes: Iterable[str] | None = None,
+        subject: str | None = None,
+        root: str | None = None,
+        batch_id: str | None = None,
+    ) -> list[Leaf]:
+        """This workspace's batch leaves (``batch_leaves``) named by credential id (``urn:uuid:...``),
+        credential hash, subject, batch root or batch id; in batch and leaf order."""
+        if not self.batch_leaves:
+            return []
+        where: list[str] = []
+        params: list[Any] = []
+        for column, values in (("credential_id", credential_ids), ("credential_hash", hashes)):
+            if values is not None:
+                chosen = [v.lower() if column == "credential_hash" else v for v in values]
+                if not chosen:
+                    return []
+                where.append(f"{column} IN ({','.join('?' * len(chosen))})")
+                params += chosen
+        if subject is not None:
+            where.append("subject = ?")
+            params.append(bytes32_text(subject, "subject id"))
+        if root is not None:
+            where.append("root = ?")
+            params.append(bytes32_text(root, "root"))
+        if batch_id is not None:
+            where.append("batch_id = ?")
+            params.append(batch_id)
+        rows = self.conn.execute(
+            f"SELECT * FROM batch_leaves WHERE {' AND '.join(where) or '1=1'} ORDER BY batch_id, leaf", params
+        ).fetchall()
+        return [Leaf(r["root"], r["leaf"], r["credential_hash"], r["subject"], r["credential_id"], r["batch_id"],
+                     r["issuer"] or "") for r in rows]
+
+    def knows_batch_leaves(self) -> bool:
+        """Whether this index holds the issuer's knowledge of which batch leaf is whose (it does in the
+        workspace that issued batches, from its journal; a verifier's does not) and answers with it."""
+        return self.batch_leaves and self.conn.execute("SELECT 1 FROM journal_batches LIMIT 1").fetchone() is not None
+
+    def _subject_leaves(self, subject: str, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
+        """The subject's batch certificates this workspace issued (``batch_leaves``), anchored by ``at``."""
+        where, params = ["l.subject = ?", "b.block_number <= ?"], [subject, _upto(at)]
+        if type_id is not None:
+            where.append("b.type_id = ?")
+            params.append(type_id)
+        if issuer is not None:
+            where.append("b.issuer = ?")
+            params.append(address_text(issuer))
+        rows = self.conn.execute(
+            "SELECT l.credential_hash AS hash, l.root AS root, l.leaf AS leaf_index, b.issuer AS issuer, "
+            "b.type_id AS type_id, b.block_number AS block_number, b.tx_hash AS tx_hash, l.subject AS subject "
+            "FROM batch_leaves l JOIN batches b ON b.root = l.root AND b.issuer = l.issuer "
+            f"WHERE {' AND '.join(where)} ORDER BY b.block_number, l.leaf",
+            params,
+        ).fetchall()
+        return [self._leaf(r, at) for r in rows]
+
+    def leaf_state_at(self, issuer: str, root: str | bytes, index: int, at: int | None = None) -> StatusEntry | None:
+        """The status in force of a batch leaf at ``at``, its batch's revocation included (a revoked batch
+        revokes every leaf; a revocation by a key compromised at its block is void)."""
+        batch = self.batch(issuer, root, at)
+        revoked = None if batch is None else batch.revoked
+        if revoked is not None and revoked.by is not None:
+            since = self.compromised_since(revoked.by, at)
+            if since is not None and revoked.block_number >= since:
+                revoked = None
+        return revoked or self.leaf_status_at(issuer, root, index, at)
+
+    def _leaf(self, r: sqlite3.Row, at: int | None) -> Credential:
+        history = self.leaf_history(r["issuer"], r["root"], r["leaf_index"], at)
+        last = self.leaf_state_at(r["issuer"], r["root"], r["leaf_index"], at)
+        return Credential(
+            hash=r["hash"],
+            root=r["root"],
+            issuer=r["issuer"],
+            type_id=r["type_id"],
+            block_number=r["block_number"],
+            tx_hash=r["tx_hash"],
+            subject=r["subject"],
+            status=last.status if last else "None",
+            status_reason=last.reason if last else None,
+            status_block=last.block_number if last else None,
+            history=history,
+            index=r["leaf_index"],
+        )
+
     def _leaves(self, type_id: int | None, issuer: str | None, at: int | None) -> list[Credential]:
         """Batch leaves with a status change (a leaf's hash is not on chain: root and index name it)."""
         rows = self.conn.execute(
             "SELECT DISTINCT s.issuer AS issuer, s.root AS root, s.leaf_index AS leaf_index, b.type_id AS type_id, "
-            "b.block_number AS block_number, b.tx_hash AS tx_hash FROM leaf_status s "
-            "JOIN batches b ON b.root = s.root AND b.issuer = s.issuer WHERE s.block_number <= ? "
+            f"b.block_number AS block_number, b.tx_hash AS tx_hash, {'l.subject' if self.batch_leaves else 'NULL'} "
+            f"AS subject, {'l.credential_hash' if self.batch_leaves else 'NULL'} AS hash FROM leaf_status s "
+            "JOIN batches b ON b.root = s.root AND b.issuer = s.issuer LEFT JOIN batch_leaves l ON l.root = s.root "
+            "AND l.leaf = s.leaf_index AND l.issuer = s.issuer WHERE s.block_number <= ? "
             "ORDER BY b.block_number, s.root, s.leaf_index",
             (_upto(at),),
         ).fetchall()
@@ -421,12 +547,13 @@ class IndexReader(AuthorityQueries):
             last = self._effective(history, at)
             out.append(
                 Credential(
-                    hash="",
+                    hash=r["hash"] or "",
                     root=r["root"],
                     issuer=r["issuer"],
                     type_id=r["type_id"],
                     block_number=r["block_number"],
                     tx_hash=r["tx_hash"],
+                    subject=r["subject"],
                     status=last.status if last else "None",
                     status_reason=last.reason if last else None,
                     status_block=last.block_number if last else None,

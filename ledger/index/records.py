@@ -89,6 +89,20 @@ class Credential:
 
 
 @dataclass(frozen=True)
+class Leaf:
+    """A leaf of one of this workspace's batches, as its journal knows it: who holds it (only the issuer's
+    workspace has these; on chain there is only the root)."""
+
+    root: str
+    leaf: int
+    credential_hash: str
+    subject: str
+    credential_id: str
+    batch_id: str
+    issuer: str = ""  # the key the batch is anchored under
+
+
+@dataclass(frozen=True)
 class Batch:
     """An anchored Merkle root, keyed by the key that anchored it; ``revoked`` when the whole batch was
     revoked (the last revocation: with its reason, block and author)."""

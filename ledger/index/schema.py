@@ -17,13 +17,15 @@ Tables, one per kind of fact the contracts emit:
 * ``cert_types`` (one row per version), ``batches`` (anchored roots), ``credentials`` (criteria-checked
   issuance, with ``credential_evidence`` and ``credential_prerequisites``), ``credential_status``.
 * ``report_anchors``: hashes of audit reports anchored by auditors (migration ``0006``).
-* Contracts v2 (migration ``0007_contracts_v2``): issuers are keys of *nodes* (``issuers.node``; status and
+* ``batch_leaves``, ``journal_batches``: which leaf of which of this workspace's batches is whose, read
+  from its issuance journal, not from the chain (migration ``0007``).
+* Contracts v2 (migration ``0008_contracts_v2``): issuers are keys of *nodes* (``issuers.node``; status and
   scope rows carry the node), ``key_rotations``, ``key_compromises``, ``issuer_holds`` and ``offers``
   (child and successor offers); anchors keyed by (issuer, root) with ``batch_revocations`` and
   ``leaf_status`` (a row per leaf per change); credentials, their evidence and prerequisites keyed by
   (issuer, hash); contributions by their event's position (a released key is recorded again), co-signs
   with their organisation, ``contribution_releases``; report anchors by (auditor, hash); proposals with
-  their last block and cancellations.
+  their last block and cancellations; ``batch_leaves`` name the key that anchored their batch.
 """
 
 from __future__ import annotations
@@ -411,6 +413,10 @@ CREATE INDEX report_anchors_by_target ON report_anchors(target);
 ALTER TABLE committee_actions ADD COLUMN expires_at INTEGER;
 ALTER TABLE committee_actions ADD COLUMN details TEXT;
 CREATE INDEX committee_actions_by_proposal ON committee_actions(proposal_id);
+
+ALTER TABLE batch_leaves ADD COLUMN issuer TEXT;
+DELETE FROM batch_leaves;
+DELETE FROM journal_batches;
 """
 
 #: The tables of facts (besides ``schema_migrations``).
@@ -432,6 +438,8 @@ TABLES = (
     "credential_prerequisites",
     "credential_status",
     "report_anchors",
+    "batch_leaves",
+    "journal_batches",
     "key_rotations",
     "key_compromises",
     "issuer_holds",
@@ -487,13 +495,41 @@ MIGRATIONS: tuple[Migration, ...] = (
             FROM events WHERE name = 'ReportAnchored' ORDER BY block_number, log_index;
         """,
     ),
+    # The issuer's own knowledge of its batches: which leaf is whose, from its issuance journal (the chain
+    # has only the root). Only the workspace that issued a batch has these rows; a query or an audit of a
+    # subject there includes the subject's batch certificates. ``journal_batches`` says which journaled
+    # batches were read, so each is read once.
+    Migration(
+        "0007_batch_leaves",
+        """
+        CREATE TABLE batch_leaves (
+            root            TEXT NOT NULL,
+            leaf            INTEGER NOT NULL,
+            credential_hash TEXT NOT NULL,
+            subject         TEXT NOT NULL,
+            credential_id   TEXT NOT NULL,
+            batch_id        TEXT NOT NULL,
+            PRIMARY KEY (root, leaf)
+        ) WITHOUT ROWID;
+        CREATE INDEX batch_leaves_by_subject ON batch_leaves(subject);
+        CREATE INDEX batch_leaves_by_hash ON batch_leaves(credential_hash);
+        CREATE INDEX batch_leaves_by_id ON batch_leaves(credential_id);
+        CREATE TABLE journal_batches (
+            batch_id TEXT PRIMARY KEY,
+            root     TEXT NOT NULL,
+            count    INTEGER NOT NULL
+        );
+        """,
+    ),
     # Contracts v2 (issue 15). Tables whose key changes are rebuilt with their rows (an index of a v1
-    # deployment keeps what it held; a v1 deployment's issuer ids are its node ids).
-    Migration("0007_contracts_v2", _CONTRACTS_V2),
+    # deployment keeps what it held; a v1 deployment's issuer ids are its node ids). Batch leaves name the
+    # key their batch is anchored under (a copy of a root under another key is another batch): the rows
+    # are read again from the journal, which names it.
+    Migration("0008_contracts_v2", _CONTRACTS_V2),
     # Contracts 2.1.0: what a contribution is about (mentor awards) and nominations (community MVP awards),
     # one row per event; the live nominations are the last event per (type, version, subject, org).
     Migration(
-        "0008_awards",
+        "0009_awards",
         """
         CREATE TABLE contribution_about (
             key          TEXT NOT NULL,

@@ -11,7 +11,15 @@ caller passes.
 
 from __future__ import annotations
 
-from ledger.issuance.journal import OUTPUT_LAYOUTS, STAGES, BatchPlan, Journal, unfinished_batches
+from ledger.issuance.journal import (
+    OUTPUT_LAYOUTS,
+    STAGES,
+    BatchPlan,
+    Journal,
+    JournalRow,
+    batches_from,
+    unfinished_batches,
+)
 from ledger.issuance.pipeline import (
     Anchorer,
     BatchFailure,
@@ -20,6 +28,7 @@ from ledger.issuance.pipeline import (
     bulk_objects,
     check_output_dir,
     crash_hook,
+    leaf_hashes,
     plan_batch,
     run,
     write_bundle,
@@ -34,12 +43,15 @@ __all__ = [
     "BatchPlan",
     "BatchResult",
     "Journal",
+    "JournalRow",
     "ResumeOutcome",
     "Row",
     "RowsResult",
+    "batches_from",
     "bulk_objects",
     "check_output_dir",
     "crash_hook",
+    "leaf_hashes",
     "plan_batch",
     "read_rows",
     "run",

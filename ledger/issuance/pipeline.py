@@ -35,7 +35,7 @@ from ledger.credentials.parts import Achievement, IssuerProfile
 from ledger.credentials.proof import ChainRef
 from ledger.errors import ContractError, IssuanceError, LedgerError, RowError, ValidationError
 from ledger.files import write_private_file
-from ledger.issuance.journal import OUTPUT_LAYOUTS, BatchPlan, Journal
+from ledger.issuance.journal import OUTPUT_LAYOUTS, BatchPlan, Journal, JournalRow
 from ledger.issuance.rows import Row, RowsResult, read_rows  # noqa: F401  (re-exported: the rows of a batch)
 
 
@@ -50,8 +50,9 @@ class Anchorer(Protocol):
     ) -> tuple[bytes, int, int]:
         """Send ``anchor`` (run as a call first if ``dry_run``); return (transaction hash, block, gas used)."""
 
-    def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
-        """(transaction hash, block) of the root's anchoring by the signer, or None if it is not anchored.
+    def find_anchor(self, root: bytes, since_block: int, *, issuer: str | None = None) -> tuple[bytes, int] | None:
+        """(transaction hash, block) of the root's anchoring by the signer (or by ``issuer``: anchors are
+        keyed by the anchoring key), or None if it is not anchored.
 
         Raises:
             IssuanceError: the root is anchored by another account.
@@ -73,6 +74,7 @@ class BatchResult:
     anchor_gas: int = 0
     skipped: list[RowError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    manifest: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +87,7 @@ class BatchResult:
             "resumed_from": self.resumed_from,
             "anchored_now": self.anchored_now,
             "anchor_gas": self.anchor_gas,
+            "manifest": str(self.manifest) if self.manifest else None,
             "skipped_rows": [{"row": e.row, "column": e.column, "reason": e.reason} for e in self.skipped],
             "seconds": {k: round(v, 4) for k, v in self.timings.items()},
         }
@@ -133,7 +136,7 @@ def check_output_dir(directory: Path) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        probe.unlink()
+        probe.unlink(missing_ok=True)  # a sweep of leftovers (ledger.files) may have taken it already
     except OSError as exc:
         raise ValidationError(
             f"cannot write credential files to {directory}: {exc.strerror or exc}",
@@ -191,9 +194,11 @@ def plan_batch(
     hash_algorithm: str = "keccak256",
     layout: str = "files",
     deployment: str,
+    source: dict[str, Any] | None = None,
 ) -> Journal:
     """Draw the credential ids and the salt seed, build the batch, and journal the plan (nothing written
-    elsewhere yet). ``deployment`` is the deployment's DID (subjects and types are named under it)."""
+    elsewhere yet). ``deployment`` is the deployment's DID (subjects and types are named under it);
+    ``source`` names the input (file name and content hash), so that a second run of it is recognised."""
     if layout not in OUTPUT_LAYOUTS:
         raise ValidationError(f"output layout {layout!r}: choose one of {', '.join(OUTPUT_LAYOUTS)}")
     batch_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
@@ -225,9 +230,15 @@ def plan_batch(
         profile=2,
         deployment=deployment,
         salt_seed=seed.hex(),
+        source=source,
     )
     journal = Journal(journal_root, batch_id)
-    journal.write_plan(plan, [("0x" + c.subject.hex(), c.holder_name, c.id) for c in credentials])  # type: ignore[union-attr]
+    journal_rows = [
+        JournalRow("0x" + c.subject.hex(), c.holder_name, c.id, "0x" + c.hash.hex(), r.number, r.file)  # type: ignore[union-attr]
+        for c, r in zip(credentials, rows)
+    ]
+    journal.write_plan(plan, journal_rows)
+    journal.built_rows = journal_rows
     journal.built = (credentials, tree)
     return journal
 
@@ -266,6 +277,12 @@ def run(
 
     anchored_now = False
     state = journal.state()
+    if resumed and state["stage"] == "anchored" and not _anchored(anchorer, root, since_block, plan.issuer_account):
+        # The journal says anchored, the chain does not have it (a node restarted without its state, a
+        # chain that lost its newest blocks): anchor it again rather than write files naming an anchor
+        # that is not there.
+        journal.set_stage("anchoring", lost_anchor=state.get("tx"))
+        state = journal.state()
     if state["stage"] in ("planned", "anchoring"):
         t0 = time.perf_counter()
         progress("anchoring", 0, 1)
@@ -302,11 +319,13 @@ def run(
             credentials, chain=chain_ref, contract=plan.contract, tree=tree, anchor_transaction=tx_hash,
             anchor_block=block,
         ), progress, len(credentials))  # fmt: skip
+        rows = journal.built_rows or journal.rows()
         if plan.layout == "jsonl":
             write_bundle(out, documents, durable=durability != "none")
         else:
-            names = (default_filename(c, i) for i, c in enumerate(credentials))
+            names = (r.file or default_filename(c, i) for i, (c, r) in enumerate(zip(credentials, rows)))
             write_documents(out, zip(names, documents), durability=durability, overwrite=True)
+        write_private_file(manifest_path(plan), _manifest(plan, credentials, rows), durable=durability != "none")
     except OSError as exc:
         raise _unwritten(journal, state, out, exc) from exc
     progress("writing", len(credentials), len(credentials))
@@ -317,6 +336,38 @@ def run(
         journal, plan, journal.state(), anchored_now=anchored_now,
         resumed_from=start_stage if resumed else None, timings=timings,
     )
+
+
+def manifest_path(plan: BatchPlan) -> Path:
+    """Where a batch's manifest goes: ``manifest.csv`` in its directory (files layout), or
+    ``<batch>.manifest.csv`` beside its bundle (jsonl layout)."""
+    out = Path(plan.output)
+    return out / "manifest.csv" if plan.layout != "jsonl" else out.with_name(plan.batch_id + ".manifest.csv")
+
+
+MANIFEST_COLUMNS = ("row", "file", "line", "credential_id", "subject")
+
+
+def _manifest(plan: BatchPlan, credentials: Sequence[Credential], rows: Sequence[JournalRow]) -> bytes:
+    """The batch's manifest (CSV): for each credential, the row of the input file it came from, its
+    file (or its line of the bundle), its id and its subject, for handing each holder their file."""
+    lines = [",".join(MANIFEST_COLUMNS)]
+    bundle = Path(plan.output).name
+    for i, (c, r) in enumerate(zip(credentials, rows)):
+        file, line = (bundle, str(i + 1)) if plan.layout == "jsonl" else (r.file or default_filename(c, i), "")
+        lines.append(",".join(_csv_cell(v) for v in ("" if r.row is None else str(r.row), file, line, c.id,
+                                                       c.subject_id.rsplit(":", 1)[1])))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(ch in value for ch in ',"\n\r') else value
+
+
+def _anchored(anchorer: Anchorer, root: bytes, since_block: int, planned: str) -> bool:
+    """Whether the chain has ``root`` anchored by the issuer the batch was planned for (which may not be
+    the signer, when another key of the workspace finishes the batch)."""
+    return anchorer.find_anchor(root, since_block, issuer=planned or None) is not None
 
 
 def _counted(documents: Iterable[bytes], progress: Progress, total: int, every: int = 1_000) -> Iterator[bytes]:
@@ -401,10 +452,20 @@ def _rebuild(journal: Journal, plan: BatchPlan, progress: Progress) -> tuple[lis
     rows = journal.rows()
     progress("hashing", 0, len(rows))
     seed = bytes.fromhex(plan.salt_seed) if plan.salt_seed else None
-    credentials = build_batch(template, [SubjectEntry(s, h, (), i) for s, h, i in rows], salt_seed=seed)
+    credentials = build_batch(template, [SubjectEntry(r.subject, r.holder, (), r.id) for r in rows], salt_seed=seed)
     tree = MerkleTree.build([c.hash for c in credentials], _hasher(t["hash_algorithm"]))
     progress("hashing", len(rows), len(rows))
     return credentials, tree
+
+
+def leaf_hashes(journal: Journal) -> list[str]:
+    """The credential hash of every leaf of a journaled batch, in leaf order (``0x`` hex): from the
+    journal, or rebuilt from it for a batch journaled before the hashes were kept there."""
+    rows = journal.rows()
+    if all(r.hash for r in rows):
+        return [str(r.hash) for r in rows]
+    credentials, _ = _rebuild(journal, journal.plan(), _noop_progress)
+    return ["0x" + c.hash.hex() for c in credentials]
 
 
 def _hasher(algorithm: str) -> Callable[[bytes], bytes]:
@@ -433,6 +494,7 @@ def _result(
         anchored_now=anchored_now,
         anchor_gas=int(state.get("gas", 0)),
         timings=timings,
+        manifest=manifest_path(plan),
     )
 
 

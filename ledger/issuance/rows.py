@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ledger.canonical import NotJSONError, loads_lax
 from ledger.contributions.files import read_text_file
-from ledger.errors import RowError, ValidationError
+from ledger.errors import RowError, RowsError, ValidationError
 from ledger.identity.privacy import find_contact_data
 from ledger.identity.vault import Vault, parse_subject_id, person_field_problem, shorten
 
@@ -25,10 +26,13 @@ _COLUMNS = {"subject", "student_number", "name"}
 
 @dataclass(frozen=True)
 class Row:
-    """One validated batch row."""
+    """One validated batch row: its subject, the holder's display name, where it was in the file (the
+    line of a CSV, or of a JSON Lines file) and the name its credential's file gets (``None``: its id)."""
 
     subject: str
     holder_name: str | None
+    number: int | None = None
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,24 +41,44 @@ class RowsResult:
     skipped: tuple[RowError, ...] = ()
 
 
-def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_subjects: bool = False) -> RowsResult:
+def read_rows(
+    path: Path,
+    vault: Vault,
+    *,
+    skip_invalid: bool = False,
+    create_subjects: bool = False,
+    held: Mapping[str, str] | None = None,
+    file_column: str | None = None,
+) -> RowsResult:
     """Read and validate every row of a CSV or JSON Lines file before anything is written.
 
     A row names its subject by ``subject`` (a subject id) or ``student_number`` (looked up in the
     vault; with ``create_subjects`` a new pseudonymous subject is made for an unknown number). ``name``
-    is the holder's display name, written into the document only (never on chain).
+    is the holder's display name, written into the document only (never on chain). A row whose subject
+    is in ``held`` (subject -> the hash of a valid certificate of the batch's type from this issuer) is
+    refused: it would be a second certificate. With ``file_column``, each credential's file is named by
+    that column's value (``2023001.json``) instead of the credential's id.
 
     Raises:
-        RowError: the first bad row, unless ``skip_invalid`` (then bad rows are returned as skipped).
+        RowsError: every bad row, found in one pass, unless ``skip_invalid`` (then bad rows are returned
+            as skipped).
+        ValidationError: the file cannot be read, or its header is wrong (a header problem is said as
+            one, not as a problem of every row).
     """
     text = read_text_file(path)
     raw_rows = list(_raw_rows(path, text))
-    by_number = vault.by_student_number()
+    # Only the numbers this file names are looked up (by their tags: nothing is decrypted).
+    by_number = vault.student_numbers(
+        r.get("student_number", "") for _, r in raw_rows if isinstance(r, dict) and not r.get("subject")
+        and not person_field_problem("student_number", r.get("student_number", "")))
     rows: list[Row] = []
     skipped: list[RowError] = []
     seen: dict[str, int] = {}
     new_people: list[dict[str, str]] = []
     new_index: dict[str, int] = {}
+    files: dict[str, int] = {}
+    if file_column is not None and file_column not in _COLUMNS:
+        raise ValidationError(f"cannot name files by {file_column!r}: choose one of {', '.join(sorted(_COLUMNS))}")
     for number, raw in raw_rows:
         try:
             if isinstance(raw, RowError):
@@ -62,12 +86,20 @@ def read_rows(path: Path, vault: Vault, *, skip_invalid: bool = False, create_su
             row = _validate_row(number, raw, by_number, create_subjects, new_people, new_index)
             if row.subject in seen:
                 raise RowError(number, "subject", f"same subject as row {seen[row.subject]}")
+            if held and row.subject in held:
+                raise RowError(number, "subject", f"{row.subject} already holds a valid certificate of this type "
+                               f"from you ({held[row.subject]}); --again issues another")
+            if file_column is not None:
+                row = replace(row, file=_file_name(number, raw, file_column, files))
             seen[row.subject] = number
             rows.append(row)
         except RowError as exc:
-            if not skip_invalid:
-                raise
             skipped.append(exc)
+    if skipped and not skip_invalid:
+        again = " (--again for rows whose subject already holds one)" if held and any(
+            "already holds a valid certificate" in e.reason for e in skipped) else ""
+        raise RowsError(skipped, hint="fix these rows and run the command again, or pass --skip-invalid to issue "
+                        "the valid rows and list the others" + again)
     if not rows:
         raise ValidationError(f"{path} holds no valid rows" + (f" ({len(skipped)} skipped)" if skipped else ""))
     if new_people:
@@ -91,6 +123,7 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | Row
         if header is None:
             raise ValidationError(f"{path} is empty")
         names = [name.strip() for name in header]
+        _check_header(path, names)
         for values in reader:
             if not values:
                 continue  # a blank line
@@ -105,6 +138,45 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | Row
             f"{path} line {reader.line_num}: not valid CSV ({exc})",
             hint="a quoted value must end with a closing quote; the rest of the file cannot be read",
         ) from exc
+
+
+_UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
+
+
+def _file_name(number: int, raw: dict[str, str], column: str, taken: dict[str, int]) -> str:
+    """The file name a row's credential gets from ``column`` (``2023001.json``): its value with anything
+    but letters, digits, ``.``, ``_`` and ``-`` replaced, unique within the batch."""
+    value = raw.get(column, "").strip()
+    stem = _UNSAFE_IN_NAME.sub("_", value).strip("._")[:100]
+    if not stem:
+        raise RowError(number, column, f"is empty: the credential's file is named by {column}")
+    name = stem + ".json"
+    if name.lower() in taken:
+        raise RowError(number, column, f"names the same file ({name}) as row {taken[name.lower()]}")
+    taken[name.lower()] = number
+    return name
+
+
+def _check_header(path: Path, names: list[str]) -> None:
+    """Refuse a CSV header with an unknown or repeated column, or with no column naming the subject.
+
+    Raises:
+        ValidationError: naming the header (line 1) and every problem found in it.
+    """
+    problems = []
+    unknown = [n for n in names if n and n not in _COLUMNS]
+    if unknown:
+        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        problems.append(f"column{'s' if len(repeated) > 1 else ''} {', '.join(map(repr, repeated))} given twice")
+    if not {"subject", "student_number"} & set(names):
+        problems.append("no 'subject' or 'student_number' column to name each row's subject")
+    if problems:
+        raise ValidationError(
+            f"{path}, header (line 1): " + "; ".join(problems),
+            hint=f"the columns are {', '.join(sorted(_COLUMNS))} (subject or student_number, and an optional name)",
+        )
 
 
 def _json_row(number: int, line: str) -> dict[str, str] | RowError:
@@ -152,7 +224,7 @@ def _validate_row(
             parse_subject_id(raw["subject"])
         except ValidationError as exc:
             raise RowError(number, "subject", str(exc)) from exc
-        return Row(raw["subject"].lower(), name)
+        return Row(raw["subject"].lower(), name, number)
     student = raw.get("student_number", "")
     if not student:
         raise RowError(number, "subject", "give a subject id or a student_number")
@@ -164,20 +236,20 @@ def _validate_row(
         if len(ids) > 1:
             raise RowError(number, "student_number", f"{student!r} is ambiguous: the vault gives it to subjects "
                            f"{', '.join(ids)}; name the subject by its id in a 'subject' column")
-        return Row(ids[0], name)
+        return Row(ids[0], name, number)
     if not create:
         raise RowError(number, "student_number", f"{shorten(student)!r} is not in the vault (use --new-subjects to add)")
     if student in new_index:  # one new subject per number: a second row with it is a repeated subject
-        return Row(f"new:{new_index[student]}", name)
+        return Row(f"new:{new_index[student]}", name, number)
     new_index[student] = len(new_people)
     new_people.append({"student_number": student, "name": name or ""})
-    return Row(f"new:{len(new_people) - 1}", name)
+    return Row(f"new:{len(new_people) - 1}", name, number)
 
 
 def _create_subjects(vault: Vault, rows: list[Row], people: list[dict[str, str]]) -> None:
     ids = [s.id for s in vault.new_subjects(people)]
     for i, row in enumerate(rows):
         if row.subject.startswith("new:"):
-            rows[i] = Row(ids[int(row.subject[4:])], row.holder_name)
+            rows[i] = replace(row, subject=ids[int(row.subject[4:])])
 
 

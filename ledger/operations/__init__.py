@@ -7,8 +7,10 @@ Modules: :mod:`~ledger.operations.governance` (the committee, issuers, certifica
 :mod:`~ledger.operations.linking` (platform handles linked to subjects, anchored as commitments),
 :mod:`~ledger.operations.reporting` (contribution reports with their inputs from the workspace),
 :mod:`~ledger.operations.certifying` (batch and checked issuance, verification),
-:mod:`~ledger.operations.revoking` (status changes of credentials chosen by file, batch, id or subject, in
-as few transactions as the contracts allow).
+:mod:`~ledger.operations.revoking` (status changes at scale: credentials chosen by file, directory, bundle,
+list, batch, id or subject; :func:`~ledger.operations.revoking.status_transactions` turns them into as few
+transactions as the contracts allow: a batch's leaves in one, a whole batch in one),
+:mod:`~ledger.operations.people` (erasing a person, and what remains).
 Each validates its input (personal data included) before anything is sent.
 
 May import every package below the facade: ``ledger.reports``, ``ledger.audit``, ``ledger.issuance``, ``ledger.index``,

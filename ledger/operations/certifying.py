@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -19,6 +20,7 @@ from ledger.credentials.parts import Achievement, Evidence, IssuerProfile
 from ledger.credentials.proof import CHECKED_PROOF, ChainRef, CredentialProof
 from ledger.credentials.standards import CRITERIA_WORDS, criteria_narrative, explain_refusal, metadata_hash
 from ledger.errors import ContractError, IssuanceError, LedgerError, PersonalDataError, ValidationError
+from ledger.files import sweep_leftovers
 from ledger.identity.privacy import find_contact_data
 from ledger.identity.vault import parse_subject_id
 from ledger.index import Index
@@ -34,7 +36,6 @@ from ledger.wellknown.document import DeploymentRef
 from ledger.wellknown.fetch import DomainDirectory, FetchPolicy
 
 if TYPE_CHECKING:
-    from ledger.credentials.document import Credential
     from ledger.issuance.pipeline import BatchResult, Progress, ResumeOutcome
     from ledger.types import CredentialType
     from ledger.verify.snapshot import StaticChainView
@@ -46,6 +47,18 @@ def _check_valid_until(valid_until: str) -> None:
     if parse_time(valid_until) <= time.time():
         raise ValidationError(f"--valid-until {valid_until} is not in the future: the credentials would be "
                               "expired from the start")
+
+
+def _source_fingerprint(path: Path) -> str:
+    """SHA-256 of a batch input file's bytes: the same file run twice is recognised as a repeat."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+    return digest.hexdigest()
 
 
 def _iso(ts: int) -> str:
@@ -149,14 +162,15 @@ class CertifyingOps(_Context):
         receipt = self.contracts.issuers.anchor(self.key, type_id, count, root, meta_hash, dry_run=dry_run)
         return receipt.tx_hash, receipt.block_number, receipt.gas_used
 
-    def find_anchor(self, root: bytes, since_block: int) -> tuple[bytes, int] | None:
+    def find_anchor(self, root: bytes, since_block: int, *, issuer: str | None = None) -> tuple[bytes, int] | None:
         # Anchors are keyed by issuer: another issuer's copy of this root is its own batch, not ours.
-        anchor = self.contracts.issuers.anchor_of(self.key.address, root)
+        who = issuer or self.key.address
+        anchor = self.contracts.issuers.anchor_of(who, root)
         if not anchor.exists:
             return None
         for event in self.contracts.events(anchor.block_number, anchor.block_number):
             if event.name == "BatchAnchored" and event.args["root"] == root and \
-                    event.args["issuer"].lower() == self.key.address.lower():
+                    event.args["issuer"].lower() == who.lower():
                 return event.tx_hash, event.block_number
         return b"\0" * 32, anchor.block_number
 
@@ -172,17 +186,34 @@ class CertifyingOps(_Context):
         progress: Progress | None = None,
         crash_at: str | None = None,
         layout: str = "files",
+        again: bool = False,
+        name_files_by: str | None = None,
     ) -> BatchResult:
-        """Validate every row, then write, anchor and prove a batch (see ``ledger.issuance.pipeline``)."""
+        """Validate every row, then write, anchor and prove a batch (see ``ledger.issuance.pipeline``).
+
+        Unless ``again``, a repeat is refused before anything is written: the same input (by content,
+        for the same type and issuer) issued before, or still unfinished (``--resume`` finishes it), and
+        a row whose subject already holds a valid certificate of the type from this issuer.
+        ``name_files_by`` names each credential's file by that column (files layout).
+        """
 
         # Every check that can refuse the batch comes before the rows are read: reading them with
         # ``new_subjects`` saves new people to the vault.
         if layout not in issuance.OUTPUT_LAYOUTS:
             raise ValidationError(f"output layout {layout!r}: choose one of {', '.join(issuance.OUTPUT_LAYOUTS)}")
+        if name_files_by is not None and layout != "files":
+            raise ValidationError("--name-files-by names the files of the files layout; a bundle is one file")
         if valid_until:
             _check_valid_until(valid_until)
         achievement = self._achievement(type_id, self._check_writer(type_id))
         issuer = self._issuer_profile()
+        fingerprint = _source_fingerprint(source)
+        held: dict[str, str] | None = None
+        if not again:
+            self._refuse_repeated_input(source, fingerprint, type_id, issuer.id)
+            with Index.open(self.settings.index_path) as index:
+                self.sync_index(index)
+                held = index.reader.valid_holders(type_id, self.key.address)
         # A batch whose files cannot be written must not be anchored: its credentials would exist only
         # in the journal.
         issuance.check_output_dir(out_dir or self.settings.credentials_dir)
@@ -190,8 +221,28 @@ class CertifyingOps(_Context):
             return self._issue_rows(
                 type_id, source, achievement=achievement, issuer=issuer, skip_invalid=skip_invalid,
                 new_subjects=new_subjects, out_dir=out_dir, valid_until=valid_until, progress=progress,
-                crash_at=crash_at, layout=layout,
+                crash_at=crash_at, layout=layout, held=held, file_column=name_files_by,
+                source_info={"file": source.name, "sha256": fingerprint},
             )  # fmt: skip
+
+    def _refuse_repeated_input(self, source: Path, fingerprint: str, type_id: int, issuer_id: str) -> None:
+        """Raise if a batch was made from the same input (content), type and issuer before."""
+        previous = issuance.batches_from(self.settings.journal_dir, fingerprint, type_id, issuer_id)
+        unfinished = [b for b, stage in previous if stage != "done"]
+        if unfinished:
+            raise ValidationError(
+                f"{source} was already started as batch {unfinished[0]} of type {type_id}, which is unfinished "
+                "(it may already be anchored); running it again would issue a second batch",
+                hint=f"finish it: ledger cred issue --resume --batch {unfinished[0]} (or --again to issue a new, "
+                "separate batch anyway)",
+            )
+        if previous:
+            batch = previous[-1][0]
+            raise ValidationError(
+                f"{source} was already issued as batch {batch} of type {type_id} (same content, same issuer)",
+                hint="nothing to do, its credentials are in the journal and on chain; --again issues the file once "
+                "more as a new batch",
+            )
 
     def _issue_rows(
         self,
@@ -207,12 +258,16 @@ class CertifyingOps(_Context):
         progress: Progress | None,
         crash_at: str | None,
         layout: str,
+        held: dict[str, str] | None = None,
+        file_column: str | None = None,
+        source_info: dict[str, Any] | None = None,
     ) -> BatchResult:
 
         until = _iso(parse_time(valid_until)) if valid_until else None
         chain_ref, since_block = self._chain_ref(), self.chain.block_number()
         t0 = time.perf_counter()
-        rows = issuance.read_rows(source, self.vault, skip_invalid=skip_invalid, create_subjects=new_subjects)
+        rows = issuance.read_rows(source, self.vault, skip_invalid=skip_invalid, create_subjects=new_subjects,
+                                  held=held, file_column=file_column)
         now = int(time.time())
         read_seconds = time.perf_counter() - t0
         journal = issuance.plan_batch(
@@ -231,6 +286,7 @@ class CertifyingOps(_Context):
             hash_algorithm=self._hash_algorithm(),
             layout=layout,
             deployment=self._deployment_did(),
+            source=source_info,
         )
         result = issuance.run(
             journal, self, progress=progress,
@@ -271,6 +327,9 @@ class CertifyingOps(_Context):
                 raise IssuanceError(f"no journaled batch {bid!r} in {root}")
             if out_dir is not None and journal.state().get("stage") != "done":
                 journal.move_output(out_dir)
+            output = Path(journal.plan().output)
+            # A write killed part way left its temporary file beside the output (it may hold names).
+            sweep_leftovers(output.parent if journal.plan().layout == "jsonl" else output)
             try:
                 with issuance.bulk_objects():
                     outcome.finished.append(
@@ -299,12 +358,15 @@ class CertifyingOps(_Context):
     ) -> dict[str, Any]:
         """Issue one certificate whose criteria the contract checks; a refusal says which and by how much.
 
-        A subject that already holds a valid certificate of the type from this issuer is refused
+        The holder's name in the document is ``holder_name``, or else the name the vault keeps for the
+        subject. A subject that already holds a valid certificate of the type from this issuer is refused
         unless ``again`` is set: the contract accepts a second one (its hash is new), and running the
         same command twice would otherwise give two certificates without a word.
         """
 
         subject_bytes = parse_subject_id(subject)
+        if holder_name is None:
+            holder_name = self._holder_from_vault(subject)
         if holder_name is not None:
             _check_holder_name(holder_name)
         if valid_until:
@@ -348,11 +410,48 @@ class CertifyingOps(_Context):
             "gas_used": receipt.gas_used,
         }
 
+    def _holder_from_vault(self, subject: str) -> str | None:
+        """The holder's display name for a document: the name the vault keeps for ``subject``, if any (a
+        subject not in this workspace's vault, or erased, gets none)."""
+        person = self.vault.get("0x" + parse_subject_id(subject).hex())
+        name = (person.person.get("name") or "").strip() if person is not None else ""
+        return name or None
+
+    def sync_index(self, index: Index, **kwargs: Any) -> Any:
+        """Bring ``index`` up to the chain's head, and take in this workspace's journaled batches (which
+        leaf is whose: only the issuer knows), so that its queries and audits of a subject include the
+        subject's batch certificates. Returns the chain sync's result."""
+        result = index.sync(self.chain, self.settings.deployment, **kwargs)
+        self.index_journal(index)
+        return result
+
+    def index_journal(self, index: Index) -> int:
+        """Record in ``index`` the leaves of every journaled batch it has not taken in yet; the number of
+        leaves recorded. Only anchored batches ever show (the index joins them with the chain's roots)."""
+        root = self.settings.journal_dir
+        if not root.is_dir():
+            return 0
+        known = index.journaled_batches()
+        recorded = 0
+        for entry in sorted(root.iterdir()):
+            journal = issuance.Journal(root, entry.name)
+            if entry.name in known or not journal.exists():
+                continue
+            try:
+                plan, rows = journal.plan(), journal.rows()
+                hashes = issuance.leaf_hashes(journal)
+            except (OSError, ValueError, KeyError, LedgerError):
+                continue  # a damaged journal: `cred issue --resume` reports it
+            leaves = [(i, h, "0x" + r.subject.lower().removeprefix("0x"), r.id) for i, (h, r) in enumerate(zip(hashes, rows))]
+            recorded += index.record_leaves(entry.name, plan.issuer_account, plan.root, leaves)
+        return recorded
+
     def _refuse_second_certificate(self, type_id: int, subject: str) -> None:
-        """Raise if the subject holds a valid checked certificate of ``type_id`` from this issuer."""
+        """Raise if the subject holds a valid certificate of ``type_id`` from this issuer (checked, or a
+        leaf of one of this workspace's batches)."""
 
         with Index.open(self.settings.index_path) as index:
-            index.sync(self.chain, self.settings.deployment)
+            self.sync_index(index)
             held = index.reader.credentials(type_id=type_id, issuer=self.key.address, subject=subject, status="valid")
         if held:
             first = held[0]

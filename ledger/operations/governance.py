@@ -32,12 +32,16 @@ from ledger.types import ANY_TYPE, IssuerKind
 from ledger.wellknown.document import DeploymentRef, PublishedIssuer, build_document, normalize_domain
 
 if TYPE_CHECKING:
-    from ledger.chain.base import ChainBackend, Receipt
+    from collections.abc import Sequence
+
+    from ledger.chain.base import ChainBackend, Receipt, Transaction
+    from ledger.chain.bursts import Settlement
     from ledger.config import Settings
     from ledger.contracts.deployment import Contracts
     from ledger.credentials.standards import TypeDefinition
     from ledger.crypto.keys import PrivateKey
     from ledger.identity.vault import Vault
+    from ledger.index import Index
 
 @dataclass(frozen=True)
 class ProposalOutcome:
@@ -210,6 +214,12 @@ class _Context:
         def vault(self) -> Vault: ...
 
         def _load_metadata(self, digest: bytes) -> dict[str, Any]: ...
+
+        def send_burst(self, txs: Sequence[Transaction], *, timeout: float = 120.0) -> list[Receipt]: ...
+
+        def settle_bursts(self) -> list[Settlement]: ...
+
+        def sync_index(self, index: Index, **kwargs: Any) -> Any: ...
 
 
 class GovernanceOps(_Context):

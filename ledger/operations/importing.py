@@ -277,7 +277,7 @@ class ImportingOps(_Context):
         txs = [self.contracts.contributions.build_record(
             [types.ContributionItem(c.key, c.subject, c.project, types.ContributionKind(c.kind), c.field, c.weight,
                                     c.occurred_at, c.evidence_hash, c.about) for c in chunk]) for chunk in chunks]
-        receipts = self.chain.send_many(self.key, txs)
+        receipts = self.send_burst(txs)  # journaled: a stop mid-burst loses nothing, a re-run repeats nothing
         landed, refused = [], []
         for chunk, receipt in zip(chunks, receipts):
             try:

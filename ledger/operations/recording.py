@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 from ledger import types
 from ledger.canonical import canonicalize
 from ledger.contracts.send import preflight, raise_for_receipt
-from ledger.contributions.model import FIELD_NAMES, KINDS, about_phases, check_contribution
+from ledger.contributions.model import FIELD_NAMES, KINDS, about_phases, check_contribution, time_text
 from ledger.errors import ContractError, ValidationError
+from ledger.index import Index
 from ledger.operations.governance import _bytes32, _Context
 
 
@@ -34,11 +35,14 @@ class RecordingOps(_Context):
     #: Items per ``record`` transaction: big enough to amortise the base cost, small enough for a block.
     RECORD_CHUNK = 100
 
-    def record(self, items: Sequence[Contribution]) -> dict[str, Any]:
-        """Record contributions in chunks, all chunks sent together (pipelined where the backend can).
+    def record(self, items: Sequence[Contribution], *, skip_recorded: bool = False) -> dict[str, Any]:
+        """Record contributions in chunks, all chunks sent together (pipelined where the backend can) as
+        one journaled burst (``ledger.chain.bursts``: a burst a dead node interrupted is settled first).
 
         Each item is checked first (personal data, and that its key and evidence hash derive from its
         source and evidence), also when the caller built the :class:`Contribution` objects directly.
+        With ``skip_recorded`` (a file run again, say after a node died mid-burst), an item this key
+        already recorded with the same evidence is left out and listed, not refused.
 
         Raises:
             ValidationError, PersonalDataError: an item is refused; nothing is stored or sent.
@@ -50,6 +54,17 @@ class RecordingOps(_Context):
         names = self.vault.known_names()
         for c in items:  # all of them before anything is stored or sent
             check_contribution(c, names)
+        settled = self.settle_bursts()  # what an interrupted burst left is done first, once
+        already: list[Contribution] = []
+        if skip_recorded:
+            done = self._recorded_by_me(items)
+            already = [c for c in items if c.key in done]
+            items = [c for c in items if c.key not in done]
+            if not items:
+                return {"recorded": 0, "keys": [], "transactions": [], "gas_used": 0,
+                        "already_recorded": ["0x" + c.key.hex() for c in already],
+                        "settled_bursts": [x.to_dict() for x in settled]}
+            keys = [c.key for c in items]
         # What an item is about is recorded before it: in the same transaction, earlier, or in an earlier
         # burst (a backend may run one burst's transactions in any order).
         phases = about_phases(items)
@@ -76,7 +91,7 @@ class RecordingOps(_Context):
         try:
             receipts = []
             for burst in bursts:
-                sent = self.chain.send_many(self.key, burst) if len(txs) > 1 else [self.chain.send(self.key, burst[0])]
+                sent = self.send_burst(burst)
                 for receipt in sent:
                     raise_for_receipt(receipt, crypto=self.chain.crypto)
                 receipts.extend(sent)
@@ -85,12 +100,29 @@ class RecordingOps(_Context):
                 for path in stored:
                     path.unlink(missing_ok=True)
             raise
-        return {
+        out: dict[str, Any] = {
             "recorded": len(items),
             "keys": ["0x" + k.hex() for k in keys],
             "transactions": ["0x" + r.tx_hash.hex() for r in receipts],
             "gas_used": sum(r.gas_used for r in receipts),
         }
+        if skip_recorded:
+            out["already_recorded"] = ["0x" + c.key.hex() for c in already]
+        if settled:
+            out["settled_bursts"] = [x.to_dict() for x in settled]
+        return out
+
+    def _recorded_by_me(self, items: Sequence[Contribution]) -> set[bytes]:
+        """Keys of ``items`` already on chain, recorded by this key with the same evidence (from the index)."""
+        with Index.open(self.settings.index_path) as index:
+            index.sync(self.chain, self.settings.deployment)
+            done = set()
+            for c in items:
+                found = index.reader.contribution(c.key)
+                if (found is not None and found.recorder.lower() == self.key.address.lower()
+                        and found.evidence_hash == "0x" + c.evidence_hash.hex()):
+                    done.add(c.key)
+        return done
 
     def _store_evidence(self, c: Contribution) -> Path | None:
         """Keep a contribution's evidence document; return its path if this call created it."""
@@ -171,7 +203,7 @@ class RecordingOps(_Context):
             "kind": KINDS[int(c.kind)],
             "field": FIELD_NAMES.get(c.field, str(c.field)),
             "weight": c.weight,
-            "occurred_at": c.occurred_at,
+            "occurred_at": time_text(c.occurred_at),
             "recorded_block": c.recorded_at,
             "status": c.status.name.lower() if hasattr(c.status, "name") else str(c.status),
             "reason": c.reason.name.lower() if hasattr(c.reason, "name") else str(c.reason),

@@ -1,88 +1,430 @@
-"""Status changes of credentials in as few transactions as the contracts allow: revoke, suspend, reinstate.
+"""Status changes at scale: revoke, suspend or reinstate many credentials, chosen many ways, in as few
+transactions as the contracts allow.
 
-A selection names credentials four ways: by their files (single files or batch bundles), by a whole
-batch (its root), by credential id, or by subject. Each is resolved to where the credential lives on
-chain: a leaf of a batch (issuer key, root, index) or a checked issuance (issuer key, hash). Leaves are
-grouped by batch, and a batch costs one transaction whatever the number of its leaves
-(``IssuerRegistry.setLeavesStatus``; a single leaf revoked by its own anchoring key uses the cheaper
-``revokeLeaf``; a whole batch ``revokeBatch``). A credential issued by ``issue`` costs one transaction
-each (``CredentialRegistry.setStatus``). Leaves already in the requested state are left out (the
-contract would refuse the whole batch for one of them) and reported.
+A selection names credentials by their files (a file, a directory of them, a batch bundle), by
+credential id, by subject, by a list file (one id, hash, subject or path a line, or a CSV with a
+``credential_id``, ``hash`` or ``subject`` column, such as a batch's manifest), or a whole batch (its id
+or root). Ids, subjects and batches are resolved from this workspace's own knowledge: its journal
+(which leaf of its batches is whose) and its index; a batch root the journal does not know is looked up
+among the roots anchored on chain (a committee member revoking another issuer's batch).
 
-Ids and subjects are looked up in the workspace's batch journals (every row of every batch it issued,
-with its index) and in its checked certificates (``credentials/checked``) and index (checked issuance by
-subject). A signer that manages the issuer (its key, its node's current key, its parent's) writes
-directly; a committee member who does not proposes the committee's change (one proposal per batch).
+Before anything is sent every credential is checked: one whose status is already what is asked is left
+out and listed (a re-run repeats nothing), one that cannot take the change (a revoked credential
+reinstated) or that the signer may not change is refused with the contract's own error, nothing sent.
+
+:func:`status_transactions` turns the chosen credentials into transactions with contracts v2's batch
+and root revocation: the leaves of one batch change in one ``setLeavesStatus`` (up to
+:data:`LEAVES_PER_TRANSACTION` leaves; a single own leaf revoked by its anchoring key uses the cheaper
+``revokeLeaf``), a whole batch chosen by ``--batch`` is revoked by one ``revokeBatch``, and a credential
+issued alone takes one ``setStatus``. A signer that manages the issuer (its key, its node's current key,
+its parent) writes directly; a committee member who does not proposes the committee's change (one
+proposal per transaction). Every transaction is run as a call first, then they go as one journaled
+burst (``ledger.chain.bursts``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import csv
+import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger import types
+from ledger.contracts.errors import (
+    BatchIsRevoked,
+    CredentialIsRevoked,
+    CredentialNotFound,
+    LeafIsRevoked,
+    UnknownBatch,
+)
 from ledger.contracts.send import preflight, raise_for_receipt
 from ledger.credentials.bundle import bundle_lines, is_bundle
-from ledger.credentials.document import Credential
-from ledger.credentials.fields import CredentialFormatError
 from ledger.credentials.parse import parse_credential, read_credential_file
-from ledger.credentials.identifiers import SUBJECT_URL
 from ledger.credentials.proof import BATCH_PROOF
-from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import ContractError, LedgerError, ValidationError
+from ledger.files import is_leftover_name
 from ledger.identity.vault import parse_subject_id
-from ledger.issuance.journal import Journal
-from ledger.operations.governance import _bytes32, _Context
+from ledger.index import Index
+from ledger.index.projection import ZERO32
+from ledger.operations.governance import _Context
 
 if TYPE_CHECKING:
     from ledger.chain.base import Receipt, Transaction
 
-__all__ = ["BatchTarget", "CheckedTarget", "RevokingOps", "Selection"]
+__all__ = ["RevokingOps", "Selection", "StatusOutcome", "StatusTarget", "StatusWrite", "status_transactions"]
 
+#: Transactions per burst (each one journaled and sent together; progress is told per burst).
+BURST = 500
 #: Leaves per ``setLeavesStatus`` transaction (about 2,800 gas each when spread over storage words).
 LEAVES_PER_TRANSACTION = 2_000
-
-_STATUS = {"revoked": types.CredentialStatus.REVOKED, "suspended": types.CredentialStatus.SUSPENDED,
-           "valid": types.CredentialStatus.VALID}
-
-
-@dataclass
-class BatchTarget:
-    """Leaves of one batch to change (``whole``: the batch itself, for a revocation)."""
-
-    issuer: str
-    root: bytes
-    indexes: set[int] = field(default_factory=set)
-    whole: bool = False
-    labels: list[str] = field(default_factory=list)
+_STATUSES = {"revoked": types.CredentialStatus.REVOKED, "suspended": types.CredentialStatus.SUSPENDED,
+             "valid": types.CredentialStatus.VALID}
+_NAMES = {types.CredentialStatus.NONE: "None", types.CredentialStatus.VALID: "Valid",
+          types.CredentialStatus.SUSPENDED: "Suspended", types.CredentialStatus.REVOKED: "Revoked"}
+_IN_FORCE = {"revoked": "Revoked", "suspended": "Suspended", "valid": "Valid"}
 
 
 @dataclass(frozen=True)
-class CheckedTarget:
-    """One credential made by ``issue``."""
+class Selection:
+    """Which credentials a status change is for (any mix of the ways to name them)."""
 
-    issuer: str
+    paths: tuple[Path, ...] = ()  # credential files, directories of them, batch bundles (.jsonl)
+    ids: tuple[str, ...] = ()  # credential ids (urn:uuid:... or the bare uuid)
+    subjects: tuple[str, ...] = ()  # subject ids: every credential of theirs this issuer gave
+    lists: tuple[Path, ...] = ()  # files naming credentials one a line, or a CSV (a manifest)
+    batches: tuple[str, ...] = ()  # batch ids (journal names) or batch roots
+
+    def __bool__(self) -> bool:
+        return any((self.paths, self.ids, self.subjects, self.lists, self.batches))
+
+
+@dataclass(frozen=True)
+class StatusTarget:
+    """One credential whose status is to change, where it is on chain: a leaf (issuer key, root, index) or
+    a credential issued alone (issuer key, hash). ``whole``: the whole batch was chosen (``--batch``);
+    a target of a batch the journal does not know has no leaf and no hash, and stands for the batch."""
+
     credential_hash: bytes
-    label: str
+    root: bytes | None  # ``None``: a credential issued alone (criteria-checked)
+    issuer: str
+    leaf: int | None = None  # its index in its batch (what batch revocation names)
+    named_by: str = ""  # the file, bundle line, id, subject or batch it was chosen by
+    whole: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        where = "#batch" if self.leaf is None and self.root is not None else "0x" + self.credential_hash.hex()
+        return (self.issuer.lower(), "0x" + (self.root or bytes(32)).hex(), where if self.root is None else
+                f"{where}#{self.leaf}")
+
+    @property
+    def label(self) -> str:
+        if self.root is None:
+            return "0x" + self.credential_hash.hex()
+        return f"0x{self.root.hex()}" + ("" if self.leaf is None else f"#{self.leaf}")
+
+
+@dataclass(frozen=True)
+class StatusWrite:
+    """One transaction of a status change and the credentials it changes."""
+
+    transaction: Transaction
+    targets: tuple[StatusTarget, ...]
+    function: str  # revokeBatch, revokeLeaf, setLeavesStatus or setStatus (" (proposed)" for the committee's)
+    issuer: str
+    root: bytes | None = None
+    indexes: tuple[int, ...] = ()
+    count: int = 1
+
+    @property
+    def what(self) -> str:
+        return "credential" if self.root is None else "batch" if self.function.startswith("revokeBatch") else "leaves"
+
+    def row(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"what": self.what, "function": self.function, "issuer": self.issuer, "count": self.count}
+        if self.root is None:
+            out["credential_hash"] = "0x" + self.targets[0].credential_hash.hex()
+        else:
+            out["root"] = "0x" + self.root.hex()
+            if self.what == "leaves":
+                out["indexes"] = list(self.indexes)
+        return out
+
+
+def status_transactions(
+    contracts: Any,
+    targets: Sequence[StatusTarget],
+    status: types.CredentialStatus,
+    reason: types.RevocationReason,
+    *,
+    signer: str | None = None,
+    propose: bool = False,
+    batch_counts: dict[tuple[str, bytes], int] | None = None,
+) -> list[StatusWrite]:
+    """The transactions that change ``targets`` to ``status``, as few as contracts v2 allow.
+
+    Leaves are grouped by batch (issuer, root): a batch any target of which was chosen whole (and the
+    change is a revocation) is one ``revokeBatch``; otherwise its leaves go ``LEAVES_PER_TRANSACTION``
+    to a ``setLeavesStatus``, except a single leaf revoked by its own anchoring key (``signer``), which
+    takes ``revokeLeaf``. A credential issued alone takes one ``setStatus``. ``propose``: each becomes a
+    committee proposal of that call. ``batch_counts`` gives a batch's size, for the rows' counts.
+    """
+    reg, creds = contracts.issuers, contracts.credentials
+    groups: dict[tuple[str, bytes], list[StatusTarget]] = {}
+    writes: list[StatusWrite] = []
+
+    def wrap(facade: Any, fn: str, tx: Transaction, *args: Any) -> tuple[Transaction, str]:
+        if not propose:
+            return tx, fn
+        gas = 600_000 + 3_000 * max((len(a) for a in args if isinstance(a, list)), default=0)
+        return contracts.committee.build_propose(facade.address, facade.encode(fn, *args), gas=gas), f"{fn} (proposed)"
+
+    for t in targets:
+        if t.root is None:
+            tx, fn = wrap(creds, "setStatus", creds.build_set_status(t.issuer, t.credential_hash, status, reason),
+                          t.issuer, t.credential_hash, int(status), int(reason))
+            writes.append(StatusWrite(tx, (t,), fn, t.issuer))
+        else:
+            groups.setdefault((t.issuer.lower(), t.root), []).append(t)
+    for (_, root), members in groups.items():
+        issuer = members[0].issuer
+        if status == types.CredentialStatus.REVOKED and any(t.whole for t in members):
+            tx, fn = wrap(reg, "revokeBatch", reg.build_revoke_batch(issuer, root, reason), issuer, root, int(reason))
+            count = (batch_counts or {}).get((issuer.lower(), root), len(members))
+            writes.append(StatusWrite(tx, tuple(members), fn, issuer, root, count=count))
+            continue
+        by_index: dict[int, list[StatusTarget]] = {}
+        for t in members:
+            if t.leaf is not None:
+                by_index.setdefault(t.leaf, []).append(t)
+        indexes = sorted(by_index)
+        own = signer is not None and signer.lower() == issuer.lower()
+        for start in range(0, len(indexes), LEAVES_PER_TRANSACTION):
+            chunk = indexes[start : start + LEAVES_PER_TRANSACTION]
+            chosen = tuple(t for i in chunk for t in by_index[i])
+            if len(chunk) == 1 and own and not propose and status == types.CredentialStatus.REVOKED:
+                tx, fn = reg.build_revoke_leaf(root, chunk[0], reason), "revokeLeaf"  # no list, no author field
+            else:
+                tx, fn = wrap(reg, "setLeavesStatus", reg.build_set_leaves_status(issuer, root, chunk, status, reason),
+                              issuer, root, chunk, int(status), int(reason))
+            writes.append(StatusWrite(tx, chosen, fn, issuer, root, tuple(chunk), count=len(chunk)))
+    return writes
 
 
 @dataclass
-class Selection:
-    """Credentials to change, grouped as the contracts take them."""
+class StatusOutcome:
+    """What a status change did: each credential changed (with its transaction), those left out, those
+    proposed to the committee, and each transaction sent (what it was, its block and gas)."""
 
-    batches: dict[tuple[str, bytes], BatchTarget] = field(default_factory=dict)
-    checked: dict[tuple[str, bytes], CheckedTarget] = field(default_factory=dict)
+    status: str
+    reason: str
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
+    proposed: list[dict[str, Any]] = field(default_factory=list)
+    transactions: list[dict[str, Any]] = field(default_factory=list)
+    settled_bursts: list[dict[str, Any]] = field(default_factory=list)
 
-    def batch(self, issuer: str, root: bytes) -> BatchTarget:
-        key = (issuer.lower(), root)
-        if key not in self.batches:
-            self.batches[key] = BatchTarget(issuer, root)
-        return self.batches[key]
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "reason": self.reason, "changed": self.changed, "unchanged": self.unchanged,
+                "proposed": self.proposed, "transactions": self.transactions, "settled_bursts": self.settled_bursts}
 
-    def add(self, credential: Credential, label: str) -> None:
-        """Add a parsed credential (it must carry its proof, unchanged since issuance)."""
+
+class RevokingOps(_Context):
+    """Revoke, suspend or reinstate credentials in bulk."""
+
+    def set_credential_status(self, path: Path, status: str, reason: str | None) -> dict[str, Any]:
+        """Revoke, suspend or reinstate one credential named by its file (one transaction).
+
+        Raises:
+            ValidationError: the file is not an issued credential, or it is in that status already.
+            ContractError: the signer may not change it, or it cannot take the change.
+        """
+        outcome = self.change_statuses(Selection(paths=(path,)), status, reason)
+        if not outcome.transactions:
+            why = outcome.unchanged[0]["why"] if outcome.unchanged else "nothing to change"
+            raise ValidationError(f"{path}: not changed ({why})")
+        row = outcome.transactions[0]
+        return {"file": str(path), "credential_hash": (outcome.changed or outcome.proposed)[0]["credential_hash"],
+                "status": status, "reason": outcome.reason, "tx_hash": row["tx_hash"], "block": row["block"],
+                "gas_used": row["gas_used"],
+                **({"proposal_id": row["proposal_id"], "executed": row["executed"]} if "proposal_id" in row else {})}
+
+    def change_statuses(
+        self,
+        selection: Selection,
+        status: str,
+        reason: str | None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> StatusOutcome:
+        """Change the status of every credential ``selection`` names (see the module's notes).
+
+        Raises:
+            ValidationError: nothing named, a name that names nothing, an edited credential file.
+            ContractError: a credential that cannot take the change, or that the signer may not change
+                (the contract's own error class, raised before anything is sent).
+        """
+        if not selection:
+            raise ValidationError("name the credentials: files, a directory, a bundle, --id, --subject, --list "
+                                  "or --batch")
+        wanted = _STATUSES[status]
+        why = types.RevocationReason.NONE
+        if wanted != types.CredentialStatus.VALID:
+            why = types.RevocationReason[(reason or "other").upper().replace("-", "_")]
+        outcome = StatusOutcome(status, why.name.lower())
+        outcome.settled_bursts = [s.to_dict() for s in self.settle_bursts()]
+        with Index.open(self.settings.index_path) as index:
+            self.sync_index(index)
+            targets = _Resolver(self, index).resolve(selection)
+            todo, proposals, counts = self._screen(index, targets, status, outcome)
+        signer = self.key.address
+        writes = status_transactions(self.contracts, todo, wanted, why, signer=signer, batch_counts=counts)
+        writes += status_transactions(self.contracts, proposals, wanted, why, signer=signer, propose=True,
+                                      batch_counts=counts)
+        for write in writes:  # every one of them before anything is sent
+            preflight(self.chain, signer, write.transaction)
+        for start in range(0, len(writes), BURST):
+            chunk = writes[start : start + BURST]
+            receipts = self.send_burst([w.transaction for w in chunk])
+            for write, receipt in zip(chunk, receipts):
+                raise_for_receipt(receipt, crypto=self.chain.crypto)
+                sent = {"tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number,
+                        "gas_used": receipt.gas_used}
+                proposal = self._proposal_fields(receipt)
+                outcome.transactions.append({**write.row(), **sent, **proposal})
+                rows = outcome.proposed if proposal else outcome.changed
+                for target in write.targets:
+                    rows.append({
+                        "credential_hash": "0x" + target.credential_hash.hex() if target.credential_hash else None,
+                        "root": None if target.root is None else "0x" + target.root.hex(),
+                        "leaf": target.leaf, "issuer": target.issuer, "named_by": target.named_by,
+                        "status": status, "reason": why.name.lower(), **sent, **proposal,
+                    })
+            if progress is not None:
+                progress(min(start + BURST, len(writes)), len(writes))
+        return outcome
+
+    def _screen(
+        self, index: Index, targets: Sequence[StatusTarget], status: str, outcome: StatusOutcome
+    ) -> tuple[list[StatusTarget], list[StatusTarget], dict[tuple[str, bytes], int]]:
+        """Split ``targets`` into those to send and those to propose (and each batch's size); list the
+        ones left out. Raises the contract's error for one that cannot be changed by this signer or to
+        this status.
+
+        A leaf's status is the one the contract holds (its status bits, one storage word read per 128
+        leaves, and its batch's revocation); a credential issued alone is asked of the synced index."""
+        reader = index.reader
+        reg = self.contracts.issuers
+        anchors: dict[tuple[str, bytes], types.Anchor] = {}
+        words: dict[tuple[str, bytes, int], int] = {}
+        manages: dict[str, bool] = {}
+        committee: bool | None = None
+        todo: list[StatusTarget] = []
+        proposals: list[StatusTarget] = []
+        for t in targets:
+            digest = "0x" + t.credential_hash.hex()
+            if t.root is not None:
+                group = (t.issuer.lower(), t.root)
+                if group not in anchors:
+                    anchors[group] = reg.anchor_of(t.issuer, t.root)
+                anchor = anchors[group]
+                if not anchor.exists:
+                    raise UnknownBatch(t.issuer, t.root)
+                if t.leaf is not None and t.leaf >= anchor.count:
+                    raise ValidationError(f"{t.named_by}: leaf {t.leaf} is outside batch 0x{t.root.hex()} of "
+                                          f"{anchor.count} credential(s)")
+                if t.leaf is None and status != "revoked":
+                    raise ValidationError(f"{t.named_by}: this workspace's journal does not know the batch's "
+                                          "credentials; a batch is revoked as a whole, or its credentials are "
+                                          f"{'suspended' if status == 'suspended' else 'reinstated'} by file")
+                if anchor.revoked:
+                    now = "Revoked"
+                elif t.leaf is None:
+                    now = "None"
+                else:
+                    word = (group[0], t.root, t.leaf >> 7)
+                    if word not in words:
+                        words[word] = reg.leaf_status_word(t.issuer, t.root, t.leaf >> 7)
+                    now = _NAMES[types.CredentialStatus((words[word] >> ((t.leaf & 127) * 2)) & 3)]
+            else:
+                issued = reader.issued(digest, issuer=t.issuer)
+                if issued is None:
+                    raise CredentialNotFound(t.issuer, t.credential_hash)
+                entry = reader.credential_status_at(t.issuer, digest)
+                now = "None" if entry is None else entry.status
+            why = ("already so" if now == _IN_FORCE[status] else
+                   "not suspended" if status == "valid" and now in ("None", "Valid") else
+                   "revoked already, which is final" if status == "suspended" and now == "Revoked" else None)
+            if t.root is not None and anchors[(t.issuer.lower(), t.root)].revoked and why is not None:
+                why = f"revoked already, with its whole batch in block {anchors[(t.issuer.lower(), t.root)].revoked_block}"
+            if why is not None:
+                outcome.unchanged.append({"credential_hash": digest if t.credential_hash else None,
+                                          "root": None if t.root is None else "0x" + t.root.hex(), "leaf": t.leaf,
+                                          "issuer": t.issuer, "named_by": t.named_by,
+                                          "status_now": now.lower().replace("none", "active"), "why": why})
+                continue
+            if now == "Revoked":  # revocation is final: it cannot be reinstated
+                if t.root is None:
+                    raise CredentialIsRevoked(t.issuer, t.credential_hash)
+                anchor = anchors[(t.issuer.lower(), t.root)]
+                if anchor.revoked:
+                    raise BatchIsRevoked(t.issuer, t.root, anchor.revoked_block)
+                raise LeafIsRevoked(t.issuer, t.root, t.leaf)
+            if t.issuer.lower() not in manages:
+                try:
+                    self.contracts.issuers.require_manager(self.key.address, t.issuer)
+                    manages[t.issuer.lower()] = True
+                except ContractError:
+                    if committee is None:
+                        committee = self.contracts.committee.is_member(self.key.address)
+                    if not committee:
+                        raise  # the contract's own refusal (UnknownIssuer, NotManager, KeyRotated, ...)
+                    manages[t.issuer.lower()] = False
+            (todo if manages[t.issuer.lower()] else proposals).append(t)
+        return todo, proposals, {k: a.count for k, a in anchors.items()}
+
+    def _proposal_fields(self, receipt: Receipt) -> dict[str, Any]:
+        from ledger.contracts.abi import decode_events
+
+        events = decode_events(receipt.logs, crypto=self.chain.crypto)
+        created = [e for e in events if e.name == "ProposalCreated"]
+        if not created:
+            return {}
+        return {"proposal_id": int(created[0].args["id"]),
+                "executed": any(e.name == "ProposalExecuted" for e in events)}
+
+
+class _Resolver:
+    """Turns a :class:`Selection` into :class:`StatusTarget`\\ s, each credential once, in the order named."""
+
+    def __init__(self, ops: RevokingOps, index: Index) -> None:
+        self.ops = ops
+        self.reader = index.reader
+        self.found: dict[tuple[str, str, str], StatusTarget] = {}
+
+    def resolve(self, selection: Selection) -> list[StatusTarget]:
+        for path in selection.paths:
+            self._path(path)
+        for text in selection.ids:
+            self._id(text, f"id {text}")
+        for text in selection.subjects:
+            self._subject(text)
+        for path in selection.lists:
+            self._list(path)
+        for text in selection.batches:
+            self._batch(text)
+        if not self.found:
+            raise ValidationError("the selection names no credential")
+        return list(self.found.values())
+
+    def _add(self, target: StatusTarget) -> None:
+        known = self.found.get(target.key)
+        if known is None or (target.whole and not known.whole):
+            self.found[target.key] = target
+
+    # -- files -------------------------------------------------------------------------------------
+
+    def _path(self, path: Path) -> None:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".json", ".jsonl")
+                           and not is_leftover_name(p.name) and p.is_file())
+            if not files:
+                raise ValidationError(f"{path} holds no credential files (*.json, *.jsonl)")
+            for f in files:
+                self._path(f)
+            return
+        if is_bundle(path):
+            for number, line in bundle_lines(path):
+                if isinstance(line, LedgerError):
+                    raise ValidationError(f"{path}:{number}: {line}")
+                self._document(line, f"{path}:{number}")
+            return
+        self._document(read_credential_file(path), str(path))
+
+    def _document(self, data: bytes, label: str) -> None:
+        credential = parse_credential(data)
         proof = credential.proof
         if proof is None:
             raise ValidationError(f"{label} has no proof: it was never issued on chain")
@@ -96,338 +438,114 @@ class Selection:
         issuer = credential.issuer.address
         if proof.kind == BATCH_PROOF:
             assert proof.batch_root is not None and proof.leaf_index is not None
-            target = self.batch(issuer, proof.batch_root)
-            target.indexes.add(proof.leaf_index)
-            target.labels.append(label)
+            self._add(StatusTarget(credential.hash, proof.batch_root, issuer, proof.leaf_index, label))
         else:
-            self.checked[(issuer.lower(), credential.hash)] = CheckedTarget(issuer, credential.hash, label)
+            self._add(StatusTarget(credential.hash, None, issuer, named_by=label))
 
-    @property
-    def empty(self) -> bool:
-        return not self.batches and not self.checked
+    # -- this workspace's knowledge ----------------------------------------------------------------
 
-    @property
-    def count(self) -> int:
-        return sum(len(t.indexes) for t in self.batches.values()) + len(self.checked)
+    def _leaf_target(self, leaf: Any, label: str, *, whole: bool = False) -> StatusTarget:
+        issuer = leaf.issuer or self._batch_issuer(leaf.root)
+        return StatusTarget(bytes.fromhex(leaf.credential_hash[2:]), bytes.fromhex(leaf.root[2:]), issuer, leaf.leaf,
+                            label, whole)
 
+    def _batch_issuer(self, root: str) -> str:
+        batches = self.reader.batches_of_root(root)
+        if not batches:
+            raise ValidationError(f"batch {root} was never anchored on this deployment")
+        return batches[0].issuer
 
-class RevokingOps(_Context):
-    """Select credentials and change their status in as few transactions as the contracts allow."""
+    def _id(self, text: str, label: str) -> None:
+        uuid = text.strip().lower().removeprefix("urn:uuid:")
+        leaves = self.reader.leaves(credential_ids=[f"urn:uuid:{uuid}"])
+        if leaves:
+            for leaf in leaves:
+                self._add(self._leaf_target(leaf, label))
+            return
+        checked = self.ops.settings.credentials_dir / "checked" / f"{uuid}.json"
+        if checked.is_file():
+            self._document(read_credential_file(checked), label)
+            return
+        raise ValidationError(f"no credential of this workspace has the id {text} (not in its batches' journals, "
+                              "nor in credentials/checked/)", hint="name it by its file instead")
 
-    # -- selecting ---------------------------------------------------------------------------------------
+    def _subject(self, text: str) -> None:
+        value = text.strip().removeprefix("urn:ledger:subject:").rsplit("/", 1)[-1]
+        sid = "0x" + parse_subject_id(value).hex()
+        before = len(self.found)
+        for leaf in self.reader.leaves(subject=sid):
+            self._add(self._leaf_target(leaf, f"subject {sid}"))
+        for c in self.reader.credentials(subject=sid, issuer=self.ops.key.address):
+            if c.root == ZERO32:
+                self._add(StatusTarget(bytes.fromhex(c.hash[2:]), None, c.issuer, named_by=f"subject {sid}"))
+        if len(self.found) == before:
+            raise ValidationError(f"subject {sid} holds no credential of this workspace's issuers")
 
-    def select_credentials(
-        self,
-        files: Sequence[Path] = (),
-        *,
-        batches: Sequence[str] = (),
-        ids: Sequence[str] = (),
-        subjects: Sequence[str] = (),
-    ) -> Selection:
-        """Resolve files, batch roots, credential ids and subject ids into the credentials on chain.
+    def _batch(self, text: str) -> None:
+        value = text.strip()
+        is_root = value.lower().startswith("0x")
+        leaves = self.reader.leaves(root=value) if is_root else self.reader.leaves(batch_id=value)
+        if leaves:
+            for leaf in leaves:
+                self._add(self._leaf_target(leaf, f"batch {leaf.batch_id}", whole=True))
+            return
+        if not is_root:
+            raise ValidationError(f"no batch {text} in this workspace's journal (give a batch id or its root)")
+        batches = self.reader.batches_of_root(value)
+        if not batches:
+            raise ValidationError(f"batch {text} was never anchored on this deployment",
+                                  hint="give the root or id of one of your batches (`ledger cred issue` prints both)")
+        if len(batches) > 1:
+            raise ValidationError(f"batch root {text} was anchored by {len(batches)} issuers: "
+                                  f"{', '.join(b.issuer for b in batches)}", hint="name the batch by one of its files")
+        root = bytes.fromhex(batches[0].root[2:])
+        self._add(StatusTarget(b"", root, batches[0].issuer, None, f"batch {value}", whole=True))
 
-        Raises:
-            ValidationError: a file is not a credential of this ledger, an id or subject matches nothing,
-                a root was anchored by nobody (or by several issuers: name it by a file instead).
-        """
-        selection = Selection()
-        for path in files:
-            for label, credential in _credentials_in(path):
-                selection.add(credential, label)
-        for text in batches:
-            root = _bytes32(text, "batch root")
-            issuers = self._batch_issuers(root)
-            if not issuers:
-                raise ValidationError(f"batch {text} was never anchored on this deployment",
-                                      hint="give the root of one of your batches (`ledger cred issue` prints it)")
-            if len(issuers) > 1:
-                raise ValidationError(f"batch root {text} was anchored by {len(issuers)} issuers: "
-                                      f"{', '.join(issuers)}", hint="name the batch by one of its files instead")
-            target = selection.batch(issuers[0], root)
-            target.whole = True
-            target.labels.append(f"batch {text}")
-        wanted_ids = {_credential_id(i) for i in ids}
-        wanted_subjects = {_subject_hex(s) for s in subjects}
-        if wanted_ids or wanted_subjects:
-            found_ids = self._select_from_journals(selection, wanted_ids, wanted_subjects)
-            found_ids |= self._select_checked(selection, wanted_ids, wanted_subjects)
-            missing = sorted(wanted_ids - found_ids)
-            if missing:
-                raise ValidationError(f"no credential of this workspace has the id {missing[0]}"
-                                      + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
-                                      hint="give its file instead, or check the id (`ledger cred show FILE`)")
-        if selection.empty:
-            raise ValidationError("nothing selected", hint="give credential files, --batch ROOT, --id ID or "
-                                                           "--subject ID")
-        return selection
+    def _hash(self, text: str, label: str) -> bool:
+        """A credential named by its hash: a leaf of this workspace's batches, or one issued alone."""
+        leaves = self.reader.leaves(hashes=[text])
+        for leaf in leaves:
+            self._add(self._leaf_target(leaf, label))
+        if leaves:
+            return True
+        issued = self.reader.issued(text, issuer=self.ops.key.address) or self.reader.issued(text)
+        if issued is not None:
+            self._add(StatusTarget(bytes.fromhex(text[2:]), None, issued.issuer, named_by=label))
+            return True
+        return False
 
-    def _batch_issuers(self, root: bytes) -> list[str]:
-        """Who anchored ``root`` (the signer first, then the workspace's journals, then the index)."""
-        reg = self.contracts.issuers
-        if reg.anchor_of(self.key.address, root).exists:
-            return [self.key.address]
-        found = []
-        for journal in self._journals():
-            plan = journal.plan()
-            if plan.root == "0x" + root.hex():
-                account = _plan_issuer(plan.template)
-                if reg.anchor_of(account, root).exists and account not in found:
-                    found.append(account)
-        if found:
-            return found
-        from ledger.index import Index
-
-        with Index.open(self.settings.index_path) as index:
-            index.sync(self.chain, self.settings.deployment)
-            return [b.issuer for b in index.reader.batches_of_root(root)]
-
-    def _journals(self) -> list[Journal]:
-        root = self.settings.journal_dir
-        if not root.is_dir():
-            return []
-        return [j for j in (Journal(root, d.name) for d in sorted(root.iterdir())) if j.exists()]
-
-    def _select_from_journals(self, selection: Selection, ids: set[str], subjects: set[str]) -> set[str]:
-        """Leaves of the workspace's anchored batches whose row has one of ``ids`` or ``subjects``."""
-        found: set[str] = set()
-        for journal in self._journals():
-            state = journal.state()
-            if state.get("stage") not in ("anchored", "done"):
-                continue  # never anchored: nothing on chain to change
-            plan = journal.plan()
-            root = bytes.fromhex(plan.root[2:])
-            issuer = _plan_issuer(plan.template)
-            for index, (subject, _holder, credential_id) in enumerate(journal.rows()):
-                if credential_id in ids or subject.lower() in subjects:
-                    target = selection.batch(issuer, root)
-                    target.indexes.add(index)
-                    target.labels.append(credential_id)
-                    found.add(credential_id)
-        return found
-
-    def _select_checked(self, selection: Selection, ids: set[str], subjects: set[str]) -> set[str]:
-        """Checked certificates of the workspace (their files) with one of ``ids``; those of ``subjects``
-        issued by the signer (from the index)."""
-        found: set[str] = set()
-        directory = self.settings.credentials_dir / "checked"
-        if ids and directory.is_dir():
-            for path in sorted(directory.glob("*.json")):
-                try:
-                    credential = parse_credential(read_credential_file(path))
-                except (CredentialFormatError, LedgerError):
-                    continue
-                if credential.id in ids:
-                    selection.add(credential, credential.id)
-                    found.add(credential.id)
-        if subjects:
-            from ledger.index import Index
-
-            with Index.open(self.settings.index_path) as index:
-                index.sync(self.chain, self.settings.deployment)
-                for subject in subjects:
-                    for c in index.reader.credentials(subject=subject, issuer=self.key.address):
-                        digest = bytes.fromhex(c.hash[2:])
-                        selection.checked[(c.issuer.lower(), digest)] = CheckedTarget(c.issuer, digest, c.hash)
-        return found
-
-    # -- changing ----------------------------------------------------------------------------------------
-
-    def set_credential_status(self, path: Path, status: str, reason: str | None) -> dict[str, Any]:
-        """Revoke, suspend or reinstate one credential named by its file (one transaction; see
-        :meth:`set_status_of` for many at once).
-
-        Raises:
-            ValidationError: the file is not an issued credential, or it is in that status already.
-        """
-        selection = self.select_credentials([path])
-        result = self.set_status_of(selection, status, reason)
-        if not result["transactions"]:
-            why = result["skipped"][0]["why"] if result["skipped"] else "nothing to change"
-            raise ValidationError(f"{path}: not changed ({why})")
-        row = result["transactions"][0]
-        credential = parse_credential(read_credential_file(path))
-        return {
-            "file": str(path),
-            "credential_hash": "0x" + credential.hash.hex(),
-            "status": status,
-            "reason": result["reason"],
-            "tx_hash": row["tx_hash"],
-            "block": row["block"],
-            "gas_used": row["gas_used"],
-            **({"proposal_id": row["proposal_id"], "executed": row["executed"]} if "proposal_id" in row else {}),
-        }
-
-    def set_status_of(self, selection: Selection, status: str, reason: str | None) -> dict[str, Any]:
-        """Change the status of every selected credential (``status``: revoked, suspended or valid).
-
-        Every transaction is run as a call first, so a refusal stops the whole change before anything is
-        sent; then they are sent together (pipelined where the backend can).
-
-        Raises:
-            ContractError: the contract refused one of the transactions (nothing sent).
-        """
-        value = _STATUS[status]
-        why = types.RevocationReason.NONE
-        if value != types.CredentialStatus.VALID:
-            why = types.RevocationReason[(reason or "other").upper().replace("-", "_")]
-        plans: list[tuple[Transaction, dict[str, Any]]] = []
-        skipped: list[dict[str, Any]] = []
-        for target in selection.batches.values():
-            plans += self._batch_plans(target, value, why, skipped)
-        for checked in selection.checked.values():
-            plans.append(self._checked_plan(checked, value, why))
-        if not plans:
-            return {"status": status, "reason": why.name.lower(), "transactions": [], "changed": 0,
-                    "skipped": skipped}
-        for tx, _ in plans:  # all of them before anything is sent
-            preflight(self.chain, self.key.address, tx)
-        receipts = [self.chain.send(self.key, plans[0][0])] if len(plans) == 1 else \
-            self.chain.send_many(self.key, [tx for tx, _ in plans])
-        rows = []
-        for receipt, (_, row) in zip(receipts, plans):
-            raise_for_receipt(receipt, crypto=self.chain.crypto)
-            rows.append({**row, "tx_hash": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number,
-                         "gas_used": receipt.gas_used, **self._proposal_fields(receipt)})
-        return {"status": status, "reason": why.name.lower(), "transactions": rows,
-                "changed": sum(int(r["count"]) for r in rows), "skipped": skipped}
-
-    def _batch_plans(self, target: BatchTarget, value: types.CredentialStatus, why: types.RevocationReason,
-                     skipped: list[dict[str, Any]]) -> list[tuple[Transaction, dict[str, Any]]]:
-        reg = self.contracts.issuers
-        anchor = reg.anchor_of(target.issuer, target.root)
-        if not anchor.exists:
-            raise ValidationError(f"batch 0x{target.root.hex()} of {target.issuer} is not anchored on this deployment",
-                                  hint="check that the workspace is the one the credentials were issued in")
-        root_text = "0x" + target.root.hex()
-        direct = self._manages(target.issuer)
-        propose = not direct and self.contracts.committee.is_member(self.key.address)
-        if target.whole:
-            if value != types.CredentialStatus.REVOKED:
-                raise ValidationError("a whole batch is only revoked (suspend or reinstate its credentials by file)")
-            if anchor.revoked:
-                skipped.append({"batch": root_text, "why": f"revoked already, in block {anchor.revoked_block}"})
-                return []
-            row = {"what": "batch", "issuer": target.issuer, "root": root_text, "count": anchor.count,
-                   "function": "revokeBatch"}
-            if propose:
-                return [(self._proposal_tx(reg, "revokeBatch", target.issuer, target.root, int(why)), row)]
-            return [(reg.build_revoke_batch(target.issuer, target.root, why), row)]
-        indexes = sorted(i for i in target.indexes if i < anchor.count)
-        for outside in sorted(i for i in target.indexes if i >= anchor.count):
-            skipped.append({"batch": root_text, "index": outside, "why": f"outside the batch of {anchor.count}"})
-        current = self._leaf_states(target.issuer, target.root, indexes)
-        todo = []
-        for i in indexes:
-            now = current[i]
-            if now == value or now == types.CredentialStatus.REVOKED or (
-                value == types.CredentialStatus.VALID and now != types.CredentialStatus.SUSPENDED
-            ):
-                skipped.append({"batch": root_text, "index": i, "why": f"it is {now.name.lower()}"})
-            else:
-                todo.append(i)
-        plans = []
-        for start in range(0, len(todo), LEAVES_PER_TRANSACTION):
-            chunk = todo[start : start + LEAVES_PER_TRANSACTION]
-            row = {"what": "leaves", "issuer": target.issuer, "root": root_text, "indexes": chunk, "count": len(chunk)}
-            own = target.issuer.lower() == self.key.address.lower()
-            if len(chunk) == 1 and own and value == types.CredentialStatus.REVOKED:
-                tx = reg.build_revoke_leaf(target.root, chunk[0], why)  # the cheapest: no list, no author field
-                row["function"] = "revokeLeaf"
-            elif propose:
-                tx = self._proposal_tx(reg, "setLeavesStatus", target.issuer, target.root, chunk, int(value), int(why))
-                row["function"] = "setLeavesStatus (proposed)"
-            else:
-                tx = reg.build_set_leaves_status(target.issuer, target.root, chunk, value, why)
-                row["function"] = "setLeavesStatus"
-            plans.append((tx, row))
-        return plans
-
-    def _leaf_states(self, issuer: str, root: bytes, indexes: Iterable[int]) -> dict[int, types.CredentialStatus]:
-        """The stored status of each leaf, one storage word read per 128 leaves."""
-        words: dict[int, int] = {}
-        out = {}
-        for i in indexes:
-            if i >> 7 not in words:
-                words[i >> 7] = self.contracts.issuers.leaf_status_word(issuer, root, i >> 7)
-            out[i] = types.CredentialStatus((words[i >> 7] >> ((i & 127) * 2)) & 3)
-        return out
-
-    def _checked_plan(self, target: CheckedTarget, value: types.CredentialStatus, why: types.RevocationReason
-                      ) -> tuple[Transaction, dict[str, Any]]:
-        creds = self.contracts.credentials
-        row = {"what": "credential", "issuer": target.issuer, "credential_hash": "0x" + target.credential_hash.hex(),
-               "label": target.label, "count": 1, "function": "setStatus"}
-        if not self._manages(target.issuer) and self.contracts.committee.is_member(self.key.address):
-            row["function"] = "setStatus (proposed)"
-            return self._proposal_tx(creds, "setStatus", target.issuer, target.credential_hash, int(value),
-                                     int(why)), row
-        return creds.build_set_status(target.issuer, target.credential_hash, value, why), row
-
-    def _proposal_tx(self, facade: Any, fn: str, *args: Any) -> Transaction:
-        gas = 600_000 + 3_000 * max((len(a) for a in args if isinstance(a, list)), default=0)
-        return self.contracts.committee.build_propose(facade.address, facade.encode(fn, *args), gas=gas)
-
-    def _manages(self, issuer: str) -> bool:
+    def _list(self, path: Path) -> None:
         try:
-            self.contracts.issuers.require_manager(self.key.address, issuer)
-        except ContractError:
-            return False
-        return True
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"cannot read the list {path}: {exc}") from exc
+        rows = list(csv.reader(io.StringIO(text)))
+        header = [c.strip().lower() for c in rows[0]] if rows else []
+        column = next((header.index(n) for n in ("credential_id", "hash", "credential_hash", "subject") if n in header),
+                      None)
+        body = rows[1:] if column is not None else rows
+        for number, row in enumerate(body, start=2 if column is not None else 1):
+            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+                continue
+            value = (row[column] if column is not None and column < len(row) else row[0]).strip()
+            self._named(value, f"{path}:{number}")
 
-    def _proposal_fields(self, receipt: Receipt) -> dict[str, Any]:
-        from ledger.contracts.abi import decode_events
-
-        events = decode_events(receipt.logs, crypto=self.chain.crypto)
-        created = [e for e in events if e.name == "ProposalCreated"]
-        if not created:
-            return {}
-        pid = int(created[0].args["id"])
-        return {"proposal_id": pid, "executed": any(e.name == "ProposalExecuted" for e in events)}
-
-
-def _credentials_in(path: Path) -> Iterable[tuple[str, Credential]]:
-    """The credentials of one file (a bundle: every line), each with a label naming where it is."""
-    if is_bundle(path):
-        for number, document in bundle_lines(path):
-            if isinstance(document, CredentialFormatError):
-                raise ValidationError(f"{path}: {document}")
-            yield f"{path}:{number}", parse_credential(document)
-        return
-    yield str(path), parse_credential(read_credential_file(path))
-
-
-def _subject_hex(text: str) -> str:
-    """A subject id (``0x`` + 64 hex digits, or a credential's ``<deployment DID>/subjects/0x...``) as
-    lower-case hex."""
-    value = text.strip()
-    match = SUBJECT_URL.match(value.lower())
-    if match is not None:
-        return match.group(3)
-    return "0x" + parse_subject_id(value).hex()
+    def _named(self, value: str, label: str) -> None:
+        lowered = value.lower()
+        if lowered.startswith("urn:uuid:") or _is_uuid(lowered):
+            self._id(value, label)
+        elif lowered.startswith("urn:ledger:subject:"):
+            self._subject(value)
+        elif lowered.startswith("0x") and len(lowered) == 66:
+            if not self._hash(lowered, label):
+                self._subject(lowered)
+        elif Path(value).exists():
+            self._path(Path(value))
+        else:
+            raise ValidationError(f"{label}: {value!r} is not a credential id, a hash, a subject id or a file")
 
 
-def _plan_issuer(template: dict[str, Any]) -> str:
-    """The issuer key of a batch plan: its ``issuer_account`` (profile 2: a ``did:fisco`` DID of it)."""
-    account = str(template.get("issuer_account") or template.get("issuer_id", "")).rsplit(":", 1)[-1]
-    return to_checksum_address(bytes.fromhex(account.removeprefix("0x")))
-
-
-def _credential_id(text: str) -> str:
-    value = text.strip()
-    if not value.startswith("urn:uuid:"):
-        value = "urn:uuid:" + value
-    if len(value) != len("urn:uuid:") + 36:
-        raise ValidationError(f"{text!r} is not a credential id (urn:uuid:... or the uuid)")
-    return value.lower()
-
-
-def selection_summary(selection: Selection) -> dict[str, Any]:
-    """What a selection holds, for a confirmation prompt or --json."""
-    return {
-        "batches": [{"issuer": t.issuer, "root": "0x" + t.root.hex(), "whole": t.whole, "leaves": sorted(t.indexes)}
-                    for t in selection.batches.values()],
-        "checked": [{"issuer": t.issuer, "credential_hash": "0x" + t.credential_hash.hex()}
-                    for t in selection.checked.values()],
-        "count": selection.count,
-    }
+def _is_uuid(text: str) -> bool:
+    parts = text.split("-")
+    return [len(p) for p in parts] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdef-" for c in text)
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.audit import Auditor, ChainLogCheck
 from ledger.audit.names import Names
+from ledger.crypto.hashing import to_checksum_address
 from ledger.errors import LedgerError, ValidationError
 from ledger.index import Index
 from ledger.serve.errors import NotFound
-from ledger.crypto.hashing import to_checksum_address
 from ledger.verify.chainview import CachedChainView, CredentialRef
 from ledger.verify.contracts_view import ContractsView
 from ledger.verify.files import verify_documents
@@ -251,7 +251,9 @@ class VerifierService:
             # Names of institutions, certificates and projects from the workspace's metadata; never the
             # vault's people: this answer goes to whoever asks.
             names = Names(index.reader, metadata_dir=lg.settings.metadata_dir)
-            return Auditor(index.reader, chain=check, chain_info=info, names=names).subject(ident).to_dict()
+            # Nor which batch leaf is whose (the issuer's journal knows): the chain links a subject to none.
+            reader = index.public_reader()
+            return Auditor(reader, chain=check, chain_info=info, names=names).subject(ident).to_dict()
 
     def health(self) -> dict[str, Any]:
         """The chain's id and head, and the deployment (raises the chain's error when it does not answer)."""

@@ -128,8 +128,8 @@ class ContractsView:
         if not a.exists:
             return None
         tx, _ = self._event(c, "BatchAnchored", a.block_number, [_topic(issuer), root])
-        revoked = dict(revoked_block=a.revoked_block, revoked_reason=reason_text(int(a.reason)),
-                       revoked_by=self._key_address(c, a.revoked_by)) if a.revoked else {}
+        revoked = {"revoked_block": a.revoked_block, "revoked_reason": reason_text(int(a.reason)),
+                       "revoked_by": self._key_address(c, a.revoked_by)} if a.revoked else {}
         return AnchorRecord(root, issuer, a.type_id, a.block_number, a.count, tx, **revoked)
 
     def is_authorized(self, issuer: str, type_id: int, block: int, contract: str | None = None) -> bool:

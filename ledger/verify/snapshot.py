@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ledger.credentials.proof import BATCH_PROOF
 from ledger.errors import ValidationError, VerificationError
 from ledger.verify.chainview import (
     ACTIVE,

@@ -91,6 +91,9 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     expected |= {(job, "fisco3-sm (ledger node)") for job in CHAIN_JOBS if "per second" in job}
     expected.add(("`ledger node` start, launch to serving", "fisco3-sm"))
     assert any(job.startswith("audit a subject with") and backend == "embedded" for job, backend in rows)
+    for job in ("open", "unlock the vault key", "subject new", "find by student number", "privacy guard check",
+                "migrate vault.json"):  # issue 18: the vault at scale
+        assert (f"vault: {job}, 2,000 subjects", "offline") in rows, job
     assert expected <= set(rows), f"missing rows: {sorted(expected - set(rows))}"
 
     for (job, _backend), row in rows.items():

@@ -63,7 +63,8 @@ def test_keys_new_import_list(workspace: Workspace, tmp_path: Path) -> None:
 def test_wrong_password_is_a_clear_error(workspace: Workspace) -> None:
     env = dict(workspace.env, LEDGER_PASSWORD="wrong")
     r = CliRunner().invoke(main, ["committee", "threshold", "1"], env=env)
-    assert r.exit_code == 1 and "wrong password" in r.output
+    # A wrong password is a wrong input, like a wrong flag: exit 2, and nothing was sent (issue 18).
+    assert r.exit_code == 2 and "wrong password" in r.output
     assert PASSWORD not in r.output
 
 
@@ -79,7 +80,8 @@ def test_subjects_stay_in_the_vault(workspace: Workspace) -> None:
     found = json.loads(workspace.run("subject", "find", "2023001", "--json").output)
     assert found == [{"id": sid, "person": {"name": "Li Hua", "student_number": "2023001"}}]
     assert workspace.run("subject", "find", "nobody-here").exit_code == 1
-    assert stat.S_IMODE((workspace.path / "vault.json").stat().st_mode) == 0o600
+    for name in ("vault.sqlite", "vault-keys.sqlite", "vault.key"):
+        assert stat.S_IMODE((workspace.path / name).stat().st_mode) == 0o600
 
 
 def test_init_crypto_sm_makes_an_embedded_sm_chain(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cliws import Workspace
+from cliws import PASSWORD, Workspace
 
 from ledger.issuance import pipeline as issuance
 
@@ -75,7 +75,7 @@ def test_an_unwritable_out_is_refused_before_anything_is_journaled_or_anchored(
     assert r.exit_code == 2, r.output
     assert "cannot write credential files" in r.output and "Traceback" not in r.output
     assert _journal(issuers) == [] and _nothing_sent(issuers, head)
-    assert not (issuers.path / "vault.json").exists()  # --new-subjects saved no one either
+    assert not (issuers.path / "vault.sqlite").exists()  # --new-subjects saved no one either
 
 
 def test_an_anchored_batch_whose_files_fail_is_finished_by_resume_out(
@@ -165,21 +165,21 @@ def test_type_show_json_can_be_defined_again(issuers: Workspace, tmp_path: Path)
 
 
 def test_a_student_number_already_in_the_vault_is_refused(workspace: Workspace) -> None:
+    from ledger.identity.vault import Vault
+
     sid = _subject(workspace, "Li Hua", "2023001")
-    vault = (workspace.path / "vault.json").read_bytes()
     r = workspace.run("subject", "new", "--name", "Li Hua", "--student-number", "2023001")
     assert r.exit_code == 2 and sid in r.output
-    assert (workspace.path / "vault.json").read_bytes() == vault
+    assert [s.id for s in Vault(workspace.path / "vault.sqlite", password=PASSWORD)] == [sid]
 
 
 def test_a_batch_row_with_an_ambiguous_student_number_is_refused(issuers: Workspace, tmp_path: Path) -> None:
-    one = _subject(issuers, "Li Hua", "2023001")
-    two = _subject(issuers, "Wang Wei", "2023002")
-    # a vault from before numbers were unique: two subjects with the same number
-    path = issuers.path / "vault.json"
-    doc = json.loads(path.read_text())
-    doc["subjects"][two]["person"]["student_number"] = "2023001"
-    path.write_text(json.dumps(doc))
+    # a vault from before numbers were unique (plain JSON, migrated on first use): two subjects, one number
+    one, two = "0x" + "11" * 32, "0x" + "22" * 32
+    (issuers.path / "vault.json").write_text(json.dumps({"subjects": {
+        one: {"person": {"name": "Li Hua", "student_number": "2023001"}, "created": 1},
+        two: {"person": {"name": "Wang Wei", "student_number": "2023001"}, "created": 2},
+    }}))
     csv = _graduates(tmp_path / "g.csv", ["2023001"])
     head = _head(issuers)
     r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), key="uni")
@@ -245,7 +245,7 @@ def test_a_csv_with_an_unterminated_quote_is_refused(issuers: Workspace, tmp_pat
     r = issuers.run("cred", "issue", "--type", "201", "--csv", str(csv), "--new-subjects", "--skip-invalid",
                     key="uni")
     assert r.exit_code == 2 and "not valid CSV" in r.output
-    assert _journal(issuers) == [] and not (issuers.path / "vault.json").exists()
+    assert _journal(issuers) == [] and not (issuers.path / "vault.sqlite").exists()
     sid = _subject(issuers, "Li Hua")
     contributions = tmp_path / "c.csv"
     contributions.write_text(f'source,subject,kind,note\ngithub.com/a/b/pull/1,{sid},code,"unfinished\n')

@@ -51,8 +51,8 @@ def test_revoke_by_files_ids_subjects_and_whole_batches(issuers: Workspace, tmp_
     # Three files of one batch: one transaction.
     three = _json(issuers, "cred", "revoke", *map(str, files[:3]), "--reason", "misconduct", key="uni")
     (tx,) = three["transactions"]
-    assert (tx["function"], tx["indexes"], tx["root"], three["changed"]) == ("setLeavesStatus", [0, 1, 2],
-                                                                              out["root"], 3)
+    assert (tx["function"], tx["indexes"], tx["root"], len(three["changed"])) == ("setLeavesStatus", [0, 1, 2],
+                                                                                   out["root"], 3)
     # Two by id, one by subject: one transaction each selection.
     ids = [_doc(f)["id"] for f in files[3:5]]
     by_id = _json(issuers, "cred", "suspend", "--id", ids[0], "--id", ids[1].removeprefix("urn:uuid:"),
@@ -63,11 +63,15 @@ def test_revoke_by_files_ids_subjects_and_whole_batches(issuers: Workspace, tmp_
     (one,) = by_subject["transactions"]
     assert (one["function"], one["indexes"]) == ("revokeLeaf", [5])  # one own leaf: the cheapest write
     assert _verify(issuers, *files) == ["REVOKED"] * 3 + ["SUSPENDED"] * 2 + ["REVOKED", "VALID", "VALID"]
-    # What is in that state already is left out and said; nothing to send is a failure.
+    # What is in that state already is left out and said (a re-run repeats nothing, and is no failure).
     again = issuers.run("cred", "revoke", str(files[0]), "--reason", "misconduct", key="uni")
-    assert again.exit_code == 1 and "unchanged:" in again.output and "it is revoked" in again.output
-    mixed = _json(issuers, "cred", "reinstate", *map(str, files[2:5]), key="uni")
-    assert mixed["changed"] == 2 and [s["index"] for s in mixed["skipped"]] == [2]
+    assert again.exit_code == 0 and "left as it is (already so)" in again.output and "in 0 transaction" in again.output
+    # Revocation is final: reinstating a revoked leaf stops everything with the contract's error, nothing sent.
+    final = issuers.run("cred", "reinstate", *map(str, files[2:5]), key="uni")
+    assert final.exit_code == 1 and "LeafIsRevoked" in final.output
+    mixed = _json(issuers, "cred", "reinstate", str(files[3]), str(files[4]), str(files[7]), key="uni")
+    assert [c["leaf"] for c in mixed["changed"]] == [3, 4] and [s["leaf"] for s in mixed["unchanged"]] == [7]
+    assert [t["indexes"] for t in mixed["transactions"]] == [[3, 4]]
     # The committee (not a manager of uni) proposes; with one member the proposal executes at once.
     proposed = _json(issuers, "cred", "suspend", str(files[6]), "--reason", "other")
     (row,) = proposed["transactions"]
@@ -78,9 +82,10 @@ def test_revoke_by_files_ids_subjects_and_whole_batches(issuers: Workspace, tmp_
     assert (tx["function"], tx["count"], tx["what"]) == ("revokeBatch", 8, "batch")
     assert set(_verify(issuers, *files)) == {"BATCH_REVOKED"}
     human = issuers.run("cred", "revoke", "--batch", out["root"], "--reason", "misconduct", key="uni")
-    assert human.exit_code == 1 and "revoked already" in human.output
-    usage = issuers.run("cred", "suspend", "--batch", out["root"], "--reason", "other", key="uni")
-    assert usage.exit_code == 2 and "--batch is for revoke" in usage.output
+    assert human.exit_code == 0 and "revoked already, with its whole batch" in human.output
+    assert "in 0 transaction" in human.output
+    final = issuers.run("cred", "suspend", "--batch", out["batch_id"], "--reason", "other", key="uni")
+    assert final.exit_code == 0 and "8 left as they were" in final.output
 
 
 def test_revoke_refuses_what_it_cannot_find(issuers: Workspace, tmp_path: Path) -> None:
@@ -91,7 +96,7 @@ def test_revoke_refuses_what_it_cannot_find(issuers: Workspace, tmp_path: Path) 
     unknown = issuers.run("cred", "revoke", "--batch", "0x" + "ab" * 32, "--reason", "misconduct", key="uni")
     assert unknown.exit_code == 2 and "was never anchored" in unknown.output
     empty = issuers.run("cred", "revoke", "--reason", "misconduct", key="uni")
-    assert empty.exit_code == 2 and "give credential files" in empty.output
+    assert empty.exit_code == 2 and "name the credentials" in empty.output
 
 
 def test_rotate_then_accept_moves_the_issuer_to_the_new_key(issuers: Workspace, tmp_path: Path) -> None:
@@ -151,3 +156,35 @@ def test_every_new_command_has_an_example_and_json(issuers: Workspace, command: 
     helped = issuers.run(*command, "--help")
     assert helped.exit_code == 0 and "ledger " + " ".join(command) in helped.output
     assert "Example" in helped.output and "--json" in helped.output
+
+
+def _mined_since(ws: Workspace, head: int) -> list:
+    """Every transaction the chain mined after block ``head``, read from the chain's own blocks."""
+    with ws.ledger() as lg:
+        chain = lg.chain
+        return [tx for n in range(head + 1, chain.block_number() + 1) for tx in chain.block_transactions(n)]
+
+
+def test_revoking_many_leaves_or_a_whole_batch_sends_one_transaction_each(issuers: Workspace, tmp_path: Path) -> None:
+    """Issue 18 item 7 on contracts v2, counted from the chain's blocks: k leaves of one batch named by a
+    list are one transaction (batch revocation), a whole batch is one transaction (root revocation)."""
+    out, files = _issue(issuers, tmp_path, 40, name="many")
+    uni = bytes.fromhex(issuers.keys["uni"].address[2:])
+    with issuers.ledger() as lg:
+        head = lg.chain.block_number()
+    chosen = tmp_path / "chosen.txt"
+    chosen.write_text("".join(_doc(f)["id"] + "\n" for f in files[:25]))  # 25 of the 40, by id
+    revoked = _json(issuers, "cred", "revoke", "--list", str(chosen), "--reason", "issued-in-error", key="uni")
+    mined = _mined_since(issuers, head)
+    assert len(mined) == 1 and mined[0].status == "ok" and mined[0].sender == uni
+    assert len(revoked["changed"]) == 25 and revoked["transactions"][0]["tx_hash"] == "0x" + mined[0].hash.hex()
+    codes = _verify(issuers, *files)
+    assert codes.count("REVOKED") == 25 and codes.count("VALID") == 15
+    # The whole batch by its root: one transaction, whatever its size.
+    with issuers.ledger() as lg:
+        head = lg.chain.block_number()
+    whole = _json(issuers, "cred", "revoke", "--batch", out["root"], "--reason", "misconduct", key="uni")
+    mined = _mined_since(issuers, head)
+    assert len(mined) == 1 and mined[0].status == "ok" and mined[0].sender == uni
+    assert whole["transactions"][0]["tx_hash"] == "0x" + mined[0].hash.hex()
+    assert set(_verify(issuers, *files)) == {"BATCH_REVOKED"}

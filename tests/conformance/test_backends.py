@@ -19,8 +19,10 @@ from ledger.chain.base import (
     PERSISTENT,
     PIPELINING,
     ChainBackend,
+    Outgoing,
     Receipt,
     Reverted,
+    observing_outgoing,
 )
 from ledger.crypto.hashing import to_checksum_address
 from ledger.crypto.keys import PrivateKey
@@ -175,6 +177,28 @@ def test_send_many_keeps_going_past_a_revert(
     assert isinstance(probe.decode_error(receipts[1].revert_data), TooLarge)
     ok = [r for r in receipts if r.succeeded]
     _in_order_or_gap(harness, ok, deployed, 3)
+
+
+def test_signed_transactions_are_announced_and_can_be_looked_up_and_sent_again(
+    chain: ChainBackend, key: PrivateKey, probe: Probe, deployed: str
+) -> None:
+    """What the burst journal (``ledger.chain.bursts``) needs of every backend: each signed transaction
+    shown before it leaves, its receipt found by hash, and the signed bytes sent again without harm."""
+    seen: list[Outgoing] = []
+    with observing_outgoing(seen.extend):
+        receipts = chain.send_many(key, [probe.tx(deployed, "set", v, "") for v in (71, 72)])
+    mined = {r.tx_hash for r in receipts}
+    assert mined <= {o.tx_hash for o in seen}
+    assert {o.data for o in seen if o.tx_hash in mined} == {probe.calldata("set", v, "") for v in (71, 72)}
+    for receipt in receipts:
+        found = chain.receipt(receipt.tx_hash)
+        assert found is not None and found.tx_hash == receipt.tx_hash and found.block_number == receipt.block_number
+    assert chain.receipt(b"\x42" * 32) is None
+    raw = next(o.raw for o in seen if o.tx_hash == receipts[0].tx_hash)
+    assert isinstance(chain.rebroadcast(raw, receipts[0].tx_hash), bool)  # already mined: the node must not mine it twice
+    logs = chain.get_logs(min(r.block_number for r in receipts), chain.block_number(), [deployed], [probe.topic("ValueSet")])
+    assert sorted(int.from_bytes(log.topics[2], "big") for log in logs if log.topics[2] in
+                  (topic_uint(71), topic_uint(72))) == [71, 72]  # each once
 
 
 def test_pipelining_is_declared_where_send_many_batches(harness: Harness, chain: ChainBackend) -> None:

@@ -4,7 +4,8 @@ custom error and its fields.
 One test (or a few) per finding of the security review: 1 (a stolen key), 2 (co-signs per organisation),
 3 (children claimed without consent), 4 (roots and hashes taken first), 5 (squatted contribution keys),
 6 (proposals that never expire), 7 (prerequisites from issuers not in good standing), 8 (the committee's
-hold of a child), 9 (an anchor and a suspension in one block), and the leaf index a Merkle proof must bind.
+hold of a child), 9 (an anchor and a suspension in one block), 10 (history searches, the prerequisite search),
+and the leaf index a Merkle proof must bind.
 ``contracts/README.md`` ("Threat model") names the test that closes each.
 """
 
@@ -486,6 +487,63 @@ def test_finding_8_the_committee_holds_a_child_its_parent_suspended(world: World
     assert held.value.issuer == child.address
     c.issuers.propose_issuer_status(k.committee, child.address, T.IssuerStatus.ACTIVE)  # the committee lifts it
     c.issuers.set_issuer_status(k.university, child.address, T.IssuerStatus.SUSPENDED)
+
+
+# == finding 10: linear history scans, an exponential prerequisite search =================================
+
+
+@pytest.mark.slow
+def test_finding_10_a_long_status_history_is_searched_not_scanned(world: World) -> None:
+    """Time travel over a long history: ``isAuthorized`` at an early block, sent as a transaction to
+    measure it, costs about the same with 1 or 129 status entries (v1 scanned from the end: 36,991 gas at
+    1 entry, 195,711 at 64, 671,871 at 256)."""
+    c, k = world.c, world.k
+    uni = k.university.address
+    early = world.chain.block_number()
+    probe = world.new_key()
+
+    def cost() -> int:
+        tx = Transaction(c.issuers.address, c.issuers.encode("isAuthorized", uni, BATCH_TYPE, early), 2_000_000)
+        return world.chain.send(probe, tx).gas_used
+
+    short = cost()
+    for _ in range(64):
+        c.issuers.propose_issuer_status(k.committee, uni, T.IssuerStatus.SUSPENDED)
+        c.issuers.propose_issuer_status(k.committee, uni, T.IssuerStatus.ACTIVE)
+    assert len(c.issuers.status_history(uni)) >= 129
+    long = cost()
+    assert c.issuers.is_authorized(uni, BATCH_TYPE, early)
+    assert long - short < 25_000  # a linear scan costs about 2,500 gas an entry: 320,000 more here
+
+
+def test_finding_10_the_prerequisite_search_is_bounded(world: World) -> None:
+    """A lattice of 2 types a layer, each requiring both of the layer below (2^n paths): a cycle through it
+    is found (each type visited once), an acyclic redefinition over it is cheap, and a type takes at most 8
+    prerequisites."""
+    c, k = world.c, world.k
+    kinds = T.IssuerKinds.of(T.IssuerKind.UNIVERSITY, T.IssuerKind.AUTHORITY)
+
+    def define(type_id: int, prerequisites: list[int], level: int = 1) -> int:
+        return c.credentials.define_type(k.committee, type_id, field=1, level=level, allowed_kinds=kinds,
+                                         criteria=T.Criteria(), prerequisites=prerequisites).gas_used
+
+    base = 100
+    define(base, [])
+    layers, next_id = [[base]], 101
+    for _ in range(16):
+        layer = [next_id, next_id + 1]
+        next_id += 2
+        for t in layer:
+            define(t, layers[-1])
+        layers.append(layer)
+    with pytest.raises(E.InvalidPrerequisite) as cycle:  # 2^16 paths lead back to the base
+        define(base, [layers[-1][0]], level=2)
+    assert (cycle.value.typeId, cycle.value.prerequisite) == (base, layers[-1][0])
+    top = 900
+    define(top, [])
+    assert define(top, layers[-1], level=2) < 2_000_000  # v1: 7.1 M gas at 12 layers, doubling per layer
+    with pytest.raises(E.TooManyPrerequisites):
+        define(999, [100 + i for i in range(9)])
 
 
 # == finding 9: an anchor and a suspension in one block ==================================================

@@ -7,9 +7,7 @@ import pytest
 from ledger import types as T
 from ledger.contracts import errors as E
 from ledger.contracts.abi import decode_events
-from ledger.crypto.hashing import hash_function, keccak256
-
-from ledger.crypto.keys import PrivateKey
+from ledger.crypto.hashing import hash_function
 
 from .conftest import World, child_of, item, ordered_bursts, rand32
 

@@ -10,9 +10,7 @@ from ledger import types as T
 from ledger.contracts import errors as E
 from ledger.contracts.abi import decode_events
 from ledger.credentials.merkle import MerkleTree
-
 from ledger.crypto.hashing import hash_function
-from ledger.crypto.keys import PrivateKey
 
 from .conftest import (
     BASIC_TYPE,
@@ -443,7 +441,7 @@ def test_leaf_statuses(world: World) -> None:
 def test_leaf_status_errors(world: World) -> None:
     c, k = world.c, world.k
     uni = k.university.address
-    tree, leaves = _batch(world)
+    tree, _leaves = _batch(world)
     with pytest.raises(E.EmptyBatch):
         c.issuers.set_leaves_status(k.university, uni, tree.root, [], T.CredentialStatus.REVOKED,
                                     T.RevocationReason.OTHER)
@@ -476,7 +474,7 @@ def test_leaf_status_errors(world: World) -> None:
 def test_leaves_a_stolen_key_changed_are_restored(world: World) -> None:
     c, k = world.c, world.k
     uni = k.university.address
-    tree, leaves = _batch(world)
+    tree, _leaves = _batch(world)
     with pytest.raises(E.NoCompromiseToRepair) as outside:  # outside a theft revocation stays final
         c.issuers.restore_leaves(k.university, uni, tree.root, [2], T.CredentialStatus.NONE)
     assert outside.value.issuer == uni

@@ -7,7 +7,6 @@ import pytest
 from ledger import types as T
 from ledger.contracts import errors as E
 from ledger.contracts.deployment import Contracts
-from ledger.crypto.keys import PrivateKey
 
 from .conftest import (
     BASIC_TYPE,

@@ -12,11 +12,11 @@ from eth_abi import encode as abi_encode
 
 from ledger.chain.base import Log
 from ledger.config import Deployment
-from ledger.contracts.hints import _TEXTS
-from ledger.credentials.standards import CRITERIA_WORDS
 from ledger.contracts import compiler
 from ledger.contracts import errors as contract_errors
 from ledger.contracts.abi import CONTRACT_NAMES, abi_type, artifact, decode_events, decode_revert
+from ledger.contracts.hints import _TEXTS
+from ledger.credentials.standards import CRITERIA_WORDS
 from ledger.crypto.hashing import keccak256, to_checksum_address
 from ledger.errors import ContractError, OldDeployment, UnknownRevert
 

@@ -26,6 +26,10 @@ from ledger.errors import KeystoreError, PersonalDataError, RowError, Validation
 from ledger.identity.keyring import Keyring
 from ledger.identity.privacy import find_contact_data, find_personal_data
 from ledger.identity.vault import Vault
+
+
+def _vault(directory: Path) -> Vault:
+    return Vault(directory / "vault.sqlite", password="vault-password", light_kdf=True)
 from ledger.issuance.rows import read_rows
 from ledger.ledger import Ledger
 
@@ -150,20 +154,20 @@ def test_a_batch_row_of_the_wrong_shape_names_row_and_column(tmp_path: Path, val
     path = tmp_path / "g.jsonl"
     path.write_text(json.dumps({"student_number": "S1", "name": "One"}) + "\n"
                     + json.dumps({"student_number": "S2", "name": value}) + "\n")
-    vault = Vault(tmp_path / "vault.json")
+    vault = _vault(tmp_path)
     with pytest.raises(RowError) as caught:
         read_rows(path, vault, create_subjects=True)
     assert (caught.value.row, caught.value.column) == (2, "name")
-    assert not (tmp_path / "vault.json").exists()
+    assert not (tmp_path / "vault.sqlite").exists()
 
 
 def test_a_batch_file_that_is_not_utf8_is_refused_before_the_vault_changes(tmp_path: Path) -> None:
     path = tmp_path / "g.csv"
     path.write_bytes(b"student_number,name\nS1,\xe9l\xe8ve\n")
     with pytest.raises(ValidationError) as caught:
-        read_rows(path, Vault(tmp_path / "vault.json"), create_subjects=True)
+        read_rows(path, _vault(tmp_path), create_subjects=True)
     assert "is not UTF-8 text" in str(caught.value) and "line 2" in str(caught.value)
-    assert not (tmp_path / "vault.json").exists()
+    assert not (tmp_path / "vault.sqlite").exists()
 
 
 DEEP = "[" * 100 + "]" * 100
@@ -176,7 +180,7 @@ DEEP = "[" * 100 + "]" * 100
         ("c.jsonl", json.dumps(OK_ROW) + "\n" + DEEP, read_file),
         ("t.json", DEEP, load_type_file),
         ("t.toml", f"id = 7\nname = 'T'\nx = {DEEP}\n", load_type_file),
-        ("g.jsonl", DEEP, lambda p: read_rows(p, Vault(p.parent / "vault.json"), create_subjects=True)),
+        ("g.jsonl", DEEP, lambda p: read_rows(p, _vault(p.parent), create_subjects=True)),
     ],
 )
 def test_input_nested_too_deeply_is_refused_before_parsing(tmp_path: Path, name: str, text: str, read: Any) -> None:
@@ -184,7 +188,7 @@ def test_input_nested_too_deeply_is_refused_before_parsing(tmp_path: Path, name:
     path.write_text(text)
     with pytest.raises(ValidationError, match="nest deeper than 64 levels"):
         read(path)
-    assert not (tmp_path / "vault.json").exists()
+    assert not (tmp_path / "vault.sqlite").exists()
 
 
 LONG = "9" * 5_000  # Python reads no integer of more than 4,300 digits: a ValueError of its own
@@ -209,7 +213,7 @@ def test_a_number_too_long_to_read_is_a_clear_error(tmp_path: Path, name: str, t
 def test_a_batch_row_with_a_number_too_long_to_read_is_a_row_error(tmp_path: Path) -> None:
     path = tmp_path / "g.jsonl"
     path.write_text(json.dumps({"student_number": "S1", "name": "One"}) + f'\n{{"subject": {LONG}}}\n')
-    rows = read_rows(path, Vault(tmp_path / "vault.json"), create_subjects=True, skip_invalid=True)
+    rows = read_rows(path, _vault(tmp_path), create_subjects=True, skip_invalid=True)
     assert len(rows.rows) == 1
     assert [(e.row, "a number longer than" in e.reason) for e in rows.skipped] == [(2, True)]
 
@@ -507,13 +511,13 @@ def test_checked_issuance_refuses_contact_data_as_the_holder_name(lg: Ledger) ->
 
 
 def test_person_fields_are_bounded_and_never_echoed_whole(tmp_path: Path) -> None:
-    vault = Vault(tmp_path / "vault.json")
+    vault = _vault(tmp_path)
     with pytest.raises(ValidationError, match="name is 300 characters long; at most 200") as caught:
         vault.new_subject({"name": "x" * 300})
     assert "x" * 50 not in str(caught.value)
     with pytest.raises(ValidationError, match="one line"):
         vault.new_subject({"name": "Li\x1b[2JHua"})
-    assert not (tmp_path / "vault.json").exists()
+    assert not (tmp_path / "vault.sqlite").exists()
     with pytest.raises(ValidationError, match="give some text"):
         vault.find("  ")
 
@@ -522,7 +526,7 @@ def test_person_fields_are_bounded_and_never_echoed_whole(tmp_path: Path) -> Non
     with pytest.raises(RowError) as row:
         read_rows(path, vault, create_subjects=True)
     assert (row.value.row, row.value.column) == (3, "student_number") and "100,000 characters" in str(row.value)
-    assert len(str(row.value)) < 200 and not (tmp_path / "vault.json").exists()
+    assert len(str(row.value)) < 200 and not (tmp_path / "vault.sqlite").exists()
     path.write_text("student_number,name\n" + "8" * 60 + ",Two\n")
     with pytest.raises(RowError) as unknown:
         read_rows(path, vault)  # not in the vault: the message shows the start of the number only

@@ -67,7 +67,7 @@ def test_record_keeps_no_evidence_of_a_refused_send_but_keeps_it_when_the_outcom
     def gone(*args: Any, **kwargs: Any) -> Any:
         raise NodeUnreachable("no endpoint answered")
 
-    monkeypatch.setattr(lg.chain, "send", gone)
+    monkeypatch.setattr(lg.chain, "send_many", gone)
     with pytest.raises(NodeUnreachable):
         lg.record([_contribution(2, evidence={"url": "https://example.org/two"})])
     # The transaction may have reached the node before it went away, and may still be mined: the
@@ -118,32 +118,36 @@ def test_a_new_key_needs_a_password_of_eight_characters(tmp_path: Path) -> None:
 # -- the vault and batch rows ----------------------------------------------------------------------
 
 
+def _vault(path: Path) -> Vault:
+    return Vault(path, password="vault-password", light_kdf=True)
+
+
 def test_the_vault_refuses_a_student_number_it_has(tmp_path: Path) -> None:
-    vault = Vault(tmp_path / "vault.json")
+    vault = _vault(tmp_path / "vault.sqlite")
     first = vault.new_subject({"name": "Li Hua", "student_number": "2023001"})
     with pytest.raises(ValidationError, match=first.id):
         vault.new_subject({"name": "Li Hua", "student_number": "2023001"})
     with pytest.raises(ValidationError, match="given twice"):
         vault.new_subjects([{"student_number": "7"}, {"student_number": "7"}])
-    assert len(Vault(tmp_path / "vault.json")) == 1
+    assert len(_vault(tmp_path / "vault.sqlite")) == 1
 
 
 def test_rows_ambiguous_numbers_bad_json_lines_and_repeated_new_numbers(tmp_path: Path) -> None:
-    path = tmp_path / "vault.json"
-    vault = Vault(path)
-    a, b = vault.new_subjects([{"student_number": "1"}, {"student_number": "2"}])
-    doc = json.loads(path.read_text())
-    doc["subjects"][b.id]["person"]["student_number"] = "1"  # an older vault: two subjects share "1"
-    path.write_text(json.dumps(doc))
-    vault = Vault(path)
+    # An older vault (plain JSON, migrated on open) where two subjects share the number "1".
+    a, b = "0x" + "a1" * 32, "0x" + "b2" * 32
+    (tmp_path / "vault.json").write_text(json.dumps({"subjects": {
+        a: {"person": {"student_number": "1"}, "created": 1}, b: {"person": {"student_number": "1"}, "created": 2},
+    }}))
+    path = tmp_path / "vault.sqlite"
+    vault = _vault(path)
     rows = tmp_path / "rows.jsonl"
     rows.write_text('{"student_number": "1"}\n{oops\n"text"\n{"student_number": "9"}\n{"student_number": "9"}\n')
     with pytest.raises(RowError) as ambiguous:
         issuance.read_rows(rows, vault, create_subjects=True)
-    assert ambiguous.value.row == 1 and a.id in str(ambiguous.value) and b.id in str(ambiguous.value)
+    assert ambiguous.value.row == 1 and a in str(ambiguous.value) and b in str(ambiguous.value)
     result = issuance.read_rows(rows, vault, create_subjects=True, skip_invalid=True)
     assert [e.row for e in result.skipped] == [1, 2, 3, 5]  # row 5 repeats row 4's new number
-    assert len(result.rows) == 1 and len(Vault(path)) == 3
+    assert len(result.rows) == 1 and len(_vault(path)) == 3
 
 
 def test_output_check_leaves_nothing_behind(tmp_path: Path) -> None:

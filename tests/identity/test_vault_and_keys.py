@@ -11,21 +11,25 @@ from ledger.errors import KeystoreError, ValidationError
 from ledger.identity.keyring import Keyring
 from ledger.identity.vault import Vault, parse_subject_id
 
+VAULT_PASSWORD = "vault-password"
+
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_vault_keeps_people_off_the_id_and_survives_reload(tmp_path: Path) -> None:
-    vault = Vault(tmp_path / "vault.json")
+    vault = Vault(tmp_path / "vault.sqlite", password=VAULT_PASSWORD, light_kdf=True)
     s = vault.new_subject({"name": "Li Hua", "email": "lihua@example.edu", "student_number": "2023001"})
     assert len(parse_subject_id(s.id)) == 32
     assert "lihua" not in s.id
-    assert _mode(tmp_path / "vault.json") == 0o600
-    again = Vault(tmp_path / "vault.json")
+    for name in ("vault.sqlite", "vault-keys.sqlite", "vault.key"):
+        assert _mode(tmp_path / name) == 0o600
+    vault.close()
+    again = Vault(tmp_path / "vault.sqlite", password=VAULT_PASSWORD)
     assert again.get(s.id) is not None and again.get(s.id).person["student_number"] == "2023001"
     assert [x.id for x in again.find("2023001")] == [s.id]
-    assert "Li Hua" in again.known_names()
+    assert again.known_names().find("li hua")
     other = again.new_subject({"name": "Li Hua"})
     assert other.id != s.id
 

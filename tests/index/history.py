@@ -195,9 +195,9 @@ def full_history(chain: ChainBackend) -> History:
     _ok(c.issuers.set_leaves_status(uni, uni.address, tree.root, [2], CS.SUSPENDED, R.OTHER))
     # The college's key: a batch, then stolen: the thief revokes a leaf, the parent marks the key and gives
     # the college a new key; the committee restores the leaf; the stolen batch is revoked as a whole.
-    c_tree, c_hashes, c_anchored = hist.anchor(college, 1, ["college-a", "college-b"])
+    c_tree, c_hashes, _c_anchored = hist.anchor(college, 1, ["college-a", "college-b"])
     theft = hist.head + 1
-    stolen_tree, stolen_hashes, stolen = hist.anchor(college, 1, ["stolen-a"])
+    stolen_tree, _stolen_hashes, stolen = hist.anchor(college, 1, ["stolen-a"])
     _ok(c.issuers.revoke_leaf(college, c_tree.root, 0, R.OTHER))  # by the thief
     marked = _ok(c.issuers.mark_compromised(uni, college.address, theft)).block_number
     college2 = key("college2")

@@ -237,7 +237,7 @@ def test_migrations_are_named_and_run_once(tmp_path: Path) -> None:
 
 
 def test_an_older_index_is_migrated_with_what_it_held(history: History, tmp_path: Path) -> None:
-    """An index written before 0006 kept ReportAnchored raw: 0006 projects it, 0007 rekeys it by auditor.
+    """An index written before 0006 kept ReportAnchored raw: 0006 projects it, 0008 rekeys it by auditor.
     A contracts-v1 index's rows are carried into the rebuilt tables."""
     path = tmp_path / "index.sqlite"
     report, auditor, target = (_hex(history.facts["report"]), history.facts["keys"]["member2"].address,

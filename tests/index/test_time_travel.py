@@ -121,7 +121,6 @@ def test_revocation_by_date(story: tuple[History, dict], synced: Index) -> None:
 
 def test_index_chain_view_answers_as_of_a_block(story: tuple[History, dict], synced: Index) -> None:
     from ledger.index.view import IndexChainView
-
     from ledger.verify.chainview import CredentialRef
 
     hist, f = story

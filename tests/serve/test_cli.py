@@ -46,7 +46,8 @@ def test_verify_shows_holder_title_and_institution_with_its_verified_domain(cli_
     assert "DOMAIN_VERIFIED" in out
     code, out = ledger(cli_world, "verify", str(cli_world.file("valid")), "--no-domain-check", "--json")
     entry = json.loads(out)["credentials"][0]
-    assert code == 1 and entry["verdict"] == "incomplete"  # a domain nobody checked is never taken as verified
+    # a domain nobody checked is never taken as verified: incomplete, whose exit code is 3 (issue 18)
+    assert code == 3 and entry["verdict"] == "incomplete"
     assert {s["step"]: s["code"] for s in entry["steps"]}["issuer_domain"] == "DOMAIN_UNCHECKED"
 
 

@@ -25,12 +25,28 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ledger.chain.answers import parse_count, parse_hex
-from ledger.chain.base import PERSISTENT, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Transaction
+from ledger.chain.base import (
+    PERSISTENT,
+    PIPELINING,
+    ChainBackend,
+    ChainIdentity,
+    Log,
+    Outgoing,
+    Receipt,
+    Transaction,
+    announce,
+)
 from ledger.chain.fisco import status as status_codes
 from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError
 from ledger.chain.fisco.receipts import status_of, to_receipt
 from ledger.chain.fisco.revert import revert_reason
-from ledger.chain.fisco.sending import call_output, collect_logs, require_key_mode, with_block_limit_retry
+from ledger.chain.fisco.sending import (
+    call_output,
+    collect_logs,
+    rebroadcast_with,
+    require_key_mode,
+    with_block_limit_retry,
+)
 from ledger.chain.fisco.signer import check_crypto
 from ledger.chain.fisco.v2 import TransactionFields, new_randomid, sign_transaction
 from ledger.crypto.keys import PrivateKey
@@ -162,7 +178,12 @@ class Fisco2Chain(ChainBackend):
 
     def get_receipt(self, tx_hash: bytes) -> Receipt | None:
         """The receipt of a mined transaction, ``None`` while it is pending or unknown."""
-        raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
+        try:
+            raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
+        except JsonRpcError as exc:
+            if any(words in exc.rpc_message.lower() for words in ("not found", "not exist")):
+                return None  # a node's way of saying "no receipt (yet)"
+            raise
         return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
 
     def get_logs(
@@ -198,6 +219,7 @@ class Fisco2Chain(ChainBackend):
             group_id=self.group_id,
         )
         signed = sign_transaction(fields, key, key.crypto)
+        announce([Outgoing(signed.hash, signed.raw, tx.to, tx.data, tx.value)])
         try:
             answer = self._group_call("sendRawTransaction", "0x" + signed.raw.hex())
         except JsonRpcError as exc:
@@ -208,6 +230,26 @@ class Fisco2Chain(ChainBackend):
                 f"the node named the transaction 0x{returned.hex()}, we hashed 0x{signed.hash.hex()}"
             )
         return signed.hash
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        try:
+            raw = self._group_call("getTransactionReceipt", "0x" + tx_hash.hex())
+        except JsonRpcError as exc:
+            if any(words in exc.rpc_message.lower() for words in ("not found", "not exist")):
+                return None  # a node's way of saying "no receipt (yet)"
+            raise
+        return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
+
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
+        if self.receipt(tx_hash) is not None:
+            return True  # mined already: sent again, a node without a nonce check could mine it twice
+        def send() -> object:
+            try:
+                return self._group_call("sendRawTransaction", "0x" + raw.hex())
+            except JsonRpcError as exc:
+                raise _rejection(exc, "") from exc
+
+        return rebroadcast_with(send, status_codes.BLOCK_LIMIT_CODES[_LINE])
 
     def _wait(self, key: PrivateKey, tx_hash: bytes, deadline: float, timeout: float) -> Receipt:
         pause = self._poll_interval

@@ -31,6 +31,7 @@ raises :class:`~ledger.errors.CapabilityError`. ``Transaction.gas`` is not part 
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,12 +40,28 @@ from typing import Any, ClassVar
 
 from ledger.canonical import NotJSONError, loads_lax
 from ledger.chain.answers import parse_count, parse_hex
-from ledger.chain.base import PERSISTENT, PIPELINING, ChainBackend, ChainIdentity, Log, Receipt, Transaction
+from ledger.chain.base import (
+    PERSISTENT,
+    PIPELINING,
+    ChainBackend,
+    ChainIdentity,
+    Log,
+    Outgoing,
+    Receipt,
+    Transaction,
+    announce,
+)
 from ledger.chain.fisco import status as status_codes
 from ledger.chain.fisco.jsonrpc import JsonRpcClient, JsonRpcError, RequestTimeout, sdk_ssl_context
 from ledger.chain.fisco.receipts import status_of, to_receipt
 from ledger.chain.fisco.revert import revert_reason
-from ledger.chain.fisco.sending import call_output, collect_logs, require_key_mode, with_block_limit_retry
+from ledger.chain.fisco.sending import (
+    call_output,
+    collect_logs,
+    rebroadcast_with,
+    require_key_mode,
+    with_block_limit_retry,
+)
 from ledger.chain.fisco.signer import check_crypto
 from ledger.chain.fisco.v3 import TransactionData, new_nonce, sign_transaction
 from ledger.crypto.keys import PrivateKey
@@ -259,6 +276,7 @@ class Fisco3Chain(ChainBackend):
             gas_limit=tx.gas if tx.value else 0,
         )
         signed = sign_transaction(data, key, self.crypto, attribute=EVM_ABI_CODEC)
+        announce([Outgoing(signed.hash, signed.raw, tx.to, tx.data, tx.value)])
         deadline = time.monotonic() + timeout
         try:
             raw = self._rpc_call("sendTransaction", "0x" + signed.raw.hex(), False, timeout=max(timeout, 1.0))
@@ -275,6 +293,30 @@ class Fisco3Chain(ChainBackend):
                 status, tx_hash="0x" + signed.hash.hex(), sender=key.address, detail=detail or ""
             )
         return to_receipt(raw, _LINE)
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        try:
+            raw = self._rpc_call("getTransactionReceipt", "0x" + tx_hash.hex(), False)
+        except JsonRpcError as exc:
+            if any(words in exc.rpc_message.lower() for words in ("not found", "not exist")):
+                return None  # a node's way of saying "no receipt (yet)"
+            raise
+        return to_receipt(raw, _LINE) if isinstance(raw, dict) else None
+
+    def rebroadcast(self, raw: bytes, tx_hash: bytes) -> bool:
+        if self.receipt(tx_hash) is not None:
+            return True  # mined already: sent again, a node without a nonce check could mine it twice
+        def send() -> object:
+            try:
+                answer = self._rpc_call("sendTransaction", "0x" + raw.hex(), False)
+            except JsonRpcError as exc:
+                raise _rejection(exc, "") from exc
+            status = status_of(answer, _LINE) if isinstance(answer, dict) else None
+            if status is not None and status.raises:
+                raise status_codes.to_error(status)
+            return answer
+
+        return rebroadcast_with(send, status_codes.BLOCK_LIMIT_CODES[_LINE])
 
     def send_many(
         self, key: PrivateKey, txs: Sequence[Transaction], *, timeout: float = 120.0
@@ -297,7 +339,8 @@ class Fisco3Chain(ChainBackend):
             )
 
         with ThreadPoolExecutor(max_workers=min(PIPELINE_WIDTH, len(txs)), thread_name_prefix="fisco3-send") as pool:
-            futures = [pool.submit(send_one, tx) for tx in txs]
+            # each in a copy of this context: the burst journal's observer must see what the threads sign
+            futures = [pool.submit(contextvars.copy_context().run, send_one, tx) for tx in txs]
             return [future.result() for future in futures]
 
     def _wait_for_receipt(self, tx_hash: bytes, deadline: float, timeout: float) -> dict[str, Any]:

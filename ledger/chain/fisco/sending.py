@@ -29,6 +29,29 @@ def with_block_limit_retry(send: Callable[[int], T], block_number: Callable[[], 
     return send(block_number())
 
 
+#: Statuses that mean the node already has a transaction sent again (in its pool or its ledger).
+_ALREADY_THERE = ("NonceCheckFail", "AlreadyKnown", "AlreadyInTxPool", "TxAlreadyInChain", "AlreadyInChain",
+                  "AlreadyInTxPoolAndAccept")
+
+
+def rebroadcast_with(send: Callable[[], object], block_limit_code: int) -> bool:
+    """``ChainBackend.rebroadcast`` for FISCO: run ``send`` (the raw transaction, as signed); True if the
+    node took it or has it already, False once its block limit has passed (it can never be mined).
+
+    Raises:
+        TransactionRejected, InsufficientFunds: refused for another reason.
+    """
+    try:
+        send()
+    except TransactionRejected as exc:
+        if exc.code == block_limit_code:
+            return False
+        if any(exc.reason.startswith(name) for name in _ALREADY_THERE):
+            return True
+        raise
+    return True
+
+
 def match_topics(log: Log, topics: Sequence[bytes | None] | None) -> bool:
     """Whether ``log`` matches an ``eth_getLogs``-style topic filter (``None`` matches anything)."""
     if not topics:

@@ -23,6 +23,7 @@ from ledger.cli.app import App, json_option, key_option, network_options, pass_a
 from ledger.cli.indexing import opened as _opened
 from ledger.cli.indexing import resolve_at as _resolve
 from ledger.cli.indexing import sync_index as _sync
+from ledger.contributions.model import time_text
 
 if TYPE_CHECKING:
     from ledger.audit import AuditReport
@@ -147,19 +148,24 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
     Example: ledger query subject 0x5e... --at 2026-03-01
     """
     from ledger.audit.auditor import shown_status
+    from ledger.audit.report import batch_certificates_note
+    from ledger.index.projection import ZERO32
 
     sid = _subject_arg(subject)
     with _opened(app, sync=not no_sync) as (ix, lg):
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
         view = ix.reader.subject(sid, at)
+        leaves_known = ix.reader.knows_batch_leaves()
         names = _names(app, ix)
         person = names.person(sid)
         works = {c.key: names.contribution(c.key, c.evidence_hash) for c in view.contributions}
         issuers = {c.issuer: names.issuer(c.issuer) for c in view.credentials}
         titles = {c.type_id: names.title(c.type_id) for c in view.credentials}
+    note = batch_certificates_note(leaves_known)
     if app.json_output:
-        render.print_json({**render.to_jsonable(view), "person": person, "contribution_names": works,
-                           "issuer_names": issuers, "type_names": {str(k): v for k, v in titles.items()}})
+        render.print_json({**_dated(view), "person": person, "contribution_names": works,
+                           "issuer_names": issuers, "type_names": {str(k): v for k, v in titles.items()},
+                           "batch_certificates": note})
         return
     revoked = sum(1 for c in view.contributions if c.revoked)
     projects = sorted(view.by_project.values(), reverse=True)
@@ -170,15 +176,17 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
         ("co-signers", len(view.cosigners)),
         ("credentials", len(view.credentials)),
     ])
-    render.table("Contributions", ("work", "kind", "field", "project", "co-signs", "status", "key"), [
-        (works[c.key]["url"] or "", _kind(c.kind), _field(c.field), works[c.key]["project_name"] or c.project,
-         len(c.cosigners), _contribution_status(c), c.key)
+    render.table("Contributions", ("work", "kind", "field", "date", "project", "co-signs", "status", "key"), [
+        (works[c.key]["url"] or "", _kind(c.kind), _field(c.field), time_text(c.occurred_at),
+         works[c.key]["project_name"] or c.project, len(c.cosigners), _contribution_status(c), c.key)
         for c in view.contributions
     ])
-    render.table("Credentials", ("certificate", "institution", "block", "status", "credential"), [
+    render.table("Credentials", ("certificate", "institution", "block", "status", "credential", "batch root"), [
         (titles[c.type_id] or f"type {c.type_id}", render.institution_words(issuers[c.issuer]) or c.issuer,
-         c.block_number, shown_status(c.status), c.label) for c in view.credentials
+         c.block_number, shown_status(c.status), c.label, c.root if c.root != ZERO32 else "")
+        for c in view.credentials
     ])
+    render.message(render.escape(note))
 
 
 @query.command("issuer")
@@ -261,12 +269,12 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
         names = _names(app, ix)
         works = [(names.contribution(c.key, c.evidence_hash), names.person(c.subject)) for c in rows]
     if app.json_output:
-        render.print_json([{**render.to_jsonable(c), **work, "person": who} for c, (work, who) in zip(rows, works)])
+        render.print_json([{**_dated(c), **work, "person": who} for c, (work, who) in zip(rows, works)])
         return
     render.table(f"{len(rows)} contribution(s)",
-                 ("work", "project", "person", "kind", "field", "co-signs", "status", "key"), [
+                 ("work", "project", "person", "kind", "field", "date", "co-signs", "status", "key"), [
         (work["url"] or "", work["project_name"] or c.project, who or c.subject, _kind(c.kind), _field(c.field),
-         len(c.cosigners), _contribution_status(c), c.key)
+         time_text(c.occurred_at), len(c.cosigners), _contribution_status(c), c.key)
         for c, (work, who) in zip(rows, works)
     ])
 
@@ -280,12 +288,21 @@ def _contribution_status(c: Any) -> str:
     return "active"
 
 
+def _dated(value: Any) -> Any:
+    """``value`` as JSON, each contribution's ``occurred_at`` (Unix seconds in the index) as a date."""
+    data = render.to_jsonable(value)
+    items = data.get("contributions", []) if isinstance(data, dict) and "contributions" in data else [data]
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("occurred_at"), int):
+            item["occurred_at"] = time_text(item["occurred_at"])
+    return data
+
+
 def _names(app: App, index: Index) -> Any:
     """What this workspace knows to put names on the index's hex (its metadata files and vault)."""
     from ledger.audit.names import Names
 
-    settings = app.settings()
-    return Names.of_workspace(index.reader, settings.metadata_dir, settings.vault_path)
+    return Names.of_workspace(index.reader, app.settings().metadata_dir, app.vault_for_names())
 
 
 def _kind(name: str) -> str:
@@ -316,6 +333,7 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
     Example: ledger query credentials --type 7 --status revoked --issuer 0xAb...
     """
     from ledger.audit.auditor import shown_status
+    from ledger.index.projection import ZERO32
 
     with _opened(app, sync=not no_sync) as (ix, lg):
         at = _resolve(ix, at_spec, synced=not no_sync and lg is not None)
@@ -330,7 +348,7 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
                  ("holder", "certificate", "institution", "block", "status", "reason", "credential", "batch root",
                   "leaf"), [
         (who or "", title or f"type {c.type_id}", render.institution_words(inst) or c.issuer, c.block_number,
-         shown_status(c.status), c.status_reason, c.hash or "-", c.root if c.subject is None else "",
+         shown_status(c.status), c.status_reason, c.hash or "-", c.root if c.root != ZERO32 else "",
          "" if c.index is None else c.index)
         for c, (who, title, inst) in zip(rows, shown)
     ])
@@ -410,7 +428,7 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
                     "description": f"{identity.backend} chain {identity.chain_id}"}
             check = ChainLogCheck(ledger.contracts, from_block=ledger.settings.deployment.block_number)
         settings = app.settings()
-        names = Names.of_workspace(ix.reader, settings.metadata_dir, settings.vault_path)
+        names = Names.of_workspace(ix.reader, settings.metadata_dir, app.vault_for_names())
         report = make(Auditor(ix.reader, chain=check, chain_info=info, at=at, at_spec=at_spec, names=names))
         # The report is written in full before it is anchored (to files beside the targets, renamed into
         # place at the end): a path that cannot be written must fail before the anchor costs a transaction.
@@ -427,13 +445,15 @@ def _run_audit(app: App, at_spec: str | None, no_sync: bool, json_path: Path | N
     if app.json_output:
         render.print_json(data)
     else:
+        from ledger.audit.checks import CHAIN_CHECKS
+
         summary = data["summary"]
         render.table(f"{render.escape(data['title'])}: {summary['verdict']}",
-                     ("", "holder", "certificate", "institution", "reason", "credential"), [
+                     ("", "holder", "certificate", "institution", "re-checked on chain", "reason", "credential"), [
             ("valid" if c["valid"] else "INVALID", c.get("holder") or "", c.get("title") or f"type {c['type_id']}",
              render.institution_words({"name": c.get("issuer_name"), "address": c["issuer"],
                                        "domain": c.get("issuer_domain")}) or c["issuer"] or "",
-             c["reason"], c["label"])
+             CHAIN_CHECKS.get(c.get("chain_check") or "", ""), c["reason"], c["label"])
             for c in data["credentials"]
         ])
         for a in data["anomalies"]:

@@ -86,17 +86,22 @@ def contrib_add(
                 occurred_at=occurred_at, project=project, evidence=evidence, known_names=names, about=about,
             )
         ]
-    result = lg.record(items)
+    result = lg.record(items, skip_recorded=path is not None)  # a file run again records only what is new
     if app.json_output:
         render.print_json(result)
         return
+    render.render_settlements(result.get("settled_bursts", []))
+    already = set(result.get("already_recorded", []))
+    new = [c for c in items if "0x" + c.key.hex() not in already]
     render.table(
-        f"Recorded {len(items)} contribution(s) in {len(result['transactions'])} transaction(s)",
+        f"Recorded {len(new)} contribution(s) in {len(result['transactions'])} transaction(s)",
         ("key", "source", "kind"),
-        [("0x" + c.key.hex(), c.source, contributions.KINDS[c.kind]) for c in items[:20]],
+        [("0x" + c.key.hex(), c.source, contributions.KINDS[c.kind]) for c in new[:20]],
     )
-    if len(items) > 20:
-        render.message(f"... and {len(items) - 20} more")
+    if len(new) > 20:
+        render.message(f"... and {len(new) - 20} more")
+    if already:
+        render.message(f"{len(already)} of the file's contributions were already recorded by you: left out")
 
 
 @contrib.command("cosign")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from ledger.cli import render
-from ledger.cli.app import REASONS, App, common_options, json_option, pass_app, workspace_option
+from ledger.cli.app import REASONS, App, common_options, json_option, pass_app, workspace_option, yes_option
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -58,9 +59,15 @@ def cred() -> None:
 @click.option("--evidence", multiple=True, help="Checked issuance: a contribution key; repeat.")
 @click.option("--prerequisite", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Checked issuance: a prerequisite credential file; repeat.")
-@click.option("--holder", default=None, help="Checked issuance: holder display name, in the document only.")
+@click.option("--holder", default=None,
+              help="Checked issuance: holder display name, in the document only (default: the name the vault "
+                   "keeps for the subject).")
 @click.option("--again", is_flag=True,
-              help="Checked issuance: issue even if the subject already holds a valid one of this type from you.")
+              help="Issue even if it repeats: a subject who already holds a valid certificate of this type from "
+                   "you, or (a batch) a file already issued or still unfinished.")
+@click.option("--name-files-by", "name_files_by", type=click.Choice(["student_number", "subject", "name"]),
+              default=None, help="Batch, files layout: name each credential's file by this column (2023001.json) "
+                                 "instead of its id. Every batch also gets a manifest.csv (row, file, id, subject).")
 @pass_app
 def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path: Path | None, **opts: Any) -> None:
     """Issue credentials: a batch from a file, one checked by the contract, or resume a batch.
@@ -138,6 +145,8 @@ def cred_issue(app: App, type_id: int | None, csv_path: Path | None, jsonl_path:
             progress=bars.update,
             crash_at=hook_stage,
             layout=opts["layout"],
+            again=opts["again"],
+            name_files_by=opts["name_files_by"],
         )
     data = batch.to_dict()
     if app.json_output:
@@ -188,60 +197,66 @@ def _status_command(name: str, status: str, needs_reason: bool) -> click.Command
 
     @click.command(name)
     @common_options
-    @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--batch", "batches", multiple=True, metavar="ROOT",
-                  help="The whole batch with this root (one transaction); repeatable." if whole else
-                       "Not for this command.", hidden=not whole)
-    @click.option("--id", "ids", multiple=True, metavar="ID",
-                  help="A credential id (urn:uuid:... or the uuid) issued from this workspace; repeatable.")
-    @click.option("--subject", "subjects", multiple=True, metavar="ID",
-                  help="Every credential of this subject issued from this workspace; repeatable.")
+    @yes_option
+    @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
     @click.option("--reason", type=click.Choice(REASONS), required=needs_reason, default=None if needs_reason else "other")
+    @click.option("--id", "ids", multiple=True, metavar="ID", help="A credential id (urn:uuid:... or the uuid); repeat.")
+    @click.option("--subject", "subjects", multiple=True, metavar="ID",
+                  help="Every credential of this subject from your issuer (batch ones from the journal); repeat.")
+    @click.option("--list", "lists", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="A file naming credentials one a line (id, hash, subject or path), or a CSV with a "
+                       "credential_id, hash or subject column (a batch's manifest.csv); repeat.")
+    @click.option("--batch", "batches", multiple=True, metavar="BATCH",
+                  help="Every credential of a batch (its id or root); repeat.")
     @pass_app
-    def command(app: App, files: tuple[Path, ...], batches: tuple[str, ...], ids: tuple[str, ...],
-                subjects: tuple[str, ...], reason: str) -> None:
-        if batches and not whole:
-            raise click.UsageError(f"--batch is for revoke; {name} credentials by file, --id or --subject")
-        if not (files or batches or ids or subjects):
-            raise click.UsageError("give credential files, --id ID or --subject ID" + (", or --batch ROOT" if whole else ""))
-        for f in files:
-            _one_credential(f)  # a whole bundle by mistake would change every credential in it
-        lg = app.ledger()
-        selection = lg.select_credentials(list(files), batches=batches, ids=ids, subjects=subjects)
+    def command(app: App, paths: tuple[Path, ...], reason: str, ids: tuple[str, ...], subjects: tuple[str, ...],
+                lists: tuple[Path, ...], batches: tuple[str, ...]) -> None:
+        from ledger.operations.revoking import Selection
+
+        selection = Selection(paths, ids, subjects, lists, batches)
+        if not selection:
+            raise click.UsageError("name the credentials: FILES (files, directories, bundles), --id, --subject, "
+                                   "--list or --batch")
+        if not app.yes and not app.json_output and os.isatty(0) and (subjects or lists or batches or
+                                                                      any(p.is_dir() or p.suffix == ".jsonl" for p in paths)):
+            click.confirm(f"{name.capitalize()} every credential this names?", abort=True)
         with _Bars(app) as bars:
-            bars.update("sending", 0, 1)
-            result = lg.set_status_of(selection, status, reason)
-            bars.update("sending", 1, 1)
+            outcome = app.ledger().change_statuses(selection, status, reason,
+                                                   progress=lambda done, total: bars.update(name, done, total))
         if app.json_output:
-            render.print_json(result)
-        else:
-            for row in result["transactions"]:
-                what = (f"batch {row['root']} as a whole" if row["what"] == "batch" else
-                        f"{row['count']} credential(s) of batch {row['root']}" if row["what"] == "leaves" else
-                        f"credential {row['credential_hash']}")
-                proposed = f" (proposal {row['proposal_id']}{'' if row.get('executed') else ', waiting for approvals'})" \
-                    if "proposal_id" in row else ""
-                render.message(f"{name}: {what} ({result['reason']}) in block {row['block']}{proposed}")
-            for skip in result["skipped"]:
-                where = f"batch {skip['batch']}" + (f" leaf {skip['index']}" if "index" in skip else "")
-                render.message(f"[yellow]unchanged:[/] {where}: {skip['why']}")
-            render.message(f"{result['changed']} credential(s) in {len(result['transactions'])} transaction(s)")
-        if not result["transactions"]:
-            raise SystemExit(1)
+            render.print_json(outcome.to_dict())
+            return
+        render.render_settlements(outcome.settled_bursts)
+        for tx in outcome.transactions:
+            what = (f"batch {tx['root']} as a whole ({tx['count']} credential(s))" if tx["what"] == "batch" else
+                    f"{tx['count']} credential(s) of batch {tx['root']}" if tx["what"] == "leaves" else
+                    f"credential {tx['credential_hash']}")
+            proposed = (f" (proposal {tx['proposal_id']}{'' if tx.get('executed') else ', waiting for approvals'})"
+                        if "proposal_id" in tx else "")
+            render.message(f"{name}: {what} ({outcome.reason}) by {tx['function']} in block {tx['block']}{proposed}")
+        for row in outcome.unchanged[:20]:
+            render.message(f"left as it is ({row['why']}): {row['credential_hash'] or row['root']}"
+                           f"  [dim]{render.escape(row['named_by'])}[/]")
+        if len(outcome.unchanged) > 20:
+            render.message(f"... and {len(outcome.unchanged) - 20} more left as they were")
+        render.message(f"[bold]{len(outcome.changed)} {status}, {len(outcome.proposed)} proposed, "
+                       f"{len(outcome.unchanged)} left as they were, in {len(outcome.transactions)} transaction(s)[/]")
 
     verb = {"revoke": "Revoke", "suspend": "Suspend", "reinstate": "Reinstate (after a suspension)"}[name]
     example = " --reason misconduct" if needs_reason else ""
     command.help = (
-        f"{verb} credentials: by their files, by id or by subject"
-        + (", or whole batches by root" if whole else "") + ".\n\n"
-        "The leaves of one batch change in one transaction, however many; a credential issued singly "
-        "(criteria checked) takes one each. The credential's issuer (its current key, its parent) changes "
-        "them directly; a committee member proposes the committee's change.\n\n"
+        f"{verb} credentials (as their issuer, or as a committee member: then proposed).\n\n"
+        "Name them by file (a credential file, a directory of them, a batch bundle), by --id, --subject, --list "
+        "or --batch, in any mix. Each is checked first: one already so is left as it is (running the command "
+        "again repeats nothing), one that cannot be changed stops everything before anything is sent. The "
+        "leaves of one batch change in one transaction, however many"
+        + ("; a whole batch (--batch) is revoked by one transaction, whatever its size" if whole else "")
+        + "; a credential issued singly (criteria checked) takes one each. They go as one journaled burst.\n\n"
         "\b\nExamples:\n"
         f"  ledger cred {name} cert.json{example}\n"
-        f"  ledger cred {name} --subject 0x5e...{example}           every credential of one subject\n"
+        f"  ledger cred {name} --batch 20261125T101500-ab12cd{example}\n"
+        f"  ledger cred {name} --list manifest.csv --subject 0x5e...{example}\n"
         f"  ledger cred {name} --id urn:uuid:0f8e... --id urn:uuid:77aa...{example}\n"
-        + (f"  ledger cred {name} --batch 0xd38d...{example}             a whole batch\n" if whole else "")
     )
     return command
 
@@ -340,8 +355,11 @@ def cred_withhold(app: App, file: Path, fields: tuple[str, ...], out: Path | Non
               help="A credential id (urn:uuid:... or the uuid) to export; repeatable.")
 @click.option("--subject", "subjects", multiple=True, metavar="ID",
               help="Export the credentials of this subject id (0x...); repeatable.")
+@click.option("--manifest", is_flag=True,
+              help="Also write manifest.csv in the directory: file, line of the bundle, credential id, subject.")
 @pass_app
-def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ...], subjects: tuple[str, ...]) -> None:
+def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ...], subjects: tuple[str, ...],
+                manifest: bool) -> None:
     """Write credentials of a batch bundle (``--layout jsonl``) to files of their own.
 
     Every credential of the bundle, or those named by --id or --subject. Each file is the bundle's
@@ -353,18 +371,25 @@ def cred_export(app: App, bundle: Path, out_dir: Path | None, ids: tuple[str, ..
       ledger cred export credentials/20261125T101500-ab12cd.jsonl                  all, one file each
       ledger cred export credentials/20261125T101500-ab12cd.jsonl --subject 0x5e...   one holder's
       ledger cred export batch.jsonl --id urn:uuid:0f8e... --out ./for-li-hua --json
+      ledger cred export credentials/20261125T101500-ab12cd.jsonl --manifest     files + manifest.csv
     """
-    from ledger.credentials.bundle import default_directory, export
+    from ledger.credentials.bundle import default_directory, export, export_manifest
+    from ledger.files import write_private_file
 
     directory = (out_dir or default_directory(bundle)).absolute()
     with _Bars(app) as bars:
         report = export(bundle, directory, ids=ids, subjects=subjects,
                         progress=lambda done, total: bars.update("writing", done, total))
+    manifest_file = directory / "manifest.csv" if manifest else None
+    if manifest_file is not None:
+        write_private_file(manifest_file, export_manifest(bundle, report))
     if app.json_output:
         render.print_json({"directory": str(directory), "files": [str(p) for p in report.paths],
-                           "bytes": report.bytes_written, "durability": report.durability})
+                           "bytes": report.bytes_written, "durability": report.durability,
+                           "manifest": str(manifest_file) if manifest_file else None})
         return
-    render.message(f"wrote {len(report.paths)} credential file(s) to {render.escape(str(directory))}")
+    render.message(f"wrote {len(report.paths)} credential file(s) to {render.escape(str(directory))}"
+                   + (f", and {render.escape(str(manifest_file))}" if manifest_file else ""))
 
 
 def _verifier_url(app: App, given: str | None) -> str:
@@ -525,7 +550,8 @@ def cred_render(app: App, file: Path, html_out: Path | None, pdf_out: Path | Non
 @click.option("--at", "at", default=None, help="Also judge validity at a past DATE (YYYY-MM-DD) or BLOCK number.")
 @click.option("--offline", is_flag=True,
               help="No chain and no workspace: check format, integrity, the Merkle proof and expiry only. "
-                   "The verdict is 'incomplete' (exit 0 if every offline step passes).")
+                   "The verdict is 'incomplete' (exit 3) when every offline step passes, 'invalid' (exit 1) "
+                   "when one fails.")
 @click.option("--snapshot", "snapshot_in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="No network and no workspace: verify against the chain's answers saved by --save-snapshot.")
 @click.option("--save-snapshot", "snapshot_out", type=click.Path(dir_okay=False, path_type=Path),
@@ -543,7 +569,10 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
     """Verify credential files (or folders of them, or .jsonl batch files) against the chain.
 
     Runs named steps: format, integrity, inclusion, anchoring, issuer authorised at the anchoring
-    block, status, criteria (checked certificates) and expiry. Exit code 0 only if all are valid.
+    block, status, criteria (checked certificates) and expiry. Each credential is VALID, INVALID (a
+    step failed) or INCOMPLETE (every step that ran passed, but one could not run: offline, or a
+    snapshot without the answer). Exit code 0 only if every credential is valid; 1 if any is invalid;
+    3 if none is invalid but some are incomplete.
 
     Without the network: save the chain's answers once with --save-snapshot where the chain is
     reachable, then verify with --snapshot anywhere (as of the block it was saved at). A snapshot is
@@ -558,9 +587,13 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
       ledger verify alice.json --offline                            # format, hash, proof, expiry only
       ledger verify alice.json --receipt alice.receipt.json --receipt-key verifier   # signed, for the files
     """
+    from ledger.files import is_leftover_name
+
     paths: list[Path] = []
     for f in files:
-        paths.extend(sorted(p for p in f.rglob("*.json*")) if f.is_dir() else [f])
+        # In a folder: credentials and bundles, not what a writer killed mid-write left (a hidden .tmp).
+        paths.extend(sorted(p for p in f.rglob("*.json*") if p.suffix.lower() in (".json", ".jsonl")
+                            and not is_leftover_name(p.name)) if f.is_dir() else [f])
     if not paths:
         raise click.UsageError("no credential files found")
     if sum(bool(x) for x in (offline, snapshot_in, snapshot_out)) > 1 or (at and (offline or snapshot_in)):
@@ -600,16 +633,14 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
             saved = lg.snapshot(paths)
             write_private_file(snapshot_out, _json.dumps(saved.to_dict(), indent=1).encode())
             note = f"chain snapshot as of block {saved.block_number()} saved to {snapshot_out}"
-    valid = sum(1 for r in reports if r["valid"])
-    if offline:
-        valid = sum(1 for r in reports if r["valid_offline"])
+    counts = {v: sum(1 for r in reports if r["verdict"] == v) for v in VERDICTS}
+    verdict = "invalid" if counts["invalid"] else "incomplete" if counts["incomplete"] else "valid"
     if app.json_output:
-        render.print_json({"valid": valid, "invalid": len(reports) - valid, "credentials": reports,
-                           **({"incomplete": True} if offline else {}), **({"note": note} if note else {})})
+        render.print_json({"verdict": verdict, **counts, "credentials": reports, **({"note": note} if note else {})})
     else:
         show_steps = len(reports) <= 20
         for r in reports:
-            mark = "[green]VALID[/]" if r["valid"] else "[red]INVALID[/]"
+            mark = _MARKS[r["verdict"]]
             if show_steps:
                 render.table(
                     f"{mark}  {render.escape(render.credential_words(r))}\n[dim]{render.escape(r['file'])}[/]",
@@ -619,11 +650,29 @@ def verify(app: App, files: tuple[Path, ...], at: str | None, offline: bool, sna
             elif not r["valid"]:
                 render.message(f"{mark} {render.escape(render.credential_words(r))} [dim]{render.escape(r['file'])}[/]: "
                                f"{render.escape(r['reason'])}")
-        render.message(f"[bold]{valid} of {len(reports)} valid{' offline (incomplete)' if offline else ''}[/]")
+        render.message(f"[bold]{_summary(counts, len(reports))}[/]")
+        if counts["incomplete"]:
+            render.message("incomplete: every check that ran passed, but some could not run (see the steps marked "
+                           "skipped); that is not a valid credential yet" + (": verify against the chain, or with "
+                           "--snapshot" if offline else ""))
         if note:
             render.message(render.escape(note))
-    if valid != len(reports):
-        raise SystemExit(1)
+    if verdict != "valid":
+        raise SystemExit(EXIT_INVALID if verdict == "invalid" else EXIT_INCOMPLETE)
+
+
+#: The verdicts of a verification, each counted on its own (never "incomplete" as "valid").
+VERDICTS = ("valid", "invalid", "incomplete")
+#: Exit codes of ``ledger verify``: 0 every credential valid; 1 some invalid; 3 none invalid but some
+#: not fully checked (offline, or a snapshot without an answer). Documented in ``ledger --help``.
+EXIT_INVALID, EXIT_INCOMPLETE = 1, 3
+_MARKS = {"valid": "[green]VALID[/]", "invalid": "[red]INVALID[/]", "incomplete": "[yellow]INCOMPLETE[/]"}
+
+
+def _summary(counts: dict[str, int], total: int) -> str:
+    parts = [f"{counts['valid']} of {total} valid"]
+    parts += [f"{counts[v]} {v}" for v in ("invalid", "incomplete") if counts[v]]
+    return ", ".join(parts)
 
 
 

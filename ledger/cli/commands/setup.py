@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import click
 
 from ledger.cli import render
-from ledger.cli.app import App, json_option, key_option, network_options, pass_app, workspace_option
+from ledger.cli.app import (
+    App,
+    common_options,
+    json_option,
+    key_option,
+    network_options,
+    pass_app,
+    workspace_option,
+    yes_option,
+)
 
 if TYPE_CHECKING:
     from ledger.identity.keyring import KeyInfo
@@ -188,18 +198,17 @@ def subject() -> None:
 @click.option("--student-number", default="", help="Student or staff number (kept in the vault only).")
 @pass_app
 def subject_new(app: App, name: str, email: str, student_number: str) -> None:
-    """Make a random subject id and remember who it is, off chain.
+    """Make a random subject id and remember who it is, off chain (encrypted in the vault).
 
     Example: ledger subject new --name "Li Hua" --student-number 2023001
     """
-    from ledger.identity.vault import Vault
-
-    vault = Vault(app.settings().vault_path)
+    vault = app.vault()
     s = vault.new_subject({"name": name, "email": email, "student_number": student_number})
     if app.json_output:
         render.print_json({"id": s.id})
     else:
-        render.message(f"subject id: [bold]{s.id}[/]  (the person is in {render.escape(str(vault.path))}, never on chain)")
+        render.message(f"subject id: [bold]{s.id}[/]  (the person is in {render.escape(str(vault.path))}, "
+                       "encrypted, never on chain)")
 
 
 @subject.command("find")
@@ -208,13 +217,16 @@ def subject_new(app: App, name: str, email: str, student_number: str) -> None:
 @click.argument("text")
 @pass_app
 def subject_find(app: App, text: str) -> None:
-    """Look a subject up in the local vault by id, name, email or number.
+    """Look a subject up in the local vault: by its id (or the start of it, 0x and 8 hex digits or more),
+    a student number or an email address (whole), or words of a name (whole words, any case).
 
-    Example: ledger subject find 2023001
+    \b
+    Examples:
+      ledger subject find 2023001
+      ledger subject find "li hua"
+      ledger subject find 0x5e3a9c1f --json
     """
-    from ledger.identity.vault import Vault
-
-    found = Vault(app.settings().vault_path).find(text)
+    found = app.vault().find(text)
     if app.json_output:
         render.print_json([{"id": s.id, "person": s.person} for s in found])
         return
@@ -224,4 +236,79 @@ def subject_find(app: App, text: str) -> None:
     render.table("Subjects", ("id", "person"), [(s.id, s.person) for s in found])
 
 
-COMMANDS = [init, key, subject]
+@subject.command("erase")
+@workspace_option
+@json_option
+@click.argument("subject_id", metavar="SUBJECT")
+@click.option("--delete-files", is_flag=True,
+              help="Also delete this workspace's copies of their credential files (their lines of a bundle).")
+@yes_option
+@pass_app
+def subject_erase(app: App, subject_id: str, delete_files: bool) -> None:
+    """Erase a person (a PIPL/GDPR erasure request) and show what remains.
+
+    Their vault key is deleted first (crypto-shredding: no copy of their fields opens afterwards), then
+    their fields and lookup tags; their name is taken out of this workspace's finished batch journals.
+    What remains is shown: the pseudonymous id on chain, which carries nothing about them and cannot be
+    removed, and any credential files that still name them (--delete-files deletes those).
+
+    \b
+    Examples:
+      ledger subject erase 0x5e...
+      ledger subject erase 0x5e... --delete-files --yes --json
+    """
+    if not app.yes and not app.json_output and os.isatty(0):
+        click.confirm(f"Erase the person behind {subject_id}? This cannot be undone", abort=True)
+    result = app.ledger(need_key=False).erase_person(subject_id, delete_files=delete_files)
+    if app.json_output:
+        render.print_json(result)
+        return
+    vault = result["vault"]
+    render.fields(f"Erased {result['subject']}" + (" (already erased)" if result["already_erased"] else ""), [
+        ("vault", (f"key shredded; fields removed: {', '.join(vault['fields_removed']) or '-'}; "
+                   f"{vault['lookup_tags_removed']} lookup and {vault['guard_tags_removed']} guard tags removed")),
+        ("journal", f"name taken out of {len(result['journal']['batches_scrubbed'])} finished batch(es)"),
+        ("files deleted", len(result["files"]["deleted"])),
+    ])
+    chain = result["on_chain"]
+    render.fields("What remains", [
+        ("in the vault", vault["kept"]),
+        ("on chain", (f"the pseudonymous id in {chain['contributions']} contribution(s) and "
+                      f"{chain['certificates']} certificate(s); {chain['note']}")),
+        *[("file naming them", f"{f['path']} ({len(f['credential_ids'])} credential(s))") for f in result["files"]["remaining"]],
+        *[("unfinished batch naming them", f"{b}: finish it (ledger cred issue --resume --batch {b}), then erase again")
+          for b in result["journal"]["unfinished_batches_naming_them"]],
+    ])
+
+
+@click.command()
+@common_options
+@network_options
+@pass_app
+def recover(app: App) -> None:
+    """Settle the bursts of transactions a stop interrupted (a dead node, a killed process).
+
+    Every signed transaction of a burst is journaled before it is sent. For each unfinished burst of the
+    signing key this says which were mined, sends again as signed those that were not (they cannot be
+    mined twice), and sends anew, once, requests none of whose versions can be mined any more. The next
+    command that writes with the key does the same by itself.
+
+    \b
+    Examples:
+      ledger recover --key community
+      ledger recover --json
+    """
+    lg = app.ledger()
+    settled = lg.settle_bursts()
+    others = [b for b in lg.bursts.pending() if b not in {s.burst for s in settled}]
+    if app.json_output:
+        render.print_json({"settled": [s.to_dict() for s in settled], "other_keys_bursts": others})
+        return
+    if not settled:
+        render.message("no interrupted burst of this key")
+    render.render_settlements([s.to_dict() for s in settled])
+    if others:
+        render.message(f"{len(others)} interrupted burst(s) of other keys: run `ledger recover --key NAME` with them")
+
+
+COMMANDS = [init, key, subject, recover]
