@@ -36,10 +36,20 @@ def test_the_example_awards_parse_with_their_criteria_in_words() -> None:
     ({"kind": "mvp", "min_nominations": 0}, "min_nominations"),
     ({"kind": "mvp", "min_nominations": 2, "min_mentees": 3}, "unknown award key"),
     ("mvp", "must be a table"),
+    ({"kind": "mvp", "min_nominations": 2, "self_nomination_counts": "yes"}, "true or false"),
 ])
 def test_bad_award_tables_are_refused(table: object, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         parse_award(table)
+
+
+def test_an_mvp_award_may_count_the_issuers_own_nomination() -> None:
+    award = parse_award({"kind": "mvp", "min_nominations": 2, "self_nomination_counts": True})
+    assert award is not None and award.chain_fields()["award_flags"] == 1
+    assert award.as_dict()["self_nomination_counts"] is True and "issuing organisation's own" in award.narrative()
+    definition = parse_type({"id": 9, "name": "MVP", "award": {"kind": "mvp", "min_nominations": 2}})
+    assert definition.chain_criteria.min_nominations == 2 and definition.criteria.min_nominations == 0
+    assert "self_nomination_counts" not in definition.metadata()["award"]  # unset: the metadata as before
 
 
 def test_a_type_without_an_award_is_unchanged() -> None:
