@@ -10,8 +10,9 @@ for writing large batches. This is rendering over a finished batch, apart from t
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator, Sequence
+
+from pybase64 import urlsafe_b64encode
 
 from ledger.credentials.document import Credential
 from ledger.credentials.fields import ADDRESS as _ADDRESS
@@ -22,7 +23,7 @@ from ledger.credentials.proof import (
     BATCH_PROOF,
     ChainRef,
     CredentialProof,
-    batch_payload_json,
+    batch_payload_tail,
     batch_proof_json,
     data_integrity_json,
     proof_head,
@@ -168,10 +169,25 @@ def iter_batch_json(
                                         tree.layout).split('"u', 1)
     start = b',"proof":[' + before.encode("utf-8") + b'"u'
     end = after.encode("utf-8") + b"]}"
-    encode = base64.urlsafe_b64encode
-    return (
-        c.body[:-1] + start
-        + encode(batch_payload_json(head, c.hash, algorithm, i, path, c.disclosures_json()).encode("utf-8")).rstrip(b"=")
-        + end
-        for i, (c, path) in enumerate(zip(credentials, paths))
-    )
+    return _profile2_documents(credentials, paths, head, algorithm, start, end)
+
+
+def _profile2_documents(
+    credentials: Sequence[Credential], paths: Sequence[Sequence[bytes]], head: str, algorithm: str, start: bytes,
+    end: bytes,
+) -> Iterator[bytes]:
+    """Each document of profile 2: its body, then ``start``, its proof value (base64url of the batch's
+    ``head`` and the leaf's :func:`batch_payload_tail`), then ``end``.
+
+    base64 encodes every 3 bytes on their own, so the head's encoding up to a multiple of 3 bytes is
+    made once and the rest of each payload encoded after it: the same text as encoding the whole
+    payload. The encoder is pybase64's (SIMD; the same output as :func:`base64.urlsafe_b64encode`): at
+    about 2 kB per credential the standard library's cost some 2 µs each, pybase64's well under 1.
+    """
+    shared = head.encode("utf-8")
+    cut = len(shared) - len(shared) % 3
+    start += urlsafe_b64encode(shared[:cut])
+    carry = shared[cut:]
+    for i, (c, path) in enumerate(zip(credentials, paths)):
+        tail = batch_payload_tail(c.hash, algorithm, i, path, c.disclosures_json().encode())
+        yield b"".join((c.body[:-1], start, urlsafe_b64encode(carry + tail).rstrip(b"="), end))

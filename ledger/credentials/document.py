@@ -51,6 +51,7 @@ built or copied per document; salts are derived from one seed per batch (keyed B
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import json
 import os
@@ -284,6 +285,61 @@ def _join(layout: tuple[list[str], list[str]], values: Mapping[str, str]) -> byt
     return text.encode("utf-8")
 
 
+@dataclass(frozen=True, slots=True)
+class _KeccakRows:
+    """A template's common batch row compiled once per batch: profile 2, keccak256, no evidence.
+
+    The same bytes as :func:`_join`, :func:`~ledger.credentials.hashing.field_digest` and
+    :func:`~ledger.credentials.hashing.committed_hash` (``tests/credentials/test_pinned_bytes.py`` pins
+    them), with less work per credential: the body is one ``%`` of the subject, holder name and id into
+    the canonical text, and the committed hash goes on from the keccak state of the text every
+    credential of the template starts with (the domain tag and the canonical document up to its id,
+    about half of what is hashed), so only what follows is hashed per credential.
+    """
+
+    #: ``%`` formats of the body, without and with a holder name: (subject, id) and (subject, name, id)
+    plain: bytes
+    named: bytes
+    #: keccak256 having absorbed ``HASH_DOMAIN_TAG_V2 {"credential":`` and the fixed text up to the id
+    #: (never updated itself: each credential's hash goes on from a copy)
+    committed: Any
+    #: what follows the id in the committed hash's pre-image, up to the subject digest's hex
+    after_id: bytes
+
+    @classmethod
+    def of(cls, template: CredentialTemplate) -> _KeccakRows | None:
+        """The compiled rows of ``template``, or None if its layouts are not as expected (then the
+        general route stamps them)."""
+        plain = _body_format(template._layout(False, False), ("subject", "id"))
+        named = _body_format(template._layout(True, False), ("subject", "holder", "id"))
+        before, after = template._layout(False, False, False)[0]
+        if plain is None or named is None:
+            return None
+        committed = sha3.keccak_256(HASH_DOMAIN_TAG_V2 + b'{"credential":' + before.encode("utf-8") + b'"')
+        after_id = b'"' + after.encode("utf-8") + b',"disclosures":{"' + _SUBJECT.encode() + b'":"0x'
+        return cls(plain, named, committed, after_id)
+
+
+def _body_format(layout: tuple[list[str], list[str]], order: tuple[str, ...]) -> bytes | None:
+    """``layout``'s text as a bytes ``%`` format taking the values of ``order`` (the subject and the id
+    quoted in the format, the holder name as JSON), or None if its slots are in another order."""
+    parts, slots = layout
+    if tuple(slots) != order:
+        return None
+    quoted = {"subject": b'"%s"', "id": b'"%s"', "holder": b"%s"}
+    text = parts[0].encode("utf-8").replace(b"%", b"%%")
+    for slot, part in zip(slots, parts[1:]):
+        text += quoted[slot] + part.encode("utf-8").replace(b"%", b"%%")
+    return text
+
+
+#: The parts of the two field digests' pre-images of a batch row around its salt and value (hashing.field_digest).
+_SUBJECT_DIGEST = FIELD_DOMAIN_TAG + b'["%s","' + _SUBJECT.encode() + b'","%s"]'
+_HOLDER_DIGEST = (FIELD_DOMAIN_TAG + b'["%s","' + _HOLDER.encode() + b'",'
+                  + _holder_json("%s").encode() + b"]")
+_HOLDER_MEMBER = b'","' + _HOLDER.encode() + b'":"0x'
+
+
 def build_batch(
     template: CredentialTemplate,
     entries: Iterable[SubjectEntry | bytes | str],
@@ -310,10 +366,12 @@ def build_batch(
     v2 = template.profile == 2
     seed = (salt_seed if salt_seed is not None else os.urandom(32)) if v2 else b""
     fixed_layout = template._layout(False, False, False) if v2 else None
+    fast = _KeccakRows.of(template) if v2 and keccak is not None else None
+    if fast is not None:
+        committed, after_id, plain, named = fast.committed.copy, fast.after_id, fast.plain, fast.named
     deployment = template.deployment
     blake2b = hashlib.blake2b
-    field_tag = FIELD_DOMAIN_TAG
-    tag2 = HASH_DOMAIN_TAG_V2 + b'{"credential":'
+    hexlify = binascii.hexlify
     subject_prefix = f"{deployment}/subjects/"
     out = []
     for position, row in enumerate(rows):
@@ -329,51 +387,61 @@ def build_batch(
             credential_id = next(fresh) if row.credential_id is None else row.credential_id
             if row.credential_id is not None and not _UUID_URN.match(credential_id):
                 raise CredentialFormatError("id", f"{credential_id!r} is not urn:uuid:<lower-case uuid>")
-            values = {"id": f'"{credential_id}"', "subject": f'"{subject}"'}
-            if row.holder_name is not None:
-                values["holder"] = _encode_str(
-                    _line(row.holder_name, "credentialSubject.identifier[0].identityHash")
-                )
+            name = row.holder_name
+            if name is not None:
+                name = _encode_str(_line(name, "credentialSubject.identifier[0].identityHash"))
             if row.evidence:
                 if not all(isinstance(e, Evidence) for e in row.evidence):
                     raise CredentialFormatError("evidence", "items must be Evidence objects")
                 items = [e.to_dict(deployment if v2 else None) for e in row.evidence]
-                values["evidence"] = canonicalize(items).decode("utf-8")
+                evidence = canonicalize(items).decode("utf-8")
         except CredentialFormatError as exc:
             raise CredentialFormatError(exc.path, f"entry {position}: {exc.reason}") from None
+        # One keyed BLAKE2b per credential gives all three salts (subject id, holder name, evidence).
+        if fast is not None and not row.evidence:
+            id_utf8, subject_utf8 = credential_id.encode(), subject.encode()
+            raw = blake2b(id_utf8, key=seed, digest_size=48).digest()
+            subject_salt = raw[:16]
+            state = committed()
+            state.update(id_utf8 + after_id + hexlify(
+                keccak(_SUBJECT_DIGEST % (hexlify(subject_salt), subject_utf8)).digest()))  # type: ignore[misc]
+            if name is None:
+                body = plain % (subject_utf8, id_utf8)
+                salts = {_SUBJECT: subject_salt}
+                state.update(b'"}}')
+            else:
+                name_utf8, holder_salt = name.encode("utf-8"), raw[16:32]
+                body = named % (subject_utf8, name_utf8, id_utf8)
+                salts = {_SUBJECT: subject_salt, _HOLDER: holder_salt}
+                state.update(_HOLDER_MEMBER + hexlify(
+                    keccak(_HOLDER_DIGEST % (hexlify(holder_salt), name_utf8)).digest()) + b'"}}')  # type: ignore[misc]
+            out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body,
+                                  state.digest(), algorithm, None, salts, _NO_BYTES))
+            continue
+        values = {"id": f'"{credential_id}"', "subject": f'"{subject}"'}
+        if name is not None:
+            values["holder"] = name
+        if row.evidence:
+            values["evidence"] = evidence
         body = _join(template._layout(row.holder_name is not None, bool(row.evidence)), values)
         if not v2:
             digest = keccak(tag + body).digest() if keccak is not None else hasher(tag + body)
             out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body, digest,
                                   algorithm))
             continue
-        # One keyed BLAKE2b per credential gives all three salts (subject id, holder name, evidence).
         raw = blake2b(credential_id.encode(), key=seed, digest_size=48).digest()
         salts = {_SUBJECT: raw[:16]}
         fixed = _join(fixed_layout, values)  # type: ignore[arg-type]
-        if keccak is not None and not row.evidence:
-            # The common batch row, with committed_hash and field_digest written out (same bytes, a test checks).
-            d_subject = keccak(b'%s["%s","credentialSubject.id",%s]' % (
-                field_tag, raw[:16].hex().encode(), values["subject"].encode())).digest()
-            members = b'"credentialSubject.id":"0x' + d_subject.hex().encode()
-            if row.holder_name is not None:
-                salts[_HOLDER] = raw[16:32]
-                d_holder = keccak(b'%s["%s","credentialSubject.identifier",%s]' % (
-                    field_tag, raw[16:32].hex().encode(), _holder_json(values["holder"]).encode("utf-8"))).digest()
-                members += b'","credentialSubject.identifier":"0x' + d_holder.hex().encode()
-            digest = keccak(tag2 + fixed + b',"disclosures":{' + members + b'"}}').digest()
-        else:
-            digests = {_SUBJECT: field_digest(_SUBJECT, raw[:16], values["subject"].encode(), algorithm)}
-            if row.holder_name is not None:
-                salts[_HOLDER] = raw[16:32]
-                digests[_HOLDER] = field_digest(_HOLDER, raw[16:32], _holder_json(values["holder"]).encode("utf-8"),
-                                                algorithm)
-            if row.evidence:
-                salts[_EVIDENCE] = raw[32:]
-                digests[_EVIDENCE] = field_digest(_EVIDENCE, raw[32:], values["evidence"].encode("utf-8"), algorithm)
-            digest = committed_hash(fixed, digests, algorithm)
-        out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body, digest,
-                              algorithm, None, salts))
+        digests = {_SUBJECT: field_digest(_SUBJECT, raw[:16], values["subject"].encode(), algorithm)}
+        if row.holder_name is not None:
+            salts[_HOLDER] = raw[16:32]
+            digests[_HOLDER] = field_digest(_HOLDER, raw[16:32], _holder_json(values["holder"]).encode("utf-8"),
+                                            algorithm)
+        if row.evidence:
+            salts[_EVIDENCE] = raw[32:]
+            digests[_EVIDENCE] = field_digest(_EVIDENCE, raw[32:], values["evidence"].encode("utf-8"), algorithm)
+        out.append(Credential(template, credential_id, subject, row.holder_name, row.evidence, body,
+                              committed_hash(fixed, digests, algorithm), algorithm, None, salts))
     return out
 
 

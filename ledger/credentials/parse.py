@@ -8,7 +8,7 @@ Documents of one batch share their template, which is parsed once and cached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from os import PathLike
 from types import MappingProxyType
 from typing import Any
@@ -83,6 +83,50 @@ def _object(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise CredentialFormatError(path, "must be an object")
     return value
+
+
+def _holder_name(identifiers: Any, *, may_be_empty: bool) -> str | None:
+    """The holder's name from ``credentialSubject.identifier`` (the first IdentityObject of type ``name``
+    given in clear), None if there is none; an empty list is refused unless ``may_be_empty`` (profile 1)."""
+    if identifiers is None:
+        return None
+    if not isinstance(identifiers, list) or (not identifiers and not may_be_empty):
+        raise CredentialFormatError("credentialSubject.identifier", "must be a list of IdentityObjects")
+    holder_name = None
+    for i, item in enumerate(identifiers):
+        where = f"credentialSubject.identifier[{i}]"
+        item = _object(item, where)
+        if item.get("type") != "IdentityObject":
+            raise CredentialFormatError(f"{where}.type", "must be 'IdentityObject'")
+        if item.get("identityType") == "name" and item.get("hashed") is False and holder_name is None:
+            holder_name = _line(item.get("identityHash"), f"{where}.identityHash")
+    return holder_name
+
+
+def _evidence(raw_evidence: Any, contribution_key: Callable[[Any, str], bytes]) -> list[Evidence]:
+    """The ``evidence`` list, each item's contribution key read from its ``id`` by ``contribution_key(id,
+    where)`` (which names the profile's identifier form in its error)."""
+    if raw_evidence is None:
+        return []
+    if not isinstance(raw_evidence, list):
+        raise CredentialFormatError("evidence", "must be a list")
+    evidence = []
+    for i, item in enumerate(raw_evidence):
+        item = _object(item, f"evidence[{i}]")
+        _types(item.get("type"), f"evidence[{i}].type", ("Evidence",))
+        key = contribution_key(item.get("id"), f"evidence[{i}].id")
+        name = item.get("name")
+        if name is not None:
+            _line(name, f"evidence[{i}].name")
+        evidence.append(Evidence(key, name))
+    return evidence
+
+
+def _legacy_contribution_key(uri: Any, where: str) -> bytes:
+    """A profile-1 evidence id: ``urn:ledger:contribution:0x<64 hex>``."""
+    if not isinstance(uri, str) or not _EVIDENCE_URI.match(uri):
+        raise CredentialFormatError(where, "must be urn:ledger:contribution:0x<64 hex>")
+    return bytes.fromhex(uri.rsplit(":", 1)[1][2:])
 
 
 _TEMPLATES: dict[tuple[Any, ...], CredentialTemplate] = {}
@@ -226,33 +270,8 @@ def _parse(source: str | bytes | Mapping[str, Any], hash_algorithm: str | None) 
         raise CredentialFormatError(f"{a}.typeId", "is missing (the on-chain certificate type)")
     if "typeVersion" not in achievement_doc:
         raise CredentialFormatError(f"{a}.typeVersion", "is missing (the on-chain type version)")
-    holder_name = None
-    identifiers = subject_doc.get("identifier")
-    if identifiers is not None:
-        if not isinstance(identifiers, list):
-            raise CredentialFormatError("credentialSubject.identifier", "must be a list of IdentityObjects")
-        for i, item in enumerate(identifiers):
-            where = f"credentialSubject.identifier[{i}]"
-            item = _object(item, where)
-            if item.get("type") != "IdentityObject":
-                raise CredentialFormatError(f"{where}.type", "must be 'IdentityObject'")
-            if item.get("identityType") == "name" and item.get("hashed") is False and holder_name is None:
-                holder_name = _line(item.get("identityHash"), f"{where}.identityHash")
-    evidence: list[Evidence] = []
-    raw_evidence = doc.get("evidence")
-    if raw_evidence is not None:
-        if not isinstance(raw_evidence, list):
-            raise CredentialFormatError("evidence", "must be a list")
-        for i, item in enumerate(raw_evidence):
-            item = _object(item, f"evidence[{i}]")
-            _types(item.get("type"), f"evidence[{i}].type", ("Evidence",))
-            uri = item.get("id")
-            if not isinstance(uri, str) or not _EVIDENCE_URI.match(uri):
-                raise CredentialFormatError(f"evidence[{i}].id", "must be urn:ledger:contribution:0x<64 hex>")
-            name = item.get("name")
-            if name is not None:
-                _line(name, f"evidence[{i}].name")
-            evidence.append(Evidence(bytes.fromhex(uri.rsplit(":", 1)[1][2:]), name))
+    holder_name = _holder_name(subject_doc.get("identifier"), may_be_empty=True)
+    evidence = _evidence(doc.get("evidence"), _legacy_contribution_key)
     proof = None if doc.get("proof") is None else CredentialProof.from_dict(doc["proof"])
     algorithm = hash_algorithm or (proof.hash_algorithm if proof else "keccak256")
     template = _parse_template(doc, issuer_doc, achievement_doc, criteria, algorithm)
@@ -357,32 +376,15 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
     subject = subject_doc.get("id")
     if subject is not None:
         _same_deployment(subject, SUBJECT_URL, deployment, "credentialSubject.id", "subjects/0x<64 lower-case hex>")
-    holder_name = None
     identifiers = subject_doc.get("identifier")
-    if identifiers is not None:
-        if not isinstance(identifiers, list) or not identifiers:
-            raise CredentialFormatError("credentialSubject.identifier", "must be a list of IdentityObjects")
-        for i, item in enumerate(identifiers):
-            where = f"credentialSubject.identifier[{i}]"
-            item = _object(item, where)
-            if item.get("type") != "IdentityObject":
-                raise CredentialFormatError(f"{where}.type", "must be 'IdentityObject'")
-            if item.get("identityType") == "name" and item.get("hashed") is False and holder_name is None:
-                holder_name = _line(item.get("identityHash"), f"{where}.identityHash")
-    evidence: list[Evidence] = []
+    holder_name = _holder_name(identifiers, may_be_empty=False)
     raw_evidence = doc.get("evidence")
-    if raw_evidence is not None:
-        if not isinstance(raw_evidence, list):
-            raise CredentialFormatError("evidence", "must be a list")
-        for i, item in enumerate(raw_evidence):
-            item = _object(item, f"evidence[{i}]")
-            _types(item.get("type"), f"evidence[{i}].type", ("Evidence",))
-            found = _same_deployment(item.get("id"), CONTRIBUTION_URL, deployment, f"evidence[{i}].id",
-                                     "contributions/0x<64 lower-case hex>")
-            name = item.get("name")
-            if name is not None:
-                _line(name, f"evidence[{i}].name")
-            evidence.append(Evidence(bytes.fromhex(found.group(3)[2:]), name))
+
+    def contribution_key(uri: Any, where: str) -> bytes:
+        found = _same_deployment(uri, CONTRIBUTION_URL, deployment, where, "contributions/0x<64 lower-case hex>")
+        return bytes.fromhex(found.group(3)[2:])
+
+    evidence = _evidence(raw_evidence, contribution_key)
     # The disclosable fields: each present one with its salt, each absent one possibly withheld.
     unknown = sorted(set(disclosures) - set(DISCLOSABLE))
     if unknown:

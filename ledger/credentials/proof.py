@@ -18,6 +18,7 @@ hand and renders the members a batch shares only once. Proofs for a whole batch 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -196,13 +197,22 @@ def batch_proof_json(head: str, credential_hash: bytes, algorithm: str, leaf_ind
     The one place a batch proof is rendered: by :meth:`CredentialProof.to_json`, and for whole batches
     without a proof object per credential (``ledger.credentials.document.iter_batch_proof_json``).
     """
-    joined = b"".join(path).hex()
-    siblings = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
-    members = f'"0x{siblings}"' if siblings else ""
+    members = merkle_path_json(path).decode("ascii")
     return (
         f'{head}{credential_hash.hex()}","hashAlgorithm":"{algorithm}",'
         f'"leafIndex":{leaf_index},"merklePath":[{members}],"type":"{BATCH_PROOF}"}}'
     )
+
+
+def merkle_path_json(path: Sequence[bytes]) -> bytes:
+    """The members of a ``merklePath`` array: each 32-byte sibling as ``"0x<hex>"``, comma-separated.
+
+    One ``hexlify`` of the whole path with a separator every 32 bytes, widened to the quotes between
+    members (a proof is rendered once per credential of a batch, with about 17 siblings at 100,000).
+    """
+    if not path:
+        return b""
+    return b'"0x' + binascii.hexlify(b"".join(path), ",", 32).replace(b",", b'","0x') + b'"'
 
 
 def proof_head(proof: CredentialProof) -> str:
@@ -284,11 +294,17 @@ def payload_json(proof: CredentialProof, disclosures: str) -> str:
 def batch_payload_json(head: str, credential_hash: bytes, algorithm: str, leaf_index: int, path: Sequence[bytes],
                        disclosures: str) -> str:
     """:func:`payload_json` of a batch leaf from the batch's shared ``head`` (:func:`proof_head`)."""
-    joined = b"".join(path).hex()
-    siblings = '","0x'.join([joined[i : i + 64] for i in range(0, len(joined), 64)])
-    members = f'"0x{siblings}"' if siblings else ""
-    return (f'{head}{credential_hash.hex()}","disclosures":{disclosures},"hashAlgorithm":"{algorithm}",'
-            f'"leafIndex":{leaf_index},"merklePath":[{members}]}}')
+    return head + batch_payload_tail(credential_hash, algorithm, leaf_index, path, disclosures.encode()).decode()
+
+
+def batch_payload_tail(credential_hash: bytes, algorithm: str, leaf_index: int, path: Sequence[bytes],
+                       disclosures: bytes) -> bytes:
+    """What follows the shared head in a batch leaf's payload (:func:`batch_payload_json`), as bytes:
+    the one place it is rendered, for a single proof and, once per leaf, for a whole batch."""
+    return b"".join((
+        binascii.hexlify(credential_hash), b'","disclosures":', disclosures, b',"hashAlgorithm":"',
+        algorithm.encode(), b'","leafIndex":', b"%d" % leaf_index, b',"merklePath":[', merkle_path_json(path), b"]}",
+    ))  # fmt: skip
 
 
 def data_integrity_json(kind: str, verification_method: str, payload: str, tree: str = POSITIONAL) -> str:

@@ -21,7 +21,9 @@ from ledger.errors import RowError, RowsError, ValidationError
 from ledger.identity.privacy import find_contact_data
 from ledger.identity.vault import Vault, parse_subject_id, person_field_problem, shorten
 
-_COLUMNS = {"subject", "student_number", "name"}
+_COLUMNS = frozenset({"subject", "student_number", "name"})
+#: A subject id as most rows give it (any case); others go through parse_subject_id, which also strips.
+_SUBJECT_HEX = re.compile(r"0x[0-9a-fA-F]{64}\Z")
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | Row
             raise ValidationError(f"{path} is empty")
         names = [name.strip() for name in header]
         _check_header(path, names)
+        named = all(names)  # no unnamed column to leave out
+        strip = str.strip
         for values in reader:
             if not values:
                 continue  # a blank line
@@ -132,7 +136,10 @@ def _raw_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str] | Row
                 yield number, RowError(number, None, "more values than columns")
                 continue
             # A short row leaves its last columns out, which reads as empty.
-            yield number, {name: value.strip() for name, value in zip(names, values) if name}
+            if named:
+                yield number, dict(zip(names, map(strip, values)))
+            else:
+                yield number, {name: value.strip() for name, value in zip(names, values) if name}
     except csv.Error as exc:
         raise ValidationError(
             f"{path} line {reader.line_num}: not valid CSV ({exc})",
@@ -209,8 +216,8 @@ def _validate_row(
     new_people: list[dict[str, str]],
     new_index: dict[str, int],
 ) -> Row:
-    unknown = set(raw) - _COLUMNS
-    if unknown:
+    if not _COLUMNS.issuperset(raw):
+        unknown = set(raw) - _COLUMNS
         raise RowError(number, min(unknown), f"unknown column; expected some of {', '.join(sorted(_COLUMNS))}")
     name = raw.get("name") or None
     if name is not None:
@@ -219,12 +226,14 @@ def _validate_row(
         kind = find_contact_data(name)
         if kind:
             raise RowError(number, "name", f"looks like {kind}; the holder name is a display name only")
-    if raw.get("subject"):
-        try:
-            parse_subject_id(raw["subject"])
-        except ValidationError as exc:
-            raise RowError(number, "subject", str(exc)) from exc
-        return Row(raw["subject"].lower(), name, number)
+    subject = raw.get("subject")
+    if subject:
+        if not _SUBJECT_HEX.match(subject):
+            try:
+                parse_subject_id(subject)
+            except ValidationError as exc:
+                raise RowError(number, "subject", str(exc)) from exc
+        return Row(subject.lower(), name, number)
     student = raw.get("student_number", "")
     if not student:
         raise RowError(number, "subject", "give a subject id or a student_number")

@@ -197,4 +197,5 @@ def test_issuance_benchmark_runs_both_layouts() -> None:
 
     rows = measure([40], 1)
     assert [(r["layout"], r["size"]) for r in rows] == [("files", 40), ("jsonl", 40)]
-    assert all(r["per_second"] > 0 and "write" in r["stages"] for r in rows)
+    assert all(r["per_second"] > 0 and r["per_cpu_second"] > 0 and "write" in r["stages"] for r in rows)
+    assert [r["layout"] for r in measure([40], 1, ("jsonl",))] == ["jsonl"]

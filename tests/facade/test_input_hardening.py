@@ -218,6 +218,26 @@ def test_a_batch_row_with_a_number_too_long_to_read_is_a_row_error(tmp_path: Pat
     assert [(e.row, "a number longer than" in e.reason) for e in rows.skipped] == [(2, True)]
 
 
+def test_batch_rows_read_subjects_in_any_case_and_skip_unnamed_columns(tmp_path: Path) -> None:
+    """The rows' fast paths (a subject id as most rows give it, a header with every column named) read
+    what the general ones do: ids lower-cased, padding and an upper-case 0X accepted, bad ids refused with
+    their row and column, an unnamed column left out, a short row read as empty cells."""
+    upper, mixed = "0x" + "AB" * 32, "0x" + "Cd" * 32
+    named = tmp_path / "named.csv"
+    named.write_text(f"subject,name\n{upper},Ann\n{mixed}\n 0X{'ef' * 32} ,Bo\n0x{'12' * 31},Cy\n0x{'zz' * 32},Di\n")
+    rows = read_rows(named, Vault(tmp_path / "vault.json"), skip_invalid=True)
+    assert [(r.subject, r.holder_name) for r in rows.rows] == [
+        ("0x" + "ab" * 32, "Ann"), ("0x" + "cd" * 32, None), ("0x" + "ef" * 32, "Bo")]
+    assert [(e.row, e.column) for e in rows.skipped] == [(5, "subject"), (6, "subject")]
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text(f"subject,,name\n{upper},ignored,Ann\n")
+    assert read_rows(unnamed, Vault(tmp_path / "vault.json")).rows[0].holder_name == "Ann"
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_text(json.dumps({"subject": mixed, "name": "Ed"}) + "\n" + json.dumps({"subject": f" {upper}"}) + "\n")
+    assert [r.subject for r in read_rows(jsonl, Vault(tmp_path / "vault.json")).rows] == [
+        "0x" + "cd" * 32, " 0x" + "ab" * 32]  # as before: validated stripped, kept as given (build_batch strips)
+
+
 def test_a_keystore_with_a_number_too_long_to_read_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "k.json"
     path.write_text(f'{{"version": {LONG}}}')

@@ -100,6 +100,45 @@ def test_a_private_file_is_synced_with_its_directory_and_an_io_error_is_not_hidd
     assert failed.value.errno == errno.EIO
 
 
+def test_a_large_durable_file_starts_its_writeback_as_it_goes_and_is_still_fsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import sys
+
+    from ledger import files
+    if not sys.platform.startswith("linux"):
+        assert files._writeback_starter() is None
+        return
+    start = files._writeback_starter()
+    assert start is not None
+    with open(tmp_path / "probe", "wb") as probe:
+        probe.write(b"x")
+        assert start(probe.fileno()) == 0  # the real sync_file_range call works here
+    events: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        events.append("fsync file" if stat.S_ISREG(os.fstat(fd).st_mode) else "fsync directory")
+        real_fsync(fd)
+
+    def recording_start(fd: int) -> object:
+        events.append("writeback")
+        return start(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(files, "_writeback_starter", lambda: recording_start)
+    monkeypatch.setattr(files, "WRITEBACK_EVERY", 10)
+    pieces = [b"0123456789abc", b"xy", b"z" * 9, b"end"]  # 13 bytes, then 2 + 9 cross the mark of 10 again
+    files.write_private_file(tmp_path / "big.jsonl", iter(pieces))
+    assert events == ["writeback", "writeback", "fsync file", "fsync directory"]  # the fsync still closes it
+    assert (tmp_path / "big.jsonl").read_bytes() == b"".join(pieces)
+    events.clear()
+    files.write_private_file(tmp_path / "quick.jsonl", [b"x" * 20, b"y" * 20], durable=False)
+    assert events == []  # not durable: no writeback asked for, no fsync
+    assert (tmp_path / "quick.jsonl").read_bytes() == b"x" * 20 + b"y" * 20
+
+
 def test_new_directories_are_private_and_each_made_durable_in_its_parent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
