@@ -5,7 +5,9 @@ root; recording contributions, per item at batch sizes 1, 10 and 100; a co-sign;
 with 5 contributions; revoking one leaf of a 1,024-leaf batch, first in its storage word and next in the
 same word (no Merkle proof is sent: verification checks inclusion before it reads a status); revoking
 100 leaves of one batch in one transaction, per leaf, in one storage word and spread over eight; revoking
-a whole batch; anchoring an audit report. ``measure(chain, key)`` is what ``python -m benchmarks`` calls
+a whole batch; anchoring an audit report; and the awards of contracts 2.1.0: recording 100 reviews each
+about another contribution (per item), a nomination, a mentor award on 5 reviews of 5 people's work and
+an MVP award on 3 nominations. ``measure(chain, key)`` is what ``python -m benchmarks`` calls
 to put these figures beside its peers'.
 
 Values are random (non-zero bytes), so calldata costs what real hashes cost; a run varies by a few gas
@@ -18,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
 from ledger import types as T
@@ -42,9 +45,15 @@ TARGETS: dict[str, int | None] = {
     "revoke_batch": None,
     "anchor_report_issuer": None,
     "anchor_report_member": None,
+    "record_100_about_per_item": None,
+    "nominate": None,
+    "issue_mentor_5": None,
+    "issue_mvp_3": None,
 }
 _TYPE_BATCH = 1
 _TYPE_CHECKED = 2
+_TYPE_MENTOR = 3
+_TYPE_MVP = 4
 _OCCURRED_AT = 1_750_000_000
 
 
@@ -89,7 +98,13 @@ def measure(chain: ChainBackend, key: PrivateKey, *, revoke_batch: int = 1024) -
     criteria = T.Criteria.with_kinds({T.ContributionKind.CODE: 5}, min_total=5, min_distinct_projects=2,
                                      min_co_signs=1)
     creds.define_type(key, _TYPE_CHECKED, field=3, level=2, allowed_kinds=kinds, criteria=criteria)
-    issuers.add_issuer(key, university.address, T.IssuerKind.UNIVERSITY, [_TYPE_BATCH, _TYPE_CHECKED])
+    reviews = 1 << T.ContributionKind.REVIEW
+    creds.define_type(key, _TYPE_MENTOR, field=3, level=2, allowed_kinds=kinds,
+                      criteria=T.Criteria(min_total=5, min_co_signs=1, min_mentees=5, mentee_kinds=reviews))
+    creds.define_type(key, _TYPE_MVP, field=3, level=3, allowed_kinds=kinds,
+                      criteria=T.Criteria(min_total=1, min_nominations=3))
+    issuers.add_issuer(key, university.address, T.IssuerKind.UNIVERSITY,
+                       [_TYPE_BATCH, _TYPE_CHECKED, _TYPE_MENTOR, _TYPE_MVP])
     issuers.add_issuer(key, community.address, T.IssuerKind.COMMUNITY, [])
 
     out: dict[str, float] = {}
@@ -125,6 +140,25 @@ def measure(chain: ChainBackend, key: PrivateKey, *, revoke_batch: int = 1024) -
     out["revoke_batch"] = issuers.revoke_batch(university, university.address, tree.root, reason).gas_used
     out["anchor_report_issuer"] = creds.anchor_report(university, _rand(), _rand()).gas_used
     out["anchor_report_member"] = creds.anchor_report(key, _rand(), _rand()).gas_used
+
+    # Awards (contracts 2.1.0): 100 reviews each about a recorded pull request; a mentor award on 5 reviews
+    # of 5 people's work; nominations by 3 organisations and the MVP award they allow.
+    pulls = _items(100)
+    ledger.record(university, pulls)
+    mentor = _rand()
+    about = [replace(r, kind=T.ContributionKind.REVIEW, about=p.key) for r, p in zip(_items(100, mentor), pulls)]
+    out["record_100_about_per_item"] = ledger.record(university, about).gas_used / 100
+    for review in about[:5]:
+        ledger.co_sign(community, review.key)
+    out["issue_mentor_5"] = creds.issue(university, _TYPE_MENTOR, mentor, _rand(), [r.key for r in about[:5]]).gas_used
+    nominee = _rand()
+    work = _items(1, nominee)
+    ledger.record(university, work)
+    nominators = [community] + [_issuer_key(chain) for _ in range(2)]
+    for other in nominators[1:]:
+        issuers.add_issuer(key, other.address, T.IssuerKind.ENTERPRISE, [])
+    out["nominate"] = max(creds.nominate(n, _TYPE_MVP, nominee).gas_used for n in nominators)
+    out["issue_mvp_3"] = creds.issue(university, _TYPE_MVP, nominee, _rand(), [work[0].key]).gas_used
     return out
 
 

@@ -118,16 +118,29 @@ struct ScopeChange {
 }
 
 /// @notice Machine-checkable criteria of a certificate type. Zero means "no requirement";
-///         a zero window bound means "open on that side". Times are the contributions' `occurredAt`.
+///         a zero window bound means "open on that side". Times are the contributions' `occurredAt`
+///         (and, for an award by nominations, the nominations' block times).
 ///         `minCoSigns` counts organisations (top-level issuers), each once.
+///         Awards: `minMentees` distinct subjects whose contributions the holder's evidence of the kinds in
+///         `menteeKinds` (bit 1 << ContributionKind) is about (a mentor award); `minNominations`
+///         organisations that nominated the holder for the type's current version (a community MVP
+///         award); `awardFlags` bit 0 (AWARD_SELF_NOMINATION): the issuing organisation's own
+///         nomination counts. Everything but `minPerKind` shares one storage word.
 struct Criteria {
     uint16 minTotal;
     uint16 minDistinctProjects;
     uint8 minCoSigns;
     uint32 windowFrom;
     uint32 windowTo;
+    uint16 minMentees;
+    uint16 menteeKinds;
+    uint8 minNominations;
+    uint8 awardFlags;
     uint8[12] minPerKind;
 }
+
+// `Criteria.awardFlags` bit: the issuing organisation's own nomination counts towards `minNominations`.
+uint8 constant AWARD_SELF_NOMINATION = 1;
 
 // Number of `ContributionKind` values; the length of `Criteria.minPerKind`.
 uint256 constant CONTRIBUTION_KINDS = 12;

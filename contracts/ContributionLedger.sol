@@ -30,6 +30,8 @@ contract ContributionLedger is IContributionLedger {
 
     mapping(bytes32 => bytes32) private _subjects;
     mapping(bytes32 => uint256) private _packed;
+    /// @dev key -> the contribution it is about; written only when not zero, deleted at release.
+    mapping(bytes32 => bytes32) private _about;
     mapping(bytes32 => mapping(uint8 => Record)) private _archive;
     /// @dev key -> generation -> co-sign slot -> co-sign; slots 0 .. coSignOrgs-1.
     mapping(bytes32 => mapping(uint8 => mapping(uint256 => CoSign))) private _coSigns;
@@ -45,7 +47,7 @@ contract ContributionLedger is IContributionLedger {
 
     /// @inheritdoc IContributionLedger
     function version() external pure returns (string memory) {
-        return "2.0.0";
+        return "2.1.0";
     }
 
     /// @inheritdoc IContributionLedger
@@ -79,6 +81,15 @@ contract ContributionLedger is IContributionLedger {
                 item.occurredAt,
                 item.evidenceHash
             );
+            bytes32 about = item.about;
+            if (about != bytes32(0)) {
+                // A review or mentoring is about recorded work (a mentor award counts its subjects).
+                if (uint8(_packed[about] >> STATUS) == uint8(ContributionStatus.None)) {
+                    revert AboutNotFound(item.key, about);
+                }
+                _about[item.key] = about;
+                emit ContributionAbout(item.key, about);
+            }
         }
     }
 
@@ -144,6 +155,7 @@ contract ContributionLedger is IContributionLedger {
         if (r.generation == type(uint8).max) revert ReleaseLimitReached(key);
         _archive[key][r.generation] = r;
         delete _subjects[key];
+        delete _about[key];
         _packed[key] = uint256(r.generation + 1) << GENERATION;
         emit ContributionReleased(key, r.generation);
     }
@@ -243,6 +255,14 @@ contract ContributionLedger is IContributionLedger {
                 r.status != ContributionStatus.None && since[i] != 0 && blocks[i] >= since[i],
                 valid
             );
+        }
+    }
+
+    /// @inheritdoc IContributionLedger
+    function aboutOf(bytes32[] calldata keys) external view returns (bytes32[] memory out) {
+        out = new bytes32[](keys.length);
+        for (uint256 i = 0; i < keys.length; i++) {
+            out[i] = _about[keys[i]];
         }
     }
 

@@ -39,6 +39,10 @@ contract CredentialRegistry is ICredentialRegistry {
     mapping(address => mapping(bytes32 => Issued)) private _issued;
     mapping(address => mapping(bytes32 => StatusRecord[])) private _statusLog;
     mapping(address => mapping(bytes32 => uint64)) private _reports;
+    /// @dev H(typeId, version, subject) -> live nominations (a run-time hash: SM-safe).
+    mapping(bytes32 => Nomination[]) private _nominations;
+    /// @dev H(typeId, version, subject) -> organisation -> its place in `_nominations` + 1 (0: none).
+    mapping(bytes32 => mapping(uint32 => uint256)) private _nominationSlot;
 
     /// @param committee_ The Committee whose executed proposals are "the committee".
     /// @param registry_ The IssuerRegistry: writers, scope, compromise.
@@ -51,7 +55,7 @@ contract CredentialRegistry is ICredentialRegistry {
 
     /// @inheritdoc ICredentialRegistry
     function version() external pure returns (string memory) {
-        return "2.0.0";
+        return "2.1.0";
     }
 
     // ------------------------------------------------------------------ types
@@ -80,6 +84,13 @@ contract CredentialRegistry is ICredentialRegistry {
         if (criteria.windowFrom != 0 && criteria.windowTo != 0 && criteria.windowFrom > criteria.windowTo) {
             revert InvalidWindow(criteria.windowFrom, criteria.windowTo);
         }
+        // A mentor award names the kinds that count (of the 12), and only with a minimum; the one flag
+        // there is concerns nominations.
+        if (
+            (criteria.minMentees == 0) != (criteria.menteeKinds == 0) || criteria.menteeKinds >> CONTRIBUTION_KINDS != 0
+                || criteria.awardFlags & ~AWARD_SELF_NOMINATION != 0
+                || (criteria.awardFlags != 0 && criteria.minNominations == 0)
+        ) revert InvalidAwardCriteria(typeId);
         if (prerequisites.length > MAX_PREREQUISITES) {
             revert TooManyPrerequisites(prerequisites.length, MAX_PREREQUISITES);
         }
@@ -146,20 +157,27 @@ contract CredentialRegistry is ICredentialRegistry {
         TypeHead memory t = _heads[typeId];
         // Only a defined standard can be issued.
         if (t.version == 0) revert UnknownType(typeId);
-        (uint32 issuerId,, IssuerKind kind) = _registry.writerFor(msg.sender, typeId);
+        (uint32 issuerId, uint32 org, IssuerKind kind) = _registry.writerFor(msg.sender, typeId);
         // The type's standard names the kinds of issuer it trusts.
         if (t.allowedKinds & (uint8(1) << uint8(kind)) == 0) revert IssuerKindNotAllowed(typeId, kind);
         // Keyed by issuer: another issuer's copy of the hash neither blocks nor touches this one.
         if (_issued[msg.sender][credentialHash].blockNumber != 0) revert CredentialExists(msg.sender, credentialHash);
-        _checkContributions(typeId, subject, contributionKeys);
+        Criteria memory c = _criteria[typeId];
+        IContributionLedger.Evidence[] memory recs = _checkContributions(c, subject, contributionKeys);
+        // Awards: read only for types that are awards, so other issuances cost what they did.
+        if (c.minMentees != 0) _checkMentees(c, subject, contributionKeys, recs);
+        if (c.minNominations != 0) _checkNominations(c, _nominationKey(typeId, t.version, subject), org);
         _checkPrerequisites(typeId, subject, prerequisites);
         _issued[msg.sender][credentialHash] = Issued(subject, typeId, t.version, uint64(block.number), issuerId);
         emit CredentialIssued(credentialHash, subject, msg.sender, typeId, t.version, contributionKeys, prerequisites);
     }
 
-    function _checkContributions(uint32 typeId, bytes32 subject, bytes32[] calldata keys) private view {
-        Criteria memory c = _criteria[typeId];
-        IContributionLedger.Evidence[] memory recs = keys.length == 0
+    function _checkContributions(Criteria memory c, bytes32 subject, bytes32[] calldata keys)
+        private
+        view
+        returns (IContributionLedger.Evidence[] memory recs)
+    {
+        recs = keys.length == 0
             ? new IContributionLedger.Evidence[](0)
             : _ledger.evidence(keys);
         uint256[CONTRIBUTION_KINDS] memory perKind;
@@ -187,6 +205,72 @@ contract CredentialRegistry is ICredentialRegistry {
             if (perKind[k] < c.minPerKind[k]) revert NotEnoughOfKind(ContributionKind(k), c.minPerKind[k], perKind[k]);
         }
         if (distinct < c.minDistinctProjects) revert NotEnoughDistinctProjects(c.minDistinctProjects, distinct);
+    }
+
+    /// @dev A mentor award: the distinct subjects of the live contributions (recorded by keys not
+    ///      compromised then) that the evidence of the mentee kinds is about. Evidence of those kinds about
+    ///      nothing, or about a revoked or released record, counts for the other criteria only.
+    function _checkMentees(
+        Criteria memory c,
+        bytes32 subject,
+        bytes32[] calldata keys,
+        IContributionLedger.Evidence[] memory recs
+    ) private view {
+        bytes32[] memory abouts = _ledger.aboutOf(keys);
+        uint256 n = 0;
+        for (uint256 i = 0; i < keys.length; i++) {
+            if ((c.menteeKinds >> uint8(recs[i].kind)) & 1 != 0 && abouts[i] != bytes32(0)) n++;
+        }
+        bytes32[] memory targets = new bytes32[](n);
+        bytes32[] memory reviews = new bytes32[](n);
+        n = 0;
+        for (uint256 i = 0; i < keys.length; i++) {
+            if ((c.menteeKinds >> uint8(recs[i].kind)) & 1 != 0 && abouts[i] != bytes32(0)) {
+                reviews[n] = keys[i];
+                targets[n++] = abouts[i];
+            }
+        }
+        IContributionLedger.Evidence[] memory work = n == 0 ? new IContributionLedger.Evidence[](0) : _ledger.evidence(targets);
+        bytes32[] memory mentees = new bytes32[](n);
+        uint256 found = 0;
+        for (uint256 j = 0; j < n; j++) {
+            IContributionLedger.Evidence memory w = work[j];
+            if (w.status == ContributionStatus.None) continue;
+            // Reviewing one's own work mentors nobody.
+            if (w.subject == subject) revert MenteeIsHolder(reviews[j], targets[j]);
+            if (w.status != ContributionStatus.Active || w.recorderCompromised) continue;
+            bool seen = false;
+            for (uint256 m = 0; m < found; m++) {
+                if (mentees[m] == w.subject) {
+                    seen = true;
+                    break;
+                }
+            }
+            // People, not pieces of work: ten reviews of one person's pull requests are one mentee.
+            if (!seen) mentees[found++] = w.subject;
+        }
+        if (found < c.minMentees) revert NotEnoughMentees(c.minMentees, found);
+    }
+
+    /// @dev A community MVP award: the live nominations of the holder for this type version (one per
+    ///      organisation by construction, all made within the window), from keys not compromised when
+    ///      they nominated, whose node and organisation are neither suspended nor retired now; the
+    ///      issuing organisation's own only if the type says so.
+    function _checkNominations(Criteria memory c, bytes32 nominationKey, uint32 issuerOrg) private view {
+        Nomination[] storage list = _nominations[nominationKey];
+        uint256 found = 0;
+        for (uint256 i = 0; i < list.length; i++) {
+            Nomination memory nm = list[i];
+            // An issuer nominating the subject it then awards is one party, not two.
+            if (nm.org == issuerOrg && c.awardFlags & AWARD_SELF_NOMINATION == 0) continue;
+            // A stolen key's nomination, or one whose author is suspended now, does not count.
+            if (_registry.standing(nm.nominator, nm.blockNumber) != Standing.Good) continue;
+            // Nor that of an issuer or organisation that has left the consortium.
+            if (_registry.statusAt(nm.nominator, block.number) == IssuerStatus.Retired) continue;
+            if (_registry.statusAt(_registry.issuerAt(nm.org), block.number) == IssuerStatus.Retired) continue;
+            found++;
+        }
+        if (found < c.minNominations) revert NotEnoughNominations(c.minNominations, found);
     }
 
     function _checkOne(bytes32 key, IContributionLedger.Evidence memory r, bytes32 subject, Criteria memory c)
@@ -242,6 +326,64 @@ contract CredentialRegistry is ICredentialRegistry {
             // Every prerequisite type of the standard must be held.
             if (!found) revert MissingPrerequisite(need);
         }
+    }
+
+    // ------------------------------------------------------------------ nominations
+
+    /// @inheritdoc ICredentialRegistry
+    function nominate(uint32 typeId, bytes32 subject) external {
+        uint16 version = _heads[typeId].version;
+        // A nomination is for a defined award that counts nominations.
+        if (version == 0) revert UnknownType(typeId);
+        Criteria storage c = _criteria[typeId];
+        if (c.minNominations == 0) revert NotNominatedType(typeId);
+        if (subject == bytes32(0)) revert InvalidSubject(subject);
+        uint32 time = uint32(block.timestamp);
+        (uint32 windowFrom, uint32 windowTo) = (c.windowFrom, c.windowTo);
+        // The award is for a period: nominations come within it.
+        if ((windowFrom != 0 && time < windowFrom) || (windowTo != 0 && time > windowTo)) {
+            revert NominationOutsideWindow(typeId, time, windowFrom, windowTo);
+        }
+        // Any issuer in good standing speaks for its organisation (its top-level ancestor) ...
+        (, uint32 org,) = _registry.writer(msg.sender);
+        bytes32 k = _nominationKey(typeId, version, subject);
+        uint256 slot = _nominationSlot[k][org];
+        // ... once: children are made without the committee, so they share their organisation's voice.
+        if (slot != 0) revert AlreadyNominated(typeId, version, subject, org, _nominations[k][slot - 1].nominator);
+        Nomination[] storage list = _nominations[k];
+        list.push(Nomination(msg.sender, org, uint64(block.number)));
+        _nominationSlot[k][org] = list.length;
+        emit Nominated(typeId, version, subject, org, msg.sender);
+    }
+
+    /// @inheritdoc ICredentialRegistry
+    function withdrawNomination(uint32 typeId, bytes32 subject, uint32 org) external {
+        uint16 version = _heads[typeId].version;
+        bytes32 k = _nominationKey(typeId, version, subject);
+        uint256 slot = _nominationSlot[k][org];
+        if (slot == 0) revert NominationNotFound(typeId, version, subject, org);
+        Nomination[] storage list = _nominations[k];
+        // The nominating key's line (itself, its node's current key, its parent's) or the committee.
+        if (msg.sender != address(_committee)) _registry.requireManager(msg.sender, list[slot - 1].nominator);
+        uint256 last = list.length;
+        if (slot != last) {
+            Nomination memory moved = list[last - 1];
+            list[slot - 1] = moved;
+            _nominationSlot[k][moved.org] = slot;
+        }
+        list.pop();
+        delete _nominationSlot[k][org];
+        emit NominationWithdrawn(typeId, version, subject, org, msg.sender);
+    }
+
+    /// @inheritdoc ICredentialRegistry
+    function nominations(uint32 typeId, uint16 version, bytes32 subject) external view returns (Nomination[] memory) {
+        return _nominations[_nominationKey(typeId, version, subject)];
+    }
+
+    function _nominationKey(uint32 typeId, uint16 version, bytes32 subject) private pure returns (bytes32) {
+        // Hashed at run time (H is SM3 on SM chains): never a constant in the bytecode.
+        return keccak256(abi.encode(typeId, version, subject));
     }
 
     // ------------------------------------------------------------------ status

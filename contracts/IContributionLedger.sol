@@ -13,9 +13,14 @@ import "./Common.sol";
 /// @dev Storage per contribution is two words: the subject, and one packed word. The project is kept on
 ///      chain as a 96-bit tag (the first 12 bytes of H(project), H = keccak256 or SM3 on SM chains),
 ///      enough to count distinct projects (a collision can only merge two projects, never split one);
-///      the full project id and the evidence hash are in the ContributionRecorded event.
+///      the full project id and the evidence hash are in the ContributionRecorded event. A contribution
+///      may be *about* another (a review about the pull request it reviewed, a mentoring about the
+///      mentee's work): a third word, written only when `about` is not zero, so that a mentor award can
+///      count the distinct people whose work the holder reviewed or mentored.
 interface IContributionLedger {
-    /// @notice One contribution to record.
+    /// @notice One contribution to record. `about`: the key of the contribution this one is about (a
+    ///         review: the pull request reviewed; a mentoring: the mentee's contribution), zero for none; it
+    ///         must be recorded (earlier, or earlier in the same batch).
     struct Item {
         bytes32 key;
         bytes32 subject;
@@ -25,6 +30,7 @@ interface IContributionLedger {
         uint16 weight;
         uint32 occurredAt;
         bytes32 evidenceHash;
+        bytes32 about;
     }
 
     /// @notice A contribution as stored (two words). `recorderId` is the recording key's id,
@@ -77,6 +83,9 @@ interface IContributionLedger {
         uint32 occurredAt,
         bytes32 evidenceHash
     );
+    /// @notice Contribution `key` is about contribution `about` (emitted after its ContributionRecorded,
+    ///         only when `about` is not zero).
+    event ContributionAbout(bytes32 indexed key, bytes32 indexed about);
     /// @notice A new co-sign of `org`, or the replacement of its earlier co-sign by a key that was
     ///         compromised when it signed.
     event ContributionCoSigned(bytes32 indexed key, address indexed signer, uint32 indexed org);
@@ -94,11 +103,13 @@ interface IContributionLedger {
     error AlreadyCoSignedByOrganisation(bytes32 key, uint32 org, address signer);
     error TooManyCoSigns(bytes32 key);
     error ReleaseLimitReached(bytes32 key);
+    error AboutNotFound(bytes32 key, bytes32 about);
 
     /// @notice Version of this contract.
     function version() external pure returns (string memory);
 
-    /// @notice Record a batch of contributions; the whole batch reverts if any key is recorded already.
+    /// @notice Record a batch of contributions; the whole batch reverts if any key is recorded already,
+    ///         or if an item's non-zero `about` names no recorded contribution (AboutNotFound).
     /// @dev Caller: a University or Community key in good standing (IssuerRegistry.writer).
     /// @param items The contributions.
     function record(Item[] calldata items) external;
@@ -131,6 +142,9 @@ interface IContributionLedger {
 
     /// @notice Criteria evidence of several live records, in the order of `keys` (see Evidence).
     function evidence(bytes32[] calldata keys) external view returns (Evidence[] memory);
+
+    /// @notice What each live record is about (zero: nothing, or unknown), in the order of `keys`.
+    function aboutOf(bytes32[] calldata keys) external view returns (bytes32[] memory);
 
     /// @notice Co-signs of the live record, one per organisation, in order.
     function coSigns(bytes32 key) external view returns (CoSign[] memory);

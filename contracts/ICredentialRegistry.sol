@@ -12,6 +12,13 @@ import "./Common.sol";
 ///         key compromised at the time does not count. Auditors (committee members, issuers in good
 ///         standing) anchor the hash of an audit report, keyed by (auditor, report hash).
 ///         Batches (Merkle roots) are anchored in the IssuerRegistry.
+///
+///         Awards are types whose criteria go beyond counting the holder's contributions: a mentor award
+///         (`Criteria.minMentees`) counts the distinct people whose recorded work the holder's reviews or
+///         mentoring are about (`IContributionLedger.Item.about`); a community MVP award
+///         (`Criteria.minNominations`) counts the organisations that nominated the holder on chain
+///         (`nominate`), one nomination per organisation (a top-level issuer and its children) and type
+///         version, made within the type's window.
 interface ICredentialRegistry {
     /// @notice A certificate type as defined now; `version` counts definitions (1 for the first).
     struct CredentialType {
@@ -38,6 +45,14 @@ interface ICredentialRegistry {
         uint16 typeVersion;
         uint64 blockNumber;
         uint32 issuerId;
+    }
+
+    /// @notice A nomination for an award by nominations (one word): the nominating key, its organisation
+    ///         (top-level node id) and the block.
+    struct Nomination {
+        address nominator;
+        uint32 org;
+        uint64 blockNumber;
     }
 
     /// @notice One status change of a credential: `by` is the changing key's id, 0 for the committee.
@@ -74,6 +89,16 @@ interface ICredentialRegistry {
         CredentialStatus status,
         RevocationReason reason
     );
+    /// @notice `nominator`, for organisation `org`, nominated `subject` for version `version` of award type
+    ///         `typeId`.
+    event Nominated(
+        uint32 indexed typeId, uint16 version, bytes32 indexed subject, uint32 indexed org, address nominator
+    );
+    /// @notice Organisation `org`'s nomination of `subject` for version `version` of `typeId` was withdrawn
+    ///         by `by` (a manager of the nominating key, or the committee).
+    event NominationWithdrawn(
+        uint32 indexed typeId, uint16 version, bytes32 indexed subject, uint32 indexed org, address by
+    );
     /// @notice `auditor` anchored the hash of an audit report of `target` (a subject id, an issuer
     ///         address as bytes32, or zero for a set of credential files).
     event ReportAnchored(bytes32 indexed reportHash, address indexed auditor, bytes32 indexed target);
@@ -104,6 +129,15 @@ interface ICredentialRegistry {
     error PrerequisiteNotValid(bytes32 credentialHash, CredentialStatus status);
     error PrerequisiteIssuerNotInGoodStanding(address issuer, bytes32 credentialHash, Standing standing);
     error MissingPrerequisite(uint32 typeId);
+    error InvalidAwardCriteria(uint32 typeId);
+    error MenteeIsHolder(bytes32 key, bytes32 about);
+    error NotEnoughMentees(uint256 needed, uint256 found);
+    error NotEnoughNominations(uint256 needed, uint256 found);
+    error NotNominatedType(uint32 typeId);
+    error InvalidSubject(bytes32 subject);
+    error NominationOutsideWindow(uint32 typeId, uint32 time, uint32 windowFrom, uint32 windowTo);
+    error AlreadyNominated(uint32 typeId, uint16 version, bytes32 subject, uint32 org, address nominator);
+    error NominationNotFound(uint32 typeId, uint16 version, bytes32 subject, uint32 org);
     error InvalidReportHash(bytes32 reportHash);
     error ReportAlreadyAnchored(address auditor, bytes32 reportHash, uint64 blockNumber);
 
@@ -118,7 +152,8 @@ interface ICredentialRegistry {
     /// @param field Field of expertise (blockchain, databases ...), an off-chain code.
     /// @param level Level within the field.
     /// @param allowedKinds Bitmask of issuer kinds allowed to issue it: bit (1 << IssuerKind).
-    /// @param criteria Criteria checked by `issue`.
+    /// @param criteria Criteria checked by `issue`. An award takes either `minMentees` (with a non-zero
+    ///        `menteeKinds` of the 12 kinds) or `minNominations`, not both (InvalidAwardCriteria).
     /// @param prerequisites Types the subject must already hold (credentials issued by `issue`), at most 8.
     /// @param metaHash Hash of the off-chain description (name, Open Badges achievement).
     function defineType(
@@ -136,7 +171,13 @@ interface ICredentialRegistry {
     ///         co-signing organisations (co-signs by keys compromised then do not count); each counted
     ///         once; totals per kind and distinct projects; every prerequisite type held by a credential
     ///         of the subject, not suspended or revoked, from an issuer neither compromised then nor
-    ///         suspended now.
+    ///         suspended now. Awards: the distinct subjects of the contributions that the evidence of
+    ///         the `menteeKinds` is about (each live, its recorder not compromised then, never the
+    ///         holder: MenteeIsHolder), at least `minMentees` (NotEnoughMentees); the nominations of the
+    ///         holder for the type's current version, one per organisation, each from a key that was not
+    ///         compromised when it nominated and whose node and organisation are neither suspended nor
+    ///         retired now, the issuing organisation's own only with AWARD_SELF_NOMINATION, at least
+    ///         `minNominations` (NotEnoughNominations).
     /// @dev Caller: a key in good standing with the type in scope, of a kind the type allows.
     /// @param typeId Certificate type.
     /// @param subject Pseudonymous subject id.
@@ -158,6 +199,26 @@ interface ICredentialRegistry {
     ///      committee.
     function setStatus(address issuer, bytes32 credentialHash, CredentialStatus status, RevocationReason reason)
         external;
+
+    /// @notice Nominate `subject` for the current version of award type `typeId`, for the caller's
+    ///         organisation (its top-level ancestor): once per organisation, type version and subject
+    ///         (AlreadyNominated), while the block's time is within the type's window
+    ///         (NominationOutsideWindow).
+    /// @dev Caller: any issuer key in good standing (IssuerRegistry.writer); the type must take
+    ///      nominations (`minNominations` > 0, else NotNominatedType).
+    /// @param typeId An award type by nominations.
+    /// @param subject Pseudonymous subject id (not zero).
+    function nominate(uint32 typeId, bytes32 subject) external;
+
+    /// @notice Withdraw organisation `org`'s nomination of `subject` for the current version of `typeId`
+    ///         (NominationNotFound if there is none).
+    /// @dev Caller: a manager of the nominating key (that key, its node's current key, its parent's
+    ///      current key) in good standing, or the committee.
+    function withdrawNomination(uint32 typeId, bytes32 subject, uint32 org) external;
+
+    /// @notice The live nominations of `subject` for version `version` of `typeId`, in no fixed order
+    ///         (a withdrawal moves the last one into the freed place).
+    function nominations(uint32 typeId, uint16 version, bytes32 subject) external view returns (Nomination[] memory);
 
     /// @notice Anchor the hash of an audit report under the caller (once per auditor and hash): another
     ///         auditor's anchor of the same hash is its own and blocks nothing.

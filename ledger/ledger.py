@@ -39,6 +39,7 @@ from ledger.errors import (
 from ledger.files import sweep_leftovers
 from ledger.identity.keyring import KeyInfo, Keyring, check_new_password
 from ledger.identity.vault import Vault
+from ledger.operations.awards import AwardOps
 from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
 from ledger.operations.importing import ImportingOps
@@ -62,7 +63,8 @@ DEV_FUNDING_WEI = 10**24
 
 
 class Ledger(
-    KeyOps, GovernanceOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps, RevokingOps, PeopleOps
+    KeyOps, GovernanceOps, AwardOps, RecordingOps, ImportingOps, LinkingOps, ReportingOps, CertifyingOps,
+    RevokingOps, PeopleOps
 ):
     """One workspace, connected to its chain."""
 

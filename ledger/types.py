@@ -71,6 +71,8 @@ class ContributionKind(IntEnum):
 
 #: Number of contribution kinds (the length of ``Criteria.min_per_kind``).
 CONTRIBUTION_KINDS = len(ContributionKind)
+#: ``Criteria.award_flags`` bit: the issuing organisation's own nomination counts towards ``min_nominations``.
+AWARD_SELF_NOMINATION = 1
 
 
 class ContributionStatus(IntEnum):
@@ -257,8 +259,10 @@ class ContributionItem:
     weight: int
     occurred_at: int
     evidence_hash: bytes
+    #: The key of the contribution this one is about (a review: the pull request reviewed), zero for none.
+    about: bytes = bytes(32)
 
-    def as_tuple(self) -> tuple[bytes, bytes, bytes, int, int, int, int, bytes]:
+    def as_tuple(self) -> tuple[bytes, bytes, bytes, int, int, int, int, bytes, bytes]:
         return (
             self.key,
             self.subject,
@@ -268,6 +272,7 @@ class ContributionItem:
             self.weight,
             self.occurred_at,
             self.evidence_hash,
+            self.about,
         )
 
 
@@ -326,7 +331,13 @@ class ContributionEvidence:
 
 @dataclass(frozen=True)
 class Criteria:
-    """Machine-checkable criteria of a certificate type (zero: no requirement / open window)."""
+    """Machine-checkable criteria of a certificate type (zero: no requirement / open window).
+
+    Awards: ``min_mentees`` distinct people whose recorded work the holder's evidence of the kinds in
+    ``mentee_kinds`` (a bitmask over :class:`ContributionKind`) is about (a mentor award);
+    ``min_nominations`` organisations that nominated the holder on chain (a community MVP award);
+    ``award_flags`` bit :data:`AWARD_SELF_NOMINATION`: the issuing organisation's own nomination counts.
+    """
 
     min_total: int = 0
     min_distinct_projects: int = 0
@@ -334,18 +345,31 @@ class Criteria:
     window_from: int = 0
     window_to: int = 0
     min_per_kind: tuple[int, ...] = (0,) * CONTRIBUTION_KINDS
+    min_mentees: int = 0
+    mentee_kinds: int = 0
+    min_nominations: int = 0
+    award_flags: int = 0
 
     def __post_init__(self) -> None:
         if len(self.min_per_kind) != CONTRIBUTION_KINDS:
             raise ValueError(f"min_per_kind needs {CONTRIBUTION_KINDS} entries, got {len(self.min_per_kind)}")
 
-    def as_tuple(self) -> tuple[int, int, int, int, int, list[int]]:
+    @property
+    def is_award(self) -> bool:
+        return bool(self.min_mentees or self.min_nominations)
+
+    def as_tuple(self) -> tuple[int, int, int, int, int, int, int, int, int, list[int]]:
+        """The ABI tuple (the Solidity struct's order: the award fields before ``minPerKind``)."""
         return (
             self.min_total,
             self.min_distinct_projects,
             self.min_co_signs,
             self.window_from,
             self.window_to,
+            self.min_mentees,
+            self.mentee_kinds,
+            self.min_nominations,
+            self.award_flags,
             list(self.min_per_kind),
         )
 
@@ -356,6 +380,19 @@ class Criteria:
         for kind, n in per_kind.items():
             counts[int(kind)] = n
         return cls(min_per_kind=tuple(counts), **kwargs)
+
+
+@dataclass(frozen=True)
+class Nomination:
+    """A live nomination for an award by nominations: the nominating key, its organisation (top-level node
+    id) and the block."""
+
+    type_id: int
+    version: int
+    subject: bytes
+    nominator: str
+    org: int
+    block_number: int
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ CALL_GAS = 1_000_000
 #: 100 EAS attestations cost about 21-26 million gas; the backend's block must hold that.
 MULTI_ATTEST_GAS = 60_000_000
 
-#: An EAS schema with the same fields and types as our ``IContributionLedger.Item``.
+#: An EAS schema with the same fields and types as our ``IContributionLedger.Item`` about nothing (the
+#: items measured have ``about`` zero, which our ledger does not store: the schema leaves it out too).
 CONTRIBUTION_SCHEMA = (
     "bytes32 key,bytes32 subject,bytes32 project,uint8 kind,uint8 field,uint16 weight,"
     "uint32 occurredAt,bytes32 evidenceHash"
@@ -110,8 +111,9 @@ def random_item(rng: random.Random) -> ContributionItem:
 
 
 def eas_data(item: ContributionItem) -> bytes:
-    """The EAS attestation data of ``item``: the same 8 fields and types as our ``record`` item."""
-    return encode_values(_SCHEMA_TYPES, item.as_tuple())
+    """The EAS attestation data of ``item``: the same 8 fields and types as our ``record`` item (its
+    ``about``, zero here, left out)."""
+    return encode_values(_SCHEMA_TYPES, item.as_tuple()[:len(_SCHEMA_TYPES)])
 
 
 class DocumentStorePeer:

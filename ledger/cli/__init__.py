@@ -146,6 +146,7 @@ def main(ctx: click.Context) -> None:
 def _register() -> None:
     from ledger.cli.commands import (
         audit,
+        award,
         contrib,
         cred,
         demo,
@@ -159,7 +160,7 @@ def _register() -> None:
         setup,
     )
 
-    for module in (setup, gov, contrib, link, cred, demo, audit, report, serve, receipt, node):
+    for module in (setup, gov, contrib, award, link, cred, demo, audit, report, serve, receipt, node):
         for command in module.COMMANDS:
             main.add_command(command)
     contrib.contrib.add_command(importing.contrib_import)

@@ -104,6 +104,11 @@ class ContributionLedger(ContractFacade):
                                            r["projectTag"], r["recorderCompromised"], r["validCoSigns"])
                 for k, r in zip(keys, rows)]
 
+    def about_of(self, keys: Sequence[bytes], *, block: int | None = None) -> list[bytes | None]:
+        """What each live record is about (``None``: nothing, or unknown), in the order of ``keys``."""
+        (rows,) = self._call("aboutOf", [_b32(k) for k in keys], block=block)
+        return [None if bytes(r) == bytes(32) else bytes(r) for r in rows]
+
     def recorder_of(self, contribution_key: bytes, *, block: int | None = None) -> str | None:
         """Address of the key that recorded the live record (None if unknown)."""
         return _addr(self._call("recorderOf", _b32(contribution_key), block=block)[0])

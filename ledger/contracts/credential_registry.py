@@ -55,7 +55,8 @@ class CredentialRegistry(ContractFacade):
         prerequisites: Sequence[types.Prerequisite] = (),
     ) -> Transaction:
         """The unsigned transaction of :meth:`issue` (for ``chain.send_many``)."""
-        gas = 300_000 + 35_000 * len(contribution_keys) + 30_000 * len(prerequisites)
+        # An award reads more: what each review is about (mentor), each nomination's standing (MVP).
+        gas = 600_000 + 60_000 * len(contribution_keys) + 30_000 * len(prerequisites)
         return self._build("issue", gas, type_id, _b32(subject), _b32(credential_hash), _b32s(contribution_keys),
                            [(p.issuer, _b32(p.credential_hash)) for p in prerequisites])
 
@@ -70,6 +71,27 @@ class CredentialRegistry(ContractFacade):
     ) -> Receipt:
         """Issue one credential under the signing key; the contract checks the type's criteria."""
         return self._send(key, self.build_issue(type_id, subject, credential_hash, contribution_keys, prerequisites))
+
+    def build_nominate(self, type_id: int, subject: bytes) -> Transaction:
+        """The unsigned transaction of :meth:`nominate` (for ``chain.send_many``)."""
+        return self._build("nominate", 250_000, type_id, _b32(subject))
+
+    def nominate(self, key: PrivateKey, type_id: int, subject: bytes) -> Receipt:
+        """Nominate ``subject`` for the current version of award ``type_id``, for the signing key's
+        organisation (once per organisation; within the type's window)."""
+        return self._send(key, self.build_nominate(type_id, subject))
+
+    def build_withdraw_nomination(self, type_id: int, subject: bytes, org: int) -> Transaction:
+        """The unsigned transaction of :meth:`withdraw_nomination` (for ``chain.send_many``)."""
+        return self._build("withdrawNomination", 200_000, type_id, _b32(subject), org)
+
+    def withdraw_nomination(self, key: PrivateKey, type_id: int, subject: bytes, org: int) -> Receipt:
+        """Withdraw organisation ``org``'s nomination, as a manager of the nominating key."""
+        return self._send(key, self.build_withdraw_nomination(type_id, subject, org))
+
+    def propose_withdraw_nomination(self, key: PrivateKey, type_id: int, subject: bytes, org: int) -> Receipt:
+        """Propose the committee's withdrawal of organisation ``org``'s nomination."""
+        return self._propose(key, "withdrawNomination", PROPOSAL_GAS, type_id, _b32(subject), org)
 
     def build_set_status(
         self, issuer: str, credential_hash: bytes, status: types.CredentialStatus, reason: types.RevocationReason
@@ -139,10 +161,18 @@ class CredentialRegistry(ContractFacade):
         (raw,) = self._call("credentialType", type_id, block=block)
         c = raw["criteria"]
         criteria = types.Criteria(c["minTotal"], c["minDistinctProjects"], c["minCoSigns"], c["windowFrom"],
-                                  c["windowTo"], tuple(c["minPerKind"]))
+                                  c["windowTo"], tuple(c["minPerKind"]), c["minMentees"], c["menteeKinds"],
+                                  c["minNominations"], c["awardFlags"])
         return types.CredentialType(type_id, raw["version"], raw["field"], raw["level"],
                                     types.IssuerKinds(raw["allowedKinds"]), criteria,
                                     tuple(raw["prerequisites"]), raw["metaHash"])
+
+    def nominations(self, type_id: int, version: int, subject: bytes, *, block: int | None = None
+                    ) -> list[types.Nomination]:
+        """The live nominations of ``subject`` for ``version`` of ``type_id`` (one per organisation)."""
+        (rows,) = self._call("nominations", type_id, version, _b32(subject), block=block)
+        return [types.Nomination(type_id, version, _b32(subject), r["nominator"], r["org"], r["blockNumber"])
+                for r in rows]
 
     def type_ids(self, *, block: int | None = None) -> list[int]:
         """Ids of every defined type, in order of first definition."""

@@ -9,6 +9,14 @@ from __future__ import annotations
 from ledger.errors import ContractError
 
 
+class AboutNotFound(ContractError):
+    """Solidity ``AboutNotFound(bytes32,bytes32)``."""
+
+    error_name = "AboutNotFound"
+    signature = "AboutNotFound(bytes32,bytes32)"
+    fields = ('key', 'about')
+
+
 class AllowedKindsNarrowed(ContractError):
     """Solidity ``AllowedKindsNarrowed(uint32,uint8,uint8)``."""
 
@@ -39,6 +47,14 @@ class AlreadyMember(ContractError):
     error_name = "AlreadyMember"
     signature = "AlreadyMember(address)"
     fields = ('member',)
+
+
+class AlreadyNominated(ContractError):
+    """Solidity ``AlreadyNominated(uint32,uint16,bytes32,uint32,address)``."""
+
+    error_name = "AlreadyNominated"
+    signature = "AlreadyNominated(uint32,uint16,bytes32,uint32,address)"
+    fields = ('typeId', 'version', 'subject', 'org', 'nominator')
 
 
 class AncestorNotActive(ContractError):
@@ -209,6 +225,14 @@ class InvalidAllowedKinds(ContractError):
     fields = ('allowedKinds',)
 
 
+class InvalidAwardCriteria(ContractError):
+    """Solidity ``InvalidAwardCriteria(uint32)``."""
+
+    error_name = "InvalidAwardCriteria"
+    signature = "InvalidAwardCriteria(uint32)"
+    fields = ('typeId',)
+
+
 class InvalidCompromiseBlock(ContractError):
     """Solidity ``InvalidCompromiseBlock(address,uint64)``."""
 
@@ -321,6 +345,14 @@ class InvalidStatusTransition(ContractError):
     fields = ('credentialHash', 'current', 'requested')
 
 
+class InvalidSubject(ContractError):
+    """Solidity ``InvalidSubject(bytes32)``."""
+
+    error_name = "InvalidSubject"
+    signature = "InvalidSubject(bytes32)"
+    fields = ('subject',)
+
+
 class InvalidSuccessor(ContractError):
     """Solidity ``InvalidSuccessor(address)``."""
 
@@ -401,6 +433,14 @@ class LeafIsRevoked(ContractError):
     fields = ('issuer', 'root', 'index')
 
 
+class MenteeIsHolder(ContractError):
+    """Solidity ``MenteeIsHolder(bytes32,bytes32)``."""
+
+    error_name = "MenteeIsHolder"
+    signature = "MenteeIsHolder(bytes32,bytes32)"
+    fields = ('key', 'about')
+
+
 class MissingPrerequisite(ContractError):
     """Solidity ``MissingPrerequisite(uint32)``."""
 
@@ -439,6 +479,22 @@ class NoSuccessorOffer(ContractError):
     error_name = "NoSuccessorOffer"
     signature = "NoSuccessorOffer(address,address)"
     fields = ('issuer', 'successor')
+
+
+class NominationNotFound(ContractError):
+    """Solidity ``NominationNotFound(uint32,uint16,bytes32,uint32)``."""
+
+    error_name = "NominationNotFound"
+    signature = "NominationNotFound(uint32,uint16,bytes32,uint32)"
+    fields = ('typeId', 'version', 'subject', 'org')
+
+
+class NominationOutsideWindow(ContractError):
+    """Solidity ``NominationOutsideWindow(uint32,uint32,uint32,uint32)``."""
+
+    error_name = "NominationOutsideWindow"
+    signature = "NominationOutsideWindow(uint32,uint32,uint32,uint32)"
+    fields = ('typeId', 'time', 'windowFrom', 'windowTo')
 
 
 class NotCommittee(ContractError):
@@ -497,6 +553,22 @@ class NotEnoughDistinctProjects(ContractError):
     fields = ('needed', 'found')
 
 
+class NotEnoughMentees(ContractError):
+    """Solidity ``NotEnoughMentees(uint256,uint256)``."""
+
+    error_name = "NotEnoughMentees"
+    signature = "NotEnoughMentees(uint256,uint256)"
+    fields = ('needed', 'found')
+
+
+class NotEnoughNominations(ContractError):
+    """Solidity ``NotEnoughNominations(uint256,uint256)``."""
+
+    error_name = "NotEnoughNominations"
+    signature = "NotEnoughNominations(uint256,uint256)"
+    fields = ('needed', 'found')
+
+
 class NotEnoughOfKind(ContractError):
     """Solidity ``NotEnoughOfKind(uint8,uint256,uint256)``."""
 
@@ -519,6 +591,14 @@ class NotMember(ContractError):
     error_name = "NotMember"
     signature = "NotMember(address)"
     fields = ('member',)
+
+
+class NotNominatedType(ContractError):
+    """Solidity ``NotNominatedType(uint32)``."""
+
+    error_name = "NotNominatedType"
+    signature = "NotNominatedType(uint32)"
+    fields = ('typeId',)
 
 
 class NotParentOrCommittee(ContractError):
@@ -755,10 +835,12 @@ class UnsupportedTarget(ContractError):
 
 #: Every generated class by Solidity error name.
 BY_NAME: dict[str, type[ContractError]] = {
+    "AboutNotFound": AboutNotFound,
     "AllowedKindsNarrowed": AllowedKindsNarrowed,
     "AlreadyApproved": AlreadyApproved,
     "AlreadyCoSignedByOrganisation": AlreadyCoSignedByOrganisation,
     "AlreadyMember": AlreadyMember,
+    "AlreadyNominated": AlreadyNominated,
     "AncestorNotActive": AncestorNotActive,
     "AnyScopeNotAllowed": AnyScopeNotAllowed,
     "BatchIsRevoked": BatchIsRevoked,
@@ -780,6 +862,7 @@ BY_NAME: dict[str, type[ContractError]] = {
     "DuplicateContribution": DuplicateContribution,
     "EmptyBatch": EmptyBatch,
     "InvalidAllowedKinds": InvalidAllowedKinds,
+    "InvalidAwardCriteria": InvalidAwardCriteria,
     "InvalidCompromiseBlock": InvalidCompromiseBlock,
     "InvalidIssuerAddress": InvalidIssuerAddress,
     "InvalidIssuerKind": InvalidIssuerKind,
@@ -794,6 +877,7 @@ BY_NAME: dict[str, type[ContractError]] = {
     "InvalidRoot": InvalidRoot,
     "InvalidStatus": InvalidStatus,
     "InvalidStatusTransition": InvalidStatusTransition,
+    "InvalidSubject": InvalidSubject,
     "InvalidSuccessor": InvalidSuccessor,
     "InvalidTypeId": InvalidTypeId,
     "InvalidWindow": InvalidWindow,
@@ -804,11 +888,14 @@ BY_NAME: dict[str, type[ContractError]] = {
     "KeyCompromised": KeyCompromised,
     "KeyRotated": KeyRotated,
     "LeafIsRevoked": LeafIsRevoked,
+    "MenteeIsHolder": MenteeIsHolder,
     "MissingPrerequisite": MissingPrerequisite,
     "ModulesAlreadyBound": ModulesAlreadyBound,
     "NoChildOffer": NoChildOffer,
     "NoCompromiseToRepair": NoCompromiseToRepair,
     "NoSuccessorOffer": NoSuccessorOffer,
+    "NominationNotFound": NominationNotFound,
+    "NominationOutsideWindow": NominationOutsideWindow,
     "NotCommittee": NotCommittee,
     "NotCommitteeMember": NotCommitteeMember,
     "NotCredentialsModule": NotCredentialsModule,
@@ -816,9 +903,12 @@ BY_NAME: dict[str, type[ContractError]] = {
     "NotEnoughCoSigns": NotEnoughCoSigns,
     "NotEnoughContributions": NotEnoughContributions,
     "NotEnoughDistinctProjects": NotEnoughDistinctProjects,
+    "NotEnoughMentees": NotEnoughMentees,
+    "NotEnoughNominations": NotEnoughNominations,
     "NotEnoughOfKind": NotEnoughOfKind,
     "NotManager": NotManager,
     "NotMember": NotMember,
+    "NotNominatedType": NotNominatedType,
     "NotParentOrCommittee": NotParentOrCommittee,
     "NotProposerOrCommittee": NotProposerOrCommittee,
     "OutOfScope": OutOfScope,

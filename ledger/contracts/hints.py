@@ -211,6 +211,10 @@ _TEXTS: dict[str, tuple[str, str | None]] = {
     ),
     "TooManyCoSigns": ("contribution {key} has the most co-signing organisations a record can hold (255)", None),
     "ReleaseLimitReached": ("contribution key {key} was released 255 times, the most a record counts", None),
+    "AboutNotFound": (
+        "contribution {key} is about contribution {about}, which is not recorded",
+        "record the reviewed or mentored contribution first (or in the same batch, before it)",
+    ),
     # -- types, credentials, reports
     "InvalidTypeId": ("type id {typeId} is reserved (0 means 'any type')", "give a type id from 1"),
     "InvalidAllowedKinds": ("a type must allow at least one issuer kind, and only the four there are", None),
@@ -230,6 +234,30 @@ _TEXTS: dict[str, tuple[str, str | None]] = {
     "InvalidStatusTransition": (
         "credential {credentialHash} cannot go from {current_name} to {requested_name}",
         "suspended credentials are reinstated or revoked; revoked is final",
+    ),
+    "InvalidAwardCriteria": (
+        "the award criteria of type {typeId} do not fit together: mentee kinds go with a minimum of mentees, "
+        "of the 12 contribution kinds, and the self-nomination flag with a minimum of nominations",
+        "see examples/awards/README.md",
+    ),
+    "NotNominatedType": (
+        "type {typeId} is not an award by nominations, so it takes none",
+        "`ledger type show {typeId}` shows its criteria",
+    ),
+    "InvalidSubject": ("the subject id cannot be zero", "give the subject's id (`ledger subject list`)"),
+    "NominationOutsideWindow": (
+        "nominations for type {typeId} are taken between {windowFrom} and {windowTo} (unix time; 0: open), "
+        "and the chain's time is {time}",
+        "nominate within the award's window",
+    ),
+    "AlreadyNominated": (
+        "organisation {org} has nominated this subject for version {version} of type {typeId} already, by "
+        "{nominator}: an organisation nominates once",
+        "`ledger award list {typeId}` shows the nominations; withdraw that one first to change it",
+    ),
+    "NominationNotFound": (
+        "organisation {org} has no nomination of this subject for version {version} of type {typeId}",
+        "`ledger award list {typeId}` shows the nominations",
     ),
     "InvalidReportHash": ("a report hash cannot be zero", None),
     "ReportAlreadyAnchored": (

@@ -87,7 +87,7 @@ class Activity:
     the same key from whichever clone or export it is read. ``evidence`` stays off chain (its hash is
     recorded); it never holds an e-mail address or a person's name. A review, a test, a triage or a
     sign-off names in ``evidence["about"]`` the source of the work it was about (what a mentor award
-    counts once contracts v2 records it).
+    counts: the import records it on chain as the contribution's ``about`` where that work is known).
     """
 
     source: str

@@ -39,7 +39,8 @@ def read_text_file(path: Path) -> str:
         ) from exc
 
 
-_COLUMNS = ("source", "subject", "kind", "field", "weight", "occurred_at", "project", "evidence_url", "note")
+_COLUMNS = ("source", "subject", "kind", "field", "weight", "occurred_at", "project", "evidence_url", "note",
+            "about")
 
 
 def read_file(path: Path, known_names: Iterable[str] = ()) -> list[Contribution]:
@@ -89,6 +90,7 @@ def _row(number: int, row: dict[str, Any], known_names: Any, seen: dict[bytes, i
             project=row.get("project") or None,
             evidence=evidence,
             known_names=known_names,
+            about=str(row.get("about") or "") or None,
         )
     except ValidationError as exc:
         bad_column = _guess_column(exc, row)

@@ -6,7 +6,7 @@ the chain passes the personal-data guard (:mod:`ledger.identity.privacy`) first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field  # a record below has a field named ``field``
 from datetime import datetime, timezone
@@ -147,8 +147,11 @@ class Contribution:
     source: str
     project_name: str
     evidence: Mapping[str, Any] = dataclass_field(default_factory=dict)
+    #: The key of the contribution this one is about (a review: the pull request reviewed), zero for none;
+    #: it must be on chain when this one is recorded (or earlier in the same transaction).
+    about: bytes = bytes(32)
 
-    def as_item(self) -> tuple[bytes, bytes, bytes, int, int, int, int, bytes]:
+    def as_item(self) -> tuple[bytes, bytes, bytes, int, int, int, int, bytes, bytes]:
         """The tuple the contract's ``record(Item[])`` takes."""
         return (
             self.key,
@@ -159,7 +162,55 @@ class Contribution:
             self.weight,
             self.occurred_at,
             self.evidence_hash,
+            self.about,
         )
+
+    @property
+    def about_key(self) -> bytes | None:
+        """The key this contribution is about, or ``None``."""
+        return None if self.about == bytes(32) else self.about
+
+
+def about_key(about: str) -> tuple[bytes, str | None]:
+    """The contribution key ``about`` names (a 0x key of 32 bytes, or a source) and the normalised source
+    (``None`` when a key was given).
+
+    Raises:
+        ValidationError: neither a key nor a source.
+    """
+    text = about.strip()
+    if text.lower().startswith("0x"):
+        try:
+            raw = bytes.fromhex(text[2:])
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            raise ValidationError(f"about {about!r}: a contribution key is 0x and 64 hex digits (or give its source)")
+        return raw, None
+    if not text:
+        raise ValidationError("about: give the source or the key of the contribution this one is about")
+    norm = normalise_source(text)
+    return contribution_key(norm), norm
+
+
+def about_phases(items: Sequence[Contribution]) -> list[list[Contribution]]:
+    """``items`` in phases to record one after the other: the first holds every item about nothing in
+    ``items``, each next one the items about an item of an earlier phase (the contract requires the
+    contribution an item is about to be recorded first). Order within a phase is kept.
+    """
+    pending = list(items)
+    keys = {c.key for c in pending}
+    placed: set[bytes] = set()
+    phases: list[list[Contribution]] = []
+    while pending:
+        phase = [c for c in pending if c.about_key is None or c.about_key not in keys or c.about_key in placed]
+        if not phase:  # a cycle of items about each other: the contract refuses the first one, say so here
+            raise ValidationError(f"contributions {', '.join(c.source for c in pending[:3])} are about each other")
+        placed.update(c.key for c in phase)
+        chosen = {id(c) for c in phase}
+        pending = [c for c in pending if id(c) not in chosen]
+        phases.append(phase)
+    return phases
 
 
 def check_contribution(c: Contribution, known_names: Iterable[str] = ()) -> None:
@@ -240,8 +291,13 @@ def build(
     project: str | None = None,
     evidence: Mapping[str, Any] | None = None,
     known_names: Iterable[str] = (),
+    about: str | None = None,
 ) -> Contribution:
     """Validate one contribution and derive its key, project id and evidence hash.
+
+    ``about`` names the contribution this one is about (its source or 0x key): recorded on chain, so a
+    mentor award can count the people whose work was reviewed; a source also goes into the evidence
+    (``evidence["about"]``, as the importers write it).
 
     Raises :class:`ValidationError` (or :class:`PersonalDataError`) naming the bad field.
     """
@@ -260,6 +316,13 @@ def build(
         )
     ev = dict(evidence or {})
     ev.setdefault("source", norm)
+    about_bytes = bytes(32)
+    if about:
+        about_bytes, about_source = about_key(about)
+        if about_source is not None:
+            ev.setdefault("about", about_source)
+        if about_bytes == contribution_key(norm):
+            raise ValidationError(f"contribution {source!r} cannot be about itself")
     check_fields({"source": norm, "project": proj, "evidence": ev}, known_names)
     w = _whole_weight(weight)
     if not 1 <= w <= 65535:
@@ -278,4 +341,5 @@ def build(
         source=norm,
         project_name=proj,
         evidence=ev,
+        about=about_bytes,
     )

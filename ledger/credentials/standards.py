@@ -21,16 +21,17 @@ description, a criteria narrative) whose hash goes on chain. Example file::
     code = 2
     review = 1
 
-An award type (mentor, community MVP) adds an ``[award]`` table whose criteria need contracts v2
-(:class:`AwardCriteria`): the definition is parsed, checked and described here, and ``type define``
-refuses to send it to a deployment whose CredentialRegistry cannot check them.
+An award type (mentor, community MVP) adds an ``[award]`` table (:class:`AwardCriteria`) whose criteria
+the CredentialRegistry checks from version 2.1.0 on (``examples/awards/README.md``): they travel in the
+same on-chain ``Criteria`` (:attr:`TypeDefinition.chain_criteria`), and ``type define`` refuses to send
+them to an older deployment, which would store a type whose award nobody checks.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field  # a record below has a field named ``field``
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ from ledger.credentials.fields import ACHIEVEMENT_TYPES, EXT_TYPE
 from ledger.credentials.hashing import METADATA_DOMAIN, metadata_hash  # noqa: F401  (re-exported)
 from ledger.errors import ValidationError
 from ledger.identity.privacy import check_fields
-from ledger.types import Criteria
+from ledger.types import AWARD_SELF_NOMINATION, Criteria
 
 ISSUER_KINDS = ("none", "university", "community", "enterprise", "authority")
 
@@ -76,38 +77,65 @@ def criteria_narrative(criteria: Criteria) -> str:
     return ("Requires " + "; ".join(parts) + ".") if parts else "No machine-checked criteria."
 
 
-#: Kinds of award a type can be, and the criteria each takes (a later contracts version will check them).
+#: Kinds of award a type can be, and the criteria each takes.
 AWARD_KINDS = ("mentor", "mvp")
-#: The first CredentialRegistry major version that would check award criteria. Contracts v2 (issue 15,
-#: CredentialRegistry 2.0.0) closes the security review's findings and does not check them, so award types
-#: stay refused until a version that does (``examples/awards/README.md`` specifies the checks).
-AWARD_CONTRACT_VERSION = 3
+#: The first CredentialRegistry version that checks award criteria (mentees, nominations): contracts
+#: 2.1.0. CredentialRegistry 2.0.0 (issue 15's v2) does not, so award types are refused there.
+AWARD_CONTRACT_VERSION = (2, 1, 0)
+
+
+def checks_awards(version: str) -> bool:
+    """Whether a CredentialRegistry of ``version`` (``"2.1.0"``) checks award criteria."""
+    parts = version.split(".")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return False
+    return tuple(int(p) for p in parts) + (0,) * (3 - len(parts)) >= AWARD_CONTRACT_VERSION
 
 
 @dataclass(frozen=True)
 class AwardCriteria:
-    """The criteria of an award type that today's contracts cannot check (a later contracts version will).
+    """The criteria of an award type, checked by the CredentialRegistry at issuance (2.1.0 and later).
 
     * ``mentor``: among the evidence, contributions of the ``mentee_kinds`` (a bitmask over the kinds:
       review, mentoring ...) each *about* another contribution (the one reviewed or mentored), and the
       subjects of those other contributions, never the holder, number at least ``min_mentees``.
     * ``mvp``: nominations recorded on chain for the holder and this type's version, one per
       organisation (a top-level issuer and its children count once), from at least
-      ``min_nominations`` organisations, made within the type's window.
+      ``min_nominations`` organisations, made within the type's window; the issuing organisation's own
+      only when ``self_nomination_counts``.
     """
 
     kind: str
     min_mentees: int = 0
     mentee_kinds: int = 0
     min_nominations: int = 0
+    self_nomination_counts: bool = False
+
+    def chain_fields(self) -> dict[str, int]:
+        """The award's members of the on-chain ``Criteria``."""
+        return {"min_mentees": self.min_mentees, "mentee_kinds": self.mentee_kinds,
+                "min_nominations": self.min_nominations,
+                "award_flags": AWARD_SELF_NOMINATION if self.self_nomination_counts else 0}
+
+    @classmethod
+    def from_criteria(cls, criteria: Criteria) -> AwardCriteria | None:
+        """The award a type's on-chain criteria describe (``None``: not an award)."""
+        if criteria.min_mentees:
+            return cls("mentor", min_mentees=criteria.min_mentees, mentee_kinds=criteria.mentee_kinds)
+        if criteria.min_nominations:
+            return cls("mvp", min_nominations=criteria.min_nominations,
+                       self_nomination_counts=bool(criteria.award_flags & AWARD_SELF_NOMINATION))
+        return None
 
     def narrative(self) -> str:
         if self.kind == "mentor":
             kinds = [k for i, k in enumerate(KINDS) if self.mentee_kinds >> i & 1]
             return (f"Mentored or reviewed the recorded work of at least {self.min_mentees} other people "
                     f"(contributions of kind {' or '.join(kinds)}, each about another person's contribution).")
+        own = ("" if not self.self_nomination_counts
+               else "; the issuing organisation's own nomination counts")
         return (f"Nominated by at least {self.min_nominations} different organisations (one nomination per "
-                "organisation, recorded on chain).")
+                f"organisation, recorded on chain{own}).")
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
@@ -116,6 +144,8 @@ class AwardCriteria:
             out["mentee_kinds"] = [k for i, k in enumerate(KINDS) if self.mentee_kinds >> i & 1]
         else:
             out["min_nominations"] = self.min_nominations
+            if self.self_nomination_counts:  # only when set: the metadata of other MVP types keeps its hash
+                out["self_nomination_counts"] = True
         return out
 
 
@@ -141,8 +171,12 @@ def parse_award(value: Any) -> AwardCriteria | None:
             mask |= 1 << parse_kind(name)
         award = AwardCriteria("mentor", min_mentees=mentees, mentee_kinds=mask)
     else:
+        own = table.pop("self_nomination_counts", False)
+        if not isinstance(own, bool):
+            raise ValidationError("award.self_nomination_counts must be true or false")
         award = AwardCriteria("mvp", min_nominations=_small_int(table.pop("min_nominations", 0),
-                                                                "award.min_nominations", 1, 255))
+                                                                "award.min_nominations", 1, 255),
+                              self_nomination_counts=own)
     if table:
         raise ValidationError(f"unknown award key(s) {', '.join(sorted(table))} for a {kind} award")
     return award
@@ -162,6 +196,13 @@ class TypeDefinition:
     prerequisites: tuple[int, ...] = ()
     extra: Mapping[str, Any] = dataclass_field(default_factory=dict)
     award: AwardCriteria | None = None
+
+    @property
+    def chain_criteria(self) -> Criteria:
+        """The criteria ``defineType`` takes: :attr:`criteria` with the award's members."""
+        if self.award is None:
+            return self.criteria
+        return replace(self.criteria, **self.award.chain_fields())
 
     @property
     def allowed_kinds_mask(self) -> int:
@@ -449,6 +490,13 @@ CRITERIA_WORDS = {
     "PrerequisiteSubjectMismatch": "prerequisite belongs to the subject",
     "PrerequisiteIssuerNotInGoodStanding": "prerequisite from an issuer in good standing (not suspended now, "
                                            "its key not compromised when it issued it)",
+    "NotEnoughMentees": "minimum distinct people whose recorded work the holder's reviews or mentoring are about "
+                        "(live contributions, recorded by keys in good standing)",
+    "MenteeIsHolder": "a review or mentoring counts for another person's work, never the holder's own",
+    "NotEnoughNominations": "minimum nominating organisations (one per organisation, for the type's current "
+                            "version; the issuing organisation's own only if the type says so; none from a key "
+                            "compromised when it nominated, nor from an issuer or organisation suspended or "
+                            "retired now)",
 }
 
 
@@ -468,4 +516,7 @@ def explain_refusal(error: Any) -> str:
     if "key" in args and args.get("key") is not None:
         key = args["key"]
         detail += f"; contribution 0x{key.hex() if isinstance(key, bytes) else key}"
+    if name == "MenteeIsHolder" and args.get("about") is not None:
+        about = args["about"]
+        detail += f" is about the holder's own contribution 0x{about.hex() if isinstance(about, bytes) else about}"
     return f"criterion not met - {words}{detail}"

@@ -408,6 +408,13 @@ def _contribution_released(conn: Rows, ev: IndexedEvent) -> None:
                  (a["key"], int(a["generation"]), ev.block_number, ev.log_index, ev.tx_hash))
 
 
+@handles("ContributionAbout")
+def _contribution_about(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    conn.execute("INSERT OR IGNORE INTO contribution_about VALUES (?,?,?,?,?)",
+                 (a["key"], a["about"], ev.block_number, ev.log_index, ev.tx_hash))
+
+
 # -- CredentialRegistry --------------------------------------------------------------------------
 
 
@@ -486,6 +493,22 @@ def _credential_status(conn: Rows, ev: IndexedEvent) -> None:
             address(a["issuer"]),
         ),
     )
+
+
+@handles("Nominated")
+def _nominated(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    conn.execute("INSERT OR IGNORE INTO nominations VALUES (?,?,?,?,?,?,?,?,?)",
+                 (a["typeId"], a["version"], a["subject"], a["org"], "Nominated", address(a["nominator"]),
+                  ev.block_number, ev.log_index, ev.tx_hash))
+
+
+@handles("NominationWithdrawn")
+def _nomination_withdrawn(conn: Rows, ev: IndexedEvent) -> None:
+    a = ev.args
+    conn.execute("INSERT OR IGNORE INTO nominations VALUES (?,?,?,?,?,?,?,?,?)",
+                 (a["typeId"], a["version"], a["subject"], a["org"], "Withdrawn", address(a["by"]),
+                  ev.block_number, ev.log_index, ev.tx_hash))
 
 
 @handles("ReportAnchored")

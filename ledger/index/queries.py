@@ -30,6 +30,7 @@ from ledger.index.records import (
     Credential,
     IssuerView,
     Leaf,
+    NominationEntry,
     Proposal,
     ReportAnchor,
     StatusEntry,
@@ -208,6 +209,45 @@ class IndexReader(AuthorityQueries):
             for key, subject in rows:
                 found[bytes.fromhex(key[2:])] = bytes.fromhex(subject[2:])
         return found
+
+    def about_of(self, keys: Sequence[bytes], at: int | None = None) -> dict[bytes, bytes]:
+        """What the record of each of ``keys`` in force at ``at`` is about (its ContributionAbout event
+        follows its ContributionRecorded one); keys about nothing, or unknown, are absent."""
+        found: dict[bytes, bytes | None] = {}
+        texts = ["0x" + bytes(k).hex() for k in keys]
+        for start in range(0, len(texts), 500):
+            chunk = texts[start:start + 500]
+            rows = self.conn.execute(
+                "SELECT c.key, a.about FROM contributions c LEFT JOIN contribution_about a ON a.key = c.key "
+                "AND a.block_number = c.block_number AND a.log_index = c.log_index + 1 "
+                f"WHERE c.key IN ({','.join('?' * len(chunk))}) AND c.block_number <= ? "
+                "ORDER BY c.block_number, c.log_index", (*chunk, _upto(at)))
+            for key, about in rows:  # the last record of a key (a released key may be recorded again) wins
+                found[bytes.fromhex(key[2:])] = None if about is None else bytes.fromhex(about[2:])
+        return {k: v for k, v in found.items() if v is not None}
+
+    def nominations(self, type_id: int | None = None, *, subject: str | None = None, version: int | None = None,
+                    at: int | None = None) -> list[NominationEntry]:
+        """The live nominations by ``at`` (of one type, subject, version when given), oldest first: per
+        (type, version, subject, organisation), the last event was a nomination."""
+        where, params = ["block_number <= ?"], [_upto(at)]
+        for column, value in (("type_id", type_id), ("subject", subject), ("version", version)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        rows = self.conn.execute(
+            f"SELECT * FROM nominations WHERE {' AND '.join(where)} ORDER BY block_number, log_index", params
+        ).fetchall()
+        live: dict[tuple[int, int, str, int], sqlite3.Row] = {}
+        for r in rows:
+            slot = (r["type_id"], r["version"], r["subject"], r["org"])
+            if r["action"] == "Nominated":
+                live[slot] = r
+            else:
+                live.pop(slot, None)
+        return [NominationEntry(r["type_id"], r["version"], r["subject"], r["org"], r["account"], r["block_number"],
+                                r["tx_hash"]) for r in sorted(live.values(), key=lambda r: (r["block_number"],
+                                                                                            r["log_index"]))]
 
     def same_evidence(self, evidence_hash: str) -> list[Contribution]:
         """Every contribution carrying this evidence hash (two subjects claiming one piece of work)."""

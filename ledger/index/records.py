@@ -235,6 +235,24 @@ class ReportAnchor:
     tx_hash: str
 
 
+@dataclass(frozen=True)
+class NominationEntry:
+    """A live nomination for an award by nominations (the last event of its organisation was a
+    nomination): type and version, subject, the organisation (top-level node id) and the nominating key."""
+
+    type_id: int
+    version: int
+    subject: str
+    org: int
+    nominator: str
+    block_number: int
+    tx_hash: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"type_id": self.type_id, "version": self.version, "subject": self.subject, "org": self.org,
+                "nominator": self.nominator, "block": self.block_number, "tx": self.tx_hash}
+
+
 def parse_moment(text: str) -> datetime:
     """An ISO 8601 date or date-time as an aware UTC datetime.
 

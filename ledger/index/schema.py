@@ -447,6 +447,8 @@ TABLES = (
     "batch_revocations",
     "leaf_status",
     "contribution_releases",
+    "contribution_about",
+    "nominations",
 )
 
 #: Every migration ever shipped, in order. Append only.
@@ -524,6 +526,49 @@ MIGRATIONS: tuple[Migration, ...] = (
     # key their batch is anchored under (a copy of a root under another key is another batch): the rows
     # are read again from the journal, which names it.
     Migration("0008_contracts_v2", _CONTRACTS_V2),
+    # Contracts 2.1.0: what a contribution is about (mentor awards) and nominations (community MVP awards),
+    # one row per event; the live nominations are the last event per (type, version, subject, org).
+    Migration(
+        "0009_awards",
+        """
+        CREATE TABLE contribution_about (
+            key          TEXT NOT NULL,
+            about        TEXT NOT NULL,
+            block_number INTEGER NOT NULL,
+            log_index    INTEGER NOT NULL,
+            tx_hash      TEXT NOT NULL,
+            PRIMARY KEY (block_number, log_index)
+        ) WITHOUT ROWID;
+        CREATE INDEX contribution_about_by_key ON contribution_about(key);
+        CREATE INDEX contribution_about_by_about ON contribution_about(about);
+        CREATE TABLE nominations (
+            type_id      INTEGER NOT NULL,
+            version      INTEGER NOT NULL,
+            subject      TEXT NOT NULL,
+            org          INTEGER NOT NULL,
+            action       TEXT NOT NULL,
+            account      TEXT NOT NULL,
+            block_number INTEGER NOT NULL,
+            log_index    INTEGER NOT NULL,
+            tx_hash      TEXT NOT NULL,
+            PRIMARY KEY (block_number, log_index)
+        ) WITHOUT ROWID;
+        CREATE INDEX nominations_by_type ON nominations(type_id, version, subject);
+        INSERT OR IGNORE INTO contribution_about
+            SELECT json_extract(args, '$.key'), json_extract(args, '$.about'), block_number, log_index, tx_hash
+            FROM events WHERE name = 'ContributionAbout';
+        INSERT OR IGNORE INTO nominations
+            SELECT json_extract(args, '$.typeId'), json_extract(args, '$.version'), json_extract(args, '$.subject'),
+                   json_extract(args, '$.org'), 'Nominated', json_extract(args, '$.nominator'), block_number,
+                   log_index, tx_hash
+            FROM events WHERE name = 'Nominated';
+        INSERT OR IGNORE INTO nominations
+            SELECT json_extract(args, '$.typeId'), json_extract(args, '$.version'), json_extract(args, '$.subject'),
+                   json_extract(args, '$.org'), 'Withdrawn', json_extract(args, '$.by'), block_number,
+                   log_index, tx_hash
+            FROM events WHERE name = 'NominationWithdrawn';
+        """,
+    ),
 )
 
 

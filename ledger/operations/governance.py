@@ -17,7 +17,9 @@ from ledger.contributions.model import FIELD_NAMES
 from ledger.credentials.fields import check_line
 from ledger.credentials.standards import (
     AWARD_CONTRACT_VERSION,
+    AwardCriteria,
     check_type,
+    checks_awards,
     criteria_narrative,
     criteria_table,
     metadata_hash,
@@ -486,7 +488,7 @@ class GovernanceOps(_Context):
             field=definition.field,
             level=definition.level,
             allowed_kinds=definition.allowed_kinds_mask,
-            criteria=definition.criteria,
+            criteria=definition.chain_criteria,
             prerequisites=definition.prerequisites,
             meta_hash=meta,
         )
@@ -499,17 +501,17 @@ class GovernanceOps(_Context):
         awards the contract vouched for.
 
         Raises:
-            ValidationError: the deployed CredentialRegistry is older than contracts v2.
+            ValidationError: the deployed CredentialRegistry is older than 2.1.0.
         """
         version = self.contracts.credentials.version()
-        major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
-        if major < AWARD_CONTRACT_VERSION:
+        if not checks_awards(version):
+            wanted = ".".join(map(str, AWARD_CONTRACT_VERSION))
             raise ValidationError(
                 f"type {definition.type_id} is a {definition.award.kind if definition.award else ''} award: its "
-                f"criteria need a CredentialRegistry that checks award criteria (version {AWARD_CONTRACT_VERSION} "
-                f"or later), and this deployment's is {version} (contracts v2 does not check awards)",
-                hint="define it once the consortium runs contracts that check awards; the file is checked and "
-                     "described by `ledger type define --file FILE --dry-run`",
+                f"criteria need a CredentialRegistry that checks award criteria (version {wanted} or later), and "
+                f"this deployment's is {version}",
+                hint="deploy contracts 2.1.0 or later (`ledger deploy`); the file is checked and described by "
+                     "`ledger type define --file FILE --dry-run`",
             )
 
     def types(self) -> list[dict[str, Any]]:
@@ -540,7 +542,13 @@ class GovernanceOps(_Context):
             shown["achievement_type"] = meta["achievementType"]
         if isinstance(meta.get("tags"), list):
             shown["tags"] = meta["tags"]
-        if isinstance(meta.get("award"), dict):
+        # The award as the chain checks it (the metadata's table says the same when this workspace has it).
+        award = AwardCriteria.from_criteria(t.criteria)
+        if award is not None:
+            shown["award"] = award.as_dict()
+            shown["narrative"] = f"{award.narrative()} {shown['narrative']}".replace(
+                " No machine-checked criteria.", "")
+        elif isinstance(meta.get("award"), dict):
             shown["award"] = meta["award"]
         return shown
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,8 @@ from ledger.contracts.send import raise_for_receipt
 from ledger.contributions.activity import Activity, ImportResult, Skip
 from ledger.contributions.authors import AuthorMap
 from ledger.contributions.handles import LinkStore
-from ledger.contributions.model import KINDS, Contribution, build
+from ledger.contributions.model import KINDS, Contribution, about_phases, build
+from ledger.contributions.sources import contribution_key
 from ledger.contributions.rules import SKIP_REASONS, ImportRules
 from ledger.errors import LedgerError, ValidationError
 from ledger.files import write_private_file
@@ -90,6 +91,8 @@ class ImportPlan:
     skipped: list[Skip] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (source, why)
     block: int = 0  # the chain's block the on-chain check was made at
+    about_known: int = 0  # contributions recorded about the work they name (a review about its pull request)
+    about_unknown: int = 0  # contributions naming work that is neither on chain nor in this import
 
     def summary(self) -> dict[str, Any]:
         """Counts and lists for the dry run (JSON-ready)."""
@@ -116,6 +119,7 @@ class ImportPlan:
             "unlinked_activities": sum(u.activities for u in self.unlinked),
             "skipped": {r: {"count": n, "why": SKIP_REASONS.get(r, r)} for r, n in sorted(reasons.items())},
             "invalid": [{"source": s, "why": w} for s, w in self.invalid],
+            "about": {"known": self.about_known, "unknown": self.about_unknown},
         }
 
     def rows(self, limit: int | None = None) -> list[dict[str, Any]]:
@@ -169,7 +173,18 @@ class ImportingOps(_Context):
             built.append(PlannedContribution(contribution, activity))
         plan.unlinked = sorted((UnlinkedAuthor(a.label(), a.handle, n, example) for a, n, example in unlinked.values()),
                                key=lambda u: (-u.activities, u.label))
-        plan.block, held = self._recorded_subjects([p.contribution.key for p in built])
+        about = {p.contribution.key: contribution_key(str(p.activity.evidence["about"])) for p in built
+                 if isinstance(p.activity.evidence.get("about"), str) and p.activity.evidence["about"]}
+        plan.block, held = self._recorded_subjects([p.contribution.key for p in built] + sorted(set(about.values())))
+        # On chain, a review (a test, a sign-off, a triage) is about the work it names where that work is
+        # known: recorded already, or recorded by this import. Work by an unlinked author is not, so the
+        # review goes on chain about nothing (its evidence still names the source).
+        known = {p.contribution.key for p in built} | set(held)
+        built = [PlannedContribution(replace(p.contribution, about=about[p.contribution.key]), p.activity)
+                 if about.get(p.contribution.key) in known and about[p.contribution.key] != p.contribution.key else p
+                 for p in built]
+        plan.about_known = sum(1 for p in built if p.contribution.about_key is not None)
+        plan.about_unknown = len(about) - plan.about_known
         for planned in built:
             subject = held.get(planned.contribution.key)
             if subject is None:
@@ -215,7 +230,12 @@ class ImportingOps(_Context):
             ContractError: the contract refused a batch (the batches before it are on chain; running the
                 import again records the rest).
         """
-        items = [p.contribution for p in plan.new]
+        # The work an item is about goes first, in an earlier batch when it is in this import (a backend may
+        # run one burst's transactions in any order).
+        phases = about_phases([p.contribution for p in plan.new])
+        items = [c for phase in phases for c in phase]
+        if len(items) <= RECORD_CHUNK:  # one transaction, in that order: nothing to wait for
+            phases = [items]
         if not items:  # nothing new: nothing is sent and no import record is written
             return {"recorded": 0, "already_on_chain": len(plan.on_chain), "unlinked_authors": len(plan.unlinked),
                     "transactions": 0, "import_record": None, "blocks": [None, None], "gas_used": 0}
@@ -231,12 +251,13 @@ class ImportingOps(_Context):
         if progress:
             progress(0, len(items))
         try:
-            for start in range(0, len(items), batch):
-                chunk = items[start:start + batch]
-                receipts.extend(self._send_batch(chunk))
-                done += len(chunk)
-                if progress:
-                    progress(done, len(items))
+            for phase in phases:
+                for start in range(0, len(phase), batch):
+                    chunk = phase[start:start + batch]
+                    receipts.extend(self._send_batch(chunk))
+                    done += len(chunk)
+                    if progress:
+                        progress(done, len(items))
         except (LedgerError, KeyboardInterrupt) as exc:
             record.update(status="stopped", recorded=done, error=str(exc) or type(exc).__name__)
             self._finish_record(record_path, record, receipts)
@@ -255,7 +276,7 @@ class ImportingOps(_Context):
         chunks = [items[i:i + RECORD_CHUNK] for i in range(0, len(items), RECORD_CHUNK)]
         txs = [self.contracts.contributions.build_record(
             [types.ContributionItem(c.key, c.subject, c.project, types.ContributionKind(c.kind), c.field, c.weight,
-                                    c.occurred_at, c.evidence_hash) for c in chunk]) for chunk in chunks]
+                                    c.occurred_at, c.evidence_hash, c.about) for c in chunk]) for chunk in chunks]
         receipts = self.send_burst(txs)  # journaled: a stop mid-burst loses nothing, a re-run repeats nothing
         landed, refused = [], []
         for chunk, receipt in zip(chunks, receipts):

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 from ledger import types
 from ledger.canonical import canonicalize
 from ledger.contracts.send import preflight, raise_for_receipt
-from ledger.contributions.model import FIELD_NAMES, KINDS, check_contribution, time_text
+from ledger.contributions.model import FIELD_NAMES, KINDS, about_phases, check_contribution, time_text
 from ledger.errors import ContractError, ValidationError
 from ledger.index import Index
 from ledger.operations.governance import _bytes32, _Context
@@ -65,14 +65,23 @@ class RecordingOps(_Context):
                         "already_recorded": ["0x" + c.key.hex() for c in already],
                         "settled_bursts": [x.to_dict() for x in settled]}
             keys = [c.key for c in items]
-        chunks = [items[i : i + self.RECORD_CHUNK] for i in range(0, len(items), self.RECORD_CHUNK)]
-        txs = [
-            self.contracts.contributions.build_record(
-                [types.ContributionItem(c.key, c.subject, c.project, types.ContributionKind(c.kind), c.field,
-                                        c.weight, c.occurred_at, c.evidence_hash) for c in chunk]
-            )
-            for chunk in chunks
+        # What an item is about is recorded before it: in the same transaction, earlier, or in an earlier
+        # burst (a backend may run one burst's transactions in any order).
+        phases = about_phases(items)
+        if len(phases) == 1 or len(items) <= self.RECORD_CHUNK:
+            phases = [[c for phase in phases for c in phase]]
+        bursts = [
+            [
+                self.contracts.contributions.build_record(
+                    [types.ContributionItem(c.key, c.subject, c.project, types.ContributionKind(c.kind), c.field,
+                                            c.weight, c.occurred_at, c.evidence_hash, c.about)
+                     for c in phase[i : i + self.RECORD_CHUNK]]
+                )
+                for i in range(0, len(phase), self.RECORD_CHUNK)
+            ]
+            for phase in phases
         ]
+        txs = [tx for burst in bursts for tx in burst]
         if len(txs) == 1:  # one transaction: pre-flighted, so a refusal sends nothing and stores nothing
             preflight(self.chain, self.key.address, txs[0])
         # Stored before sending, so that evidence exists for every contribution that reaches the chain;
@@ -80,9 +89,12 @@ class RecordingOps(_Context):
         # any other failure (a timeout, an interrupt) it may still be mined, so the evidence stays.
         stored = [path for c in items if (path := self._store_evidence(c)) is not None]
         try:
-            receipts = self.send_burst(txs)
-            for receipt in receipts:
-                raise_for_receipt(receipt, crypto=self.chain.crypto)
+            receipts = []
+            for burst in bursts:
+                sent = self.send_burst(burst)
+                for receipt in sent:
+                    raise_for_receipt(receipt, crypto=self.chain.crypto)
+                receipts.extend(sent)
         except ContractError:
             if len(txs) == 1:  # several chunks may have partly succeeded: their evidence must stay
                 for path in stored:

@@ -54,8 +54,8 @@ def test_with_json_a_failure_is_one_json_object(issuers: Workspace) -> None:
 def test_every_explanation_names_only_the_errors_own_fields(name: str) -> None:
     cls = contract_errors.BY_NAME[name]
     samples = {"address": "0x" + "ab" * 20, "bytes32": b"\x01" * 32, "bytes": b"\x02"}
-    addresses = {"issuer", "ancestor", "member", "caller", "signer", "recorder", "child", "parent"}
-    hashes = {"key", "root", "credentialHash", "reportHash"}
+    addresses = {"issuer", "ancestor", "member", "caller", "signer", "recorder", "child", "parent", "nominator"}
+    hashes = {"key", "root", "credentialHash", "reportHash", "about", "subject"}
     args = [samples["address"] if f in addresses else samples["bytes32"] if f in hashes else 2 for f in cls.fields]
     sentence, hint = explain(cls(*args))
     for text in (sentence, hint or ""):

@@ -32,3 +32,8 @@ def test_gas_goals_and_ceilings() -> None:
     assert gas["issue_5"] <= 198_300  # evidence, compromise marks and standing read from the other two
     assert gas["revoke_batch"] <= 34_500
     assert gas["anchor_report_issuer"] <= 60_000 and gas["anchor_report_member"] <= 53_500
+    # Awards (2.1.0): a record about another pays for its third word only then; the checks only for awards.
+    assert gas["record_100_about_per_item"] <= 80_000
+    assert gas["record_100_about_per_item"] - gas["record_100_per_item"] <= 27_000  # one new word, one read, one event
+    assert gas["nominate"] <= 106_500
+    assert gas["issue_mentor_5"] <= 285_000 and gas["issue_mvp_3"] <= 200_500

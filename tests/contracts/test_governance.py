@@ -26,8 +26,8 @@ def test_deployer_is_the_only_member_with_threshold_one(contracts: Contracts, ke
                              contracts.deployment.credential_registry)
     assert com.proposal_window() == DEFAULT_PROPOSAL_WINDOW
     assert com.predecessor() is None and com.successor() == (None, 0)
-    for facade in contracts.facades:
-        assert facade.version() == "2.0.0"
+    # 2.1.0: the ledger's `about` and the registry's awards (mentees, nominations) on 2.0.0's rules.
+    assert [facade.version() for facade in contracts.facades] == ["2.0.0", "2.0.0", "2.1.0", "2.1.0"]
     for module in (contracts.issuers, contracts.contributions, contracts.credentials):
         assert module._call("committee")[0] == com.address
 

@@ -60,7 +60,7 @@ def test_state_survives_into_a_fresh_process(tmp_path: Path) -> None:
                           timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout)
-    assert seen["version"] == "2.0.0"
+    assert seen["version"] == "2.1.0"
     assert seen["anchor_count"] == 10 and seen["anchor_before"] is False
     assert (seen["status_now"], seen["status_then"]) == (T.IssuerStatus.SUSPENDED, T.IssuerStatus.ACTIVE)
     assert seen["authorized_then"] is True

@@ -50,6 +50,7 @@ def test_git_import_dry_run_apply_and_reimport(shell: Shell, tmp_path: Path) -> 
                        f'"Dan Maintainer" = "{subjects["Dan Maintainer"]}"\n')  # a name
     plan = _json(shell, "contrib", "import", "git", repo, "--author-map", str(authors))
     assert plan["to_record"] == 10 and plan["unlinked_authors"] == []
+    assert plan["about"] == {"known": 3, "unknown": 0}  # the trailers (review, test, sign-off) about the commits
     assert plan["to_record_by_kind"] == {"code": 2, "docs": 2, "infrastructure": 1, "project-management": 1,
                                          "review": 1, "test": 3}
     assert _on_chain(shell, subjects["Alice Liu"]) == Counter()  # the dry run wrote nothing

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from forge import gh_pull, gh_user, write_json
+from forge import gh_pull, gh_review, gh_user, write_json
 from workbench import Shell
 
 from ledger.contributions.authors import AuthorMap
@@ -82,3 +82,30 @@ def test_an_unauthorised_recorder_is_refused_and_nothing_is_recorded(shell: Shel
         assert '"status": "stopped"' in record and '"recorded": 0' in record
         assert not any(c.exists for c in lg.contracts.contributions.contributions(
             [p.contribution.key for p in plan.new][:10]))
+
+
+def test_a_review_is_recorded_about_the_pull_request_it_reviewed_where_that_is_known(shell: Shell,
+                                                                                      tmp_path: Path) -> None:
+    alice, bob, carol = gh_user("alice", 101), gh_user("bob", 102), gh_user("carol", 103)
+    pulls = write_json(tmp_path / "pulls.json", [gh_pull("org/repo", 1, alice, merged_at="2026-02-03T10:00:00Z"),
+                                                 gh_pull("org/repo", 2, carol, merged_at="2026-02-04T10:00:00Z")])
+    reviews = write_json(tmp_path / "reviews.json", [
+        gh_review("org/repo", 1, 11, bob, "APPROVED"),  # about alice's pull request, imported with it
+        gh_review("org/repo", 2, 12, bob, "APPROVED"),  # about carol's, whose author is not linked
+    ])
+    ids = {name: "0x" + os.urandom(32).hex() for name in ("alice", "bob")}
+    authors = AuthorMap({f"github:{name}": subject for name, subject in ids.items()})
+    rules = load_rules()
+    with shell.ledger() as lg:
+        lg.use_key(shell.keys["community"])
+        # Reviews listed first: the pull request a review is about is still recorded before it.
+        plan = lg.plan_import(import_github([reviews, pulls], rules), rules, authors=authors)
+        by_source = {p.contribution.source: p.contribution for p in plan.new}
+        pr1, review1, review2 = (by_source["github.com/org/repo/pull/1"],
+                                 by_source["github.com/org/repo/pull/1/review-by/102"],
+                                 by_source["github.com/org/repo/pull/2/review-by/102"])
+        assert review1.about_key == pr1.key and review2.about_key is None
+        assert plan.summary()["about"] == {"known": 1, "unknown": 1}
+        assert lg.apply_import(plan)["recorded"] == 3
+        ledger = lg.contracts.contributions
+        assert ledger.about_of([review1.key, review2.key, pr1.key]) == [pr1.key, None, None]

@@ -176,6 +176,16 @@ def full_history(chain: ChainBackend) -> History:
     _ok(c.contributions.propose_revoke(hist.admin, squat, R.MISCONDUCT))
     released = _ok(c.contributions.propose_release(hist.admin, squat)).block_number
     hist.record(uni, bob, ["pr/squat"])
+    # Bob reviewed alice's first pull request (about it); an award by nominations (type 3): two
+    # organisations nominate alice, one withdraws.
+    review = types.ContributionItem(h("contribution:review/1"), bob, project_id("github.com/fisco-bcos/console"),
+                                    types.ContributionKind.REVIEW, 3, 1, 1_700_000_100, h("evidence:review/1"),
+                                    a_keys[0])
+    _ok(c.contributions.record(uni, [review]))
+    hist.define_type(3, min_nominations=2)
+    _ok(c.credentials.nominate(uni, 3, alice))
+    _ok(c.credentials.nominate(community, 3, alice))
+    _ok(c.credentials.withdraw_nomination(community, 3, alice, c.issuers.organisation_of(community.address)))
     # Credentials: a batch, a checked issuance, status changes on both.
     tree, hashes, anchored = hist.anchor(uni, 1, ["batch-a", "batch-b", "batch-c"])
     digest, issued = hist.issue(community, 1, alice, "alice-cert", a_keys[:2])
@@ -210,6 +220,7 @@ def full_history(chain: ChainBackend) -> History:
         alice=alice,
         bob=bob,
         a_keys=a_keys,
+        review=review.key,
         b_keys=b_keys,
         squat=squat,
         released_block=released,

@@ -81,12 +81,12 @@ def test_every_event_lands_in_its_table(history: History, index: Index) -> None:
         ("successor", "cancelled"), ("successor", "offered"), ("successor", "offered")]
 
     assert [tuple(r) for r in q("SELECT type_id, version FROM cert_types ORDER BY type_id, version")] == \
-        [(1, 1), (1, 2), (2, 1)]
+        [(1, 1), (1, 2), (2, 1), (3, 1)]
     assert json.loads(q("SELECT details FROM cert_types WHERE type_id=1 AND version=2").fetchone()[0])["criteria"][
         "minTotal"] == 1
 
     contribs = q("SELECT key, kind, subject, recorder FROM contributions ORDER BY block_number, log_index").fetchall()
-    assert {r["key"] for r in contribs} == {_hex(k) for k in f["a_keys"] + f["b_keys"] + [f["squat"]]}
+    assert {r["key"] for r in contribs} == {_hex(k) for k in f["a_keys"] + f["b_keys"] + [f["squat"], f["review"]]}
     squats = [r["recorder"] for r in contribs if r["key"] == _hex(f["squat"])]
     assert squats == [keys["maintainer"].address, keys["uni"].address]  # released, then recorded again
     assert [tuple(r) for r in q("SELECT key, generation FROM contribution_releases")] == [(_hex(f["squat"]), 0)]
@@ -94,6 +94,13 @@ def test_every_event_lands_in_its_table(history: History, index: Index) -> None:
     signers = q("SELECT signer, org FROM cosigns WHERE key=? ORDER BY block_number", (_hex(f["a_keys"][0]),)).fetchall()
     assert [r[0] for r in signers] == [keys["maintainer"].address, keys["uni"].address]
     assert all(r[1] for r in signers)
+    assert [tuple(r) for r in q("SELECT key, about FROM contribution_about")] == [
+        (_hex(f["review"]), _hex(f["a_keys"][0]))]
+    assert index.reader.about_of([f["review"], f["a_keys"][0]]) == {f["review"]: f["a_keys"][0]}
+    noms = q("SELECT type_id, version, subject, action, account FROM nominations ORDER BY block_number").fetchall()
+    assert [(r[0], r[1], r[2], r[3]) for r in noms] == [(3, 1, _hex(f["alice"]), "Nominated")] * 2 + [
+        (3, 1, _hex(f["alice"]), "Withdrawn")]
+    assert [n.nominator for n in index.reader.nominations(3, subject=_hex(f["alice"]))] == [keys["uni"].address]
     rev = q("SELECT key, reason, revoked_by FROM contribution_revocations ORDER BY block_number").fetchall()
     assert [tuple(r) for r in rev] == [(_hex(f["a_keys"][2]), "IssuedInError", keys["community"].address),
                                        (_hex(f["squat"]), "Misconduct", history.c.committee.address)]

@@ -42,6 +42,9 @@ def contrib() -> None:
 @click.option("--date", "occurred_at", default=None, help="When the work was done (YYYY-MM-DD); default now.")
 @click.option("--project", default=None, help="Project (repository) when the source does not show it.")
 @click.option("--evidence-url", default=None, help="Where the work can be seen (kept off chain).")
+@click.option("--about", default=None, metavar="SOURCE|KEY",
+              help="The recorded contribution this one is about (a review: the pull request it reviewed); "
+                   "a mentor award counts the people whose work a mentor's reviews are about.")
 @pass_app
 def contrib_add(
     app: App,
@@ -54,6 +57,7 @@ def contrib_add(
     occurred_at: str | None,
     project: str | None,
     evidence_url: str | None,
+    about: str | None,
 ) -> None:
     """Record one contribution (flags) or many (--file), in as few transactions as possible.
 
@@ -61,6 +65,8 @@ def contrib_add(
     Examples:
       ledger contrib add --source github.com/FISCO-BCOS/console/pull/812 --subject 0x5e... --kind code \\
           --key community
+      ledger contrib add --source github.com/FISCO-BCOS/console/pull/812#review-1 --subject 0x7a... \\
+          --kind review --about github.com/FISCO-BCOS/console/pull/812 --key community
       ledger contrib add --file contributions.csv --key community
 
     --key names the recording issuer's key (a community or university issuer).
@@ -77,7 +83,7 @@ def contrib_add(
         items = [
             contributions.build(
                 source=source, subject=subject, kind=kind, field=field_name, weight=weight,
-                occurred_at=occurred_at, project=project, evidence=evidence, known_names=names,
+                occurred_at=occurred_at, project=project, evidence=evidence, known_names=names, about=about,
             )
         ]
     result = lg.record(items, skip_recorded=path is not None)  # a file run again records only what is new

@@ -413,7 +413,7 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
       ledger type define --id 101 --name "Blockchain Developer L1" --field blockchain --min-kind code=2
       ledger type define --file examples/awards/mentor-award.toml --dry-run
     """
-    from ledger.credentials.standards import parse_type
+    from ledger.credentials.standards import AWARD_CONTRACT_VERSION, parse_type
 
     lg = app.ledger(need_key=not flags["dry_run"])
     names = lg.vault.known_names()
@@ -453,15 +453,15 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
     if flags["dry_run"]:
         shown = {"type_id": definition.type_id, "metadata": definition.metadata(),
                  "meta_hash": "0x" + definition.metadata_hash().hex(),
-                 "needs_contracts_v2": definition.award is not None}
+                 "needs_contracts": ".".join(map(str, AWARD_CONTRACT_VERSION)) if definition.award else None}
         if app.json_output:
             render.print_json(shown)
         else:
             render.fields(f"type {definition.type_id}: {render.escape(definition.name)} (dry run, nothing sent)",
                           [(k, v) for k, v in definition.metadata().items()] + [("meta hash", shown["meta_hash"])])
             if definition.award is not None:
-                render.message("[yellow]an award type: its criteria need contracts that check awards (not yet "
-                               "deployed) to be checked on chain[/]")
+                render.message(f"[yellow]an award type: its criteria are checked on chain by a CredentialRegistry "
+                               f"{shown['needs_contracts']} or later[/]")
         return
     what = f"define type {definition.type_id} ({definition.name})"
     current = lg.contracts.credentials.credential_type(definition.type_id).version
