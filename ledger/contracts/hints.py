@@ -236,8 +236,8 @@ _TEXTS: dict[str, tuple[str, str | None]] = {
         "suspended credentials are reinstated or revoked; revoked is final",
     ),
     "InvalidAwardCriteria": (
-        "the award criteria of type {typeId} do not fit together: mentee kinds go with a minimum of mentees, "
-        "of the 12 contribution kinds, and the self-nomination flag with a minimum of nominations",
+        ("the award criteria of type {typeId} do not fit together: mentee kinds go with a minimum of mentees, "
+        "of the 12 contribution kinds, and the self-nomination flag with a minimum of nominations"),
         "see examples/awards/README.md",
     ),
     "NotNominatedType": (
@@ -246,13 +246,13 @@ _TEXTS: dict[str, tuple[str, str | None]] = {
     ),
     "InvalidSubject": ("the subject id cannot be zero", "give the subject's id (`ledger subject list`)"),
     "NominationOutsideWindow": (
-        "nominations for type {typeId} are taken between {windowFrom} and {windowTo} (unix time; 0: open), "
-        "and the chain's time is {time}",
+        ("nominations for type {typeId} are taken between {windowFrom} and {windowTo} (unix time; 0: open), "
+        "and the chain's time is {time}"),
         "nominate within the award's window",
     ),
     "AlreadyNominated": (
-        "organisation {org} has nominated this subject for version {version} of type {typeId} already, by "
-        "{nominator}: an organisation nominates once",
+        ("organisation {org} has nominated this subject for version {version} of type {typeId} already, by "
+        "{nominator}: an organisation nominates once"),
         "`ledger award list {typeId}` shows the nominations; withdraw that one first to change it",
     ),
     "NominationNotFound": (

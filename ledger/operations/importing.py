@@ -35,8 +35,8 @@ from ledger.contributions.activity import Activity, ImportResult, Skip
 from ledger.contributions.authors import AuthorMap
 from ledger.contributions.handles import LinkStore
 from ledger.contributions.model import KINDS, Contribution, about_phases, build
-from ledger.contributions.sources import contribution_key
 from ledger.contributions.rules import SKIP_REASONS, ImportRules
+from ledger.contributions.sources import contribution_key
 from ledger.errors import LedgerError, ValidationError
 from ledger.files import write_private_file
 from ledger.index import Index
