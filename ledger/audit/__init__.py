@@ -15,6 +15,9 @@ block, the issuer and whether it was authorised for the type at that block, the 
 * ``COMPONENT_REVOKED_AFTER_ISSUANCE``: a certificate a stacked certificate rests on (a course of a
   micro-major, a prerequisite) was revoked or suspended after the stacked one was issued; the stacked
   certificate's criteria step then fails with ``COMPONENT_REVOKED`` or ``COMPONENT_SUSPENDED``.
+* ``COMPONENT_ISSUER_COMPROMISED``: a component was issued by a key marked compromised since a block at or
+  before its issuance (the contract accepted it then; it may be the thief's); the criteria step fails
+  with the same code.
 * ``REVOKED_THEN_REISSUED``: the subject held a credential of the same type that was revoked before
   this one was issued.
 * ``CONTRIBUTION_CLAIMED_TWICE``: the same piece of work (same evidence hash) was recorded for two
@@ -51,6 +54,7 @@ from ledger.audit.auditor import Auditor
 from ledger.audit.checks import ChainCheck, ChainLogCheck, ContractsCheck
 from ledger.audit.report import (
     BATCH_REVOKED,
+    COMPONENT_ISSUER_COMPROMISED,
     COMPONENT_REVOKED_AFTER_ISSUANCE,
     CONTRIBUTION_CLAIMED_TWICE,
     CONTRIBUTION_RELEASED,
@@ -76,6 +80,7 @@ from ledger.audit.report import (
 
 __all__ = [
     "BATCH_REVOKED",
+    "COMPONENT_ISSUER_COMPROMISED",
     "COMPONENT_REVOKED_AFTER_ISSUANCE",
     "CONTRIBUTION_CLAIMED_TWICE",
     "CONTRIBUTION_RELEASED",

@@ -11,6 +11,7 @@ from ledger.audit.checks import ChainCheck
 from ledger.audit.names import Names
 from ledger.audit.report import (
     BATCH_REVOKED,
+    COMPONENT_ISSUER_COMPROMISED,
     COMPONENT_REVOKED_AFTER_ISSUANCE,
     CONTRIBUTION_CLAIMED_TWICE,
     CONTRIBUTION_RELEASED,
@@ -273,10 +274,8 @@ class Auditor:
             steps.append(_status_step(status_now, cred.history[-1] if cred.history else None))
         component_anomalies = self._component_anomalies(zip(cred.prerequisite_issuers, cred.prerequisites), block)
         anomalies += [a for a, _ in component_anomalies]
-        for anomaly, entry in component_anomalies[:1]:  # the step names the first; the anomalies list all
-            steps.append(Step("criteria", FAIL, f"COMPONENT_{entry.status.upper()}",
-                              f"it is stacked on certificate {anomaly.related[0]}, {entry.status.lower()} since block "
-                              f"{entry.block_number} (reason {shown_reason(entry.reason)})"))
+        for _, failed in component_anomalies[:1]:  # the step names the first; the anomalies list all
+            steps.append(failed)
         institution = self.names.issuer(cred.issuer)
         return self._finish(
             CredentialAudit(
@@ -474,24 +473,38 @@ class Auditor:
         return found
 
     def _component_anomalies(self, components: Iterable[tuple[str | None, str]], block: int
-                             ) -> list[tuple[Anomaly, Any]]:
-        """A stacked certificate's components, ``(issuer, hash)``, revoked or suspended now (they were valid
-        at its issuance: the contract checked), each with the status entry that did it."""
-        found: list[tuple[Anomaly, Any]] = []
+                             ) -> list[tuple[Anomaly, Step]]:
+        """A stacked certificate's components, ``(issuer, hash)``, that no longer hold it up (they were
+        valid at its issuance: the contract checked), each with the criteria step it fails: revoked or
+        suspended since, or issued by a key since marked compromised as of the component's block."""
+        found: list[tuple[Anomaly, Step]] = []
         for issuer, component in components:
             if issuer is None:
                 continue  # an index from before contracts v2 does not say whose it is
+            other = self.r.issued(component, issuer=issuer)
+            what = f"of type {other.type_id} " if other is not None else ""
+            if other is not None and self._void(issuer, other.block_number):
+                since = self.r.compromised_since(issuer)
+                found.append((Anomaly(
+                    COMPONENT_ISSUER_COMPROMISED,
+                    f"component certificate {component} {what}was issued at block {other.block_number} by {issuer}, "
+                    f"whose key is marked compromised since block {since}",
+                    since, (component,),
+                ), Step("criteria", FAIL, "COMPONENT_ISSUER_COMPROMISED",
+                        f"it is stacked on certificate {component}, issued by a key marked compromised since block "
+                        f"{since}")))
+                continue
             entry = self.r.credential_status_at(issuer, component)
             if entry is None or entry.status not in ("Revoked", "Suspended"):
                 continue
-            other = self.r.issued(component, issuer=issuer)
-            what = f"of type {other.type_id} " if other is not None else ""
             found.append((Anomaly(
                 COMPONENT_REVOKED_AFTER_ISSUANCE,
                 f"component certificate {component} {what}was {entry.status.lower()} at block {entry.block_number} "
                 f"({shown_reason(entry.reason)}), after this stacked certificate was issued at block {block}",
                 entry.block_number, (component,),
-            ), entry))
+            ), Step("criteria", FAIL, f"COMPONENT_{entry.status.upper()}",
+                    f"it is stacked on certificate {component}, {entry.status.lower()} since block "
+                    f"{entry.block_number} (reason {shown_reason(entry.reason)})")))
         return found
 
     def _evidence(self, key: str) -> EvidenceItem:

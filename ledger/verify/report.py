@@ -79,7 +79,7 @@ REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         ),
         "status": ("ACTIVE", "REINSTATED", "REVOKED", "SUSPENDED", "BATCH_REVOKED"),
         "criteria": ("CRITERIA_CHECKED", "EVIDENCE_MISMATCH", "EVIDENCE_MISSING", "COMPONENT_REVOKED",
-                     "COMPONENT_SUSPENDED"),
+                     "COMPONENT_SUSPENDED", "COMPONENT_ISSUER_COMPROMISED"),
         "expiry": ("IN_VALIDITY_PERIOD", "NOT_YET_VALID", "EXPIRED"),
         "any": ("OFFLINE", "NOT_APPLICABLE", "PRECONDITION_FAILED"),
     }

@@ -391,7 +391,9 @@ def check_criteria(credential: Credential, issued: IssuanceRecord, chain: ChainV
 
     A component revoked or suspended since (now, or as of ``at_block``) fails the step with its own
     code, ``COMPONENT_REVOKED`` or ``COMPONENT_SUSPENDED``, naming the component, its reason and block:
-    the stacked certificate rests on it. A component the view cannot answer for (a snapshot not made
+    the stacked certificate rests on it. So does a component issued by a key marked compromised since
+    a block at or before its issuance (``COMPONENT_ISSUER_COMPROMISED``): the contract accepted it then,
+    but it may be the thief's. A component the view cannot answer for (a snapshot not made
     for it) is left unchecked and the message says so.
     """
     claimed = [e.key for e in credential.evidence]
@@ -432,6 +434,20 @@ def check_criteria(credential: Credential, issued: IssuanceRecord, chain: ChainV
                 block=state.block,
             )
         unknown += state.status == UNKNOWN
+        issuance = chain.checked_issuance(issuer, component, contract)  # type: ignore[union-attr]
+        since = chain.compromised_since(issuer, contract)  # type: ignore[union-attr]
+        if issuance is not None and since is not None and issuance.block >= since:
+            return _step(
+                "criteria",
+                FAIL,
+                "COMPONENT_ISSUER_COMPROMISED",
+                f"it is stacked on certificate 0x{component.hex()}, issued in block {issuance.block} by {issuer}, "
+                f"whose key is marked compromised since block {since}: that component may be the thief's",
+                component=component,
+                issuer=issuer,
+                compromised_since=since,
+                block=issuance.block,
+            )
     if withheld:
         what = "(the holder withheld the evidence list, so it was not compared)"
     elif chain_keys is None:

@@ -112,3 +112,38 @@ def test_a_component_must_be_a_valid_certificate_from_an_authorised_issuer(works
     # A suspended component shows with its own code.
     assert ws.run("cred", "suspend", course_a["file"], "--reason", "other", key="uni").exit_code == 0
     assert _steps(ws, major["file"])["criteria"] == "COMPONENT_SUSPENDED"
+
+
+def test_a_component_issued_by_a_key_later_marked_compromised(workspace: Workspace) -> None:
+    """Issue 19 item 6 with contracts v2's trust rules: a course issued by a key that turns out to have been
+    stolen by then no longer holds up the micro-major stacked on it."""
+    ws = workspace
+    subject = _setup(ws)
+    college = ws.keys["maintainer"]
+    added = ws.run("issuer", "add", college.address, "--kind", "university", "--scope", "311", "--name", "A College")
+    assert added.exit_code == 0, added.output
+    course_a = _ok(ws, "cred", "issue", "--type", "311", "--subject", subject, key="maintainer")
+    course_b = _ok(ws, "cred", "issue", "--type", "312", "--subject", subject, key="uni")
+    major = _ok(ws, "cred", "issue", "--type", "320", "--subject", subject, "--prerequisite", course_a["file"],
+                "--prerequisite", course_b["file"], key="uni")
+    assert _steps(ws, major["file"])["criteria"] == "CRITERIA_CHECKED"
+
+    # The college's key is found to have been stolen since the block it issued course A in.
+    marked = ws.run("issuer", "compromised", college.address, "--since", str(course_a["block"]))
+    assert marked.exit_code == 0, marked.output
+    assert _steps(ws, course_a["file"])["issuer_authorized"] == "ISSUER_COMPROMISED"
+    steps = _steps(ws, major["file"])
+    # The micro-major's own issuer is sound; what it rests on is not.
+    assert steps["issuer_authorized"] != "ISSUER_COMPROMISED" and steps["status"] == "ACTIVE"
+    assert steps["criteria"] == "COMPONENT_ISSUER_COMPROMISED"
+    result = ws.run("verify", major["file"])
+    assert result.exit_code == 1 and "compromised since block" in result.output
+    # The other course, from the sound issuer, still holds.
+    assert _steps(ws, course_b["file"])["issuer_authorized"] != "ISSUER_COMPROMISED"
+
+    audit = ws.run("audit", "subject", subject, "--json")
+    assert audit.exit_code == 1
+    stacked = {c["type_id"]: c for c in json.loads(audit.output)["credentials"]}[320]
+    assert not stacked["valid"] and "COMPONENT_ISSUER_COMPROMISED" in stacked["reason"]
+    assert [a["code"] for a in stacked["anomalies"]] == ["COMPONENT_ISSUER_COMPROMISED"]
+    assert college.address.lower() in stacked["anomalies"][0]["message"].lower()
