@@ -271,6 +271,14 @@ def snapshot(credentials: Iterable[Credential], chain: ChainView) -> StaticChain
                         if held.status != ACTIVE:
                             changes.append(StatusChange(component, held.status, head if held.block is None
                                                         else held.block, held.reason))
+                        # ... and who issued it when, against its issuer's compromise mark.
+                        issued = chain.checked_issuance(issuer, component, proof.contract)
+                        if issued is not None:
+                            issuances.setdefault(component, issued)
+                        if issuer.lower() not in marks:
+                            since = chain.compromised_since(issuer, proof.contract)
+                            if since:
+                                marks[issuer.lower()] = KeyCompromise(issuer, since)
         if record is None:
             continue
         type_id = credential.achievement.type_id

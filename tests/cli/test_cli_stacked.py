@@ -114,7 +114,7 @@ def test_a_component_must_be_a_valid_certificate_from_an_authorised_issuer(works
     assert _steps(ws, major["file"])["criteria"] == "COMPONENT_SUSPENDED"
 
 
-def test_a_component_issued_by_a_key_later_marked_compromised(workspace: Workspace) -> None:
+def test_a_component_issued_by_a_key_later_marked_compromised(workspace: Workspace, tmp_path: Path) -> None:
     """Issue 19 item 6 with contracts v2's trust rules: a course issued by a key that turns out to have been
     stolen by then no longer holds up the micro-major stacked on it."""
     ws = workspace
@@ -138,6 +138,9 @@ def test_a_component_issued_by_a_key_later_marked_compromised(workspace: Workspa
     assert steps["criteria"] == "COMPONENT_ISSUER_COMPROMISED"
     result = ws.run("verify", major["file"])
     assert result.exit_code == 1 and "compromised since block" in result.output
+    snapshot = tmp_path / "snapshot.json"
+    assert ws.run("verify", major["file"], "--save-snapshot", str(snapshot)).exit_code == 1
+    assert _steps(ws, major["file"], "--snapshot", str(snapshot))["criteria"] == "COMPONENT_ISSUER_COMPROMISED"
     # The other course, from the sound issuer, still holds.
     assert _steps(ws, course_b["file"])["issuer_authorized"] != "ISSUER_COMPROMISED"
 
