@@ -235,7 +235,10 @@ contract CredentialRegistry is ICredentialRegistry {
         uint256 found = 0;
         for (uint256 j = 0; j < n; j++) {
             IContributionLedger.Evidence memory w = work[j];
-            if (w.status == ContributionStatus.None) continue;
+            // Work that does not exist, names nobody, or is itself a review or mentoring (a review of a
+            // review of the holder's work mentors nobody new) counts no mentee.
+            if (w.status == ContributionStatus.None || w.subject == bytes32(0)) continue;
+            if ((c.menteeKinds >> uint8(w.kind)) & 1 != 0) continue;
             // Reviewing one's own work mentors nobody.
             if (w.subject == subject) revert MenteeIsHolder(reviews[j], targets[j]);
             if (w.status != ContributionStatus.Active || w.recorderCompromised) continue;
@@ -338,7 +341,11 @@ contract CredentialRegistry is ICredentialRegistry {
         Criteria storage c = _criteria[typeId];
         if (c.minNominations == 0) revert NotNominatedType(typeId);
         if (subject == bytes32(0)) revert InvalidSubject(subject);
-        uint32 time = uint32(block.timestamp);
+        // The window is in seconds. FISCO BCOS gives block.timestamp in milliseconds unless its
+        // feature_evm_timestamp is on; seconds pass 1e11 only in the year 5138.
+        uint256 clock = block.timestamp;
+        if (clock > 1e11) clock /= 1000;
+        uint32 time = uint32(clock);
         (uint32 windowFrom, uint32 windowTo) = (c.windowFrom, c.windowTo);
         // The award is for a period: nominations come within it.
         if ((windowFrom != 0 && time < windowFrom) || (windowTo != 0 && time > windowTo)) {
@@ -348,11 +355,22 @@ contract CredentialRegistry is ICredentialRegistry {
         (, uint32 org,) = _registry.writer(msg.sender);
         bytes32 k = _nominationKey(typeId, version, subject);
         uint256 slot = _nominationSlot[k][org];
-        // ... once: children are made without the committee, so they share their organisation's voice.
-        if (slot != 0) revert AlreadyNominated(typeId, version, subject, org, _nominations[k][slot - 1].nominator);
         Nomination[] storage list = _nominations[k];
-        list.push(Nomination(msg.sender, org, uint64(block.number)));
-        _nominationSlot[k][org] = list.length;
+        if (slot != 0) {
+            Nomination memory held = list[slot - 1];
+            // ... once: children are made without the committee, so they share their organisation's voice;
+            // but a nomination that no longer counts (a stolen key's, a retired issuer's) does not keep the
+            // organisation's place: another of its keys nominates afresh in its stead.
+            if (
+                _registry.standing(held.nominator, held.blockNumber) != Standing.Compromised
+                    && _registry.statusAt(held.nominator, block.number) != IssuerStatus.Retired
+            ) revert AlreadyNominated(typeId, version, subject, org, held.nominator);
+            list[slot - 1] = Nomination(msg.sender, org, uint64(block.number));
+            emit NominationWithdrawn(typeId, version, subject, org, msg.sender);
+        } else {
+            list.push(Nomination(msg.sender, org, uint64(block.number)));
+            _nominationSlot[k][org] = list.length;
+        }
         emit Nominated(typeId, version, subject, org, msg.sender);
     }
 

@@ -203,7 +203,9 @@ interface ICredentialRegistry {
     /// @notice Nominate `subject` for the current version of award type `typeId`, for the caller's
     ///         organisation (its top-level ancestor): once per organisation, type version and subject
     ///         (AlreadyNominated), while the block's time is within the type's window
-    ///         (NominationOutsideWindow).
+    ///         (NominationOutsideWindow; a FISCO block time in milliseconds is read as seconds). A held
+    ///         nomination that no longer counts (its key compromised at its block, or its issuer retired)
+    ///         is replaced (NominationWithdrawn, then Nominated).
     /// @dev Caller: any issuer key in good standing (IssuerRegistry.writer); the type must take
     ///      nominations (`minNominations` > 0, else NotNominatedType).
     /// @param typeId An award type by nominations.

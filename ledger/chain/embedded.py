@@ -186,6 +186,8 @@ class EmbeddedChain(ChainBackend):
         address_rule: how deployments get their addresses (:mod:`ledger.chain.evm`): ``"rlp"``
             (Ethereum, FISCO 2.x) or ``"fisco3"``; ``None``: an existing file's, else ``"fisco3"`` on
             SM chains and ``"rlp"`` on ECDSA ones.
+        clock: what the TIMESTAMP opcode counts (:data:`ledger.chain.evm.CLOCKS`): ``"s"`` (Ethereum) or
+            ``"ms"`` (FISCO BCOS's default, for ``ledger node``); ``None``: an existing file's, else ``"s"``.
 
     Raises:
         WorkspaceLocked: another process holds the database longer than ``lock_timeout``.
@@ -204,7 +206,10 @@ class EmbeddedChain(ChainBackend):
         chain_id: int = DEFAULT_CHAIN_ID,
         crypto: str | None = None,
         address_rule: str | None = None,
+        clock: str | None = None,
     ) -> None:
+        if clock not in (None, *evm.CLOCKS):
+            raise ConfigError(f"clock must be 's' or 'ms', not {clock!r}")
         if crypto not in (None, *evm.CRYPTO_MODES):
             raise ConfigError(f"crypto must be 'ecdsa' or 'sm', not {crypto!r}")
         if address_rule not in (None, *evm.ADDRESS_RULES):
@@ -217,7 +222,7 @@ class EmbeddedChain(ChainBackend):
         if self.path is not None:
             self._lock = self._acquire_lock(self.path, lock_timeout)
         try:
-            self._open(chain_id, crypto, address_rule)
+            self._open(chain_id, crypto, address_rule, clock)
         except BaseException:
             self.close()
             raise
@@ -237,7 +242,7 @@ class EmbeddedChain(ChainBackend):
             raise WorkspaceError(f"cannot lock the embedded chain database {path}: {exc}") from exc
         return lock
 
-    def _open(self, chain_id: int, crypto: str | None, address_rule: str | None) -> None:
+    def _open(self, chain_id: int, crypto: str | None, address_rule: str | None, clock: str | None) -> None:
         from eth.db.atomic import AtomicDB
 
         from ledger.chain.kvstore import ChainStore
@@ -250,11 +255,14 @@ class EmbeddedChain(ChainBackend):
             self._chain_id = chain_id
             self._crypto = crypto or "ecdsa"
             self._address_rule = address_rule or ("fisco3" if self._crypto == "sm" else "rlp")
+            self._clock = clock or "s"
             self._create_genesis()
         else:
             self._chain_id = int(stored_id)
             self._crypto = store.get_meta("crypto") or "ecdsa"
             self._address_rule = store.get_meta("address_rule") or "rlp"
+            # A chain made before the clock was kept runs on the one asked for (else seconds).
+            self._clock = store.get_meta("clock") or clock or "s"
             where = self.path if self.path is not None else "memory"
             if crypto is not None and crypto != self._crypto:
                 raise ConfigError(
@@ -264,7 +272,9 @@ class EmbeddedChain(ChainBackend):
             if address_rule is not None and address_rule != self._address_rule:
                 raise ConfigError(f"the chain in {where} derives contract addresses by the "
                                   f"{self._address_rule!r} rule, not {address_rule!r}")
-            self._chain = evm.chain_class(self._chain_id, self._crypto)(self._db)
+            if clock is not None and clock != self._clock:
+                raise ConfigError(f"the chain in {where} counts block time in {self._clock!r}, not {clock!r}")
+            self._chain = evm.chain_class(self._chain_id, self._crypto, self._clock)(self._db)
 
     def _create_genesis(self) -> None:
         import time
@@ -282,9 +292,10 @@ class EmbeddedChain(ChainBackend):
                 "balance": FAUCET_BALANCE, "nonce": 0, "code": b"", "storage": {},
             }
         }  # fmt: skip
-        chain = evm.chain_class(self._chain_id, self._crypto).from_genesis(self._db, params, state)
+        chain = evm.chain_class(self._chain_id, self._crypto, self._clock).from_genesis(self._db, params, state)
         self._chain = cast("MiningChain", chain)
-        meta = {"chain_id": str(self._chain_id), "crypto": self._crypto, "address_rule": self._address_rule}
+        meta = {"chain_id": str(self._chain_id), "crypto": self._crypto, "address_rule": self._address_rule,
+                "clock": self._clock}
         self._checked_store().commit(meta=meta)
 
     def _checked_store(self) -> ChainStore:
@@ -297,7 +308,7 @@ class EmbeddedChain(ChainBackend):
         store = self._checked_store()
         store.rollback()
         self._call_vms.clear()
-        self._chain = evm.chain_class(self._chain_id, self._crypto)(self._db)
+        self._chain = evm.chain_class(self._chain_id, self._crypto, self._clock)(self._db)
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -309,7 +320,7 @@ class EmbeddedChain(ChainBackend):
             chain_id=self._chain_id,
             crypto=self._crypto,
             description=f"embedded py-evm (Prague){sm} in {where}",
-            extra={"fork": "prague", "path": where, "address_rule": self._address_rule},
+            extra={"fork": "prague", "path": where, "address_rule": self._address_rule, "clock": self._clock},
         )
 
     @property

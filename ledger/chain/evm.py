@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 
 CRYPTO_MODES = ("ecdsa", "sm")
 ADDRESS_RULES = ("rlp", "fisco3")
+#: What the TIMESTAMP opcode counts: ``"s"``, seconds (Ethereum; FISCO BCOS with its
+#: ``feature_evm_timestamp`` on), or ``"ms"``, milliseconds (FISCO BCOS's default: the executor hands
+#: the block header's time, in milliseconds, to the EVM).
+CLOCKS = ("s", "ms")
 
 
 def fisco3_contract_address(crypto: str, block_number: int, index: int, seq: int = 0) -> bytes:
@@ -58,13 +62,16 @@ def force_create_address(transaction: Any, address: bytes) -> None:
 
 
 @functools.cache
-def chain_class(chain_id: int, crypto: str = "ecdsa") -> type[MiningChain]:
-    """A py-evm MiningChain class for one chain id and crypto mode (py-evm keeps the id on the class)."""
+def chain_class(chain_id: int, crypto: str = "ecdsa", clock: str = "s") -> type[MiningChain]:
+    """A py-evm MiningChain class for one chain id, crypto mode and clock (:data:`CLOCKS`; py-evm keeps
+    the id on the class)."""
     from eth.chains.base import MiningChain
 
     if crypto not in CRYPTO_MODES:
         raise ValueError(f"unknown crypto mode {crypto!r} (expected 'ecdsa' or 'sm')")
-    vm = _vm_class(crypto)
+    if clock not in CLOCKS:
+        raise ValueError(f"unknown clock {clock!r} (expected 's' or 'ms')")
+    vm = _vm_class(crypto, clock)
 
     class LedgerEmbeddedChain(MiningChain):
         vm_configuration = ((BlockNumber(0), vm),)
@@ -79,9 +86,9 @@ def chain_class(chain_id: int, crypto: str = "ecdsa") -> type[MiningChain]:
 
 
 @functools.cache
-def _vm_class(crypto: str) -> Any:
+def _vm_class(crypto: str, clock: str = "s") -> Any:
     """Prague that honours :func:`force_create_address`; for ``"sm"`` also with SM3 for KECCAK256 and
-    CREATE."""
+    CREATE; for the ``"ms"`` clock with TIMESTAMP in milliseconds."""
     from eth import constants
     from eth._utils.numeric import ceil32
     from eth.vm import opcode_values
@@ -132,6 +139,18 @@ def _vm_class(crypto: str) -> Any:
             __name__="opcode:CREATE", mnemonic=create.mnemonic, gas_cost=create.gas_cost
         )()
 
+    if clock == "ms":
+
+        def timestamp_ms(computation: ComputationAPI) -> None:
+            # FISCO's executor gives the EVM the header's time, which FISCO keeps in milliseconds (3.x
+            # HostContext::timestamp() without feature_evm_timestamp; 2.x the same); py-evm's header has
+            # seconds, so the block's second, in milliseconds.
+            computation.stack_push_int(computation.state.timestamp * 1000)
+
+        opcodes[opcode_values.TIMESTAMP] = as_opcode(
+            logic_fn=timestamp_ms, mnemonic="TIMESTAMP", gas_cost=constants.GAS_BASE
+        )
+
     class Computation(PragueComputation):
         pass
 
@@ -143,7 +162,7 @@ def _vm_class(crypto: str) -> Any:
         account_db_class = BatchedAccountDB  # contract storage written to the trie in one pass per block
 
     class VM(PragueVM):
-        fork = f"prague-{crypto}"
+        fork = f"prague-{crypto}" + ("-ms" if clock == "ms" else "")
         _state_class = State
 
     return VM
@@ -151,6 +170,7 @@ def _vm_class(crypto: str) -> Any:
 
 __all__ = [
     "ADDRESS_RULES",
+    "CLOCKS",
     "CRYPTO_MODES",
     "chain_class",
     "fisco3_contract_address",

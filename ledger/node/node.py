@@ -48,6 +48,7 @@ class FiscoNode:
             chain_id=WEB3_CHAIN_ID if settings.line == 3 else int(settings.chain_name),
             crypto=settings.crypto,
             address_rule="fisco3" if settings.line == 3 else "rlp",
+            clock="ms",  # block.timestamp in milliseconds, as FISCO BCOS gives it by default
         )
         try:
             self.pool = Pool(self.chain, block_time=settings.block_time)

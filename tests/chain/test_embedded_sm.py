@@ -122,3 +122,29 @@ def test_a_database_of_schema_1_is_migrated(tmp_path: Path) -> None:
         assert chain.receipt(first.tx_hash) == first
         assert chain.send(key, Transaction(to=first.contract_address, data=b"", gas=100_000)).succeeded
         assert chain._checked_store().get_meta("schema_version") == "2"
+
+
+# init code returning runtime code that answers block.timestamp: mstore(0, timestamp()); return(0, 32)
+_CLOCK_RUNTIME = bytes.fromhex("42600052" "60206000f3")
+_CLOCK_INIT = (
+    bytes.fromhex("60" + f"{len(_CLOCK_RUNTIME):02x}" + "600c60003960" + f"{len(_CLOCK_RUNTIME):02x}" + "6000f3")
+    + _CLOCK_RUNTIME
+)
+
+
+def test_a_fisco_clock_gives_block_timestamp_in_milliseconds_and_is_kept_with_the_chain(tmp_path: Path) -> None:
+    """FISCO BCOS hands the EVM the header's time in milliseconds (unless feature_evm_timestamp is on):
+    ``ledger node`` chains run on that clock, so contracts meet FISCO's block.timestamp here."""
+    seen = {}
+    for clock in ("s", "ms"):
+        with EmbeddedChain(tmp_path / f"{clock}.sqlite", clock=clock) as chain:
+            key = PrivateKey.generate()
+            deployed = chain.deploy(key, _CLOCK_INIT, gas=200_000)
+            head = chain.block_timestamp(chain.block_number())
+            seen[clock] = (int.from_bytes(chain.call(deployed.contract_address, b""), "big"), head)
+    assert seen["s"][0] == seen["s"][1]  # the header's seconds
+    assert seen["ms"][0] == seen["ms"][1] * 1000  # the same second, in milliseconds
+    with EmbeddedChain(tmp_path / "ms.sqlite") as reopened:  # the clock is the file's
+        assert reopened.identity().extra["clock"] == "ms"
+    with pytest.raises(ConfigError, match="block time"):
+        EmbeddedChain(tmp_path / "ms.sqlite", clock="s")

@@ -203,6 +203,24 @@ def test_cheat_work_recorded_by_a_stolen_key_is_no_mentee(world: World) -> None:
     assert (info.value.needed, info.value.found) == (2, 1)
 
 
+def test_cheat_work_naming_nobody_or_a_review_of_a_review_is_no_mentee(world: World) -> None:
+    """Work recorded for subject 0 names nobody; a review of someone's review of the mentor's own pull
+    request mentors nobody new (the reviewer of the review would otherwise count as a mentee)."""
+    define_mentor(world)
+    m = Mentoring(world)
+    own = m.work_of(m.mentor)
+    someone = item(rand32(), kind=K.REVIEW)
+    world.c.contributions.record(world.k.university, [replace(someone, about=own)])
+    keys = [
+        m.review(m.work_of(rand32())),  # the one that counts
+        m.review(m.work_of(bytes(32))),  # about work recorded for nobody
+        m.review(someone.key),  # about a review (of the mentor's own work)
+    ]
+    with pytest.raises(E.NotEnoughMentees) as info:
+        m.issue(keys)
+    assert (info.value.needed, info.value.found) == (2, 1)
+
+
 def test_the_usual_criteria_still_apply_to_every_review(world: World) -> None:
     define_mentor(world)
     m = Mentoring(world)
@@ -341,6 +359,25 @@ def test_cheat_a_stolen_keys_nomination_does_not_count(world: World) -> None:
     assert (info.value.needed, info.value.found) == (3, 2)
     with pytest.raises(E.KeyCompromised):
         world.c.credentials.nominate(k.enterprise, MVP_TYPE, rand32())
+
+
+def test_a_stolen_keys_nomination_gives_way_to_another_key_of_its_organisation(world: World) -> None:
+    """A thief's nomination does not count; it must not keep the organisation's place either, or the thief
+    could take every subject's place for the organisation before being found."""
+    k = world.k
+    mvp = Mvp(world)
+    stolen = child_of(world.c, k.university)
+    theft = mvp.nominate(stolen)
+    with pytest.raises(E.AlreadyNominated):  # while the key is not known to be stolen, the place is taken
+        mvp.nominate(k.university)
+    world.c.issuers.propose_mark_compromised(k.committee, stolen.address, theft)
+    receipt = world.c.credentials.nominate(k.university, MVP_TYPE, mvp.subject)
+    assert [e.name for e in decode_events(receipt.logs, crypto=world.chain.crypto)] == [
+        "NominationWithdrawn", "Nominated"]
+    assert [n.nominator for n in mvp.nominations()] == [k.university.address]
+    mvp.nominate(k.community)
+    mvp.nominate(k.enterprise)
+    mvp.issue()
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
