@@ -1,7 +1,8 @@
 """The ``ledger`` command line: parse, make one library call, render.
 
 Exit codes: 0 success; 1 a domain failure (verification failed, not authorised, chain refused);
-2 a usage error (bad flags, bad input file, missing workspace or key); 130 interrupted.
+2 a usage error (bad flags, bad input file, missing workspace or key); 3 verification incomplete (no
+credential invalid, some not fully checked); 130 interrupted.
 
 Modules: :mod:`~ledger.cli.app` (settings and the facade for a command), :mod:`~ledger.cli.render`
 (rich tables, progress, JSON), :mod:`ledger.cli.commands` (one module per group of commands).

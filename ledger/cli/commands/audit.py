@@ -63,7 +63,9 @@ def index() -> None:
 def index_sync(app: App, to_block: int | None, step: int) -> None:
     """Bring the index up to date: incremental, idempotent, resumable after a crash.
 
-    Example: ledger index sync --step 1000
+    \b
+    Example:
+      ledger index sync --step 1000
     """
     from ledger.index import Index
 
@@ -100,7 +102,9 @@ def index_sync(app: App, to_block: int | None, step: int) -> None:
 def index_info(app: App) -> None:
     """Where the index stands: its cursor and how many facts each table holds (no chain access).
 
-    Example: ledger index info
+    \b
+    Example:
+      ledger index info
     """
     from ledger.index import Index
 
@@ -145,7 +149,9 @@ def _subject_arg(value: str) -> str:
 def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) -> None:
     """A subject's contributions by kind and project, co-signers, credentials and their status.
 
-    Example: ledger query subject 0x5e... --at 2026-03-01
+    \b
+    Example:
+      ledger query subject 0x5e... --at 2026-03-01
     """
     from ledger.audit.auditor import shown_status
     from ledger.audit.report import batch_certificates_note
@@ -196,7 +202,9 @@ def query_subject(app: App, subject: str, at_spec: str | None, no_sync: bool) ->
 def query_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool) -> None:
     """An issuer's status history, scope, and what it anchored, issued and revoked.
 
-    Example: ledger query issuer 0xAb... --json
+    \b
+    Example:
+      ledger query issuer 0xAb... --json
     """
     from ledger.errors import LedgerError
 
@@ -251,7 +259,9 @@ def query_contributions(app: App, project: str | None, kind: str | None, field_n
                         subject: str | None, limit: int | None, at_spec: str | None, no_sync: bool) -> None:
     """Contributions filtered by project, kind, field and date.
 
-    Example: ledger query contributions --project github.com/FISCO-BCOS/console --kind code --since 2026-01-01
+    \b
+    Example:
+      ledger query contributions --project github.com/FISCO-BCOS/console --kind code --since 2026-01-01
     """
     from ledger import contributions
     from ledger.index.projection import CONTRIBUTION_KINDS
@@ -330,7 +340,9 @@ def query_credentials(app: App, type_id: int | None, status: str | None, issuer:
                       no_sync: bool) -> None:
     """Credentials issued by the contract, and batch leaves whose status changed, filtered.
 
-    Example: ledger query credentials --type 7 --status revoked --issuer 0xAb...
+    \b
+    Example:
+      ledger query credentials --type 7 --status revoked --issuer 0xAb...
     """
     from ledger.audit.auditor import shown_status
     from ledger.index.projection import ZERO32
@@ -560,7 +572,9 @@ def audit_subject(app: App, subject: str | None, input_path: Path | None, at_spe
                   json_path: Path | None, html_path: Path | None, anchor: bool) -> None:
     """Audit every credential of a subject (or of each subject in --input).
 
-    Example: ledger audit subject 0x5e... --html candidate.html
+    \b
+    Example:
+      ledger audit subject 0x5e... --html candidate.html
     """
     if (subject is None) == (input_path is None):
         raise click.UsageError("give a SUBJECT or --input FILE (not both)")
@@ -581,7 +595,9 @@ def audit_issuer(app: App, issuer: str, at_spec: str | None, no_sync: bool, json
     """Audit an issuer: its history, every credential it issued one by one or whose status it changed,
     and the batches it anchored (a batch's credentials are audited from their files: `audit files`).
 
-    Example: ledger audit issuer 0xAb... --report issuer.json
+    \b
+    Example:
+      ledger audit issuer 0xAb... --report issuer.json
     """
     _run_audit(app, at_spec, no_sync, json_path, html_path, lambda a: a.issuer(issuer), anchor)
 
@@ -634,7 +650,9 @@ def audit_check(app: App, report_path: Path) -> None:
     """Check a JSON audit report against the chain: recompute its hash from its content and say whether,
     by whom and in which block that hash was anchored. Exit 0 if anchored and matching, 1 otherwise.
 
-    Example: ledger audit check audit.json
+    \b
+    Example:
+      ledger audit check audit.json
     """
     from ledger.audit import check_report, load_report
 

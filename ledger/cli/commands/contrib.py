@@ -111,7 +111,9 @@ def contrib_add(
 def contrib_cosign(app: App, keys: tuple[str, ...]) -> None:
     """Co-sign contributions as a maintainer or mentor (an active issuer, not the recorder).
 
-    Example: ledger contrib cosign 0x9a... --key maintainer
+    \b
+    Example:
+      ledger contrib cosign 0x9a... --key maintainer
     """
     result = app.ledger().cosign(list(keys))
     if app.json_output:
@@ -129,7 +131,9 @@ def contrib_cosign(app: App, keys: tuple[str, ...]) -> None:
 def contrib_revoke(app: App, key: str, reason: str) -> None:
     """Revoke a contribution (its recorder or the recorder's parent directly, or the committee by proposal).
 
-    Example: ledger contrib revoke 0x9a... --reason issued-in-error
+    \b
+    Example:
+      ledger contrib revoke 0x9a... --reason issued-in-error
     """
     result = app.ledger().revoke_contribution(key, reason)
     if app.json_output:
@@ -167,7 +171,12 @@ def contrib_release(app: App, key: str) -> None:
 @click.argument("key")
 @pass_app
 def contrib_show(app: App, key: str) -> None:
-    """Show one contribution with its co-signers.  Example: ledger contrib show 0x9a..."""
+    """Show one contribution with its co-signers.
+
+    \b
+    Example:
+      ledger contrib show 0x9a...
+    """
     info = app.ledger(need_key=False).contribution(key)
     if app.json_output:
         render.print_json(info)

@@ -271,7 +271,12 @@ cred.add_command(_status_command("reinstate", "valid", False))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_app
 def cred_show(app: App, file: Path) -> None:
-    """Show what a credential file says (no chain access).  Example: ledger cred show cert.json"""
+    """Show what a credential file says (no chain access).
+
+    \b
+    Example:
+      ledger cred show cert.json
+    """
     from ledger.credentials.parse import parse_credential, read_credential_file
 
     _one_credential(file)
@@ -457,7 +462,7 @@ def cred_share(app: App, file: Path, verifier: str | None, out_dir: Path | None,
 @json_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the printable certificate as HTML (the default when no output is named: FILE.html).")
+              help="Write the printable certificate as HTML (the default when no output is named: the credential file's name with .html, beside it).")
 @click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write it as PDF (A4 landscape), printed by headless Chromium.")
 @click.option("--badge-svg", "badge_svg_out", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -62,7 +62,12 @@ def committee() -> None:
 @click.argument("address")
 @pass_app
 def committee_add_member(app: App, address: str) -> None:
-    """Propose a new committee member.  Example: ledger committee add-member 0xAbc..."""
+    """Propose a new committee member.
+
+    \b
+    Example:
+      ledger committee add-member 0xAbc...
+    """
     _outcome(app, app.ledger().add_member(address), f"add member {address}")
 
 
@@ -71,7 +76,12 @@ def committee_add_member(app: App, address: str) -> None:
 @click.argument("address")
 @pass_app
 def committee_remove_member(app: App, address: str) -> None:
-    """Propose removing a member.  Example: ledger committee remove-member 0xAbc..."""
+    """Propose removing a member.
+
+    \b
+    Example:
+      ledger committee remove-member 0xAbc...
+    """
     _outcome(app, app.ledger().remove_member(address), f"remove member {address}")
 
 
@@ -80,7 +90,12 @@ def committee_remove_member(app: App, address: str) -> None:
 @click.argument("count", type=int)
 @pass_app
 def committee_threshold(app: App, count: int) -> None:
-    """Propose a new approval threshold (1 to the member count).  Example: ledger committee threshold 2"""
+    """Propose a new approval threshold (1 to the member count).
+
+    \b
+    Example:
+      ledger committee threshold 2
+    """
     _outcome(app, app.ledger().set_threshold(count), f"set threshold to {count}")
 
 
@@ -91,7 +106,9 @@ def committee_threshold(app: App, count: int) -> None:
 def committee_approve(app: App, proposal_id: int) -> None:
     """Approve a pending proposal; it executes when the threshold is reached.
 
-    Example: ledger committee approve 3 --key member2
+    \b
+    Example:
+      ledger committee approve 3 --key member2
     """
     _outcome(app, app.ledger().approve(proposal_id), f"proposal {proposal_id}")
 
@@ -103,7 +120,9 @@ def committee_approve(app: App, proposal_id: int) -> None:
 def committee_cancel(app: App, proposal_id: int) -> None:
     """Cancel a pending proposal: its proposer at once; another member proposes the committee's cancellation.
 
-    Example: ledger committee cancel 3
+    \b
+    Example:
+      ledger committee cancel 3
     """
     _outcome(app, app.ledger().cancel_proposal(proposal_id), f"cancel proposal {proposal_id}")
 
@@ -115,7 +134,9 @@ def committee_cancel(app: App, proposal_id: int) -> None:
 def committee_window(app: App, blocks: int) -> None:
     """Propose the window (in blocks) a proposal made from then on stays open.
 
-    Example: ledger committee window 20000
+    \b
+    Example:
+      ledger committee window 20000
     """
     _outcome(app, app.ledger().set_proposal_window(blocks), f"set the proposal window to {blocks} blocks")
 
@@ -130,7 +151,9 @@ def committee_list(app: App, pending: bool) -> None:
     Each proposal shows the function it calls and its arguments by name (issuer, status, threshold ...),
     and its state: pending (until its last block), executed, cancelled or expired.
 
-    Example: ledger committee list --pending
+    \b
+    Example:
+      ledger committee list --pending
     """
     info = app.ledger(need_key=False).committee(pending_only=pending)
     if app.json_output:
@@ -241,7 +264,7 @@ def issuer_well_known(app: App, domain: str, addresses: tuple[str, ...], out_pat
 
 
 def _status_command(name: str, status: str, verb: str) -> click.Command:
-    @click.command(name, help=f"{verb} an issuer (committee, or its parent).  Example: ledger issuer {name} 0xUni...")
+    @click.command(name, help=f"{verb} an issuer (committee, or its parent).\n\n\b\nExample:\n  ledger issuer {name} 0xUni...")
     @common_options
     @click.argument("address")
     @pass_app
@@ -333,7 +356,12 @@ issuer.add_command(_status_command("retire", "retired", "Retire (final)"))
 @click.option("--disallow", default="", help="Comma-separated type ids to take away.")
 @pass_app
 def issuer_scope(app: App, address: str, allow: str, disallow: str) -> None:
-    """Change the types an issuer may issue.  Example: ledger issuer scope 0xUni... --allow 103"""
+    """Change the types an issuer may issue.
+
+    \b
+    Example:
+      ledger issuer scope 0xUni... --allow 103
+    """
     if not allow and not disallow:
         raise click.UsageError("give --allow and/or --disallow")
     for outcome in app.ledger().set_issuer_scope(address, allow=allow, disallow=disallow):
@@ -344,7 +372,12 @@ def issuer_scope(app: App, address: str, allow: str, disallow: str) -> None:
 @common_options
 @pass_app
 def issuer_list(app: App) -> None:
-    """List issuers with kind, status and scope.  Example: ledger issuer list --json"""
+    """List issuers with kind, status and scope.
+
+    \b
+    Example:
+      ledger issuer list --json
+    """
     rows = app.ledger(need_key=False).issuers()
     if app.json_output:
         render.print_json(rows)
@@ -361,7 +394,12 @@ def issuer_list(app: App) -> None:
 @click.argument("address")
 @pass_app
 def issuer_show(app: App, address: str) -> None:
-    """One issuer with its status history.  Example: ledger issuer show 0xUni..."""
+    """One issuer with its status history.
+
+    \b
+    Example:
+      ledger issuer show 0xUni...
+    """
     info = app.ledger(need_key=False).issuer(address)
     if app.json_output:
         render.print_json(info)
@@ -475,7 +513,12 @@ def type_define(app: App, path: Path | None, type_id: int | None, type_name: str
 @common_options
 @pass_app
 def type_list(app: App) -> None:
-    """List certificate types.  Example: ledger type list"""
+    """List certificate types.
+
+    \b
+    Example:
+      ledger type list
+    """
     rows = app.ledger(need_key=False).types()
     if app.json_output:
         render.print_json(rows)
@@ -492,7 +535,12 @@ def type_list(app: App) -> None:
 @click.argument("type_id", type=int)
 @pass_app
 def type_show(app: App, type_id: int) -> None:
-    """One certificate type with its criteria.  Example: ledger type show 101"""
+    """One certificate type with its criteria.
+
+    \b
+    Example:
+      ledger type show 101
+    """
     info = app.ledger(need_key=False).type(type_id)
     if app.json_output:
         render.print_json(info)

@@ -104,7 +104,12 @@ def link_verify(app: App, statement: Path, exports: tuple[Path, ...], clone: Pat
 @json_option
 @pass_app
 def link_list(app: App) -> None:
-    """The handles linked in this workspace.  Example: ledger link list --json"""
+    """The handles linked in this workspace.
+
+    \b
+    Example:
+      ledger link list --json
+    """
     from ledger.contributions.handles import LinkStore
 
     links = list(LinkStore(app.settings().links_path))
@@ -125,7 +130,9 @@ def link_list(app: App) -> None:
 def link_show(app: App, handle: str) -> None:
     """A link's record (with its salt: give it to the subject, who can show it to whom it chooses).
 
-    Example: ledger link show github:alice --json > alice-link.json
+    \b
+    Example:
+      ledger link show github:alice --json > alice-link.json
     """
     from ledger.contributions.handles import LinkStore, parse_handle
     from ledger.errors import ValidationError
@@ -147,7 +154,9 @@ def link_show(app: App, handle: str) -> None:
 def link_check(app: App, record: Path) -> None:
     """Check a link record against the chain: anchored, by whom, when, for its subject (exit 1 if not).
 
-    Example: ledger link check alice-link.json
+    \b
+    Example:
+      ledger link check alice-link.json
     """
     from ledger.canonical import NotJSONError, loads_lax
     from ledger.errors import ValidationError
@@ -176,7 +185,9 @@ def link_check(app: App, record: Path) -> None:
 def link_remove(app: App, handle: str) -> None:
     """Forget a link here: imports stop mapping the handle (the commitment stays on chain).
 
-    Example: ledger link remove github:alice
+    \b
+    Example:
+      ledger link remove github:alice
     """
     from ledger.contributions.handles import LinkStore, parse_handle
 

@@ -183,7 +183,9 @@ def report_check(app: App, report_path: Path, no_sync: bool) -> None:
     """Check a report: recompute it from the chain at its stated block with its stated inputs, compare the
     hashes, and say whether, by whom and when its hash was anchored. Exit 0 if all agree, 1 otherwise.
 
-    Example: ledger report check alice.json
+    \b
+    Example:
+      ledger report check alice.json
     """
     from ledger.reports import check_report, load_report
 

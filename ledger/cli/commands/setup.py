@@ -110,7 +110,9 @@ def key() -> None:
 def key_new(app: App, name: str, crypto: str | None) -> None:
     """Make a new random key, encrypted with a password. The secret is never printed.
 
-    Example: ledger key new --name mentor
+    \b
+    Example:
+      ledger key new --name mentor
     """
     from ledger.ledger import Ledger
 
@@ -129,7 +131,9 @@ def key_new(app: App, name: str, crypto: str | None) -> None:
 def key_import(app: App, name: str, source: str, crypto: str | None) -> None:
     """Import a private key (hex, in a file so that it stays out of shell history).
 
-    Example: ledger key import --name uni --from-file uni.hex
+    \b
+    Example:
+      ledger key import --name uni --from-file uni.hex
     """
     from ledger.ledger import Ledger
 
@@ -145,7 +149,9 @@ def key_import(app: App, name: str, source: str, crypto: str | None) -> None:
 def key_list(app: App) -> None:
     """List the workspace's keys (names and addresses only).
 
-    Example: ledger key list
+    \b
+    Example:
+      ledger key list
     """
     from ledger.identity.keyring import Keyring
 
@@ -200,7 +206,9 @@ def subject() -> None:
 def subject_new(app: App, name: str, email: str, student_number: str) -> None:
     """Make a random subject id and remember who it is, off chain (encrypted in the vault).
 
-    Example: ledger subject new --name "Li Hua" --student-number 2023001
+    \b
+    Example:
+      ledger subject new --name "Li Hua" --student-number 2023001
     """
     vault = app.vault()
     s = vault.new_subject({"name": name, "email": email, "student_number": student_number})
