@@ -112,7 +112,13 @@ def compute_root(
     siblings = list(proof)
     if index >> len(siblings):
         return None
-    h = (lambda data: _keccak(data).digest()) if hasher is keccak256 else hasher
+    if hasher is keccak256:
+        k = _keccak
+        for sibling in siblings:
+            node = k(node + sibling).digest() if index & 1 == 0 else k(sibling + node).digest()
+            index >>= 1
+        return node
+    h = hasher
     for level, sibling in enumerate(siblings):
         node = h(node + sibling) if (index >> level) & 1 == 0 else h(sibling + node)
     return node

@@ -13,7 +13,7 @@ from os import PathLike
 from types import MappingProxyType
 from typing import Any
 
-from ledger.canonical import CanonicalizationError, ParsedJSON, canonicalize
+from ledger.canonical import CanonicalizationError, ParsedJSON, canonicalize, join_members
 from ledger.canonical import parse as parse_json
 from ledger.credentials.document import (
     CREDENTIAL_TYPES,
@@ -340,6 +340,14 @@ def _proof_v2(raw: Any) -> tuple[CredentialProof, dict[str, Any], str]:
     return proof, disclosures, method
 
 
+def _utf8(text: str) -> bytes:
+    """Canonical text as UTF-8, refused (as :meth:`ParsedJSON.canonicalize` refuses it) with a lone surrogate."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CanonicalizationError("a string contains a lone surrogate (not valid Unicode)") from exc
+
+
 def _same_deployment(value: Any, pattern: Any, deployment: str, path: str, what: str) -> Any:
     m = pattern.match(value) if isinstance(value, str) else None
     if m is None or f"did:fisco:{m.group(1)}:{m.group(2)}" != deployment:
@@ -347,32 +355,60 @@ def _same_deployment(value: Any, pattern: Any, deployment: str, path: str, what:
     return m
 
 
+#: What the checks of a profile-2 document's shared part (type, issuer, achievement, dates, any other
+#: member but its id, subject and evidence) found, by that part's canonical text: (issuer account,
+#: deployment). A batch's documents share that part, so it is checked once per batch.
+_SHARED_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
 def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: str | None) -> Credential:
-    """A document of profile 2 (see :mod:`ledger.credentials.document`)."""
-    _types(doc.get("type"), "type", CREDENTIAL_TYPES)
+    """A document of profile 2 (see :mod:`ledger.credentials.document`).
+
+    The checks of the part a batch's documents share are skipped when that part's canonical text is one
+    already checked (:data:`_SHARED_PARTS`): they would pass again, and the checks of the rest run in
+    their usual order, so a bad document is reported as it always was.
+    """
+    top = subject_members = shared_key = known = None
+    raw_subject = doc.get("credentialSubject")
+    if parsed is not None and type(raw_subject) is dict:
+        top = parsed.members({k: v for k, v in doc.items() if k != "proof" and k != "credentialSubject"})
+        subject_members = parsed.members(raw_subject)
+    if top is not None and subject_members is not None:
+        shared_key = (join_members(top, ("evidence", "id")), join_members(subject_members, ("id", "identifier")))
+        known = _SHARED_PARTS.get(shared_key)
+    if known is None:
+        _types(doc.get("type"), "type", CREDENTIAL_TYPES)
     credential_id = doc.get("id")
     if not isinstance(credential_id, str) or not _UUID_URN.match(credential_id):
         raise CredentialFormatError("id", "must be urn:uuid:<lower-case uuid>")
     issuer_doc = _object(doc.get("issuer"), "issuer")
-    _types(issuer_doc.get("type"), "issuer.type", ("Profile",))
-    account = _issuer_account(issuer_doc)
+    if known is None:
+        _types(issuer_doc.get("type"), "issuer.type", ("Profile",))
+        account = _issuer_account(issuer_doc)
+    else:
+        account, deployment = known
     proof, disclosures, method = _proof_v2(doc.get("proof"))
     algorithm = hash_algorithm or proof.hash_algorithm
-    subject_doc = _object(doc.get("credentialSubject"), "credentialSubject")
-    _types(subject_doc.get("type"), "credentialSubject.type", ("AchievementSubject",))
+    subject_doc = _object(raw_subject, "credentialSubject")
     a = "credentialSubject.achievement"
+    if known is None:
+        _types(subject_doc.get("type"), "credentialSubject.type", ("AchievementSubject",))
     achievement_doc = _object(subject_doc.get("achievement"), a)
-    _types(achievement_doc.get("type"), f"{a}.type", ("Achievement",))
+    if known is None:
+        _types(achievement_doc.get("type"), f"{a}.type", ("Achievement",))
     criteria = _object(achievement_doc.get("criteria"), f"{a}.criteria")
-    for member in ("typeId", "typeVersion"):
-        if member not in achievement_doc:
-            raise CredentialFormatError(f"{a}.{member}", "is missing (the on-chain certificate type)")
-    m = TYPE_URL.match(achievement_doc.get("id")) if isinstance(achievement_doc.get("id"), str) else None
-    if m is None or (int(m.group(3)), int(m.group(4))) != (achievement_doc["typeId"], achievement_doc["typeVersion"]):
-        raise CredentialFormatError(
-            f"{a}.id", "must be <deployment DID>/types/<typeId>/versions/<typeVersion>, naming its typeId and typeVersion"
-        )
-    deployment = f"did:fisco:{m.group(1)}:{m.group(2)}"
+    if known is None:
+        for member in ("typeId", "typeVersion"):
+            if member not in achievement_doc:
+                raise CredentialFormatError(f"{a}.{member}", "is missing (the on-chain certificate type)")
+        m = TYPE_URL.match(achievement_doc.get("id")) if isinstance(achievement_doc.get("id"), str) else None
+        if m is None or (int(m.group(3)), int(m.group(4))) != (achievement_doc["typeId"],
+                                                               achievement_doc["typeVersion"]):
+            raise CredentialFormatError(
+                f"{a}.id",
+                "must be <deployment DID>/types/<typeId>/versions/<typeVersion>, naming its typeId and typeVersion",
+            )
+        deployment = f"did:fisco:{m.group(1)}:{m.group(2)}"
     subject = subject_doc.get("id")
     if subject is not None:
         _same_deployment(subject, SUBJECT_URL, deployment, "credentialSubject.id", "subjects/0x<64 lower-case hex>")
@@ -419,12 +455,24 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
                                deployment=deployment, profile=2)
     if method != template.verification_method:
         raise CredentialFormatError("proof[0].verificationMethod", f"must be {template.verification_method}")
-    fixed_subject = {k: v for k, v in subject_doc.items() if k not in ("id", "identifier")}
-    fixed = {k: v for k, v in doc.items() if k not in ("proof", "evidence")}
-    fixed["credentialSubject"] = fixed_subject
     try:
-        body = canonical({k: v for k, v in doc.items() if k != "proof"})
-        digest = committed_hash(canonical(fixed), digests, template.hash_algorithm)
+        if top is not None and subject_members is not None and shared_key is not None:
+            # The body and the hashed part from one rendering of each member (ParsedJSON.members).
+            top["credentialSubject"] = f'"credentialSubject":{join_members(subject_members)}'
+            body = _utf8(join_members(top))
+            top["credentialSubject"] = f'"credentialSubject":{shared_key[1]}'
+            fixed_json = _utf8(join_members(top, ("evidence",)))
+            if known is None:
+                if len(_SHARED_PARTS) >= 1024:
+                    _SHARED_PARTS.clear()
+                _SHARED_PARTS[shared_key] = (account, deployment)
+        else:
+            fixed_subject = {k: v for k, v in subject_doc.items() if k not in ("id", "identifier")}
+            fixed = {k: v for k, v in doc.items() if k not in ("proof", "evidence")}
+            fixed["credentialSubject"] = fixed_subject
+            body = canonical({k: v for k, v in doc.items() if k != "proof"})
+            fixed_json = canonical(fixed)
+        digest = committed_hash(fixed_json, digests, template.hash_algorithm)
     except CanonicalizationError as exc:
         raise CredentialFormatError(exc.path, exc.reason) from None
     return Credential(template, credential_id, subject, holder_name, tuple(evidence), body, digest,

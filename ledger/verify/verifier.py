@@ -107,10 +107,11 @@ def verify_credential(
         VerificationError: the input is not JSON at all, so there is nothing to check.
     """
     moment = _aware(now)
-    parsed = _parse_step(source, label, _stamp(moment), lenient=False)
+    checked_at = _stamp(moment)
+    parsed = _parse_step(source, label, checked_at, lenient=False)
     if isinstance(parsed, CredentialReport):
         return parsed
-    return _verify_parsed(parsed, chain, moment, at_block, label, identities)
+    return _verify_parsed(parsed, chain, moment, at_block, label, identities, checked_at)
 
 
 def _aware(now: datetime | None) -> datetime:
@@ -186,9 +187,11 @@ def _verify_parsed(
     at_block: int | None,
     label: str | None,
     identities: IssuerIdentities | None = None,
+    checked_at: str | None = None,
 ) -> CredentialReport:
-    """Every step after the format step, which ``credential`` passed."""
-    checked_at = _stamp(moment)
+    """Every step after the format step, which ``credential`` passed (``checked_at``: ``moment`` as
+    the report writes it, when the caller has it)."""
+    checked_at = checked_at or _stamp(moment)
     steps: list[StepResult] = [
         _step(
             "format", PASS, "FORMAT_OK", "a W3C VC 2.0 / Open Badges 3.0 credential of this ledger's profile"
@@ -266,5 +269,5 @@ def verify_many(
     for name, src in sources:
         parsed = _parse_step(src, name, checked_at, lenient=True)
         reports.append(parsed if isinstance(parsed, CredentialReport)
-                       else _verify_parsed(parsed, view, moment, at_block, name, identities))
+                       else _verify_parsed(parsed, view, moment, at_block, name, identities, checked_at))
     return reports
