@@ -9,6 +9,7 @@ Documents of one batch share their template, which is parsed once and cached.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from os import PathLike
 from types import MappingProxyType
 from typing import Any
@@ -355,10 +356,102 @@ def _same_deployment(value: Any, pattern: Any, deployment: str, path: str, what:
     return m
 
 
-#: What the checks of a profile-2 document's shared part (type, issuer, achievement, dates, any other
-#: member but its id, subject and evidence) found, by that part's canonical text: (issuer account,
-#: deployment). A batch's documents share that part, so it is checked once per batch.
-_SHARED_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
+#: Members of a profile-2 document (and of its credentialSubject) that differ between the documents of
+#: a batch; every other member is the batch's shared part (type, issuer, achievement, dates ...).
+_LEAF_MEMBERS = ("id", "evidence")
+_LEAF_SUBJECT_MEMBERS = ("id", "identifier")
+
+
+@dataclass(frozen=True, slots=True)
+class _SharedPart:
+    """The shared part of a checked profile-2 document: its values, what its checks found and its
+    canonical members, so that the other documents of its batch are checked and rendered only for
+    their own members."""
+
+    top: dict[str, Any]
+    subject: dict[str, Any]
+    #: (path, type) of every int and bool in ``top`` and ``subject``: equal values of these types
+    #: (True == 1) are the same JSON only when their types agree too.
+    typed: tuple[tuple[tuple[Any, ...], type], ...]
+    top_members: dict[str, str]
+    subject_members: dict[str, str]
+    subject_json: str
+    account: str
+    deployment: str
+    method: str
+
+    def matches(self, top: dict[str, Any], subject: dict[str, Any]) -> bool:
+        if top != self.top or subject != self.subject:
+            return False
+        for path, kind in self.typed:
+            value: Any = top if path[0] == 0 else subject
+            for step in path[1:]:
+                value = value[step]
+            if type(value) is not kind:
+                return False
+        return True
+
+
+#: The shared parts of the batches seen last (a handful: documents usually come a batch at a time).
+_SHARED_PARTS: list[_SharedPart] = []
+
+
+def _typed_paths(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], type]]:
+    if type(value) is dict:
+        return [found for key, item in value.items() for found in _typed_paths(item, (*path, key))]
+    if type(value) is list:
+        return [found for i, item in enumerate(value) for found in _typed_paths(item, (*path, i))]
+    if type(value) in (int, bool):
+        return [(path, type(value))]
+    return []
+
+
+def _split(doc: dict[str, Any], subject_doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The shared members of ``doc`` (without its proof and subject) and of its subject."""
+    top = {k: v for k, v in doc.items() if k not in _LEAF_MEMBERS and k != "proof" and k != "credentialSubject"}
+    subject = {k: v for k, v in subject_doc.items() if k not in _LEAF_SUBJECT_MEMBERS}
+    return top, subject
+
+
+def _known_shared_part(doc: dict[str, Any], raw_subject: Any, parsed: ParsedJSON | None) -> _SharedPart | None:
+    """The checked shared part ``doc`` has (a strictly parsed text of the fast path only), or None."""
+    if not _SHARED_PARTS or parsed is None or not parsed.fast or type(raw_subject) is not dict:
+        return None
+    top, subject = _split(doc, raw_subject)
+    for part in _SHARED_PARTS:
+        if part.matches(top, subject):
+            return part
+    return None
+
+
+def _remember_shared_part(doc: dict[str, Any], subject_doc: dict[str, Any], parsed: ParsedJSON | None,
+                          account: str, deployment: str, method: str) -> None:
+    """Keep the shared part of ``doc``, which passed every check, for the rest of its batch."""
+    if parsed is None or not parsed.fast or type(subject_doc) is not dict:
+        return
+    top, subject = _split(doc, subject_doc)
+    top_members, subject_members = parsed.members(top), parsed.members(subject)
+    if top_members is None or subject_members is None:
+        return
+    typed = (*_typed_paths(top, (0,)), *_typed_paths(subject, (1,)))
+    if len(_SHARED_PARTS) >= 8:
+        del _SHARED_PARTS[0]
+    _SHARED_PARTS.append(_SharedPart(top, subject, typed, top_members, subject_members,
+                                     join_members(subject_members), account, deployment, method))
+
+
+def _render(shared: _SharedPart, doc: dict[str, Any], subject_doc: dict[str, Any],
+            parsed: ParsedJSON) -> tuple[bytes, bytes]:
+    """The canonical body and hashed part of a document whose shared part is ``shared``: only the
+    document's own members are rendered."""
+    own_top = parsed.members({k: v for k, v in doc.items() if k in _LEAF_MEMBERS})
+    own_subject = parsed.members({k: v for k, v in subject_doc.items() if k in _LEAF_SUBJECT_MEMBERS})
+    assert own_top is not None and own_subject is not None  # parsed.fast
+    top = {**shared.top_members, **own_top}
+    top["credentialSubject"] = f'"credentialSubject":{join_members({**shared.subject_members, **own_subject})}'
+    body = _utf8(join_members(top))
+    top["credentialSubject"] = f'"credentialSubject":{shared.subject_json}'
+    return body, _utf8(join_members(top, ("evidence",)))
 
 
 def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: str | None) -> Credential:
@@ -368,14 +461,8 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
     already checked (:data:`_SHARED_PARTS`): they would pass again, and the checks of the rest run in
     their usual order, so a bad document is reported as it always was.
     """
-    top = subject_members = shared_key = known = None
     raw_subject = doc.get("credentialSubject")
-    if parsed is not None and type(raw_subject) is dict:
-        top = parsed.members({k: v for k, v in doc.items() if k != "proof" and k != "credentialSubject"})
-        subject_members = parsed.members(raw_subject)
-    if top is not None and subject_members is not None:
-        shared_key = (join_members(top, ("evidence", "id")), join_members(subject_members, ("id", "identifier")))
-        known = _SHARED_PARTS.get(shared_key)
+    known = _known_shared_part(doc, raw_subject, parsed)
     if known is None:
         _types(doc.get("type"), "type", CREDENTIAL_TYPES)
     credential_id = doc.get("id")
@@ -386,7 +473,7 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
         _types(issuer_doc.get("type"), "issuer.type", ("Profile",))
         account = _issuer_account(issuer_doc)
     else:
-        account, deployment = known
+        account, deployment = known.account, known.deployment
     proof, disclosures, method = _proof_v2(doc.get("proof"))
     algorithm = hash_algorithm or proof.hash_algorithm
     subject_doc = _object(raw_subject, "credentialSubject")
@@ -453,25 +540,19 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
         raise CredentialFormatError("credentialSubject.id", "is missing (and not withheld)")
     template = _parse_template(doc, issuer_doc, achievement_doc, criteria, algorithm, account=account,
                                deployment=deployment, profile=2)
-    if method != template.verification_method:
-        raise CredentialFormatError("proof[0].verificationMethod", f"must be {template.verification_method}")
+    expected_method = known.method if known is not None else template.verification_method
+    if method != expected_method:
+        raise CredentialFormatError("proof[0].verificationMethod", f"must be {expected_method}")
     try:
-        if top is not None and subject_members is not None and shared_key is not None:
-            # The body and the hashed part from one rendering of each member (ParsedJSON.members).
-            top["credentialSubject"] = f'"credentialSubject":{join_members(subject_members)}'
-            body = _utf8(join_members(top))
-            top["credentialSubject"] = f'"credentialSubject":{shared_key[1]}'
-            fixed_json = _utf8(join_members(top, ("evidence",)))
-            if known is None:
-                if len(_SHARED_PARTS) >= 1024:
-                    _SHARED_PARTS.clear()
-                _SHARED_PARTS[shared_key] = (account, deployment)
+        if known is not None and parsed is not None:
+            body, fixed_json = _render(known, doc, subject_doc, parsed)
         else:
             fixed_subject = {k: v for k, v in subject_doc.items() if k not in ("id", "identifier")}
             fixed = {k: v for k, v in doc.items() if k not in ("proof", "evidence")}
             fixed["credentialSubject"] = fixed_subject
             body = canonical({k: v for k, v in doc.items() if k != "proof"})
             fixed_json = canonical(fixed)
+            _remember_shared_part(doc, subject_doc, parsed, account, deployment, expected_method)
         digest = committed_hash(fixed_json, digests, template.hash_algorithm)
     except CanonicalizationError as exc:
         raise CredentialFormatError(exc.path, exc.reason) from None
