@@ -65,3 +65,18 @@ def test_the_later_documents_of_a_batch_are_parsed_as_the_first(texts: list[str]
     parse_module._SHARED_PARTS.clear()
     assert [_outcome(t) for t in texts] == alone
     assert all(o[0] == "ok" for o in alone)
+
+
+@pytest.mark.parametrize(("value", "canonical"), [("true", "true"), ("1.0", "1"), ("[1]", "[1]"), ('"1"', '"1"')])
+def test_a_shared_member_equal_only_in_python_is_not_taken_for_the_checked_one(
+    texts: list[str], value: str, canonical: str
+) -> None:
+    anchor = '"validUntil":"2031-07-01T00:00:00Z"'
+    checked = texts[0].replace(anchor, anchor + ',"extension":1', 1)
+    variant = texts[1].replace(anchor, anchor + f',"extension":{value}', 1)
+    alone = _cold(variant)
+    parse_module._SHARED_PARTS.clear()
+    assert _outcome(checked)[0] == "ok" and parse_module._SHARED_PARTS
+    assert _outcome(variant) == alone
+    if alone[0] == "ok":
+        assert f'"extension":{canonical}'.encode() in alone[2]
