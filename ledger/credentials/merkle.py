@@ -97,7 +97,11 @@ def compute_root(
     leads nowhere (``None``), as the contract's ``verifyLeaf`` refuses it.
     """
     _check_layout(layout)
-    node = leaf_node(value, hasher)
+    if hasher is keccak256:
+        _check_value(value, "leaf")
+        node = _keccak(_keccak(value).digest()).digest()
+    else:
+        node = leaf_node(value, hasher)
     if layout == SORTED_PAIRS:
         if hasher is keccak256:
             k = _keccak

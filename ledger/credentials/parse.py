@@ -40,6 +40,8 @@ from ledger.errors import LedgerError, VerificationError
 __all__ = ["MAX_CREDENTIAL_BYTES", "parse_credential", "read_credential_file"]
 
 _SUBJECT, _HOLDER, _EVIDENCE = DISCLOSABLE
+_DISCLOSABLE = frozenset(DISCLOSABLE)
+_DISCLOSURE_PATHS = {path: f"proof[0].proofValue.disclosures.{path}" for path in DISCLOSABLE}
 
 #: Largest credential document accepted, in bytes of JSON; ours are a few kilobytes.
 MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024
@@ -379,6 +381,8 @@ class _SharedPart:
     account: str
     deployment: str
     method: str
+    #: The template the part stamps, by hash algorithm (the one thing it depends on besides the part).
+    templates: dict[str, CredentialTemplate]
 
     def matches(self, top: dict[str, Any], subject: dict[str, Any]) -> bool:
         if top != self.top or subject != self.subject:
@@ -425,7 +429,7 @@ def _known_shared_part(doc: dict[str, Any], raw_subject: Any, parsed: ParsedJSON
 
 
 def _remember_shared_part(doc: dict[str, Any], subject_doc: dict[str, Any], parsed: ParsedJSON | None,
-                          account: str, deployment: str, method: str) -> None:
+                          account: str, deployment: str, template: CredentialTemplate) -> None:
     """Keep the shared part of ``doc``, which passed every check, for the rest of its batch."""
     if parsed is None or not parsed.fast or type(subject_doc) is not dict:
         return
@@ -437,7 +441,8 @@ def _remember_shared_part(doc: dict[str, Any], subject_doc: dict[str, Any], pars
     if len(_SHARED_PARTS) >= 8:
         del _SHARED_PARTS[0]
     _SHARED_PARTS.append(_SharedPart(top, subject, typed, top_members, subject_members,
-                                     join_members(subject_members), account, deployment, method))
+                                     join_members(subject_members), account, deployment,
+                                     template.verification_method, {template.hash_algorithm: template}))
 
 
 def _render(shared: _SharedPart, doc: dict[str, Any], subject_doc: dict[str, Any],
@@ -509,7 +514,7 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
 
     evidence = _evidence(raw_evidence, contribution_key)
     # The disclosable fields: each present one with its salt, each absent one possibly withheld.
-    unknown = sorted(set(disclosures) - set(DISCLOSABLE))
+    unknown = sorted(set(disclosures) - _DISCLOSABLE) if not _DISCLOSABLE.issuperset(disclosures) else None
     if unknown:
         raise CredentialFormatError("proof[0].proofValue.disclosures", f"{unknown[0]!r} is not a disclosable field")
     canonical = parsed.canonicalize if parsed is not None else canonicalize
@@ -519,7 +524,7 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
     digests: dict[str, bytes] = {}
     for path in DISCLOSABLE:
         entry = disclosures.get(path)
-        where = f"proof[0].proofValue.disclosures.{path}"
+        where = _DISCLOSURE_PATHS[path]
         if values[path] is not None:
             if not isinstance(entry, dict) or set(entry) != {"salt"}:
                 raise CredentialFormatError(where, f"{path} is in the document, so its salt must be here")
@@ -538,8 +543,12 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
             withheld[path] = digests[path] = _bytes32(entry["digest"], f"{where}.digest")
     if subject is None and _SUBJECT not in withheld:
         raise CredentialFormatError("credentialSubject.id", "is missing (and not withheld)")
-    template = _parse_template(doc, issuer_doc, achievement_doc, criteria, algorithm, account=account,
-                               deployment=deployment, profile=2)
+    template = known.templates.get(algorithm) if known is not None else None
+    if template is None:
+        template = _parse_template(doc, issuer_doc, achievement_doc, criteria, algorithm, account=account,
+                                   deployment=deployment, profile=2)
+        if known is not None and template.hash_algorithm == algorithm:
+            known.templates[algorithm] = template
     expected_method = known.method if known is not None else template.verification_method
     if method != expected_method:
         raise CredentialFormatError("proof[0].verificationMethod", f"must be {expected_method}")
@@ -552,7 +561,8 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
             fixed["credentialSubject"] = fixed_subject
             body = canonical({k: v for k, v in doc.items() if k != "proof"})
             fixed_json = canonical(fixed)
-            _remember_shared_part(doc, subject_doc, parsed, account, deployment, expected_method)
+            if template.hash_algorithm == algorithm:
+                _remember_shared_part(doc, subject_doc, parsed, account, deployment, template)
         digest = committed_hash(fixed_json, digests, template.hash_algorithm)
     except CanonicalizationError as exc:
         raise CredentialFormatError(exc.path, exc.reason) from None
