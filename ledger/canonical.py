@@ -394,7 +394,7 @@ def parse(text: str | bytes) -> ParsedJSON:
 
 def _has_surrogate_escape(text: str) -> bool:
     """True when the text writes a UTF-16 surrogate as an escape (how JSON spells a non-BMP character)."""
-    if "\\u" not in text:
+    if "\\" not in text or "\\u" not in text:
         return False
     lowered = text.lower()
     return any(f"\\u{lead}" in lowered for lead in ("d8", "d9", "da", "db", "dc", "dd", "de", "df"))

@@ -449,11 +449,11 @@ def _render(shared: _SharedPart, doc: dict[str, Any], subject_doc: dict[str, Any
             parsed: ParsedJSON) -> tuple[bytes, bytes]:
     """The canonical body and hashed part of a document whose shared part is ``shared``: only the
     document's own members are rendered."""
-    own_top = parsed.members({k: v for k, v in doc.items() if k in _LEAF_MEMBERS})
-    own_subject = parsed.members({k: v for k, v in subject_doc.items() if k in _LEAF_SUBJECT_MEMBERS})
+    own_top = parsed.members({k: doc[k] for k in _LEAF_MEMBERS if k in doc})
+    own_subject = parsed.members({k: subject_doc[k] for k in _LEAF_SUBJECT_MEMBERS if k in subject_doc})
     assert own_top is not None and own_subject is not None  # parsed.fast
-    top = {**shared.top_members, **own_top}
-    top["credentialSubject"] = f'"credentialSubject":{join_members({**shared.subject_members, **own_subject})}'
+    top = shared.top_members | own_top
+    top["credentialSubject"] = f'"credentialSubject":{join_members(shared.subject_members | own_subject)}'
     body = _utf8(join_members(top))
     top["credentialSubject"] = f'"credentialSubject":{shared.subject_json}'
     return body, _utf8(join_members(top, ("evidence",)))

@@ -234,10 +234,10 @@ def _shared_key(data: dict[str, Any], kind: Any, tree: str) -> tuple[Any, ...] |
     key = (kind, tree, data.get("hashAlgorithm", "keccak256"), chain.get("backend"), chain.get("chainId"),
            data.get("contract"), data.get("batchRoot"), data.get("batchSize"), data.get("anchorTransaction"),
            data.get("anchorBlock"))
-    for value in key:
-        if value is not None and type(value) is not str and type(value) is not int:
-            return None
-    return key
+    return key if _SCALARS.issuperset(map(type, key)) else None
+
+
+_SCALARS = frozenset({str, int, type(None)})
 
 
 _HEADS: dict[tuple[Any, ...], str] = {}

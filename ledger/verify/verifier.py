@@ -180,6 +180,9 @@ def summarize(credential: Credential, identity: IssuerIdentity | None = None) ->
     }
 
 
+_FORMAT_OK = _step("format", PASS, "FORMAT_OK", "a W3C VC 2.0 / Open Badges 3.0 credential of this ledger's profile")
+
+
 def _verify_parsed(
     credential: Credential,
     chain: ChainView | None,
@@ -192,12 +195,7 @@ def _verify_parsed(
     """Every step after the format step, which ``credential`` passed (``checked_at``: ``moment`` as
     the report writes it, when the caller has it)."""
     checked_at = checked_at or _stamp(moment)
-    steps: list[StepResult] = [
-        _step(
-            "format", PASS, "FORMAT_OK", "a W3C VC 2.0 / Open Badges 3.0 credential of this ledger's profile"
-        ),
-        check_integrity(credential),
-    ]
+    steps: list[StepResult] = [_FORMAT_OK, check_integrity(credential)]
     # A changed document is reported once, as HASH_MISMATCH, not again as a path to the wrong root.
     steps.append(
         check_inclusion(credential) if steps[1].outcome == PASS else blocked("inclusion", "integrity")
