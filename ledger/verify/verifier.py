@@ -152,26 +152,40 @@ def _parse_step(
         return _format_invalid(str(exc), exc.path, label, checked_at)
 
 
+#: The issuer part of a summary without an identity, by template (kept with it: an id is reused).
+_ISSUER_SUMMARIES: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
 def summarize(credential: Credential, identity: IssuerIdentity | None = None) -> dict[str, Any]:
     """What a credential says, for a person: holder, title, institution, dates, evidence.
 
     ``identity`` adds what verification found out about the issuer (registered name, verified domain);
     without it the issuer is as the document names it, with no domain verified.
     """
+    template = credential.template
+    if identity is None:
+        known = _ISSUER_SUMMARIES.get(id(template))
+        if known is None or known[0] is not template:  # the issuer as the document names it: once a batch
+            issuer_doc = IssuerIdentity(credential.issuer.address, credential.issuer.name).to_dict()
+            if len(_ISSUER_SUMMARIES) >= 256:
+                _ISSUER_SUMMARIES.clear()
+            known = _ISSUER_SUMMARIES[id(template)] = (template, {**issuer_doc, "id": credential.issuer.id})
+        issuer_summary = dict(known[1])
+    else:
+        issuer_summary = {**identity.to_dict(), "id": credential.issuer.id}
     achievement = credential.achievement
-    issuer = identity or IssuerIdentity(credential.issuer.address, credential.issuer.name)
     return {
         "id": credential.id,
         "holder": credential.holder_name,
         "subject": credential.subject_id,
-        "title": credential.template.name,
+        "title": template.name,
         "achievement": achievement.name,
         "description": achievement.description,
         "criteria": achievement.criteria,
         "field": achievement.field_of_study,
         "type_id": achievement.type_id,
         "type_version": achievement.type_version,
-        "issuer": {**issuer.to_dict(), "id": credential.issuer.id},
+        "issuer": issuer_summary,
         "valid_from": credential.template.valid_from,
         "valid_until": credential.template.valid_until,
         "evidence": [{"key": "0x" + e.key.hex(), "name": e.name} for e in credential.evidence],
