@@ -82,7 +82,9 @@ if _c_make_encoder is not None:
         return "".join(_c_encode(value, 0))
 
 else:  # pragma: no cover - an interpreter without the C accelerator
-    _fast_dumps = _ENCODER.encode
+
+    def _fast_dumps(value: Any) -> str:
+        return _ENCODER.encode(value)
 
 
 class CanonicalizationError(ValidationError):
