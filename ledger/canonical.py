@@ -46,6 +46,7 @@ __all__ = [
     "ParsedJSON",
     "canonicalize",
     "check_depth",
+    "join_members",
     "loads",
     "parse",
 ]
@@ -66,9 +67,24 @@ _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
-_fast_dumps = json.JSONEncoder(
+_ENCODER = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
-).encode
+)
+# The C encoder json.dumps itself uses, made once: JSONEncoder.encode would build it anew on every call,
+# which costs as much as encoding a small value (a credential is canonicalized several times when parsed).
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+if _c_make_encoder is not None:
+    _c_encode = _c_make_encoder(
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+
+    def _fast_dumps(value: Any) -> str:
+        return "".join(_c_encode(value, 0))
+
+else:  # pragma: no cover - an interpreter without the C accelerator
+
+    def _fast_dumps(value: Any) -> str:
+        return _ENCODER.encode(value)
 
 
 class CanonicalizationError(ValidationError):
@@ -201,8 +217,16 @@ def _refuse_constant(name: str) -> Any:
 
 def _json_loads(text: str, **hooks: Any) -> Any:
     """``json.loads`` with its failures translated: every one is a :class:`NotJSONError`."""
+    return _json_decode(json.JSONDecoder(**hooks) if hooks else _PLAIN, text)
+
+
+def _json_decode(decoder: json.JSONDecoder, text: str) -> Any:
+    """``json.loads(text)`` with ``decoder`` (made once, not per call), its failures translated as in
+    :func:`_json_loads`."""
     try:
-        return json.loads(text, **hooks)
+        if text.startswith("\ufeff"):  # as json.loads refuses a str that starts with a BOM
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return decoder.decode(text)
     except CanonicalizationError:
         raise  # a hook's refusal, already ours
     except json.JSONDecodeError as exc:
@@ -211,6 +235,30 @@ def _json_loads(text: str, **hooks: Any) -> Any:
         raise NotJSONError(f"not accepted: a number longer than {_MAX_DIGITS:,} digits") from None
     except RecursionError as exc:
         raise NotJSONError(f"not accepted: arrays and objects nest deeper than {MAX_DEPTH} levels") from exc
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise CanonicalizationError(f"integer {text} is outside the JSON safe range +/-(2**53 - 1)")
+    return value
+
+
+class _FloatSeen(Exception):
+    """Internal: the text has a number with a fraction or exponent (see :func:`parse`)."""
+
+
+def _float_seen(number: str) -> float:
+    raise _FloatSeen(number)
+
+
+_PLAIN = json.JSONDecoder()
+_STRICT = json.JSONDecoder(object_pairs_hook=_pairs_to_dict, parse_constant=_refuse_constant)
+# parse() without floats (every credential we write): a float stops it, and the text is parsed again
+# with the float noted, so a text with floats gets exactly the answer (or error) it got before.
+_STRICT_NO_FLOAT = json.JSONDecoder(
+    object_pairs_hook=_pairs_to_dict, parse_constant=_refuse_constant, parse_float=_float_seen, parse_int=_safe_int
+)
 
 
 def loads(text: str | bytes) -> Any:
@@ -222,7 +270,7 @@ def loads(text: str | bytes) -> Any:
     """
     text = _decode_utf8(text)
     check_depth(text)
-    return _json_loads(text, object_pairs_hook=_pairs_to_dict, parse_constant=_refuse_constant)
+    return _json_decode(_STRICT, text)
 
 
 def loads_lax(text: str | bytes) -> Any:
@@ -270,13 +318,6 @@ def _decode_utf8(text: str | bytes | bytearray) -> str:
     return text
 
 
-def _safe_int(text: str) -> int:
-    value = int(text)
-    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-        raise CanonicalizationError(f"integer {text} is outside the JSON safe range +/-(2**53 - 1)")
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class ParsedJSON:
     """A strictly parsed JSON value that remembers whether the C fast path is exact for it.
@@ -300,6 +341,26 @@ class ParsedJSON:
             raise CanonicalizationError("a string contains a lone surrogate (not valid Unicode)") from exc
 
 
+    def members(self, value: dict[str, Any]) -> dict[str, str] | None:
+        """Each member of ``value`` (an object in ``self.value``) as canonical text ``"key":value``, or
+        None when the fast path is not exact for this text.
+
+        A canonical object is its members sorted by key, so objects that share members (a document
+        with and without some of them) are put together from one rendering (:func:`join_members`).
+        The texts may hold a lone surrogate: encoding them to UTF-8 is the caller's (as in
+        :meth:`canonicalize`).
+        """
+        if not self.fast:
+            return None
+        return {key: f"{_fast_dumps(key)}:{_fast_dumps(item)}" for key, item in value.items()}
+
+
+def join_members(members: dict[str, str], skip: tuple[str, ...] = ()) -> str:
+    """The canonical text of an object from its :meth:`ParsedJSON.members`, leaving out ``skip``
+    (keys sorted by code point, which is UTF-16 order for the BMP-only texts the fast path takes)."""
+    return "{" + ",".join([members[key] for key in sorted(members) if key not in skip]) + "}"
+
+
 def parse(text: str | bytes) -> ParsedJSON:
     """Like :func:`loads`, and also refuses integers beyond +/-(2**53 - 1); see :class:`ParsedJSON`.
 
@@ -309,6 +370,13 @@ def parse(text: str | bytes) -> ParsedJSON:
     """
     text = _decode_utf8(text)
     check_depth(text)
+    try:
+        value = _json_decode(_STRICT_NO_FLOAT, text)
+    except _FloatSeen:
+        pass
+    else:
+        fast = (text.isascii() or max(text) <= "\uffff") and not _has_surrogate_escape(text)
+        return ParsedJSON(value, fast)
     floats: list[str] = []
 
     def note_float(number: str) -> float:
@@ -328,7 +396,7 @@ def parse(text: str | bytes) -> ParsedJSON:
 
 def _has_surrogate_escape(text: str) -> bool:
     """True when the text writes a UTF-16 surrogate as an escape (how JSON spells a non-BMP character)."""
-    if "\\u" not in text:
+    if "\\" not in text or "\\u" not in text:
         return False
     lowered = text.lower()
     return any(f"\\u{lead}" in lowered for lead in ("d8", "d9", "da", "db", "dc", "dd", "de", "df"))

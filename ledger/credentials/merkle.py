@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, islice, repeat
+from typing import Any
 
 import sha3  # safe-pysha3, the C keccak that ledger.crypto.hashing.keccak256 wraps
 
@@ -87,6 +88,11 @@ def depth_of(size: int) -> int:
     return (size - 1).bit_length() if size > 1 else 0
 
 
+#: Roots reached from a node at mid height (see :func:`compute_root`), by (node, its index at that
+#: height, the height, the siblings above it): the positional keccak256 tree only.
+_UPPER_HALF: dict[tuple[Any, ...], bytes] = {}
+
+
 def compute_root(
     value: bytes, proof: Iterable[bytes], hasher: Hasher = keccak256, *, index: int | None = None,
     layout: str = POSITIONAL,
@@ -97,7 +103,11 @@ def compute_root(
     leads nowhere (``None``), as the contract's ``verifyLeaf`` refuses it.
     """
     _check_layout(layout)
-    node = leaf_node(value, hasher)
+    if hasher is keccak256:
+        _check_value(value, "leaf")
+        node = _keccak(_keccak(value).digest()).digest()
+    else:
+        node = leaf_node(value, hasher)
     if layout == SORTED_PAIRS:
         if hasher is keccak256:
             k = _keccak
@@ -112,7 +122,25 @@ def compute_root(
     siblings = list(proof)
     if index >> len(siblings):
         return None
-    h = (lambda data: _keccak(data).digest()) if hasher is keccak256 else hasher
+    if hasher is keccak256:
+        k = _keccak
+        half = len(siblings) // 2
+        for sibling in siblings[:half]:
+            node = k(node + sibling).digest() if index & 1 == 0 else k(sibling + node).digest()
+            index >>= 1
+        # The leaves of a batch under one node at mid height share the rest of the way up: that part
+        # is a function of the node, its position and the remaining siblings, so it is walked once.
+        key = (node, index, half, *siblings[half:])
+        root = _UPPER_HALF.get(key)
+        if root is None:
+            for sibling in siblings[half:]:
+                node = k(node + sibling).digest() if index & 1 == 0 else k(sibling + node).digest()
+                index >>= 1
+            if len(_UPPER_HALF) >= 4096:
+                _UPPER_HALF.clear()
+            _UPPER_HALF[key] = root = node
+        return root
+    h = hasher
     for level, sibling in enumerate(siblings):
         node = h(node + sibling) if (index >> level) & 1 == 0 else h(sibling + node)
     return node

@@ -9,11 +9,12 @@ Documents of one batch share their template, which is parsed once and cached.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from os import PathLike
 from types import MappingProxyType
 from typing import Any
 
-from ledger.canonical import CanonicalizationError, ParsedJSON, canonicalize
+from ledger.canonical import CanonicalizationError, ParsedJSON, canonicalize, join_members
 from ledger.canonical import parse as parse_json
 from ledger.credentials.document import (
     CREDENTIAL_TYPES,
@@ -39,6 +40,8 @@ from ledger.errors import LedgerError, VerificationError
 __all__ = ["MAX_CREDENTIAL_BYTES", "parse_credential", "read_credential_file"]
 
 _SUBJECT, _HOLDER, _EVIDENCE = DISCLOSABLE
+_DISCLOSABLE = frozenset(DISCLOSABLE)
+_DISCLOSURE_PATHS = {path: f"proof[0].proofValue.disclosures.{path}" for path in DISCLOSABLE}
 
 #: Largest credential document accepted, in bytes of JSON; ours are a few kilobytes.
 MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024
@@ -340,6 +343,14 @@ def _proof_v2(raw: Any) -> tuple[CredentialProof, dict[str, Any], str]:
     return proof, disclosures, method
 
 
+def _utf8(text: str) -> bytes:
+    """Canonical text as UTF-8, refused (as :meth:`ParsedJSON.canonicalize` refuses it) with a lone surrogate."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CanonicalizationError("a string contains a lone surrogate (not valid Unicode)") from exc
+
+
 def _same_deployment(value: Any, pattern: Any, deployment: str, path: str, what: str) -> Any:
     m = pattern.match(value) if isinstance(value, str) else None
     if m is None or f"did:fisco:{m.group(1)}:{m.group(2)}" != deployment:
@@ -347,32 +358,149 @@ def _same_deployment(value: Any, pattern: Any, deployment: str, path: str, what:
     return m
 
 
+#: Members of a profile-2 document (and of its credentialSubject) that differ between the documents of
+#: a batch; every other member is the batch's shared part (type, issuer, achievement, dates ...).
+_LEAF_MEMBERS = ("id", "evidence")
+_LEAF_SUBJECT_MEMBERS = ("id", "identifier")
+
+
+@dataclass(frozen=True, slots=True)
+class _SharedPart:
+    """The shared part of a checked profile-2 document: its values, what its checks found and its
+    canonical members, so that the other documents of its batch are checked and rendered only for
+    their own members."""
+
+    top: dict[str, Any]
+    subject: dict[str, Any]
+    #: (path, type) of every int and bool in ``top`` and ``subject``: equal values of these types
+    #: (True == 1) are the same JSON only when their types agree too.
+    typed: tuple[tuple[tuple[Any, ...], type], ...]
+    top_members: dict[str, str]
+    subject_members: dict[str, str]
+    subject_json: str
+    account: str
+    deployment: str
+    method: str
+    #: The template the part stamps, by hash algorithm (the one thing it depends on besides the part).
+    templates: dict[str, CredentialTemplate]
+
+    def matches(self, top: dict[str, Any], subject: dict[str, Any]) -> bool:
+        if top != self.top or subject != self.subject:
+            return False
+        for path, kind in self.typed:
+            value: Any = top if path[0] == 0 else subject
+            for step in path[1:]:
+                value = value[step]
+            if type(value) is not kind:
+                return False
+        return True
+
+
+#: The shared parts of the batches seen last (a handful: documents usually come a batch at a time).
+_SHARED_PARTS: list[_SharedPart] = []
+
+
+def _typed_paths(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], type]]:
+    if type(value) is dict:
+        return [found for key, item in value.items() for found in _typed_paths(item, (*path, key))]
+    if type(value) is list:
+        return [found for i, item in enumerate(value) for found in _typed_paths(item, (*path, i))]
+    if type(value) in (int, bool):
+        return [(path, type(value))]
+    return []
+
+
+def _split(doc: dict[str, Any], subject_doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The shared members of ``doc`` (without its proof and subject) and of its subject."""
+    top = {k: v for k, v in doc.items() if k not in _LEAF_MEMBERS and k != "proof" and k != "credentialSubject"}
+    subject = {k: v for k, v in subject_doc.items() if k not in _LEAF_SUBJECT_MEMBERS}
+    return top, subject
+
+
+def _known_shared_part(doc: dict[str, Any], raw_subject: Any, parsed: ParsedJSON | None) -> _SharedPart | None:
+    """The checked shared part ``doc`` has (a strictly parsed text of the fast path only), or None."""
+    if not _SHARED_PARTS or parsed is None or not parsed.fast or type(raw_subject) is not dict:
+        return None
+    top, subject = _split(doc, raw_subject)
+    for part in _SHARED_PARTS:
+        if part.matches(top, subject):
+            return part
+    return None
+
+
+def _remember_shared_part(doc: dict[str, Any], subject_doc: dict[str, Any], parsed: ParsedJSON | None,
+                          account: str, deployment: str, template: CredentialTemplate) -> None:
+    """Keep the shared part of ``doc``, which passed every check, for the rest of its batch."""
+    if parsed is None or not parsed.fast or type(subject_doc) is not dict:
+        return
+    top, subject = _split(doc, subject_doc)
+    top_members, subject_members = parsed.members(top), parsed.members(subject)
+    if top_members is None or subject_members is None:
+        return
+    typed = (*_typed_paths(top, (0,)), *_typed_paths(subject, (1,)))
+    if len(_SHARED_PARTS) >= 8:
+        del _SHARED_PARTS[0]
+    _SHARED_PARTS.append(_SharedPart(top, subject, typed, top_members, subject_members,
+                                     join_members(subject_members), account, deployment,
+                                     template.verification_method, {template.hash_algorithm: template}))
+
+
+def _render(shared: _SharedPart, doc: dict[str, Any], subject_doc: dict[str, Any],
+            parsed: ParsedJSON) -> tuple[bytes, bytes]:
+    """The canonical body and hashed part of a document whose shared part is ``shared``: only the
+    document's own members are rendered."""
+    own_top = parsed.members({k: doc[k] for k in _LEAF_MEMBERS if k in doc})
+    own_subject = parsed.members({k: subject_doc[k] for k in _LEAF_SUBJECT_MEMBERS if k in subject_doc})
+    assert own_top is not None and own_subject is not None  # parsed.fast
+    top = shared.top_members | own_top
+    top["credentialSubject"] = f'"credentialSubject":{join_members(shared.subject_members | own_subject)}'
+    body = _utf8(join_members(top))
+    top["credentialSubject"] = f'"credentialSubject":{shared.subject_json}'
+    return body, _utf8(join_members(top, ("evidence",)))
+
+
 def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: str | None) -> Credential:
-    """A document of profile 2 (see :mod:`ledger.credentials.document`)."""
-    _types(doc.get("type"), "type", CREDENTIAL_TYPES)
+    """A document of profile 2 (see :mod:`ledger.credentials.document`).
+
+    The checks of the part a batch's documents share are skipped when that part's canonical text is one
+    already checked (:data:`_SHARED_PARTS`): they would pass again, and the checks of the rest run in
+    their usual order, so a bad document is reported as it always was.
+    """
+    raw_subject = doc.get("credentialSubject")
+    known = _known_shared_part(doc, raw_subject, parsed)
+    if known is None:
+        _types(doc.get("type"), "type", CREDENTIAL_TYPES)
     credential_id = doc.get("id")
     if not isinstance(credential_id, str) or not _UUID_URN.match(credential_id):
         raise CredentialFormatError("id", "must be urn:uuid:<lower-case uuid>")
     issuer_doc = _object(doc.get("issuer"), "issuer")
-    _types(issuer_doc.get("type"), "issuer.type", ("Profile",))
-    account = _issuer_account(issuer_doc)
+    if known is None:
+        _types(issuer_doc.get("type"), "issuer.type", ("Profile",))
+        account = _issuer_account(issuer_doc)
+    else:
+        account, deployment = known.account, known.deployment
     proof, disclosures, method = _proof_v2(doc.get("proof"))
     algorithm = hash_algorithm or proof.hash_algorithm
-    subject_doc = _object(doc.get("credentialSubject"), "credentialSubject")
-    _types(subject_doc.get("type"), "credentialSubject.type", ("AchievementSubject",))
+    subject_doc = _object(raw_subject, "credentialSubject")
     a = "credentialSubject.achievement"
+    if known is None:
+        _types(subject_doc.get("type"), "credentialSubject.type", ("AchievementSubject",))
     achievement_doc = _object(subject_doc.get("achievement"), a)
-    _types(achievement_doc.get("type"), f"{a}.type", ("Achievement",))
+    if known is None:
+        _types(achievement_doc.get("type"), f"{a}.type", ("Achievement",))
     criteria = _object(achievement_doc.get("criteria"), f"{a}.criteria")
-    for member in ("typeId", "typeVersion"):
-        if member not in achievement_doc:
-            raise CredentialFormatError(f"{a}.{member}", "is missing (the on-chain certificate type)")
-    m = TYPE_URL.match(achievement_doc.get("id")) if isinstance(achievement_doc.get("id"), str) else None
-    if m is None or (int(m.group(3)), int(m.group(4))) != (achievement_doc["typeId"], achievement_doc["typeVersion"]):
-        raise CredentialFormatError(
-            f"{a}.id", "must be <deployment DID>/types/<typeId>/versions/<typeVersion>, naming its typeId and typeVersion"
-        )
-    deployment = f"did:fisco:{m.group(1)}:{m.group(2)}"
+    if known is None:
+        for member in ("typeId", "typeVersion"):
+            if member not in achievement_doc:
+                raise CredentialFormatError(f"{a}.{member}", "is missing (the on-chain certificate type)")
+        m = TYPE_URL.match(achievement_doc.get("id")) if isinstance(achievement_doc.get("id"), str) else None
+        if m is None or (int(m.group(3)), int(m.group(4))) != (achievement_doc["typeId"],
+                                                               achievement_doc["typeVersion"]):
+            raise CredentialFormatError(
+                f"{a}.id",
+                "must be <deployment DID>/types/<typeId>/versions/<typeVersion>, naming its typeId and typeVersion",
+            )
+        deployment = f"did:fisco:{m.group(1)}:{m.group(2)}"
     subject = subject_doc.get("id")
     if subject is not None:
         _same_deployment(subject, SUBJECT_URL, deployment, "credentialSubject.id", "subjects/0x<64 lower-case hex>")
@@ -386,7 +514,7 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
 
     evidence = _evidence(raw_evidence, contribution_key)
     # The disclosable fields: each present one with its salt, each absent one possibly withheld.
-    unknown = sorted(set(disclosures) - set(DISCLOSABLE))
+    unknown = sorted(set(disclosures) - _DISCLOSABLE) if not _DISCLOSABLE.issuperset(disclosures) else None
     if unknown:
         raise CredentialFormatError("proof[0].proofValue.disclosures", f"{unknown[0]!r} is not a disclosable field")
     canonical = parsed.canonicalize if parsed is not None else canonicalize
@@ -396,7 +524,7 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
     digests: dict[str, bytes] = {}
     for path in DISCLOSABLE:
         entry = disclosures.get(path)
-        where = f"proof[0].proofValue.disclosures.{path}"
+        where = _DISCLOSURE_PATHS[path]
         if values[path] is not None:
             if not isinstance(entry, dict) or set(entry) != {"salt"}:
                 raise CredentialFormatError(where, f"{path} is in the document, so its salt must be here")
@@ -415,16 +543,27 @@ def _parse_v2(doc: dict[str, Any], parsed: ParsedJSON | None, hash_algorithm: st
             withheld[path] = digests[path] = _bytes32(entry["digest"], f"{where}.digest")
     if subject is None and _SUBJECT not in withheld:
         raise CredentialFormatError("credentialSubject.id", "is missing (and not withheld)")
-    template = _parse_template(doc, issuer_doc, achievement_doc, criteria, algorithm, account=account,
-                               deployment=deployment, profile=2)
-    if method != template.verification_method:
-        raise CredentialFormatError("proof[0].verificationMethod", f"must be {template.verification_method}")
-    fixed_subject = {k: v for k, v in subject_doc.items() if k not in ("id", "identifier")}
-    fixed = {k: v for k, v in doc.items() if k not in ("proof", "evidence")}
-    fixed["credentialSubject"] = fixed_subject
+    template = known.templates.get(algorithm) if known is not None else None
+    if template is None:
+        template = _parse_template(doc, issuer_doc, achievement_doc, criteria, algorithm, account=account,
+                                   deployment=deployment, profile=2)
+        if known is not None and template.hash_algorithm == algorithm:
+            known.templates[algorithm] = template
+    expected_method = known.method if known is not None else template.verification_method
+    if method != expected_method:
+        raise CredentialFormatError("proof[0].verificationMethod", f"must be {expected_method}")
     try:
-        body = canonical({k: v for k, v in doc.items() if k != "proof"})
-        digest = committed_hash(canonical(fixed), digests, template.hash_algorithm)
+        if known is not None and parsed is not None:
+            body, fixed_json = _render(known, doc, subject_doc, parsed)
+        else:
+            fixed_subject = {k: v for k, v in subject_doc.items() if k not in ("id", "identifier")}
+            fixed = {k: v for k, v in doc.items() if k not in ("proof", "evidence")}
+            fixed["credentialSubject"] = fixed_subject
+            body = canonical({k: v for k, v in doc.items() if k != "proof"})
+            fixed_json = canonical(fixed)
+            if template.hash_algorithm == algorithm:
+                _remember_shared_part(doc, subject_doc, parsed, account, deployment, template)
+        digest = committed_hash(fixed_json, digests, template.hash_algorithm)
     except CanonicalizationError as exc:
         raise CredentialFormatError(exc.path, exc.reason) from None
     return Credential(template, credential_id, subject, holder_name, tuple(evidence), body, digest,

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pybase64
+
 from ledger.canonical import CanonicalizationError, loads
 from ledger.credentials.fields import ADDRESS as _ADDRESS
 from ledger.credentials.fields import CredentialFormatError
@@ -141,6 +143,35 @@ class CredentialProof:
         if not isinstance(data, dict):
             raise CredentialFormatError(path, "must be an object (one proof)")
         kind = data.get("type") if kind is None else kind
+        key = _shared_key(data, kind, tree)
+        shared = _SHARED.get(key) if key is not None else None
+        if shared is not None:
+            # The members a batch shares were checked for an earlier leaf with these very values.
+            credential_hash = _bytes32(data.get("credentialHash"), f"{path}.credentialHash")
+            index = _uint(data.get("leafIndex"), f"{path}.leafIndex")
+            size = shared["batch_size"]
+            if index >= size:
+                raise CredentialFormatError(f"{path}.leafIndex", f"leaf {index} is outside a batch of {size}")
+            raw_path = data.get("merklePath")
+            if not isinstance(raw_path, list):
+                raise CredentialFormatError(f"{path}.merklePath", "must be a list of 32-byte hex strings")
+            return cls(**shared, credential_hash=credential_hash, leaf_index=index,
+                       merkle_path=_path32(raw_path, f"{path}.merklePath"))
+        proof = cls._checked(data, path, kind, tree)
+        if key is not None:
+            if len(_SHARED) >= 256:
+                _SHARED.clear()
+            _SHARED[key] = {
+                "kind": proof.kind, "chain": proof.chain, "contract": proof.contract,
+                "hash_algorithm": proof.hash_algorithm, "batch_root": proof.batch_root,
+                "batch_size": proof.batch_size, "anchor_transaction": proof.anchor_transaction,
+                "anchor_block": proof.anchor_block, "tree": proof.tree,
+            }
+        return proof
+
+    @classmethod
+    def _checked(cls, data: dict[str, Any], path: str, kind: Any, tree: str) -> CredentialProof:
+        """:meth:`from_dict` checking every member."""
         if kind not in (BATCH_PROOF, CHECKED_PROOF):
             raise CredentialFormatError(f"{path}.type", f"must be {BATCH_PROOF!r} or {CHECKED_PROOF!r}")
         algorithm = data.get("hashAlgorithm", "keccak256")
@@ -186,6 +217,27 @@ class CredentialProof:
             anchor_block=_opt_uint(data.get("anchorBlock"), f"{path}.anchorBlock"),
             tree=tree,
         )
+
+
+#: The checked members a batch's proofs share (see :func:`_shared_key`), by their JSON values.
+_SHARED: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _shared_key(data: dict[str, Any], kind: Any, tree: str) -> tuple[Any, ...] | None:
+    """The JSON values of the members a batch proof shares with the other leaves of its batch, or None
+    (not a batch proof, or a value not of an exact str/int/None type: True == 1 must not pass for 1)."""
+    if kind != BATCH_PROOF:
+        return None
+    chain = data.get("chain")
+    if type(chain) is not dict:
+        return None
+    key = (kind, tree, data.get("hashAlgorithm", "keccak256"), chain.get("backend"), chain.get("chainId"),
+           data.get("contract"), data.get("batchRoot"), data.get("batchSize"), data.get("anchorTransaction"),
+           data.get("anchorBlock"))
+    return key if _SCALARS.issuperset(map(type, key)) else None
+
+
+_SCALARS = frozenset({str, int, type(None)})
 
 
 _HEADS: dict[tuple[Any, ...], str] = {}
@@ -316,6 +368,9 @@ def data_integrity_json(kind: str, verification_method: str, payload: str, tree:
             f'"type":"DataIntegrityProof","verificationMethod":{json.dumps(verification_method)}}}')
 
 
+_BASE64URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
 def decode_proof_value(value: Any, path: str) -> dict[str, Any]:
     """The payload of a profile-2 ``proofValue`` (``u`` + base64url of a JSON object), strictly parsed.
 
@@ -325,8 +380,18 @@ def decode_proof_value(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, str) or not value.startswith("u") or len(value) > 1_000_000:
         raise CredentialFormatError(path, "must be multibase base64url (u...) of the anchor's JSON")
     text = value[1:]
+    padded = text + "=" * (-len(text) % 4)
     try:
-        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        raw = None
+        if text.isascii() and not text.encode("ascii").translate(None, _BASE64URL_ALPHABET):
+            # pybase64 (C, SIMD) for the plain alphabet; anything it refuses goes to the standard library,
+            # which gives the error (or, for what it alone accepts, the bytes) it always gave.
+            try:
+                raw = pybase64.b64decode(padded, altchars=b"-_", validate=True)
+            except ValueError:
+                raw = None
+        if raw is None:
+            raw = base64.b64decode(padded, altchars=b"-_", validate=True)
         data = loads(raw)
     except (ValueError, CanonicalizationError) as exc:
         raise CredentialFormatError(path, f"is not base64url of a JSON object ({exc})") from None

@@ -107,10 +107,11 @@ def verify_credential(
         VerificationError: the input is not JSON at all, so there is nothing to check.
     """
     moment = _aware(now)
-    parsed = _parse_step(source, label, _stamp(moment), lenient=False)
+    checked_at = _stamp(moment)
+    parsed = _parse_step(source, label, checked_at, lenient=False)
     if isinstance(parsed, CredentialReport):
         return parsed
-    return _verify_parsed(parsed, chain, moment, at_block, label, identities)
+    return _verify_parsed(parsed, chain, moment, at_block, label, identities, checked_at)
 
 
 def _aware(now: datetime | None) -> datetime:
@@ -151,32 +152,49 @@ def _parse_step(
         return _format_invalid(str(exc), exc.path, label, checked_at)
 
 
+#: The issuer part of a summary without an identity, by template (kept with it: an id is reused).
+_ISSUER_SUMMARIES: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
 def summarize(credential: Credential, identity: IssuerIdentity | None = None) -> dict[str, Any]:
     """What a credential says, for a person: holder, title, institution, dates, evidence.
 
     ``identity`` adds what verification found out about the issuer (registered name, verified domain);
     without it the issuer is as the document names it, with no domain verified.
     """
+    template = credential.template
+    if identity is None:
+        known = _ISSUER_SUMMARIES.get(id(template))
+        if known is None or known[0] is not template:  # the issuer as the document names it: once a batch
+            issuer_doc = IssuerIdentity(credential.issuer.address, credential.issuer.name).to_dict()
+            if len(_ISSUER_SUMMARIES) >= 256:
+                _ISSUER_SUMMARIES.clear()
+            known = _ISSUER_SUMMARIES[id(template)] = (template, {**issuer_doc, "id": credential.issuer.id})
+        issuer_summary = dict(known[1])
+    else:
+        issuer_summary = {**identity.to_dict(), "id": credential.issuer.id}
     achievement = credential.achievement
-    issuer = identity or IssuerIdentity(credential.issuer.address, credential.issuer.name)
     return {
         "id": credential.id,
         "holder": credential.holder_name,
         "subject": credential.subject_id,
-        "title": credential.template.name,
+        "title": template.name,
         "achievement": achievement.name,
         "description": achievement.description,
         "criteria": achievement.criteria,
         "field": achievement.field_of_study,
         "type_id": achievement.type_id,
         "type_version": achievement.type_version,
-        "issuer": {**issuer.to_dict(), "id": credential.issuer.id},
+        "issuer": issuer_summary,
         "valid_from": credential.template.valid_from,
         "valid_until": credential.template.valid_until,
         "evidence": [{"key": "0x" + e.key.hex(), "name": e.name} for e in credential.evidence],
         "withheld": sorted(credential.withheld),  # fields the holder withheld (selective disclosure)
         "proof": None if credential.proof is None else credential.proof.kind,
     }
+
+
+_FORMAT_OK = _step("format", PASS, "FORMAT_OK", "a W3C VC 2.0 / Open Badges 3.0 credential of this ledger's profile")
 
 
 def _verify_parsed(
@@ -186,15 +204,12 @@ def _verify_parsed(
     at_block: int | None,
     label: str | None,
     identities: IssuerIdentities | None = None,
+    checked_at: str | None = None,
 ) -> CredentialReport:
-    """Every step after the format step, which ``credential`` passed."""
-    checked_at = _stamp(moment)
-    steps: list[StepResult] = [
-        _step(
-            "format", PASS, "FORMAT_OK", "a W3C VC 2.0 / Open Badges 3.0 credential of this ledger's profile"
-        ),
-        check_integrity(credential),
-    ]
+    """Every step after the format step, which ``credential`` passed (``checked_at``: ``moment`` as
+    the report writes it, when the caller has it)."""
+    checked_at = checked_at or _stamp(moment)
+    steps: list[StepResult] = [_FORMAT_OK, check_integrity(credential)]
     # A changed document is reported once, as HASH_MISMATCH, not again as a path to the wrong root.
     steps.append(
         check_inclusion(credential) if steps[1].outcome == PASS else blocked("inclusion", "integrity")
@@ -266,5 +281,5 @@ def verify_many(
     for name, src in sources:
         parsed = _parse_step(src, name, checked_at, lenient=True)
         reports.append(parsed if isinstance(parsed, CredentialReport)
-                       else _verify_parsed(parsed, view, moment, at_block, name, identities))
+                       else _verify_parsed(parsed, view, moment, at_block, name, identities, checked_at))
     return reports

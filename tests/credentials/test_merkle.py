@@ -165,3 +165,17 @@ def test_hundred_thousand_leaves_build_fast() -> None:
     elapsed = time.process_time() - started
     assert verify(tree.root, values[77_777], proofs[77_777], index=77_777)
     assert elapsed < 1.5, f"100k leaves + proofs took {elapsed:.2f} s of CPU"  # ~0.35 s here
+
+
+def test_the_upper_half_walked_once_per_batch_still_binds_every_sibling_and_index() -> None:
+    # compute_root keeps the way up from mid height for the other leaves of a batch: a tampered upper
+    # sibling, or a leaf moved to another index, must still lead elsewhere after valid proofs were checked.
+    values = [os.urandom(32) for _ in range(64)]
+    tree = MerkleTree.build(values)
+    for i, value in enumerate(values):
+        assert verify(tree.root, value, tree.proof(i), index=i)
+    path = list(tree.proof(5))
+    path[-1] = os.urandom(32)
+    assert not verify(tree.root, values[5], path, index=5)
+    assert not verify(tree.root, values[5], tree.proof(5), index=4)
+    assert not verify(tree.root, values[4], tree.proof(5), index=5)
