@@ -39,6 +39,7 @@ from ledger.errors import (
 from ledger.files import sweep_leftovers
 from ledger.identity.keyring import KeyInfo, Keyring, check_new_password
 from ledger.identity.vault import Vault
+from ledger.index import Index
 from ledger.operations.awards import AwardOps
 from ledger.operations.certifying import CertifyingOps
 from ledger.operations.governance import GovernanceOps, ProposalOutcome  # noqa: F401  (re-exported)
@@ -213,6 +214,9 @@ class Ledger(
                 chain.close()
             network = replace(network, chain_id=identity.chain_id, crypto=mode)
             final = replace(settings, network=network, deployment=deployment, default_key=key_name)
+            # The index is part of the workspace: made (empty, migrated) now, so that the first command
+            # needing it (a batch's repeat check) does not pay for creating its tables.
+            Index.open(final.index_path).close()
             save_settings(final)
         except BaseException as exc:
             if not sent:
