@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from ledger.errors import KeystoreError, PersonalDataError, RowError, Validation
 from ledger.identity.keyring import Keyring
 from ledger.identity.privacy import find_contact_data, find_personal_data
 from ledger.identity.vault import Vault
+from ledger.index.schema import MIGRATIONS, applied
 
 
 def _vault(directory: Path) -> Vault:
@@ -551,3 +553,15 @@ def test_person_fields_are_bounded_and_never_echoed_whole(tmp_path: Path) -> Non
     with pytest.raises(RowError) as unknown:
         read_rows(path, vault)  # not in the vault: the message shows the start of the number only
     assert "8" * 40 + "..." in str(unknown.value) and "8" * 41 not in str(unknown.value)
+
+
+def test_init_creates_the_index_migrated(tmp_path: Path) -> None:
+    """The index is part of the workspace: a first batch finds its tables made (no schema work)."""
+    settings = Settings(workspace=tmp_path / "ws")
+    Ledger.init(settings, password=PASSWORD, light_kdf=True)
+    conn = sqlite3.connect(settings.index_path)
+    try:
+        assert set(applied(conn)) == {m.name for m in MIGRATIONS}
+    finally:
+        conn.close()
+    assert stat.S_IMODE(settings.workspace.stat().st_mode) == 0o700
