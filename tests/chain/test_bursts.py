@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,16 @@ def _values(chain: ChainBackend, probe: Probe, address: str) -> list[int]:
     """The value of every ``ValueSet`` event the probe emitted, in chain order."""
     logs = chain.get_logs(0, chain.block_number(), [address], [probe.topic("ValueSet")])
     return [int.from_bytes(log.topics[2], "big") for log in logs]
+
+
+def _values_when(chain: ChainBackend, probe: Probe, address: str, done: Any, deadline: float = 15.0) -> list[int]:
+    """:func:`_values` once ``done(values)`` holds, or as they are at the deadline (the caller asserts)."""
+    until = time.monotonic() + deadline
+    while True:
+        found = _values(chain, probe, address)
+        if done(found) or time.monotonic() > until:
+            return found
+        time.sleep(0.05)  # polling a condition with a deadline, not waiting a fixed time
 
 
 class DyingProxy:
@@ -127,8 +138,9 @@ def test_a_node_that_dies_mid_burst_loses_nothing_and_repeats_nothing(
         assert "journaled" in (stopped.value.hint or "") and "ledger recover" in (stopped.value.hint or "")
         client.close()
         assert len(journal.pending(key.address)) == 1
-        mined_before = _values(direct, probe, address)
-        assert sorted(mined_before) == [1000 + i for i in range(5)]  # what reached the node was mined
+        # What reached the node is mined (by its next block: a loaded machine may take a moment).
+        mined_before = _values_when(direct, probe, address, lambda found: len(found) >= 5)
+        assert sorted(mined_before) == [1000 + i for i in range(5)]
 
         proxy.revive()  # the node is back (a new process: a new client)
         again = RpcChain([proxy.url], poll_interval=0.01)
