@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 
 from ledger.errors import PersonalDataError
@@ -94,7 +95,7 @@ def windows(folded: str, lengths: Iterable[int]) -> Iterator[tuple[str, ...]]:
             yield tokens[start : start + n]
 
 
-class NameIndex:
+class NameIndex(ABC):
     """What the guard asks of the vault's people: does this text hold one of them, as whole tokens?
 
     :class:`VaultNames` answers from values held in memory; the vault answers from keyed tags of the
@@ -106,9 +107,9 @@ class NameIndex:
         #: project, role and importer names on every contribution.
         self.clean: set[str] = set()
 
+    @abstractmethod
     def find(self, folded: str) -> bool:
         """Whether ``folded`` (NFKC-normalised, case-folded) holds a vault value as whole tokens."""
-        raise NotImplementedError
 
 
 class VaultNames(NameIndex):
