@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -268,3 +268,23 @@ def same_actor(a: Actor, b: Actor) -> bool:
     if a.user_id and b.user_id:
         return a.user_id == b.user_id
     return bool(a.login and a.login == b.login)
+
+
+def import_files(paths: Iterable[Path], rules: ImportRules, dispatch: Callable[[str, Mapping[str, Any], Collector], None],
+                 *, importer: str, version: str, project: str | None, since: int | None) -> ImportResult:
+    """Every record of export files (or directories of them) fed to ``dispatch(where, record,
+    collector)``, which maps it to activities or skips it; a record that is not a JSON object is skipped.
+
+    Raises:
+        ValidationError: a file cannot be read or is not JSON.
+    """
+    files = files_of(paths)
+    collector = Collector(importer, version, rules, since, project)
+    collector.result.inputs.extend(str(f) for f in files)
+    for path in files:
+        for where, record in read_records(path):
+            if isinstance(record, Mapping):
+                dispatch(where, record, collector)
+            else:
+                collector.result.skip("unknown-record", where, "not a JSON object")
+    return collector.finish()

@@ -35,11 +35,10 @@ from ledger.contributions.activity import ImportResult
 from ledger.contributions.exports import (
     Collector,
     actor_of,
-    files_of,
+    import_files,
     iso_time,
     labels_of,
     number_of,
-    read_records,
     text_of,
     uid_of,
 )
@@ -60,24 +59,20 @@ def import_gitee(paths: Iterable[Path], rules: ImportRules, *, project: str | No
     Raises:
         ValidationError: a file cannot be read or is not JSON (a record of an unknown shape is skipped).
     """
-    files = files_of(paths)
-    collector = Collector(IMPORTER, VERSION, rules, since, project)
-    collector.result.inputs.extend(str(f) for f in files)
-    for path in files:
-        for where, record in read_records(path):
-            if not isinstance(record, Mapping):
-                collector.result.skip("unknown-record", where, "not a JSON object")
-            elif "head" in record and "base" in record:
-                _pull_request(where, record, collector)
-            elif "tag_name" in record:
-                _release(where, record, collector)
-            elif "number" in record and "title" in record and "user" in record:
-                _issue(where, record, collector)
-            elif "body" in record and "user" in record:
-                _comment(where, record, collector)
-            else:
-                collector.result.skip("unknown-record", where, "not a pull request, issue, comment or release")
-    return collector.finish()
+    return import_files(paths, rules, _dispatch, importer=IMPORTER, version=VERSION, project=project, since=since)
+
+
+def _dispatch(where: str, record: Mapping[str, Any], collector: Collector) -> None:
+    if "head" in record and "base" in record:
+        _pull_request(where, record, collector)
+    elif "tag_name" in record:
+        _release(where, record, collector)
+    elif "number" in record and "title" in record and "user" in record:
+        _issue(where, record, collector)
+    elif "body" in record and "user" in record:
+        _comment(where, record, collector)
+    else:
+        collector.result.skip("unknown-record", where, "not a pull request, issue, comment or release")
 
 
 def _repo_url(record: Mapping[str, Any], *keys: str) -> str | None:

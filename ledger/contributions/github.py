@@ -34,13 +34,12 @@ from ledger.contributions.activity import ImportResult
 from ledger.contributions.exports import (
     Collector,
     actor_of,
-    files_of,
     first_project,
+    import_files,
     iso_time,
     labels_of,
     number_of,
     project_from_url,
-    read_records,
     same_actor,
     text_of,
     uid_of,
@@ -65,12 +64,7 @@ def import_github(paths: Iterable[Path], rules: ImportRules, *, project: str | N
     Raises:
         ValidationError: a file cannot be read or is not JSON (a record of an unknown shape is skipped).
     """
-    files = files_of(paths)
-    collector = Collector(IMPORTER, VERSION, rules, since, project)
-    collector.result.inputs.extend(str(f) for f in files)
-    for path in files:
-        import_records(read_records(path), collector)
-    return collector.finish()
+    return import_files(paths, rules, _dispatch, importer=IMPORTER, version=VERSION, project=project, since=since)
 
 
 def import_records(records: Iterable[tuple[str, Any]], collector: Collector) -> None:
